@@ -1,0 +1,35 @@
+# coldpay — developer entry points. `make demo` and `make test` are the README's quick start.
+CARGO ?= cargo
+FUZZ_SECONDS ?= 60
+
+.PHONY: all build test lint fmt bench demo fuzz doc clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace --release
+
+## test: formatting check, clippy with warnings as errors, then every test in the workspace.
+test: lint
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+bench:
+	@echo "make bench: not yet (the ceremony issue adds the benchmark suite)"
+
+demo:
+	@echo "make demo: not yet (the ceremony issue adds the end-to-end demo)"
+
+## fuzz: run each cargo-fuzz target for FUZZ_SECONDS (needs nightly features: RUSTC_BOOTSTRAP=1).
+fuzz:
+	./fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	$(CARGO) clean

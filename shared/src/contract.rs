@@ -1,0 +1,333 @@
+//! `Transaction.Contract` and the two contract kinds a payout uses: `TransferContract` (TRX)
+//! and `TriggerSmartContract` (TRC-20 calls). Everything else is refused by name.
+
+use crate::address::Address;
+use crate::amount::Sun;
+use crate::error::{Error, ProtoReason, Result};
+use crate::wire::{
+    expect_message, expect_nonempty_bytes, expect_positive_i64, put_bytes_field, put_key,
+    put_message_field, put_uint_field, put_varint, FieldReader, FieldValue, OrderGuard, WT_VARINT,
+};
+
+/// ContractType number of `TransferContract`.
+pub const TRANSFER_CONTRACT: u64 = 1;
+/// ContractType number of `TriggerSmartContract`.
+pub const TRIGGER_SMART_CONTRACT: u64 = 31;
+/// Canonical Any type_url of `TransferContract`.
+pub const TRANSFER_TYPE_URL: &str = "type.googleapis.com/protocol.TransferContract";
+/// Canonical Any type_url of `TriggerSmartContract`.
+pub const TRIGGER_TYPE_URL: &str = "type.googleapis.com/protocol.TriggerSmartContract";
+
+/// The name TRON gives a ContractType number, for error messages.
+pub fn contract_type_name(t: u64) -> Option<&'static str> {
+    Some(match t {
+        0 => "AccountCreateContract",
+        1 => "TransferContract",
+        2 => "TransferAssetContract",
+        3 => "VoteAssetContract",
+        4 => "VoteWitnessContract",
+        5 => "WitnessCreateContract",
+        6 => "AssetIssueContract",
+        8 => "WitnessUpdateContract",
+        9 => "ParticipateAssetIssueContract",
+        10 => "AccountUpdateContract",
+        11 => "FreezeBalanceContract",
+        12 => "UnfreezeBalanceContract",
+        13 => "WithdrawBalanceContract",
+        14 => "UnfreezeAssetContract",
+        15 => "UpdateAssetContract",
+        16 => "ProposalCreateContract",
+        17 => "ProposalApproveContract",
+        18 => "ProposalDeleteContract",
+        19 => "SetAccountIdContract",
+        20 => "CustomContract",
+        30 => "CreateSmartContract",
+        31 => "TriggerSmartContract",
+        32 => "GetContract",
+        33 => "UpdateSettingContract",
+        41 => "ExchangeCreateContract",
+        42 => "ExchangeInjectContract",
+        43 => "ExchangeWithdrawContract",
+        44 => "ExchangeTransactionContract",
+        45 => "UpdateEnergyLimitContract",
+        46 => "AccountPermissionUpdateContract",
+        48 => "ClearABIContract",
+        49 => "UpdateBrokerageContract",
+        51 => "ShieldedTransferContract",
+        52 => "MarketSellAssetContract",
+        53 => "MarketCancelOrderContract",
+        54 => "FreezeBalanceV2Contract",
+        55 => "UnfreezeBalanceV2Contract",
+        56 => "WithdrawExpireUnfreezeContract",
+        57 => "DelegateResourceContract",
+        58 => "UnDelegateResourceContract",
+        59 => "CancelAllUnfreezeV2Contract",
+        _ => return None,
+    })
+}
+
+/// A TRX transfer (`protocol.TransferContract`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferContract {
+    /// Sender.
+    pub owner: Address,
+    /// Recipient.
+    pub to: Address,
+    /// Amount in sun (0 is representable on the wire; policy refuses it).
+    pub amount: Sun,
+}
+
+/// A smart-contract call (`protocol.TriggerSmartContract`), without TRC-10 token fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TriggerSmartContract {
+    /// Caller.
+    pub owner: Address,
+    /// Contract called.
+    pub contract: Address,
+    /// TRX sent with the call (sun).
+    pub call_value: Sun,
+    /// ABI call data.
+    pub data: Vec<u8>,
+}
+
+/// The contract body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContractKind {
+    /// TRX transfer.
+    Transfer(TransferContract),
+    /// Smart-contract call.
+    TriggerSmart(TriggerSmartContract),
+}
+
+/// `Transaction.Contract`: the body plus the permission id it is signed under.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contract {
+    /// What the contract does.
+    pub kind: ContractKind,
+    /// Permission id (0 = owner permission, omitted on the wire).
+    pub permission_id: u32,
+}
+
+impl ContractKind {
+    /// The ContractType number.
+    pub fn type_number(&self) -> u64 {
+        match self {
+            ContractKind::Transfer(_) => TRANSFER_CONTRACT,
+            ContractKind::TriggerSmart(_) => TRIGGER_SMART_CONTRACT,
+        }
+    }
+
+    /// The ContractType name as TRON spells it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ContractKind::Transfer(_) => "TransferContract",
+            ContractKind::TriggerSmart(_) => "TriggerSmartContract",
+        }
+    }
+
+    /// The canonical Any type_url.
+    pub fn type_url(&self) -> &'static str {
+        match self {
+            ContractKind::Transfer(_) => TRANSFER_TYPE_URL,
+            ContractKind::TriggerSmart(_) => TRIGGER_TYPE_URL,
+        }
+    }
+
+    /// The owner (sender) address.
+    pub fn owner(&self) -> Address {
+        match self {
+            ContractKind::Transfer(t) => t.owner,
+            ContractKind::TriggerSmart(t) => t.owner,
+        }
+    }
+
+    /// Canonical bytes of the parameter message (Any.value).
+    pub fn encode_parameter(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(96);
+        match self {
+            ContractKind::Transfer(t) => {
+                put_bytes_field(&mut out, 1, t.owner.as_bytes());
+                put_bytes_field(&mut out, 2, t.to.as_bytes());
+                put_uint_field(&mut out, 3, t.amount.as_u64());
+            }
+            ContractKind::TriggerSmart(t) => {
+                put_bytes_field(&mut out, 1, t.owner.as_bytes());
+                put_bytes_field(&mut out, 2, t.contract.as_bytes());
+                put_uint_field(&mut out, 3, t.call_value.as_u64());
+                put_bytes_field(&mut out, 4, &t.data);
+            }
+        }
+        out
+    }
+}
+
+impl Contract {
+    /// Appends the canonical encoding of this Contract message.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        put_uint_field(out, 1, self.kind.type_number());
+        let value = self.kind.encode_parameter();
+        let url = self.kind.type_url().as_bytes();
+        let mut any = Vec::with_capacity(url.len() + value.len() + 6);
+        put_bytes_field(&mut any, 1, url);
+        put_bytes_field(&mut any, 2, &value);
+        put_message_field(out, 2, &any);
+        if self.permission_id != 0 {
+            put_key(out, 5, WT_VARINT);
+            put_varint(out, u64::from(self.permission_id));
+        }
+    }
+
+    /// Strictly decodes a Contract message.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        const PATH: &str = "raw_data: field 11 (contract)";
+        let mut r = FieldReader::new(bytes, PATH);
+        let mut order = OrderGuard::new();
+        let mut type_number = 0u64;
+        let mut parameter: Option<&[u8]> = None;
+        let mut permission_id = 0u32;
+        while let Some((field, value)) = r.next_field()? {
+            order.check(PATH, field, false)?;
+            match field {
+                1 => {
+                    // Enum: canonical encoding omits 0, so a present 0 is non-canonical.
+                    type_number = crate::wire::expect_nonzero_varint(PATH, 1, value)?;
+                    if type_number != TRANSFER_CONTRACT && type_number != TRIGGER_SMART_CONTRACT {
+                        return Err(Error::proto(
+                            PATH,
+                            ProtoReason::UnknownContractType(type_number),
+                        ));
+                    }
+                }
+                2 => parameter = Some(expect_message(PATH, 2, value)?),
+                3 => {
+                    return Err(Error::proto(
+                        PATH,
+                        ProtoReason::UnsupportedField(3, "provider"),
+                    ))
+                }
+                4 => {
+                    return Err(Error::proto(
+                        PATH,
+                        ProtoReason::UnsupportedField(4, "ContractName"),
+                    ))
+                }
+                5 => {
+                    let v = crate::wire::expect_nonzero_varint(PATH, 5, value)?;
+                    permission_id = u32::try_from(v)
+                        .ok()
+                        .filter(|p| i32::try_from(*p).is_ok())
+                        .ok_or_else(|| {
+                            Error::proto(PATH, ProtoReason::Negative("Permission_id"))
+                        })?;
+                }
+                n => return Err(Error::proto(PATH, ProtoReason::UnknownField(n))),
+            }
+        }
+        if type_number == 0 {
+            return Err(Error::proto(PATH, ProtoReason::UnknownContractType(0)));
+        }
+        let any = parameter.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("parameter")))?;
+        let kind = decode_any(type_number, any)?;
+        Ok(Contract {
+            kind,
+            permission_id,
+        })
+    }
+}
+
+fn decode_any(type_number: u64, bytes: &[u8]) -> Result<ContractKind> {
+    const PATH: &str = "raw_data.contract: field 2 (parameter)";
+    let mut r = FieldReader::new(bytes, PATH);
+    let mut order = OrderGuard::new();
+    let mut url: Option<&[u8]> = None;
+    let mut value: Option<&[u8]> = None;
+    while let Some((field, v)) = r.next_field()? {
+        order.check(PATH, field, false)?;
+        match field {
+            1 => url = Some(expect_nonempty_bytes(PATH, 1, v)?),
+            2 => value = Some(expect_nonempty_bytes(PATH, 2, v)?),
+            n => return Err(Error::proto(PATH, ProtoReason::UnknownField(n))),
+        }
+    }
+    let url = url.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("type_url")))?;
+    let expected = if type_number == TRANSFER_CONTRACT {
+        TRANSFER_TYPE_URL
+    } else {
+        TRIGGER_TYPE_URL
+    };
+    if url != expected.as_bytes() {
+        return Err(Error::proto(
+            PATH,
+            ProtoReason::TypeUrl(String::from_utf8_lossy(url).into_owned()),
+        ));
+    }
+    let value = value.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("value")))?;
+    if type_number == TRANSFER_CONTRACT {
+        decode_transfer(value).map(ContractKind::Transfer)
+    } else {
+        decode_trigger(value).map(ContractKind::TriggerSmart)
+    }
+}
+
+fn address_field(path: &str, field: u64, v: FieldValue<'_>, what: &'static str) -> Result<Address> {
+    let b = expect_nonempty_bytes(path, field, v)?;
+    Address::from_bytes(b)
+        .map_err(|e| Error::proto(path, ProtoReason::Address(format!("{what}: {e}"))))
+}
+
+fn decode_transfer(bytes: &[u8]) -> Result<TransferContract> {
+    const PATH: &str = "TransferContract";
+    let mut r = FieldReader::new(bytes, PATH);
+    let mut order = OrderGuard::new();
+    let (mut owner, mut to, mut amount) = (None, None, Sun::ZERO);
+    while let Some((field, v)) = r.next_field()? {
+        order.check(PATH, field, false)?;
+        match field {
+            1 => owner = Some(address_field(PATH, 1, v, "owner_address")?),
+            2 => to = Some(address_field(PATH, 2, v, "to_address")?),
+            3 => amount = Sun::new(expect_positive_i64(PATH, 3, "amount", v)?)?,
+            n => return Err(Error::proto(PATH, ProtoReason::UnknownField(n))),
+        }
+    }
+    Ok(TransferContract {
+        owner: owner.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("owner_address")))?,
+        to: to.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("to_address")))?,
+        amount,
+    })
+}
+
+fn decode_trigger(bytes: &[u8]) -> Result<TriggerSmartContract> {
+    const PATH: &str = "TriggerSmartContract";
+    let mut r = FieldReader::new(bytes, PATH);
+    let mut order = OrderGuard::new();
+    let (mut owner, mut contract, mut call_value, mut data) = (None, None, Sun::ZERO, Vec::new());
+    while let Some((field, v)) = r.next_field()? {
+        order.check(PATH, field, false)?;
+        match field {
+            1 => owner = Some(address_field(PATH, 1, v, "owner_address")?),
+            2 => contract = Some(address_field(PATH, 2, v, "contract_address")?),
+            3 => call_value = Sun::new(expect_positive_i64(PATH, 3, "call_value", v)?)?,
+            4 => data = expect_nonempty_bytes(PATH, 4, v)?.to_vec(),
+            5 => {
+                return Err(Error::proto(
+                    PATH,
+                    ProtoReason::UnsupportedField(5, "call_token_value"),
+                ))
+            }
+            6 => {
+                return Err(Error::proto(
+                    PATH,
+                    ProtoReason::UnsupportedField(6, "token_id"),
+                ))
+            }
+            n => return Err(Error::proto(PATH, ProtoReason::UnknownField(n))),
+        }
+    }
+    Ok(TriggerSmartContract {
+        owner: owner.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("owner_address")))?,
+        contract: contract
+            .ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("contract_address")))?,
+        call_value,
+        data,
+    })
+}

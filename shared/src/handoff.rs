@@ -1,0 +1,455 @@
+//! The handoff between the two binaries: the *sign request* (broadcaster → signer) and the
+//! *sign response* (signer → broadcaster). The types here are format-independent; JSON is
+//! one encoding of them (see `docs/formats.md`), the compact QR form another.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::address::Address;
+use crate::amount::U256;
+use crate::error::{Error, Result};
+use crate::signature::Signature;
+use crate::transaction::{decode_hex_field, Intent, RawData, TxId};
+
+/// `format` value of a sign request.
+pub const REQUEST_FORMAT: &str = "coldpay/sign-request";
+/// `format` value of a sign response.
+pub const RESPONSE_FORMAT: &str = "coldpay/sign-response";
+/// The handoff version this code reads and writes.
+pub const HANDOFF_VERSION: u32 = 1;
+/// Longest payout id accepted.
+pub const MAX_PAYOUT_ID_LEN: usize = 128;
+
+/// The TRON network a request is for. TRON transactions carry no chain id, so the request
+/// names it and the signer's home is bound to one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    /// TRON mainnet.
+    Mainnet,
+    /// Nile testnet.
+    Nile,
+    /// Shasta testnet.
+    Shasta,
+    /// A local dev node.
+    Local,
+}
+
+impl Network {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Network::Mainnet => "mainnet",
+            Network::Nile => "nile",
+            Network::Shasta => "shasta",
+            Network::Local => "local",
+        }
+    }
+
+    /// Compact code used in binary forms.
+    pub fn code(self) -> u8 {
+        match self {
+            Network::Mainnet => 0,
+            Network::Nile => 1,
+            Network::Shasta => 2,
+            Network::Local => 3,
+        }
+    }
+
+    /// Inverse of [`Network::code`].
+    pub fn from_code(c: u8) -> Result<Self> {
+        Ok(match c {
+            0 => Network::Mainnet,
+            1 => Network::Nile,
+            2 => Network::Shasta,
+            3 => Network::Local,
+            _ => return Err(Error::Handoff(format!("unknown network code {c}"))),
+        })
+    }
+}
+
+impl fmt::Display for Network {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Network {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "mainnet" => Ok(Network::Mainnet),
+            "nile" => Ok(Network::Nile),
+            "shasta" => Ok(Network::Shasta),
+            "local" => Ok(Network::Local),
+            other => Err(Error::Handoff(format!(
+                "unknown network {other:?} (mainnet, nile, shasta or local)"
+            ))),
+        }
+    }
+}
+
+/// The broadcaster's fee inputs for one transaction, shown by the signer as a claim (the
+/// binding cap is `fee_limit` in the signed bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeInputs {
+    /// Estimated energy the call uses.
+    pub energy_estimate: u64,
+    /// Energy price in sun per unit at build time.
+    pub energy_price_sun: u64,
+    /// Whether the recipient already holds the token (cheaper transfer), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient_holds_token: Option<bool>,
+    /// Estimated bandwidth bytes (burned at the bandwidth price when not staked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_bytes: Option<u64>,
+}
+
+/// Display hints: what the broadcaster believes the transaction does. The signer only
+/// cross-checks them against the decoded bytes and aborts on any disagreement.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisplayHints {
+    /// Recipient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<Address>,
+    /// Amount in base units, decimal string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// Token contract (absent for TRX).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Address>,
+    /// Token symbol the broadcaster uses ("USDT", "TRX").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+}
+
+/// One transaction in a sign request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestTx {
+    /// The broadcaster's payout id (unique within the request).
+    pub payout_id: String,
+    /// The decoded raw_data (the bytes signed are its canonical encoding).
+    pub raw: RawData,
+    /// sha256 of the raw bytes.
+    pub txid: TxId,
+    /// Optional hints to cross-check.
+    pub hints: Option<DisplayHints>,
+    /// Optional fee inputs to display.
+    pub fee: Option<FeeInputs>,
+}
+
+impl RequestTx {
+    /// Builds an entry, computing the txID.
+    pub fn new(payout_id: impl Into<String>, raw: RawData) -> Self {
+        let txid = raw.txid();
+        RequestTx {
+            payout_id: payout_id.into(),
+            raw,
+            txid,
+            hints: None,
+            fee: None,
+        }
+    }
+
+    /// Compares the hints with what the bytes say; any disagreement is an error naming it.
+    pub fn check_hints(&self, intent: &Intent) -> Result<()> {
+        let Some(h) = &self.hints else { return Ok(()) };
+        let fail = |what: &str, hint: String, actual: String| {
+            Err(Error::Handoff(format!(
+                "payout {}: display hint {what} {hint} disagrees with the transaction bytes ({actual})",
+                self.payout_id
+            )))
+        };
+        if let Some(to) = h.to {
+            if to != intent.to() {
+                return fail("to", to.to_string(), intent.to().to_string());
+            }
+        }
+        if let Some(a) = &h.amount {
+            let hinted = U256::from_str_radix(a, 10).ok();
+            if hinted != Some(intent.amount()) {
+                return fail("amount", a.clone(), intent.amount().to_string());
+            }
+        }
+        if h.token != intent.token() {
+            let show = |t: Option<Address>| t.map_or("TRX".to_string(), |a| a.to_string());
+            if h.token.is_some() || h.symbol.as_deref().is_some_and(|s| s != "TRX") {
+                return fail("token", show(h.token), show(intent.token()));
+            }
+        }
+        if h.symbol.as_deref() == Some("TRX") && intent.token().is_some() {
+            return fail("symbol", "TRX".into(), "a TRC-20 transfer".into());
+        }
+        Ok(())
+    }
+}
+
+/// A sign request: everything the cold signer needs to review and sign a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignRequest {
+    /// Network the transactions are for.
+    pub network: Network,
+    /// Unique id chosen by the broadcaster.
+    pub request_id: String,
+    /// Creation time, ms since the epoch.
+    pub created_at: u64,
+    /// The transactions, each with a payout id.
+    pub transactions: Vec<RequestTx>,
+}
+
+impl SignRequest {
+    /// A digest binding network, request id, creation time, payout ids and txIDs; the same
+    /// whatever encoding carried the request.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(b"coldpay/sign-request/v1\0");
+        h.update([self.network.code()]);
+        h.update((self.request_id.len() as u64).to_be_bytes());
+        h.update(self.request_id.as_bytes());
+        h.update(self.created_at.to_be_bytes());
+        h.update((self.transactions.len() as u64).to_be_bytes());
+        for t in &self.transactions {
+            h.update((t.payout_id.len() as u64).to_be_bytes());
+            h.update(t.payout_id.as_bytes());
+            h.update(t.txid.as_bytes());
+        }
+        h.finalize().into()
+    }
+
+    /// Structural checks every reader applies: version-independent invariants.
+    pub fn validate(&self) -> Result<()> {
+        validate_id("request_id", &self.request_id)?;
+        if self.transactions.is_empty() {
+            return Err(Error::Handoff("request has no transactions".into()));
+        }
+        let mut seen = HashSet::new();
+        for t in &self.transactions {
+            validate_id("payout_id", &t.payout_id)?;
+            if !seen.insert(t.payout_id.as_str()) {
+                return Err(Error::Handoff(format!(
+                    "payout id {:?} appears twice in the request",
+                    t.payout_id
+                )));
+            }
+            if t.raw.txid() != t.txid {
+                return Err(Error::Handoff(format!(
+                    "payout {}: txid does not match raw_data",
+                    t.payout_id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Serialises to the JSON form.
+    pub fn to_json(&self) -> serde_json::Value {
+        let txs: Vec<RequestTxJson> = self
+            .transactions
+            .iter()
+            .map(|t| RequestTxJson {
+                payout_id: t.payout_id.clone(),
+                raw_data_hex: hex::encode(t.raw.encode()),
+                txid: t.txid.to_hex(),
+                hints: t.hints.clone(),
+                fee: t.fee,
+            })
+            .collect();
+        serde_json::to_value(SignRequestJson {
+            format: REQUEST_FORMAT.into(),
+            version: HANDOFF_VERSION,
+            network: self.network,
+            request_id: self.request_id.clone(),
+            created_at: self.created_at,
+            transactions: txs,
+        })
+        .expect("serialisable")
+    }
+
+    /// Parses and validates the JSON form: strict raw_data, txIDs recomputed, no unknown keys.
+    pub fn from_json(v: &serde_json::Value) -> Result<Self> {
+        check_format(v, REQUEST_FORMAT)?;
+        let j: SignRequestJson = serde_json::from_value(v.clone())
+            .map_err(|e| Error::Json(format!("sign request: {e}")))?;
+        let mut transactions = Vec::with_capacity(j.transactions.len());
+        for (i, t) in j.transactions.into_iter().enumerate() {
+            let bytes =
+                decode_hex_field(&format!("transactions[{i}].raw_data_hex"), &t.raw_data_hex)?;
+            let raw = RawData::decode(&bytes).map_err(|e| {
+                Error::Handoff(format!("transactions[{i}] (payout {}): {e}", t.payout_id))
+            })?;
+            let txid = TxId::of_raw(&bytes);
+            if !t.txid.eq_ignore_ascii_case(&txid.to_hex()) {
+                return Err(Error::TxIdMismatch {
+                    claimed: t.txid,
+                    actual: txid.to_hex(),
+                });
+            }
+            transactions.push(RequestTx {
+                payout_id: t.payout_id,
+                raw,
+                txid,
+                hints: t.hints,
+                fee: t.fee,
+            });
+        }
+        let req = SignRequest {
+            network: j.network,
+            request_id: j.request_id,
+            created_at: j.created_at,
+            transactions,
+        };
+        req.validate()?;
+        Ok(req)
+    }
+}
+
+fn validate_id(what: &str, id: &str) -> Result<()> {
+    if id.is_empty() || id.len() > MAX_PAYOUT_ID_LEN {
+        return Err(Error::Handoff(format!(
+            "{what} must be 1..={MAX_PAYOUT_ID_LEN} bytes, got {}",
+            id.len()
+        )));
+    }
+    if let Some(c) = id.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        return Err(Error::Handoff(format!(
+            "{what} {id:?} contains a control or whitespace character {c:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_format(v: &serde_json::Value, expected: &str) -> Result<()> {
+    let format = v.get("format").and_then(serde_json::Value::as_str);
+    if format != Some(expected) {
+        return Err(Error::Handoff(format!(
+            "format must be {expected:?}, got {:?}",
+            format.unwrap_or("<missing>")
+        )));
+    }
+    match v.get("version").and_then(serde_json::Value::as_u64) {
+        Some(1) => Ok(()),
+        other => Err(Error::Handoff(format!(
+            "unsupported {expected} version {other:?} (this build reads version 1)"
+        ))),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignRequestJson {
+    format: String,
+    version: u32,
+    network: Network,
+    request_id: String,
+    created_at: u64,
+    transactions: Vec<RequestTxJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestTxJson {
+    payout_id: String,
+    raw_data_hex: String,
+    txid: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hints: Option<DisplayHints>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fee: Option<FeeInputs>,
+}
+
+/// One signature with the address it recovers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerSignature {
+    /// The signer's address.
+    pub signer: Address,
+    /// The 65-byte signature.
+    pub signature: Signature,
+}
+
+/// One signed transaction in a response.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseTx {
+    /// Payout id from the request.
+    pub payout_id: String,
+    /// txID signed.
+    pub txid: TxId,
+    /// Signatures over the txID.
+    pub signatures: Vec<SignerSignature>,
+}
+
+/// A sign response: signatures for the transactions of one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignResponse {
+    /// The request answered.
+    pub request_id: String,
+    /// Signing time, ms since the epoch.
+    pub signed_at: u64,
+    /// Per-transaction signatures, in request order.
+    pub transactions: Vec<ResponseTx>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignResponseJson {
+    format: String,
+    version: u32,
+    request_id: String,
+    signed_at: u64,
+    transactions: Vec<ResponseTx>,
+}
+
+impl SignResponse {
+    /// Serialises to the JSON form.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(SignResponseJson {
+            format: RESPONSE_FORMAT.into(),
+            version: HANDOFF_VERSION,
+            request_id: self.request_id.clone(),
+            signed_at: self.signed_at,
+            transactions: self.transactions.clone(),
+        })
+        .expect("serialisable")
+    }
+
+    /// Parses the JSON form and checks every signature recovers to its stated signer.
+    pub fn from_json(v: &serde_json::Value) -> Result<Self> {
+        check_format(v, RESPONSE_FORMAT)?;
+        let j: SignResponseJson = serde_json::from_value(v.clone())
+            .map_err(|e| Error::Json(format!("sign response: {e}")))?;
+        let resp = SignResponse {
+            request_id: j.request_id,
+            signed_at: j.signed_at,
+            transactions: j.transactions,
+        };
+        resp.verify_signers()?;
+        Ok(resp)
+    }
+
+    /// Checks every signature recovers to the address it names.
+    pub fn verify_signers(&self) -> Result<()> {
+        validate_id("request_id", &self.request_id)?;
+        for t in &self.transactions {
+            validate_id("payout_id", &t.payout_id)?;
+            if t.signatures.is_empty() {
+                return Err(Error::Handoff(format!(
+                    "payout {}: no signature",
+                    t.payout_id
+                )));
+            }
+            for s in &t.signatures {
+                s.signature
+                    .verify(&t.txid, &s.signer)
+                    .map_err(|e| Error::Handoff(format!("payout {}: {e}", t.payout_id)))?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,131 @@
+//! Reading what a user hands the signer or `tx decode`: a coldpay sign request, a TronWeb
+//! transaction object, a JSON array of either, or a bare raw_data hex string.
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::handoff::{SignRequest, REQUEST_FORMAT};
+use crate::transaction::{RawData, TxId};
+use crate::tronweb::{from_tronweb_json, TronWebTx};
+
+/// Largest input document accepted (64 MiB), so a hostile file cannot exhaust memory.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+
+/// One element of an input document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputItem {
+    /// A coldpay sign request.
+    Request(SignRequest),
+    /// A TronWeb / TronGrid transaction object.
+    TronWeb(TronWebTx),
+}
+
+/// A parsed input document, keeping its shape so output can mirror it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A single object.
+    One(InputItem),
+    /// A JSON array of objects.
+    Many(Vec<InputItem>),
+    /// A bare raw_data hex string.
+    RawHex(RawData),
+}
+
+/// A transaction found in an input, flattened.
+#[derive(Clone, Debug)]
+pub struct FoundTx<'a> {
+    /// Payout id, for sign requests.
+    pub payout_id: Option<&'a str>,
+    /// The decoded raw_data.
+    pub raw: &'a RawData,
+    /// Its txID.
+    pub txid: TxId,
+}
+
+impl Input {
+    /// Every transaction in document order.
+    pub fn transactions(&self) -> Vec<FoundTx<'_>> {
+        fn item<'a>(i: &'a InputItem, out: &mut Vec<FoundTx<'a>>) {
+            match i {
+                InputItem::Request(r) => out.extend(r.transactions.iter().map(|t| FoundTx {
+                    payout_id: Some(t.payout_id.as_str()),
+                    raw: &t.raw,
+                    txid: t.txid,
+                })),
+                InputItem::TronWeb(t) => out.push(FoundTx {
+                    payout_id: None,
+                    raw: &t.raw,
+                    txid: t.txid,
+                }),
+            }
+        }
+        let mut out = Vec::new();
+        match self {
+            Input::One(i) => item(i, &mut out),
+            Input::Many(items) => items.iter().for_each(|i| item(i, &mut out)),
+            Input::RawHex(raw) => out.push(FoundTx {
+                payout_id: None,
+                raw,
+                txid: raw.txid(),
+            }),
+        }
+        out
+    }
+}
+
+fn parse_item(v: &Value, index: Option<usize>) -> Result<InputItem> {
+    let at = |e: Error| match index {
+        Some(i) => Error::Json(format!("element {i}: {e}")),
+        None => e,
+    };
+    if !v.is_object() {
+        return Err(at(Error::Json(
+            "expected a sign request or a transaction object".into(),
+        )));
+    }
+    if v.get("format").is_some() {
+        if v.get("format").and_then(Value::as_str) != Some(REQUEST_FORMAT) {
+            return Err(at(Error::Handoff(format!(
+                "format {} is not a sign request",
+                v["format"]
+            ))));
+        }
+        return SignRequest::from_json(v)
+            .map(InputItem::Request)
+            .map_err(at);
+    }
+    from_tronweb_json(v).map(InputItem::TronWeb).map_err(at)
+}
+
+/// Parses an input document.
+pub fn parse_input(text: &str) -> Result<Input> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(Error::Json(format!(
+            "input is {} bytes, more than the {MAX_INPUT_BYTES}-byte limit",
+            text.len()
+        )));
+    }
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(Error::Json("input is empty".into()));
+    }
+    if !(trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with('"')) {
+        return RawData::decode_hex(trimmed).map(Input::RawHex);
+    }
+    let v: Value = serde_json::from_str(trimmed).map_err(|e| Error::Json(e.to_string()))?;
+    match &v {
+        Value::String(s) => RawData::decode_hex(s.trim()).map(Input::RawHex),
+        Value::Array(items) => {
+            if items.is_empty() {
+                return Err(Error::Json("empty array: no transactions".into()));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| parse_item(x, Some(i)))
+                .collect::<Result<Vec<_>>>()
+                .map(Input::Many)
+        }
+        _ => parse_item(&v, None).map(Input::One),
+    }
+}

@@ -1,0 +1,35 @@
+//! coldpay-shared: the TRON encoding both coldpay binaries use, so the online broadcaster and
+//! the offline signer agree on every byte.
+//!
+//! - [`address`]: 21-byte addresses, base58check and hex.
+//! - [`amount`]: sun and uint256 token amounts, exact decimal parsing.
+//! - [`wire`], [`contract`], [`transaction`]: canonical protobuf `raw_data`, strict decoding,
+//!   txID, signed transactions and the typed payout [`transaction::Intent`].
+//! - [`abi`]: TRC-20 `transfer` / `balanceOf`.
+//! - [`signature`]: RFC 6979 low-S recoverable signatures, v as 0/1.
+//! - [`tronweb`]: the TronWeb/TronGrid JSON transaction object.
+//! - [`handoff`]: sign request / sign response.
+//! - [`input`], [`view`]: reading user input and the inspect view.
+
+pub mod abi;
+pub mod address;
+pub mod amount;
+pub mod contract;
+pub mod error;
+pub mod handoff;
+pub mod input;
+pub mod signature;
+pub mod transaction;
+pub mod tronweb;
+pub mod view;
+pub mod wire;
+
+pub use address::Address;
+pub use amount::{Sun, U256};
+pub use error::{Error, ProtoReason, Result};
+pub use handoff::{Network, SignRequest, SignResponse};
+pub use signature::Signature;
+pub use transaction::{Intent, RawData, RefBlock, SignedTransaction, TxId};
+
+/// Mainnet USDT (TRC-20, 6 decimals): `TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t`.
+pub const MAINNET_USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";

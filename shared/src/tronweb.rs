@@ -1,0 +1,393 @@
+//! The transaction object TronWeb, tronpy and TronGrid use:
+//! `{txID, raw_data, raw_data_hex, visible, signature}`.
+//!
+//! When reading, `raw_data_hex` is the truth: it is decoded strictly, the `txID` must be its
+//! sha256, and a `raw_data` object must describe exactly the same transaction. The JSON
+//! `raw_data` form is also parsed on its own, as java-tron's `broadcasttransaction` does.
+
+use serde_json::{json, Map, Value};
+
+use crate::address::Address;
+use crate::amount::Sun;
+use crate::contract::{
+    Contract, ContractKind, TransferContract, TriggerSmartContract, TRANSFER_TYPE_URL,
+    TRIGGER_TYPE_URL,
+};
+use crate::error::{Error, Result};
+use crate::signature::Signature;
+use crate::transaction::{decode_hex_field, RawData, RefBlock, TxId};
+
+/// A TronWeb-shaped transaction read from JSON, already cross-checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TronWebTx {
+    /// Decoded raw_data (from `raw_data_hex`).
+    pub raw: RawData,
+    /// The raw bytes as given (canonical, so equal to `raw.encode()`).
+    pub raw_bytes: Vec<u8>,
+    /// The txID.
+    pub txid: TxId,
+    /// Whether addresses in the object were base58 (`visible: true`).
+    pub visible: bool,
+    /// Signatures already present.
+    pub signatures: Vec<Signature>,
+}
+
+fn addr_json(a: &Address, visible: bool) -> Value {
+    if visible {
+        Value::String(a.to_base58())
+    } else {
+        Value::String(a.to_hex())
+    }
+}
+
+/// Renders raw_data as the JSON object java-tron prints (defaults omitted).
+pub fn raw_data_to_json(raw: &RawData, visible: bool) -> Value {
+    let value = match &raw.contract.kind {
+        ContractKind::Transfer(t) => {
+            let mut m = Map::new();
+            if t.amount.as_u64() != 0 {
+                m.insert("amount".into(), json!(t.amount.as_u64()));
+            }
+            m.insert("owner_address".into(), addr_json(&t.owner, visible));
+            m.insert("to_address".into(), addr_json(&t.to, visible));
+            Value::Object(m)
+        }
+        ContractKind::TriggerSmart(t) => {
+            let mut m = Map::new();
+            if !t.data.is_empty() {
+                m.insert("data".into(), json!(hex::encode(&t.data)));
+            }
+            m.insert("owner_address".into(), addr_json(&t.owner, visible));
+            m.insert("contract_address".into(), addr_json(&t.contract, visible));
+            if t.call_value.as_u64() != 0 {
+                m.insert("call_value".into(), json!(t.call_value.as_u64()));
+            }
+            Value::Object(m)
+        }
+    };
+    let mut contract = Map::new();
+    contract.insert(
+        "parameter".into(),
+        json!({"value": value, "type_url": raw.contract.kind.type_url()}),
+    );
+    contract.insert("type".into(), json!(raw.contract.kind.type_name()));
+    if raw.contract.permission_id != 0 {
+        contract.insert("Permission_id".into(), json!(raw.contract.permission_id));
+    }
+    let mut m = Map::new();
+    m.insert(
+        "contract".into(),
+        Value::Array(vec![Value::Object(contract)]),
+    );
+    m.insert(
+        "ref_block_bytes".into(),
+        json!(hex::encode(raw.ref_block.bytes)),
+    );
+    m.insert(
+        "ref_block_hash".into(),
+        json!(hex::encode(raw.ref_block.hash)),
+    );
+    m.insert("expiration".into(), json!(raw.expiration));
+    if !raw.memo.is_empty() {
+        m.insert("data".into(), json!(hex::encode(&raw.memo)));
+    }
+    if raw.fee_limit != 0 {
+        m.insert("fee_limit".into(), json!(raw.fee_limit));
+    }
+    if raw.timestamp != 0 {
+        m.insert("timestamp".into(), json!(raw.timestamp));
+    }
+    Value::Object(m)
+}
+
+/// Renders a full TronWeb transaction object.
+pub fn to_tronweb_json(raw: &RawData, signatures: &[Signature], visible: bool) -> Value {
+    let bytes = raw.encode();
+    let mut m = Map::new();
+    m.insert("visible".into(), json!(visible));
+    m.insert("txID".into(), json!(TxId::of_raw(&bytes).to_hex()));
+    m.insert("raw_data".into(), raw_data_to_json(raw, visible));
+    m.insert("raw_data_hex".into(), json!(hex::encode(&bytes)));
+    if !signatures.is_empty() {
+        m.insert(
+            "signature".into(),
+            Value::Array(signatures.iter().map(|s| json!(s.to_hex())).collect()),
+        );
+    }
+    Value::Object(m)
+}
+
+fn check_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<()> {
+    for k in obj.keys() {
+        if !allowed.contains(&k.as_str()) {
+            return Err(Error::Json(format!("{path}: unknown key {k:?}")));
+        }
+    }
+    Ok(())
+}
+
+fn get_obj<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>> {
+    v.as_object()
+        .ok_or_else(|| Error::Json(format!("{path}: expected an object")))
+}
+
+fn get_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<u64> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(v) if v <= i64::MAX as u64 => Ok(v),
+            _ => Err(Error::Json(format!(
+                "{path}.{key}: must be an integer in 0..=2^63-1, got {n}"
+            ))),
+        },
+        Some(other) => Err(Error::Json(format!(
+            "{path}.{key}: expected an integer, got {other}"
+        ))),
+    }
+}
+
+fn get_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<Option<&'a str>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(Error::Json(format!(
+            "{path}.{key}: expected a string, got {other}"
+        ))),
+    }
+}
+
+fn get_addr(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Address> {
+    let s =
+        get_str(obj, key, path)?.ok_or_else(|| Error::Json(format!("{path}.{key}: missing")))?;
+    Address::parse(s).map_err(|e| Error::Json(format!("{path}.{key}: {e}")))
+}
+
+fn fixed<const N: usize>(obj: &Map<String, Value>, key: &str, path: &str) -> Result<[u8; N]> {
+    let s =
+        get_str(obj, key, path)?.ok_or_else(|| Error::Json(format!("{path}.{key}: missing")))?;
+    let b = decode_hex_field(&format!("{path}.{key}"), s)?;
+    b.as_slice()
+        .try_into()
+        .map_err(|_| Error::Json(format!("{path}.{key}: must be {N} bytes, got {}", b.len())))
+}
+
+/// Parses a `raw_data` JSON object (hex or base58 addresses) into [`RawData`], as
+/// java-tron's JSON broadcast does; unknown keys and unsupported contracts are refused.
+pub fn raw_data_from_json(v: &Value) -> Result<RawData> {
+    const P: &str = "raw_data";
+    let obj = get_obj(v, P)?;
+    check_keys(
+        obj,
+        &[
+            "contract",
+            "ref_block_bytes",
+            "ref_block_hash",
+            "expiration",
+            "timestamp",
+            "fee_limit",
+            "data",
+            "ref_block_num",
+        ],
+        P,
+    )?;
+    if get_u64(obj, "ref_block_num", P)? != 0 {
+        return Err(Error::Json(
+            "raw_data.ref_block_num: not allowed in a payout".into(),
+        ));
+    }
+    let contracts = obj
+        .get("contract")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Json("raw_data.contract: expected an array".into()))?;
+    if contracts.len() != 1 {
+        return Err(Error::Json(format!(
+            "raw_data.contract: exactly one contract required, got {}",
+            contracts.len()
+        )));
+    }
+    let contract = contract_from_json(&contracts[0])?;
+    let memo = match get_str(obj, "data", P)? {
+        Some(s) => decode_hex_field("raw_data.data", s)?,
+        None => Vec::new(),
+    };
+    let expiration = get_u64(obj, "expiration", P)?;
+    if expiration == 0 {
+        return Err(Error::Json("raw_data.expiration: missing".into()));
+    }
+    Ok(RawData {
+        ref_block: RefBlock {
+            bytes: fixed::<2>(obj, "ref_block_bytes", P)?,
+            hash: fixed::<8>(obj, "ref_block_hash", P)?,
+        },
+        expiration,
+        memo,
+        contract,
+        timestamp: get_u64(obj, "timestamp", P)?,
+        fee_limit: get_u64(obj, "fee_limit", P)?,
+    })
+}
+
+fn contract_from_json(v: &Value) -> Result<Contract> {
+    const P: &str = "raw_data.contract[0]";
+    let obj = get_obj(v, P)?;
+    check_keys(obj, &["parameter", "type", "Permission_id"], P)?;
+    let ty = get_str(obj, "type", P)?.ok_or_else(|| Error::Json(format!("{P}.type: missing")))?;
+    let permission_id = u32::try_from(get_u64(obj, "Permission_id", P)?)
+        .map_err(|_| Error::Json(format!("{P}.Permission_id: out of range")))?;
+    let param = get_obj(
+        obj.get("parameter")
+            .ok_or_else(|| Error::Json(format!("{P}.parameter: missing")))?,
+        P,
+    )?;
+    check_keys(param, &["value", "type_url"], &format!("{P}.parameter"))?;
+    let url = get_str(param, "type_url", P)?.unwrap_or("");
+    let value = get_obj(
+        param
+            .get("value")
+            .ok_or_else(|| Error::Json(format!("{P}.parameter.value: missing")))?,
+        P,
+    )?;
+    let vp = "raw_data.contract[0].parameter.value";
+    let kind = match ty {
+        "TransferContract" => {
+            if url != TRANSFER_TYPE_URL {
+                return Err(Error::Json(format!(
+                    "{P}.parameter.type_url: {url:?} is not canonical"
+                )));
+            }
+            check_keys(value, &["owner_address", "to_address", "amount"], vp)?;
+            ContractKind::Transfer(TransferContract {
+                owner: get_addr(value, "owner_address", vp)?,
+                to: get_addr(value, "to_address", vp)?,
+                amount: Sun::new(get_u64(value, "amount", vp)?)?,
+            })
+        }
+        "TriggerSmartContract" => {
+            if url != TRIGGER_TYPE_URL {
+                return Err(Error::Json(format!(
+                    "{P}.parameter.type_url: {url:?} is not canonical"
+                )));
+            }
+            check_keys(
+                value,
+                &[
+                    "owner_address",
+                    "contract_address",
+                    "call_value",
+                    "data",
+                    "call_token_value",
+                    "token_id",
+                ],
+                vp,
+            )?;
+            if get_u64(value, "call_token_value", vp)? != 0 || get_u64(value, "token_id", vp)? != 0
+            {
+                return Err(Error::Json(format!(
+                    "{vp}: call_token_value/token_id are not allowed in a payout"
+                )));
+            }
+            ContractKind::TriggerSmart(TriggerSmartContract {
+                owner: get_addr(value, "owner_address", vp)?,
+                contract: get_addr(value, "contract_address", vp)?,
+                call_value: Sun::new(get_u64(value, "call_value", vp)?)?,
+                data: match get_str(value, "data", vp)? {
+                    Some(s) => decode_hex_field(&format!("{vp}.data"), s)?,
+                    None => Vec::new(),
+                },
+            })
+        }
+        other => {
+            return Err(Error::Json(format!(
+                "{P}.type: unknown contract type {other:?}"
+            )))
+        }
+    };
+    Ok(Contract {
+        kind,
+        permission_id,
+    })
+}
+
+/// Reads a TronWeb transaction object, enforcing: `raw_data_hex` present and strictly
+/// canonical, `txID` (if present) equal to its sha256, a `raw_data` object (if present)
+/// describing the same transaction, and well-formed signatures.
+pub fn from_tronweb_json(v: &Value) -> Result<TronWebTx> {
+    let obj = get_obj(v, "transaction")?;
+    let hex_str = get_str(obj, "raw_data_hex", "transaction")?
+        .ok_or_else(|| Error::Json("transaction: raw_data_hex missing".into()))?;
+    let raw_bytes = decode_hex_field("raw_data_hex", hex_str)?;
+    let raw = RawData::decode(&raw_bytes)?;
+    let txid = TxId::of_raw(&raw_bytes);
+    if let Some(claimed) = get_str(obj, "txID", "transaction")? {
+        if !claimed.eq_ignore_ascii_case(&txid.to_hex()) {
+            return Err(Error::TxIdMismatch {
+                claimed: claimed.to_string(),
+                actual: txid.to_hex(),
+            });
+        }
+    }
+    if let Some(obj_raw) = obj.get("raw_data") {
+        let parsed = raw_data_from_json(obj_raw)
+            .map_err(|e| Error::RawDataMismatch(format!("raw_data object unreadable: {e}")))?;
+        if parsed != raw {
+            return Err(Error::RawDataMismatch(describe_difference(&parsed, &raw)));
+        }
+    }
+    let visible = match obj.get("visible") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(Error::Json(format!(
+                "transaction.visible: expected a boolean, got {other}"
+            )))
+        }
+    };
+    let signatures = match obj.get("signature") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .ok_or_else(|| {
+                        Error::Json("transaction.signature: expected hex strings".into())
+                    })
+                    .and_then(Signature::from_hex)
+            })
+            .collect::<Result<_>>()?,
+        Some(_) => {
+            return Err(Error::Json(
+                "transaction.signature: expected an array".into(),
+            ))
+        }
+    };
+    Ok(TronWebTx {
+        raw,
+        raw_bytes,
+        txid,
+        visible,
+        signatures,
+    })
+}
+
+fn describe_difference(json: &RawData, hex: &RawData) -> String {
+    let mut diffs = Vec::new();
+    if json.ref_block != hex.ref_block {
+        diffs.push("ref block");
+    }
+    if json.expiration != hex.expiration {
+        diffs.push("expiration");
+    }
+    if json.timestamp != hex.timestamp {
+        diffs.push("timestamp");
+    }
+    if json.fee_limit != hex.fee_limit {
+        diffs.push("fee_limit");
+    }
+    if json.memo != hex.memo {
+        diffs.push("data (memo)");
+    }
+    if json.contract != hex.contract {
+        diffs.push("contract");
+    }
+    format!("{} differ", diffs.join(", "))
+}

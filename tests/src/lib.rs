@@ -1,0 +1,1 @@
+//! Helpers shared by coldpay's cross-crate tests.
