@@ -453,3 +453,64 @@ impl SignResponse {
         Ok(())
     }
 }
+
+/// `format` value of a watch-only export.
+pub const WATCH_FORMAT: &str = "coldpay/watch-only";
+
+/// One account in a watch-only export: no secret, only what the online side needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchAccount {
+    /// Wallet name in the signer.
+    pub name: String,
+    /// The account's address.
+    pub address: Address,
+    /// BIP-44 derivation path (`m/44'/195'/0'/0/i`), or `None` for an imported raw key.
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// The signer's watch-only export (signer → broadcaster).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchExport {
+    /// Network the signer's home is bound to.
+    pub network: Network,
+    /// Accounts.
+    pub accounts: Vec<WatchAccount>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WatchExportJson {
+    format: String,
+    version: u32,
+    network: Network,
+    accounts: Vec<WatchAccount>,
+}
+
+impl WatchExport {
+    /// Serialises to the JSON form.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(WatchExportJson {
+            format: WATCH_FORMAT.into(),
+            version: HANDOFF_VERSION,
+            network: self.network,
+            accounts: self.accounts.clone(),
+        })
+        .expect("serialisable")
+    }
+
+    /// Parses the JSON form.
+    pub fn from_json(v: &serde_json::Value) -> Result<Self> {
+        check_format(v, WATCH_FORMAT)?;
+        let j: WatchExportJson = serde_json::from_value(v.clone())
+            .map_err(|e| Error::Json(format!("watch-only export: {e}")))?;
+        if j.accounts.is_empty() {
+            return Err(Error::Handoff("watch-only export has no accounts".into()));
+        }
+        Ok(WatchExport {
+            network: j.network,
+            accounts: j.accounts,
+        })
+    }
+}
