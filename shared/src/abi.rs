@@ -122,7 +122,7 @@ mod tests {
             assert_eq!(&Keccak256::digest(sig.as_bytes())[..4], &sel);
         }
         assert_eq!(
-            Keccak256::digest(b"Transfer(address,address,uint256)").as_slice(),
+            &Keccak256::digest(b"Transfer(address,address,uint256)")[..],
             &TRANSFER_EVENT_TOPIC
         );
     }

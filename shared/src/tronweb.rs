@@ -135,7 +135,7 @@ fn get_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<u64> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(0),
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(v) if v <= i64::MAX as u64 => Ok(v),
+            Some(v) if i64::try_from(v).is_ok() => Ok(v),
             _ => Err(Error::Json(format!(
                 "{path}.{key}: must be an integer in 0..=2^63-1, got {n}"
             ))),

@@ -1,1 +1,66 @@
 //! Helpers shared by coldpay's cross-crate tests.
+//!
+//! [`bin`] builds a workspace binary once per test process and returns its path, so tests in
+//! this package can drive `coldpay-signer`, `coldpay-broadcaster` and `coldpay-devnode` as
+//! users do.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// The workspace root (the parent of this package).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from)
+}
+
+/// Builds the binary `name` of the workspace package of the same name (once per process) and
+/// returns its path.
+///
+/// # Panics
+/// If cargo cannot build it.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<HashMap<String, PathBuf>>> = OnceLock::new();
+    let map = BUILT.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(p) = map.get(name) {
+        return p.clone();
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["build", "--quiet", "-p", name, "--bin", name])
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "cargo build -p {name} failed");
+    let path = target_dir()
+        .join("debug")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} not found after build", path.display());
+    map.insert(name.to_string(), path.clone());
+    path
+}
+
+/// Path of a file in the shared crate's test data (the copied reference vectors).
+pub fn vector_file(name: &str) -> PathBuf {
+    workspace_root().join("shared/tests/data").join(name)
+}
+
+/// Loads a vector file as JSON.
+///
+/// # Panics
+/// If the file is missing or not JSON.
+pub fn load_vectors(name: &str) -> serde_json::Value {
+    let p = vector_file(name);
+    serde_json::from_str(&std::fs::read_to_string(&p).expect("read vectors")).expect("json")
+}
