@@ -1,0 +1,506 @@
+//! The command-line interface: argument definitions and dispatch.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use coldpay_shared::Network;
+
+use crate::error::{Result, SignerError};
+use crate::home::{self, Home};
+use crate::passphrase::PassSource;
+use crate::{audit, keys, keystore, policy, review, sandbox, selftest, sign};
+
+/// Offline signer for TRON payouts (USDT-TRC20 and TRX).
+///
+/// Typical ceremony: `init --network mainnet`, `keys new --name treasury`, `keys export-watch -o
+/// watch.json` (carry to the online machine), then for each batch `sign request.json -o
+/// response.json` after reviewing what the transaction bytes do.
+#[derive(Parser)]
+#[command(name = "coldpay-signer", version, about, long_about)]
+struct Cli {
+    /// Signer home folder (default: $COLDPAY_SIGNER_HOME, else ~/.coldpay-signer).
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct PassArgs {
+    /// Read the wallet passphrase from the first line of FILE (for scripts).
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_fd")]
+    passphrase_file: Option<PathBuf>,
+    /// Read the wallet passphrase from open file descriptor N (for scripts).
+    #[arg(long, value_name = "N")]
+    passphrase_fd: Option<u32>,
+}
+
+impl PassArgs {
+    fn source(&self) -> PassSource {
+        PassSource {
+            file: self.passphrase_file.clone(),
+            fd: self.passphrase_fd,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a signer home bound to one network (TRON transactions carry no chain id).
+    Init {
+        /// mainnet, nile, shasta or local.
+        #[arg(long)]
+        network: Network,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage encrypted wallets.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Review and sign a sign request, a TronWeb transaction or an array of them.
+    ///
+    /// Every transaction is decoded from its raw bytes and checked against the policy before
+    /// anything is shown; then you type the 6-character code of the request to sign. Output is
+    /// a sign response (or, for TronWeb input, the same objects with `signature` filled).
+    Sign {
+        /// Input file, or `-` for stdin.
+        input: String,
+        /// Write the output here (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Wallet to sign with (required for multi-signature permission ids).
+        #[arg(long, value_name = "NAME")]
+        key: Option<String>,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// Do not ask for the confirmation code (only if the policy sets unattended = true).
+        #[arg(long)]
+        yes: bool,
+        /// Use this policy file instead of the home's policy.toml for this run.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Re-sign payout ID although it was signed before, having seen that the earlier
+        /// transaction expired (repeatable).
+        #[arg(long, value_name = "ID")]
+        resign_expired: Vec<String>,
+    },
+    /// Decode and show what a sign request, TronWeb transaction or raw_data hex would sign.
+    ///
+    /// Every field shown is derived from the raw transaction bytes; anything that cannot be
+    /// fully decoded is refused.
+    Inspect {
+        /// Input file, or `-` for stdin.
+        input: String,
+        /// Print a JSON array, one object per transaction.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or check the signing policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Inspect the hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Prove the sandbox, check RNG, KDF speed and known-answer tests.
+    Selftest {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create a wallet from a new BIP-39 mnemonic (shown once; account 0 at m/44'/195'/0'/0/0).
+    New {
+        /// Wallet name.
+        #[arg(long)]
+        name: String,
+        /// 12 or 24 words.
+        #[arg(long, default_value_t = 24)]
+        words: usize,
+        /// Skip re-typing three words (scripts only).
+        #[arg(long)]
+        no_confirm: bool,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// PBKDF2 iterations (minimum 600000).
+        #[arg(long, default_value_t = keystore::DEFAULT_ITERATIONS)]
+        kdf_iterations: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a BIP-39 mnemonic (read from stdin or a no-echo prompt; checksum verified).
+    ImportMnemonic {
+        /// Wallet name.
+        #[arg(long)]
+        name: String,
+        /// Optional BIP-39 passphrase ("25th word"), read from the first line of FILE.
+        #[arg(long, value_name = "FILE")]
+        bip39_passphrase_file: Option<PathBuf>,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// PBKDF2 iterations (minimum 600000).
+        #[arg(long, default_value_t = keystore::DEFAULT_ITERATIONS)]
+        kdf_iterations: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a raw private key (64 hex characters on stdin).
+    ImportPrivate {
+        /// Wallet name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// PBKDF2 iterations (minimum 600000).
+        #[arg(long, default_value_t = keystore::DEFAULT_ITERATIONS)]
+        kdf_iterations: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Derive account INDEX of a mnemonic wallet (m/44'/195'/0'/0/INDEX).
+    Derive {
+        /// Wallet name.
+        #[arg(long)]
+        name: String,
+        /// Account index.
+        #[arg(long)]
+        index: u32,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List wallets and their accounts (no passphrase needed).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export names, addresses and paths (no secret) for the broadcaster.
+    ExportWatch {
+        /// Output file (stdout if omitted).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-encrypt a wallet under a new passphrase.
+    ChangePassphrase {
+        /// Wallet name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        pass: PassArgs,
+        /// Read the new passphrase from the first line of FILE.
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Read the new passphrase from file descriptor N.
+        #[arg(long, value_name = "N")]
+        new_passphrase_fd: Option<u32>,
+    },
+    /// Delete a wallet's keystore file (make sure you hold its backup).
+    Remove {
+        /// Wallet name.
+        #[arg(long)]
+        name: String,
+        /// Do not ask to re-type the name.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Print the policy in effect.
+    Show {
+        /// Policy file (default: the home's policy.toml).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the review and policy verdicts for INPUT without signing.
+    Check {
+        /// Input file, or `-` for stdin.
+        input: String,
+        /// Policy file (default: the home's policy.toml).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; names the first edited, deleted or reordered line.
+    Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print audit entries.
+    Show {
+        /// Only entries at or after this RFC 3339 time or duration ago (e.g. "24h").
+        #[arg(long)]
+        since: Option<String>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn open_home(cli_home: Option<&std::path::Path>) -> Result<Home> {
+    Home::open(&home::resolve_dir(cli_home))
+}
+
+fn parse_since(s: &str) -> Result<u64> {
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0));
+    }
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().map_err(|_| {
+        SignerError::Usage(format!(
+            "--since {s:?}: use an RFC 3339 time or e.g. 24h, 7d"
+        ))
+    })?;
+    let ms = match unit {
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => {
+            return Err(SignerError::Usage(format!(
+                "--since {s:?}: unit must be s, m, h or d"
+            )))
+        }
+    };
+    Ok(sign::now_ms().saturating_sub(n * ms))
+}
+
+fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
+    let home_arg = cli.home.as_deref();
+    match cli.command {
+        Command::Init { network, json } => {
+            let dir = home::resolve_dir(home_arg);
+            let h = Home::init(&dir, network)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"home": h.dir.display().to_string(), "network": network})
+                );
+            } else {
+                println!("initialised signer home {} for {network}", h.dir.display());
+                println!("next: review {} and create a wallet with `coldpay-signer keys new --name NAME`", h.policy_path().display());
+            }
+            Ok(())
+        }
+        Command::Keys(k) => {
+            let h = open_home(home_arg)?;
+            match k {
+                KeysCommand::New {
+                    name,
+                    words,
+                    no_confirm,
+                    pass,
+                    kdf_iterations,
+                    json,
+                } => keys::new(
+                    &h,
+                    &name,
+                    words,
+                    !no_confirm,
+                    &pass.source(),
+                    kdf_iterations,
+                    json,
+                ),
+                KeysCommand::ImportMnemonic {
+                    name,
+                    bip39_passphrase_file,
+                    pass,
+                    kdf_iterations,
+                    json,
+                } => keys::import_mnemonic(
+                    &h,
+                    &name,
+                    bip39_passphrase_file.as_deref(),
+                    &pass.source(),
+                    kdf_iterations,
+                    json,
+                ),
+                KeysCommand::ImportPrivate {
+                    name,
+                    pass,
+                    kdf_iterations,
+                    json,
+                } => keys::import_private(&h, &name, &pass.source(), kdf_iterations, json),
+                KeysCommand::Derive {
+                    name,
+                    index,
+                    pass,
+                    json,
+                } => keys::derive(&h, &name, index, &pass.source(), json),
+                KeysCommand::List { json } => keys::list(&h, json),
+                KeysCommand::ExportWatch { output, json } => {
+                    keys::export_watch(&h, output.as_deref(), json)
+                }
+                KeysCommand::ChangePassphrase {
+                    name,
+                    pass,
+                    new_passphrase_file,
+                    new_passphrase_fd,
+                } => keys::change_passphrase(
+                    &h,
+                    &name,
+                    &pass.source(),
+                    &PassSource {
+                        file: new_passphrase_file,
+                        fd: new_passphrase_fd,
+                    },
+                ),
+                KeysCommand::Remove { name, yes } => keys::remove(&h, &name, yes),
+            }
+        }
+        Command::Sign {
+            input,
+            output,
+            key,
+            pass,
+            yes,
+            policy,
+            resign_expired,
+        } => {
+            let h = open_home(home_arg)?;
+            sign::run(
+                &h,
+                &sign::SignArgs {
+                    input,
+                    output,
+                    key,
+                    pass: pass.source(),
+                    yes,
+                    policy,
+                    resign_expired,
+                    check_only: false,
+                },
+            )
+        }
+        Command::Inspect { input, json } => {
+            let text = sign::read_input(&input)?;
+            print!("{}", coldpay_shared::view::inspect_input(&text, json)?);
+            Ok(())
+        }
+        Command::Policy(PolicyCommand::Show { policy, json }) => {
+            let h = open_home(home_arg)?;
+            let path = policy.unwrap_or_else(|| h.policy_path());
+            let p = policy::Policy::load(&path, h.network)?;
+            let text = std::fs::read_to_string(&path).map_err(|e| SignerError::io(&path, e))?;
+            if json {
+                let tokens: Vec<_> = p.tokens.iter().map(|t| serde_json::json!({
+                    "symbol": t.token.symbol, "contract": t.token.contract, "decimals": t.token.decimals,
+                    "max_per_tx": t.limits.per_tx.to_string(), "max_per_request": t.limits.per_request.to_string(), "max_per_24h": t.limits.per_24h.to_string(),
+                })).collect();
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({
+                    "file": path.display().to_string(), "digest": hex::encode(p.digest), "network": h.network,
+                    "unattended": p.unattended, "max_fee_limit_sun": p.max_fee_limit_sun, "max_expiration_ms": p.max_expiration_ms,
+                    "allow_memo": p.allow_memo, "destinations": {"mode": format!("{:?}", p.mode).to_lowercase(), "allow": p.allow.iter().map(|(a, l)| serde_json::json!({"address": a, "label": l})).collect::<Vec<_>>()},
+                    "tokens": tokens,
+                    "trx": p.trx.as_ref().map(|l| serde_json::json!({"max_per_tx": l.per_tx.to_string(), "max_per_request": l.per_request.to_string(), "max_per_24h": l.per_24h.to_string()})),
+                })).expect("json"));
+            } else {
+                println!(
+                    "# {} (sha256 {}) for {}",
+                    path.display(),
+                    hex::encode(p.digest),
+                    h.network
+                );
+                print!("{text}");
+            }
+            Ok(())
+        }
+        Command::Policy(PolicyCommand::Check { input, policy }) => {
+            let h = open_home(home_arg)?;
+            sign::run(
+                &h,
+                &sign::SignArgs {
+                    input,
+                    output: None,
+                    key: None,
+                    pass: PassSource::default(),
+                    yes: false,
+                    policy,
+                    resign_expired: vec![],
+                    check_only: true,
+                },
+            )
+        }
+        Command::Audit(AuditCommand::Verify { json }) => {
+            let h = open_home(home_arg)?;
+            match audit::verify(&h.audit_path())? {
+                Ok(n) => {
+                    if json {
+                        println!("{}", serde_json::json!({"ok": true, "lines": n}));
+                    } else {
+                        println!("audit log intact: {n} line(s)");
+                    }
+                    Ok(())
+                }
+                Err((line, why)) => {
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"ok": false, "first_bad_line": line, "reason": why})
+                        );
+                    }
+                    Err(SignerError::Refused(format!(
+                        "audit log broken at line {line}: {why}"
+                    )))
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Show { since, json }) => {
+            let h = open_home(home_arg)?;
+            let since = since.as_deref().map(parse_since).transpose()?.unwrap_or(0);
+            for v in audit::show(&h.audit_path(), since)? {
+                if json {
+                    println!("{v}");
+                } else {
+                    println!(
+                        "#{} {} {} {} {} tx {}",
+                        v["seq"],
+                        review::utc(v["time"].as_u64().unwrap_or(0)),
+                        v["event"].as_str().unwrap_or(""),
+                        v["verdict"].as_str().unwrap_or(""),
+                        v["transactions"].as_array().map_or(0, Vec::len),
+                        v["reason"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Command::Selftest { json } => selftest::run(sandbox, json),
+    }
+}
+
+/// Runs the signer CLI and returns the process exit code.
+pub fn main_entry() -> ExitCode {
+    // Harden before parsing arguments or reading any input.
+    let sandbox = sandbox::harden();
+    let cli = Cli::parse();
+    match run(cli, sandbox) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let msg = e.to_string().replace('\n', " ");
+            eprintln!("error: {msg}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

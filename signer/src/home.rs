@@ -1,0 +1,158 @@
+//! The signer's home folder: `home.toml` (the network it is bound to), `keystores/`,
+//! `policy.toml`, `audit.log` and `ledger.jsonl`.
+
+use std::path::{Path, PathBuf};
+
+use coldpay_shared::Network;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, SignerError};
+use crate::fsutil::{create_private_dir, write_atomic};
+use crate::keystore::Keystore;
+
+/// An initialised signer home.
+#[derive(Clone, Debug)]
+pub struct Home {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The network this home signs for.
+    pub network: Network,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HomeToml {
+    network: Network,
+}
+
+/// `--home`, else `$COLDPAY_SIGNER_HOME`, else `~/.coldpay-signer`.
+pub fn resolve_dir(arg: Option<&Path>) -> PathBuf {
+    if let Some(p) = arg {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("COLDPAY_SIGNER_HOME") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    home.join(".coldpay-signer")
+}
+
+/// Checks a wallet name: 1–64 of `[A-Za-z0-9_.-]`, not starting with '.'.
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(SignerError::Usage(format!(
+            "invalid wallet name {name:?}: use 1-64 letters, digits, '_', '-' or '.'"
+        )))
+    }
+}
+
+impl Home {
+    /// Creates a new home bound to `network` (mode 0700) with a default policy.
+    pub fn init(dir: &Path, network: Network) -> Result<Home> {
+        let marker = dir.join("home.toml");
+        if marker.exists() {
+            return Err(SignerError::Usage(format!(
+                "{} is already a signer home; refusing to overwrite it",
+                dir.display()
+            )));
+        }
+        create_private_dir(dir)?;
+        create_private_dir(&dir.join("keystores"))?;
+        let home = Home {
+            dir: dir.to_path_buf(),
+            network,
+        };
+        let policy = home.policy_path();
+        if !policy.exists() {
+            write_atomic(
+                &policy,
+                crate::policy::default_policy_toml(network).as_bytes(),
+                0o600,
+            )?;
+        }
+        let toml = toml::to_string(&HomeToml { network }).expect("serialisable");
+        write_atomic(&marker, toml.as_bytes(), 0o600)?;
+        Ok(home)
+    }
+
+    /// Opens an initialised home.
+    pub fn open(dir: &Path) -> Result<Home> {
+        let marker = dir.join("home.toml");
+        let text = std::fs::read_to_string(&marker).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                SignerError::Usage(format!(
+                    "{} is not a signer home; run `coldpay-signer init --network …` first",
+                    dir.display()
+                ))
+            } else {
+                SignerError::io(&marker, e)
+            }
+        })?;
+        let h: HomeToml = toml::from_str(&text)
+            .map_err(|e| SignerError::Usage(format!("{}: {e}", marker.display())))?;
+        Ok(Home {
+            dir: dir.to_path_buf(),
+            network: h.network,
+        })
+    }
+
+    /// `keystores/`.
+    pub fn keystore_dir(&self) -> PathBuf {
+        self.dir.join("keystores")
+    }
+
+    /// The keystore file of wallet `name`.
+    pub fn keystore_path(&self, name: &str) -> Result<PathBuf> {
+        check_name(name)?;
+        Ok(self.keystore_dir().join(format!("{name}.json")))
+    }
+
+    /// `policy.toml`.
+    pub fn policy_path(&self) -> PathBuf {
+        self.dir.join("policy.toml")
+    }
+
+    /// `audit.log`.
+    pub fn audit_path(&self) -> PathBuf {
+        self.dir.join("audit.log")
+    }
+
+    /// `ledger.jsonl`.
+    pub fn ledger_path(&self) -> PathBuf {
+        self.dir.join("ledger.jsonl")
+    }
+
+    /// Every keystore in the home, sorted by name.
+    pub fn keystores(&self) -> Result<Vec<Keystore>> {
+        let dir = self.keystore_dir();
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(|e| SignerError::io(&dir, e))? {
+            let entry = entry.map_err(|e| SignerError::io(&dir, e))?;
+            let p = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || p.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            out.push(Keystore::read(&p)?);
+        }
+        out.sort_by(|a, b| a.header.name.cmp(&b.header.name));
+        Ok(out)
+    }
+
+    /// The keystore of wallet `name`.
+    pub fn keystore(&self, name: &str) -> Result<Keystore> {
+        let p = self.keystore_path(name)?;
+        if !p.exists() {
+            return Err(SignerError::Usage(format!("no wallet named {name:?}")));
+        }
+        Keystore::read(&p)
+    }
+}

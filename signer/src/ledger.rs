@@ -1,0 +1,106 @@
+//! The signing ledger: one JSON line per signed transaction. It backs the rolling 24 h limits
+//! and the refusal to sign a payout id twice.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use coldpay_shared::U256;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, SignerError};
+
+/// One signed transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// When it was signed (ms).
+    pub time: u64,
+    /// The request it came from.
+    pub request_id: String,
+    /// Payout id ("" for TronWeb input, which has none).
+    pub payout_id: String,
+    /// txID.
+    pub txid: String,
+    /// Token contract, or "TRX".
+    pub token: String,
+    /// Recipient.
+    pub to: String,
+    /// Amount in base units.
+    pub amount: String,
+    /// The transaction's expiration (ms).
+    pub expiration: u64,
+}
+
+/// The ledger file.
+pub struct Ledger {
+    path: PathBuf,
+    /// All entries.
+    pub entries: Vec<LedgerEntry>,
+}
+
+impl Ledger {
+    /// Loads the ledger (empty if absent); a malformed line is an error.
+    pub fn load(path: &Path) -> Result<Ledger> {
+        let entries = match std::fs::read_to_string(path) {
+            Ok(text) => text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+                .map(|(i, l)| {
+                    serde_json::from_str(l).map_err(|e| {
+                        SignerError::Other(format!("{} line {}: {e}", path.display(), i + 1))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(SignerError::io(path, e)),
+        };
+        Ok(Ledger {
+            path: path.to_path_buf(),
+            entries,
+        })
+    }
+
+    /// The latest entry for a payout id.
+    pub fn find_payout(&self, payout_id: &str) -> Option<&LedgerEntry> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| !payout_id.is_empty() && e.payout_id == payout_id)
+    }
+
+    /// Sum signed for `token` ("TRX" or contract) since `since_ms`.
+    pub fn signed_since(&self, token: &str, since_ms: u64) -> U256 {
+        self.entries
+            .iter()
+            .filter(|e| e.token == token && e.time > since_ms)
+            .filter_map(|e| U256::from_str_radix(&e.amount, 10).ok())
+            .fold(U256::ZERO, |a, b| a.saturating_add(b))
+    }
+
+    /// Whether this signer has paid `to` before.
+    pub fn knows_recipient(&self, to: &str) -> bool {
+        self.entries.iter().any(|e| e.to == to)
+    }
+
+    /// Appends entries and fsyncs.
+    pub fn append(&mut self, new: &[LedgerEntry]) -> Result<()> {
+        let mut buf = Vec::new();
+        for e in new {
+            serde_json::to_writer(&mut buf, e).expect("serialisable");
+            buf.push(b'\n');
+        }
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&self.path)
+            .map_err(|e| SignerError::io(&self.path, e))?;
+        f.write_all(&buf)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| SignerError::io(&self.path, e))?;
+        self.entries.extend_from_slice(new);
+        Ok(())
+    }
+}

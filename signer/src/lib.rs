@@ -1,0 +1,19 @@
+//! coldpay-signer: the offline half of coldpay. Holds encrypted keys, decodes and reviews what
+//! it signs, enforces a local policy and keeps a hash-chained audit log. It links no networking
+//! code and forbids socket creation before reading any input.
+
+pub mod audit;
+pub mod cli;
+pub mod error;
+pub mod fsutil;
+pub mod home;
+pub mod keys;
+pub mod keystore;
+pub mod ledger;
+pub mod passphrase;
+pub mod policy;
+pub mod review;
+pub mod sandbox;
+pub mod selftest;
+pub mod sign;
+pub mod wallet;

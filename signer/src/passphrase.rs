@@ -1,0 +1,64 @@
+//! Reading passphrases: a no-echo prompt, or `--passphrase-file` / `--passphrase-fd` for
+//! scripts. Never from a command-line argument.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use crate::error::{Result, SignerError};
+
+/// Where a passphrase comes from.
+#[derive(Clone, Debug, Default)]
+pub struct PassSource {
+    /// File holding the passphrase (first line).
+    pub file: Option<PathBuf>,
+    /// Open file descriptor to read it from.
+    pub fd: Option<u32>,
+}
+
+fn first_line(mut s: Zeroizing<String>) -> Zeroizing<String> {
+    let end = s.find(['\n', '\r']).unwrap_or(s.len());
+    s.truncate(end);
+    s
+}
+
+impl PassSource {
+    /// Reads the passphrase; `prompt` is shown on the terminal when no file or fd is given.
+    pub fn read(&self, prompt: &str) -> Result<Zeroizing<String>> {
+        let mut buf = Zeroizing::new(String::new());
+        if let Some(f) = &self.file {
+            std::fs::File::open(f)
+                .and_then(|mut h| h.read_to_string(&mut buf))
+                .map_err(|e| SignerError::io(f, e))?;
+            return Ok(first_line(buf));
+        }
+        if let Some(fd) = self.fd {
+            let path = PathBuf::from(format!("/dev/fd/{fd}"));
+            std::fs::File::open(&path)
+                .and_then(|mut h| h.read_to_string(&mut buf))
+                .map_err(|e| SignerError::io(path, e))?;
+            return Ok(first_line(buf));
+        }
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .map_err(|e| SignerError::Usage(format!("cannot read passphrase from the terminal ({e}); use --passphrase-file or --passphrase-fd")))
+    }
+
+    /// Reads a new passphrase: prompted twice when interactive; at least 8 characters.
+    pub fn read_new(&self, what: &str) -> Result<Zeroizing<String>> {
+        let p = self.read(&format!("New passphrase for {what}: "))?;
+        if self.file.is_none() && self.fd.is_none() {
+            let again = self.read("Repeat passphrase: ")?;
+            if *again != *p {
+                return Err(SignerError::Usage("passphrases do not match".into()));
+            }
+        }
+        if p.chars().count() < 8 {
+            return Err(SignerError::Usage(
+                "passphrase must be at least 8 characters".into(),
+            ));
+        }
+        Ok(p)
+    }
+}

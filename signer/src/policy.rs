@@ -1,0 +1,510 @@
+//! The local signing policy (`policy.toml`) and the per-network token registry.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use coldpay_shared::amount::{format_units, parse_units, TRX_DECIMALS};
+use coldpay_shared::contract::ContractKind;
+use coldpay_shared::{Address, Intent, Network, RawData, U256};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, SignerError};
+
+/// A token the signer knows: symbol and decimals come from here, never from a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistryToken {
+    /// Symbol shown to the operator.
+    pub symbol: String,
+    /// Contract address.
+    pub contract: Address,
+    /// Decimals.
+    pub decimals: u8,
+}
+
+/// Built-in tokens per network. The dev node (`local`) deploys its USDT-like token at the
+/// mainnet USDT address.
+pub fn builtin_registry(network: Network) -> Vec<RegistryToken> {
+    let (symbol, contract) = match network {
+        Network::Mainnet | Network::Local => ("USDT", coldpay_shared::MAINNET_USDT),
+        Network::Nile => ("USDT", "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"),
+        Network::Shasta => ("USDT", "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs"),
+    };
+    vec![RegistryToken {
+        symbol: symbol.into(),
+        contract: Address::parse(contract).expect("valid built-in address"),
+        decimals: 6,
+    }]
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyToml {
+    #[serde(default)]
+    unattended: bool,
+    #[serde(default = "default_fee")]
+    max_fee_limit_trx: String,
+    #[serde(default = "default_hours")]
+    max_expiration_hours: u64,
+    #[serde(default = "default_true")]
+    allow_memo: bool,
+    destinations: DestinationsToml,
+    #[serde(default)]
+    tokens: Vec<TokenToml>,
+    trx: Option<LimitsToml>,
+}
+
+fn default_fee() -> String {
+    "100".into()
+}
+fn default_hours() -> u64 {
+    24
+}
+fn default_true() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DestinationsToml {
+    mode: Mode,
+    #[serde(default)]
+    allow: Vec<AllowToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllowToml {
+    address: String,
+    label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenToml {
+    symbol: String,
+    contract: String,
+    decimals: u8,
+    max_per_tx: String,
+    max_per_request: String,
+    max_per_24h: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsToml {
+    max_per_tx: String,
+    max_per_request: String,
+    max_per_24h: String,
+}
+
+/// Destination mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Only allowlisted recipients.
+    Allowlist,
+    /// Any recipient.
+    Any,
+}
+
+/// Limits in base units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Max per transaction.
+    pub per_tx: U256,
+    /// Max per request.
+    pub per_request: U256,
+    /// Max per rolling 24 h.
+    pub per_24h: U256,
+}
+
+/// A token the policy allows, with its limits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenPolicy {
+    /// Registry data.
+    pub token: RegistryToken,
+    /// Limits.
+    pub limits: Limits,
+}
+
+/// A parsed, validated policy.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Whether `--yes` is accepted.
+    pub unattended: bool,
+    /// Max fee_limit in sun.
+    pub max_fee_limit_sun: u64,
+    /// Max expiration horizon in ms.
+    pub max_expiration_ms: u64,
+    /// Whether memos are allowed at all.
+    pub allow_memo: bool,
+    /// Destination mode.
+    pub mode: Mode,
+    /// Allowlisted addresses and labels.
+    pub allow: BTreeMap<Address, String>,
+    /// Allowed tokens.
+    pub tokens: Vec<TokenPolicy>,
+    /// TRX limits; `None` = TRX transfers not allowed.
+    pub trx: Option<Limits>,
+    /// sha256 of the policy file bytes.
+    pub digest: [u8; 32],
+}
+
+/// The symbol and decimals of what a transaction moves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    /// "TRX" or the token symbol.
+    pub symbol: String,
+    /// Token contract (None for TRX).
+    pub contract: Option<Address>,
+    /// Decimals.
+    pub decimals: u8,
+}
+
+impl Asset {
+    /// Formats base units in this asset's display units.
+    pub fn format(&self, v: U256) -> String {
+        format!("{} {}", format_units(v, self.decimals), self.symbol)
+    }
+}
+
+fn limits(symbol: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
+    let p = |field: &str, s: &str| {
+        parse_units(s, decimals)
+            .map_err(|e| SignerError::Usage(format!("policy: {symbol}.{field}: {e}")))
+    };
+    Ok(Limits {
+        per_tx: p("max_per_tx", &l.max_per_tx)?,
+        per_request: p("max_per_request", &l.max_per_request)?,
+        per_24h: p("max_per_24h", &l.max_per_24h)?,
+    })
+}
+
+impl Policy {
+    /// Loads and validates a policy file for `network`.
+    pub fn load(path: &Path, network: Network) -> Result<Policy> {
+        let bytes = std::fs::read(path).map_err(|e| SignerError::io(path, e))?;
+        Self::parse(&bytes, network)
+            .map_err(|e| SignerError::Usage(format!("{}: {e}", path.display())))
+    }
+
+    /// Parses policy TOML bytes.
+    pub fn parse(bytes: &[u8], network: Network) -> Result<Policy> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| SignerError::Usage("policy is not UTF-8".into()))?;
+        let t: PolicyToml =
+            toml::from_str(text).map_err(|e| SignerError::Usage(format!("policy: {e}")))?;
+        let max_fee_limit_sun: u64 = parse_units(&t.max_fee_limit_trx, TRX_DECIMALS)
+            .ok()
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or_else(|| {
+                SignerError::Usage(format!(
+                    "policy: max_fee_limit_trx {:?} is not a TRX amount",
+                    t.max_fee_limit_trx
+                ))
+            })?;
+        if t.max_expiration_hours == 0 || t.max_expiration_hours > 24 {
+            return Err(SignerError::Usage(
+                "policy: max_expiration_hours must be 1..=24 (TRON refuses expirations beyond 24 h)"
+                    .into(),
+            ));
+        }
+        let mut allow = BTreeMap::new();
+        for a in t.destinations.allow {
+            let addr = Address::parse(&a.address).map_err(|e| {
+                SignerError::Usage(format!("policy: destinations.allow {:?}: {e}", a.address))
+            })?;
+            allow.insert(addr, a.label);
+        }
+        let builtin = builtin_registry(network);
+        let mut tokens = Vec::new();
+        for tok in &t.tokens {
+            let contract = Address::parse(&tok.contract).map_err(|e| {
+                SignerError::Usage(format!("policy: tokens {}: contract: {e}", tok.symbol))
+            })?;
+            if let Some(b) = builtin.iter().find(|b| b.contract == contract) {
+                if b.decimals != tok.decimals {
+                    return Err(SignerError::Usage(format!(
+                        "policy: token {} has {} decimals on {network}, not {}",
+                        tok.symbol, b.decimals, tok.decimals
+                    )));
+                }
+            }
+            if tokens
+                .iter()
+                .any(|x: &TokenPolicy| x.token.contract == contract)
+            {
+                return Err(SignerError::Usage(format!(
+                    "policy: token contract {contract} listed twice"
+                )));
+            }
+            let limits = LimitsToml {
+                max_per_tx: tok.max_per_tx.clone(),
+                max_per_request: tok.max_per_request.clone(),
+                max_per_24h: tok.max_per_24h.clone(),
+            };
+            tokens.push(TokenPolicy {
+                token: RegistryToken {
+                    symbol: tok.symbol.clone(),
+                    contract,
+                    decimals: tok.decimals,
+                },
+                limits: limits_checked(&tok.symbol, &limits, tok.decimals)?,
+            });
+        }
+        let trx = match &t.trx {
+            Some(l) => Some(limits_checked("trx", l, TRX_DECIMALS)?),
+            None => None,
+        };
+        Ok(Policy {
+            unattended: t.unattended,
+            max_fee_limit_sun,
+            max_expiration_ms: t.max_expiration_hours * 3_600_000,
+            allow_memo: t.allow_memo,
+            mode: t.destinations.mode,
+            allow,
+            tokens,
+            trx,
+            digest: Sha256::digest(bytes).into(),
+        })
+    }
+
+    /// The asset a transaction moves, if the policy knows it.
+    pub fn asset_of(&self, intent: &Intent) -> Option<(Asset, &Limits)> {
+        match intent.token() {
+            None => self.trx.as_ref().map(|l| {
+                (
+                    Asset {
+                        symbol: "TRX".into(),
+                        contract: None,
+                        decimals: TRX_DECIMALS,
+                    },
+                    l,
+                )
+            }),
+            Some(c) => self.tokens.iter().find(|t| t.token.contract == c).map(|t| {
+                (
+                    Asset {
+                        symbol: t.token.symbol.clone(),
+                        contract: Some(c),
+                        decimals: t.token.decimals,
+                    },
+                    &t.limits,
+                )
+            }),
+        }
+    }
+
+    /// Per-transaction verdict: every reason this transaction is refused (empty = allowed).
+    /// Request-wide and 24 h limits are checked by the caller.
+    pub fn check_tx(&self, raw: &RawData, now_ms: u64) -> Vec<String> {
+        let mut reasons = Vec::new();
+        let intent = match raw.intent() {
+            Ok(i) => i,
+            Err(e) => return vec![format!("not a payout: {e}")],
+        };
+        if let ContractKind::TriggerSmart(t) = &raw.contract.kind {
+            if t.call_value.as_u64() != 0 {
+                reasons.push(format!(
+                    "TRC-20 call carries call_value {} sun",
+                    t.call_value
+                ));
+            }
+            if raw.fee_limit == 0 {
+                reasons.push("TRC-20 transfer with fee_limit 0 can only fail".into());
+            }
+            if intent.to() == t.contract {
+                reasons.push("transfer to the token contract itself".into());
+            }
+        }
+        match self.asset_of(&intent) {
+            None => match intent.token() {
+                Some(c) => reasons.push(format!(
+                    "token contract {c} is not in the registry/policy (its amount cannot be judged)"
+                )),
+                None => reasons
+                    .push("TRX transfers are not enabled by the policy ([trx] missing)".into()),
+            },
+            Some((asset, limits)) => {
+                if intent.amount().is_zero() {
+                    reasons.push("zero amount".into());
+                }
+                if intent.amount() > limits.per_tx {
+                    reasons.push(format!(
+                        "amount {} is over the per-transaction limit {}",
+                        asset.format(intent.amount()),
+                        asset.format(limits.per_tx)
+                    ));
+                }
+            }
+        }
+        if raw.fee_limit > self.max_fee_limit_sun {
+            reasons.push(format!(
+                "fee_limit {} TRX is over the policy maximum {} TRX",
+                format_units(U256::from(raw.fee_limit), TRX_DECIMALS),
+                format_units(U256::from(self.max_fee_limit_sun), TRX_DECIMALS)
+            ));
+        }
+        if self.mode == Mode::Allowlist && !self.allow.contains_key(&intent.to()) {
+            reasons.push(format!("recipient {} is not on the allowlist", intent.to()));
+        }
+        if !raw.memo.is_empty() {
+            if !self.allow_memo {
+                reasons.push("memos are not allowed by the policy".into());
+            }
+            match std::str::from_utf8(&raw.memo) {
+                Err(_) => reasons.push("memo is not UTF-8 text".into()),
+                Ok(m) => {
+                    if let Some(c) = m.chars().find(|c| is_dangerous_char(*c)) {
+                        reasons.push(format!(
+                            "memo contains a control, bidi or zero-width character U+{:04X}",
+                            u32::from(c)
+                        ));
+                    }
+                }
+            }
+        }
+        if raw.expiration <= now_ms {
+            reasons.push(format!(
+                "expired {} ago",
+                crate::review::human_duration(now_ms - raw.expiration)
+            ));
+        } else if raw.expiration - now_ms > self.max_expiration_ms {
+            reasons.push(format!(
+                "expiration is {} away, beyond the policy's {} h horizon",
+                crate::review::human_duration(raw.expiration - now_ms),
+                self.max_expiration_ms / 3_600_000
+            ));
+        }
+        reasons
+    }
+}
+
+fn limits_checked(symbol: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
+    limits(symbol, l, decimals)
+}
+
+/// Control characters, bidi overrides/isolates/marks and zero-width characters.
+pub fn is_dangerous_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{061C}'
+                | '\u{FEFF}'
+        )
+}
+
+/// The policy `init` writes: nothing is signable until the operator lists destinations.
+pub fn default_policy_toml(network: Network) -> String {
+    let usdt = &builtin_registry(network)[0];
+    format!(
+        r#"# coldpay-signer policy for {network}. Amounts are display units as decimal strings.
+unattended = false                 # true allows `sign --yes` (scripted cold batches)
+max_fee_limit_trx = "100"          # refuse transactions whose fee_limit is above this
+max_expiration_hours = 24          # refuse expirations further away than this
+allow_memo = true                  # memos are shown escaped; control/bidi/zero-width refused
+
+[destinations]
+mode = "allowlist"                 # or "any"
+allow = [
+  # {{ address = "T...", label = "exchange hot wallet" }},
+]
+
+[[tokens]]
+symbol = "{symbol}"
+contract = "{contract}"
+decimals = {decimals}
+max_per_tx = "50000"
+max_per_request = "1000000"
+max_per_24h = "2000000"
+
+[trx]
+max_per_tx = "10000"
+max_per_request = "100000"
+max_per_24h = "200000"
+"#,
+        symbol = usdt.symbol,
+        contract = usdt.contract,
+        decimals = usdt.decimals
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+unattended = true                  # allows --yes
+max_fee_limit_trx = "100"
+max_expiration_hours = 24
+[destinations]
+mode = "allowlist"                 # or "any"
+allow = [ { address = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", label = "exchange hot wallet" } ]
+[[tokens]]
+symbol = "USDT"
+contract = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+decimals = 6
+max_per_tx = "50000"
+max_per_request = "1000000"
+max_per_24h = "2000000"
+[trx]
+max_per_tx = "10000"
+max_per_request = "100000"
+max_per_24h = "200000"
+"#;
+
+    #[test]
+    fn issue_example_parses_with_its_meanings() {
+        let p = Policy::parse(EXAMPLE.as_bytes(), Network::Mainnet).unwrap();
+        assert!(p.unattended);
+        assert_eq!(p.max_fee_limit_sun, 100_000_000);
+        assert_eq!(p.max_expiration_ms, 24 * 3_600_000);
+        assert_eq!(p.mode, Mode::Allowlist);
+        let a = Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap();
+        assert_eq!(p.allow[&a], "exchange hot wallet");
+        assert_eq!(p.tokens[0].limits.per_tx, U256::from(50_000_000_000u64));
+        assert_eq!(p.tokens[0].limits.per_24h, U256::from(2_000_000_000_000u64));
+        assert_eq!(
+            p.trx.as_ref().unwrap().per_request,
+            U256::from(100_000_000_000u64)
+        );
+    }
+
+    #[test]
+    fn default_policy_parses_for_every_network() {
+        for n in [
+            Network::Mainnet,
+            Network::Nile,
+            Network::Shasta,
+            Network::Local,
+        ] {
+            let p = Policy::parse(default_policy_toml(n).as_bytes(), n).unwrap();
+            assert!(!p.unattended);
+            assert_eq!(p.mode, Mode::Allowlist);
+        }
+    }
+
+    #[test]
+    fn refuses_bad_policies() {
+        let bad_decimals = EXAMPLE.replace("decimals = 6", "decimals = 18");
+        assert!(Policy::parse(bad_decimals.as_bytes(), Network::Mainnet)
+            .unwrap_err()
+            .to_string()
+            .contains("has 6 decimals"));
+        let typo = EXAMPLE.replace("unattended", "unatended");
+        assert!(Policy::parse(typo.as_bytes(), Network::Mainnet).is_err());
+        let bad_amount = EXAMPLE.replace("\"50000\"", "\"50,000\"");
+        assert!(Policy::parse(bad_amount.as_bytes(), Network::Mainnet)
+            .unwrap_err()
+            .to_string()
+            .contains("max_per_tx"));
+        assert!(is_dangerous_char('\u{202E}'));
+        assert!(is_dangerous_char('\u{200B}'));
+        assert!(!is_dangerous_char('é'));
+    }
+}

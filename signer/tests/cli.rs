@@ -1,0 +1,1053 @@
+//! End-to-end tests of the coldpay-signer CLI: keys, signing, policy refusals, audit log.
+
+#![allow(clippy::too_many_lines)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use coldpay_shared::handoff::{DisplayHints, RequestTx};
+use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, SignResponse, Sun, U256};
+use serde_json::{json, Value};
+
+const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
+const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
+const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
+const OTHER: &str = "TTS7Y53sS4rzrDCtZaiuRzqxd16atCe2UR";
+const ABANDON: &str =
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+const PASS: &str = "correct horse battery";
+
+fn policy_toml(extra_top: &str, mode: &str) -> String {
+    format!(
+        r#"unattended = true
+max_fee_limit_trx = "100"
+max_expiration_hours = 24
+{extra_top}
+[destinations]
+mode = "{mode}"
+allow = [ {{ address = "{ALLOWED}", label = "exchange hot wallet" }} ]
+[[tokens]]
+symbol = "USDT"
+contract = "{USDT}"
+decimals = 6
+max_per_tx = "50000"
+max_per_request = "60000"
+max_per_24h = "90000"
+[trx]
+max_per_tx = "10000"
+max_per_request = "100000"
+max_per_24h = "200000"
+"#
+    )
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    fn pass(&self) -> PathBuf {
+        self.dir.path().join("pass.txt")
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("coldpay-signer").unwrap();
+        c.arg("--home").arg(self.home());
+        c.env_remove("COLDPAY_SIGNER_HOME");
+        c
+    }
+    fn set_policy(&self, text: &str) {
+        std::fs::write(self.home().join("policy.toml"), text).unwrap();
+    }
+    fn audit_lines(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.home().join("audit.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+    fn write(&self, name: &str, v: &Value) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
+        p
+    }
+    /// `sign FILE --yes -o out.json`; returns the output.
+    fn sign(&self, input: &Path, extra: &[&str]) -> Output {
+        let out = self.path("out.json");
+        let _ = std::fs::remove_file(&out);
+        self.cmd()
+            .arg("sign")
+            .arg(input)
+            .arg("-o")
+            .arg(&out)
+            .arg("--yes")
+            .arg("--passphrase-file")
+            .arg(self.pass())
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+}
+
+fn setup(network: &str) -> Env {
+    let env = Env {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    std::fs::write(env.pass(), format!("{PASS}\n")).unwrap();
+    env.cmd()
+        .args(["init", "--network", network])
+        .assert()
+        .success();
+    env.cmd()
+        .args([
+            "keys",
+            "import-private",
+            "--name",
+            "kat",
+            "--kdf-iterations",
+            "600000",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .write_stdin(format!("{KAT_KEY}\n"))
+        .assert()
+        .success();
+    env.set_policy(&policy_toml("", "allowlist"));
+    env
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+fn usdt_tx(to: &str, usdt_units: u64, expires_in_ms: u64) -> RawData {
+    RawData::trc20_transfer(
+        Address::parse(KAT_ADDR).unwrap(),
+        Address::parse(USDT).unwrap(),
+        Address::parse(to).unwrap(),
+        U256::from(usdt_units),
+        30_000_000,
+        RefBlock {
+            bytes: [0x12, 0x34],
+            hash: [1, 2, 3, 4, 5, 6, 7, 8],
+        },
+        now_ms() + expires_in_ms,
+        now_ms(),
+    )
+}
+
+fn request(network: Network, txs: Vec<(&str, RawData)>) -> SignRequest {
+    SignRequest {
+        network,
+        request_id: "req-1".into(),
+        created_at: now_ms(),
+        transactions: txs.into_iter().map(|(p, r)| RequestTx::new(p, r)).collect(),
+    }
+}
+
+const HOUR: u64 = 3_600_000;
+
+#[test]
+fn signs_a_request_and_records_it() {
+    let env = setup("mainnet");
+    let raw = usdt_tx(ALLOWED, 1_500_000, 2 * HOUR);
+    let mut req = request(Network::Mainnet, vec![("p-1", raw.clone())]);
+    req.transactions[0].hints = Some(DisplayHints {
+        to: Some(Address::parse(ALLOWED).unwrap()),
+        amount: Some("1500000".into()),
+        token: Some(Address::parse(USDT).unwrap()),
+        symbol: Some("USDT".into()),
+    });
+    let input = env.write("req.json", &req.to_json());
+    let out = env.sign(&input, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // The review shows what the bytes say.
+    assert!(stderr.contains("1.5 USDT"), "{stderr}");
+    assert!(stderr.contains("exchange hot wallet"), "{stderr}");
+    assert!(stderr.contains("fee limit   30 TRX"), "{stderr}");
+    let resp: Value =
+        serde_json::from_slice(&std::fs::read(env.path("out.json")).unwrap()).unwrap();
+    let resp = SignResponse::from_json(&resp).unwrap();
+    assert_eq!(resp.request_id, "req-1");
+    assert_eq!(resp.transactions[0].txid, raw.txid());
+    assert_eq!(
+        resp.transactions[0].signatures[0].signer.to_base58(),
+        KAT_ADDR
+    );
+    resp.transactions[0].signatures[0]
+        .signature
+        .verify(&raw.txid(), &Address::parse(KAT_ADDR).unwrap())
+        .unwrap();
+    let audit = env.audit_lines();
+    assert_eq!(audit.last().unwrap()["verdict"], "signed");
+    assert_eq!(audit.last().unwrap()["transactions"][0]["payout_id"], "p-1");
+    env.cmd().args(["audit", "verify"]).assert().success();
+    // Signing the same payout again is refused (no double payout).
+    let out = env.sign(&input, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already signed"));
+    // --resign-expired is refused while the old transaction is still live.
+    let out = env.sign(&input, &["--resign-expired", "p-1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has not expired yet"));
+    // Once it has expired (signer clock moved past it), re-signing is allowed knowingly.
+    let later = (now_ms() + 3 * HOUR).to_string();
+    let fresh = request(
+        Network::Mainnet,
+        vec![("p-1", usdt_tx(ALLOWED, 1_500_000, 5 * HOUR))],
+    );
+    let input2 = env.write("req2.json", &fresh.to_json());
+    let out = env
+        .cmd()
+        .env("COLDPAY_SIGNER_TEST_NOW_MS", &later)
+        .arg("sign")
+        .arg(&input2)
+        .args(["--yes", "--resign-expired", "p-1", "--passphrase-file"])
+        .arg(env.pass())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn tronweb_input_comes_back_in_the_same_shape() {
+    let env = setup("mainnet");
+    let a = usdt_tx(ALLOWED, 1_000_000, HOUR);
+    let b = usdt_tx(ALLOWED, 2_000_000, HOUR);
+    let arr = json!([
+        coldpay_shared::tronweb::to_tronweb_json(&a, &[], true),
+        coldpay_shared::tronweb::to_tronweb_json(&b, &[], false)
+    ]);
+    let input = env.write("tw.json", &arr);
+    let out = env.sign(&input, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&std::fs::read(env.path("out.json")).unwrap()).unwrap();
+    let items = got.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    for (item, raw) in items.iter().zip([&a, &b]) {
+        let tw = coldpay_shared::tronweb::from_tronweb_json(item).unwrap();
+        assert_eq!(&tw.raw, raw);
+        assert_eq!(tw.signatures.len(), 1);
+        tw.signatures[0]
+            .verify(&raw.txid(), &Address::parse(KAT_ADDR).unwrap())
+            .unwrap();
+    }
+    assert_eq!(items[0]["visible"], true);
+    assert_eq!(items[1]["visible"], false);
+}
+
+/// The published signing answers, reproduced byte for byte through the CLI.
+#[test]
+fn signing_kats_reproduce_through_the_cli() {
+    let kats: Value = serde_json::from_str(include_str!("data/signing_kat.json")).unwrap();
+    let signed: Value =
+        serde_json::from_str(include_str!("data/transactions_signed.json")).unwrap();
+    let multisig: Value = serde_json::from_str(include_str!("data/multisig.json")).unwrap();
+    let mut all_txs: Vec<Value> = signed["vectors"].as_array().unwrap().clone();
+    all_txs.extend(multisig["vectors"].as_array().unwrap().iter().cloned());
+    let mut checked = 0;
+    for kat in kats["vectors"].as_array().unwrap() {
+        let Some(tx) = all_txs
+            .iter()
+            .find(|t| t["txID"] == kat["message_hash_txid"])
+        else {
+            continue;
+        };
+        let raw = RawData::decode_hex(tx["raw_data_hex"].as_str().unwrap());
+        let Ok(raw) = raw else { continue }; // unsupported contract types are refused by design
+        if raw.owner().to_base58() != kat["address_base58"].as_str().unwrap() {
+            continue; // the signer only signs for owners it holds keys for
+        }
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(env.pass(), PASS).unwrap();
+        env.cmd()
+            .args(["init", "--network", "mainnet"])
+            .assert()
+            .success();
+        env.cmd()
+            .args([
+                "keys",
+                "import-private",
+                "--name",
+                "k",
+                "--kdf-iterations",
+                "600000",
+                "--passphrase-file",
+            ])
+            .arg(env.pass())
+            .write_stdin(kat["private_key_hex"].as_str().unwrap().to_string())
+            .assert()
+            .success();
+        env.set_policy(&policy_toml("", "any"));
+        let input = env.write(
+            "tw.json",
+            &json!({"txID": tx["txID"], "raw_data_hex": tx["raw_data_hex"]}),
+        );
+        // The vectors expired long ago: run the (debug-only) clock one hour before expiry.
+        let now = (raw.expiration - HOUR).to_string();
+        let out = env
+            .cmd()
+            .env("COLDPAY_SIGNER_TEST_NOW_MS", now)
+            .arg("sign")
+            .arg(&input)
+            .args(["--yes", "--passphrase-file"])
+            .arg(env.pass())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let expected = if kat["high_s"] == true {
+            kat["low_s_equivalent_computed_here"].as_str().unwrap()
+        } else {
+            kat["expected_signature"].as_str().unwrap()
+        };
+        assert_eq!(got["signature"][0], expected);
+        checked += 1;
+    }
+    assert!(checked >= 2, "checked {checked} KATs through the CLI");
+}
+
+#[test]
+fn mnemonic_wallets_derive_the_reference_addresses() {
+    let env = Env {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    std::fs::write(env.pass(), PASS).unwrap();
+    env.cmd()
+        .args(["init", "--network", "nile"])
+        .assert()
+        .success();
+    let out = env
+        .cmd()
+        .args([
+            "keys",
+            "import-mnemonic",
+            "--name",
+            "m",
+            "--kdf-iterations",
+            "600000",
+            "--json",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .write_stdin(format!("{ABANDON}\n"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["accounts"][0]["address"], KAT_ADDR);
+    assert_eq!(v["accounts"][0]["path"], "m/44'/195'/0'/0/0");
+    let vectors: Value = serde_json::from_str(include_str!("data/keys_addresses.json")).unwrap();
+    for vec in vectors["private_key_vectors"].as_array().unwrap() {
+        let Some(path) = vec["path"].as_str() else {
+            continue;
+        };
+        let Some(index) = path.strip_prefix("m/44'/195'/0'/0/") else {
+            continue;
+        };
+        let index: u32 = index.parse().unwrap();
+        let out = env
+            .cmd()
+            .args([
+                "keys",
+                "derive",
+                "--name",
+                "m",
+                "--json",
+                "--index",
+                &index.to_string(),
+                "--passphrase-file",
+            ])
+            .arg(env.pass())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["address"], vec["address_base58"], "{path}");
+    }
+    // list and export-watch show the accounts and no secret.
+    let list = env.cmd().args(["keys", "list", "--json"]).output().unwrap();
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(text.contains(KAT_ADDR));
+    assert!(!text.contains("abandon"));
+    env.cmd()
+        .args(["keys", "export-watch", "-o"])
+        .arg(env.path("watch.json"))
+        .assert()
+        .success();
+    let w: Value = serde_json::from_slice(&std::fs::read(env.path("watch.json")).unwrap()).unwrap();
+    let w = coldpay_shared::handoff::WatchExport::from_json(&w).unwrap();
+    assert_eq!(w.network, Network::Nile);
+    assert!(w.accounts.iter().any(|a| a.address.to_base58() == KAT_ADDR));
+    // A mnemonic with a bad checksum is refused.
+    env.cmd()
+        .args([
+            "keys",
+            "import-mnemonic",
+            "--name",
+            "bad",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .write_stdin(ABANDON.replace("about", "abandon"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("invalid mnemonic"));
+}
+
+#[test]
+fn keys_new_change_passphrase_and_remove() {
+    let env = Env {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    std::fs::write(env.pass(), PASS).unwrap();
+    std::fs::write(env.path("new.txt"), "another long passphrase").unwrap();
+    env.cmd()
+        .args(["init", "--network", "mainnet"])
+        .assert()
+        .success();
+    let out = env
+        .cmd()
+        .args([
+            "keys",
+            "new",
+            "--name",
+            "t",
+            "--words",
+            "12",
+            "--no-confirm",
+            "--kdf-iterations",
+            "600000",
+            "--json",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let words: Vec<String> = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|l| l.trim().split_once(". ").map(|(_, w)| w.to_string()))
+        .collect();
+    assert_eq!(words.len(), 12);
+    let ks = std::fs::read_to_string(env.home().join("keystores/t.json")).unwrap();
+    assert!(!ks.contains(&words[0]) || words[0].len() < 4);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(env.home().join("keystores/t.json"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(env.home()).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    // Weak KDF refused; duplicate name refused.
+    env.cmd()
+        .args([
+            "keys",
+            "new",
+            "--name",
+            "w",
+            "--no-confirm",
+            "--kdf-iterations",
+            "1000",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("minimum 600000"));
+    env.cmd()
+        .args([
+            "keys",
+            "new",
+            "--name",
+            "t",
+            "--no-confirm",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("already exists"));
+    env.cmd()
+        .args([
+            "keys",
+            "change-passphrase",
+            "--name",
+            "t",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .arg("--new-passphrase-file")
+        .arg(env.path("new.txt"))
+        .assert()
+        .success();
+    // Old passphrase now wrong, new one works.
+    env.cmd()
+        .args([
+            "keys",
+            "derive",
+            "--name",
+            "t",
+            "--index",
+            "1",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("wrong passphrase"));
+    env.cmd()
+        .args([
+            "keys",
+            "derive",
+            "--name",
+            "t",
+            "--index",
+            "1",
+            "--passphrase-file",
+        ])
+        .arg(env.path("new.txt"))
+        .assert()
+        .success();
+    env.cmd()
+        .args(["keys", "remove", "--name", "t", "--yes"])
+        .assert()
+        .success();
+    assert!(!env.home().join("keystores/t.json").exists());
+}
+
+#[test]
+fn selftest_policy_show_and_audit() {
+    let env = setup("mainnet");
+    let out = env.cmd().args(["selftest", "--json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sandbox = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "sandbox")
+        .unwrap();
+    if cfg!(target_os = "linux") {
+        assert_eq!(sandbox["ok"], true, "{v}");
+        assert!(out.status.success());
+    }
+    let out = env
+        .cmd()
+        .args(["policy", "show", "--json"])
+        .output()
+        .unwrap();
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(p["max_fee_limit_sun"], 100_000_000);
+    assert_eq!(p["tokens"][0]["max_per_tx"], "50000000000");
+    // policy check: verdicts without signing (nothing in the ledger afterwards).
+    let req = request(Network::Mainnet, vec![("p-9", usdt_tx(OTHER, 1, HOUR))]);
+    let input = env.write("chk.json", &req.to_json());
+    let out = env
+        .cmd()
+        .args(["policy", "check"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not on the allowlist"));
+    assert!(!env.home().join("ledger.jsonl").exists());
+}
+
+/// Each refused input: specific error, non-zero exit, no output file, a refusal audit line.
+#[test]
+fn refusal_table() {
+    let env = setup("mainnet");
+    let ok = |p: &str| usdt_tx(ALLOWED, 1_000_000, HOUR).clone_with_payout(p);
+    // Pre-sign one payout so replay and the 24 h limit can be exercised.
+    let pre = env.write(
+        "pre.json",
+        &request(
+            Network::Mainnet,
+            vec![("done-1", usdt_tx(ALLOWED, 45_000_000_000, HOUR))],
+        )
+        .to_json(),
+    );
+    assert!(env.sign(&pre, &[]).status.success());
+
+    let trc10: Value = serde_json::from_str(include_str!("data/transactions_signed.json")).unwrap();
+    let trc10_hex = trc10["vectors"][1]["raw_data_hex"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let with_memo = |memo: &str| {
+        let mut r = usdt_tx(ALLOWED, 1, HOUR);
+        r.memo = memo.as_bytes().to_vec();
+        r
+    };
+    let edit = |f: &dyn Fn(&mut RawData)| {
+        let mut r = usdt_tx(ALLOWED, 1_000_000, HOUR);
+        f(&mut r);
+        r
+    };
+    let _trx = RawData::trx_transfer(
+        Address::parse(KAT_ADDR).unwrap(),
+        Address::parse(ALLOWED).unwrap(),
+        Sun::new(1).unwrap(),
+        RefBlock {
+            bytes: [1, 1],
+            hash: [2; 8],
+        },
+        now_ms() + HOUR,
+        0,
+    );
+    let req = |txs: Vec<(&str, RawData)>| request(Network::Mainnet, txs).to_json();
+    let mut hint_to = request(Network::Mainnet, vec![("h1", ok("h1").1)]);
+    hint_to.transactions[0].hints = Some(DisplayHints {
+        to: Some(Address::parse(OTHER).unwrap()),
+        ..Default::default()
+    });
+    let mut hint_amount = request(Network::Mainnet, vec![("h2", ok("h2").1)]);
+    hint_amount.transactions[0].hints = Some(DisplayHints {
+        amount: Some("999".into()),
+        ..Default::default()
+    });
+    let mut bad_txid = req(vec![("t1", ok("t1").1)]);
+    bad_txid["transactions"][0]["txid"] = json!("00".repeat(32));
+    let mut trailing = req(vec![("t2", ok("t2").1)]);
+    let hex = trailing["transactions"][0]["raw_data_hex"]
+        .as_str()
+        .unwrap()
+        .to_string()
+        + "00";
+    trailing["transactions"][0]["raw_data_hex"] = json!(hex);
+    let mut tw_mismatch = coldpay_shared::tronweb::to_tronweb_json(&ok("x").1, &[], false);
+    tw_mismatch["raw_data"]["fee_limit"] = json!(1);
+    let permission = edit(&|r| r.contract.permission_id = 2);
+
+    type Case<'a> = (&'a str, String, &'a str, Vec<&'a str>);
+    let cases: Vec<Case<'_>> = vec![
+        ("malformed JSON", "{\"format\":".into(), "json:", vec![]),
+        ("empty input", String::new(), "input is empty", vec![]),
+        (
+            "wrong network",
+            request(Network::Nile, vec![("n1", ok("n1").1)])
+                .to_json()
+                .to_string(),
+            "is for network nile",
+            vec![],
+        ),
+        (
+            "expired",
+            req(vec![(
+                "e1",
+                usdt_tx(ALLOWED, 1, 0).with_expiration(now_ms() - 60_000),
+            )])
+            .to_string(),
+            "expired",
+            vec![],
+        ),
+        (
+            "too far",
+            req(vec![("e2", usdt_tx(ALLOWED, 1, 25 * HOUR))]).to_string(),
+            "beyond the policy's 24 h horizon",
+            vec![],
+        ),
+        (
+            "over per-tx",
+            req(vec![("l1", usdt_tx(ALLOWED, 50_000_000_001, HOUR))]).to_string(),
+            "over the per-transaction limit",
+            vec![],
+        ),
+        (
+            "over per-request",
+            req(vec![
+                ("l2", usdt_tx(ALLOWED, 40_000_000_000, HOUR)),
+                ("l3", usdt_tx(ALLOWED, 30_000_000_000, HOUR)),
+            ])
+            .to_string(),
+            "over the per-request limit",
+            vec![],
+        ),
+        (
+            "over 24h",
+            req(vec![("l4", usdt_tx(ALLOWED, 50_000_000_000, HOUR))]).to_string(),
+            "over the 24 h limit",
+            vec![],
+        ),
+        (
+            "unknown token",
+            req(vec![(
+                "u1",
+                edit(&|r| {
+                    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) =
+                        &mut r.contract.kind
+                    {
+                        t.contract = Address::parse(OTHER).unwrap();
+                    }
+                }),
+            )])
+            .to_string(),
+            "is not in the registry",
+            vec![],
+        ),
+        (
+            "unknown contract type",
+            json!({"raw_data_hex": trc10_hex}).to_string(),
+            "unknown contract type 2",
+            vec![],
+        ),
+        (
+            "hint mismatch to",
+            hint_to.to_json().to_string(),
+            "display hint to",
+            vec![],
+        ),
+        (
+            "hint mismatch amount",
+            hint_amount.to_json().to_string(),
+            "display hint amount",
+            vec![],
+        ),
+        (
+            "duplicate payout id",
+            {
+                let mut v = req(vec![("d1", ok("d1").1), ("d2", usdt_tx(ALLOWED, 2, HOUR))]);
+                v["transactions"][1]["payout_id"] = json!("d1");
+                v.to_string()
+            },
+            "appears twice",
+            vec![],
+        ),
+        (
+            "payout signed before",
+            req(vec![("done-1", ok("x").1)]).to_string(),
+            "already signed",
+            vec![],
+        ),
+        (
+            "key not held",
+            req(vec![(
+                "k1",
+                edit(&|r| {
+                    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) =
+                        &mut r.contract.kind
+                    {
+                        t.owner = Address::parse(OTHER).unwrap();
+                    }
+                }),
+            )])
+            .to_string(),
+            "no key held for owner address",
+            vec![],
+        ),
+        (
+            "approve selector",
+            req(vec![(
+                "a1",
+                edit(&|r| {
+                    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) =
+                        &mut r.contract.kind
+                    {
+                        t.data[..4].copy_from_slice(&coldpay_shared::abi::APPROVE_SELECTOR);
+                    }
+                }),
+            )])
+            .to_string(),
+            "approve(address,uint256)",
+            vec![],
+        ),
+        (
+            "call_value",
+            req(vec![(
+                "c1",
+                edit(&|r| {
+                    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) =
+                        &mut r.contract.kind
+                    {
+                        t.call_value = Sun::new(5).unwrap();
+                    }
+                }),
+            )])
+            .to_string(),
+            "carries call_value",
+            vec![],
+        ),
+        (
+            "fee_limit 0",
+            req(vec![("f0", edit(&|r| r.fee_limit = 0))]).to_string(),
+            "fee_limit 0 can only fail",
+            vec![],
+        ),
+        (
+            "fee_limit over max",
+            req(vec![("f1", edit(&|r| r.fee_limit = 100_000_001))]).to_string(),
+            "over the policy maximum",
+            vec![],
+        ),
+        (
+            "to token contract",
+            req(vec![("tc", usdt_tx(USDT, 1, HOUR))]).to_string(),
+            "transfer to the token contract itself",
+            vec![],
+        ),
+        (
+            "bidi memo",
+            req(vec![("m1", with_memo("pay\u{202E}evil"))]).to_string(),
+            "bidi or zero-width character U+202E",
+            vec![],
+        ),
+        (
+            "zero-width memo",
+            req(vec![("m2", with_memo("a\u{200B}b"))]).to_string(),
+            "U+200B",
+            vec![],
+        ),
+        (
+            "control memo",
+            req(vec![("m3", with_memo("a\nb"))]).to_string(),
+            "U+000A",
+            vec![],
+        ),
+        (
+            "non-utf8 memo",
+            {
+                let mut r = usdt_tx(ALLOWED, 1, HOUR);
+                r.memo = vec![0xff, 0xfe];
+                req(vec![("m4", r)]).to_string()
+            },
+            "memo is not UTF-8",
+            vec![],
+        ),
+        (
+            "zero amount",
+            req(vec![("z1", usdt_tx(ALLOWED, 0, HOUR))]).to_string(),
+            "zero amount",
+            vec![],
+        ),
+        (
+            "not on allowlist",
+            req(vec![("al", usdt_tx(OTHER, 1, HOUR))]).to_string(),
+            "not on the allowlist",
+            vec![],
+        ),
+        (
+            "txid mismatch",
+            bad_txid.to_string(),
+            "txID mismatch",
+            vec![],
+        ),
+        ("trailing bytes", trailing.to_string(), "raw_data", vec![]),
+        (
+            "raw_data object mismatch",
+            tw_mismatch.to_string(),
+            "raw_data object disagrees",
+            vec![],
+        ),
+        (
+            "bare hex",
+            hex::encode(ok("x").1.encode()),
+            "can be inspected but not signed",
+            vec![],
+        ),
+        (
+            "permission id without --key",
+            req(vec![("pm", permission)]).to_string(),
+            "pass --key NAME",
+            vec![],
+        ),
+        (
+            "wrong passphrase",
+            req(vec![("wp", ok("wp").1)]).to_string(),
+            "wrong passphrase",
+            vec!["WRONG"],
+        ),
+    ];
+    assert!(cases.len() >= 30);
+    std::fs::write(env.path("wrong.txt"), "not the passphrase").unwrap();
+    for (name, text, needle, flags) in &cases {
+        let before = env.audit_lines().len();
+        let input = env.path("case.json");
+        std::fs::write(&input, text).unwrap();
+        let out = if flags.contains(&"WRONG") {
+            let o = env.path("out.json");
+            let _ = std::fs::remove_file(&o);
+            env.cmd()
+                .arg("sign")
+                .arg(&input)
+                .arg("-o")
+                .arg(&o)
+                .arg("--yes")
+                .arg("--passphrase-file")
+                .arg(env.path("wrong.txt"))
+                .output()
+                .unwrap()
+        } else {
+            env.sign(&input, flags)
+        };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name}: should be refused");
+        assert!(
+            stderr.lines().last().unwrap_or("").contains(needle),
+            "{name}: expected {needle:?} in last line of:\n{stderr}"
+        );
+        assert!(!env.path("out.json").exists(), "{name}: no output file");
+        let audit = env.audit_lines();
+        assert_eq!(audit.len(), before + 1, "{name}: one audit line");
+        assert_eq!(audit.last().unwrap()["verdict"], "refused", "{name}");
+        assert!(
+            audit.last().unwrap()["reason"]
+                .as_str()
+                .unwrap()
+                .contains(needle),
+            "{name}"
+        );
+    }
+    // Other refusals: --yes without unattended, tampered keystore.
+    env.set_policy(
+        &policy_toml("", "allowlist").replace("unattended = true", "unattended = false"),
+    );
+    let input = env.write("y.json", &req(vec![("y1", ok("y1").1)]));
+    let out = env.sign(&input, &[]);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--yes is only accepted when the policy sets unattended = true"));
+    env.set_policy(&policy_toml("", "allowlist"));
+    let ks = env.home().join("keystores/kat.json");
+    let text = std::fs::read_to_string(&ks).unwrap();
+    std::fs::write(&ks, text.replace("\"index\": 0", "\"index\": 1")).unwrap();
+    let out = env.sign(&input, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("corrupted or tampered"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.audit_lines().last().unwrap()["verdict"], "refused");
+    // The audit chain is intact through all of it, and an edit is caught.
+    env.cmd().args(["audit", "verify"]).assert().success();
+    let log = env.home().join("audit.log");
+    let t = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, t.replacen("refused", "signed", 1)).unwrap();
+    env.cmd()
+        .args(["audit", "verify"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("audit log broken at line"));
+}
+
+trait RawExt {
+    fn clone_with_payout(self, p: &str) -> (String, RawData);
+    fn with_expiration(self, e: u64) -> RawData;
+}
+
+impl RawExt for RawData {
+    fn clone_with_payout(self, p: &str) -> (String, RawData) {
+        (p.to_string(), self)
+    }
+    fn with_expiration(mut self, e: u64) -> RawData {
+        self.expiration = e;
+        self
+    }
+}
+
+#[test]
+fn signer_links_no_networking_crate() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nodes = meta["resolve"]["nodes"].as_array().unwrap();
+    let name_of = |id: &str| {
+        meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .unwrap()["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let root = nodes
+        .iter()
+        .find(|n| name_of(n["id"].as_str().unwrap()) == "coldpay-signer")
+        .unwrap();
+    // Walk normal (non-dev, non-build) dependencies from the signer.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![root["id"].as_str().unwrap().to_string()];
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let node = nodes.iter().find(|n| n["id"] == id.as_str()).unwrap();
+        for d in node["deps"].as_array().unwrap() {
+            if d["dep_kinds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k["kind"].is_null())
+            {
+                stack.push(d["pkg"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let names: Vec<String> = seen.iter().map(|id| name_of(id)).collect();
+    assert!(
+        names.iter().any(|n| n == "coldpay-shared") && names.iter().any(|n| n == "k256"),
+        "{names:?}"
+    );
+    for banned in [
+        "reqwest",
+        "ureq",
+        "hyper",
+        "tokio",
+        "mio",
+        "socket2",
+        "rustls",
+        "native-tls",
+        "curl",
+        "h2",
+        "isahc",
+        "surf",
+        "attohttpc",
+        "tiny_http",
+    ] {
+        assert!(
+            !names.iter().any(|n| n == banned),
+            "coldpay-signer depends on networking crate {banned}"
+        );
+    }
+}
