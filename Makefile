@@ -21,8 +21,10 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
+## bench: release build, then the signer benchmark (10,000 USDT transfers); JSON on stdout and in target/bench.json.
 bench:
-	@echo "make bench: not yet (the ceremony issue adds the benchmark suite)"
+	$(CARGO) build --release -p coldpay-signer
+	$(CARGO) run --release -q -p coldpay-signer --example bench
 
 demo:
 	@echo "make demo: not yet (the ceremony issue adds the end-to-end demo)"

@@ -70,7 +70,7 @@ pub fn read_input(path: &str) -> Result<String> {
         std::fs::File::open(path)
             .and_then(|f| f.take(MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut buf))
     };
-    res.map_err(|e| SignerError::io(path, e))?;
+    res.map_err(|e| SignerError::Usage(format!("cannot read {path}: {e}")))?;
     String::from_utf8(buf)
         .map_err(|_| SignerError::Usage(format!("{path}: input is not UTF-8 text")))
 }
