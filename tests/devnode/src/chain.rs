@@ -1,0 +1,748 @@
+//! The chain: accounts, the TRC-20 token, blocks, the pending pool, broadcast validation in
+//! java-tron's order and execution with bandwidth/energy fees.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use coldpay_shared::abi;
+use coldpay_shared::contract::ContractKind;
+use coldpay_shared::error::{Error as SharedError, ProtoReason};
+use coldpay_shared::wire::{put_bytes_field, put_uint_field};
+use coldpay_shared::{Address, RawData, RefBlock, SignedTransaction, TxId, U256};
+use sha2::{Digest, Sha256};
+
+use crate::genesis::{Genesis, Params, Permission, Permissions, TokenSpec};
+
+/// Block interval (ms).
+pub const SLOT_MS: u64 = 3000;
+/// Largest transaction accepted (bytes), as java-tron's 500 KiB limit.
+pub const MAX_TX_BYTES: usize = 500 * 1024;
+/// Bytes added to every transaction's bandwidth for its result (MAX_RESULT_SIZE_IN_TX).
+pub const RESULT_BYTES: u64 = 64;
+/// Energy of a USDT transfer to an address that already holds the token (base + penalty).
+pub const ENERGY_EXISTING: (u64, u64) = (14_650, 49_635);
+/// Energy of a USDT transfer to an address holding none.
+pub const ENERGY_NEW: (u64, u64) = (29_650, 100_635);
+/// Energy used before a REVERT for insufficient balance.
+pub const ENERGY_REVERT: u64 = 14_650;
+/// Energy of a balanceOf call.
+pub const ENERGY_BALANCE_OF: u64 = 935;
+
+/// A block.
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// Height.
+    pub number: u64,
+    /// blockID: 8-byte number ‖ sha256(header raw)[8..].
+    pub id: [u8; 32],
+    /// Parent blockID.
+    pub parent: [u8; 32],
+    /// Block time (ms).
+    pub timestamp: u64,
+    /// sha256 over the txIDs (simplified trie root).
+    pub tx_root: [u8; 32],
+    /// Included transactions.
+    pub txids: Vec<TxId>,
+}
+
+/// Outcome of executing a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecResult {
+    /// Success.
+    Success,
+    /// The contract reverted.
+    Revert,
+    /// fee_limit (or balance) did not cover the energy.
+    OutOfEnergy,
+}
+
+impl ExecResult {
+    /// The receipt's `result` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecResult::Success => "SUCCESS",
+            ExecResult::Revert => "REVERT",
+            ExecResult::OutOfEnergy => "OUT_OF_ENERGY",
+        }
+    }
+}
+
+/// A TRC-20 Transfer event.
+#[derive(Clone, Debug)]
+pub struct TransferLog {
+    /// Sender.
+    pub from: Address,
+    /// Recipient.
+    pub to: Address,
+    /// Value.
+    pub value: U256,
+}
+
+/// TransactionInfo of an included transaction.
+#[derive(Clone, Debug)]
+pub struct TxInfo {
+    /// Block height.
+    pub block: u64,
+    /// Block time.
+    pub block_time: u64,
+    /// Total sun burned.
+    pub fee: u64,
+    /// Energy used (including penalty).
+    pub energy_usage_total: u64,
+    /// Dynamic-energy penalty part.
+    pub energy_penalty_total: u64,
+    /// Sun burned for energy.
+    pub energy_fee: u64,
+    /// Free bandwidth used.
+    pub net_usage: u64,
+    /// Sun burned for bandwidth.
+    pub net_fee: u64,
+    /// Contract result (None for TRX transfers).
+    pub result: Option<ExecResult>,
+    /// Failure message.
+    pub res_message: Option<String>,
+    /// Transfer event.
+    pub log: Option<TransferLog>,
+    /// Contract called.
+    pub contract: Option<Address>,
+}
+
+/// A transaction in the chain.
+#[derive(Clone, Debug)]
+pub struct Included {
+    /// The transaction.
+    pub tx: SignedTransaction,
+    /// Its info.
+    pub info: TxInfo,
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    tx: SignedTransaction,
+    txid: TxId,
+    size: u64,
+    dropped: bool,
+}
+
+/// An account.
+#[derive(Clone, Debug, Default)]
+pub struct Account {
+    /// TRX in sun.
+    pub balance: u64,
+    /// Creation time.
+    pub create_time: u64,
+    /// Free bandwidth used in the current day.
+    pub free_net_used: u64,
+    /// Day (ms / 86,400,000) `free_net_used` counts for.
+    pub free_net_day: u64,
+    /// Time of the last free-bandwidth use.
+    pub latest_free_time: u64,
+    /// Custom permissions.
+    pub permissions: Option<Permissions>,
+}
+
+/// A broadcast refusal: java-tron's response code and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// e.g. "SIGERROR".
+    pub code: &'static str,
+    /// Human message.
+    pub message: String,
+}
+
+fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        message: message.into(),
+    }
+}
+
+/// The chain state.
+pub struct Chain {
+    /// Parameters.
+    pub params: Params,
+    /// The token.
+    pub token: TokenSpec,
+    /// Accounts.
+    pub accounts: BTreeMap<Address, Account>,
+    /// Token balances.
+    pub token_balances: BTreeMap<Address, U256>,
+    /// Blocks, index = number.
+    pub blocks: Vec<Block>,
+    /// Transactions by txID.
+    pub txs: HashMap<TxId, Included>,
+    /// Included txIDs in order.
+    pub order: Vec<TxId>,
+    /// Solidified head lag.
+    pub solid_lag: u64,
+    pending: Vec<Pending>,
+    known: HashSet<TxId>,
+    recent: HashMap<[u8; 2], [u8; 8]>,
+    witness: k256::ecdsa::SigningKey,
+}
+
+fn header_raw(
+    number: u64,
+    timestamp: u64,
+    parent: &[u8; 32],
+    root: &[u8; 32],
+    witness: &Address,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    put_uint_field(&mut out, 1, timestamp);
+    put_bytes_field(&mut out, 2, root);
+    put_bytes_field(&mut out, 3, parent);
+    put_uint_field(&mut out, 7, number);
+    put_bytes_field(&mut out, 9, witness.as_bytes());
+    put_uint_field(&mut out, 10, 34);
+    out
+}
+
+impl Chain {
+    /// A new chain from genesis.
+    pub fn new(genesis: &Genesis, solid_lag: u64, now_ms: u64) -> Chain {
+        let ts = genesis.timestamp.unwrap_or(now_ms / SLOT_MS * SLOT_MS);
+        let mut accounts = BTreeMap::new();
+        let mut token_balances = BTreeMap::new();
+        for a in &genesis.accounts {
+            accounts.insert(
+                a.address,
+                Account {
+                    balance: a.trx_sun,
+                    create_time: ts,
+                    permissions: a.permissions.clone(),
+                    ..Account::default()
+                },
+            );
+            let v = U256::from_str_radix(
+                if a.token_balance.is_empty() {
+                    "0"
+                } else {
+                    &a.token_balance
+                },
+                10,
+            )
+            .unwrap_or(U256::ZERO);
+            if !v.is_zero() {
+                token_balances.insert(a.address, v);
+            }
+        }
+        let witness =
+            k256::ecdsa::SigningKey::from_slice(&Sha256::digest(b"coldpay devnode witness"))
+                .expect("valid key");
+        let mut chain = Chain {
+            params: genesis.params.clone(),
+            token: genesis.token.clone(),
+            accounts,
+            token_balances,
+            blocks: Vec::new(),
+            txs: HashMap::new(),
+            order: Vec::new(),
+            solid_lag,
+            pending: Vec::new(),
+            known: HashSet::new(),
+            recent: HashMap::new(),
+            witness,
+        };
+        chain.push_block(ts, Vec::new());
+        chain
+    }
+
+    /// The witness address that produces blocks.
+    pub fn witness_address(&self) -> Address {
+        Address::from_public_key(self.witness.verifying_key())
+    }
+
+    /// A signature of the block header by the witness.
+    pub fn witness_signature(&self, b: &Block) -> String {
+        let raw = header_raw(
+            b.number,
+            b.timestamp,
+            &b.parent,
+            &b.tx_root,
+            &self.witness_address(),
+        );
+        coldpay_shared::Signature::sign_txid(&self.witness, &TxId::of_raw(&raw))
+            .map(|s| s.to_hex())
+            .unwrap_or_default()
+    }
+
+    fn push_block(&mut self, timestamp: u64, txids: Vec<TxId>) {
+        let number = self.blocks.len() as u64;
+        let parent = self.blocks.last().map_or([0u8; 32], |b| b.id);
+        let mut h = Sha256::new();
+        for t in &txids {
+            h.update(t.as_bytes());
+        }
+        let tx_root: [u8; 32] = h.finalize().into();
+        let raw = header_raw(
+            number,
+            timestamp,
+            &parent,
+            &tx_root,
+            &self.witness_address(),
+        );
+        let hash: [u8; 32] = Sha256::digest(&raw).into();
+        let mut id = [0u8; 32];
+        id[..8].copy_from_slice(&number.to_be_bytes());
+        id[8..].copy_from_slice(&hash[8..]);
+        let r = RefBlock::from_block_id(&id);
+        self.recent.insert(r.bytes, r.hash);
+        self.blocks.push(Block {
+            number,
+            id,
+            parent,
+            timestamp,
+            tx_root,
+            txids,
+        });
+    }
+
+    /// The head block.
+    pub fn head(&self) -> &Block {
+        self.blocks.last().expect("genesis exists")
+    }
+
+    /// The solidified head block.
+    pub fn solid(&self) -> &Block {
+        let n = self.head().number.saturating_sub(self.solid_lag);
+        &self.blocks[n as usize]
+    }
+
+    /// A token balance.
+    pub fn token_balance(&self, a: &Address) -> U256 {
+        self.token_balances.get(a).copied().unwrap_or(U256::ZERO)
+    }
+
+    fn permission_for(&self, owner: &Address, id: u32) -> Option<Permission> {
+        let perms = self.accounts.get(owner).and_then(|a| a.permissions.clone());
+        match (perms, id) {
+            (None, 0) => Some(Permission {
+                id: 0,
+                threshold: 1,
+                keys: vec![crate::genesis::PermissionKey {
+                    address: *owner,
+                    weight: 1,
+                }],
+                operations: None,
+            }),
+            (None, 2) => Some(Permission {
+                id: 2,
+                threshold: 1,
+                keys: vec![crate::genesis::PermissionKey {
+                    address: *owner,
+                    weight: 1,
+                }],
+                operations: Some(DEFAULT_OPERATIONS.into()),
+            }),
+            (None, _) => None,
+            (Some(p), 0) => Some(p.owner),
+            (Some(p), id) => p.actives.into_iter().find(|a| a.id == id),
+        }
+    }
+
+    fn check_signatures(&self, tx: &SignedTransaction, txid: &TxId) -> Result<(), Refusal> {
+        let owner = tx.raw.owner();
+        let pid = tx.raw.contract.permission_id;
+        let sig_err = |m: String| refuse("SIGERROR", format!("Validate signature error: {m}"));
+        let perm = self
+            .permission_for(&owner, pid)
+            .ok_or_else(|| sig_err(format!("permission {pid} does not exist")))?;
+        if pid != 0 {
+            let ops = perm
+                .operations
+                .as_deref()
+                .and_then(|o| hex::decode(o).ok())
+                .unwrap_or_default();
+            let t = tx.raw.contract.kind.type_number() as usize;
+            if ops.len() != 32 || ops[t / 8] & (1 << (t % 8)) == 0 {
+                return Err(sig_err(format!(
+                    "permission {pid} does not allow contract type {t}"
+                )));
+            }
+        }
+        if tx.signatures.is_empty() {
+            return Err(sig_err("miss sig or contract".into()));
+        }
+        if tx.signatures.len() as u64 > self.params.total_sign_num {
+            return Err(sig_err("too many signatures".into()));
+        }
+        if tx.signatures.len() > perm.keys.len() {
+            return Err(sig_err(format!(
+                "Signature count is {} more than key counts of permission : {}",
+                tx.signatures.len(),
+                perm.keys.len()
+            )));
+        }
+        let mut seen = HashSet::new();
+        let mut weight = 0u64;
+        for s in &tx.signatures {
+            let who = s.recover(txid).map_err(|e| sig_err(e.to_string()))?;
+            let w = perm
+                .keys
+                .iter()
+                .find(|k| k.address == who)
+                .map_or(0, |k| k.weight);
+            if w == 0 {
+                return Err(sig_err(format!(
+                    "{txid} is signed by {who} but it is not contained of permission."
+                )));
+            }
+            if !seen.insert(who) {
+                return Err(sig_err(format!("{who} has signed twice!")));
+            }
+            weight += w;
+        }
+        if weight < perm.threshold {
+            return Err(sig_err(format!(
+                "sum of weight {weight} is less than threshold {}",
+                perm.threshold
+            )));
+        }
+        Ok(())
+    }
+
+    fn bandwidth_cost(&self, owner: &Address, bytes: u64, at: u64) -> (u64, u64) {
+        let acct = self.accounts.get(owner);
+        let day = at / 86_400_000;
+        let used = acct
+            .filter(|a| a.free_net_day == day)
+            .map_or(0, |a| a.free_net_used);
+        if self.params.free_net_limit.saturating_sub(used) >= bytes {
+            (bytes, 0)
+        } else {
+            (0, bytes * self.params.transaction_fee)
+        }
+    }
+
+    /// Fixed (non-energy) burns of a transaction: (free net used, net fee, other fees).
+    fn fixed_fees(&self, tx: &SignedTransaction, size: u64, at: u64) -> (u64, u64, u64) {
+        let owner = tx.raw.owner();
+        let (net_usage, net_fee) = self.bandwidth_cost(&owner, size + RESULT_BYTES, at);
+        let mut other = 0;
+        if !tx.raw.memo.is_empty() {
+            other += self.params.memo_fee;
+        }
+        if tx.signatures.len() > 1 {
+            other += self.params.multi_sign_fee;
+        }
+        if let ContractKind::Transfer(t) = &tx.raw.contract.kind {
+            if !self.accounts.contains_key(&t.to) {
+                other += self.params.create_new_account_fee;
+            }
+        }
+        (net_usage, net_fee, other)
+    }
+
+    /// Validates a broadcast (java-tron's order) and adds it to the pending pool.
+    /// `drop` = accept but never include (fault injection).
+    pub fn broadcast(&mut self, bytes: &[u8], drop: bool) -> Result<TxId, Refusal> {
+        let tx = match SignedTransaction::decode_lenient_signatures(bytes) {
+            Ok(t) => t,
+            Err(e) => return Err(classify_decode_error(&e)),
+        };
+        self.broadcast_tx(tx, bytes.len() as u64, drop)
+    }
+
+    /// As [`Chain::broadcast`], for a transaction rebuilt from JSON.
+    pub fn broadcast_tx(
+        &mut self,
+        tx: SignedTransaction,
+        size: u64,
+        drop: bool,
+    ) -> Result<TxId, Refusal> {
+        let txid = tx.txid();
+        if self.known.contains(&txid) {
+            return Err(refuse("DUP_TRANSACTION_ERROR", "Dup transaction."));
+        }
+        let head = self.head().clone();
+        let next_slot = head.timestamp + SLOT_MS;
+        if tx.raw.expiration < next_slot {
+            return Err(refuse(
+                "TRANSACTION_EXPIRATION_ERROR",
+                "Transaction expired",
+            ));
+        }
+        self.check_signatures(&tx, &txid)?;
+        if self.recent.get(&tx.raw.ref_block.bytes) != Some(&tx.raw.ref_block.hash) {
+            return Err(refuse("TAPOS_ERROR", "Tapos check error."));
+        }
+        if size as usize > MAX_TX_BYTES {
+            return Err(refuse(
+                "TOO_BIG_TRANSACTION_ERROR",
+                format!("Transaction size {size} is too big"),
+            ));
+        }
+        if tx.raw.expiration > head.timestamp + 86_400_000 {
+            return Err(refuse(
+                "TRANSACTION_EXPIRATION_ERROR",
+                "Transaction expired",
+            ));
+        }
+        let owner = tx.raw.owner();
+        let Some(acct) = self.accounts.get(&owner) else {
+            return Err(refuse(
+                "CONTRACT_VALIDATE_ERROR",
+                format!(
+                    "Contract validate error : Validate {} error, no OwnerAccount.",
+                    tx.raw.contract.kind.type_name()
+                ),
+            ));
+        };
+        let (_, net_fee, other) = self.fixed_fees(&tx, size, next_slot);
+        if acct.balance < net_fee {
+            return Err(refuse(
+                "BANDWITH_ERROR",
+                "Account resource insufficient error.",
+            ));
+        }
+        let avail = acct.balance - net_fee;
+        match &tx.raw.contract.kind {
+            ContractKind::Transfer(t) => {
+                if t.amount.as_u64() == 0 {
+                    return Err(refuse(
+                        "CONTRACT_VALIDATE_ERROR",
+                        "Contract validate error : Amount must be greater than 0.",
+                    ));
+                }
+                if t.to == owner {
+                    return Err(refuse(
+                        "CONTRACT_VALIDATE_ERROR",
+                        "Contract validate error : Cannot transfer TRX to yourself.",
+                    ));
+                }
+                if avail < t.amount.as_u64().saturating_add(other) {
+                    return Err(refuse("CONTRACT_VALIDATE_ERROR", "Contract validate error : Validate TransferContract error, balance is not sufficient."));
+                }
+            }
+            ContractKind::TriggerSmart(t) => {
+                if t.contract != self.token.contract {
+                    return Err(refuse(
+                        "CONTRACT_VALIDATE_ERROR",
+                        "Contract validate error : No contract or not a valid smart contract",
+                    ));
+                }
+                if tx.raw.fee_limit > self.params.max_fee_limit {
+                    return Err(refuse(
+                        "CONTRACT_VALIDATE_ERROR",
+                        "Contract validate error : feeLimit must be >= 0 and <= 15000000000",
+                    ));
+                }
+                if avail < t.call_value.as_u64().saturating_add(other) {
+                    return Err(refuse(
+                        "CONTRACT_VALIDATE_ERROR",
+                        "Contract validate error : balance is not sufficient.",
+                    ));
+                }
+            }
+        }
+        self.known.insert(txid);
+        self.pending.push(Pending {
+            tx,
+            txid,
+            size,
+            dropped: drop,
+        });
+        Ok(txid)
+    }
+
+    /// Energy a TRC-20 call needs and its outcome on the current state: (energy, penalty, result).
+    pub fn simulate_call(
+        &self,
+        owner: &Address,
+        data: &[u8],
+        call_value: u64,
+    ) -> (u64, u64, ExecResult) {
+        if call_value != 0 {
+            return (ENERGY_REVERT, 0, ExecResult::Revert);
+        }
+        match abi::decode_transfer(data) {
+            Ok((to, value)) => {
+                if self.token_balance(owner) < value {
+                    (ENERGY_REVERT, 0, ExecResult::Revert)
+                } else if self.token_balance(&to).is_zero() && to != *owner {
+                    (
+                        ENERGY_NEW.0 + ENERGY_NEW.1,
+                        ENERGY_NEW.1,
+                        ExecResult::Success,
+                    )
+                } else {
+                    (
+                        ENERGY_EXISTING.0 + ENERGY_EXISTING.1,
+                        ENERGY_EXISTING.1,
+                        ExecResult::Success,
+                    )
+                }
+            }
+            Err(_) if data.len() == 36 && data[..4] == abi::BALANCE_OF_SELECTOR => {
+                (ENERGY_BALANCE_OF, 0, ExecResult::Success)
+            }
+            Err(_) => (ENERGY_REVERT, 0, ExecResult::Revert),
+        }
+    }
+
+    fn execute(&mut self, p: &Pending, block: u64, at: u64) -> Option<TxInfo> {
+        let tx = &p.tx;
+        let owner = tx.raw.owner();
+        let (net_usage, net_fee, other) = self.fixed_fees(tx, p.size, at);
+        let balance = self.accounts.get(&owner)?.balance;
+        if balance < net_fee + other {
+            return None; // no longer valid: dropped from the block, as java-tron does
+        }
+        let mut info = TxInfo {
+            block,
+            block_time: at,
+            fee: net_fee + other,
+            energy_usage_total: 0,
+            energy_penalty_total: 0,
+            energy_fee: 0,
+            net_usage,
+            net_fee,
+            result: None,
+            res_message: None,
+            log: None,
+            contract: None,
+        };
+        match &tx.raw.contract.kind {
+            ContractKind::Transfer(t) => {
+                if balance < net_fee + other + t.amount.as_u64() {
+                    return None;
+                }
+                let a = self.accounts.get_mut(&owner).expect("exists");
+                a.balance -= net_fee + other + t.amount.as_u64();
+                let to = self.accounts.entry(t.to).or_insert_with(|| Account {
+                    create_time: at,
+                    ..Account::default()
+                });
+                to.balance += t.amount.as_u64();
+            }
+            ContractKind::TriggerSmart(t) => {
+                info.contract = Some(t.contract);
+                let (need, penalty, outcome) =
+                    self.simulate_call(&owner, &t.data, t.call_value.as_u64());
+                let price = self.params.energy_fee.max(1);
+                let spendable = balance - net_fee - other;
+                let cap = (tx.raw.fee_limit / price).min(spendable / price);
+                let (used, result) = if need > cap {
+                    (cap, ExecResult::OutOfEnergy)
+                } else {
+                    (need, outcome)
+                };
+                info.energy_usage_total = used;
+                info.energy_penalty_total = if result == ExecResult::OutOfEnergy {
+                    0
+                } else {
+                    penalty
+                };
+                info.energy_fee = used * price;
+                info.fee += info.energy_fee;
+                info.result = Some(result);
+                match result {
+                    ExecResult::Success => {
+                        if let Ok((to, value)) = abi::decode_transfer(&t.data) {
+                            let from_bal = self.token_balance(&owner);
+                            self.token_balances.insert(owner, from_bal - value);
+                            let to_bal = self.token_balance(&to);
+                            self.token_balances.insert(to, to_bal + value);
+                            info.log = Some(TransferLog {
+                                from: owner,
+                                to,
+                                value,
+                            });
+                        }
+                    }
+                    ExecResult::Revert => info.res_message = Some(String::new()),
+                    ExecResult::OutOfEnergy => {
+                        info.res_message = Some(format!(
+                            "Not enough energy for 'SSTORE' operation executing: curInvokeEnergyLimit[{cap}], curOpEnergy[20000], usedEnergy[{}]",
+                            cap.saturating_sub(1)
+                        ));
+                    }
+                }
+                let a = self.accounts.get_mut(&owner).expect("exists");
+                a.balance -= info.fee;
+            }
+        }
+        if net_usage > 0 {
+            let a = self.accounts.get_mut(&owner).expect("exists");
+            let day = at / 86_400_000;
+            if a.free_net_day != day {
+                a.free_net_day = day;
+                a.free_net_used = 0;
+            }
+            a.free_net_used += net_usage;
+            a.latest_free_time = at;
+        }
+        Some(info)
+    }
+
+    /// Produces `n` blocks; the first is `advance_ms` later than a normal slot.
+    pub fn mine(&mut self, n: u32, advance_ms: u64) {
+        for i in 0..n {
+            let at = self.head().timestamp + SLOT_MS + if i == 0 { advance_ms } else { 0 };
+            let number = self.blocks.len() as u64;
+            let pending = std::mem::take(&mut self.pending);
+            let mut txids = Vec::new();
+            for p in pending {
+                if p.tx.raw.expiration <= at {
+                    continue; // not included by its expiration: dropped for good
+                }
+                if p.dropped {
+                    self.pending.push(p);
+                    continue;
+                }
+                if let Some(info) = self.execute(&p, number, at) {
+                    txids.push(p.txid);
+                    self.order.push(p.txid);
+                    self.txs.insert(p.txid, Included { tx: p.tx, info });
+                }
+            }
+            self.push_block(at, txids);
+        }
+    }
+
+    /// Whether a transaction is pending.
+    pub fn is_pending(&self, txid: &TxId) -> bool {
+        self.pending.iter().any(|p| &p.txid == txid && !p.dropped)
+    }
+
+    /// Builds an unsigned raw_data the way the node's own builder does (ref = solid block,
+    /// expiration = head time + 60 s).
+    pub fn build(&self, contract: coldpay_shared::contract::Contract, fee_limit: u64) -> RawData {
+        let solid = self.solid();
+        RawData {
+            ref_block: RefBlock::from_block_id(&solid.id),
+            expiration: self.head().timestamp + 60_000,
+            memo: Vec::new(),
+            contract,
+            timestamp: self.head().timestamp,
+            fee_limit,
+        }
+    }
+}
+
+/// The default active permission's operations (every contract type but a few, as mainnet).
+pub const DEFAULT_OPERATIONS: &str =
+    "7fff1fc0033efb0f000000000000000000000000000000000000000000000000";
+
+fn classify_decode_error(e: &SharedError) -> Refusal {
+    match e {
+        // Bytes java-tron would parse but re-encode differently: its txID differs from the
+        // one signed, so signature validation fails.
+        SharedError::Proto {
+            reason:
+                ProtoReason::OutOfOrder(_)
+                | ProtoReason::DefaultValue(_)
+                | ProtoReason::VarintNotMinimal
+                | ProtoReason::NotCanonical
+                | ProtoReason::Repeated(_),
+            ..
+        } => refuse("SIGERROR", format!("Validate signature error: {e} (the node re-encodes raw_data canonically, so the signed txID does not match)")),
+        SharedError::Proto { reason: ProtoReason::MultipleContracts, .. } => {
+            refuse("CONTRACT_VALIDATE_ERROR", "Contract validate error : act size should be exactly 1, this is extend feature")
+        }
+        SharedError::Proto { reason: ProtoReason::UnknownContractType(_), .. } => {
+            refuse("CONTRACT_VALIDATE_ERROR", format!("Contract validate error : {e} (not modelled by the devnode)"))
+        }
+        _ => refuse("OTHER_ERROR", format!("Error: {e}")),
+    }
+}

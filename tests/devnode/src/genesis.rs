@@ -1,0 +1,152 @@
+//! Genesis: initial accounts (TRX and token balances, permissions), the TRC-20 token, and
+//! chain parameters.
+
+use coldpay_shared::Address;
+use serde::{Deserialize, Serialize};
+
+/// Chain parameters (java-tron names in docs/devnode.md).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// getEnergyFee: sun per energy unit.
+    pub energy_fee: u64,
+    /// getTransactionFee: sun per bandwidth byte when burned.
+    pub transaction_fee: u64,
+    /// getFreeNetLimit: free bandwidth bytes per account per day.
+    pub free_net_limit: u64,
+    /// getCreateNewAccountFeeInSystemContract: sun to activate a new account by TRX transfer.
+    pub create_new_account_fee: u64,
+    /// getMemoFee: sun for a transaction carrying a memo.
+    pub memo_fee: u64,
+    /// getMaxFeeLimit: largest fee_limit accepted (sun).
+    pub max_fee_limit: u64,
+    /// getMultiSignFee: sun for a transaction with more than one signature.
+    pub multi_sign_fee: u64,
+    /// getTotalSignNum: most signatures per transaction.
+    pub total_sign_num: u64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            energy_fee: 100,
+            transaction_fee: 1000,
+            free_net_limit: 600,
+            create_new_account_fee: 1_000_000,
+            memo_fee: 1_000_000,
+            max_fee_limit: 15_000_000_000,
+            multi_sign_fee: 1_000_000,
+            total_sign_num: 5,
+        }
+    }
+}
+
+/// The one TRC-20 token the node runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSpec {
+    /// Contract address.
+    pub contract: Address,
+    /// Symbol.
+    pub symbol: String,
+    /// Decimals.
+    pub decimals: u8,
+}
+
+impl Default for TokenSpec {
+    fn default() -> Self {
+        TokenSpec {
+            contract: Address::parse(coldpay_shared::MAINNET_USDT).expect("valid"),
+            symbol: "USDT".into(),
+            decimals: 6,
+        }
+    }
+}
+
+/// One key of a permission.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionKey {
+    /// Key address.
+    pub address: Address,
+    /// Weight.
+    pub weight: u64,
+}
+
+/// A permission (owner: id 0; actives: id ≥ 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permission {
+    /// Permission id.
+    pub id: u32,
+    /// Sum of weights needed.
+    pub threshold: u64,
+    /// Keys and weights.
+    pub keys: Vec<PermissionKey>,
+    /// For actives: 32-byte operations bitmap (hex), bit N = contract type N allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operations: Option<String>,
+}
+
+/// Account permissions; absent means the address itself with weight 1, threshold 1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Permissions {
+    /// Owner permission (id 0).
+    pub owner: Permission,
+    /// Active permissions (ids ≥ 2).
+    #[serde(default)]
+    pub actives: Vec<Permission>,
+}
+
+/// An initial account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenesisAccount {
+    /// Address.
+    pub address: Address,
+    /// TRX balance in sun.
+    pub trx_sun: u64,
+    /// Token balance in base units (decimal string).
+    #[serde(default)]
+    pub token_balance: String,
+    /// Optional permissions (multi-signature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
+}
+
+/// The genesis file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genesis {
+    /// Genesis block time (ms); default: now.
+    #[serde(default)]
+    pub timestamp: Option<u64>,
+    /// The TRC-20 token.
+    #[serde(default)]
+    pub token: TokenSpec,
+    /// Initial accounts.
+    #[serde(default)]
+    pub accounts: Vec<GenesisAccount>,
+    /// Chain parameters.
+    #[serde(default)]
+    pub params: Params,
+}
+
+impl Genesis {
+    /// Adds (or tops up) an account with TRX (sun) and token base units.
+    pub fn fund(&mut self, address: Address, trx_sun: u64, usdt_base_units: u128) {
+        if let Some(a) = self.accounts.iter_mut().find(|a| a.address == address) {
+            a.trx_sun += trx_sun;
+            let prev: u128 = a.token_balance.parse().unwrap_or(0);
+            a.token_balance = (prev + usdt_base_units).to_string();
+        } else {
+            self.accounts.push(GenesisAccount {
+                address,
+                trx_sun,
+                token_balance: usdt_base_units.to_string(),
+                permissions: None,
+            });
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! coldpay-devnode: a local TRON-compatible full node for tests, rehearsals and the demo.
+//!
+//! It serves the real java-tron HTTP paths on loopback, validates broadcasts in java-tron's
+//! order with its result codes, executes TRX transfers and a USDT-like TRC-20 token with
+//! mainnet-like energy and bandwidth fees, produces blocks (on a timer or on demand) and keeps a
+//! solidified head that trails by `solid_lag` blocks. Faults (HTTP errors, rate limits,
+//! latency, dropped transactions, API keys) can be injected. See docs/devnode.md.
+
+pub mod api;
+pub mod chain;
+pub mod genesis;
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+pub use chain::Chain;
+pub use genesis::{Genesis, Params};
+
+/// Fault injection settings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Fraction of API requests answered with HTTP 500/503.
+    pub fail_rate: f64,
+    /// Requests per second above which HTTP 429 is returned (with Retry-After).
+    pub rate_limit_per_s: Option<u32>,
+    /// Delay added to every API request.
+    pub latency_ms: u64,
+    /// Fraction of accepted broadcasts that are never included (they expire).
+    pub drop_rate: f64,
+    /// Required value of the TRON-PRO-API-KEY header.
+    pub require_api_key: Option<String>,
+}
+
+/// Node configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Block interval in ms; 0 = blocks only on `mine` / `POST /admin/mine`.
+    pub block_ms: u64,
+    /// Blocks between head and solidified head.
+    pub solid_lag: u64,
+    /// Genesis state.
+    pub genesis: Genesis,
+    /// Faults.
+    pub faults: Faults,
+    /// Port on 127.0.0.1 (0 = any free port).
+    pub port: u16,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            block_ms: 0,
+            solid_lag: 19,
+            genesis: Genesis::default(),
+            faults: Faults::default(),
+            port: 0,
+        }
+    }
+}
+
+struct Shared {
+    chain: Mutex<Chain>,
+    faults: Mutex<Faults>,
+    stats: Mutex<BTreeMap<String, u64>>,
+    rng: Mutex<u64>,
+    window: Mutex<(Instant, u32)>,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn random(&self) -> f64 {
+        let mut s = self.rng.lock().expect("rng");
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        (*s >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A running dev node. Dropping it stops the server.
+pub struct Devnode {
+    shared: Arc<Shared>,
+    server: Arc<tiny_http::Server>,
+    port: u16,
+    threads: Vec<JoinHandle<()>>,
+}
+
+/// Sets TCP_NODELAY on the listening socket; Linux copies it to accepted connections, so
+/// small responses are not held back by Nagle's algorithm (40 ms per request otherwise).
+#[allow(unsafe_code)]
+fn set_nodelay(listener: &std::net::TcpListener) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let one: libc::c_int = 1;
+        // SAFETY: setsockopt on a valid, owned socket fd with a pointer to a live c_int.
+        unsafe {
+            libc::setsockopt(
+                listener.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&raw const one).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+const WORKERS: usize = 8;
+
+impl Devnode {
+    /// Starts the node on 127.0.0.1.
+    pub fn start(config: Config) -> std::io::Result<Devnode> {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
+        set_nodelay(&listener);
+        let server = tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let port = server.server_addr().to_ip().map_or(0, |a| a.port());
+        let server = Arc::new(server);
+        let seed = now_ms() | 1;
+        let shared = Arc::new(Shared {
+            chain: Mutex::new(Chain::new(&config.genesis, config.solid_lag, now_ms())),
+            faults: Mutex::new(config.faults.clone()),
+            stats: Mutex::new(BTreeMap::new()),
+            rng: Mutex::new(seed),
+            window: Mutex::new((Instant::now(), 0)),
+            stop: AtomicBool::new(false),
+        });
+        let mut threads = Vec::new();
+        for _ in 0..WORKERS {
+            let (s, sh) = (server.clone(), shared.clone());
+            threads.push(std::thread::spawn(move || worker(&s, &sh)));
+        }
+        if config.block_ms > 0 {
+            let sh = shared.clone();
+            let every = Duration::from_millis(config.block_ms);
+            threads.push(std::thread::spawn(move || {
+                while !sh.stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(every);
+                    sh.chain.lock().expect("chain").mine(1, 0);
+                }
+            }));
+        }
+        Ok(Devnode {
+            shared,
+            server,
+            port,
+            threads,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Produces `blocks` blocks now.
+    pub fn mine(&self, blocks: u32) {
+        self.shared.chain.lock().expect("chain").mine(blocks, 0);
+    }
+
+    /// Produces `blocks` blocks, the first `advance_ms` later than its slot (time travel).
+    pub fn mine_after(&self, blocks: u32, advance_ms: u64) {
+        self.shared
+            .chain
+            .lock()
+            .expect("chain")
+            .mine(blocks, advance_ms);
+    }
+
+    /// Head block number.
+    pub fn head(&self) -> u64 {
+        self.shared.chain.lock().expect("chain").head().number
+    }
+
+    /// Replaces the fault settings.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.lock().expect("faults") = faults;
+    }
+
+    /// Balances and every included transaction (same as `GET /admin/ledger`).
+    pub fn ledger(&self) -> Value {
+        api::ledger_json(&self.shared.chain.lock().expect("chain"))
+    }
+
+    /// API request counts (same as `GET /admin/stats`).
+    pub fn stats(&self) -> Value {
+        stats_json(&self.shared)
+    }
+
+    /// Runs `f` with the chain locked (for tests that inspect state directly).
+    pub fn with_chain<T>(&self, f: impl FnOnce(&mut Chain) -> T) -> T {
+        f(&mut self.shared.chain.lock().expect("chain"))
+    }
+}
+
+impl Drop for Devnode {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        for _ in 0..WORKERS {
+            self.server.unblock();
+        }
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn stats_json(sh: &Shared) -> Value {
+    let stats = sh.stats.lock().expect("stats");
+    json!({"requests": *stats, "total": stats.values().sum::<u64>()})
+}
+
+fn parse_query(url: &str) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    if let Some((_, q)) = url.split_once('?') {
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            m.insert(
+                k.to_string(),
+                Value::String(v.replace("%22", "\"").replace('+', " ")),
+            );
+        }
+    }
+    m
+}
+
+fn respond(req: tiny_http::Request, status: u16, body: &Value, extra: Option<(&str, &str)>) {
+    let mut resp = tiny_http::Response::from_string(body.to_string())
+        .with_status_code(status)
+        .with_header(
+            tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header"),
+        );
+    if let Some((k, v)) = extra {
+        resp = resp.with_header(tiny_http::Header::from_bytes(k, v).expect("header"));
+    }
+    let _ = req.respond(resp);
+}
+
+fn worker(server: &tiny_http::Server, sh: &Shared) {
+    while !sh.stop.load(Ordering::SeqCst) {
+        let Ok(Some(mut req)) = server.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        let url = req.url().to_string();
+        let path = url.split('?').next().unwrap_or("").to_string();
+        let mut body = String::new();
+        let _ = req
+            .as_reader()
+            .take(8 * 1024 * 1024)
+            .read_to_string(&mut body);
+        let mut params = if body.trim().is_empty() {
+            Value::Object(serde_json::Map::new())
+        } else {
+            match serde_json::from_str::<Value>(&body) {
+                Ok(v) => v,
+                Err(e) => {
+                    respond(
+                        req,
+                        200,
+                        &json!({"Error": format!("class com.alibaba.fastjson.JSONException : {e}")}),
+                        None,
+                    );
+                    continue;
+                }
+            }
+        };
+        if let Value::Object(m) = &mut params {
+            for (k, v) in parse_query(&url) {
+                m.entry(k).or_insert(v);
+            }
+        }
+        if let Some(admin) = path.strip_prefix("/admin/") {
+            let (status, v) = admin_handle(sh, admin, &params);
+            respond(req, status, &v, None);
+            continue;
+        }
+        // Faults apply to the API only.
+        let faults = sh.faults.lock().expect("faults").clone();
+        if let Some(key) = &faults.require_api_key {
+            let given = req
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("TRON-PRO-API-KEY"))
+                .map(|h| h.value.as_str().to_string());
+            if given.as_deref() != Some(key.as_str()) {
+                respond(
+                    req,
+                    401,
+                    &json!({"Error": "ApiKey not exists or is invalid"}),
+                    None,
+                );
+                continue;
+            }
+        }
+        if let Some(limit) = faults.rate_limit_per_s {
+            let mut w = sh.window.lock().expect("window");
+            if w.0.elapsed() >= Duration::from_secs(1) {
+                *w = (Instant::now(), 0);
+            }
+            w.1 += 1;
+            if w.1 > limit {
+                drop(w);
+                respond(
+                    req,
+                    429,
+                    &json!({"Error": format!("The key exceeds the frequency limit({limit}), and the query server is suspended for 1s")}),
+                    Some(("Retry-After", "1")),
+                );
+                continue;
+            }
+        }
+        if faults.latency_ms > 0 {
+            std::thread::sleep(Duration::from_millis(faults.latency_ms));
+        }
+        *sh.stats
+            .lock()
+            .expect("stats")
+            .entry(path.clone())
+            .or_insert(0) += 1;
+        if faults.fail_rate > 0.0 && sh.random() < faults.fail_rate {
+            let status = if sh.random() < 0.5 { 500 } else { 503 };
+            respond(req, status, &json!({"Error": "injected failure"}), None);
+            continue;
+        }
+        let drop_tx = faults.drop_rate > 0.0 && sh.random() < faults.drop_rate;
+        let (status, v) = {
+            let mut chain = sh.chain.lock().expect("chain");
+            api::handle(&mut chain, &path, &params, drop_tx)
+        };
+        respond(req, status, &v, None);
+    }
+}
+
+fn admin_handle(sh: &Shared, what: &str, p: &Value) -> (u16, Value) {
+    match what {
+        "mine" => {
+            let n = p
+                .get("blocks")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .min(100_000) as u32;
+            let advance = p.get("advance_ms").and_then(Value::as_u64).unwrap_or(0);
+            let mut c = sh.chain.lock().expect("chain");
+            c.mine(n, advance);
+            (
+                200,
+                json!({"head": c.head().number, "solid": c.solid().number, "timestamp": c.head().timestamp}),
+            )
+        }
+        "stats" => (200, stats_json(sh)),
+        "ledger" => (200, api::ledger_json(&sh.chain.lock().expect("chain"))),
+        "faults" => {
+            if p.as_object().is_some_and(|m| !m.is_empty()) {
+                match serde_json::from_value::<Faults>(p.clone()) {
+                    Ok(f) => *sh.faults.lock().expect("faults") = f,
+                    Err(e) => return (400, json!({"Error": e.to_string()})),
+                }
+            }
+            (
+                200,
+                serde_json::to_value(sh.faults.lock().expect("faults").clone()).expect("json"),
+            )
+        }
+        _ => (
+            404,
+            json!({"Error": format!("unknown admin endpoint {what}")}),
+        ),
+    }
+}

@@ -1,0 +1,124 @@
+//! coldpay-devnode binary: serves the TRON HTTP API on 127.0.0.1 until killed.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use coldpay_devnode::{Config, Devnode, Faults, Genesis};
+use coldpay_shared::amount::{parse_units, TRX_DECIMALS};
+use coldpay_shared::Address;
+
+/// A local TRON-compatible full node for tests, rehearsals and the demo (loopback only).
+#[derive(Parser)]
+#[command(name = "coldpay-devnode", version, about)]
+struct Cli {
+    /// Port on 127.0.0.1 (0 = a free port; the chosen one is printed).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Block interval in ms; 0 = blocks only on POST /admin/mine.
+    #[arg(long, default_value_t = 3000)]
+    block_ms: u64,
+    /// Blocks between head and solidified head.
+    #[arg(long, default_value_t = 19)]
+    solid_lag: u64,
+    /// Genesis JSON file (accounts, token, permissions, chain parameters).
+    #[arg(long, value_name = "FILE")]
+    genesis: Option<PathBuf>,
+    /// Fund an account: ADDRESS=TRX:USDT in display units (repeatable), e.g. T…=5000:250000.
+    #[arg(long, value_name = "ADDRESS=TRX:USDT")]
+    fund: Vec<String>,
+    /// Fraction of API requests answered with HTTP 500/503.
+    #[arg(long, default_value_t = 0.0)]
+    fail_rate: f64,
+    /// Requests per second before HTTP 429, as "N/s" or "N".
+    #[arg(long)]
+    rate_limit: Option<String>,
+    /// Latency added to every API request (ms).
+    #[arg(long, default_value_t = 0)]
+    latency: u64,
+    /// Fraction of accepted broadcasts never included (they expire).
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Require this TRON-PRO-API-KEY header.
+    #[arg(long)]
+    require_api_key: Option<String>,
+}
+
+fn parse_fund(s: &str, decimals: u8) -> Result<(Address, u64, u128), String> {
+    let (addr, amounts) = s.split_once('=').ok_or("expected ADDRESS=TRX:USDT")?;
+    let (trx, usdt) = amounts.split_once(':').unwrap_or((amounts, "0"));
+    let a = Address::parse(addr).map_err(|e| e.to_string())?;
+    let trx: u64 = parse_units(trx, TRX_DECIMALS)
+        .map_err(|e| e.to_string())?
+        .try_into()
+        .map_err(|_| "TRX amount too large".to_string())?;
+    let usdt: u128 = parse_units(usdt, decimals)
+        .map_err(|e| e.to_string())?
+        .try_into()
+        .map_err(|_| "token amount too large".to_string())?;
+    Ok((a, trx, usdt))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut genesis = match &cli.genesis {
+        Some(p) => match std::fs::read_to_string(p)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str::<Genesis>(&t).map_err(|e| e.to_string()))
+        {
+            Ok(g) => g,
+            Err(e) => {
+                eprintln!("error: --genesis {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => Genesis::default(),
+    };
+    for f in &cli.fund {
+        match parse_fund(f, genesis.token.decimals) {
+            Ok((a, trx, usdt)) => genesis.fund(a, trx, usdt),
+            Err(e) => {
+                eprintln!("error: --fund {f}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let rate_limit_per_s = match cli
+        .rate_limit
+        .as_deref()
+        .map(|r| r.trim_end_matches("/s").parse::<u32>())
+    {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(e)) => {
+            eprintln!("error: --rate-limit: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = Config {
+        block_ms: cli.block_ms,
+        solid_lag: cli.solid_lag,
+        genesis,
+        faults: Faults {
+            fail_rate: cli.fail_rate,
+            rate_limit_per_s,
+            latency_ms: cli.latency,
+            drop_rate: cli.drop_rate,
+            require_api_key: cli.require_api_key,
+        },
+        port: cli.port,
+    };
+    let node = match Devnode::start(config) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("listening on {}", node.url());
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
+    }
+}
