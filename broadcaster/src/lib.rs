@@ -1,0 +1,43 @@
+//! coldpay-broadcaster: the online half of coldpay. Turns payout lists into unsigned
+//! transactions for the cold signer, and signed responses into confirmed payments, keeping every
+//! payout in a crash-safe SQLite journal so nothing is paid twice or lost.
+
+pub mod build;
+pub mod cli;
+pub mod error;
+pub mod journal;
+pub mod node;
+pub mod payouts;
+pub mod report;
+pub mod submit;
+pub mod track;
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{BcError, Result};
+
+/// Writes a file atomically: temp file in the same folder, fsync, rename, fsync the folder.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map_or("out".into(), |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let res = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    res.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        BcError::Io(format!("{}: {e}", path.display()))
+    })
+}

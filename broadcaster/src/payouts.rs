@@ -1,0 +1,272 @@
+//! Getting payouts into the journal: CSV batches (all or nothing, line-numbered errors), single
+//! payouts, and the signer's watch-only accounts.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use coldpay_shared::amount::{format_units, parse_units};
+use coldpay_shared::handoff::WatchExport;
+use coldpay_shared::{Address, U256};
+use rusqlite::params;
+
+use crate::error::{BcError, Result};
+use crate::journal::{now_ms, Journal};
+
+/// USDT contract per network.
+pub fn usdt_contract(network: &str) -> Address {
+    Address::parse(match network {
+        "nile" => "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
+        "shasta" => "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs",
+        _ => coldpay_shared::MAINNET_USDT,
+    })
+    .expect("valid")
+}
+
+/// A validated payout row.
+#[derive(Clone, Debug)]
+pub struct NewPayout {
+    /// Source line (CSV) or 0.
+    pub line: usize,
+    /// Id.
+    pub id: String,
+    /// Recipient.
+    pub to: Address,
+    /// "TRX" or contract base58.
+    pub token: String,
+    /// Base units.
+    pub amount: U256,
+    /// Memo.
+    pub memo: Option<String>,
+}
+
+fn check_id(id: &str) -> std::result::Result<(), String> {
+    if id.is_empty() || id.len() > coldpay_shared::handoff::MAX_PAYOUT_ID_LEN {
+        return Err(format!("payout_id must be 1..=128 bytes, got {}", id.len()));
+    }
+    if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "payout_id {id:?} contains whitespace or control characters"
+        ));
+    }
+    Ok(())
+}
+
+/// Validates one payout's fields.
+pub fn validate(
+    line: usize,
+    id: &str,
+    to: &str,
+    amount: &str,
+    token: &str,
+    memo: &str,
+    from: &Address,
+    network: &str,
+) -> std::result::Result<NewPayout, String> {
+    check_id(id)?;
+    let to = Address::parse(to.trim()).map_err(|e| format!("bad recipient {to:?}: {e}"))?;
+    if &to == from {
+        return Err(format!("recipient {to} is the treasury itself"));
+    }
+    let token = match token.trim().to_ascii_lowercase().as_str() {
+        "" | "usdt" => usdt_contract(network).to_base58(),
+        "trx" => "TRX".to_string(),
+        other => return Err(format!("unknown token {other:?} (usdt or trx)")),
+    };
+    let usdt = usdt_contract(network);
+    if token != "TRX" && to == usdt {
+        return Err("recipient is the token contract itself".into());
+    }
+    let amount = parse_units(amount.trim(), 6).map_err(|e| format!("bad amount: {e}"))?;
+    if amount.is_zero() {
+        return Err("amount must be greater than zero".into());
+    }
+    if token == "TRX" && amount > U256::from(i64::MAX as u64) {
+        return Err("TRX amount too large".into());
+    }
+    if memo.chars().any(|c| c.is_control()) || memo.len() > 256 {
+        return Err("memo must be at most 256 bytes without control characters".into());
+    }
+    Ok(NewPayout {
+        line,
+        id: id.to_string(),
+        to,
+        token,
+        amount,
+        memo: (!memo.is_empty()).then(|| memo.to_string()),
+    })
+}
+
+/// Reads and validates a CSV file; every error is reported with its line number.
+pub fn read_csv(
+    path: &Path,
+    from: &Address,
+    network: &str,
+    journal: &Journal,
+) -> Result<Vec<NewPayout>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| BcError::Input(format!("{}: {e}", path.display())))?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| BcError::Input(format!("{}: {e}", path.display())))?
+        .iter()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let (Some(ci), Some(ct), Some(ca)) = (col("payout_id"), col("to"), col("amount")) else {
+        return Err(BcError::Input(format!(
+            "{}: line 1: header must have payout_id,to,amount[,token][,memo], got {}",
+            path.display(),
+            headers.join(",")
+        )));
+    };
+    let (ctok, cmemo) = (col("token"), col("memo"));
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("line {line}: {e}"));
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
+        match validate(
+            line,
+            get(Some(ci)),
+            get(Some(ct)),
+            get(Some(ca)),
+            get(ctok),
+            get(cmemo),
+            from,
+            network,
+        ) {
+            Ok(p) => {
+                if !seen.insert(p.id.clone()) {
+                    errors.push(format!(
+                        "line {line}: duplicate payout_id {:?} in the file",
+                        p.id
+                    ));
+                } else if journal.payout(&p.id)?.is_some() {
+                    errors.push(format!(
+                        "line {line}: payout_id {:?} already exists in the journal",
+                        p.id
+                    ));
+                } else {
+                    out.push(p);
+                }
+            }
+            Err(e) => errors.push(format!("line {line}: {e}")),
+        }
+    }
+    if !errors.is_empty() {
+        let n = errors.len();
+        return Err(BcError::Input(format!(
+            "{}: {n} invalid row(s), nothing imported: {}",
+            path.display(),
+            errors.join("; ")
+        )));
+    }
+    if out.is_empty() {
+        return Err(BcError::Input(format!("{}: no payouts", path.display())));
+    }
+    Ok(out)
+}
+
+/// Inserts a batch and its payouts in one SQL transaction.
+pub fn insert_batch(
+    journal: &Journal,
+    batch_id: &str,
+    from: &Address,
+    network: &str,
+    payouts: &[NewPayout],
+) -> Result<()> {
+    let tx = journal.conn.unchecked_transaction()?;
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM batches WHERE id = ?1)",
+        [batch_id],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Err(BcError::Input(format!("batch {batch_id:?} already exists")));
+    }
+    tx.execute(
+        "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![batch_id, from.to_base58(), network, now_ms()],
+    )?;
+    for p in payouts {
+        tx.execute(
+            "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![p.id, batch_id, p.line as i64, p.to.to_base58(), p.token, p.amount.to_string(), p.memo, now_ms()],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Totals per token, display form.
+pub fn totals(payouts: &[NewPayout]) -> Vec<(String, String, usize)> {
+    let mut m: std::collections::BTreeMap<String, (U256, usize)> =
+        std::collections::BTreeMap::new();
+    for p in payouts {
+        let e = m
+            .entry(if p.token == "TRX" {
+                "TRX".into()
+            } else {
+                "USDT".into()
+            })
+            .or_insert((U256::ZERO, 0));
+        e.0 = e.0.saturating_add(p.amount);
+        e.1 += 1;
+    }
+    m.into_iter()
+        .map(|(k, (v, n))| (k, format_units(v, 6), n))
+        .collect()
+}
+
+/// Imports the signer's watch-only export.
+pub fn import_watch(journal: &Journal, w: &WatchExport) -> Result<usize> {
+    let tx = journal.conn.unchecked_transaction()?;
+    for a in &w.accounts {
+        tx.execute(
+            "INSERT INTO accounts (address, name, path, network) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address) DO UPDATE SET name = excluded.name, path = excluded.path, network = excluded.network",
+            params![a.address.to_base58(), a.name, a.path, w.network.as_str()],
+        )?;
+    }
+    tx.commit()?;
+    Ok(w.accounts.len())
+}
+
+/// Watch-only accounts: (address, name, path, network).
+pub fn accounts(journal: &Journal) -> Result<Vec<(String, String, Option<String>, String)>> {
+    let mut st = journal
+        .conn
+        .prepare("SELECT address, name, path, network FROM accounts ORDER BY name")?;
+    let rows = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Checks `from` is a watch-only account of this journal.
+pub fn require_account(journal: &Journal, from: &Address, network: &str) -> Result<()> {
+    let net: Option<String> = journal
+        .conn
+        .query_row(
+            "SELECT network FROM accounts WHERE address = ?1",
+            [from.to_base58()],
+            |r| r.get(0),
+        )
+        .ok();
+    match net {
+        None => Err(BcError::Input(format!("{from} is not a known account; import the signer's watch-only export with `accounts import-watch FILE`"))),
+        Some(n) if n != network => Err(BcError::Input(format!("{from} is a {n} account, not {network}"))),
+        Some(_) => Ok(()),
+    }
+}

@@ -1,0 +1,541 @@
+//! coldpay-broadcaster driven as users do, against coldpay-devnode over loopback HTTP.
+
+#![allow(
+    clippy::too_many_lines,
+    clippy::unused_self,
+    clippy::format_push_string
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use coldpay_devnode::{Config, Devnode, Faults, Genesis};
+use coldpay_shared::handoff::{ResponseTx, SignerSignature, WatchAccount, WatchExport};
+use coldpay_shared::{Address, Network, SignRequest, SignResponse, Signature};
+use k256::ecdsa::SigningKey;
+use serde_json::{json, Value};
+
+fn key(n: u8) -> SigningKey {
+    SigningKey::from_slice(&[n; 32]).unwrap()
+}
+
+fn addr(k: &SigningKey) -> Address {
+    Address::from_public_key(k.verifying_key())
+}
+
+fn recipient(i: u64) -> Address {
+    let mut b = [0u8; 20];
+    b[..8].copy_from_slice(&(i + 1).to_be_bytes());
+    b[19] = 0x5a;
+    Address::from_evm_bytes(b)
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    node: Devnode,
+    treasury: SigningKey,
+}
+
+impl World {
+    fn new(trx: u64, usdt: u128) -> World {
+        let treasury = key(7);
+        let mut g = Genesis::default();
+        g.fund(addr(&treasury), trx * 1_000_000, usdt * 1_000_000);
+        // A recipient that already holds USDT, so both energy classes occur.
+        g.fund(recipient(0), 0, 1);
+        let node = Devnode::start(Config {
+            genesis: g,
+            solid_lag: 2,
+            ..Config::default()
+        })
+        .unwrap();
+        let w = World {
+            dir: tempfile::tempdir().unwrap(),
+            node,
+            treasury,
+        };
+        let export = WatchExport {
+            network: Network::Local,
+            accounts: vec![WatchAccount {
+                name: "treasury".into(),
+                address: addr(&w.treasury),
+                path: Some("m/44'/195'/0'/0/0".into()),
+            }],
+        };
+        let p = w.path("watch.json");
+        std::fs::write(&p, export.to_json().to_string()).unwrap();
+        let o = w.run(&["accounts", "import-watch", p.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        w
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"));
+        c.arg("--db")
+            .arg(self.path("journal.sqlite"))
+            .args(["--node", &self.node.url(), "--network", "local", "--json"])
+            .args(args);
+        c.env("HOME", self.dir.path());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> Value {
+        let o = self.run(args);
+        assert!(
+            o.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
+    }
+
+    fn csv(&self, name: &str, rows: &[(String, Address, &str, &str)]) -> PathBuf {
+        let mut s = String::from("payout_id,to,amount,token\n");
+        for (id, to, amount, token) in rows {
+            s.push_str(&format!("{id},{to},{amount},{token}\n"));
+        }
+        let p = self.path(name);
+        std::fs::write(&p, s).unwrap();
+        p
+    }
+
+    fn import(&self, batch: &str, rows: &[(String, Address, &str, &str)]) {
+        let p = self.csv(&format!("{batch}.csv"), rows);
+        self.ok(&[
+            "batch",
+            "import",
+            p.to_str().unwrap(),
+            "--from",
+            &addr(&self.treasury).to_base58(),
+            "--batch-id",
+            batch,
+        ]);
+    }
+
+    fn build(&self, batch: &str, extra: &[&str]) -> PathBuf {
+        let out = self.path(&format!("{batch}-request.json"));
+        let mut args = vec!["build", "--batch", batch, "-o", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+        out
+    }
+
+    /// Signs a request with `k` (what the cold signer does) and writes the response.
+    fn sign(&self, request: &Path, k: &SigningKey) -> PathBuf {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(request).unwrap()).unwrap();
+        let req = SignRequest::from_json(&v).unwrap();
+        let resp = SignResponse {
+            request_id: req.request_id.clone(),
+            signed_at: 1,
+            transactions: req
+                .transactions
+                .iter()
+                .map(|t| ResponseTx {
+                    payout_id: t.payout_id.clone(),
+                    txid: t.txid,
+                    signatures: vec![SignerSignature {
+                        signer: addr(k),
+                        signature: Signature::sign_txid(k, &t.txid).unwrap(),
+                    }],
+                })
+                .collect(),
+        };
+        let out = request.with_extension("response.json");
+        std::fs::write(&out, resp.to_json().to_string()).unwrap();
+        out
+    }
+
+    fn settle(&self) -> Value {
+        self.node.mine(1);
+        self.node.mine(3);
+        self.ok(&["track"])
+    }
+
+    fn report(&self, batch: &str) -> Vec<Value> {
+        self.ok(&["report", "--batch", batch])
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+
+    /// Ledger transactions per recipient.
+    fn paid(&self) -> Vec<Value> {
+        self.node.ledger()["transactions"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+#[test]
+fn one_payout_end_to_end() {
+    let w = World::new(1000, 1000);
+    let to = recipient(1);
+    w.ok(&[
+        "pay",
+        "--from",
+        &addr(&w.treasury).to_base58(),
+        "--to",
+        &to.to_base58(),
+        "--amount",
+        "12.5",
+        "--payout-id",
+        "inv-1",
+    ]);
+    let req = w.build("inv-1", &[]);
+    let rv: Value = serde_json::from_str(&std::fs::read_to_string(&req).unwrap()).unwrap();
+    let r = SignRequest::from_json(&rv).unwrap();
+    assert_eq!(r.network, Network::Local);
+    let t = &r.transactions[0];
+    let intent = t.raw.intent().unwrap();
+    assert_eq!(intent.to(), to);
+    assert_eq!(intent.amount().to_string(), "12500000");
+    t.check_hints(&intent).unwrap();
+    let fee = t.fee.unwrap();
+    assert_eq!(fee.energy_estimate, 130_285);
+    assert_eq!(fee.recipient_holds_token, Some(false));
+    assert_eq!(
+        t.raw.fee_limit,
+        130_285 * 100 * 120 / 100,
+        "estimate x price x 1.2"
+    );
+    // Expiration: 6 h after the solidified reference block.
+    let solid = w.node.with_chain(|c| c.solid().timestamp);
+    assert_eq!(t.raw.expiration, solid + 6 * 3_600_000);
+    let resp = w.sign(&req, &w.treasury);
+    let s = w.ok(&["submit", resp.to_str().unwrap()]);
+    assert_eq!(s["accepted"], 1);
+    let tr = w.settle();
+    assert_eq!(tr["confirmed"], 1, "{tr}");
+    let rep = w.report("inv-1");
+    assert_eq!(rep[0]["status"], "confirmed");
+    assert_eq!(rep[0]["txid"], t.txid.to_hex());
+    assert_eq!(rep[0]["energy_used"], 130_285);
+    let paid = w.paid();
+    assert_eq!(paid.len(), 1);
+    assert_eq!(paid[0]["to"], to.to_base58());
+    assert_eq!(paid[0]["amount"], "12500000");
+    // CSV report and status.
+    let csv = w.run(&["report", "--batch", "inv-1", "--format", "csv"]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text
+        .starts_with("payout_id,to,token,amount,txid,block,energy_used,trx_burned,status,reason"));
+    assert!(text.contains("inv-1") && text.contains("confirmed"));
+    let st = w.ok(&["status"]);
+    assert_eq!(st["counts"]["confirmed"], 1);
+    // balance shows the token and TRX.
+    let b = w.ok(&["balance", &to.to_base58()]);
+    assert_eq!(b["usdt"], "12.5");
+    // Building again has nothing to do; paying the same id again is refused.
+    assert_eq!(w.ok(&["build", "--batch", "inv-1"])["transactions"], 0);
+    let again = w.run(&[
+        "pay",
+        "--from",
+        &addr(&w.treasury).to_base58(),
+        "--to",
+        &to.to_base58(),
+        "--amount",
+        "1",
+        "--payout-id",
+        "inv-1",
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    // watch sees the incoming transfer.
+    let o = w.run(&["watch", "--address", &to.to_base58(), "--from-block", "0"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&t.txid.to_hex()));
+}
+
+#[test]
+fn batch_of_200_is_paid_exactly_once() {
+    let w = World::new(10_000, 100_000);
+    let rows: Vec<(String, Address, &str, &str)> = (0..200)
+        .map(|i| {
+            (
+                format!("b200-{i:03}"),
+                recipient(i),
+                "1.25",
+                if i % 10 == 9 { "trx" } else { "usdt" },
+            )
+        })
+        .collect();
+    w.import("b200", &rows);
+    let req = w.build("b200", &[]);
+    let resp = w.sign(&req, &w.treasury);
+    assert_eq!(w.ok(&["submit", resp.to_str().unwrap()])["accepted"], 200);
+    // Re-submitting the same response has no double effect.
+    let again = w.ok(&["submit", resp.to_str().unwrap()]);
+    assert_eq!(
+        again["accepted"].as_u64().unwrap() + again["skipped"].as_u64().unwrap(),
+        200
+    );
+    w.node.mine(2);
+    // Follow with blocks arriving in the background.
+    let url = w.node.url();
+    let miner = std::thread::spawn(move || {
+        let agent = ureq::agent();
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            let _ = agent
+                .post(&format!("{url}/admin/mine"))
+                .send_json(json!({"blocks": 1}));
+        }
+    });
+    let tr = w.ok(&["track", "--follow", "--poll", "50ms", "--timeout", "30s"]);
+    miner.join().unwrap();
+    assert_eq!(tr["confirmed"], 200, "{tr}");
+    let rep = w.report("b200");
+    assert!(rep.iter().all(|r| r["status"] == "confirmed"));
+    let paid = w.paid();
+    assert_eq!(paid.len(), 200);
+    let mut tos: Vec<&str> = paid.iter().map(|p| p["to"].as_str().unwrap()).collect();
+    tos.sort_unstable();
+    tos.dedup();
+    assert_eq!(tos.len(), 200, "each recipient exactly once");
+}
+
+#[test]
+fn csv_import_is_all_or_nothing_with_line_numbers() {
+    let w = World::new(100, 100);
+    let p = w.path("bad.csv");
+    let me = addr(&w.treasury).to_base58();
+    std::fs::write(
+        &p,
+        format!("payout_id,to,amount,token\nok-1,{},1,usdt\nbad-addr,TR7NHqjeKQxGTCi8q8ZY4pL8ot5mjuP3Lh,1,usdt\nbad-amt,{},1.0000001,usdt\nok-1,{},2,usdt\nself,{me},1,trx\nzero,{},0,trx\n", recipient(1), recipient(2), recipient(3), recipient(4)),
+    )
+    .unwrap();
+    let o = w.run(&["batch", "import", p.to_str().unwrap(), "--from", &me]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    for needle in [
+        "line 3: bad recipient",
+        "line 4: bad amount",
+        "line 5: duplicate payout_id",
+        "line 6: recipient",
+        "line 7: amount must be greater than zero",
+        "nothing imported",
+    ] {
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+    assert_eq!(w.ok(&["status"])["payouts"], 0);
+    // An unknown sender is refused.
+    let o = w.run(&[
+        "batch",
+        "import",
+        p.to_str().unwrap(),
+        "--from",
+        &recipient(9).to_base58(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a known account"));
+}
+
+#[test]
+fn failure_paths_are_reported() {
+    let w = World::new(1000, 10);
+    // Two batches each fit the 10 USDT alone; together they do not: the second reverts.
+    w.import("a", &[("a-1".into(), recipient(1), "8", "usdt")]);
+    w.import("b", &[("b-1".into(), recipient(2), "8", "usdt")]);
+    let ra = w.sign(&w.build("a", &[]), &w.treasury);
+    let rb = w.sign(&w.build("b", &[]), &w.treasury);
+    w.ok(&["submit", ra.to_str().unwrap()]);
+    w.ok(&["submit", rb.to_str().unwrap()]);
+    let tr = w.settle();
+    assert_eq!(tr["confirmed"], 1);
+    assert_eq!(tr["failed"], 1);
+    let rep = w.report("b");
+    assert_eq!(rep[0]["status"], "failed");
+    assert!(
+        rep[0]["reason"].as_str().unwrap().starts_with("REVERT"),
+        "{rep:?}"
+    );
+    // fee_limit capped too low: OUT_OF_ENERGY.
+    w.import("c", &[("c-1".into(), recipient(0), "1", "usdt")]);
+    let rc = w.sign(&w.build("c", &["--max-fee", "1"]), &w.treasury);
+    w.ok(&["submit", rc.to_str().unwrap()]);
+    w.settle();
+    let rep = w.report("c");
+    assert_eq!(rep[0]["status"], "failed");
+    assert!(
+        rep[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("OUT_OF_ENERGY"),
+        "{rep:?}"
+    );
+    // A failed payout can be rebuilt (a new attempt).
+    let req = w.build("c", &[]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(req).unwrap()).unwrap();
+    assert_eq!(v["transactions"].as_array().unwrap().len(), 1);
+    // Insufficient funds are caught at build time and name what is missing.
+    w.import("d", &[("d-1".into(), recipient(3), "500", "usdt")]);
+    let o = w.run(&["build", "--batch", "d"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("missing"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn bad_signature_is_refused_before_broadcast() {
+    let w = World::new(1000, 1000);
+    w.import("s", &[("s-1".into(), recipient(1), "1", "usdt")]);
+    let req = w.build("s", &[]);
+    let resp = w.sign(&req, &key(99));
+    let o = w.run(&["submit", resp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("nothing was broadcast"), "{e}");
+    assert!(w.node.stats()["requests"]
+        .get("/wallet/broadcasthex")
+        .is_none());
+    // A response naming a txid this broadcaster never built is refused too.
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.sign(&req, &w.treasury)).unwrap()).unwrap();
+    v["transactions"][0]["txid"] = json!("11".repeat(32));
+    let p = w.path("forged.json");
+    std::fs::write(&p, v.to_string()).unwrap();
+    assert_eq!(
+        w.run(&["submit", p.to_str().unwrap()]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn dropped_transaction_expires_and_is_rebuilt() {
+    let w = World::new(1000, 1000);
+    w.import("x", &[("x-1".into(), recipient(1), "3", "usdt")]);
+    let r1 = w.sign(&w.build("x", &["--expires-in", "1h"]), &w.treasury);
+    w.node.set_faults(Faults {
+        drop_rate: 1.0,
+        ..Faults::default()
+    });
+    assert_eq!(w.ok(&["submit", r1.to_str().unwrap()])["accepted"], 1);
+    w.node.set_faults(Faults::default());
+    w.settle();
+    // Still live: nothing to rebuild while it might land.
+    assert_eq!(w.ok(&["build", "--batch", "x"])["transactions"], 0);
+    // Jump past the expiration; the solidified head moves past it.
+    w.node.mine_after(1, 3_700_000);
+    let tr = w.settle();
+    assert_eq!(tr["expired"], 1, "{tr}");
+    let r2 = w.sign(&w.build("x", &[]), &w.treasury);
+    w.ok(&["submit", r2.to_str().unwrap()]);
+    assert_eq!(w.settle()["confirmed"], 1);
+    assert_eq!(w.paid().len(), 1, "paid exactly once");
+    assert_eq!(w.report("x")[0]["attempts"], 2);
+}
+
+#[test]
+fn flaky_node_still_completes() {
+    let w = World::new(5000, 5000);
+    let rows: Vec<(String, Address, &str, &str)> = (0..20)
+        .map(|i| (format!("f-{i}"), recipient(i), "2", "usdt"))
+        .collect();
+    w.import("f", &rows);
+    w.node.set_faults(Faults {
+        fail_rate: 0.3,
+        rate_limit_per_s: Some(40),
+        latency_ms: 5,
+        ..Faults::default()
+    });
+    let r = w.sign(&w.build("f", &[]), &w.treasury);
+    w.ok(&["submit", r.to_str().unwrap()]);
+    w.node.mine(4);
+    w.ok(&["track"]);
+    w.node.set_faults(Faults::default());
+    w.ok(&["track"]);
+    assert!(w.report("f").iter().all(|r| r["status"] == "confirmed"));
+    assert_eq!(w.paid().len(), 20);
+}
+
+#[test]
+fn crash_safety_under_repeated_sigkill() {
+    let w = World::new(10_000, 10_000);
+    let rows: Vec<(String, Address, &str, &str)> = (0..100)
+        .map(|i| (format!("k-{i:03}"), recipient(i), "1", "usdt"))
+        .collect();
+    w.import("k", &rows);
+    let resp = w.sign(&w.build("k", &[]), &w.treasury);
+    let url = w.node.url();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s2 = stop.clone();
+    let miner = std::thread::spawn(move || {
+        let agent = ureq::agent();
+        while !s2.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(40));
+            let _ = agent
+                .post(&format!("{url}/admin/mine"))
+                .send_json(json!({"blocks": 1}));
+        }
+    });
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut kills = 0;
+    for i in 0..24 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = 5 + seed % 120;
+        let args: Vec<&str> = if i % 2 == 0 {
+            vec!["submit", resp.to_str().unwrap()]
+        } else {
+            vec!["track", "--follow", "--poll", "20ms", "--timeout", "5s"]
+        };
+        let mut child = w
+            .cmd(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        let _ = child.wait();
+    }
+    assert!(kills >= 20, "only {kills} kills landed mid-run");
+    // Finish normally.
+    w.ok(&["submit", resp.to_str().unwrap()]);
+    w.ok(&["track", "--follow", "--poll", "20ms", "--timeout", "30s"]);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    miner.join().unwrap();
+    let rep = w.report("k");
+    assert!(rep.iter().all(|r| r["status"] == "confirmed"), "{rep:?}");
+    let paid = w.paid();
+    assert_eq!(paid.len(), 100, "every payout paid exactly once, none lost");
+    let mut tos: Vec<&str> = paid.iter().map(|p| p["to"].as_str().unwrap()).collect();
+    tos.sort_unstable();
+    tos.dedup();
+    assert_eq!(tos.len(), 100);
+}
+
+/// `make bench`: API calls per confirmed payout for a 1,000-payout batch (ignored in `make test`).
+#[test]
+#[ignore = "benchmark; run with --ignored"]
+fn bench_api_calls_per_confirmed_payout_1000() {
+    let w = World::new(100_000, 100_000);
+    let rows: Vec<(String, Address, &str, &str)> = (0..1000)
+        .map(|i| (format!("m-{i:04}"), recipient(i), "1", "usdt"))
+        .collect();
+    w.import("m", &rows);
+    let before = w.node.stats()["total"].as_u64().unwrap();
+    let resp = w.sign(&w.build("m", &[]), &w.treasury);
+    w.ok(&["submit", resp.to_str().unwrap()]);
+    w.node.mine(4);
+    w.ok(&["track", "--follow", "--poll", "50ms", "--timeout", "60s"]);
+    let calls = w.node.stats()["total"].as_u64().unwrap() - before;
+    assert!(w.report("m").iter().all(|r| r["status"] == "confirmed"));
+    println!(
+        "{}",
+        json!({"api_calls_per_confirmed_payout_1000": calls as f64 / 1000.0, "api_calls": calls})
+    );
+}
