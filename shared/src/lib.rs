@@ -14,13 +14,18 @@
 pub mod abi;
 pub mod address;
 pub mod amount;
+pub mod cbor;
+pub mod compact;
 pub mod contract;
 pub mod error;
 pub mod handoff;
 pub mod input;
+#[cfg(feature = "qr")]
+pub mod qr;
 pub mod signature;
 pub mod transaction;
 pub mod tronweb;
+pub mod urframe;
 pub mod view;
 pub mod wire;
 

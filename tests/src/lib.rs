@@ -36,6 +36,20 @@ pub fn bin(name: &str) -> PathBuf {
     if let Some(p) = map.get(name) {
         return p.clone();
     }
+    // `cargo test --workspace` has already built every package's binaries next to the test
+    // executables (target/debug/); use them unless a rebuild is asked for.
+    if std::env::var_os("COLDPAY_TEST_REBUILD").is_none() {
+        if let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|e| e.parent().and_then(Path::parent).map(Path::to_path_buf))
+        {
+            let p = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+            if p.exists() {
+                map.insert(name.to_string(), p.clone());
+                return p;
+            }
+        }
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(workspace_root())

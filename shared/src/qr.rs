@@ -1,0 +1,366 @@
+//! QR codes for the handoff (feature `qr`): render UR parts to the terminal (Unicode half
+//! blocks, animated), PNG files, an animated GIF or SVG files; read them back from PNG/JPEG
+//! photos or screenshots.
+//!
+//! Defaults suit a laptop webcam at arm's length: 200-byte fragments (a ~450-character
+//! alphanumeric UR part, QR version ≤ 14, which also fits an 80×40 terminal) at error-correction
+//! level M, 8 frames per second, and 50 % extra fountain parts in files so missed frames are
+//! tolerated.
+//!
+//! ```no_run
+//! use coldpay_shared::qr::{emit_qr, read_qr_images, QrOptions};
+//! use coldpay_shared::urframe::UrKind;
+//! let opts = QrOptions { png_dir: Some("out".into()), ..QrOptions::default() };
+//! let summary = emit_qr(UrKind::Request, b"\x41", &opts).unwrap();
+//! let (kind, payload) = read_qr_images(&summary.files).unwrap();
+//! ```
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use image::{GrayImage, Luma};
+
+use crate::error::{Error, Result};
+use crate::urframe::{encode_parts, UrCollector, UrKind};
+
+/// QR error-correction level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EcLevel {
+    /// ~7 %.
+    L,
+    /// ~15 % (default).
+    M,
+    /// ~25 %.
+    Q,
+    /// ~30 %.
+    H,
+}
+
+impl std::str::FromStr for EcLevel {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_uppercase().as_str() {
+            "L" => Ok(EcLevel::L),
+            "M" => Ok(EcLevel::M),
+            "Q" => Ok(EcLevel::Q),
+            "H" => Ok(EcLevel::H),
+            _ => Err(qr_err(format!(
+                "error-correction level {s:?}: use L, M, Q or H"
+            ))),
+        }
+    }
+}
+
+impl EcLevel {
+    fn lib(self) -> qrcode::EcLevel {
+        match self {
+            EcLevel::L => qrcode::EcLevel::L,
+            EcLevel::M => qrcode::EcLevel::M,
+            EcLevel::Q => qrcode::EcLevel::Q,
+            EcLevel::H => qrcode::EcLevel::H,
+        }
+    }
+}
+
+/// How to show a message as QR codes.
+#[derive(Clone, Debug)]
+pub struct QrOptions {
+    /// Show in the terminal (animated when multi-part, until Enter).
+    pub terminal: bool,
+    /// Write one PNG per part into this folder.
+    pub png_dir: Option<PathBuf>,
+    /// Write an animated GIF.
+    pub gif: Option<PathBuf>,
+    /// Write one SVG per part into this folder.
+    pub svg_dir: Option<PathBuf>,
+    /// Frames per second for animations.
+    pub fps: u32,
+    /// Payload bytes per fountain fragment.
+    pub part_size: usize,
+    /// Error-correction level.
+    pub ec_level: EcLevel,
+    /// Extra fountain parts for files, percent of the fragment count.
+    pub extra_percent: usize,
+    /// Pixels per QR module in PNG/GIF output.
+    pub scale: u32,
+}
+
+impl Default for QrOptions {
+    fn default() -> Self {
+        QrOptions {
+            terminal: false,
+            png_dir: None,
+            gif: None,
+            svg_dir: None,
+            fps: 8,
+            part_size: 200,
+            ec_level: EcLevel::M,
+            extra_percent: 50,
+            scale: 6,
+        }
+    }
+}
+
+/// What `emit_qr` produced.
+#[derive(Clone, Debug, Default)]
+pub struct EmitSummary {
+    /// The UR parts.
+    pub parts: Vec<String>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+}
+
+fn qr_err(msg: impl Into<String>) -> Error {
+    Error::Handoff(format!("qr: {}", msg.into()))
+}
+
+fn modules(part: &str, ec: EcLevel) -> Result<(usize, Vec<bool>)> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(part.as_bytes(), ec.lib()).map_err(|e| {
+            qr_err(format!(
+                "part too large for a QR code ({e}); use a smaller part size"
+            ))
+        })?;
+    let w = code.width();
+    Ok((
+        w,
+        code.to_colors()
+            .into_iter()
+            .map(|c| c == qrcode::Color::Dark)
+            .collect(),
+    ))
+}
+
+/// Renders one part as a grayscale image with a 4-module quiet zone.
+pub fn render_image(part: &str, ec: EcLevel, scale: u32) -> Result<GrayImage> {
+    let (w, dark) = modules(part, ec)?;
+    let q = 4usize;
+    let size = ((w + 2 * q) as u32) * scale;
+    Ok(GrayImage::from_fn(size, size, |x, y| {
+        let (mx, my) = ((x / scale) as usize, (y / scale) as usize);
+        let on = mx >= q && my >= q && mx < w + q && my < w + q && dark[(my - q) * w + (mx - q)];
+        Luma([if on { 0 } else { 255 }])
+    }))
+}
+
+/// Renders one part for a terminal with Unicode half blocks (two module rows per line).
+pub fn render_terminal(part: &str, ec: EcLevel) -> Result<String> {
+    let (w, dark) = modules(part, ec)?;
+    let q = 1usize;
+    let n = w + 2 * q;
+    let at = |x: usize, y: usize| {
+        x >= q && y >= q && x < w + q && y < w + q && dark[(y - q) * w + (x - q)]
+    };
+    let mut s = String::with_capacity(n * n);
+    for y in (0..n).step_by(2) {
+        for x in 0..n {
+            // Light modules are drawn as ink on a dark terminal: dark module = space.
+            s.push(match (at(x, y), y + 1 < n && at(x, y + 1)) {
+                (false, false) => '█',
+                (false, true) => '▀',
+                (true, false) => '▄',
+                (true, true) => ' ',
+            });
+        }
+        s.push('\n');
+    }
+    Ok(s)
+}
+
+/// Renders one part as SVG.
+pub fn render_svg(part: &str, ec: EcLevel) -> Result<String> {
+    let (w, dark) = modules(part, ec)?;
+    let n = w + 8;
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {n} {n}\" shape-rendering=\"crispEdges\"><rect width=\"{n}\" height=\"{n}\" fill=\"#fff\"/><path fill=\"#000\" d=\"");
+    for y in 0..w {
+        for x in 0..w {
+            if dark[y * w + x] {
+                let _ = std::fmt::Write::write_fmt(
+                    &mut s,
+                    format_args!("M{} {}h1v1h-1z", x + 4, y + 4),
+                );
+            }
+        }
+    }
+    s.push_str("\"/></svg>\n");
+    Ok(s)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            qr_err(format!("{}: {e}", path.display()))
+        })
+}
+
+/// Shows `payload` as QR codes according to `opts`. Everything is rendered in memory first, so
+/// an error leaves no partial output.
+pub fn emit_qr(kind: UrKind, payload: &[u8], opts: &QrOptions) -> Result<EmitSummary> {
+    let pure = encode_parts(kind, payload, opts.part_size, 0)?;
+    let extra = if pure.len() > 1 {
+        pure.len() * opts.extra_percent / 100
+    } else {
+        0
+    };
+    let parts = encode_parts(kind, payload, opts.part_size, extra)?;
+    let mut files = Vec::new();
+    let images: Vec<GrayImage> = if opts.png_dir.is_some() || opts.gif.is_some() {
+        parts
+            .iter()
+            .map(|p| render_image(p, opts.ec_level, opts.scale))
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    let svgs: Vec<String> = if opts.svg_dir.is_some() {
+        parts
+            .iter()
+            .map(|p| render_svg(p, opts.ec_level))
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    let digits = parts.len().to_string().len().max(3);
+    if let Some(dir) = &opts.png_dir {
+        std::fs::create_dir_all(dir).map_err(|e| qr_err(format!("{}: {e}", dir.display())))?;
+        for (i, img) in images.iter().enumerate() {
+            let p = dir.join(format!("{}-{:0digits$}.png", kind.ur_type(), i + 1));
+            let mut buf = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut buf, image::ImageFormat::Png)
+                .map_err(|e| qr_err(e.to_string()))?;
+            write_file(&p, buf.get_ref())?;
+            files.push(p);
+        }
+    }
+    if let Some(dir) = &opts.svg_dir {
+        std::fs::create_dir_all(dir).map_err(|e| qr_err(format!("{}: {e}", dir.display())))?;
+        for (i, s) in svgs.iter().enumerate() {
+            let p = dir.join(format!("{}-{:0digits$}.svg", kind.ur_type(), i + 1));
+            write_file(&p, s.as_bytes())?;
+            files.push(p);
+        }
+    }
+    if let Some(gif) = &opts.gif {
+        let mut buf = Vec::new();
+        {
+            let mut enc = image::codecs::gif::GifEncoder::new(&mut buf);
+            enc.set_repeat(image::codecs::gif::Repeat::Infinite)
+                .map_err(|e| qr_err(e.to_string()))?;
+            let delay = image::Delay::from_numer_denom_ms(1000, opts.fps.max(1));
+            for img in &images {
+                let rgba = image::DynamicImage::ImageLuma8(img.clone()).to_rgba8();
+                enc.encode_frame(image::Frame::from_parts(rgba, 0, 0, delay))
+                    .map_err(|e| qr_err(e.to_string()))?;
+            }
+        }
+        write_file(gif, &buf)?;
+        files.push(gif.clone());
+    }
+    if opts.terminal {
+        play_terminal(&parts, opts)?;
+    }
+    Ok(EmitSummary { parts, files })
+}
+
+/// Shows parts in the terminal on stderr, cycling at `fps` until Enter is pressed (a single
+/// part is shown once).
+pub fn play_terminal(parts: &[String], opts: &QrOptions) -> Result<()> {
+    let frames: Vec<String> = parts
+        .iter()
+        .map(|p| render_terminal(p, opts.ec_level))
+        .collect::<Result<_>>()?;
+    let mut err = std::io::stderr();
+    if frames.len() == 1 {
+        let _ = write!(err, "{}", frames[0]);
+        return Ok(());
+    }
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let d2 = done.clone();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+        d2.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let lines = frames[0].lines().count() + 1;
+    let mut i = 0usize;
+    while !done.load(std::sync::atomic::Ordering::SeqCst) {
+        let _ = writeln!(
+            err,
+            "{}part {}/{} — press Enter when the scanner is done",
+            frames[i % frames.len()],
+            i % frames.len() + 1,
+            frames.len()
+        );
+        let _ = err.flush();
+        std::thread::sleep(Duration::from_millis(1000 / u64::from(opts.fps.max(1))));
+        if done.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        let _ = write!(err, "\x1b[{lines}A");
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Decodes every QR code in an image.
+pub fn decode_image(img: &GrayImage) -> Vec<String> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let scan = |f: &dyn Fn(u8) -> u8| -> Vec<String> {
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+            f(img.get_pixel(x as u32, y as u32)[0])
+        });
+        prepared
+            .detect_grids()
+            .into_iter()
+            .filter_map(|g| g.decode().ok().map(|(_, s)| s))
+            .collect()
+    };
+    let found = scan(&|v| v);
+    if !found.is_empty() {
+        return found;
+    }
+    // Blurred or rescaled images: retry on a global threshold at the mean luminance.
+    let mean = (img.pixels().map(|p| u64::from(p[0])).sum::<u64>() / (w * h).max(1) as u64) as u8;
+    scan(&|v| if v < mean { 0 } else { 255 })
+}
+
+/// Reads QR images (PNG/JPEG, any order) until the message is complete. Frames without a
+/// readable QR code are skipped as long as the fountain code can do without them.
+pub fn read_qr_images(paths: &[PathBuf]) -> Result<(UrKind, Vec<u8>)> {
+    if paths.is_empty() {
+        return Err(qr_err("no images given"));
+    }
+    let mut c = UrCollector::new();
+    let mut unreadable = Vec::new();
+    for p in paths {
+        let img = image::open(p)
+            .map_err(|e| qr_err(format!("{}: cannot read image: {e}", p.display())))?
+            .to_luma8();
+        let codes = decode_image(&img);
+        if codes.is_empty() {
+            unreadable.push(p.display().to_string());
+        }
+        for code in codes {
+            c.receive(&code).map_err(|e| match e {
+                Error::Handoff(m) => Error::Handoff(format!("{}: {m}", p.display())),
+                other => other,
+            })?;
+        }
+        if c.progress().complete {
+            break;
+        }
+    }
+    match c.message()? {
+        Some(m) => Ok(m),
+        None => Err(qr_err(format!(
+            "the images do not complete the message ({}% from {} parts){}; scan or export more parts",
+            c.progress().percent,
+            c.progress().parts,
+            if unreadable.is_empty() { String::new() } else { format!("; no QR code found in {}", unreadable.join(", ")) }
+        ))),
+    }
+}

@@ -1,0 +1,340 @@
+//! BC-UR framing of coldpay's compact messages: a single `UR:TYPE/…` part when it fits, else
+//! fountain-coded parts `UR:TYPE/SEQ-N/…`, uppercase so QR alphanumeric mode applies and USB
+//! scanners in keyboard mode type them reliably. The UR message is deterministic CBOR (the
+//! compact forms), so any standard UR decoder can reassemble it.
+//!
+//! ```
+//! use coldpay_shared::urframe::{encode_parts, UrCollector, UrKind};
+//! let payload = coldpay_shared::cbor::Cbor::Bytes(vec![7; 600]).encode();
+//! let parts = encode_parts(UrKind::Request, &payload, 200, 0).unwrap();
+//! let mut c = UrCollector::new();
+//! for p in parts.iter().rev() {
+//!     c.receive(p).unwrap();
+//! }
+//! assert_eq!(c.message().unwrap(), Some((UrKind::Request, payload)));
+//! ```
+
+use std::collections::BTreeSet;
+
+use crate::cbor::Cbor;
+use crate::error::{Error, Result};
+
+/// The UR types coldpay defines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UrKind {
+    /// Sign request (`coldpay-req`).
+    Request,
+    /// Sign response (`coldpay-res`).
+    Response,
+    /// Watch-only export (`coldpay-watch`).
+    Watch,
+}
+
+impl UrKind {
+    /// The UR type string.
+    pub fn ur_type(self) -> &'static str {
+        match self {
+            UrKind::Request => "coldpay-req",
+            UrKind::Response => "coldpay-res",
+            UrKind::Watch => "coldpay-watch",
+        }
+    }
+
+    fn from_type(t: &str) -> Option<UrKind> {
+        match t {
+            "coldpay-req" => Some(UrKind::Request),
+            "coldpay-res" => Some(UrKind::Response),
+            "coldpay-watch" => Some(UrKind::Watch),
+            _ => None,
+        }
+    }
+}
+
+fn err(msg: impl Into<String>) -> Error {
+    Error::Handoff(format!("ur: {}", msg.into()))
+}
+
+/// Encodes `payload` as UR parts: one single-part UR if it fits `part_size` bytes of payload,
+/// else the fountain's pure fragments plus `extra` mixed parts (tolerance for missed frames).
+pub fn encode_parts(
+    kind: UrKind,
+    payload: &[u8],
+    part_size: usize,
+    extra: usize,
+) -> Result<Vec<String>> {
+    if payload.is_empty() {
+        return Err(err("empty message"));
+    }
+    if payload.len() <= part_size {
+        return Ok(vec![ur::encode(
+            payload,
+            &ur::ur::Type::Custom(kind.ur_type()),
+        )
+        .to_uppercase()]);
+    }
+    let mut enc = ur::Encoder::new(payload, part_size.max(10), kind.ur_type())
+        .map_err(|e| err(e.to_string()))?;
+    let n = enc.fragment_count() + extra;
+    (0..n)
+        .map(|_| {
+            enc.next_part()
+                .map(|p| p.to_uppercase())
+                .map_err(|e| err(e.to_string()))
+        })
+        .collect()
+}
+
+/// Collects parts in any order (duplicates ignored) until the message is complete.
+#[derive(Default)]
+pub struct UrCollector {
+    kind: Option<UrKind>,
+    decoder: ur::Decoder,
+    /// (sequence length, message length, checksum) of the message being collected.
+    header: Option<(u64, u64, u64)>,
+    seen: BTreeSet<String>,
+    pure: BTreeSet<u64>,
+    single: Option<Vec<u8>>,
+}
+
+/// Progress of a collection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UrProgress {
+    /// Distinct parts received.
+    pub parts: usize,
+    /// Percent (estimate until complete; 100 when complete).
+    pub percent: u8,
+    /// Whether the message is complete.
+    pub complete: bool,
+}
+
+impl UrCollector {
+    /// A fresh collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes one part (case-insensitive, surrounding whitespace ignored).
+    pub fn receive(&mut self, part: &str) -> Result<UrProgress> {
+        let part = part.trim().to_ascii_lowercase();
+        if part.is_empty() {
+            return Ok(self.progress());
+        }
+        let rest = part.strip_prefix("ur:").ok_or_else(|| {
+            err("not a UR code (expected \"UR:COLDPAY-…\"); this QR is not a coldpay message")
+        })?;
+        let (ty, _) = rest
+            .split_once('/')
+            .ok_or_else(|| err("truncated part: no UR type"))?;
+        let kind = UrKind::from_type(ty).ok_or_else(|| {
+            err(format!(
+                "UR type {ty:?} is not a coldpay type (coldpay-req, coldpay-res, coldpay-watch)"
+            ))
+        })?;
+        if let Some(k) = self.kind {
+            if k != kind {
+                return Err(err(format!(
+                    "part of type {} while collecting {}",
+                    kind.ur_type(),
+                    k.ur_type()
+                )));
+            }
+        }
+        if !self.seen.insert(part.clone()) {
+            return Ok(self.progress());
+        }
+        let (single, body) =
+            ur::decode(&part).map_err(|e| err(format!("corrupted or truncated part: {e}")))?;
+        if single == ur::ur::Kind::SinglePart {
+            if let Some(prev) = &self.single {
+                if *prev != body {
+                    return Err(err("a different message was already received; parts of two messages are not mixed"));
+                }
+            } else if self.header.is_some() {
+                return Err(err("single-part message while collecting a multi-part one"));
+            }
+            self.kind = Some(kind);
+            self.single = Some(body);
+            return Ok(self.progress());
+        }
+        if self.single.is_some() {
+            return Err(err("multi-part message after a single-part one"));
+        }
+        let c =
+            Cbor::decode(&body).map_err(|_| err("corrupted part: fragment header is not CBOR"))?;
+        let a = c
+            .as_array()
+            .filter(|a| a.len() == 5)
+            .ok_or_else(|| err("corrupted part: bad fragment header"))?;
+        let num = |i: usize| {
+            a[i].as_u64()
+                .ok_or_else(|| err("corrupted part: bad fragment header"))
+        };
+        let (seq, seq_len, msg_len, checksum) = (num(0)?, num(1)?, num(2)?, num(3)?);
+        match self.header {
+            Some(h) if h != (seq_len, msg_len, checksum) => {
+                return Err(err("part belongs to a different message (length or checksum differs); not mixed in"));
+            }
+            _ => self.header = Some((seq_len, msg_len, checksum)),
+        }
+        self.kind = Some(kind);
+        if seq <= seq_len {
+            self.pure.insert(seq);
+        }
+        self.decoder
+            .receive(&part)
+            .map_err(|e| err(format!("corrupted part: {e}")))?;
+        Ok(self.progress())
+    }
+
+    /// Current progress.
+    pub fn progress(&self) -> UrProgress {
+        let complete = self.single.is_some() || self.decoder.complete();
+        let percent = if complete {
+            100
+        } else {
+            match self.header {
+                Some((n, _, _)) if n > 0 => ((self.pure.len() as u64 * 100 / n).min(99)) as u8,
+                _ => 0,
+            }
+        };
+        UrProgress {
+            parts: self.seen.len(),
+            percent,
+            complete,
+        }
+    }
+
+    /// The message, once complete.
+    pub fn message(&self) -> Result<Option<(UrKind, Vec<u8>)>> {
+        let Some(kind) = self.kind else {
+            return Ok(None);
+        };
+        if let Some(s) = &self.single {
+            return Ok(Some((kind, s.clone())));
+        }
+        if !self.decoder.complete() {
+            return Ok(None);
+        }
+        let m = self
+            .decoder
+            .message()
+            .map_err(|e| err(format!("reassembly failed: {e}")))?;
+        Ok(m.map(|m| (kind, m)))
+    }
+}
+
+/// Reads parts line by line (a USB scanner types one part per line) until complete, writing
+/// progress lines such as "62% — 14 parts".
+pub fn read_lines(
+    input: impl std::io::BufRead,
+    mut progress: impl std::io::Write,
+) -> Result<(UrKind, Vec<u8>)> {
+    let mut c = UrCollector::new();
+    for line in input.lines() {
+        let line = line.map_err(|e| err(format!("reading parts: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let p = c.receive(&line)?;
+        let _ = writeln!(progress, "{}% — {} parts", p.percent, p.parts);
+        if p.complete {
+            return c.message()?.ok_or_else(|| err("incomplete"));
+        }
+    }
+    Err(err(format!(
+        "input ended before the message was complete ({}% — {} parts)",
+        c.progress().percent,
+        c.progress().parts
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(n: usize) -> Vec<u8> {
+        Cbor::Bytes((0..n).map(|i| (i * 7 % 251) as u8).collect()).encode()
+    }
+
+    #[test]
+    fn multipart_any_order_with_duplicates_and_drops() {
+        let p = payload(3000);
+        let parts = encode_parts(UrKind::Request, &p, 200, 10).unwrap();
+        assert!(parts
+            .iter()
+            .all(|x| x.starts_with("UR:COLDPAY-REQ/") && x == &x.to_uppercase()));
+        let mut c = UrCollector::new();
+        // Skip two pure parts; rely on the extra mixed ones.
+        for (i, part) in parts.iter().enumerate().rev() {
+            if i == 3 || i == 5 {
+                continue;
+            }
+            c.receive(part).unwrap();
+            c.receive(part).unwrap();
+        }
+        assert_eq!(c.message().unwrap(), Some((UrKind::Request, p)));
+    }
+
+    #[test]
+    fn refusals_are_specific() {
+        let a = encode_parts(UrKind::Request, &payload(1000), 100, 0).unwrap();
+        let b = encode_parts(UrKind::Request, &payload(1200), 100, 0).unwrap();
+        let mut c = UrCollector::new();
+        c.receive(&a[0]).unwrap();
+        assert!(c
+            .receive(&b[0])
+            .unwrap_err()
+            .to_string()
+            .contains("different message"));
+        let r = encode_parts(UrKind::Response, &payload(1000), 100, 0).unwrap();
+        assert!(c
+            .receive(&r[0])
+            .unwrap_err()
+            .to_string()
+            .contains("while collecting coldpay-req"));
+        assert!(UrCollector::new()
+            .receive("https://example.com")
+            .unwrap_err()
+            .to_string()
+            .contains("not a coldpay message"));
+        assert!(UrCollector::new()
+            .receive("UR:CRYPTO-PSBT/ABCD")
+            .unwrap_err()
+            .to_string()
+            .contains("not a coldpay type"));
+        let mut bad = a[1].clone();
+        let last = bad.pop().unwrap();
+        bad.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(UrCollector::new()
+            .receive(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("corrupted"));
+        let trunc = &a[1][..a[1].len() - 10];
+        assert!(UrCollector::new().receive(trunc).is_err());
+        assert!(UrCollector::new()
+            .receive("UR:COLDPAY-REQ")
+            .unwrap_err()
+            .to_string()
+            .contains("truncated"));
+    }
+
+    #[test]
+    fn scanner_lines_report_progress() {
+        let p = payload(2000);
+        let mut parts = encode_parts(UrKind::Watch, &p, 150, 5).unwrap();
+        parts.reverse();
+        let mut dup = parts.clone();
+        dup.extend(parts.iter().take(3).cloned());
+        let text = dup.join("\n");
+        let mut prog = Vec::new();
+        let (k, m) = read_lines(text.as_bytes(), &mut prog).unwrap();
+        assert_eq!((k, m), (UrKind::Watch, p));
+        let prog = String::from_utf8(prog).unwrap();
+        assert!(
+            prog.lines().last().unwrap().starts_with("100% — "),
+            "{prog}"
+        );
+        assert!(prog.contains("% — 1 parts"));
+    }
+}
