@@ -101,11 +101,16 @@ enum Command {
         /// Margin on the energy estimate, percent.
         #[arg(long, default_value_t = 20)]
         fee_margin: u64,
+        #[command(flatten)]
+        qr_out: crate::qrio::QrOutArgs,
     },
     /// Verify a sign response and broadcast the signed transactions.
     Submit {
-        /// Sign response file, or `-`.
+        /// Sign response file, or `-` (omit with --qr-image or --ur).
+        #[arg(default_value = "")]
         response: String,
+        #[command(flatten)]
+        qr_in: crate::qrio::QrInArgs,
     },
     /// Follow solidified blocks and settle attempts (confirmed, failed, expired).
     Track {
@@ -155,8 +160,10 @@ enum Command {
 enum AccountsCmd {
     /// Import the signer's watch-only export (`coldpay-signer keys export-watch`).
     ImportWatch {
-        /// Export file.
-        file: PathBuf,
+        /// Export file (omit with --qr-image or --ur).
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        qr_in: crate::qrio::QrInArgs,
     },
     /// List imported accounts.
     List,
@@ -297,11 +304,25 @@ fn run(cli: Cli) -> Result<()> {
     let node = || Node::new(c.nodes.clone(), c.api_key.clone());
     match cli.command {
         Command::Tx(_) => unreachable!("handled above"),
-        Command::Accounts(AccountsCmd::ImportWatch { file }) => {
-            let text = read_text(&file.to_string_lossy())?;
-            let v: Value = serde_json::from_str(&text)
-                .map_err(|e| BcError::Input(format!("{}: {e}", file.display())))?;
-            let w = WatchExport::from_json(&v)?;
+        Command::Accounts(AccountsCmd::ImportWatch { file, qr_in }) => {
+            let w = if qr_in.any() {
+                let (kind, payload) = qr_in.read("watch-only export")?;
+                if kind != coldpay_shared::urframe::UrKind::Watch {
+                    return Err(BcError::Input(format!(
+                        "the QR codes carry a {}, not a watch-only export",
+                        kind.ur_type()
+                    )));
+                }
+                coldpay_shared::compact::decode_watch(&payload)?
+            } else {
+                let file = file.ok_or_else(|| {
+                    BcError::Input("give the export FILE, --qr-image FILE… or --ur".into())
+                })?;
+                let text = read_text(&file.to_string_lossy())?;
+                let v: Value = serde_json::from_str(&text)
+                    .map_err(|e| BcError::Input(format!("{}: {e}", file.display())))?;
+                WatchExport::from_json(&v)?
+            };
             if w.network != c.network {
                 return Err(BcError::Input(format!(
                     "watch-only export is for {}, this broadcaster runs {}",
@@ -427,6 +448,7 @@ fn run(cli: Cli) -> Result<()> {
             output,
             max_fee,
             fee_margin,
+            qr_out,
         } => {
             let max_fee_sun = coldpay_shared::Sun::parse_trx(&max_fee)
                 .map_err(|e| BcError::Input(format!("--max-fee: {e}")))?
@@ -445,7 +467,16 @@ fn run(cli: Cli) -> Result<()> {
                     "nothing to build: every payout is signed, pending or confirmed",
                 ),
                 Some((req, new, re)) => {
-                    write_request(&req, output.as_deref())?;
+                    if qr_out.any() {
+                        let n = qr_out.emit(
+                            coldpay_shared::urframe::UrKind::Request,
+                            &coldpay_shared::compact::encode_request(&req)?,
+                        )?;
+                        eprintln!("sign request shown as {n} QR part(s)");
+                    }
+                    if output.is_some() || !qr_out.any() {
+                        write_request(&req, output.as_deref())?;
+                    }
                     if output.is_some() || c.json {
                         let msg = format!("sign request {} with {} transaction(s) ({new} new, {re} re-exported){}", req.request_id, req.transactions.len(), output.as_ref().map_or(String::new(), |p| format!(" written to {}", p.display())));
                         if output.is_some() {
@@ -459,11 +490,29 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Submit { response } => {
-            let text = read_text(&response)?;
-            let v: Value = serde_json::from_str(&text)
-                .map_err(|e| BcError::Input(format!("{response}: {e}")))?;
-            let resp = SignResponse::from_json(&v)?;
+        Command::Submit { response, qr_in } => {
+            let resp = if qr_in.any() {
+                let (kind, payload) = qr_in.read("sign response")?;
+                if kind != coldpay_shared::urframe::UrKind::Response {
+                    return Err(BcError::Input(format!(
+                        "the QR codes carry a {}, not a sign response",
+                        kind.ur_type()
+                    )));
+                }
+                let lookup =
+                    |prefix: &[u8]| journal.attempts_by_txid_prefix(prefix).unwrap_or_default();
+                coldpay_shared::compact::decode_response(&payload, &lookup)?
+            } else {
+                if response.is_empty() {
+                    return Err(BcError::Input(
+                        "give a RESPONSE file (or -), --qr-image FILE… or --ur".into(),
+                    ));
+                }
+                let text = read_text(&response)?;
+                let v: Value = serde_json::from_str(&text)
+                    .map_err(|e| BcError::Input(format!("{response}: {e}")))?;
+                SignResponse::from_json(&v)?
+            };
             let s = crate::submit::submit(&journal, &node()?, &resp, &bar(0, c.json))?;
             let text = format!(
                 "broadcast: {} accepted, {} refused by the node, {} skipped",

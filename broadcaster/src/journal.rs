@@ -280,6 +280,18 @@ impl Journal {
         Ok(())
     }
 
+    /// (payout id, txID) of attempts whose txID starts with `prefix` (compact responses).
+    pub fn attempts_by_txid_prefix(
+        &self,
+        prefix: &[u8],
+    ) -> Result<Vec<(String, coldpay_shared::TxId)>> {
+        let like = format!("{}%", hex::encode(prefix));
+        let rows = self.attempts_where("txid LIKE ?1", &[&like])?;
+        rows.into_iter()
+            .map(|a| Ok((a.payout_id, coldpay_shared::TxId::from_hex(&a.txid)?)))
+            .collect()
+    }
+
     /// The latest attempt of a payout.
     pub fn latest_attempt(&self, payout: &str) -> Result<Option<Attempt>> {
         Ok(self

@@ -8,6 +8,7 @@ pub mod error;
 pub mod journal;
 pub mod node;
 pub mod payouts;
+pub mod qrio;
 pub mod report;
 pub mod submit;
 pub mod track;

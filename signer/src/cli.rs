@@ -65,8 +65,13 @@ enum Command {
     /// anything is shown; then you type the 6-character code of the request to sign. Output is
     /// a sign response (or, for TronWeb input, the same objects with `signature` filled).
     Sign {
-        /// Input file, or `-` for stdin.
+        /// Input file, or `-` for stdin (omit with --qr-image or --ur).
+        #[arg(default_value = "")]
         input: String,
+        #[command(flatten)]
+        qr_in: crate::qrio::QrInArgs,
+        #[command(flatten)]
+        qr_out: crate::qrio::QrOutArgs,
         /// Write the output here (atomically) instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -189,6 +194,8 @@ enum KeysCommand {
         /// Output file (stdout if omitted).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        qr_out: crate::qrio::QrOutArgs,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -349,7 +356,20 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     json,
                 } => keys::derive(&h, &name, index, &pass.source(), json),
                 KeysCommand::List { json } => keys::list(&h, json),
-                KeysCommand::ExportWatch { output, json } => {
+                KeysCommand::ExportWatch {
+                    output,
+                    qr_out,
+                    json,
+                } => {
+                    if qr_out.any() {
+                        let w = keys::watch_export(&h)?;
+                        let bytes = coldpay_shared::compact::encode_watch(&w);
+                        let n = qr_out.emit(coldpay_shared::urframe::UrKind::Watch, &bytes)?;
+                        eprintln!("watch-only export shown as {n} QR part(s)");
+                        if output.is_none() {
+                            return Ok(());
+                        }
+                    }
                     keys::export_watch(&h, output.as_deref(), json)
                 }
                 KeysCommand::ChangePassphrase {
@@ -371,6 +391,8 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
         }
         Command::Sign {
             input,
+            qr_in,
+            qr_out,
             output,
             key,
             pass,
@@ -383,6 +405,8 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 &h,
                 &sign::SignArgs {
                     input,
+                    qr_in,
+                    qr_out,
                     output,
                     key,
                     pass: pass.source(),
@@ -432,6 +456,8 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 &h,
                 &sign::SignArgs {
                     input,
+                    qr_in: crate::qrio::QrInArgs::default(),
+                    qr_out: crate::qrio::QrOutArgs::default(),
                     output: None,
                     key: None,
                     pass: PassSource::default(),

@@ -12,6 +12,7 @@ pub mod keystore;
 pub mod ledger;
 pub mod passphrase;
 pub mod policy;
+pub mod qrio;
 pub mod review;
 pub mod sandbox;
 pub mod selftest;

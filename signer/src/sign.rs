@@ -25,8 +25,12 @@ use crate::wallet::account_key;
 
 /// Arguments of `sign`.
 pub struct SignArgs {
-    /// Input path or "-".
+    /// Input path or "-" (ignored when `qr_in` is used).
     pub input: String,
+    /// QR input (images or UR lines).
+    pub qr_in: crate::qrio::QrInArgs,
+    /// QR output of the response.
+    pub qr_out: crate::qrio::QrOutArgs,
     /// Output path (stdout if None).
     pub output: Option<PathBuf>,
     /// Wallet to sign with (multi-signature permission ids).
@@ -124,8 +128,16 @@ pub fn run(home: &Home, args: &SignArgs) -> Result<()> {
 
 fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) -> Result<()> {
     let now = now_ms();
-    let text = read_input(&args.input)?;
-    let input = parse_input(&text)?;
+    let input = if args.qr_in.any() {
+        args.qr_in.read_request()?
+    } else {
+        if args.input.is_empty() {
+            return Err(SignerError::Usage(
+                "give an INPUT file (or -), --qr-image FILE… or --ur".into(),
+            ));
+        }
+        parse_input(&read_input(&args.input)?)?
+    };
     let mut ledger = Ledger::load(&home.ledger_path())?;
 
     // Network binding and hint cross-checks for coldpay requests.
