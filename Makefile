@@ -26,8 +26,10 @@ bench:
 	$(CARGO) build --release -p coldpay-signer
 	$(CARGO) run --release -q -p coldpay-signer --example bench
 
+## demo: release build, then a whole payout ceremony against a local dev node (QR both ways).
 demo:
-	@echo "make demo: not yet (the ceremony issue adds the end-to-end demo)"
+	$(CARGO) build --release -p coldpay-signer -p coldpay-broadcaster -p coldpay-devnode
+	./scripts/demo.sh
 
 ## fuzz: run each cargo-fuzz target for FUZZ_SECONDS (needs nightly features: RUSTC_BOOTSTRAP=1).
 fuzz:

@@ -70,7 +70,7 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
     let mut out = String::new();
     let mut totals: BTreeMap<String, U256> = BTreeMap::new();
     let mut recipients: HashMap<Address, usize> = HashMap::new();
-    let (mut expected_burn, mut worst_burn, mut have_estimates) = (0u128, 0u128, true);
+    let (mut expected_burn, mut worst_burn, mut have_estimates) = (0u128, 0u128, false);
     let _ = writeln!(out, "Review of {} transaction(s)", items.len());
     for (i, it) in items.iter().enumerate() {
         let _ = writeln!(
@@ -136,6 +136,7 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
             Some(f) => {
                 let exp = u128::from(f.energy_estimate) * u128::from(f.energy_price_sun);
                 expected_burn += exp;
+                have_estimates = true;
                 let holds = match f.recipient_holds_token {
                     Some(true) => ", recipient already holds the token",
                     Some(false) => ", recipient holds none (costlier first transfer)",
@@ -149,7 +150,7 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
                     f.energy_price_sun
                 );
             }
-            None => have_estimates = false,
+            None => {}
         }
         if let Some(m) = it.raw.memo_display() {
             let _ = writeln!(out, "  memo        \"{}\"", m.escape_default());
@@ -198,7 +199,7 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
     if have_estimates && !items.is_empty() {
         let _ = writeln!(
             out,
-            "  expected energy burn {} TRX (broadcaster's estimate)",
+            "  expected energy burn {} TRX (broadcaster's estimate, where given)",
             to_sun(expected_burn)
         );
     }

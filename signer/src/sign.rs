@@ -460,8 +460,21 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
     let output = build_output(&input, &txs, &sigs, &request_id, now);
     let mut bytes = serde_json::to_vec_pretty(&output).expect("json");
     bytes.push(b'\n');
+    if args.qr_out.any() {
+        let resp = SignResponse::from_json(&output).map_err(|_| {
+            SignerError::Usage(
+                "QR output carries sign responses; TronWeb input is answered as JSON only".into(),
+            )
+        })?;
+        let compact = coldpay_shared::compact::encode_response(&resp)?;
+        let n = args
+            .qr_out
+            .emit(coldpay_shared::urframe::UrKind::Response, &compact)?;
+        eprintln!("Response shown as {n} QR part(s).");
+    }
     match &args.output {
         Some(p) => write_atomic(p, &bytes, 0o644)?,
+        None if args.qr_out.any() => {}
         None => {
             use std::io::Write;
             std::io::stdout()
