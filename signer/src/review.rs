@@ -132,8 +132,8 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
             );
         }
         worst_burn += u128::from(it.raw.fee_limit);
-        match &it.fee {
-            Some(f) => {
+        if let Some(f) = &it.fee {
+            {
                 let exp = u128::from(f.energy_estimate) * u128::from(f.energy_price_sun);
                 expected_burn += exp;
                 have_estimates = true;
@@ -150,7 +150,6 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
                     f.energy_price_sun
                 );
             }
-            None => {}
         }
         if let Some(m) = it.raw.memo_display() {
             let _ = writeln!(out, "  memo        \"{}\"", m.escape_default());
