@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build test lint fmt bench demo fuzz doc clean
+.PHONY: all build test lint fmt bench demo fuzz docs clean
 
 all: build
 
@@ -21,15 +21,19 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## bench: release build, then the signer benchmark (10,000 USDT transfers); JSON on stdout and in target/bench.json.
+## bench: release builds, then every benchmark; one JSON object on stdout and in target/bench.json.
 bench:
-	$(CARGO) build --release -p coldpay-signer
-	$(CARGO) run --release -q -p coldpay-signer --example bench
+	$(CARGO) build --release -p coldpay-signer -p coldpay-broadcaster
+	$(CARGO) run --release -q -p coldpay-tests --bin bench
 
 ## demo: release build, then a whole payout ceremony against a local dev node (QR both ways).
 demo:
 	$(CARGO) build --release -p coldpay-signer -p coldpay-broadcaster -p coldpay-devnode
 	./scripts/demo.sh
+
+## docs: regenerate docs/cli.md and the man pages from the clap definitions.
+docs:
+	$(CARGO) run -q -p coldpay-tests --bin gen-docs
 
 ## fuzz: run each cargo-fuzz target for FUZZ_SECONDS (needs nightly features: RUSTC_BOOTSTRAP=1).
 fuzz:

@@ -154,6 +154,11 @@ enum Command {
     /// Work with single transactions.
     #[command(subcommand)]
     Tx(TxCmd),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// Shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -292,6 +297,15 @@ fn print(ctx: &Ctx, v: &Value, text: &str) {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Command::Completions { shell } = &cli.command {
+        clap_complete::generate(
+            *shell,
+            &mut command(),
+            "coldpay-broadcaster",
+            &mut std::io::stdout(),
+        );
+        return Ok(());
+    }
     if let Command::Tx(TxCmd::Decode { input }) = &cli.command {
         print!(
             "{}",
@@ -303,7 +317,7 @@ fn run(cli: Cli) -> Result<()> {
     let journal = Journal::open(&c.db)?;
     let node = || Node::new(c.nodes.clone(), c.api_key.clone());
     match cli.command {
-        Command::Tx(_) => unreachable!("handled above"),
+        Command::Tx(_) | Command::Completions { .. } => unreachable!("handled above"),
         Command::Accounts(AccountsCmd::ImportWatch { file, qr_in }) => {
             let w = if qr_in.any() {
                 let (kind, payload) = qr_in.read("watch-only export")?;
@@ -477,6 +491,10 @@ fn run(cli: Cli) -> Result<()> {
                     if output.is_some() || !qr_out.any() {
                         write_request(&req, output.as_deref())?;
                     }
+                    eprintln!(
+                        "confirmation code for the signer: {}",
+                        req.confirmation_code()
+                    );
                     if output.is_some() || c.json {
                         let msg = format!("sign request {} with {} transaction(s) ({new} new, {re} re-exported){}", req.request_id, req.transactions.len(), output.as_ref().map_or(String::new(), |p| format!(" written to {}", p.display())));
                         if output.is_some() {
@@ -700,6 +718,11 @@ fn watch(c: &Ctx, n: &Node, who: &Address, from_block: Option<u64>, follow: bool
         }
         std::thread::sleep(Duration::from_secs(3));
     }
+}
+
+/// The clap definition (for generated docs, man pages and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// Runs the CLI and returns the exit code.

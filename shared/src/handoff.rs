@@ -222,6 +222,13 @@ impl SignRequest {
         h.finalize().into()
     }
 
+    /// The 6-character code an operator types to confirm this request (no look-alike
+    /// characters); both tools derive it from [`SignRequest::digest`], so it can be read out
+    /// from the online side and checked on the signer.
+    pub fn confirmation_code(&self) -> String {
+        confirmation_code(&self.digest())
+    }
+
     /// Structural checks every reader applies: version-independent invariants.
     pub fn validate(&self) -> Result<()> {
         validate_id("request_id", &self.request_id)?;
@@ -274,7 +281,7 @@ impl SignRequest {
     /// Parses and validates the JSON form: strict raw_data, txIDs recomputed, no unknown keys.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
         check_format(v, REQUEST_FORMAT)?;
-        let j: SignRequestJson = serde_json::from_value(v.clone())
+        let j = SignRequestJson::deserialize(v)
             .map_err(|e| Error::Json(format!("sign request: {e}")))?;
         let mut transactions = Vec::with_capacity(j.transactions.len());
         for (i, t) in j.transactions.into_iter().enumerate() {
@@ -307,6 +314,16 @@ impl SignRequest {
         req.validate()?;
         Ok(req)
     }
+}
+
+/// The 6-character confirmation code of a request digest (no look-alike characters).
+pub fn confirmation_code(digest: &[u8; 32]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let h = Sha256::digest([b"coldpay-confirm".as_slice(), digest].concat());
+    h.iter()
+        .take(6)
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
 }
 
 fn validate_id(what: &str, id: &str) -> Result<()> {
@@ -422,7 +439,7 @@ impl SignResponse {
     /// Parses the JSON form and checks every signature recovers to its stated signer.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
         check_format(v, RESPONSE_FORMAT)?;
-        let j: SignResponseJson = serde_json::from_value(v.clone())
+        let j = SignResponseJson::deserialize(v)
             .map_err(|e| Error::Json(format!("sign response: {e}")))?;
         let resp = SignResponse {
             request_id: j.request_id,
@@ -503,7 +520,7 @@ impl WatchExport {
     /// Parses the JSON form.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
         check_format(v, WATCH_FORMAT)?;
-        let j: WatchExportJson = serde_json::from_value(v.clone())
+        let j = WatchExportJson::deserialize(v)
             .map_err(|e| Error::Json(format!("watch-only export: {e}")))?;
         if j.accounts.is_empty() {
             return Err(Error::Handoff("watch-only export has no accounts".into()));

@@ -114,6 +114,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// Shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -513,7 +518,21 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             Ok(())
         }
         Command::Selftest { json } => selftest::run(sandbox, json),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut command(),
+                "coldpay-signer",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     }
+}
+
+/// The clap definition (for generated docs, man pages and completions).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// Runs the signer CLI and returns the process exit code.

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::handoff::FeeInputs;
 use coldpay_shared::{Address, Intent, RawData, TxId, U256};
-use sha2::{Digest, Sha256};
 
 use crate::ledger::Ledger;
 use crate::policy::Policy;
@@ -51,15 +50,7 @@ pub fn utc(ms: u64) -> String {
         .unwrap_or_else(|_| ms.to_string())
 }
 
-/// The 6-character confirmation code of a request digest (no look-alike characters).
-pub fn confirmation_code(digest: &[u8; 32]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-    let h = Sha256::digest([b"coldpay-confirm".as_slice(), digest].concat());
-    h.iter()
-        .take(6)
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
-}
+pub use coldpay_shared::handoff::confirmation_code;
 
 fn sun(v: u64) -> String {
     format_units(U256::from(v), TRX_DECIMALS)

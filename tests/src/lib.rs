@@ -4,6 +4,8 @@
 //! this package can drive `coldpay-signer`, `coldpay-broadcaster` and `coldpay-devnode` as
 //! users do.
 
+pub mod docs;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

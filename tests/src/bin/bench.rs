@@ -1,0 +1,408 @@
+//! `make bench`: one JSON object (also written to target/bench.json) with
+//! - signing: 10,000 USDT transfers in one request through the release signer binary
+//!   (throughput with the single KDF excluded, cost relative to bare k256 + sha256 in the same
+//!   run, keystore unlock time, the signer's peak memory);
+//! - QR handoff: compact request bytes per payout and UR parts (200-byte parts) for
+//!   1/10/100/1,000 payouts, response bytes per transaction;
+//! - broadcaster: API calls per confirmed payout for a 1,000-payout batch on the dev node.
+
+#![allow(unsafe_code, clippy::too_many_lines)]
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use coldpay_shared::handoff::RequestTx;
+use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, TxId, U256};
+use coldpay_signer::keystore::{
+    AccountEntry, Keystore, WalletKind, WalletSecret, DEFAULT_ITERATIONS,
+};
+use k256::ecdsa::SigningKey;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+const N: usize = 10_000;
+const KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
+const PASS: &str = "benchmark passphrase";
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+fn child_peak_rss_kib() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into the valid rusage struct we pass.
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &raw mut usage) };
+    usage.ru_maxrss
+}
+
+fn main() {
+    let root = coldpay_tests::workspace_root();
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let bin = target.join("release/coldpay-signer");
+    assert!(
+        bin.exists(),
+        "build the release signer first: cargo build --release -p coldpay-signer"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let pass = dir.path().join("pass");
+    std::fs::write(&pass, PASS).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(&bin)
+            .arg("--home")
+            .arg(&home)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["init", "--network", "local"]);
+    let key = SigningKey::from_slice(&hex::decode(KEY).unwrap()).unwrap();
+    let owner = Address::from_public_key(key.verifying_key());
+    let secret = WalletSecret {
+        mnemonic: Zeroizing::new(String::new()),
+        bip39_passphrase: Zeroizing::new(String::new()),
+        private_key: Zeroizing::new(key.to_bytes().into()),
+    };
+    let ks = Keystore::seal(
+        home.join("keystores/bench.json"),
+        "bench",
+        WalletKind::PrivateKey,
+        vec![AccountEntry {
+            index: 0,
+            path: None,
+            address: owner,
+        }],
+        &secret,
+        PASS.as_bytes(),
+        DEFAULT_ITERATIONS,
+    )
+    .unwrap();
+    ks.write().unwrap();
+    // Unlock time at the default 1,000,000 iterations (best of 3).
+    let unlock_s = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            Keystore::read(&ks.path)
+                .unwrap()
+                .unlock(PASS.as_bytes())
+                .unwrap();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::MAX, f64::min);
+    std::fs::write(
+        home.join("policy.toml"),
+        format!(
+            "unattended = true\nmax_fee_limit_trx = \"100\"\n[destinations]\nmode = \"any\"\n[[tokens]]\nsymbol = \"USDT\"\ncontract = \"{}\"\ndecimals = 6\nmax_per_tx = \"1000000\"\nmax_per_request = \"100000000000\"\nmax_per_24h = \"100000000000\"\n",
+            coldpay_shared::MAINNET_USDT
+        ),
+    )
+    .unwrap();
+    let usdt = Address::parse(coldpay_shared::MAINNET_USDT).unwrap();
+    let now = now_ms();
+    let txs: Vec<RequestTx> = (0..N)
+        .map(|i| {
+            let mut to = [0u8; 20];
+            to[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+            to[19] = 7;
+            let raw = RawData::trc20_transfer(
+                owner,
+                usdt,
+                Address::from_evm_bytes(to),
+                U256::from(1_000_000u64 + i as u64),
+                30_000_000,
+                RefBlock {
+                    bytes: [0x12, 0x34],
+                    hash: [9; 8],
+                },
+                now + 6 * 3_600_000,
+                now + i as u64,
+            );
+            RequestTx::new(format!("bench-{i:05}"), raw)
+        })
+        .collect();
+    let raws: Vec<Vec<u8>> = txs.iter().map(|t| t.raw.encode()).collect();
+    let req = SignRequest {
+        network: Network::Local,
+        request_id: "bench".into(),
+        created_at: now,
+        transactions: txs,
+    };
+    let req_path = dir.path().join("req.json");
+    std::fs::write(&req_path, serde_json::to_vec(&req.to_json()).unwrap()).unwrap();
+    let out_path = dir.path().join("resp.json");
+
+    let t = Instant::now();
+    let out = Command::new(&bin)
+        .arg("--home")
+        .arg(&home)
+        .arg("sign")
+        .arg(&req_path)
+        .arg("-o")
+        .arg(&out_path)
+        .args(["--yes", "--passphrase-file"])
+        .arg(&pass)
+        .output()
+        .unwrap();
+    let total_s = t.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rss_mib = child_peak_rss_kib() as f64 / 1024.0;
+    let resp: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
+    assert_eq!(resp["transactions"].as_array().unwrap().len(), N);
+    let sign_s = (total_s - unlock_s).max(1e-9);
+
+    // The same work with bare k256 + sha256 on the same cores.
+    let t = Instant::now();
+    let sigs: Vec<_> = raws
+        .par_iter()
+        .map(|r| {
+            let txid = TxId::from_bytes(Sha256::digest(r).into());
+            key.sign_prehash_recoverable(txid.as_bytes()).unwrap()
+        })
+        .collect();
+    let bare_s = t.elapsed().as_secs_f64();
+    assert_eq!(sigs.len(), N);
+
+    let report = serde_json::json!({
+        "transactions": N,
+        "signer_process_s": total_s,
+        "sign_tx_per_s_10k": (N as f64 / sign_s).round(),
+        "bare_k256_sha256_s": bare_s,
+        "sign_cost_vs_bare_k256": sign_s / bare_s,
+        "unlock_s": unlock_s,
+        "kdf_iterations": DEFAULT_ITERATIONS,
+        "signer_peak_rss_mib_10k": (rss_mib * 10.0).round() / 10.0,
+        "cores": std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+    });
+    let mut report = report;
+    let (bytes_per, parts, resp_per) = qr_sizes(&key);
+    report["request_bytes_per_payout"] = bytes_per;
+    report["request_parts_200b"] = parts;
+    report["response_bytes_per_tx"] = resp_per;
+    report["api_calls_per_confirmed_payout_1000"] =
+        serde_json::json!(api_calls(&target.join("release/coldpay-broadcaster"), &key));
+    let text = serde_json::to_string_pretty(&report).unwrap();
+    let _ = std::fs::create_dir_all(&target);
+    std::fs::write(target.join("bench.json"), format!("{text}\n")).unwrap();
+    println!("{text}");
+}
+
+fn broadcaster_like_request(owner: Address, n: usize) -> SignRequest {
+    let usdt = Address::parse(coldpay_shared::MAINNET_USDT).unwrap();
+    let now = now_ms();
+    let txs = (0..n)
+        .map(|i| {
+            let mut to = [0u8; 20];
+            to[..8].copy_from_slice(&(i as u64 * 7919 + 13).to_be_bytes());
+            to[12..].copy_from_slice(&(i as u64 ^ 0xabcdef).to_be_bytes());
+            let to = Address::from_evm_bytes(to);
+            let amount = U256::from(1_000_000u64 * (i as u64 % 500 + 1));
+            let holds = i % 3 != 0;
+            let raw = RawData::trc20_transfer(
+                owner,
+                usdt,
+                to,
+                amount,
+                if holds { 7_714_200 } else { 15_634_200 }.max(15_634_200),
+                RefBlock {
+                    bytes: [0x12, 0x34],
+                    hash: [9; 8],
+                },
+                now + 6 * 3_600_000,
+                now + i as u64,
+            );
+            let mut t = RequestTx::new(format!("payout-{i:05}"), raw);
+            t.hints = Some(coldpay_shared::handoff::DisplayHints {
+                to: Some(to),
+                amount: Some(amount.to_string()),
+                token: Some(usdt),
+                symbol: Some("USDT".into()),
+            });
+            t.fee = Some(coldpay_shared::handoff::FeeInputs {
+                energy_estimate: if holds { 64_285 } else { 130_285 },
+                energy_price_sun: 100,
+                recipient_holds_token: Some(holds),
+                bandwidth_bytes: Some(414),
+            });
+            t
+        })
+        .collect();
+    SignRequest {
+        network: Network::Mainnet,
+        request_id: format!("bench-{n}"),
+        created_at: now,
+        transactions: txs,
+    }
+}
+
+fn qr_sizes(key: &SigningKey) -> (serde_json::Value, serde_json::Value, serde_json::Value) {
+    use coldpay_shared::compact::{encode_request, encode_response};
+    use coldpay_shared::urframe::{encode_parts, UrKind};
+    let owner = Address::from_public_key(key.verifying_key());
+    let mut per = serde_json::Map::new();
+    let mut parts = serde_json::Map::new();
+    let mut resp_per = 0.0;
+    for n in [1usize, 10, 100, 1000] {
+        let req = broadcaster_like_request(owner, n);
+        let bytes = encode_request(&req).unwrap();
+        per.insert(
+            n.to_string(),
+            serde_json::json!((bytes.len() as f64 / n as f64 * 10.0).round() / 10.0),
+        );
+        parts.insert(
+            n.to_string(),
+            serde_json::json!(encode_parts(UrKind::Request, &bytes, 200, 0).unwrap().len()),
+        );
+        if n == 100 {
+            let resp = coldpay_shared::SignResponse {
+                request_id: req.request_id.clone(),
+                signed_at: now_ms(),
+                transactions: req
+                    .transactions
+                    .iter()
+                    .map(|t| coldpay_shared::handoff::ResponseTx {
+                        payout_id: t.payout_id.clone(),
+                        txid: t.txid,
+                        signatures: vec![coldpay_shared::handoff::SignerSignature {
+                            signer: owner,
+                            signature: coldpay_shared::Signature::sign_txid(key, &t.txid).unwrap(),
+                        }],
+                    })
+                    .collect(),
+            };
+            resp_per =
+                (encode_response(&resp).unwrap().len() as f64 / n as f64 * 10.0).round() / 10.0;
+        }
+    }
+    (
+        serde_json::Value::Object(per),
+        serde_json::Value::Object(parts),
+        serde_json::json!(resp_per),
+    )
+}
+
+fn api_calls(bcast: &std::path::Path, key: &SigningKey) -> f64 {
+    use coldpay_devnode::{Config, Devnode, Genesis};
+    let owner = Address::from_public_key(key.verifying_key());
+    let mut g = Genesis::default();
+    g.fund(owner, 100_000_000_000, 100_000_000_000);
+    let node = Devnode::start(Config {
+        genesis: g,
+        solid_lag: 19,
+        ..Config::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.sqlite");
+    let run = |args: &[&str]| {
+        let o = Command::new(bcast)
+            .arg("--db")
+            .arg(&db)
+            .args(["--node", &node.url(), "--network", "local"])
+            .args(args)
+            .env("HOME", dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o
+    };
+    let watch = coldpay_shared::handoff::WatchExport {
+        network: Network::Local,
+        accounts: vec![coldpay_shared::handoff::WatchAccount {
+            name: "t".into(),
+            address: owner,
+            path: None,
+        }],
+    };
+    std::fs::write(dir.path().join("w.json"), watch.to_json().to_string()).unwrap();
+    run(&[
+        "accounts",
+        "import-watch",
+        dir.path().join("w.json").to_str().unwrap(),
+    ]);
+    let mut csv = String::from("payout_id,to,amount\n");
+    for i in 0..1000u64 {
+        let mut to = [0u8; 20];
+        to[..8].copy_from_slice(&(i + 1).to_be_bytes());
+        to[19] = 3;
+        csv.push_str(&format!("p{i:04},{},1\n", Address::from_evm_bytes(to)));
+    }
+    std::fs::write(dir.path().join("p.csv"), csv).unwrap();
+    run(&[
+        "batch",
+        "import",
+        dir.path().join("p.csv").to_str().unwrap(),
+        "--from",
+        &owner.to_base58(),
+        "--batch-id",
+        "b",
+    ]);
+    let before = node.stats()["total"].as_u64().unwrap();
+    run(&[
+        "build",
+        "--batch",
+        "b",
+        "-o",
+        dir.path().join("req.json").to_str().unwrap(),
+    ]);
+    let req = SignRequest::from_json(
+        &serde_json::from_str(&std::fs::read_to_string(dir.path().join("req.json")).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let resp = coldpay_shared::SignResponse {
+        request_id: req.request_id.clone(),
+        signed_at: now_ms(),
+        transactions: req
+            .transactions
+            .iter()
+            .map(|t| coldpay_shared::handoff::ResponseTx {
+                payout_id: t.payout_id.clone(),
+                txid: t.txid,
+                signatures: vec![coldpay_shared::handoff::SignerSignature {
+                    signer: owner,
+                    signature: coldpay_shared::Signature::sign_txid(key, &t.txid).unwrap(),
+                }],
+            })
+            .collect(),
+    };
+    std::fs::write(dir.path().join("resp.json"), resp.to_json().to_string()).unwrap();
+    run(&["submit", dir.path().join("resp.json").to_str().unwrap()]);
+    // Blocks keep coming while the broadcaster follows the chain at a 3 s-like cadence.
+    let url = node.url();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s2 = stop.clone();
+    let miner = std::thread::spawn(move || {
+        let agent = ureq::agent();
+        while !s2.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let _ = agent
+                .post(&format!("{url}/admin/mine"))
+                .send_json(serde_json::json!({"blocks": 1}));
+        }
+    });
+    run(&["track", "--follow", "--poll", "100ms", "--timeout", "120s"]);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    miner.join().unwrap();
+    let calls = node.stats()["total"].as_u64().unwrap() - before;
+    (calls as f64 / 1000.0 * 1000.0).round() / 1000.0
+}
