@@ -539,3 +539,51 @@ fn bench_api_calls_per_confirmed_payout_1000() {
         json!({"api_calls_per_confirmed_payout_1000": calls as f64 / 1000.0, "api_calls": calls})
     );
 }
+
+#[test]
+fn api_key_header_and_documented_csv_example() {
+    let w = World::new(1000, 1000);
+    w.node.set_faults(Faults {
+        require_api_key: Some("s3cret".into()),
+        ..Faults::default()
+    });
+    let addr_s = addr(&w.treasury).to_base58();
+    let denied = w.run(&["balance", &addr_s]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&denied.stderr).contains("HTTP 401"),
+        "{}",
+        String::from_utf8_lossy(&denied.stderr)
+    );
+    let ok = w
+        .cmd(&["balance", &addr_s])
+        .env("TRON_PRO_API_KEY", "s3cret")
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    w.node.set_faults(Faults::default());
+    // The CSV example in docs/formats.md imports as documented.
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/formats.md"))
+        .unwrap();
+    let start = doc.find("```csv\n").unwrap() + 7;
+    let csv = &doc[start..start + doc[start..].find("```").unwrap()];
+    let p = w.path("doc.csv");
+    std::fs::write(&p, csv).unwrap();
+    let v = w.ok(&[
+        "batch",
+        "import",
+        p.to_str().unwrap(),
+        "--from",
+        &addr_s,
+        "--batch-id",
+        "doc",
+    ]);
+    assert_eq!(v["payouts"], 2);
+    let rep = w.report("doc");
+    assert_eq!(rep[0]["amount"], "125.5");
+    assert_eq!(rep[1]["token"], "TRX");
+}

@@ -1051,3 +1051,44 @@ fn signer_links_no_networking_crate() {
         );
     }
 }
+
+#[test]
+fn multisig_permission_signs_with_the_named_key() {
+    let env = setup("mainnet");
+    let mut raw = usdt_tx(ALLOWED, 1_000_000, HOUR);
+    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) = &mut raw.contract.kind {
+        t.owner = Address::parse(OTHER).unwrap();
+    }
+    raw.contract.permission_id = 2;
+    let input = env.write(
+        "ms.json",
+        &request(Network::Mainnet, vec![("ms-1", raw.clone())]).to_json(),
+    );
+    let out = env.sign(&input, &["--key", "kat"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("permission  2 (multi-signature)"),
+        "{stderr}"
+    );
+    let resp: Value =
+        serde_json::from_slice(&std::fs::read(env.path("out.json")).unwrap()).unwrap();
+    let resp = SignResponse::from_json(&resp).unwrap();
+    let s = &resp.transactions[0].signatures[0];
+    assert_eq!(s.signer.to_base58(), KAT_ADDR);
+    assert_eq!(
+        s.signature.recover(&raw.txid()).unwrap().to_base58(),
+        KAT_ADDR
+    );
+    // An unknown wallet name is refused.
+    let input2 = env.write(
+        "ms2.json",
+        &request(Network::Mainnet, vec![("ms-2", raw)]).to_json(),
+    );
+    let out = env.sign(&input2, &["--key", "nope"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no wallet named \"nope\""));
+}

@@ -424,3 +424,132 @@ fn a_second_batch_after_a_broadcaster_crash() {
     tos.dedup();
     assert_eq!(tos.len(), 20);
 }
+
+#[test]
+fn usb_scanner_parts_shuffled_and_duplicated_on_stdin() {
+    use std::io::Write;
+    let c = Ceremony::new(&demo_policy());
+    c.export_watch();
+    c.import_csv("u", &demo_csv());
+    ok(
+        &c.bcast(&[
+            "build",
+            "--batch",
+            "u",
+            "-o",
+            c.p("u.json").to_str().unwrap(),
+        ]),
+        "build",
+    );
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(c.p("u.json")).unwrap()).unwrap();
+    let req = coldpay_shared::SignRequest::from_json(&v).unwrap();
+    let payload = coldpay_shared::compact::encode_request(&req).unwrap();
+    let parts = coldpay_shared::urframe::encode_parts(
+        coldpay_shared::urframe::UrKind::Request,
+        &payload,
+        120,
+        8,
+    )
+    .unwrap();
+    // Scanner order: shuffled (odd positions reversed, then evens), with duplicates.
+    let mut typed: Vec<String> = parts.iter().skip(1).step_by(2).rev().cloned().collect();
+    typed.extend(parts.iter().step_by(2).cloned());
+    typed.insert(2, parts[0].clone());
+    typed.push(parts[1].clone());
+    let mut child = c
+        .signer(&[
+            "sign",
+            "--ur",
+            "--yes",
+            "--passphrase-file",
+            PASS,
+            "-o",
+            c.p("u-resp.json").to_str().unwrap(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all((typed.join("\n") + "\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("100% — "), "progress shown: {err}");
+    // The response goes back through the broadcaster's scanner input too.
+    let resp = coldpay_shared::SignResponse::from_json(
+        &serde_json::from_str(&std::fs::read_to_string(c.p("u-resp.json")).unwrap()).unwrap(),
+    )
+    .unwrap();
+    let rparts = coldpay_shared::urframe::encode_parts(
+        coldpay_shared::urframe::UrKind::Response,
+        &coldpay_shared::compact::encode_response(&resp).unwrap(),
+        150,
+        4,
+    )
+    .unwrap();
+    let mut sub = Command::new(bin("coldpay-broadcaster"))
+        .arg("--db")
+        .arg(c.p("journal.sqlite"))
+        .args([
+            "--node",
+            &c.node.url(),
+            "--network",
+            "local",
+            "submit",
+            "--ur",
+        ])
+        .env("HOME", c.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut rev = rparts.clone();
+    rev.reverse();
+    sub.stdin
+        .take()
+        .unwrap()
+        .write_all((rev.join("\n") + "\n").as_bytes())
+        .unwrap();
+    ok(&sub.wait_with_output().unwrap(), "submit --ur");
+    assert_eq!(c.settle()["confirmed"], 20);
+    assert_eq!(c.paid().len(), 20);
+    // A part of another message in the middle is refused, not mixed in.
+    let other = coldpay_shared::urframe::encode_parts(
+        coldpay_shared::urframe::UrKind::Request,
+        &coldpay_shared::compact::encode_request(&coldpay_shared::SignRequest {
+            request_id: "other".into(),
+            ..req.clone()
+        })
+        .unwrap(),
+        120,
+        0,
+    )
+    .unwrap();
+    let mut child = c
+        .signer(&["sign", "--ur", "--yes", "--passphrase-file", PASS])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n{}\n", parts[0], other[1]).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("different message"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
