@@ -32,11 +32,13 @@ pub struct LedgerEntry {
     pub expiration: u64,
 }
 
-/// The ledger file.
+/// The ledger file, indexed by payout id and recipient.
 pub struct Ledger {
     path: PathBuf,
     /// All entries.
     pub entries: Vec<LedgerEntry>,
+    by_payout: std::collections::HashMap<String, usize>,
+    recipients: std::collections::HashSet<String>,
 }
 
 impl Ledger {
@@ -56,18 +58,30 @@ impl Ledger {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(SignerError::io(path, e)),
         };
-        Ok(Ledger {
+        let mut l = Ledger {
             path: path.to_path_buf(),
-            entries,
-        })
+            entries: Vec::new(),
+            by_payout: std::collections::HashMap::new(),
+            recipients: std::collections::HashSet::new(),
+        };
+        l.index(entries);
+        Ok(l)
+    }
+
+    fn index(&mut self, new: Vec<LedgerEntry>) {
+        for e in new {
+            if !e.payout_id.is_empty() {
+                self.by_payout
+                    .insert(e.payout_id.clone(), self.entries.len());
+            }
+            self.recipients.insert(e.to.clone());
+            self.entries.push(e);
+        }
     }
 
     /// The latest entry for a payout id.
     pub fn find_payout(&self, payout_id: &str) -> Option<&LedgerEntry> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| !payout_id.is_empty() && e.payout_id == payout_id)
+        self.by_payout.get(payout_id).map(|i| &self.entries[*i])
     }
 
     /// Sum signed for `token` ("TRX" or contract) since `since_ms`.
@@ -81,7 +95,7 @@ impl Ledger {
 
     /// Whether this signer has paid `to` before.
     pub fn knows_recipient(&self, to: &str) -> bool {
-        self.entries.iter().any(|e| e.to == to)
+        self.recipients.contains(to)
     }
 
     /// Appends entries and fsyncs.
@@ -100,7 +114,7 @@ impl Ledger {
         f.write_all(&buf)
             .and_then(|()| f.sync_all())
             .map_err(|e| SignerError::io(&self.path, e))?;
-        self.entries.extend_from_slice(new);
+        self.index(new.to_vec());
         Ok(())
     }
 }
