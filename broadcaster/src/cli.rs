@@ -320,13 +320,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tx(_) | Command::Completions { .. } => unreachable!("handled above"),
         Command::Accounts(AccountsCmd::ImportWatch { file, qr_in }) => {
             let w = if qr_in.any() {
-                let (kind, payload) = qr_in.read("watch-only export")?;
-                if kind != coldpay_shared::urframe::UrKind::Watch {
-                    return Err(BcError::Input(format!(
-                        "the QR codes carry a {}, not a watch-only export",
-                        kind.ur_type()
-                    )));
-                }
+                let payload = qr_in.read(coldpay_shared::urframe::UrKind::Watch)?;
                 coldpay_shared::compact::decode_watch(&payload)?
             } else {
                 let file = file.ok_or_else(|| {
@@ -510,13 +504,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Submit { response, qr_in } => {
             let resp = if qr_in.any() {
-                let (kind, payload) = qr_in.read("sign response")?;
-                if kind != coldpay_shared::urframe::UrKind::Response {
-                    return Err(BcError::Input(format!(
-                        "the QR codes carry a {}, not a sign response",
-                        kind.ur_type()
-                    )));
-                }
+                let payload = qr_in.read(coldpay_shared::urframe::UrKind::Response)?;
                 let lookup =
                     |prefix: &[u8]| journal.attempts_by_txid_prefix(prefix).unwrap_or_default();
                 coldpay_shared::compact::decode_response(&payload, &lookup)?

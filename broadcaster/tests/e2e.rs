@@ -477,13 +477,21 @@ fn crash_safety_under_repeated_sigkill() {
                 .send_json(json!({"blocks": 1}));
         }
     });
+    // A slow node keeps each run busy long enough for the kill to land mid-run.
+    w.node.set_faults(Faults {
+        latency_ms: 15,
+        ..Faults::default()
+    });
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut kills = 0;
-    for i in 0..24 {
+    for i in 0..80 {
+        if kills >= 24 {
+            break;
+        }
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = 5 + seed % 120;
+        let delay = 10 + seed % 80;
         let args: Vec<&str> = if i % 2 == 0 {
             vec!["submit", resp.to_str().unwrap()]
         } else {
@@ -503,6 +511,7 @@ fn crash_safety_under_repeated_sigkill() {
         let _ = child.wait();
     }
     assert!(kills >= 20, "only {kills} kills landed mid-run");
+    w.node.set_faults(Faults::default());
     // Finish normally.
     w.ok(&["submit", resp.to_str().unwrap()]);
     w.ok(&["track", "--follow", "--poll", "20ms", "--timeout", "30s"]);

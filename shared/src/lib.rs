@@ -22,6 +22,8 @@ pub mod handoff;
 pub mod input;
 #[cfg(feature = "qr")]
 pub mod qr;
+#[cfg(feature = "cli")]
+pub mod qr_cli;
 pub mod signature;
 pub mod transaction;
 pub mod tronweb;

@@ -1,104 +1,20 @@
-//! QR handoff on the signer side: reading requests from QR images or UR parts typed by a USB
-//! scanner, and showing responses and watch-only exports as (animated) QR codes.
+//! QR handoff on the signer side: a sign request read from QR images or a USB scanner is
+//! rebuilt from its compact fields (see `coldpay_shared::compact`). The option structs are
+//! shared with the broadcaster (`coldpay_shared::qr_cli`).
 
-use std::path::PathBuf;
-
-use clap::Args;
 use coldpay_shared::compact;
 use coldpay_shared::input::{Input, InputItem};
-use coldpay_shared::qr::{emit_qr, read_qr_images, EcLevel, QrOptions};
-use coldpay_shared::urframe::{read_lines, UrKind};
+use coldpay_shared::urframe::UrKind;
 
-use crate::error::{Result, SignerError};
+pub use coldpay_shared::qr_cli::{QrInArgs, QrOutArgs};
 
-/// Where QR input comes from.
-#[derive(Args, Clone, Debug, Default)]
-pub struct QrInArgs {
-    /// Read the request from QR images (PNG/JPEG photos or screenshots, any order).
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "ur")]
-    pub qr_image: Vec<PathBuf>,
-    /// Read UR parts line by line from stdin (a USB QR scanner types one part per line).
-    #[arg(long)]
-    pub ur: bool,
-}
+use crate::error::Result;
 
-/// How to show output as QR codes.
-#[derive(Args, Clone, Debug, Default)]
-pub struct QrOutArgs {
-    /// Show the output as (animated) QR codes in the terminal.
-    #[arg(long)]
-    pub qr: bool,
-    /// Write one PNG per QR part into DIR.
-    #[arg(long, value_name = "DIR")]
-    pub qr_png: Option<PathBuf>,
-    /// Write an animated GIF of the QR parts.
-    #[arg(long, value_name = "FILE")]
-    pub qr_gif: Option<PathBuf>,
-    /// Write one SVG per QR part into DIR.
-    #[arg(long, value_name = "DIR")]
-    pub qr_svg: Option<PathBuf>,
-    /// Animation speed (frames per second).
-    #[arg(long, default_value_t = 8)]
-    pub fps: u32,
-    /// Payload bytes per QR part (smaller = easier to scan, more parts).
-    #[arg(long, default_value_t = 200)]
-    pub qr_part_size: usize,
-    /// QR error-correction level: L, M, Q or H.
-    #[arg(long, default_value = "M")]
-    pub qr_ec: String,
-}
-
-impl QrOutArgs {
-    /// Whether any QR output was asked for.
-    pub fn any(&self) -> bool {
-        self.qr || self.qr_png.is_some() || self.qr_gif.is_some() || self.qr_svg.is_some()
-    }
-
-    /// Emits `payload` as requested.
-    pub fn emit(&self, kind: UrKind, payload: &[u8]) -> Result<usize> {
-        let ec: EcLevel = self.qr_ec.parse()?;
-        if self.qr_part_size < 20 || self.qr_part_size > 1000 {
-            return Err(SignerError::Usage(
-                "--qr-part-size must be 20..=1000".into(),
-            ));
-        }
-        let opts = QrOptions {
-            terminal: self.qr,
-            png_dir: self.qr_png.clone(),
-            gif: self.qr_gif.clone(),
-            svg_dir: self.qr_svg.clone(),
-            fps: self.fps,
-            part_size: self.qr_part_size,
-            ec_level: ec,
-            ..QrOptions::default()
-        };
-        Ok(emit_qr(kind, payload, &opts)?.parts.len())
-    }
-}
-
-impl QrInArgs {
-    /// Whether QR input was asked for.
-    pub fn any(&self) -> bool {
-        self.ur || !self.qr_image.is_empty()
-    }
-
-    /// Reads a sign request from QR images or UR lines; the transactions are rebuilt from the
-    /// compact fields and checked against the broadcaster's txID digest.
-    pub fn read_request(&self) -> Result<Input> {
-        let (kind, payload) = if self.ur {
-            eprintln!("Scan the request's QR parts (one per line); progress follows.");
-            read_lines(std::io::stdin().lock(), std::io::stderr())?
-        } else {
-            read_qr_images(&self.qr_image)?
-        };
-        if kind != UrKind::Request {
-            return Err(SignerError::Usage(format!(
-                "the QR codes carry a {}, not a sign request",
-                kind.ur_type()
-            )));
-        }
-        Ok(Input::One(InputItem::Request(compact::decode_request(
-            &payload,
-        )?)))
-    }
+/// Reads a sign request from QR input; the transactions are rebuilt from the compact fields
+/// and checked against the broadcaster's txID digest.
+pub fn read_request(qr_in: &QrInArgs) -> Result<Input> {
+    let payload = qr_in.read(UrKind::Request)?;
+    Ok(Input::One(InputItem::Request(compact::decode_request(
+        &payload,
+    )?)))
 }

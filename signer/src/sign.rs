@@ -129,7 +129,7 @@ pub fn run(home: &Home, args: &SignArgs) -> Result<()> {
 fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) -> Result<()> {
     let now = now_ms();
     let input = if args.qr_in.any() {
-        args.qr_in.read_request()?
+        crate::qrio::read_request(&args.qr_in)?
     } else {
         if args.input.is_empty() {
             return Err(SignerError::Usage(
