@@ -50,6 +50,10 @@ fn main() {
         "build the release signer first: cargo build --release -p coldpay-signer"
     );
     let dir = tempfile::tempdir().unwrap();
+    if std::env::var_os("COLDPAY_BENCH_KEEP").is_some() {
+        // Keep the signer home and the 10,000-transaction request for profiling.
+        eprintln!("bench files kept in {}", dir.path().display());
+    }
     let home = dir.path().join("home");
     let pass = dir.path().join("pass");
     std::fs::write(&pass, PASS).unwrap();
@@ -142,8 +146,19 @@ fn main() {
     std::fs::write(&req_path, serde_json::to_vec(&req.to_json()).unwrap()).unwrap();
     let out_path = dir.path().join("resp.json");
 
+    // Peak memory of the signer alone: `/usr/bin/time` forks a small process that execs the
+    // signer, while getrusage(RUSAGE_CHILDREN) here would count this (large) process's pages,
+    // which a vfork-spawned child shares until it execs.
+    let timer = std::path::Path::new("/usr/bin/time");
+    let mut cmd = if timer.exists() {
+        let mut c = Command::new(timer);
+        c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
+        c
+    } else {
+        Command::new(&bin)
+    };
     let t = Instant::now();
-    let out = Command::new(&bin)
+    let out = cmd
         .arg("--home")
         .arg(&home)
         .arg("sign")
@@ -160,11 +175,24 @@ fn main() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let rss_mib = child_peak_rss_kib() as f64 / 1024.0;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let rss_kib = stderr
+        .lines()
+        .rev()
+        .find_map(|l| {
+            l.strip_prefix("coldpay-maxrss-kib ")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        })
+        .unwrap_or_else(child_peak_rss_kib);
+    let rss_mib = rss_kib as f64 / 1024.0;
     let resp: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
     assert_eq!(resp["transactions"].as_array().unwrap().len(), N);
     let sign_s = (total_s - unlock_s).max(1e-9);
+    if std::env::var_os("COLDPAY_BENCH_KEEP").is_some() {
+        let _ = dir.keep();
+        std::process::exit(0);
+    }
 
     // The same work with bare k256 + sha256 on the same cores.
     let t = Instant::now();
