@@ -297,22 +297,7 @@ fn qr_sizes(key: &SigningKey) -> (serde_json::Value, serde_json::Value, serde_js
             serde_json::json!(encode_parts(UrKind::Request, &bytes, 200, 0).unwrap().len()),
         );
         if n == 100 {
-            let resp = coldpay_shared::SignResponse {
-                request_id: req.request_id.clone(),
-                signed_at: now_ms(),
-                transactions: req
-                    .transactions
-                    .iter()
-                    .map(|t| coldpay_shared::handoff::ResponseTx {
-                        payout_id: t.payout_id.clone(),
-                        txid: t.txid,
-                        signatures: vec![coldpay_shared::handoff::SignerSignature {
-                            signer: owner,
-                            signature: coldpay_shared::Signature::sign_txid(key, &t.txid).unwrap(),
-                        }],
-                    })
-                    .collect(),
-            };
+            let resp = sign_all(&req, key);
             resp_per =
                 (encode_response(&resp).unwrap().len() as f64 / n as f64 * 10.0).round() / 10.0;
         }
@@ -397,22 +382,7 @@ fn api_calls(bcast: &std::path::Path, key: &SigningKey) -> f64 {
             .unwrap(),
     )
     .unwrap();
-    let resp = coldpay_shared::SignResponse {
-        request_id: req.request_id.clone(),
-        signed_at: now_ms(),
-        transactions: req
-            .transactions
-            .iter()
-            .map(|t| coldpay_shared::handoff::ResponseTx {
-                payout_id: t.payout_id.clone(),
-                txid: t.txid,
-                signatures: vec![coldpay_shared::handoff::SignerSignature {
-                    signer: owner,
-                    signature: coldpay_shared::Signature::sign_txid(key, &t.txid).unwrap(),
-                }],
-            })
-            .collect(),
-    };
+    let resp = sign_all(&req, key);
     std::fs::write(dir.path().join("resp.json"), resp.to_json().to_string()).unwrap();
     run(&["submit", dir.path().join("resp.json").to_str().unwrap()]);
     // Blocks keep coming while the broadcaster follows the chain at a 3 s-like cadence.
@@ -433,4 +403,25 @@ fn api_calls(bcast: &std::path::Path, key: &SigningKey) -> f64 {
     miner.join().unwrap();
     let calls = node.stats()["total"].as_u64().unwrap() - before;
     (calls as f64 / 1000.0 * 1000.0).round() / 1000.0
+}
+
+/// What the cold signer returns for `req`, signed with `key`.
+fn sign_all(req: &SignRequest, key: &SigningKey) -> coldpay_shared::SignResponse {
+    let signer = Address::from_public_key(key.verifying_key());
+    coldpay_shared::SignResponse {
+        request_id: req.request_id.clone(),
+        signed_at: now_ms(),
+        transactions: req
+            .transactions
+            .iter()
+            .map(|t| coldpay_shared::handoff::ResponseTx {
+                payout_id: t.payout_id.clone(),
+                txid: t.txid,
+                signatures: vec![coldpay_shared::handoff::SignerSignature {
+                    signer,
+                    signature: coldpay_shared::Signature::sign_txid(key, &t.txid).unwrap(),
+                }],
+            })
+            .collect(),
+    }
 }
