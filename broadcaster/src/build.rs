@@ -40,6 +40,7 @@ pub fn build(
     journal: &Journal,
     node: &Node,
     opts: &BuildOpts,
+    progress: &indicatif::ProgressBar,
 ) -> Result<Option<(SignRequest, usize, usize)>> {
     if opts.expires_in_ms > MAX_EXPIRES_MS - 120_000 {
         return Err(BcError::Input("--expires-in must be below 24h (TRON refuses expirations more than 24 h after the head block)".into()));
@@ -96,7 +97,10 @@ pub fn build(
         let mut need_trx: BTreeMap<Address, u128> = BTreeMap::new();
         let mut built: Vec<(String, RawData, Option<FeeInputs>, DisplayHints)> = Vec::new();
         let base_ts = now_ms() as u64;
+        progress.set_length(todo.len() as u64);
+        progress.set_message("estimating fees and building");
         for (i, p) in todo.iter().enumerate() {
+            progress.inc(1);
             let (from_s, net) = journal.batch_from(&p.batch_id)?.expect("batch exists");
             if net != opts.network.as_str() {
                 return Err(BcError::Input(format!(
@@ -174,6 +178,7 @@ pub fn build(
             raw.memo = memo;
             built.push((p.id.clone(), raw, fee, hints(&p.to, &p.token, &p.amount)?));
         }
+        progress.finish_and_clear();
         // Balance checks before anything is recorded.
         let mut missing = Vec::new();
         for ((from, token), need) in &need_tokens {

@@ -468,7 +468,7 @@ fn run(cli: Cli) -> Result<()> {
                 margin_pct: fee_margin,
                 network: c.network,
             };
-            match build(&journal, &node()?, &opts)? {
+            match build(&journal, &node()?, &opts, &bar(0, c.json))? {
                 None => print(
                     &c,
                     &json!({"transactions": 0}),

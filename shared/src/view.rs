@@ -97,7 +97,11 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>]) -> Result<String> {
 
 /// Runs `inspect` / `tx decode` on an input text: returns the JSON array or the text view.
 pub fn inspect_input(text: &str, json: bool) -> Result<String> {
-    let input = crate::input::parse_input(text)?;
+    render_input(&crate::input::parse_input(text)?, json)
+}
+
+/// The `inspect` output of an already parsed input (e.g. a request read from QR codes).
+pub fn render_input(input: &crate::input::Input, json: bool) -> Result<String> {
     let txs = input.transactions();
     if json {
         let rows = txs

@@ -96,8 +96,11 @@ enum Command {
     /// Every field shown is derived from the raw transaction bytes; anything that cannot be
     /// fully decoded is refused.
     Inspect {
-        /// Input file, or `-` for stdin.
+        /// Input file, or `-` for stdin (omit with --qr-image or --ur).
+        #[arg(default_value = "")]
         input: String,
+        #[command(flatten)]
+        qr_in: crate::qrio::QrInArgs,
         /// Print a JSON array, one object per transaction.
         #[arg(long)]
         json: bool,
@@ -422,7 +425,17 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 },
             )
         }
-        Command::Inspect { input, json } => {
+        Command::Inspect { input, qr_in, json } => {
+            if qr_in.any() {
+                let parsed = crate::qrio::read_request(&qr_in)?;
+                print!("{}", coldpay_shared::view::render_input(&parsed, json)?);
+                return Ok(());
+            }
+            if input.is_empty() {
+                return Err(SignerError::Usage(
+                    "give an INPUT file (or -), --qr-image FILE… or --ur".into(),
+                ));
+            }
             let text = sign::read_input(&input)?;
             print!("{}", coldpay_shared::view::inspect_input(&text, json)?);
             Ok(())

@@ -235,6 +235,13 @@ fn the_demo_ceremony_pays_all_20_exactly_once() {
             && review.contains("demo recipient demo-001"),
         "{review}"
     );
+    // `inspect` reads the same QR codes and shows the same 20 transactions.
+    let mut insp = c.signer(&["inspect", "--json", "--qr-image"]);
+    insp.args(c.pngs("qr-req-demo"));
+    let rows: Value =
+        serde_json::from_str(&ok(&insp.output().unwrap(), "inspect --qr-image")).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 20);
+    assert_eq!(rows[0]["token"], coldpay_shared::MAINNET_USDT);
     let t = c.settle();
     assert_eq!(t["confirmed"], 20, "{t}");
     let paid = c.paid();
