@@ -596,3 +596,56 @@ fn api_key_header_and_documented_csv_example() {
     assert_eq!(rep[0]["amount"], "125.5");
     assert_eq!(rep[1]["token"], "TRX");
 }
+
+#[test]
+fn config_file_supplies_network_nodes_and_db() {
+    let w = World::new(100, 100);
+    let cfg = w.path("coldpay.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "network = \"local\"\nnodes = [\"http://127.0.0.1:9\", \"{}\"]\ndb = \"{}\"\n",
+            w.node.url(),
+            w.path("journal.sqlite").display()
+        ),
+    )
+    .unwrap();
+    // The first node is unreachable: the client fails over to the second.
+    let out = Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--json",
+            "balance",
+            &addr(&w.treasury).to_base58(),
+        ])
+        .env("HOME", w.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["trx"], "100");
+    // The journal named in the config is the one `accounts import-watch` wrote.
+    let out = Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
+        .args([
+            "--config",
+            cfg.to_str().unwrap(),
+            "--json",
+            "accounts",
+            "list",
+        ])
+        .env("HOME", w.dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&addr(&w.treasury).to_base58()));
+    // A missing explicit config file is an error.
+    let out = Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
+        .args(["--config", "/nonexistent/coldpay.toml", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
