@@ -22,6 +22,7 @@ fmt:
 	$(CARGO) fmt --all
 
 ## bench: release builds, then every benchmark; one JSON object on stdout and in target/bench.json.
+## (TronWeb/tronpy comparison figures appear once `scripts/sdk-bench/setup.sh` has installed them.)
 bench:
 	$(CARGO) build --release -p coldpay-signer -p coldpay-broadcaster
 	$(CARGO) run --release -q -p coldpay-tests --bin bench

@@ -185,6 +185,7 @@ fn main() {
         })
         .unwrap_or_else(child_peak_rss_kib);
     let rss_mib = rss_kib as f64 / 1024.0;
+    let sdk = sdk_times(&root, &req, &key, dir.path());
     let resp: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
     assert_eq!(resp["transactions"].as_array().unwrap().len(), N);
@@ -218,6 +219,8 @@ fn main() {
         "cores": std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     });
     let mut report = report;
+    report["tronweb_sign_10k_s"] = sdk.0;
+    report["tronpy_sign_10k_s"] = sdk.1;
     let (bytes_per, parts, resp_per) = qr_sizes(&key);
     report["request_bytes_per_payout"] = bytes_per;
     report["request_parts_200b"] = parts;
@@ -424,4 +427,63 @@ fn sign_all(req: &SignRequest, key: &SigningKey) -> coldpay_shared::SignResponse
             })
             .collect(),
     }
+}
+
+/// Whole-process times of TronWeb and tronpy signing the same 10,000 transactions, when
+/// `scripts/sdk-bench/setup.sh` has installed them (else null).
+fn sdk_times(
+    root: &std::path::Path,
+    req: &SignRequest,
+    key: &SigningKey,
+    dir: &std::path::Path,
+) -> (serde_json::Value, serde_json::Value) {
+    let sdk = root.join("scripts/sdk-bench");
+    let deps = sdk.join(".deps");
+    let key_hex = hex::encode(key.to_bytes());
+    let time = |mut c: Command| -> serde_json::Value {
+        let t = Instant::now();
+        let Ok(o) = c.output() else {
+            return serde_json::Value::Null;
+        };
+        let secs = t.elapsed().as_secs_f64();
+        let signed = serde_json::from_slice::<serde_json::Value>(&o.stdout)
+            .ok()
+            .and_then(|v| v["signed"].as_u64());
+        if o.status.success() && signed == Some(N as u64) {
+            serde_json::json!((secs * 1000.0).round() / 1000.0)
+        } else {
+            eprintln!("sdk bench failed: {}", String::from_utf8_lossy(&o.stderr));
+            serde_json::Value::Null
+        }
+    };
+    let tronweb = if deps.join("node/node_modules/tronweb").exists() {
+        let arr: Vec<serde_json::Value> = req
+            .transactions
+            .iter()
+            .map(|t| coldpay_shared::tronweb::to_tronweb_json(&t.raw, &[], false))
+            .collect();
+        let p = dir.join("tronweb-10k.json");
+        std::fs::write(&p, serde_json::to_vec(&arr).unwrap()).unwrap();
+        let mut c = Command::new("node");
+        c.arg(sdk.join("tronweb_sign.js"))
+            .arg(&p)
+            .arg(&key_hex)
+            .env("NODE_PATH", deps.join("node/node_modules"));
+        time(c)
+    } else {
+        serde_json::Value::Null
+    };
+    let tronpy = if deps.join("py/tronpy").exists() {
+        let p = dir.join("req-10k.json");
+        std::fs::write(&p, serde_json::to_vec(&req.to_json()).unwrap()).unwrap();
+        let mut c = Command::new("python3");
+        c.arg(sdk.join("tronpy_sign.py"))
+            .arg(&p)
+            .arg(&key_hex)
+            .env("PYTHONPATH", deps.join("py"));
+        time(c)
+    } else {
+        serde_json::Value::Null
+    };
+    (tronweb, tronpy)
 }
