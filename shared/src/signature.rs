@@ -7,6 +7,7 @@
 use std::fmt;
 
 use k256::ecdsa::{RecoveryId, Signature as EcdsaSignature, SigningKey, VerifyingKey};
+use k256::elliptic_curve::ops::Reduce;
 
 use crate::address::Address;
 use crate::error::{Error, Result};
@@ -58,9 +59,16 @@ impl Signature {
     }
 
     /// Signs a txID: RFC 6979, low-S, v = recovery id.
+    ///
+    /// The txID is reduced modulo the curve order n before signing. The signature equation
+    /// reduces it anyway, but RFC 6979 §3.2 also derives the nonce from the reduced value
+    /// (bits2octets), and k256 alone would feed the unreduced bytes to it: for the rare txID
+    /// ≥ n that gave a valid signature different from libsecp256k1's, BouncyCastle's
+    /// (java-tron) and python-ecdsa's.
     pub fn sign_txid(key: &SigningKey, txid: &TxId) -> Result<Self> {
+        let z = <k256::Scalar as Reduce<k256::U256>>::reduce_bytes(txid.as_bytes().into());
         let (sig, recid) = key
-            .sign_prehash_recoverable(txid.as_bytes())
+            .sign_prehash_recoverable(&z.to_bytes())
             .map_err(|e| Error::Signature(format!("signing failed: {e}")))?;
         let mut out = [0u8; 65];
         out[..64].copy_from_slice(&sig.to_bytes());
@@ -124,6 +132,36 @@ impl<'de> serde::Deserialize<'de> for Signature {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn txid_above_the_order_uses_the_reduced_nonce_input() {
+        // Expected r and s from python-ecdsa 0.19 `sign_digest_deterministic` (RFC 6979 with
+        // bits2octets), which libsecp256k1 matches; k256 without the reduction gave another
+        // (valid) signature.
+        let key = SigningKey::from_slice(
+            &hex::decode("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140")
+                .unwrap(),
+        )
+        .unwrap();
+        let txid = TxId::from_bytes([0xff; 32]);
+        let sig = Signature::sign_txid(&key, &txid).unwrap();
+        assert_eq!(
+            hex::encode(&sig.as_bytes()[..64]),
+            "a7f83b5963eaf5332c633327cc967be8f4166d3f1e0b77f9761d8f4e42211e9a\
+             58aae31be1eb1e496923bbe8ca5e843cfb89f4d986d61d4edfd7d6fc3c9cf62c"
+        );
+        assert_eq!(
+            sig.recover(&txid).unwrap(),
+            Address::from_public_key(key.verifying_key())
+        );
+        let key = SigningKey::from_slice(&[0x5a; 32]).unwrap();
+        let sig = Signature::sign_txid(&key, &txid).unwrap();
+        assert_eq!(
+            hex::encode(&sig.as_bytes()[..64]),
+            "fefdcd70b5084a560ca5d03bf744af5bd619118adb8476c2354ecc0b16d84215\
+             01fe923e4585d86d9c710d0e45dbedd9600cb5a46387c7fe299326e0974871af"
+        );
+    }
 
     #[test]
     fn high_s_and_v27_normalise_to_the_same_signer() {

@@ -15,6 +15,7 @@ pub mod policy;
 pub mod qrio;
 pub mod review;
 pub mod sandbox;
+pub mod secp;
 pub mod selftest;
 pub mod sign;
 pub mod wallet;
