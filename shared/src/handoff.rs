@@ -261,7 +261,7 @@ impl SignRequest {
             .iter()
             .map(|t| RequestTxJson {
                 payout_id: t.payout_id.clone(),
-                raw_data_hex: hex::encode(t.raw.encode()),
+                raw_data_hex: crate::hexutil::encode(&t.raw.encode()),
                 txid: t.txid.to_hex(),
                 hints: t.hints.clone(),
                 fee: t.fee,
@@ -436,6 +436,64 @@ impl SignResponse {
         .expect("serialisable")
     }
 
+    /// The JSON form pretty-printed: the same bytes as
+    /// `serde_json::to_vec_pretty(&self.to_json())`, without building the `Value` tree and with
+    /// each signer's base58 address formatted once (10,000-transaction responses).
+    pub fn to_json_pretty(&self) -> Vec<u8> {
+        // Field order is the sorted key order a `Value` object serialises in.
+        #[derive(Serialize)]
+        struct Sig<'a> {
+            signature: &'a Signature,
+            signer: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Tx<'a> {
+            payout_id: &'a str,
+            signatures: Vec<Sig<'a>>,
+            txid: &'a TxId,
+        }
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            format: &'static str,
+            request_id: &'a str,
+            signed_at: u64,
+            transactions: Vec<Tx<'a>>,
+            version: u32,
+        }
+        let mut names: std::collections::HashMap<Address, String> =
+            std::collections::HashMap::new();
+        for s in self.transactions.iter().flat_map(|t| &t.signatures) {
+            names
+                .entry(s.signer)
+                .or_insert_with(|| s.signer.to_base58());
+        }
+        let doc = Doc {
+            format: RESPONSE_FORMAT,
+            request_id: &self.request_id,
+            signed_at: self.signed_at,
+            transactions: self
+                .transactions
+                .iter()
+                .map(|t| Tx {
+                    payout_id: &t.payout_id,
+                    signatures: t
+                        .signatures
+                        .iter()
+                        .map(|s| Sig {
+                            signature: &s.signature,
+                            signer: &names[&s.signer],
+                        })
+                        .collect(),
+                    txid: &t.txid,
+                })
+                .collect(),
+            version: HANDOFF_VERSION,
+        };
+        let mut out = Vec::with_capacity(64 + self.transactions.len() * 400);
+        serde_json::to_writer_pretty(&mut out, &doc).expect("serialisable");
+        out
+    }
+
     /// Parses the JSON form and checks every signature recovers to its stated signer.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
         check_format(v, RESPONSE_FORMAT)?;
@@ -529,5 +587,46 @@ impl WatchExport {
             network: j.network,
             accounts: j.accounts,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k256::ecdsa::SigningKey;
+
+    #[test]
+    fn pretty_response_bytes_equal_the_value_path() {
+        let keys: Vec<SigningKey> = (1u8..=3)
+            .map(|i| SigningKey::from_slice(&[i; 32]).unwrap())
+            .collect();
+        let transactions = (0u8..7)
+            .map(|i| {
+                let txid = TxId::from_bytes([i; 32]);
+                ResponseTx {
+                    payout_id: format!("p-{i}\"quoted\"\u{e9}"),
+                    txid,
+                    signatures: keys[..=usize::from(i % 3)]
+                        .iter()
+                        .map(|k| SignerSignature {
+                            signer: Address::from_public_key(k.verifying_key()),
+                            signature: Signature::sign_txid(k, &txid).unwrap(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let resp = SignResponse {
+            request_id: "req-1".into(),
+            signed_at: 1_700_000_000_123,
+            transactions,
+        };
+        let want = serde_json::to_vec_pretty(&resp.to_json()).unwrap();
+        assert_eq!(
+            String::from_utf8(resp.to_json_pretty()).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
+        let back: serde_json::Value = serde_json::from_slice(&resp.to_json_pretty()).unwrap();
+        assert_eq!(SignResponse::from_json(&back).unwrap(), resp);
     }
 }

@@ -19,6 +19,7 @@ pub mod compact;
 pub mod contract;
 pub mod error;
 pub mod handoff;
+pub mod hexutil;
 pub mod input;
 #[cfg(feature = "qr")]
 pub mod qr;

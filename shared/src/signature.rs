@@ -51,7 +51,7 @@ impl Signature {
     /// Parses hex (with or without `0x`).
     pub fn from_hex(s: &str) -> Result<Self> {
         let body = s.strip_prefix("0x").unwrap_or(s);
-        let bytes = hex::decode(body).map_err(|e| Error::Hex {
+        let bytes = crate::hexutil::decode(body).map_err(|e| Error::Hex {
             field: "signature".into(),
             reason: e.to_string(),
         })?;
@@ -106,7 +106,7 @@ impl Signature {
 
     /// Lower-case hex.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        crate::hexutil::encode(&self.0)
     }
 }
 

@@ -37,7 +37,7 @@ impl TxId {
 
     /// Parses 64 hex characters.
     pub fn from_hex(s: &str) -> Result<Self> {
-        let bytes = hex::decode(s).map_err(|e| Error::Hex {
+        let bytes = crate::hexutil::decode(s).map_err(|e| Error::Hex {
             field: "txID".into(),
             reason: e.to_string(),
         })?;
@@ -55,7 +55,7 @@ impl TxId {
 
     /// Lower-case hex.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
+        crate::hexutil::encode(&self.0)
     }
 }
 
@@ -417,7 +417,7 @@ impl RawData {
 /// Decodes a hex field, naming the field in the error.
 pub fn decode_hex_field(field: &str, s: &str) -> Result<Vec<u8>> {
     let body = s.strip_prefix("0x").unwrap_or(s);
-    hex::decode(body).map_err(|e| Error::Hex {
+    crate::hexutil::decode(body).map_err(|e| Error::Hex {
         field: field.to_string(),
         reason: e.to_string(),
     })

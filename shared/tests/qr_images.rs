@@ -82,7 +82,7 @@ fn quarter_of_the_parts_dropped() {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            seed % 4 != 0
+            !seed.is_multiple_of(4)
         })
         .cloned()
         .collect();

@@ -3,7 +3,7 @@
 //! so `audit verify` finds the first edited, deleted or reordered line.
 
 use std::fs::OpenOptions;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -22,31 +22,74 @@ fn line_hash(obj: &Map<String, Value>) -> String {
     ))
 }
 
+/// The last non-empty line of a file, found by reading backwards from its end in blocks, so
+/// appending to a long log reads only its last line.
+fn last_line(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::{Seek, SeekFrom};
+    const BLOCK: u64 = 64 * 1024;
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut read_range = |from: u64, to: u64| -> std::io::Result<Vec<u8>> {
+        let mut out = vec![0u8; usize::try_from(to - from).expect("line fits in memory")];
+        f.seek(SeekFrom::Start(from))?;
+        f.read_exact(&mut out)?;
+        Ok(out)
+    };
+    let len = std::fs::metadata(path)?.len();
+    // One past the last byte that is not whitespace: the end of the last line.
+    let mut end: Option<u64> = None;
+    let mut pos = len;
+    while pos > 0 {
+        let step = BLOCK.min(pos);
+        pos -= step;
+        let chunk = read_range(pos, pos + step)?;
+        for (i, b) in chunk.iter().enumerate().rev() {
+            let abs = pos + i as u64;
+            match end {
+                None if !b.is_ascii_whitespace() => end = Some(abs + 1),
+                Some(e) if *b == b'\n' => return read_range(abs + 1, e).map(Some),
+                _ => {}
+            }
+        }
+    }
+    end.map(|e| read_range(0, e)).transpose()
+}
+
+/// The two fields of the last line that the next line chains to.
+#[derive(serde::Deserialize)]
+struct ChainTail {
+    hash: String,
+    seq: u64,
+}
+
 /// Reads the last line's hash and sequence number.
 fn tail(path: &Path) -> Result<(String, u64)> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => match text.lines().rev().find(|l| !l.trim().is_empty()) {
-            Some(l) => {
-                let v: Value = serde_json::from_str(l).map_err(|e| {
-                    SignerError::Other(format!(
-                        "{}: last line unreadable ({e}); run `audit verify`",
-                        path.display()
-                    ))
-                })?;
-                Ok((
-                    v["hash"].as_str().unwrap_or(GENESIS).to_string(),
-                    v["seq"].as_u64().unwrap_or(0),
+    match last_line(path).map_err(|e| SignerError::io(path, e))? {
+        // Only `hash` and `seq` are decoded; the rest (thousands of transactions) is skipped.
+        Some(l) => {
+            let t: ChainTail = serde_json::from_slice(&l).map_err(|e| {
+                SignerError::Other(format!(
+                    "{}: last line unreadable ({e}); run `audit verify`",
+                    path.display()
                 ))
-            }
-            None => Ok((GENESIS.to_string(), 0)),
-        },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((GENESIS.to_string(), 0)),
-        Err(e) => Err(SignerError::io(path, e)),
+            })?;
+            Ok((t.hash, t.seq))
+        }
+        None => Ok((GENESIS.to_string(), 0)),
     }
 }
 
-/// Appends one event (an object) to the log, chaining and fsyncing it before returning.
-pub fn append(path: &Path, event: Value) -> Result<()> {
+/// One event chained to the current end of the log, serialised and ready to append.
+pub struct Prepared {
+    line: Vec<u8>,
+}
+
+/// Chains `event` (an object) to the log's last line and serialises it, without writing.
+/// Nothing else may append in between: the signer holds the home lock while it does this.
+pub fn prepare(path: &Path, event: Value) -> Result<Prepared> {
     let (prev, seq) = tail(path)?;
     let mut obj = match event {
         Value::Object(m) => m,
@@ -58,19 +101,50 @@ pub fn append(path: &Path, event: Value) -> Result<()> {
     };
     obj.insert("seq".into(), json!(seq + 1));
     obj.insert("prev".into(), json!(prev));
-    let h = line_hash(&obj);
+    let h = hex::encode(Sha256::digest(serde_json::to_vec(&obj).expect("json")));
     obj.insert("hash".into(), json!(h));
-    let mut line = serde_json::to_vec(&Value::Object(obj)).expect("json");
+    let mut line = serde_json::to_vec(&obj).expect("json");
     line.push(b'\n');
-    let mut f = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| SignerError::io(path, e))?;
-    f.write_all(&line)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| SignerError::io(path, e))
+    Ok(Prepared { line })
+}
+
+impl Prepared {
+    /// Appends the line and fsyncs the log.
+    pub fn commit(self, path: &Path) -> Result<()> {
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| SignerError::io(path, e))?;
+        f.write_all(&self.line)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| SignerError::io(path, e))
+    }
+}
+
+/// Chains a typed event to the log's last line and serialises it, without writing.
+/// `build(seq, prev, hash)` makes the line; it must serialise as an object with its keys in
+/// sorted order — `seq`, `prev` and (when given) `hash` among them — because `verify`
+/// recomputes the hash over the sorted serialisation without `hash`. This avoids building a
+/// `serde_json::Value` tree for lines that carry thousands of transactions.
+pub fn prepare_with<T: serde::Serialize>(
+    path: &Path,
+    build: impl Fn(u64, String, Option<String>) -> T,
+) -> Result<Prepared> {
+    let (prev, seq) = tail(path)?;
+    let seq = seq + 1;
+    let unhashed = serde_json::to_vec(&build(seq, prev.clone(), None)).expect("json");
+    let h = hex::encode(Sha256::digest(&unhashed));
+    drop(unhashed);
+    let mut line = serde_json::to_vec(&build(seq, prev, Some(h))).expect("json");
+    line.push(b'\n');
+    Ok(Prepared { line })
+}
+
+/// Appends one event (an object) to the log, chaining and fsyncing it before returning.
+pub fn append(path: &Path, event: Value) -> Result<()> {
+    prepare(path, event)?.commit(path)
 }
 
 /// Verifies the chain; returns the number of lines, or the first bad line (1-based) and why.
@@ -141,6 +215,87 @@ mod tests {
             append(&p, json!({"time": i, "event": "sign", "verdict": "signed"})).unwrap();
         }
         (d, p)
+    }
+
+    #[test]
+    fn last_line_is_found_from_the_end() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f");
+        assert_eq!(last_line(&p).unwrap(), None);
+        std::fs::write(&p, "").unwrap();
+        assert_eq!(last_line(&p).unwrap(), None);
+        std::fs::write(&p, "one").unwrap();
+        assert_eq!(last_line(&p).unwrap().unwrap(), b"one");
+        std::fs::write(&p, "one\ntwo\n\n  \n").unwrap();
+        assert_eq!(last_line(&p).unwrap().unwrap(), b"two");
+        // Lines longer than the 64 KiB read block, and a boundary falling on a newline.
+        let long = "x".repeat(200_000);
+        std::fs::write(&p, format!("first\n{long}\n")).unwrap();
+        assert_eq!(last_line(&p).unwrap().unwrap(), long.as_bytes());
+        let exact = "y".repeat(64 * 1024 - 1);
+        std::fs::write(&p, format!("first\n{exact}\n")).unwrap();
+        assert_eq!(last_line(&p).unwrap().unwrap(), exact.as_bytes());
+        std::fs::write(&p, format!("{long}\nlast")).unwrap();
+        assert_eq!(last_line(&p).unwrap().unwrap(), b"last");
+    }
+
+    #[test]
+    fn chain_continues_after_a_line_longer_than_a_block() {
+        let (_d, p) = log_with(1);
+        let big: Vec<Value> = (0..5000)
+            .map(|i| json!({ "txid": format!("{i:064}") }))
+            .collect();
+        append(&p, json!({"event": "sign", "transactions": big})).unwrap();
+        append(&p, json!({"event": "check"})).unwrap();
+        assert!(std::fs::metadata(&p).unwrap().len() > 200_000);
+        assert_eq!(verify(&p).unwrap(), Ok(3));
+    }
+
+    #[test]
+    fn typed_lines_chain_like_value_lines() {
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            event: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            hash: Option<String>,
+            prev: String,
+            seq: u64,
+            transactions: Vec<u32>,
+        }
+        let (_d, p) = log_with(2);
+        for _ in 0..2 {
+            prepare_with(&p, |seq, prev, hash| Line {
+                event: "sign",
+                hash,
+                prev,
+                seq,
+                transactions: vec![1, 2, 3],
+            })
+            .unwrap()
+            .commit(&p)
+            .unwrap();
+        }
+        append(&p, json!({"event": "check"})).unwrap();
+        assert_eq!(verify(&p).unwrap(), Ok(5));
+        // A struct whose keys are not in sorted order is caught by `verify`.
+        #[derive(serde::Serialize)]
+        struct Unsorted<'a> {
+            seq: u64,
+            prev: String,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            hash: Option<String>,
+            event: &'a str,
+        }
+        prepare_with(&p, |seq, prev, hash| Unsorted {
+            seq,
+            prev,
+            hash,
+            event: "x",
+        })
+        .unwrap()
+        .commit(&p)
+        .unwrap();
+        assert_eq!(verify(&p).unwrap().unwrap_err().0, 6);
     }
 
     #[test]

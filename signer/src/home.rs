@@ -1,6 +1,7 @@
 //! The signer's home folder: `home.toml` (the network it is bound to), `keystores/`,
 //! `policy.toml`, `audit.log` and `ledger.jsonl`.
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use coldpay_shared::Network;
@@ -145,6 +146,32 @@ impl Home {
         }
         out.sort_by(|a, b| a.header.name.cmp(&b.header.name));
         Ok(out)
+    }
+
+    /// Takes the home's exclusive lock (the `.lock` file), waiting while another
+    /// coldpay-signer run holds it, so two runs cannot both pass the ledger's checks or fork
+    /// the audit chain. Released when the returned file is dropped (or the process ends).
+    pub fn lock(&self) -> Result<std::fs::File> {
+        let p = self.dir.join(".lock");
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&p)
+            .map_err(|e| SignerError::io(&p, e))?;
+        match f.try_lock() {
+            Ok(()) => return Ok(f),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "Waiting for another coldpay-signer run on {} to finish…",
+                    self.dir.display()
+                );
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(SignerError::io(&p, e)),
+        }
+        f.lock().map_err(|e| SignerError::io(&p, e))?;
+        Ok(f)
     }
 
     /// The keystore of wallet `name`.

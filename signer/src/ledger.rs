@@ -98,22 +98,33 @@ impl Ledger {
         self.recipients.contains(to)
     }
 
-    /// Appends entries and fsyncs.
-    pub fn append(&mut self, new: &[LedgerEntry]) -> Result<()> {
-        let mut buf = Vec::new();
+    /// Serialises entries as ledger lines (see [`Ledger::append_encoded`]).
+    pub fn encode(new: &[LedgerEntry]) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(new.len() * 280);
         for e in new {
             serde_json::to_writer(&mut buf, e).expect("serialisable");
             buf.push(b'\n');
         }
+        buf
+    }
+
+    /// Appends lines made by [`Ledger::encode`] and fsyncs. It does not update this
+    /// in-memory index (the signer exits after a run).
+    pub fn append_encoded(&self, bytes: &[u8]) -> Result<()> {
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
             .open(&self.path)
             .map_err(|e| SignerError::io(&self.path, e))?;
-        f.write_all(&buf)
+        f.write_all(bytes)
             .and_then(|()| f.sync_all())
-            .map_err(|e| SignerError::io(&self.path, e))?;
+            .map_err(|e| SignerError::io(&self.path, e))
+    }
+
+    /// Appends entries, fsyncs, and indexes them.
+    pub fn append(&mut self, new: &[LedgerEntry]) -> Result<()> {
+        self.append_encoded(&Self::encode(new))?;
         self.index(new.to_vec());
         Ok(())
     }

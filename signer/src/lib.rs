@@ -18,4 +18,5 @@ pub mod sandbox;
 pub mod secp;
 pub mod selftest;
 pub mod sign;
+pub mod unlock;
 pub mod wallet;

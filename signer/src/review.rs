@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::handoff::FeeInputs;
@@ -23,8 +24,21 @@ pub struct ReviewItem<'a> {
     pub intent: Option<Intent>,
     /// Broadcaster fee inputs (a claim).
     pub fee: Option<FeeInputs>,
+    /// Base58 forms of its addresses, when it decodes as a payout.
+    pub names: Option<TxNames>,
     /// Policy verdict: reasons for refusal (empty = allowed).
     pub reasons: Vec<String>,
+}
+
+/// The base58 forms of a payout's addresses, computed once per address per run.
+#[derive(Clone, Debug)]
+pub struct TxNames {
+    /// Owner.
+    pub from: Arc<str>,
+    /// Recipient.
+    pub to: Arc<str>,
+    /// Token contract, or "TRX".
+    pub token: Arc<str>,
 }
 
 /// "1h 52m", "3m 10s", "2d 4h".
@@ -60,7 +74,7 @@ fn sun(v: u64) -> String {
 pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms: u64) -> String {
     let mut out = String::new();
     let mut totals: BTreeMap<String, U256> = BTreeMap::new();
-    let mut recipients: HashMap<Address, usize> = HashMap::new();
+    let mut recipients: HashMap<Address, (usize, Arc<str>)> = HashMap::new();
     let (mut expected_burn, mut worst_burn, mut have_estimates) = (0u128, 0u128, false);
     let _ = writeln!(out, "Review of {} transaction(s)", items.len());
     for (i, it) in items.iter().enumerate() {
@@ -72,12 +86,12 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
                 .map_or(String::new(), |p| format!("payout {p}"))
         );
         let _ = writeln!(out, "  txid        {}", it.txid);
-        match &it.intent {
-            Some(intent) => {
-                let _ = writeln!(out, "  from        {}", intent.from());
+        match (&it.intent, &it.names) {
+            (Some(intent), Some(names)) => {
+                let _ = writeln!(out, "  from        {}", names.from);
                 let label = policy.allow.get(&intent.to()).map_or_else(
                     || {
-                        if ledger.knows_recipient(&intent.to().to_base58()) {
+                        if ledger.knows_recipient(&names.to) {
                             "(paid before; not on allowlist)".to_string()
                         } else {
                             "(NEW recipient; not on allowlist)".to_string()
@@ -85,13 +99,16 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
                     },
                     |l| format!("({l})"),
                 );
-                let _ = writeln!(out, "  to          {} {label}", intent.to());
-                *recipients.entry(intent.to()).or_default() += 1;
+                let _ = writeln!(out, "  to          {} {label}", names.to);
+                recipients
+                    .entry(intent.to())
+                    .or_insert_with(|| (0, names.to.clone()))
+                    .0 += 1;
                 match policy.asset_of(intent) {
                     Some((asset, _)) => {
                         let token = asset
                             .contract
-                            .map_or(String::new(), |c| format!(" (contract {c})"));
+                            .map_or(String::new(), |_| format!(" (contract {})", names.token));
                         let _ = writeln!(
                             out,
                             "  amount      {}{token}  [{} base units]",
@@ -106,12 +123,12 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
                             out,
                             "  amount      {} base units of UNKNOWN token {}",
                             intent.amount(),
-                            intent.token().map_or("TRX".into(), |t| t.to_string())
+                            names.token
                         );
                     }
                 }
             }
-            None => {
+            _ => {
                 let _ = writeln!(out, "  NOT A PAYOUT (cannot be decoded as a transfer)");
             }
         }
@@ -199,8 +216,8 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
         to_sun(worst_burn)
     );
     let new = recipients
-        .keys()
-        .filter(|a| !policy.allow.contains_key(a) && !ledger.knows_recipient(&a.to_base58()))
+        .iter()
+        .filter(|(a, (_, b58))| !policy.allow.contains_key(a) && !ledger.knows_recipient(b58))
         .count();
     let _ = writeln!(
         out,
@@ -208,9 +225,9 @@ pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms
         recipients.len(),
         recipients.len() - new
     );
-    for (a, n) in &recipients {
+    for (n, b58) in recipients.values() {
         if *n > 1 {
-            let _ = writeln!(out, "  NOTE: {a} receives {n} transfers in this request");
+            let _ = writeln!(out, "  NOTE: {b58} receives {n} transfers in this request");
         }
     }
     out

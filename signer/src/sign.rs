@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use coldpay_shared::handoff::{ResponseTx, SignerSignature};
 use coldpay_shared::input::{parse_input, Input, InputItem, MAX_INPUT_BYTES};
-use coldpay_shared::{Address, Intent, RawData, SignResponse, Signature, TxId, U256};
-use k256::ecdsa::SigningKey;
+use coldpay_shared::{Address, SignResponse, Signature, TxId, U256};
 use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -17,10 +18,13 @@ use crate::audit;
 use crate::error::{Result, SignerError};
 use crate::fsutil::write_atomic;
 use crate::home::Home;
+use crate::keystore::Keystore;
 use crate::ledger::{Ledger, LedgerEntry};
 use crate::passphrase::PassSource;
 use crate::policy::Policy;
-use crate::review::{confirmation_code, render, ReviewItem};
+use crate::review::{confirmation_code, render, ReviewItem, TxNames};
+use crate::secp::TxSigner;
+use crate::unlock::Unlocker;
 use crate::wallet::account_key;
 
 /// Arguments of `sign`.
@@ -79,25 +83,44 @@ pub fn read_input(path: &str) -> Result<String> {
         .map_err(|_| SignerError::Usage(format!("{path}: input is not UTF-8 text")))
 }
 
-struct Tx<'a> {
-    payout_id: Option<&'a str>,
-    raw: &'a RawData,
-    txid: TxId,
-    fee: Option<coldpay_shared::handoff::FeeInputs>,
-    intent: Option<Intent>,
-    reasons: Vec<String>,
-}
-
 /// What the audit line of this run should say, filled in as the run progresses.
 #[derive(Default)]
 struct AuditCtx {
     request_id: Option<String>,
     digest: Option<String>,
-    txs: Vec<Value>,
+    txs: Vec<AuditTx>,
+}
+
+/// One transaction in an audit line (keys in sorted order: see [`audit::prepare_with`]).
+#[derive(Serialize)]
+struct AuditTx {
+    amount: Option<String>,
+    payout_id: Option<String>,
+    to: Option<Arc<str>>,
+    token: Option<Arc<str>>,
+    txid: String,
+}
+
+/// The audit line of a signing (keys in sorted order: see [`audit::prepare_with`]).
+#[derive(Serialize)]
+struct SignedLine<'a> {
+    event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hash: Option<String>,
+    network: &'static str,
+    policy_digest: &'a str,
+    prev: String,
+    request_digest: &'a str,
+    request_id: &'a str,
+    seq: u64,
+    time: u64,
+    transactions: &'a [AuditTx],
+    verdict: &'static str,
 }
 
 /// Runs `sign` (or `policy check`); every outcome is written to the audit log.
 pub fn run(home: &Home, args: &SignArgs) -> Result<()> {
+    let _lock = home.lock()?;
     let policy_path = args.policy.clone().unwrap_or_else(|| home.policy_path());
     let mut ctx = AuditCtx::default();
     let policy = Policy::load(&policy_path, home.network);
@@ -126,8 +149,41 @@ pub fn run(home: &Home, args: &SignArgs) -> Result<()> {
     result
 }
 
+/// Base58 forms of addresses, each computed once per run: at 10,000 transactions base58
+/// formatting would otherwise cost more than the checks around it.
+#[derive(Default)]
+struct Base58Cache(HashMap<Address, Arc<str>>);
+
+impl Base58Cache {
+    fn get(&mut self, a: Address) -> Arc<str> {
+        self.0
+            .entry(a)
+            .or_insert_with(|| Arc::from(a.to_base58()))
+            .clone()
+    }
+}
+
 fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) -> Result<()> {
     let now = now_ms();
+    // Wallet headers first: with one candidate wallet (the only one, or --key's) and a
+    // passphrase from a file or descriptor, its KDF runs while the request is checked.
+    let keystores = if args.check_only {
+        Ok(Vec::new())
+    } else {
+        home.keystores()
+    };
+    let mut unlocker = Unlocker::new(args.pass.clone());
+    if let Ok(ks) = &keystores {
+        let only = match &args.key {
+            Some(name) => ks.iter().position(|k| &k.header.name == name),
+            None if ks.len() == 1 => Some(0),
+            None => None,
+        };
+        if let Some(ki) = only {
+            unlocker.start(ks, vec![ki]);
+        }
+    }
+
     let input = if args.qr_in.any() {
         crate::qrio::read_request(&args.qr_in)?
     } else {
@@ -138,7 +194,7 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         }
         parse_input(&read_input(&args.input)?)?
     };
-    let mut ledger = Ledger::load(&home.ledger_path())?;
+    let ledger = Ledger::load(&home.ledger_path())?;
 
     // Network binding and hint cross-checks for coldpay requests.
     let items: Vec<&InputItem> = match &input {
@@ -183,6 +239,21 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
     };
     ctx.request_id = Some(request_id.clone());
 
+    // Which key signs each transaction (an error here is reported after the policy's
+    // verdicts, which matter more to the operator).
+    let plan = match &keystores {
+        Ok(ks) if !args.check_only => Some(key_plan(ks, &found, args.key.as_deref())),
+        _ => None,
+    };
+    if let (Ok(ks), Some(Ok(plan))) = (&keystores, &plan) {
+        let mut wallets: Vec<usize> = plan.iter().map(|(ki, _)| *ki).collect();
+        wallets.sort_unstable();
+        wallets.dedup();
+        if !wallets.iter().all(|ki| unlocker.covers(*ki)) {
+            unlocker.start(ks, wallets);
+        }
+    }
+
     let fees: HashMap<TxId, coldpay_shared::handoff::FeeInputs> = items
         .iter()
         .filter_map(|i| match i {
@@ -196,12 +267,18 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         .flatten()
         .collect();
 
-    let mut txs: Vec<Tx<'_>> = Vec::with_capacity(found.len());
+    let mut b58 = Base58Cache::default();
+    let mut txs: Vec<ReviewItem<'_>> = Vec::with_capacity(found.len());
     let mut seen_txids = HashSet::new();
     let mut seen_payouts = HashSet::new();
     for f in &found {
         let mut reasons = policy.check_tx(f.raw, now);
         let intent = f.raw.intent().ok();
+        let names = intent.as_ref().map(|i| TxNames {
+            from: b58.get(i.from()),
+            to: b58.get(i.to()),
+            token: i.token().map_or_else(|| Arc::from("TRX"), |t| b58.get(t)),
+        });
         if !seen_txids.insert(f.txid) {
             reasons.push("the same transaction appears twice".into());
         }
@@ -226,19 +303,20 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
                 }
             }
         }
-        ctx.txs.push(json!({
-            "txid": f.txid.to_hex(),
-            "payout_id": f.payout_id,
-            "to": intent.as_ref().map(|i| i.to().to_base58()),
-            "token": intent.as_ref().map(|i| i.token().map_or("TRX".to_string(), |t| t.to_base58())),
-            "amount": intent.as_ref().map(|i| i.amount().to_string()),
-        }));
-        txs.push(Tx {
+        ctx.txs.push(AuditTx {
+            amount: intent.as_ref().map(|i| i.amount().to_string()),
+            payout_id: f.payout_id.map(String::from),
+            to: names.as_ref().map(|n| n.to.clone()),
+            token: names.as_ref().map(|n| n.token.clone()),
+            txid: f.txid.to_hex(),
+        });
+        txs.push(ReviewItem {
             payout_id: f.payout_id,
             raw: f.raw,
             txid: f.txid,
             fee: fees.get(&f.txid).copied(),
             intent,
+            names,
             reasons,
         });
     }
@@ -253,11 +331,10 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         }
     }
     // Request-wide and rolling 24 h limits per asset.
-    let mut totals: BTreeMap<String, (U256, usize)> = BTreeMap::new();
+    let mut totals: BTreeMap<Arc<str>, (U256, usize)> = BTreeMap::new();
     for (i, t) in txs.iter().enumerate() {
-        if let Some(intent) = &t.intent {
-            let key = intent.token().map_or("TRX".to_string(), |c| c.to_base58());
-            let e = totals.entry(key).or_insert((U256::ZERO, i));
+        if let (Some(intent), Some(names)) = (&t.intent, &t.names) {
+            let e = totals.entry(names.token.clone()).or_insert((U256::ZERO, i));
             e.0 = e.0.saturating_add(intent.amount());
         }
     }
@@ -286,20 +363,10 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         }
     }
 
-    let review_items: Vec<ReviewItem<'_>> = txs
-        .iter()
-        .map(|t| ReviewItem {
-            payout_id: t.payout_id,
-            raw: t.raw,
-            txid: t.txid,
-            intent: t.intent.clone(),
-            fee: t.fee,
-            reasons: t.reasons.clone(),
-        })
-        .collect();
-    let review = render(&review_items, policy, &ledger, now);
+    let review = render(&txs, policy, &ledger, now);
     eprint!("{review}");
-    let refused: Vec<(usize, &Tx<'_>)> = txs
+    drop(review);
+    let refused: Vec<(usize, &ReviewItem<'_>)> = txs
         .iter()
         .enumerate()
         .filter(|(_, t)| !t.reasons.is_empty())
@@ -321,46 +388,8 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         );
         return Ok(());
     }
-
-    // Which key signs each transaction.
-    let keystores = home.keystores()?;
-    let mut plan: Vec<(usize, u32)> = Vec::with_capacity(txs.len()); // (keystore idx, account index)
-    for t in &txs {
-        let owner = t.raw.owner();
-        let pick = if let Some(name) = &args.key {
-            let (ki, ks) = keystores
-                .iter()
-                .enumerate()
-                .find(|(_, k)| &k.header.name == name)
-                .ok_or_else(|| SignerError::Usage(format!("no wallet named {name:?}")))?;
-            match ks.header.accounts.iter().find(|a| a.address == owner) {
-                Some(a) => Some((ki, a.index)),
-                None if t.raw.contract.permission_id != 0 => {
-                    ks.header.accounts.first().map(|a| (ki, a.index))
-                }
-                None => None,
-            }
-        } else {
-            if t.raw.contract.permission_id != 0 {
-                return Err(SignerError::Usage(format!(
-                    "transaction {} uses permission id {}; pass --key NAME to choose the signing wallet",
-                    t.txid, t.raw.contract.permission_id
-                )));
-            }
-            keystores.iter().enumerate().find_map(|(ki, k)| {
-                k.header
-                    .accounts
-                    .iter()
-                    .find(|a| a.address == owner)
-                    .map(|a| (ki, a.index))
-            })
-        };
-        plan.push(pick.ok_or_else(|| {
-            SignerError::Refused(format!(
-                "no key held for owner address {owner}: this signer cannot sign it"
-            ))
-        })?);
-    }
+    let keystores = keystores?;
+    let plan = plan.expect("planned when the keystores were read")?;
 
     // Confirmation.
     let code = confirmation_code(&digest);
@@ -383,89 +412,98 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         }
     }
 
-    // Unlock each wallet once and derive the needed account keys.
-    let mut keys: HashMap<(usize, u32), SigningKey> = HashMap::new();
+    // The records, serialised while the KDF may still be running.
+    let entries: Vec<LedgerEntry> = txs
+        .iter()
+        .map(|t| {
+            let i = t.intent.as_ref().expect("allowed transactions are payouts");
+            let n = t.names.as_ref().expect("allowed transactions are payouts");
+            LedgerEntry {
+                time: now,
+                request_id: request_id.clone(),
+                payout_id: t.payout_id.unwrap_or("").to_string(),
+                txid: t.txid.to_hex(),
+                token: n.token.to_string(),
+                to: n.to.to_string(),
+                amount: i.amount().to_string(),
+                expiration: t.raw.expiration,
+            }
+        })
+        .collect();
+    let ledger_bytes = Ledger::encode(&entries);
+    drop(entries);
+    let (policy_digest, request_digest) = (hex::encode(policy.digest), hex::encode(digest));
+    let audit_line = audit::prepare_with(&home.audit_path(), |seq, prev, hash| SignedLine {
+        event: "sign",
+        hash,
+        network: home.network.as_str(),
+        policy_digest: &policy_digest,
+        prev,
+        request_digest: &request_digest,
+        request_id: &request_id,
+        seq,
+        time: now,
+        transactions: &ctx.txs,
+        verdict: "signed",
+    })?;
+
+    // Unlock each wallet once (joining the background KDF) and derive the needed keys.
     let mut needed: Vec<(usize, u32)> = plan.clone();
     needed.sort_unstable();
     needed.dedup();
-    let mut unlocked: HashMap<usize, crate::keystore::WalletSecret> = HashMap::new();
+    let mut wallets: Vec<usize> = needed.iter().map(|(ki, _)| *ki).collect();
+    wallets.dedup();
+    let secrets = unlocker.unlock(&keystores, &wallets)?;
+    let mut signers: HashMap<(usize, u32), TxSigner> = HashMap::new();
     for (ki, idx) in &needed {
         let ks = &keystores[*ki];
-        if !unlocked.contains_key(ki) {
-            let pass = args
-                .pass
-                .read(&format!("Passphrase for wallet {}: ", ks.header.name))?;
-            unlocked.insert(*ki, ks.unlock(pass.as_bytes())?);
-        }
-        let key = account_key(ks.header.kind, &unlocked[ki], *idx)?;
+        let key = account_key(ks.header.kind, &secrets[ki], *idx)?;
         let expect = ks
             .header
             .accounts
             .iter()
             .find(|a| a.index == *idx)
             .map(|a| a.address);
-        if expect != Some(Address::from_public_key(key.verifying_key())) {
+        let signer = TxSigner::new(&key)?;
+        if expect != Some(signer.address()) {
             return Err(SignerError::KeystoreCorrupt {
                 path: ks.path.clone(),
                 reason: "decrypted key does not match the address in the header".into(),
             });
         }
-        keys.insert((*ki, *idx), key);
+        signers.insert((*ki, *idx), signer);
     }
-    drop(unlocked);
+    drop(unlocker);
 
-    // Sign on all cores.
-    let sigs: Vec<(Address, Signature)> = txs
-        .par_iter()
-        .zip(plan.par_iter())
-        .map(|(t, k)| {
-            let key = &keys[k];
-            let sig = Signature::sign_txid(key, &t.txid)?;
-            Ok((Address::from_public_key(key.verifying_key()), sig))
-        })
-        .collect::<std::result::Result<_, coldpay_shared::Error>>()?;
+    // Sign on all cores while the records are written and fsynced: libsecp256k1 signing
+    // cannot fail once the key is loaded, and nothing is released before both are done.
+    let (sigs, recorded) = std::thread::scope(|s| {
+        let rec = s.spawn(|| -> Result<()> {
+            ledger.append_encoded(&ledger_bytes)?;
+            audit_line.commit(&home.audit_path())
+        });
+        let sigs: Vec<(Address, Signature)> = txs
+            .par_iter()
+            .zip(plan.par_iter())
+            .map(|(t, k)| {
+                let signer = &signers[k];
+                (signer.address(), signer.sign(&t.txid))
+            })
+            .collect();
+        (sigs, rec.join().expect("record thread panicked"))
+    });
+    recorded?;
+    drop(signers);
 
-    // Record before release: ledger, then the audit line (both fsynced).
-    let entries: Vec<LedgerEntry> = txs
-        .iter()
-        .map(|t| {
-            let i = t.intent.as_ref().expect("allowed transactions are payouts");
-            LedgerEntry {
-                time: now,
-                request_id: request_id.clone(),
-                payout_id: t.payout_id.unwrap_or("").to_string(),
-                txid: t.txid.to_hex(),
-                token: i.token().map_or("TRX".to_string(), |c| c.to_base58()),
-                to: i.to().to_base58(),
-                amount: i.amount().to_string(),
-                expiration: t.raw.expiration,
-            }
-        })
-        .collect();
-    ledger.append(&entries)?;
-    audit::append(
-        &home.audit_path(),
-        json!({
-            "time": now,
-            "event": "sign",
-            "verdict": "signed",
-            "network": home.network.as_str(),
-            "policy_digest": hex::encode(policy.digest),
-            "request_id": request_id,
-            "request_digest": hex::encode(digest),
-            "transactions": ctx.txs,
-        }),
-    )?;
-
-    let output = build_output(&input, &txs, &sigs, &request_id, now);
-    let mut bytes = serde_json::to_vec_pretty(&output).expect("json");
+    let (mut bytes, response) = build_output(&input, &txs, &sigs);
     bytes.push(b'\n');
     if args.qr_out.any() {
-        let resp = SignResponse::from_json(&output).map_err(|_| {
+        let resp = response.ok_or_else(|| {
             SignerError::Usage(
                 "QR output carries sign responses; TronWeb input is answered as JSON only".into(),
             )
         })?;
+        resp.verify_signers()?;
         let compact = coldpay_shared::compact::encode_response(&resp)?;
         let n = args
             .qr_out
@@ -486,6 +524,59 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
     Ok(())
 }
 
+/// The (keystore index, account index) that signs each transaction: the account whose
+/// address is the owner, or for multi-signature permission ids the wallet named by `--key`.
+fn key_plan(
+    keystores: &[Keystore],
+    found: &[coldpay_shared::input::FoundTx<'_>],
+    key: Option<&str>,
+) -> Result<Vec<(usize, u32)>> {
+    let named = key
+        .map(|name| {
+            keystores
+                .iter()
+                .position(|k| k.header.name == name)
+                .ok_or_else(|| SignerError::Usage(format!("no wallet named {name:?}")))
+        })
+        .transpose()?;
+    let mut plan = Vec::with_capacity(found.len());
+    let mut by_owner: HashMap<Address, Option<(usize, u32)>> = HashMap::new();
+    for f in found {
+        let owner = f.raw.owner();
+        let permission = f.raw.contract.permission_id;
+        let pick = if let Some(ki) = named {
+            let ks = &keystores[ki];
+            match ks.header.accounts.iter().find(|a| a.address == owner) {
+                Some(a) => Some((ki, a.index)),
+                None if permission != 0 => ks.header.accounts.first().map(|a| (ki, a.index)),
+                None => None,
+            }
+        } else {
+            if permission != 0 {
+                return Err(SignerError::Usage(format!(
+                    "transaction {} uses permission id {permission}; pass --key NAME to choose the signing wallet",
+                    f.txid
+                )));
+            }
+            *by_owner.entry(owner).or_insert_with(|| {
+                keystores.iter().enumerate().find_map(|(ki, k)| {
+                    k.header
+                        .accounts
+                        .iter()
+                        .find(|a| a.address == owner)
+                        .map(|a| (ki, a.index))
+                })
+            })
+        };
+        plan.push(pick.ok_or_else(|| {
+            SignerError::Refused(format!(
+                "no key held for owner address {owner}: this signer cannot sign it"
+            ))
+        })?);
+    }
+    Ok(plan)
+}
+
 fn read_confirmation() -> Result<String> {
     let mut line = String::new();
     let tty = std::fs::File::open("/dev/tty");
@@ -503,13 +594,14 @@ fn read_confirmation() -> Result<String> {
     Ok(line)
 }
 
+/// The output document as pretty JSON, and the sign response itself when the input was one
+/// sign request (QR output carries only that).
 fn build_output(
     input: &Input,
-    txs: &[Tx<'_>],
+    txs: &[ReviewItem<'_>],
     sigs: &[(Address, Signature)],
-    request_id: &str,
-    now: u64,
-) -> Value {
+) -> (Vec<u8>, Option<SignResponse>) {
+    let now = now_ms();
     let by_txid: HashMap<TxId, (Address, Signature)> =
         txs.iter().zip(sigs).map(|(t, s)| (t.txid, *s)).collect();
     let tronweb = |t: &coldpay_shared::tronweb::TronWebTx| {
@@ -517,33 +609,34 @@ fn build_output(
         all.push(by_txid[&t.txid].1);
         coldpay_shared::tronweb::to_tronweb_json(&t.raw, &all, t.visible)
     };
-    let response = |r: &coldpay_shared::SignRequest| {
-        SignResponse {
-            request_id: r.request_id.clone(),
-            signed_at: now,
-            transactions: r
-                .transactions
-                .iter()
-                .map(|t| {
-                    let (signer, signature) = by_txid[&t.txid];
-                    ResponseTx {
-                        payout_id: t.payout_id.clone(),
-                        txid: t.txid,
-                        signatures: vec![SignerSignature { signer, signature }],
-                    }
-                })
-                .collect(),
-        }
-        .to_json()
+    let response = |r: &coldpay_shared::SignRequest| SignResponse {
+        request_id: r.request_id.clone(),
+        signed_at: now,
+        transactions: r
+            .transactions
+            .iter()
+            .map(|t| {
+                let (signer, signature) = by_txid[&t.txid];
+                ResponseTx {
+                    payout_id: t.payout_id.clone(),
+                    txid: t.txid,
+                    signatures: vec![SignerSignature { signer, signature }],
+                }
+            })
+            .collect(),
     };
     let item = |i: &InputItem| match i {
-        InputItem::Request(r) => response(r),
+        InputItem::Request(r) => response(r).to_json(),
         InputItem::TronWeb(t) => tronweb(t),
     };
-    let _ = request_id;
-    match input {
+    let value = match input {
+        Input::One(InputItem::Request(r)) => {
+            let resp = response(r);
+            return (resp.to_json_pretty(), Some(resp));
+        }
         Input::One(i) => item(i),
         Input::Many(v) => Value::Array(v.iter().map(item).collect()),
         Input::RawHex(_) => Value::Null,
-    }
+    };
+    (serde_json::to_vec_pretty(&value).expect("json"), None)
 }

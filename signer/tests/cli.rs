@@ -1092,3 +1092,179 @@ fn multisig_permission_signs_with_the_named_key() {
     let out = env.sign(&input2, &["--key", "nope"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no wallet named \"nope\""));
 }
+
+/// A second wallet (a raw key) with the same passphrase; returns its address.
+fn add_second_wallet(env: &Env) -> String {
+    let key = k256::ecdsa::SigningKey::from_slice(&[0x11; 32]).unwrap();
+    env.cmd()
+        .args([
+            "keys",
+            "import-private",
+            "--name",
+            "second",
+            "--kdf-iterations",
+            "600000",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .write_stdin(format!("{}\n", hex::encode(key.to_bytes())))
+        .assert()
+        .success();
+    Address::from_public_key(key.verifying_key()).to_base58()
+}
+
+fn usdt_from(from: &str, to: &str, units: u64) -> RawData {
+    let mut raw = usdt_tx(to, units, HOUR);
+    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) = &mut raw.contract.kind {
+        t.owner = Address::parse(from).unwrap();
+    }
+    raw
+}
+
+#[test]
+fn two_wallets_unlock_with_one_passphrase_from_a_file_or_stdin() {
+    let env = setup("mainnet");
+    let second = add_second_wallet(&env);
+    let txs = || {
+        vec![
+            ("w-1", usdt_from(KAT_ADDR, ALLOWED, 1_000_000)),
+            ("w-2", usdt_from(&second, ALLOWED, 2_000_000)),
+            ("w-3", usdt_from(KAT_ADDR, ALLOWED, 3_000_000)),
+        ]
+    };
+    let check = |out: &Output, owners: [&str; 3]| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value =
+            serde_json::from_slice(&std::fs::read(env.path("out.json")).unwrap()).unwrap();
+        let resp = SignResponse::from_json(&v).unwrap(); // every signature recovers to its signer
+        let signers: Vec<String> = resp
+            .transactions
+            .iter()
+            .map(|t| t.signatures[0].signer.to_base58())
+            .collect();
+        assert_eq!(signers, owners);
+    };
+    // Passphrase file: both wallets are unlocked in the background.
+    let input = env.write("two.json", &request(Network::Mainnet, txs()).to_json());
+    check(&env.sign(&input, &[]), [KAT_ADDR, &second, KAT_ADDR]);
+    // Passphrase on stdin (--passphrase-fd 0): read once, used for both wallets.
+    let mut r = request(Network::Mainnet, txs());
+    r.request_id = "req-2".into();
+    for t in &mut r.transactions {
+        t.payout_id = format!("{}-b", t.payout_id);
+    }
+    let input = env.write("two-b.json", &r.to_json());
+    let out = env
+        .cmd()
+        .arg("sign")
+        .arg(&input)
+        .arg("-o")
+        .arg(env.path("out.json"))
+        .args(["--yes", "--passphrase-fd", "0"])
+        .write_stdin(format!("{PASS}\n"))
+        .output()
+        .unwrap();
+    check(&out, [KAT_ADDR, &second, KAT_ADDR]);
+}
+
+#[test]
+fn policy_verdicts_come_before_a_wrong_passphrase() {
+    // The KDF starts in the background before the policy is checked; its failure must not
+    // hide the policy's refusal, and a refused request must not report the passphrase.
+    let env = setup("mainnet");
+    std::fs::write(env.path("wrong.txt"), "not the passphrase\n").unwrap();
+    let sign_with_wrong = |input: &Path| {
+        env.cmd()
+            .arg("sign")
+            .arg(input)
+            .arg("-o")
+            .arg(env.path("out.json"))
+            .arg("--yes")
+            .arg("--passphrase-file")
+            .arg(env.path("wrong.txt"))
+            .output()
+            .unwrap()
+    };
+    let refused = env.write(
+        "refused.json",
+        &request(
+            Network::Mainnet,
+            vec![("r-1", usdt_tx(OTHER, 1_000_000, HOUR))],
+        )
+        .to_json(),
+    );
+    let out = sign_with_wrong(&refused);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not on the allowlist"), "{stderr}");
+    assert!(!stderr.contains("wrong passphrase"), "{stderr}");
+    // The same passphrase on an allowed request is reported as wrong.
+    let allowed = env.write(
+        "allowed.json",
+        &request(
+            Network::Mainnet,
+            vec![("r-2", usdt_tx(ALLOWED, 1_000_000, HOUR))],
+        )
+        .to_json(),
+    );
+    let out = sign_with_wrong(&allowed);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("wrong passphrase"), "{stderr}");
+    assert!(!env.path("out.json").exists());
+}
+
+#[test]
+fn a_second_run_on_the_same_home_waits_for_the_first() {
+    let env = setup("mainnet");
+    let input = env.write(
+        "lock.json",
+        &request(
+            Network::Mainnet,
+            vec![("l-1", usdt_tx(ALLOWED, 1_000_000, HOUR))],
+        )
+        .to_json(),
+    );
+    // Hold the home's lock as a running signer would.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.home().join(".lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coldpay-signer"))
+        .arg("--home")
+        .arg(env.home())
+        .arg("sign")
+        .arg(&input)
+        .arg("-o")
+        .arg(env.path("out.json"))
+        .arg("--yes")
+        .arg("--passphrase-file")
+        .arg(env.pass())
+        .env_remove("COLDPAY_SIGNER_HOME")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the second run must wait for the lock"
+    );
+    assert!(!env.path("out.json").exists());
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Waiting for another coldpay-signer run"),
+        "{stderr}"
+    );
+    assert!(env.path("out.json").exists());
+}

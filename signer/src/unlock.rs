@@ -1,0 +1,116 @@
+//! Unlocking wallets for a signing run: one KDF per wallet per run. When the passphrase comes
+//! from a file or a descriptor (scripted runs), the KDF starts on its own thread as soon as
+//! the wallet is known, and runs while the request is decoded, checked and reviewed; its
+//! result (or its error) is only looked at once the run has got as far as signing.
+
+use std::collections::HashMap;
+use std::thread::JoinHandle;
+
+use zeroize::Zeroizing;
+
+use crate::error::Result;
+use crate::keystore::{Keystore, WalletSecret};
+use crate::passphrase::PassSource;
+
+type Background = JoinHandle<Result<(Zeroizing<String>, Vec<(usize, WalletSecret)>)>>;
+
+/// The wallets of one run, unlocked at most once each.
+pub struct Unlocker {
+    pass: PassSource,
+    pending: Option<(Vec<usize>, Background)>,
+    passphrase: Option<Zeroizing<String>>,
+    secrets: HashMap<usize, WalletSecret>,
+}
+
+impl Unlocker {
+    /// An unlocker reading passphrases from `pass`.
+    pub fn new(pass: PassSource) -> Self {
+        Unlocker {
+            pass,
+            pending: None,
+            passphrase: None,
+            secrets: HashMap::new(),
+        }
+    }
+
+    /// Whether the passphrase can be read without a prompt and without taking stdin (which
+    /// may carry the request).
+    fn can_prefetch(&self) -> bool {
+        self.pass.file.is_some() || self.pass.fd.is_some_and(|fd| fd != 0)
+    }
+
+    /// Whether background work covers wallet `ki` (started, or finished).
+    pub fn covers(&self, ki: usize) -> bool {
+        self.secrets.contains_key(&ki)
+            || self.pending.as_ref().is_some_and(|(w, _)| w.contains(&ki))
+    }
+
+    /// Starts unlocking `wallets` (indexes into `keystores`) on a background thread, when the
+    /// passphrase source allows it and nothing is running yet.
+    pub fn start(&mut self, keystores: &[Keystore], wallets: Vec<usize>) {
+        if self.pending.is_some() || wallets.is_empty() || !self.can_prefetch() {
+            return;
+        }
+        let pass = self.pass.clone();
+        let stores: Vec<(usize, Keystore)> = wallets
+            .iter()
+            .filter_map(|ki| keystores.get(*ki).map(|k| (*ki, k.clone())))
+            .collect();
+        let handle = std::thread::spawn(move || {
+            let p = pass.read("")?;
+            let mut out = Vec::with_capacity(stores.len());
+            for (ki, ks) in &stores {
+                out.push((*ki, ks.unlock(p.as_bytes())?));
+            }
+            Ok((p, out))
+        });
+        self.pending = Some((wallets, handle));
+    }
+
+    /// The decrypted secrets of `wallets`: waits for the background work, then unlocks what
+    /// it did not cover (prompting, when the passphrase is not from a file or descriptor).
+    pub fn unlock(
+        &mut self,
+        keystores: &[Keystore],
+        wallets: &[usize],
+    ) -> Result<&HashMap<usize, WalletSecret>> {
+        if let Some((_, handle)) = self.pending.take() {
+            let (p, done) = handle.join().expect("unlock thread panicked")?;
+            self.passphrase = Some(p);
+            self.secrets.extend(done);
+        }
+        for ki in wallets {
+            if self.secrets.contains_key(ki) {
+                continue;
+            }
+            let ks = &keystores[*ki];
+            let secret = match &self.passphrase {
+                Some(p) => ks.unlock(p.as_bytes())?,
+                None => {
+                    let p = self
+                        .pass
+                        .read(&format!("Passphrase for wallet {}: ", ks.header.name))?;
+                    let s = ks.unlock(p.as_bytes())?;
+                    if self.pass.file.is_some() || self.pass.fd.is_some() {
+                        // A file or descriptor gives one passphrase (a pipe gives it only
+                        // once): reuse it for the other wallets.
+                        self.passphrase = Some(p);
+                    }
+                    s
+                }
+            };
+            self.secrets.insert(*ki, secret);
+        }
+        Ok(&self.secrets)
+    }
+}
+
+impl Drop for Unlocker {
+    /// Waits for background work, so its secrets are zeroized here rather than left to a
+    /// detached thread.
+    fn drop(&mut self) {
+        if let Some((_, handle)) = self.pending.take() {
+            let _ = handle.join();
+        }
+    }
+}
