@@ -231,6 +231,21 @@ impl SignRequest {
 
     /// Structural checks every reader applies: version-independent invariants.
     pub fn validate(&self) -> Result<()> {
+        self.validate_ids()?;
+        for t in &self.transactions {
+            if t.raw.txid() != t.txid {
+                return Err(Error::Handoff(format!(
+                    "payout {}: txid does not match raw_data",
+                    t.payout_id
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks of [`SignRequest::validate`] other than recomputing txIDs (for readers
+    /// that computed them from the bytes already).
+    fn validate_ids(&self) -> Result<()> {
         validate_id("request_id", &self.request_id)?;
         if self.transactions.is_empty() {
             return Err(Error::Handoff("request has no transactions".into()));
@@ -241,12 +256,6 @@ impl SignRequest {
             if !seen.insert(t.payout_id.as_str()) {
                 return Err(Error::Handoff(format!(
                     "payout id {:?} appears twice in the request",
-                    t.payout_id
-                )));
-            }
-            if t.raw.txid() != t.txid {
-                return Err(Error::Handoff(format!(
-                    "payout {}: txid does not match raw_data",
                     t.payout_id
                 )));
             }
@@ -281,12 +290,35 @@ impl SignRequest {
     /// Parses and validates the JSON form: strict raw_data, txIDs recomputed, no unknown keys.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
         check_format(v, REQUEST_FORMAT)?;
-        let j = SignRequestJson::deserialize(v)
-            .map_err(|e| Error::Json(format!("sign request: {e}")))?;
+        Self::from_json_value(v.clone())
+    }
+
+    /// [`SignRequest::from_json`] taking the value by value (no copy of its strings).
+    pub fn from_json_value(v: serde_json::Value) -> Result<Self> {
+        check_format(&v, REQUEST_FORMAT)?;
+        let j: SignRequestJson =
+            serde_json::from_value(v).map_err(|e| Error::Json(format!("sign request: {e}")))?;
+        Self::from_parsed(j)
+    }
+
+    /// Parses a document that is a sign request straight from its text, without building a
+    /// `serde_json::Value` first. `None` when the text is not exactly a well-formed sign
+    /// request; the caller then takes the general path, which gives the precise error.
+    pub(crate) fn from_json_text(text: &str) -> Option<Result<Self>> {
+        let j: SignRequestJson = serde_json::from_str(text).ok()?;
+        (j.format == REQUEST_FORMAT && j.version == HANDOFF_VERSION).then(|| Self::from_parsed(j))
+    }
+
+    fn from_parsed(j: SignRequestJson) -> Result<Self> {
         let mut transactions = Vec::with_capacity(j.transactions.len());
         for (i, t) in j.transactions.into_iter().enumerate() {
-            let bytes =
-                decode_hex_field(&format!("transactions[{i}].raw_data_hex"), &t.raw_data_hex)?;
+            let bytes = decode_hex_field("raw_data_hex", &t.raw_data_hex).map_err(|e| match e {
+                Error::Hex { reason, .. } => Error::Hex {
+                    field: format!("transactions[{i}].raw_data_hex"),
+                    reason,
+                },
+                e => e,
+            })?;
             let raw = RawData::decode(&bytes).map_err(|e| {
                 Error::Handoff(format!("transactions[{i}] (payout {}): {e}", t.payout_id))
             })?;
@@ -311,7 +343,8 @@ impl SignRequest {
             created_at: j.created_at,
             transactions,
         };
-        req.validate()?;
+        // txIDs were computed from the bytes above.
+        req.validate_ids()?;
         Ok(req)
     }
 }

@@ -73,7 +73,7 @@ impl Input {
     }
 }
 
-fn parse_item(v: &Value, index: Option<usize>) -> Result<InputItem> {
+fn parse_item(v: Value, index: Option<usize>) -> Result<InputItem> {
     let at = |e: Error| match index {
         Some(i) => Error::Json(format!("element {i}: {e}")),
         None => e,
@@ -90,11 +90,11 @@ fn parse_item(v: &Value, index: Option<usize>) -> Result<InputItem> {
                 v["format"]
             ))));
         }
-        return SignRequest::from_json(v)
+        return SignRequest::from_json_value(v)
             .map(InputItem::Request)
             .map_err(at);
     }
-    from_tronweb_json(v).map(InputItem::TronWeb).map_err(at)
+    from_tronweb_json(&v).map(InputItem::TronWeb).map_err(at)
 }
 
 /// Parses an input document.
@@ -112,20 +112,25 @@ pub fn parse_input(text: &str) -> Result<Input> {
     if !(trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with('"')) {
         return RawData::decode_hex(trimmed).map(Input::RawHex);
     }
+    // The common case, one sign request, straight into its typed form (a 10,000-transaction
+    // request is several megabytes); anything else, or any error, takes the general path.
+    if let Some(r) = SignRequest::from_json_text(trimmed) {
+        return r.map(|r| Input::One(InputItem::Request(r)));
+    }
     let v: Value = serde_json::from_str(trimmed).map_err(|e| Error::Json(e.to_string()))?;
-    match &v {
+    match v {
         Value::String(s) => RawData::decode_hex(s.trim()).map(Input::RawHex),
         Value::Array(items) => {
             if items.is_empty() {
                 return Err(Error::Json("empty array: no transactions".into()));
             }
             items
-                .iter()
+                .into_iter()
                 .enumerate()
                 .map(|(i, x)| parse_item(x, Some(i)))
                 .collect::<Result<Vec<_>>>()
                 .map(Input::Many)
         }
-        _ => parse_item(&v, None).map(Input::One),
+        v => parse_item(v, None).map(Input::One),
     }
 }

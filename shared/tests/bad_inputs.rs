@@ -764,3 +764,92 @@ fn handoff_refusals() {
         .to_string();
     assert!(e.contains("payout p1: signature: signed by"), "{e}");
 }
+
+#[test]
+fn typed_and_general_request_paths_agree() {
+    // `parse_input` reads a lone sign request straight into its typed form; inside an array
+    // it goes through a `serde_json::Value`. Both must accept and refuse the same documents
+    // with the same errors.
+    let raw = |n: u64| {
+        RawData::trx_transfer(
+            Address::from_hex(OWNER).unwrap(),
+            Address::from_hex(TO).unwrap(),
+            Sun::new(n).unwrap(),
+            coldpay_shared::RefBlock {
+                bytes: [1, 2],
+                hash: [3; 8],
+            },
+            1_700_000_000_000,
+            0,
+        )
+    };
+    let good = SignRequest {
+        network: coldpay_shared::Network::Nile,
+        request_id: "r1".into(),
+        created_at: 1,
+        transactions: vec![
+            coldpay_shared::handoff::RequestTx::new("p1", raw(5)),
+            coldpay_shared::handoff::RequestTx::new("p2", raw(6)),
+        ],
+    }
+    .to_json();
+    let edits: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+        ("unchanged", Box::new(|_| {})),
+        ("version 2", Box::new(|v| v["version"] = 2.into())),
+        ("version string", Box::new(|v| v["version"] = "1".into())),
+        (
+            "format",
+            Box::new(|v| v["format"] = "coldpay/sign-response".into()),
+        ),
+        ("unknown key", Box::new(|v| v["extra"] = 1.into())),
+        (
+            "bad hex",
+            Box::new(|v| v["transactions"][1]["raw_data_hex"] = "zz".into()),
+        ),
+        (
+            "bad txid",
+            Box::new(|v| v["transactions"][0]["txid"] = "00".repeat(32).into()),
+        ),
+        (
+            "duplicate payout",
+            Box::new(|v| v["transactions"][1]["payout_id"] = "p1".into()),
+        ),
+        (
+            "no transactions",
+            Box::new(|v| v["transactions"] = serde_json::json!([])),
+        ),
+        (
+            "trailing bytes",
+            Box::new(|v| {
+                let h = v["transactions"][0]["raw_data_hex"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+                    + "00";
+                v["transactions"][0]["raw_data_hex"] = h.into();
+            }),
+        ),
+        ("network", Box::new(|v| v["network"] = "moon".into())),
+    ];
+    for (name, edit) in edits {
+        let mut v = good.clone();
+        edit(&mut v);
+        let lone = parse_input(&v.to_string());
+        let general = SignRequest::from_json(&v);
+        let in_array = parse_input(&serde_json::json!([v]).to_string());
+        match (&lone, &general) {
+            (
+                Ok(coldpay_shared::input::Input::One(coldpay_shared::input::InputItem::Request(a))),
+                Ok(b),
+            ) => {
+                assert_eq!(a, b, "{name}");
+                assert!(in_array.is_ok(), "{name}");
+            }
+            (Err(a), Err(_)) => {
+                let arr = in_array.unwrap_err().to_string();
+                assert_eq!(arr, format!("json: element 0: {a}"), "{name}");
+            }
+            other => panic!("{name}: paths disagree: {other:?}"),
+        }
+    }
+}

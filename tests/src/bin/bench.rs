@@ -1,7 +1,9 @@
 //! `make bench`: one JSON object (also written to target/bench.json) with
-//! - signing: 10,000 USDT transfers in one request through the release signer binary
-//!   (throughput with the single KDF excluded, cost relative to bare k256 + sha256 in the same
-//!   run, keystore unlock time, the signer's peak memory);
+//! - signing: 10,000 USDT transfers in one request through the release signer binary, the
+//!   whole process (median of 5), throughput with the single KDF excluded, cost relative to
+//!   bare k256 + sha256 in the same run, keystore unlock time, the signer's peak memory; and,
+//!   once `scripts/sdk-bench/setup.sh` has installed them, TronWeb and tronpy signing the same
+//!   transactions (median of 3) with the signer's time scaled to the goal's machine by tronpy;
 //! - QR handoff: compact request bytes per payout and UR parts (200-byte parts) for
 //!   1/10/100/1,000 payouts, response bytes per transaction;
 //! - broadcaster: API calls per confirmed payout for a 1,000-payout batch on the dev node.
@@ -25,6 +27,22 @@ use zeroize::Zeroizing;
 const N: usize = 10_000;
 const KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
 const PASS: &str = "benchmark passphrase";
+/// Signer runs per measurement (median reported).
+const RUNS: usize = 5;
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+    std::fs::set_permissions(to, std::fs::metadata(from).unwrap().permissions()).unwrap();
+}
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -146,44 +164,57 @@ fn main() {
     std::fs::write(&req_path, serde_json::to_vec(&req.to_json()).unwrap()).unwrap();
     let out_path = dir.path().join("resp.json");
 
+    // The whole signer process, RUNS times, each on a fresh copy of the home (a payout id is
+    // signed only once per home); the median is reported.
     // Peak memory of the signer alone: `/usr/bin/time` forks a small process that execs the
     // signer, while getrusage(RUSAGE_CHILDREN) here would count this (large) process's pages,
     // which a vfork-spawned child shares until it execs.
     let timer = std::path::Path::new("/usr/bin/time");
-    let mut cmd = if timer.exists() {
-        let mut c = Command::new(timer);
-        c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
-        c
-    } else {
-        Command::new(&bin)
-    };
-    let t = Instant::now();
-    let out = cmd
-        .arg("--home")
-        .arg(&home)
-        .arg("sign")
-        .arg(&req_path)
-        .arg("-o")
-        .arg(&out_path)
-        .args(["--yes", "--passphrase-file"])
-        .arg(&pass)
-        .output()
-        .unwrap();
-    let total_s = t.elapsed().as_secs_f64();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let rss_kib = stderr
-        .lines()
-        .rev()
-        .find_map(|l| {
-            l.strip_prefix("coldpay-maxrss-kib ")
-                .and_then(|v| v.trim().parse::<i64>().ok())
-        })
-        .unwrap_or_else(child_peak_rss_kib);
+    let mut runs = Vec::new();
+    let mut rss_kib = 0i64;
+    let run_home = dir.path().join("run-home");
+    for _ in 0..RUNS {
+        let _ = std::fs::remove_dir_all(&run_home);
+        copy_dir(&home, &run_home);
+        let mut cmd = if timer.exists() {
+            let mut c = Command::new(timer);
+            c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        };
+        let t = Instant::now();
+        let out = cmd
+            .arg("--home")
+            .arg(&run_home)
+            .arg("sign")
+            .arg(&req_path)
+            .arg("-o")
+            .arg(&out_path)
+            .args(["--yes", "--passphrase-file"])
+            .arg(&pass)
+            .output()
+            .unwrap();
+        runs.push(t.elapsed().as_secs_f64());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        rss_kib = rss_kib.max(
+            stderr
+                .lines()
+                .rev()
+                .find_map(|l| {
+                    l.strip_prefix("coldpay-maxrss-kib ")
+                        .and_then(|v| v.trim().parse::<i64>().ok())
+                })
+                .unwrap_or_else(child_peak_rss_kib),
+        );
+    }
+    runs.sort_by(f64::total_cmp);
+    let total_s = runs[runs.len() / 2];
     let rss_mib = rss_kib as f64 / 1024.0;
     let sdk = sdk_times(&root, &req, &key, dir.path());
     let resp: serde_json::Value =
@@ -206,13 +237,25 @@ fn main() {
         .collect();
     let bare_s = t.elapsed().as_secs_f64();
     assert_eq!(sigs.len(), N);
+    // And with libsecp256k1, which the signer uses.
+    let fast = coldpay_signer::secp::TxSigner::new(&key).unwrap();
+    let t = Instant::now();
+    let sigs2: Vec<_> = raws
+        .par_iter()
+        .map(|r| fast.sign(&TxId::from_bytes(Sha256::digest(r).into())))
+        .collect();
+    let bare_secp_s = t.elapsed().as_secs_f64();
+    assert_eq!(sigs2.len(), N);
 
     let report = serde_json::json!({
         "transactions": N,
         "signer_process_s": total_s,
+        "signer_process_runs_s": runs.iter().map(|s| (s * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
         "sign_tx_per_s_10k": (N as f64 / sign_s).round(),
         "bare_k256_sha256_s": bare_s,
         "sign_cost_vs_bare_k256": sign_s / bare_s,
+        "bare_libsecp256k1_sha256_s": bare_secp_s,
+        "sign_cost_vs_bare_libsecp256k1": sign_s / bare_secp_s,
         "unlock_s": unlock_s,
         "kdf_iterations": DEFAULT_ITERATIONS,
         "signer_peak_rss_mib_10k": (rss_mib * 10.0).round() / 10.0,
@@ -220,7 +263,14 @@ fn main() {
     });
     let mut report = report;
     report["tronweb_sign_10k_s"] = sdk.0;
-    report["tronpy_sign_10k_s"] = sdk.1;
+    report["tronpy_sign_10k_s"] = sdk.1.clone();
+    // The goal (0.25 s) was set on a machine where tronpy took ~0.75 s: the same ratio here.
+    if let Some(tronpy) = sdk.1.as_f64() {
+        report["signer_vs_tronpy"] =
+            serde_json::json!((total_s / tronpy * 1000.0).round() / 1000.0);
+        report["signer_process_s_scaled_to_goal_machine"] =
+            serde_json::json!((total_s * 0.75 / tronpy * 1000.0).round() / 1000.0);
+    }
     let (bytes_per, parts, resp_per) = qr_sizes(&key);
     report["request_bytes_per_payout"] = bytes_per;
     report["request_parts_200b"] = parts;
@@ -440,21 +490,25 @@ fn sdk_times(
     let sdk = root.join("scripts/sdk-bench");
     let deps = sdk.join(".deps");
     let key_hex = hex::encode(key.to_bytes());
+    // Median of three runs.
     let time = |mut c: Command| -> serde_json::Value {
-        let t = Instant::now();
-        let Ok(o) = c.output() else {
-            return serde_json::Value::Null;
-        };
-        let secs = t.elapsed().as_secs_f64();
-        let signed = serde_json::from_slice::<serde_json::Value>(&o.stdout)
-            .ok()
-            .and_then(|v| v["signed"].as_u64());
-        if o.status.success() && signed == Some(N as u64) {
-            serde_json::json!((secs * 1000.0).round() / 1000.0)
-        } else {
-            eprintln!("sdk bench failed: {}", String::from_utf8_lossy(&o.stderr));
-            serde_json::Value::Null
+        let mut secs = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            let Ok(o) = c.output() else {
+                return serde_json::Value::Null;
+            };
+            secs.push(t.elapsed().as_secs_f64());
+            let signed = serde_json::from_slice::<serde_json::Value>(&o.stdout)
+                .ok()
+                .and_then(|v| v["signed"].as_u64());
+            if !o.status.success() || signed != Some(N as u64) {
+                eprintln!("sdk bench failed: {}", String::from_utf8_lossy(&o.stderr));
+                return serde_json::Value::Null;
+            }
         }
+        secs.sort_by(f64::total_cmp);
+        serde_json::json!((secs[1] * 1000.0).round() / 1000.0)
     };
     let tronweb = if deps.join("node/node_modules/tronweb").exists() {
         let arr: Vec<serde_json::Value> = req
