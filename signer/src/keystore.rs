@@ -177,9 +177,7 @@ fn nonce_arr(n: &[u8]) -> [u8; 12] {
 }
 
 fn derive_key(passphrase: &[u8], salt: &[u8], iterations: u32) -> Zeroizing<[u8; 32]> {
-    let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<Sha256>(passphrase, salt, iterations, key.as_mut());
-    key
+    crate::kdf::pbkdf2_sha256(passphrase, salt, iterations)
 }
 
 fn key_check(key: &[u8; 32]) -> String {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod error;
 pub mod fsutil;
 pub mod home;
+pub mod kdf;
 pub mod keys;
 pub mod keystore;
 pub mod ledger;
