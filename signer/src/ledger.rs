@@ -1,12 +1,15 @@
 //! The signing ledger: one JSON line per signed transaction. It backs the rolling 24 h limits
 //! and the refusal to sign a payout id twice.
 
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use coldpay_shared::U256;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, SignerError};
@@ -32,69 +35,194 @@ pub struct LedgerEntry {
     pub expiration: u64,
 }
 
-/// The ledger file, indexed by payout id and recipient.
-pub struct Ledger {
-    path: PathBuf,
-    /// All entries.
-    pub entries: Vec<LedgerEntry>,
-    by_payout: std::collections::HashMap<String, usize>,
-    recipients: std::collections::HashSet<String>,
+/// What the ledger remembers of a signed payout id (its latest signing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedPayout {
+    /// When it was signed (ms).
+    pub time: u64,
+    /// The txID signed.
+    pub txid: String,
+    /// That transaction's expiration (ms).
+    pub expiration: u64,
 }
 
+/// One ledger line as read: strings borrowed from the file where they have no escapes.
+#[derive(Deserialize)]
+struct LineRef<'a> {
+    time: u64,
+    #[serde(borrow, rename = "request_id")]
+    _request_id: Cow<'a, str>,
+    #[serde(borrow)]
+    payout_id: Cow<'a, str>,
+    #[serde(borrow)]
+    txid: Cow<'a, str>,
+    #[serde(borrow)]
+    token: Cow<'a, str>,
+    #[serde(borrow)]
+    to: Cow<'a, str>,
+    #[serde(borrow)]
+    amount: Cow<'a, str>,
+    expiration: u64,
+}
+
+/// A parsed line, as kept for indexing.
+struct Parsed<'a> {
+    line: LineRef<'a>,
+    amount: U256,
+}
+
+/// Which part of the ledger a run needs. Every line is still read and checked; only the
+/// matching ones are indexed, so a ledger of hundreds of thousands of lines costs one parallel
+/// parse, not hundreds of thousands of map entries.
+#[derive(Default)]
+pub struct LedgerQuery<'q> {
+    /// The payout ids to look up (`None`: all).
+    pub payout_ids: Option<HashSet<&'q str>>,
+    /// The recipients to look up (`None`: all).
+    pub recipients: Option<HashSet<&'q str>>,
+    /// Keep amounts signed after this time (ms) only.
+    pub since_ms: u64,
+}
+
+/// The ledger file, indexed by payout id, recipient and asset as a [`LedgerQuery`] asked:
+/// lookups outside the query answer as if the ledger did not hold them.
+pub struct Ledger {
+    path: PathBuf,
+    since_ms: u64,
+    payout_ids: Option<HashSet<String>>,
+    wanted_recipients: Option<HashSet<String>>,
+    by_payout: HashMap<String, SignedPayout>,
+    recipients: HashSet<String>,
+    /// Per asset ("TRX" or contract): (time, amount) of each signing, in file order.
+    amounts: HashMap<String, Vec<(u64, U256)>>,
+}
+
+/// Lines per parallel parsing task.
+const CHUNK_LINES: usize = 8192;
+
 impl Ledger {
-    /// Loads the ledger (empty if absent); a malformed line is an error.
-    pub fn load(path: &Path) -> Result<Ledger> {
-        let entries = match std::fs::read_to_string(path) {
-            Ok(text) => text
-                .lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| {
-                    serde_json::from_str(l).map_err(|e| {
-                        SignerError::Other(format!("{} line {}: {e}", path.display(), i + 1))
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(SignerError::io(path, e)),
+    /// Loads the part of the ledger `query` asks for (empty if the file is absent); a
+    /// malformed line anywhere is an error naming it.
+    pub fn load(path: &Path, query: &LedgerQuery<'_>) -> Result<Ledger> {
+        let owned = |s: &Option<HashSet<&str>>| {
+            s.as_ref().map(|s| {
+                s.iter()
+                    .map(|x| (*x).to_string())
+                    .collect::<HashSet<String>>()
+            })
         };
         let mut l = Ledger {
             path: path.to_path_buf(),
-            entries: Vec::new(),
-            by_payout: std::collections::HashMap::new(),
-            recipients: std::collections::HashSet::new(),
+            since_ms: query.since_ms,
+            payout_ids: owned(&query.payout_ids),
+            wanted_recipients: owned(&query.recipients),
+            by_payout: HashMap::new(),
+            recipients: HashSet::new(),
+            amounts: HashMap::new(),
         };
-        l.index(entries);
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(l),
+            Err(e) => return Err(SignerError::io(path, e)),
+        };
+        // Lines are parsed in parallel chunks (numbered for error messages), then indexed in
+        // file order so the latest signing of a payout id wins.
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .collect();
+        // Every line is parsed and checked; only the ones the query is about are kept.
+        let chunks: Vec<Vec<Parsed<'_>>> = lines
+            .par_chunks(CHUNK_LINES)
+            .map(|chunk| {
+                let mut keep = Vec::new();
+                for (i, line) in chunk {
+                    let p = parse_line(path, *i, line)?;
+                    if l.relevant(&p.line) {
+                        keep.push(p);
+                    }
+                }
+                Ok(keep)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for p in chunks.into_iter().flatten() {
+            l.index_one(&p.line, p.amount);
+        }
         Ok(l)
     }
 
-    fn index(&mut self, new: Vec<LedgerEntry>) {
-        for e in new {
-            if !e.payout_id.is_empty() {
-                self.by_payout
-                    .insert(e.payout_id.clone(), self.entries.len());
+    fn wants_payout(&self, payout_id: &str) -> bool {
+        !payout_id.is_empty()
+            && self
+                .payout_ids
+                .as_ref()
+                .is_none_or(|s| s.contains(payout_id))
+    }
+
+    fn wants_recipient(&self, to: &str) -> bool {
+        self.wanted_recipients
+            .as_ref()
+            .is_none_or(|s| s.contains(to))
+    }
+
+    fn relevant(&self, e: &LineRef<'_>) -> bool {
+        e.time > self.since_ms || self.wants_payout(&e.payout_id) || self.wants_recipient(&e.to)
+    }
+
+    fn index_one(&mut self, e: &LineRef<'_>, amount: U256) {
+        if self.wants_payout(&e.payout_id) {
+            self.by_payout.insert(
+                e.payout_id.to_string(),
+                SignedPayout {
+                    time: e.time,
+                    txid: e.txid.to_string(),
+                    expiration: e.expiration,
+                },
+            );
+        }
+        if self.wants_recipient(&e.to) && !self.recipients.contains(e.to.as_ref()) {
+            self.recipients.insert(e.to.to_string());
+        }
+        if e.time <= self.since_ms {
+            return;
+        }
+        match self.amounts.get_mut(e.token.as_ref()) {
+            Some(v) => v.push((e.time, amount)),
+            None => {
+                self.amounts
+                    .insert(e.token.to_string(), vec![(e.time, amount)]);
             }
-            self.recipients.insert(e.to.clone());
-            self.entries.push(e);
         }
     }
 
-    /// The latest entry for a payout id.
-    pub fn find_payout(&self, payout_id: &str) -> Option<&LedgerEntry> {
-        self.by_payout.get(payout_id).map(|i| &self.entries[*i])
+    /// The latest signing of a payout id (one the query asked for).
+    pub fn find_payout(&self, payout_id: &str) -> Option<&SignedPayout> {
+        debug_assert!(self
+            .payout_ids
+            .as_ref()
+            .is_none_or(|s| s.contains(payout_id)));
+        self.by_payout.get(payout_id)
     }
 
-    /// Sum signed for `token` ("TRX" or contract) since `since_ms`.
+    /// Sum signed for `token` ("TRX" or contract) after `since_ms` (no earlier than the
+    /// query's `since_ms`).
     pub fn signed_since(&self, token: &str, since_ms: u64) -> U256 {
-        self.entries
-            .iter()
-            .filter(|e| e.token == token && e.time > since_ms)
-            .filter_map(|e| U256::from_str_radix(&e.amount, 10).ok())
-            .fold(U256::ZERO, |a, b| a.saturating_add(b))
+        debug_assert!(since_ms >= self.since_ms, "ledger loaded from a later time");
+        self.amounts
+            .get(token)
+            .into_iter()
+            .flatten()
+            .filter(|(t, _)| *t > since_ms)
+            .fold(U256::ZERO, |a, (_, b)| a.saturating_add(*b))
     }
 
-    /// Whether this signer has paid `to` before.
+    /// Whether this signer has paid `to` before (a recipient the query asked about).
     pub fn knows_recipient(&self, to: &str) -> bool {
+        debug_assert!(self
+            .wanted_recipients
+            .as_ref()
+            .is_none_or(|s| s.contains(to)));
         self.recipients.contains(to)
     }
 
@@ -124,8 +252,135 @@ impl Ledger {
 
     /// Appends entries, fsyncs, and indexes them.
     pub fn append(&mut self, new: &[LedgerEntry]) -> Result<()> {
-        self.append_encoded(&Self::encode(new))?;
-        self.index(new.to_vec());
+        let bytes = Self::encode(new);
+        self.append_encoded(&bytes)?;
+        let text = std::str::from_utf8(&bytes).expect("JSON is UTF-8");
+        for (i, line) in text.lines().enumerate() {
+            let p = parse_line(&self.path, i, line)?;
+            self.index_one(&p.line, p.amount);
+        }
         Ok(())
+    }
+}
+
+fn parse_line<'a>(path: &Path, index: usize, line: &'a str) -> Result<Parsed<'a>> {
+    let bad =
+        |why: String| SignerError::Other(format!("{} line {}: {why}", path.display(), index + 1));
+    let line: LineRef<'a> = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    let amount = U256::from_str_radix(&line.amount, 10).map_err(|_| {
+        bad(format!(
+            "amount {:?} is not a base-unit integer",
+            line.amount
+        ))
+    })?;
+    Ok(Parsed { line, amount })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(i: u64, payout: &str, token: &str, to: &str, amount: &str) -> LedgerEntry {
+        LedgerEntry {
+            time: 1_000 + i,
+            request_id: "r".into(),
+            payout_id: payout.into(),
+            txid: format!("{i:064x}"),
+            token: token.into(),
+            to: to.into(),
+            amount: amount.into(),
+            expiration: 5_000 + i,
+        }
+    }
+
+    #[test]
+    fn indexes_survive_a_reload_across_chunks() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ledger.jsonl");
+        let mut l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
+        // More lines than one parallel chunk; a payout id signed twice (the later wins);
+        // ids with characters JSON escapes; blank lines.
+        let n = CHUNK_LINES as u64 * 2 + 5;
+        let mut all: Vec<LedgerEntry> = (0..n)
+            .map(|i| {
+                let token = if i % 3 == 0 { "TRX" } else { "TUSDT" };
+                entry(i, &format!("p-{i}"), token, &format!("to-{}", i % 100), "7")
+            })
+            .collect();
+        all.push(entry(n, "p-1", "TRX", "to-x", "1"));
+        all.push(entry(n + 1, "quote\"back\\slash\u{e9}", "TRX", "to-y", "2"));
+        l.append(&all[..10]).unwrap();
+        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"\n  \n").unwrap();
+        l.append(&all[10..]).unwrap();
+        for ledger in [&l, &Ledger::load(&p, &LedgerQuery::default()).unwrap()] {
+            assert_eq!(ledger.find_payout("p-1").unwrap().time, 1_000 + n);
+            assert_eq!(ledger.find_payout("p-1").unwrap().txid, format!("{n:064x}"));
+            assert_eq!(ledger.find_payout("p-7").unwrap().expiration, 5_007);
+            assert!(ledger.find_payout("quote\"back\\slash\u{e9}").is_some());
+            assert!(ledger.find_payout("p-nope").is_none());
+            assert!(ledger.knows_recipient("to-99") && ledger.knows_recipient("to-y"));
+            assert!(!ledger.knows_recipient("to-100"));
+            let trx = (0..n).filter(|i| i % 3 == 0).count() as u64 * 7 + 1 + 2;
+            assert_eq!(ledger.signed_since("TRX", 0), U256::from(trx));
+            // Only signings after the cut-off count.
+            let late = (n - 10..n).filter(|i| i % 3 != 0).count() as u64 * 7;
+            assert_eq!(
+                ledger.signed_since("TUSDT", 1_000 + n - 11),
+                U256::from(late)
+            );
+            assert_eq!(ledger.signed_since("TOTHER", 0), U256::ZERO);
+        }
+    }
+
+    #[test]
+    fn a_query_indexes_only_what_it_asks_for() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ledger.jsonl");
+        let mut all = Ledger::load(&p, &LedgerQuery::default()).unwrap();
+        all.append(&[
+            entry(0, "a", "TRX", "x", "5"),
+            entry(10, "b", "TRX", "y", "7"),
+            entry(20, "a", "TUSDT", "z", "11"),
+        ])
+        .unwrap();
+        let q = LedgerQuery {
+            payout_ids: Some(["a", "c"].into_iter().collect()),
+            recipients: Some(["y", "w"].into_iter().collect()),
+            since_ms: 1_005,
+        };
+        let l = Ledger::load(&p, &q).unwrap();
+        assert_eq!(l.find_payout("a").unwrap().time, 1_020); // the later signing of "a"
+        assert!(l.find_payout("c").is_none());
+        assert!(l.knows_recipient("y") && !l.knows_recipient("w"));
+        assert_eq!(l.signed_since("TRX", 1_005), U256::from(7u8)); // the 1_000 one is older
+        assert_eq!(l.signed_since("TUSDT", 1_005), U256::from(11u8));
+        assert_eq!(l.by_payout.len() + l.recipients.len(), 2);
+    }
+
+    #[test]
+    fn a_malformed_line_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ledger.jsonl");
+        let good = String::from_utf8(Ledger::encode(&[entry(1, "a", "TRX", "t", "1")])).unwrap();
+        let mut text = good.repeat(CHUNK_LINES + 3);
+        text.push_str("{\"time\":1}\n");
+        text.push_str(&good);
+        std::fs::write(&p, &text).unwrap();
+        let e = Ledger::load(&p, &LedgerQuery::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains(&format!("line {}", CHUNK_LINES + 4)), "{e}");
+        let bad_amount = good.replace("\"amount\":\"1\"", "\"amount\":\"1.5\"");
+        std::fs::write(&p, format!("{good}{bad_amount}")).unwrap();
+        let e = Ledger::load(&p, &LedgerQuery::default())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("not a base-unit integer"),
+            "{e}"
+        );
     }
 }

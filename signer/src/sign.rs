@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use coldpay_shared::handoff::{ResponseTx, SignerSignature};
 use coldpay_shared::input::{parse_input, Input, InputItem, MAX_INPUT_BYTES};
-use coldpay_shared::{Address, SignResponse, Signature, TxId, U256};
+use coldpay_shared::{Address, Intent, SignResponse, Signature, TxId, U256};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -19,7 +19,7 @@ use crate::error::{Result, SignerError};
 use crate::fsutil::write_atomic;
 use crate::home::Home;
 use crate::keystore::Keystore;
-use crate::ledger::{Ledger, LedgerEntry};
+use crate::ledger::{Ledger, LedgerEntry, LedgerQuery};
 use crate::passphrase::PassSource;
 use crate::policy::Policy;
 use crate::review::{confirmation_code, render, ReviewItem, TxNames};
@@ -194,7 +194,6 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         }
         parse_input(&read_input(&args.input)?)?
     };
-    let ledger = Ledger::load(&home.ledger_path())?;
 
     // Network binding and hint cross-checks for coldpay requests.
     let items: Vec<&InputItem> = match &input {
@@ -268,17 +267,38 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
         .collect();
 
     let mut b58 = Base58Cache::default();
+    let decoded: Vec<(Option<Intent>, Option<TxNames>)> = found
+        .iter()
+        .map(|f| {
+            let intent = f.raw.intent().ok();
+            let names = intent.as_ref().map(|i| TxNames {
+                from: b58.get(i.from()),
+                to: b58.get(i.to()),
+                token: i.token().map_or_else(|| Arc::from("TRX"), |t| b58.get(t)),
+            });
+            (intent, names)
+        })
+        .collect();
+    // The ledger, for this request's payout ids and recipients and the last 24 h.
+    let day_ago = now.saturating_sub(86_400_000);
+    let ledger = Ledger::load(
+        &home.ledger_path(),
+        &LedgerQuery {
+            payout_ids: Some(found.iter().filter_map(|f| f.payout_id).collect()),
+            recipients: Some(
+                decoded
+                    .iter()
+                    .filter_map(|(_, n)| n.as_ref().map(|n| &*n.to))
+                    .collect(),
+            ),
+            since_ms: day_ago,
+        },
+    )?;
     let mut txs: Vec<ReviewItem<'_>> = Vec::with_capacity(found.len());
     let mut seen_txids = HashSet::new();
     let mut seen_payouts = HashSet::new();
-    for f in &found {
+    for (f, (intent, names)) in found.iter().zip(decoded) {
         let mut reasons = policy.check_tx(f.raw, now);
-        let intent = f.raw.intent().ok();
-        let names = intent.as_ref().map(|i| TxNames {
-            from: b58.get(i.from()),
-            to: b58.get(i.to()),
-            token: i.token().map_or_else(|| Arc::from("TRX"), |t| b58.get(t)),
-        });
         if !seen_txids.insert(f.txid) {
             reasons.push("the same transaction appears twice".into());
         }
@@ -352,7 +372,7 @@ fn run_inner(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx) 
                 asset.format(limits.per_request)
             ));
         }
-        let day = ledger.signed_since(token, now.saturating_sub(86_400_000));
+        let day = ledger.signed_since(token, day_ago);
         if day.saturating_add(*total) > limits.per_24h {
             txs[*first].reasons.push(format!(
                 "{} signed in the last 24 h plus this request's {} is over the 24 h limit {}",
