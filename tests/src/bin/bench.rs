@@ -4,6 +4,7 @@
 //!   bare k256 + sha256 in the same run, keystore unlock time, the signer's peak memory; and,
 //!   once `scripts/sdk-bench/setup.sh` has installed them, TronWeb and tronpy signing the same
 //!   transactions (median of 3) with the signer's time scaled to the goal's machine by tronpy;
+//!   and the same request on a home whose ledger already holds 300,000 signings;
 //! - QR handoff: compact request bytes per payout and UR parts (200-byte parts) for
 //!   1/10/100/1,000 payouts, response bytes per transaction;
 //! - broadcaster: API calls per confirmed payout for a 1,000-payout batch on the dev node.
@@ -216,6 +217,58 @@ fn main() {
     runs.sort_by(f64::total_cmp);
     let total_s = runs[runs.len() / 2];
     let rss_mib = rss_kib as f64 / 1024.0;
+
+    // The same request on a home that has already signed 30 such requests over the past
+    // month (a 300,000-line ledger, its recipients the same): median of 3.
+    let mut aged = Vec::new();
+    for _ in 0..3 {
+        let _ = std::fs::remove_dir_all(&run_home);
+        copy_dir(&home, &run_home);
+        let old: Vec<coldpay_signer::ledger::LedgerEntry> = (0..30u64)
+            .flat_map(|day| {
+                let req = &req;
+                (0..N).map(move |i| {
+                    let t = &req.transactions[i];
+                    let intent = t.raw.intent().unwrap();
+                    coldpay_signer::ledger::LedgerEntry {
+                        time: now - (day + 2) * 86_400_000,
+                        request_id: format!("old-{day}"),
+                        payout_id: format!("old-{day}-{i:05}"),
+                        txid: t.txid.to_hex(),
+                        token: intent.token().unwrap().to_base58(),
+                        to: intent.to().to_base58(),
+                        amount: intent.amount().to_string(),
+                        expiration: now - (day + 1) * 86_400_000,
+                    }
+                })
+            })
+            .collect();
+        std::fs::write(
+            run_home.join("ledger.jsonl"),
+            coldpay_signer::ledger::Ledger::encode(&old),
+        )
+        .unwrap();
+        let t = Instant::now();
+        let out = Command::new(&bin)
+            .arg("--home")
+            .arg(&run_home)
+            .arg("sign")
+            .arg(&req_path)
+            .arg("-o")
+            .arg(&out_path)
+            .args(["--yes", "--passphrase-file"])
+            .arg(&pass)
+            .output()
+            .unwrap();
+        aged.push(t.elapsed().as_secs_f64());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    aged.sort_by(f64::total_cmp);
+    let aged_s = aged[1];
     let sdk = sdk_times(&root, &req, &key, dir.path());
     let resp: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
@@ -251,6 +304,7 @@ fn main() {
         "transactions": N,
         "signer_process_s": total_s,
         "signer_process_runs_s": runs.iter().map(|s| (s * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+        "signer_process_s_ledger_300k": aged_s,
         "sign_tx_per_s_10k": (N as f64 / sign_s).round(),
         "bare_k256_sha256_s": bare_s,
         "sign_cost_vs_bare_k256": sign_s / bare_s,
