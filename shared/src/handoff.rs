@@ -289,7 +289,6 @@ impl SignRequest {
 
     /// Parses and validates the JSON form: strict raw_data, txIDs recomputed, no unknown keys.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
-        check_format(v, REQUEST_FORMAT)?;
         Self::from_json_value(v.clone())
     }
 

@@ -651,19 +651,24 @@ fn abi_refusals() {
     }
 }
 
-#[test]
-fn json_refusals() {
-    let raw = RawData::trx_transfer(
+/// A small TRX transfer OWNER → TO.
+fn trx(sun: u64) -> RawData {
+    RawData::trx_transfer(
         Address::from_hex(OWNER).unwrap(),
         Address::from_hex(TO).unwrap(),
-        Sun::new(5).unwrap(),
+        Sun::new(sun).unwrap(),
         coldpay_shared::RefBlock {
             bytes: [1, 2],
             hash: [3; 8],
         },
         1_700_000_000_000,
         0,
-    );
+    )
+}
+
+#[test]
+fn json_refusals() {
+    let raw = trx(5);
     let tw = coldpay_shared::tronweb::to_tronweb_json(&raw, &[], false);
     let with = |f: &dyn Fn(&mut serde_json::Value)| {
         let mut v = tw.clone();
@@ -694,17 +699,7 @@ fn json_refusals() {
 
 #[test]
 fn handoff_refusals() {
-    let raw = RawData::trx_transfer(
-        Address::from_hex(OWNER).unwrap(),
-        Address::from_hex(TO).unwrap(),
-        Sun::new(5).unwrap(),
-        coldpay_shared::RefBlock {
-            bytes: [1, 2],
-            hash: [3; 8],
-        },
-        1_700_000_000_000,
-        0,
-    );
+    let raw = trx(5);
     let req = SignRequest {
         network: coldpay_shared::Network::Nile,
         request_id: "r1".into(),
@@ -770,26 +765,13 @@ fn typed_and_general_request_paths_agree() {
     // `parse_input` reads a lone sign request straight into its typed form; inside an array
     // it goes through a `serde_json::Value`. Both must accept and refuse the same documents
     // with the same errors.
-    let raw = |n: u64| {
-        RawData::trx_transfer(
-            Address::from_hex(OWNER).unwrap(),
-            Address::from_hex(TO).unwrap(),
-            Sun::new(n).unwrap(),
-            coldpay_shared::RefBlock {
-                bytes: [1, 2],
-                hash: [3; 8],
-            },
-            1_700_000_000_000,
-            0,
-        )
-    };
     let good = SignRequest {
         network: coldpay_shared::Network::Nile,
         request_id: "r1".into(),
         created_at: 1,
         transactions: vec![
-            coldpay_shared::handoff::RequestTx::new("p1", raw(5)),
-            coldpay_shared::handoff::RequestTx::new("p2", raw(6)),
+            coldpay_shared::handoff::RequestTx::new("p1", trx(5)),
+            coldpay_shared::handoff::RequestTx::new("p2", trx(6)),
         ],
     }
     .to_json();

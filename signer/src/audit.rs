@@ -89,7 +89,7 @@ pub struct Prepared {
 
 /// Chains `event` (an object) to the log's last line and serialises it, without writing.
 /// Nothing else may append in between: the signer holds the home lock while it does this.
-pub fn prepare(path: &Path, event: Value) -> Result<Prepared> {
+fn prepare(path: &Path, event: Value) -> Result<Prepared> {
     let (prev, seq) = tail(path)?;
     let mut obj = match event {
         Value::Object(m) => m,

@@ -107,22 +107,15 @@ fn parse_written_shape(line: &str) -> Option<LineRef<'_>> {
         }
     }
     let mut c = Cur { s: line };
-    c.lit("{\"time\":")?;
-    let time = c.int()?;
-    c.lit(",\"request_id\":")?;
-    let request_id = c.string()?;
-    c.lit(",\"payout_id\":")?;
-    let payout_id = c.string()?;
-    c.lit(",\"txid\":")?;
-    let txid = c.string()?;
-    c.lit(",\"token\":")?;
-    let token = c.string()?;
-    c.lit(",\"to\":")?;
-    let to = c.string()?;
-    c.lit(",\"amount\":")?;
-    let amount = c.string()?;
-    c.lit(",\"expiration\":")?;
-    let expiration = c.int()?;
+    let time = c.lit("{\"time\":").and_then(|()| c.int())?;
+    let mut s = |key: &str| c.lit(key).and_then(|()| c.string());
+    let request_id = s(",\"request_id\":")?;
+    let payout_id = s(",\"payout_id\":")?;
+    let txid = s(",\"txid\":")?;
+    let token = s(",\"token\":")?;
+    let to = s(",\"to\":")?;
+    let amount = s(",\"amount\":")?;
+    let expiration = c.lit(",\"expiration\":").and_then(|()| c.int())?;
     c.lit("}")?;
     c.s.is_empty().then_some(LineRef {
         time,
@@ -307,8 +300,8 @@ impl Ledger {
         buf
     }
 
-    /// Appends lines made by [`Ledger::encode`] and fsyncs. It does not update this
-    /// in-memory index (the signer exits after a run).
+    /// Appends lines made by [`Ledger::encode`] and fsyncs. The in-memory index is not
+    /// updated: a run loads the ledger once, before it signs.
     pub fn append_encoded(&self, bytes: &[u8]) -> Result<()> {
         let mut f = OpenOptions::new()
             .create(true)
@@ -319,18 +312,6 @@ impl Ledger {
         f.write_all(bytes)
             .and_then(|()| f.sync_all())
             .map_err(|e| SignerError::io(&self.path, e))
-    }
-
-    /// Appends entries, fsyncs, and indexes them.
-    pub fn append(&mut self, new: &[LedgerEntry]) -> Result<()> {
-        let bytes = Self::encode(new);
-        self.append_encoded(&bytes)?;
-        let text = std::str::from_utf8(&bytes).expect("JSON is UTF-8");
-        for (i, line) in text.lines().enumerate() {
-            let p = parse_line(&self.path, i, line)?;
-            self.index_one(&p.line, p.amount);
-        }
-        Ok(())
     }
 }
 
@@ -368,10 +349,10 @@ mod tests {
     }
 
     #[test]
-    fn indexes_survive_a_reload_across_chunks() {
+    fn reload_indexes_across_chunks() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
-        let mut l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
+        let l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
         // More lines than one parallel chunk; a payout id signed twice (the later wins);
         // ids with characters JSON escapes; blank lines.
         let n = CHUNK_LINES as u64 * 2 + 5;
@@ -383,11 +364,11 @@ mod tests {
             .collect();
         all.push(entry(n, "p-1", "TRX", "to-x", "1"));
         all.push(entry(n + 1, "quote\"back\\slash\u{e9}", "TRX", "to-y", "2"));
-        l.append(&all[..10]).unwrap();
-        let mut f = OpenOptions::new().append(true).open(&p).unwrap();
-        f.write_all(b"\n  \n").unwrap();
-        l.append(&all[10..]).unwrap();
-        for ledger in [&l, &Ledger::load(&p, &LedgerQuery::default()).unwrap()] {
+        l.append_encoded(&Ledger::encode(&all[..10])).unwrap();
+        l.append_encoded(b"\n  \n").unwrap();
+        l.append_encoded(&Ledger::encode(&all[10..])).unwrap();
+        {
+            let ledger = &Ledger::load(&p, &LedgerQuery::default()).unwrap();
             assert_eq!(ledger.find_payout("p-1").unwrap().time, 1_000 + n);
             assert_eq!(ledger.find_payout("p-1").unwrap().txid, format!("{n:064x}"));
             assert_eq!(ledger.find_payout("p-7").unwrap().expiration, 5_007);
@@ -411,12 +392,12 @@ mod tests {
     fn a_query_indexes_only_what_it_asks_for() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
-        let mut all = Ledger::load(&p, &LedgerQuery::default()).unwrap();
-        all.append(&[
+        let all = Ledger::load(&p, &LedgerQuery::default()).unwrap();
+        all.append_encoded(&Ledger::encode(&[
             entry(0, "a", "TRX", "x", "5"),
             entry(10, "b", "TRX", "y", "7"),
             entry(20, "a", "TUSDT", "z", "11"),
-        ])
+        ]))
         .unwrap();
         let q = LedgerQuery {
             payout_ids: Some(["a", "c"].into_iter().collect()),

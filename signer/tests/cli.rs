@@ -80,6 +80,10 @@ impl Env {
     }
     /// `sign FILE --yes -o out.json`; returns the output.
     fn sign(&self, input: &Path, extra: &[&str]) -> Output {
+        self.sign_with_pass(input, &self.pass(), extra)
+    }
+    /// `sign FILE --yes -o out.json --passphrase-file PASS`.
+    fn sign_with_pass(&self, input: &Path, pass: &Path, extra: &[&str]) -> Output {
         let out = self.path("out.json");
         let _ = std::fs::remove_file(&out);
         self.cmd()
@@ -89,10 +93,14 @@ impl Env {
             .arg(&out)
             .arg("--yes")
             .arg("--passphrase-file")
-            .arg(self.pass())
+            .arg(pass)
             .args(extra)
             .output()
             .unwrap()
+    }
+    /// Writes a mainnet sign request of `txs` (id "req-1").
+    fn write_request(&self, name: &str, txs: Vec<(&str, RawData)>) -> PathBuf {
+        self.write(name, &request(Network::Mainnet, txs).to_json())
     }
 }
 
@@ -896,18 +904,7 @@ fn refusal_table() {
         let input = env.path("case.json");
         std::fs::write(&input, text).unwrap();
         let out = if flags.contains(&"WRONG") {
-            let o = env.path("out.json");
-            let _ = std::fs::remove_file(&o);
-            env.cmd()
-                .arg("sign")
-                .arg(&input)
-                .arg("-o")
-                .arg(&o)
-                .arg("--yes")
-                .arg("--passphrase-file")
-                .arg(env.path("wrong.txt"))
-                .output()
-                .unwrap()
+            env.sign_with_pass(&input, &env.path("wrong.txt"), &[])
         } else {
             env.sign(&input, flags)
         };
@@ -1149,7 +1146,7 @@ fn two_wallets_unlock_with_one_passphrase_from_a_file_or_stdin() {
         assert_eq!(signers, owners);
     };
     // Passphrase file: both wallets are unlocked in the background.
-    let input = env.write("two.json", &request(Network::Mainnet, txs()).to_json());
+    let input = env.write_request("two.json", txs());
     check(&env.sign(&input, &[]), [KAT_ADDR, &second, KAT_ADDR]);
     // Passphrase on stdin (--passphrase-fd 0): read once, used for both wallets.
     let mut r = request(Network::Mainnet, txs());
@@ -1177,41 +1174,22 @@ fn policy_verdicts_come_before_a_wrong_passphrase() {
     // hide the policy's refusal, and a refused request must not report the passphrase.
     let env = setup("mainnet");
     std::fs::write(env.path("wrong.txt"), "not the passphrase\n").unwrap();
-    let sign_with_wrong = |input: &Path| {
-        env.cmd()
-            .arg("sign")
-            .arg(input)
-            .arg("-o")
-            .arg(env.path("out.json"))
-            .arg("--yes")
-            .arg("--passphrase-file")
-            .arg(env.path("wrong.txt"))
-            .output()
-            .unwrap()
-    };
-    let refused = env.write(
+    let wrong = env.path("wrong.txt");
+    let refused = env.write_request(
         "refused.json",
-        &request(
-            Network::Mainnet,
-            vec![("r-1", usdt_tx(OTHER, 1_000_000, HOUR))],
-        )
-        .to_json(),
+        vec![("r-1", usdt_tx(OTHER, 1_000_000, HOUR))],
     );
-    let out = sign_with_wrong(&refused);
+    let out = env.sign_with_pass(&refused, &wrong, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is not on the allowlist"), "{stderr}");
     assert!(!stderr.contains("wrong passphrase"), "{stderr}");
     // The same passphrase on an allowed request is reported as wrong.
-    let allowed = env.write(
+    let allowed = env.write_request(
         "allowed.json",
-        &request(
-            Network::Mainnet,
-            vec![("r-2", usdt_tx(ALLOWED, 1_000_000, HOUR))],
-        )
-        .to_json(),
+        vec![("r-2", usdt_tx(ALLOWED, 1_000_000, HOUR))],
     );
-    let out = sign_with_wrong(&allowed);
+    let out = env.sign_with_pass(&allowed, &wrong, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("wrong passphrase"), "{stderr}");
@@ -1221,13 +1199,9 @@ fn policy_verdicts_come_before_a_wrong_passphrase() {
 #[test]
 fn a_second_run_on_the_same_home_waits_for_the_first() {
     let env = setup("mainnet");
-    let input = env.write(
+    let input = env.write_request(
         "lock.json",
-        &request(
-            Network::Mainnet,
-            vec![("l-1", usdt_tx(ALLOWED, 1_000_000, HOUR))],
-        )
-        .to_json(),
+        vec![("l-1", usdt_tx(ALLOWED, 1_000_000, HOUR))],
     );
     // Hold the home's lock as a running signer would.
     let lock = std::fs::OpenOptions::new()

@@ -31,6 +31,12 @@ const PASS: &str = "benchmark passphrase";
 /// Signer runs per measurement (median reported).
 const RUNS: usize = 5;
 
+/// The median of a few timings.
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -171,19 +177,9 @@ fn main() {
     // signer, while getrusage(RUSAGE_CHILDREN) here would count this (large) process's pages,
     // which a vfork-spawned child shares until it execs.
     let timer = std::path::Path::new("/usr/bin/time");
-    let mut runs = Vec::new();
-    let mut rss_kib = 0i64;
     let run_home = dir.path().join("run-home");
-    for _ in 0..RUNS {
-        let _ = std::fs::remove_dir_all(&run_home);
-        copy_dir(&home, &run_home);
-        let mut cmd = if timer.exists() {
-            let mut c = Command::new(timer);
-            c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
-            c
-        } else {
-            Command::new(&bin)
-        };
+    // `sign` of the request into `run_home`, through `cmd`: (seconds, stderr).
+    let timed_sign = |mut cmd: Command| -> (f64, String) {
         let t = Instant::now();
         let out = cmd
             .arg("--home")
@@ -196,13 +192,25 @@ fn main() {
             .arg(&pass)
             .output()
             .unwrap();
-        runs.push(t.elapsed().as_secs_f64());
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let secs = t.elapsed().as_secs_f64();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        (secs, stderr)
+    };
+    let mut runs = Vec::new();
+    let mut rss_kib = 0i64;
+    for _ in 0..RUNS {
+        let _ = std::fs::remove_dir_all(&run_home);
+        copy_dir(&home, &run_home);
+        let cmd = if timer.exists() {
+            let mut c = Command::new(timer);
+            c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
+            c
+        } else {
+            Command::new(&bin)
+        };
+        let (secs, stderr) = timed_sign(cmd);
+        runs.push(secs);
         rss_kib = rss_kib.max(
             stderr
                 .lines()
@@ -214,61 +222,40 @@ fn main() {
                 .unwrap_or_else(child_peak_rss_kib),
         );
     }
-    runs.sort_by(f64::total_cmp);
-    let total_s = runs[runs.len() / 2];
+    let total_s = median(&mut runs);
     let rss_mib = rss_kib as f64 / 1024.0;
 
     // The same request on a home that has already signed 30 such requests over the past
     // month (a 300,000-line ledger, its recipients the same): median of 3.
+    let old: Vec<coldpay_signer::ledger::LedgerEntry> = (0..30u64)
+        .flat_map(|day| {
+            let req = &req;
+            (0..N).map(move |i| {
+                let t = &req.transactions[i];
+                let intent = t.raw.intent().unwrap();
+                coldpay_signer::ledger::LedgerEntry {
+                    time: now - (day + 2) * 86_400_000,
+                    request_id: format!("old-{day}"),
+                    payout_id: format!("old-{day}-{i:05}"),
+                    txid: t.txid.to_hex(),
+                    token: intent.token().unwrap().to_base58(),
+                    to: intent.to().to_base58(),
+                    amount: intent.amount().to_string(),
+                    expiration: now - (day + 1) * 86_400_000,
+                }
+            })
+        })
+        .collect();
+    let old_ledger = coldpay_signer::ledger::Ledger::encode(&old);
+    drop(old);
     let mut aged = Vec::new();
     for _ in 0..3 {
         let _ = std::fs::remove_dir_all(&run_home);
         copy_dir(&home, &run_home);
-        let old: Vec<coldpay_signer::ledger::LedgerEntry> = (0..30u64)
-            .flat_map(|day| {
-                let req = &req;
-                (0..N).map(move |i| {
-                    let t = &req.transactions[i];
-                    let intent = t.raw.intent().unwrap();
-                    coldpay_signer::ledger::LedgerEntry {
-                        time: now - (day + 2) * 86_400_000,
-                        request_id: format!("old-{day}"),
-                        payout_id: format!("old-{day}-{i:05}"),
-                        txid: t.txid.to_hex(),
-                        token: intent.token().unwrap().to_base58(),
-                        to: intent.to().to_base58(),
-                        amount: intent.amount().to_string(),
-                        expiration: now - (day + 1) * 86_400_000,
-                    }
-                })
-            })
-            .collect();
-        std::fs::write(
-            run_home.join("ledger.jsonl"),
-            coldpay_signer::ledger::Ledger::encode(&old),
-        )
-        .unwrap();
-        let t = Instant::now();
-        let out = Command::new(&bin)
-            .arg("--home")
-            .arg(&run_home)
-            .arg("sign")
-            .arg(&req_path)
-            .arg("-o")
-            .arg(&out_path)
-            .args(["--yes", "--passphrase-file"])
-            .arg(&pass)
-            .output()
-            .unwrap();
-        aged.push(t.elapsed().as_secs_f64());
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        std::fs::write(run_home.join("ledger.jsonl"), &old_ledger).unwrap();
+        aged.push(timed_sign(Command::new(&bin)).0);
     }
-    aged.sort_by(f64::total_cmp);
-    let aged_s = aged[1];
+    let aged_s = median(&mut aged);
     let sdk = sdk_times(&root, &req, &key, dir.path());
     let resp: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
@@ -561,8 +548,7 @@ fn sdk_times(
                 return serde_json::Value::Null;
             }
         }
-        secs.sort_by(f64::total_cmp);
-        serde_json::json!((secs[1] * 1000.0).round() / 1000.0)
+        serde_json::json!((median(&mut secs) * 1000.0).round() / 1000.0)
     };
     let tronweb = if deps.join("node/node_modules/tronweb").exists() {
         let arr: Vec<serde_json::Value> = req
