@@ -1,17 +1,20 @@
-//! `build`: unsigned transactions built locally with coldpay-shared from a solidified
+//! `build`: unsigned transactions built locally with coldpay-shared from a verified solidified
 //! reference block, fee limits from energy estimates, balance checks, attempts recorded, and the
-//! sign request written.
+//! sign request written. Stages: select what to build (settling earlier attempts found on chain),
+//! pick the reference block, look up recipients and estimates in parallel, assemble, check funds
+//! per batch (an underfunded batch is skipped, the others are built), record.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
+use coldpay_shared::block::VerifiedBlock;
 use coldpay_shared::handoff::{DisplayHints, FeeInputs, RequestTx};
 use coldpay_shared::{Address, Network, RawData, SignRequest, Sun, U256};
 use rusqlite::params;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Journal};
+use crate::journal::{now_ms, Attempt, Journal, Payout};
 use crate::node::Node;
 
 /// Options of `build`.
@@ -28,6 +31,20 @@ pub struct BuildOpts {
     pub network: Network,
 }
 
+/// What `build` did.
+pub struct BuildOutcome {
+    /// The sign request (None: nothing to sign).
+    pub request: Option<SignRequest>,
+    /// Newly built transactions.
+    pub new: usize,
+    /// Re-exported (built earlier, not yet signed).
+    pub reexported: usize,
+    /// Payouts settled from the chain instead of rebuilt (an earlier attempt was found).
+    pub settled: Vec<String>,
+    /// Batches skipped for lack of funds, with the reason.
+    pub skipped: Vec<String>,
+}
+
 /// Longest expiration accepted: TRON refuses more than 24 h after the head block.
 pub const MAX_EXPIRES_MS: u64 = 24 * 3_600_000;
 
@@ -35,40 +52,165 @@ fn trx(v: u128) -> String {
     format_units(U256::from(v), TRX_DECIMALS)
 }
 
-/// Builds (or re-exports) attempts and returns the sign request; `None` if nothing to sign.
-pub fn build(
-    journal: &Journal,
-    node: &Node,
-    opts: &BuildOpts,
-    progress: &indicatif::ProgressBar,
-) -> Result<Option<(SignRequest, usize, usize)>> {
+/// A payout with its sender, ready to build.
+struct Todo {
+    payout: Payout,
+    from: Address,
+    to: Address,
+    amount: U256,
+    token: Option<Address>,
+}
+
+/// One built transaction, not yet recorded.
+struct Built {
+    payout_id: String,
+    batch: String,
+    raw: RawData,
+    fee: Option<FeeInputs>,
+    hints: DisplayHints,
+}
+
+fn check_opts(opts: &BuildOpts) -> Result<()> {
     if opts.expires_in_ms > MAX_EXPIRES_MS - 120_000 {
         return Err(BcError::Input("--expires-in must be below 24h (TRON refuses expirations more than 24 h after the head block)".into()));
     }
     if opts.expires_in_ms < 60_000 {
         return Err(BcError::Input("--expires-in must be at least 1m".into()));
     }
-    let payouts = journal.payouts(opts.batch.as_deref())?;
+    Ok(())
+}
+
+/// Builds (or re-exports) attempts and returns the sign request.
+pub fn build(
+    journal: &Journal,
+    node: &Node,
+    opts: &BuildOpts,
+    progress: &indicatif::ProgressBar,
+) -> Result<BuildOutcome> {
+    check_opts(opts)?;
+    let payouts = journal.active_payouts(opts.batch.as_deref())?;
     if payouts.is_empty() {
         return Err(BcError::Input(match &opts.batch {
-            Some(b) => format!("no payouts in batch {b:?}"),
+            Some(b) => format!("no payouts to build in batch {b:?} (none, or all cancelled)"),
             None => "no payouts in the journal".into(),
         }));
     }
-    let mut reexport = Vec::new();
-    let mut todo = Vec::new();
-    for p in &payouts {
-        match journal.latest_attempt(&p.id)? {
-            Some(a) if a.state == "built" => reexport.push(a),
-            Some(a) if a.state == "expired" || a.state == "failed" => todo.push(p.clone()),
-            Some(_) => {}
-            None => todo.push(p.clone()),
+    let (reexport, todo_payouts, settled) = select(journal, node, &payouts)?;
+    let mut txs = reexported(journal, &reexport)?;
+    let mut outcome = BuildOutcome {
+        request: None,
+        new: 0,
+        reexported: txs.len(),
+        settled,
+        skipped: Vec::new(),
+    };
+    if !todo_payouts.is_empty() {
+        let todo = resolve(journal, opts, &todo_payouts)?;
+        let (solid, expiration) = reference(node, opts)?;
+        progress.set_length(todo.len() as u64);
+        progress.set_message("estimating fees and building");
+        let built = assemble(node, opts, &todo, &solid, expiration, progress)?;
+        progress.finish_and_clear();
+        let (funded, skipped) = fund_check(node, &todo, built)?;
+        outcome.skipped = skipped;
+        if funded.is_empty() && txs.is_empty() {
+            return Err(BcError::Input(format!(
+                "insufficient funds, nothing built: {}",
+                outcome.skipped.join("; ")
+            )));
+        }
+        record(journal, &funded, &solid)?;
+        outcome.new = funded.len();
+        for b in funded {
+            let mut t = RequestTx::new(b.payout_id, b.raw);
+            t.fee = b.fee;
+            t.hints = Some(b.hints);
+            txs.push(t);
         }
     }
-    let mut txs: Vec<RequestTx> = Vec::new();
-    for a in &reexport {
+    if !txs.is_empty() {
+        let req = SignRequest {
+            network: opts.network,
+            request_id: format!("{}-{}", opts.batch.as_deref().unwrap_or("all"), now_ms()),
+            created_at: now_ms() as u64,
+            transactions: txs,
+        };
+        req.validate()?;
+        outcome.request = Some(req);
+    }
+    Ok(outcome)
+}
+
+/// Splits payouts into re-exports and payouts to build. Before a new attempt, every earlier
+/// attempt's txID is looked up again against the verified chain; a payout found paid is settled
+/// from it instead. An expiry without journaled evidence (older journals) blocks the rebuild.
+fn select(
+    journal: &Journal,
+    node: &Node,
+    payouts: &[Payout],
+) -> Result<(Vec<Attempt>, Vec<Payout>, Vec<String>)> {
+    let mut reexport = Vec::new();
+    let mut candidates = Vec::new();
+    for p in payouts {
+        let attempts = journal.attempts_where("payout_id = ?1", &[&p.id])?;
+        match attempts.last() {
+            Some(a) if a.state == "built" => reexport.push(a.clone()),
+            None => candidates.push((p.clone(), Vec::new())),
+            Some(a) if a.state == "expired" || a.state == "failed" => {
+                candidates.push((p.clone(), attempts));
+            }
+            Some(_) => {}
+        }
+    }
+    let mut unproven = Vec::new();
+    for (p, attempts) in &candidates {
+        for a in attempts.iter().filter(|a| a.state == "expired") {
+            if a.evidence.is_none() {
+                unproven.push(format!(
+                    "payout {}: attempt {} was marked expired without verified evidence; run `track --rescan {}` first",
+                    p.id, a.txid, a.ref_block_num.max(1)
+                ));
+            }
+        }
+    }
+    if !unproven.is_empty() {
+        return Err(BcError::Input(format!(
+            "not rebuilding: {}",
+            unproven.join("; ")
+        )));
+    }
+    let lookups: Vec<&Attempt> = candidates
+        .iter()
+        .flat_map(|(_, a)| a.iter().filter(|a| a.state == "expired"))
+        .collect();
+    let found = node.par_map(&lookups, |a| crate::track::find_on_chain(node, a));
+    let mut paid: HashSet<String> = HashSet::new();
+    for (a, r) in lookups.iter().zip(found) {
+        if let Some(f) = r? {
+            if crate::track::settle_found(journal, a, &f)? {
+                paid.insert(a.payout_id.clone());
+            }
+        }
+    }
+    let mut todo = Vec::new();
+    let mut settled = Vec::new();
+    for (p, _) in candidates {
+        if paid.contains(&p.id) {
+            settled.push(p.id.clone());
+        } else {
+            todo.push(p);
+        }
+    }
+    Ok((reexport, todo, settled))
+}
+
+fn reexported(journal: &Journal, reexport: &[Attempt]) -> Result<Vec<RequestTx>> {
+    let mut txs = Vec::new();
+    for a in reexport {
         let raw = RawData::decode_hex(&a.raw_hex)?;
-        let p = journal.payout(&a.payout_id)?.expect("attempt has payout");
+        let p = journal
+            .payout(&a.payout_id)?
+            .ok_or_else(|| BcError::Input(format!("attempt {} has no payout", a.txid)))?;
         let mut t = RequestTx::new(&a.payout_id, raw);
         t.hints = Some(hints(&p.to, &p.token, &p.amount)?);
         let fee: Option<String> = journal.conn.query_row(
@@ -79,159 +221,281 @@ pub fn build(
         t.fee = fee.and_then(|f| serde_json::from_str(&f).ok());
         txs.push(t);
     }
-    let rebuilt = todo.len();
-    if !todo.is_empty() {
-        let solid = node.solid_block()?;
+    Ok(txs)
+}
+
+fn resolve(journal: &Journal, opts: &BuildOpts, payouts: &[Payout]) -> Result<Vec<Todo>> {
+    let mut out = Vec::new();
+    for p in payouts {
+        let (from_s, net) = journal
+            .batch_from(&p.batch_id)?
+            .ok_or_else(|| BcError::Input(format!("payout {}: batch missing", p.id)))?;
+        if net != opts.network.as_str() {
+            return Err(BcError::Input(format!(
+                "batch {} is for {net}, not {}",
+                p.batch_id, opts.network
+            )));
+        }
+        let amount = U256::from_str_radix(&p.amount, 10)
+            .map_err(|_| BcError::Input(format!("payout {}: bad amount in journal", p.id)))?;
+        out.push(Todo {
+            from: Address::parse(&from_s)?,
+            to: Address::parse(&p.to)?,
+            token: (p.token != "TRX")
+                .then(|| Address::parse(&p.token))
+                .transpose()?,
+            amount,
+            payout: p.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// The TAPOS reference: the verified solidified head, confirmed by a second answer for the same
+/// height (a forged or forked block from one pool member is not used), and the expiration.
+fn reference(node: &Node, opts: &BuildOpts) -> Result<(VerifiedBlock, u64)> {
+    let mut last = String::new();
+    for _ in 0..4 {
+        let solid = node.solid_head()?;
+        let again = node.solid_block(solid.number)?;
+        if again.id != solid.id {
+            last = format!(
+                "two answers for solidified block {} disagree ({} vs {})",
+                solid.number,
+                solid.id_hex(),
+                again.id_hex()
+            );
+            continue;
+        }
         let head = node.head_block()?;
         let expiration = solid.timestamp + opts.expires_in_ms;
-        if expiration > head.timestamp + MAX_EXPIRES_MS - 60_000 {
+        if expiration > head.timestamp.max(solid.timestamp) + MAX_EXPIRES_MS - 60_000 {
             return Err(BcError::Input("expiration would be more than 24 h after the head block; use a shorter --expires-in".into()));
         }
-        let price = node.chain_parameter("getEnergyFee")?.unwrap_or(100);
-        let bw_price = node.chain_parameter("getTransactionFee")?.unwrap_or(1000);
-        let memo_fee = node.chain_parameter("getMemoFee")?.unwrap_or(0);
-        let mut holds: HashMap<(Address, Address), bool> = HashMap::new();
-        let mut estimates: HashMap<(Address, bool), u64> = HashMap::new();
-        // Per sender: (token totals, worst-case TRX).
-        let mut need_tokens: BTreeMap<(Address, Address), U256> = BTreeMap::new();
-        let mut need_trx: BTreeMap<Address, u128> = BTreeMap::new();
-        let mut built: Vec<(String, RawData, Option<FeeInputs>, DisplayHints)> = Vec::new();
-        let base_ts = now_ms() as u64;
-        progress.set_length(todo.len() as u64);
-        progress.set_message("estimating fees and building");
-        for (i, p) in todo.iter().enumerate() {
-            progress.inc(1);
-            let (from_s, net) = journal.batch_from(&p.batch_id)?.expect("batch exists");
-            if net != opts.network.as_str() {
-                return Err(BcError::Input(format!(
-                    "batch {} is for {net}, not {}",
-                    p.batch_id, opts.network
-                )));
+        return Ok((solid, expiration));
+    }
+    Err(BcError::Node(format!(
+        "no agreed reference block: {last}"
+    )))
+}
+
+/// Recipient holdings and energy estimates, looked up in parallel, once per distinct key.
+fn lookups(
+    node: &Node,
+    todo: &[Todo],
+) -> Result<(HashMap<(Address, Address), bool>, HashMap<(Address, bool), u64>)> {
+    let mut pairs: Vec<(Address, Address, Address, U256)> = Vec::new();
+    let mut seen = HashSet::new();
+    for t in todo {
+        if let Some(token) = t.token {
+            if seen.insert((token, t.to)) {
+                pairs.push((token, t.to, t.from, t.amount));
             }
-            let from = Address::parse(&from_s)?;
-            let to = Address::parse(&p.to)?;
-            let amount = U256::from_str_radix(&p.amount, 10)
-                .map_err(|_| BcError::Input(format!("payout {}: bad amount in journal", p.id)))?;
-            let ts = base_ts + i as u64;
-            let memo = p.memo.clone().unwrap_or_default().into_bytes();
-            let size_guess: u128 = 350 + memo.len() as u128;
-            *need_trx.entry(from).or_default() += size_guess * u128::from(bw_price)
-                + if memo.is_empty() {
-                    0
-                } else {
-                    u128::from(memo_fee)
-                };
-            let (mut raw, fee) = if p.token == "TRX" {
+        }
+    }
+    let held = node.par_map(&pairs, |(token, to, _, _)| node.token_balance(token, to));
+    let mut holds = HashMap::new();
+    let mut wanted: Vec<(Address, bool, Address, Address, U256)> = Vec::new();
+    let mut seen = HashSet::new();
+    for ((token, to, from, amount), h) in pairs.iter().zip(held) {
+        let h = !h?.is_zero();
+        holds.insert((*token, *to), h);
+        if seen.insert((*token, h)) {
+            wanted.push((*token, h, *from, *to, *amount));
+        }
+    }
+    let est = node.par_map(&wanted, |(token, _, from, to, amount)| {
+        node.estimate_transfer_energy(from, token, to, *amount)
+    });
+    let mut estimates = HashMap::new();
+    for ((token, h, ..), e) in wanted.iter().zip(est) {
+        estimates.insert((*token, *h), e?);
+    }
+    Ok((holds, estimates))
+}
+
+fn assemble(
+    node: &Node,
+    opts: &BuildOpts,
+    todo: &[Todo],
+    solid: &VerifiedBlock,
+    expiration: u64,
+    progress: &indicatif::ProgressBar,
+) -> Result<Vec<Built>> {
+    let params = node.chain_params()?;
+    let price = params.get("getEnergyFee").unwrap_or(100);
+    let (holds, estimates) = lookups(node, todo)?;
+    let tapos = coldpay_shared::RefBlock::from_block_id(&solid.id);
+    let base_ts = now_ms() as u64;
+    let mut out = Vec::new();
+    for (i, t) in todo.iter().enumerate() {
+        progress.inc(1);
+        let ts = base_ts + i as u64;
+        let (mut raw, fee) = match t.token {
+            None => {
                 let sun = Sun::new(
-                    u64::try_from(amount)
+                    u64::try_from(t.amount)
                         .map_err(|_| BcError::Input("TRX amount too large".into()))?,
                 )?;
-                *need_trx.entry(from).or_default() += u128::from(sun.as_u64());
                 (
-                    RawData::trx_transfer(from, to, sun, solid.tapos(), expiration, ts),
+                    RawData::trx_transfer(t.from, t.to, sun, tapos, expiration, ts),
                     None,
                 )
-            } else {
-                let token = Address::parse(&p.token)?;
-                let h = match holds.get(&(token, to)) {
-                    Some(h) => *h,
-                    None => {
-                        let h = !node.token_balance(&token, &to)?.is_zero();
-                        holds.insert((token, to), h);
-                        h
-                    }
-                };
-                let est = match estimates.get(&(token, h)) {
-                    Some(e) => *e,
-                    None => {
-                        let e = node.estimate_transfer_energy(&from, &token, &to, amount)?;
-                        estimates.insert((token, h), e);
-                        e
-                    }
-                };
+            }
+            Some(token) => {
+                let h = holds[&(token, t.to)];
+                let est = estimates[&(token, h)];
                 let wanted =
                     u128::from(est) * u128::from(price) * u128::from(100 + opts.margin_pct) / 100;
                 let fee_limit =
                     u64::try_from(wanted.min(u128::from(opts.max_fee_sun))).unwrap_or(u64::MAX);
-                *need_tokens.entry((from, token)).or_insert(U256::ZERO) += amount;
-                *need_trx.entry(from).or_default() += u128::from(fee_limit);
+                let memo_len = t.payout.memo.as_ref().map_or(0, String::len) as u64;
                 let fee = FeeInputs {
                     energy_estimate: est,
                     energy_price_sun: price,
                     recipient_holds_token: Some(h),
-                    bandwidth_bytes: Some(size_guess as u64 + 64),
+                    bandwidth_bytes: Some(350 + memo_len + 64),
                 };
                 (
                     RawData::trc20_transfer(
-                        from,
-                        token,
-                        to,
-                        amount,
-                        fee_limit,
-                        solid.tapos(),
-                        expiration,
-                        ts,
+                        t.from, token, t.to, t.amount, fee_limit, tapos, expiration, ts,
                     ),
                     Some(fee),
                 )
-            };
-            raw.memo = memo;
-            built.push((p.id.clone(), raw, fee, hints(&p.to, &p.token, &p.amount)?));
+            }
+        };
+        raw.memo = t.payout.memo.clone().unwrap_or_default().into_bytes();
+        out.push(Built {
+            payout_id: t.payout.id.clone(),
+            batch: t.payout.batch_id.clone(),
+            hints: hints(&t.payout.to, &t.payout.token, &t.payout.amount)?,
+            raw,
+            fee,
+        });
+    }
+    Ok(out)
+}
+
+/// Worst-case needs of one batch: tokens per (sender, token) and TRX per sender.
+#[derive(Default)]
+struct Needs {
+    tokens: BTreeMap<(Address, Address), U256>,
+    trx: BTreeMap<Address, u128>,
+}
+
+fn needs_of(node: &Node, todo: &[Todo], built: &[Built]) -> Result<BTreeMap<String, Needs>> {
+    let params = node.chain_params()?;
+    let bw_price = u128::from(params.get("getTransactionFee").unwrap_or(1000));
+    let memo_fee = u128::from(params.get("getMemoFee").unwrap_or(0));
+    let mut by_batch: BTreeMap<String, Needs> = BTreeMap::new();
+    for (t, b) in todo.iter().zip(built) {
+        let n = by_batch.entry(b.batch.clone()).or_default();
+        let size = 350 + b.raw.memo.len() as u128;
+        let mut trx_need = size * bw_price + if b.raw.memo.is_empty() { 0 } else { memo_fee };
+        match t.token {
+            None => trx_need += t.amount.to::<u128>(),
+            Some(token) => {
+                *n.tokens.entry((t.from, token)).or_insert(U256::ZERO) += t.amount;
+                trx_need += u128::from(b.raw.fee_limit);
+            }
         }
-        progress.finish_and_clear();
-        // Balance checks before anything is recorded.
+        *n.trx.entry(t.from).or_default() += trx_need;
+    }
+    Ok(by_batch)
+}
+
+/// Checks balances batch by batch (in order); a batch that would overdraw is skipped with the
+/// amounts missing, the rest are built.
+fn fund_check(node: &Node, todo: &[Todo], built: Vec<Built>) -> Result<(Vec<Built>, Vec<String>)> {
+    let by_batch = needs_of(node, todo, &built)?;
+    let senders: Vec<Address> = by_batch
+        .values()
+        .flat_map(|n| n.trx.keys().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let token_keys: Vec<(Address, Address)> = by_batch
+        .values()
+        .flat_map(|n| n.tokens.keys().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let trx_have: Vec<Result<u64>> = node.par_map(&senders, |a| node.trx_balance(a));
+    let tok_have: Vec<Result<U256>> =
+        node.par_map(&token_keys, |(from, token)| node.token_balance(token, from));
+    let mut trx_left: HashMap<Address, u128> = HashMap::new();
+    for (a, h) in senders.iter().zip(trx_have) {
+        trx_left.insert(*a, u128::from(h?));
+    }
+    let mut tok_left: HashMap<(Address, Address), U256> = HashMap::new();
+    for (k, h) in token_keys.iter().zip(tok_have) {
+        tok_left.insert(*k, h?);
+    }
+    let mut skipped = Vec::new();
+    let mut ok_batches = HashSet::new();
+    for (batch, n) in &by_batch {
         let mut missing = Vec::new();
-        for ((from, token), need) in &need_tokens {
-            let have = node.token_balance(token, from)?;
+        for ((from, token), need) in &n.tokens {
+            let have = tok_left[&(*from, *token)];
             if have < *need {
                 missing.push(format!(
-                    "{from} holds {} USDT of token {token} but the payouts need {} (missing {})",
+                    "{from} holds {} USDT but the payouts need {} USDT (missing {} USDT)",
                     format_units(have, 6),
                     format_units(*need, 6),
                     format_units(*need - have, 6)
                 ));
             }
         }
-        for (from, need) in &need_trx {
-            let have = u128::from(node.trx_balance(from)?);
+        for (from, need) in &n.trx {
+            let have = trx_left[from];
             if have < *need {
                 missing.push(format!("{from} holds {} TRX but worst-case fees and TRX payouts need {} TRX (missing {} TRX)", trx(have), trx(*need), trx(*need - have)));
             }
         }
-        if !missing.is_empty() {
-            return Err(BcError::Input(format!(
-                "insufficient funds, nothing built: {}",
-                missing.join("; ")
-            )));
-        }
-        let request_id = format!("req-{}", now_ms());
-        let tx = journal.conn.unchecked_transaction()?;
-        for (payout_id, raw, fee, _) in &built {
-            tx.execute(
-                "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9)",
-                params![payout_id, raw.txid().to_hex(), hex::encode(raw.encode()), raw.expiration as i64, solid.number as i64, raw.fee_limit as i64, request_id, fee.map(|f| serde_json::to_string(&f).expect("json")), now_ms()],
-            )?;
-        }
-        tx.commit()?;
-        for (payout_id, raw, fee, h) in built {
-            let mut t = RequestTx::new(payout_id, raw);
-            t.fee = fee;
-            t.hints = Some(h);
-            txs.push(t);
+        if missing.is_empty() {
+            for ((from, token), need) in &n.tokens {
+                *tok_left.get_mut(&(*from, *token)).expect("looked up") -= *need;
+            }
+            for (from, need) in &n.trx {
+                *trx_left.get_mut(from).expect("looked up") -= *need;
+            }
+            ok_batches.insert(batch.clone());
+        } else {
+            skipped.push(format!("batch {batch}: {}", missing.join("; ")));
         }
     }
-    if txs.is_empty() {
-        return Ok(None);
+    let funded = built
+        .into_iter()
+        .filter(|b| ok_batches.contains(&b.batch))
+        .collect();
+    Ok((funded, skipped))
+}
+
+/// Records the attempts in one SQL transaction; each attempt's verified scan starts at its
+/// reference block.
+fn record(journal: &Journal, built: &[Built], solid: &VerifiedBlock) -> Result<()> {
+    let request_id = format!("req-{}", now_ms());
+    let tx = journal.conn.unchecked_transaction()?;
+    for b in built {
+        tx.execute(
+            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9, ?10, ?5, ?10, ?11)",
+            params![
+                b.payout_id,
+                b.raw.txid().to_hex(),
+                hex::encode(b.raw.encode()),
+                b.raw.expiration as i64,
+                solid.number as i64,
+                b.raw.fee_limit as i64,
+                request_id,
+                b.fee.map(|f| serde_json::to_string(&f).expect("json")),
+                now_ms(),
+                solid.id_hex(),
+                solid.timestamp as i64
+            ],
+        )?;
     }
-    let n = txs.len();
-    let req = SignRequest {
-        network: opts.network,
-        request_id: format!("{}-{}", opts.batch.as_deref().unwrap_or("all"), now_ms()),
-        created_at: now_ms() as u64,
-        transactions: txs,
-    };
-    req.validate()?;
-    Ok(Some((req, rebuilt, n - rebuilt)))
+    tx.commit()?;
+    Ok(())
 }
 
 fn hints(to: &str, token: &str, amount: &str) -> Result<DisplayHints> {

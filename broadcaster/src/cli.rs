@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::build::{build, write_request, BuildOpts};
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
-use crate::node::{preset_url, Node};
+use crate::node::{preset_url, Node, NodeOpts};
 use crate::payouts::{
     accounts, import_watch, insert_batch, read_csv, require_account, totals, usdt_contract,
     validate,
@@ -46,6 +46,14 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Fail at once (exit 4) when another process is writing the journal, instead of waiting
+    /// for it.
+    #[arg(long, global = true)]
+    no_wait: bool,
+    /// Parallel node calls for independent work (lookups in build, broadcasts in submit, range
+    /// fetches in track). Default: config `concurrency`, else 8.
+    #[arg(long, global = true, value_name = "N")]
+    concurrency: Option<usize>,
     #[command(subcommand)]
     command: Command,
 }
@@ -84,6 +92,9 @@ enum Command {
     /// Payout batches.
     #[command(subcommand)]
     Batch(BatchCmd),
+    /// Single payouts.
+    #[command(subcommand)]
+    Payout(PayoutCmd),
     /// Build unsigned transactions and write the sign request.
     Build {
         /// Only this batch.
@@ -123,6 +134,10 @@ enum Command {
         /// Poll interval, e.g. 3s.
         #[arg(long, default_value = "3s")]
         poll: String,
+        /// Scan verified solidified blocks again from this block (for every live attempt, and
+        /// expired ones: an expired attempt found on chain is settled and reported).
+        #[arg(long, value_name = "FROM_BLOCK")]
+        rescan: Option<u64>,
     },
     /// Payout counts by status.
     Status {
@@ -187,6 +202,40 @@ enum BatchCmd {
         #[arg(long)]
         batch_id: Option<String>,
     },
+    /// Every batch: id, sender, network, created, payout counts by status, totals per token.
+    List,
+    /// One batch: its header and one line per payout with its status.
+    Show {
+        /// Batch id.
+        id: String,
+    },
+    /// Cancel every payout of a batch that has no live attempt and is not confirmed, so
+    /// `build` skips them. If any payout cannot be cancelled, nothing is cancelled (exit 2)
+    /// unless --partial.
+    Cancel {
+        /// Batch id.
+        id: String,
+        /// Why (kept in the journal and shown by `report`).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Cancel the cancellable payouts and list the others (exit 0).
+        #[arg(long)]
+        partial: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PayoutCmd {
+    /// Cancel payouts that have no live attempt and are not confirmed, so `build` skips them;
+    /// all or nothing (exit 2 naming each payout that cannot be cancelled).
+    Cancel {
+        /// Payout ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// Why (kept in the journal and shown by `report`).
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -207,6 +256,10 @@ struct ConfigFile {
     nodes: Vec<String>,
     api_key: Option<String>,
     db: Option<PathBuf>,
+    /// Requests per second budget towards the nodes (adapts down on 429).
+    max_rps: Option<f64>,
+    /// Parallel node calls.
+    concurrency: Option<usize>,
 }
 
 struct Ctx {
@@ -215,6 +268,8 @@ struct Ctx {
     nodes: Vec<String>,
     api_key: Option<String>,
     json: bool,
+    max_rps: Option<f64>,
+    concurrency: usize,
 }
 
 fn read_text(path: &str) -> Result<String> {
@@ -263,12 +318,24 @@ fn ctx(cli: &Cli) -> Result<Ctx> {
         .ok()
         .filter(|k| !k.is_empty())
         .or(cfg.api_key);
+    if cfg.max_rps.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
+        return Err(BcError::Input(format!(
+            "{}: max_rps must be a positive number",
+            cfg_path.display()
+        )));
+    }
+    let concurrency = cli.concurrency.or(cfg.concurrency).unwrap_or(8);
+    if concurrency == 0 || concurrency > 64 {
+        return Err(BcError::Input("--concurrency must be 1..=64".into()));
+    }
     Ok(Ctx {
         network,
         db,
         nodes,
         api_key,
         json: cli.json,
+        max_rps: cfg.max_rps,
+        concurrency,
     })
 }
 
@@ -314,8 +381,8 @@ fn run(cli: Cli) -> Result<()> {
         return Ok(());
     }
     let c = ctx(&cli)?;
-    let journal = Journal::open(&c.db)?;
-    let node = || Node::new(c.nodes.clone(), c.api_key.clone());
+    let journal = open_journal(&c, &cli.command, cli.no_wait)?;
+    let node = || make_node(&c, &journal);
     match cli.command {
         Command::Tx(_) | Command::Completions { .. } => unreachable!("handled above"),
         Command::Accounts(AccountsCmd::ImportWatch { file, qr_in }) => {
@@ -373,10 +440,9 @@ fn run(cli: Cli) -> Result<()> {
             let trx = n.trx_balance(&a)?;
             let usdt = n.token_balance(&usdt_contract(c.network.as_str()), &a)?;
             let r = n.resources(&a)?;
-            let g = |k: &str| r[k].as_u64().unwrap_or(0);
-            let energy = g("EnergyLimit").saturating_sub(g("EnergyUsed"));
-            let bandwidth = g("freeNetLimit").saturating_sub(g("freeNetUsed"))
-                + g("NetLimit").saturating_sub(g("NetUsed"));
+            let energy = r.energy_limit.saturating_sub(r.energy_used);
+            let bandwidth = r.free_net_limit.saturating_sub(r.free_net_used)
+                + r.net_limit.saturating_sub(r.net_used);
             let v = json!({"address": a, "trx_sun": trx, "trx": format_units(U256::from(trx), 6), "usdt_base_units": usdt.to_string(), "usdt": format_units(usdt, 6), "energy_available": energy, "bandwidth_available": bandwidth});
             print(&c, &v, &format!("{a}\n  TRX        {}\n  USDT       {}\n  energy     {energy}\n  bandwidth  {bandwidth}", format_units(U256::from(trx), 6), format_units(usdt, 6)));
         }
@@ -468,39 +534,10 @@ fn run(cli: Cli) -> Result<()> {
                 margin_pct: fee_margin,
                 network: c.network,
             };
-            match build(&journal, &node()?, &opts, &bar(0, c.json))? {
-                None => print(
-                    &c,
-                    &json!({"transactions": 0}),
-                    "nothing to build: every payout is signed, pending or confirmed",
-                ),
-                Some((req, new, re)) => {
-                    if qr_out.any() {
-                        let n = qr_out.emit(
-                            coldpay_shared::urframe::UrKind::Request,
-                            &coldpay_shared::compact::encode_request(&req)?,
-                        )?;
-                        eprintln!("sign request shown as {n} QR part(s)");
-                    }
-                    if output.is_some() || !qr_out.any() {
-                        write_request(&req, output.as_deref())?;
-                    }
-                    eprintln!(
-                        "confirmation code for the signer: {}",
-                        req.confirmation_code()
-                    );
-                    if output.is_some() || c.json {
-                        let msg = format!("sign request {} with {} transaction(s) ({new} new, {re} re-exported){}", req.request_id, req.transactions.len(), output.as_ref().map_or(String::new(), |p| format!(" written to {}", p.display())));
-                        if output.is_some() {
-                            print(
-                                &c,
-                                &json!({"request_id": req.request_id, "transactions": req.transactions.len(), "new": new, "reexported": re}),
-                                &msg,
-                            );
-                        }
-                    }
-                }
-            }
+            let n = node()?;
+            let outcome = build(&journal, &n, &opts, &bar(0, c.json));
+            remember_genesis(&c, &journal, &n)?;
+            report_build(&c, outcome?, output.as_deref(), &qr_out)?;
         }
         Command::Submit { response, qr_in } => {
             let resp = if qr_in.any() {
@@ -516,76 +553,51 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 let text = read_text(&response)?;
                 let v: Value = serde_json::from_str(&text)
-                    .map_err(|e| BcError::Input(format!("{response}: {e}")))?;
+                    .map_err(|e| BcError::Input(format!("{response}: not JSON: {e}")))?;
                 SignResponse::from_json(&v)?
             };
-            let s = crate::submit::submit(&journal, &node()?, &resp, &bar(0, c.json))?;
-            let text = format!(
-                "broadcast: {} accepted, {} refused by the node, {} skipped",
-                s.accepted, s.refused, s.skipped
-            );
-            print(&c, &serde_json::to_value(&s).expect("json"), &text);
+            let n = node()?;
+            let s = crate::submit::submit(&journal, &n, &resp, &bar(0, c.json));
+            remember_genesis(&c, &journal, &n)?;
+            report_submit(&c, &s?)?;
         }
         Command::Track {
             follow,
             timeout,
             poll,
+            rescan,
         } => {
             let n = node()?;
             let deadline = Instant::now() + parse_duration(&timeout, "--timeout")?;
             let poll = parse_duration(&poll, "--poll")?;
-            let b = bar(0, c.json);
-            let mut total = crate::track::TrackPass::default();
-            loop {
-                let p = crate::track::pass(&journal, &n)?;
-                total.confirmed += p.confirmed;
-                total.failed += p.failed;
-                total.expired += p.expired;
-                total.pending = p.pending;
-                total.solid_block = p.solid_block;
-                b.set_message(format!(
-                    "solid block {} — {} confirmed, {} failed, {} expired, {} pending",
-                    p.solid_block, total.confirmed, total.failed, total.expired, p.pending
-                ));
-                b.tick();
-                if !follow || p.pending == 0 {
-                    break;
-                }
-                if Instant::now() >= deadline {
-                    b.finish_and_clear();
-                    print(&c, &serde_json::to_value(&total).expect("json"), "");
-                    return Err(BcError::Timeout(format!(
-                        "timed out with {} attempt(s) still pending",
-                        p.pending
-                    )));
-                }
-                std::thread::sleep(poll);
-            }
-            b.finish_and_clear();
-            let text = format!(
-                "{} confirmed, {} failed, {} expired, {} pending (solid block {})",
-                total.confirmed, total.failed, total.expired, total.pending, total.solid_block
-            );
-            print(&c, &serde_json::to_value(&total).expect("json"), &text);
+            n.set_deadline(Some(deadline));
+            let r = run_track(&c, &journal, &n, follow, deadline, poll, rescan);
+            remember_genesis(&c, &journal, &n)?;
+            r?;
         }
         Command::Status { batch } => {
-            let r = rows(&journal, batch.as_deref())?;
-            let mut counts = std::collections::BTreeMap::new();
-            for row in &r {
-                *counts
-                    .entry(row["status"].as_str().unwrap_or("").to_string())
-                    .or_insert(0usize) += 1;
+            if let Some(b) = &batch {
+                if journal.batch(b)?.is_none() {
+                    return Err(BcError::Input(format!("no batch {b:?}")));
+                }
             }
+            let r = rows(&journal, batch.as_deref())?;
+            let occurring = crate::report::counts(&r);
+            let counts: std::collections::BTreeMap<&str, usize> = crate::report::STATUSES
+                .iter()
+                .map(|s| (*s, occurring.get(*s).copied().unwrap_or(0)))
+                .collect();
             let rebuild: Vec<&Value> = r
                 .iter()
                 .filter(|x| x["status"] == "expired" || x["status"] == "failed")
                 .map(|x| &x["payout_id"])
                 .collect();
-            let text = counts
+            let text = crate::report::STATUSES
                 .iter()
-                .map(|(k, v)| format!("{k:<20} {v}"))
+                .map(|k| format!("{k:<20} {}", counts[k]))
                 .collect::<Vec<_>>()
                 .join("\n")
+                + &format!("\n{:<20} {}", "total", r.len())
                 + &if rebuild.is_empty() {
                     String::new()
                 } else {
@@ -596,6 +608,71 @@ fn run(cli: Cli) -> Result<()> {
                 &json!({"counts": counts, "payouts": r.len(), "to_rebuild": rebuild}),
                 &text,
             );
+        }
+        Command::Batch(BatchCmd::List) => {
+            let mut all = Vec::new();
+            for b in journal.batches()? {
+                let r = rows(&journal, Some(&b.id))?;
+                all.push(crate::report::batch_summary(&b, &r));
+            }
+            let text = if all.is_empty() {
+                "no batches (import one with `batch import FILE --from T…`)".to_string()
+            } else {
+                all.iter()
+                    .map(crate::report::batch_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            print(&c, &json!(all), &text);
+        }
+        Command::Batch(BatchCmd::Show { id }) => {
+            let b = journal
+                .batch(&id)?
+                .ok_or_else(|| BcError::Input(format!("no batch {id:?}")))?;
+            let r = rows(&journal, Some(&id))?;
+            let mut v = crate::report::batch_summary(&b, &r);
+            let mut text = crate::report::batch_line(&v);
+            for row in &r {
+                let s = |k: &str| row[k].as_str().unwrap_or("").to_string();
+                text.push_str(&format!(
+                    "\n  {:<24} {} {:>14} {:<5} {:<18} {}",
+                    s("payout_id"),
+                    s("to"),
+                    s("amount"),
+                    s("token"),
+                    s("status"),
+                    s("txid")
+                ));
+            }
+            v["rows"] = json!(r);
+            print(&c, &v, &text);
+        }
+        Command::Batch(BatchCmd::Cancel {
+            id,
+            reason,
+            partial,
+        }) => {
+            if journal.batch(&id)?.is_none() {
+                return Err(BcError::Input(format!("no batch {id:?}")));
+            }
+            let ids: Vec<String> = journal
+                .payouts(Some(&id))?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            let o = journal
+                .cancel(&ids, reason.as_deref(), partial)
+                .map_err(|e| match e {
+                    BcError::Input(m) => BcError::Input(format!(
+                        "batch {id}: {m} (cancel the others with --partial)"
+                    )),
+                    e => e,
+                })?;
+            print_cancel(&c, &o);
+        }
+        Command::Payout(PayoutCmd::Cancel { ids, reason }) => {
+            let o = journal.cancel(&ids, reason.as_deref(), false)?;
+            print_cancel(&c, &o);
         }
         Command::Report { batch, format } => {
             if journal.batch_from(&batch)?.is_none() {
@@ -620,83 +697,246 @@ fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+/// Opens the journal as the command needs it: readers (`status`, `report`, `batch list|show`,
+/// `accounts list`) without the lock, everything else as the one writer.
+fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
+    let reader = matches!(
+        command,
+        Command::Status { .. }
+            | Command::Report { .. }
+            | Command::Batch(BatchCmd::List | BatchCmd::Show { .. })
+            | Command::Accounts(AccountsCmd::List)
+    ) || (matches!(command, Command::Balance { .. } | Command::Watch { .. })
+        && c.db.is_file());
+    if reader {
+        let j = Journal::open_read(&c.db)?;
+        j.check_network(&c.db, c.network.as_str())?;
+        return Ok(j);
+    }
+    let wait = if no_wait {
+        crate::lock::LockWait::NoWait
+    } else {
+        crate::lock::LockWait::Wait
+    };
+    Journal::open(&c.db, c.network.as_str(), wait)
+}
+
+fn print_cancel(c: &Ctx, o: &crate::journal::CancelOutcome) {
+    let mut text = format!("cancelled {} payout(s)", o.cancelled.len());
+    if !o.already_cancelled.is_empty() {
+        text.push_str(&format!(
+            "; {} were already cancelled",
+            o.already_cancelled.len()
+        ));
+    }
+    for (_, why) in &o.not_cancelled {
+        text.push_str(&format!("\n  not cancelled: {why}"));
+    }
+    let not: Vec<Value> = o
+        .not_cancelled
+        .iter()
+        .map(|(id, why)| json!({"payout_id": id, "reason": why}))
+        .collect();
+    print(
+        c,
+        &json!({"cancelled": o.cancelled, "already_cancelled": o.already_cancelled, "not_cancelled": not}),
+        &text,
+    );
+}
+
+/// The node client for this journal: endpoints bound to the journal's network by genesis.
+fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
+    let genesis = match c.network {
+        Network::Local => journal.meta("genesis_block_id")?.and_then(|h| {
+            let mut id = [0u8; 32];
+            hex::decode_to_slice(h, &mut id).ok().map(|()| id)
+        }),
+        n => crate::network::genesis_of(n.as_str()),
+    };
+    Node::new(
+        c.nodes.clone(),
+        NodeOpts {
+            api_key: c.api_key.clone(),
+            max_rps: c.max_rps,
+            concurrency: c.concurrency,
+            network: c.network.as_str().into(),
+            genesis,
+            ..NodeOpts::default()
+        },
+    )
+}
+
+/// A local journal records the dev node's genesis on first contact; later runs refuse a node
+/// with another one (a restarted dev node is another chain).
+fn remember_genesis(c: &Ctx, journal: &Journal, node: &Node) -> Result<()> {
+    if c.network == Network::Local && journal.meta("genesis_block_id")?.is_none() {
+        if let Some(g) = node.genesis() {
+            journal.set_meta("genesis_block_id", &hex::encode(g))?;
+        }
+    }
+    Ok(())
+}
+
+fn report_build(
+    c: &Ctx,
+    o: crate::build::BuildOutcome,
+    output: Option<&Path>,
+    qr_out: &crate::qrio::QrOutArgs,
+) -> Result<()> {
+    for p in &o.settled {
+        eprintln!("payout {p}: an earlier attempt was found on the verified chain; settled from it, not rebuilt");
+    }
+    for s in &o.skipped {
+        eprintln!("skipped (insufficient funds): {s}");
+    }
+    let Some(req) = o.request else {
+        print(
+            c,
+            &json!({"transactions": 0, "settled": o.settled, "skipped": o.skipped}),
+            "nothing to build: every payout is signed, pending, settled or confirmed",
+        );
+        return Ok(());
+    };
+    if qr_out.any() {
+        let n = qr_out.emit(
+            coldpay_shared::urframe::UrKind::Request,
+            &coldpay_shared::compact::encode_request(&req)?,
+        )?;
+        eprintln!("sign request shown as {n} QR part(s)");
+    }
+    if output.is_some() || !qr_out.any() {
+        write_request(&req, output)?;
+    }
+    eprintln!(
+        "confirmation code for the signer: {}",
+        req.confirmation_code()
+    );
+    if output.is_some() {
+        let msg = format!(
+            "sign request {} with {} transaction(s) ({} new, {} re-exported) written to {}",
+            req.request_id,
+            req.transactions.len(),
+            o.new,
+            o.reexported,
+            output.map_or(String::new(), |p| p.display().to_string())
+        );
+        print(
+            c,
+            &json!({"request_id": req.request_id, "transactions": req.transactions.len(), "new": o.new, "reexported": o.reexported, "settled": o.settled, "skipped": o.skipped}),
+            &msg,
+        );
+    }
+    Ok(())
+}
+
+fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
+    let mut text = format!(
+        "broadcast: {} accepted, {} refused by the node, {} skipped",
+        s.accepted, s.refused, s.skipped
+    );
+    for r in &s.results {
+        let code = r["code"].as_str().unwrap_or("");
+        if !code.is_empty() && code != "SUCCESS" && code != "DUP_TRANSACTION_ERROR" {
+            text.push_str(&format!(
+                "\n  refused: payout {} ({}): {code}: {}",
+                r["payout_id"].as_str().unwrap_or(""),
+                r["txid"].as_str().unwrap_or(""),
+                r["message"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    print(c, &serde_json::to_value(s).expect("json"), &text);
+    if s.refused > 0 {
+        return Err(BcError::Refused(format!(
+            "{} transaction(s) were refused by the node (reasons above and in `report`); they stay pending until they expire by the verified chain, then `build` can rebuild them",
+            s.refused
+        )));
+    }
+    Ok(())
+}
+
+fn run_track(
+    c: &Ctx,
+    journal: &Journal,
+    n: &Node,
+    follow: bool,
+    deadline: Instant,
+    poll: Duration,
+    rescan: Option<u64>,
+) -> Result<()> {
+    let b = bar(0, c.json);
+    let mut total = crate::track::TrackPass::default();
+    let mut first = rescan.map(|from| crate::track::rescan(journal, n, from, Some(deadline)));
+    loop {
+        let p = match first.take() {
+            Some(r) => r,
+            None => crate::track::pass(journal, n, Some(deadline)),
+        };
+        let p = match p {
+            Err(BcError::Timeout(m)) => {
+                b.finish_and_clear();
+                print(c, &serde_json::to_value(&total).expect("json"), "");
+                return Err(BcError::Timeout(m));
+            }
+            r => r?,
+        };
+        total.confirmed += p.confirmed;
+        total.failed += p.failed;
+        total.expired += p.expired;
+        total.pending = p.pending;
+        total.solid_block = p.solid_block;
+        total.blocks_verified += p.blocks_verified;
+        total.scanned_to = p.scanned_to;
+        for id in &p.found_after_expiry {
+            eprintln!("WARNING: payout {id}: an attempt marked expired was found on the verified chain; check `report` for a second payment");
+        }
+        total.found_after_expiry.extend(p.found_after_expiry);
+        let to_go = p.scanned_to.map_or(String::new(), |s| {
+            format!(", {} block(s) to scan", p.solid_block.saturating_sub(s))
+        });
+        b.set_message(format!(
+            "solid block {} — {} confirmed, {} failed, {} expired, {} pending{to_go}",
+            p.solid_block, total.confirmed, total.failed, total.expired, p.pending
+        ));
+        b.tick();
+        if !follow || p.pending == 0 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            b.finish_and_clear();
+            print(c, &serde_json::to_value(&total).expect("json"), "");
+            return Err(BcError::Timeout(format!(
+                "timed out with {} attempt(s) still pending",
+                p.pending
+            )));
+        }
+        std::thread::sleep(poll.min(deadline.saturating_duration_since(Instant::now())));
+    }
+    b.finish_and_clear();
+    let text = format!(
+        "{} confirmed, {} failed, {} expired, {} pending (solid block {}, {} block(s) verified)",
+        total.confirmed,
+        total.failed,
+        total.expired,
+        total.pending,
+        total.solid_block,
+        total.blocks_verified
+    );
+    print(c, &serde_json::to_value(&total).expect("json"), &text);
+    Ok(())
+}
+
 fn watch(c: &Ctx, n: &Node, who: &Address, from_block: Option<u64>, follow: bool) -> Result<()> {
     let mut next = from_block;
     loop {
-        let solid = n.solid_block()?;
-        let mut start = next.unwrap_or_else(|| solid.number.saturating_sub(100));
+        let solid = n.solid_head()?;
+        let mut start = next
+            .unwrap_or_else(|| solid.number.saturating_sub(100))
+            .max(1);
         while start <= solid.number {
-            let end = (start + 100).min(solid.number + 1);
-            let v = n.call(
-                "/wallet/getblockbylimitnext",
-                &json!({"startNum": start, "endNum": end, "visible": true}),
-                true,
-            )?;
-            for b in v["block"].as_array().cloned().unwrap_or_default() {
-                let num = b["block_header"]["raw_data"]["number"]
-                    .as_u64()
-                    .unwrap_or(0);
-                let mut has_trigger = false;
-                for t in b["transactions"].as_array().cloned().unwrap_or_default() {
-                    let ct = &t["raw_data"]["contract"][0];
-                    let val = &ct["parameter"]["value"];
-                    if ct["type"] == "TransferContract"
-                        && val["to_address"].as_str() == Some(&who.to_base58())
-                    {
-                        let amt = val["amount"].as_u64().unwrap_or(0);
-                        let row = json!({"block": num, "confirmations": solid.number - num + 1, "txid": t["txID"], "from": val["owner_address"], "token": "TRX", "amount": format_units(U256::from(amt), 6)});
-                        print(
-                            c,
-                            &row,
-                            &format!(
-                                "block {num}: {} TRX from {} ({})",
-                                row["amount"].as_str().unwrap_or(""),
-                                row["from"].as_str().unwrap_or(""),
-                                row["txid"].as_str().unwrap_or("")
-                            ),
-                        );
-                    }
-                    has_trigger |= ct["type"] == "TriggerSmartContract";
-                }
-                if has_trigger {
-                    for info in n.infos_in_block(num)? {
-                        for log in info["log"].as_array().cloned().unwrap_or_default() {
-                            let topics: Vec<&str> = log["topics"]
-                                .as_array()
-                                .map(|t| t.iter().filter_map(Value::as_str).collect())
-                                .unwrap_or_default();
-                            if topics.len() == 3
-                                && topics[0]
-                                    == hex::encode(coldpay_shared::abi::TRANSFER_EVENT_TOPIC)
-                                && topics[2] == hex::encode(coldpay_shared::abi::address_word(who))
-                            {
-                                let from = hex::decode(topics[1]).ok().and_then(|w| {
-                                    coldpay_shared::abi::decode_address_word(&w).ok()
-                                });
-                                let value = U256::from_be_slice(
-                                    &hex::decode(log["data"].as_str().unwrap_or(""))
-                                        .unwrap_or_default(),
-                                );
-                                let token = log["address"]
-                                    .as_str()
-                                    .and_then(|h| hex::decode(h).ok())
-                                    .and_then(|b| <[u8; 20]>::try_from(b).ok())
-                                    .map(Address::from_evm_bytes);
-                                let row = json!({"block": num, "confirmations": solid.number - num + 1, "txid": info["id"], "from": from, "token": token, "amount_base_units": value.to_string()});
-                                print(
-                                    c,
-                                    &row,
-                                    &format!(
-                                        "block {num}: {value} base units of {} from {} ({})",
-                                        token.map_or(String::new(), |t| t.to_string()),
-                                        from.map_or(String::new(), |f| f.to_string()),
-                                        info["id"].as_str().unwrap_or("")
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                }
+            let end = (start + crate::track::CHUNK).min(solid.number + 1);
+            for b in n.solid_range(start, end)? {
+                watch_block(c, n, who, &b, solid.number)?;
             }
             start = end;
         }
@@ -706,6 +946,84 @@ fn watch(c: &Ctx, n: &Node, who: &Address, from_block: Option<u64>, follow: bool
         }
         std::thread::sleep(Duration::from_secs(3));
     }
+}
+
+/// Prints the transfers to `who` in one verified block: TRX transfers from the block itself,
+/// TRC-20 Transfer events from the block's receipts.
+fn watch_block(
+    c: &Ctx,
+    n: &Node,
+    who: &Address,
+    b: &coldpay_shared::block::VerifiedBlock,
+    solid: u64,
+) -> Result<()> {
+    use coldpay_shared::contract::ContractKind;
+    let mut calls = Vec::new();
+    for t in &b.txs {
+        let Ok(raw) = coldpay_shared::RawData::decode(&t.raw) else {
+            continue;
+        };
+        match &raw.contract.kind {
+            ContractKind::Transfer(tc) if tc.to == *who && t.contract_ret == "SUCCESS" => {
+                let row = json!({"block": b.number, "confirmations": solid - b.number + 1, "txid": t.txid.to_hex(), "from": tc.owner, "token": "TRX", "amount": format_units(U256::from(tc.amount.as_u64()), 6), "amount_base_units": tc.amount.as_u64().to_string()});
+                print(
+                    c,
+                    &row,
+                    &format!(
+                        "block {}: {} TRX from {} ({})",
+                        b.number,
+                        format_units(U256::from(tc.amount.as_u64()), 6),
+                        tc.owner,
+                        t.txid.to_hex()
+                    ),
+                );
+            }
+            ContractKind::TriggerSmart(_) if t.contract_ret == "SUCCESS" => calls.push(t.txid),
+            _ => {}
+        }
+    }
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let topic = hex::encode(coldpay_shared::abi::TRANSFER_EVENT_TOPIC);
+    let to_word = hex::encode(coldpay_shared::abi::address_word(who));
+    for info in n.infos_in_block(b.number, &calls)? {
+        for log in &info.log {
+            if log.topics.len() != 3 || log.topics[0] != topic || log.topics[2] != to_word {
+                continue;
+            }
+            let from = hex::decode(&log.topics[1])
+                .ok()
+                .and_then(|w| coldpay_shared::abi::decode_address_word(&w).ok());
+            let data = hex::decode(&log.data).unwrap_or_default();
+            if data.len() != 32 {
+                continue;
+            }
+            let value = U256::from_be_slice(&data);
+            let token = hex::decode(&log.address)
+                .ok()
+                .and_then(|b| <[u8; 20]>::try_from(b).ok())
+                .map(Address::from_evm_bytes);
+            let symbol = if token == Some(usdt_contract(c.network.as_str())) {
+                "USDT"
+            } else {
+                "tokens"
+            };
+            let id = info.id.clone().unwrap_or_default();
+            let row = json!({"block": b.number, "confirmations": solid - b.number + 1, "txid": id, "from": from, "token": token, "amount": format_units(value, 6), "amount_base_units": value.to_string()});
+            print(
+                c,
+                &row,
+                &format!(
+                    "block {}: {} {symbol} from {} ({id})",
+                    b.number,
+                    format_units(value, 6),
+                    from.map_or(String::new(), |f| f.to_string()),
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The clap definition (for generated docs, man pages and completions).

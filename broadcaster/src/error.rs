@@ -1,4 +1,9 @@
 //! The broadcaster's one error type.
+//!
+//! Exit codes: 0 success, 1 other failure, 2 bad input, 3 timeout, 4 journal locked (with
+//! `--no-wait`), 5 transactions refused by the node, 6 node or journal on another network.
+
+use rusqlite::ErrorCode;
 
 /// Everything the broadcaster can fail at.
 #[derive(Debug, thiserror::Error)]
@@ -12,27 +17,202 @@ pub enum BcError {
     /// A node could not be reached or answered an error (exit 1).
     #[error("{0}")]
     Node(String),
-    /// The journal database failed (exit 1).
-    #[error("journal: {0}")]
+    /// The journal database failed (exit 1). Displayed as a plain sentence; the SQLite error
+    /// itself only shows in `Debug`.
+    #[error("{}", describe_sqlite(.0, None))]
     Journal(#[from] rusqlite::Error),
+    /// The journal database failed where the call site knows what it was doing (exit 1).
+    #[error("{}", describe_sqlite(.source, Some(.what)))]
+    JournalAt {
+        /// What the call was doing ("cancel payout p7").
+        what: String,
+        /// The SQLite error (Debug only).
+        source: rusqlite::Error,
+    },
     /// File I/O (exit 1).
     #[error("{0}")]
     Io(String),
     /// `track --follow` timed out (exit 3).
     #[error("{0}")]
     Timeout(String),
+    /// The journal is locked by another process and `--no-wait` was given (exit 4).
+    #[error("{0}")]
+    Locked(String),
+    /// `submit`: some transactions were refused by the node (exit 5).
+    #[error("{0}")]
+    Refused(String),
+    /// The node or the journal belongs to another network (exit 6).
+    #[error("{0}")]
+    WrongNetwork(String),
 }
 
 impl BcError {
-    /// Exit code: 2 bad input, 3 timeout, 1 other.
+    /// Exit code: 2 bad input, 3 timeout, 4 journal locked, 5 refused by the node, 6 another
+    /// network, 1 other.
     pub fn exit_code(&self) -> u8 {
         match self {
             BcError::Input(_) | BcError::Shared(_) => 2,
             BcError::Timeout(_) => 3,
+            BcError::Locked(_) => 4,
+            BcError::Refused(_) => 5,
+            BcError::WrongNetwork(_) => 6,
             _ => 1,
         }
+    }
+
+    /// Wraps a SQLite error with what the call was doing, for a specific message.
+    pub fn journal_at(source: rusqlite::Error, what: impl Into<String>) -> BcError {
+        BcError::JournalAt {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// An operator-facing sentence for a SQLite error: never SQLite's own text. `what` names the
+/// operation when the call site knows it.
+pub fn describe_sqlite(e: &rusqlite::Error, what: Option<&str>) -> String {
+    let at = what.map_or(String::new(), |w| format!(" ({w})"));
+    let rusqlite::Error::SqliteFailure(f, msg) = e else {
+        let kind = match e {
+            rusqlite::Error::QueryReturnedNoRows => "journal: an expected row is missing",
+            rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..) => {
+                "journal: a column holds unexpected data"
+            }
+            _ => "journal database error",
+        };
+        return match what {
+            Some(w) => format!("{kind} at {w}"),
+            None => kind.to_string(),
+        };
+    };
+    let msg = msg.as_deref().unwrap_or("");
+    match f.code {
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+            format!("journal busy: another process is writing; try again{at}")
+        }
+        ErrorCode::ConstraintViolation => {
+            let sentence = if msg.contains("payout already confirmed") {
+                "payout already confirmed: no new attempt is allowed"
+            } else if msg.contains("invalid attempt state transition") {
+                "invalid attempt state transition"
+            } else if msg.contains("payout cancelled") {
+                "payout cancelled: no new attempt is allowed"
+            } else if msg.contains("payout has a live or confirmed attempt") {
+                "payout has a live or confirmed attempt and cannot be cancelled"
+            } else if msg.contains("attempts.payout_id") {
+                "payout already has a live attempt"
+            } else if msg.contains("attempts.txid") {
+                "transaction already recorded in the journal"
+            } else if msg.contains("payouts.id") {
+                "payout id already exists"
+            } else if msg.contains("batches.id") {
+                "batch id already exists"
+            } else if msg.contains("accounts.address") || msg.contains("meta.key") {
+                "record already exists"
+            } else if msg.contains("FOREIGN KEY") {
+                "refers to a batch or payout that does not exist"
+            } else {
+                "a journal rule refused the change"
+            };
+            format!("{sentence}{at}")
+        }
+        ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
+            format!("the journal file is damaged or is not a journal{at}")
+        }
+        ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => format!(
+            "journal cannot be opened or written (sqlite code {}){at}",
+            f.extended_code
+        ),
+        ErrorCode::DiskFull => format!("disk full while writing the journal{at}"),
+        _ => match what {
+            Some(w) => format!(
+                "journal database error (sqlite code {}) at {w}",
+                f.extended_code
+            ),
+            None => format!("journal database error (sqlite code {})", f.extended_code),
+        },
     }
 }
 
 /// Result alias.
 pub type Result<T, E = BcError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: i32, msg: &str) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(msg.into()))
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(BcError::Input(String::new()).exit_code(), 2);
+        assert_eq!(BcError::Node(String::new()).exit_code(), 1);
+        assert_eq!(BcError::Timeout(String::new()).exit_code(), 3);
+        assert_eq!(BcError::Locked(String::new()).exit_code(), 4);
+        assert_eq!(BcError::Refused(String::new()).exit_code(), 5);
+        assert_eq!(BcError::WrongNetwork(String::new()).exit_code(), 6);
+        assert_eq!(
+            BcError::Journal(rusqlite::Error::QueryReturnedNoRows).exit_code(),
+            1
+        );
+    }
+
+    #[test]
+    fn sqlite_text_never_reaches_the_operator() {
+        let cases = [
+            failure(5, "database is locked"),
+            failure(6, "database table is locked"),
+            failure(2067, "UNIQUE constraint failed: attempts.payout_id"),
+            failure(2067, "UNIQUE constraint failed: payouts.id"),
+            failure(1811, "invalid attempt state transition"),
+            failure(787, "FOREIGN KEY constraint failed"),
+            failure(1, "SQLITE_ERROR: no such table: x"),
+            failure(11, "database disk image is malformed"),
+        ];
+        for e in cases {
+            for shown in [
+                BcError::journal_at(failure_clone(&e), "cancel payout p").to_string(),
+                BcError::Journal(e).to_string(),
+            ] {
+                for raw in [
+                    "UNIQUE constraint",
+                    "database is locked",
+                    "SQLITE",
+                    "no such",
+                ] {
+                    assert!(!shown.contains(raw), "{shown}");
+                }
+                assert!(!shown.is_empty());
+            }
+        }
+        assert_eq!(
+            BcError::Journal(failure(5, "database is locked")).to_string(),
+            "journal busy: another process is writing; try again"
+        );
+        assert!(
+            BcError::journal_at(failure(1, "x"), "read batch b").to_string()
+                == "journal database error (sqlite code 1) at read batch b"
+        );
+        assert!(BcError::Journal(failure(
+            2067,
+            "UNIQUE constraint failed: attempts.payout_id"
+        ))
+        .to_string()
+        .contains("already has a live attempt"));
+    }
+
+    fn failure_clone(e: &rusqlite::Error) -> rusqlite::Error {
+        match e {
+            rusqlite::Error::SqliteFailure(f, m) => rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(f.extended_code),
+                m.clone(),
+            ),
+            _ => rusqlite::Error::QueryReturnedNoRows,
+        }
+    }
+}

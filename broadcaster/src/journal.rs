@@ -1,21 +1,28 @@
 //! The payout journal: SQLite in WAL mode. Every state change is one SQL transaction, and the
 //! invariants are constraints, not only code: a payout id is unique, a payout has at most one
 //! live attempt (partial unique index), attempt states only move forward (trigger), and no
-//! attempt is added to a payout that is already confirmed (trigger).
+//! attempt is added to a payout that is already confirmed or cancelled (triggers), and a payout
+//! with a live or confirmed attempt cannot be cancelled (trigger).
+//!
+//! One process writes at a time: writers hold the advisory lock `<db>.lock` (see
+//! [`crate::lock`]); readers (`status`, `report`, `batch list|show`) take no lock and read
+//! concurrently thanks to WAL. A journal is bound to the network it was created for.
 
 use std::path::Path;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::{BcError, Result};
+use crate::lock::{LockGuard, LockWait};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
 
-const MIGRATION_1: &str = r"
+/// The version 1 schema (kept verbatim: old journals were created with it).
+pub const MIGRATION_1: &str = r"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE accounts (
     address TEXT PRIMARY KEY,
@@ -77,10 +84,48 @@ BEGIN
 END;
 ";
 
+/// Version 1 → 2: cancellation, refusals, verified scans and expiry evidence.
+const MIGRATION_2: &str = r"
+ALTER TABLE payouts ADD COLUMN cancelled_at INTEGER;
+ALTER TABLE payouts ADD COLUMN cancel_reason TEXT;
+ALTER TABLE attempts ADD COLUMN refusal TEXT;
+ALTER TABLE attempts ADD COLUMN ref_block_id TEXT;
+ALTER TABLE attempts ADD COLUMN scanned_to INTEGER;
+ALTER TABLE attempts ADD COLUMN scanned_id TEXT;
+ALTER TABLE attempts ADD COLUMN scanned_ts INTEGER;
+ALTER TABLE attempts ADD COLUMN evidence TEXT;
+DROP TRIGGER attempt_state_forward;
+CREATE TRIGGER attempt_state_forward BEFORE UPDATE OF state ON attempts
+WHEN NEW.state <> OLD.state AND NOT (
+       (OLD.state = 'built' AND NEW.state IN ('signed','expired'))
+    OR (OLD.state = 'signed' AND NEW.state IN ('broadcast','included','expired'))
+    OR (OLD.state = 'broadcast' AND NEW.state IN ('included','expired'))
+    OR (OLD.state = 'included' AND NEW.state IN ('confirmed','failed'))
+    OR (OLD.state = 'expired' AND NEW.state IN ('confirmed','failed'))
+)
+BEGIN
+    SELECT RAISE(ABORT, 'invalid attempt state transition');
+END;
+CREATE TRIGGER no_attempt_for_cancelled BEFORE INSERT ON attempts
+WHEN EXISTS (SELECT 1 FROM payouts WHERE id = NEW.payout_id AND cancelled_at IS NOT NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'payout cancelled');
+END;
+CREATE TRIGGER no_cancel_with_live_or_confirmed BEFORE UPDATE OF cancelled_at ON payouts
+WHEN NEW.cancelled_at IS NOT NULL AND EXISTS (
+    SELECT 1 FROM attempts WHERE payout_id = NEW.id
+    AND state IN ('built','signed','broadcast','included','confirmed'))
+BEGIN
+    SELECT RAISE(ABORT, 'payout has a live or confirmed attempt');
+END;
+";
+
 /// An open journal.
 pub struct Journal {
     /// The connection.
     pub conn: Connection,
+    /// The writer lock, held for the journal's lifetime (`None` for readers).
+    lock: Option<LockGuard>,
 }
 
 /// One attempt row.
@@ -108,6 +153,18 @@ pub struct Attempt {
     pub receipt: Option<String>,
     /// Reason.
     pub reason: Option<String>,
+    /// A verified, gap-free scan covers blocks (ref_block_num, scanned_to].
+    pub scanned_to: Option<u64>,
+    /// blockID (hex) of block `scanned_to`.
+    pub scanned_id: Option<String>,
+    /// Timestamp (ms) of block `scanned_to`.
+    pub scanned_ts: Option<u64>,
+    /// blockID (hex) of the verified TAPOS reference block.
+    pub ref_block_id: Option<String>,
+    /// Last broadcast refusal, "CODE: message".
+    pub refusal: Option<String>,
+    /// Evidence JSON of an expiry.
+    pub evidence: Option<String>,
 }
 
 /// One payout row.
@@ -125,6 +182,34 @@ pub struct Payout {
     pub amount: String,
     /// Memo.
     pub memo: Option<String>,
+    /// When it was cancelled (ms), if it was.
+    pub cancelled_at: Option<i64>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+}
+
+/// One batch row.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// Id.
+    pub id: String,
+    /// Sender (base58).
+    pub from: String,
+    /// Network.
+    pub network: String,
+    /// Created (ms).
+    pub created_at: i64,
+}
+
+/// What a cancellation did.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct CancelOutcome {
+    /// Payouts cancelled now.
+    pub cancelled: Vec<String>,
+    /// Payouts that were cancelled before (left unchanged).
+    pub already_cancelled: Vec<String>,
+    /// Payouts that cannot be cancelled, with why: (id, sentence).
+    pub not_cancelled: Vec<(String, String)>,
 }
 
 /// ms since the epoch.
@@ -135,6 +220,9 @@ pub fn now_ms() -> i64 {
 }
 
 fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
+    let u = |i: usize| -> rusqlite::Result<Option<u64>> {
+        Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64))
+    };
     Ok(Attempt {
         id: r.get(0)?,
         payout_id: r.get(1)?,
@@ -144,64 +232,200 @@ fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         ref_block_num: r.get::<_, i64>(5)? as u64,
         state: r.get(6)?,
         signatures: r.get(7)?,
-        block: r.get::<_, Option<i64>>(8)?.map(|b| b as u64),
+        block: u(8)?,
         receipt: r.get(9)?,
         reason: r.get(10)?,
+        scanned_to: u(11)?,
+        scanned_id: r.get(12)?,
+        scanned_ts: u(13)?,
+        ref_block_id: r.get(14)?,
+        refusal: r.get(15)?,
+        evidence: r.get(16)?,
     })
 }
 
-const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason";
+const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence";
+
+const PAYOUT_COLS: &str =
+    "id, batch_id, to_address, token, amount, memo, cancelled_at, cancel_reason";
+
+fn payout_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
+    Ok(Payout {
+        id: r.get(0)?,
+        batch_id: r.get(1)?,
+        to: r.get(2)?,
+        token: r.get(3)?,
+        amount: r.get(4)?,
+        memo: r.get(5)?,
+        cancelled_at: r.get(6)?,
+        cancel_reason: r.get(7)?,
+    })
+}
+
+fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
+    Ok(Batch {
+        id: r.get(0)?,
+        from: r.get(1)?,
+        network: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
+fn at(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> BcError {
+    let what = what.into();
+    move |e| BcError::journal_at(e, what)
+}
+
+/// Opens the connection and brings the schema to [`SCHEMA_VERSION`] (one SQL transaction).
+/// Returns the connection and whether the journal was created now.
+fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
+    let shown = path.display().to_string();
+    let mut conn = Connection::open(path).map_err(at(format!("open {shown}")))?;
+    setup(&conn, &shown)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(at(format!("open {shown}")))?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(at(format!("migrate {shown}")))?;
+    let version = schema_version(&tx, &shown)?;
+    if version < 1 {
+        tx.execute_batch(MIGRATION_1)
+            .map_err(at(format!("create {shown}")))?;
+    }
+    if version < 2 {
+        tx.execute_batch(MIGRATION_2)
+            .map_err(at(format!("migrate {shown} to schema version 2")))?;
+    }
+    if version < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(at(format!("migrate {shown}")))?;
+        tx.commit().map_err(at(format!("migrate {shown}")))?;
+    } else {
+        drop(tx);
+    }
+    Ok((conn, version == 0))
+}
+
+fn setup(conn: &Connection, shown: &str) -> Result<()> {
+    let f = || at(format!("open {shown}"));
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(f())?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(f())?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(f())?;
+    Ok(())
+}
+
+fn schema_version(conn: &Connection, shown: &str) -> Result<i64> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(at(format!("open {shown}")))?;
+    if version > SCHEMA_VERSION {
+        return Err(BcError::Input(format!(
+            "journal {shown} has schema version {version}; this build knows {SCHEMA_VERSION}: use a newer coldpay-broadcaster"
+        )));
+    }
+    Ok(version)
+}
 
 impl Journal {
-    /// Opens (creating and migrating) the journal at `path`.
-    pub fn open(path: &Path) -> Result<Journal> {
+    /// Opens the journal at `path` for writing: takes the writer lock (waiting or not as
+    /// `wait` says), creates and migrates the database, and binds it to `network` (recorded
+    /// on creation, and on the first open of a journal that has none; any other network is
+    /// refused with [`BcError::WrongNetwork`]).
+    pub fn open(path: &Path, network: &str, wait: LockWait) -> Result<Journal> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| BcError::Io(format!("{}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
+        let lock = crate::lock::acquire(path, wait)?;
+        let (conn, _created) = open_and_migrate(path)?;
+        let j = Journal {
+            conn,
+            lock: Some(lock),
+        };
+        match j.meta("network")? {
+            None => j.set_meta("network", network)?,
+            Some(_) => j.check_network(path, network)?,
+        }
+        Ok(j)
+    }
+
+    /// Opens an existing journal for reading only: no lock (readers run beside a writer),
+    /// never creates the file. A journal of an older schema is migrated first (which waits
+    /// for the writer lock).
+    pub fn open_read(path: &Path) -> Result<Journal> {
+        let shown = path.display().to_string();
+        if !path.is_file() {
             return Err(BcError::Input(format!(
-                "journal {} has schema version {version}; this build knows {SCHEMA_VERSION}",
-                path.display()
+                "no journal at {shown} (a writing command such as `accounts import-watch` creates it; check --db / config)"
             )));
         }
-        if version < 1 {
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(MIGRATION_1)?;
-            tx.pragma_update(None, "user_version", 1)?;
-            tx.commit()?;
+        let open = || -> Result<Connection> {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(at(format!("open {shown}")))?;
+            setup(&conn, &shown)?;
+            conn.pragma_update(None, "query_only", "ON")
+                .map_err(at(format!("open {shown}")))?;
+            Ok(conn)
+        };
+        let mut conn = open()?;
+        if schema_version(&conn, &shown)? < SCHEMA_VERSION {
+            drop(conn);
+            let lock = crate::lock::acquire(path, LockWait::Wait)?;
+            drop(open_and_migrate(path)?);
+            drop(lock);
+            conn = open()?;
         }
-        Ok(Journal { conn })
+        Ok(Journal { conn, lock: None })
+    }
+
+    /// Whether this journal holds the writer lock.
+    pub fn is_writer(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    /// Refuses a journal that records another network than `network`.
+    pub fn check_network(&self, path: &Path, network: &str) -> Result<()> {
+        match self.meta("network")? {
+            Some(n) if n != network => Err(BcError::WrongNetwork(format!(
+                "journal {} was created for {n}; this command runs {network} (--network / config)",
+                path.display()
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Meta value.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+            .optional()
+            .map_err(at(format!("read setting {key}")))
     }
 
     /// Sets a meta value.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])?;
+        self.conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value]).map_err(at(format!("record setting {key}")))?;
         Ok(())
     }
 
     /// Attempts matching a WHERE clause.
     pub fn attempts_where(&self, clause: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<Attempt>> {
-        let mut st = self.conn.prepare(&format!(
-            "SELECT {ATTEMPT_COLS} FROM attempts WHERE {clause} ORDER BY id"
-        ))?;
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {ATTEMPT_COLS} FROM attempts WHERE {clause} ORDER BY id"
+            ))
+            .map_err(at("read attempts"))?;
         let rows = st
-            .query_map(p, attempt_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .query_map(p, attempt_from_row)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(at("read attempts"))?;
         Ok(rows)
     }
 
@@ -215,53 +439,65 @@ impl Journal {
 
     /// A payout.
     pub fn payout(&self, id: &str) -> Result<Option<Payout>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
-                "SELECT id, batch_id, to_address, token, amount, memo FROM payouts WHERE id = ?1",
+                &format!("SELECT {PAYOUT_COLS} FROM payouts WHERE id = ?1"),
                 [id],
-                |r| {
-                    Ok(Payout {
-                        id: r.get(0)?,
-                        batch_id: r.get(1)?,
-                        to: r.get(2)?,
-                        token: r.get(3)?,
-                        amount: r.get(4)?,
-                        memo: r.get(5)?,
-                    })
-                },
+                payout_from_row,
             )
-            .optional()?)
+            .optional()
+            .map_err(at(format!("read payout {id}")))
     }
 
-    /// Payouts of a batch (or all).
+    fn payouts_filtered(&self, batch: Option<&str>, active_only: bool) -> Result<Vec<Payout>> {
+        let what = batch.map_or("read payouts".into(), |b| format!("read batch {b}"));
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {PAYOUT_COLS} FROM payouts WHERE (?1 IS NULL OR batch_id = ?1) AND (?2 = 0 OR cancelled_at IS NULL) ORDER BY batch_id, line, id"))
+            .map_err(at(what.clone()))?;
+        st.query_map(params![batch, active_only], payout_from_row)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(at(what))
+    }
+
+    /// Payouts of a batch (or all), cancelled ones included.
     pub fn payouts(&self, batch: Option<&str>) -> Result<Vec<Payout>> {
-        let mut st = self.conn.prepare("SELECT id, batch_id, to_address, token, amount, memo FROM payouts WHERE (?1 IS NULL OR batch_id = ?1) ORDER BY batch_id, line, id")?;
-        let rows = st
-            .query_map(params![batch], |r| {
-                Ok(Payout {
-                    id: r.get(0)?,
-                    batch_id: r.get(1)?,
-                    to: r.get(2)?,
-                    token: r.get(3)?,
-                    amount: r.get(4)?,
-                    memo: r.get(5)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
+        self.payouts_filtered(batch, false)
+    }
+
+    /// Payouts of a batch (or all) that are not cancelled: the ones `build` may work on.
+    pub fn active_payouts(&self, batch: Option<&str>) -> Result<Vec<Payout>> {
+        self.payouts_filtered(batch, true)
     }
 
     /// The sender of a batch.
     pub fn batch_from(&self, batch: &str) -> Result<Option<(String, String)>> {
-        Ok(self
-            .conn
+        Ok(self.batch(batch)?.map(|b| (b.from, b.network)))
+    }
+
+    /// A batch.
+    pub fn batch(&self, id: &str) -> Result<Option<Batch>> {
+        self.conn
             .query_row(
-                "SELECT from_address, network FROM batches WHERE id = ?1",
-                [batch],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                "SELECT id, from_address, network, created_at FROM batches WHERE id = ?1",
+                [id],
+                batch_from_row,
             )
-            .optional()?)
+            .optional()
+            .map_err(at(format!("read batch {id}")))
+    }
+
+    /// Every batch, oldest first.
+    pub fn batches(&self) -> Result<Vec<Batch>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, from_address, network, created_at FROM batches ORDER BY created_at, id",
+            )
+            .map_err(at("list batches"))?;
+        st.query_map([], batch_from_row)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(at("list batches"))
     }
 
     /// Moves an attempt to `state`, recording extra columns, in its own SQL transaction.
@@ -276,7 +512,24 @@ impl Journal {
         self.conn.execute(
             "UPDATE attempts SET state = ?2, block = COALESCE(?3, block), receipt = COALESCE(?4, receipt), reason = COALESCE(?5, reason), updated_at = ?6 WHERE id = ?1",
             params![id, state, block.map(|b| b as i64), receipt, reason, now_ms()],
-        )?;
+        ).map_err(|e| {
+            let what = match self.attempts_where("id = ?1", &[&id]).ok().and_then(|v| v.into_iter().next()) {
+                Some(a) => format!("attempt {id} of payout {} (txid {}): {} → {state}", a.payout_id, a.txid, a.state),
+                None => format!("attempt {id} → {state}"),
+            };
+            BcError::journal_at(e, what)
+        })?;
+        Ok(())
+    }
+
+    /// Records the node's last broadcast refusal ("CODE: message") of an attempt.
+    pub fn set_refusal(&self, id: i64, refusal: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE attempts SET refusal = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, refusal, now_ms()],
+            )
+            .map_err(at(format!("record the refusal of attempt {id}")))?;
         Ok(())
     }
 
@@ -299,6 +552,86 @@ impl Journal {
             .into_iter()
             .last())
     }
+
+    /// Why a payout cannot be cancelled now, or `None` if it can. Already cancelled payouts
+    /// are `Ok(None)` here; the caller checks `cancelled_at`.
+    fn cancel_blocker(&self, p: &Payout) -> Result<Option<String>> {
+        let attempts = self.attempts_where("payout_id = ?1", &[&p.id])?;
+        if let Some(a) = attempts.iter().find(|a| a.state == "confirmed") {
+            let block = a.block.map_or(String::new(), |b| format!(", block {b}"));
+            return Ok(Some(format!(
+                "payout {} is confirmed (txid {}{block}): it was paid",
+                p.id, a.txid
+            )));
+        }
+        if let Some(a) = attempts
+            .iter()
+            .find(|a| LIVE_STATES.contains(&a.state.as_str()))
+        {
+            return Ok(Some(format!(
+                "payout {} has a live attempt ({}, txid {}): wait for it to settle (`track`)",
+                p.id, a.state, a.txid
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Cancels payouts so that `build` skips them, in one SQL transaction. Payouts with a live
+    /// or a confirmed attempt, and unknown ids, cannot be cancelled: without `partial` any of
+    /// them cancels nothing and fails with one sentence per id ([`BcError::Input`]); with
+    /// `partial` the others are cancelled and those are listed in the outcome. Payouts that are
+    /// already cancelled are left as they are.
+    pub fn cancel(
+        &self,
+        ids: &[String],
+        reason: Option<&str>,
+        partial: bool,
+    ) -> Result<CancelOutcome> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(at("cancel payouts"))?;
+        let mut out = CancelOutcome::default();
+        let mut seen = std::collections::HashSet::new();
+        for id in ids {
+            if !seen.insert(id.as_str()) {
+                continue;
+            }
+            let Some(p) = self.payout(id)? else {
+                out.not_cancelled
+                    .push((id.clone(), format!("no payout {id:?} in the journal")));
+                continue;
+            };
+            if p.cancelled_at.is_some() {
+                out.already_cancelled.push(id.clone());
+            } else if let Some(why) = self.cancel_blocker(&p)? {
+                out.not_cancelled.push((id.clone(), why));
+            } else {
+                out.cancelled.push(id.clone());
+            }
+        }
+        if !partial && !out.not_cancelled.is_empty() {
+            let n = out.not_cancelled.len();
+            return Err(BcError::Input(format!(
+                "{n} payout(s) cannot be cancelled, nothing cancelled: {}",
+                out.not_cancelled
+                    .iter()
+                    .map(|(_, why)| why.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+        }
+        let now = now_ms();
+        for id in &out.cancelled {
+            tx.execute(
+                "UPDATE payouts SET cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",
+                params![id, now, reason],
+            )
+            .map_err(at(format!("cancel payout {id}")))?;
+        }
+        tx.commit().map_err(at("cancel payouts"))?;
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -307,24 +640,41 @@ mod tests {
 
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite")).unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
         j.conn
             .execute("INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0)", [])
             .unwrap();
         j.conn
             .execute(
-                "INSERT INTO payouts VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0)",
+                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0)",
                 [],
             )
             .unwrap();
         (d, j)
     }
 
-    fn add(j: &Journal, txid: &str, state: &str) -> rusqlite::Result<usize> {
+    fn add_for(j: &Journal, payout: &str, txid: &str, state: &str) -> Result<usize> {
         j.conn.execute(
-            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', ?1, '00', 1, 1, 0, 'r', ?2, 0, 0)",
-            [txid, state],
-        )
+            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES (?1, ?2, '00', 1, 1, 0, 'r', ?3, 0, 0)",
+            [payout, txid, state],
+        ).map_err(BcError::from)
+    }
+
+    fn add(j: &Journal, txid: &str, state: &str) -> Result<usize> {
+        add_for(j, "p", txid, state)
+    }
+
+    fn no_sqlite_text(e: &BcError) -> String {
+        let s = e.to_string();
+        for raw in [
+            "UNIQUE constraint",
+            "database is locked",
+            "SQLITE",
+            "constraint failed",
+        ] {
+            assert!(!s.contains(raw), "{s}");
+        }
+        s
     }
 
     #[test]
@@ -332,17 +682,19 @@ mod tests {
         let (_d, j) = journal();
         add(&j, "t1", "built").unwrap();
         // A second live attempt is refused by the partial unique index.
-        assert!(add(&j, "t2", "built")
-            .unwrap_err()
-            .to_string()
-            .contains("UNIQUE"));
+        assert!(no_sqlite_text(&add(&j, "t2", "built").unwrap_err())
+            .contains("payout already has a live attempt"));
         // States only move forward.
         let a = j.attempt_by_txid("t1").unwrap().unwrap();
-        assert!(j
-            .set_state(a.id, "confirmed", None, None, None)
-            .unwrap_err()
-            .to_string()
-            .contains("invalid attempt state transition"));
+        let e = no_sqlite_text(
+            &j.set_state(a.id, "confirmed", None, None, None)
+                .unwrap_err(),
+        );
+        assert!(e.contains("invalid attempt state transition"), "{e}");
+        assert!(
+            e.contains("txid t1") && e.contains("built → confirmed"),
+            "{e}"
+        );
         j.set_state(a.id, "expired", None, None, None).unwrap();
         assert!(j.set_state(a.id, "broadcast", None, None, None).is_err());
         // After expiry a new attempt is allowed; after confirmation none.
@@ -351,22 +703,151 @@ mod tests {
         for s in ["signed", "broadcast", "included", "confirmed"] {
             j.set_state(b.id, s, None, None, None).unwrap();
         }
-        assert!(add(&j, "t3", "built")
-            .unwrap_err()
-            .to_string()
-            .contains("already confirmed"));
+        assert!(no_sqlite_text(&add(&j, "t3", "built").unwrap_err()).contains("already confirmed"));
         // Payout ids are unique.
-        assert!(j
-            .conn
-            .execute(
-                "INSERT INTO payouts VALUES ('p', 'b', 2, 'Tto', 'TRX', '5', NULL, 0)",
-                []
-            )
-            .is_err());
+        assert!(no_sqlite_text(&BcError::from(
+            j.conn
+                .execute(
+                    "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 2, 'Tto', 'TRX', '5', NULL, 0)",
+                    []
+                )
+                .unwrap_err()
+        ))
+        .contains("payout id already exists"));
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn expired_attempts_may_still_settle_from_the_chain() {
+        let (_d, j) = journal();
+        add(&j, "t1", "broadcast").unwrap();
+        let a = j.attempt_by_txid("t1").unwrap().unwrap();
+        j.set_state(a.id, "expired", None, None, Some("expired"))
+            .unwrap();
+        j.set_refusal(a.id, "TAPOS_ERROR: bad ref").unwrap();
+        j.set_state(a.id, "confirmed", Some(9), None, None).unwrap();
+        let a = j.attempt_by_txid("t1").unwrap().unwrap();
+        assert_eq!(a.state, "confirmed");
+        assert_eq!(a.refusal.as_deref(), Some("TAPOS_ERROR: bad ref"));
+        assert_eq!(a.block, Some(9));
+        // But not back to a live state.
+        add(&j, "t2", "built").unwrap_err();
+    }
+
+    #[test]
+    fn cancel_rules() {
+        let (_d, j) = journal();
+        for id in ["q", "r"] {
+            j.conn
+                .execute(
+                    "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, 'b', 2, 'Tto', 'TRX', '5', NULL, 0)",
+                    [id],
+                )
+                .unwrap();
+        }
+        add(&j, "t1", "broadcast").unwrap();
+        add_for(&j, "r", "t9", "included").unwrap();
+        let r = j.attempt_by_txid("t9").unwrap().unwrap();
+        j.set_state(r.id, "confirmed", Some(7), None, None).unwrap();
+        // All or nothing: p has a live attempt, r is confirmed, x does not exist.
+        let ids: Vec<String> = ["q", "p", "r", "x"].iter().map(|s| (*s).into()).collect();
+        let e = j.cancel(&ids, Some("dup"), false).unwrap_err();
+        let s = e.to_string();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            s.contains("payout p has a live attempt (broadcast, txid t1): wait for it to settle"),
+            "{s}"
+        );
+        assert!(
+            s.contains("payout r is confirmed (txid t9, block 7)"),
+            "{s}"
+        );
+        assert!(s.contains("no payout \"x\""), "{s}");
+        assert!(j.payout("q").unwrap().unwrap().cancelled_at.is_none());
+        // Partial: q is cancelled, the others listed.
+        let o = j.cancel(&ids, Some("dup"), true).unwrap();
+        assert_eq!(o.cancelled, vec!["q".to_string()]);
+        assert_eq!(o.not_cancelled.len(), 3);
+        let q = j.payout("q").unwrap().unwrap();
+        assert!(q.cancelled_at.is_some());
+        assert_eq!(q.cancel_reason.as_deref(), Some("dup"));
+        assert_eq!(j.active_payouts(Some("b")).unwrap().len(), 2);
+        assert_eq!(j.payouts(Some("b")).unwrap().len(), 3);
+        // Idempotent, and no attempt for a cancelled payout.
+        let o = j.cancel(&["q".into()], None, false).unwrap();
+        assert_eq!(o.already_cancelled, vec!["q".to_string()]);
+        assert!(
+            no_sqlite_text(&add_for(&j, "q", "t5", "built").unwrap_err())
+                .contains("payout cancelled")
+        );
+        // The trigger backs the check up.
+        let e = BcError::from(
+            j.conn
+                .execute("UPDATE payouts SET cancelled_at = 1 WHERE id = 'p'", [])
+                .unwrap_err(),
+        );
+        assert!(no_sqlite_text(&e).contains("cannot be cancelled"));
+    }
+
+    #[test]
+    fn v1_journal_migrates_in_place_and_binds_the_network() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("old.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "journal_mode", "WAL").unwrap();
+            c.execute_batch(MIGRATION_1).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute_batch(
+                "INSERT INTO batches VALUES ('b', 'Tfrom', 'nile', 0);
+                 INSERT INTO payouts VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', 'm', 0);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', 'broadcast', 0, 0);",
+            )
+            .unwrap();
+        }
+        // Readers migrate too (taking the writer lock for it).
+        let r = Journal::open_read(&path).unwrap();
+        assert!(!r.is_writer());
+        drop(r);
+        let j = Journal::open(&path, "nile", LockWait::NoWait).unwrap();
+        let v: i64 = j
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+        assert_eq!(j.meta("network").unwrap().as_deref(), Some("nile"));
+        let a = j.attempt_by_txid("aa").unwrap().unwrap();
+        assert_eq!((a.state.as_str(), a.refusal.as_ref()), ("broadcast", None));
+        // The new trigger is in place: expired → confirmed.
+        j.set_state(a.id, "expired", None, None, None).unwrap();
+        j.set_state(a.id, "confirmed", None, None, None).unwrap();
+        assert_eq!(j.payout("p").unwrap().unwrap().memo.as_deref(), Some("m"));
+        drop(j);
+        let e = Journal::open(&path, "mainnet", LockWait::NoWait)
+            .err()
+            .unwrap();
+        assert_eq!(e.exit_code(), 6);
+        assert!(e
+            .to_string()
+            .ends_with("was created for nile; this command runs mainnet (--network / config)"));
+    }
+
+    #[test]
+    fn readers_do_not_create_and_do_not_lock() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("j.sqlite");
+        let e = Journal::open_read(&path).err().unwrap();
+        assert!(e.to_string().contains("no journal at"));
+        assert!(!path.exists());
+        let w = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let r = Journal::open_read(&path).unwrap();
+        assert!(r.batches().unwrap().is_empty());
+        assert!(Journal::open(&path, "local", LockWait::NoWait).is_err());
+        drop(w);
+        Journal::open(&path, "local", LockWait::NoWait).unwrap();
     }
 }

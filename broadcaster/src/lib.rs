@@ -2,10 +2,14 @@
 //! transactions for the cold signer, and signed responses into confirmed payments, keeping every
 //! payout in a crash-safe SQLite journal so nothing is paid twice or lost.
 
+pub mod answers;
 pub mod build;
 pub mod cli;
 pub mod error;
 pub mod journal;
+pub mod limiter;
+pub mod lock;
+pub mod network;
 pub mod node;
 pub mod payouts;
 pub mod qrio;

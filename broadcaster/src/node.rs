@@ -1,13 +1,30 @@
-//! TRON full-node HTTP client: timeouts, retries with exponential backoff and jitter for
-//! idempotent calls, HTTP 429 `Retry-After`, failover across endpoints, API key header, and
-//! errors that name the endpoint and the cause.
+//! TRON full-node HTTP client for a pool of endpoints that may lag, answer `{}` for what they
+//! have not seen, send error bodies with HTTP 200, HTML or truncated bodies, or rate-limit us.
+//!
+//! - Every answer is classified ([`crate::answers::classify`]) and then checked by the caller's
+//!   typed check; a fault is retried with backoff and fails over to the next endpoint.
+//! - Each endpoint is bound to the journal's network on first contact: its block 0 must be the
+//!   network's genesis block ([`crate::network`]).
+//! - A shared requests-per-second budget ([`crate::limiter::Limiter`]) adapts to 429 /
+//!   `Retry-After` / "suspended for Ns", and [`Node::par_map`] runs independent calls with bounded
+//!   concurrency.
 
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
-use coldpay_shared::{Address, RefBlock, U256};
+use coldpay_shared::block::{verify_block, verify_range, VerifiedBlock};
+use coldpay_shared::{Address, TxId, U256};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use crate::answers::{
+    classify, decode_message, is_empty_answer, Account, AccountResource, BodyError,
+    BroadcastAnswer, ChainParameters, ConstantCall, EnergyEstimate, TxInfo,
+};
 use crate::error::{BcError, Result};
+use crate::limiter::Limiter;
+use crate::network::{genesis_of, network_of_genesis};
 
 /// TronGrid host of a network preset.
 pub fn preset_url(network: &str) -> Option<&'static str> {
@@ -19,250 +36,559 @@ pub fn preset_url(network: &str) -> Option<&'static str> {
     }
 }
 
-/// A block as the broadcaster needs it.
-#[derive(Clone, Debug)]
-pub struct BlockRef {
-    /// Height.
-    pub number: u64,
-    /// Time (ms).
-    pub timestamp: u64,
-    /// blockID.
-    pub id: [u8; 32],
-    /// txIDs in the block.
-    pub txids: Vec<String>,
+/// What a caller's check says about one answer.
+pub enum Verdict<T> {
+    /// A usable answer.
+    Ok(T),
+    /// A node fault: retry (another endpoint).
+    Retry(String),
+    /// A definite answer that is an error (not retried).
+    Fail(BcError),
 }
 
-impl BlockRef {
-    /// TAPOS fields.
-    pub fn tapos(&self) -> RefBlock {
-        RefBlock::from_block_id(&self.id)
+/// Client settings.
+#[derive(Clone, Debug)]
+pub struct NodeOpts {
+    /// API key (TRON-PRO-API-KEY header).
+    pub api_key: Option<String>,
+    /// Requests per second budget (None: unlimited until the node pushes back).
+    pub max_rps: Option<f64>,
+    /// Parallel calls for independent work.
+    pub concurrency: usize,
+    /// Network name (for messages).
+    pub network: String,
+    /// Expected genesis blockID; None for a local journal that has not recorded one yet.
+    pub genesis: Option<[u8; 32]>,
+    /// Tries per call before giving up.
+    pub max_attempts: u32,
+    /// Longest single backoff/Retry-After wait honoured.
+    pub max_wait: Duration,
+}
+
+impl Default for NodeOpts {
+    fn default() -> Self {
+        NodeOpts {
+            api_key: None,
+            max_rps: None,
+            concurrency: 8,
+            network: "local".into(),
+            genesis: None,
+            max_attempts: 10,
+            max_wait: Duration::from_secs(30),
+        }
     }
 }
 
-/// Result of a broadcast.
+struct Endpoint {
+    url: String,
+    checked: OnceLock<()>,
+}
+
+/// How a broadcast ended.
 #[derive(Clone, Debug)]
 pub struct BroadcastResult {
-    /// Accepted (or already known).
+    /// Accepted (or already known: DUP).
     pub accepted: bool,
-    /// java-tron code ("SUCCESS", "DUP_TRANSACTION_ERROR", …).
+    /// java-tron code ("SUCCESS", "SIGERROR", …).
     pub code: String,
     /// Decoded message.
     pub message: String,
 }
 
+/// Codes after which the same signed bytes may be sent again.
+const TRANSIENT_CODES: &[&str] = &[
+    "SERVER_BUSY",
+    "NO_CONNECTION",
+    "NOT_ENOUGH_EFFECTIVE_CONNECTION",
+    "BLOCK_UNSOLIDIFIED",
+];
+
 /// The client.
 pub struct Node {
-    endpoints: Vec<String>,
-    api_key: Option<String>,
+    endpoints: Vec<Endpoint>,
     agent: ureq::Agent,
-    /// Requests sent (for reports).
-    pub calls: std::cell::Cell<u64>,
-    max_attempts: u32,
+    opts: NodeOpts,
+    limiter: Limiter,
+    preferred: AtomicUsize,
+    calls: AtomicU64,
+    faults: AtomicU64,
+    genesis: Mutex<Option<[u8; 32]>>,
+    params: OnceLock<ChainParameters>,
+    deadline: Mutex<Option<std::time::Instant>>,
 }
 
-fn jitter(ms: u64) -> u64 {
-    let nanos = Instant::now().elapsed().as_nanos() as u64 ^ u64::from(std::process::id());
-    let seed = std::time::SystemTime::now()
+enum Fault {
+    Transport(String),
+    Http(String),
+    RateLimited(String, Duration),
+    Auth(String),
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = 150u64.saturating_mul(1 << attempt.min(5)).min(4_000);
+    let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_nanos()))
-        ^ nanos;
-    ms / 2 + seed % (ms / 2 + 1)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    Duration::from_millis(base / 2 + nanos % (base / 2 + 1))
+}
+
+fn snippet(s: &str) -> String {
+    s.chars().take(160).collect::<String>().replace('\n', " ")
 }
 
 impl Node {
-    /// A client over `endpoints` (tried in order, failing over on errors).
-    pub fn new(endpoints: Vec<String>, api_key: Option<String>) -> Result<Node> {
+    /// A client over `endpoints` (failing over in order).
+    pub fn new(endpoints: Vec<String>, opts: NodeOpts) -> Result<Node> {
         if endpoints.is_empty() {
             return Err(BcError::Input(
-                "no node endpoint: pass --node URL or --network mainnet|nile|shasta".into(),
+                "no node endpoint: pass --node URL, set `nodes` in the config, or use --network mainnet|nile|shasta".into(),
             ));
         }
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
+            .timeout(Duration::from_secs(30))
+            .max_idle_connections_per_host(32)
             .build();
         Ok(Node {
-            endpoints,
-            api_key,
+            endpoints: endpoints
+                .into_iter()
+                .map(|url| Endpoint {
+                    url: url.trim_end_matches('/').to_string(),
+                    checked: OnceLock::new(),
+                })
+                .collect(),
             agent,
-            calls: std::cell::Cell::new(0),
-            max_attempts: 8,
+            limiter: Limiter::new(opts.max_rps),
+            genesis: Mutex::new(opts.genesis),
+            opts,
+            preferred: AtomicUsize::new(0),
+            calls: AtomicU64::new(0),
+            faults: AtomicU64::new(0),
+            params: OnceLock::new(),
+            deadline: Mutex::new(None),
         })
     }
 
-    /// POSTs JSON to `path`. `idempotent` calls are retried with backoff and fail over across
-    /// endpoints; non-idempotent ones are tried once per endpoint on connection failure only.
-    pub fn call(&self, path: &str, body: &Value, idempotent: bool) -> Result<Value> {
-        let mut last = String::new();
-        let attempts = if idempotent { self.max_attempts } else { 3 };
-        let mut backoff = 200u64;
-        for attempt in 0..attempts {
-            let base = &self.endpoints[attempt as usize % self.endpoints.len()];
-            let url = format!("{}{path}", base.trim_end_matches('/'));
-            let mut req = self.agent.post(&url);
-            if let Some(k) = &self.api_key {
-                req = req.set("TRON-PRO-API-KEY", k);
+    /// HTTP requests sent so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Answers rejected as faults so far.
+    pub fn faults(&self) -> u64 {
+        self.faults.load(Ordering::Relaxed)
+    }
+
+    /// The genesis blockID the endpoints were checked against (learned on first contact for a
+    /// local journal).
+    pub fn genesis(&self) -> Option<[u8; 32]> {
+        *self.genesis.lock().expect("genesis")
+    }
+
+    /// After `at`, calls stop retrying and fail with [`BcError::Timeout`] (`track --timeout`).
+    pub fn set_deadline(&self, at: Option<std::time::Instant>) {
+        *self.deadline.lock().expect("deadline") = at;
+    }
+
+    fn past_deadline(&self) -> Option<BcError> {
+        let d = (*self.deadline.lock().expect("deadline"))?;
+        (std::time::Instant::now() >= d).then(|| {
+            BcError::Timeout("the --timeout passed while waiting for a usable node answer".into())
+        })
+    }
+
+    fn sleep_within_deadline(&self, wait: Duration) {
+        let d = *self.deadline.lock().expect("deadline");
+        let wait = d.map_or(wait, |d| {
+            wait.min(d.saturating_duration_since(std::time::Instant::now()))
+        });
+        std::thread::sleep(wait);
+    }
+
+    /// Parallel calls allowed.
+    pub fn concurrency(&self) -> usize {
+        self.opts.concurrency.max(1)
+    }
+
+    /// Runs `f` over `items` with bounded concurrency, results in input order.
+    pub fn par_map<I: Sync, R: Send>(&self, items: &[I], f: impl Fn(&I) -> R + Sync) -> Vec<R> {
+        let n = self.concurrency().min(items.len().max(1));
+        if n <= 1 {
+            return items.iter().map(&f).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|s| {
+            for _ in 0..n {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= items.len() {
+                        break;
+                    }
+                    let r = f(&items[i]);
+                    *slots[i].lock().expect("slot") = Some(r);
+                });
             }
-            self.calls.set(self.calls.get() + 1);
-            match req.send_json(body.clone()) {
-                Ok(resp) => {
-                    let text = resp
-                        .into_string()
-                        .map_err(|e| BcError::Node(format!("{url}: reading body: {e}")))?;
-                    let v: Value = serde_json::from_str(&text).map_err(|e| {
-                        BcError::Node(format!(
-                            "{url}: not JSON ({e}): {}",
-                            text.chars().take(200).collect::<String>()
-                        ))
-                    })?;
-                    if let Some(err) = v.get("Error").and_then(Value::as_str) {
-                        return Err(BcError::Node(format!("{url}: node error: {err}")));
-                    }
-                    return Ok(v);
-                }
-                Err(ureq::Error::Status(429, resp)) => {
-                    let wait = resp
-                        .header("Retry-After")
-                        .and_then(|s| s.parse::<u64>().ok())
+        });
+        slots
+            .into_iter()
+            .map(|m| m.into_inner().expect("slot").expect("every item ran"))
+            .collect()
+    }
+
+    fn send(&self, ep: &Endpoint, path: &str, body: &Value) -> Result<String, Fault> {
+        self.limiter.acquire();
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let url = format!("{}{path}", ep.url);
+        let mut req = self.agent.post(&url);
+        if let Some(k) = &self.opts.api_key {
+            req = req.set("TRON-PRO-API-KEY", k);
+        }
+        match req.send_json(body.clone()) {
+            Ok(resp) => resp
+                .into_string()
+                .map_err(|e| Fault::Transport(format!("{url}: reading the body: {e}"))),
+            Err(ureq::Error::Status(code, resp)) => {
+                let retry_after = resp
+                    .header("Retry-After")
+                    .and_then(|s| s.trim().parse::<u64>().ok());
+                let text = resp.into_string().unwrap_or_default();
+                let limited = code == 429
+                    || retry_after.is_some()
+                    || text.contains("frequency limit")
+                    || text.contains("suspended for");
+                if limited {
+                    let secs = retry_after
+                        .or_else(|| BodyError::Error(text.clone()).suspended_for())
                         .unwrap_or(1);
-                    last = format!("{url}: HTTP 429 rate limited");
-                    std::thread::sleep(Duration::from_millis(wait * 1000 + jitter(200)));
+                    return Err(Fault::RateLimited(
+                        format!("{url}: HTTP {code} rate limited"),
+                        Duration::from_secs(secs),
+                    ));
                 }
-                Err(ureq::Error::Status(code, resp)) => {
-                    let text = resp.into_string().unwrap_or_default();
-                    last = format!(
-                        "{url}: HTTP {code}: {}",
-                        text.chars().take(200).collect::<String>()
-                    );
-                    if code == 401 || code == 403 {
-                        return Err(BcError::Node(format!("{last} (check TRON_PRO_API_KEY)")));
+                if code == 401 || code == 403 {
+                    return Err(Fault::Auth(format!(
+                        "{url}: HTTP {code}: {} (check the API key: TRON_PRO_API_KEY or api_key_env)",
+                        snippet(&text)
+                    )));
+                }
+                Err(Fault::Http(format!("{url}: HTTP {code}: {}", snippet(&text))))
+            }
+            Err(e) => Err(Fault::Transport(format!("{url}: {e}"))),
+        }
+    }
+
+    fn fault_wait(&self, attempt: u32, fault: &Fault) -> Duration {
+        match fault {
+            Fault::RateLimited(_, wait) => {
+                let wait = (*wait).min(self.opts.max_wait);
+                self.limiter.pushed_back(wait);
+                wait
+            }
+            _ => backoff(attempt),
+        }
+    }
+
+    fn endpoint(&self, attempt: u32) -> (usize, &Endpoint) {
+        let i = (self.preferred.load(Ordering::Relaxed) + attempt as usize) % self.endpoints.len();
+        (i, &self.endpoints[i])
+    }
+
+    fn demote(&self, i: usize) {
+        let _ = self.preferred.compare_exchange(
+            i,
+            (i + 1) % self.endpoints.len(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Asks `path` until `check` accepts an answer, retrying faults (transport, 5xx, 429, non-JSON,
+    /// error bodies, answers the check rejects) with backoff and failover.
+    pub fn get<T>(
+        &self,
+        path: &str,
+        body: &Value,
+        check: impl Fn(std::result::Result<Value, BodyError>) -> Verdict<T>,
+    ) -> Result<T> {
+        let mut last = String::new();
+        for attempt in 0..self.opts.max_attempts {
+            if let Some(e) = self.past_deadline() {
+                return Err(e);
+            }
+            let (i, ep) = self.endpoint(attempt);
+            if let Err(e) = self.ensure_network(ep) {
+                if matches!(e, BcError::WrongNetwork(_)) {
+                    return Err(e);
+                }
+                last = e.to_string();
+                self.demote(i);
+                self.sleep_within_deadline(backoff(attempt));
+                continue;
+            }
+            let fault = match self.send(ep, path, body) {
+                Ok(text) => match check(classify(&text)) {
+                    Verdict::Ok(t) => {
+                        self.limiter.succeeded();
+                        return Ok(t);
                     }
-                    if !(idempotent || code == 502 || code == 503 || code == 500) {
-                        return Err(BcError::Node(last));
-                    }
-                    std::thread::sleep(Duration::from_millis(jitter(backoff)));
-                    backoff = (backoff * 2).min(5_000);
-                }
-                Err(e) => {
-                    last = format!("{url}: {e}");
-                    std::thread::sleep(Duration::from_millis(jitter(backoff)));
-                    backoff = (backoff * 2).min(5_000);
-                }
+                    Verdict::Fail(e) => return Err(e),
+                    Verdict::Retry(why) => Fault::Transport(format!("{}{path}: {why}", ep.url)),
+                },
+                Err(Fault::Auth(m)) => return Err(BcError::Node(m)),
+                Err(f) => f,
+            };
+            self.faults.fetch_add(1, Ordering::Relaxed);
+            let wait = self.fault_wait(attempt, &fault);
+            last = match fault {
+                Fault::Transport(m) | Fault::Http(m) | Fault::RateLimited(m, _) | Fault::Auth(m) => m,
+            };
+            self.demote(i);
+            if attempt + 1 < self.opts.max_attempts {
+                self.sleep_within_deadline(wait);
             }
         }
         Err(BcError::Node(format!(
-            "{path} failed after {attempts} attempts; last error: {last}"
+            "{path}: no usable answer after {} tries across {} endpoint(s); last: {last}",
+            self.opts.max_attempts,
+            self.endpoints.len()
         )))
     }
 
-    fn block(v: &Value) -> Result<BlockRef> {
-        let id_hex = v["blockID"]
-            .as_str()
-            .ok_or_else(|| BcError::Node(format!("block without blockID: {v}")))?;
-        let id: [u8; 32] = hex::decode(id_hex)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| BcError::Node("bad blockID".into()))?;
-        let raw = &v["block_header"]["raw_data"];
-        Ok(BlockRef {
-            number: raw["number"].as_u64().unwrap_or(0),
-            timestamp: raw["timestamp"].as_u64().unwrap_or(0),
-            id,
-            txids: v["transactions"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|t| t["txID"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
+    /// [`Node::get`] with the answer parsed into `T`; any error body is a fault.
+    pub fn get_typed<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
+        self.get(path, body, |r| match r {
+            Err(e) => Verdict::Retry(e.to_string()),
+            Ok(v) => match serde_json::from_value::<T>(v) {
+                Ok(t) => Verdict::Ok(t),
+                Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+            },
         })
     }
 
-    /// The latest solidified block.
-    pub fn solid_block(&self) -> Result<BlockRef> {
-        Self::block(&self.call("/walletsolidity/getnowblock", &json!({}), true)?)
+    /// Binds an endpoint to the network on first contact: block 0 must be the genesis block.
+    fn ensure_network(&self, ep: &Endpoint) -> Result<()> {
+        if ep.checked.get().is_some() {
+            return Ok(());
+        }
+        let mut last = String::new();
+        for attempt in 0..4 {
+            let text = match self.send(ep, "/wallet/getblockbynum", &json!({"num": 0})) {
+                Ok(t) => t,
+                Err(Fault::Auth(m)) => return Err(BcError::Node(m)),
+                Err(f) => {
+                    let wait = self.fault_wait(attempt, &f);
+                    last = match f {
+                        Fault::Transport(m) | Fault::Http(m) | Fault::RateLimited(m, _) | Fault::Auth(m) => m,
+                    };
+                    std::thread::sleep(wait);
+                    continue;
+                }
+            };
+            let block = match classify(&text)
+                .map_err(|e| e.to_string())
+                .and_then(|v| verify_block(&v).map_err(|e| e.to_string()))
+            {
+                Ok(b) if b.number == 0 => b,
+                Ok(b) => {
+                    last = format!("block 0 request answered block {}", b.number);
+                    continue;
+                }
+                Err(e) => {
+                    last = e;
+                    std::thread::sleep(backoff(attempt));
+                    continue;
+                }
+            };
+            return self.bind_genesis(ep, block.id);
+        }
+        Err(BcError::Node(format!(
+            "{}: cannot read its genesis block to check its network: {last}",
+            ep.url
+        )))
     }
 
-    /// The head block.
-    pub fn head_block(&self) -> Result<BlockRef> {
-        Self::block(&self.call("/wallet/getnowblock", &json!({}), true)?)
+    fn bind_genesis(&self, ep: &Endpoint, id: [u8; 32]) -> Result<()> {
+        let mut g = self.genesis.lock().expect("genesis");
+        let expected = match *g {
+            Some(e) => e,
+            None if self.opts.network == "local" && network_of_genesis(&id).is_none() => {
+                *g = Some(id);
+                id
+            }
+            None => genesis_of(&self.opts.network).unwrap_or(id),
+        };
+        if id != expected {
+            let serves = network_of_genesis(&id).map_or_else(
+                || format!("another chain (genesis {})", hex::encode(id)),
+                |n| format!("{n}"),
+            );
+            return Err(BcError::WrongNetwork(format!(
+                "node {} serves {serves}, but this journal is for {} (genesis {}); refusing to use it",
+                ep.url,
+                self.opts.network,
+                hex::encode(expected)
+            )));
+        }
+        let _ = ep.checked.set(());
+        Ok(())
     }
 
-    /// Blocks `start..end` (end exclusive, at most 100).
-    pub fn blocks(&self, start: u64, end: u64) -> Result<Vec<BlockRef>> {
-        let v = self.call(
-            "/wallet/getblockbylimitnext",
-            &json!({"startNum": start, "endNum": end}),
-            true,
-        )?;
-        v["block"]
-            .as_array()
-            .map_or_else(|| Ok(Vec::new()), |a| a.iter().map(Self::block).collect())
+    /// Chain parameters, fetched once per run.
+    pub fn chain_params(&self) -> Result<&ChainParameters> {
+        if let Some(p) = self.params.get() {
+            return Ok(p);
+        }
+        let p: ChainParameters = self.get_typed("/wallet/getchainparameters", &json!({}))?;
+        let _ = self.params.set(p);
+        Ok(self.params.get().expect("just set"))
     }
 
-    /// TransactionInfos of a solidified block.
-    pub fn infos_in_block(&self, num: u64) -> Result<Vec<Value>> {
-        let v = self.call(
-            "/walletsolidity/gettransactioninfobyblocknum",
+    /// The latest solidified block, verified (blockID and txTrieRoot).
+    pub fn solid_head(&self) -> Result<VerifiedBlock> {
+        self.get("/walletsolidity/getnowblock", &json!({}), check_block)
+    }
+
+    /// The head block, verified.
+    pub fn head_block(&self) -> Result<VerifiedBlock> {
+        self.get("/wallet/getnowblock", &json!({}), check_block)
+    }
+
+    /// Solidified block `num`, verified. A node that does not have it yet is a fault.
+    pub fn solid_block(&self, num: u64) -> Result<VerifiedBlock> {
+        self.get(
+            "/walletsolidity/getblockbynum",
             &json!({"num": num}),
-            true,
-        )?;
-        Ok(v.as_array().cloned().unwrap_or_default())
-    }
-
-    /// A chain parameter by key.
-    pub fn chain_parameter(&self, key: &str) -> Result<Option<u64>> {
-        let v = self.call("/wallet/getchainparameters", &json!({}), true)?;
-        Ok(v["chainParameter"]
-            .as_array()
-            .and_then(|a| a.iter().find(|p| p["key"] == key))
-            .and_then(|p| p["value"].as_u64()))
-    }
-
-    /// TRX balance (sun); 0 if the account does not exist.
-    pub fn trx_balance(&self, a: &Address) -> Result<u64> {
-        let v = self.call(
-            "/wallet/getaccount",
-            &json!({"address": a.to_base58(), "visible": true}),
-            true,
-        )?;
-        Ok(v["balance"].as_u64().unwrap_or(0))
-    }
-
-    /// Account resources.
-    pub fn resources(&self, a: &Address) -> Result<Value> {
-        self.call(
-            "/wallet/getaccountresource",
-            &json!({"address": a.to_base58(), "visible": true}),
-            true,
+            |r| match check_block(r) {
+                Verdict::Ok(b) if b.number != num => {
+                    Verdict::Retry(format!("asked for block {num}, got {}", b.number))
+                }
+                v => v,
+            },
         )
     }
 
-    /// TRC-20 balanceOf via triggerconstantcontract.
-    pub fn token_balance(&self, token: &Address, who: &Address) -> Result<U256> {
-        let v = self.call(
-            "/wallet/triggerconstantcontract",
-            &json!({
-                "owner_address": who.to_base58(),
-                "contract_address": token.to_base58(),
-                "function_selector": "balanceOf(address)",
-                "parameter": hex::encode(coldpay_shared::abi::address_word(who)),
-                "visible": true,
-            }),
-            true,
+    /// Solidified blocks `[start, end)` (at most 100), each verified, consecutive and linked.
+    /// A short or empty answer is a fault, never "no blocks".
+    pub fn solid_range(&self, start: u64, end: u64) -> Result<Vec<VerifiedBlock>> {
+        self.get(
+            "/walletsolidity/getblockbylimitnext",
+            &json!({"startNum": start, "endNum": end}),
+            |r| match r {
+                Err(e) => Verdict::Retry(e.to_string()),
+                Ok(v) => match verify_range(&v, start, end) {
+                    Ok(b) => Verdict::Ok(b),
+                    Err(e) => Verdict::Retry(e.to_string()),
+                },
+            },
+        )
+    }
+
+    /// TransactionInfos of solidified block `num`; every txID in `must_have` must be among them
+    /// with that block number (else the answer is a fault).
+    pub fn infos_in_block(&self, num: u64, must_have: &[TxId]) -> Result<Vec<TxInfo>> {
+        self.get(
+            "/walletsolidity/gettransactioninfobyblocknum",
+            &json!({"num": num}),
+            |r| {
+                let v = match r {
+                    Ok(v) => v,
+                    Err(e) => return Verdict::Retry(e.to_string()),
+                };
+                let infos: Vec<TxInfo> = match serde_json::from_value(v) {
+                    Ok(i) => i,
+                    Err(e) => return Verdict::Retry(format!("unexpected answer shape ({e})")),
+                };
+                for t in must_have {
+                    let hex = t.to_hex();
+                    if !infos
+                        .iter()
+                        .any(|i| i.id.as_deref() == Some(&hex) && i.block_number == num)
+                    {
+                        return Verdict::Retry(format!(
+                            "block {num}: receipt of {hex} missing from the answer"
+                        ));
+                    }
+                }
+                Verdict::Ok(infos)
+            },
+        )
+    }
+
+    /// The solidified TransactionInfo of `txid`: `None` means *unknown* (this member has not seen
+    /// it), never "absent".
+    pub fn solid_tx_info(&self, txid: &TxId) -> Result<Option<TxInfo>> {
+        self.get(
+            "/walletsolidity/gettransactioninfobyid",
+            &json!({"value": txid.to_hex()}),
+            |r| match r {
+                Err(e) => Verdict::Retry(e.to_string()),
+                Ok(v) if is_empty_answer(&v) => Verdict::Ok(None),
+                Ok(v) => match serde_json::from_value::<TxInfo>(v) {
+                    Ok(i) if i.id.as_deref() == Some(&txid.to_hex()) => Verdict::Ok(Some(i)),
+                    Ok(_) => Verdict::Retry("answer is for another txID".into()),
+                    Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+                },
+            },
+        )
+    }
+
+    /// TRX balance (sun); an account that does not exist holds 0.
+    pub fn trx_balance(&self, a: &Address) -> Result<u64> {
+        let acct: Account = self.get_typed(
+            "/wallet/getaccount",
+            &json!({"address": a.to_base58(), "visible": true}),
         )?;
-        let word = v["constant_result"][0].as_str().unwrap_or("");
-        let bytes = hex::decode(word)
-            .map_err(|_| BcError::Node(format!("balanceOf: bad constant_result {word:?}")))?;
-        Ok(if bytes.is_empty() {
-            U256::ZERO
-        } else {
-            U256::from_be_slice(&bytes)
+        Ok(acct.balance)
+    }
+
+    /// Account resources.
+    pub fn resources(&self, a: &Address) -> Result<AccountResource> {
+        self.get_typed(
+            "/wallet/getaccountresource",
+            &json!({"address": a.to_base58(), "visible": true}),
+        )
+    }
+
+    fn constant_call(&self, body: &Value, what: &str) -> Result<ConstantCall> {
+        self.get("/wallet/triggerconstantcontract", body, |r| match r {
+            Err(e) => Verdict::Retry(e.to_string()),
+            Ok(v) => match serde_json::from_value::<ConstantCall>(v) {
+                Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+                Ok(c) => match c.revert() {
+                    Some(rv) => Verdict::Fail(BcError::Node(format!(
+                        "{what} reverted: {}",
+                        rv.reason.unwrap_or(rv.message)
+                    ))),
+                    None => Verdict::Ok(c),
+                },
+            },
         })
     }
 
-    /// Energy a TRC-20 transfer needs: estimateenergy, else triggerconstantcontract's energy_used.
+    /// TRC-20 balanceOf via triggerconstantcontract. An empty or malformed word is a fault.
+    pub fn token_balance(&self, token: &Address, who: &Address) -> Result<U256> {
+        let body = json!({
+            "owner_address": who.to_base58(),
+            "contract_address": token.to_base58(),
+            "function_selector": "balanceOf(address)",
+            "parameter": hex::encode(coldpay_shared::abi::address_word(who)),
+            "visible": true,
+        });
+        for _ in 0..3 {
+            let c = self.constant_call(&body, &format!("balanceOf({who}) on {token}"))?;
+            match c.word() {
+                Ok(Some(w)) => return Ok(U256::from_be_bytes(w)),
+                Ok(None) | Err(_) => self.faults.fetch_add(1, Ordering::Relaxed),
+            };
+        }
+        Err(BcError::Node(format!(
+            "balanceOf({who}) on {token}: the node returned no 32-byte balance word three times"
+        )))
+    }
+
+    /// Energy a TRC-20 transfer needs: estimateenergy, else triggerconstantcontract's
+    /// `energy_used` (which already includes the dynamic-energy penalty).
     pub fn estimate_transfer_energy(
         &self,
         from: &Address,
@@ -284,44 +610,136 @@ impl Node {
             "parameter": parameter,
             "visible": true,
         });
-        if let Ok(v) = self.call("/wallet/estimateenergy", &body, true) {
-            if let Some(e) = v["energy_required"].as_u64() {
-                return Ok(e);
+        let unsupported = self.get("/wallet/estimateenergy", &body, |r| match r {
+            Err(BodyError::Result { message, .. })
+                if message.contains("does not support estimate energy") =>
+            {
+                Verdict::Ok(None)
             }
+            Err(BodyError::Result { code, message }) if code == "CONTRACT_EXE_ERROR" => {
+                Verdict::Fail(BcError::Node(format!(
+                    "transfer of {value} to {to} would fail: {code}: {message}"
+                )))
+            }
+            Err(e) => Verdict::Retry(e.to_string()),
+            Ok(v) => match serde_json::from_value::<EnergyEstimate>(v) {
+                Ok(e) if e.result.result && e.energy_required > 0 => {
+                    Verdict::Ok(Some(e.energy_required))
+                }
+                Ok(_) => Verdict::Retry("estimate without energy_required".into()),
+                Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+            },
+        })?;
+        if let Some(e) = unsupported {
+            return Ok(e);
         }
-        let v = self.call("/wallet/triggerconstantcontract", &body, true)?;
-        v["energy_used"]
-            .as_u64()
-            .ok_or_else(|| BcError::Node(format!("cannot estimate energy: {v}")))
+        let c = self.constant_call(&body, &format!("transfer to {to}"))?;
+        if c.energy_used == 0 {
+            return Err(BcError::Node(
+                "triggerconstantcontract reported no energy for a transfer".into(),
+            ));
+        }
+        Ok(c.energy_used)
     }
 
-    /// Broadcasts signed bytes with /wallet/broadcasthex. Retried only on transport errors
-    /// (re-sending identical signed bytes is harmless: the node answers DUP).
-    pub fn broadcast_hex(&self, signed: &[u8]) -> Result<BroadcastResult> {
-        let v = self.call(
-            "/wallet/broadcasthex",
-            &json!({"transaction": hex::encode(signed)}),
-            true,
-        )?;
-        let code = v["code"]
-            .as_str()
-            .unwrap_or(if v["result"] == true {
-                "SUCCESS"
-            } else {
-                "OTHER_ERROR"
-            })
-            .to_string();
-        let raw_msg = v["message"].as_str().unwrap_or("").to_string();
-        let message = hex::decode(&raw_msg)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .filter(|s| !s.is_empty())
-            .unwrap_or(raw_msg);
-        let accepted = v["result"] == true || code == "SUCCESS" || code == "DUP_TRANSACTION_ERROR";
-        Ok(BroadcastResult {
-            accepted,
-            code,
-            message,
+    /// Broadcasts signed bytes with /wallet/broadcasthex. Transient refusals (SERVER_BUSY, …)
+    /// and transport faults are retried with the *same* bytes; the node's txid must equal ours.
+    pub fn broadcast_hex(&self, signed: &[u8], txid: &TxId) -> Result<BroadcastResult> {
+        let body = json!({"transaction": hex::encode(signed)});
+        let ours = txid.to_hex();
+        self.get("/wallet/broadcasthex", &body, |r| {
+            let a: BroadcastAnswer = match r {
+                Ok(v) => match serde_json::from_value(v) {
+                    Ok(a) => a,
+                    Err(e) => return Verdict::Retry(format!("unexpected answer shape ({e})")),
+                },
+                Err(BodyError::Result { code, message }) => BroadcastAnswer {
+                    result: false,
+                    code: Some(code),
+                    message: Some(message),
+                    txid: None,
+                },
+                Err(e) => return Verdict::Retry(e.to_string()),
+            };
+            classify_broadcast(a, &ours)
         })
+    }
+}
+
+fn classify_broadcast(a: BroadcastAnswer, ours: &str) -> Verdict<BroadcastResult> {
+    let code = a
+        .code
+        .clone()
+        .unwrap_or_else(|| if a.result { "SUCCESS" } else { "OTHER_ERROR" }.into());
+    let message = decode_message(a.message.as_deref().unwrap_or(""));
+    if let Some(t) = a.txid.as_deref().filter(|t| !t.is_empty()) {
+        if !t.eq_ignore_ascii_case(ours) {
+            return Verdict::Fail(BcError::Node(format!(
+                "the node computed txid {t} for transaction {ours}: it decodes the bytes differently; not trusting this node's answer"
+            )));
+        }
+    }
+    if TRANSIENT_CODES.contains(&code.as_str()) {
+        return Verdict::Retry(format!("{code}: {message}"));
+    }
+    if code == "SUCCESS" && !a.result && a.code.is_none() {
+        return Verdict::Retry("broadcast answer without result or code".into());
+    }
+    let accepted = a.result || code == "SUCCESS" || code == "DUP_TRANSACTION_ERROR";
+    Verdict::Ok(BroadcastResult {
+        accepted,
+        code,
+        message,
+    })
+}
+
+fn check_block(r: std::result::Result<Value, BodyError>) -> Verdict<VerifiedBlock> {
+    match r {
+        Err(e) => Verdict::Retry(e.to_string()),
+        Ok(v) => match verify_block(&v) {
+            Ok(b) => Verdict::Ok(b),
+            Err(e) => Verdict::Retry(e.to_string()),
+        },
+    }
+}
+
+/// Parses an answer as `T` (tests and one-off tools).
+pub fn parse_answer<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+    let v = classify(text).map_err(|e| e.to_string())?;
+    serde_json::from_value(v).map_err(|e| format!("unexpected answer shape ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(v: Value, ours: &str) -> std::result::Result<BroadcastResult, String> {
+        match classify_broadcast(serde_json::from_value(v).unwrap(), ours) {
+            Verdict::Ok(r) => Ok(r),
+            Verdict::Retry(m) => Err(format!("retry {m}")),
+            Verdict::Fail(e) => Err(format!("fail {e}")),
+        }
+    }
+
+    #[test]
+    fn broadcasts_are_classified() {
+        let t = "aa".repeat(32);
+        let ok = verdict(json!({"result": true, "txid": t}), &t).unwrap();
+        assert!(ok.accepted && ok.code == "SUCCESS");
+        let dup = verdict(json!({"code": "DUP_TRANSACTION_ERROR", "txid": t}), &t).unwrap();
+        assert!(dup.accepted);
+        let sig = verdict(
+            json!({"code": "SIGERROR", "message": "56616c6964617465207369676e6174757265206572726f72", "txid": t}),
+            &t,
+        )
+        .unwrap();
+        assert!(!sig.accepted);
+        assert_eq!(sig.message, "Validate signature error");
+        assert!(verdict(json!({"code": "SERVER_BUSY"}), &t)
+            .unwrap_err()
+            .starts_with("retry"));
+        assert!(verdict(json!({"result": true, "txid": "bb".repeat(32)}), &t)
+            .unwrap_err()
+            .starts_with("fail"));
     }
 }

@@ -39,13 +39,46 @@ pub struct NewPayout {
     pub memo: Option<String>,
 }
 
+/// Longest memo accepted at import, in bytes.
+pub const MAX_MEMO_LEN: usize = 256;
+
+/// CSV columns: required ones first.
+pub const CSV_COLUMNS: [&str; 5] = ["payout_id", "to", "amount", "token", "memo"];
+
 fn check_id(id: &str) -> std::result::Result<(), String> {
     if id.is_empty() || id.len() > coldpay_shared::handoff::MAX_PAYOUT_ID_LEN {
-        return Err(format!("payout_id must be 1..=128 bytes, got {}", id.len()));
-    }
-    if id.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(format!(
-            "payout_id {id:?} contains whitespace or control characters"
+            "payout_id must be 1..={} bytes, got {}",
+            coldpay_shared::handoff::MAX_PAYOUT_ID_LEN,
+            id.len()
+        ));
+    }
+    if let Some(c) = coldpay_shared::transaction::memo_char_problem(id) {
+        return Err(format!(
+            "payout_id {:?} contains a control, bidi or zero-width character U+{:04X}",
+            id.escape_default().to_string(),
+            u32::from(c)
+        ));
+    }
+    if id.chars().any(char::is_whitespace) {
+        return Err(format!("payout_id {id:?} contains whitespace"));
+    }
+    Ok(())
+}
+
+/// Checks a memo with the signer's rule (no control, bidi or zero-width characters) and the
+/// import length limit.
+pub fn check_memo(memo: &str) -> std::result::Result<(), String> {
+    if memo.len() > MAX_MEMO_LEN {
+        return Err(format!(
+            "memo is {} bytes, at most {MAX_MEMO_LEN} allowed",
+            memo.len()
+        ));
+    }
+    if let Some(c) = coldpay_shared::transaction::memo_char_problem(memo) {
+        return Err(format!(
+            "memo contains a control, bidi or zero-width character U+{:04X}",
+            u32::from(c)
         ));
     }
     Ok(())
@@ -83,9 +116,7 @@ pub fn validate(
     if token == "TRX" && amount > U256::from(i64::MAX as u64) {
         return Err("TRX amount too large".into());
     }
-    if memo.chars().any(|c| c.is_control()) || memo.len() > 256 {
-        return Err("memo must be at most 256 bytes without control characters".into());
-    }
+    check_memo(memo)?;
     Ok(NewPayout {
         line,
         id: id.to_string(),
@@ -94,6 +125,14 @@ pub fn validate(
         amount,
         memo: (!memo.is_empty()).then(|| memo.to_string()),
     })
+}
+
+fn csv_error_text(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".into(),
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => "unreadable CSV record".into(),
+    }
 }
 
 /// Reads and validates a CSV file; every error is reported with its line number.
@@ -115,27 +154,57 @@ pub fn read_csv(
         .iter()
         .map(str::to_ascii_lowercase)
         .collect();
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let (Some(ci), Some(ct), Some(ca)) = (col("payout_id"), col("to"), col("amount")) else {
+    let mut header_errors = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        if !CSV_COLUMNS.contains(&h.as_str()) {
+            header_errors.push(format!(
+                "line 1, column {}: unknown column {h:?} (columns: payout_id,to,amount[,token][,memo])",
+                i + 1
+            ));
+        } else if headers[..i].contains(h) {
+            header_errors.push(format!("line 1, column {}: duplicate column {h:?}", i + 1));
+        }
+    }
+    for required in &CSV_COLUMNS[..3] {
+        if !headers.iter().any(|h| h == required) {
+            header_errors.push(format!("line 1: header lacks the {required} column"));
+        }
+    }
+    if !header_errors.is_empty() {
         return Err(BcError::Input(format!(
-            "{}: line 1: header must have payout_id,to,amount[,token][,memo], got {}",
+            "{}: bad header, nothing imported: {}",
             path.display(),
-            headers.join(",")
+            header_errors.join("; ")
         )));
-    };
+    }
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let (ci, ct, ca) = (
+        col("payout_id").unwrap_or_default(),
+        col("to").unwrap_or_default(),
+        col("amount").unwrap_or_default(),
+    );
     let (ctok, cmemo) = (col("token"), col("memo"));
     let mut errors = Vec::new();
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                errors.push(format!("line {line}: {e}"));
+                let line = e.position().map_or(i + 2, |p| p.line() as usize);
+                errors.push(format!("line {line}: {}", csv_error_text(&e)));
                 continue;
             }
         };
+        let line = rec.position().map_or(i + 2, |p| p.line() as usize);
+        if rec.len() != headers.len() {
+            errors.push(format!(
+                "line {line}: {} field(s), header has {}",
+                rec.len(),
+                headers.len()
+            ));
+            continue;
+        }
         let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
         match validate(
             line,
@@ -187,26 +256,34 @@ pub fn insert_batch(
     network: &str,
     payouts: &[NewPayout],
 ) -> Result<()> {
-    let tx = journal.conn.unchecked_transaction()?;
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS(SELECT 1 FROM batches WHERE id = ?1)",
-        [batch_id],
-        |r| r.get(0),
-    )?;
+    let what = || format!("import batch {batch_id}");
+    let tx = journal
+        .conn
+        .unchecked_transaction()
+        .map_err(|e| BcError::journal_at(e, what()))?;
+    let exists: bool = tx
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM batches WHERE id = ?1)",
+            [batch_id],
+            |r| r.get(0),
+        )
+        .map_err(|e| BcError::journal_at(e, what()))?;
     if exists {
         return Err(BcError::Input(format!("batch {batch_id:?} already exists")));
     }
     tx.execute(
         "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![batch_id, from.to_base58(), network, now_ms()],
-    )?;
+    )
+    .map_err(|e| BcError::journal_at(e, what()))?;
     for p in payouts {
         tx.execute(
             "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![p.id, batch_id, p.line as i64, p.to.to_base58(), p.token, p.amount.to_string(), p.memo, now_ms()],
-        )?;
+        )
+        .map_err(|e| BcError::journal_at(e, format!("import payout {} of batch {batch_id}", p.id)))?;
     }
-    tx.commit()?;
+    tx.commit().map_err(|e| BcError::journal_at(e, what()))?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use crate::node::Node;
 pub struct SubmitSummary {
     /// Accepted by the node (or already known).
     pub accepted: usize,
-    /// Refused by the node (reasons recorded; still live until expiry).
+    /// Refused by the node or not broadcast (reasons recorded; still live until expiry).
     pub refused: usize,
     /// Already included / final, skipped.
     pub skipped: usize,
@@ -68,7 +68,29 @@ fn verify(journal: &Journal, resp: &SignResponse) -> Result<Vec<(Attempt, Vec<Si
     Ok(out)
 }
 
-/// Runs `submit`.
+/// One broadcast's outcome.
+struct Sent {
+    attempt: Attempt,
+    result: Result<crate::node::BroadcastResult>,
+}
+
+/// Records signatures (built → signed) in one SQL transaction before any broadcast.
+fn record_signatures(journal: &Journal, verified: &[(Attempt, Vec<Signature>)]) -> Result<()> {
+    let tx = journal.conn.unchecked_transaction()?;
+    for (a, sigs) in verified {
+        if a.state == "built" {
+            let js = serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
+                .expect("json");
+            tx.execute("UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![a.id, js, crate::journal::now_ms()])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Runs `submit`: verify everything, record signatures, then broadcast the exact signed bytes
+/// with bounded concurrency. Refusals are journaled in their own column (a later expiry reason
+/// never overwrites them) and counted; the caller exits non-zero when any were refused.
 pub fn submit(
     journal: &Journal,
     node: &Node,
@@ -76,24 +98,13 @@ pub fn submit(
     progress: &indicatif::ProgressBar,
 ) -> Result<SubmitSummary> {
     let verified = verify(journal, resp)?;
-    // Record signatures (built → signed) in one SQL transaction before any broadcast.
-    {
-        let tx = journal.conn.unchecked_transaction()?;
-        for (a, sigs) in &verified {
-            if a.state == "built" {
-                let js =
-                    serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
-                        .expect("json");
-                tx.execute("UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![a.id, js, crate::journal::now_ms()])?;
-            }
-        }
-        tx.commit()?;
-    }
+    record_signatures(journal, &verified)?;
     let mut sum = SubmitSummary::default();
-    progress.set_length(verified.len() as u64);
+    let mut to_send = Vec::new();
     for (a, sigs) in verified {
-        progress.inc(1);
-        let current = journal.attempt_by_txid(&a.txid)?.expect("exists");
+        let current = journal
+            .attempt_by_txid(&a.txid)?
+            .ok_or_else(|| BcError::Input(format!("attempt {} vanished", a.txid)))?;
         if !matches!(current.state.as_str(), "signed" | "broadcast") {
             sum.skipped += 1;
             sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "state": current.state, "note": "not broadcast (already past this step)"}));
@@ -105,25 +116,53 @@ pub fn submit(
             signatures: sigs,
         }
         .encode();
-        let r = node.broadcast_hex(&signed)?;
-        if r.accepted {
-            if current.state == "signed" {
-                journal.set_state(current.id, "broadcast", None, None, None)?;
+        to_send.push((current, signed));
+    }
+    progress.set_length(to_send.len() as u64);
+    let sent: Vec<Sent> = node.par_map(&to_send, |(a, signed)| {
+        let txid = coldpay_shared::TxId::from_hex(&a.txid);
+        let result = txid
+            .map_err(BcError::from)
+            .and_then(|t| node.broadcast_hex(signed, &t));
+        progress.inc(1);
+        Sent {
+            attempt: a.clone(),
+            result,
+        }
+    });
+    progress.finish_and_clear();
+    for s in sent {
+        record_sent(journal, s, &mut sum)?;
+    }
+    Ok(sum)
+}
+
+fn record_sent(journal: &Journal, s: Sent, sum: &mut SubmitSummary) -> Result<()> {
+    let a = s.attempt;
+    match s.result {
+        Ok(r) if r.accepted => {
+            if a.state == "signed" {
+                journal.set_state(a.id, "broadcast", None, None, None)?;
             }
             sum.accepted += 1;
-        } else {
-            journal.conn.execute(
-                "UPDATE attempts SET reason = ?2, updated_at = ?3 WHERE id = ?1",
-                rusqlite::params![
-                    current.id,
-                    format!("{}: {}", r.code, r.message),
-                    crate::journal::now_ms()
-                ],
-            )?;
-            sum.refused += 1;
+            sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": r.code, "message": r.message}));
         }
-        sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": r.code, "message": r.message}));
+        Ok(r) => {
+            let refusal = if r.message.is_empty() {
+                r.code.clone()
+            } else {
+                format!("{}: {}", r.code, r.message)
+            };
+            journal.set_refusal(a.id, &refusal)?;
+            sum.refused += 1;
+            sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": r.code, "message": r.message}));
+        }
+        Err(e) => {
+            let refusal = format!("not broadcast: {e}");
+            journal.set_refusal(a.id, &refusal)?;
+            sum.refused += 1;
+            sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": "NODE_ERROR", "message": e.to_string()}));
+        }
     }
-    progress.finish_and_clear();
-    Ok(sum)
+    Ok(())
 }

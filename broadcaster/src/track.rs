@@ -1,13 +1,32 @@
-//! `track`: follow solidified blocks (getblockbylimitnext + gettransactioninfobyblocknum, not
-//! one poll per transaction) and move attempts to confirmed / failed / expired.
+//! `track`: settle attempts from a verified view of the solidified chain.
+//!
+//! Each watched attempt carries its own scan cursor in the journal (`scanned_to`, `scanned_id`,
+//! `scanned_ts`): a verified, gap-free scan covers blocks `(ref_block_num, scanned_to]`, starting
+//! at the verified TAPOS reference block recorded at build time. Blocks are fetched from
+//! `/walletsolidity/getblockbylimitnext`; each is verified (blockID, txIDs, txTrieRoot) and must
+//! chain by `parentHash` to the cursor's block, so a short, empty, stripped or forged answer is a
+//! node fault (retried, then failed over), never "no transactions". A cursor moves only over
+//! blocks received, verified and settled, in the same SQL transaction as the settlements.
+//!
+//! An attempt becomes `expired` only when its scan reached a block whose timestamp is at or past
+//! its expiration without the txID in any scanned block (java-tron refuses a transaction whose
+//! expiration is not after the previous block's time, so no later block can hold it). The
+//! evidence (blocks scanned, the block that passed the expiration) is journaled with it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
 
-use serde_json::{json, Value};
+use coldpay_shared::block::VerifiedBlock;
+use coldpay_shared::TxId;
+use rusqlite::params;
+use serde_json::json;
 
-use crate::error::Result;
-use crate::journal::{Attempt, Journal};
+use crate::answers::{decode_message, TxInfo};
+use crate::error::{BcError, Result};
+use crate::journal::{now_ms, Attempt, Journal};
 use crate::node::Node;
+
+/// Blocks per range request (java-tron serves at most 100).
+pub const CHUNK: u64 = 100;
 
 /// What one pass changed.
 #[derive(Debug, Default, serde::Serialize)]
@@ -16,23 +35,69 @@ pub struct TrackPass {
     pub confirmed: usize,
     /// Newly failed.
     pub failed: usize,
-    /// Newly expired.
+    /// Newly expired (with evidence).
     pub expired: usize,
     /// Still pending (signed, broadcast or included).
     pub pending: usize,
-    /// Solidified head seen.
+    /// Solidified head seen (verified).
     pub solid_block: u64,
+    /// Blocks verified in this pass.
+    pub blocks_verified: u64,
+    /// Lowest scan cursor of the pending attempts after the pass.
+    pub scanned_to: Option<u64>,
+    /// Expired attempts found on chain after all (rescan / lookups): payouts that may be paid twice.
+    pub found_after_expiry: Vec<String>,
 }
 
-fn decode_msg(v: &Value) -> String {
-    let s = v.as_str().unwrap_or("");
-    hex::decode(s)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_else(|| s.to_string())
+/// Where one attempt's verified scan stands.
+#[derive(Clone, Debug)]
+struct Cursor {
+    attempt: Attempt,
+    to: u64,
+    id: Option<[u8; 32]>,
+    ts: u64,
+    /// Set when the scan passed the expiration (expired attempts only need evidence).
+    done: bool,
 }
 
-/// The attempts `track` watches: every live one.
+/// A change to write.
+enum Change {
+    Settled {
+        attempt: Attempt,
+        block: u64,
+        contract_ret: String,
+        info: Box<TxInfo>,
+    },
+    Expired {
+        attempt: Attempt,
+        evidence: serde_json::Value,
+    },
+}
+
+fn hex32(s: Option<&str>) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s?, &mut out).ok()?;
+    Some(out)
+}
+
+impl Cursor {
+    fn of(a: &Attempt) -> Cursor {
+        let (to, id, ts) = match a.scanned_to {
+            Some(t) => (t, hex32(a.scanned_id.as_deref()), a.scanned_ts.unwrap_or(0)),
+            None => (a.ref_block_num, hex32(a.ref_block_id.as_deref()), 0),
+        };
+        Cursor {
+            attempt: a.clone(),
+            to,
+            id,
+            ts,
+            done: false,
+        }
+    }
+}
+
+/// The attempts `track` watches: every live one (a built attempt may be signed and broadcast by
+/// someone else; it is watched too).
 fn watched(journal: &Journal) -> Result<Vec<Attempt>> {
     journal.attempts_where("state IN ('built','signed','broadcast','included')", &[])
 }
@@ -44,102 +109,396 @@ pub fn pending_count(journal: &Journal) -> Result<usize> {
         .len())
 }
 
-/// One pass over new solidified blocks.
-pub fn pass(journal: &Journal, node: &Node) -> Result<TrackPass> {
+/// One pass over new solidified blocks. With `deadline`, stops between chunks (and inside node
+/// retries) when it passes; what was verified so far is kept.
+pub fn pass(journal: &Journal, node: &Node, deadline: Option<Instant>) -> Result<TrackPass> {
     let live = watched(journal)?;
     let mut out = TrackPass::default();
     if live.is_empty() {
         return Ok(out);
     }
-    let solid = node.solid_block()?;
+    let solid = node.solid_head()?;
     out.solid_block = solid.number;
-    let by_txid: HashMap<String, Attempt> =
-        live.iter().map(|a| (a.txid.clone(), a.clone())).collect();
-    let min_ref = live.iter().map(|a| a.ref_block_num).min().unwrap_or(0);
-    let cursor: Option<u64> = journal.meta("track_cursor")?.and_then(|c| c.parse().ok());
-    // A transaction cannot be in a block before its reference block.
-    let mut start = cursor.map_or(min_ref, |c| c + 1);
-    let mut hits: BTreeSet<u64> = BTreeSet::new();
-    while start <= solid.number {
-        let end = (start + 100).min(solid.number + 1);
-        for b in node.blocks(start, end)? {
-            if b.txids.iter().any(|t| by_txid.contains_key(t)) {
-                hits.insert(b.number);
+    let mut cursors: Vec<Cursor> = live.iter().map(Cursor::of).collect();
+    scan(journal, node, &mut cursors, &solid, deadline, &mut out)?;
+    out.pending = pending_count(journal)?;
+    out.scanned_to = journal
+        .attempts_where("state IN ('signed','broadcast','included')", &[])?
+        .iter()
+        .filter_map(|a| a.scanned_to)
+        .min();
+    Ok(out)
+}
+
+/// Scans verified blocks from the lowest cursor up to `solid`, group by group.
+fn scan(
+    journal: &Journal,
+    node: &Node,
+    cursors: &mut [Cursor],
+    solid: &VerifiedBlock,
+    deadline: Option<Instant>,
+    out: &mut TrackPass,
+) -> Result<()> {
+    loop {
+        let Some(start) = cursors.iter().filter(|c| !c.done).map(|c| c.to + 1).min() else {
+            return Ok(());
+        };
+        if start > solid.number {
+            return Ok(());
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(BcError::Timeout(format!(
+                "--timeout passed while scanning; verified up to block {}",
+                start - 1
+            )));
+        }
+        let group_end = (start + CHUNK * node.concurrency() as u64).min(solid.number + 1);
+        let blocks = fetch_group(node, start, group_end, solid)?;
+        out.blocks_verified += blocks.len() as u64;
+        let changes = apply_blocks(node, cursors, &blocks)?;
+        persist(journal, cursors, &changes, out)?;
+    }
+}
+
+/// Fetches `[start, end)` in chunks, in parallel, verified and linked end to end; the block at the
+/// solidified head's height must be the verified head itself.
+fn fetch_group(
+    node: &Node,
+    start: u64,
+    end: u64,
+    solid: &VerifiedBlock,
+) -> Result<Vec<VerifiedBlock>> {
+    let chunks: Vec<(u64, u64)> = (start..end)
+        .step_by(CHUNK as usize)
+        .map(|s| (s, (s + CHUNK).min(end)))
+        .collect();
+    let mut blocks = Vec::new();
+    for r in node.par_map(&chunks, |(s, e)| node.solid_range(*s, *e)) {
+        let part = r?;
+        if let (Some(prev), Some(first)) = (blocks.last(), part.first()) {
+            let prev: &VerifiedBlock = prev;
+            if first.parent != prev.id {
+                return Err(BcError::Node(format!(
+                    "block {} does not chain to block {} (parentHash mismatch between two range answers): the nodes disagree; nothing advanced",
+                    first.number, prev.number
+                )));
             }
         }
-        start = end;
+        blocks.extend(part);
     }
-    let mut seen = BTreeSet::new();
-    for num in &hits {
-        for info in node.infos_in_block(*num)? {
-            let Some(id) = info["id"].as_str() else {
+    if let Some(b) = blocks.iter().find(|b| b.number == solid.number) {
+        if b.id != solid.id {
+            return Err(BcError::Node(format!(
+                "block {} from the range answer differs from the solidified head answer: the nodes disagree; nothing advanced",
+                solid.number
+            )));
+        }
+    }
+    Ok(blocks)
+}
+
+/// Moves every cursor over `blocks`, collecting settlements and expiries.
+fn apply_blocks(
+    node: &Node,
+    cursors: &mut [Cursor],
+    blocks: &[VerifiedBlock],
+) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    for b in blocks {
+        let mut hits: Vec<(usize, TxId)> = Vec::new();
+        for (i, c) in cursors.iter_mut().enumerate() {
+            if c.done || c.to + 1 != b.number {
                 continue;
-            };
-            let Some(a) = by_txid.get(id) else { continue };
-            seen.insert(id.to_string());
-            let receipt = &info["receipt"];
-            let contract_result = receipt["result"].as_str();
-            let failed =
-                info["result"] == "FAILED" || contract_result.is_some_and(|r| r != "SUCCESS");
-            let summary = json!({
-                "fee": info["fee"].as_u64().unwrap_or(0),
-                "energy_usage_total": receipt["energy_usage_total"].as_u64().unwrap_or(0),
-                "energy_fee": receipt["energy_fee"].as_u64().unwrap_or(0),
-                "net_usage": receipt["net_usage"].as_u64().unwrap_or(0),
-                "net_fee": receipt["net_fee"].as_u64().unwrap_or(0),
-                "result": contract_result.unwrap_or("SUCCESS"),
-            })
-            .to_string();
-            let reason = failed.then(|| {
-                let msg = decode_msg(&info["resMessage"]);
-                format!(
-                    "{}{}",
-                    contract_result.unwrap_or("FAILED"),
-                    if msg.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {msg}")
-                    }
-                )
-            });
-            let tx = journal.conn.unchecked_transaction()?;
-            if a.state != "included" {
-                tx.execute("UPDATE attempts SET state = 'included', block = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![a.id, *num as i64, crate::journal::now_ms()])?;
             }
-            tx.execute(
-                "UPDATE attempts SET state = ?2, receipt = ?3, reason = ?4, updated_at = ?5 WHERE id = ?1",
-                rusqlite::params![a.id, if failed { "failed" } else { "confirmed" }, summary, reason, crate::journal::now_ms()],
-            )?;
-            tx.commit()?;
-            if failed {
-                out.failed += 1;
-            } else {
-                out.confirmed += 1;
+            check_anchor(node, c, b)?;
+            let txid = TxId::from_hex(&c.attempt.txid)?;
+            if b.contains(&txid) {
+                hits.push((i, txid));
+                continue;
+            }
+            c.to = b.number;
+            c.id = Some(b.id);
+            c.ts = b.timestamp;
+            if b.timestamp >= c.attempt.expiration {
+                c.done = true;
+                changes.push(Change::Expired {
+                    attempt: c.attempt.clone(),
+                    evidence: evidence(&c.attempt, b),
+                });
             }
         }
-    }
-    journal.set_meta("track_cursor", &solid.number.to_string())?;
-    // Expired: the solidified chain is past the expiration and the transaction is not in it.
-    for a in &live {
-        if seen.contains(&a.txid) || a.expiration > solid.timestamp || a.state == "included" {
+        if hits.is_empty() {
             continue;
         }
-        let info = node.call(
-            "/walletsolidity/gettransactioninfobyid",
-            &json!({"value": a.txid}),
-            true,
-        )?;
-        if info.as_object().is_some_and(serde_json::Map::is_empty) {
-            journal.set_state(
-                a.id,
-                "expired",
-                None,
-                None,
-                Some("expired: the solidified chain passed its expiration without it"),
-            )?;
-            out.expired += 1;
+        let txids: Vec<TxId> = hits.iter().map(|(_, t)| *t).collect();
+        let infos = node.infos_in_block(b.number, &txids)?;
+        for (i, txid) in hits {
+            let c = &mut cursors[i];
+            let hex = txid.to_hex();
+            let info = infos
+                .iter()
+                .find(|x| x.id.as_deref() == Some(&hex))
+                .cloned()
+                .unwrap_or_default();
+            let contract_ret = b
+                .tx(&txid)
+                .map_or_else(|| "SUCCESS".into(), |t| t.contract_ret.clone());
+            c.to = b.number;
+            c.id = Some(b.id);
+            c.ts = b.timestamp;
+            c.done = true;
+            changes.push(Change::Settled {
+                attempt: c.attempt.clone(),
+                block: b.number,
+                contract_ret,
+                info: Box::new(info),
+            });
         }
     }
+    Ok(changes)
+}
+
+/// The block after a cursor must name the cursor's block as its parent. When the cursor is
+/// still at the attempt's reference block and the chain has another block at that height, the
+/// reference block was never on the solidified chain (a forked answer at build time): TAPOS can
+/// never pass on this chain, so the scan continues from the chain's block.
+fn check_anchor(node: &Node, c: &mut Cursor, b: &VerifiedBlock) -> Result<()> {
+    let Some(anchor) = c.id else {
+        return Ok(());
+    };
+    if b.parent == anchor {
+        return Ok(());
+    }
+    if c.to == c.attempt.ref_block_num {
+        let canonical = node.solid_block(c.to)?;
+        if canonical.id == b.parent {
+            c.id = Some(canonical.id);
+            return Ok(());
+        }
+    }
+    Err(BcError::Node(format!(
+        "the solidified chain served now disagrees with the journal at block {} (attempt {} scanned up to {} with blockID {}): a node serves a different chain; nothing advanced",
+        b.number,
+        c.attempt.txid,
+        c.to,
+        hex::encode(anchor)
+    )))
+}
+
+fn evidence(a: &Attempt, b: &VerifiedBlock) -> serde_json::Value {
+    json!({
+        "verified": true,
+        "from_block": a.ref_block_num + 1,
+        "to_block": b.number,
+        "to_block_id": b.id_hex(),
+        "to_block_time": b.timestamp,
+        "expiration": a.expiration,
+        "text": format!(
+            "txID absent from verified solidified blocks {}..={}; block {} (time {}) is at or past the expiration {}",
+            a.ref_block_num + 1, b.number, b.number, b.timestamp, a.expiration
+        ),
+    })
+}
+
+/// Receipt summary kept in the journal.
+pub fn receipt_json(info: &TxInfo, contract_ret: &str) -> String {
+    json!({
+        "fee": info.fee,
+        "energy_usage_total": info.receipt.energy_usage_total,
+        "energy_penalty_total": info.receipt.energy_penalty_total,
+        "energy_fee": info.receipt.energy_fee,
+        "net_usage": info.receipt.net_usage,
+        "net_fee": info.receipt.net_fee,
+        "result": contract_ret,
+    })
+    .to_string()
+}
+
+fn failure_reason(info: &TxInfo, contract_ret: &str) -> Option<String> {
+    let failed = contract_ret != "SUCCESS" || info.result.as_deref() == Some("FAILED");
+    failed.then(|| {
+        let msg = decode_message(info.res_message.as_deref().unwrap_or(""));
+        if msg.is_empty() {
+            contract_ret.to_string()
+        } else {
+            format!("{contract_ret}: {msg}")
+        }
+    })
+}
+
+/// Moves an attempt to confirmed/failed through the states the journal's trigger allows.
+pub fn settle(
+    tx: &rusqlite::Transaction<'_>,
+    a: &Attempt,
+    block: u64,
+    contract_ret: &str,
+    info: &TxInfo,
+) -> Result<bool> {
+    let reason = failure_reason(info, contract_ret);
+    let path: &[&str] = match a.state.as_str() {
+        "built" => &["signed", "broadcast", "included"],
+        "signed" | "broadcast" => &["included"],
+        _ => &[],
+    };
+    for s in path {
+        tx.execute(
+            "UPDATE attempts SET state = ?2, updated_at = ?3 WHERE id = ?1",
+            params![a.id, s, now_ms()],
+        )?;
+    }
+    tx.execute(
+        "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), updated_at = ?6 WHERE id = ?1",
+        params![
+            a.id,
+            if reason.is_some() { "failed" } else { "confirmed" },
+            block as i64,
+            receipt_json(info, contract_ret),
+            reason,
+            now_ms()
+        ],
+    )?;
+    Ok(reason.is_none())
+}
+
+fn persist(
+    journal: &Journal,
+    cursors: &[Cursor],
+    changes: &[Change],
+    out: &mut TrackPass,
+) -> Result<()> {
+    let tx = journal.conn.unchecked_transaction()?;
+    for c in cursors {
+        if Some(c.to) != c.attempt.scanned_to || c.id.is_some() {
+            tx.execute(
+                "UPDATE attempts SET scanned_to = ?2, scanned_id = ?3, scanned_ts = ?4 WHERE id = ?1",
+                params![c.attempt.id, c.to as i64, c.id.map(hex::encode), c.ts as i64],
+            )?;
+        }
+    }
+    for ch in changes {
+        match ch {
+            Change::Settled {
+                attempt,
+                block,
+                contract_ret,
+                info,
+            } => {
+                if attempt.state == "expired" {
+                    out.found_after_expiry.push(attempt.payout_id.clone());
+                }
+                if settle(&tx, attempt, *block, contract_ret, info)? {
+                    out.confirmed += 1;
+                } else {
+                    out.failed += 1;
+                }
+            }
+            Change::Expired { attempt, evidence } => {
+                let text = evidence["text"].as_str().unwrap_or_default().to_string();
+                if attempt.state == "expired" {
+                    tx.execute(
+                        "UPDATE attempts SET evidence = ?2 WHERE id = ?1",
+                        params![attempt.id, evidence.to_string()],
+                    )?;
+                } else {
+                    tx.execute(
+                        "UPDATE attempts SET state = 'expired', evidence = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
+                        params![attempt.id, evidence.to_string(), format!("expired: {text}"), now_ms()],
+                    )?;
+                    out.expired += 1;
+                }
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// `track --rescan FROM`: scans verified blocks from `from` again for every attempt that is
+/// live, or expired (an expired attempt found on chain is settled from the block and reported),
+/// and writes evidence for expired attempts that have none (journals from before evidence).
+pub fn rescan(
+    journal: &Journal,
+    node: &Node,
+    from: u64,
+    deadline: Option<Instant>,
+) -> Result<TrackPass> {
+    if from == 0 {
+        return Err(BcError::Input("--rescan: the first block is 1".into()));
+    }
+    let solid = node.solid_head()?;
+    if from > solid.number {
+        return Err(BcError::Input(format!(
+            "--rescan {from}: the solidified head is block {}",
+            solid.number
+        )));
+    }
+    let anchor = node.solid_block(from - 1)?;
+    let candidates = journal
+        .attempts_where("state IN ('built','signed','broadcast','included','expired')", &[])?;
+    let mut cursors: Vec<Cursor> = Vec::new();
+    for a in &candidates {
+        let mut c = Cursor::of(a);
+        if a.state == "expired" {
+            // Expired attempts are rescanned from the later of FROM and their reference block.
+            c.to = a.ref_block_num;
+            c.id = hex32(a.ref_block_id.as_deref());
+        }
+        if c.to >= from {
+            c.to = from - 1;
+            c.id = Some(anchor.id);
+            c.ts = anchor.timestamp;
+        }
+        if a.ref_block_num > solid.number {
+            continue;
+        }
+        cursors.push(c);
+    }
+    let mut out = TrackPass {
+        solid_block: solid.number,
+        ..TrackPass::default()
+    };
+    scan(journal, node, &mut cursors, &solid, deadline, &mut out)?;
     out.pending = pending_count(journal)?;
     Ok(out)
 }
+
+/// An attempt found on the verified chain.
+pub struct Found {
+    /// Block it is in (verified).
+    pub block: u64,
+    /// Its `contractRet` from the verified block.
+    pub contract_ret: String,
+    /// Its receipt.
+    pub info: TxInfo,
+}
+
+/// Looks an earlier attempt's txID up again against the verified chain: if a node knows it, its
+/// block is fetched and verified and must contain it. `None` means unknown; absence is only ever
+/// shown by the journaled scan evidence.
+pub fn find_on_chain(node: &Node, a: &Attempt) -> Result<Option<Found>> {
+    let txid = TxId::from_hex(&a.txid)?;
+    let Some(info) = node.solid_tx_info(&txid)? else {
+        return Ok(None);
+    };
+    let block = node.solid_block(info.block_number)?;
+    let Some(tx) = block.tx(&txid) else {
+        return Err(BcError::Node(format!(
+            "a node says {} is in block {}, but the verified block does not contain it; not trusting that node",
+            a.txid, info.block_number
+        )));
+    };
+    Ok(Some(Found {
+        block: block.number,
+        contract_ret: tx.contract_ret.clone(),
+        info,
+    }))
+}
+
+/// Settles `a` from what [`find_on_chain`] found; `true` when it paid.
+pub fn settle_found(journal: &Journal, a: &Attempt, f: &Found) -> Result<bool> {
+    let sqltx = journal.conn.unchecked_transaction()?;
+    let ok = settle(&sqltx, a, f.block, &f.contract_ret, &f.info)?;
+    sqltx.commit()?;
+    Ok(ok)
+}
+

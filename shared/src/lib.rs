@@ -6,6 +6,7 @@
 //! - [`wire`], [`contract`], [`transaction`]: canonical protobuf `raw_data`, strict decoding,
 //!   txID, signed transactions and the typed payout [`transaction::Intent`].
 //! - [`abi`]: TRC-20 `transfer` / `balanceOf`.
+//! - [`block`]: verifying block listings (blockID, txIDs, txTrieRoot).
 //! - [`signature`]: RFC 6979 low-S recoverable signatures, v as 0/1.
 //! - [`tronweb`]: the TronWeb/TronGrid JSON transaction object.
 //! - [`handoff`]: sign request / sign response.
@@ -14,6 +15,7 @@
 pub mod abi;
 pub mod address;
 pub mod amount;
+pub mod block;
 pub mod cbor;
 pub mod compact;
 pub mod contract;

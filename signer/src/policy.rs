@@ -356,7 +356,7 @@ impl Policy {
             match std::str::from_utf8(&raw.memo) {
                 Err(_) => reasons.push("memo is not UTF-8 text".into()),
                 Ok(m) => {
-                    if let Some(c) = m.chars().find(|c| is_dangerous_char(*c)) {
+                    if let Some(c) = coldpay_shared::transaction::memo_char_problem(m) {
                         reasons.push(format!(
                             "memo contains a control, bidi or zero-width character U+{:04X}",
                             u32::from(c)
@@ -383,20 +383,6 @@ impl Policy {
 
 fn limits_checked(symbol: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
     limits(symbol, l, decimals)
-}
-
-/// Control characters, bidi overrides/isolates/marks and zero-width characters.
-pub fn is_dangerous_char(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{061C}'
-                | '\u{FEFF}'
-        )
 }
 
 /// The policy `init` writes: nothing is signable until the operator lists destinations.
@@ -503,8 +489,9 @@ max_per_24h = "200000"
             .unwrap_err()
             .to_string()
             .contains("max_per_tx"));
-        assert!(is_dangerous_char('\u{202E}'));
-        assert!(is_dangerous_char('\u{200B}'));
-        assert!(!is_dangerous_char('é'));
+        use coldpay_shared::transaction::memo_char_problem;
+        assert_eq!(memo_char_problem("a\u{202E}b"), Some('\u{202E}'));
+        assert_eq!(memo_char_problem("\u{200B}"), Some('\u{200B}'));
+        assert_eq!(memo_char_problem("café"), None);
     }
 }

@@ -78,7 +78,7 @@ pub fn block_json(chain: &Chain, b: &Block, visible: bool, detail: bool) -> Valu
         addr_out(&chain.witness_address(), visible),
     );
     raw.insert("parentHash".into(), json!(hex::encode(b.parent)));
-    raw.insert("version".into(), json!(34));
+    raw.insert("version".into(), json!(crate::chain::BLOCK_VERSION));
     raw.insert("timestamp".into(), json!(b.timestamp));
     let mut m = Map::new();
     m.insert("blockID".into(), json!(hex::encode(b.id)));
@@ -101,10 +101,20 @@ pub fn block_json(chain: &Chain, b: &Block, visible: bool, detail: bool) -> Valu
 /// Transaction JSON as gettransactionbyid returns it.
 pub fn tx_json(inc: &Included, visible: bool) -> Value {
     let mut v = to_tronweb_json(&inc.tx.raw, &inc.tx.signatures, visible);
-    let ret = match inc.info.result {
-        None | Some(ExecResult::Success) => json!({"contractRet": "SUCCESS"}),
-        Some(r) => json!({"contractRet": r.as_str()}),
-    };
+    // The same entry the block's txTrieRoot was computed over.
+    let r = crate::chain::block_result(&inc.info);
+    let mut ret = Map::new();
+    if r.fee != 0 {
+        ret.insert("fee".into(), json!(r.fee));
+    }
+    if r.failed {
+        ret.insert("ret".into(), json!("FAILED"));
+    }
+    if let Some(name) =
+        coldpay_shared::block::contract_ret_name(r.contract_ret).filter(|_| r.contract_ret != 0)
+    {
+        ret.insert("contractRet".into(), json!(name));
+    }
     v["ret"] = json!([ret]);
     v
 }

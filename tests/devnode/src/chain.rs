@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use coldpay_shared::abi;
+use coldpay_shared::block::{encode_transaction, merkle_root, HeaderRaw, TxResult};
 use coldpay_shared::contract::ContractKind;
 use coldpay_shared::error::{Error as SharedError, ProtoReason};
-use coldpay_shared::wire::{put_bytes_field, put_uint_field};
 use coldpay_shared::{Address, RawData, RefBlock, SignedTransaction, TxId, U256};
 use sha2::{Digest, Sha256};
 
@@ -34,11 +34,12 @@ pub struct Block {
     pub number: u64,
     /// blockID: 8-byte number ‖ sha256(header raw)[8..].
     pub id: [u8; 32],
-    /// Parent blockID.
+    /// Parent blockID (block 0: 32 random bytes, so every start has its own genesis blockID).
     pub parent: [u8; 32],
     /// Block time (ms).
     pub timestamp: u64,
-    /// sha256 over the txIDs (simplified trie root).
+    /// txTrieRoot as java-tron computes it: Merkle root over sha256 of each whole
+    /// Transaction (raw_data, signatures, `ret` as listed).
     pub tx_root: [u8; 32],
     /// Included transactions.
     pub txids: Vec<TxId>,
@@ -64,6 +65,44 @@ impl ExecResult {
             ExecResult::OutOfEnergy => "OUT_OF_ENERGY",
         }
     }
+}
+
+/// The `ret` entry a block lists for an included transaction (`contractRet` only; TRX
+/// transfers show SUCCESS too). Block JSON and txTrieRoot both come from this.
+pub fn block_result(info: &TxInfo) -> TxResult {
+    let name = info.result.unwrap_or(ExecResult::Success).as_str();
+    TxResult::contract(
+        coldpay_shared::block::contract_ret_code(name).expect("a Tron.proto contractRet"),
+    )
+}
+
+/// Merkle leaf of an included transaction: sha256 of the whole Transaction with its result.
+fn tx_leaf(inc: &Included) -> [u8; 32] {
+    let sigs: Vec<Vec<u8>> = inc
+        .tx
+        .signatures
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    let enc = encode_transaction(&inc.tx.raw.encode(), &sigs, &[block_result(&inc.info)]);
+    Sha256::digest(enc).into()
+}
+
+/// 32 bytes that differ between dev node starts (time, process id, a counter, an address).
+fn start_nonce() -> [u8; 32] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = Sha256::new();
+    h.update(b"coldpay devnode genesis");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    h.update(now.as_nanos().to_le_bytes());
+    h.update(std::process::id().to_le_bytes());
+    h.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    let local = 0u8;
+    h.update((std::ptr::addr_of!(local) as usize).to_le_bytes());
+    h.finalize().into()
 }
 
 /// A TRC-20 Transfer event.
@@ -180,6 +219,9 @@ pub struct Chain {
     witness: k256::ecdsa::SigningKey,
 }
 
+/// Block header version the dev node writes (as Nile in 2026).
+pub const BLOCK_VERSION: i32 = 34;
+
 fn header_raw(
     number: u64,
     timestamp: u64,
@@ -187,14 +229,17 @@ fn header_raw(
     root: &[u8; 32],
     witness: &Address,
 ) -> Vec<u8> {
-    let mut out = Vec::new();
-    put_uint_field(&mut out, 1, timestamp);
-    put_bytes_field(&mut out, 2, root);
-    put_bytes_field(&mut out, 3, parent);
-    put_uint_field(&mut out, 7, number);
-    put_bytes_field(&mut out, 9, witness.as_bytes());
-    put_uint_field(&mut out, 10, 34);
-    out
+    HeaderRaw {
+        timestamp,
+        tx_trie_root: *root,
+        parent_hash: *parent,
+        number,
+        witness_id: 0,
+        witness_address: witness.as_bytes().to_vec(),
+        version: BLOCK_VERSION,
+        account_state_root: Vec::new(),
+    }
+    .encode()
 }
 
 impl Chain {
@@ -268,12 +313,12 @@ impl Chain {
 
     fn push_block(&mut self, timestamp: u64, txids: Vec<TxId>) {
         let number = self.blocks.len() as u64;
-        let parent = self.blocks.last().map_or([0u8; 32], |b| b.id);
-        let mut h = Sha256::new();
-        for t in &txids {
-            h.update(t.as_bytes());
-        }
-        let tx_root: [u8; 32] = h.finalize().into();
+        let parent = self.blocks.last().map_or_else(start_nonce, |b| b.id);
+        let leaves: Vec<[u8; 32]> = txids
+            .iter()
+            .map(|t| tx_leaf(self.txs.get(t).expect("included before its block")))
+            .collect();
+        let tx_root = merkle_root(&leaves);
         let raw = header_raw(
             number,
             timestamp,
@@ -281,10 +326,7 @@ impl Chain {
             &tx_root,
             &self.witness_address(),
         );
-        let hash: [u8; 32] = Sha256::digest(&raw).into();
-        let mut id = [0u8; 32];
-        id[..8].copy_from_slice(&number.to_be_bytes());
-        id[8..].copy_from_slice(&hash[8..]);
+        let id = coldpay_shared::block::block_id(number, &raw);
         let r = RefBlock::from_block_id(&id);
         self.recent.insert(r.bytes, r.hash);
         self.blocks.push(Block {

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod chain;
 pub mod genesis;
+pub mod pool;
 
 use std::collections::BTreeMap;
 use std::io::Read;

@@ -4,15 +4,24 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use coldpay_devnode::pool::{Pool, PoolFaults};
 use coldpay_devnode::{Config, Devnode, Faults, Genesis};
 use coldpay_shared::amount::{parse_units, TRX_DECIMALS};
 use coldpay_shared::Address;
 
 /// A local TRON-compatible full node for tests, rehearsals and the demo (loopback only).
 #[derive(Parser)]
-#[command(name = "coldpay-devnode", version, about)]
+#[command(
+    name = "coldpay-devnode",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    /// Run something other than the node.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Port on 127.0.0.1 (0 = a free port; the chosen one is printed).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -45,6 +54,46 @@ struct Cli {
     require_api_key: Option<String>,
 }
 
+#[derive(Subcommand)]
+enum Command {
+    /// Fault proxy in front of a running node, behaving like a load-balanced TronGrid pool.
+    Pool {
+        /// URL of the node to forward to, e.g. http://127.0.0.1:8090.
+        #[arg(long, value_name = "URL")]
+        upstream: String,
+        /// Port on 127.0.0.1 (0 = a free port; the chosen one is printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Fault settings as JSON (see docs/devnode.md), e.g. '{"lag_rate":0.2,"lag_blocks":3}'.
+        #[arg(long, value_name = "JSON")]
+        faults: Option<String>,
+    },
+}
+
+/// Runs the pool proxy until killed.
+fn run_pool(upstream: String, port: u16, faults: Option<&str>) -> ExitCode {
+    let faults = match faults.map(serde_json::from_str::<PoolFaults>) {
+        None => PoolFaults::default(),
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
+            eprintln!("error: --faults: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let pool = match Pool::start_on_port(upstream, faults, port) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    println!("listening on {}", pool.url());
+    let _ = std::io::stdout().flush();
+    loop {
+        std::thread::park();
+    }
+}
+
 fn parse_fund(s: &str, decimals: u8) -> Result<(Address, u64, u128), String> {
     let (addr, amounts) = s.split_once('=').ok_or("expected ADDRESS=TRX:USDT")?;
     let (trx, usdt) = amounts.split_once(':').unwrap_or((amounts, "0"));
@@ -62,6 +111,14 @@ fn parse_fund(s: &str, decimals: u8) -> Result<(Address, u64, u128), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Pool {
+        upstream,
+        port,
+        faults,
+    }) = cli.command
+    {
+        return run_pool(upstream, port, faults.as_deref());
+    }
     let mut genesis = match &cli.genesis {
         Some(p) => match std::fs::read_to_string(p)
             .map_err(|e| e.to_string())

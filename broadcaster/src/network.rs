@@ -1,0 +1,59 @@
+//! Which chain a node serves: TRON has no chain id but its genesis block, so block 0's ID names
+//! the network (values in ../shared/vectors/networks.json).
+
+/// (network, genesis blockID hex).
+pub const GENESIS: &[(&str, &str)] = &[
+    (
+        "mainnet",
+        "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc",
+    ),
+    (
+        "shasta",
+        "0000000000000000de1aa88295e1fcf982742f773e0419c5a9c134c994a9059e",
+    ),
+    (
+        "nile",
+        "0000000000000000d698d4192c56cb6be724a558448e2684802de4d6cd8690dc",
+    ),
+];
+
+fn id_of(h: &str) -> [u8; 32] {
+    let mut id = [0u8; 32];
+    hex::decode_to_slice(h, &mut id).expect("constant is 32-byte hex");
+    id
+}
+
+/// The genesis blockID of a public network.
+pub fn genesis_of(network: &str) -> Option<[u8; 32]> {
+    GENESIS
+        .iter()
+        .find(|(n, _)| *n == network)
+        .map(|(_, h)| id_of(h))
+}
+
+/// The public network whose genesis this is.
+pub fn network_of_genesis(id: &[u8; 32]) -> Option<&'static str> {
+    GENESIS.iter().find(|(_, h)| id_of(h) == *id).map(|(n, _)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn genesis_table_matches_the_vectors() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/networks.json"
+        ))
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for n in v["networks"].as_array().unwrap() {
+            let name = n["network"].as_str().unwrap();
+            let id = id_of(n["genesis_block_id"].as_str().unwrap());
+            assert_eq!(genesis_of(name), Some(id));
+            assert_eq!(network_of_genesis(&id), Some(name));
+        }
+        assert_eq!(genesis_of("local"), None);
+    }
+}

@@ -1,0 +1,344 @@
+//! The broadcaster against a node pool that misbehaves like a load-balanced TronGrid: lagging
+//! members, `{}`/`[]` answers, blocks without their transactions, garbage and error bodies,
+//! swallowed broadcasts, forked reference blocks, a stalled solid head. In every case, after the
+//! faults stop and expired payouts are rebuilt and re-signed, the dev node's own ledger shows
+//! every payout paid exactly once and the journal agrees with it.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::{addr, recipient, World};
+use coldpay_devnode::pool::PoolFaults;
+use coldpay_shared::Address;
+use serde_json::Value;
+
+const N: u64 = 24;
+
+fn rows(prefix: &str) -> Vec<(String, Address, &'static str, &'static str)> {
+    (0..N)
+        .map(|i| {
+            (
+                format!("{prefix}-{i:02}"),
+                recipient(100 + i),
+                "3",
+                if i % 4 == 0 { "trx" } else { "usdt" },
+            )
+        })
+        .collect()
+}
+
+/// A pooled world with some history, so lagging members are really behind.
+fn world() -> World {
+    let w = World::pooled(100_000, 100_000);
+    w.node.mine(60);
+    w
+}
+
+/// Runs `track` until nothing is pending (mining as a chain would), tolerating passes that give
+/// up on a faulty node (exit 1); never more than `tries` passes.
+fn track_until_settled(w: &World, tries: usize) {
+    for _ in 0..tries {
+        w.node.mine(2);
+        let o = w.run(&["track"]);
+        let code = o.status.code().unwrap_or(-1);
+        assert!(
+            code == 0 || code == 1,
+            "track exit {code}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if code == 0 {
+            let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+            if v["pending"] == 0 {
+                return;
+            }
+        }
+    }
+    panic!("still pending after {tries} track passes");
+}
+
+/// Build, sign, submit; returns submit's exit code.
+fn round(w: &World, batch: &str) -> i32 {
+    let req = w.build(batch, &["--expires-in", "2m"]);
+    let resp = w.sign(&req, &w.treasury);
+    let o = w.run(&["submit", resp.to_str().unwrap()]);
+    o.status.code().unwrap_or(-1)
+}
+
+/// Moves the chain (and its solidified head) past every expiration of the batch.
+fn pass_expirations(w: &World) {
+    w.node.mine_after(1, 180_000);
+    w.node.mine(4);
+}
+
+/// After the faults: rebuild and re-sign whatever expired until everything is confirmed.
+fn finish(w: &World, batch: &str) {
+    w.faults(PoolFaults::default());
+    for _ in 0..4 {
+        track_until_settled(w, 20);
+        let statuses = statuses(w, batch);
+        if statuses.values().all(|s| s == "confirmed") {
+            return;
+        }
+        assert_eq!(round(w, batch), 0, "clean round must be accepted");
+        w.node.mine(2);
+    }
+    panic!("not all confirmed: {:?}", statuses(w, batch));
+}
+
+fn statuses(w: &World, batch: &str) -> HashMap<String, String> {
+    w.report(batch)
+        .iter()
+        .map(|r| {
+            (
+                r["payout_id"].as_str().unwrap().to_string(),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every payout of the batch paid exactly once on the node's own ledger, with the txID the
+/// journal reports.
+fn assert_paid_once(w: &World, batch: &str) {
+    let ledger = w.paid();
+    let report = w.report(batch);
+    assert_eq!(report.len() as u64, N);
+    for r in &report {
+        assert_eq!(r["status"], "confirmed", "{r}");
+        let to = r["to"].as_str().unwrap();
+        let hits: Vec<&Value> = ledger
+            .iter()
+            .filter(|t| t["to"] == to && t["result"] == "SUCCESS")
+            .collect();
+        assert_eq!(hits.len(), 1, "payout {} paid {} times", r["payout_id"], hits.len());
+        assert_eq!(hits[0]["txid"], r["txid"], "journal agrees with the chain");
+        assert_eq!(hits[0]["amount"], "3000000");
+    }
+}
+
+fn import(w: &World, batch: &str) {
+    w.import(batch, &rows(batch));
+}
+
+#[test]
+fn empty_and_lagging_answers_never_expire_paid_payouts() {
+    let w = world();
+    import(&w, "lag");
+    assert_eq!(round(&w, "lag"), 0);
+    w.node.mine(3);
+    // The chain passes every expiration while members answer {} or lag 40 blocks behind.
+    pass_expirations(&w);
+    w.faults(PoolFaults {
+        empty_rate: 0.3,
+        lag_rate: 0.5,
+        lag_blocks: 40,
+        seed: 7,
+        ..PoolFaults::default()
+    });
+    track_until_settled(&w, 30);
+    let s = statuses(&w, "lag");
+    assert!(s.values().all(|v| v == "confirmed"), "{s:?}");
+    finish(&w, "lag");
+    assert_paid_once(&w, "lag");
+}
+
+#[test]
+fn blocks_listed_without_transactions_still_settle() {
+    let w = world();
+    import(&w, "strip");
+    assert_eq!(round(&w, "strip"), 0);
+    w.faults(PoolFaults {
+        strip_txs_rate: 0.5,
+        empty_rate: 0.1,
+        seed: 11,
+        ..PoolFaults::default()
+    });
+    track_until_settled(&w, 30);
+    finish(&w, "strip");
+    assert_paid_once(&w, "strip");
+}
+
+#[test]
+fn garbage_error_bodies_and_http_errors_are_retried() {
+    let w = world();
+    import(&w, "junk");
+    w.faults(PoolFaults {
+        garbage_rate: 0.15,
+        http_error_rate: 0.1,
+        seed: 3,
+        ..PoolFaults::default()
+    });
+    assert_eq!(round(&w, "junk"), 0);
+    track_until_settled(&w, 30);
+    finish(&w, "junk");
+    assert_paid_once(&w, "junk");
+    let stats = w.pool.as_ref().unwrap().stats();
+    assert!(stats.to_string().contains("garbage"), "{stats}");
+}
+
+#[test]
+fn swallowed_broadcasts_expire_with_evidence_then_pay_once() {
+    let w = world();
+    import(&w, "swal");
+    w.faults(PoolFaults {
+        swallow_rate: 0.5,
+        seed: 5,
+        ..PoolFaults::default()
+    });
+    assert_eq!(round(&w, "swal"), 0, "swallowed broadcasts look accepted");
+    w.faults(PoolFaults::default());
+    w.node.mine(3);
+    w.ok(&["track"]);
+    pass_expirations(&w);
+    track_until_settled(&w, 10);
+    let report = w.report("swal");
+    let expired: Vec<&Value> = report.iter().filter(|r| r["status"] == "expired").collect();
+    assert!(!expired.is_empty(), "some broadcasts were swallowed");
+    for r in &expired {
+        let e = &r["evidence"];
+        assert_eq!(e["verified"], true, "{r}");
+        assert!(e["to_block_time"].as_u64().unwrap() >= e["expiration"].as_u64().unwrap());
+        assert!(e["from_block"].as_u64().unwrap() <= e["to_block"].as_u64().unwrap());
+    }
+    finish(&w, "swal");
+    assert_paid_once(&w, "swal");
+}
+
+#[test]
+fn forked_reference_blocks_are_not_used() {
+    let w = world();
+    import(&w, "fork");
+    w.faults(PoolFaults {
+        fork_rate: 0.5,
+        seed: 9,
+        ..PoolFaults::default()
+    });
+    let req = w.build("fork", &["--expires-in", "2m"]);
+    w.faults(PoolFaults::default());
+    let resp = w.sign(&req, &w.treasury);
+    let o = w.run(&["submit", resp.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "a forged reference block would give TAPOS_ERROR: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    track_until_settled(&w, 10);
+    finish(&w, "fork");
+    assert_paid_once(&w, "fork");
+}
+
+#[test]
+fn a_stalled_solid_head_expires_nothing() {
+    let w = world();
+    import(&w, "stall");
+    w.faults(PoolFaults {
+        swallow_rate: 1.0,
+        ..PoolFaults::default()
+    });
+    assert_eq!(round(&w, "stall"), 0);
+    w.faults(PoolFaults {
+        stall_solid: true,
+        ..PoolFaults::default()
+    });
+    pass_expirations(&w);
+    for _ in 0..3 {
+        w.node.mine(2);
+        let v = w.ok(&["track"]);
+        assert_eq!(v["expired"], 0, "no verified block past the expiration yet");
+    }
+    assert!(statuses(&w, "stall").values().all(|s| s == "broadcast"));
+    finish(&w, "stall");
+    assert_paid_once(&w, "stall");
+}
+
+#[test]
+fn refused_transactions_exit_5_and_keep_their_reason() {
+    let w = world();
+    import(&w, "late");
+    let req = w.build("late", &["--expires-in", "1m"]);
+    let resp = w.sign(&req, &w.treasury);
+    // The chain moves past the expiration before the response comes back.
+    w.node.mine_after(1, 120_000);
+    let o = w.run(&["submit", resp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(5), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["refused"], N);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("TRANSACTION_EXPIRATION_ERROR"));
+    w.node.mine(4);
+    track_until_settled(&w, 5);
+    for r in w.report("late") {
+        assert_eq!(r["status"], "expired");
+        assert!(
+            r["refusal"]
+                .as_str()
+                .unwrap()
+                .starts_with("TRANSACTION_EXPIRATION_ERROR"),
+            "{r}"
+        );
+        assert!(r["reason"].as_str().unwrap().starts_with("expired"), "{r}");
+    }
+    finish(&w, "late");
+    assert_paid_once(&w, "late");
+}
+
+#[test]
+fn a_node_on_another_network_is_refused() {
+    let w = world();
+    import(&w, "net");
+    w.build("net", &[]);
+    // A second dev node is another chain: its genesis differs from the one the journal recorded.
+    let other = coldpay_devnode::Devnode::start(coldpay_devnode::Config::default()).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
+        .arg("--db")
+        .arg(w.path("journal.sqlite"))
+        .args(["--network", "local", "--node", &other.url(), "track"])
+        .env("HOME", w.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(6), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("another chain"));
+    // A dev node given to a nile journal.
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
+        .args(["--db"])
+        .arg(dir.path().join("j.sqlite"))
+        .args(["--network", "nile", "--node", &w.url(), "balance"])
+        .arg(addr(&w.treasury).to_base58())
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(6), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nile"));
+}
+
+#[test]
+fn track_timeout_is_honoured_inside_a_pass() {
+    let w = world();
+    import(&w, "slow");
+    assert_eq!(round(&w, "slow"), 0);
+    w.node.mine(30);
+    w.faults(PoolFaults {
+        latency_ms: 1500,
+        ..PoolFaults::default()
+    });
+    let t = Instant::now();
+    let o = w.run(&["track", "--follow", "--timeout", "2s"]);
+    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+}
+
+#[test]
+fn rate_limited_pool_still_builds() {
+    let w = world();
+    import(&w, "rl");
+    w.faults(PoolFaults {
+        rate_limit_per_s: Some(8),
+        ..PoolFaults::default()
+    });
+    assert_eq!(round(&w, "rl"), 0);
+    track_until_settled(&w, 10);
+    finish(&w, "rl");
+    assert_paid_once(&w, "rl");
+}
