@@ -45,7 +45,7 @@ impl BodyError {
 
 /// A message field: hex of UTF-8 (visible=false) or plain text; decoded when it is hex text.
 pub fn decode_message(s: &str) -> String {
-    if !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         if let Some(t) = hex::decode(s).ok().and_then(|b| String::from_utf8(b).ok()) {
             if t.chars().all(|c| !c.is_control() || c == '\n') {
                 return t;

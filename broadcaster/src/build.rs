@@ -105,21 +105,30 @@ pub fn build(
         skipped: Vec::new(),
     };
     if !todo_payouts.is_empty() {
-        let todo = resolve(journal, opts, &todo_payouts)?;
-        let (solid, expiration) = reference(node, opts)?;
-        progress.set_length(todo.len() as u64);
-        progress.set_message("estimating fees and building");
-        let built = assemble(node, opts, &todo, &solid, expiration, progress)?;
-        progress.finish_and_clear();
-        let (funded, skipped) = fund_check(node, &todo, built)?;
-        outcome.skipped = skipped;
+        let (todo, token_short) = token_precheck(node, resolve(journal, opts, &todo_payouts)?)?;
+        outcome.skipped = token_short;
+        let mut funded = Vec::new();
+        let mut reference_block = None;
+        if !todo.is_empty() {
+            let (solid, expiration) = reference(node, opts)?;
+            progress.set_length(todo.len() as u64);
+            progress.set_message("estimating fees and building");
+            let built = assemble(node, opts, &todo, &solid, expiration, progress)?;
+            progress.finish_and_clear();
+            let (ok, skipped) = fund_check(node, &todo, built)?;
+            funded = ok;
+            outcome.skipped.extend(skipped);
+            reference_block = Some(solid);
+        }
         if funded.is_empty() && txs.is_empty() {
             return Err(BcError::Input(format!(
                 "insufficient funds, nothing built: {}",
                 outcome.skipped.join("; ")
             )));
         }
-        record(journal, &funded, &solid)?;
+        if let Some(solid) = &reference_block {
+            record(journal, &funded, solid)?;
+        }
         outcome.new = funded.len();
         for b in funded {
             let mut t = RequestTx::new(b.payout_id, b.raw);
@@ -277,6 +286,62 @@ fn reference(node: &Node, opts: &BuildOpts) -> Result<(VerifiedBlock, u64)> {
     Err(BcError::Node(format!(
         "no agreed reference block: {last}"
     )))
+}
+
+/// Token balances are checked before any estimate (a transfer the sender cannot cover would
+/// revert in the estimate): batches that would overdraw a token are skipped, in batch order.
+fn token_precheck(node: &Node, todo: Vec<Todo>) -> Result<(Vec<Todo>, Vec<String>)> {
+    let mut need: BTreeMap<String, BTreeMap<(Address, Address), U256>> = BTreeMap::new();
+    for t in &todo {
+        if let Some(token) = t.token {
+            *need
+                .entry(t.payout.batch_id.clone())
+                .or_default()
+                .entry((t.from, token))
+                .or_insert(U256::ZERO) += t.amount;
+        }
+    }
+    let keys: Vec<(Address, Address)> = need
+        .values()
+        .flat_map(|m| m.keys().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let have = node.par_map(&keys, |(from, token)| node.token_balance(token, from));
+    let mut left: HashMap<(Address, Address), U256> = HashMap::new();
+    for (k, h) in keys.iter().zip(have) {
+        left.insert(*k, h?);
+    }
+    let mut short = Vec::new();
+    let mut skip: HashSet<String> = HashSet::new();
+    for (batch, m) in &need {
+        let missing: Vec<String> = m
+            .iter()
+            .filter(|(k, n)| left[*k] < **n)
+            .map(|((from, token), n)| {
+                let h = left[&(*from, *token)];
+                format!(
+                    "{from} holds {} USDT but the payouts need {} USDT (missing {} USDT)",
+                    format_units(h, 6),
+                    format_units(*n, 6),
+                    format_units(*n - h, 6)
+                )
+            })
+            .collect();
+        if missing.is_empty() {
+            for (k, n) in m {
+                *left.get_mut(k).expect("looked up") -= *n;
+            }
+        } else {
+            short.push(format!("batch {batch}: {}", missing.join("; ")));
+            skip.insert(batch.clone());
+        }
+    }
+    let todo = todo
+        .into_iter()
+        .filter(|t| !skip.contains(&t.payout.batch_id))
+        .collect();
+    Ok((todo, short))
 }
 
 /// Recipient holdings and energy estimates, looked up in parallel, once per distinct key.

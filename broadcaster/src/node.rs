@@ -421,7 +421,7 @@ impl Node {
         if id != expected {
             let serves = network_of_genesis(&id).map_or_else(
                 || format!("another chain (genesis {})", hex::encode(id)),
-                |n| format!("{n}"),
+                |n| n.to_string(),
             );
             return Err(BcError::WrongNetwork(format!(
                 "node {} serves {serves}, but this journal is for {} (genesis {}); refusing to use it",

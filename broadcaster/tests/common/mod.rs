@@ -1,7 +1,7 @@
 //! The broadcaster test harness: a dev node (optionally behind the pool fault proxy), a
 //! journal in a temp dir, and a stand-in for the cold signer.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unused_self)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
