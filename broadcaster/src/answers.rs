@@ -60,6 +60,10 @@ struct ErrorShape {
     #[serde(rename = "Error")]
     error: Option<String>,
     result: Option<serde_json::Value>,
+    /// TronGrid v1 error form: `{"success": false, "error": "...", "statusCode": 403}`.
+    success: Option<bool>,
+    #[serde(rename = "error")]
+    v1_error: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -85,9 +89,17 @@ pub fn classify(text: &str) -> Result<serde_json::Value, BodyError> {
         let shape: ErrorShape = serde_json::from_value(v.clone()).unwrap_or(ErrorShape {
             error: None,
             result: None,
+            success: None,
+            v1_error: None,
         });
         if let Some(e) = shape.error {
             return Err(BodyError::Error(e));
+        }
+        if shape.success == Some(false) || shape.v1_error.is_some() {
+            let e = shape.v1_error.unwrap_or_default();
+            return Err(BodyError::Error(
+                e.as_str().map_or_else(|| e.to_string(), str::to_string),
+            ));
         }
         if let Some(r) = shape.result.filter(serde_json::Value::is_object) {
             let r: ResultShape = serde_json::from_value(r).unwrap_or_default();
@@ -106,8 +118,7 @@ pub fn classify(text: &str) -> Result<serde_json::Value, BodyError> {
 
 /// `true` for the "not known here" answers `{}` and `[]`.
 pub fn is_empty_answer(v: &serde_json::Value) -> bool {
-    v.as_object().is_some_and(serde_json::Map::is_empty)
-        || v.as_array().is_some_and(Vec::is_empty)
+    v.as_object().is_some_and(serde_json::Map::is_empty) || v.as_array().is_some_and(Vec::is_empty)
 }
 
 /// One chain parameter.
@@ -289,7 +300,7 @@ pub fn decode_error_string(data: &[u8]) -> Option<String> {
         usize::try_from(u64::from_be_bytes(w[24..].try_into().ok()?)).ok()
     };
     let offset = word(0)?;
-    let len_w = body.get(offset..offset + 32)?;
+    let len_w = body.get(offset..offset.checked_add(32)?)?;
     if len_w[..24].iter().any(|b| *b != 0) {
         return None;
     }
@@ -416,7 +427,8 @@ mod tests {
 
     #[test]
     fn long_error_string_decodes() {
-        let reason = "ERC20: transfer amount exceeds balance, and this reason is longer than 32 bytes";
+        let reason =
+            "ERC20: transfer amount exceeds balance, and this reason is longer than 32 bytes";
         let mut d = vec![0x08, 0xc3, 0x79, 0xa0];
         let mut w = [0u8; 32];
         w[31] = 32;

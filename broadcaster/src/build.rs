@@ -283,9 +283,7 @@ fn reference(node: &Node, opts: &BuildOpts) -> Result<(VerifiedBlock, u64)> {
         }
         return Ok((solid, expiration));
     }
-    Err(BcError::Node(format!(
-        "no agreed reference block: {last}"
-    )))
+    Err(BcError::Node(format!("no agreed reference block: {last}")))
 }
 
 /// Token balances are checked before any estimate (a transfer the sender cannot cover would
@@ -348,7 +346,10 @@ fn token_precheck(node: &Node, todo: Vec<Todo>) -> Result<(Vec<Todo>, Vec<String
 fn lookups(
     node: &Node,
     todo: &[Todo],
-) -> Result<(HashMap<(Address, Address), bool>, HashMap<(Address, bool), u64>)> {
+) -> Result<(
+    HashMap<(Address, Address), bool>,
+    HashMap<(Address, bool), u64>,
+)> {
     let mut pairs: Vec<(Address, Address, Address, U256)> = Vec::new();
     let mut seen = HashSet::new();
     for t in todo {

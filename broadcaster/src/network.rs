@@ -33,7 +33,10 @@ pub fn genesis_of(network: &str) -> Option<[u8; 32]> {
 
 /// The public network whose genesis this is.
 pub fn network_of_genesis(id: &[u8; 32]) -> Option<&'static str> {
-    GENESIS.iter().find(|(_, h)| id_of(h) == *id).map(|(n, _)| *n)
+    GENESIS
+        .iter()
+        .find(|(_, h)| id_of(h) == *id)
+        .map(|(n, _)| *n)
 }
 
 #[cfg(test)]

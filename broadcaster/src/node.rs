@@ -262,7 +262,7 @@ impl Node {
                         .or_else(|| BodyError::Error(text.clone()).suspended_for())
                         .unwrap_or(1);
                     return Err(Fault::RateLimited(
-                        format!("{url}: HTTP {code} rate limited"),
+                        format!("{url}: HTTP {code} rate limited: {}", snippet(&text)),
                         Duration::from_secs(secs),
                     ));
                 }
@@ -272,7 +272,10 @@ impl Node {
                         snippet(&text)
                     )));
                 }
-                Err(Fault::Http(format!("{url}: HTTP {code}: {}", snippet(&text))))
+                Err(Fault::Http(format!(
+                    "{url}: HTTP {code}: {}",
+                    snippet(&text)
+                )))
             }
             Err(e) => Err(Fault::Transport(format!("{url}: {e}"))),
         }
@@ -327,13 +330,16 @@ impl Node {
                 continue;
             }
             let fault = match self.send(ep, path, body) {
-                Ok(text) => match check(classify(&text)) {
-                    Verdict::Ok(t) => {
-                        self.limiter.succeeded();
-                        return Ok(t);
-                    }
-                    Verdict::Fail(e) => return Err(e),
-                    Verdict::Retry(why) => Fault::Transport(format!("{}{path}: {why}", ep.url)),
+                Ok(text) => match throttled(classify(&text)) {
+                    Err(f) => f,
+                    Ok(answer) => match check(answer) {
+                        Verdict::Ok(t) => {
+                            self.limiter.succeeded();
+                            return Ok(t);
+                        }
+                        Verdict::Fail(e) => return Err(e),
+                        Verdict::Retry(why) => Fault::Transport(format!("{}{path}: {why}", ep.url)),
+                    },
                 },
                 Err(Fault::Auth(m)) => return Err(BcError::Node(m)),
                 Err(f) => f,
@@ -341,7 +347,10 @@ impl Node {
             self.faults.fetch_add(1, Ordering::Relaxed);
             let wait = self.fault_wait(attempt, &fault);
             last = match fault {
-                Fault::Transport(m) | Fault::Http(m) | Fault::RateLimited(m, _) | Fault::Auth(m) => m,
+                Fault::Transport(m)
+                | Fault::Http(m)
+                | Fault::RateLimited(m, _)
+                | Fault::Auth(m) => m,
             };
             self.demote(i);
             if attempt + 1 < self.opts.max_attempts {
@@ -379,7 +388,10 @@ impl Node {
                 Err(f) => {
                     let wait = self.fault_wait(attempt, &f);
                     last = match f {
-                        Fault::Transport(m) | Fault::Http(m) | Fault::RateLimited(m, _) | Fault::Auth(m) => m,
+                        Fault::Transport(m)
+                        | Fault::Http(m)
+                        | Fault::RateLimited(m, _)
+                        | Fault::Auth(m) => m,
                     };
                     std::thread::sleep(wait);
                     continue;
@@ -693,6 +705,23 @@ fn classify_broadcast(a: BroadcastAnswer, ours: &str) -> Verdict<BroadcastResult
     })
 }
 
+/// An HTTP 200 error body that asks us to wait ("... suspended for 30s") is a rate limit: the
+/// whole run slows down, not just this call.
+fn throttled(
+    r: std::result::Result<Value, BodyError>,
+) -> std::result::Result<std::result::Result<Value, BodyError>, Fault> {
+    match &r {
+        Err(e) => match e.suspended_for() {
+            Some(secs) => Err(Fault::RateLimited(
+                format!("rate limited: {e}"),
+                Duration::from_secs(secs),
+            )),
+            None => Ok(r),
+        },
+        Ok(_) => Ok(r),
+    }
+}
+
 fn check_block(r: std::result::Result<Value, BodyError>) -> Verdict<VerifiedBlock> {
     match r {
         Err(e) => Verdict::Retry(e.to_string()),
@@ -738,8 +767,10 @@ mod tests {
         assert!(verdict(json!({"code": "SERVER_BUSY"}), &t)
             .unwrap_err()
             .starts_with("retry"));
-        assert!(verdict(json!({"result": true, "txid": "bb".repeat(32)}), &t)
-            .unwrap_err()
-            .starts_with("fail"));
+        assert!(
+            verdict(json!({"result": true, "txid": "bb".repeat(32)}), &t)
+                .unwrap_err()
+                .starts_with("fail")
+        );
     }
 }

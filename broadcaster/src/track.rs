@@ -433,8 +433,10 @@ pub fn rescan(
         )));
     }
     let anchor = node.solid_block(from - 1)?;
-    let candidates = journal
-        .attempts_where("state IN ('built','signed','broadcast','included','expired')", &[])?;
+    let candidates = journal.attempts_where(
+        "state IN ('built','signed','broadcast','included','expired')",
+        &[],
+    )?;
     let mut cursors: Vec<Cursor> = Vec::new();
     for a in &candidates {
         let mut c = Cursor::of(a);
@@ -501,4 +503,3 @@ pub fn settle_found(journal: &Journal, a: &Attempt, f: &Found) -> Result<bool> {
     sqltx.commit()?;
     Ok(ok)
 }
-

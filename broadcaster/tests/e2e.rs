@@ -10,9 +10,9 @@ mod common;
 
 use std::process::Command;
 
-use common::{addr, key, recipient, World};
 use coldpay_devnode::Faults;
 use coldpay_shared::{Address, Network, SignRequest};
+use common::{addr, key, recipient, World};
 use serde_json::{json, Value};
 
 #[test]

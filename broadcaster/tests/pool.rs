@@ -9,9 +9,9 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{addr, recipient, World};
 use coldpay_devnode::pool::PoolFaults;
 use coldpay_shared::Address;
+use common::{addr, recipient, World};
 use serde_json::Value;
 
 const N: u64 = 24;
@@ -112,7 +112,13 @@ fn assert_paid_once(w: &World, batch: &str) {
             .iter()
             .filter(|t| t["to"] == to && t["result"] == "SUCCESS")
             .collect();
-        assert_eq!(hits.len(), 1, "payout {} paid {} times", r["payout_id"], hits.len());
+        assert_eq!(
+            hits.len(),
+            1,
+            "payout {} paid {} times",
+            r["payout_id"],
+            hits.len()
+        );
         assert_eq!(hits[0]["txid"], r["txid"], "journal agrees with the chain");
         assert_eq!(hits[0]["amount"], "3000000");
     }
@@ -262,7 +268,12 @@ fn refused_transactions_exit_5_and_keep_their_reason() {
     // The chain moves past the expiration before the response comes back.
     w.node.mine_after(1, 120_000);
     let o = w.run(&["submit", resp.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(5), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["refused"], N);
     assert!(String::from_utf8_lossy(&o.stdout).contains("TRANSACTION_EXPIRATION_ERROR"));
@@ -297,7 +308,12 @@ fn a_node_on_another_network_is_refused() {
         .env("HOME", w.dir.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(6), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("another chain"));
     // A dev node given to a nile journal.
     let dir = tempfile::tempdir().unwrap();
@@ -309,7 +325,12 @@ fn a_node_on_another_network_is_refused() {
         .env("HOME", dir.path())
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(6), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("nile"));
 }
 
@@ -325,7 +346,12 @@ fn track_timeout_is_honoured_inside_a_pass() {
     });
     let t = Instant::now();
     let o = w.run(&["track", "--follow", "--timeout", "2s"]);
-    assert_eq!(o.status.code(), Some(3), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
 }
 

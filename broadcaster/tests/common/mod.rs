@@ -81,7 +81,9 @@ impl World {
 
     /// The URL the broadcaster uses (the pool proxy when there is one).
     pub fn url(&self) -> String {
-        self.pool.as_ref().map_or_else(|| self.node.url(), Pool::url)
+        self.pool
+            .as_ref()
+            .map_or_else(|| self.node.url(), Pool::url)
     }
 
     /// Replaces the pool's faults.
@@ -194,4 +196,3 @@ impl World {
             .clone()
     }
 }
-

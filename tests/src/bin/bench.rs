@@ -7,7 +7,15 @@
 //!   and the same request on a home whose ledger already holds 300,000 signings;
 //! - QR handoff: compact request bytes per payout and UR parts (200-byte parts) for
 //!   1/10/100/1,000 payouts, response bytes per transaction;
-//! - broadcaster: API calls per confirmed payout for a 1,000-payout batch on the dev node.
+//! - broadcaster: API calls per confirmed payout for a 1,000-payout batch on the dev node;
+//! - broadcaster behind the pool fault proxy (`broadcaster_pool`): 500 payouts through a pool
+//!   with 300 ms latency and a 10 requests/s cap (build and submit timed against the goal of
+//!   1.25 × the time the calls need at 10/s), then API calls per confirmed payout for 200
+//!   payouts through a pool with empty, lagging, garbage, error and stripped answers, checked
+//!   against the dev node's ledger (every payout paid exactly once).
+//!
+//! `COLDPAY_BENCH_ONLY=broadcaster` runs only the broadcaster parts (`pool`: only
+//! `broadcaster_pool`), prints them and leaves target/bench.json alone; for development.
 
 #![allow(unsafe_code, clippy::too_many_lines)]
 
@@ -69,6 +77,20 @@ fn main() {
     let root = coldpay_tests::workspace_root();
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let bcast = target.join("release/coldpay-broadcaster");
+    if let Some(only) = std::env::var_os("COLDPAY_BENCH_ONLY") {
+        let key = SigningKey::from_slice(&hex::decode(KEY).unwrap()).unwrap();
+        let mut report = serde_json::json!({});
+        if only == "broadcaster" {
+            report["api_calls_per_confirmed_payout_1000"] =
+                serde_json::json!(api_calls(&bcast, &key));
+        } else {
+            assert_eq!(only, "pool", "COLDPAY_BENCH_ONLY: broadcaster or pool");
+        }
+        report["broadcaster_pool"] = broadcaster_pool(&bcast, &key);
+        println!("{}", serde_json::to_string_pretty(&report).unwrap());
+        return;
+    }
     let bin = target.join("release/coldpay-signer");
     assert!(
         bin.exists(),
@@ -316,8 +338,8 @@ fn main() {
     report["request_bytes_per_payout"] = bytes_per;
     report["request_parts_200b"] = parts;
     report["response_bytes_per_tx"] = resp_per;
-    report["api_calls_per_confirmed_payout_1000"] =
-        serde_json::json!(api_calls(&target.join("release/coldpay-broadcaster"), &key));
+    report["api_calls_per_confirmed_payout_1000"] = serde_json::json!(api_calls(&bcast, &key));
+    report["broadcaster_pool"] = broadcaster_pool(&bcast, &key);
     let text = serde_json::to_string_pretty(&report).unwrap();
     let _ = std::fs::create_dir_all(&target);
     std::fs::write(target.join("bench.json"), format!("{text}\n")).unwrap();
@@ -497,6 +519,444 @@ fn api_calls(bcast: &std::path::Path, key: &SigningKey) -> f64 {
     miner.join().unwrap();
     let calls = node.stats()["total"].as_u64().unwrap() - before;
     (calls as f64 / 1000.0 * 1000.0).round() / 1000.0
+}
+
+/// A broadcaster journal in a temp dir whose only node is a pool proxy in front of a dev node,
+/// configured through a config file (`--config`).
+struct Pooled<'a> {
+    bin: &'a std::path::Path,
+    dir: tempfile::TempDir,
+    node: coldpay_devnode::Devnode,
+    pool: coldpay_devnode::pool::Pool,
+}
+
+/// Wall time and API calls of one phase.
+#[derive(Clone, Copy, Default)]
+struct Phase {
+    secs: f64,
+    /// Requests sent to the pool, including the ones it answered itself (429, errors, garbage).
+    sent: u64,
+    /// Requests the dev node answered (with faults this includes the pool's own lookups).
+    answered: u64,
+    /// Requests the pool answered with 429 (rate limit).
+    limited: u64,
+    /// Failed runs of the command before it succeeded.
+    retries: u32,
+}
+
+fn r3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+impl Pooled<'_> {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// (requests the pool received, requests the dev node answered) so far.
+    fn calls(&self) -> (u64, u64) {
+        (
+            self.pool.stats()["total"].as_u64().unwrap(),
+            self.node.stats()["total"].as_u64().unwrap(),
+        )
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new(self.bin)
+            .arg("--config")
+            .arg(self.path("config.toml"))
+            .arg("--db")
+            .arg(self.path("j.sqlite"))
+            .arg("--json")
+            .args(args)
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs `args` until it succeeds (at most `tries` times); stdout JSON and failed runs.
+    fn ok(&self, args: &[&str], tries: u32) -> (serde_json::Value, u32) {
+        for failed in 0..tries {
+            let o = self.run(args);
+            if o.status.success() {
+                let v = serde_json::from_slice(&o.stdout).unwrap_or(serde_json::Value::Null);
+                return (v, failed);
+            }
+            eprintln!(
+                "bench: {args:?} exit {:?} (try {}): {}",
+                o.status.code(),
+                failed + 1,
+                String::from_utf8_lossy(&o.stderr).trim()
+            );
+        }
+        panic!("{args:?} failed {tries} times");
+    }
+
+    /// Requests the pool answered with 429 so far.
+    fn limited(&self) -> u64 {
+        self.pool.stats()["faults"]["rate_limit"]
+            .as_u64()
+            .unwrap_or(0)
+    }
+
+    /// Runs `f` and measures its time and the API calls made meanwhile. With
+    /// `COLDPAY_BENCH_TIMELINE` set, prints the requests the pool received in each second
+    /// (and its 429s) to stderr.
+    fn phase(&self, name: &str, f: impl FnOnce() -> u32) -> Phase {
+        let before = self.calls();
+        let limited = self.limited();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let t = Instant::now();
+        let retries = std::thread::scope(|s| {
+            if std::env::var_os("COLDPAY_BENCH_TIMELINE").is_some() {
+                s.spawn(|| {
+                    let mut last = (self.calls().0, self.limited());
+                    let mut line = format!("bench: {name} requests/s (429s):");
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        std::thread::sleep(std::time::Duration::from_secs(1));
+                        let now = (self.calls().0, self.limited());
+                        line.push_str(&format!(" {}", now.0 - last.0));
+                        if now.1 > last.1 {
+                            line.push_str(&format!("({})", now.1 - last.1));
+                        }
+                        last = now;
+                    }
+                    eprintln!("{line}");
+                });
+            }
+            let r = f();
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            r
+        });
+        let secs = t.elapsed().as_secs_f64();
+        let after = self.calls();
+        Phase {
+            secs,
+            sent: after.0 - before.0,
+            answered: after.1 - before.1,
+            limited: self.limited() - limited,
+            retries,
+        }
+    }
+}
+
+/// Recipient `i` of a pooled run.
+fn pool_recipient(i: u64) -> Address {
+    let mut b = [0u8; 20];
+    b[..8].copy_from_slice(&(i + 1).to_be_bytes());
+    b[19] = 0x77;
+    Address::from_evm_bytes(b)
+}
+
+/// Payout `i`: one in five pays TRX, the rest USDT; half of the USDT recipients already hold
+/// USDT (so both energy classes occur).
+fn pool_payout(i: u64) -> (&'static str, &'static str, bool) {
+    if i.is_multiple_of(5) {
+        ("trx", "2", false)
+    } else {
+        ("usdt", "1", i.is_multiple_of(2))
+    }
+}
+
+/// What one pooled run measured.
+struct PoolRun {
+    build: Phase,
+    submit: Phase,
+    track: Phase,
+    track_passes: u32,
+    confirmed: usize,
+    expired: usize,
+    failed: usize,
+    paid_exactly_once: bool,
+    pool_faults: serde_json::Value,
+}
+
+/// `n` payouts through a pool with `faults` (set after the journal is prepared), `max_rps`
+/// in the broadcaster's config: import, build, sign, submit, then mine and track until nothing
+/// is pending; checked against the dev node's ledger.
+fn pool_run(
+    bin: &std::path::Path,
+    key: &SigningKey,
+    n: u64,
+    faults: coldpay_devnode::pool::PoolFaults,
+    max_rps: Option<f64>,
+    pre_mine: u32,
+) -> PoolRun {
+    use coldpay_devnode::pool::{Pool, PoolFaults};
+    use coldpay_devnode::{Config, Devnode, Genesis};
+    const SOLID_LAG: u32 = 19;
+    let owner = Address::from_public_key(key.verifying_key());
+    let mut g = Genesis::default();
+    g.fund(owner, 10_000_000_000_000, 1_000_000_000_000);
+    for i in 0..n {
+        if pool_payout(i).2 {
+            g.fund(pool_recipient(i), 0, 1);
+        }
+    }
+    let node = Devnode::start(Config {
+        genesis: g,
+        solid_lag: u64::from(SOLID_LAG),
+        ..Config::default()
+    })
+    .unwrap();
+    node.mine(pre_mine);
+    let pool = Pool::start(node.url(), PoolFaults::default()).unwrap();
+    let w = Pooled {
+        bin,
+        dir: tempfile::tempdir().unwrap(),
+        node,
+        pool,
+    };
+    let mut config = format!(
+        "network = \"local\"\nnodes = [\"{}\"]\nconcurrency = 8\n",
+        w.pool.url()
+    );
+    if let Some(r) = max_rps {
+        config.push_str(&format!("max_rps = {r:.1}\n"));
+    }
+    std::fs::write(w.path("config.toml"), config).unwrap();
+    let watch = coldpay_shared::handoff::WatchExport {
+        network: Network::Local,
+        accounts: vec![coldpay_shared::handoff::WatchAccount {
+            name: "t".into(),
+            address: owner,
+            path: None,
+        }],
+    };
+    std::fs::write(w.path("w.json"), watch.to_json().to_string()).unwrap();
+    w.ok(
+        &[
+            "accounts",
+            "import-watch",
+            w.path("w.json").to_str().unwrap(),
+        ],
+        1,
+    );
+    let mut csv = String::from("payout_id,to,amount,token\n");
+    for i in 0..n {
+        let (token, amount, _) = pool_payout(i);
+        csv.push_str(&format!("p{i:04},{},{amount},{token}\n", pool_recipient(i)));
+    }
+    std::fs::write(w.path("p.csv"), csv).unwrap();
+    let (from, csv_path) = (owner.to_base58(), w.path("p.csv"));
+    w.ok(
+        &[
+            "batch",
+            "import",
+            csv_path.to_str().unwrap(),
+            "--from",
+            &from,
+            "--batch-id",
+            "b",
+        ],
+        1,
+    );
+    w.pool.set_faults(faults);
+    let (req_path, resp_path) = (w.path("req.json"), w.path("resp.json"));
+    let build = w.phase("build", || {
+        w.ok(
+            &["build", "--batch", "b", "-o", req_path.to_str().unwrap()],
+            5,
+        )
+        .1
+    });
+    let req = SignRequest::from_json(
+        &serde_json::from_str(&std::fs::read_to_string(&req_path).unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        req.transactions.len() as u64,
+        n,
+        "build: one transaction per payout"
+    );
+    std::fs::write(&resp_path, sign_all(&req, key).to_json().to_string()).unwrap();
+    let submit = w.phase("submit", || {
+        w.ok(&["submit", resp_path.to_str().unwrap()], 5).1
+    });
+    // Include everything and let the solidified head pass it, then track pass by pass (a pass
+    // may give up on a faulty pool: exit 1), mining two blocks between passes as a chain would.
+    w.node.mine(1);
+    w.node.mine(SOLID_LAG + 1);
+    let mut track_passes = 0;
+    let track = w.phase("track", || {
+        let mut failed = 0;
+        loop {
+            track_passes += 1;
+            assert!(track_passes <= 60, "still pending after 60 track passes");
+            let o = w.run(&["track"]);
+            match o.status.code() {
+                Some(0) => {
+                    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+                    if v["pending"] == 0 {
+                        return failed;
+                    }
+                }
+                Some(1) => failed += 1,
+                c => panic!("track exit {c:?}: {}", String::from_utf8_lossy(&o.stderr)),
+            }
+            w.node.mine(2);
+        }
+    });
+    let pool_faults = w.pool.stats()["faults"].clone();
+    w.pool.set_faults(PoolFaults::default());
+    // The journal against the dev node's own ledger: nothing paid twice, every confirmed payout
+    // paid once with the journal's txID, nothing paid that the journal does not call confirmed.
+    let (report, _) = w.ok(&["report", "--batch", "b"], 1);
+    let report = report.as_array().unwrap();
+    assert_eq!(report.len() as u64, n);
+    let ledger = w.node.ledger()["transactions"].as_array().unwrap().clone();
+    let mut paid: std::collections::HashMap<&str, Vec<&serde_json::Value>> =
+        std::collections::HashMap::new();
+    for t in &ledger {
+        if t["result"] == "SUCCESS" && t["owner"] == owner.to_base58().as_str() {
+            paid.entry(t["to"].as_str().unwrap_or(""))
+                .or_default()
+                .push(t);
+        }
+    }
+    let (mut confirmed, mut expired, mut failed, mut once) = (0, 0, 0, 0);
+    for r in report {
+        let id = r["payout_id"].as_str().unwrap();
+        let hits = paid
+            .get(r["to"].as_str().unwrap())
+            .map_or(&[][..], Vec::as_slice);
+        assert!(hits.len() <= 1, "payout {id} paid {} times", hits.len());
+        let i: u64 = id[1..].parse().unwrap();
+        let (token, ..) = pool_payout(i);
+        match r["status"].as_str().unwrap() {
+            "confirmed" => {
+                confirmed += 1;
+                assert_eq!(hits.len(), 1, "payout {id} confirmed but not on the ledger");
+                assert_eq!(hits[0]["txid"], r["txid"], "payout {id}: journal txID");
+                let amount = if token == "trx" { "2000000" } else { "1000000" };
+                assert_eq!(hits[0]["amount"], amount, "payout {id}: amount");
+                assert_eq!(
+                    hits[0]["token"].is_null(),
+                    token == "trx",
+                    "payout {id}: token"
+                );
+            }
+            s => {
+                assert!(
+                    hits.is_empty(),
+                    "payout {id} is {s} in the journal but paid"
+                );
+                if s == "expired" {
+                    expired += 1;
+                } else if s == "failed" {
+                    failed += 1;
+                }
+                eprintln!("bench: payout {id} ended {s}: {r}");
+            }
+        }
+        once += usize::from(hits.len() == 1);
+    }
+    PoolRun {
+        build,
+        submit,
+        track,
+        track_passes,
+        confirmed,
+        expired,
+        failed,
+        paid_exactly_once: once == report.len(),
+        pool_faults,
+    }
+}
+
+/// `broadcaster_pool`: 500 payouts behind a slow, rate-capped pool against the goal, then 200
+/// payouts behind a faulty pool (API calls per confirmed payout, paid exactly once).
+fn broadcaster_pool(bin: &std::path::Path, key: &SigningKey) -> serde_json::Value {
+    use coldpay_devnode::pool::PoolFaults;
+    const RPS: f64 = 10.0;
+    let n = 500u64;
+    let r = pool_run(
+        bin,
+        key,
+        n,
+        PoolFaults {
+            latency_ms: 300,
+            rate_limit_per_s: Some(10),
+            ..PoolFaults::default()
+        },
+        Some(RPS),
+        0,
+    );
+    // The goal: build + submit within 1.25 × the time their calls need at 10 requests/s (the
+    // calls the node answered: the pool's 429s are not work the payouts need).
+    let work = r.build.answered + r.submit.answered;
+    let goal_s = 1.25 * work as f64 / RPS;
+    let all = |f: fn(&Phase) -> u64| f(&r.build) + f(&r.submit) + f(&r.track);
+    let per = |calls: u64| r3(calls as f64 / r.confirmed.max(1) as f64);
+    let slow = serde_json::json!({
+        "payouts": n,
+        "trx_payouts": (0..n).filter(|&i| pool_payout(i).0 == "trx").count(),
+        "usdt_recipients_holding": (0..n).filter(|&i| pool_payout(i).2).count(),
+        "pool": "latency 300 ms, 10 requests/s (429 above); broadcaster max_rps 10, concurrency 8",
+        "build_s": r3(r.build.secs),
+        "submit_s": r3(r.submit.secs),
+        "build_calls_sent": r.build.sent,
+        "build_calls_answered": r.build.answered,
+        "submit_calls_sent": r.submit.sent,
+        "submit_calls_answered": r.submit.answered,
+        "build_429s": r.build.limited,
+        "submit_429s": r.submit.limited,
+        "build_answered_per_s": r3(r.build.answered as f64 / r.build.secs),
+        "submit_answered_per_s": r3(r.submit.answered as f64 / r.submit.secs),
+        "build_submit_s": r3(r.build.secs + r.submit.secs),
+        "goal_s": r3(goal_s),
+        "within_goal": r.build.secs + r.submit.secs <= goal_s,
+        "track_s": r3(r.track.secs),
+        "track_calls_sent": r.track.sent,
+        "track_calls_answered": r.track.answered,
+        "track_passes": r.track_passes,
+        "retries": r.build.retries + r.submit.retries + r.track.retries,
+        "confirmed": r.confirmed,
+        "expired": r.expired,
+        "api_calls_per_confirmed_payout": per(all(|p| p.sent)),
+        "api_calls_answered_per_confirmed_payout": per(all(|p| p.answered)),
+        "pool_faults": r.pool_faults,
+    });
+    let n = 200u64;
+    let r = pool_run(
+        bin,
+        key,
+        n,
+        PoolFaults {
+            empty_rate: 0.3,
+            lag_rate: 0.3,
+            lag_blocks: 40,
+            garbage_rate: 0.15,
+            http_error_rate: 0.05,
+            strip_txs_rate: 0.2,
+            seed: 42,
+            ..PoolFaults::default()
+        },
+        None,
+        60,
+    );
+    let all = |f: fn(&Phase) -> u64| f(&r.build) + f(&r.submit) + f(&r.track);
+    let per = |calls: u64| r3(calls as f64 / r.confirmed.max(1) as f64);
+    let faults = serde_json::json!({
+        "payouts": n,
+        "pool": "empty 0.3, lag 0.3 (40 blocks), garbage 0.15, HTTP errors 0.05, stripped blocks 0.2, seed 42",
+        "build_s": r3(r.build.secs),
+        "submit_s": r3(r.submit.secs),
+        "track_s": r3(r.track.secs),
+        "build_calls_sent": r.build.sent,
+        "submit_calls_sent": r.submit.sent,
+        "track_calls_sent": r.track.sent,
+        "track_passes": r.track_passes,
+        "retries": r.build.retries + r.submit.retries + r.track.retries,
+        "confirmed": r.confirmed,
+        "expired": r.expired,
+        "failed": r.failed,
+        "faults_api_calls_per_confirmed_payout": per(all(|p| p.sent)),
+        "faults_api_calls_answered_per_confirmed_payout": per(all(|p| p.answered)),
+        "faults_paid_exactly_once": r.paid_exactly_once,
+        "pool_faults": r.pool_faults,
+    });
+    serde_json::json!({"payouts_500_slow_pool": slow, "payouts_200_faulty_pool": faults})
 }
 
 /// What the cold signer returns for `req`, signed with `key`.
