@@ -146,7 +146,7 @@ impl Node {
         }
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(20))
             .max_idle_connections_per_host(32)
             .build();
         Ok(Node {

@@ -106,7 +106,12 @@ impl World {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).output().unwrap()
+        let t = std::time::Instant::now();
+        let o = self.cmd(args).output().unwrap();
+        if std::env::var_os("COLDPAY_TEST_TIMING").is_some() {
+            eprintln!("{:>8.2?} {args:?} exit {:?}", t.elapsed(), o.status.code());
+        }
+        o
     }
 
     pub fn ok(&self, args: &[&str]) -> Value {
