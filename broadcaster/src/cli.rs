@@ -31,7 +31,8 @@ use crate::report::{rows, to_csv};
 #[derive(Parser)]
 #[command(name = "coldpay-broadcaster", version, about, long_about)]
 struct Cli {
-    /// Config file (default ~/.coldpay/config.toml): network, nodes, api_key, db.
+    /// Config file (default ~/.coldpay/config.toml): network, nodes, api_key, db, max_rps,
+    /// concurrency (see docs/formats.md).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Journal database (default beside the config: ~/.coldpay/journal.sqlite).
@@ -886,6 +887,7 @@ fn run_track(
         total.pending = p.pending;
         total.solid_block = p.solid_block;
         total.blocks_verified += p.blocks_verified;
+        total.rebroadcast += p.rebroadcast;
         total.scanned_to = p.scanned_to;
         for id in &p.found_after_expiry {
             eprintln!("WARNING: payout {id}: an attempt marked expired was found on the verified chain; check `report` for a second payment");

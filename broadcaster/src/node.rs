@@ -82,6 +82,8 @@ impl Default for NodeOpts {
 struct Endpoint {
     url: String,
     checked: OnceLock<()>,
+    /// Highest verified solidified block this endpoint has shown (0 = unknown).
+    solid: AtomicU64,
 }
 
 /// How a broadcast ended.
@@ -155,6 +157,7 @@ impl Node {
                 .map(|url| Endpoint {
                     url: url.trim_end_matches('/').to_string(),
                     checked: OnceLock::new(),
+                    solid: AtomicU64::new(0),
                 })
                 .collect(),
             agent,
@@ -292,8 +295,25 @@ impl Node {
         }
     }
 
-    fn endpoint(&self, attempt: u32) -> (usize, &Endpoint) {
-        let i = (self.preferred.load(Ordering::Relaxed) + attempt as usize) % self.endpoints.len();
+    /// The endpoint for this try. With `need`, endpoints known to be behind that block are
+    /// skipped while another one may have it (a lagging member is not asked for what it cannot
+    /// know; the view stays monotonic).
+    fn endpoint(&self, attempt: u32, need: Option<u64>) -> (usize, &Endpoint) {
+        let n = self.endpoints.len();
+        let first = self.preferred.load(Ordering::Relaxed) + attempt as usize;
+        let behind = |ep: &Endpoint| {
+            need.is_some_and(|h| {
+                let s = ep.solid.load(Ordering::Relaxed);
+                s != 0 && s < h
+            })
+        };
+        for k in 0..n {
+            let i = (first + k) % n;
+            if !behind(&self.endpoints[i]) {
+                return (i, &self.endpoints[i]);
+            }
+        }
+        let i = first % n;
         (i, &self.endpoints[i])
     }
 
@@ -314,12 +334,24 @@ impl Node {
         body: &Value,
         check: impl Fn(std::result::Result<Value, BodyError>) -> Verdict<T>,
     ) -> Result<T> {
+        self.get_from(path, body, None, check).map(|(t, _)| t)
+    }
+
+    /// [`Node::get`] preferring endpoints that have shown solidified block `need`; returns which
+    /// endpoint answered.
+    fn get_from<T>(
+        &self,
+        path: &str,
+        body: &Value,
+        need: Option<u64>,
+        check: impl Fn(std::result::Result<Value, BodyError>) -> Verdict<T>,
+    ) -> Result<(T, usize)> {
         let mut last = String::new();
         for attempt in 0..self.opts.max_attempts {
             if let Some(e) = self.past_deadline() {
                 return Err(e);
             }
-            let (i, ep) = self.endpoint(attempt);
+            let (i, ep) = self.endpoint(attempt, need);
             if let Err(e) = self.ensure_network(ep) {
                 if matches!(e, BcError::WrongNetwork(_)) {
                     return Err(e);
@@ -335,7 +367,7 @@ impl Node {
                     Ok(answer) => match check(answer) {
                         Verdict::Ok(t) => {
                             self.limiter.succeeded();
-                            return Ok(t);
+                            return Ok((t, i));
                         }
                         Verdict::Fail(e) => return Err(e),
                         Verdict::Retry(why) => Fault::Transport(format!("{}{path}: {why}", ep.url)),
@@ -458,7 +490,11 @@ impl Node {
 
     /// The latest solidified block, verified (blockID and txTrieRoot).
     pub fn solid_head(&self) -> Result<VerifiedBlock> {
-        self.get("/walletsolidity/getnowblock", &json!({}), check_block)
+        let (b, i) = self.get_from("/walletsolidity/getnowblock", &json!({}), None, check_block)?;
+        self.endpoints[i]
+            .solid
+            .fetch_max(b.number, Ordering::Relaxed);
+        Ok(b)
     }
 
     /// The head block, verified.
@@ -468,9 +504,10 @@ impl Node {
 
     /// Solidified block `num`, verified. A node that does not have it yet is a fault.
     pub fn solid_block(&self, num: u64) -> Result<VerifiedBlock> {
-        self.get(
+        self.get_from(
             "/walletsolidity/getblockbynum",
             &json!({"num": num}),
+            Some(num),
             |r| match check_block(r) {
                 Verdict::Ok(b) if b.number != num => {
                     Verdict::Retry(format!("asked for block {num}, got {}", b.number))
@@ -478,14 +515,21 @@ impl Node {
                 v => v,
             },
         )
+        .map(|(b, i)| {
+            self.endpoints[i]
+                .solid
+                .fetch_max(b.number, Ordering::Relaxed);
+            b
+        })
     }
 
     /// Solidified blocks `[start, end)` (at most 100), each verified, consecutive and linked.
     /// A short or empty answer is a fault, never "no blocks".
     pub fn solid_range(&self, start: u64, end: u64) -> Result<Vec<VerifiedBlock>> {
-        self.get(
+        let (blocks, i) = self.get_from(
             "/walletsolidity/getblockbylimitnext",
             &json!({"startNum": start, "endNum": end}),
+            Some(end.saturating_sub(1)),
             |r| match r {
                 Err(e) => Verdict::Retry(e.to_string()),
                 Ok(v) => match verify_range(&v, start, end) {
@@ -493,7 +537,11 @@ impl Node {
                     Err(e) => Verdict::Retry(e.to_string()),
                 },
             },
-        )
+        )?;
+        self.endpoints[i]
+            .solid
+            .fetch_max(end.saturating_sub(1), Ordering::Relaxed);
+        Ok(blocks)
     }
 
     /// TransactionInfos of solidified block `num`; every txID in `must_have` must be among them

@@ -47,7 +47,13 @@ pub struct TrackPass {
     pub scanned_to: Option<u64>,
     /// Expired attempts found on chain after all (rescan / lookups): payouts that may be paid twice.
     pub found_after_expiry: Vec<String>,
+    /// Pending transactions sent again (same signed bytes) because they were not in a block a
+    /// minute after their last broadcast.
+    pub rebroadcast: usize,
 }
+
+/// A pending transaction is sent again (same signed bytes) this long after its last broadcast.
+pub const REBROADCAST_AFTER_MS: i64 = 60_000;
 
 /// Where one attempt's verified scan stands.
 #[derive(Clone, Debug)]
@@ -121,6 +127,7 @@ pub fn pass(journal: &Journal, node: &Node, deadline: Option<Instant>) -> Result
     out.solid_block = solid.number;
     let mut cursors: Vec<Cursor> = live.iter().map(Cursor::of).collect();
     scan(journal, node, &mut cursors, &solid, deadline, &mut out)?;
+    out.rebroadcast = rebroadcast(journal, node, &solid)?;
     out.pending = pending_count(journal)?;
     out.scanned_to = journal
         .attempts_where("state IN ('signed','broadcast','included')", &[])?
@@ -128,6 +135,55 @@ pub fn pass(journal: &Journal, node: &Node, deadline: Option<Instant>) -> Result
         .filter_map(|a| a.scanned_to)
         .min();
     Ok(out)
+}
+
+/// Sends the same signed bytes again for broadcast attempts that are still not in a verified
+/// block a minute after their last broadcast and cannot have expired yet (a member that swallowed
+/// the broadcast, a dropped transaction). Harmless: one txID can be included once; the node
+/// answers DUP if it already has it. A refusal is journaled next to the attempt.
+fn rebroadcast(journal: &Journal, node: &Node, solid: &VerifiedBlock) -> Result<usize> {
+    let cutoff = now_ms() - REBROADCAST_AFTER_MS;
+    let due: Vec<(Attempt, Vec<u8>)> = journal
+        .attempts_where(
+            "state = 'broadcast' AND updated_at < ?1 AND expiration > ?2",
+            &[&cutoff, &(solid.timestamp as i64 + 3_000)],
+        )?
+        .into_iter()
+        .filter_map(|a| signed_bytes(&a).map(|b| (a, b)))
+        .collect();
+    let sent = node.par_map(&due, |(a, bytes)| {
+        TxId::from_hex(&a.txid)
+            .map_err(BcError::from)
+            .and_then(|t| node.broadcast_hex(bytes, &t))
+    });
+    let mut n = 0;
+    for ((a, _), r) in due.iter().zip(sent) {
+        match r {
+            Ok(r) if r.accepted => {
+                journal.conn.execute(
+                    "UPDATE attempts SET updated_at = ?2 WHERE id = ?1",
+                    params![a.id, now_ms()],
+                )?;
+                n += 1;
+            }
+            Ok(r) => journal.set_refusal(a.id, &format!("{}: {}", r.code, r.message))?,
+            Err(BcError::Timeout(m)) => return Err(BcError::Timeout(m)),
+            Err(_) => {}
+        }
+    }
+    Ok(n)
+}
+
+/// The signed transaction of an attempt, from its journaled raw bytes and signatures.
+fn signed_bytes(a: &Attempt) -> Option<Vec<u8>> {
+    let raw = coldpay_shared::RawData::decode_hex(&a.raw_hex).ok()?;
+    let sigs: Vec<String> = serde_json::from_str(a.signatures.as_deref()?).ok()?;
+    let signatures = sigs
+        .iter()
+        .map(|h| coldpay_shared::Signature::from_hex(h))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .ok()?;
+    Some(coldpay_shared::SignedTransaction { raw, signatures }.encode())
 }
 
 /// Scans verified blocks from the lowest cursor up to `solid`, group by group.

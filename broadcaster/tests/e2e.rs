@@ -489,3 +489,39 @@ fn config_file_supplies_network_nodes_and_db() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn an_underfunded_batch_does_not_block_the_others() {
+    let w = World::new(1000, 100);
+    let big: Vec<(String, Address, &str, &str)> = (0..3)
+        .map(|i| (format!("big-{i}"), recipient(i), "60", "usdt"))
+        .collect();
+    let small: Vec<(String, Address, &str, &str)> = (0..3)
+        .map(|i| (format!("small-{i}"), recipient(10 + i), "5", "usdt"))
+        .collect();
+    w.import("big", &big);
+    w.import("small", &small);
+    let out = w.path("all.json");
+    let o = w.run(&["build", "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("batch big") && err.contains("missing 80 USDT"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["new"], 3);
+    let req: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ids: Vec<&str> = req["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["payout_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().all(|i| i.starts_with("small-")), "{ids:?}");
+    assert!(w.report("big").iter().all(|r| r["status"] == "imported"));
+    // Only the underfunded batch: an error naming what is missing, exit 2.
+    let o = w.run(&["build", "--batch", "big"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("insufficient funds"));
+}

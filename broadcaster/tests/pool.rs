@@ -368,3 +368,37 @@ fn rate_limited_pool_still_builds() {
     finish(&w, "rl");
     assert_paid_once(&w, "rl");
 }
+
+#[test]
+fn swallowed_broadcasts_are_sent_again_without_re_signing() {
+    let w = world();
+    import(&w, "again");
+    w.faults(PoolFaults {
+        swallow_rate: 1.0,
+        ..PoolFaults::default()
+    });
+    assert_eq!(round(&w, "again"), 0);
+    w.faults(PoolFaults::default());
+    w.node.mine(3);
+    let v = w.ok(&["track"]);
+    assert_eq!(v["rebroadcast"], 0, "not yet: the last broadcast is recent");
+    // A minute later the broadcaster sends the same signed bytes again.
+    {
+        let j = coldpay_broadcaster::journal::Journal::open(
+            &w.path("journal.sqlite"),
+            "local",
+            coldpay_broadcaster::lock::LockWait::Wait,
+        )
+        .unwrap();
+        j.conn
+            .execute("UPDATE attempts SET updated_at = updated_at - 120000", [])
+            .unwrap();
+    }
+    let v = w.ok(&["track"]);
+    assert_eq!(v["rebroadcast"], N);
+    track_until_settled(&w, 10);
+    assert_paid_once(&w, "again");
+    for r in w.report("again") {
+        assert_eq!(r["attempts"], 1, "no re-signing was needed");
+    }
+}

@@ -392,7 +392,7 @@ fn a_second_batch_after_a_broadcaster_crash() {
     );
     // Slow node: the kill lands while broadcasts are in flight.
     c.node.set_faults(Faults {
-        latency_ms: 40,
+        latency_ms: 400,
         ..Faults::default()
     });
     let mut child = Command::new(bin("coldpay-broadcaster"))

@@ -9,10 +9,10 @@
 pub mod api;
 pub mod chain;
 pub mod genesis;
+pub mod http;
 pub mod pool;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -89,30 +89,9 @@ impl Shared {
 /// A running dev node. Dropping it stops the server.
 pub struct Devnode {
     shared: Arc<Shared>,
-    server: Arc<tiny_http::Server>,
+    server: Option<http::Server>,
     port: u16,
     threads: Vec<JoinHandle<()>>,
-}
-
-/// Sets TCP_NODELAY on the listening socket; Linux copies it to accepted connections, so
-/// small responses are not held back by Nagle's algorithm (40 ms per request otherwise).
-#[allow(unsafe_code)]
-fn set_nodelay(listener: &std::net::TcpListener) {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let one: libc::c_int = 1;
-        // SAFETY: setsockopt on a valid, owned socket fd with a pointer to a live c_int.
-        unsafe {
-            libc::setsockopt(
-                listener.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_NODELAY,
-                (&raw const one).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
-    }
 }
 
 fn now_ms() -> u64 {
@@ -121,17 +100,10 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-const WORKERS: usize = 8;
-
 impl Devnode {
     /// Starts the node on 127.0.0.1.
     pub fn start(config: Config) -> std::io::Result<Devnode> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
-        set_nodelay(&listener);
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let port = server.server_addr().to_ip().map_or(0, |a| a.port());
-        let server = Arc::new(server);
         let seed = now_ms() | 1;
         let shared = Arc::new(Shared {
             chain: Mutex::new(Chain::new(&config.genesis, config.solid_lag, now_ms())),
@@ -141,11 +113,12 @@ impl Devnode {
             window: Mutex::new((Instant::now(), 0)),
             stop: AtomicBool::new(false),
         });
+        let server = {
+            let sh = shared.clone();
+            http::Server::start(listener, Arc::new(move |req| handle(&sh, req)))?
+        };
+        let port = server.port();
         let mut threads = Vec::new();
-        for _ in 0..WORKERS {
-            let (s, sh) = (server.clone(), shared.clone());
-            threads.push(std::thread::spawn(move || worker(&s, &sh)));
-        }
         if config.block_ms > 0 {
             let sh = shared.clone();
             let every = Duration::from_millis(config.block_ms);
@@ -158,7 +131,7 @@ impl Devnode {
         }
         Ok(Devnode {
             shared,
-            server,
+            server: Some(server),
             port,
             threads,
         })
@@ -212,9 +185,7 @@ impl Devnode {
 impl Drop for Devnode {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        for _ in 0..WORKERS {
-            self.server.unblock();
-        }
+        drop(self.server.take());
         for t in self.threads.drain(..) {
             let _ = t.join();
         }
@@ -240,111 +211,87 @@ fn parse_query(url: &str) -> serde_json::Map<String, Value> {
     m
 }
 
-fn respond(req: tiny_http::Request, status: u16, body: &Value, extra: Option<(&str, &str)>) {
-    let mut resp = tiny_http::Response::from_string(body.to_string())
-        .with_status_code(status)
-        .with_header(
-            tiny_http::Header::from_bytes("Content-Type", "application/json").expect("header"),
-        );
+fn respond(status: u16, body: &Value, extra: Option<(&str, &str)>) -> http::Response {
+    let mut resp = http::Response::new(status, "application/json", body.to_string());
     if let Some((k, v)) = extra {
-        resp = resp.with_header(tiny_http::Header::from_bytes(k, v).expect("header"));
+        resp.headers.push((k.to_string(), v.to_string()));
     }
-    let _ = req.respond(resp);
+    resp
 }
 
-fn worker(server: &tiny_http::Server, sh: &Shared) {
-    while !sh.stop.load(Ordering::SeqCst) {
-        let Ok(Some(mut req)) = server.recv_timeout(Duration::from_millis(200)) else {
-            continue;
-        };
-        let url = req.url().to_string();
-        let path = url.split('?').next().unwrap_or("").to_string();
-        let mut body = String::new();
-        let _ = req
-            .as_reader()
-            .take(8 * 1024 * 1024)
-            .read_to_string(&mut body);
-        let mut params = if body.trim().is_empty() {
-            Value::Object(serde_json::Map::new())
-        } else {
-            match serde_json::from_str::<Value>(&body) {
-                Ok(v) => v,
-                Err(e) => {
-                    respond(
-                        req,
-                        200,
-                        &json!({"Error": format!("class com.alibaba.fastjson.JSONException : {e}")}),
-                        None,
-                    );
-                    continue;
-                }
-            }
-        };
-        if let Value::Object(m) = &mut params {
-            for (k, v) in parse_query(&url) {
-                m.entry(k).or_insert(v);
-            }
-        }
-        if let Some(admin) = path.strip_prefix("/admin/") {
-            let (status, v) = admin_handle(sh, admin, &params);
-            respond(req, status, &v, None);
-            continue;
-        }
-        // Faults apply to the API only.
-        let faults = sh.faults.lock().expect("faults").clone();
-        if let Some(key) = &faults.require_api_key {
-            let given = req
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("TRON-PRO-API-KEY"))
-                .map(|h| h.value.as_str().to_string());
-            if given.as_deref() != Some(key.as_str()) {
-                respond(
-                    req,
-                    401,
-                    &json!({"Error": "ApiKey not exists or is invalid"}),
+/// Answers one request.
+fn handle(sh: &Shared, req: http::Request) -> http::Response {
+    let url = req.url.clone();
+    let path = req.path().to_string();
+    // As before: a body that is not UTF-8 reads as empty.
+    let body = String::from_utf8(req.body.clone()).unwrap_or_default();
+    let mut params = if body.trim().is_empty() {
+        Value::Object(serde_json::Map::new())
+    } else {
+        match serde_json::from_str::<Value>(&body) {
+            Ok(v) => v,
+            Err(e) => {
+                return respond(
+                    200,
+                    &json!({"Error": format!("class com.alibaba.fastjson.JSONException : {e}")}),
                     None,
                 );
-                continue;
             }
         }
-        if let Some(limit) = faults.rate_limit_per_s {
-            let mut w = sh.window.lock().expect("window");
-            if w.0.elapsed() >= Duration::from_secs(1) {
-                *w = (Instant::now(), 0);
-            }
-            w.1 += 1;
-            if w.1 > limit {
-                drop(w);
-                respond(
-                    req,
-                    429,
-                    &json!({"Error": format!("The key exceeds the frequency limit({limit}), and the query server is suspended for 1s")}),
-                    Some(("Retry-After", "1")),
-                );
-                continue;
-            }
+    };
+    if let Value::Object(m) = &mut params {
+        for (k, v) in parse_query(&url) {
+            m.entry(k).or_insert(v);
         }
-        if faults.latency_ms > 0 {
-            std::thread::sleep(Duration::from_millis(faults.latency_ms));
-        }
-        *sh.stats
-            .lock()
-            .expect("stats")
-            .entry(path.clone())
-            .or_insert(0) += 1;
-        if faults.fail_rate > 0.0 && sh.random() < faults.fail_rate {
-            let status = if sh.random() < 0.5 { 500 } else { 503 };
-            respond(req, status, &json!({"Error": "injected failure"}), None);
-            continue;
-        }
-        let drop_tx = faults.drop_rate > 0.0 && sh.random() < faults.drop_rate;
-        let (status, v) = {
-            let mut chain = sh.chain.lock().expect("chain");
-            api::handle(&mut chain, &path, &params, drop_tx)
-        };
-        respond(req, status, &v, None);
     }
+    if let Some(admin) = path.strip_prefix("/admin/") {
+        let (status, v) = admin_handle(sh, admin, &params);
+        return respond(status, &v, None);
+    }
+    // Faults apply to the API only.
+    let faults = sh.faults.lock().expect("faults").clone();
+    if let Some(key) = &faults.require_api_key {
+        if req.header("TRON-PRO-API-KEY") != Some(key.as_str()) {
+            return respond(
+                401,
+                &json!({"Error": "ApiKey not exists or is invalid"}),
+                None,
+            );
+        }
+    }
+    if let Some(limit) = faults.rate_limit_per_s {
+        let mut w = sh.window.lock().expect("window");
+        if w.0.elapsed() >= Duration::from_secs(1) {
+            *w = (Instant::now(), 0);
+        }
+        w.1 += 1;
+        if w.1 > limit {
+            drop(w);
+            return respond(
+                429,
+                &json!({"Error": format!("The key exceeds the frequency limit({limit}), and the query server is suspended for 1s")}),
+                Some(("Retry-After", "1")),
+            );
+        }
+    }
+    if faults.latency_ms > 0 {
+        std::thread::sleep(Duration::from_millis(faults.latency_ms));
+    }
+    *sh.stats
+        .lock()
+        .expect("stats")
+        .entry(path.clone())
+        .or_insert(0) += 1;
+    if faults.fail_rate > 0.0 && sh.random() < faults.fail_rate {
+        let status = if sh.random() < 0.5 { 500 } else { 503 };
+        return respond(status, &json!({"Error": "injected failure"}), None);
+    }
+    let drop_tx = faults.drop_rate > 0.0 && sh.random() < faults.drop_rate;
+    let (status, v) = {
+        let mut chain = sh.chain.lock().expect("chain");
+        api::handle(&mut chain, &path, &params, drop_tx)
+    };
+    respond(status, &v, None)
 }
 
 fn admin_handle(sh: &Shared, what: &str, p: &Value) -> (u16, Value) {

@@ -12,15 +12,16 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use coldpay_shared::wire::{put_bytes_field, put_uint_field};
 use coldpay_shared::{Address, SignedTransaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+
+use crate::http::{Request, Response};
 use sha2::{Digest, Sha256};
 
 /// Fault settings of the pool proxy. Rates are probabilities per request (0.0 = never,
@@ -88,7 +89,8 @@ const CONTRACT_CALLS: &[&str] = &[
 /// Broadcast endpoints (never garbled).
 const BROADCASTS: &[&str] = &["broadcasthex", "broadcasttransaction"];
 
-const WORKERS: usize = 8;
+/// Idle upstream connections kept per host.
+const UPSTREAM_IDLE: usize = 16;
 
 /// TronGrid's answer to a key over its frequency limit.
 const FREQUENCY_LIMIT_30: &str =
@@ -173,15 +175,12 @@ struct State {
     garbage_turn: AtomicU64,
     fired: Mutex<BTreeMap<String, u64>>,
     paths: Mutex<BTreeMap<String, u64>>,
-    stop: AtomicBool,
 }
 
 /// A running pool proxy. Dropping it stops the server.
 pub struct Pool {
     state: Arc<State>,
-    server: Arc<tiny_http::Server>,
-    port: u16,
-    threads: Vec<JoinHandle<()>>,
+    server: crate::http::Server,
 }
 
 impl Pool {
@@ -198,14 +197,9 @@ impl Pool {
         port: u16,
     ) -> std::io::Result<Pool> {
         let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
-        crate::set_nodelay(&listener);
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let port = server.server_addr().to_ip().map_or(0, |a| a.port());
-        let server = Arc::new(server);
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(30))
-            .max_idle_connections_per_host(WORKERS * 2)
+            .max_idle_connections_per_host(UPSTREAM_IDLE)
             .build();
         let state = Arc::new(State {
             upstream: upstream_url.trim_end_matches('/').to_string(),
@@ -217,26 +211,18 @@ impl Pool {
             garbage_turn: AtomicU64::new(0),
             fired: Mutex::new(BTreeMap::new()),
             paths: Mutex::new(BTreeMap::new()),
-            stop: AtomicBool::new(false),
         });
         state.set_faults(faults);
-        let threads = (0..WORKERS)
-            .map(|_| {
-                let (s, st) = (server.clone(), state.clone());
-                std::thread::spawn(move || worker(&s, &st))
-            })
-            .collect();
-        Ok(Pool {
-            state,
-            server,
-            port,
-            threads,
-        })
+        let server = {
+            let st = state.clone();
+            crate::http::Server::start(listener, Arc::new(move |req| handle(&st, &req)))?
+        };
+        Ok(Pool { state, server })
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://127.0.0.1:{}", self.server.port())
     }
 
     /// Replaces the fault settings (same as `POST /admin/pool-faults`).
@@ -253,18 +239,6 @@ impl Pool {
     /// `GET /admin/pool-stats`).
     pub fn stats(&self) -> Value {
         self.state.stats()
-    }
-}
-
-impl Drop for Pool {
-    fn drop(&mut self) {
-        self.state.stop.store(true, Ordering::SeqCst);
-        for _ in 0..WORKERS {
-            self.server.unblock();
-        }
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
     }
 }
 
@@ -799,23 +773,13 @@ fn forge_block(block: &Value, visible: bool) -> Option<Value> {
     Some(forged)
 }
 
-fn header(req: &tiny_http::Request, name: &'static str) -> Option<String> {
-    req.headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str().to_string())
-}
-
 /// Reads a request; the body JSON (if an object) is merged with the query parameters.
-fn read_incoming(req: &mut tiny_http::Request) -> Incoming {
-    let url = req.url().to_string();
+fn read_incoming(req: &Request) -> Incoming {
+    let url = req.url.clone();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     let path = path.to_string();
-    let mut body = String::new();
-    let _ = req
-        .as_reader()
-        .take(8 * 1024 * 1024)
-        .read_to_string(&mut body);
+    // As before: a body that is not UTF-8 reads as empty.
+    let body = String::from_utf8(req.body.clone()).unwrap_or_default();
     let mut params = match serde_json::from_str::<Value>(&body) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
@@ -833,9 +797,9 @@ fn read_incoming(req: &mut tiny_http::Request) -> Incoming {
         "/wallet"
     };
     Incoming {
-        method: req.method().as_str().to_string(),
-        api_key: header(req, "TRON-PRO-API-KEY"),
-        content_type: header(req, "Content-Type"),
+        method: req.method.clone(),
+        api_key: req.header("TRON-PRO-API-KEY").map(str::to_string),
+        content_type: req.header("Content-Type").map(str::to_string),
         url: url.clone(),
         path,
         name,
@@ -845,32 +809,23 @@ fn read_incoming(req: &mut tiny_http::Request) -> Incoming {
     }
 }
 
-fn respond(req: tiny_http::Request, r: Reply) {
-    let mut resp = tiny_http::Response::from_string(r.body).with_status_code(r.status);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", r.content_type.as_bytes()) {
-        resp = resp.with_header(h);
-    }
+fn to_response(r: Reply) -> Response {
+    let mut resp = Response::new(r.status, &r.content_type, r.body);
     if let Some(ra) = r.retry_after {
-        if let Ok(h) = tiny_http::Header::from_bytes("Retry-After", ra.as_bytes()) {
-            resp = resp.with_header(h);
-        }
+        resp.headers.push(("Retry-After".into(), ra));
     }
-    let _ = req.respond(resp);
+    resp
 }
 
-fn worker(server: &tiny_http::Server, st: &State) {
-    while !st.stop.load(Ordering::SeqCst) {
-        let Ok(Some(mut req)) = server.recv_timeout(Duration::from_millis(200)) else {
-            continue;
-        };
-        let inc = read_incoming(&mut req);
-        let reply = if inc.path.starts_with("/admin/") {
-            st.admin(&inc).unwrap_or_else(|| st.forward(&inc))
-        } else {
-            st.handle(&inc)
-        };
-        respond(req, reply);
-    }
+/// Answers one request.
+fn handle(st: &State, req: &Request) -> Response {
+    let inc = read_incoming(req);
+    let reply = if inc.path.starts_with("/admin/") {
+        st.admin(&inc).unwrap_or_else(|| st.forward(&inc))
+    } else {
+        st.handle(&inc)
+    };
+    to_response(reply)
 }
 
 #[cfg(test)]
