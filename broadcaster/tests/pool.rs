@@ -128,6 +128,14 @@ fn import(w: &World, batch: &str) {
     w.import(batch, &rows(batch));
 }
 
+/// A pooled world with `batch` imported and the pool misbehaving as `faults` says.
+fn world_with(batch: &str, faults: PoolFaults) -> World {
+    let w = world();
+    import(&w, batch);
+    w.faults(faults);
+    w
+}
+
 #[test]
 fn empty_and_lagging_answers_never_expire_paid_payouts() {
     let w = world();
@@ -168,14 +176,15 @@ fn blocks_listed_without_transactions_still_settle() {
 
 #[test]
 fn garbage_error_bodies_and_http_errors_are_retried() {
-    let w = world();
-    import(&w, "junk");
-    w.faults(PoolFaults {
-        garbage_rate: 0.15,
-        http_error_rate: 0.1,
-        seed: 3,
-        ..PoolFaults::default()
-    });
+    let w = world_with(
+        "junk",
+        PoolFaults {
+            garbage_rate: 0.15,
+            http_error_rate: 0.1,
+            seed: 3,
+            ..PoolFaults::default()
+        },
+    );
     assert_eq!(round(&w, "junk"), 0);
     track_until_settled(&w, 30);
     finish(&w, "junk");
@@ -186,13 +195,14 @@ fn garbage_error_bodies_and_http_errors_are_retried() {
 
 #[test]
 fn swallowed_broadcasts_expire_with_evidence_then_pay_once() {
-    let w = world();
-    import(&w, "swal");
-    w.faults(PoolFaults {
-        swallow_rate: 0.5,
-        seed: 5,
-        ..PoolFaults::default()
-    });
+    let w = world_with(
+        "swal",
+        PoolFaults {
+            swallow_rate: 0.5,
+            seed: 5,
+            ..PoolFaults::default()
+        },
+    );
     assert_eq!(round(&w, "swal"), 0, "swallowed broadcasts look accepted");
     w.faults(PoolFaults::default());
     w.node.mine(3);
@@ -214,13 +224,14 @@ fn swallowed_broadcasts_expire_with_evidence_then_pay_once() {
 
 #[test]
 fn forked_reference_blocks_are_not_used() {
-    let w = world();
-    import(&w, "fork");
-    w.faults(PoolFaults {
-        fork_rate: 0.5,
-        seed: 9,
-        ..PoolFaults::default()
-    });
+    let w = world_with(
+        "fork",
+        PoolFaults {
+            fork_rate: 0.5,
+            seed: 9,
+            ..PoolFaults::default()
+        },
+    );
     let req = w.build("fork", &["--expires-in", "2m"]);
     w.faults(PoolFaults::default());
     let resp = w.sign(&req, &w.treasury);
@@ -237,12 +248,13 @@ fn forked_reference_blocks_are_not_used() {
 
 #[test]
 fn a_stalled_solid_head_expires_nothing() {
-    let w = world();
-    import(&w, "stall");
-    w.faults(PoolFaults {
-        swallow_rate: 1.0,
-        ..PoolFaults::default()
-    });
+    let w = world_with(
+        "stall",
+        PoolFaults {
+            swallow_rate: 1.0,
+            ..PoolFaults::default()
+        },
+    );
     assert_eq!(round(&w, "stall"), 0);
     w.faults(PoolFaults {
         stall_solid: true,
@@ -357,12 +369,13 @@ fn track_timeout_is_honoured_inside_a_pass() {
 
 #[test]
 fn rate_limited_pool_still_builds() {
-    let w = world();
-    import(&w, "rl");
-    w.faults(PoolFaults {
-        rate_limit_per_s: Some(8),
-        ..PoolFaults::default()
-    });
+    let w = world_with(
+        "rl",
+        PoolFaults {
+            rate_limit_per_s: Some(8),
+            ..PoolFaults::default()
+        },
+    );
     assert_eq!(round(&w, "rl"), 0);
     track_until_settled(&w, 10);
     finish(&w, "rl");
@@ -371,12 +384,13 @@ fn rate_limited_pool_still_builds() {
 
 #[test]
 fn swallowed_broadcasts_are_sent_again_without_re_signing() {
-    let w = world();
-    import(&w, "again");
-    w.faults(PoolFaults {
-        swallow_rate: 1.0,
-        ..PoolFaults::default()
-    });
+    let w = world_with(
+        "again",
+        PoolFaults {
+            swallow_rate: 1.0,
+            ..PoolFaults::default()
+        },
+    );
     assert_eq!(round(&w, "again"), 0);
     w.faults(PoolFaults::default());
     w.node.mine(3);

@@ -1,43 +1,18 @@
 //! The dev node's block listings pass coldpay-shared's block verification: blockIDs and
 //! txTrieRoots are computed as java-tron computes them, for every endpoint that lists blocks.
 
-use coldpay_devnode::{Config, Devnode, Genesis};
+mod common;
+
+use coldpay_devnode::Genesis;
 use coldpay_shared::block::{verify_block, verify_range, VerifiedBlock};
-use coldpay_shared::{Address, RawData, RefBlock, Signature, SignedTransaction, Sun, TxId, U256};
+use coldpay_shared::{Address, RawData, RefBlock, TxId};
+use common::{
+    addr, broadcasthex_body, funded_genesis, key, sign, trx_transfer, usdt_transfer, Node,
+};
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_slice(&[n; 32]).unwrap()
-}
-
-fn addr(k: &SigningKey) -> Address {
-    Address::from_public_key(k.verifying_key())
-}
-
-fn usdt() -> Address {
-    Address::parse(coldpay_shared::MAINNET_USDT).unwrap()
-}
-
-struct Node {
-    node: Devnode,
-    agent: ureq::Agent,
-}
-
 impl Node {
-    fn start(genesis: Genesis) -> Node {
-        let node = Devnode::start(Config {
-            genesis,
-            solid_lag: 2,
-            ..Config::default()
-        })
-        .unwrap();
-        Node {
-            node,
-            agent: ureq::AgentBuilder::new().build(),
-        }
-    }
-
     fn post(&self, path: &str, body: &Value) -> Value {
         self.agent
             .post(&format!("{}{path}", self.node.url()))
@@ -47,51 +22,23 @@ impl Node {
             .unwrap()
     }
 
+    /// The solidified block's id, and its time as "now".
     fn solid_ref(&self) -> (RefBlock, u64) {
         let b = verify_block(&self.post("/walletsolidity/getnowblock", &json!({}))).unwrap();
         (RefBlock::from_block_id(&b.id), b.timestamp)
     }
 
     fn send(&self, raw: &RawData, keys: &[&SigningKey]) {
-        let txid = raw.txid();
-        let tx = SignedTransaction {
-            raw: raw.clone(),
-            signatures: keys
-                .iter()
-                .map(|k| Signature::sign_txid(k, &txid).unwrap())
-                .collect(),
-        };
-        let r = self.post(
-            "/wallet/broadcasthex",
-            &json!({"transaction": hex::encode(tx.encode())}),
-        );
+        let r = self.post("/wallet/broadcasthex", &broadcasthex_body(&sign(raw, keys)));
         assert_eq!(r["result"], true, "{r}");
     }
 
     fn trx(&self, from: &SigningKey, to: Address, sun: u64, salt: u64) -> RawData {
-        let (r, t) = self.solid_ref();
-        RawData::trx_transfer(
-            addr(from),
-            to,
-            Sun::new(sun).unwrap(),
-            r,
-            t + 3_600_000,
-            t + salt,
-        )
+        trx_transfer(from, to, sun, self.solid_ref(), salt)
     }
 
     fn usdt(&self, from: &SigningKey, to: Address, units: u64, fee_limit: u64) -> RawData {
-        let (r, t) = self.solid_ref();
-        RawData::trc20_transfer(
-            addr(from),
-            usdt(),
-            to,
-            U256::from(units),
-            fee_limit,
-            r,
-            t + 3_600_000,
-            t,
-        )
+        usdt_transfer(from, to, units, fee_limit, self.solid_ref(), 0)
     }
 
     fn by_num(&self, n: u64, visible: bool) -> Value {
@@ -105,8 +52,7 @@ impl Node {
 #[test]
 fn every_listed_block_verifies() {
     let (k, poor) = (key(1), key(2));
-    let mut g = Genesis::default();
-    g.fund(addr(&k), 10_000_000_000, 1_000_000_000_000);
+    let mut g = funded_genesis(&k);
     g.fund(addr(&poor), 1_000_000_000, 0);
     let n = Node::start(g);
     n.node.mine(3);

@@ -2,44 +2,21 @@
 
 #![allow(clippy::too_many_lines, clippy::many_single_char_names)]
 
+mod common;
+
 use coldpay_devnode::genesis::{Permission, PermissionKey, Permissions};
-use coldpay_devnode::{Config, Devnode, Faults, Genesis};
+use coldpay_devnode::{Faults, Genesis};
 use coldpay_shared::wire::{put_bytes_field, put_message_field, put_uint_field};
-use coldpay_shared::{Address, RawData, RefBlock, Signature, SignedTransaction, Sun, TxId, U256};
+use coldpay_shared::{Address, RawData, RefBlock, Signature, TxId, U256};
+use common::{
+    addr, broadcasthex_body, funded_genesis, key, sign, spawn_devnode, stop, tapos, trx_transfer,
+    usdt, usdt_transfer, Node,
+};
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_slice(&[n; 32]).unwrap()
-}
-
-fn addr(k: &SigningKey) -> Address {
-    Address::from_public_key(k.verifying_key())
-}
-
-fn usdt() -> Address {
-    Address::parse(coldpay_shared::MAINNET_USDT).unwrap()
-}
-
-struct Node {
-    node: Devnode,
-    agent: ureq::Agent,
-}
-
 impl Node {
-    fn start(genesis: Genesis) -> Node {
-        let node = Devnode::start(Config {
-            genesis,
-            solid_lag: 2,
-            ..Config::default()
-        })
-        .unwrap();
-        Node {
-            node,
-            agent: ureq::AgentBuilder::new().build(),
-        }
-    }
-
+    /// The answer; an error status is answered as `{"status": code, "body": text}`.
     fn post(&self, path: &str, body: &Value) -> Value {
         match self
             .agent
@@ -55,53 +32,22 @@ impl Node {
     }
 
     fn solid_ref(&self) -> (RefBlock, u64) {
-        let b = self.post("/walletsolidity/getnowblock", &json!({}));
-        let id: [u8; 32] = hex::decode(b["blockID"].as_str().unwrap())
-            .unwrap()
-            .try_into()
-            .unwrap();
-        let head = self.post("/wallet/getnowblock", &json!({}));
-        (
-            RefBlock::from_block_id(&id),
-            head["block_header"]["raw_data"]["timestamp"]
-                .as_u64()
-                .unwrap(),
+        tapos(
+            &self.post("/walletsolidity/getnowblock", &json!({})),
+            &self.post("/wallet/getnowblock", &json!({})),
         )
     }
 
     fn trx(&self, from: &SigningKey, to: Address, sun: u64) -> RawData {
-        let (r, t) = self.solid_ref();
-        RawData::trx_transfer(addr(from), to, Sun::new(sun).unwrap(), r, t + 3_600_000, t)
+        trx_transfer(from, to, sun, self.solid_ref(), 0)
     }
 
     fn usdt(&self, from: &SigningKey, to: Address, units: u64, fee_limit: u64) -> RawData {
-        let (r, t) = self.solid_ref();
-        RawData::trc20_transfer(
-            addr(from),
-            usdt(),
-            to,
-            U256::from(units),
-            fee_limit,
-            r,
-            t + 3_600_000,
-            t,
-        )
+        usdt_transfer(from, to, units, fee_limit, self.solid_ref(), 0)
     }
 
     fn send(&self, raw: &RawData, keys: &[&SigningKey]) -> Value {
-        let txid = raw.txid();
-        let sigs = keys
-            .iter()
-            .map(|k| Signature::sign_txid(k, &txid).unwrap())
-            .collect();
-        let tx = SignedTransaction {
-            raw: raw.clone(),
-            signatures: sigs,
-        };
-        self.post(
-            "/wallet/broadcasthex",
-            &json!({"transaction": hex::encode(tx.encode())}),
-        )
+        self.post("/wallet/broadcasthex", &broadcasthex_body(&sign(raw, keys)))
     }
 
     fn info(&self, txid: &TxId) -> Value {
@@ -131,9 +77,7 @@ impl Node {
 
 fn funded() -> (Node, SigningKey) {
     let k = key(1);
-    let mut g = Genesis::default();
-    g.fund(addr(&k), 10_000_000_000, 1_000_000_000_000);
-    (Node::start(g), k)
+    (Node::start(funded_genesis(&k)), k)
 }
 
 #[test]
@@ -189,12 +133,7 @@ fn trx_and_usdt_transfers_execute_with_fees_and_logs() {
     assert_eq!(n.info(&t.txid()), json!({}), "not in a block yet");
     n.node.mine(1);
     let i = n.info(&t.txid());
-    let signed_len = SignedTransaction {
-        raw: t.clone(),
-        signatures: vec![Signature::sign_txid(&k, &t.txid()).unwrap()],
-    }
-    .encode()
-    .len() as u64;
+    let signed_len = sign(&t, &[&k]).encode().len() as u64;
     assert_eq!(
         i["receipt"]["net_usage"].as_u64().unwrap(),
         signed_len + 64,
@@ -648,20 +587,18 @@ fn a_thousand_usdt_transfers_in_a_few_blocks() {
     let mut g = Genesis::default();
     g.fund(addr(&k), 100_000_000_000, 1_000_000_000_000);
     let n = Node::start(g);
-    let (r, ts) = n.solid_ref();
+    let reference = n.solid_ref();
     let mut ids = Vec::new();
     for i in 0..1000u64 {
         let mut to = [0u8; 20];
         to[..8].copy_from_slice(&(i + 1).to_be_bytes());
-        let raw = RawData::trc20_transfer(
-            addr(&k),
-            usdt(),
+        let raw = usdt_transfer(
+            &k,
             Address::from_evm_bytes(to),
-            U256::from(1_000 + i),
+            1_000 + i,
             30_000_000,
-            r,
-            ts + 3_600_000,
-            ts + i,
+            reference,
+            i,
         );
         let res = n.send(&raw, &[&k]);
         assert_eq!(res["result"], true, "{i}: {res}");
@@ -679,29 +616,14 @@ fn a_thousand_usdt_transfers_in_a_few_blocks() {
 
 #[test]
 fn binary_prints_its_url_and_serves() {
-    use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_coldpay-devnode"))
-        .args([
-            "--port",
-            "0",
-            "--block-ms",
-            "0",
-            "--fund",
-            "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH=5000:250000",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
-    assert!(url.starts_with("http://127.0.0.1:"));
+    let (child, url) = spawn_devnode(&[
+        "--port",
+        "0",
+        "--block-ms",
+        "0",
+        "--fund",
+        "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH=5000:250000",
+    ]);
     let v: Value = ureq::post(&format!("{url}/wallet/getaccount"))
         .send_json(json!({"address": "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", "visible": true}))
         .unwrap()
@@ -712,8 +634,7 @@ fn binary_prints_its_url_and_serves() {
         v["trc20"][0]["TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"],
         "250000000000"
     );
-    child.kill().unwrap();
-    let _ = child.wait();
+    stop(child);
 }
 
 #[test]

@@ -1,22 +1,20 @@
 //! The pool proxy in front of a dev node: every fault at rate 1.0 produces its shape, and with
 //! no faults the answers are the upstream's, byte for byte.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::time::Instant;
 
 use coldpay_devnode::pool::{block_id, block_number, header_raw_bytes, Pool, PoolFaults};
-use coldpay_devnode::{Config, Devnode, Genesis};
-use coldpay_shared::{Address, RawData, RefBlock, Signature, SignedTransaction, Sun, TxId};
+use coldpay_devnode::{Devnode, Genesis};
+use coldpay_shared::{SignedTransaction, TxId};
+use common::{
+    addr, broadcasthex_body, devnode, devnode_and_pool, funded_genesis, key, sign, spawn_devnode,
+    stop, tapos, trx_transfer,
+};
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
-
-fn key(n: u8) -> SigningKey {
-    SigningKey::from_slice(&[n; 32]).unwrap()
-}
-
-fn addr(k: &SigningKey) -> Address {
-    Address::from_public_key(k.verifying_key())
-}
 
 /// One raw answer.
 struct Answer {
@@ -40,15 +38,15 @@ struct Setup {
 
 fn setup(faults: PoolFaults) -> Setup {
     let sender = key(1);
-    let mut genesis = Genesis::default();
-    genesis.fund(addr(&sender), 10_000_000_000, 1_000_000_000_000);
-    let node = Devnode::start(Config {
-        genesis,
-        ..Config::default()
-    })
-    .unwrap();
-    let pool = Pool::start(node.url(), faults).unwrap();
+    let (node, pool) = devnode_and_pool(funded_genesis(&sender), faults);
     Setup { node, pool, sender }
+}
+
+/// A setup, and the URL of its pool.
+fn setup_with_url(faults: PoolFaults) -> (Setup, String) {
+    let s = setup(faults);
+    let p = s.pool.url();
+    (s, p)
 }
 
 fn request(base: &str, method: &str, path: &str, body: Option<&Value>) -> Answer {
@@ -77,6 +75,11 @@ fn post_json(base: &str, path: &str, body: &Value) -> Value {
     post(base, path, body).json()
 }
 
+/// `count` answers to `POST /wallet/getnowblock`, each asked for when the iterator gets to it.
+fn now_blocks(base: &str, count: usize) -> impl Iterator<Item = Answer> + '_ {
+    (0..count).map(move |_| post(base, "/wallet/getnowblock", &json!({})))
+}
+
 fn number(block: &Value) -> u64 {
     block_number(block).unwrap_or_else(|| panic!("not a block: {block}"))
 }
@@ -87,37 +90,16 @@ fn mine(base: &str, blocks: u32) {
 
 /// A signed TRX transfer from `from`, referencing the solidified block.
 fn signed_transfer(base: &str, from: &SigningKey, sun: u64) -> (SignedTransaction, TxId) {
-    let solid = post_json(base, "/walletsolidity/getnowblock", &json!({}));
-    let id: [u8; 32] = hex::decode(solid["blockID"].as_str().unwrap())
-        .unwrap()
-        .try_into()
-        .unwrap();
-    let head = post_json(base, "/wallet/getnowblock", &json!({}));
-    let t = head["block_header"]["raw_data"]["timestamp"]
-        .as_u64()
-        .unwrap();
-    let raw = RawData::trx_transfer(
-        addr(from),
-        addr(&key(2)),
-        Sun::new(sun).unwrap(),
-        RefBlock::from_block_id(&id),
-        t + 3_600_000,
-        t,
+    let reference = tapos(
+        &post_json(base, "/walletsolidity/getnowblock", &json!({})),
+        &post_json(base, "/wallet/getnowblock", &json!({})),
     );
-    let txid = raw.txid();
-    let tx = SignedTransaction {
-        raw,
-        signatures: vec![Signature::sign_txid(from, &txid).unwrap()],
-    };
-    (tx, txid)
+    let raw = trx_transfer(from, addr(&key(2)), sun, reference, 0);
+    (sign(&raw, &[from]), raw.txid())
 }
 
 fn broadcast(base: &str, tx: &SignedTransaction) -> Value {
-    post_json(
-        base,
-        "/wallet/broadcasthex",
-        &json!({"transaction": hex::encode(tx.encode())}),
-    )
+    post_json(base, "/wallet/broadcasthex", &broadcasthex_body(tx))
 }
 
 /// Sends one transfer straight to the node and mines it; returns its txid and block.
@@ -375,15 +357,13 @@ fn stripped_blocks_keep_headers_only() {
 
 #[test]
 fn garbage_comes_in_every_kind_but_not_for_broadcasts() {
-    let s = setup(PoolFaults {
+    let (s, p) = setup_with_url(PoolFaults {
         garbage_rate: 1.0,
         seed: 7,
         ..PoolFaults::default()
     });
-    let p = s.pool.url();
     let mut seen = BTreeSet::new();
-    for _ in 0..12 {
-        let a = post(&p, "/wallet/getnowblock", &json!({}));
+    for a in now_blocks(&p, 12) {
         assert_eq!(a.status, 200);
         seen.insert(classify(&a));
     }
@@ -452,11 +432,9 @@ fn http_errors_are_5xx_with_html_or_json() {
         seed: 11,
         ..PoolFaults::default()
     });
-    let p = s.pool.url();
     let mut statuses = BTreeSet::new();
     let mut types = BTreeSet::new();
-    for _ in 0..40 {
-        let a = post(&p, "/wallet/getnowblock", &json!({}));
+    for a in now_blocks(&s.pool.url(), 40) {
         statuses.insert(a.status);
         types.insert(a.content_type.clone());
         if a.content_type == "application/json" {
@@ -474,11 +452,10 @@ fn http_errors_are_5xx_with_html_or_json() {
 
 #[test]
 fn rate_limit_answers_429_with_retry_after() {
-    let s = setup(PoolFaults {
+    let (_s, p) = setup_with_url(PoolFaults {
         rate_limit_per_s: Some(3),
         ..PoolFaults::default()
     });
-    let p = s.pool.url();
     let answers: Vec<Answer> = (0..8)
         .map(|_| request(&p, "GET", "/wallet/getnowblock", None))
         .collect();
@@ -509,11 +486,10 @@ fn latency_with_jitter_delays_answers() {
 
 #[test]
 fn swallowed_broadcast_looks_accepted_but_never_lands() {
-    let s = setup(PoolFaults {
+    let (s, p) = setup_with_url(PoolFaults {
         swallow_rate: 1.0,
         ..PoolFaults::default()
     });
-    let p = s.pool.url();
     let (tx, txid) = signed_transfer(&p, &s.sender, 1_000_000);
     let r = broadcast(&p, &tx);
     assert_eq!(
@@ -588,8 +564,7 @@ fn forked_head_is_self_consistent_but_not_on_the_chain() {
 
 #[test]
 fn stalled_solid_head_stays_while_blocks_are_mined() {
-    let s = setup(PoolFaults::default());
-    let p = s.pool.url();
+    let (s, p) = setup_with_url(PoolFaults::default());
     mine(&p, 25);
     s.pool.set_faults(PoolFaults {
         stall_solid: true,
@@ -646,8 +621,7 @@ fn stalled_solid_head_stays_while_blocks_are_mined() {
 
 #[test]
 fn admin_endpoints_set_faults_and_report_stats() {
-    let s = setup(PoolFaults::default());
-    let p = s.pool.url();
+    let (s, p) = setup_with_url(PoolFaults::default());
     let f = request(&p, "POST", "/admin/pool-faults", None).json();
     assert_eq!(f, serde_json::to_value(PoolFaults::default()).unwrap());
     let f = post_json(
@@ -692,35 +666,19 @@ fn the_same_seed_gives_the_same_faults() {
 
 #[test]
 fn binary_pool_subcommand_prints_its_url_and_forwards() {
-    use std::io::BufRead;
-    let node = Devnode::start(Config::default()).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_coldpay-devnode"))
-        .args([
-            "pool",
-            "--upstream",
-            &node.url(),
-            "--port",
-            "0",
-            "--faults",
-            r#"{"strip_txs_rate": 1.0}"#,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
-    assert!(url.starts_with("http://127.0.0.1:"));
+    let node = devnode(Genesis::default());
+    let (child, url) = spawn_devnode(&[
+        "pool",
+        "--upstream",
+        &node.url(),
+        "--port",
+        "0",
+        "--faults",
+        r#"{"strip_txs_rate": 1.0}"#,
+    ]);
     mine(&url, 3);
     assert_eq!(node.head(), 3);
     let f = request(&url, "GET", "/admin/pool-faults", None).json();
     assert_eq!(f["strip_txs_rate"], 1.0);
-    child.kill().unwrap();
-    let _ = child.wait();
+    stop(child);
 }

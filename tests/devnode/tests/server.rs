@@ -2,14 +2,17 @@
 //! are all served at once (tiny_http 0.12's task pool left some of them hanging until the
 //! client's timeout), and the HTTP/1.1 framing rules hold on raw sockets.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coldpay_devnode::http::{Request, Response, Server};
-use coldpay_devnode::pool::{Pool, PoolFaults};
-use coldpay_devnode::{Config, Devnode};
+use coldpay_devnode::pool::PoolFaults;
+use coldpay_devnode::Genesis;
+use common::{devnode, devnode_and_pool};
 use serde_json::Value;
 
 const THREADS: usize = 16;
@@ -65,7 +68,7 @@ fn hammer(base: &str) {
 
 #[test]
 fn sixteen_parallel_keep_alive_connections_are_served_at_once() {
-    let node = Devnode::start(Config::default()).unwrap();
+    let node = devnode(Genesis::default());
     for _ in 0..3 {
         hammer(&node.url());
     }
@@ -77,8 +80,7 @@ fn sixteen_parallel_keep_alive_connections_are_served_at_once() {
 
 #[test]
 fn sixteen_parallel_connections_through_the_pool_proxy() {
-    let node = Devnode::start(Config::default()).unwrap();
-    let pool = Pool::start(node.url(), PoolFaults::default()).unwrap();
+    let (_node, pool) = devnode_and_pool(Genesis::default(), PoolFaults::default());
     hammer(&pool.url());
     assert_eq!(
         pool.stats()["requests"]["/wallet/getnowblock"],
