@@ -177,7 +177,7 @@ fn select(
             if a.evidence.is_none() {
                 unproven.push(format!(
                     "payout {}: attempt {} was marked expired without verified evidence; run `track --rescan {}` first",
-                    p.id, a.txid, a.ref_block_num.max(1)
+                    p.id, a.txid, a.ref_block_num + 1
                 ));
             }
         }

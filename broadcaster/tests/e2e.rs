@@ -525,3 +525,61 @@ fn an_underfunded_batch_does_not_block_the_others() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("insufficient funds"));
 }
+
+/// What an older coldpay left behind: an attempt marked `expired` on a "not found" answer while
+/// it was in fact on chain (the bug that paid payouts twice).
+fn wrongly_expired(w: &World, evidence: Option<&str>) -> String {
+    w.import("old", &[("old-1".into(), recipient(1), "3", "usdt")]);
+    let r = w.sign(&w.build("old", &[]), &w.treasury);
+    w.ok(&["submit", r.to_str().unwrap()]);
+    w.node.mine(4);
+    let j = coldpay_broadcaster::journal::Journal::open(
+        &w.path("journal.sqlite"),
+        "local",
+        coldpay_broadcaster::lock::LockWait::Wait,
+    )
+    .unwrap();
+    j.conn
+        .execute(
+            "UPDATE attempts SET state = 'expired', evidence = ?1, reason = 'expired'",
+            [evidence],
+        )
+        .unwrap();
+    let a: i64 = j
+        .conn
+        .query_row("SELECT ref_block_num FROM attempts", [], |r| r.get(0))
+        .unwrap();
+    (a + 1).to_string()
+}
+
+#[test]
+fn an_expiry_without_evidence_blocks_the_rebuild_until_a_rescan_finds_the_payment() {
+    let w = World::new(1000, 1000);
+    let from = wrongly_expired(&w, None);
+    let o = w.run(&["build", "--batch", "old"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&format!("track --rescan {from}")), "{err}");
+    let o = w.run(&["track", "--rescan", &from]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("WARNING: payout old-1"));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["found_after_expiry"], serde_json::json!(["old-1"]));
+    assert_eq!(w.report("old")[0]["status"], "confirmed");
+    assert_eq!(w.ok(&["build", "--batch", "old"])["transactions"], 0);
+    assert_eq!(w.paid().len(), 1, "paid exactly once");
+}
+
+#[test]
+fn build_settles_a_payout_found_on_chain_instead_of_rebuilding_it() {
+    let w = World::new(1000, 1000);
+    // Even with (false) evidence, the txID is looked up again before a new attempt.
+    wrongly_expired(&w, Some(r#"{"verified":true,"text":"forged"}"#));
+    let o = w.run(&["build", "--batch", "old"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("settled from it, not rebuilt"));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["transactions"], 0);
+    assert_eq!(w.report("old")[0]["status"], "confirmed");
+    assert_eq!(w.paid().len(), 1);
+}
