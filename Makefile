@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build test lint fmt bench demo fuzz docs clean
+.PHONY: all build test lint fmt bench demo fuzz fuzz-smoke docs clean
 
 all: build
 
@@ -39,6 +39,11 @@ docs:
 ## fuzz: run each cargo-fuzz target for FUZZ_SECONDS (needs nightly features: RUSTC_BOOTSTRAP=1).
 fuzz:
 	./fuzz/run.sh $(FUZZ_SECONDS)
+
+## fuzz-smoke: every target for a few seconds (not part of `make test`: the ASan build of the
+## fuzz crate alone takes several minutes on 2 cores).
+fuzz-smoke:
+	./fuzz/run.sh 5
 
 clean:
 	$(CARGO) clean

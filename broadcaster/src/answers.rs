@@ -55,25 +55,6 @@ pub fn decode_message(s: &str) -> String {
     s.to_string()
 }
 
-#[derive(Deserialize)]
-struct ErrorShape {
-    #[serde(rename = "Error")]
-    error: Option<String>,
-    result: Option<serde_json::Value>,
-    /// TronGrid v1 error form: `{"success": false, "error": "...", "statusCode": 403}`.
-    success: Option<bool>,
-    #[serde(rename = "error")]
-    v1_error: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize, Default)]
-struct ResultShape {
-    #[serde(default)]
-    result: bool,
-    code: Option<String>,
-    message: Option<String>,
-}
-
 /// Parses a body into JSON and recognises error bodies. `{}` and `[]` are *not* errors here:
 /// they are "this node does not know", which each caller reads as unknown.
 pub fn classify(text: &str) -> Result<serde_json::Value, BodyError> {
@@ -85,29 +66,37 @@ pub fn classify(text: &str) -> Result<serde_json::Value, BodyError> {
                 .replace('\n', " "),
         )
     })?;
-    if v.is_object() {
-        let shape: ErrorShape = serde_json::from_value(v.clone()).unwrap_or(ErrorShape {
-            error: None,
-            result: None,
-            success: None,
-            v1_error: None,
-        });
-        if let Some(e) = shape.error {
-            return Err(BodyError::Error(e));
+    if let Some(o) = v.as_object() {
+        // Field by field, so an odd companion field (`"success": "no"`, `"message": 5`) cannot
+        // make an error body pass as data.
+        let text_of =
+            |e: &serde_json::Value| e.as_str().map_or_else(|| e.to_string(), str::to_string);
+        let field = |m: &serde_json::Map<String, serde_json::Value>, k: &str| {
+            m.get(k).filter(|x| !x.is_null()).cloned()
+        };
+        if let Some(e) = field(o, "Error") {
+            return Err(BodyError::Error(text_of(&e)));
         }
-        if shape.success == Some(false) || shape.v1_error.is_some() {
-            let e = shape.v1_error.unwrap_or_default();
+        // TronGrid v1 error form: `{"success": false, "error": "...", "statusCode": 403}`.
+        let v1_error = field(o, "error");
+        if o.get("success").and_then(serde_json::Value::as_bool) == Some(false)
+            || v1_error.is_some()
+        {
             return Err(BodyError::Error(
-                e.as_str().map_or_else(|| e.to_string(), str::to_string),
+                v1_error.map_or_else(|| "null".to_string(), |e| text_of(&e)),
             ));
         }
-        if let Some(r) = shape.result.filter(serde_json::Value::is_object) {
-            let r: ResultShape = serde_json::from_value(r).unwrap_or_default();
-            if !r.result {
-                if let Some(code) = r.code.filter(|c| c != "SUCCESS") {
+        if let Some(r) = o.get("result").and_then(serde_json::Value::as_object) {
+            let ok = r.get("result").and_then(serde_json::Value::as_bool) == Some(true);
+            if !ok {
+                if let Some(code) = field(r, "code")
+                    .map(|c| text_of(&c))
+                    .filter(|c| c != "SUCCESS")
+                {
+                    let message = field(r, "message").map(|m| text_of(&m)).unwrap_or_default();
                     return Err(BodyError::Result {
                         code,
-                        message: decode_message(r.message.as_deref().unwrap_or("")),
+                        message: decode_message(&message),
                     });
                 }
             }
@@ -119,6 +108,67 @@ pub fn classify(text: &str) -> Result<serde_json::Value, BodyError> {
 /// `true` for the "not known here" answers `{}` and `[]`.
 pub fn is_empty_answer(v: &serde_json::Value) -> bool {
     v.as_object().is_some_and(serde_json::Map::is_empty) || v.as_array().is_some_and(Vec::is_empty)
+}
+
+/// Reads an answer object as `T`. Anything but a JSON object is refused: serde would also
+/// fill a struct from a JSON array (`[]` → every defaulted field 0), and a node never answers a
+/// single-object endpoint with an array, so that would be a zero the body never said.
+pub fn from_object<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
+    if !v.is_object() {
+        return Err("unexpected answer shape (not a JSON object)".into());
+    }
+    serde_json::from_value(v).map_err(|e| format!("unexpected answer shape ({e})"))
+}
+
+/// Deserializers for nested answer objects that refuse JSON arrays (serde would fill a struct
+/// from `[5]`, reading a number the body never gave that field).
+mod strict {
+    use serde::de::{DeserializeOwned, Error};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    fn obj<T: DeserializeOwned, E: Error>(v: Value) -> Result<T, E> {
+        if !v.is_object() {
+            return Err(E::custom("expected a JSON object"));
+        }
+        serde_json::from_value(v).map_err(E::custom)
+    }
+
+    /// A nested object.
+    pub(super) fn one<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+        obj(Value::deserialize(d)?)
+    }
+
+    /// An optional nested object.
+    pub(super) fn opt<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            v => obj(v).map(Some),
+        }
+    }
+
+    /// An array of objects.
+    pub(super) fn many<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Array(a) => a.into_iter().map(obj).collect(),
+            _ => Err(D::Error::custom("expected an array")),
+        }
+    }
+}
+
+/// Reads a JSON array of answer objects (e.g. `gettransactioninfobyblocknum`); each element must
+/// be an object.
+pub fn from_objects<T: serde::de::DeserializeOwned>(
+    v: serde_json::Value,
+) -> Result<Vec<T>, String> {
+    let serde_json::Value::Array(items) = v else {
+        return Err("unexpected answer shape (not a JSON array)".into());
+    };
+    items.into_iter().map(from_object).collect()
 }
 
 /// One chain parameter.
@@ -135,7 +185,7 @@ pub struct ChainParameter {
 #[derive(Deserialize, Debug, Clone)]
 pub struct ChainParameters {
     /// All parameters.
-    #[serde(rename = "chainParameter")]
+    #[serde(rename = "chainParameter", deserialize_with = "strict::many")]
     pub chain_parameter: Vec<ChainParameter>,
 }
 
@@ -199,6 +249,7 @@ pub struct TriggerResult {
 #[derive(Deserialize, Debug, Clone)]
 pub struct ConstantCall {
     /// Outcome.
+    #[serde(deserialize_with = "strict::one")]
     pub result: TriggerResult,
     /// Energy the call used. java-tron fills this from the receipt's energy usage total, which
     /// already includes the dynamic-energy penalty (`energy_penalty` is reported beside it, as a
@@ -212,6 +263,7 @@ pub struct ConstantCall {
     #[serde(default)]
     pub constant_result: Vec<String>,
     /// The context transaction (only its `ret` is read).
+    #[serde(default, deserialize_with = "strict::opt")]
     pub transaction: Option<ContextTx>,
 }
 
@@ -219,7 +271,7 @@ pub struct ConstantCall {
 #[derive(Deserialize, Debug, Clone, Default)]
 pub struct ContextTx {
     /// `ret[0].ret == "FAILED"` on REVERT.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::many")]
     pub ret: Vec<RetEntry>,
 }
 
@@ -313,6 +365,7 @@ pub fn decode_error_string(data: &[u8]) -> Option<String> {
 #[derive(Deserialize, Debug, Clone)]
 pub struct EnergyEstimate {
     /// Outcome.
+    #[serde(deserialize_with = "strict::one")]
     pub result: TriggerResult,
     /// Energy the call needs (absent on failure).
     #[serde(default)]
@@ -375,10 +428,10 @@ pub struct TxInfo {
     #[serde(rename = "resMessage")]
     pub res_message: Option<String>,
     /// Receipt.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::one")]
     pub receipt: Receipt,
     /// Event logs.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "strict::many")]
     pub log: Vec<Log>,
 }
 
@@ -423,6 +476,70 @@ mod tests {
         assert!(classify(r#"{"result":{"result":true},"energy_required":5}"#).is_ok());
         assert!(classify("{}").is_ok_and(|v| is_empty_answer(&v)));
         assert!(classify("[]").is_ok_and(|v| is_empty_answer(&v)));
+    }
+
+    #[test]
+    fn odd_companion_fields_do_not_hide_errors() {
+        // A non-boolean `success` or a non-text `message` used to make the whole error shape
+        // unreadable, and the body then passed as data (an Account with balance 0).
+        assert_eq!(
+            classify(r#"{"Error":"suspended for 30s","success":"no"}"#),
+            Err(BodyError::Error("suspended for 30s".into()))
+        );
+        assert!(classify(r#"{"Error":5}"#).is_err());
+        assert!(classify(r#"{"error":"x","success":1}"#).is_err());
+        assert!(matches!(
+            classify(r#"{"result":{"code":"SERVER_BUSY","message":5}}"#),
+            Err(BodyError::Result { .. })
+        ));
+        assert!(classify(r#"{"Error":null,"balance":3}"#).is_ok());
+        assert!(classify(r#"{"result":{"result":true,"code":"X"}}"#).is_ok());
+    }
+
+    #[test]
+    fn arrays_are_not_answer_objects() {
+        // serde's sequence form would read `[]` as an all-zero AccountResource and `[null]` as
+        // an Account with balance 0.
+        assert!(serde_json::from_str::<AccountResource>("[]").is_ok());
+        assert!(from_object::<AccountResource>(serde_json::json!([])).is_err());
+        assert!(from_object::<Account>(serde_json::json!([null])).is_err());
+        assert!(from_object::<Account>(serde_json::json!([null, 5])).is_err());
+        assert!(from_object::<TxInfo>(serde_json::json!([])).is_err());
+        let a = from_object::<Account>(serde_json::json!({"balance": 7})).unwrap();
+        assert_eq!(a.balance, 7);
+        assert_eq!(
+            from_object::<Account>(serde_json::json!({}))
+                .unwrap()
+                .balance,
+            0
+        );
+    }
+
+    #[test]
+    fn nested_arrays_are_not_answer_objects() {
+        use serde_json::json;
+        assert!(from_object::<TxInfo>(json!({"id": "aa", "log": [[1]]})).is_err());
+        assert!(
+            from_object::<EnergyEstimate>(json!({"result": [true], "energy_required": 5})).is_err()
+        );
+        assert!(
+            from_object::<ChainParameters>(json!({"chainParameter": [["getEnergyFee", 100]]}))
+                .is_err()
+        );
+        assert!(from_object::<ConstantCall>(
+            json!({"result": {"result": true}, "transaction": {"ret": [[1]]}})
+        )
+        .is_err());
+        let r: Result<TxInfo, _> = from_object(serde_json::json!({"id": "aa", "receipt": [5]}));
+        assert!(r.is_err());
+        let ok: TxInfo =
+            from_object(serde_json::json!({"id": "aa", "receipt": {"energy_fee": 5}})).unwrap();
+        assert_eq!(ok.receipt.energy_fee, 5);
+        assert!(from_objects::<TxInfo>(serde_json::json!([[1]])).is_err());
+        assert!(from_objects::<TxInfo>(serde_json::json!({})).is_err());
+        assert!(from_objects::<TxInfo>(serde_json::json!([]))
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

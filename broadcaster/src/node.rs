@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::answers::{
-    classify, decode_message, is_empty_answer, Account, AccountResource, BodyError,
+    classify, decode_message, from_object, is_empty_answer, Account, AccountResource, BodyError,
     BroadcastAnswer, ChainParameters, ConstantCall, EnergyEstimate, TxInfo,
 };
 use crate::error::{BcError, Result};
@@ -400,9 +400,9 @@ impl Node {
     pub fn get_typed<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T> {
         self.get(path, body, |r| match r {
             Err(e) => Verdict::Retry(e.to_string()),
-            Ok(v) => match serde_json::from_value::<T>(v) {
+            Ok(v) => match from_object::<T>(v) {
                 Ok(t) => Verdict::Ok(t),
-                Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+                Err(e) => Verdict::Retry(e),
             },
         })
     }
@@ -555,9 +555,9 @@ impl Node {
                     Ok(v) => v,
                     Err(e) => return Verdict::Retry(e.to_string()),
                 };
-                let infos: Vec<TxInfo> = match serde_json::from_value(v) {
+                let infos: Vec<TxInfo> = match crate::answers::from_objects(v) {
                     Ok(i) => i,
-                    Err(e) => return Verdict::Retry(format!("unexpected answer shape ({e})")),
+                    Err(e) => return Verdict::Retry(e),
                 };
                 for t in must_have {
                     let hex = t.to_hex();
@@ -584,10 +584,10 @@ impl Node {
             |r| match r {
                 Err(e) => Verdict::Retry(e.to_string()),
                 Ok(v) if is_empty_answer(&v) => Verdict::Ok(None),
-                Ok(v) => match serde_json::from_value::<TxInfo>(v) {
+                Ok(v) => match from_object::<TxInfo>(v) {
                     Ok(i) if i.id.as_deref() == Some(&txid.to_hex()) => Verdict::Ok(Some(i)),
                     Ok(_) => Verdict::Retry("answer is for another txID".into()),
-                    Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+                    Err(e) => Verdict::Retry(e),
                 },
             },
         )
@@ -613,8 +613,8 @@ impl Node {
     fn constant_call(&self, body: &Value, what: &str) -> Result<ConstantCall> {
         self.get("/wallet/triggerconstantcontract", body, |r| match r {
             Err(e) => Verdict::Retry(e.to_string()),
-            Ok(v) => match serde_json::from_value::<ConstantCall>(v) {
-                Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+            Ok(v) => match from_object::<ConstantCall>(v) {
+                Err(e) => Verdict::Retry(e),
                 Ok(c) => match c.revert() {
                     Some(rv) => Verdict::Fail(BcError::Node(format!(
                         "{what} reverted: {}",
@@ -682,12 +682,12 @@ impl Node {
                 )))
             }
             Err(e) => Verdict::Retry(e.to_string()),
-            Ok(v) => match serde_json::from_value::<EnergyEstimate>(v) {
+            Ok(v) => match from_object::<EnergyEstimate>(v) {
                 Ok(e) if e.result.result && e.energy_required > 0 => {
                     Verdict::Ok(Some(e.energy_required))
                 }
                 Ok(_) => Verdict::Retry("estimate without energy_required".into()),
-                Err(e) => Verdict::Retry(format!("unexpected answer shape ({e})")),
+                Err(e) => Verdict::Retry(e),
             },
         })?;
         if let Some(e) = unsupported {
@@ -709,9 +709,9 @@ impl Node {
         let ours = txid.to_hex();
         self.get("/wallet/broadcasthex", &body, |r| {
             let a: BroadcastAnswer = match r {
-                Ok(v) => match serde_json::from_value(v) {
+                Ok(v) => match from_object(v) {
                     Ok(a) => a,
-                    Err(e) => return Verdict::Retry(format!("unexpected answer shape ({e})")),
+                    Err(e) => return Verdict::Retry(e),
                 },
                 Err(BodyError::Result { code, message }) => BroadcastAnswer {
                     result: false,
@@ -780,10 +780,9 @@ fn check_block(r: std::result::Result<Value, BodyError>) -> Verdict<VerifiedBloc
     }
 }
 
-/// Parses an answer as `T` (tests and one-off tools).
+/// Parses an answer as `T` (tests and one-off tools); the answer must be a JSON object.
 pub fn parse_answer<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
-    let v = classify(text).map_err(|e| e.to_string())?;
-    serde_json::from_value(v).map_err(|e| format!("unexpected answer shape ({e})"))
+    from_object(classify(text).map_err(|e| e.to_string())?)
 }
 
 #[cfg(test)]

@@ -135,22 +135,20 @@ fn csv_error_text(e: &csv::Error) -> String {
     }
 }
 
-/// Reads and validates a CSV file; every error is reported with its line number.
-pub fn read_csv(
-    path: &Path,
-    from: &Address,
-    network: &str,
-    journal: &Journal,
-) -> Result<Vec<NewPayout>> {
+/// One CSV data row: a validated payout, or the row's error (already prefixed `line N: `).
+type Row = std::result::Result<NewPayout, String>;
+
+/// Parses CSV text into rows, in file order. Header problems are the error; row problems
+/// (unreadable record, field count, field checks, a payout_id repeated in the file) are rows.
+fn parse_rows(bytes: &[u8], source: &str, from: &Address, network: &str) -> Result<Vec<Row>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| BcError::Input(format!("{}: {e}", path.display())))?;
+        .from_reader(bytes);
     let headers: Vec<String> = rdr
         .headers()
-        .map_err(|e| BcError::Input(format!("{}: {e}", path.display())))?
+        .map_err(|e| BcError::Input(format!("{source}: {e}")))?
         .iter()
         .map(str::to_ascii_lowercase)
         .collect();
@@ -172,8 +170,7 @@ pub fn read_csv(
     }
     if !header_errors.is_empty() {
         return Err(BcError::Input(format!(
-            "{}: bad header, nothing imported: {}",
-            path.display(),
+            "{source}: bad header, nothing imported: {}",
             header_errors.join("; ")
         )));
     }
@@ -184,68 +181,107 @@ pub fn read_csv(
         col("amount").unwrap_or_default(),
     );
     let (ctok, cmemo) = (col("token"), col("memo"));
-    let mut errors = Vec::new();
-    let mut out = Vec::new();
+    let mut rows = Vec::new();
     let mut seen = HashSet::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(i + 2, |p| p.line() as usize);
-                errors.push(format!("line {line}: {}", csv_error_text(&e)));
+                rows.push(Err(format!("line {line}: {}", csv_error_text(&e))));
                 continue;
             }
         };
         let line = rec.position().map_or(i + 2, |p| p.line() as usize);
         if rec.len() != headers.len() {
-            errors.push(format!(
+            rows.push(Err(format!(
                 "line {line}: {} field(s), header has {}",
                 rec.len(),
                 headers.len()
-            ));
+            )));
             continue;
         }
         let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("");
-        match validate(
-            line,
-            get(Some(ci)),
-            get(Some(ct)),
-            get(Some(ca)),
-            get(ctok),
-            get(cmemo),
-            from,
-            network,
-        ) {
-            Ok(p) => {
-                if !seen.insert(p.id.clone()) {
-                    errors.push(format!(
-                        "line {line}: duplicate payout_id {:?} in the file",
-                        p.id
-                    ));
-                } else if journal.payout(&p.id)?.is_some() {
-                    errors.push(format!(
-                        "line {line}: payout_id {:?} already exists in the journal",
-                        p.id
-                    ));
-                } else {
-                    out.push(p);
-                }
-            }
-            Err(e) => errors.push(format!("line {line}: {e}")),
+        rows.push(
+            match validate(
+                line,
+                get(Some(ci)),
+                get(Some(ct)),
+                get(Some(ca)),
+                get(ctok),
+                get(cmemo),
+                from,
+                network,
+            ) {
+                Ok(p) if !seen.insert(p.id.clone()) => Err(format!(
+                    "line {line}: duplicate payout_id {:?} in the file",
+                    p.id
+                )),
+                Ok(p) => Ok(p),
+                Err(e) => Err(format!("line {line}: {e}")),
+            },
+        );
+    }
+    Ok(rows)
+}
+
+/// All or nothing: the payouts, or every row error (`source` names the input in messages).
+fn finish(rows: Vec<Row>, source: &str) -> Result<Vec<NewPayout>> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for r in rows {
+        match r {
+            Ok(p) => out.push(p),
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
         let n = errors.len();
         return Err(BcError::Input(format!(
-            "{}: {n} invalid row(s), nothing imported: {}",
-            path.display(),
+            "{source}: {n} invalid row(s), nothing imported: {}",
             errors.join("; ")
         )));
     }
     if out.is_empty() {
-        return Err(BcError::Input(format!("{}: no payouts", path.display())));
+        return Err(BcError::Input(format!("{source}: no payouts")));
     }
     Ok(out)
+}
+
+/// Parses and validates CSV text without touching the journal: header, field counts, every
+/// field, and payout_ids unique within the text. Every error is reported with its line number;
+/// `source` names the input in messages.
+pub fn parse_csv(
+    bytes: &[u8],
+    source: &str,
+    from: &Address,
+    network: &str,
+) -> Result<Vec<NewPayout>> {
+    finish(parse_rows(bytes, source, from, network)?, source)
+}
+
+/// Reads and validates a CSV file ([`parse_csv`]) and refuses payout_ids the journal already
+/// has; every error is reported with its line number.
+pub fn read_csv(
+    path: &Path,
+    from: &Address,
+    network: &str,
+    journal: &Journal,
+) -> Result<Vec<NewPayout>> {
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| BcError::Input(format!("{source}: {e}")))?;
+    let mut rows = parse_rows(&bytes, &source, from, network)?;
+    for r in &mut rows {
+        if let Ok(p) = r {
+            if journal.payout(&p.id)?.is_some() {
+                *r = Err(format!(
+                    "line {}: payout_id {:?} already exists in the journal",
+                    p.line, p.id
+                ));
+            }
+        }
+    }
+    finish(rows, &source)
 }
 
 /// Inserts a batch and its payouts in one SQL transaction.
