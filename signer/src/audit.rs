@@ -59,10 +59,44 @@ fn last_line(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
 }
 
 /// The two fields of the last line that the next line chains to.
-#[derive(serde::Deserialize)]
 struct ChainTail {
     hash: String,
     seq: u64,
+}
+
+/// Reads `hash` and `seq` and skips the rest. A repeated key keeps its last value, as
+/// `serde_json::Value` (and so [`verify`]) does: a line that verifies can be chained to.
+impl<'de> serde::Deserialize<'de> for ChainTail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ChainTail;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an audit line (a JSON object with hash and seq)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<ChainTail, A::Error> {
+                use serde::de::Error;
+                let (mut hash, mut seq) = (None, None);
+                while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match k.as_ref() {
+                        "hash" => hash = Some(m.next_value::<String>()?),
+                        "seq" => seq = Some(m.next_value::<u64>()?),
+                        _ => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ChainTail {
+                    hash: hash.ok_or_else(|| A::Error::missing_field("hash"))?,
+                    seq: seq.ok_or_else(|| A::Error::missing_field("seq"))?,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// Reads the last line's hash and sequence number.
@@ -154,40 +188,51 @@ pub fn verify(path: &Path) -> Result<std::result::Result<usize, (usize, String)>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Ok(0)),
         Err(e) => return Err(SignerError::io(path, e)),
     };
+    Ok(verify_text(&text))
+}
+
+/// Verifies the chain of a log's text, as [`verify`] does for a file.
+pub fn verify_text(text: &str) -> std::result::Result<usize, (usize, String)> {
     let mut prev = GENESIS.to_string();
     let mut n = 0usize;
     for (i, l) in text.lines().enumerate() {
         let lineno = i + 1;
         let v: Value = match serde_json::from_str(l) {
             Ok(v) => v,
-            Err(e) => return Ok(Err((lineno, format!("not JSON: {e}")))),
+            Err(e) => return Err((lineno, format!("not JSON: {e}"))),
         };
         let Some(obj) = v.as_object() else {
-            return Ok(Err((lineno, "not a JSON object".into())));
+            return Err((lineno, "not a JSON object".into()));
         };
         if obj.get("seq").and_then(Value::as_u64) != Some(lineno as u64) {
-            return Ok(Err((lineno, format!(
+            return Err((lineno, format!(
                 "sequence number {} where {lineno} was expected (a line was deleted, inserted or reordered)",
                 obj.get("seq").map_or("missing".into(), ToString::to_string)
-            ))));
+            )));
         }
         if obj.get("prev").and_then(Value::as_str) != Some(prev.as_str()) {
-            return Ok(Err((
+            return Err((
                 lineno,
                 "prev does not match the hash of the line before (chain broken)".into(),
-            )));
+            ));
         }
         let h = line_hash(obj);
         if obj.get("hash").and_then(Value::as_str) != Some(h.as_str()) {
-            return Ok(Err((
+            return Err((
                 lineno,
                 "content does not match its hash (line edited)".into(),
-            )));
+            ));
         }
         prev = h;
         n += 1;
     }
-    Ok(Ok(n))
+    Ok(n)
+}
+
+/// The hash and sequence number the next appended line chains to (the genesis hash and 0 for
+/// an absent or empty log), read backwards from the end of the file as appending does.
+pub fn head(path: &Path) -> Result<(String, u64)> {
+    tail(path)
 }
 
 /// Lines with `time` ≥ `since_ms`.
@@ -329,5 +374,21 @@ mod tests {
         last[3] = last[3].replace("\"time\":3", "\"time\":9");
         write(&last);
         assert_eq!(verify(&p).unwrap().unwrap_err().0, 4);
+    }
+
+    #[test]
+    fn a_repeated_key_reads_at_the_tail_as_verify_reads_it() {
+        // JSON readers keep the last of repeated keys; `verify` does. The tail reader, which
+        // appending uses, must too, or a log that verifies could not be appended to.
+        let (_d, p) = log_with(2);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let (hash, seq) = head(&p).unwrap();
+        let (first, last) = text.trim_end().split_once('\n').unwrap();
+        let last = last.replacen('{', "{\"seq\":9,\"hash\":\"x\",", 1);
+        std::fs::write(&p, format!("{first}\n{last}\n")).unwrap();
+        assert_eq!(verify(&p).unwrap(), Ok(2));
+        assert_eq!(head(&p).unwrap(), (hash, seq));
+        append(&p, json!({"event": "check"})).unwrap();
+        assert_eq!(verify(&p).unwrap(), Ok(3));
     }
 }

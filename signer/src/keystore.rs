@@ -263,24 +263,35 @@ impl Keystore {
 
     /// Writes the keystore atomically with mode 0600.
     pub fn write(&self) -> Result<()> {
+        write_atomic(&self.path, &self.to_bytes(), 0o600)
+    }
+
+    /// The file's bytes: pretty JSON of the header and the hex ciphertext, newline-terminated.
+    pub fn to_bytes(&self) -> Vec<u8> {
         let json = FileJson {
             header: self.header.clone(),
             ciphertext: hex::encode(&self.ciphertext),
         };
         let mut bytes = serde_json::to_vec_pretty(&json).expect("serialisable");
         bytes.push(b'\n');
-        write_atomic(&self.path, &bytes, 0o600)
+        bytes
     }
 
     /// Reads and structurally validates a keystore file (no passphrase needed).
     pub fn read(path: &Path) -> Result<Keystore> {
+        let bytes = std::fs::read(path).map_err(|e| SignerError::io(path, e))?;
+        Self::parse(path, &bytes)
+    }
+
+    /// Structurally validates a keystore file's bytes read from `path` (no passphrase needed,
+    /// no key derivation).
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Keystore> {
         let corrupt = |reason: String| SignerError::KeystoreCorrupt {
             path: path.to_path_buf(),
             reason,
         };
-        let bytes = std::fs::read(path).map_err(|e| SignerError::io(path, e))?;
         let json: FileJson =
-            serde_json::from_slice(&bytes).map_err(|e| corrupt(format!("not a keystore: {e}")))?;
+            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not a keystore: {e}")))?;
         let h = &json.header;
         if h.format != KEYSTORE_FORMAT || h.version != 1 {
             return Err(corrupt(format!(

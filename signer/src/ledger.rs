@@ -129,6 +129,33 @@ fn parse_written_shape(line: &str) -> Option<LineRef<'_>> {
     })
 }
 
+/// Reads one ledger line both ways, for tests and fuzzing: the exact-shape reader (`None` when
+/// the line is not in the shape [`Ledger::encode`] writes) and serde (its error as text). When
+/// the first gives a record, the second must give the same one.
+#[doc(hidden)]
+pub fn read_line_both_ways(
+    line: &str,
+) -> (
+    Option<LedgerEntry>,
+    std::result::Result<LedgerEntry, String>,
+) {
+    let owned = |l: LineRef<'_>| LedgerEntry {
+        time: l.time,
+        request_id: l.request_id.into_owned(),
+        payout_id: l.payout_id.into_owned(),
+        txid: l.txid.into_owned(),
+        token: l.token.into_owned(),
+        to: l.to.into_owned(),
+        amount: l.amount.into_owned(),
+        expiration: l.expiration,
+    };
+    let fast = parse_written_shape(line).map(owned);
+    let slow = serde_json::from_str::<LineRef<'_>>(line)
+        .map(owned)
+        .map_err(|e| e.to_string());
+    (fast, slow)
+}
+
 /// A parsed line, as kept for indexing.
 struct Parsed<'a> {
     line: LineRef<'a>,
