@@ -533,12 +533,7 @@ fn wrongly_expired(w: &World, evidence: Option<&str>) -> String {
     let r = w.sign(&w.build("old", &[]), &w.treasury);
     w.ok(&["submit", r.to_str().unwrap()]);
     w.node.mine(4);
-    let j = coldpay_broadcaster::journal::Journal::open(
-        &w.path("journal.sqlite"),
-        "local",
-        coldpay_broadcaster::lock::LockWait::Wait,
-    )
-    .unwrap();
+    let j = w.journal();
     j.conn
         .execute(
             "UPDATE attempts SET state = 'expired', evidence = ?1, reason = 'expired'",

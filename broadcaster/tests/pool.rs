@@ -124,6 +124,26 @@ fn assert_paid_once(w: &World, batch: &str) {
     }
 }
 
+/// Tracks until nothing is pending, then finishes cleanly and checks every payout was paid once.
+fn settle_all(w: &World, batch: &str, passes: usize) {
+    track_until_settled(w, passes);
+    finish(w, batch);
+    assert_paid_once(w, batch);
+}
+
+/// A world whose pool swallows every broadcast while `batch` is submitted.
+fn swallowed(batch: &str) -> World {
+    let w = world_with(
+        batch,
+        PoolFaults {
+            swallow_rate: 1.0,
+            ..PoolFaults::default()
+        },
+    );
+    assert_eq!(round(&w, batch), 0);
+    w
+}
+
 fn import(w: &World, batch: &str) {
     w.import(batch, &rows(batch));
 }
@@ -169,9 +189,7 @@ fn blocks_listed_without_transactions_still_settle() {
         seed: 11,
         ..PoolFaults::default()
     });
-    track_until_settled(&w, 30);
-    finish(&w, "strip");
-    assert_paid_once(&w, "strip");
+    settle_all(&w, "strip", 30);
 }
 
 #[test]
@@ -186,9 +204,7 @@ fn garbage_error_bodies_and_http_errors_are_retried() {
         },
     );
     assert_eq!(round(&w, "junk"), 0);
-    track_until_settled(&w, 30);
-    finish(&w, "junk");
-    assert_paid_once(&w, "junk");
+    settle_all(&w, "junk", 30);
     let stats = w.pool.as_ref().unwrap().stats();
     assert!(stats.to_string().contains("garbage"), "{stats}");
 }
@@ -241,21 +257,12 @@ fn forked_reference_blocks_are_not_used() {
         "a forged reference block would give TAPOS_ERROR: {}",
         String::from_utf8_lossy(&o.stdout)
     );
-    track_until_settled(&w, 10);
-    finish(&w, "fork");
-    assert_paid_once(&w, "fork");
+    settle_all(&w, "fork", 10);
 }
 
 #[test]
 fn a_stalled_solid_head_expires_nothing() {
-    let w = world_with(
-        "stall",
-        PoolFaults {
-            swallow_rate: 1.0,
-            ..PoolFaults::default()
-        },
-    );
-    assert_eq!(round(&w, "stall"), 0);
+    let w = swallowed("stall");
     w.faults(PoolFaults {
         stall_solid: true,
         ..PoolFaults::default()
@@ -377,37 +384,21 @@ fn rate_limited_pool_still_builds() {
         },
     );
     assert_eq!(round(&w, "rl"), 0);
-    track_until_settled(&w, 10);
-    finish(&w, "rl");
-    assert_paid_once(&w, "rl");
+    settle_all(&w, "rl", 10);
 }
 
 #[test]
 fn swallowed_broadcasts_are_sent_again_without_re_signing() {
-    let w = world_with(
-        "again",
-        PoolFaults {
-            swallow_rate: 1.0,
-            ..PoolFaults::default()
-        },
-    );
-    assert_eq!(round(&w, "again"), 0);
+    let w = swallowed("again");
     w.faults(PoolFaults::default());
     w.node.mine(3);
     let v = w.ok(&["track"]);
     assert_eq!(v["rebroadcast"], 0, "not yet: the last broadcast is recent");
     // A minute later the broadcaster sends the same signed bytes again.
-    {
-        let j = coldpay_broadcaster::journal::Journal::open(
-            &w.path("journal.sqlite"),
-            "local",
-            coldpay_broadcaster::lock::LockWait::Wait,
-        )
+    w.journal()
+        .conn
+        .execute("UPDATE attempts SET updated_at = updated_at - 120000", [])
         .unwrap();
-        j.conn
-            .execute("UPDATE attempts SET updated_at = updated_at - 120000", [])
-            .unwrap();
-    }
     let v = w.ok(&["track"]);
     assert_eq!(v["rebroadcast"], N);
     track_until_settled(&w, 10);

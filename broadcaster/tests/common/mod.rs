@@ -86,6 +86,16 @@ impl World {
             .map_or_else(|| self.node.url(), Pool::url)
     }
 
+    /// The journal, opened as a writer (tests that set up states older versions left behind).
+    pub fn journal(&self) -> coldpay_broadcaster::journal::Journal {
+        coldpay_broadcaster::journal::Journal::open(
+            &self.path("journal.sqlite"),
+            "local",
+            coldpay_broadcaster::lock::LockWait::Wait,
+        )
+        .unwrap()
+    }
+
     /// Replaces the pool's faults.
     pub fn faults(&self, f: PoolFaults) {
         self.pool.as_ref().expect("pooled world").set_faults(f);
