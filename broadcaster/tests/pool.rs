@@ -320,37 +320,36 @@ fn a_node_on_another_network_is_refused() {
     w.build("net", &[]);
     // A second dev node is another chain: its genesis differs from the one the journal recorded.
     let other = coldpay_devnode::Devnode::start(coldpay_devnode::Config::default()).unwrap();
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
-        .arg("--db")
-        .arg(w.path("journal.sqlite"))
-        .args(["--network", "local", "--node", &other.url(), "track"])
-        .env("HOME", w.dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(6),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let err = refused_for_network(
+        w.dir.path(),
+        "journal.sqlite",
+        &["--network", "local", "--node", &other.url(), "track"],
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("another chain"));
+    assert!(err.contains("another chain"), "{err}");
     // A dev node given to a nile journal.
     let dir = tempfile::tempdir().unwrap();
+    let who = addr(&w.treasury).to_base58();
+    let err = refused_for_network(
+        dir.path(),
+        "j.sqlite",
+        &["--network", "nile", "--node", &w.url(), "balance", &who],
+    );
+    assert!(err.contains("nile"), "{err}");
+}
+
+/// Runs the broadcaster with the journal `db` in `home`; it must refuse with exit 6. Returns
+/// its stderr.
+fn refused_for_network(home: &std::path::Path, db: &str, args: &[&str]) -> String {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
-        .args(["--db"])
-        .arg(dir.path().join("j.sqlite"))
-        .args(["--network", "nile", "--node", &w.url(), "balance"])
-        .arg(addr(&w.treasury).to_base58())
-        .env("HOME", dir.path())
+        .arg("--db")
+        .arg(home.join(db))
+        .args(args)
+        .env("HOME", home)
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(6),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("nile"));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(6), "{err}");
+    err
 }
 
 #[test]
