@@ -184,8 +184,13 @@ impl VerifiedBlock {
     }
 }
 
-/// A `Transaction.Result` entry: fee (1), ret code (2, SUCESS 0 / FAILED 1), contractRet (3).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// A `Transaction.Result` entry: fee (1), ret code (2, SUCESS 0 / FAILED 1), contractRet (3),
+/// and the other scalar fields java-tron may carry (see [`RESULT_EXTRAS`]). java-tron clears
+/// `ret` when it accepts a broadcast and sets only contractRet when it executes, so listings
+/// normally show `{"contractRet": …}`; the rest are read so that an older or unusual block still
+/// verifies. `orderDetails` (26) and `cancelUnfreezeV2Amount` (28) are not re-encoded: a block
+/// showing them is unverifiable, by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TxResult {
     /// Fee in sun (field 1).
     pub fee: u64,
@@ -193,15 +198,40 @@ pub struct TxResult {
     pub failed: bool,
     /// contractRet enum number (field 3), see [`contract_ret_code`].
     pub contract_ret: u32,
+    /// Other fields present, ascending by field number.
+    pub extras: Vec<(u32, ResultExtra)>,
 }
+
+/// The value of one of the other `Transaction.Result` fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResultExtra {
+    /// An int64 field (non-negative as listed).
+    Int(u64),
+    /// A string or bytes field.
+    Bytes(Vec<u8>),
+}
+
+/// JSON name, field number and whether it is an int64 (else string/bytes) of the
+/// `Transaction.Result` fields beyond 1–3 that are re-encoded.
+pub const RESULT_EXTRAS: &[(&str, u32, bool)] = &[
+    ("assetIssueID", 14, false),
+    ("withdraw_amount", 15, true),
+    ("unfreeze_amount", 16, true),
+    ("exchange_received_amount", 18, true),
+    ("exchange_inject_another_amount", 19, true),
+    ("exchange_withdraw_another_amount", 20, true),
+    ("exchange_id", 21, true),
+    ("shielded_transaction_fee", 22, true),
+    ("orderId", 25, false),
+    ("withdraw_expire_amount", 27, true),
+];
 
 impl TxResult {
     /// A result carrying only a contractRet (what block listings show).
     pub fn contract(contract_ret: u32) -> Self {
         TxResult {
-            fee: 0,
-            failed: false,
             contract_ret,
+            ..TxResult::default()
         }
     }
 
@@ -211,6 +241,12 @@ impl TxResult {
         put_uint_field(&mut out, 1, self.fee);
         put_uint_field(&mut out, 2, u64::from(self.failed));
         put_uint_field(&mut out, 3, u64::from(self.contract_ret));
+        for (field, v) in &self.extras {
+            match v {
+                ResultExtra::Int(n) => put_uint_field(&mut out, *field, *n),
+                ResultExtra::Bytes(b) => put_nonempty(&mut out, *field, b),
+            }
+        }
         out
     }
 }
@@ -372,8 +408,9 @@ struct TxJson {
     visible: Option<bool>,
 }
 
+/// The fields 1–3 of a `ret` entry (its keys are checked against [`RET_KEYS`] first; the other
+/// fields are read by `ret_extras`).
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RetJson {
     #[serde(default)]
     fee: u64,
@@ -403,7 +440,21 @@ const TX_KEYS: &[&str] = &[
     "ret",
     "visible",
 ];
-const RET_KEYS: &[&str] = &["fee", "ret", "contractRet"];
+const RET_KEYS: &[&str] = &[
+    "fee",
+    "ret",
+    "contractRet",
+    "assetIssueID",
+    "withdraw_amount",
+    "unfreeze_amount",
+    "exchange_received_amount",
+    "exchange_inject_another_amount",
+    "exchange_withdraw_another_amount",
+    "exchange_id",
+    "shielded_transaction_fee",
+    "orderId",
+    "withdraw_expire_amount",
+];
 
 /// Error context: "block N" once the number is readable.
 struct Ctx {
@@ -497,7 +548,35 @@ fn parse_ret(ctx: &Ctx, v: &Value, path: &str) -> Result<TxResult, BlockFault> {
         fee: r.fee,
         failed,
         contract_ret,
+        extras: ret_extras(ctx, v, path)?,
     })
+}
+
+/// The other scalar `Result` fields present in a listed `ret` entry, ascending by field number.
+/// `assetIssueID` is text (its UTF-8 bytes are encoded); `orderId` is hex.
+fn ret_extras(ctx: &Ctx, v: &Value, path: &str) -> Result<Vec<(u32, ResultExtra)>, BlockFault> {
+    let mut out = Vec::new();
+    for (name, field, int) in RESULT_EXTRAS {
+        let Some(x) = v.get(*name) else { continue };
+        let value = if *int {
+            ResultExtra::Int(x.as_u64().ok_or_else(|| {
+                ctx.malformed(format!(
+                    "{path}.{name}: expected a non-negative JSON integer, got {x}"
+                ))
+            })?)
+        } else {
+            let s = x
+                .as_str()
+                .ok_or_else(|| ctx.malformed(format!("{path}.{name}: expected a string")))?;
+            ResultExtra::Bytes(if *name == "orderId" {
+                ctx.hex(s, &format!("{path}.{name}"))?
+            } else {
+                s.as_bytes().to_vec()
+            })
+        };
+        out.push((*field, value));
+    }
+    Ok(out)
 }
 
 /// Parses and verifies one block listing (blockID, txIDs, txTrieRoot).

@@ -483,7 +483,12 @@ fn unknown_fields_are_named() {
         ("/transactions/2", "contract_type", "transactions[2]"),
         (
             "/transactions/2/ret/0",
-            "assetIssueID",
+            "cancelUnfreezeV2Amount",
+            "transactions[2].ret[0]",
+        ),
+        (
+            "/transactions/2/ret/0",
+            "orderDetails",
             "transactions[2].ret[0]",
         ),
     ] {
@@ -699,4 +704,58 @@ fn ranges() {
     // The real 3-transaction block as a range of one.
     let one = verify_range(&json!({"block": [merkle_block()]}), 13232131, 13232132).unwrap();
     assert_eq!(one[0].txs.len(), 3);
+}
+
+/// A `ret` entry with the other scalar Result fields (assetIssueID = 14, withdraw_amount = 15)
+/// re-encodes with their field numbers, so such a block still verifies.
+#[test]
+fn ret_entries_with_other_result_fields_verify() {
+    let mut block = merkle_block();
+    block["transactions"][0]["ret"] =
+        json!([{"contractRet": "SUCCESS", "assetIssueID": "1002000", "withdraw_amount": 5}]);
+    // The Result bytes, written out by hand: contractRet (3) = 1, field 14 (string), field 15 (varint).
+    let mut result = hexb("1801");
+    result.extend_from_slice(&[0x72, 7]);
+    result.extend_from_slice(b"1002000");
+    result.extend_from_slice(&[0x78, 5]);
+    // Leaves: transaction 0 with the new ret, the others as listed.
+    let txs = block["transactions"].as_array().unwrap().clone();
+    let mut leaves = Vec::new();
+    for (i, t) in txs.iter().enumerate() {
+        let rets: Vec<Vec<u8>> = if i == 0 {
+            vec![result.clone()]
+        } else {
+            vec![hexb("1801")]
+        };
+        let mut tx = Vec::new();
+        let raw = hexb(s(&t["raw_data_hex"]));
+        tx.push(0x0a);
+        tx.push(u8::try_from(raw.len()).unwrap() | 0x80);
+        tx.push(1);
+        tx.extend_from_slice(&raw);
+        for sig in t["signature"].as_array().unwrap() {
+            tx.extend_from_slice(&[0x12, 0x41]);
+            tx.extend_from_slice(&hexb(s(sig)));
+        }
+        for r in rets {
+            tx.push(0x2a);
+            tx.push(u8::try_from(r.len()).unwrap());
+            tx.extend_from_slice(&r);
+        }
+        leaves.push(sha(&tx));
+    }
+    let root = sha_pair(&sha_pair(&leaves[0], &leaves[1]), &leaves[2]);
+    let mut h = header_from_json(&block["block_header"]["raw_data"]);
+    h.tx_trie_root = root;
+    block["block_header"]["raw_data"]["txTrieRoot"] = json!(hex::encode(root));
+    block["blockID"] = json!(hex::encode(h.block_id()));
+    let v = verify_block(&block).unwrap();
+    assert_eq!(v.tx_root, root);
+    assert_eq!(v.txs[0].contract_ret, "SUCCESS");
+    // A different withdraw_amount is a different leaf: the root no longer matches.
+    block["transactions"][0]["ret"][0]["withdraw_amount"] = json!(6);
+    assert!(matches!(
+        verify_block(&block).unwrap_err(),
+        BlockFault::TxRootMismatch { .. }
+    ));
 }
