@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use coldpay_shared::block::{verify_block, verify_range, VerifiedBlock};
+use coldpay_shared::block::{verify_block, verify_header, verify_range, VerifiedBlock};
 use coldpay_shared::{Address, TxId, U256};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -429,13 +429,15 @@ impl Node {
                     continue;
                 }
             };
-            let block = match classify(&text)
+            // The header is verified (its blockID re-derives from it); the genesis block's
+            // transaction list (the initial allocations) is not needed to name the chain.
+            let id = match classify(&text)
                 .map_err(|e| e.to_string())
-                .and_then(|v| verify_block(&v).map_err(|e| e.to_string()))
+                .and_then(|v| verify_header(&v).map_err(|e| e.to_string()))
             {
-                Ok(b) if b.number == 0 => b,
-                Ok(b) => {
-                    last = format!("block 0 request answered block {}", b.number);
+                Ok((0, id)) => id,
+                Ok((n, _)) => {
+                    last = format!("block 0 request answered block {n}");
                     continue;
                 }
                 Err(e) => {
@@ -444,7 +446,7 @@ impl Node {
                     continue;
                 }
             };
-            return self.bind_genesis(ep, block.id);
+            return self.bind_genesis(ep, id);
         }
         Err(BcError::Node(format!(
             "{}: cannot read its genesis block to check its network: {last}",

@@ -579,8 +579,16 @@ fn ret_extras(ctx: &Ctx, v: &Value, path: &str) -> Result<Vec<(u32, ResultExtra)
     Ok(out)
 }
 
-/// Parses and verifies one block listing (blockID, txIDs, txTrieRoot).
-pub fn verify_block(v: &Value) -> Result<VerifiedBlock, BlockFault> {
+/// The header of a listing, re-encoded, with the listed blockID, its error context and the
+/// parsed listing (keys checked at every level above the transactions).
+struct Header {
+    ctx: Ctx,
+    raw: HeaderRaw,
+    listed_id: [u8; 32],
+    block: BlockJson,
+}
+
+fn parse_header(v: &Value) -> Result<Header, BlockFault> {
     match v.as_object() {
         Some(o) if o.is_empty() => return Err(BlockFault::NoBlock),
         Some(_) => {}
@@ -616,8 +624,6 @@ pub fn verify_block(v: &Value) -> Result<VerifiedBlock, BlockFault> {
     let raw: RawJson = ctx.typed(raw_v, "block_header.raw_data")?;
     let _: HeaderJson = ctx.typed(header, "block_header")?;
     let block: BlockJson = ctx.typed(v, "the block")?;
-    let number = raw.number;
-
     let witness_address = match raw.witness_address.as_deref() {
         Some(s) => address_bytes(&ctx, s, "block_header.raw_data.witness_address")?,
         None => Vec::new(),
@@ -632,7 +638,7 @@ pub fn verify_block(v: &Value) -> Result<VerifiedBlock, BlockFault> {
             raw.parent_hash.as_deref(),
             "block_header.raw_data.parentHash",
         )?,
-        number,
+        number: raw.number,
         witness_id: raw.witness_id,
         witness_address,
         version: raw.version,
@@ -642,6 +648,36 @@ pub fn verify_block(v: &Value) -> Result<VerifiedBlock, BlockFault> {
         },
     };
     let listed_id = ctx.hex32(Some(&block.block_id), "blockID")?;
+    Ok(Header {
+        ctx,
+        raw: header_raw,
+        listed_id,
+        block,
+    })
+}
+
+/// Verifies only a listing's header: its blockID re-derives from the re-encoded
+/// `BlockHeader.raw`. Returns (number, blockID). For identifying a chain by its genesis block,
+/// whose transaction list is not needed.
+pub fn verify_header(v: &Value) -> Result<(u64, [u8; 32]), BlockFault> {
+    let h = parse_header(v)?;
+    if h.raw.block_id() != h.listed_id {
+        return Err(BlockFault::BlockIdMismatch {
+            number: h.raw.number,
+        });
+    }
+    Ok((h.raw.number, h.listed_id))
+}
+
+/// Parses and verifies one block listing (blockID, txIDs, txTrieRoot).
+pub fn verify_block(v: &Value) -> Result<VerifiedBlock, BlockFault> {
+    let Header {
+        ctx,
+        raw: header_raw,
+        listed_id,
+        block,
+    } = parse_header(v)?;
+    let number = header_raw.number;
 
     let mut txs = Vec::new();
     let mut leaves = Vec::new();

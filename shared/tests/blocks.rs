@@ -5,8 +5,8 @@
 #![allow(clippy::too_many_lines)]
 
 use coldpay_shared::block::{
-    block_id, contract_ret_code, encode_transaction, merkle_root, verify_block, verify_range,
-    BlockFault, HeaderRaw, TxResult,
+    block_id, contract_ret_code, encode_transaction, merkle_root, verify_block, verify_header,
+    verify_range, BlockFault, HeaderRaw, TxResult,
 };
 use coldpay_shared::wire::{FieldReader, FieldValue};
 use coldpay_shared::{Address, TxId};
@@ -757,5 +757,26 @@ fn ret_entries_with_other_result_fields_verify() {
     assert!(matches!(
         verify_block(&block).unwrap_err(),
         BlockFault::TxRootMismatch { .. }
+    ));
+}
+
+/// The header alone names a block (the genesis check): its transactions are not looked at, but
+/// the blockID must still re-derive from the header.
+#[test]
+fn header_only_verification() {
+    let mut block = merkle_block();
+    let (n, id) = verify_header(&block).unwrap();
+    assert_eq!(n, 13_232_131);
+    assert_eq!(hex::encode(id), s(&block["blockID"]));
+    block.as_object_mut().unwrap().remove("transactions");
+    assert_eq!(verify_header(&block).unwrap().1, id);
+    assert!(
+        verify_block(&block).is_err(),
+        "the full check still needs the list"
+    );
+    block["block_header"]["raw_data"]["timestamp"] = json!(1_615_967_187_001u64);
+    assert!(matches!(
+        verify_header(&block).unwrap_err(),
+        BlockFault::BlockIdMismatch { .. }
     ));
 }
