@@ -286,10 +286,72 @@ fn reference(node: &Node, opts: &BuildOpts) -> Result<(VerifiedBlock, u64)> {
     Err(BcError::Node(format!("no agreed reference block: {last}")))
 }
 
+/// Needs of each batch per key (sender and token, or sender), in batch order.
+type BatchNeeds<K, V> = BTreeMap<String, BTreeMap<K, V>>;
+
+/// Grants batches in order while what they need fits what is left; returns the batches that do
+/// not fit, each with what is missing (`describe(key, have, need)`).
+fn allocate<K, V>(
+    needs: &BatchNeeds<K, V>,
+    left: &mut HashMap<K, V>,
+    describe: impl Fn(&K, V, V) -> String,
+) -> BTreeMap<String, String>
+where
+    K: Ord + Copy + std::hash::Hash,
+    V: Copy + PartialOrd + std::ops::SubAssign,
+{
+    let mut short = BTreeMap::new();
+    for (batch, m) in needs {
+        let missing: Vec<String> = m
+            .iter()
+            .filter(|(k, n)| left[*k] < **n)
+            .map(|(k, n)| describe(k, left[k], *n))
+            .collect();
+        if missing.is_empty() {
+            for (k, n) in m {
+                *left.get_mut(k).expect("looked up") -= *n;
+            }
+        } else {
+            short.insert(batch.clone(), missing.join("; "));
+        }
+    }
+    short
+}
+
+/// Looks up `balance` once for every key any batch needs.
+fn balances<K, V>(
+    node: &Node,
+    needs: &BatchNeeds<K, V>,
+    balance: impl Fn(&K) -> Result<V> + Sync,
+) -> Result<HashMap<K, V>>
+where
+    K: Ord + Copy + std::hash::Hash + Sync,
+    V: Send,
+{
+    let keys: Vec<K> = needs
+        .values()
+        .flat_map(|m| m.keys().copied())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let have = node.par_map(&keys, |k| balance(k));
+    keys.into_iter()
+        .zip(have)
+        .map(|(k, h)| h.map(|h| (k, h)))
+        .collect()
+}
+
+fn skipped_lines(short: &BTreeMap<String, String>) -> Vec<String> {
+    short
+        .iter()
+        .map(|(batch, why)| format!("batch {batch}: {why}"))
+        .collect()
+}
+
 /// Token balances are checked before any estimate (a transfer the sender cannot cover would
 /// revert in the estimate): batches that would overdraw a token are skipped, in batch order.
 fn token_precheck(node: &Node, todo: Vec<Todo>) -> Result<(Vec<Todo>, Vec<String>)> {
-    let mut need: BTreeMap<String, BTreeMap<(Address, Address), U256>> = BTreeMap::new();
+    let mut need: BatchNeeds<(Address, Address), U256> = BTreeMap::new();
     for t in &todo {
         if let Some(token) = t.token {
             *need
@@ -299,47 +361,20 @@ fn token_precheck(node: &Node, todo: Vec<Todo>) -> Result<(Vec<Todo>, Vec<String
                 .or_insert(U256::ZERO) += t.amount;
         }
     }
-    let keys: Vec<(Address, Address)> = need
-        .values()
-        .flat_map(|m| m.keys().copied())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let have = node.par_map(&keys, |(from, token)| node.token_balance(token, from));
-    let mut left: HashMap<(Address, Address), U256> = HashMap::new();
-    for (k, h) in keys.iter().zip(have) {
-        left.insert(*k, h?);
-    }
-    let mut short = Vec::new();
-    let mut skip: HashSet<String> = HashSet::new();
-    for (batch, m) in &need {
-        let missing: Vec<String> = m
-            .iter()
-            .filter(|(k, n)| left[*k] < **n)
-            .map(|((from, token), n)| {
-                let h = left[&(*from, *token)];
-                format!(
-                    "{from} holds {} USDT but the payouts need {} USDT (missing {} USDT)",
-                    format_units(h, 6),
-                    format_units(*n, 6),
-                    format_units(*n - h, 6)
-                )
-            })
-            .collect();
-        if missing.is_empty() {
-            for (k, n) in m {
-                *left.get_mut(k).expect("looked up") -= *n;
-            }
-        } else {
-            short.push(format!("batch {batch}: {}", missing.join("; ")));
-            skip.insert(batch.clone());
-        }
-    }
+    let mut left = balances(node, &need, |(from, token)| node.token_balance(token, from))?;
+    let short = allocate(&need, &mut left, |(from, _), have, need| {
+        format!(
+            "{from} holds {} USDT but the payouts need {} USDT (missing {} USDT)",
+            format_units(have, 6),
+            format_units(need, 6),
+            format_units(need - have, 6)
+        )
+    });
     let todo = todo
         .into_iter()
-        .filter(|t| !skip.contains(&t.payout.batch_id))
+        .filter(|t| !short.contains_key(&t.payout.batch_id))
         .collect();
-    Ok((todo, short))
+    Ok((todo, skipped_lines(&short)))
 }
 
 /// Recipient holdings and energy estimates, looked up in parallel, once per distinct key.
@@ -442,99 +477,47 @@ fn assemble(
     Ok(out)
 }
 
-/// Worst-case needs of one batch: tokens per (sender, token) and TRX per sender.
-#[derive(Default)]
-struct Needs {
-    tokens: BTreeMap<(Address, Address), U256>,
-    trx: BTreeMap<Address, u128>,
-}
-
-fn needs_of(node: &Node, todo: &[Todo], built: &[Built]) -> Result<BTreeMap<String, Needs>> {
+/// Worst-case TRX of each batch per sender: bandwidth, memo fee, TRX amounts and fee limits.
+fn trx_needs(node: &Node, todo: &[Todo], built: &[Built]) -> Result<BatchNeeds<Address, u128>> {
     let params = node.chain_params()?;
     let bw_price = u128::from(params.get("getTransactionFee").unwrap_or(1000));
     let memo_fee = u128::from(params.get("getMemoFee").unwrap_or(0));
-    let mut by_batch: BTreeMap<String, Needs> = BTreeMap::new();
+    let mut by_batch: BatchNeeds<Address, u128> = BTreeMap::new();
     for (t, b) in todo.iter().zip(built) {
-        let n = by_batch.entry(b.batch.clone()).or_default();
         let size = 350 + b.raw.memo.len() as u128;
-        let mut trx_need = size * bw_price + if b.raw.memo.is_empty() { 0 } else { memo_fee };
-        match t.token {
-            None => trx_need += t.amount.to::<u128>(),
-            Some(token) => {
-                *n.tokens.entry((t.from, token)).or_insert(U256::ZERO) += t.amount;
-                trx_need += u128::from(b.raw.fee_limit);
-            }
-        }
-        *n.trx.entry(t.from).or_default() += trx_need;
+        let mut need = size * bw_price + if b.raw.memo.is_empty() { 0 } else { memo_fee };
+        need += match t.token {
+            None => t.amount.to::<u128>(),
+            Some(_) => u128::from(b.raw.fee_limit),
+        };
+        *by_batch
+            .entry(b.batch.clone())
+            .or_default()
+            .entry(t.from)
+            .or_default() += need;
     }
     Ok(by_batch)
 }
 
-/// Checks balances batch by batch (in order); a batch that would overdraw is skipped with the
-/// amounts missing, the rest are built.
+/// Checks TRX (fees and TRX payouts) batch by batch, in order; a batch that would overdraw is
+/// skipped with the amount missing, the rest are built. Tokens were checked before the
+/// estimates ([`token_precheck`]).
 fn fund_check(node: &Node, todo: &[Todo], built: Vec<Built>) -> Result<(Vec<Built>, Vec<String>)> {
-    let by_batch = needs_of(node, todo, &built)?;
-    let senders: Vec<Address> = by_batch
-        .values()
-        .flat_map(|n| n.trx.keys().copied())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let token_keys: Vec<(Address, Address)> = by_batch
-        .values()
-        .flat_map(|n| n.tokens.keys().copied())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let trx_have: Vec<Result<u64>> = node.par_map(&senders, |a| node.trx_balance(a));
-    let tok_have: Vec<Result<U256>> =
-        node.par_map(&token_keys, |(from, token)| node.token_balance(token, from));
-    let mut trx_left: HashMap<Address, u128> = HashMap::new();
-    for (a, h) in senders.iter().zip(trx_have) {
-        trx_left.insert(*a, u128::from(h?));
-    }
-    let mut tok_left: HashMap<(Address, Address), U256> = HashMap::new();
-    for (k, h) in token_keys.iter().zip(tok_have) {
-        tok_left.insert(*k, h?);
-    }
-    let mut skipped = Vec::new();
-    let mut ok_batches = HashSet::new();
-    for (batch, n) in &by_batch {
-        let mut missing = Vec::new();
-        for ((from, token), need) in &n.tokens {
-            let have = tok_left[&(*from, *token)];
-            if have < *need {
-                missing.push(format!(
-                    "{from} holds {} USDT but the payouts need {} USDT (missing {} USDT)",
-                    format_units(have, 6),
-                    format_units(*need, 6),
-                    format_units(*need - have, 6)
-                ));
-            }
-        }
-        for (from, need) in &n.trx {
-            let have = trx_left[from];
-            if have < *need {
-                missing.push(format!("{from} holds {} TRX but worst-case fees and TRX payouts need {} TRX (missing {} TRX)", trx(have), trx(*need), trx(*need - have)));
-            }
-        }
-        if missing.is_empty() {
-            for ((from, token), need) in &n.tokens {
-                *tok_left.get_mut(&(*from, *token)).expect("looked up") -= *need;
-            }
-            for (from, need) in &n.trx {
-                *trx_left.get_mut(from).expect("looked up") -= *need;
-            }
-            ok_batches.insert(batch.clone());
-        } else {
-            skipped.push(format!("batch {batch}: {}", missing.join("; ")));
-        }
-    }
+    let needs = trx_needs(node, todo, &built)?;
+    let mut left = balances(node, &needs, |a| node.trx_balance(a).map(u128::from))?;
+    let short = allocate(&needs, &mut left, |from, have, need| {
+        format!(
+            "{from} holds {} TRX but worst-case fees and TRX payouts need {} TRX (missing {} TRX)",
+            trx(have),
+            trx(need),
+            trx(need - have)
+        )
+    });
     let funded = built
         .into_iter()
-        .filter(|b| ok_batches.contains(&b.batch))
+        .filter(|b| !short.contains_key(&b.batch))
         .collect();
-    Ok((funded, skipped))
+    Ok((funded, skipped_lines(&short)))
 }
 
 /// Records the attempts in one SQL transaction; each attempt's verified scan starts at its

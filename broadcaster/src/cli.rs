@@ -748,10 +748,9 @@ fn print_cancel(c: &Ctx, o: &crate::journal::CancelOutcome) {
 /// The node client for this journal: endpoints bound to the journal's network by genesis.
 fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
     let genesis = match c.network {
-        Network::Local => journal.meta("genesis_block_id")?.and_then(|h| {
-            let mut id = [0u8; 32];
-            hex::decode_to_slice(h, &mut id).ok().map(|()| id)
-        }),
+        Network::Local => journal
+            .meta("genesis_block_id")?
+            .and_then(|h| crate::node::hex32(&h)),
         n => crate::network::genesis_of(n.as_str()),
     };
     Node::new(

@@ -18,9 +18,7 @@ pub const GENESIS: &[(&str, &str)] = &[
 ];
 
 fn id_of(h: &str) -> [u8; 32] {
-    let mut id = [0u8; 32];
-    hex::decode_to_slice(h, &mut id).expect("constant is 32-byte hex");
-    id
+    crate::node::hex32(h).expect("constant is 32-byte hex")
 }
 
 /// The genesis blockID of a public network.

@@ -126,6 +126,14 @@ enum Fault {
     Auth(String),
 }
 
+impl Fault {
+    fn into_message(self) -> String {
+        match self {
+            Fault::Transport(m) | Fault::Http(m) | Fault::RateLimited(m, _) | Fault::Auth(m) => m,
+        }
+    }
+}
+
 fn backoff(attempt: u32) -> Duration {
     let base = 150u64.saturating_mul(1 << attempt.min(5)).min(4_000);
     let nanos = std::time::SystemTime::now()
@@ -378,12 +386,7 @@ impl Node {
             };
             self.faults.fetch_add(1, Ordering::Relaxed);
             let wait = self.fault_wait(attempt, &fault);
-            last = match fault {
-                Fault::Transport(m)
-                | Fault::Http(m)
-                | Fault::RateLimited(m, _)
-                | Fault::Auth(m) => m,
-            };
+            last = fault.into_message();
             self.demote(i);
             if attempt + 1 < self.opts.max_attempts {
                 self.sleep_within_deadline(wait);
@@ -419,12 +422,7 @@ impl Node {
                 Err(Fault::Auth(m)) => return Err(BcError::Node(m)),
                 Err(f) => {
                     let wait = self.fault_wait(attempt, &f);
-                    last = match f {
-                        Fault::Transport(m)
-                        | Fault::Http(m)
-                        | Fault::RateLimited(m, _)
-                        | Fault::Auth(m) => m,
-                    };
+                    last = f.into_message();
                     std::thread::sleep(wait);
                     continue;
                 }
@@ -780,6 +778,12 @@ fn check_block(r: std::result::Result<Value, BodyError>) -> Verdict<VerifiedBloc
             Err(e) => Verdict::Retry(e.to_string()),
         },
     }
+}
+
+/// A 32-byte value from 64 hex characters (blockIDs and txIDs kept as text in the journal).
+pub fn hex32(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(s, &mut out).ok().map(|()| out)
 }
 
 /// Parses an answer as `T` (tests and one-off tools); the answer must be a JSON object.

@@ -81,9 +81,7 @@ enum Change {
 }
 
 fn hex32(s: Option<&str>) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s?, &mut out).ok()?;
-    Some(out)
+    crate::node::hex32(s?)
 }
 
 impl Cursor {

@@ -499,14 +499,22 @@ fn an_underfunded_batch_does_not_block_the_others() {
     let small: Vec<(String, Address, &str, &str)> = (0..3)
         .map(|i| (format!("small-{i}"), recipient(10 + i), "5", "usdt"))
         .collect();
+    let trx_big: Vec<(String, Address, &str, &str)> = (0..2)
+        .map(|i| (format!("trxbig-{i}"), recipient(20 + i), "600", "trx"))
+        .collect();
     w.import("big", &big);
     w.import("small", &small);
+    w.import("trxbig", &trx_big);
     let out = w.path("all.json");
     let o = w.run(&["build", "-o", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains("batch big") && err.contains("missing 80 USDT"),
+        "{err}"
+    );
+    assert!(
+        err.contains("batch trxbig") && err.contains("TRX (missing "),
         "{err}"
     );
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
