@@ -43,6 +43,9 @@ pub struct BuildOutcome {
     pub settled: Vec<String>,
     /// Batches skipped for lack of funds, with the reason.
     pub skipped: Vec<String>,
+    /// Payouts in the request that repeat an earlier payout (accepted at import with
+    /// `--allow-duplicates`): (payout id, the earlier one). Also in each one's display hints.
+    pub duplicates: Vec<(String, String)>,
 }
 
 /// Longest expiration accepted: TRON refuses more than 24 h after the head block.
@@ -103,6 +106,7 @@ pub fn build(
         reexported: txs.len(),
         settled,
         skipped: Vec::new(),
+        duplicates: Vec::new(),
     };
     if !todo_payouts.is_empty() {
         let (todo, token_short) = token_precheck(node, resolve(journal, opts, &todo_payouts)?)?;
@@ -138,6 +142,7 @@ pub fn build(
         }
     }
     if !txs.is_empty() {
+        outcome.duplicates = crate::payouts::mark_duplicates(journal, &mut txs)?;
         let req = SignRequest {
             network: opts.network,
             request_id: format!("{}-{}", opts.batch.as_deref().unwrap_or("all"), now_ms()),
@@ -562,6 +567,7 @@ fn hints(to: &str, token: &str, amount: &str) -> Result<DisplayHints> {
         } else {
             "USDT".into()
         }),
+        duplicate_of: None,
     })
 }
 

@@ -9,7 +9,6 @@ use clap::{Parser, Subcommand};
 use coldpay_shared::amount::format_units;
 use coldpay_shared::handoff::WatchExport;
 use coldpay_shared::{Address, Network, SignResponse, U256};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::build::{build, write_request, BuildOpts};
@@ -31,8 +30,8 @@ use crate::report::{rows, to_csv};
 #[derive(Parser)]
 #[command(name = "coldpay-broadcaster", version, about, long_about)]
 struct Cli {
-    /// Config file (default ~/.coldpay/config.toml): network, nodes, api_key, db, max_rps,
-    /// concurrency (see docs/formats.md).
+    /// Config file (default ~/.coldpay/config.toml, written by `init`): network, nodes,
+    /// api_key_env, db, max_rps, concurrency (see docs/formats.md).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Journal database (default beside the config: ~/.coldpay/journal.sqlite).
@@ -41,7 +40,8 @@ struct Cli {
     /// Full node URL (repeatable: failover in order). Overrides the network preset.
     #[arg(long, global = true, value_name = "URL")]
     node: Vec<String>,
-    /// mainnet, nile, shasta (TronGrid presets) or local (a dev node; needs --node).
+    /// mainnet, nile, shasta (TronGrid presets) or local (a dev node; needs --node). Required
+    /// unless the config names one; never guessed.
     #[arg(long, global = true)]
     network: Option<Network>,
     /// Print JSON instead of text.
@@ -61,6 +61,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a commented config file (network, nodes, API key variable) for the other
+    /// commands; refuses to replace an existing one without --force.
+    Init {
+        /// Name of the environment variable that will hold the API key (sent as the
+        /// TRON-PRO-API-KEY header), e.g. TRONGRID_API_KEY. The key itself is never written.
+        #[arg(long, value_name = "VAR")]
+        api_key_env: Option<String>,
+        /// Replace an existing config file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Watch-only accounts from the signer.
     #[command(subcommand)]
     Accounts(AccountsCmd),
@@ -89,6 +100,10 @@ enum Command {
         /// Memo.
         #[arg(long, default_value = "")]
         memo: String,
+        /// Accept a payout that repeats another (same recipient, amount, token and memo)
+        /// imported in the last 30 days.
+        #[arg(long)]
+        allow_duplicates: bool,
     },
     /// Payout batches.
     #[command(subcommand)]
@@ -146,26 +161,71 @@ enum Command {
         #[arg(long)]
         batch: Option<String>,
     },
-    /// One row per payout: id, to, amount, txID, block, energy, TRX burned, status, reason.
+    /// One row per payout: id, batch, to, amount, txID, block, energy, TRX burned, status,
+    /// reason, memo, times; every batch unless --batch.
     Report {
-        /// Batch.
+        /// Only this batch.
         #[arg(long)]
-        batch: String,
-        /// csv or json.
-        #[arg(long, default_value = "json")]
-        format: String,
+        batch: Option<String>,
+        /// Only payouts imported since a UTC date or time (2026-11-01, 2026-11-01T10:00:00Z) or
+        /// a span back from now (7d, 12h).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Only these statuses, comma-separated (imported, awaiting_signature, signed,
+        /// broadcast, included, confirmed, failed, expired, cancelled).
+        #[arg(long, value_name = "STATUS[,STATUS…]")]
+        status: Option<String>,
+        /// text (a table; the default), csv (with a TOTAL row per token) or json (the default
+        /// with --json).
+        #[arg(long, value_parser = ["text", "csv", "json"])]
+        format: Option<String>,
     },
-    /// Incoming TRX and TRC-20 transfers to an address in recent solidified blocks.
+    /// Follow verified solidified blocks and record every TRX / USDT transfer in and out of the
+    /// treasury accounts once (durable cursor per account); alarm on outgoing transactions
+    /// coldpay did not make (exit 7 without --follow).
     Watch {
-        /// Address.
+        /// Account to watch (repeatable; default: every imported watch-only account).
         #[arg(long)]
-        address: String,
-        /// First block (default: 100 blocks before the solidified head).
+        address: Vec<String>,
+        /// First block for accounts without a cursor (default: the solidified head), or a
+        /// rescan from this block (nothing is recorded twice).
         #[arg(long)]
         from_block: Option<u64>,
-        /// Keep following new blocks.
-        #[arg(long)]
+        /// Keep following new blocks with the same cursor.
+        #[arg(long, conflicts_with = "once")]
         follow: bool,
+        /// One pass up to the solidified head (the default); exit 7 if an alarm was raised.
+        #[arg(long)]
+        once: bool,
+        /// Command run (sh -c) once per alarm, with the transfer as JSON on stdin.
+        #[arg(long, value_name = "CMD")]
+        on_alarm: Option<String>,
+        /// Pause between passes with --follow, e.g. 3s.
+        #[arg(long, default_value = "3s")]
+        poll: String,
+    },
+    /// Transfers recorded by `watch`.
+    #[command(subcommand)]
+    Transfers(TransfersCmd),
+    /// Per account and token: opening + in − out − fees burned = closing balance; every payout,
+    /// every incoming transfer, every discrepancy named (exit 9 when any).
+    Reconcile {
+        /// Period start: 2026-12-01 (midnight UTC), 2026-12-01T08:00:00Z, or 30days (back from now).
+        #[arg(long, value_name = "DATE")]
+        from: String,
+        /// Period end: a date includes that whole day (UTC); a time is taken as given.
+        #[arg(long, value_name = "DATE")]
+        to: String,
+        /// Account (repeatable; default: every imported watch-only account).
+        #[arg(long)]
+        address: Vec<String>,
+        /// text, csv or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// The signer's audit export (`coldpay-signer audit export`): every txID it signed must
+        /// be accounted for, and the audit heads the sign responses carried must be its lines.
+        #[arg(long, value_name = "FILE")]
+        audit: Option<PathBuf>,
     },
     /// Work with single transactions.
     #[command(subcommand)]
@@ -174,6 +234,22 @@ enum Command {
     Completions {
         /// Shell.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand)]
+enum TransfersCmd {
+    /// Recorded transfers since a time, in chain order.
+    List {
+        /// 2026-12-01, 2026-12-01T08:00:00Z, or a duration back from now (24h).
+        #[arg(long, default_value = "30days")]
+        since: String,
+        /// Only this account.
+        #[arg(long)]
+        address: Option<String>,
+        /// text, csv or json.
+        #[arg(long, default_value = "text")]
+        format: String,
     },
 }
 
@@ -202,6 +278,10 @@ enum BatchCmd {
         /// Batch id (default: the file name and time).
         #[arg(long)]
         batch_id: Option<String>,
+        /// Accept rows that repeat another payout (same recipient, amount, token and memo) in
+        /// the file or imported in the last 30 days; the signer shows them as duplicates.
+        #[arg(long)]
+        allow_duplicates: bool,
     },
     /// Every batch: id, sender, network, created, payout counts by status, totals per token.
     List,
@@ -249,22 +329,12 @@ enum TxCmd {
     },
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct ConfigFile {
-    network: Option<Network>,
-    #[serde(default)]
-    nodes: Vec<String>,
-    api_key: Option<String>,
-    db: Option<PathBuf>,
-    /// Requests per second budget towards the nodes (adapts down on 429).
-    max_rps: Option<f64>,
-    /// Parallel node calls.
-    concurrency: Option<usize>,
-}
-
 struct Ctx {
     network: Network,
+    /// Where the network came from (`--network` or the config file), for the first line.
+    network_from: String,
+    /// Why the API key the config points to is missing (reported when a node is used).
+    api_key_problem: Option<String>,
     db: PathBuf,
     nodes: Vec<String>,
     api_key: Option<String>,
@@ -285,22 +355,26 @@ fn read_text(path: &str) -> Result<String> {
 }
 
 fn ctx(cli: &Cli) -> Result<Ctx> {
-    let home = std::env::var_os("HOME")
-        .map_or_else(|| PathBuf::from("."), PathBuf::from)
-        .join(".coldpay");
     let (cfg_path, explicit) = match &cli.config {
         Some(p) => (p.clone(), true),
-        None => (home.join("config.toml"), false),
+        None => (crate::config::default_path(), false),
     };
-    let cfg: ConfigFile = match std::fs::read_to_string(&cfg_path) {
-        Ok(t) => toml::from_str(&t)
-            .map_err(|e| BcError::Input(format!("{}: {e}", cfg_path.display())))?,
-        Err(e) if explicit => return Err(BcError::Input(format!("{}: {e}", cfg_path.display()))),
-        Err(_) => ConfigFile::default(),
+    let cfg = crate::config::load(&cfg_path, explicit)?;
+    let (network, network_from) = match (cli.network, cfg.network) {
+        (Some(n), _) => (n, "--network".to_string()),
+        (None, Some(n)) => (n, format!("config {}", cfg_path.display())),
+        (None, None) => {
+            return Err(BcError::Input(format!(
+                "no network chosen: pass --network mainnet|nile|shasta|local, or write a config with `coldpay-broadcaster init --network …` ({} names none)",
+                cfg_path.display()
+            )))
+        }
     };
-    let network = cli.network.or(cfg.network).unwrap_or(Network::Mainnet);
+    for n in &cli.node {
+        crate::config::check_node_url(n).map_err(|e| BcError::Input(format!("--node: {e}")))?;
+    }
     let mut nodes = if cli.node.is_empty() {
-        cfg.nodes
+        cfg.nodes.clone()
     } else {
         cli.node.clone()
     };
@@ -309,16 +383,16 @@ fn ctx(cli: &Cli) -> Result<Ctx> {
             nodes.push(u.to_string());
         }
     }
-    let db = cli.db.clone().or(cfg.db).unwrap_or_else(|| {
+    let db = cli.db.clone().or(cfg.db.clone()).unwrap_or_else(|| {
         cfg_path
             .parent()
             .unwrap_or(Path::new("."))
             .join("journal.sqlite")
     });
-    let api_key = std::env::var("TRON_PRO_API_KEY")
-        .ok()
-        .filter(|k| !k.is_empty())
-        .or(cfg.api_key);
+    let (api_key, api_key_problem) = match crate::config::api_key(&cfg) {
+        Ok(k) => (k, None),
+        Err(why) => (None, Some(why)),
+    };
     if cfg.max_rps.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
         return Err(BcError::Input(format!(
             "{}: max_rps must be a positive number",
@@ -331,6 +405,8 @@ fn ctx(cli: &Cli) -> Result<Ctx> {
     }
     Ok(Ctx {
         network,
+        network_from,
+        api_key_problem,
         db,
         nodes,
         api_key,
@@ -338,6 +414,74 @@ fn ctx(cli: &Cli) -> Result<Ctx> {
         max_rps: cfg.max_rps,
         concurrency,
     })
+}
+
+/// Commands that never contact a node (their first line names no node).
+fn offline(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Status { .. }
+            | Command::Report { .. }
+            | Command::Batch(_)
+            | Command::Payout(_)
+            | Command::Accounts(_)
+            | Command::Pay { .. }
+    )
+}
+
+/// The first line of human output (stderr, so stdout stays data): the network, where that
+/// came from, the node(s) and the journal.
+fn announce(c: &Ctx, command: &Command) {
+    if c.json {
+        return;
+    }
+    let nodes = if offline(command) {
+        String::new()
+    } else {
+        format!(" · node {}", c.nodes.join(", "))
+    };
+    eprintln!(
+        "network {} ({}){nodes} · journal {}",
+        c.network,
+        c.network_from,
+        c.db.display()
+    );
+}
+
+/// `init`: writes the commented config file.
+fn run_init(cli: &Cli, api_key_env: Option<String>, force: bool) -> Result<()> {
+    let network = cli
+        .network
+        .ok_or_else(|| BcError::Input("init needs --network mainnet|nile|shasta|local".into()))?;
+    let path = cli
+        .config
+        .clone()
+        .unwrap_or_else(crate::config::default_path);
+    let text = crate::config::render(&crate::config::InitOpts {
+        network,
+        nodes: cli.node.clone(),
+        api_key_env: api_key_env.clone(),
+    })?;
+    crate::config::write(&path, &text, force)?;
+    let mut msg = format!("wrote {} (network {network})", path.display());
+    match (&api_key_env, crate::node::preset_url(network.as_str())) {
+        (Some(var), _) => msg.push_str(&format!(
+            "\nset the API key in the environment before each run: export {var}=…"
+        )),
+        (None, Some(_)) => msg.push_str(
+            "\nno API key configured: TronGrid throttles keyless clients; rerun with --api-key-env VAR --force, or set TRON_PRO_API_KEY",
+        ),
+        (None, None) => {}
+    }
+    if cli.json {
+        println!(
+            "{}",
+            json!({"config": path, "network": network, "api_key_env": api_key_env})
+        );
+    } else {
+        println!("{msg}");
+    }
+    Ok(())
 }
 
 fn parse_duration(s: &str, what: &str) -> Result<Duration> {
@@ -354,6 +498,31 @@ fn bar(len: u64, json: bool) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     b
+}
+
+/// A spinner with a message, for work of unknown length (`track`): no bar, no `0/0`.
+fn spinner(json: bool) -> indicatif::ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new_spinner();
+    b.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    b.enable_steady_tick(Duration::from_millis(200));
+    b
+}
+
+/// The progress line of a `track` pass.
+fn track_line(p: &crate::track::TrackPass, total: &crate::track::TrackPass) -> String {
+    let to_go = p.scanned_to.map_or(String::new(), |s| {
+        format!(", {} block(s) to go", p.solid_block.saturating_sub(s))
+    });
+    format!(
+        "solid block {}: {} pending{to_go} — {} confirmed, {} failed, {} expired so far",
+        p.solid_block, p.pending, total.confirmed, total.failed, total.expired
+    )
 }
 
 fn print(ctx: &Ctx, v: &Value, text: &str) {
@@ -381,11 +550,17 @@ fn run(cli: Cli) -> Result<()> {
         );
         return Ok(());
     }
+    if let Command::Init { api_key_env, force } = &cli.command {
+        return run_init(&cli, api_key_env.clone(), *force);
+    }
     let c = ctx(&cli)?;
+    announce(&c, &cli.command);
     let journal = open_journal(&c, &cli.command, cli.no_wait)?;
     let node = || make_node(&c, &journal);
     match cli.command {
-        Command::Tx(_) | Command::Completions { .. } => unreachable!("handled above"),
+        Command::Tx(_) | Command::Completions { .. } | Command::Init { .. } => {
+            unreachable!("handled above")
+        }
         Command::Accounts(AccountsCmd::ImportWatch { file, qr_in }) => {
             let w = if qr_in.any() {
                 let payload = qr_in.read(coldpay_shared::urframe::UrKind::Watch)?;
@@ -395,7 +570,7 @@ fn run(cli: Cli) -> Result<()> {
                     BcError::Input("give the export FILE, --qr-image FILE… or --ur".into())
                 })?;
                 let text = read_text(&file.to_string_lossy())?;
-                let v: Value = serde_json::from_str(&text)
+                let v: Value = coldpay_shared::strict_json::parse(&text)
                     .map_err(|e| BcError::Input(format!("{}: {e}", file.display())))?;
                 WatchExport::from_json(&v)?
             };
@@ -454,6 +629,7 @@ fn run(cli: Cli) -> Result<()> {
             token,
             payout_id,
             memo,
+            allow_duplicates,
         } => {
             let from = Address::parse(&from)?;
             require_account(&journal, &from, c.network.as_str())?;
@@ -472,6 +648,8 @@ fn run(cli: Cli) -> Result<()> {
             if journal.payout(&id)?.is_some() {
                 return Err(BcError::Input(format!("payout id {id:?} already exists")));
             }
+            let dups = crate::payouts::find_duplicates(&journal, std::slice::from_ref(&p))?;
+            refuse_duplicates(&dups, allow_duplicates, "payout not recorded")?;
             insert_batch(
                 &journal,
                 &id,
@@ -489,10 +667,17 @@ fn run(cli: Cli) -> Result<()> {
             file,
             from,
             batch_id,
+            allow_duplicates,
         }) => {
             let from = Address::parse(&from)?;
             require_account(&journal, &from, c.network.as_str())?;
             let payouts = read_csv(&file, &from, c.network.as_str(), &journal)?;
+            let dups = crate::payouts::find_duplicates(&journal, &payouts)?;
+            refuse_duplicates(
+                &dups,
+                allow_duplicates,
+                &format!("{}: nothing imported", file.display()),
+            )?;
             let id = batch_id.unwrap_or_else(|| {
                 format!(
                     "{}-{}",
@@ -503,7 +688,7 @@ fn run(cli: Cli) -> Result<()> {
             });
             insert_batch(&journal, &id, &from, c.network.as_str(), &payouts)?;
             let t = totals(&payouts);
-            let text = format!(
+            let mut text = format!(
                 "imported batch {id}: {} payout(s)\n{}",
                 payouts.len(),
                 t.iter()
@@ -511,9 +696,12 @@ fn run(cli: Cli) -> Result<()> {
                     .collect::<Vec<_>>()
                     .join("\n")
             );
+            for d in &dups {
+                text.push_str(&format!("\n  accepted duplicate: {d}"));
+            }
             print(
                 &c,
-                &json!({"batch": id, "payouts": payouts.len(), "totals": t.iter().map(|(tok, v, n)| json!({"token": tok, "amount": v, "count": n})).collect::<Vec<_>>()}),
+                &json!({"batch": id, "payouts": payouts.len(), "totals": t.iter().map(|(tok, v, n)| json!({"token": tok, "amount": v, "count": n})).collect::<Vec<_>>(), "duplicates": dups}),
                 &text,
             );
         }
@@ -538,7 +726,7 @@ fn run(cli: Cli) -> Result<()> {
             let n = node()?;
             let outcome = build(&journal, &n, &opts, &bar(0, c.json));
             remember_genesis(&c, &journal, &n)?;
-            report_build(&c, outcome?, output.as_deref(), &qr_out)?;
+            report_build(&c, &n, outcome?, output.as_deref(), &qr_out)?;
         }
         Command::Submit { response, qr_in } => {
             let resp = if qr_in.any() {
@@ -553,7 +741,7 @@ fn run(cli: Cli) -> Result<()> {
                     ));
                 }
                 let text = read_text(&response)?;
-                let v: Value = serde_json::from_str(&text)
+                let v: Value = coldpay_shared::strict_json::parse(&text)
                     .map_err(|e| BcError::Input(format!("{response}: not JSON: {e}")))?;
                 SignResponse::from_json(&v)?
             };
@@ -675,24 +863,84 @@ fn run(cli: Cli) -> Result<()> {
             let o = journal.cancel(&ids, reason.as_deref(), false)?;
             print_cancel(&c, &o);
         }
-        Command::Report { batch, format } => {
-            if journal.batch_from(&batch)?.is_none() {
-                return Err(BcError::Input(format!("no batch {batch:?}")));
+        Command::Report {
+            batch,
+            since,
+            status,
+            format,
+        } => {
+            if let Some(b) = &batch {
+                if journal.batch(b)?.is_none() {
+                    return Err(BcError::Input(format!("no batch {b:?}")));
+                }
             }
-            let r = rows(&journal, Some(&batch))?;
+            let filter = crate::report::Filter {
+                batch,
+                since_ms: since
+                    .map(|s| crate::report::Filter::parse_since(&s, crate::journal::now_ms()))
+                    .transpose()?,
+                statuses: status
+                    .map(|s| crate::report::Filter::parse_statuses(&s))
+                    .transpose()?
+                    .unwrap_or_default(),
+            };
+            let r = crate::report::select(&journal, &filter)?;
+            let format = format.unwrap_or_else(|| if c.json { "json" } else { "text" }.into());
             match format.as_str() {
                 "csv" => print!("{}", to_csv(&r)),
                 "json" => println!("{}", serde_json::to_string_pretty(&r).expect("json")),
-                other => return Err(BcError::Input(format!("--format {other:?}: csv or json"))),
+                _ => println!("{}", crate::report::to_table(&r)),
             }
         }
         Command::Watch {
             address,
             from_block,
             follow,
+            once: _,
+            on_alarm,
+            poll,
         } => {
-            let a = Address::parse(&address)?;
-            watch(&c, &node()?, &a, from_block, follow)?;
+            let opts = crate::watch::RunOpts {
+                follow,
+                from_block,
+                on_alarm,
+                json: c.json,
+                poll: crate::watch_cmd::poll(&poll)?,
+            };
+            let n = node()?;
+            let r = crate::watch_cmd::watch(&journal, &n, c.network.as_str(), &address, &opts);
+            remember_genesis(&c, &journal, &n)?;
+            r?;
+        }
+        Command::Transfers(TransfersCmd::List {
+            since,
+            address,
+            format,
+        }) => crate::watch_cmd::list(
+            &journal,
+            c.network.as_str(),
+            &since,
+            address.as_deref(),
+            &format,
+        )?,
+        Command::Reconcile {
+            from,
+            to,
+            address,
+            format,
+            audit,
+        } => {
+            let n = node()?;
+            let args = crate::watch_cmd::ReconcileArgs {
+                from: &from,
+                to: &to,
+                addresses: &address,
+                format: &format,
+                audit: audit.as_deref(),
+            };
+            let r = crate::watch_cmd::reconcile(&journal, &n, c.network.as_str(), &args);
+            remember_genesis(&c, &journal, &n)?;
+            r?;
         }
     }
     Ok(())
@@ -707,8 +955,8 @@ fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
             | Command::Report { .. }
             | Command::Batch(BatchCmd::List | BatchCmd::Show { .. })
             | Command::Accounts(AccountsCmd::List)
-    ) || (matches!(command, Command::Balance { .. } | Command::Watch { .. })
-        && c.db.is_file());
+            | Command::Transfers(TransfersCmd::List { .. })
+    ) || (matches!(command, Command::Balance { .. }) && c.db.is_file());
     if reader {
         let j = Journal::open_read(&c.db)?;
         j.check_network(&c.db, c.network.as_str())?;
@@ -720,6 +968,19 @@ fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
         crate::lock::LockWait::Wait
     };
     Journal::open(&c.db, c.network.as_str(), wait)
+}
+
+/// Refuses payouts that repeat earlier ones unless `--allow-duplicates` (`what` says what was
+/// not done).
+fn refuse_duplicates(dups: &[String], allow: bool, what: &str) -> Result<()> {
+    if dups.is_empty() || allow {
+        return Ok(());
+    }
+    Err(BcError::Input(format!(
+        "{what}: {} payout(s) repeat an earlier payout (same recipient, amount, token and memo; this import or the last 30 days): {}; if they are meant, run again with --allow-duplicates (the signer will show them as duplicates)",
+        dups.len(),
+        dups.join("; ")
+    )))
 }
 
 fn print_cancel(c: &Ctx, o: &crate::journal::CancelOutcome) {
@@ -747,6 +1008,9 @@ fn print_cancel(c: &Ctx, o: &crate::journal::CancelOutcome) {
 
 /// The node client for this journal: endpoints bound to the journal's network by genesis.
 fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
+    if let Some(why) = &c.api_key_problem {
+        return Err(BcError::Input(why.clone()));
+    }
     let genesis = match c.network {
         Network::Local => journal
             .meta("genesis_block_id")?
@@ -779,6 +1043,7 @@ fn remember_genesis(c: &Ctx, journal: &Journal, node: &Node) -> Result<()> {
 
 fn report_build(
     c: &Ctx,
+    n: &Node,
     o: crate::build::BuildOutcome,
     output: Option<&Path>,
     qr_out: &crate::qrio::QrOutArgs,
@@ -797,6 +1062,20 @@ fn report_build(
         );
         return Ok(());
     };
+    let params = n.chain_params()?;
+    let summary = crate::summary::summarize(
+        &req,
+        crate::summary::Prices {
+            bandwidth_sun: params.get("getTransactionFee").unwrap_or(1000),
+            memo_sun: params.get("getMemoFee").unwrap_or(0),
+        },
+    );
+    if !c.json {
+        eprintln!(
+            "{}",
+            summary.text(crate::journal::now_ms() as u64, o.new, o.reexported)
+        );
+    }
     if qr_out.any() {
         let n = qr_out.emit(
             coldpay_shared::urframe::UrKind::Request,
@@ -807,22 +1086,14 @@ fn report_build(
     if output.is_some() || !qr_out.any() {
         write_request(&req, output)?;
     }
-    eprintln!(
-        "confirmation code for the signer: {}",
-        req.confirmation_code()
-    );
     if output.is_some() {
         let msg = format!(
-            "sign request {} with {} transaction(s) ({} new, {} re-exported) written to {}",
-            req.request_id,
-            req.transactions.len(),
-            o.new,
-            o.reexported,
+            "written to {}",
             output.map_or(String::new(), |p| p.display().to_string())
         );
         print(
             c,
-            &json!({"request_id": req.request_id, "transactions": req.transactions.len(), "new": o.new, "reexported": o.reexported, "settled": o.settled, "skipped": o.skipped}),
+            &json!({"request_id": req.request_id, "transactions": req.transactions.len(), "new": o.new, "reexported": o.reexported, "settled": o.settled, "skipped": o.skipped, "duplicates": o.duplicates, "summary": summary}),
             &msg,
         );
     }
@@ -864,7 +1135,8 @@ fn run_track(
     poll: Duration,
     rescan: Option<u64>,
 ) -> Result<()> {
-    let b = bar(0, c.json);
+    let b = spinner(c.json);
+    b.set_message("reading the solidified head");
     let mut total = crate::track::TrackPass::default();
     let mut first = rescan.map(|from| crate::track::rescan(journal, n, from, Some(deadline)));
     loop {
@@ -891,15 +1163,8 @@ fn run_track(
         for id in &p.found_after_expiry {
             eprintln!("WARNING: payout {id}: an attempt marked expired was found on the verified chain; check `report` for a second payment");
         }
+        b.set_message(track_line(&p, &total));
         total.found_after_expiry.extend(p.found_after_expiry);
-        let to_go = p.scanned_to.map_or(String::new(), |s| {
-            format!(", {} block(s) to scan", p.solid_block.saturating_sub(s))
-        });
-        b.set_message(format!(
-            "solid block {} — {} confirmed, {} failed, {} expired, {} pending{to_go}",
-            p.solid_block, total.confirmed, total.failed, total.expired, p.pending
-        ));
-        b.tick();
         if !follow || p.pending == 0 {
             break;
         }
@@ -924,106 +1189,6 @@ fn run_track(
         total.blocks_verified
     );
     print(c, &serde_json::to_value(&total).expect("json"), &text);
-    Ok(())
-}
-
-fn watch(c: &Ctx, n: &Node, who: &Address, from_block: Option<u64>, follow: bool) -> Result<()> {
-    let mut next = from_block;
-    loop {
-        let solid = n.solid_head()?;
-        let mut start = next
-            .unwrap_or_else(|| solid.number.saturating_sub(100))
-            .max(1);
-        while start <= solid.number {
-            let end = (start + crate::track::CHUNK).min(solid.number + 1);
-            for b in n.solid_range(start, end)? {
-                watch_block(c, n, who, &b, solid.number)?;
-            }
-            start = end;
-        }
-        next = Some(solid.number + 1);
-        if !follow {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_secs(3));
-    }
-}
-
-/// Prints the transfers to `who` in one verified block: TRX transfers from the block itself,
-/// TRC-20 Transfer events from the block's receipts.
-fn watch_block(
-    c: &Ctx,
-    n: &Node,
-    who: &Address,
-    b: &coldpay_shared::block::VerifiedBlock,
-    solid: u64,
-) -> Result<()> {
-    use coldpay_shared::contract::ContractKind;
-    let mut calls = Vec::new();
-    for t in &b.txs {
-        let Ok(raw) = coldpay_shared::RawData::decode(&t.raw) else {
-            continue;
-        };
-        match &raw.contract.kind {
-            ContractKind::Transfer(tc) if tc.to == *who && t.contract_ret == "SUCCESS" => {
-                let row = json!({"block": b.number, "confirmations": solid - b.number + 1, "txid": t.txid.to_hex(), "from": tc.owner, "token": "TRX", "amount": format_units(U256::from(tc.amount.as_u64()), 6), "amount_base_units": tc.amount.as_u64().to_string()});
-                print(
-                    c,
-                    &row,
-                    &format!(
-                        "block {}: {} TRX from {} ({})",
-                        b.number,
-                        format_units(U256::from(tc.amount.as_u64()), 6),
-                        tc.owner,
-                        t.txid.to_hex()
-                    ),
-                );
-            }
-            ContractKind::TriggerSmart(_) if t.contract_ret == "SUCCESS" => calls.push(t.txid),
-            _ => {}
-        }
-    }
-    if calls.is_empty() {
-        return Ok(());
-    }
-    let topic = hex::encode(coldpay_shared::abi::TRANSFER_EVENT_TOPIC);
-    let to_word = hex::encode(coldpay_shared::abi::address_word(who));
-    for info in n.infos_in_block(b.number, &calls)? {
-        for log in &info.log {
-            if log.topics.len() != 3 || log.topics[0] != topic || log.topics[2] != to_word {
-                continue;
-            }
-            let from = hex::decode(&log.topics[1])
-                .ok()
-                .and_then(|w| coldpay_shared::abi::decode_address_word(&w).ok());
-            let data = hex::decode(&log.data).unwrap_or_default();
-            if data.len() != 32 {
-                continue;
-            }
-            let value = U256::from_be_slice(&data);
-            let token = hex::decode(&log.address)
-                .ok()
-                .and_then(|b| <[u8; 20]>::try_from(b).ok())
-                .map(Address::from_evm_bytes);
-            let symbol = if token == Some(usdt_contract(c.network.as_str())) {
-                "USDT"
-            } else {
-                "tokens"
-            };
-            let id = info.id.clone().unwrap_or_default();
-            let row = json!({"block": b.number, "confirmations": solid - b.number + 1, "txid": id, "from": from, "token": token, "amount": format_units(value, 6), "amount_base_units": value.to_string()});
-            print(
-                c,
-                &row,
-                &format!(
-                    "block {}: {} {symbol} from {} ({id})",
-                    b.number,
-                    format_units(value, 6),
-                    from.map_or(String::new(), |f| f.to_string()),
-                ),
-            );
-        }
-    }
     Ok(())
 }
 

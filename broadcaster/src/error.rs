@@ -1,7 +1,9 @@
 //! The broadcaster's one error type.
 //!
 //! Exit codes: 0 success, 1 other failure, 2 bad input, 3 timeout, 4 journal locked (with
-//! `--no-wait`), 5 transactions refused by the node, 6 node or journal on another network.
+//! `--no-wait`), 5 transactions refused by the node, 6 node or journal on another network,
+//! 7 `watch` raised an alarm, 8 the signer's audit log went backwards, 9 `reconcile` found a
+//! discrepancy.
 
 use rusqlite::ErrorCode;
 
@@ -44,11 +46,21 @@ pub enum BcError {
     /// The node or the journal belongs to another network (exit 6).
     #[error("{0}")]
     WrongNetwork(String),
+    /// `watch --once`: an outgoing transfer from a treasury account that coldpay did not make
+    /// (exit 7).
+    #[error("{0}")]
+    Alarm(String),
+    /// `submit`: the signer's audit log went backwards (exit 8).
+    #[error("{0}")]
+    AuditBackwards(String),
+    /// `reconcile`: something does not add up (exit 9).
+    #[error("{0}")]
+    Discrepancy(String),
 }
 
 impl BcError {
     /// Exit code: 2 bad input, 3 timeout, 4 journal locked, 5 refused by the node, 6 another
-    /// network, 1 other.
+    /// network, 7 alarm, 8 audit log backwards, 9 discrepancy, 1 other.
     pub fn exit_code(&self) -> u8 {
         match self {
             BcError::Input(_) | BcError::Shared(_) => 2,
@@ -56,6 +68,9 @@ impl BcError {
             BcError::Locked(_) => 4,
             BcError::Refused(_) => 5,
             BcError::WrongNetwork(_) => 6,
+            BcError::Alarm(_) => 7,
+            BcError::AuditBackwards(_) => 8,
+            BcError::Discrepancy(_) => 9,
             _ => 1,
         }
     }
@@ -100,6 +115,10 @@ pub fn describe_sqlite(e: &rusqlite::Error, what: Option<&str>) -> String {
                 "invalid attempt state transition"
             } else if msg.contains("payout cancelled") {
                 "payout cancelled: no new attempt is allowed"
+            } else if msg.contains("signer audit log went backwards") {
+                "signer audit log went backwards"
+            } else if msg.contains("recorded transfers are never changed") {
+                "recorded transfers are never changed"
             } else if msg.contains("payout has a live or confirmed attempt") {
                 "payout has a live or confirmed attempt and cannot be cancelled"
             } else if msg.contains("attempts.payout_id") {
@@ -156,6 +175,9 @@ mod tests {
         assert_eq!(BcError::Locked(String::new()).exit_code(), 4);
         assert_eq!(BcError::Refused(String::new()).exit_code(), 5);
         assert_eq!(BcError::WrongNetwork(String::new()).exit_code(), 6);
+        assert_eq!(BcError::Alarm(String::new()).exit_code(), 7);
+        assert_eq!(BcError::AuditBackwards(String::new()).exit_code(), 8);
+        assert_eq!(BcError::Discrepancy(String::new()).exit_code(), 9);
         assert_eq!(
             BcError::Journal(rusqlite::Error::QueryReturnedNoRows).exit_code(),
             1

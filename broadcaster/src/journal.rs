@@ -16,7 +16,7 @@ use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -117,6 +117,80 @@ WHEN NEW.cancelled_at IS NOT NULL AND EXISTS (
     AND state IN ('built','signed','broadcast','included','confirmed'))
 BEGIN
     SELECT RAISE(ABORT, 'payout has a live or confirmed attempt');
+END;
+";
+
+/// Version 2 → 3: what `watch` records (transfers in and out of the treasury accounts, one
+/// cursor per account, alarms and their hook state, balance snapshots at verified blocks) and
+/// the signer's audit head per sign response received.
+const MIGRATION_3: &str = r"
+CREATE TABLE transfers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    txid TEXT NOT NULL,
+    log_index INTEGER NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+    token TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    counterparty TEXT,
+    fee_sun INTEGER NOT NULL DEFAULT 0,
+    contract TEXT NOT NULL,
+    result TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    block_id TEXT NOT NULL,
+    block_time INTEGER NOT NULL,
+    payout_id TEXT,
+    alarm INTEGER NOT NULL DEFAULT 0,
+    recorded_at INTEGER NOT NULL,
+    UNIQUE (account, txid, log_index, direction)
+);
+CREATE INDEX transfers_time ON transfers(block_time);
+CREATE TRIGGER transfers_are_final BEFORE UPDATE ON transfers
+BEGIN
+    SELECT RAISE(ABORT, 'recorded transfers are never changed');
+END;
+CREATE TABLE watch_cursors (
+    account TEXT PRIMARY KEY,
+    block INTEGER NOT NULL,
+    block_id TEXT NOT NULL,
+    block_time INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE alarms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    txid TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    detail TEXT NOT NULL,
+    raised_at INTEGER NOT NULL,
+    notified_at INTEGER,
+    hook_error TEXT,
+    UNIQUE (account, txid)
+);
+CREATE TABLE balance_snapshots (
+    account TEXT NOT NULL,
+    token TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    block_id TEXT NOT NULL,
+    block_time INTEGER NOT NULL,
+    amount TEXT NOT NULL,
+    read_at INTEGER NOT NULL,
+    PRIMARY KEY (account, token, block)
+);
+CREATE TABLE audit_heads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    log TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    signed_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    UNIQUE (log, seq)
+);
+CREATE TRIGGER audit_head_forward BEFORE INSERT ON audit_heads
+WHEN EXISTS (SELECT 1 FROM audit_heads WHERE log = NEW.log AND seq > NEW.seq)
+BEGIN
+    SELECT RAISE(ABORT, 'signer audit log went backwards');
 END;
 ";
 
@@ -295,6 +369,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 2 {
         tx.execute_batch(MIGRATION_2)
             .map_err(at(format!("migrate {shown} to schema version 2")))?;
+    }
+    if version < 3 {
+        tx.execute_batch(MIGRATION_3)
+            .map_err(at(format!("migrate {shown} to schema version 3")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -818,8 +896,9 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(v, SCHEMA_VERSION);
         assert_eq!(j.meta("network").unwrap().as_deref(), Some("nile"));
+        assert_v3_tables(&j);
         let a = j.attempt_by_txid("aa").unwrap().unwrap();
         assert_eq!((a.state.as_str(), a.refusal.as_ref()), ("broadcast", None));
         // The new trigger is in place: expired → confirmed.
@@ -834,6 +913,81 @@ mod tests {
         assert!(e
             .to_string()
             .ends_with("was created for nile; this command runs mainnet (--network / config)"));
+    }
+
+    /// The version 3 tables exist and their rules hold.
+    fn assert_v3_tables(j: &Journal) {
+        for t in [
+            "transfers",
+            "watch_cursors",
+            "alarms",
+            "balance_snapshots",
+            "audit_heads",
+        ] {
+            let n: i64 = j
+                .conn
+                .query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "{t}");
+        }
+        j.conn
+            .execute(
+                "INSERT INTO audit_heads (log, seq, hash, request_id, signed_at, received_at) VALUES ('l', 5, 'h', 'r', 0, 0)",
+                [],
+            )
+            .unwrap();
+        let e = BcError::from(
+            j.conn
+                .execute(
+                    "INSERT INTO audit_heads (log, seq, hash, request_id, signed_at, received_at) VALUES ('l', 4, 'h', 'r', 0, 0)",
+                    [],
+                )
+                .unwrap_err(),
+        );
+        assert!(
+            no_sqlite_text(&e).contains("signer audit log went backwards"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn v2_journal_migrates_to_v3_keeping_its_rows() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("v2.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATION_1).unwrap();
+            c.execute_batch(MIGRATION_2).unwrap();
+            c.pragma_update(None, "user_version", 2).unwrap();
+            c.execute_batch(
+                "INSERT INTO meta VALUES ('network', 'local');
+                 INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', 'broadcast', 0, 0);",
+            )
+            .unwrap();
+        }
+        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let v: i64 = j
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 3);
+        assert_eq!(j.attempt_by_txid("aa").unwrap().unwrap().state, "broadcast");
+        assert_v3_tables(&j);
+        // Recorded transfers are never changed.
+        j.conn
+            .execute(
+                "INSERT INTO transfers (account, txid, log_index, direction, token, amount, contract, result, block, block_id, block_time, recorded_at) VALUES ('A', 't', -1, 'in', 'TRX', '5', 'TransferContract', 'SUCCESS', 3, 'id', 0, 0)",
+                [],
+            )
+            .unwrap();
+        let e = BcError::from(
+            j.conn
+                .execute("UPDATE transfers SET amount = '6'", [])
+                .unwrap_err(),
+        );
+        assert!(no_sqlite_text(&e).contains("never changed"), "{e}");
     }
 
     #[test]

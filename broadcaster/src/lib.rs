@@ -2,20 +2,33 @@
 //! transactions for the cold signer, and signed responses into confirmed payments, keeping every
 //! payout in a crash-safe SQLite journal so nothing is paid twice or lost.
 
+pub mod alarms;
 pub mod answers;
+pub mod audit_check;
+pub mod audit_head;
+pub mod balances;
+pub mod blockwalk;
 pub mod build;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod journal;
 pub mod limiter;
 pub mod lock;
+pub mod movements;
 pub mod network;
 pub mod node;
 pub mod payouts;
 pub mod qrio;
+pub mod reconcile;
 pub mod report;
 pub mod submit;
+pub mod summary;
+pub mod tokens;
 pub mod track;
+pub mod transfers;
+pub mod watch;
+pub mod watch_cmd;
 
 use std::io::Write;
 use std::path::Path;

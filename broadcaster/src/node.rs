@@ -119,18 +119,108 @@ pub struct Node {
     deadline: Mutex<Option<std::time::Instant>>,
 }
 
+/// Why one request got no usable answer. Messages name the problem only; callers prefix the
+/// URL, so each URL is printed once.
 enum Fault {
     Transport(String),
     Http(String),
     RateLimited(String, Duration),
     Auth(String),
+    /// The endpoint cannot serve this call at all (connection refused, unknown host, not a URL,
+    /// HTTP 404): not retried, the next endpoint is asked at once.
+    Unusable(String),
+    /// The caller's check gave up ([`Verdict::Fail`]): returned as is.
+    Fatal(BcError),
 }
 
 impl Fault {
     fn into_message(self) -> String {
         match self {
-            Fault::Transport(m) | Fault::Http(m) | Fault::RateLimited(m, _) | Fault::Auth(m) => m,
+            Fault::Transport(m)
+            | Fault::Http(m)
+            | Fault::RateLimited(m, _)
+            | Fault::Auth(m)
+            | Fault::Unusable(m) => m,
+            Fault::Fatal(e) => e.to_string(),
         }
+    }
+}
+
+/// Why an endpoint could not be bound to the network on first contact.
+enum BindError {
+    /// Give up the call (another network, a refused API key).
+    Fatal(BcError),
+    /// The endpoint cannot be reached or has no TRON API: try the next one at once.
+    Unusable(String),
+    /// Faults on every try: retry later.
+    Fault(String),
+}
+
+/// An I/O error kind in words (no OS error text).
+fn io_words(kind: std::io::ErrorKind) -> &'static str {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::ConnectionRefused => "connection refused",
+        K::ConnectionReset => "connection reset",
+        K::ConnectionAborted => "connection aborted",
+        K::TimedOut | K::WouldBlock => "timed out",
+        K::UnexpectedEof => "connection closed before the answer ended",
+        K::NotConnected | K::BrokenPipe => "connection lost",
+        _ => "network error",
+    }
+}
+
+/// Classifies a transport error: an endpoint that cannot be reached is [`Fault::Unusable`]
+/// (not retried); a failure during an exchange is a retryable [`Fault::Transport`].
+fn transport_fault(t: &ureq::Transport) -> Fault {
+    use std::error::Error as _;
+    let io = t
+        .source()
+        .and_then(|s| s.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    match t.kind() {
+        ureq::ErrorKind::Dns => Fault::Unusable("host name not found".into()),
+        ureq::ErrorKind::InvalidUrl | ureq::ErrorKind::UnknownScheme => {
+            Fault::Unusable("not a valid http:// or https:// URL".into())
+        }
+        ureq::ErrorKind::ConnectionFailed => Fault::Unusable(
+            io.map_or("cannot connect (TLS or proxy failure)", io_words)
+                .to_string(),
+        ),
+        _ => Fault::Transport(io.map_or_else(|| t.kind().to_string(), |k| io_words(k).into())),
+    }
+}
+
+/// Classifies an HTTP error status: rate limits (429, `Retry-After`, TronGrid's "frequency
+/// limit" bodies), a refused API key (401/403), a server without the TRON API (404, 405, 501:
+/// not retried), else a retryable HTTP fault.
+fn status_fault(code: u16, resp: ureq::Response) -> Fault {
+    let retry_after = resp
+        .header("Retry-After")
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let text = resp.into_string().unwrap_or_default();
+    let limited = code == 429
+        || retry_after.is_some()
+        || text.contains("frequency limit")
+        || text.contains("suspended for");
+    if limited {
+        let secs = retry_after
+            .or_else(|| BodyError::Error(text.clone()).suspended_for())
+            .unwrap_or(1);
+        return Fault::RateLimited(
+            format!("HTTP {code} rate limited: {}", snippet(&text)),
+            Duration::from_secs(secs),
+        );
+    }
+    match code {
+        401 | 403 => Fault::Auth(format!(
+            "HTTP {code}: {} (check the API key: TRON_PRO_API_KEY, or api_key_env in the config)",
+            snippet(&text)
+        )),
+        404 | 405 | 501 => Fault::Unusable(format!(
+            "HTTP {code}: no TRON HTTP API at this URL (check the address and port)"
+        )),
+        _ => Fault::Http(format!("HTTP {code}: {}", snippet(&text))),
     }
 }
 
@@ -155,7 +245,7 @@ impl Node {
             ));
         }
         let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(5))
+            .timeout_connect(Duration::from_secs(3))
             .timeout(Duration::from_secs(20))
             .max_idle_connections_per_host(32)
             .build();
@@ -258,37 +348,9 @@ impl Node {
         match req.send_json(body.clone()) {
             Ok(resp) => resp
                 .into_string()
-                .map_err(|e| Fault::Transport(format!("{url}: reading the body: {e}"))),
-            Err(ureq::Error::Status(code, resp)) => {
-                let retry_after = resp
-                    .header("Retry-After")
-                    .and_then(|s| s.trim().parse::<u64>().ok());
-                let text = resp.into_string().unwrap_or_default();
-                let limited = code == 429
-                    || retry_after.is_some()
-                    || text.contains("frequency limit")
-                    || text.contains("suspended for");
-                if limited {
-                    let secs = retry_after
-                        .or_else(|| BodyError::Error(text.clone()).suspended_for())
-                        .unwrap_or(1);
-                    return Err(Fault::RateLimited(
-                        format!("{url}: HTTP {code} rate limited: {}", snippet(&text)),
-                        Duration::from_secs(secs),
-                    ));
-                }
-                if code == 401 || code == 403 {
-                    return Err(Fault::Auth(format!(
-                        "{url}: HTTP {code}: {} (check the API key: TRON_PRO_API_KEY or api_key_env)",
-                        snippet(&text)
-                    )));
-                }
-                Err(Fault::Http(format!(
-                    "{url}: HTTP {code}: {}",
-                    snippet(&text)
-                )))
-            }
-            Err(e) => Err(Fault::Transport(format!("{url}: {e}"))),
+                .map_err(|e| Fault::Transport(format!("reading the body: {}", io_words(e.kind())))),
+            Err(ureq::Error::Status(code, resp)) => Err(status_fault(code, resp)),
+            Err(ureq::Error::Transport(t)) => Err(transport_fault(&t)),
         }
     }
 
@@ -303,10 +365,15 @@ impl Node {
         }
     }
 
-    /// The endpoint for this try. With `need`, endpoints known to be behind that block are
-    /// skipped while another one may have it (a lagging member is not asked for what it cannot
-    /// know; the view stays monotonic).
-    fn endpoint(&self, attempt: u32, need: Option<u64>) -> (usize, &Endpoint) {
+    /// The endpoint for this try, among those not `skip`ped (unusable for this call). With
+    /// `need`, endpoints known to be behind that block are skipped while another one may have
+    /// it (a lagging member is not asked for what it cannot know; the view stays monotonic).
+    fn endpoint(
+        &self,
+        attempt: u32,
+        need: Option<u64>,
+        skip: &[Option<String>],
+    ) -> Option<(usize, &Endpoint)> {
         let n = self.endpoints.len();
         let first = self.preferred.load(Ordering::Relaxed) + attempt as usize;
         let behind = |ep: &Endpoint| {
@@ -315,14 +382,28 @@ impl Node {
                 s != 0 && s < h
             })
         };
-        for k in 0..n {
-            let i = (first + k) % n;
-            if !behind(&self.endpoints[i]) {
-                return (i, &self.endpoints[i]);
-            }
-        }
-        let i = first % n;
-        (i, &self.endpoints[i])
+        let order = (0..n)
+            .map(|k| (first + k) % n)
+            .filter(|i| skip[*i].is_none());
+        order
+            .clone()
+            .find(|i| !behind(&self.endpoints[*i]))
+            .or_else(|| order.clone().next())
+            .map(|i| (i, &self.endpoints[i]))
+    }
+
+    /// The error when no endpoint can serve a call: each URL once, with why.
+    fn unreachable(&self, why: &[Option<String>]) -> BcError {
+        let each: Vec<String> = self
+            .endpoints
+            .iter()
+            .zip(why)
+            .map(|(ep, w)| format!("{} ({})", ep.url, w.as_deref().unwrap_or("?")))
+            .collect();
+        BcError::Node(format!(
+            "node unreachable: {}; check --node / `nodes` in the config, and that the node is running",
+            each.join(", ")
+        ))
     }
 
     fn demote(&self, i: usize) {
@@ -346,7 +427,8 @@ impl Node {
     }
 
     /// [`Node::get`] preferring endpoints that have shown solidified block `need`; returns which
-    /// endpoint answered.
+    /// endpoint answered. An endpoint that cannot serve the call ([`Fault::Unusable`]) is not
+    /// asked again in this call; when none is left the call fails at once.
     fn get_from<T>(
         &self,
         path: &str,
@@ -355,40 +437,38 @@ impl Node {
         check: impl Fn(std::result::Result<Value, BodyError>) -> Verdict<T>,
     ) -> Result<(T, usize)> {
         let mut last = String::new();
-        for attempt in 0..self.opts.max_attempts {
+        let mut unusable: Vec<Option<String>> = vec![None; self.endpoints.len()];
+        let mut attempt = 0;
+        while attempt < self.opts.max_attempts {
             if let Some(e) = self.past_deadline() {
                 return Err(e);
             }
-            let (i, ep) = self.endpoint(attempt, need);
-            if let Err(e) = self.ensure_network(ep) {
-                if matches!(e, BcError::WrongNetwork(_)) {
-                    return Err(e);
-                }
-                last = e.to_string();
-                self.demote(i);
-                self.sleep_within_deadline(backoff(attempt));
-                continue;
-            }
-            let fault = match self.send(ep, path, body) {
-                Ok(text) => match throttled(classify(&text)) {
-                    Err(f) => f,
-                    Ok(answer) => match check(answer) {
-                        Verdict::Ok(t) => {
-                            self.limiter.succeeded();
-                            return Ok((t, i));
-                        }
-                        Verdict::Fail(e) => return Err(e),
-                        Verdict::Retry(why) => Fault::Transport(format!("{}{path}: {why}", ep.url)),
-                    },
+            let Some((i, ep)) = self.endpoint(attempt, need, &unusable) else {
+                return Err(self.unreachable(&unusable));
+            };
+            let (fault, at) = match self.ensure_network(ep) {
+                Err(BindError::Fatal(e)) => return Err(e),
+                Err(BindError::Unusable(m)) => (Fault::Unusable(m), "/wallet/getblockbynum"),
+                Err(BindError::Fault(m)) => (Fault::Transport(m), "/wallet/getblockbynum"),
+                Ok(()) => match self.answer(ep, path, body, &check) {
+                    Ok(t) => return Ok((t, i)),
+                    Err(Fault::Auth(m)) => {
+                        return Err(BcError::Node(format!("{}{path}: {m}", ep.url)))
+                    }
+                    Err(Fault::Fatal(e)) => return Err(e),
+                    Err(f) => (f, path),
                 },
-                Err(Fault::Auth(m)) => return Err(BcError::Node(m)),
-                Err(f) => f,
             };
             self.faults.fetch_add(1, Ordering::Relaxed);
-            let wait = self.fault_wait(attempt, &fault);
-            last = fault.into_message();
             self.demote(i);
-            if attempt + 1 < self.opts.max_attempts {
+            if let Fault::Unusable(m) = fault {
+                unusable[i] = Some(m);
+                continue;
+            }
+            let wait = self.fault_wait(attempt, &fault);
+            last = format!("{}{at}: {}", ep.url, fault.into_message());
+            attempt += 1;
+            if attempt < self.opts.max_attempts {
                 self.sleep_within_deadline(wait);
             }
         }
@@ -397,6 +477,26 @@ impl Node {
             self.opts.max_attempts,
             self.endpoints.len()
         )))
+    }
+
+    /// One request and the caller's check of its answer. A `Verdict::Fail` is returned as the
+    /// error to give up with ([`Fault::Auth`] is kept for the caller).
+    fn answer<T>(
+        &self,
+        ep: &Endpoint,
+        path: &str,
+        body: &Value,
+        check: &impl Fn(std::result::Result<Value, BodyError>) -> Verdict<T>,
+    ) -> std::result::Result<T, Fault> {
+        let answer = throttled(classify(&self.send(ep, path, body)?))?;
+        match check(answer) {
+            Verdict::Ok(t) => {
+                self.limiter.succeeded();
+                Ok(t)
+            }
+            Verdict::Fail(e) => Err(Fault::Fatal(e)),
+            Verdict::Retry(why) => Err(Fault::Transport(why)),
+        }
     }
 
     /// [`Node::get`] with the answer parsed into `T`; any error body is a fault.
@@ -411,7 +511,7 @@ impl Node {
     }
 
     /// Binds an endpoint to the network on first contact: block 0 must be the genesis block.
-    fn ensure_network(&self, ep: &Endpoint) -> Result<()> {
+    fn ensure_network(&self, ep: &Endpoint) -> std::result::Result<(), BindError> {
         if ep.checked.get().is_some() {
             return Ok(());
         }
@@ -419,7 +519,10 @@ impl Node {
         for attempt in 0..4 {
             let text = match self.send(ep, "/wallet/getblockbynum", &json!({"num": 0})) {
                 Ok(t) => t,
-                Err(Fault::Auth(m)) => return Err(BcError::Node(m)),
+                Err(Fault::Auth(m)) => {
+                    return Err(BindError::Fatal(BcError::Node(format!("{}: {m}", ep.url))))
+                }
+                Err(Fault::Unusable(m)) => return Err(BindError::Unusable(m)),
                 Err(f) => {
                     let wait = self.fault_wait(attempt, &f);
                     last = f.into_message();
@@ -444,11 +547,10 @@ impl Node {
                     continue;
                 }
             };
-            return self.bind_genesis(ep, id);
+            return self.bind_genesis(ep, id).map_err(BindError::Fatal);
         }
-        Err(BcError::Node(format!(
-            "{}: cannot read its genesis block to check its network: {last}",
-            ep.url
+        Err(BindError::Fault(format!(
+            "cannot read its genesis block to check its network: {last}"
         )))
     }
 

@@ -1,7 +1,7 @@
 //! Getting payouts into the journal: CSV batches (all or nothing, line-numbered errors), single
 //! payouts, and the signer's watch-only accounts.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use coldpay_shared::amount::{format_units, parse_units};
@@ -321,6 +321,160 @@ pub fn insert_batch(
     }
     tx.commit().map_err(|e| BcError::journal_at(e, what()))?;
     Ok(())
+}
+
+/// How long a payout counts against a new one with the same recipient, amount, token and memo.
+pub const DUPLICATE_WINDOW_MS: i64 = 30 * 86_400_000;
+
+/// What makes two payouts the same: recipient, token, amount (base units), memo ("" = none).
+type TwinKey = (String, String, String, String);
+
+/// A journal payout that a new one may repeat.
+#[derive(Clone, Debug)]
+pub struct Earlier {
+    rowid: i64,
+    /// Payout id.
+    pub id: String,
+    /// Its batch.
+    pub batch: String,
+    /// When it was imported (ms).
+    pub created_at: i64,
+}
+
+/// The journal's payouts that are not cancelled, by [`TwinKey`], in import order.
+pub struct Twins(HashMap<TwinKey, Vec<Earlier>>);
+
+impl Twins {
+    /// Loads the payouts imported at or after `since` (ms).
+    pub fn load(journal: &Journal, since: i64) -> Result<Twins> {
+        let what = || "look up earlier payouts".to_string();
+        let mut st = journal
+            .conn
+            .prepare(
+                "SELECT rowid, id, batch_id, to_address, token, amount, IFNULL(memo, ''), created_at FROM payouts WHERE cancelled_at IS NULL AND created_at >= ?1 ORDER BY rowid",
+            )
+            .map_err(|e| BcError::journal_at(e, what()))?;
+        let rows = st
+            .query_map([since], |r| {
+                Ok((
+                    (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?),
+                    Earlier {
+                        rowid: r.get(0)?,
+                        id: r.get(1)?,
+                        batch: r.get(2)?,
+                        created_at: r.get(7)?,
+                    },
+                ))
+            })
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<(TwinKey, Earlier)>>>)
+            .map_err(|e| BcError::journal_at(e, what()))?;
+        let mut m: HashMap<TwinKey, Vec<Earlier>> = HashMap::new();
+        for (k, e) in rows {
+            m.entry(k).or_default().push(e);
+        }
+        Ok(Twins(m))
+    }
+
+    /// The latest payout other than `id` with `key`, imported before row `before` (any row
+    /// when `None`) and at most [`DUPLICATE_WINDOW_MS`] before `at`.
+    fn earlier(&self, key: &TwinKey, id: &str, before: Option<i64>, at: i64) -> Option<&Earlier> {
+        self.0.get(key)?.iter().rev().find(|e| {
+            e.id != id
+                && before.is_none_or(|b| e.rowid < b)
+                && e.created_at >= at - DUPLICATE_WINDOW_MS
+        })
+    }
+}
+
+fn key_of(p: &NewPayout) -> TwinKey {
+    (
+        p.to.to_base58(),
+        p.token.clone(),
+        p.amount.to_string(),
+        p.memo.clone().unwrap_or_default(),
+    )
+}
+
+fn describe(p: &NewPayout) -> String {
+    let symbol = if p.token == "TRX" { "TRX" } else { "USDT" };
+    let memo = p
+        .memo
+        .as_ref()
+        .map_or(String::new(), |m| format!(", memo {m:?}"));
+    format!("{} {symbol} to {}{memo}", format_units(p.amount, 6), p.to)
+}
+
+/// Rows that repeat another payout (same recipient, amount, token and memo) earlier in the
+/// same rows or imported into the journal within the last 30 days (cancelled payouts do not
+/// count). One sentence per repeating row.
+pub fn find_duplicates(journal: &Journal, payouts: &[NewPayout]) -> Result<Vec<String>> {
+    let now = now_ms();
+    let twins = Twins::load(journal, now - DUPLICATE_WINDOW_MS)?;
+    let mut first: HashMap<TwinKey, &NewPayout> = HashMap::new();
+    let mut out = Vec::new();
+    for p in payouts {
+        let k = key_of(p);
+        let at = if p.line > 0 {
+            format!("line {}: ", p.line)
+        } else {
+            String::new()
+        };
+        if let Some(q) = first.get(&k) {
+            let where_ = if q.line > 0 {
+                format!(" (line {})", q.line)
+            } else {
+                String::new()
+            };
+            out.push(format!(
+                "{at}payout {} repeats payout {}{where_} of this import: {}",
+                p.id,
+                q.id,
+                describe(p)
+            ));
+        } else if let Some(e) = twins.earlier(&k, &p.id, None, now) {
+            out.push(format!(
+                "{at}payout {} repeats payout {} of batch {} (imported {}): {}",
+                p.id,
+                e.id,
+                e.batch,
+                crate::report::format_time(e.created_at),
+                describe(p)
+            ));
+        }
+        first.entry(k).or_insert(p);
+    }
+    Ok(out)
+}
+
+/// Sets `duplicate_of` in the display hints of each transaction whose payout repeats an
+/// earlier one (imported before it, at most 30 days before it, not cancelled), so the signer
+/// shows it. Returns (payout id, earlier payout id) pairs.
+pub fn mark_duplicates(
+    journal: &Journal,
+    txs: &mut [coldpay_shared::handoff::RequestTx],
+) -> Result<Vec<(String, String)>> {
+    let mut rows = Vec::with_capacity(txs.len());
+    for t in txs.iter() {
+        let r: (i64, i64, TwinKey) = journal
+            .conn
+            .query_row(
+                "SELECT rowid, created_at, to_address, token, amount, IFNULL(memo, '') FROM payouts WHERE id = ?1",
+                [&t.payout_id],
+                |r| Ok((r.get(0)?, r.get(1)?, (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))),
+            )
+            .map_err(|e| BcError::journal_at(e, format!("read payout {}", t.payout_id)))?;
+        rows.push(r);
+    }
+    let since = rows.iter().map(|r| r.1).min().unwrap_or(0) - DUPLICATE_WINDOW_MS;
+    let twins = Twins::load(journal, since)?;
+    let mut out = Vec::new();
+    for (t, (rowid, created, key)) in txs.iter_mut().zip(rows) {
+        if let Some(e) = twins.earlier(&key, &t.payout_id, Some(rowid), created) {
+            t.hints.get_or_insert_with(Default::default).duplicate_of = Some(e.id.clone());
+            out.push((t.payout_id.clone(), e.id.clone()));
+        }
+    }
+    Ok(out)
 }
 
 /// Totals per token, display form.

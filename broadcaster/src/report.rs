@@ -1,12 +1,13 @@
-//! `status`, `report` and `batch list|show`: one row per payout from the journal.
+//! `status`, `report` and `batch list|show`: one row per payout from the journal; `report`'s
+//! filters (batch, imported since, status) and its text, CSV and JSON forms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::U256;
 use serde_json::{json, Value};
 
-use crate::error::Result;
+use crate::error::{BcError, Result};
 use crate::journal::{Batch, Journal};
 
 /// Every payout status, in the order a payout moves through them.
@@ -25,6 +26,7 @@ pub const STATUSES: &[&str] = &[
 /// One report row per payout (latest attempt). A cancelled payout has status `cancelled`
 /// unless an attempt of it was confirmed after all (the chain wins).
 pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
+    let times = Times::load(journal)?;
     let mut out = Vec::new();
     for p in journal.payouts(batch)? {
         let attempts = journal.attempts_where("payout_id = ?1", &[&p.id])?;
@@ -67,9 +69,114 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
                 .and_then(|e| serde_json::from_str::<Value>(e).ok())
                 .unwrap_or(Value::Null),
             "scanned_to": a.and_then(|a| a.scanned_to),
+            "memo": p.memo,
+            "imported_at": times.payouts.get(&p.id).map(|t| format_time(*t)),
+            "updated_at": a.and_then(|a| times.attempts.get(&a.id)).map(|t| format_time(*t)),
         }));
     }
     Ok(out)
+}
+
+/// Journal times not on the row types: payout import times and attempt state-change times.
+struct Times {
+    payouts: HashMap<String, i64>,
+    attempts: HashMap<i64, i64>,
+}
+
+impl Times {
+    fn load(journal: &Journal) -> Result<Times> {
+        let at = |e| BcError::journal_at(e, "read payout times");
+        let mut st = journal
+            .conn
+            .prepare("SELECT id, created_at FROM payouts")
+            .map_err(at)?;
+        let payouts = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect::<rusqlite::Result<HashMap<String, i64>>>)
+            .map_err(at)?;
+        let mut st = journal
+            .conn
+            .prepare("SELECT id, updated_at FROM attempts")
+            .map_err(at)?;
+        let attempts = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect::<rusqlite::Result<HashMap<i64, i64>>>)
+            .map_err(at)?;
+        Ok(Times { payouts, attempts })
+    }
+}
+
+/// What `report` selects.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only this batch.
+    pub batch: Option<String>,
+    /// Only payouts imported at or after this time (ms).
+    pub since_ms: Option<i64>,
+    /// Only these statuses (empty: all).
+    pub statuses: Vec<String>,
+}
+
+impl Filter {
+    /// Parses `--status a,b` (each one of [`STATUSES`]).
+    pub fn parse_statuses(s: &str) -> Result<Vec<String>> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(|x| {
+                if STATUSES.contains(&x) {
+                    Ok(x.to_string())
+                } else {
+                    Err(BcError::Input(format!(
+                        "--status {x:?}: one of {}",
+                        STATUSES.join(", ")
+                    )))
+                }
+            })
+            .collect()
+    }
+
+    /// Parses `--since`: a UTC date (`2026-11-01`), a UTC time (`2026-11-01T10:00:00Z`) or a
+    /// span back from `now_ms` (`7d`, `12h`).
+    pub fn parse_since(s: &str, now_ms: i64) -> Result<i64> {
+        if let Ok(t) = humantime::parse_rfc3339_weak(s) {
+            return Ok(ms_of(t));
+        }
+        if let Ok(t) = humantime::parse_rfc3339_weak(&format!("{s} 00:00:00")) {
+            return Ok(ms_of(t));
+        }
+        if let Ok(d) = humantime::parse_duration(s) {
+            return Ok(now_ms - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        }
+        Err(BcError::Input(format!(
+            "--since {s:?}: give a UTC date (2026-11-01), time (2026-11-01T10:00:00Z) or a span back from now (7d, 12h)"
+        )))
+    }
+}
+
+fn ms_of(t: std::time::SystemTime) -> i64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// The report rows `filter` selects, every batch when it names none.
+pub fn select(journal: &Journal, filter: &Filter) -> Result<Vec<Value>> {
+    let since = filter.since_ms.map(format_time);
+    Ok(rows(journal, filter.batch.as_deref())?
+        .into_iter()
+        .filter(|r| {
+            since
+                .as_deref()
+                .is_none_or(|s| r["imported_at"].as_str().is_some_and(|t| t >= s))
+        })
+        .filter(|r| {
+            filter.statuses.is_empty()
+                || filter
+                    .statuses
+                    .iter()
+                    .any(|s| r["status"].as_str() == Some(s))
+        })
+        .collect())
 }
 
 /// Payout counts per status (only statuses that occur).
@@ -182,37 +289,162 @@ pub fn format_time(ms: i64) -> String {
     )
 }
 
-/// Writes rows as CSV.
+/// CSV columns, in order (new columns are only ever appended).
+pub const CSV_COLUMNS: [&str; 17] = [
+    "payout_id",
+    "to",
+    "token",
+    "amount",
+    "txid",
+    "block",
+    "energy_used",
+    "trx_burned",
+    "status",
+    "reason",
+    "cancelled_at",
+    "cancel_reason",
+    "refusal",
+    "batch",
+    "memo",
+    "imported_at",
+    "updated_at",
+];
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    }
+}
+
+/// Sums of one token's rows that are not cancelled: amount, energy, TRX burned, count.
+#[derive(Default)]
+struct Sum {
+    amount: U256,
+    energy: u64,
+    burned_sun: u64,
+    payouts: usize,
+}
+
+fn sums(rows: &[Value]) -> BTreeMap<String, Sum> {
+    let mut m: BTreeMap<String, Sum> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r["status"] != "cancelled") {
+        let e = m.entry(cell(&r["token"])).or_default();
+        let v = r["amount_base_units"]
+            .as_str()
+            .and_then(|a| U256::from_str_radix(a, 10).ok())
+            .unwrap_or(U256::ZERO);
+        e.amount = e.amount.saturating_add(v);
+        e.energy += r["energy_used"].as_u64().unwrap_or(0);
+        e.burned_sun += r["trx_burned"]
+            .as_str()
+            .and_then(|t| coldpay_shared::Sun::parse_trx(t).ok())
+            .map_or(0, |t| t.as_u64());
+        e.payouts += 1;
+    }
+    m
+}
+
+/// Writes rows as CSV, then one `TOTAL` row per token (cancelled payouts excluded): amount,
+/// energy and TRX burned summed, the payout count in `status`.
 pub fn to_csv(rows: &[Value]) -> String {
-    let cols = [
-        "payout_id",
-        "to",
-        "token",
-        "amount",
-        "txid",
-        "block",
-        "energy_used",
-        "trx_burned",
-        "status",
-        "reason",
-        "cancelled_at",
-        "cancel_reason",
-        "refusal",
-    ];
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(cols);
+    let _ = w.write_record(CSV_COLUMNS);
     for r in rows {
-        let rec: Vec<String> = cols
-            .iter()
-            .map(|c| match &r[*c] {
-                Value::Null => String::new(),
-                Value::String(s) => s.clone(),
-                v => v.to_string(),
-            })
-            .collect();
+        let rec: Vec<String> = CSV_COLUMNS.iter().map(|c| cell(&r[*c])).collect();
+        let _ = w.write_record(rec);
+    }
+    for (token, s) in sums(rows) {
+        let mut rec = vec![String::new(); CSV_COLUMNS.len()];
+        rec[0] = "TOTAL".into();
+        rec[2] = token;
+        rec[3] = format_units(s.amount, 6);
+        rec[6] = s.energy.to_string();
+        rec[7] = format_units(U256::from(s.burned_sun), 6);
+        rec[8] = format!("{} payout(s)", s.payouts);
         let _ = w.write_record(rec);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The first `n` characters, with `…` when cut.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n - 1).chain(['…']).collect()
+    }
+}
+
+/// A text table: one line per payout (txIDs shortened; CSV and JSON have them whole), then
+/// the counts by status and the totals per token.
+pub fn to_table(rows: &[Value]) -> String {
+    if rows.is_empty() {
+        return "no payouts match".into();
+    }
+    let head = ["PAYOUT", "BATCH", "TO", "AMOUNT", "STATUS", "BLOCK", "TXID"];
+    let mut lines: Vec<[String; 7]> = vec![head.map(str::to_string)];
+    for r in rows {
+        lines.push([
+            cut(&cell(&r["payout_id"]), 24),
+            cut(&cell(&r["batch"]), 20),
+            cell(&r["to"]),
+            format!("{} {}", cell(&r["amount"]), cell(&r["token"])),
+            cell(&r["status"]),
+            cell(&r["block"]),
+            r["txid"].as_str().map_or(String::new(), |t| cut(t, 13)),
+        ]);
+    }
+    let width: Vec<usize> = (0..7)
+        .map(|i| {
+            lines
+                .iter()
+                .map(|l| l[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            l.iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 3 || i == 5 {
+                        format!("{c:>w$}", w = width[i])
+                    } else {
+                        format!("{c:<w$}", w = width[i])
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        })
+        .collect();
+    let counts = counts(rows)
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let totals = sums(rows)
+        .iter()
+        .map(|(t, s)| format!("{} {t}", format_units(s.amount, 6)))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let burned: u64 = sums(rows).values().map(|s| s.burned_sun).sum();
+    out.push(format!(
+        "{} payout(s): {counts}; total {} (cancelled excluded); TRX burned {}",
+        rows.len(),
+        if totals.is_empty() {
+            "0".into()
+        } else {
+            totals
+        },
+        format_units(U256::from(burned), 6)
+    ));
+    out.join("\n")
 }
 
 #[cfg(test)]

@@ -74,9 +74,17 @@ struct Sent {
     result: Result<crate::node::BroadcastResult>,
 }
 
-/// Records signatures (built → signed) in one SQL transaction before any broadcast.
-fn record_signatures(journal: &Journal, verified: &[(Attempt, Vec<Signature>)]) -> Result<()> {
+/// Records the signer's audit head (refusing one that went backwards) and the signatures
+/// (built → signed) in one SQL transaction before any broadcast.
+fn record_signatures(
+    journal: &Journal,
+    resp: &SignResponse,
+    verified: &[(Attempt, Vec<Signature>)],
+) -> Result<()> {
     let tx = journal.conn.unchecked_transaction()?;
+    if let Some(head) = &resp.audit_head {
+        crate::audit_head::check_and_record(&tx, head, &resp.request_id, resp.signed_at)?;
+    }
     for (a, sigs) in verified {
         if a.state == "built" {
             let js = serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
@@ -88,7 +96,8 @@ fn record_signatures(journal: &Journal, verified: &[(Attempt, Vec<Signature>)]) 
     Ok(())
 }
 
-/// Runs `submit`: verify everything, record signatures, then broadcast the exact signed bytes
+/// Runs `submit`: verify everything, check and record the signer's audit head, record
+/// signatures, then broadcast the exact signed bytes
 /// with bounded concurrency. Refusals are journaled in their own column (a later expiry reason
 /// never overwrites them) and counted; the caller exits non-zero when any were refused.
 pub fn submit(
@@ -98,7 +107,7 @@ pub fn submit(
     progress: &indicatif::ProgressBar,
 ) -> Result<SubmitSummary> {
     let verified = verify(journal, resp)?;
-    record_signatures(journal, &verified)?;
+    record_signatures(journal, resp, &verified)?;
     let mut sum = SubmitSummary::default();
     let mut to_send = Vec::new();
     for (a, sigs) in verified {

@@ -25,8 +25,7 @@ use crate::error::{BcError, Result};
 use crate::journal::{now_ms, Attempt, Journal};
 use crate::node::Node;
 
-/// Blocks per range request (java-tron serves at most 100).
-pub const CHUNK: u64 = 100;
+pub use crate::blockwalk::CHUNK;
 
 /// What one pass changed.
 #[derive(Debug, Default, serde::Serialize)]
@@ -206,49 +205,12 @@ fn scan(
                 start - 1
             )));
         }
-        let group_end = (start + CHUNK * node.concurrency() as u64).min(solid.number + 1);
-        let blocks = fetch_group(node, start, group_end, solid)?;
+        let group_end = crate::blockwalk::group_end(node, start, solid);
+        let blocks = crate::blockwalk::fetch_linked(node, start, group_end, solid)?;
         out.blocks_verified += blocks.len() as u64;
         let changes = apply_blocks(node, cursors, &blocks)?;
         persist(journal, cursors, &changes, out)?;
     }
-}
-
-/// Fetches `[start, end)` in chunks, in parallel, verified and linked end to end; the block at the
-/// solidified head's height must be the verified head itself.
-fn fetch_group(
-    node: &Node,
-    start: u64,
-    end: u64,
-    solid: &VerifiedBlock,
-) -> Result<Vec<VerifiedBlock>> {
-    let chunks: Vec<(u64, u64)> = (start..end)
-        .step_by(CHUNK as usize)
-        .map(|s| (s, (s + CHUNK).min(end)))
-        .collect();
-    let mut blocks = Vec::new();
-    for r in node.par_map(&chunks, |(s, e)| node.solid_range(*s, *e)) {
-        let part = r?;
-        if let (Some(prev), Some(first)) = (blocks.last(), part.first()) {
-            let prev: &VerifiedBlock = prev;
-            if first.parent != prev.id {
-                return Err(BcError::Node(format!(
-                    "block {} does not chain to block {} (parentHash mismatch between two range answers): the nodes disagree; nothing advanced",
-                    first.number, prev.number
-                )));
-            }
-        }
-        blocks.extend(part);
-    }
-    if let Some(b) = blocks.iter().find(|b| b.number == solid.number) {
-        if b.id != solid.id {
-            return Err(BcError::Node(format!(
-                "block {} from the range answer differs from the solidified head answer: the nodes disagree; nothing advanced",
-                solid.number
-            )));
-        }
-    }
-    Ok(blocks)
 }
 
 /// Moves every cursor over `blocks`, collecting settlements and expiries.

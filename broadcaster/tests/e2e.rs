@@ -88,9 +88,25 @@ fn one_payout_end_to_end() {
         "inv-1",
     ]);
     assert_eq!(again.status.code(), Some(2));
-    // watch sees the incoming transfer.
-    let o = w.run(&["watch", "--address", &to.to_base58(), "--from-block", "0"]);
-    assert!(String::from_utf8_lossy(&o.stdout).contains(&t.txid.to_hex()));
+    // watch records the payout leaving the treasury, as this payout.
+    let o = w.run(&[
+        "watch",
+        "--address",
+        &addr(&w.treasury).to_base58(),
+        "--from-block",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let line: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(line["txid"], t.txid.to_hex());
+    assert_eq!(line["payout_id"], "inv-1");
+    assert_eq!(
+        (line["amount"].as_str(), line["symbol"].as_str()),
+        (Some("12.5"), Some("USDT"))
+    );
+    // Only imported watch-only accounts are watched.
+    let o = w.run(&["watch", "--address", &to.to_base58()]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

@@ -35,6 +35,7 @@ fn main() {
         amount: Some("125500000".into()),
         token: Some(usdt),
         symbol: Some("USDT".into()),
+        duplicate_of: None,
     });
     tx.fee = Some(FeeInputs {
         energy_estimate: 64_285,
@@ -53,6 +54,7 @@ fn main() {
     let resp = SignResponse {
         request_id: "batch-42-1".into(),
         signed_at: 1_777_446_000_000,
+        audit_head: None,
         transactions: vec![ResponseTx {
             payout_id: "inv-2026-0001".into(),
             txid,

@@ -15,8 +15,8 @@ use crate::cbor::Cbor;
 use crate::contract::ContractKind;
 use crate::error::{Error, Result};
 use crate::handoff::{
-    DisplayHints, FeeInputs, RequestTx, ResponseTx, SignResponse, SignerSignature, WatchAccount,
-    WatchExport,
+    AuditHead, DisplayHints, FeeInputs, RequestTx, ResponseTx, SignResponse, SignerSignature,
+    WatchAccount, WatchExport,
 };
 use crate::handoff::{Network, SignRequest};
 use crate::signature::Signature;
@@ -169,6 +169,7 @@ fn derived_hints(p: &Parts, symbol: Option<&str>) -> DisplayHints {
         } else {
             symbol.unwrap_or("").to_string()
         }),
+        duplicate_of: None,
     }
 }
 
@@ -289,7 +290,10 @@ pub fn encode_request(req: &SignRequest) -> Result<Vec<u8>> {
                         h.amount.clone().map_or(Cbor::Null, Cbor::Text),
                         h.token.map_or(Cbor::Null, |a| a20(&a)),
                         h.symbol.clone().map_or(Cbor::Null, Cbor::Text),
-                    ]),
+                    ]
+                    .into_iter()
+                    .chain(h.duplicate_of.clone().map(Cbor::Text))
+                    .collect()),
                 ));
             }
         }
@@ -473,6 +477,14 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
         raw.contract.permission_id =
             u32::try_from(opt_u(tail.get(7))?.unwrap_or(u64::from(permission)))
                 .map_err(|_| bad("permission id"))?;
+        // The rebuilt bytes pass the same strict decoder as JSON input: one set of bounds
+        // (Permission_id int32, timestamp/expiration/fee_limit int64, …) for every form.
+        let raw = RawData::decode(&raw.encode()).map_err(|e| {
+            bad(format!(
+                "transaction {i} (payout {}): {e}",
+                crate::text::escape(&payout_id)
+            ))
+        })?;
         let fee = if flags & 2 != 0 {
             let holds = (flags & 16 != 0).then_some(flags & 4 != 0);
             Some(match tail.get(2).and_then(Cbor::as_array) {
@@ -497,8 +509,8 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
         let hints = if flags & 8 != 0 {
             Some(derived_hints(&p, symbol.as_deref()))
         } else if let Some(h) = tail.get(9).and_then(Cbor::as_array) {
-            if h.len() != 4 {
-                return Err(bad("hints must have 4 entries"));
+            if h.len() != 4 && h.len() != 5 {
+                return Err(bad("hints must have 4 or 5 entries"));
             }
             let oa = |c: &Cbor| -> Result<Option<Address>> {
                 if *c == Cbor::Null {
@@ -521,6 +533,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
                 amount: ot(&h[1])?,
                 token: oa(&h[2])?,
                 symbol: ot(&h[3])?,
+                duplicate_of: h.get(4).map(ot).transpose()?.flatten(),
             })
         } else {
             None
@@ -596,7 +609,40 @@ pub fn encode_response(resp: &SignResponse) -> Result<Vec<u8>> {
             .collect();
         m.push((5, Cbor::Array(items)));
     }
+    if let Some(h) = &resp.audit_head {
+        m.push((6, audit_head_cbor(h)?));
+    }
     Ok(Cbor::Map(m).encode())
+}
+
+/// The audit head as `[log (32 bytes), seq, hash (32 bytes)]`.
+fn audit_head_cbor(h: &AuditHead) -> Result<Cbor> {
+    h.validate()?;
+    Ok(Cbor::Array(vec![
+        Cbor::Bytes(h.log_bytes()?.to_vec()),
+        Cbor::Uint(h.seq),
+        Cbor::Bytes(h.hash_bytes()?.to_vec()),
+    ]))
+}
+
+fn audit_head_of(c: &Cbor) -> Result<AuditHead> {
+    let a = c
+        .as_array()
+        .filter(|a| a.len() == 3)
+        .ok_or_else(|| bad("audit head must be [log, seq, hash]"))?;
+    let h32 = |c: &Cbor, what: &str| {
+        c.as_bytes()
+            .filter(|b| b.len() == 32)
+            .map(hex::encode)
+            .ok_or_else(|| bad(format!("audit head {what} must be 32 bytes")))
+    };
+    let head = AuditHead {
+        log: h32(&a[0], "log")?,
+        seq: uint(Some(&a[1]), "audit head seq")?,
+        hash: h32(&a[2], "hash")?,
+    };
+    head.validate()?;
+    Ok(head)
 }
 
 /// Decodes a compact response. `lookup` maps a 4-byte txID prefix to the (payout id, txID)
@@ -606,7 +652,7 @@ pub fn decode_response(
     lookup: &dyn Fn(&[u8]) -> Vec<(String, TxId)>,
 ) -> Result<SignResponse> {
     let m = Cbor::decode(bytes)?;
-    check_keys(&m, &[0, 1, 2, 3, 4, 5], "response")?;
+    check_keys(&m, &[0, 1, 2, 3, 4, 5, 6], "response")?;
     if uint(m.get(0), "version")? != VERSION {
         return Err(bad("unsupported compact response version"));
     }
@@ -687,10 +733,12 @@ pub fn decode_response(
             });
         }
     }
+    let audit_head = m.get(6).map(audit_head_of).transpose()?;
     let resp = SignResponse {
         request_id,
         signed_at,
         transactions,
+        audit_head,
     };
     resp.verify_signers()?;
     if encode_response(&resp)? != bytes {
@@ -752,6 +800,9 @@ pub fn decode_watch(bytes: &[u8]) -> Result<WatchExport> {
         .collect::<Result<Vec<_>>>()?;
     if accounts.is_empty() {
         return Err(bad("no accounts"));
+    }
+    for a in &accounts {
+        crate::text::check_id("watch-only account name", &a.name)?;
     }
     let w = WatchExport { network, accounts };
     if encode_watch(&w) != bytes {

@@ -13,6 +13,7 @@ use crate::address::Address;
 use crate::amount::U256;
 use crate::error::{Error, Result};
 use crate::signature::Signature;
+use crate::text::escape;
 use crate::transaction::{decode_hex_field, Intent, RawData, TxId};
 
 /// `format` value of a sign request.
@@ -21,8 +22,8 @@ pub const REQUEST_FORMAT: &str = "coldpay/sign-request";
 pub const RESPONSE_FORMAT: &str = "coldpay/sign-response";
 /// The handoff version this code reads and writes.
 pub const HANDOFF_VERSION: u32 = 1;
-/// Longest payout id accepted.
-pub const MAX_PAYOUT_ID_LEN: usize = 128;
+/// Longest payout id accepted (the id rule is in [`crate::text`]).
+pub const MAX_PAYOUT_ID_LEN: usize = crate::text::MAX_ID_LEN;
 
 /// The TRON network a request is for. TRON transactions carry no chain id, so the request
 /// names it and the signer's home is bound to one.
@@ -127,6 +128,11 @@ pub struct DisplayHints {
     /// Token symbol the broadcaster uses ("USDT", "TRX").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<String>,
+    /// The payout id of an earlier payout with the same recipient, amount, token and memo
+    /// (in this request or imported within 30 days before it), which the operator chose to
+    /// accept (`--allow-duplicates`). Informational: the signer shows "duplicate of …".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
 }
 
 /// One transaction in a sign request.
@@ -162,8 +168,9 @@ impl RequestTx {
         let Some(h) = &self.hints else { return Ok(()) };
         let fail = |what: &str, hint: String, actual: String| {
             Err(Error::Handoff(format!(
-                "payout {}: display hint {what} {hint} disagrees with the transaction bytes ({actual})",
-                self.payout_id
+                "payout {}: display hint {what} {} disagrees with the transaction bytes ({actual})",
+                escape(&self.payout_id),
+                escape(&hint)
             )))
         };
         if let Some(to) = h.to {
@@ -236,7 +243,7 @@ impl SignRequest {
             if t.raw.txid() != t.txid {
                 return Err(Error::Handoff(format!(
                     "payout {}: txid does not match raw_data",
-                    t.payout_id
+                    escape(&t.payout_id)
                 )));
             }
         }
@@ -253,10 +260,13 @@ impl SignRequest {
         let mut seen = HashSet::new();
         for t in &self.transactions {
             validate_id("payout_id", &t.payout_id)?;
+            if let Some(d) = t.hints.as_ref().and_then(|h| h.duplicate_of.as_deref()) {
+                validate_id("hints.duplicate_of", d)?;
+            }
             if !seen.insert(t.payout_id.as_str()) {
                 return Err(Error::Handoff(format!(
-                    "payout id {:?} appears twice in the request",
-                    t.payout_id
+                    "payout id \"{}\" appears twice in the request",
+                    escape(&t.payout_id)
                 )));
             }
         }
@@ -319,7 +329,10 @@ impl SignRequest {
                 e => e,
             })?;
             let raw = RawData::decode(&bytes).map_err(|e| {
-                Error::Handoff(format!("transactions[{i}] (payout {}): {e}", t.payout_id))
+                Error::Handoff(format!(
+                    "transactions[{i}] (payout {}): {e}",
+                    escape(&t.payout_id)
+                ))
             })?;
             let txid = TxId::of_raw(&bytes);
             if !t.txid.eq_ignore_ascii_case(&txid.to_hex()) {
@@ -358,19 +371,9 @@ pub fn confirmation_code(digest: &[u8; 32]) -> String {
         .collect()
 }
 
+/// The id rule of [`crate::text::id_problem`]: printable ASCII without spaces.
 fn validate_id(what: &str, id: &str) -> Result<()> {
-    if id.is_empty() || id.len() > MAX_PAYOUT_ID_LEN {
-        return Err(Error::Handoff(format!(
-            "{what} must be 1..={MAX_PAYOUT_ID_LEN} bytes, got {}",
-            id.len()
-        )));
-    }
-    if let Some(c) = id.chars().find(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::Handoff(format!(
-            "{what} {id:?} contains a control or whitespace character {c:?}"
-        )));
-    }
-    Ok(())
+    crate::text::check_id(what, id)
 }
 
 fn check_format(v: &serde_json::Value, expected: &str) -> Result<()> {
@@ -434,6 +437,50 @@ pub struct ResponseTx {
     pub signatures: Vec<SignerSignature>,
 }
 
+/// Where the signer's audit log stood right after recording a signing: lets the online side
+/// notice an audit log whose tail was later cut (the sequence goes backwards).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditHead {
+    /// Hash (hex) of audit line 1: identifies the signer home's log.
+    pub log: String,
+    /// Sequence number of the audit line that recorded this signing.
+    pub seq: u64,
+    /// Hash (hex) of that audit line.
+    pub hash: String,
+}
+
+impl AuditHead {
+    /// Checks both hashes are 64 lower-case hex digits and the sequence number is not 0.
+    pub fn validate(&self) -> Result<()> {
+        self.log_bytes()?;
+        self.hash_bytes()?;
+        if self.seq == 0 {
+            return Err(Error::Handoff("audit_head: seq must be 1 or more".into()));
+        }
+        Ok(())
+    }
+
+    /// `log` as 32 bytes.
+    pub fn log_bytes(&self) -> Result<[u8; 32]> {
+        hash32("audit_head.log", &self.log)
+    }
+
+    /// `hash` as 32 bytes.
+    pub fn hash_bytes(&self) -> Result<[u8; 32]> {
+        hash32("audit_head.hash", &self.hash)
+    }
+}
+
+/// Parses a sha256 written as 64 lower-case hex digits (the form the signer writes).
+fn hash32(what: &str, s: &str) -> Result<[u8; 32]> {
+    let ok = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let bytes = hex::decode(s).ok().filter(|_| ok);
+    bytes
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| Error::Handoff(format!("{what} must be 64 lower-case hex digits")))
+}
+
 /// A sign response: signatures for the transactions of one request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignResponse {
@@ -443,11 +490,16 @@ pub struct SignResponse {
     pub signed_at: u64,
     /// Per-transaction signatures, in request order.
     pub transactions: Vec<ResponseTx>,
+    /// The signer's audit head after recording this signing (absent in responses from
+    /// signers older than the audit-head field).
+    pub audit_head: Option<AuditHead>,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SignResponseJson {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_head: Option<AuditHead>,
     format: String,
     version: u32,
     request_id: String,
@@ -459,6 +511,7 @@ impl SignResponse {
     /// Serialises to the JSON form.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(SignResponseJson {
+            audit_head: self.audit_head.clone(),
             format: RESPONSE_FORMAT.into(),
             version: HANDOFF_VERSION,
             request_id: self.request_id.clone(),
@@ -485,7 +538,15 @@ impl SignResponse {
             txid: &'a TxId,
         }
         #[derive(Serialize)]
+        struct Head<'a> {
+            hash: &'a str,
+            log: &'a str,
+            seq: u64,
+        }
+        #[derive(Serialize)]
         struct Doc<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            audit_head: Option<Head<'a>>,
             format: &'static str,
             request_id: &'a str,
             signed_at: u64,
@@ -500,6 +561,11 @@ impl SignResponse {
                 .or_insert_with(|| s.signer.to_base58());
         }
         let doc = Doc {
+            audit_head: self.audit_head.as_ref().map(|h| Head {
+                hash: &h.hash,
+                log: &h.log,
+                seq: h.seq,
+            }),
             format: RESPONSE_FORMAT,
             request_id: &self.request_id,
             signed_at: self.signed_at,
@@ -526,6 +592,12 @@ impl SignResponse {
         out
     }
 
+    /// Parses the JSON text of a response, refusing duplicate keys ([`crate::strict_json`]),
+    /// and checks every signature recovers to its stated signer.
+    pub fn from_json_text(text: &str) -> Result<Self> {
+        Self::from_json(&crate::strict_json::parse(text)?)
+    }
+
     /// Parses the JSON form and checks every signature recovers to its stated signer.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
         check_format(v, RESPONSE_FORMAT)?;
@@ -535,6 +607,7 @@ impl SignResponse {
             request_id: j.request_id,
             signed_at: j.signed_at,
             transactions: j.transactions,
+            audit_head: j.audit_head,
         };
         resp.verify_signers()?;
         Ok(resp)
@@ -543,18 +616,21 @@ impl SignResponse {
     /// Checks every signature recovers to the address it names.
     pub fn verify_signers(&self) -> Result<()> {
         validate_id("request_id", &self.request_id)?;
+        if let Some(h) = &self.audit_head {
+            h.validate()?;
+        }
         for t in &self.transactions {
             validate_id("payout_id", &t.payout_id)?;
             if t.signatures.is_empty() {
                 return Err(Error::Handoff(format!(
                     "payout {}: no signature",
-                    t.payout_id
+                    escape(&t.payout_id)
                 )));
             }
             for s in &t.signatures {
                 s.signature
                     .verify(&t.txid, &s.signer)
-                    .map_err(|e| Error::Handoff(format!("payout {}: {e}", t.payout_id)))?;
+                    .map_err(|e| Error::Handoff(format!("payout {}: {e}", escape(&t.payout_id))))?;
             }
         }
         Ok(())
@@ -607,6 +683,11 @@ impl WatchExport {
         .expect("serialisable")
     }
 
+    /// Parses the JSON text of an export, refusing duplicate keys ([`crate::strict_json`]).
+    pub fn from_json_text(text: &str) -> Result<Self> {
+        Self::from_json(&crate::strict_json::parse(text)?)
+    }
+
     /// Parses the JSON form.
     pub fn from_json(v: &serde_json::Value) -> Result<Self> {
         check_format(v, WATCH_FORMAT)?;
@@ -614,6 +695,9 @@ impl WatchExport {
             .map_err(|e| Error::Json(format!("watch-only export: {e}")))?;
         if j.accounts.is_empty() {
             return Err(Error::Handoff("watch-only export has no accounts".into()));
+        }
+        for a in &j.accounts {
+            validate_id("watch-only account name", &a.name)?;
         }
         Ok(WatchExport {
             network: j.network,
@@ -636,7 +720,7 @@ mod tests {
             .map(|i| {
                 let txid = TxId::from_bytes([i; 32]);
                 ResponseTx {
-                    payout_id: format!("p-{i}\"quoted\"\u{e9}"),
+                    payout_id: format!("p-{i}\"quoted\"\\"),
                     txid,
                     signatures: keys[..=usize::from(i % 3)]
                         .iter()
@@ -652,6 +736,7 @@ mod tests {
             request_id: "req-1".into(),
             signed_at: 1_700_000_000_123,
             transactions,
+            audit_head: None,
         };
         let want = serde_json::to_vec_pretty(&resp.to_json()).unwrap();
         assert_eq!(
@@ -660,5 +745,23 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_slice(&resp.to_json_pretty()).unwrap();
         assert_eq!(SignResponse::from_json(&back).unwrap(), resp);
+        // With the audit head: the same bytes both ways, and it parses back.
+        let mut resp = resp;
+        resp.audit_head = Some(AuditHead {
+            log: "ab".repeat(32),
+            seq: 7,
+            hash: "cd".repeat(32),
+        });
+        let pretty = resp.to_json_pretty();
+        assert_eq!(pretty, serde_json::to_vec_pretty(&resp.to_json()).unwrap());
+        let back: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+        assert_eq!(back["audit_head"]["seq"], 7);
+        assert_eq!(SignResponse::from_json(&back).unwrap(), resp);
+        let mut bad = back.clone();
+        bad["audit_head"]["hash"] = "xyz".into();
+        assert!(SignResponse::from_json(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("audit_head.hash must be 64 lower-case hex digits"));
     }
 }

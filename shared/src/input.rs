@@ -73,7 +73,7 @@ impl Input {
     }
 }
 
-fn parse_item(v: Value, index: Option<usize>) -> Result<InputItem> {
+pub(crate) fn parse_item(v: Value, index: Option<usize>) -> Result<InputItem> {
     let at = |e: Error| match index {
         Some(i) => Error::Json(format!("element {i}: {e}")),
         None => e,
@@ -87,7 +87,7 @@ fn parse_item(v: Value, index: Option<usize>) -> Result<InputItem> {
         if v.get("format").and_then(Value::as_str) != Some(REQUEST_FORMAT) {
             return Err(at(Error::Handoff(format!(
                 "format {} is not a sign request",
-                v["format"]
+                crate::text::escape(&v["format"].to_string())
             ))));
         }
         return SignRequest::from_json_value(v)
@@ -114,10 +114,19 @@ pub fn parse_input(text: &str) -> Result<Input> {
     }
     // The common case, one sign request, straight into its typed form (a 10,000-transaction
     // request is several megabytes); anything else, or any error, takes the general path.
+    // The typed form refuses repeated keys itself (serde's derive), so a request with one
+    // falls through to the general path, which names it.
     if let Some(r) = SignRequest::from_json_text(trimmed) {
         return r.map(|r| Input::One(InputItem::Request(r)));
     }
-    let v: Value = serde_json::from_str(trimmed).map_err(|e| Error::Json(e.to_string()))?;
+    // An array (10,000 TronWeb objects) element by element, never the whole tree at once.
+    if trimmed.starts_with('[') {
+        if let Some(items) = crate::input_array::parse_array(trimmed) {
+            return Ok(Input::Many(items));
+        }
+    }
+    // Refuses a key repeated anywhere, naming its path (serde_json would keep the last).
+    let v: Value = crate::strict_json::parse(trimmed)?;
     match v {
         Value::String(s) => RawData::decode_hex(s.trim()).map(Input::RawHex),
         Value::Array(items) => {

@@ -10,11 +10,15 @@
 //! - [`signature`]: RFC 6979 low-S recoverable signatures, v as 0/1.
 //! - [`tronweb`]: the TronWeb/TronGrid JSON transaction object.
 //! - [`handoff`]: sign request / sign response.
+//! - [`audit_export`]: the signer's audit export, chain-checked.
 //! - [`input`], [`view`]: reading user input and the inspect view.
+//! - [`strict_json`]: JSON parsing that refuses duplicate keys.
+//! - [`text`]: id, label and memo character rules and the one escaping display.
 
 pub mod abi;
 pub mod address;
 pub mod amount;
+pub mod audit_export;
 pub mod block;
 pub mod cbor;
 pub mod compact;
@@ -23,11 +27,18 @@ pub mod error;
 pub mod handoff;
 pub mod hexutil;
 pub mod input;
+mod input_array;
 #[cfg(feature = "qr")]
 pub mod qr;
+#[cfg(feature = "qr")]
+pub mod qr_label;
+#[cfg(feature = "qr")]
+pub mod qr_term;
 #[cfg(feature = "cli")]
 pub mod qr_cli;
 pub mod signature;
+pub mod strict_json;
+pub mod text;
 pub mod transaction;
 pub mod tronweb;
 pub mod urframe;
@@ -37,7 +48,7 @@ pub mod wire;
 pub use address::Address;
 pub use amount::{Sun, U256};
 pub use error::{Error, ProtoReason, Result};
-pub use handoff::{Network, SignRequest, SignResponse};
+pub use handoff::{AuditHead, Network, SignRequest, SignResponse};
 pub use signature::Signature;
 pub use transaction::{Intent, RawData, RefBlock, SignedTransaction, TxId};
 

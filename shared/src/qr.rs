@@ -3,9 +3,10 @@
 //! photos or screenshots.
 //!
 //! Defaults suit a laptop webcam at arm's length: 200-byte fragments (a ~450-character
-//! alphanumeric UR part, QR version ≤ 14, which also fits an 80×40 terminal) at error-correction
-//! level M, 8 frames per second, and 50 % extra fountain parts in files so missed frames are
-//! tolerated.
+//! alphanumeric UR part, QR version ≤ 14) at error-correction level M, 8 frames per second, and
+//! 50 % spare fountain parts so missed frames are tolerated. In the terminal the part size
+//! shrinks until one part fits the window (`qr_term`). Every code keeps a 4-module quiet zone;
+//! PNG, GIF and SVG frames carry their label ("part 3 of 10 (+5 spare)") underneath.
 //!
 //! ```no_run
 //! use coldpay_shared::qr::{emit_qr, read_qr_images, QrOptions};
@@ -15,14 +16,17 @@
 //! let (kind, payload) = read_qr_images(&summary.files).unwrap();
 //! ```
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use image::{GrayImage, Luma};
 
 use crate::error::{Error, Result};
+use crate::qr_label::{part_label, with_label};
+pub use crate::qr_term::{play_terminal, TermSize};
 use crate::urframe::{encode_parts, UrCollector, UrKind};
+
+/// Light modules around every code, as the QR standard asks (scanners look for it).
+pub const QUIET_ZONE: usize = 4;
 
 /// QR error-correction level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,8 +80,13 @@ pub struct QrOptions {
     pub svg_dir: Option<PathBuf>,
     /// Frames per second for animations.
     pub fps: u32,
-    /// Payload bytes per fountain fragment.
+    /// Payload bytes per fountain fragment (an upper bound when `fit_terminal` is set).
     pub part_size: usize,
+    /// With `terminal`: lower the part size until one part fits the terminal; otherwise a part
+    /// that does not fit is refused.
+    pub fit_terminal: bool,
+    /// The terminal to fit; `None` measures the one on stderr (no fitting when it is none).
+    pub terminal_size: Option<TermSize>,
     /// Error-correction level.
     pub ec_level: EcLevel,
     /// Extra fountain parts for files, percent of the fragment count.
@@ -95,6 +104,8 @@ impl Default for QrOptions {
             svg_dir: None,
             fps: 8,
             part_size: 200,
+            fit_terminal: true,
+            terminal_size: None,
             ec_level: EcLevel::M,
             extra_percent: 50,
             scale: 6,
@@ -107,12 +118,48 @@ impl Default for QrOptions {
 pub struct EmitSummary {
     /// The UR parts.
     pub parts: Vec<String>,
+    /// How many of them carry the message once; the rest are spares.
+    pub pure: usize,
+    /// The part size used (payload bytes per fragment).
+    pub part_size: usize,
     /// Files written.
     pub files: Vec<PathBuf>,
+    /// One line per output naming the folder and files written, e.g. "wrote 15 PNG files to
+    /// qr/: coldpay-req-001.png … coldpay-req-015.png (10 parts + 5 spare)".
+    pub written: Vec<String>,
 }
 
-fn qr_err(msg: impl Into<String>) -> Error {
+pub(crate) fn qr_err(msg: impl Into<String>) -> Error {
     Error::Handoff(format!("qr: {}", msg.into()))
+}
+
+/// The UR parts of `payload`: the fountain's pure fragments plus `extra_percent` spares (none
+/// for a single part), and how many are pure.
+pub fn encode_with_spares(
+    kind: UrKind,
+    payload: &[u8],
+    part_size: usize,
+    extra_percent: usize,
+) -> Result<(Vec<String>, usize)> {
+    let pure = encode_parts(kind, payload, part_size, 0)?.len();
+    let extra = if pure > 1 {
+        pure * extra_percent / 100
+    } else {
+        0
+    };
+    Ok((encode_parts(kind, payload, part_size, extra)?, pure))
+}
+
+/// The width in modules of the QR code of `part` (quiet zone not included).
+pub fn module_count(part: &str, ec: EcLevel) -> Result<usize> {
+    Ok(modules(part, ec)?.0)
+}
+
+/// The character cells (columns, lines) a QR code `modules` wide takes in the terminal: one
+/// column per module and two module rows per line, quiet zone included.
+pub fn terminal_cells(modules: usize) -> (usize, usize) {
+    let n = modules + 2 * QUIET_ZONE;
+    (n, n.div_ceil(2))
 }
 
 fn modules(part: &str, ec: EcLevel) -> Result<(usize, Vec<bool>)> {
@@ -135,7 +182,7 @@ fn modules(part: &str, ec: EcLevel) -> Result<(usize, Vec<bool>)> {
 /// Renders one part as a grayscale image with a 4-module quiet zone.
 pub fn render_image(part: &str, ec: EcLevel, scale: u32) -> Result<GrayImage> {
     let (w, dark) = modules(part, ec)?;
-    let q = 4usize;
+    let q = QUIET_ZONE;
     let size = ((w + 2 * q) as u32) * scale;
     Ok(GrayImage::from_fn(size, size, |x, y| {
         let (mx, my) = ((x / scale) as usize, (y / scale) as usize);
@@ -144,10 +191,11 @@ pub fn render_image(part: &str, ec: EcLevel, scale: u32) -> Result<GrayImage> {
     }))
 }
 
-/// Renders one part for a terminal with Unicode half blocks (two module rows per line).
+/// Renders one part for a terminal with Unicode half blocks (two module rows per line), with
+/// the full 4-module quiet zone; [`terminal_cells`] gives its size.
 pub fn render_terminal(part: &str, ec: EcLevel) -> Result<String> {
     let (w, dark) = modules(part, ec)?;
-    let q = 1usize;
+    let q = QUIET_ZONE;
     let n = w + 2 * q;
     let at = |x: usize, y: usize| {
         x >= q && y >= q && x < w + q && y < w + q && dark[(y - q) * w + (x - q)]
@@ -168,22 +216,32 @@ pub fn render_terminal(part: &str, ec: EcLevel) -> Result<String> {
     Ok(s)
 }
 
-/// Renders one part as SVG.
-pub fn render_svg(part: &str, ec: EcLevel) -> Result<String> {
+/// Renders one part as SVG, with `label` (plain text such as "part 3 of 10 (+5 spare)") under
+/// the quiet zone when given.
+pub fn render_svg(part: &str, ec: EcLevel, label: Option<&str>) -> Result<String> {
     let (w, dark) = modules(part, ec)?;
-    let n = w + 8;
-    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {n} {n}\" shape-rendering=\"crispEdges\"><rect width=\"{n}\" height=\"{n}\" fill=\"#fff\"/><path fill=\"#000\" d=\"");
+    let n = w + 2 * QUIET_ZONE;
+    let h = if label.is_some() { n + 6 } else { n };
+    let mut s = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {n} {h}\" shape-rendering=\"crispEdges\"><rect width=\"{n}\" height=\"{h}\" fill=\"#fff\"/><path fill=\"#000\" d=\"");
     for y in 0..w {
         for x in 0..w {
             if dark[y * w + x] {
                 let _ = std::fmt::Write::write_fmt(
                     &mut s,
-                    format_args!("M{} {}h1v1h-1z", x + 4, y + 4),
+                    format_args!("M{} {}h1v1h-1z", x + QUIET_ZONE, y + QUIET_ZONE),
                 );
             }
         }
     }
-    s.push_str("\"/></svg>\n");
+    s.push_str("\"/>");
+    if let Some(l) = label {
+        // Labels are built from digits and fixed words; nothing needs escaping.
+        let _ = std::fmt::Write::write_fmt(
+            &mut s,
+            format_args!("<text x=\"{}\" y=\"{}\" font-family=\"monospace\" font-size=\"4\" text-anchor=\"middle\">{l}</text>", n / 2, n + 4),
+        );
+    }
+    s.push_str("</svg>\n");
     Ok(s)
 }
 
@@ -197,113 +255,151 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         })
 }
 
-/// Shows `payload` as QR codes according to `opts`. Everything is rendered in memory first, so
-/// an error leaves no partial output.
-pub fn emit_qr(kind: UrKind, payload: &[u8], opts: &QrOptions) -> Result<EmitSummary> {
-    let pure = encode_parts(kind, payload, opts.part_size, 0)?;
-    let extra = if pure.len() > 1 {
-        pure.len() * opts.extra_percent / 100
+/// The part size for `opts`: fitted to (or checked against) the terminal when one is shown.
+fn choose_part_size(kind: UrKind, payload: &[u8], opts: &QrOptions) -> Result<usize> {
+    let size = if opts.terminal {
+        opts.terminal_size.or_else(TermSize::of_stderr)
     } else {
-        0
+        None
     };
-    let parts = encode_parts(kind, payload, opts.part_size, extra)?;
+    let Some(size) = size else {
+        return Ok(opts.part_size);
+    };
+    let (ec, extra) = (opts.ec_level, opts.extra_percent);
+    if opts.fit_terminal {
+        crate::qr_term::fit_part_size(kind, payload, extra, ec, opts.part_size, size)
+    } else {
+        crate::qr_term::check_part_size(kind, payload, extra, ec, opts.part_size, size)?;
+        Ok(opts.part_size)
+    }
+}
+
+/// "coldpay-req-001.png … coldpay-req-015.png (10 parts + 5 spare)" for files in `dir`.
+fn describe_files(what: &str, dir: &Path, files: &[PathBuf], pure: usize) -> String {
+    let name = |p: &PathBuf| {
+        p.file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into())
+    };
+    let spare = files.len().saturating_sub(pure);
+    let split = if spare > 0 {
+        format!(" ({pure} parts + {spare} spare)")
+    } else {
+        String::new()
+    };
+    let range = match files {
+        [one] => name(one),
+        [first, .., last] => format!("{} … {}", name(first), name(last)),
+        [] => String::new(),
+    };
+    format!(
+        "wrote {} {what} file(s) to {}: {range}{split}",
+        files.len(),
+        dir.display()
+    )
+}
+
+/// Writes one file per rendered part into `dir`, named `coldpay-req-001.EXT` onwards.
+fn write_parts(
+    kind: UrKind,
+    dir: &Path,
+    ext: &str,
+    bodies: &[Vec<u8>],
+    pure: usize,
+) -> Result<(Vec<PathBuf>, String)> {
+    std::fs::create_dir_all(dir).map_err(|e| qr_err(format!("{}: {e}", dir.display())))?;
+    let digits = bodies.len().to_string().len().max(3);
     let mut files = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let p = dir.join(format!("{}-{:0digits$}.{ext}", kind.ur_type(), i + 1));
+        write_file(&p, body)?;
+        files.push(p);
+    }
+    let line = describe_files(&ext.to_uppercase(), dir, &files, pure);
+    Ok((files, line))
+}
+
+fn png_bytes(img: &GrayImage) -> Result<Vec<u8>> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut buf, image::ImageFormat::Png)
+        .map_err(|e| qr_err(e.to_string()))?;
+    Ok(buf.into_inner())
+}
+
+fn gif_bytes(images: &[GrayImage], fps: u32) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    {
+        let mut enc = image::codecs::gif::GifEncoder::new(&mut buf);
+        enc.set_repeat(image::codecs::gif::Repeat::Infinite)
+            .map_err(|e| qr_err(e.to_string()))?;
+        let delay = image::Delay::from_numer_denom_ms(1000, fps.max(1));
+        for img in images {
+            let rgba = image::DynamicImage::ImageLuma8(img.clone()).to_rgba8();
+            enc.encode_frame(image::Frame::from_parts(rgba, 0, 0, delay))
+                .map_err(|e| qr_err(e.to_string()))?;
+        }
+    }
+    Ok(buf)
+}
+
+/// Shows `payload` as QR codes according to `opts`. Everything is rendered in memory first, so
+/// an error leaves no partial output. PNG and GIF frames and SVG files carry their part label.
+pub fn emit_qr(kind: UrKind, payload: &[u8], opts: &QrOptions) -> Result<EmitSummary> {
+    let part_size = choose_part_size(kind, payload, opts)?;
+    let (parts, pure) = encode_with_spares(kind, payload, part_size, opts.extra_percent)?;
+    let label = |i: usize| part_label(i, pure, parts.len());
     let images: Vec<GrayImage> = if opts.png_dir.is_some() || opts.gif.is_some() {
         parts
             .iter()
-            .map(|p| render_image(p, opts.ec_level, opts.scale))
+            .enumerate()
+            .map(|(i, p)| {
+                let img = render_image(p, opts.ec_level, opts.scale)?;
+                Ok(with_label(&img, &label(i), opts.scale))
+            })
             .collect::<Result<_>>()?
     } else {
         Vec::new()
     };
-    let svgs: Vec<String> = if opts.svg_dir.is_some() {
+    let svgs: Vec<Vec<u8>> = if opts.svg_dir.is_some() {
         parts
             .iter()
-            .map(|p| render_svg(p, opts.ec_level))
+            .enumerate()
+            .map(|(i, p)| render_svg(p, opts.ec_level, Some(&label(i))).map(String::into_bytes))
             .collect::<Result<_>>()?
     } else {
         Vec::new()
     };
-    let digits = parts.len().to_string().len().max(3);
+    let mut out = EmitSummary {
+        pure,
+        part_size,
+        ..EmitSummary::default()
+    };
     if let Some(dir) = &opts.png_dir {
-        std::fs::create_dir_all(dir).map_err(|e| qr_err(format!("{}: {e}", dir.display())))?;
-        for (i, img) in images.iter().enumerate() {
-            let p = dir.join(format!("{}-{:0digits$}.png", kind.ur_type(), i + 1));
-            let mut buf = std::io::Cursor::new(Vec::new());
-            img.write_to(&mut buf, image::ImageFormat::Png)
-                .map_err(|e| qr_err(e.to_string()))?;
-            write_file(&p, buf.get_ref())?;
-            files.push(p);
-        }
+        let pngs: Vec<Vec<u8>> = images.iter().map(png_bytes).collect::<Result<_>>()?;
+        let (files, line) = write_parts(kind, dir, "png", &pngs, pure)?;
+        out.files.extend(files);
+        out.written.push(line);
     }
     if let Some(dir) = &opts.svg_dir {
-        std::fs::create_dir_all(dir).map_err(|e| qr_err(format!("{}: {e}", dir.display())))?;
-        for (i, s) in svgs.iter().enumerate() {
-            let p = dir.join(format!("{}-{:0digits$}.svg", kind.ur_type(), i + 1));
-            write_file(&p, s.as_bytes())?;
-            files.push(p);
-        }
+        let (files, line) = write_parts(kind, dir, "svg", &svgs, pure)?;
+        out.files.extend(files);
+        out.written.push(line);
     }
     if let Some(gif) = &opts.gif {
-        let mut buf = Vec::new();
-        {
-            let mut enc = image::codecs::gif::GifEncoder::new(&mut buf);
-            enc.set_repeat(image::codecs::gif::Repeat::Infinite)
-                .map_err(|e| qr_err(e.to_string()))?;
-            let delay = image::Delay::from_numer_denom_ms(1000, opts.fps.max(1));
-            for img in &images {
-                let rgba = image::DynamicImage::ImageLuma8(img.clone()).to_rgba8();
-                enc.encode_frame(image::Frame::from_parts(rgba, 0, 0, delay))
-                    .map_err(|e| qr_err(e.to_string()))?;
-            }
-        }
-        write_file(gif, &buf)?;
-        files.push(gif.clone());
+        write_file(gif, &gif_bytes(&images, opts.fps)?)?;
+        out.files.push(gif.clone());
+        out.written.push(format!(
+            "wrote the animated GIF {} ({} frames: {pure} parts + {} spare, {} per second)",
+            gif.display(),
+            images.len(),
+            images.len() - pure,
+            opts.fps.max(1)
+        ));
     }
     if opts.terminal {
-        play_terminal(&parts, opts)?;
+        play_terminal(&parts, pure, opts.ec_level, opts.fps)?;
     }
-    Ok(EmitSummary { parts, files })
-}
-
-/// Shows parts in the terminal on stderr, cycling at `fps` until Enter is pressed (a single
-/// part is shown once).
-pub fn play_terminal(parts: &[String], opts: &QrOptions) -> Result<()> {
-    let frames: Vec<String> = parts
-        .iter()
-        .map(|p| render_terminal(p, opts.ec_level))
-        .collect::<Result<_>>()?;
-    let mut err = std::io::stderr();
-    if frames.len() == 1 {
-        let _ = write!(err, "{}", frames[0]);
-        return Ok(());
-    }
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let d2 = done.clone();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = std::io::stdin().read_line(&mut line);
-        d2.store(true, std::sync::atomic::Ordering::SeqCst);
-    });
-    let lines = frames[0].lines().count() + 1;
-    let mut i = 0usize;
-    while !done.load(std::sync::atomic::Ordering::SeqCst) {
-        let _ = writeln!(
-            err,
-            "{}part {}/{} — press Enter when the scanner is done",
-            frames[i % frames.len()],
-            i % frames.len() + 1,
-            frames.len()
-        );
-        let _ = err.flush();
-        std::thread::sleep(Duration::from_millis(1000 / u64::from(opts.fps.max(1))));
-        if done.load(std::sync::atomic::Ordering::SeqCst) {
-            break;
-        }
-        let _ = write!(err, "\x1b[{lines}A");
-        i += 1;
-    }
-    Ok(())
+    out.parts = parts;
+    Ok(out)
 }
 
 /// Decodes every QR code in an image.
@@ -396,17 +492,34 @@ pub fn read_qr_images(paths: &[PathBuf]) -> Result<(UrKind, Vec<u8>)> {
     }
     match c.message()? {
         Some(m) => Ok(m),
-        None => Err(qr_err(format!(
-            "the images do not complete the message ({}% from {} parts){}; scan or export more parts",
-            c.progress().percent,
-            c.progress().parts,
-            if unreadable.is_empty() { String::new() } else { format!("; no QR code found in {}", unreadable.join(", ")) }
-        ))),
+        None => Err(incomplete_error(&c, &unreadable)),
     }
+}
+
+/// "the images do not complete the message: 7 distinct parts read (70 %); at least 3 more are
+/// needed — …", naming the images without a QR code.
+fn incomplete_error(c: &UrCollector, unreadable: &[String]) -> Error {
+    let p = c.progress();
+    let more = c.more_needed();
+    let none = if unreadable.is_empty() {
+        String::new()
+    } else {
+        format!("; no QR code found in {}", unreadable.join(", "))
+    };
+    qr_err(format!(
+        "the images do not complete the message: {} distinct part(s) read ({}%); at least {more} \
+         more {} needed{none} — add the missing part images (any spare part stands in for a \
+         missing one)",
+        p.parts,
+        p.percent,
+        if more == 1 { "is" } else { "are" }
+    ))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     /// A valid PNG of `w`×`h` black pixels at 1 bit per pixel, built by hand: the zlib stream
@@ -543,5 +656,48 @@ mod tests {
             let e = decode_image_bytes(junk).unwrap_err().to_string();
             assert!(e.contains("cannot read image"), "{e}");
         }
+    }
+
+    #[test]
+    fn missing_parts_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let payload = crate::cbor::Cbor::Bytes(vec![3; 900]).encode();
+        let opts = QrOptions {
+            png_dir: Some(dir.path().to_path_buf()),
+            part_size: 100,
+            ..QrOptions::default()
+        };
+        let s = emit_qr(UrKind::Request, &payload, &opts).unwrap();
+        assert_eq!((s.pure, s.parts.len()), (10, 15));
+        let e = read_qr_images(&s.files[..3]).unwrap_err().to_string();
+        assert!(
+            e.contains("3 distinct part(s) read (30%); at least 7 more are needed"),
+            "{e}"
+        );
+        // Nine parts: one more, any of them.
+        let e = read_qr_images(&s.files[1..10]).unwrap_err().to_string();
+        assert!(e.contains("at least 1 more is needed"), "{e}");
+        // Spares stand in for a missing part.
+        assert_eq!(read_qr_images(&s.files[1..]).unwrap().1, payload);
+    }
+
+    #[test]
+    fn png_frames_carry_their_label_and_still_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let payload = crate::cbor::Cbor::Bytes(vec![5; 300]).encode();
+        let opts = QrOptions {
+            png_dir: Some(dir.path().to_path_buf()),
+            part_size: 100,
+            ..QrOptions::default()
+        };
+        let s = emit_qr(UrKind::Response, &payload, &opts).unwrap();
+        let img = image::open(&s.files[0]).unwrap().to_luma8();
+        let bare = render_image(&s.parts[0], EcLevel::M, opts.scale).unwrap();
+        let label = part_label(0, s.pure, s.parts.len());
+        assert_eq!(label, "part 1 of 4 (+2 spare)");
+        assert_eq!(img, with_label(&bare, &label, opts.scale));
+        assert!(img.height() > bare.height());
+        assert_eq!(decode_image(&img), vec![s.parts[0].clone()]);
+        assert!(s.files[0].ends_with("coldpay-res-001.png"));
     }
 }

@@ -7,6 +7,7 @@ use clap::Args;
 
 use crate::error::{Error, Result};
 use crate::qr::{emit_qr, read_qr_images, EcLevel, QrOptions};
+use crate::qr_term::MIN_PART_SIZE;
 use crate::urframe::{read_lines, UrKind};
 
 /// Where QR input comes from.
@@ -63,9 +64,11 @@ pub struct QrOutArgs {
     /// Animation speed (frames per second).
     #[arg(long, default_value_t = 8)]
     pub fps: u32,
-    /// Payload bytes per QR part (smaller = easier to scan, more parts).
-    #[arg(long, default_value_t = 200)]
-    pub qr_part_size: usize,
+    /// Payload bytes per QR part (smaller = easier to scan, more parts). Default 200; with --qr,
+    /// the largest size up to 200 whose parts fit the terminal. A size given here that does not
+    /// fit the terminal is refused, naming the terminal size it needs.
+    #[arg(long, value_name = "BYTES")]
+    pub qr_part_size: Option<usize>,
     /// QR error-correction level: L, M, Q or H.
     #[arg(long, default_value = "M")]
     pub qr_ec: String,
@@ -77,22 +80,100 @@ impl QrOutArgs {
         self.qr || self.qr_png.is_some() || self.qr_gif.is_some() || self.qr_svg.is_some()
     }
 
-    /// Emits `payload`; returns the number of parts.
-    pub fn emit(&self, kind: UrKind, payload: &[u8]) -> Result<usize> {
+    /// The options these flags ask for.
+    pub fn options(&self) -> Result<QrOptions> {
         let ec: EcLevel = self.qr_ec.parse()?;
-        if !(20..=1000).contains(&self.qr_part_size) {
-            return Err(Error::Handoff("--qr-part-size must be 20..=1000".into()));
+        let range = MIN_PART_SIZE..=1000;
+        if let Some(n) = self.qr_part_size.filter(|n| !range.contains(n)) {
+            return Err(Error::Handoff(format!(
+                "--qr-part-size {n}: use {MIN_PART_SIZE} to 1000 bytes"
+            )));
         }
-        let opts = QrOptions {
+        if self.fps == 0 || self.fps > 30 {
+            return Err(Error::Handoff(format!(
+                "--fps {}: use 1 to 30 frames per second",
+                self.fps
+            )));
+        }
+        let default = QrOptions::default();
+        Ok(QrOptions {
             terminal: self.qr,
             png_dir: self.qr_png.clone(),
             gif: self.qr_gif.clone(),
             svg_dir: self.qr_svg.clone(),
             fps: self.fps,
-            part_size: self.qr_part_size,
+            part_size: self.qr_part_size.unwrap_or(default.part_size),
+            fit_terminal: self.qr_part_size.is_none(),
             ec_level: ec,
-            ..QrOptions::default()
-        };
-        Ok(emit_qr(kind, payload, &opts)?.parts.len())
+            ..default
+        })
+    }
+
+    /// Emits `payload`, says on stderr which folder and files were written, and returns the
+    /// number of parts.
+    pub fn emit(&self, kind: UrKind, payload: &[u8]) -> Result<usize> {
+        let summary = emit_qr(kind, payload, &self.options()?)?;
+        for line in &summary.written {
+            eprintln!("{line}");
+        }
+        Ok(summary.parts.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str]) -> QrOutArgs {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            out: QrOutArgs,
+        }
+        let mut argv = vec!["x"];
+        argv.extend_from_slice(extra);
+        <Cli as clap::Parser>::try_parse_from(argv).unwrap().out
+    }
+
+    #[test]
+    fn part_size_fits_the_terminal_unless_given() {
+        let o = args(&["--qr"]).options().unwrap();
+        assert!(o.terminal && o.fit_terminal);
+        assert_eq!(o.part_size, 200);
+        let o = args(&["--qr", "--qr-part-size", "120"]).options().unwrap();
+        assert!(!o.fit_terminal);
+        assert_eq!(o.part_size, 120);
+    }
+
+    #[test]
+    fn out_of_range_flags_are_refused_by_name() {
+        let e = args(&["--qr-part-size", "5"]).options().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("--qr-part-size 5: use 20 to 1000 bytes"),
+            "{e}"
+        );
+        let e = args(&["--fps", "0"]).options().unwrap_err();
+        assert!(e.to_string().contains("--fps 0: use 1 to 30"), "{e}");
+        let e = args(&["--qr-ec", "X"]).options().unwrap_err();
+        assert!(e.to_string().contains("use L, M, Q or H"), "{e}");
+    }
+
+    #[test]
+    fn emit_names_the_folder_and_the_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("qr");
+        let a = args(&["--qr-png", out.to_str().unwrap(), "--qr-part-size", "100"]);
+        let payload = crate::cbor::Cbor::Bytes(vec![9; 900]).encode();
+        let s = emit_qr(UrKind::Request, &payload, &a.options().unwrap()).unwrap();
+        assert_eq!(s.pure, 10);
+        assert_eq!(s.parts.len(), 15);
+        assert_eq!(
+            s.written,
+            vec![format!(
+                "wrote 15 PNG file(s) to {}: coldpay-req-001.png … coldpay-req-015.png (10 parts + 5 spare)",
+                out.display()
+            )]
+        );
     }
 }

@@ -117,13 +117,45 @@ pub fn to_tronweb_json(raw: &RawData, signatures: &[Signature], visible: bool) -
     Value::Object(m)
 }
 
+/// Keys a TronWeb transaction object may have.
+pub const TRANSACTION_KEYS: &[&str] = &["txID", "raw_data", "raw_data_hex", "visible", "signature"];
+/// Keys a `raw_data` object may have.
+pub const RAW_DATA_KEYS: &[&str] = &[
+    "contract",
+    "ref_block_bytes",
+    "ref_block_hash",
+    "expiration",
+    "timestamp",
+    "fee_limit",
+    "data",
+    "ref_block_num",
+];
+/// Keys a `raw_data.contract[]` entry may have.
+pub const CONTRACT_KEYS: &[&str] = &["parameter", "type", "Permission_id"];
+/// Keys a `parameter` object may have.
+pub const PARAMETER_KEYS: &[&str] = &["value", "type_url"];
+/// Keys a `TransferContract` `parameter.value` may have.
+pub const TRANSFER_VALUE_KEYS: &[&str] = &["owner_address", "to_address", "amount"];
+/// Keys a `TriggerSmartContract` `parameter.value` may have.
+pub const TRIGGER_VALUE_KEYS: &[&str] = &[
+    "owner_address",
+    "contract_address",
+    "call_value",
+    "data",
+    "call_token_value",
+    "token_id",
+];
+
+/// Refuses any key of `obj` not in `allowed`, naming the key and the allowed set.
 fn check_keys(obj: &Map<String, Value>, allowed: &[&str], path: &str) -> Result<()> {
-    for k in obj.keys() {
-        if !allowed.contains(&k.as_str()) {
-            return Err(Error::Json(format!("{path}: unknown key {k:?}")));
-        }
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(k) => Err(Error::Json(format!(
+            "{path}: unknown key \"{}\" (allowed: {})",
+            crate::text::escape(k),
+            allowed.join(", ")
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn get_obj<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>> {
@@ -172,24 +204,19 @@ fn fixed<const N: usize>(obj: &Map<String, Value>, key: &str, path: &str) -> Res
 }
 
 /// Parses a `raw_data` JSON object (hex or base58 addresses) into [`RawData`], as
-/// java-tron's JSON broadcast does; unknown keys and unsupported contracts are refused.
+/// java-tron's JSON broadcast does; unknown keys and unsupported contracts are refused, and the
+/// result passes the same strict decoder as `raw_data_hex` input (one set of bounds for both
+/// forms, e.g. Permission_id is an int32 on the chain).
 pub fn raw_data_from_json(v: &Value) -> Result<RawData> {
+    RawData::decode(&raw_data_fields_from_json(v)?.encode())
+}
+
+/// The fields of a `raw_data` object, without the strict-decoder pass (for a caller that
+/// compares them with an already strictly decoded raw_data).
+fn raw_data_fields_from_json(v: &Value) -> Result<RawData> {
     const P: &str = "raw_data";
     let obj = get_obj(v, P)?;
-    check_keys(
-        obj,
-        &[
-            "contract",
-            "ref_block_bytes",
-            "ref_block_hash",
-            "expiration",
-            "timestamp",
-            "fee_limit",
-            "data",
-            "ref_block_num",
-        ],
-        P,
-    )?;
+    check_keys(obj, RAW_DATA_KEYS, P)?;
     if get_u64(obj, "ref_block_num", P)? != 0 {
         return Err(Error::Json(
             "raw_data.ref_block_num: not allowed in a payout".into(),
@@ -230,7 +257,7 @@ pub fn raw_data_from_json(v: &Value) -> Result<RawData> {
 fn contract_from_json(v: &Value) -> Result<Contract> {
     const P: &str = "raw_data.contract[0]";
     let obj = get_obj(v, P)?;
-    check_keys(obj, &["parameter", "type", "Permission_id"], P)?;
+    check_keys(obj, CONTRACT_KEYS, P)?;
     let ty = get_str(obj, "type", P)?.ok_or_else(|| Error::Json(format!("{P}.type: missing")))?;
     let permission_id = u32::try_from(get_u64(obj, "Permission_id", P)?)
         .map_err(|_| Error::Json(format!("{P}.Permission_id: out of range")))?;
@@ -239,7 +266,7 @@ fn contract_from_json(v: &Value) -> Result<Contract> {
             .ok_or_else(|| Error::Json(format!("{P}.parameter: missing")))?,
         P,
     )?;
-    check_keys(param, &["value", "type_url"], &format!("{P}.parameter"))?;
+    check_keys(param, PARAMETER_KEYS, &format!("{P}.parameter"))?;
     let url = get_str(param, "type_url", P)?.unwrap_or("");
     let value = get_obj(
         param
@@ -255,7 +282,7 @@ fn contract_from_json(v: &Value) -> Result<Contract> {
                     "{P}.parameter.type_url: {url:?} is not canonical"
                 )));
             }
-            check_keys(value, &["owner_address", "to_address", "amount"], vp)?;
+            check_keys(value, TRANSFER_VALUE_KEYS, vp)?;
             ContractKind::Transfer(TransferContract {
                 owner: get_addr(value, "owner_address", vp)?,
                 to: get_addr(value, "to_address", vp)?,
@@ -268,18 +295,7 @@ fn contract_from_json(v: &Value) -> Result<Contract> {
                     "{P}.parameter.type_url: {url:?} is not canonical"
                 )));
             }
-            check_keys(
-                value,
-                &[
-                    "owner_address",
-                    "contract_address",
-                    "call_value",
-                    "data",
-                    "call_token_value",
-                    "token_id",
-                ],
-                vp,
-            )?;
+            check_keys(value, TRIGGER_VALUE_KEYS, vp)?;
             if get_u64(value, "call_token_value", vp)? != 0 || get_u64(value, "token_id", vp)? != 0
             {
                 return Err(Error::Json(format!(
@@ -313,6 +329,7 @@ fn contract_from_json(v: &Value) -> Result<Contract> {
 /// describing the same transaction, and well-formed signatures.
 pub fn from_tronweb_json(v: &Value) -> Result<TronWebTx> {
     let obj = get_obj(v, "transaction")?;
+    check_keys(obj, TRANSACTION_KEYS, "transaction")?;
     let hex_str = get_str(obj, "raw_data_hex", "transaction")?
         .ok_or_else(|| Error::Json("transaction: raw_data_hex missing".into()))?;
     let raw_bytes = decode_hex_field("raw_data_hex", hex_str)?;
@@ -327,7 +344,8 @@ pub fn from_tronweb_json(v: &Value) -> Result<TronWebTx> {
         }
     }
     if let Some(obj_raw) = obj.get("raw_data") {
-        let parsed = raw_data_from_json(obj_raw)
+        // Compared with the strictly decoded raw_data_hex: equal means equally valid.
+        let parsed = raw_data_fields_from_json(obj_raw)
             .map_err(|e| Error::RawDataMismatch(format!("raw_data object unreadable: {e}")))?;
         if parsed != raw {
             return Err(Error::RawDataMismatch(describe_difference(&parsed, &raw)));

@@ -28,6 +28,8 @@ pub enum UrKind {
     Response,
     /// Watch-only export (`coldpay-watch`).
     Watch,
+    /// Audit export (`coldpay-audit`).
+    AuditExport,
 }
 
 impl UrKind {
@@ -37,6 +39,7 @@ impl UrKind {
             UrKind::Request => "coldpay-req",
             UrKind::Response => "coldpay-res",
             UrKind::Watch => "coldpay-watch",
+            UrKind::AuditExport => "coldpay-audit",
         }
     }
 
@@ -45,6 +48,7 @@ impl UrKind {
             "coldpay-req" => Some(UrKind::Request),
             "coldpay-res" => Some(UrKind::Response),
             "coldpay-watch" => Some(UrKind::Watch),
+            "coldpay-audit" => Some(UrKind::AuditExport),
             _ => None,
         }
     }
@@ -204,6 +208,21 @@ impl UrCollector {
         }
     }
 
+    /// How many more distinct parts are needed at least: each part adds at most one fragment's
+    /// worth, so (fragments − parts received), and at least 1 while incomplete; 0 when complete.
+    pub fn more_needed(&self) -> usize {
+        if self.progress().complete {
+            return 0;
+        }
+        match self.header {
+            Some((n, _, _)) => usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(self.seen.len())
+                .max(1),
+            None => 1,
+        }
+    }
+
     /// The message, once complete.
     pub fn message(&self) -> Result<Option<(UrKind, Vec<u8>)>> {
         let Some(kind) = self.kind else {
@@ -219,7 +238,26 @@ impl UrCollector {
             .decoder
             .message()
             .map_err(|e| err(format!("reassembly failed: {e}")))?;
-        Ok(m.map(|m| (kind, m)))
+        let Some(m) = m else { return Ok(None) };
+        self.check_checksum(&m)?;
+        Ok(Some((kind, m)))
+    }
+
+    /// Compares the CRC-32 every part header carries with the reassembled message, so a
+    /// swapped or altered fragment is reported as such (the fountain decoder only checks
+    /// that parts agree with each other).
+    fn check_checksum(&self, message: &[u8]) -> Result<()> {
+        let Some((_, _, expected)) = self.header else {
+            return Ok(());
+        };
+        let actual = u64::from(crc32fast::hash(message));
+        if actual != expected {
+            return Err(err(format!(
+                "checksum mismatch: the parts say CRC-32 {expected:08x}, the reassembled \
+                 message has {actual:08x}; a part was altered or swapped, scan the codes again"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -242,9 +280,11 @@ pub fn read_lines(
         }
     }
     Err(err(format!(
-        "input ended before the message was complete ({}% — {} parts)",
+        "input ended before the message was complete ({}% — {} parts); at least {} more \
+         part(s) needed: scan the rest (any spare part stands in for a missing one)",
         c.progress().percent,
-        c.progress().parts
+        c.progress().parts,
+        c.more_needed()
     )))
 }
 
@@ -317,6 +357,50 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("truncated"));
+    }
+
+    /// The parts with the fragment data of pure parts `a` and `b` swapped: each part is still
+    /// well-formed and consistent with the others, only the reassembled message is wrong.
+    fn swap_fragments(parts: &[String], a: usize, b: usize) -> Vec<String> {
+        let fields = |p: &str| -> Vec<Cbor> {
+            let (_, body) = ur::decode(&p.to_ascii_lowercase()).unwrap();
+            Cbor::decode(&body).unwrap().as_array().unwrap().to_vec()
+        };
+        let rebuild = |orig: &str, f: Vec<Cbor>| {
+            let prefix = &orig[..=orig.rfind('/').unwrap()];
+            let words =
+                ur::bytewords::encode(&Cbor::Array(f).encode(), ur::bytewords::Style::Minimal);
+            format!("{prefix}{}", words.to_uppercase())
+        };
+        let (mut fa, mut fb) = (fields(&parts[a]), fields(&parts[b]));
+        std::mem::swap(&mut fa[4], &mut fb[4]);
+        let mut out = parts.to_vec();
+        out[a] = rebuild(&parts[a], fa);
+        out[b] = rebuild(&parts[b], fb);
+        out
+    }
+
+    #[test]
+    fn swapped_fragment_is_a_checksum_mismatch() {
+        let p = payload(1000);
+        let parts = encode_parts(UrKind::Request, &p, 100, 0).unwrap();
+        let swapped = swap_fragments(&parts, 1, 2);
+        assert_ne!(swapped, parts);
+        let mut c = UrCollector::new();
+        for part in &swapped {
+            c.receive(part).unwrap();
+        }
+        assert!(c.progress().complete);
+        let e = c.message().unwrap_err().to_string();
+        assert!(e.contains("checksum mismatch"), "{e}");
+        let e = read_lines(swapped.join("\n").as_bytes(), std::io::sink()).unwrap_err();
+        assert!(e.to_string().contains("checksum mismatch"), "{e}");
+        // The untouched parts reassemble.
+        let mut c = UrCollector::new();
+        for x in &parts {
+            c.receive(x).unwrap();
+        }
+        assert_eq!(c.message().unwrap(), Some((UrKind::Request, p)));
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>]) -> Result<String> {
         let intent = t.raw.intent()?;
         let _ = writeln!(out, "#{} {}", i + 1, t.raw.contract.kind.type_name());
         if let Some(p) = t.payout_id {
-            let _ = writeln!(out, "  payout id    {p}");
+            let _ = writeln!(out, "  payout id    {}", crate::text::escape(p));
         }
         let _ = writeln!(out, "  txid         {}", t.txid);
         let _ = writeln!(out, "  from         {}", intent.from());

@@ -732,7 +732,7 @@ fn handoff_refusals() {
     assert!(SignRequest::from_json(&j)
         .unwrap_err()
         .to_string()
-        .contains("whitespace"));
+        .contains("contains U+0020 (a space)"));
     let mut j = req.to_json();
     j["surprise"] = 1.into();
     assert!(SignRequest::from_json(&j)
@@ -745,6 +745,7 @@ fn handoff_refusals() {
     let resp = SignResponse {
         request_id: "r1".into(),
         signed_at: 2,
+        audit_head: None,
         transactions: vec![coldpay_shared::handoff::ResponseTx {
             payout_id: "p1".into(),
             txid: raw.txid(),

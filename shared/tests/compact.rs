@@ -53,6 +53,7 @@ pub(crate) fn usdt_request(n: u64) -> SignRequest {
                 amount: Some(amount.to_string()),
                 token: Some(usdt),
                 symbol: Some("USDT".into()),
+                duplicate_of: None,
             });
             t.fee = Some(FeeInputs {
                 energy_estimate: if holds { 64_285 } else { 130_285 },
@@ -77,6 +78,7 @@ fn respond(req: &SignRequest) -> SignResponse {
     SignResponse {
         request_id: req.request_id.clone(),
         signed_at: 1_777_446_000_000,
+        audit_head: None,
         transactions: req
             .transactions
             .iter()
@@ -272,4 +274,43 @@ fn an_independent_ur_decoder_reassembles_every_message() {
         }
         assert_eq!(c.message().unwrap(), Some((kind, payload)));
     }
+}
+
+#[test]
+fn the_audit_head_rides_in_the_compact_response() {
+    let req = usdt_request(3);
+    let mut resp = respond(&req);
+    let lookup = |prefix: &[u8]| -> Vec<(String, TxId)> {
+        req.transactions
+            .iter()
+            .filter(|t| &t.txid.as_bytes()[..4] == prefix)
+            .map(|t| (t.payout_id.clone(), t.txid))
+            .collect()
+    };
+    let without = encode_response(&resp).unwrap();
+    resp.audit_head = Some(coldpay_shared::AuditHead {
+        log: "ab".repeat(32),
+        seq: 42,
+        hash: "cd".repeat(32),
+    });
+    let with = encode_response(&resp).unwrap();
+    // Key, array header, log (2 + 32), seq (2), hash (2 + 32).
+    assert_eq!(with.len(), without.len() + 1 + 1 + 34 + 2 + 34);
+    assert_eq!(decode_response(&with, &lookup).unwrap(), resp);
+    // Responses of older signers (no key 6) still decode, with no head.
+    assert_eq!(decode_response(&without, &lookup).unwrap().audit_head, None);
+    // A head whose hash is not 32 bytes is refused; so is one the encoder would not write.
+    let short = {
+        let i = with.len() - 32;
+        let mut b = with[..i - 2].to_vec();
+        b.extend_from_slice(&[0x58, 31]);
+        b.extend_from_slice(&with[i..with.len() - 1]);
+        b
+    };
+    assert!(decode_response(&short, &lookup)
+        .unwrap_err()
+        .to_string()
+        .contains("audit head hash must be 32 bytes"));
+    resp.audit_head.as_mut().unwrap().hash = "CD".repeat(32);
+    assert!(encode_response(&resp).is_err());
 }

@@ -3,14 +3,17 @@
 //! so `audit verify` finds the first edited, deleted or reordered line.
 
 use std::fs::OpenOptions;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use coldpay_shared::handoff::AuditHead;
+
 use crate::error::{Result, SignerError};
+use crate::ledger::LedgerHead;
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -22,40 +25,58 @@ fn line_hash(obj: &Map<String, Value>) -> String {
     ))
 }
 
-/// The last non-empty line of a file, found by reading backwards from its end in blocks, so
-/// appending to a long log reads only its last line.
-fn last_line(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+/// Reads a file's non-blank lines from the last to the first (each without trailing
+/// whitespace), in blocks from its end, until `visit` returns `Some`: appending to a long log
+/// reads only its last line.
+fn scan_back<T>(
+    path: &Path,
+    mut visit: impl FnMut(&[u8]) -> Result<Option<T>>,
+) -> Result<Option<T>> {
     use std::io::{Seek, SeekFrom};
-    const BLOCK: u64 = 64 * 1024;
+    const BLOCK: u64 = 256 * 1024;
+    let io = |e| SignerError::io(path, e);
     let mut f = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
+        Err(e) => return Err(io(e)),
     };
-    let mut read_range = |from: u64, to: u64| -> std::io::Result<Vec<u8>> {
-        let mut out = vec![0u8; usize::try_from(to - from).expect("line fits in memory")];
-        f.seek(SeekFrom::Start(from))?;
-        f.read_exact(&mut out)?;
-        Ok(out)
-    };
-    let len = std::fs::metadata(path)?.len();
-    // One past the last byte that is not whitespace: the end of the last line.
-    let mut end: Option<u64> = None;
-    let mut pos = len;
+    let mut pos = f.metadata().map_err(io)?.len();
+    // The bytes after the last newline seen so far: the end part of a line.
+    let mut carry: Vec<u8> = Vec::new();
     while pos > 0 {
         let step = BLOCK.min(pos);
         pos -= step;
-        let chunk = read_range(pos, pos + step)?;
-        for (i, b) in chunk.iter().enumerate().rev() {
-            let abs = pos + i as u64;
-            match end {
-                None if !b.is_ascii_whitespace() => end = Some(abs + 1),
-                Some(e) if *b == b'\n' => return read_range(abs + 1, e).map(Some),
-                _ => {}
+        let mut buf = vec![0u8; usize::try_from(step).expect("block fits in memory")];
+        f.seek(SeekFrom::Start(pos)).map_err(io)?;
+        f.read_exact(&mut buf).map_err(io)?;
+        buf.extend_from_slice(&carry);
+        let mut end = buf.len();
+        while let Some(nl) = buf[..end].iter().rposition(|b| *b == b'\n') {
+            if let Some(t) = visit_line(&buf[nl + 1..end], &mut visit)? {
+                return Ok(Some(t));
             }
+            end = nl;
         }
+        buf.truncate(end);
+        carry = buf;
     }
-    end.map(|e| read_range(0, e)).transpose()
+    visit_line(&carry, &mut visit)
+}
+
+fn visit_line<T>(
+    line: &[u8],
+    visit: &mut impl FnMut(&[u8]) -> Result<Option<T>>,
+) -> Result<Option<T>> {
+    let trimmed = line.trim_ascii_end();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    visit(trimmed)
+}
+
+/// The last non-blank line of a file (without trailing whitespace).
+fn last_line(path: &Path) -> Result<Option<Vec<u8>>> {
+    scan_back(path, |l| Ok(Some(l.to_vec())))
 }
 
 /// The two fields of the last line that the next line chains to.
@@ -101,7 +122,7 @@ impl<'de> serde::Deserialize<'de> for ChainTail {
 
 /// Reads the last line's hash and sequence number.
 fn tail(path: &Path) -> Result<(String, u64)> {
-    match last_line(path).map_err(|e| SignerError::io(path, e))? {
+    match last_line(path)? {
         // Only `hash` and `seq` are decoded; the rest (thousands of transactions) is skipped.
         Some(l) => {
             let t: ChainTail = serde_json::from_slice(&l).map_err(|e| {
@@ -119,6 +140,37 @@ fn tail(path: &Path) -> Result<(String, u64)> {
 /// One event chained to the current end of the log, serialised and ready to append.
 pub struct Prepared {
     line: Vec<u8>,
+    head: AuditHead,
+}
+
+/// The hash of line 1, which names the log (and so the signer home) in an [`AuditHead`]:
+/// `own_hash` when the line about to be written is line 1.
+fn log_id(path: &Path, seq: u64, own_hash: &str) -> Result<String> {
+    if seq == 1 {
+        return Ok(own_hash.to_string());
+    }
+    let f = std::fs::File::open(path).map_err(|e| SignerError::io(path, e))?;
+    let mut first = Vec::new();
+    std::io::BufReader::new(f)
+        .read_until(b'\n', &mut first)
+        .map_err(|e| SignerError::io(path, e))?;
+    let t: ChainTail = serde_json::from_slice(first.trim_ascii_end()).map_err(|_| {
+        SignerError::Other(format!(
+            "{}: line 1 unreadable; run `coldpay-signer audit verify`",
+            path.display()
+        ))
+    })?;
+    Ok(t.hash)
+}
+
+/// Serialises a finished line and notes the head it makes.
+fn finish(path: &Path, mut line: Vec<u8>, seq: u64, hash: String) -> Result<Prepared> {
+    line.push(b'\n');
+    let log = log_id(path, seq, &hash)?;
+    Ok(Prepared {
+        line,
+        head: AuditHead { log, seq, hash },
+    })
 }
 
 /// Chains `event` (an object) to the log's last line and serialises it, without writing.
@@ -137,12 +189,15 @@ fn prepare(path: &Path, event: Value) -> Result<Prepared> {
     obj.insert("prev".into(), json!(prev));
     let h = hex::encode(Sha256::digest(serde_json::to_vec(&obj).expect("json")));
     obj.insert("hash".into(), json!(h));
-    let mut line = serde_json::to_vec(&obj).expect("json");
-    line.push(b'\n');
-    Ok(Prepared { line })
+    finish(path, serde_json::to_vec(&obj).expect("json"), seq + 1, h)
 }
 
 impl Prepared {
+    /// The log's head once this line is appended: what a sign response carries.
+    pub fn head(&self) -> AuditHead {
+        self.head.clone()
+    }
+
     /// Appends the line and fsyncs the log.
     pub fn commit(self, path: &Path) -> Result<()> {
         let mut f = OpenOptions::new()
@@ -171,14 +226,42 @@ pub fn prepare_with<T: serde::Serialize>(
     let unhashed = serde_json::to_vec(&build(seq, prev.clone(), None)).expect("json");
     let h = hex::encode(Sha256::digest(&unhashed));
     drop(unhashed);
-    let mut line = serde_json::to_vec(&build(seq, prev, Some(h))).expect("json");
-    line.push(b'\n');
-    Ok(Prepared { line })
+    let line = serde_json::to_vec(&build(seq, prev, Some(h.clone()))).expect("json");
+    finish(path, line, seq, h)
 }
 
 /// Appends one event (an object) to the log, chaining and fsyncing it before returning.
 pub fn append(path: &Path, event: Value) -> Result<()> {
     prepare(path, event)?.commit(path)
+}
+
+/// Appends one event as [`append`] does and returns the log's new head.
+pub fn append_with_head(path: &Path, event: Value) -> Result<AuditHead> {
+    let p = prepare(path, event)?;
+    let head = p.head();
+    p.commit(path)?;
+    Ok(head)
+}
+
+/// The `seq` and `ledger` fields of an audit line (the rest is skipped).
+#[derive(serde::Deserialize)]
+struct LedgerProbe {
+    seq: u64,
+    ledger: Option<LedgerHead>,
+}
+
+/// The latest ledger head the log records (with the sequence number of the line recording
+/// it), read backwards from the end: usually the last line or one of the last few.
+pub fn last_ledger_head(path: &Path) -> Result<Option<(u64, LedgerHead)>> {
+    scan_back(path, |l| {
+        let p: LedgerProbe = serde_json::from_slice(l).map_err(|_| {
+            SignerError::Refused(format!(
+                "{}: a line near the end is not an audit line; run `coldpay-signer audit verify`",
+                path.display()
+            ))
+        })?;
+        Ok(p.ledger.map(|h| (p.seq, h)))
+    })
 }
 
 /// Verifies the chain; returns the number of lines, or the first bad line (1-based) and why.
@@ -193,8 +276,25 @@ pub fn verify(path: &Path) -> Result<std::result::Result<usize, (usize, String)>
 
 /// Verifies the chain of a log's text, as [`verify`] does for a file.
 pub fn verify_text(text: &str) -> std::result::Result<usize, (usize, String)> {
+    verify_lines(text).map(|h| h.len())
+}
+
+/// Verifies the chain of a file as [`verify`] does; returns every line's hash (line `n` at
+/// index `n - 1`) and the file's text.
+pub fn verify_hashes(
+    path: &Path,
+) -> Result<std::result::Result<(Vec<String>, String), (usize, String)>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(SignerError::io(path, e)),
+    };
+    Ok(verify_lines(&text).map(|h| (h, text)))
+}
+
+fn verify_lines(text: &str) -> std::result::Result<Vec<String>, (usize, String)> {
     let mut prev = GENESIS.to_string();
-    let mut n = 0usize;
+    let mut hashes = Vec::new();
     for (i, l) in text.lines().enumerate() {
         let lineno = i + 1;
         let v: Value = match serde_json::from_str(l) {
@@ -223,10 +323,63 @@ pub fn verify_text(text: &str) -> std::result::Result<usize, (usize, String)> {
                 "content does not match its hash (line edited)".into(),
             ));
         }
+        hashes.push(h.clone());
         prev = h;
-        n += 1;
     }
-    Ok(n)
+    Ok(hashes)
+}
+
+/// Parses `SEQ:HASH` (an audit head written down elsewhere).
+pub fn parse_expect_head(s: &str) -> Result<(u64, String)> {
+    let bad = || {
+        SignerError::Usage(format!(
+            "--expect-head {s:?}: use SEQ:HASH, e.g. 42:<64 hex digits> (from a sign response's audit_head)"
+        ))
+    };
+    let (seq, hash) = s.split_once(':').ok_or_else(bad)?;
+    let seq: u64 = seq.parse().map_err(|_| bad())?;
+    let hash = hash.to_ascii_lowercase();
+    if seq == 0 || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((seq, hash))
+}
+
+/// Checks a written-down head against the verified line hashes: line `seq` exists and has
+/// `hash`.
+pub fn check_expected_head(hashes: &[String], seq: u64, hash: &str) -> Result<()> {
+    let n = hashes.len() as u64;
+    match usize::try_from(seq - 1).ok().and_then(|i| hashes.get(i)) {
+        None => Err(SignerError::Refused(format!(
+            "audit line {seq} (written down as {hash}) is missing: the log has only {n} line(s), so its tail was cut"
+        ))),
+        Some(h) if h != hash => Err(SignerError::Refused(format!(
+            "audit line {seq} has hash {h}, not the {hash} written down: the log was rewritten from line {seq} or earlier"
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The segment of the log from line `since` to its head, as a checked export.
+pub fn export(path: &Path, since: u64) -> Result<coldpay_shared::audit_export::AuditExport> {
+    let (hashes, text) = verify_hashes(path)?.map_err(|(line, why)| {
+        SignerError::Refused(format!(
+            "audit log broken at line {line}: {why}; nothing exported"
+        ))
+    })?;
+    let n = hashes.len() as u64;
+    if since == 0 || since > n {
+        return Err(SignerError::Usage(format!(
+            "--since {since}: the audit log has lines 1 to {n}"
+        )));
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .skip(usize::try_from(since - 1).unwrap_or(usize::MAX))
+        .collect();
+    Ok(coldpay_shared::audit_export::AuditExport::build(
+        &hashes[0], &lines,
+    )?)
 }
 
 /// The hash and sequence number the next appended line chains to (the genesis hash and 0 for

@@ -87,9 +87,25 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
         /// Re-sign payout ID although it was signed before, having seen that the earlier
-        /// transaction expired (repeatable).
-        #[arg(long, value_name = "ID")]
+        /// transaction expired at least 60 s ago (repeatable; `all`: every payout of the
+        /// request).
+        #[arg(long, value_name = "ID|all")]
         resign_expired: Vec<String>,
+        /// List every transaction in the review (by default only inputs of up to 20
+        /// transactions are listed; larger ones show the summary and refused transactions).
+        #[arg(long)]
+        details: bool,
+    },
+    /// Show the output of the last signing run again (kept in the home, no secret in it).
+    ///
+    /// Prints it on stdout, writes it with -o, or shows it as QR codes, e.g. when the terminal
+    /// QR codes of `sign --qr` could not be scanned.
+    ShowLast {
+        #[command(flatten)]
+        qr_out: crate::qrio::QrOutArgs,
+        /// Write it here (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Decode and show what a sign request, TronWeb transaction or raw_data hex would sign.
     ///
@@ -111,6 +127,9 @@ enum Command {
     /// Inspect the hash-chained audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check or rebuild the signing ledger (replay protection and 24 h limits).
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// Prove the sandbox, check RNG, KDF speed and known-answer tests.
     Selftest {
         /// Print JSON.
@@ -251,16 +270,35 @@ enum PolicyCommand {
         /// Policy file (default: the home's policy.toml).
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
+        /// List every transaction, however many.
+        #[arg(long)]
+        details: bool,
     },
 }
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; names the first edited, deleted or reordered line.
+    /// Check the hash chain (naming the first edited, deleted or reordered line) and that the
+    /// ledger agrees with it.
     Verify {
+        /// Also check a head written down elsewhere (a sign response's audit_head): line SEQ
+        /// exists and has HASH. Fails when the log's tail was cut.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Write the log from line SEQ to its head, for `reconcile --audit` on the online side.
+    Export {
+        /// First line to export (1 = the whole log).
+        #[arg(long, value_name = "SEQ")]
+        since: u64,
+        /// Write the export here (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        qr_out: crate::qrio::QrOutArgs,
     },
     /// Print audit entries.
     Show {
@@ -268,6 +306,28 @@ enum AuditCommand {
         #[arg(long)]
         since: Option<String>,
         /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum LedgerCommand {
+    /// Check the whole ledger: its chain, its head against the audit log, and every line
+    /// against the signing the audit log records.
+    Verify {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reconstruct the ledger from the audit log's signed lines (atomically), after signing
+    /// was refused because the two disagree.
+    Rebuild {
+        /// Rebuild even though some ledger lines record signings the audit log does not
+        /// (they are listed first; see the runbook).
+        #[arg(long)]
+        drop_unrecorded: bool,
+        /// Print JSON.
         #[arg(long)]
         json: bool,
     },
@@ -407,6 +467,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             yes,
             policy,
             resign_expired,
+            details,
         } => {
             let h = open_home(home_arg)?;
             sign::run(
@@ -421,23 +482,31 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     yes,
                     policy,
                     resign_expired,
+                    details,
                     check_only: false,
                 },
             )
         }
         Command::Inspect { input, qr_in, json } => {
-            if qr_in.any() {
-                let parsed = crate::qrio::read_request(&qr_in)?;
-                print!("{}", coldpay_shared::view::render_input(&parsed, json)?);
-                return Ok(());
-            }
-            if input.is_empty() {
+            let parsed = if qr_in.any() {
+                crate::qrio::read_request(&qr_in)?
+            } else if input.is_empty() {
                 return Err(SignerError::Usage(
                     "give an INPUT file (or -), --qr-image FILE… or --ur".into(),
                 ));
+            } else {
+                coldpay_shared::input::parse_input(&sign::read_input(&input)?)?
+            };
+            if json {
+                print!("{}", coldpay_shared::view::render_input(&parsed, true)?);
+            } else {
+                let home = open_home(home_arg).ok();
+                let tokens = crate::inspect::known_tokens(home.as_ref());
+                print!(
+                    "{}",
+                    crate::inspect::render(&parsed, &tokens, sign::now_ms())?
+                );
             }
-            let text = sign::read_input(&input)?;
-            print!("{}", coldpay_shared::view::inspect_input(&text, json)?);
             Ok(())
         }
         Command::Policy(PolicyCommand::Show { policy, json }) => {
@@ -468,7 +537,15 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             }
             Ok(())
         }
-        Command::Policy(PolicyCommand::Check { input, policy }) => {
+        Command::ShowLast { qr_out, output } => {
+            let h = open_home(home_arg)?;
+            sign::show_last(&h, &qr_out, output.as_deref())
+        }
+        Command::Policy(PolicyCommand::Check {
+            input,
+            policy,
+            details,
+        }) => {
             let h = open_home(home_arg)?;
             sign::run(
                 &h,
@@ -482,34 +559,31 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     yes: false,
                     policy,
                     resign_expired: vec![],
+                    details,
                     check_only: true,
                 },
             )
         }
-        Command::Audit(AuditCommand::Verify { json }) => {
-            let h = open_home(home_arg)?;
-            match audit::verify(&h.audit_path())? {
-                Ok(n) => {
-                    if json {
-                        println!("{}", serde_json::json!({"ok": true, "lines": n}));
-                    } else {
-                        println!("audit log intact: {n} line(s)");
-                    }
-                    Ok(())
-                }
-                Err((line, why)) => {
-                    if json {
-                        println!(
-                            "{}",
-                            serde_json::json!({"ok": false, "first_bad_line": line, "reason": why})
-                        );
-                    }
-                    Err(SignerError::Refused(format!(
-                        "audit log broken at line {line}: {why}"
-                    )))
-                }
-            }
+        Command::Audit(AuditCommand::Verify { expect_head, json }) => {
+            crate::records_cli::audit_verify(&open_home(home_arg)?, expect_head.as_deref(), json)
         }
+        Command::Audit(AuditCommand::Export {
+            since,
+            output,
+            qr_out,
+        }) => crate::records_cli::audit_export(
+            &open_home(home_arg)?,
+            since,
+            output.as_deref(),
+            &qr_out,
+        ),
+        Command::Ledger(LedgerCommand::Verify { json }) => {
+            crate::records_cli::ledger_verify(&open_home(home_arg)?, json)
+        }
+        Command::Ledger(LedgerCommand::Rebuild {
+            drop_unrecorded,
+            json,
+        }) => crate::records_cli::ledger_rebuild(&open_home(home_arg)?, drop_unrecorded, json),
         Command::Audit(AuditCommand::Show { since, json }) => {
             let h = open_home(home_arg)?;
             let since = since.as_deref().map(parse_since).transpose()?.unwrap_or(0);

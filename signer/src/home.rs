@@ -38,6 +38,40 @@ pub fn resolve_dir(arg: Option<&Path>) -> PathBuf {
     home.join(".coldpay-signer")
 }
 
+/// `path` with symlinks resolved; for a path that does not exist yet, its nearest existing
+/// ancestor resolved and the rest appended. A dangling symlink is followed to its target.
+fn resolve(path: &Path) -> Result<PathBuf> {
+    let mut abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| SignerError::io(".", e))?
+            .join(path)
+    };
+    for _ in 0..40 {
+        let is_link = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink());
+        let target = is_link.then(|| std::fs::read_link(&abs).ok()).flatten();
+        match (target, abs.parent()) {
+            (Some(t), Some(parent)) => abs = parent.join(t),
+            _ => break,
+        }
+    }
+    let mut rest = Vec::new();
+    let mut cur = abs.as_path();
+    loop {
+        if let Ok(real) = cur.canonicalize() {
+            return Ok(rest.iter().rev().fold(real, |p, c| p.join(c)));
+        }
+        match (cur.parent(), cur.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                cur = parent;
+            }
+            _ => return Ok(abs),
+        }
+    }
+}
+
 /// Checks a wallet name: 1–64 of `[A-Za-z0-9_.-]`, not starting with '.'.
 pub fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
@@ -97,8 +131,8 @@ impl Home {
                 SignerError::io(&marker, e)
             }
         })?;
-        let h: HomeToml = toml::from_str(&text)
-            .map_err(|e| SignerError::Usage(format!("{}: {e}", marker.display())))?;
+        let h: HomeToml =
+            toml::from_str(&text).map_err(|e| crate::file_errors::toml(&marker, &text, &e))?;
         Ok(Home {
             dir: dir.to_path_buf(),
             network: h.network,
@@ -129,6 +163,31 @@ impl Home {
     /// `ledger.jsonl`.
     pub fn ledger_path(&self) -> PathBuf {
         self.dir.join("ledger.jsonl")
+    }
+
+    /// `last-response.json`: the output of the last signing run (no secret in it), kept so
+    /// `show-last` can show it again.
+    pub fn last_response_path(&self) -> PathBuf {
+        self.dir.join("last-response.json")
+    }
+
+    /// Refuses `path` (an output file or folder named by `what`, e.g. "-o") when it lies
+    /// inside the home once symlinks are resolved: output must never replace a keystore, the
+    /// ledger or the audit log. A path that does not exist yet is judged by its folder.
+    pub fn refuse_inside(&self, path: &Path, what: &str) -> Result<()> {
+        let home = self
+            .dir
+            .canonicalize()
+            .map_err(|e| SignerError::io(&self.dir, e))?;
+        let resolved = resolve(path)?;
+        if resolved.starts_with(&home) {
+            return Err(SignerError::Usage(format!(
+                "{what} {}: that is inside the signer home {} (it would replace the signer's own files); write it elsewhere",
+                path.display(),
+                home.display()
+            )));
+        }
+        Ok(())
     }
 
     /// Every keystore in the home, sorted by name.
@@ -181,5 +240,39 @@ impl Home {
             return Err(SignerError::Usage(format!("no wallet named {name:?}")));
         }
         Keystore::read(&p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths_inside_the_home_are_refused_through_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::init(&dir.path().join("home"), Network::Nile).unwrap();
+        let link = dir.path().join("innocent");
+        std::os::unix::fs::symlink(home.keystore_dir(), &link).unwrap();
+        let file_link = dir.path().join("out.json");
+        std::os::unix::fs::symlink(home.ledger_path(), &file_link).unwrap();
+        for inside in [
+            home.audit_path(),
+            home.keystore_dir().join("new.json"),
+            link.join("treasury.json"),
+            link.join("not-yet/deeper.json"),
+            file_link,
+            dir.path().join("home/../home/policy.toml"),
+        ] {
+            let e = home.refuse_inside(&inside, "-o").unwrap_err().to_string();
+            assert!(
+                e.contains("inside the signer home"),
+                "{}: {e}",
+                inside.display()
+            );
+        }
+        home.refuse_inside(&dir.path().join("resp.json"), "-o")
+            .unwrap();
+        home.refuse_inside(&dir.path().join("qr/parts"), "--qr-png")
+            .unwrap();
     }
 }

@@ -1,6 +1,7 @@
 //! `keys …` commands: create, import, derive, list, export watch-only, change passphrase, remove.
 
-use std::io::{BufRead, IsTerminal, Read};
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
 
 use coldpay_shared::handoff::{WatchAccount, WatchExport};
@@ -13,7 +14,11 @@ use crate::fsutil::write_atomic;
 use crate::home::Home;
 use crate::keystore::{Keystore, WalletKind, WalletSecret};
 use crate::passphrase::PassSource;
-use crate::wallet::{account_entry, account_key, generate_mnemonic, parse_mnemonic, tron_path};
+use crate::screen::AltScreen;
+use crate::wallet::{
+    account_entry, account_key, generate_mnemonic, is_list_word, parse_mnemonic, tron_path,
+    unknown_word_message, WORD_COUNTS,
+};
 
 fn print_json(v: &serde_json::Value) {
     println!("{}", serde_json::to_string_pretty(v).expect("json"));
@@ -29,19 +34,43 @@ fn ensure_new(home: &Home, name: &str) -> Result<std::path::PathBuf> {
     Ok(p)
 }
 
+/// Reads one line without echo from the terminal, or from stdin when it is not one; the prompt
+/// then goes to stderr, so a driving script sees what is asked. Surrounding spaces are dropped.
 fn read_line_secret(prompt: &str) -> Result<Zeroizing<String>> {
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password(prompt)
+        let s = rpassword::prompt_password(prompt)
             .map(Zeroizing::new)
-            .map_err(|e| SignerError::io("terminal", e));
+            .map_err(|e| SignerError::io("terminal", e))?;
+        return Ok(Zeroizing::new(s.trim().to_string()));
     }
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
     let mut s = Zeroizing::new(String::new());
-    std::io::stdin()
+    let n = std::io::stdin()
         .lock()
         .read_line(&mut s)
         .map_err(|e| SignerError::io("stdin", e))?;
-    let t = Zeroizing::new(s.trim().to_string());
-    Ok(t)
+    if n == 0 {
+        return Err(SignerError::Usage(format!(
+            "input ended at the prompt \"{}\"; nothing was saved",
+            prompt.trim_end_matches([' ', ':'])
+        )));
+    }
+    Ok(Zeroizing::new(s.trim().to_string()))
+}
+
+/// Waits for Enter on the terminal.
+fn wait_for_enter(prompt: &str) -> Result<()> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) => Err(SignerError::Usage(
+            "input ended before Enter; nothing was saved".into(),
+        )),
+        Ok(_) => Ok(()),
+        Err(e) => Err(SignerError::io("stdin", e)),
+    }
 }
 
 fn create_wallet(
@@ -49,14 +78,13 @@ fn create_wallet(
     name: &str,
     kind: WalletKind,
     secret: &WalletSecret,
-    pass: &PassSource,
+    passphrase: &Zeroizing<String>,
     iterations: u32,
     json: bool,
 ) -> Result<()> {
     let path = ensure_new(home, name)?;
     let key = account_key(kind, secret, 0)?;
     let entry = account_entry(kind, &key, 0);
-    let passphrase = pass.read_new(&format!("wallet {name}"))?;
     let ks = Keystore::seal(
         path,
         name,
@@ -79,7 +107,83 @@ fn create_wallet(
     Ok(())
 }
 
-/// `keys new`.
+/// Prints the words of a new mnemonic: one per line for scripts, in three columns on the
+/// alternate screen so 24 words fit an 80 × 24 terminal.
+fn show_words(screen: &AltScreen, name: &str, list: &[&str]) {
+    eprintln!(
+        "Write down these {} words in order. They are shown only now.\nThey are the only backup of wallet {name}.\n",
+        list.len()
+    );
+    let columns = if screen.is_active() { 3 } else { 1 };
+    for line in word_lines(list, columns) {
+        eprintln!("{}", line.as_str());
+    }
+    eprintln!();
+}
+
+/// The numbered words in `columns` columns, numbered down each column ("   1. abandon").
+fn word_lines(list: &[&str], columns: usize) -> Vec<Zeroizing<String>> {
+    let rows = list.len().div_ceil(columns.max(1));
+    (0..rows)
+        .map(|r| {
+            let mut line = Zeroizing::new(String::with_capacity(80));
+            for i in (r..list.len()).step_by(rows) {
+                let _ = write!(line, "  {:>2}. {:<12}", i + 1, list[i]);
+            }
+            line.truncate(line.trim_end().len());
+            line
+        })
+        .collect()
+}
+
+/// Three distinct word positions, uniformly at random, in order.
+fn pick_three(n: usize) -> Result<Vec<usize>> {
+    let mut idx = Vec::with_capacity(3);
+    let limit = 65_536 - 65_536 % n;
+    while idx.len() < 3.min(n) {
+        let mut b = [0u8; 2];
+        getrandom::getrandom(&mut b).map_err(|e| SignerError::Other(format!("rng: {e}")))?;
+        let v = usize::from(u16::from_le_bytes(b));
+        if v < limit && !idx.contains(&(v % n)) {
+            idx.push(v % n);
+        }
+    }
+    idx.sort_unstable();
+    Ok(idx)
+}
+
+/// Asks for word `i` until it matches. A typo asks again for that word only; after three
+/// misses the words are shown again on a terminal (the written copy is likely wrong), while a
+/// script is refused.
+fn check_word(screen: &AltScreen, name: &str, list: &[&str], i: usize) -> Result<()> {
+    let n = i + 1;
+    let mut misses = 0;
+    loop {
+        let typed = read_line_secret(&format!("Word #{n}: "))?;
+        if typed.eq_ignore_ascii_case(list[i]) {
+            return Ok(());
+        }
+        misses += 1;
+        if misses < 3 {
+            eprintln!("That is not word #{n}. Check your written copy and type word #{n} again.");
+            continue;
+        }
+        if !screen.is_active() {
+            return Err(SignerError::Usage(format!(
+                "word #{n} did not match 3 times; nothing was saved — start again"
+            )));
+        }
+        screen.clear();
+        eprintln!("Word #{n} did not match 3 times: your written copy may differ from the words. Correct it now.\n");
+        show_words(screen, name, list);
+        wait_for_enter("Press Enter when your copy is corrected. ")?;
+        screen.clear();
+        misses = 0;
+    }
+}
+
+/// `keys new`: the keystore passphrase is asked first, then the words are shown (on the
+/// terminal's alternate screen, cleared afterwards) and three of them are checked.
 pub fn new(
     home: &Home,
     name: &str,
@@ -90,38 +194,36 @@ pub fn new(
     json: bool,
 ) -> Result<()> {
     ensure_new(home, name)?;
-    let m = generate_mnemonic(words)?;
-    let phrase = Zeroizing::new(m.to_string());
-    eprintln!("\nWrite down these {words} words, in order. They are shown once and are the only backup of wallet {name}:\n");
-    for (i, w) in phrase.split(' ').enumerate() {
-        eprintln!("  {:>2}. {w}", i + 1);
+    if !matches!(words, 12 | 24) {
+        return Err(SignerError::Usage(format!(
+            "--words must be 12 or 24, got {words}"
+        )));
     }
-    eprintln!();
+    let passphrase = pass.read_new(&format!("wallet {name}"))?;
+    let phrase = Zeroizing::new(generate_mnemonic(words)?.to_string());
+    let list: Vec<&str> = phrase.split(' ').collect();
+    let screen = AltScreen::enter();
+    show_words(&screen, name, &list);
+    if screen.is_active() {
+        wait_for_enter(&format!(
+            "Press Enter when all {words} words are written down (the screen is then cleared). "
+        ))?;
+        screen.clear();
+    }
     if confirm {
-        let list: Vec<&str> = phrase.split(' ').collect();
-        let mut picks = [0u8; 3];
-        getrandom::getrandom(&mut picks).map_err(|e| SignerError::Other(format!("rng: {e}")))?;
-        let mut idx: Vec<usize> = Vec::new();
-        for (n, b) in picks.iter().enumerate() {
-            let mut i = usize::from(*b) % list.len();
-            while idx.contains(&i) {
-                i = (i + 1 + n) % list.len();
-            }
-            idx.push(i);
+        eprintln!("Check your copy: type the three words asked for.");
+        for i in pick_three(list.len())? {
+            check_word(&screen, name, &list, i)?;
         }
-        idx.sort_unstable();
-        for i in idx {
-            let typed = read_line_secret(&format!("Re-type word #{}: ", i + 1))?;
-            if typed.trim() != list[i] {
-                return Err(SignerError::Usage(format!(
-                    "word #{} does not match; nothing was saved — start again",
-                    i + 1
-                )));
-            }
-        }
+    }
+    if screen.leave() {
+        eprintln!(
+            "The words are cleared from the screen: they were shown on the terminal's alternate \
+             screen, which is now closed, and are not in its scrollback."
+        );
     }
     let secret = WalletSecret {
-        mnemonic: phrase,
+        mnemonic: phrase.clone(),
         bip39_passphrase: Zeroizing::new(String::new()),
         private_key: Zeroizing::new([0u8; 32]),
     };
@@ -130,13 +232,46 @@ pub fn new(
         name,
         WalletKind::Mnemonic,
         &secret,
-        pass,
+        &passphrase,
         iterations,
         json,
     )
 }
 
-/// `keys import-mnemonic`.
+/// Reads the mnemonic. On a terminal each word not in the BIP-39 list is named (counted from
+/// 1, with the nearest list words) and asked for again, up to three times.
+fn read_mnemonic() -> Result<Zeroizing<String>> {
+    let line = read_line_secret("Mnemonic (the words in order, separated by spaces): ")?;
+    if !std::io::stdin().is_terminal() {
+        return Ok(line);
+    }
+    let mut words: Vec<Zeroizing<String>> = line
+        .split_whitespace()
+        .map(|w| Zeroizing::new(w.to_lowercase()))
+        .collect();
+    if !WORD_COUNTS.contains(&words.len()) {
+        return Ok(line);
+    }
+    for (i, word) in words.iter_mut().enumerate() {
+        for _ in 0..3 {
+            if is_list_word(word) {
+                break;
+            }
+            eprintln!("{}", unknown_word_message(i, word));
+            *word = Zeroizing::new(read_line_secret(&format!("Word {}: ", i + 1))?.to_lowercase());
+        }
+    }
+    let mut joined = Zeroizing::new(String::new());
+    for w in &words {
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        joined.push_str(w);
+    }
+    Ok(joined)
+}
+
+/// `keys import-mnemonic`: the keystore passphrase is asked first, then the words.
 pub fn import_mnemonic(
     home: &Home,
     name: &str,
@@ -146,7 +281,8 @@ pub fn import_mnemonic(
     json: bool,
 ) -> Result<()> {
     ensure_new(home, name)?;
-    let words = read_line_secret("Mnemonic: ")?;
+    let passphrase = pass.read_new(&format!("wallet {name}"))?;
+    let words = read_mnemonic()?;
     let m = parse_mnemonic(&words)?;
     let bip39_passphrase = match bip39_pass_file {
         Some(f) => {
@@ -170,7 +306,7 @@ pub fn import_mnemonic(
         name,
         WalletKind::Mnemonic,
         &secret,
-        pass,
+        &passphrase,
         iterations,
         json,
     )
@@ -185,6 +321,7 @@ pub fn import_private(
     json: bool,
 ) -> Result<()> {
     ensure_new(home, name)?;
+    let passphrase = pass.read_new(&format!("wallet {name}"))?;
     let text = read_line_secret("Private key (64 hex characters): ")?;
     let body = text.trim().trim_start_matches("0x");
     if body.len() != 64 || !body.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -208,7 +345,7 @@ pub fn import_private(
         name,
         WalletKind::PrivateKey,
         &secret,
-        pass,
+        &passphrase,
         iterations,
         json,
     )
@@ -379,4 +516,38 @@ pub fn remove(home: &Home, name: &str, yes: bool) -> Result<()> {
     }
     eprintln!("wallet {name} removed");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn twenty_four_words_fit_an_80_by_24_screen() {
+        // The longest English BIP-39 words have 8 letters.
+        let list = ["abstract"; 24];
+        let lines = word_lines(&list, 3);
+        assert_eq!(lines.len(), 8);
+        assert!(lines.iter().all(|l| l.chars().count() <= 80));
+        assert_eq!(
+            lines[0].as_str(),
+            "   1. abstract        9. abstract       17. abstract"
+        );
+        assert!(lines[7].ends_with("24. abstract"));
+        // Scripts get one word per line, as before.
+        let one = word_lines(&list[..12], 1);
+        assert_eq!(one.len(), 12);
+        assert_eq!(one[11].as_str(), "  12. abstract");
+    }
+
+    #[test]
+    fn three_distinct_positions_in_order() {
+        for n in [12, 24] {
+            for _ in 0..200 {
+                let p = pick_three(n).unwrap();
+                assert_eq!(p.len(), 3);
+                assert!(p.windows(2).all(|w| w[0] < w[1]) && p[2] < n, "{p:?}");
+            }
+        }
+    }
 }

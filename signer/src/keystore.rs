@@ -291,16 +291,24 @@ impl Keystore {
             reason,
         };
         let json: FileJson =
-            serde_json::from_slice(bytes).map_err(|e| corrupt(format!("not a keystore: {e}")))?;
+            serde_json::from_slice(bytes).map_err(|e| {
+            corrupt(format!("not a keystore: {}", crate::file_errors::json_reason(&e)))
+        })?;
         let h = &json.header;
         if h.format != KEYSTORE_FORMAT || h.version != 1 {
             return Err(corrupt(format!(
-                "unsupported format {} version {}",
-                h.format, h.version
+                "unsupported format (not {KEYSTORE_FORMAT} version 1)"
             )));
         }
         if h.kdf.name != "pbkdf2-hmac-sha256" || h.cipher.name != "aes-256-gcm" {
             return Err(corrupt("unsupported kdf or cipher".into()));
+        }
+        // The name is printed and matched by `--key`: the creation rule holds when loaded too.
+        if crate::home::check_name(&h.name).is_err() {
+            return Err(corrupt(format!(
+                "wallet name \"{}\" breaks the wallet name rule (1-64 of A-Z a-z 0-9 _ - ., not starting with '.')",
+                coldpay_shared::text::escape(&h.name)
+            )));
         }
         if !(1..=MAX_ITERATIONS).contains(&h.kdf.iterations) {
             return Err(corrupt(format!(

@@ -1,5 +1,10 @@
 //! The signing ledger: one JSON line per signed transaction. It backs the rolling 24 h limits
 //! and the refusal to sign a payout id twice.
+//!
+//! Lines are chained: each carries `prev`, the sha256 of the line before it (64 zeros for the
+//! first), so an edited, deleted or reordered line breaks the chain. The *head* (line count and
+//! hash of the last line) is recorded in every audit line that appends to the ledger, which is
+//! how a cut tail or a deleted file is found (see `records`).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -11,6 +16,7 @@ use std::path::{Path, PathBuf};
 use coldpay_shared::U256;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::error::{Result, SignerError};
 
@@ -65,6 +71,54 @@ struct LineRef<'a> {
     #[serde(borrow)]
     amount: Cow<'a, str>,
     expiration: u64,
+    /// sha256 of the line before (absent in ledgers written before lines were chained).
+    #[serde(default, borrow)]
+    prev: Option<Cow<'a, str>>,
+}
+
+/// The hash of the line before the first: 64 zeros.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Where a ledger ends: how many lines it has and the sha256 (hex) of the last one. The audit
+/// log records it (as `"ledger": {"hash": …, "lines": …}`) each time lines are appended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerHead {
+    /// sha256 of the last line (its bytes without the newline), or [`GENESIS`] when empty.
+    pub hash: String,
+    /// Number of (non-blank) lines.
+    pub lines: u64,
+}
+
+impl LedgerHead {
+    /// The head of an empty ledger.
+    pub fn empty() -> Self {
+        LedgerHead {
+            hash: GENESIS.into(),
+            lines: 0,
+        }
+    }
+}
+
+/// Whether the lines of a loaded ledger chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainState {
+    /// Every line's `prev` is the hash of the line before (or the ledger is empty).
+    Intact,
+    /// No line carries `prev`: a ledger written before lines were chained.
+    Legacy,
+    /// The first line (1-based, counting non-blank lines) that does not chain, and why.
+    Broken {
+        /// Line number in the file.
+        line: usize,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// Hex sha256 of one line's bytes.
+pub fn line_hash(line: &str) -> String {
+    hex::encode(Sha256::digest(line.as_bytes()))
 }
 
 /// Reads a line in exactly the shape [`Ledger::encode`] writes — these keys in this order, no
@@ -116,6 +170,10 @@ fn parse_written_shape(line: &str) -> Option<LineRef<'_>> {
     let to = s(",\"to\":")?;
     let amount = s(",\"amount\":")?;
     let expiration = c.lit(",\"expiration\":").and_then(|()| c.int())?;
+    let prev = match c.lit(",\"prev\":") {
+        Some(()) => Some(Cow::Borrowed(c.string()?)),
+        None => None,
+    };
     c.lit("}")?;
     c.s.is_empty().then_some(LineRef {
         time,
@@ -126,6 +184,7 @@ fn parse_written_shape(line: &str) -> Option<LineRef<'_>> {
         to: Cow::Borrowed(to),
         amount: Cow::Borrowed(amount),
         expiration,
+        prev,
     })
 }
 
@@ -186,14 +245,99 @@ pub struct Ledger {
     recipients: HashSet<String>,
     /// Per asset ("TRX" or contract): (time, amount) of each signing, in file order.
     amounts: HashMap<String, Vec<(u64, U256)>>,
+    head: LedgerHead,
+    chain: ChainState,
 }
 
 /// Lines per parallel parsing task.
 const CHUNK_LINES: usize = 8192;
 
+/// What one parallel chunk found: the lines it keeps, and how its lines chain.
+struct ChunkOut<'a> {
+    keep: Vec<Parsed<'a>>,
+    /// `prev` of the chunk's first line (`None`: absent).
+    first_prev: Option<String>,
+    /// Hash of the chunk's last line.
+    last_hash: String,
+    /// Lines with and without `prev`.
+    chained: usize,
+    /// First line inside the chunk whose `prev` is not the hash of the line before.
+    broken: Option<usize>,
+    /// First line without `prev`.
+    missing: Option<usize>,
+}
+
+/// Lines signed by one [`Ledger::encode`] call, chained to the loaded head, and the head
+/// after appending them.
+pub struct Encoded {
+    bytes: Vec<u8>,
+    head: LedgerHead,
+}
+
+impl Encoded {
+    /// The ledger head once these lines are appended (for the audit line recording them).
+    pub fn head(&self) -> &LedgerHead {
+        &self.head
+    }
+
+    /// The serialised lines.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// One line as written: the entry's fields in a fixed order, then `prev`.
+#[derive(Serialize)]
+struct Written<'a> {
+    time: u64,
+    request_id: &'a str,
+    payout_id: &'a str,
+    txid: &'a str,
+    token: &'a str,
+    to: &'a str,
+    amount: &'a str,
+    expiration: u64,
+    prev: &'a str,
+}
+
+/// Serialises `new` as ledger lines chained to `head`; returns the bytes and the new head.
+pub fn encode_after(head: &LedgerHead, new: &[LedgerEntry]) -> Encoded {
+    let mut bytes = Vec::with_capacity(new.len() * 360);
+    let mut prev = head.hash.clone();
+    for e in new {
+        let start = bytes.len();
+        serde_json::to_writer(
+            &mut bytes,
+            &Written {
+                time: e.time,
+                request_id: &e.request_id,
+                payout_id: &e.payout_id,
+                txid: &e.txid,
+                token: &e.token,
+                to: &e.to,
+                amount: &e.amount,
+                expiration: e.expiration,
+                prev: &prev,
+            },
+        )
+        .expect("serialisable");
+        prev = hex::encode(Sha256::digest(&bytes[start..]));
+        bytes.push(b'\n');
+    }
+    Encoded {
+        bytes,
+        head: LedgerHead {
+            hash: prev,
+            lines: head.lines + new.len() as u64,
+        },
+    }
+}
+
 impl Ledger {
-    /// Loads the part of the ledger `query` asks for (empty if the file is absent); a
-    /// malformed line anywhere is an error naming it.
+    /// Loads the part of the ledger `query` asks for (empty if the file is absent) and checks
+    /// how its lines chain (see [`Ledger::chain`]); a malformed line anywhere is an error
+    /// naming it. This does not compare the ledger with the audit log: signing uses
+    /// `records::open_ledger`, which does.
     pub fn load(path: &Path, query: &LedgerQuery<'_>) -> Result<Ledger> {
         let owned = |s: &Option<HashSet<&str>>| {
             s.as_ref().map(|s| {
@@ -210,37 +354,76 @@ impl Ledger {
             by_payout: HashMap::new(),
             recipients: HashSet::new(),
             amounts: HashMap::new(),
+            head: LedgerHead::empty(),
+            chain: ChainState::Intact,
         };
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(l),
             Err(e) => return Err(SignerError::io(path, e)),
         };
-        // Lines are parsed in parallel chunks (numbered for error messages), then indexed in
-        // file order so the latest signing of a payout id wins.
+        // Lines are parsed and hashed in parallel chunks (numbered for error messages), then
+        // indexed in file order so the latest signing of a payout id wins.
         let lines: Vec<(usize, &str)> = text
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
             .collect();
-        // Every line is parsed and checked; only the ones the query is about are kept.
-        let chunks: Vec<Vec<Parsed<'_>>> = lines
+        let chunks: Vec<ChunkOut<'_>> = lines
             .par_chunks(CHUNK_LINES)
-            .map(|chunk| {
-                let mut keep = Vec::new();
-                for (i, line) in chunk {
-                    let p = parse_line(path, *i, line)?;
-                    if l.relevant(&p.line) {
-                        keep.push(p);
-                    }
-                }
-                Ok(keep)
-            })
+            .map(|chunk| l.read_chunk(path, chunk))
             .collect::<Result<Vec<_>>>()?;
-        for p in chunks.into_iter().flatten() {
+        l.head = LedgerHead {
+            hash: chunks
+                .last()
+                .map_or_else(|| GENESIS.to_string(), |c| c.last_hash.clone()),
+            lines: lines.len() as u64,
+        };
+        l.chain = chain_state(&lines, &chunks);
+        for p in chunks.into_iter().flat_map(|c| c.keep) {
             l.index_one(&p.line, p.amount);
         }
         Ok(l)
+    }
+
+    /// Parses, hashes and filters one chunk of lines.
+    fn read_chunk<'a>(&self, path: &Path, chunk: &[(usize, &'a str)]) -> Result<ChunkOut<'a>> {
+        let mut out = ChunkOut {
+            keep: Vec::new(),
+            first_prev: None,
+            last_hash: String::new(),
+            chained: 0,
+            broken: None,
+            missing: None,
+        };
+        for (k, (i, line)) in chunk.iter().enumerate() {
+            let p = parse_line(path, *i, line)?;
+            let prev = p.line.prev.as_deref();
+            out.chained += usize::from(prev.is_some());
+            if prev.is_none() && out.missing.is_none() {
+                out.missing = Some(*i);
+            }
+            if k == 0 {
+                out.first_prev = prev.map(String::from);
+            } else if out.broken.is_none() && prev.is_some_and(|h| h != out.last_hash) {
+                out.broken = Some(*i);
+            }
+            out.last_hash = line_hash(line);
+            if self.relevant(&p.line) {
+                out.keep.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How the loaded lines chain: intact, a legacy (unchained) ledger, or the first break.
+    pub fn chain(&self) -> &ChainState {
+        &self.chain
+    }
+
+    /// The loaded ledger's head (line count and hash of the last line).
+    pub fn head(&self) -> &LedgerHead {
+        &self.head
     }
 
     fn wants_payout(&self, payout_id: &str) -> bool {
@@ -317,37 +500,87 @@ impl Ledger {
         self.recipients.contains(to)
     }
 
-    /// Serialises entries as ledger lines (see [`Ledger::append_encoded`]).
-    pub fn encode(new: &[LedgerEntry]) -> Vec<u8> {
-        let mut buf = Vec::with_capacity(new.len() * 280);
-        for e in new {
-            serde_json::to_writer(&mut buf, e).expect("serialisable");
-            buf.push(b'\n');
-        }
-        buf
+    /// Serialises entries as ledger lines chained to the loaded head (see
+    /// [`Ledger::append_encoded`]); [`Encoded::head`] is what the audit line records.
+    pub fn encode(&self, new: &[LedgerEntry]) -> Encoded {
+        encode_after(&self.head, new)
+    }
+
+    /// Serialises entries as a ledger of their own, chained from the first line (tests, the
+    /// bench, rebuilding).
+    pub fn encode_fresh(new: &[LedgerEntry]) -> Vec<u8> {
+        encode_after(&LedgerHead::empty(), new).bytes
     }
 
     /// Appends lines made by [`Ledger::encode`] and fsyncs. The in-memory index is not
     /// updated: a run loads the ledger once, before it signs.
-    pub fn append_encoded(&self, bytes: &[u8]) -> Result<()> {
+    pub fn append_encoded(&self, lines: &Encoded) -> Result<()> {
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
             .open(&self.path)
             .map_err(|e| SignerError::io(&self.path, e))?;
-        f.write_all(bytes)
+        f.write_all(&lines.bytes)
             .and_then(|()| f.sync_all())
             .map_err(|e| SignerError::io(&self.path, e))
     }
 }
 
+/// Joins the chunks' chain checks: every line chained and each `prev` the hash of the line
+/// before, or no line chained at all (a legacy ledger).
+fn chain_state(lines: &[(usize, &str)], chunks: &[ChunkOut<'_>]) -> ChainState {
+    let chained: usize = chunks.iter().map(|c| c.chained).sum();
+    if chained == 0 && !lines.is_empty() {
+        return ChainState::Legacy;
+    }
+    let mut expect = GENESIS;
+    for (n, c) in chunks.iter().enumerate() {
+        let first_line = lines[n * CHUNK_LINES].0 + 1;
+        if c.first_prev.as_deref() != Some(expect) {
+            return ChainState::Broken {
+                line: first_line,
+                why: broken_why(c.first_prev.is_none(), n == 0),
+            };
+        }
+        let missing = c.missing.map(|i| (i, true));
+        let broken = c.broken.map(|i| (i, false));
+        let first = [missing, broken].into_iter().flatten().min();
+        if let Some((i, missing)) = first {
+            return ChainState::Broken {
+                line: i + 1,
+                why: broken_why(missing, false),
+            };
+        }
+        expect = &c.last_hash;
+    }
+    ChainState::Intact
+}
+
+fn broken_why(missing: bool, first: bool) -> String {
+    match (missing, first) {
+        (true, _) => "no chain hash (prev) among chained lines".into(),
+        (false, true) => {
+            "the first line does not start the chain (lines before it were deleted)".into()
+        }
+        (false, false) => {
+            "prev is not the hash of the line before (a line was edited, deleted or reordered)"
+                .into()
+        }
+    }
+}
+
 fn parse_line<'a>(path: &Path, index: usize, line: &'a str) -> Result<Parsed<'a>> {
-    let bad =
-        |why: String| SignerError::Other(format!("{} line {}: {why}", path.display(), index + 1));
+    let bad = |why: String| {
+        SignerError::Refused(format!(
+            "{} line {}: {why}; run `coldpay-signer ledger rebuild` to reconstruct the ledger from the audit log",
+            path.display(),
+            index + 1
+        ))
+    };
     let line: LineRef<'a> = match parse_written_shape(line) {
         Some(l) => l,
-        None => serde_json::from_str(line).map_err(|e| bad(e.to_string()))?,
+        None => serde_json::from_str(line).map_err(|e| bad(json_why(&e)))?,
     };
     let amount = U256::from_str_radix(&line.amount, 10).map_err(|_| {
         bad(format!(
@@ -356,6 +589,16 @@ fn parse_line<'a>(path: &Path, index: usize, line: &'a str) -> Result<Parsed<'a>
         ))
     })?;
     Ok(Parsed { line, amount })
+}
+
+/// A serde error as a short reason without the library's wording of positions.
+fn json_why(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Data => "not a ledger line (a field is missing or has the wrong type)".into(),
+        Category::Syntax | Category::Eof => format!("not valid JSON (column {})", e.column()),
+        Category::Io => "unreadable".into(),
+    }
 }
 
 #[cfg(test)]
@@ -391,11 +634,20 @@ mod tests {
             .collect();
         all.push(entry(n, "p-1", "TRX", "to-x", "1"));
         all.push(entry(n + 1, "quote\"back\\slash\u{e9}", "TRX", "to-y", "2"));
-        l.append_encoded(&Ledger::encode(&all[..10])).unwrap();
-        l.append_encoded(b"\n  \n").unwrap();
-        l.append_encoded(&Ledger::encode(&all[10..])).unwrap();
+        l.append_encoded(&l.encode(&all[..10])).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .write_all(b"\n  \n")
+            .unwrap();
+        let l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
+        assert_eq!(l.head().lines, 10);
+        l.append_encoded(&l.encode(&all[10..])).unwrap();
         {
             let ledger = &Ledger::load(&p, &LedgerQuery::default()).unwrap();
+            assert_eq!(*ledger.chain(), ChainState::Intact);
+            assert_eq!(ledger.head().lines, n + 2);
             assert_eq!(ledger.find_payout("p-1").unwrap().time, 1_000 + n);
             assert_eq!(ledger.find_payout("p-1").unwrap().txid, format!("{n:064x}"));
             assert_eq!(ledger.find_payout("p-7").unwrap().expiration, 5_007);
@@ -420,7 +672,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
         let all = Ledger::load(&p, &LedgerQuery::default()).unwrap();
-        all.append_encoded(&Ledger::encode(&[
+        all.append_encoded(&all.encode(&[
             entry(0, "a", "TRX", "x", "5"),
             entry(10, "b", "TRX", "y", "7"),
             entry(20, "a", "TUSDT", "z", "11"),
@@ -438,6 +690,85 @@ mod tests {
         assert_eq!(l.signed_since("TRX", 1_005), U256::from(7u8)); // the 1_000 one is older
         assert_eq!(l.signed_since("TUSDT", 1_005), U256::from(11u8));
         assert_eq!(l.by_payout.len() + l.recipients.len(), 2);
+    }
+
+    /// A ledger of `n` chained lines, as text lines.
+    fn chained(n: u64) -> Vec<String> {
+        let all: Vec<LedgerEntry> = (0..n).map(|i| entry(i, "p", "TRX", "t", "1")).collect();
+        String::from_utf8(Ledger::encode_fresh(&all))
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    fn state_of(lines: &[String]) -> (ChainState, LedgerHead) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ledger.jsonl");
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        let l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
+        (l.chain().clone(), l.head().clone())
+    }
+
+    #[test]
+    fn lines_chain_and_the_head_is_the_last_line_hash() {
+        let lines = chained(CHUNK_LINES as u64 + 3);
+        let (state, head) = state_of(&lines);
+        assert_eq!(state, ChainState::Intact);
+        assert_eq!(head.lines, CHUNK_LINES as u64 + 3);
+        assert_eq!(head.hash, line_hash(lines.last().unwrap()));
+        assert!(lines[0].ends_with(&format!(",\"prev\":\"{GENESIS}\"}}")));
+        // Appending after a load continues the same chain.
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("ledger.jsonl");
+        std::fs::write(&p, lines[..5].join("\n") + "\n").unwrap();
+        let l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
+        let enc = l.encode(&[entry(5, "p", "TRX", "t", "1")]);
+        assert_eq!(enc.as_bytes(), format!("{}\n", lines[5]).as_bytes());
+        assert_eq!(enc.head().lines, 6);
+    }
+
+    #[test]
+    fn edits_deletions_and_reorders_break_the_chain() {
+        let n = CHUNK_LINES + 10;
+        let lines = chained(n as u64);
+        let broken_at = |ls: Vec<String>| match state_of(&ls).0 {
+            ChainState::Broken { line, .. } => line,
+            other => panic!("{other:?}"),
+        };
+        let mut edited = lines.clone();
+        edited[3] = edited[3].replace("\"amount\":\"1\"", "\"amount\":\"2\"");
+        assert_eq!(broken_at(edited), 5);
+        // Across a chunk boundary.
+        let mut deleted = lines.clone();
+        deleted.remove(CHUNK_LINES);
+        assert_eq!(broken_at(deleted), CHUNK_LINES + 1);
+        let mut first_gone = lines.clone();
+        first_gone.remove(0);
+        assert_eq!(broken_at(first_gone), 1);
+        let mut swapped = lines.clone();
+        swapped.swap(7, 8);
+        assert_eq!(broken_at(swapped), 8);
+        // An unchained line among chained ones.
+        let mut mixed = lines.clone();
+        mixed[9] = mixed[9].split(",\"prev\"").next().unwrap().to_string() + "}";
+        assert_eq!(broken_at(mixed), 10);
+        // A cut tail still chains: only the head (compared with the audit log) shows it.
+        let (state, head) = state_of(&lines[..n - 2]);
+        assert_eq!(state, ChainState::Intact);
+        assert_eq!(head.lines, n as u64 - 2);
+    }
+
+    #[test]
+    fn unchained_ledgers_are_legacy() {
+        let legacy: Vec<String> = chained(3)
+            .iter()
+            .map(|l| l.split(",\"prev\"").next().unwrap().to_string() + "}")
+            .collect();
+        let (state, head) = state_of(&legacy);
+        assert_eq!(state, ChainState::Legacy);
+        assert_eq!(head.lines, 3);
+        assert_eq!(state_of(&[]).1, LedgerHead::empty());
     }
 
     fn fields(l: &LineRef<'_>) -> (u64, String, String, String, String, String, String, u64) {
@@ -473,7 +804,7 @@ mod tests {
                 amount: strings[5].clone(),
                 expiration,
             };
-            let enc = String::from_utf8(Ledger::encode(&[e])).unwrap();
+            let enc = String::from_utf8(Ledger::encode_fresh(&[e])).unwrap();
             let line = enc.trim_end_matches('\n');
             // As written: the fast reader, when it accepts, agrees with serde.
             let cut = (0..=cut.min(line.len())).rev().find(|i| line.is_char_boundary(*i)).unwrap();
@@ -502,7 +833,8 @@ mod tests {
     fn a_malformed_line_is_named() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
-        let good = String::from_utf8(Ledger::encode(&[entry(1, "a", "TRX", "t", "1")])).unwrap();
+        let good =
+            String::from_utf8(Ledger::encode_fresh(&[entry(1, "a", "TRX", "t", "1")])).unwrap();
         let mut text = good.repeat(CHUNK_LINES + 3);
         text.push_str("{\"time\":1}\n");
         text.push_str(&good);

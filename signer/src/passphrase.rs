@@ -45,20 +45,41 @@ impl PassSource {
             .map_err(|e| SignerError::Usage(format!("cannot read passphrase from the terminal ({e}); use --passphrase-file or --passphrase-fd")))
     }
 
-    /// Reads a new passphrase: prompted twice when interactive; at least 8 characters.
+    /// Reads a new passphrase of at least [`MIN_NEW_CHARS`] characters. Prompted: the length
+    /// is checked at the first entry, before the repeat, and a short or mismatched entry is
+    /// asked for again (3 tries). From a file or descriptor: read once and checked.
     pub fn read_new(&self, what: &str) -> Result<Zeroizing<String>> {
-        let p = self.read(&format!("New passphrase for {what}: "))?;
-        if self.file.is_none() && self.fd.is_none() {
-            let again = self.read("Repeat passphrase: ")?;
-            if *again != *p {
-                return Err(SignerError::Usage("passphrases do not match".into()));
+        let short = || {
+            SignerError::Usage(format!(
+                "passphrase must be at least {MIN_NEW_CHARS} characters"
+            ))
+        };
+        if self.file.is_some() || self.fd.is_some() {
+            let p = self.read("")?;
+            return if p.chars().count() < MIN_NEW_CHARS {
+                Err(short())
+            } else {
+                Ok(p)
+            };
+        }
+        for _ in 0..3 {
+            let p = self.read(&format!(
+                "New passphrase for {what} (at least {MIN_NEW_CHARS} characters): "
+            ))?;
+            if p.chars().count() < MIN_NEW_CHARS {
+                eprintln!("Too short: use at least {MIN_NEW_CHARS} characters.");
+                continue;
             }
+            if *self.read("Repeat the new passphrase: ")? == *p {
+                return Ok(p);
+            }
+            eprintln!("The two entries differ; type the new passphrase again.");
         }
-        if p.chars().count() < 8 {
-            return Err(SignerError::Usage(
-                "passphrase must be at least 8 characters".into(),
-            ));
-        }
-        Ok(p)
+        Err(SignerError::Usage(
+            "no new passphrase after 3 tries; nothing was saved".into(),
+        ))
     }
 }
+
+/// The shortest new passphrase accepted.
+pub const MIN_NEW_CHARS: usize = 8;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use coldpay_shared::amount::{format_units, parse_units, TRX_DECIMALS};
 use coldpay_shared::contract::ContractKind;
+use coldpay_shared::text::{escape, label_problem};
 use coldpay_shared::{Address, Intent, Network, RawData, U256};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -193,8 +194,9 @@ impl Policy {
     pub fn parse(bytes: &[u8], network: Network) -> Result<Policy> {
         let text = std::str::from_utf8(bytes)
             .map_err(|_| SignerError::Usage("policy is not UTF-8".into()))?;
-        let t: PolicyToml =
-            toml::from_str(text).map_err(|e| SignerError::Usage(format!("policy: {e}")))?;
+        // The toml crate's message quotes the line; name the place only (see file_errors).
+        let t: PolicyToml = toml::from_str(text)
+            .map_err(|e| crate::file_errors::toml(Path::new("policy"), text, &e))?;
         let max_fee_limit_sun: u64 = parse_units(&t.max_fee_limit_trx, TRX_DECIMALS)
             .ok()
             .and_then(|v| u64::try_from(v).ok())
@@ -213,13 +215,27 @@ impl Policy {
         let mut allow = BTreeMap::new();
         for a in t.destinations.allow {
             let addr = Address::parse(&a.address).map_err(|e| {
-                SignerError::Usage(format!("policy: destinations.allow {:?}: {e}", a.address))
+                SignerError::Usage(format!(
+                    "policy: destinations.allow \"{}\": {e}",
+                    escape(&a.address)
+                ))
             })?;
+            if addr == zero_address() {
+                return Err(SignerError::Usage(format!(
+                    "policy: destinations.allow: {addr} is the zero address (anything sent there is burnt)"
+                )));
+            }
+            if let Some(m) = label_problem("policy: destinations.allow label", &a.label) {
+                return Err(SignerError::Usage(m));
+            }
             allow.insert(addr, a.label);
         }
         let builtin = builtin_registry(network);
         let mut tokens = Vec::new();
         for tok in &t.tokens {
+            if let Some(m) = label_problem("policy: tokens symbol", &tok.symbol) {
+                return Err(SignerError::Usage(m));
+            }
             let contract = Address::parse(&tok.contract).map_err(|e| {
                 SignerError::Usage(format!("policy: tokens {}: contract: {e}", tok.symbol))
             })?;
@@ -304,6 +320,12 @@ impl Policy {
             Ok(i) => i,
             Err(e) => return vec![format!("not a payout: {e}")],
         };
+        if intent.to() == zero_address() {
+            reasons.push(format!(
+                "recipient {} is the zero address (anything sent there is burnt)",
+                intent.to()
+            ));
+        }
         if let ContractKind::TriggerSmart(t) = &raw.contract.kind {
             if t.call_value.as_u64() != 0 {
                 reasons.push(format!(
@@ -379,6 +401,12 @@ impl Policy {
         }
         reasons
     }
+}
+
+/// The zero address (`41` + 20 zero bytes, `T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb`): no key
+/// controls it, so a transfer to it burns the value. Refused as a recipient in every mode.
+pub fn zero_address() -> Address {
+    Address::from_evm_bytes([0; 20])
 }
 
 fn limits_checked(symbol: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
@@ -493,5 +521,67 @@ max_per_24h = "200000"
         assert_eq!(memo_char_problem("a\u{202E}b"), Some('\u{202E}'));
         assert_eq!(memo_char_problem("\u{200B}"), Some('\u{200B}'));
         assert_eq!(memo_char_problem("café"), None);
+    }
+
+    fn zero_transfer(trc20: bool) -> RawData {
+        let from = Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap();
+        let r = coldpay_shared::RefBlock {
+            bytes: [1, 2],
+            hash: [3; 8],
+        };
+        if trc20 {
+            let usdt = Address::parse(coldpay_shared::MAINNET_USDT).unwrap();
+            RawData::trc20_transfer(
+                from,
+                usdt,
+                zero_address(),
+                U256::from(1u64),
+                1_000_000,
+                r,
+                2 * 3_600_000,
+                1,
+            )
+        } else {
+            let sun = coldpay_shared::Sun::new(1).unwrap();
+            RawData::trx_transfer(from, zero_address(), sun, r, 2 * 3_600_000, 1)
+        }
+    }
+
+    #[test]
+    fn zero_address_is_refused_in_every_mode_and_cannot_be_allowlisted() {
+        assert_eq!(
+            zero_address().to_base58(),
+            "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb"
+        );
+        let any = EXAMPLE.replace(r#"mode = "allowlist""#, r#"mode = "any""#);
+        for text in [EXAMPLE.to_string(), any] {
+            let p = Policy::parse(text.as_bytes(), Network::Mainnet).unwrap();
+            for trc20 in [true, false] {
+                let reasons = p.check_tx(&zero_transfer(trc20), 3_600_000);
+                assert!(
+                    reasons.iter().any(|r| r.contains("is the zero address")),
+                    "{reasons:?}"
+                );
+            }
+        }
+        let listed = EXAMPLE.replace(
+            "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH",
+            "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb",
+        );
+        let e = Policy::parse(listed.as_bytes(), Network::Mainnet).unwrap_err();
+        assert!(e.to_string().contains("is the zero address"), "{e}");
+    }
+
+    #[test]
+    fn labels_and_symbols_with_hidden_characters_are_refused() {
+        let bidi = EXAMPLE.replace("exchange hot wallet", r"hot\u202Etellaw");
+        let e = Policy::parse(bidi.as_bytes(), Network::Mainnet).unwrap_err();
+        assert!(e.to_string().contains("U+202E"), "{e}");
+        assert!(e.to_string().contains(r"hot\u{202e}tellaw"), "{e}");
+        let sym = EXAMPLE.replace(r#"symbol = "USDT""#, r#"symbol = "US\u200BDT""#);
+        let e = Policy::parse(sym.as_bytes(), Network::Mainnet).unwrap_err();
+        assert!(e.to_string().contains("U+200B"), "{e}");
+        let intl = EXAMPLE.replace("exchange hot wallet", "Büro Zürich");
+        assert!(Policy::parse(intl.as_bytes(), Network::Mainnet).is_ok());
     }
 }

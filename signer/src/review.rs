@@ -1,5 +1,10 @@
 //! The review screen: everything shown is derived from the decoded bytes, the signer's own
 //! registry and policy, and its ledger. Broadcaster-supplied fee inputs are labelled as claims.
+//!
+//! Order: network and request id, then the summary (counts, totals per token in token units,
+//! worst-case TRX burn, recipients, possible duplicates, verdicts, and the confirmation code),
+//! then the per-transaction listing — in full only for small inputs or with `--details`;
+//! otherwise only refused transactions are listed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -7,10 +12,14 @@ use std::sync::Arc;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::handoff::FeeInputs;
-use coldpay_shared::{Address, Intent, RawData, TxId, U256};
+use coldpay_shared::text::escape;
+use coldpay_shared::{Address, Intent, Network, RawData, TxId, U256};
 
 use crate::ledger::Ledger;
 use crate::policy::Policy;
+
+/// Inputs of at most this many transactions are listed in full without `--details`.
+pub const LIST_LIMIT: usize = 20;
 
 /// One transaction as reviewed.
 pub struct ReviewItem<'a> {
@@ -41,6 +50,18 @@ pub struct TxNames {
     pub token: Arc<str>,
 }
 
+/// What the review's first lines say about the run.
+pub struct Header<'a> {
+    /// The home's network.
+    pub network: Network,
+    /// The request id (joined ids, or `tronweb-…`).
+    pub request_id: &'a str,
+    /// The confirmation code, shown in the summary when the input may be signed.
+    pub code: Option<&'a str>,
+    /// List every transaction however many (`--details`).
+    pub details: bool,
+}
+
 /// "1h 52m", "3m 10s", "2d 4h".
 pub fn human_duration(ms: u64) -> String {
     let s = ms / 1000;
@@ -64,173 +85,346 @@ pub fn utc(ms: u64) -> String {
         .unwrap_or_else(|_| ms.to_string())
 }
 
+/// "2026-12-02T10:00:00Z (in 1h 52m)" or "… (EXPIRED 3m 10s ago)".
+pub fn utc_relative(ms: u64, now_ms: u64) -> String {
+    if ms > now_ms {
+        format!("{} (in {})", utc(ms), human_duration(ms - now_ms))
+    } else {
+        format!("{} (EXPIRED {} ago)", utc(ms), human_duration(now_ms - ms))
+    }
+}
+
 pub use coldpay_shared::handoff::confirmation_code;
 
-fn sun(v: u64) -> String {
-    format_units(U256::from(v), TRX_DECIMALS)
+fn sun(v: u128) -> String {
+    format_units(
+        U256::from(u64::try_from(v).unwrap_or(u64::MAX)),
+        TRX_DECIMALS,
+    )
+}
+
+/// Everything the summary block says, gathered in one pass.
+#[derive(Default)]
+struct Summary {
+    refused: usize,
+    not_payouts: usize,
+    unknown_token: usize,
+    /// Per symbol: (total, decimals).
+    totals: BTreeMap<String, (U256, u8)>,
+    worst_burn: u128,
+    expected_burn: Option<u128>,
+    /// Per recipient: (transfers, base58).
+    recipients: HashMap<Address, (usize, Arc<str>)>,
+    /// Payouts repeating another's recipient, token, amount and memo.
+    duplicates: usize,
+    earliest: Option<u64>,
+}
+
+impl Summary {
+    fn of(items: &[ReviewItem<'_>], policy: &Policy) -> Summary {
+        let mut s = Summary::default();
+        let mut same: HashMap<(Address, Option<Address>, U256, &[u8]), usize> = HashMap::new();
+        for it in items {
+            s.refused += usize::from(!it.reasons.is_empty());
+            s.worst_burn += u128::from(it.raw.fee_limit);
+            s.earliest = Some(
+                s.earliest
+                    .map_or(it.raw.expiration, |e| e.min(it.raw.expiration)),
+            );
+            if let Some(f) = &it.fee {
+                let exp = u128::from(f.energy_estimate) * u128::from(f.energy_price_sun);
+                s.expected_burn = Some(s.expected_burn.unwrap_or(0) + exp);
+            }
+            let (Some(intent), Some(names)) = (&it.intent, &it.names) else {
+                s.not_payouts += 1;
+                continue;
+            };
+            s.recipients
+                .entry(intent.to())
+                .or_insert_with(|| (0, names.to.clone()))
+                .0 += 1;
+            let n = same
+                .entry((
+                    intent.to(),
+                    intent.token(),
+                    intent.amount(),
+                    &it.raw.memo[..],
+                ))
+                .or_default();
+            *n += 1;
+            s.duplicates += usize::from(*n > 1);
+            match policy.asset_of(intent) {
+                Some((asset, _)) => {
+                    let t = s
+                        .totals
+                        .entry(asset.symbol)
+                        .or_insert((U256::ZERO, asset.decimals));
+                    t.0 = t.0.saturating_add(intent.amount());
+                }
+                None => s.unknown_token += 1,
+            }
+        }
+        s
+    }
 }
 
 /// Renders the review.
-pub fn render(items: &[ReviewItem<'_>], policy: &Policy, ledger: &Ledger, now_ms: u64) -> String {
+pub fn render(
+    items: &[ReviewItem<'_>],
+    policy: &Policy,
+    ledger: &Ledger,
+    now_ms: u64,
+    header: &Header<'_>,
+) -> String {
     let mut out = String::new();
-    let mut totals: BTreeMap<String, U256> = BTreeMap::new();
-    let mut recipients: HashMap<Address, (usize, Arc<str>)> = HashMap::new();
-    let (mut expected_burn, mut worst_burn, mut have_estimates) = (0u128, 0u128, false);
-    let _ = writeln!(out, "Review of {} transaction(s)", items.len());
-    for (i, it) in items.iter().enumerate() {
+    let _ = writeln!(
+        out,
+        "Review — network {}, request {}",
+        header.network,
+        escape(header.request_id)
+    );
+    let s = Summary::of(items, policy);
+    write_summary(
+        &mut out,
+        &s,
+        items.len(),
+        policy,
+        ledger,
+        now_ms,
+        header.code,
+    );
+    let full = header.details || items.len() <= LIST_LIMIT;
+    if full {
+        let _ = writeln!(out, "\nTransactions");
+    } else {
         let _ = writeln!(
             out,
-            "\n#{} {}",
-            i + 1,
-            it.payout_id
-                .map_or(String::new(), |p| format!("payout {p}"))
-        );
-        let _ = writeln!(out, "  txid        {}", it.txid);
-        match (&it.intent, &it.names) {
-            (Some(intent), Some(names)) => {
-                let _ = writeln!(out, "  from        {}", names.from);
-                let label = policy.allow.get(&intent.to()).map_or_else(
-                    || {
-                        if ledger.knows_recipient(&names.to) {
-                            "(paid before; not on allowlist)".to_string()
-                        } else {
-                            "(NEW recipient; not on allowlist)".to_string()
-                        }
-                    },
-                    |l| format!("({l})"),
-                );
-                let _ = writeln!(out, "  to          {} {label}", names.to);
-                recipients
-                    .entry(intent.to())
-                    .or_insert_with(|| (0, names.to.clone()))
-                    .0 += 1;
-                match policy.asset_of(intent) {
-                    Some((asset, _)) => {
-                        let token = asset
-                            .contract
-                            .map_or(String::new(), |_| format!(" (contract {})", names.token));
-                        let _ = writeln!(
-                            out,
-                            "  amount      {}{token}  [{} base units]",
-                            asset.format(intent.amount()),
-                            intent.amount()
-                        );
-                        let t = totals.entry(asset.symbol.clone()).or_default();
-                        *t = t.saturating_add(intent.amount());
-                    }
-                    None => {
-                        let _ = writeln!(
-                            out,
-                            "  amount      {} base units of UNKNOWN token {}",
-                            intent.amount(),
-                            names.token
-                        );
-                    }
-                }
-            }
-            _ => {
-                let _ = writeln!(out, "  NOT A PAYOUT (cannot be decoded as a transfer)");
-            }
-        }
-        if it.raw.fee_limit != 0 {
-            let _ = writeln!(
-                out,
-                "  fee limit   {} TRX (from the transaction bytes)",
-                sun(it.raw.fee_limit)
-            );
-        }
-        worst_burn += u128::from(it.raw.fee_limit);
-        if let Some(f) = &it.fee {
-            {
-                let exp = u128::from(f.energy_estimate) * u128::from(f.energy_price_sun);
-                expected_burn += exp;
-                have_estimates = true;
-                let holds = match f.recipient_holds_token {
-                    Some(true) => ", recipient already holds the token",
-                    Some(false) => ", recipient holds none (costlier first transfer)",
-                    None => "",
-                };
-                let _ = writeln!(
-                    out,
-                    "  est. fee    {} TRX = {} energy x {} sun (broadcaster's claim{holds})",
-                    sun(u64::try_from(exp).unwrap_or(u64::MAX)),
-                    f.energy_estimate,
-                    f.energy_price_sun
-                );
-            }
-        }
-        if let Some(m) = it.raw.memo_display() {
-            let _ = writeln!(out, "  memo        \"{}\"", m.escape_default());
-        }
-        let rel = if it.raw.expiration > now_ms {
-            let left = it.raw.expiration - now_ms;
-            let warn = if left < 30 * 60_000 {
-                "  WARNING: little time left"
+            "\n{} transactions: the listing is not shown (pass --details to list every one){}",
+            items.len(),
+            if s.refused > 0 {
+                "; refused ones follow"
             } else {
                 ""
-            };
-            format!("in {}{warn}", human_duration(left))
-        } else {
-            format!("EXPIRED {} ago", human_duration(now_ms - it.raw.expiration))
-        };
-        let _ = writeln!(out, "  expires     {} ({rel})", utc(it.raw.expiration));
-        if it.raw.contract.permission_id != 0 {
-            let _ = writeln!(
-                out,
-                "  permission  {} (multi-signature)",
-                it.raw.contract.permission_id
-            );
-        }
-        if it.reasons.is_empty() {
-            let _ = writeln!(out, "  verdict     allowed");
-        } else {
-            for r in &it.reasons {
-                let _ = writeln!(out, "  verdict     REFUSED: {r}");
             }
-        }
+        );
     }
-    let _ = writeln!(out, "\nTotals");
-    for (sym, v) in &totals {
-        let dec = if sym == "TRX" {
-            TRX_DECIMALS
-        } else {
-            policy
-                .tokens
-                .iter()
-                .find(|t| &t.token.symbol == sym)
-                .map_or(0, |t| t.token.decimals)
-        };
-        let _ = writeln!(out, "  {} {sym}", format_units(*v, dec));
+    let listed = items
+        .iter()
+        .enumerate()
+        .filter(|(_, it)| full || !it.reasons.is_empty())
+        .take(if full { usize::MAX } else { LIST_LIMIT });
+    for (i, it) in listed {
+        write_item(&mut out, i, it, policy, ledger, now_ms);
     }
-    let to_sun = |v: u128| sun(u64::try_from(v).unwrap_or(u64::MAX));
-    if have_estimates && !items.is_empty() {
+    if !full && s.refused > LIST_LIMIT {
         let _ = writeln!(
             out,
-            "  expected energy burn {} TRX (broadcaster's estimate, where given)",
-            to_sun(expected_burn)
+            "\n… and {} more refused (see --details)",
+            s.refused - LIST_LIMIT
+        );
+    }
+    out
+}
+
+fn write_summary(
+    out: &mut String,
+    s: &Summary,
+    n: usize,
+    policy: &Policy,
+    ledger: &Ledger,
+    now_ms: u64,
+    code: Option<&str>,
+) {
+    let _ = writeln!(out, "\nSummary");
+    let _ = writeln!(
+        out,
+        "  transactions      {n}: {} allowed, {} REFUSED",
+        n - s.refused,
+        s.refused
+    );
+    for (sym, (v, dec)) in &s.totals {
+        let _ = writeln!(out, "  total             {} {sym}", format_units(*v, *dec));
+    }
+    if s.unknown_token > 0 {
+        let _ = writeln!(
+            out,
+            "  UNKNOWN token     {} transfer(s) of a token the policy does not list",
+            s.unknown_token
+        );
+    }
+    if s.not_payouts > 0 {
+        let _ = writeln!(
+            out,
+            "  NOT A PAYOUT      {} transaction(s) cannot be decoded as a transfer",
+            s.not_payouts
         );
     }
     let _ = writeln!(
         out,
-        "  worst-case energy burn {} TRX (sum of fee limits)",
-        to_sun(worst_burn)
+        "  worst-case burn   {} TRX (sum of fee limits)",
+        sun(s.worst_burn)
     );
-    let new = recipients
+    if let Some(e) = s.expected_burn {
+        let _ = writeln!(
+            out,
+            "  expected burn     {} TRX (broadcaster's estimate, where given)",
+            sun(e)
+        );
+    }
+    write_recipients(out, s, policy, ledger);
+    if s.duplicates > 0 {
+        let _ = writeln!(
+            out,
+            "  possible duplicates {} payout(s) repeat another's recipient, token, amount and memo",
+            s.duplicates
+        );
+    }
+    if let Some(e) = s.earliest {
+        let _ = writeln!(out, "  earliest expiry   {}", utc_relative(e, now_ms));
+    }
+    if let Some(c) = code {
+        let _ = writeln!(out, "  confirmation code {c}   (type it below to sign)");
+    }
+}
+
+fn write_recipients(out: &mut String, s: &Summary, policy: &Policy, ledger: &Ledger) {
+    let new = s
+        .recipients
         .iter()
         .filter(|(a, (_, b58))| !policy.allow.contains_key(a) && !ledger.knows_recipient(b58))
         .count();
     let _ = writeln!(
         out,
-        "  recipients: {} distinct, {} known, {new} new",
-        recipients.len(),
-        recipients.len() - new
+        "  recipients        {} distinct, {} known, {new} NEW",
+        s.recipients.len(),
+        s.recipients.len() - new
     );
-    for (n, b58) in recipients.values() {
-        if *n > 1 {
-            let _ = writeln!(out, "  NOTE: {b58} receives {n} transfers in this request");
+    let mut repeated: Vec<(usize, &Arc<str>)> = s
+        .recipients
+        .values()
+        .filter(|(n, _)| *n > 1)
+        .map(|(n, b)| (*n, b))
+        .collect();
+    repeated.sort_unstable_by(|a, b| b.cmp(a));
+    for (n, b58) in repeated.iter().take(10) {
+        let _ = writeln!(out, "  NOTE: {b58} receives {n} transfers in this request");
+    }
+    if repeated.len() > 10 {
+        let _ = writeln!(
+            out,
+            "  NOTE: {} more recipients receive several transfers",
+            repeated.len() - 10
+        );
+    }
+}
+
+fn write_item(
+    out: &mut String,
+    i: usize,
+    it: &ReviewItem<'_>,
+    policy: &Policy,
+    ledger: &Ledger,
+    now_ms: u64,
+) {
+    let payout = it
+        .payout_id
+        .map_or(String::new(), |p| format!("payout {}", escape(p)));
+    let _ = writeln!(out, "\n#{} {payout}", i + 1);
+    let _ = writeln!(out, "  txid        {}", it.txid);
+    match (&it.intent, &it.names) {
+        (Some(intent), Some(names)) => write_transfer(out, intent, names, policy, ledger),
+        _ => {
+            let _ = writeln!(out, "  NOT A PAYOUT (cannot be decoded as a transfer)");
         }
     }
-    out
+    if it.raw.fee_limit != 0 {
+        let _ = writeln!(
+            out,
+            "  fee limit   {} TRX (from the transaction bytes)",
+            sun(u128::from(it.raw.fee_limit))
+        );
+    }
+    if let Some(f) = &it.fee {
+        write_fee(out, f);
+    }
+    if let Some(m) = it.raw.memo_display() {
+        let _ = writeln!(out, "  memo        \"{}\"", m.escape_default());
+    }
+    let warn = if it.raw.expiration > now_ms && it.raw.expiration - now_ms < 30 * 60_000 {
+        "  WARNING: little time left"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "  expires     {}{warn}",
+        utc_relative(it.raw.expiration, now_ms)
+    );
+    if it.raw.contract.permission_id != 0 {
+        let _ = writeln!(
+            out,
+            "  permission  {} (multi-signature)",
+            it.raw.contract.permission_id
+        );
+    }
+    if it.reasons.is_empty() {
+        let _ = writeln!(out, "  verdict     allowed");
+    }
+    for r in &it.reasons {
+        let _ = writeln!(out, "  verdict     REFUSED: {r}");
+    }
+}
+
+fn write_transfer(
+    out: &mut String,
+    intent: &Intent,
+    names: &TxNames,
+    policy: &Policy,
+    ledger: &Ledger,
+) {
+    let _ = writeln!(out, "  from        {}", names.from);
+    let label = match policy.allow.get(&intent.to()) {
+        Some(l) => format!("({})", escape(l)),
+        None if ledger.knows_recipient(&names.to) => "(paid before; not on allowlist)".into(),
+        None => "(NEW recipient; not on allowlist)".into(),
+    };
+    let _ = writeln!(out, "  to          {} {label}", names.to);
+    match policy.asset_of(intent) {
+        Some((asset, _)) => {
+            let contract = asset
+                .contract
+                .map_or(String::new(), |_| format!(" (contract {})", names.token));
+            let _ = writeln!(
+                out,
+                "  amount      {}{contract}",
+                asset.format(intent.amount())
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  amount      {} base units of UNKNOWN token {} (its decimals are not known)",
+                intent.amount(),
+                names.token
+            );
+        }
+    }
+}
+
+fn write_fee(out: &mut String, f: &FeeInputs) {
+    let exp = u128::from(f.energy_estimate) * u128::from(f.energy_price_sun);
+    let holds = match f.recipient_holds_token {
+        Some(true) => ", recipient already holds the token",
+        Some(false) => ", recipient holds none (costlier first transfer)",
+        None => "",
+    };
+    let _ = writeln!(
+        out,
+        "  est. fee    {} TRX = {} energy x {} sun (broadcaster's claim{holds})",
+        sun(exp),
+        f.energy_estimate,
+        f.energy_price_sun
+    );
 }
 
 #[cfg(test)]
@@ -242,6 +436,11 @@ mod tests {
         assert_eq!(human_duration(6_720_000), "1h 52m");
         assert_eq!(human_duration(190_000), "3m 10s");
         assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_relative(60_000, 0), "1970-01-01T00:01:00Z (in 1m 0s)");
+        assert_eq!(
+            utc_relative(0, 5_000),
+            "1970-01-01T00:00:00Z (EXPIRED 5s ago)"
+        );
         let c = confirmation_code(&[1u8; 32]);
         assert_eq!(c.len(), 6);
         assert_ne!(c, confirmation_code(&[2u8; 32]));

@@ -8,9 +8,12 @@ use std::thread::JoinHandle;
 
 use zeroize::Zeroizing;
 
-use crate::error::Result;
+use crate::error::{Result, SignerError};
 use crate::keystore::{Keystore, WalletSecret};
 use crate::passphrase::PassSource;
+
+/// Tries of a prompted passphrase within one run.
+pub const TRIES: u32 = 3;
 
 type Background = JoinHandle<Result<(Zeroizing<String>, Vec<(usize, WalletSecret)>)>>;
 
@@ -68,11 +71,14 @@ impl Unlocker {
     }
 
     /// The decrypted secrets of `wallets`: waits for the background work, then unlocks what
-    /// it did not cover (prompting, when the passphrase is not from a file or descriptor).
+    /// it did not cover. A prompted passphrase may be typed [`TRIES`] times per wallet;
+    /// `on_miss(wallet, attempt)` is told of each wrong one (and may slow the next try). A
+    /// passphrase from a file or descriptor is tried once: it would be the same again.
     pub fn unlock(
         &mut self,
         keystores: &[Keystore],
         wallets: &[usize],
+        on_miss: &mut dyn FnMut(&str, u32) -> Result<()>,
     ) -> Result<&HashMap<usize, WalletSecret>> {
         if let Some((_, handle)) = self.pending.take() {
             let (p, done) = handle.join().expect("unlock thread panicked")?;
@@ -86,22 +92,43 @@ impl Unlocker {
             let ks = &keystores[*ki];
             let secret = match &self.passphrase {
                 Some(p) => ks.unlock(p.as_bytes())?,
-                None => {
-                    let p = self
-                        .pass
-                        .read(&format!("Passphrase for wallet {}: ", ks.header.name))?;
+                None if self.pass.file.is_some() || self.pass.fd.is_some() => {
+                    // A file or descriptor gives one passphrase (a pipe gives it only once):
+                    // reuse it for the other wallets.
+                    let p = self.pass.read("")?;
                     let s = ks.unlock(p.as_bytes())?;
-                    if self.pass.file.is_some() || self.pass.fd.is_some() {
-                        // A file or descriptor gives one passphrase (a pipe gives it only
-                        // once): reuse it for the other wallets.
-                        self.passphrase = Some(p);
-                    }
+                    self.passphrase = Some(p);
                     s
                 }
+                None => self.prompt_unlock(ks, on_miss)?,
             };
             self.secrets.insert(*ki, secret);
         }
         Ok(&self.secrets)
+    }
+
+    /// Prompts for the passphrase of `ks` until it opens it, at most [`TRIES`] times.
+    fn prompt_unlock(
+        &self,
+        ks: &Keystore,
+        on_miss: &mut dyn FnMut(&str, u32) -> Result<()>,
+    ) -> Result<WalletSecret> {
+        let name = &ks.header.name;
+        let mut attempt = 1;
+        loop {
+            let p = self.pass.read(&format!("Passphrase for wallet {name}: "))?;
+            match ks.unlock(p.as_bytes()) {
+                Err(SignerError::WrongPassphrase(w)) => {
+                    on_miss(name, attempt)?;
+                    if attempt == TRIES {
+                        return Err(SignerError::WrongPassphrase(w));
+                    }
+                    eprintln!("Wrong passphrase (try {attempt} of {TRIES}).");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
     }
 }
 

@@ -14,11 +14,98 @@ pub fn tron_path(index: u32) -> String {
     format!("m/44'/195'/0'/0/{index}")
 }
 
-/// Parses and checksum-verifies an English BIP-39 mnemonic (whitespace-normalised).
+/// Word counts a BIP-39 mnemonic may have.
+pub const WORD_COUNTS: [usize; 5] = [12, 15, 18, 21, 24];
+
+/// Parses and checksum-verifies an English BIP-39 mnemonic (whitespace-normalised, any case).
+/// Errors count words from 1 and suggest the nearest list words for an unknown one; they never
+/// repeat a typed word.
 pub fn parse_mnemonic(words: &str) -> Result<Mnemonic> {
-    let normalized = Zeroizing::new(words.split_whitespace().collect::<Vec<_>>().join(" "));
-    Mnemonic::parse_in_normalized(Language::English, &normalized)
-        .map_err(|e| SignerError::Usage(format!("invalid mnemonic: {e}")))
+    let mut normalized = Zeroizing::new(String::with_capacity(words.len()));
+    for w in words.split_whitespace() {
+        if !normalized.is_empty() {
+            normalized.push(' ');
+        }
+        normalized.extend(w.chars().flat_map(char::to_lowercase));
+    }
+    let list: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+    if !WORD_COUNTS.contains(&list.len()) {
+        return Err(SignerError::Usage(format!(
+            "invalid mnemonic: it has {} word(s); a BIP-39 mnemonic has 12, 15, 18, 21 or 24",
+            list.len()
+        )));
+    }
+    let unknown = unknown_words(&list);
+    if !unknown.is_empty() {
+        let each: Vec<String> = unknown
+            .iter()
+            .map(|&i| unknown_word_message(i, list[i]))
+            .collect();
+        return Err(SignerError::Usage(format!(
+            "invalid mnemonic: {}",
+            each.join("; ")
+        )));
+    }
+    Mnemonic::parse_in_normalized(Language::English, &normalized).map_err(|_| {
+        SignerError::Usage(
+            "invalid mnemonic: every word is a BIP-39 word but the checksum fails, so a word is \
+             wrong or two are swapped; compare them in order with the backup"
+                .into(),
+        )
+    })
+}
+
+/// Whether `word` (lower case) is in the English BIP-39 list.
+pub fn is_list_word(word: &str) -> bool {
+    Language::English.find_word(word).is_some()
+}
+
+/// The 0-based positions of words that are not in the English BIP-39 list.
+pub fn unknown_words(words: &[&str]) -> Vec<usize> {
+    words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !is_list_word(w))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// "unknown word 3 (not in the BIP-39 English list); nearest: abandon, ability" for the word
+/// at 0-based `index`. The typed word itself is not repeated.
+pub fn unknown_word_message(index: usize, word: &str) -> String {
+    let near = nearest_words(word);
+    let hint = if near.is_empty() {
+        "no list word is close; check the backup".to_string()
+    } else {
+        format!("nearest: {}", near.join(", "))
+    };
+    format!(
+        "unknown word {} (not in the BIP-39 English list); {hint}",
+        index + 1
+    )
+}
+
+/// Up to three English BIP-39 words nearest to `typed`: the word its first four letters name
+/// (they are unique in the list), then words within two edits (a swap of neighbouring letters
+/// counts as one), closest first.
+pub fn nearest_words(typed: &str) -> Vec<&'static str> {
+    let typed = typed.to_lowercase();
+    let list = Language::English.word_list();
+    let head = typed.get(..4);
+    let mut scored: Vec<(usize, &'static str)> = list
+        .iter()
+        .filter_map(|&w| {
+            let prefix = head.is_some_and(|h| w.starts_with(h));
+            let d = strsim::osa_distance(&typed, w);
+            match (prefix, d) {
+                (true, _) => Some((0, w)),
+                (false, d) if d <= 2 => Some((d, w)),
+                _ => None,
+            }
+        })
+        .collect();
+    scored.sort_by_key(|&(d, w)| (d, w));
+    scored.into_iter().take(3).map(|(_, w)| w).collect()
 }
 
 /// A fresh mnemonic of 12 or 24 words from the OS RNG.
@@ -100,7 +187,68 @@ mod tests {
     fn bad_checksum_refused() {
         let e = parse_mnemonic(&ABANDON.replace("about", "abandon")).unwrap_err();
         assert!(e.to_string().contains("invalid mnemonic"), "{e}");
+        assert!(e.to_string().contains("checksum fails"), "{e}");
         assert_eq!(generate_mnemonic(24).unwrap().word_count(), 24);
         assert!(generate_mnemonic(13).is_err());
+    }
+
+    #[test]
+    fn unknown_words_are_counted_from_one_with_suggestions() {
+        // The third word mistyped: bip39 itself says "word 2".
+        let typed = ABANDON.replacen("abandon abandon abandon", "abandon abandon abandn", 1);
+        let e = parse_mnemonic(&typed).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown word 3 (not in the BIP-39 English list); nearest: abandon"),
+            "{e}"
+        );
+        assert!(!e.contains("abandn"), "the typed word is not echoed: {e}");
+        // Two unknown words: both named, each with its own suggestion.
+        let typed = ABANDON
+            .replacen("abandon", "abnadon", 1)
+            .replace("about", "abuot");
+        let e = parse_mnemonic(&typed).unwrap_err().to_string();
+        assert!(
+            e.contains("unknown word 1 (") && e.contains("unknown word 12 ("),
+            "{e}"
+        );
+        assert!(e.contains("nearest: about"), "{e}");
+        // Upper case and extra spaces are accepted.
+        let loud = format!("  {}  ", ABANDON.to_uppercase().replace(' ', "   "));
+        assert_eq!(parse_mnemonic(&loud).unwrap().to_string(), ABANDON);
+    }
+
+    #[test]
+    fn word_count_is_checked_first() {
+        let e = parse_mnemonic("abandon abandon").unwrap_err().to_string();
+        assert!(
+            e.contains("it has 2 word(s); a BIP-39 mnemonic has 12, 15, 18, 21 or 24"),
+            "{e}"
+        );
+        let e = parse_mnemonic("").unwrap_err().to_string();
+        assert!(e.contains("it has 0 word(s)"), "{e}");
+    }
+
+    #[test]
+    fn nearest_words_by_prefix_and_edit_distance() {
+        // Four letters name a word uniquely.
+        assert_eq!(nearest_words("abanxyz"), vec!["abandon"]);
+        // A swap of neighbouring letters is one edit.
+        assert!(
+            nearest_words("lgeal").contains(&"legal"),
+            "{:?}",
+            nearest_words("lgeal")
+        );
+        // One dropped letter.
+        assert!(
+            nearest_words("windw").contains(&"window"),
+            "{:?}",
+            nearest_words("windw")
+        );
+        assert!(nearest_words("windw").len() <= 3);
+        // Nothing close.
+        assert!(nearest_words("qqqqqqqqqq").is_empty());
+        assert!(nearest_words("åbändon").contains(&"abandon"));
+        assert!(unknown_word_message(4, "qqqqqqqqqq").starts_with("unknown word 5 "));
+        assert!(unknown_word_message(4, "qqqqqqqqqq").contains("no list word is close"));
     }
 }

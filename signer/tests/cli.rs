@@ -175,6 +175,7 @@ fn signs_a_request_and_records_it() {
         amount: Some("1500000".into()),
         token: Some(Address::parse(USDT).unwrap()),
         symbol: Some("USDT".into()),
+        duplicate_of: None,
     });
     let input = env.write("req.json", &req.to_json());
     let out = env.sign(&input, &[]);

@@ -172,6 +172,7 @@ impl World {
         let resp = SignResponse {
             request_id: req.request_id.clone(),
             signed_at: 1,
+            audit_head: None,
             transactions: req
                 .transactions
                 .iter()

@@ -12,8 +12,27 @@ use sha2::{Digest, Sha256};
 
 use crate::genesis::{Genesis, Params, Permission, Permissions, TokenSpec};
 
-/// Block interval (ms).
+/// Block interval (ms) of [`Clock::Slots`], and the "next slot" of broadcast validation.
 pub const SLOT_MS: u64 = 3000;
+
+/// How block timestamps advance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    /// Each block is 3 s after the previous one, however fast blocks are produced
+    /// (deterministic tests).
+    #[default]
+    Slots,
+    /// Each block carries the wall-clock time (plus every `advance_ms` jumped so far), at
+    /// least 1 ms after the previous one: the block interval only sets the spacing, so the
+    /// chain's time matches a real signer's clock.
+    Wall,
+}
+
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 /// Largest transaction accepted (bytes), as java-tron's 500 KiB limit.
 pub const MAX_TX_BYTES: usize = 500 * 1024;
 /// Bytes added to every transaction's bandwidth for its result (MAX_RESULT_SIZE_IN_TX).
@@ -213,6 +232,10 @@ pub struct Chain {
     pub order: Vec<TxId>,
     /// Solidified head lag.
     pub solid_lag: u64,
+    /// How block timestamps advance.
+    pub clock: Clock,
+    /// Time jumped forward with `advance_ms` so far ([`Clock::Wall`]).
+    skew_ms: u64,
     pending: Vec<Pending>,
     known: HashSet<TxId>,
     recent: HashMap<[u8; 2], [u8; 8]>,
@@ -283,6 +306,8 @@ impl Chain {
             txs: HashMap::new(),
             order: Vec::new(),
             solid_lag,
+            clock: Clock::Slots,
+            skew_ms: 0,
             pending: Vec::new(),
             known: HashSet::new(),
             recent: HashMap::new(),
@@ -720,7 +745,14 @@ impl Chain {
     /// Produces `n` blocks; the first is `advance_ms` later than a normal slot.
     pub fn mine(&mut self, n: u32, advance_ms: u64) {
         for i in 0..n {
-            let at = self.head().timestamp + SLOT_MS + if i == 0 { advance_ms } else { 0 };
+            let advance = if i == 0 { advance_ms } else { 0 };
+            let at = match self.clock {
+                Clock::Slots => self.head().timestamp + SLOT_MS + advance,
+                Clock::Wall => {
+                    self.skew_ms += advance;
+                    (wall_ms() + self.skew_ms).max(self.head().timestamp + 1)
+                }
+            };
             let number = self.blocks.len() as u64;
             let pending = std::mem::take(&mut self.pending);
             let mut txids = Vec::new();
@@ -740,6 +772,30 @@ impl Chain {
             }
             self.push_block(at, txids);
         }
+    }
+
+    /// Adds TRX (sun) and tokens (base units) to an account after start. TRX creates
+    /// (activates) the account if needed; tokens alone do not, as on TRON. No transaction is
+    /// recorded.
+    pub fn fund(&mut self, address: Address, trx_sun: u64, tokens: U256) -> Result<(), String> {
+        let created = self.head().timestamp;
+        if trx_sun > 0 || self.accounts.contains_key(&address) {
+            let a = self.accounts.entry(address).or_insert_with(|| Account {
+                create_time: created,
+                ..Account::default()
+            });
+            a.balance = a
+                .balance
+                .checked_add(trx_sun)
+                .ok_or("the TRX balance would overflow")?;
+        }
+        if !tokens.is_zero() {
+            let t = self.token_balances.entry(address).or_insert(U256::ZERO);
+            *t = t
+                .checked_add(tokens)
+                .ok_or("the token balance would overflow")?;
+        }
+        Ok(())
     }
 
     /// Whether a transaction is pending.

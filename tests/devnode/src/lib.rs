@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-pub use chain::Chain;
+pub use chain::{Chain, Clock};
 pub use genesis::{Genesis, Params};
 
 /// Fault injection settings.
@@ -53,6 +53,9 @@ pub struct Config {
     pub faults: Faults,
     /// Port on 127.0.0.1 (0 = any free port).
     pub port: u16,
+    /// How block timestamps advance (the library default is [`Clock::Slots`] for
+    /// deterministic tests; the binary's is [`Clock::Wall`]).
+    pub clock: Clock,
 }
 
 impl Default for Config {
@@ -63,6 +66,7 @@ impl Default for Config {
             genesis: Genesis::default(),
             faults: Faults::default(),
             port: 0,
+            clock: Clock::Slots,
         }
     }
 }
@@ -106,7 +110,11 @@ impl Devnode {
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
         let seed = now_ms() | 1;
         let shared = Arc::new(Shared {
-            chain: Mutex::new(Chain::new(&config.genesis, config.solid_lag, now_ms())),
+            chain: Mutex::new({
+                let mut c = Chain::new(&config.genesis, config.solid_lag, now_ms());
+                c.clock = config.clock;
+                c
+            }),
             faults: Mutex::new(config.faults.clone()),
             stats: Mutex::new(BTreeMap::new()),
             rng: Mutex::new(seed),
@@ -154,6 +162,20 @@ impl Devnode {
             .lock()
             .expect("chain")
             .mine(blocks, advance_ms);
+    }
+
+    /// Adds TRX (sun) and tokens (base units) to an account (same as `POST /admin/fund`).
+    pub fn fund(
+        &self,
+        address: coldpay_shared::Address,
+        trx_sun: u64,
+        tokens: coldpay_shared::U256,
+    ) -> Result<(), String> {
+        self.shared
+            .chain
+            .lock()
+            .expect("chain")
+            .fund(address, trx_sun, tokens)
     }
 
     /// Head block number.
@@ -294,6 +316,55 @@ fn handle(sh: &Shared, req: http::Request) -> http::Response {
     respond(status, &v, None)
 }
 
+/// The body of `POST /admin/fund`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FundRequest {
+    /// Base58 or hex address.
+    address: String,
+    /// Amount in display units ("250", "0.5").
+    amount: String,
+    /// "trx" (default) or "usdt" (the node's token).
+    #[serde(default)]
+    token: Option<String>,
+}
+
+/// `POST /admin/fund {"address", "amount", "token"}`: adds TRX or tokens to an account and
+/// answers its balances.
+fn fund(sh: &Shared, p: &Value) -> Result<Value, String> {
+    use coldpay_shared::amount::{parse_units, TRX_DECIMALS};
+    let r: FundRequest = serde_json::from_value(p.clone()).map_err(|e| {
+        format!("fund: {e} (body: {{\"address\", \"amount\", \"token\": \"trx\"|\"usdt\"}})")
+    })?;
+    let address = coldpay_shared::Address::parse(&r.address)
+        .map_err(|e| format!("fund: address {:?}: {e}", r.address))?;
+    let mut chain = sh.chain.lock().expect("chain");
+    let token = r.token.as_deref().unwrap_or("trx").to_ascii_lowercase();
+    let (trx, tokens) = match token.as_str() {
+        "trx" => {
+            let v = parse_units(&r.amount, TRX_DECIMALS).map_err(|e| format!("fund: {e}"))?;
+            let sun = u64::try_from(v).map_err(|_| "fund: TRX amount too large".to_string())?;
+            (sun, coldpay_shared::U256::ZERO)
+        }
+        "usdt" => (
+            0,
+            parse_units(&r.amount, chain.token.decimals).map_err(|e| format!("fund: {e}"))?,
+        ),
+        other => return Err(format!("fund: token {other:?}: trx or usdt")),
+    };
+    chain.fund(address, trx, tokens)?;
+    let sun = chain.accounts.get(&address).map_or(0, |a| a.balance);
+    let held = chain.token_balance(&address);
+    Ok(json!({
+        "address": address.to_base58(),
+        "trx_sun": sun,
+        "trx": coldpay_shared::amount::format_units(coldpay_shared::U256::from(sun), TRX_DECIMALS),
+        "token_balance": held.to_string(),
+        "token": coldpay_shared::amount::format_units(held, chain.token.decimals),
+        "token_symbol": chain.token.symbol,
+    }))
+}
+
 fn admin_handle(sh: &Shared, what: &str, p: &Value) -> (u16, Value) {
     match what {
         "mine" => {
@@ -311,6 +382,10 @@ fn admin_handle(sh: &Shared, what: &str, p: &Value) -> (u16, Value) {
             )
         }
         "stats" => (200, stats_json(sh)),
+        "fund" => match fund(sh, p) {
+            Ok(v) => (200, v),
+            Err(e) => (400, json!({"Error": e})),
+        },
         "ledger" => (200, api::ledger_json(&sh.chain.lock().expect("chain"))),
         "faults" => {
             if p.as_object().is_some_and(|m| !m.is_empty()) {

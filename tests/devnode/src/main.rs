@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use coldpay_devnode::pool::{Pool, PoolFaults};
-use coldpay_devnode::{Config, Devnode, Faults, Genesis};
+use coldpay_devnode::{Clock, Config, Devnode, Faults, Genesis};
 use coldpay_shared::amount::{parse_units, TRX_DECIMALS};
 use coldpay_shared::Address;
 
@@ -28,6 +28,10 @@ struct Cli {
     /// Block interval in ms; 0 = blocks only on POST /admin/mine.
     #[arg(long, default_value_t = 3000)]
     block_ms: u64,
+    /// Block timestamps: wall (the wall clock; --block-ms only sets the spacing) or slots
+    /// (3 s per block however fast blocks come).
+    #[arg(long, default_value = "wall", value_parser = ["wall", "slots"])]
+    clock: String,
     /// Blocks between head and solidified head.
     #[arg(long, default_value_t = 19)]
     solid_lag: u64,
@@ -68,6 +72,51 @@ enum Command {
         #[arg(long, value_name = "JSON")]
         faults: Option<String>,
     },
+    /// Add TRX or tokens to an account of a running node (POST /admin/fund).
+    Fund {
+        /// Account (base58 or hex); TRX activates it if it does not exist.
+        address: String,
+        /// Amount in display units, e.g. 5000 or 0.5.
+        amount: String,
+        /// trx or usdt (the node's token).
+        #[arg(long, default_value = "trx", value_parser = ["trx", "usdt"])]
+        token: String,
+        /// The node, e.g. http://127.0.0.1:8090.
+        #[arg(long, value_name = "URL", env = "COLDPAY_DEVNODE_URL")]
+        node: String,
+    },
+}
+
+/// Funds an account through a running node's admin API.
+fn run_fund(address: &str, amount: &str, token: &str, node: &str) -> ExitCode {
+    let url = format!("{}/admin/fund", node.trim_end_matches('/'));
+    let body = serde_json::json!({"address": address, "amount": amount, "token": token});
+    match ureq::post(&url).send_json(body) {
+        Ok(r) => {
+            let v: serde_json::Value = r.into_json().unwrap_or_default();
+            let text = |k: &str| v[k].as_str().unwrap_or("?").to_string();
+            println!(
+                "{} now holds {} TRX and {} {}",
+                text("address"),
+                text("trx"),
+                text("token"),
+                text("token_symbol")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(ureq::Error::Status(_, r)) => {
+            let v: serde_json::Value = r.into_json().unwrap_or_default();
+            eprintln!(
+                "error: {}",
+                v["Error"].as_str().unwrap_or("the node refused")
+            );
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            eprintln!("error: cannot reach the dev node at {node} (is it running? --node URL)");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Runs the pool proxy until killed.
@@ -119,6 +168,15 @@ fn main() -> ExitCode {
     {
         return run_pool(upstream, port, faults.as_deref());
     }
+    if let Some(Command::Fund {
+        address,
+        amount,
+        token,
+        node,
+    }) = &cli.command
+    {
+        return run_fund(address, amount, token, node);
+    }
     let mut genesis = match &cli.genesis {
         Some(p) => match std::fs::read_to_string(p)
             .map_err(|e| e.to_string())
@@ -165,6 +223,11 @@ fn main() -> ExitCode {
             require_api_key: cli.require_api_key,
         },
         port: cli.port,
+        clock: if cli.clock == "slots" {
+            Clock::Slots
+        } else {
+            Clock::Wall
+        },
     };
     let node = match Devnode::start(config) {
         Ok(n) => n,

@@ -14,8 +14,13 @@
 //!   payouts through a pool with empty, lagging, garbage, error and stripped answers, checked
 //!   against the dev node's ledger (every payout paid exactly once).
 //!
+//! The signer is also timed on the same 10,000 transactions as a JSON array of TronWeb objects
+//! (`signer_process_s_tronweb_array`, its peak memory, and `tronweb_array_vs_request`, goal
+//! ≤ 1.2).
+//!
 //! `COLDPAY_BENCH_ONLY=broadcaster` runs only the broadcaster parts (`pool`: only
-//! `broadcaster_pool`), prints them and leaves target/bench.json alone; for development.
+//! `broadcaster_pool`), `signer-forms` only the two signer input forms; each prints them and
+//! leaves target/bench.json alone; for development.
 
 #![allow(unsafe_code, clippy::too_many_lines)]
 
@@ -78,7 +83,9 @@ fn main() {
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let bcast = target.join("release/coldpay-broadcaster");
-    if let Some(only) = std::env::var_os("COLDPAY_BENCH_ONLY") {
+    let only = std::env::var_os("COLDPAY_BENCH_ONLY");
+    let forms_only = only.as_deref() == Some(std::ffi::OsStr::new("signer-forms"));
+    if let Some(only) = only.filter(|_| !forms_only) {
         let key = SigningKey::from_slice(&hex::decode(KEY).unwrap()).unwrap();
         let mut report = serde_json::json!({});
         if only == "broadcaster" {
@@ -201,13 +208,13 @@ fn main() {
     let timer = std::path::Path::new("/usr/bin/time");
     let run_home = dir.path().join("run-home");
     // `sign` of the request into `run_home`, through `cmd`: (seconds, stderr).
-    let timed_sign = |mut cmd: Command| -> (f64, String) {
+    let timed_sign = |mut cmd: Command, input: &std::path::Path| -> (f64, String) {
         let t = Instant::now();
         let out = cmd
             .arg("--home")
             .arg(&run_home)
             .arg("sign")
-            .arg(&req_path)
+            .arg(input)
             .arg("-o")
             .arg(&out_path)
             .args(["--yes", "--passphrase-file"])
@@ -219,33 +226,65 @@ fn main() {
         assert!(out.status.success(), "{stderr}");
         (secs, stderr)
     };
-    let mut runs = Vec::new();
-    let mut rss_kib = 0i64;
-    for _ in 0..RUNS {
-        let _ = std::fs::remove_dir_all(&run_home);
-        copy_dir(&home, &run_home);
-        let cmd = if timer.exists() {
-            let mut c = Command::new(timer);
-            c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
-            c
-        } else {
-            Command::new(&bin)
-        };
-        let (secs, stderr) = timed_sign(cmd);
-        runs.push(secs);
-        rss_kib = rss_kib.max(
-            stderr
-                .lines()
-                .rev()
-                .find_map(|l| {
-                    l.strip_prefix("coldpay-maxrss-kib ")
-                        .and_then(|v| v.trim().parse::<i64>().ok())
-                })
-                .unwrap_or_else(child_peak_rss_kib),
-        );
+    // RUNS signer processes on `input`: (the runs' times, peak memory in MiB).
+    let measure = |input: &std::path::Path| -> (Vec<f64>, f64) {
+        let mut runs = Vec::new();
+        let mut rss_kib = 0i64;
+        for _ in 0..RUNS {
+            let _ = std::fs::remove_dir_all(&run_home);
+            copy_dir(&home, &run_home);
+            let cmd = if timer.exists() {
+                let mut c = Command::new(timer);
+                c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
+                c
+            } else {
+                Command::new(&bin)
+            };
+            let (secs, stderr) = timed_sign(cmd, input);
+            runs.push(secs);
+            rss_kib = rss_kib.max(
+                stderr
+                    .lines()
+                    .rev()
+                    .find_map(|l| {
+                        l.strip_prefix("coldpay-maxrss-kib ")
+                            .and_then(|v| v.trim().parse::<i64>().ok())
+                    })
+                    .unwrap_or_else(child_peak_rss_kib),
+            );
+        }
+        (runs, rss_kib as f64 / 1024.0)
+    };
+    // The same transactions as a JSON array of TronWeb objects (the form TronWeb scripts
+    // start with): it must take the same fast path.
+    let tw_path = dir.path().join("tronweb-array.json");
+    let tw: Vec<serde_json::Value> = req
+        .transactions
+        .iter()
+        .map(|t| coldpay_shared::tronweb::to_tronweb_json(&t.raw, &[], true))
+        .collect();
+    std::fs::write(&tw_path, serde_json::to_vec(&tw).unwrap()).unwrap();
+    drop(tw);
+    let (tw_runs, tw_rss_mib) = measure(&tw_path);
+    let tw_s = median(&mut tw_runs.clone());
+    // The request last: its response stays in `out_path` for the checks below.
+    let (runs, rss_mib) = measure(&req_path);
+    let total_s = median(&mut runs.clone());
+    let forms = serde_json::json!({
+        "signer_process_s": total_s,
+        "signer_peak_rss_mib_10k": (rss_mib * 10.0).round() / 10.0,
+        "signer_process_s_tronweb_array": tw_s,
+        "signer_process_runs_s_tronweb_array": tw_runs.iter().map(|s| (s * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+        "signer_peak_rss_mib_10k_tronweb_array": (tw_rss_mib * 10.0).round() / 10.0,
+        "tronweb_array_vs_request": (tw_s / total_s * 1000.0).round() / 1000.0,
+    });
+    if forms_only {
+        println!("{}", serde_json::to_string_pretty(&forms).unwrap());
+        if std::env::var_os("COLDPAY_BENCH_KEEP").is_some() {
+            let _ = dir.keep();
+        }
+        return;
     }
-    let total_s = median(&mut runs);
-    let rss_mib = rss_kib as f64 / 1024.0;
 
     // The same request on a home that has already signed 30 such requests over the past
     // month (a 300,000-line ledger, its recipients the same): median of 3.
@@ -268,14 +307,16 @@ fn main() {
             })
         })
         .collect();
-    let old_ledger = coldpay_signer::ledger::Ledger::encode(&old);
+    // Seeded as real signings leave it: the chained ledger and one audit line per request.
+    let aged_home = dir.path().join("aged-home");
+    copy_dir(&home, &aged_home);
+    coldpay_signer::records::seed_signed_history(&aged_home, &old).unwrap();
     drop(old);
     let mut aged = Vec::new();
     for _ in 0..3 {
         let _ = std::fs::remove_dir_all(&run_home);
-        copy_dir(&home, &run_home);
-        std::fs::write(run_home.join("ledger.jsonl"), &old_ledger).unwrap();
-        aged.push(timed_sign(Command::new(&bin)).0);
+        copy_dir(&aged_home, &run_home);
+        aged.push(timed_sign(Command::new(&bin), &req_path).0);
     }
     let aged_s = median(&mut aged);
     let sdk = sdk_times(&root, &req, &key, dir.path());
@@ -322,6 +363,9 @@ fn main() {
         "unlock_s": unlock_s,
         "kdf_iterations": DEFAULT_ITERATIONS,
         "signer_peak_rss_mib_10k": (rss_mib * 10.0).round() / 10.0,
+        "signer_process_s_tronweb_array": forms["signer_process_s_tronweb_array"],
+        "signer_peak_rss_mib_10k_tronweb_array": forms["signer_peak_rss_mib_10k_tronweb_array"],
+        "tronweb_array_vs_request": forms["tronweb_array_vs_request"],
         "cores": std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     });
     let mut report = report;
@@ -376,6 +420,7 @@ fn broadcaster_like_request(owner: Address, n: usize) -> SignRequest {
                 amount: Some(amount.to_string()),
                 token: Some(usdt),
                 symbol: Some("USDT".into()),
+                duplicate_of: None,
             });
             t.fee = Some(coldpay_shared::handoff::FeeInputs {
                 energy_estimate: if holds { 64_285 } else { 130_285 },
@@ -965,6 +1010,7 @@ fn sign_all(req: &SignRequest, key: &SigningKey) -> coldpay_shared::SignResponse
     coldpay_shared::SignResponse {
         request_id: req.request_id.clone(),
         signed_at: now_ms(),
+        audit_head: None,
         transactions: req
             .transactions
             .iter()

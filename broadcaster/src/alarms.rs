@@ -1,0 +1,235 @@
+//! Alarms: an outgoing transaction from a treasury account whose txID is not a coldpay attempt.
+//! Each is recorded once (with the transfer JSON), announced loudly, and handed to the
+//! `--on-alarm` hook; `notified_at` is set when that finished, so a restart does not call the
+//! hook again (a crash between the hook's exit and that update calls it once more: at least
+//! once, never not at all).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rusqlite::params;
+
+use crate::error::{BcError, Result};
+use crate::journal::now_ms;
+use crate::transfers::Recorded;
+
+/// The longest a hook may run before it is stopped (and retried at the next pass).
+pub const HOOK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A recorded alarm not yet announced (or whose hook failed).
+#[derive(Clone, Debug)]
+pub struct Pending {
+    /// Row id.
+    pub id: i64,
+    /// The transfer, as JSON text (what the hook reads on stdin).
+    pub detail: String,
+    /// The transfer.
+    pub transfer: Recorded,
+}
+
+/// Records an alarm for `r` (once per account and txID), inside the caller's SQL transaction.
+pub fn raise(tx: &rusqlite::Transaction<'_>, r: &Recorded) -> Result<()> {
+    let detail = serde_json::to_string(r).expect("json");
+    tx.execute(
+        "INSERT OR IGNORE INTO alarms (account, txid, block, detail, raised_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![r.account, r.txid, r.block as i64, detail, now_ms()],
+    )
+    .map_err(|e| BcError::journal_at(e, format!("record the alarm for {}", r.txid)))?;
+    Ok(())
+}
+
+/// Alarms not yet notified, oldest first.
+pub fn pending(conn: &rusqlite::Connection) -> Result<Vec<Pending>> {
+    let what = |e| BcError::journal_at(e, "read alarms");
+    let mut st = conn
+        .prepare("SELECT id, detail FROM alarms WHERE notified_at IS NULL ORDER BY id")
+        .map_err(what)?;
+    let rows = st
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .map_err(what)?;
+    rows.into_iter()
+        .map(|(id, detail)| {
+            let transfer = recorded_from_json(&detail).ok_or_else(|| {
+                BcError::Input(format!(
+                    "journal alarm {id}: its transfer record is unreadable"
+                ))
+            })?;
+            Ok(Pending {
+                id,
+                detail,
+                transfer,
+            })
+        })
+        .collect()
+}
+
+fn recorded_from_json(s: &str) -> Option<Recorded> {
+    #[derive(serde::Deserialize)]
+    struct R {
+        account: String,
+        direction: String,
+        token: String,
+        symbol: String,
+        amount: String,
+        amount_base_units: String,
+        counterparty: Option<String>,
+        fee_sun: u64,
+        fee_trx: String,
+        txid: String,
+        log_index: i64,
+        contract: String,
+        result: String,
+        block: u64,
+        block_id: String,
+        block_time: u64,
+        time: String,
+        payout_id: Option<String>,
+        alarm: bool,
+    }
+    let r: R = serde_json::from_str(s).ok()?;
+    Some(Recorded {
+        account: r.account,
+        direction: r.direction,
+        token: r.token,
+        symbol: r.symbol,
+        amount: r.amount,
+        amount_base_units: r.amount_base_units,
+        counterparty: r.counterparty,
+        fee_sun: r.fee_sun,
+        fee_trx: r.fee_trx,
+        txid: r.txid,
+        log_index: r.log_index,
+        contract: r.contract,
+        result: r.result,
+        block: r.block,
+        block_id: r.block_id,
+        block_time: r.block_time,
+        time: r.time,
+        payout_id: r.payout_id,
+        alarm: r.alarm,
+    })
+}
+
+/// The loud line printed (to stderr) for an alarm.
+pub fn announcement(r: &Recorded) -> String {
+    format!(
+        "ALARM: {} {} left treasury account {} to {} in txid {} (block {}, {}) and it is NOT a coldpay attempt: another tool or a leaked key sent it; freeze the account's funds and investigate",
+        r.amount,
+        r.symbol,
+        r.account,
+        r.counterparty.as_deref().unwrap_or("?"),
+        r.txid,
+        r.block,
+        r.time
+    )
+}
+
+/// Runs the hook for one alarm (`sh -c CMD`, the transfer JSON on stdin) and records the
+/// outcome: notified on exit 0; otherwise the error is recorded and the alarm stays pending.
+pub fn notify(conn: &rusqlite::Connection, a: &Pending, hook: Option<&str>) -> Result<()> {
+    let outcome = hook.map_or(Ok(()), |cmd| run_hook(cmd, &a.detail, &a.transfer.txid));
+    let (notified, error) = match &outcome {
+        Ok(()) => (Some(now_ms()), None),
+        Err(e) => (None, Some(e.clone())),
+    };
+    conn.execute(
+        "UPDATE alarms SET notified_at = ?2, hook_error = ?3 WHERE id = ?1",
+        params![a.id, notified, error],
+    )
+    .map_err(|e| BcError::journal_at(e, format!("record the hook of alarm {}", a.id)))?;
+    if let Err(e) = outcome {
+        eprintln!(
+            "error: --on-alarm hook for txid {}: {e}; it is called again at the next pass",
+            a.transfer.txid
+        );
+    }
+    Ok(())
+}
+
+fn run_hook(cmd: &str, stdin: &str, txid: &str) -> std::result::Result<(), String> {
+    let mut child = Command::new("sh")
+        .args(["-c", cmd])
+        .env("COLDPAY_ALARM_TXID", txid)
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    if let Some(mut i) = child.stdin.take() {
+        // A hook that does not read its stdin is fine.
+        let _ = i
+            .write_all(stdin.as_bytes())
+            .and_then(|()| i.write_all(b"\n"));
+    }
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(s)) if s.success() => return Ok(()),
+            Ok(Some(s)) => return Err(format!("exited with {s}")),
+            Ok(None) if started.elapsed() >= HOOK_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "still running after {}s; stopped",
+                    HOOK_TIMEOUT.as_secs()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("waiting for it: {e}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Journal;
+    use crate::lock::LockWait;
+
+    fn rec() -> Recorded {
+        Recorded {
+            account: "TA".into(),
+            direction: "out".into(),
+            token: "TRX".into(),
+            symbol: "TRX".into(),
+            amount: "5".into(),
+            amount_base_units: "5000000".into(),
+            counterparty: Some("TB".into()),
+            fee_sun: 0,
+            fee_trx: "0".into(),
+            txid: "ab".repeat(32),
+            log_index: -1,
+            contract: "TransferContract".into(),
+            result: "SUCCESS".into(),
+            block: 9,
+            block_id: "00".repeat(32),
+            block_time: 0,
+            time: "1970-01-01T00:00:00Z".into(),
+            payout_id: None,
+            alarm: true,
+        }
+    }
+
+    #[test]
+    fn hook_runs_once_and_failures_stay_pending() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let tx = j.conn.unchecked_transaction().unwrap();
+        raise(&tx, &rec()).unwrap();
+        raise(&tx, &rec()).unwrap();
+        tx.commit().unwrap();
+        let p = pending(&j.conn).unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].transfer, rec());
+        notify(&j.conn, &p[0], Some("cat >/dev/null; exit 3")).unwrap();
+        assert_eq!(pending(&j.conn).unwrap().len(), 1);
+        let out = d.path().join("hook.json");
+        let cmd = format!("cat >> {}", out.display());
+        notify(&j.conn, &p[0], Some(&cmd)).unwrap();
+        assert!(pending(&j.conn).unwrap().is_empty());
+        let got: serde_json::Value =
+            serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
+        assert_eq!(got["txid"], rec().txid);
+        assert_eq!(got["amount"], "5");
+    }
+}

@@ -1,0 +1,197 @@
+//! `reconcile --audit FILE`: the signer's audit export against the journal. Every txID the
+//! signer signed must be a coldpay attempt (its status listed: confirmed, failed, expired,
+//! pending, never submitted), and every audit head the sign responses carried must be a line of
+//! the exported log with the same hash.
+
+use coldpay_shared::audit_export::AuditExport;
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::journal::Journal;
+use crate::reconcile::Discrepancy;
+
+/// One txID the signer signed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Signed {
+    /// txID.
+    pub txid: String,
+    /// Audit line that recorded the signing.
+    pub seq: u64,
+    /// Request signed.
+    pub request_id: Option<String>,
+    /// Payout, when the journal has the attempt.
+    pub payout_id: Option<String>,
+    /// `confirmed`, `failed`, `expired`, `pending`, `never submitted` or `unknown to this
+    /// journal`.
+    pub status: String,
+}
+
+/// What the export showed.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditCheck {
+    /// The signer log (hash of its line 1).
+    pub log: String,
+    /// First line carried.
+    pub since: u64,
+    /// The export's head line.
+    pub head_seq: u64,
+    /// Every txID signed in the segment.
+    pub signed: Vec<Signed>,
+    /// Audit heads from sign responses checked against the export.
+    pub heads_checked: usize,
+}
+
+fn status(state: &str) -> &'static str {
+    match state {
+        "confirmed" => "confirmed",
+        "failed" => "failed",
+        "expired" => "expired",
+        "built" => "never submitted",
+        _ => "pending",
+    }
+}
+
+/// Checks `export` against the journal; what does not match is pushed to `out`.
+pub fn check(
+    journal: &Journal,
+    export: &AuditExport,
+    out: &mut Vec<Discrepancy>,
+) -> Result<AuditCheck> {
+    let mut signed = Vec::new();
+    for line in export.signings() {
+        for t in &line.txids {
+            let hex = t.to_hex();
+            let a = journal.attempt_by_txid(&hex)?;
+            if a.is_none() {
+                out.push(Discrepancy {
+                    kind: "signed_unknown".into(),
+                    account: String::new(),
+                    txid: Some(hex.clone()),
+                    detail: format!(
+                        "the signer signed {hex} (audit line {}, request {}) but this journal has no such attempt: it was signed for another tool or journal",
+                        line.seq,
+                        line.request_id.as_deref().unwrap_or("?")
+                    ),
+                });
+            }
+            signed.push(Signed {
+                txid: hex,
+                seq: line.seq,
+                request_id: line.request_id.clone(),
+                payout_id: a.as_ref().map(|a| a.payout_id.clone()),
+                status: a
+                    .map_or("unknown to this journal", |a| status(&a.state))
+                    .into(),
+            });
+        }
+    }
+    let mut heads_checked = 0;
+    for (log, seq, hash, request) in crate::audit_head::all(&journal.conn)? {
+        if log != export.log || seq < export.since {
+            continue;
+        }
+        heads_checked += 1;
+        let head = coldpay_shared::AuditHead { log, seq, hash };
+        if let Err(e) = export.check_head(&head) {
+            out.push(Discrepancy {
+                kind: "audit_head_mismatch".into(),
+                account: String::new(),
+                txid: None,
+                detail: format!("sign response {request}: {e}"),
+            });
+        }
+    }
+    Ok(AuditCheck {
+        log: export.log.clone(),
+        since: export.since,
+        head_seq: export.head.seq,
+        signed,
+        heads_checked,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lock::LockWait;
+    use coldpay_shared::TxId;
+    use serde_json::{json, Map, Value};
+
+    /// Audit lines as the signer writes them: `(event, verdict, txids)` each.
+    fn lines(spec: &[(&str, &str, Vec<String>)]) -> Vec<String> {
+        let mut prev = "0".repeat(64);
+        let mut out = Vec::new();
+        for (i, (event, verdict, txids)) in spec.iter().enumerate() {
+            let mut o = Map::new();
+            o.insert("event".into(), json!(event));
+            o.insert("prev".into(), json!(prev));
+            o.insert("request_id".into(), json!(format!("r{i}")));
+            o.insert("seq".into(), json!(i + 1));
+            o.insert("time".into(), json!(1));
+            let tx: Vec<Value> = txids.iter().map(|t| json!({"txid": t})).collect();
+            o.insert("transactions".into(), json!(tx));
+            o.insert("verdict".into(), json!(verdict));
+            let h = TxId::of_raw(&serde_json::to_vec(&Value::Object(o.clone())).unwrap()).to_hex();
+            o.insert("hash".into(), json!(h));
+            prev = h;
+            out.push(serde_json::to_string(&Value::Object(o)).unwrap());
+        }
+        out
+    }
+
+    #[test]
+    fn signed_txids_and_heads_are_accounted_for() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        j.conn
+            .execute_batch(&format!(
+                "INSERT INTO batches VALUES ('b', 'T', 'local', 0);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'T', 'TRX', '5', NULL, 0);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', '{}', '00', 1, 1, 0, 'r', 'built', 0, 0);",
+                "aa".repeat(32)
+            ))
+            .unwrap();
+        let l = lines(&[
+            ("sign", "signed", vec!["aa".repeat(32)]),
+            ("sign", "refused", vec!["cc".repeat(32)]),
+            ("sign", "signed", vec!["bb".repeat(32)]),
+        ]);
+        let log = serde_json::from_str::<Value>(&l[0]).unwrap()["hash"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let refs: Vec<&str> = l.iter().map(String::as_str).collect();
+        let export = AuditExport::build(&log, &refs).unwrap();
+        // A response carried line 3 with another hash: the log was rewritten.
+        let tx = j.conn.unchecked_transaction().unwrap();
+        let good = export.lines[0].head(&log);
+        crate::audit_head::check_and_record(&tx, &good, "r0", 1).unwrap();
+        let mut bad = export.lines[2].head(&log);
+        bad.hash = "dd".repeat(32);
+        crate::audit_head::check_and_record(&tx, &bad, "r2", 1).unwrap();
+        tx.commit().unwrap();
+        let mut d = Vec::new();
+        let c = check(&j, &export, &mut d).unwrap();
+        let st: Vec<(&str, &str)> = c
+            .signed
+            .iter()
+            .map(|s| (s.txid.get(..2).unwrap(), s.status.as_str()))
+            .collect();
+        assert_eq!(
+            st,
+            vec![("aa", "never submitted"), ("bb", "unknown to this journal")]
+        );
+        assert_eq!(c.heads_checked, 2);
+        let kinds: Vec<&str> = d.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            vec!["signed_unknown", "audit_head_mismatch"],
+            "{d:?}"
+        );
+        assert!(
+            d[1].detail.contains("the log was rewritten"),
+            "{}",
+            d[1].detail
+        );
+    }
+}

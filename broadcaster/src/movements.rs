@@ -1,0 +1,473 @@
+//! What one verified block moved in and out of the watched accounts.
+//!
+//! - Every transaction *owned* by a watched account is an outgoing record carrying the TRX its
+//!   receipt says was burned, whatever its contract type (its owner is read from the raw bytes,
+//!   so a type coldpay does not decode still shows up, and still raises an alarm when it is not
+//!   a coldpay attempt).
+//! - A TRX `TransferContract` to a watched account is incoming (an included TRX transfer has
+//!   executed; java-tron does not include failed ones).
+//! - A TRC-20 transfer counts only when the block lists the call as `SUCCESS`, its receipt says
+//!   `SUCCESS`, and it carries a well-formed `Transfer(address,address,uint256)` log from a
+//!   registered token contract. Logs of other contracts, or of reverted calls, are not counted.
+
+use std::collections::HashSet;
+use std::hash::BuildHasher;
+
+use coldpay_shared::abi::{decode_address_word, TRANSFER_EVENT_TOPIC};
+use coldpay_shared::block::{VerifiedBlock, VerifiedTx};
+use coldpay_shared::contract::{contract_type_name, ContractKind};
+use coldpay_shared::wire::{FieldReader, FieldValue};
+use coldpay_shared::{Address, RawData, TxId, U256};
+
+use crate::answers::{Log, TxInfo};
+use crate::tokens::Token;
+
+/// Which way value moved for the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Into the account.
+    In,
+    /// Out of the account (or a transaction the account sent, for its fee).
+    Out,
+}
+
+impl Direction {
+    /// "in" or "out" (the journal's spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+/// One movement for one watched account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Movement {
+    /// The watched account.
+    pub account: Address,
+    /// Transaction.
+    pub txid: TxId,
+    /// -1 for the transaction itself (TRX), else the index of its event log (TRC-20).
+    pub log_index: i64,
+    /// In or out.
+    pub direction: Direction,
+    /// `None` = TRX, else the token contract.
+    pub token: Option<Address>,
+    /// Base units (sun for TRX).
+    pub amount: U256,
+    /// The other side (sender of an incoming, recipient of an outgoing movement).
+    pub counterparty: Option<Address>,
+    /// TRX (sun) the account burned for this transaction; on one record per transaction.
+    pub fee_sun: u64,
+    /// Contract type name ("TransferContract", "TriggerSmartContract", …).
+    pub contract: String,
+    /// The block's `contractRet` for the transaction.
+    pub result: String,
+}
+
+/// Owner address and contract type number of a raw_data, read from the bytes whatever the
+/// contract type: raw_data field 11 (contract) → field 1 (type), field 2 (Any) → field 2
+/// (value) → field 1 (owner_address), as every TRON contract type has it.
+pub fn owner_and_type(raw: &[u8]) -> Option<(Address, u64)> {
+    let contract = field_bytes(raw, 11)?;
+    let kind = field_varint(contract, 1).unwrap_or(0);
+    let any = field_bytes(contract, 2)?;
+    let value = field_bytes(any, 2)?;
+    let owner = Address::from_bytes(field_bytes(value, 1)?).ok()?;
+    Some((owner, kind))
+}
+
+fn field_bytes(msg: &[u8], want: u64) -> Option<&[u8]> {
+    let mut r = FieldReader::new(msg, "raw_data");
+    while let Some((f, v)) = r.next_field().ok()? {
+        if let (true, FieldValue::Bytes(b)) = (f == want, v) {
+            return Some(b);
+        }
+    }
+    None
+}
+
+fn field_varint(msg: &[u8], want: u64) -> Option<u64> {
+    let mut r = FieldReader::new(msg, "raw_data");
+    while let Some((f, v)) = r.next_field().ok()? {
+        if let (true, FieldValue::Varint(n)) = (f == want, v) {
+            return Some(n);
+        }
+    }
+    None
+}
+
+fn is_trigger(t: &VerifiedTx) -> bool {
+    owner_and_type(&t.raw).is_some_and(|(_, k)| k == 31)
+}
+
+/// The transactions of `b` whose receipts are needed: every one sent by a watched account (for
+/// its fee) and every successful contract call (for its Transfer logs).
+pub fn receipts_needed<S: BuildHasher>(
+    b: &VerifiedBlock,
+    watched: &HashSet<Address, S>,
+) -> Vec<TxId> {
+    b.txs
+        .iter()
+        .filter(|t| {
+            let owned = owner_and_type(&t.raw).is_some_and(|(o, _)| watched.contains(&o));
+            owned || (t.contract_ret == "SUCCESS" && is_trigger(t))
+        })
+        .map(|t| t.txid)
+        .collect()
+}
+
+/// Every movement of `b` for the `watched` accounts. `infos` are the block's receipts (at
+/// least those [`receipts_needed`] names).
+pub fn movements<S: BuildHasher>(
+    b: &VerifiedBlock,
+    infos: &[TxInfo],
+    watched: &HashSet<Address, S>,
+    tokens: &[Token],
+) -> Vec<Movement> {
+    let mut out = Vec::new();
+    for t in &b.txs {
+        let hex = t.txid.to_hex();
+        let info = infos.iter().find(|i| i.id.as_deref() == Some(hex.as_str()));
+        let mut tx_moves = token_moves(t, info, watched, tokens);
+        if let Some((owner, kind)) = owner_and_type(&t.raw) {
+            let raw = RawData::decode(&t.raw).ok();
+            incoming_trx(t, raw.as_ref(), watched, &mut tx_moves);
+            if watched.contains(&owner) {
+                sent_by(t, raw.as_ref(), owner, kind, info, &mut tx_moves);
+            }
+        }
+        out.extend(tx_moves);
+    }
+    out
+}
+
+fn base(t: &VerifiedTx, account: Address, direction: Direction, kind: &str) -> Movement {
+    Movement {
+        account,
+        txid: t.txid,
+        log_index: -1,
+        direction,
+        token: None,
+        amount: U256::ZERO,
+        counterparty: None,
+        fee_sun: 0,
+        contract: kind.to_string(),
+        result: t.contract_ret.clone(),
+    }
+}
+
+fn incoming_trx<S: BuildHasher>(
+    t: &VerifiedTx,
+    raw: Option<&RawData>,
+    watched: &HashSet<Address, S>,
+    out: &mut Vec<Movement>,
+) {
+    let Some(ContractKind::Transfer(tc)) = raw.map(|r| &r.contract.kind) else {
+        return;
+    };
+    if watched.contains(&tc.to) && matches!(t.contract_ret.as_str(), "SUCCESS" | "DEFAULT") {
+        out.push(Movement {
+            amount: U256::from(tc.amount.as_u64()),
+            counterparty: Some(tc.owner),
+            ..base(t, tc.to, Direction::In, "TransferContract")
+        });
+    }
+}
+
+/// The outgoing record of a transaction sent by a watched account: the TRX it moved, and the
+/// fee on it, or the fee on its first token movement when it moved no TRX.
+fn sent_by(
+    t: &VerifiedTx,
+    raw: Option<&RawData>,
+    owner: Address,
+    kind: u64,
+    info: Option<&TxInfo>,
+    out: &mut Vec<Movement>,
+) {
+    let fee = info.map_or(0, |i| i.fee);
+    let name = contract_type_name(kind).map_or_else(|| format!("type {kind}"), str::to_string);
+    let (trx, to) = match raw.map(|r| &r.contract.kind) {
+        Some(ContractKind::Transfer(tc)) => (tc.amount.as_u64(), Some(tc.to)),
+        Some(ContractKind::TriggerSmart(ts)) => (ts.call_value.as_u64(), Some(ts.contract)),
+        None => (0, None),
+    };
+    let moved = matches!(t.contract_ret.as_str(), "SUCCESS" | "DEFAULT");
+    let trx = if moved { trx } else { 0 };
+    if trx == 0 {
+        if let Some(m) = out
+            .iter_mut()
+            .find(|m| m.account == owner && m.direction == Direction::Out)
+        {
+            m.fee_sun = fee;
+            return;
+        }
+    }
+    out.push(Movement {
+        amount: U256::from(trx),
+        counterparty: to,
+        fee_sun: fee,
+        ..base(t, owner, Direction::Out, &name)
+    });
+}
+
+/// TRC-20 movements of one transaction: only with SUCCESS in the block and in the receipt.
+fn token_moves<S: BuildHasher>(
+    t: &VerifiedTx,
+    info: Option<&TxInfo>,
+    watched: &HashSet<Address, S>,
+    tokens: &[Token],
+) -> Vec<Movement> {
+    let Some(info) = info else {
+        return Vec::new();
+    };
+    let receipt_ok = info.receipt.result.as_deref() == Some("SUCCESS")
+        && info.result.as_deref() != Some("FAILED");
+    if t.contract_ret != "SUCCESS" || !receipt_ok {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, log) in info.log.iter().enumerate() {
+        let Some((token, from, to, value)) = transfer_event(log, tokens) else {
+            continue;
+        };
+        let m = |account, direction, counterparty| Movement {
+            log_index: i as i64,
+            token: Some(token),
+            amount: value,
+            counterparty: Some(counterparty),
+            ..base(t, account, direction, "TriggerSmartContract")
+        };
+        if watched.contains(&to) {
+            out.push(m(to, Direction::In, from));
+        }
+        if watched.contains(&from) {
+            out.push(m(from, Direction::Out, to));
+        }
+    }
+    out
+}
+
+/// A well-formed `Transfer(from, to, value)` log of a registered token.
+fn transfer_event(log: &Log, tokens: &[Token]) -> Option<(Address, Address, Address, U256)> {
+    let contract = log_address(&log.address)?;
+    if !tokens.iter().any(|t| t.contract == contract) || log.topics.len() != 3 {
+        return None;
+    }
+    let word = |h: &str| hex::decode(h).ok().filter(|w| w.len() == 32);
+    if word(&log.topics[0])? != TRANSFER_EVENT_TOPIC {
+        return None;
+    }
+    let from = decode_address_word(&word(&log.topics[1])?).ok()?;
+    let to = decode_address_word(&word(&log.topics[2])?).ok()?;
+    let value = U256::from_be_slice(&word(&log.data)?);
+    Some((contract, from, to, value))
+}
+
+/// A log's contract address: 20 bytes hex (java-tron's form), 21 bytes hex, or base58.
+fn log_address(s: &str) -> Option<Address> {
+    match hex::decode(s) {
+        Ok(b) if b.len() == 20 => Some(Address::from_evm_bytes(b.try_into().ok()?)),
+        _ => Address::parse(s).ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::Receipt;
+    use coldpay_shared::contract::{Contract, TransferContract, TriggerSmartContract};
+    use coldpay_shared::{RefBlock, Sun};
+
+    fn a(n: u8) -> Address {
+        Address::from_evm_bytes([n; 20])
+    }
+
+    fn usdt() -> Token {
+        Token::usdt("local")
+    }
+
+    fn tx(kind: ContractKind, ret: &str) -> VerifiedTx {
+        let raw = RawData {
+            ref_block: RefBlock::from_block_id(&[1; 32]),
+            expiration: 10,
+            memo: Vec::new(),
+            contract: Contract {
+                kind,
+                permission_id: 0,
+            },
+            timestamp: 1,
+            fee_limit: 0,
+        };
+        VerifiedTx {
+            txid: raw.txid(),
+            contract_ret: ret.into(),
+            raw: raw.encode(),
+        }
+    }
+
+    fn call(owner: Address, to: Address, value: u64, ret: &str) -> VerifiedTx {
+        tx(
+            ContractKind::TriggerSmart(TriggerSmartContract {
+                owner,
+                contract: usdt().contract,
+                call_value: Sun::ZERO,
+                data: coldpay_shared::abi::encode_transfer(&to, U256::from(value)),
+            }),
+            ret,
+        )
+    }
+
+    fn info(t: &VerifiedTx, result: &str, logs: Vec<Log>, fee: u64) -> TxInfo {
+        TxInfo {
+            id: Some(t.txid.to_hex()),
+            fee,
+            receipt: Receipt {
+                result: Some(result.into()),
+                ..Receipt::default()
+            },
+            log: logs,
+            ..TxInfo::default()
+        }
+    }
+
+    fn log(contract: Address, from: Address, to: Address, value: u64) -> Log {
+        Log {
+            address: hex::encode(contract.evm_bytes()),
+            topics: vec![
+                hex::encode(TRANSFER_EVENT_TOPIC),
+                hex::encode(coldpay_shared::abi::address_word(&from)),
+                hex::encode(coldpay_shared::abi::address_word(&to)),
+            ],
+            data: hex::encode(U256::from(value).to_be_bytes::<32>()),
+        }
+    }
+
+    fn block(txs: Vec<VerifiedTx>) -> VerifiedBlock {
+        VerifiedBlock {
+            number: 5,
+            timestamp: 0,
+            id: [0; 32],
+            parent: [0; 32],
+            tx_root: [0; 32],
+            txs,
+        }
+    }
+
+    #[test]
+    fn token_transfers_need_success_and_a_registered_contract() {
+        let me = a(1);
+        let watched: HashSet<Address> = [me].into();
+        let ok = call(a(2), me, 7, "SUCCESS");
+        let reverted = call(a(3), me, 8, "REVERT");
+        let fake = call(a(4), me, 9, "SUCCESS");
+        let odd_word = call(a(5), me, 10, "SUCCESS");
+        let mut long = log(usdt().contract, a(5), me, 10);
+        long.data.push_str("00");
+        let infos = vec![
+            info(&ok, "SUCCESS", vec![log(usdt().contract, a(2), me, 7)], 0),
+            // A log in a receipt that did not succeed is not a transfer.
+            info(
+                &reverted,
+                "REVERT",
+                vec![log(usdt().contract, a(3), me, 8)],
+                0,
+            ),
+            info(&fake, "SUCCESS", vec![log(a(9), a(4), me, 9)], 0),
+            info(&odd_word, "SUCCESS", vec![long], 0),
+        ];
+        let b = block(vec![ok.clone(), reverted, fake, odd_word]);
+        let m = movements(&b, &infos, &watched, &[usdt()]);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert_eq!(
+            (m[0].txid, m[0].direction, m[0].amount, m[0].counterparty),
+            (ok.txid, Direction::In, U256::from(7), Some(a(2)))
+        );
+        assert_eq!(m[0].log_index, 0);
+    }
+
+    #[test]
+    fn sent_transactions_carry_their_fee_once() {
+        let me = a(1);
+        let watched: HashSet<Address> = [me].into();
+        let pay = call(me, a(2), 5, "SUCCESS");
+        let failed = call(me, a(3), 5, "REVERT");
+        let trx = tx(
+            ContractKind::Transfer(TransferContract {
+                owner: me,
+                to: a(4),
+                amount: Sun::new(3).unwrap(),
+            }),
+            "SUCCESS",
+        );
+        let infos = vec![
+            info(
+                &pay,
+                "SUCCESS",
+                vec![log(usdt().contract, me, a(2), 5)],
+                100,
+            ),
+            info(&failed, "REVERT", vec![], 40),
+            info(&trx, "SUCCESS", vec![], 2),
+        ];
+        let b = block(vec![pay, failed, trx]);
+        let needed = receipts_needed(&b, &watched);
+        assert_eq!(needed.len(), 3);
+        let m = movements(&b, &infos, &watched, &[usdt()]);
+        let summary: Vec<(i64, Option<Address>, u64, u64)> = m
+            .iter()
+            .map(|x| (x.log_index, x.token, x.amount.to::<u64>(), x.fee_sun))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (0, Some(usdt().contract), 5, 100),
+                (-1, None, 0, 40),
+                (-1, None, 3, 2)
+            ]
+        );
+        assert!(m.iter().all(|x| x.direction == Direction::Out));
+        assert_eq!(m[1].result, "REVERT");
+    }
+
+    #[test]
+    fn owner_is_read_from_any_contract_type() {
+        // A FreezeBalanceV2Contract (type 54) coldpay does not decode: owner_address is field 1.
+        let me = a(1);
+        let mut value = Vec::new();
+        coldpay_shared::wire::put_bytes_field(&mut value, 1, me.as_bytes());
+        coldpay_shared::wire::put_uint_field(&mut value, 2, 1_000_000);
+        let mut any = Vec::new();
+        coldpay_shared::wire::put_bytes_field(
+            &mut any,
+            1,
+            b"type.googleapis.com/protocol.FreezeBalanceV2Contract",
+        );
+        coldpay_shared::wire::put_bytes_field(&mut any, 2, &value);
+        let mut contract = Vec::new();
+        coldpay_shared::wire::put_uint_field(&mut contract, 1, 54);
+        coldpay_shared::wire::put_message_field(&mut contract, 2, &any);
+        let mut raw = Vec::new();
+        coldpay_shared::wire::put_uint_field(&mut raw, 8, 10);
+        coldpay_shared::wire::put_message_field(&mut raw, 11, &contract);
+        assert_eq!(owner_and_type(&raw), Some((me, 54)));
+        let t = VerifiedTx {
+            txid: TxId::of_raw(&raw),
+            contract_ret: "SUCCESS".into(),
+            raw,
+        };
+        let i = info(&t, "SUCCESS", vec![], 0);
+        let m = movements(
+            &block(vec![t]),
+            &[TxInfo { fee: 270, ..i }],
+            &[me].into(),
+            &[usdt()],
+        );
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].contract, "FreezeBalanceV2Contract");
+        assert_eq!(m[0].fee_sun, 270);
+        assert!(owner_and_type(&[0xff]).is_none());
+    }
+}

@@ -1,0 +1,520 @@
+//! `reconcile`: per account and token, opening balance + in − out − fees burned = closing
+//! balance, from the journaled balance snapshots and the recorded transfers; every payout's
+//! txID → block → result → energy → TRX burned; every incoming transfer; every discrepancy named.
+//!
+//! The period's ends are balance snapshots (balances at verified solidified blocks, see
+//! [`crate::balances`]): the opening one is the latest at or before `--from` (else the first
+//! inside the period, and the period starts there), the closing one the latest at or before
+//! `--to`. Movements count when their block is after the opening block and at or before the
+//! closing block.
+
+use coldpay_shared::U256;
+use serde::Serialize;
+
+use crate::balances::{snapshots, Snapshot};
+use crate::error::Result;
+use crate::journal::Journal;
+use crate::transfers::{rfc3339, Recorded};
+
+/// One account and token over the period.
+#[derive(Clone, Debug, Serialize)]
+pub struct Line {
+    /// Account (base58).
+    pub account: String,
+    /// Symbol.
+    pub symbol: String,
+    /// "TRX" or the token contract.
+    pub token: String,
+    /// Opening snapshot block and time.
+    pub opening_block: u64,
+    /// RFC 3339.
+    pub opening_time: String,
+    /// Closing snapshot block and time.
+    pub closing_block: u64,
+    /// RFC 3339.
+    pub closing_time: String,
+    /// Base units.
+    pub opening: String,
+    /// Sum of incoming (base units).
+    pub incoming: String,
+    /// Sum of outgoing (base units).
+    pub outgoing: String,
+    /// TRX burned (sun; TRX lines only).
+    pub fees: String,
+    /// opening + in − out − fees (base units; "-…" when negative).
+    pub expected_closing: String,
+    /// The node's balance at the closing block (base units).
+    pub closing: String,
+    /// closing − expected (base units, signed).
+    pub difference: String,
+    /// The same lines in token units.
+    pub display: String,
+}
+
+/// A payout settled in the period.
+#[derive(Clone, Debug, Serialize)]
+pub struct PayoutLine {
+    /// Payout.
+    pub payout_id: String,
+    /// txID.
+    pub txid: String,
+    /// Block.
+    pub block: Option<u64>,
+    /// contractRet / journal state.
+    pub result: String,
+    /// Energy used.
+    pub energy: u64,
+    /// TRX burned (sun) per the journal's receipt.
+    pub trx_burned_sun: u64,
+}
+
+/// A named discrepancy.
+#[derive(Clone, Debug, Serialize)]
+pub struct Discrepancy {
+    /// Kind: `balance`, `unknown_outgoing`, `payout_not_recorded`, `fee_mismatch`,
+    /// `no_snapshot`, `signed_unknown`, `audit_head_mismatch`.
+    pub kind: String,
+    /// Account (base58).
+    pub account: String,
+    /// txID, when one transaction is concerned.
+    pub txid: Option<String>,
+    /// One sentence.
+    pub detail: String,
+}
+
+/// The whole reconciliation.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Reconciliation {
+    /// `--from` (RFC 3339).
+    pub from: String,
+    /// `--to` (RFC 3339).
+    pub to: String,
+    /// Per account and token.
+    pub balances: Vec<Line>,
+    /// Payouts settled in the period.
+    pub payouts: Vec<PayoutLine>,
+    /// Incoming transfers.
+    pub incoming: Vec<Recorded>,
+    /// Outgoing transfers.
+    pub outgoing: Vec<Recorded>,
+    /// Everything that does not add up.
+    pub discrepancies: Vec<Discrepancy>,
+    /// The signer's audit export checked against the journal (`--audit`).
+    pub audit: Option<crate::audit_check::AuditCheck>,
+}
+
+/// Reconciles `accounts` over `[from_ms, to_ms]`.
+pub fn reconcile(
+    journal: &Journal,
+    network: &str,
+    accounts: &[String],
+    from_ms: u64,
+    to_ms: u64,
+) -> Result<Reconciliation> {
+    let mut r = Reconciliation {
+        from: rfc3339(from_ms),
+        to: rfc3339(to_ms),
+        ..Reconciliation::default()
+    };
+    for a in accounts {
+        account(journal, network, a, from_ms, to_ms, &mut r)?;
+    }
+    Ok(r)
+}
+
+fn ends(s: &[Snapshot], from_ms: u64, to_ms: u64) -> Option<(Snapshot, Snapshot)> {
+    let open = s
+        .iter()
+        .rev()
+        .find(|x| x.block_time <= from_ms)
+        .or_else(|| s.iter().find(|x| x.block_time <= to_ms))?;
+    let close = s.iter().rev().find(|x| x.block_time <= to_ms)?;
+    Some((open.clone(), close.clone()))
+}
+
+fn account(
+    journal: &Journal,
+    network: &str,
+    a: &str,
+    from_ms: u64,
+    to_ms: u64,
+    r: &mut Reconciliation,
+) -> Result<()> {
+    let trx = snapshots(journal, a, "TRX")?;
+    let Some((open, close)) = ends(&trx, from_ms, to_ms) else {
+        r.discrepancies.push(Discrepancy {
+            kind: "no_snapshot".into(),
+            account: a.into(),
+            txid: None,
+            detail: format!("no balance snapshot of {a} at or before the period's end: run `watch` (or `reconcile`) while the period is current"),
+        });
+        return Ok(());
+    };
+    let rows = crate::transfers::in_blocks(&journal.conn, network, a, open.block, close.block)?;
+    let mut tokens = vec!["TRX".to_string()];
+    tokens.extend(
+        crate::tokens::registered(network)
+            .iter()
+            .map(|t| t.contract.to_base58()),
+    );
+    for token in &tokens {
+        let snaps = if token == "TRX" {
+            trx.clone()
+        } else {
+            snapshots(journal, a, token)?
+        };
+        let (Some(o), Some(c)) = (
+            snaps.iter().find(|s| s.block == open.block),
+            snaps.iter().find(|s| s.block == close.block),
+        ) else {
+            continue;
+        };
+        balance_line(network, a, token, o, c, &rows, r);
+    }
+    for row in &rows {
+        if row.alarm {
+            r.discrepancies.push(Discrepancy {
+                kind: "unknown_outgoing".into(),
+                account: a.into(),
+                txid: Some(row.txid.clone()),
+                detail: format!(
+                    "{} {} to {} and {} TRX burned in block {} were not made by coldpay (alarm)",
+                    row.amount,
+                    row.symbol,
+                    row.counterparty.as_deref().unwrap_or("?"),
+                    row.fee_trx,
+                    row.block
+                ),
+            });
+        }
+        if row.direction == "in" {
+            r.incoming.push(row.clone());
+        } else {
+            r.outgoing.push(row.clone());
+        }
+    }
+    payouts(journal, a, &open, &close, &rows, r)
+}
+
+fn sum(rows: &[Recorded], token: &str, dir: &str) -> U256 {
+    rows.iter()
+        .filter(|x| x.token == token && x.direction == dir)
+        .map(|x| U256::from_str_radix(&x.amount_base_units, 10).unwrap_or(U256::ZERO))
+        .fold(U256::ZERO, |s, v| s.saturating_add(v))
+}
+
+/// `a − b` as a signed decimal.
+fn signed(a: U256, b: U256) -> String {
+    if a >= b {
+        (a - b).to_string()
+    } else {
+        format!("-{}", b - a)
+    }
+}
+
+fn balance_line(
+    network: &str,
+    a: &str,
+    token: &str,
+    o: &Snapshot,
+    c: &Snapshot,
+    rows: &[Recorded],
+    r: &mut Reconciliation,
+) {
+    let incoming = sum(rows, token, "in");
+    let outgoing = sum(rows, token, "out");
+    let fees = if token == "TRX" {
+        U256::from(rows.iter().map(|x| x.fee_sun).sum::<u64>())
+    } else {
+        U256::ZERO
+    };
+    let plus = o.amount.saturating_add(incoming);
+    let minus = outgoing.saturating_add(fees);
+    let expected = signed(plus, minus);
+    let difference = signed(c.amount.saturating_add(minus), plus);
+    let (symbol, decimals) = crate::tokens::unit_of(token, network);
+    let u = |v: U256| coldpay_shared::amount::format_units(v, decimals);
+    let display = format!(
+        "{a} {symbol}: opening {} + in {} − out {} − fees {} = {}; node at block {}: {}",
+        u(o.amount),
+        u(incoming),
+        u(outgoing),
+        u(fees),
+        if plus >= minus {
+            u(plus - minus)
+        } else {
+            format!("-{}", u(minus - plus))
+        },
+        c.block,
+        u(c.amount)
+    );
+    if difference != "0" {
+        let d = c.amount.saturating_add(minus);
+        let (word, amount) = if d > plus {
+            ("more", d - plus)
+        } else {
+            ("less", plus - d)
+        };
+        r.discrepancies.push(Discrepancy {
+            kind: "balance".into(),
+            account: a.into(),
+            txid: None,
+            detail: format!(
+                "{symbol} of {a}: the node shows {} {symbol} {word} than the recorded transfers and fees explain ({} base units) between blocks {} and {}: a movement or a fee the journal does not know",
+                u(amount),
+                amount,
+                o.block,
+                c.block
+            ),
+        });
+    }
+    r.balances.push(Line {
+        account: a.into(),
+        symbol,
+        token: token.into(),
+        opening_block: o.block,
+        opening_time: rfc3339(o.block_time),
+        closing_block: c.block,
+        closing_time: rfc3339(c.block_time),
+        opening: o.amount.to_string(),
+        incoming: incoming.to_string(),
+        outgoing: outgoing.to_string(),
+        fees: fees.to_string(),
+        expected_closing: expected,
+        closing: c.amount.to_string(),
+        difference,
+        display,
+    });
+}
+
+/// Every settled attempt of the account's batches in the period, checked against the record.
+fn payouts(
+    journal: &Journal,
+    a: &str,
+    open: &Snapshot,
+    close: &Snapshot,
+    rows: &[Recorded],
+    r: &mut Reconciliation,
+) -> Result<()> {
+    let attempts = journal.attempts_where(
+        "state IN ('confirmed','failed') AND block > ?1 AND block <= ?2 AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?3)",
+        &[&(open.block as i64), &(close.block as i64), &a],
+    )?;
+    for at in attempts {
+        #[derive(serde::Deserialize, Default)]
+        struct Receipt {
+            #[serde(default)]
+            fee: u64,
+            #[serde(default)]
+            energy_usage_total: u64,
+            #[serde(default)]
+            result: String,
+        }
+        let rc: Receipt = at
+            .receipt
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let recorded_fee: Option<u64> = rows
+            .iter()
+            .filter(|x| x.txid == at.txid && x.direction == "out")
+            .map(|x| x.fee_sun)
+            .reduce(|s, f| s + f);
+        match recorded_fee {
+            None => r.discrepancies.push(Discrepancy {
+                kind: "payout_not_recorded".into(),
+                account: a.into(),
+                txid: Some(at.txid.clone()),
+                detail: format!("payout {} ({}) is {} in block {} by the journal, but `watch` recorded no such outgoing transaction", at.payout_id, at.txid, at.state, at.block.unwrap_or(0)),
+            }),
+            Some(f) if f != rc.fee => r.discrepancies.push(Discrepancy {
+                kind: "fee_mismatch".into(),
+                account: a.into(),
+                txid: Some(at.txid.clone()),
+                detail: format!("payout {}: the journal's receipt says {} sun burned, the recorded transaction {f} sun", at.payout_id, rc.fee),
+            }),
+            Some(_) => {}
+        }
+        r.payouts.push(PayoutLine {
+            payout_id: at.payout_id,
+            txid: at.txid,
+            block: at.block,
+            result: if rc.result.is_empty() {
+                at.state
+            } else {
+                rc.result
+            },
+            energy: rc.energy_usage_total,
+            trx_burned_sun: rc.fee,
+        });
+    }
+    Ok(())
+}
+
+/// The statement as CSV: one row per line of it (`kind` says which).
+pub fn to_csv(r: &Reconciliation) -> Result<String> {
+    let io = |e: csv::Error| crate::error::BcError::Io(format!("writing CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "kind",
+        "account",
+        "symbol",
+        "block",
+        "time",
+        "txid",
+        "amount_base_units",
+        "fee_sun",
+        "energy",
+        "result",
+        "payout_id",
+        "detail",
+    ])
+    .map_err(io)?;
+    for l in &r.balances {
+        for (k, block, time, v) in [
+            ("opening", l.opening_block, &l.opening_time, &l.opening),
+            ("incoming", l.closing_block, &l.closing_time, &l.incoming),
+            ("outgoing", l.closing_block, &l.closing_time, &l.outgoing),
+            ("fees", l.closing_block, &l.closing_time, &l.fees),
+            (
+                "expected_closing",
+                l.closing_block,
+                &l.closing_time,
+                &l.expected_closing,
+            ),
+            ("closing", l.closing_block, &l.closing_time, &l.closing),
+            (
+                "difference",
+                l.closing_block,
+                &l.closing_time,
+                &l.difference,
+            ),
+        ] {
+            w.write_record([
+                k,
+                &l.account,
+                &l.symbol,
+                &block.to_string(),
+                time,
+                "",
+                v,
+                "",
+                "",
+                "",
+                "",
+                &l.display,
+            ])
+            .map_err(io)?;
+        }
+    }
+    for p in &r.payouts {
+        w.write_record([
+            "payout",
+            "",
+            "",
+            &p.block.map_or(String::new(), |b| b.to_string()),
+            "",
+            &p.txid,
+            "",
+            &p.trx_burned_sun.to_string(),
+            &p.energy.to_string(),
+            &p.result,
+            &p.payout_id,
+            "",
+        ])
+        .map_err(io)?;
+    }
+    for t in r.incoming.iter().chain(&r.outgoing) {
+        let kind = if t.direction == "in" {
+            "transfer_in"
+        } else {
+            "transfer_out"
+        };
+        w.write_record([
+            kind,
+            &t.account,
+            &t.symbol,
+            &t.block.to_string(),
+            &t.time,
+            &t.txid,
+            &t.amount_base_units,
+            &t.fee_sun.to_string(),
+            "",
+            &t.result,
+            t.payout_id.as_deref().unwrap_or(""),
+            t.counterparty.as_deref().unwrap_or(""),
+        ])
+        .map_err(io)?;
+    }
+    for d in &r.discrepancies {
+        w.write_record([
+            &format!("discrepancy:{}", d.kind),
+            &d.account,
+            "",
+            "",
+            "",
+            d.txid.as_deref().unwrap_or(""),
+            "",
+            "",
+            "",
+            "",
+            "",
+            &d.detail,
+        ])
+        .map_err(io)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| crate::error::BcError::Io(format!("writing CSV: {e}")))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The statement as text.
+pub fn to_text(r: &Reconciliation) -> String {
+    let mut s = format!("reconciliation {} .. {}\n", r.from, r.to);
+    for l in &r.balances {
+        s.push_str(&format!("  {}\n", l.display));
+    }
+    for p in &r.payouts {
+        s.push_str(&format!(
+            "  payout {} {} block {} {} energy {} burned {} sun\n",
+            p.payout_id,
+            p.txid,
+            p.block.unwrap_or(0),
+            p.result,
+            p.energy,
+            p.trx_burned_sun
+        ));
+    }
+    for t in &r.incoming {
+        s.push_str(&format!("  in {}\n", crate::transfers::human_line(t)));
+    }
+    if let Some(a) = &r.audit {
+        s.push_str(&format!(
+            "  signer audit log {}… lines {}..={}: {} txID(s) signed, {} audit head(s) checked\n",
+            a.log.get(..12).unwrap_or(&a.log),
+            a.since,
+            a.head_seq,
+            a.signed.len(),
+            a.heads_checked
+        ));
+        for t in &a.signed {
+            s.push_str(&format!(
+                "    signed {} (line {}): {}{}\n",
+                t.txid,
+                t.seq,
+                t.status,
+                t.payout_id
+                    .as_deref()
+                    .map_or(String::new(), |p| format!(", payout {p}"))
+            ));
+        }
+    }
+    if r.discrepancies.is_empty() {
+        s.push_str("balanced: every movement and fee is accounted for\n");
+    }
+    for d in &r.discrepancies {
+        s.push_str(&format!("  DISCREPANCY {}: {}\n", d.kind, d.detail));
+    }
+    s
+}

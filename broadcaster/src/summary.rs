@@ -1,0 +1,275 @@
+//! The summary `build` prints for a sign request: payouts, totals per token in token units,
+//! expected and worst-case TRX burn, expiration (UTC and relative) and the confirmation code
+//! the signer will ask for.
+
+use std::collections::BTreeMap;
+
+use coldpay_shared::amount::{format_units, TRX_DECIMALS};
+use coldpay_shared::{SignRequest, U256};
+use serde::Serialize;
+
+use crate::report::format_time;
+
+/// Bandwidth bytes assumed for a transaction without fee inputs, before its memo.
+const DEFAULT_TX_BYTES: u64 = 350;
+
+/// Fee prices the burn estimate uses (from the chain parameters).
+#[derive(Clone, Copy, Debug)]
+pub struct Prices {
+    /// Sun per bandwidth byte (`getTransactionFee`).
+    pub bandwidth_sun: u64,
+    /// Sun per transaction with a memo (`getMemoFee`).
+    pub memo_sun: u64,
+}
+
+/// One token's total.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TokenTotal {
+    /// Symbol ("USDT", "TRX").
+    pub symbol: String,
+    /// Total in token units ("1250.5").
+    pub amount: String,
+    /// Total in base units.
+    pub amount_base_units: String,
+    /// Payouts in this token.
+    pub payouts: usize,
+}
+
+/// What a sign request asks the signer to sign.
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestSummary {
+    /// Request id.
+    pub request_id: String,
+    /// Network.
+    pub network: String,
+    /// Transactions in the request.
+    pub payouts: usize,
+    /// Totals per token symbol.
+    pub totals: Vec<TokenTotal>,
+    /// TRX expected to burn (energy estimates and bandwidth; free allowances not counted).
+    pub expected_burn_trx: String,
+    /// TRX that can burn at most (every fee limit used up, bandwidth, memo fees).
+    pub worst_case_burn_trx: String,
+    /// Earliest expiration (ms since the epoch).
+    pub expires_at: u64,
+    /// The same in UTC.
+    pub expires_utc: String,
+    /// Latest expiration when transactions differ (re-exported ones), UTC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest_expires_utc: Option<String>,
+    /// The code the operator types on the signer.
+    pub confirmation_code: String,
+}
+
+/// (expected, worst case) sun burned by one transaction.
+fn burn(t: &coldpay_shared::handoff::RequestTx, p: Prices) -> (u128, u128) {
+    let bytes = t
+        .fee
+        .and_then(|f| f.bandwidth_bytes)
+        .unwrap_or(DEFAULT_TX_BYTES + t.raw.memo.len() as u64);
+    let memo = if t.raw.memo.is_empty() { 0 } else { p.memo_sun };
+    let fixed = u128::from(bytes) * u128::from(p.bandwidth_sun) + u128::from(memo);
+    let energy = t.fee.map_or(0, |f| {
+        u128::from(f.energy_estimate) * u128::from(f.energy_price_sun)
+    });
+    let cap = u128::from(t.raw.fee_limit);
+    let expected = if cap > 0 { energy.min(cap) } else { energy };
+    (fixed + expected, fixed + cap)
+}
+
+/// Summarises a request.
+pub fn summarize(req: &SignRequest, prices: Prices) -> RequestSummary {
+    let mut totals: BTreeMap<String, (U256, usize)> = BTreeMap::new();
+    let (mut expected, mut worst) = (0u128, 0u128);
+    for t in &req.transactions {
+        let (symbol, amount) = match t.raw.intent() {
+            Ok(i) => {
+                let symbol = match i.token() {
+                    None => "TRX".to_string(),
+                    Some(tok) => t
+                        .hints
+                        .as_ref()
+                        .and_then(|h| h.symbol.clone())
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| tok.to_string()),
+                };
+                (symbol, i.amount())
+            }
+            Err(_) => ("(undecodable)".to_string(), U256::ZERO),
+        };
+        let e = totals.entry(symbol).or_insert((U256::ZERO, 0));
+        e.0 = e.0.saturating_add(amount);
+        e.1 += 1;
+        let (x, w) = burn(t, prices);
+        expected += x;
+        worst += w;
+    }
+    let exp: Vec<u64> = req.transactions.iter().map(|t| t.raw.expiration).collect();
+    let first = exp.iter().copied().min().unwrap_or(0);
+    let last = exp.iter().copied().max().unwrap_or(0);
+    let trx = |v: u128| format_units(U256::from(v), TRX_DECIMALS);
+    RequestSummary {
+        request_id: req.request_id.clone(),
+        network: req.network.to_string(),
+        payouts: req.transactions.len(),
+        totals: totals
+            .into_iter()
+            .map(|(symbol, (v, n))| TokenTotal {
+                symbol,
+                amount: format_units(v, 6),
+                amount_base_units: v.to_string(),
+                payouts: n,
+            })
+            .collect(),
+        expected_burn_trx: trx(expected),
+        worst_case_burn_trx: trx(worst),
+        expires_at: first,
+        expires_utc: format_time(first as i64),
+        latest_expires_utc: (last != first).then(|| format_time(last as i64)),
+        confirmation_code: req.confirmation_code(),
+    }
+}
+
+/// A duration in words, at most two units: "5h 59m", "42s".
+pub fn span(ms: u64) -> String {
+    let s = ms / 1000;
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m {}s", s % 60),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+/// "in 5h 59m" or "2m 10s ago" relative to `now` (ms).
+pub fn relative(at: u64, now: u64) -> String {
+    if at >= now {
+        format!("in {}", span(at - now))
+    } else {
+        format!("{} ago", span(now - at))
+    }
+}
+
+impl RequestSummary {
+    /// The text block, with expirations relative to `now` (ms).
+    pub fn text(&self, now: u64, new: usize, reexported: usize) -> String {
+        let totals = self
+            .totals
+            .iter()
+            .map(|t| format!("{} {} ({} payout(s))", t.amount, t.symbol, t.payouts))
+            .collect::<Vec<_>>()
+            .join(" + ");
+        let later = self
+            .latest_expires_utc
+            .as_ref()
+            .map_or(String::new(), |l| format!("; re-exported ones up to {l}"));
+        format!(
+            "sign request {} for {}: {} payout(s) ({new} new, {reexported} re-exported)\n  \
+             totals             {totals}\n  \
+             TRX burn           expected {} TRX, worst case {} TRX (every fee limit used)\n  \
+             expires            {} ({}){later}\n  \
+             confirmation code  {} (the signer asks for it after its review)",
+            self.request_id,
+            self.network,
+            self.payouts,
+            self.expected_burn_trx,
+            self.worst_case_burn_trx,
+            self.expires_utc,
+            relative(self.expires_at, now),
+            self.confirmation_code,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coldpay_shared::handoff::{DisplayHints, FeeInputs, RequestTx};
+    use coldpay_shared::{Address, Network, RawData, RefBlock, Sun};
+
+    fn a(n: u8) -> Address {
+        Address::from_evm_bytes([n; 20])
+    }
+
+    fn request() -> SignRequest {
+        let tapos = RefBlock::from_block_id(&[1; 32]);
+        let usdt = a(9);
+        let mut t1 = RequestTx::new(
+            "p1",
+            RawData::trc20_transfer(
+                a(1),
+                usdt,
+                a(2),
+                U256::from(1_250_500_000u64),
+                30_000_000,
+                tapos,
+                1_795_543_200_000,
+                1,
+            ),
+        );
+        t1.fee = Some(FeeInputs {
+            energy_estimate: 64_285,
+            energy_price_sun: 100,
+            recipient_holds_token: Some(true),
+            bandwidth_bytes: Some(414),
+        });
+        t1.hints = Some(DisplayHints {
+            symbol: Some("USDT".into()),
+            ..DisplayHints::default()
+        });
+        let mut raw = RawData::trx_transfer(
+            a(1),
+            a(3),
+            Sun::new(2_000_000).unwrap(),
+            tapos,
+            1_795_543_200_000,
+            2,
+        );
+        raw.memo = b"inv 7".to_vec();
+        let t2 = RequestTx::new("p2", raw);
+        SignRequest {
+            network: Network::Nile,
+            request_id: "r1".into(),
+            created_at: 0,
+            transactions: vec![t1, t2],
+        }
+    }
+
+    #[test]
+    fn totals_burn_and_expiry() {
+        let req = request();
+        let s = summarize(
+            &req,
+            Prices {
+                bandwidth_sun: 1000,
+                memo_sun: 1_000_000,
+            },
+        );
+        assert_eq!(s.payouts, 2);
+        assert_eq!(s.totals[0].symbol, "TRX");
+        assert_eq!(s.totals[0].amount, "2");
+        assert_eq!(s.totals[1].symbol, "USDT");
+        assert_eq!(s.totals[1].amount, "1250.5");
+        // USDT: 414 bytes × 1000 + 64,285 × 100 expected, fee limit 30 TRX worst.
+        // TRX: (350 + 5) bytes × 1000 + 1 TRX memo fee.
+        assert_eq!(s.expected_burn_trx, "8.1975");
+        assert_eq!(s.worst_case_burn_trx, "31.769");
+        assert_eq!(s.expires_utc, "2026-11-24T18:00:00Z");
+        assert_eq!(s.confirmation_code, req.confirmation_code());
+        let text = s.text(1_795_543_200_000 - 21_540_000, 2, 0);
+        assert!(
+            text.contains("expires            2026-11-24T18:00:00Z (in 5h 59m)"),
+            "{text}"
+        );
+        assert!(text.contains("1250.5 USDT (1 payout(s))"), "{text}");
+        assert!(text.contains(&req.confirmation_code()), "{text}");
+    }
+
+    #[test]
+    fn spans() {
+        assert_eq!(relative(10_000, 0), "in 10s");
+        assert_eq!(relative(0, 130_000), "2m 10s ago");
+        assert_eq!(span(90_000_000), "1d 1h");
+    }
+}

@@ -1,0 +1,415 @@
+//! `watch`: follow verified solidified blocks for the treasury accounts and record every
+//! transfer in and out of them once, with a durable cursor per account.
+//!
+//! The walk is the one `track` uses ([`crate::blockwalk`]): ranges verified and linked, and the
+//! first block after a cursor must name the cursor's block as its parent. Each group of blocks
+//! is recorded in one SQL transaction together with the cursors' move past it, so stopping the
+//! process anywhere (Ctrl-C, SIGKILL) loses nothing and records nothing twice: the next run
+//! starts after the last committed group. Output (a line or a JSON object per transfer) is
+//! printed after its group is committed.
+
+use std::collections::HashSet;
+
+use coldpay_shared::block::VerifiedBlock;
+use coldpay_shared::{Address, TxId};
+use rusqlite::{params, OptionalExtension};
+
+use crate::answers::TxInfo;
+use crate::error::{BcError, Result};
+use crate::journal::{now_ms, Journal};
+use crate::movements::{movements, receipts_needed, Direction, Movement};
+use crate::node::Node;
+use crate::tokens::Token;
+use crate::transfers::{At, Recorded};
+
+/// An account is snapshotted at least this often (chain time) while watched.
+pub const SNAPSHOT_EVERY_MS: u64 = 3_600_000;
+
+/// Where one account's verified walk stands: every block up to `block` is recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    /// The account.
+    pub account: Address,
+    /// Last block recorded.
+    pub block: u64,
+    /// Its blockID.
+    pub id: [u8; 32],
+    /// Its time (ms).
+    pub time: u64,
+}
+
+/// What one pass recorded.
+#[derive(Debug, Default)]
+pub struct Pass {
+    /// Transfers recorded now, in chain order.
+    pub recorded: Vec<Recorded>,
+    /// Verified solidified head reached.
+    pub solid: u64,
+    /// Blocks verified.
+    pub blocks: u64,
+}
+
+/// The walk's settings.
+pub struct Watcher<'a> {
+    /// Journal (writer).
+    pub journal: &'a Journal,
+    /// Node pool.
+    pub node: &'a Node,
+    /// Network name (token units).
+    pub network: String,
+    /// Accounts watched.
+    pub accounts: Vec<Address>,
+    /// Registered tokens.
+    pub tokens: Vec<Token>,
+}
+
+impl Watcher<'_> {
+    /// Walks every account up to the verified solidified head, then journals a balance
+    /// snapshot for the accounts that need one (all of them with `snapshot_all`). If the head
+    /// moves while balances are read, walks again (at most three times).
+    pub fn pass(&self, from_block: Option<u64>, snapshot_all: bool) -> Result<Pass> {
+        let mut out = Pass::default();
+        let mut started = Vec::new();
+        for round in 0..3 {
+            let solid = self.node.solid_head()?;
+            let mut cursors = self.cursors(
+                &solid,
+                if round == 0 { from_block } else { None },
+                &mut started,
+            )?;
+            self.walk(&mut cursors, &solid, &mut out)?;
+            out.solid = solid.number;
+            let due = self.snapshot_due(&out, &started, &solid, snapshot_all)?;
+            if due.is_empty()
+                || crate::balances::snapshot(self.journal, self.node, &due, &self.tokens, &solid)?
+            {
+                return Ok(out);
+            }
+        }
+        if snapshot_all {
+            return Err(BcError::Node(
+                "the solidified head moved during each of three balance reads; try again".into(),
+            ));
+        }
+        Ok(out)
+    }
+
+    fn snapshot_due(
+        &self,
+        out: &Pass,
+        started: &[Address],
+        solid: &VerifiedBlock,
+        all: bool,
+    ) -> Result<Vec<Address>> {
+        let mut due = Vec::new();
+        for a in &self.accounts {
+            let b58 = a.to_base58();
+            let touched = out.recorded.iter().any(|r| r.account == b58);
+            let stale = crate::balances::latest_time(self.journal, &b58)?
+                .is_none_or(|t| t + SNAPSHOT_EVERY_MS <= solid.timestamp);
+            if all || touched || stale || started.contains(a) {
+                due.push(*a);
+            }
+        }
+        Ok(due)
+    }
+
+    /// The journaled cursors; an account without one starts at `from_block - 1`, else at the
+    /// solidified head (recorded at once). `from_block` below a cursor rescans from there
+    /// (what is recorded already is not recorded again); above it would skip blocks: refused.
+    fn cursors(
+        &self,
+        solid: &VerifiedBlock,
+        from_block: Option<u64>,
+        started: &mut Vec<Address>,
+    ) -> Result<Vec<Cursor>> {
+        if from_block == Some(0) || from_block.is_some_and(|f| f > solid.number + 1) {
+            return Err(BcError::Input(format!(
+                "--from-block must be 1..={} (the solidified head + 1)",
+                solid.number + 1
+            )));
+        }
+        let mut out = Vec::new();
+        for a in &self.accounts {
+            let c = match (load(self.journal, a)?, from_block) {
+                (Some(c), None) => c,
+                (Some(c), Some(f)) if f - 1 > c.block => {
+                    return Err(BcError::Input(format!(
+                        "--from-block {f}: account {a} is recorded up to block {}; starting later would skip blocks {}..{f}",
+                        c.block,
+                        c.block + 1
+                    )))
+                }
+                (Some(_) | None, Some(f)) => self.start_at(a, f - 1)?,
+                (None, None) => {
+                    let c = self.start_at(a, solid.number)?;
+                    eprintln!("watch: account {a} is watched from block {} on (use --from-block N to look further back)", c.block + 1);
+                    c
+                }
+            };
+            if load(self.journal, a)?.is_none() {
+                save(&self.journal.conn, &c)?;
+                started.push(*a);
+            }
+            out.push(c);
+        }
+        Ok(out)
+    }
+
+    fn start_at(&self, a: &Address, block: u64) -> Result<Cursor> {
+        let b = self.node.solid_block(block)?;
+        Ok(Cursor {
+            account: *a,
+            block,
+            id: b.id,
+            time: b.timestamp,
+        })
+    }
+
+    fn walk(&self, cursors: &mut [Cursor], solid: &VerifiedBlock, out: &mut Pass) -> Result<()> {
+        loop {
+            let Some(lo) = cursors.iter().map(|c| c.block + 1).min() else {
+                return Ok(());
+            };
+            if lo > solid.number {
+                return Ok(());
+            }
+            let end = crate::blockwalk::group_end(self.node, lo, solid);
+            let blocks = crate::blockwalk::fetch_linked(self.node, lo, end, solid)?;
+            check_links(cursors, &blocks)?;
+            let infos = self.receipts(cursors, &blocks)?;
+            out.blocks += blocks.len() as u64;
+            out.recorded.extend(self.persist(cursors, &blocks, &infos)?);
+        }
+    }
+
+    /// Receipts of each block that needs them (in parallel); every needed one must be there.
+    fn receipts(&self, cursors: &[Cursor], blocks: &[VerifiedBlock]) -> Result<Vec<Vec<TxInfo>>> {
+        let needed: Vec<(u64, Vec<TxId>)> = blocks
+            .iter()
+            .map(|b| (b.number, receipts_needed(b, &active(cursors, b.number))))
+            .collect();
+        self.node
+            .par_map(&needed, |(n, ids)| {
+                if ids.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    self.node.infos_in_block(*n, ids)
+                }
+            })
+            .into_iter()
+            .collect()
+    }
+
+    /// Records the movements of `blocks` and moves the cursors past them: one SQL transaction.
+    fn persist(
+        &self,
+        cursors: &mut [Cursor],
+        blocks: &[VerifiedBlock],
+        infos: &[Vec<TxInfo>],
+    ) -> Result<Vec<Recorded>> {
+        let tx = self
+            .journal
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| BcError::journal_at(e, "record transfers"))?;
+        let mut new = Vec::new();
+        for (b, inf) in blocks.iter().zip(infos) {
+            let id = b.id_hex();
+            let at = At {
+                block: b.number,
+                block_id: &id,
+                block_time: b.timestamp,
+            };
+            for m in movements(b, inf, &active(cursors, b.number), &self.tokens) {
+                if let Some(r) = self.record(&tx, &m, &at)? {
+                    new.push(r);
+                }
+            }
+        }
+        let last = blocks.last().expect("a group has blocks");
+        for c in cursors.iter_mut().filter(|c| c.block < last.number) {
+            *c = Cursor {
+                account: c.account,
+                block: last.number,
+                id: last.id,
+                time: last.timestamp,
+            };
+            save(&tx, c)?;
+        }
+        tx.commit()
+            .map_err(|e| BcError::journal_at(e, "record transfers"))?;
+        Ok(new)
+    }
+
+    fn record(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        m: &Movement,
+        at: &At<'_>,
+    ) -> Result<Option<Recorded>> {
+        let payout = if m.direction == Direction::Out {
+            self.journal
+                .attempt_by_txid(&m.txid.to_hex())?
+                .map(|a| a.payout_id)
+        } else {
+            None
+        };
+        let alarm = m.direction == Direction::Out && payout.is_none();
+        if !crate::transfers::insert(tx, m, at, payout.as_deref(), alarm)? {
+            return Ok(None);
+        }
+        let r = crate::transfers::recorded(m, at, payout, alarm, &self.network);
+        if alarm {
+            crate::alarms::raise(tx, &r)?;
+        }
+        Ok(Some(r))
+    }
+}
+
+/// Accounts whose cursor is before block `n` (the ones block `n` is recorded for).
+fn active(cursors: &[Cursor], n: u64) -> HashSet<Address> {
+    cursors
+        .iter()
+        .filter(|c| c.block < n)
+        .map(|c| c.account)
+        .collect()
+}
+
+/// The block after each cursor must name the cursor's block as its parent.
+fn check_links(cursors: &[Cursor], blocks: &[VerifiedBlock]) -> Result<()> {
+    for c in cursors {
+        let Some(b) = blocks.iter().find(|b| b.number == c.block + 1) else {
+            continue;
+        };
+        if b.parent != c.id {
+            return Err(BcError::Node(format!(
+                "the solidified chain served now disagrees with the watch cursor of {} at block {} (recorded blockID {}): a node serves a different chain; nothing recorded",
+                c.account,
+                c.block,
+                hex::encode(c.id)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The journaled cursor of `a`.
+pub fn load(journal: &Journal, a: &Address) -> Result<Option<Cursor>> {
+    let row: Option<(i64, String, i64)> = journal
+        .conn
+        .query_row(
+            "SELECT block, block_id, block_time FROM watch_cursors WHERE account = ?1",
+            [a.to_base58()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| BcError::journal_at(e, format!("read the watch cursor of {a}")))?;
+    row.map(|(block, id, time)| {
+        let id = crate::node::hex32(&id).ok_or_else(|| {
+            BcError::Input(format!(
+                "journal: the watch cursor of {a} has a malformed blockID"
+            ))
+        })?;
+        Ok(Cursor {
+            account: *a,
+            block: block as u64,
+            id,
+            time: time as u64,
+        })
+    })
+    .transpose()
+}
+
+fn save(conn: &rusqlite::Connection, c: &Cursor) -> Result<()> {
+    conn.execute(
+        "INSERT INTO watch_cursors (account, block, block_id, block_time, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account) DO UPDATE SET block = excluded.block, block_id = excluded.block_id, block_time = excluded.block_time, updated_at = excluded.updated_at",
+        params![c.account.to_base58(), c.block as i64, hex::encode(c.id), c.time as i64, now_ms()],
+    )
+    .map_err(|e| BcError::journal_at(e, format!("move the watch cursor of {}", c.account)))?;
+    Ok(())
+}
+
+/// How `watch` runs.
+pub struct RunOpts {
+    /// Keep following (else one pass).
+    pub follow: bool,
+    /// First block for accounts without a cursor (or a rescan).
+    pub from_block: Option<u64>,
+    /// Hook command for alarms.
+    pub on_alarm: Option<String>,
+    /// One JSON object per line instead of text.
+    pub json: bool,
+    /// Pause between passes with `follow`.
+    pub poll: std::time::Duration,
+}
+
+/// Runs `watch`: passes, printing each recorded transfer, announcing alarms (and running the
+/// hook). Without `follow`, one pass; it fails with [`BcError::Alarm`] (exit 7) when it
+/// announced an alarm.
+pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
+    let mut from = o.from_block;
+    let mut alarms = 0;
+    loop {
+        let p = w.pass(from.take(), false)?;
+        for r in &p.recorded {
+            if o.json {
+                println!("{}", serde_json::to_string(r).expect("json"));
+            } else {
+                println!("{}", crate::transfers::human_line(r));
+            }
+        }
+        alarms += announce(w.journal, o.on_alarm.as_deref())?;
+        if !o.follow {
+            break;
+        }
+        std::thread::sleep(o.poll);
+    }
+    if alarms > 0 {
+        return Err(BcError::Alarm(format!(
+            "{alarms} outgoing transaction(s) from the treasury accounts were not made by coldpay (see ALARM above and `transfers list`)"
+        )));
+    }
+    Ok(())
+}
+
+/// Announces every pending alarm on stderr and hands it to the hook; returns how many.
+fn announce(journal: &Journal, hook: Option<&str>) -> Result<usize> {
+    let pending = crate::alarms::pending(&journal.conn)?;
+    for a in &pending {
+        eprintln!("{}", crate::alarms::announcement(&a.transfer));
+        crate::alarms::notify(&journal.conn, a, hook)?;
+    }
+    Ok(pending.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_checked_per_cursor() {
+        let a = Address::from_evm_bytes([1; 20]);
+        let c = Cursor {
+            account: a,
+            block: 4,
+            id: [4; 32],
+            time: 0,
+        };
+        let b = |n: u64, parent: [u8; 32]| VerifiedBlock {
+            number: n,
+            timestamp: 0,
+            id: [n as u8; 32],
+            parent,
+            tx_root: [0; 32],
+            txs: vec![],
+        };
+        check_links(std::slice::from_ref(&c), &[b(5, [4; 32])]).unwrap();
+        let e = check_links(&[c], &[b(5, [9; 32])]).unwrap_err();
+        assert!(
+            e.to_string().contains("disagrees with the watch cursor"),
+            "{e}"
+        );
+        assert_eq!(active(&[], 3).len(), 0);
+    }
+}

@@ -1,0 +1,232 @@
+//! Stage 2: the policy's and the ledger's verdicts on every transaction (replay of payout
+//! ids, per-request and rolling 24 h limits).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use coldpay_shared::{Network, U256};
+
+use super::decode::Decoded;
+use super::{clock, SignArgs};
+use crate::error::{Result, SignerError};
+use crate::home::Home;
+use crate::ledger::{Ledger, LedgerQuery, SignedPayout};
+use crate::policy::Policy;
+use crate::review::{confirmation_code, ReviewItem};
+
+/// How far past an earlier attempt's expiration the signer's clock must be before that payout
+/// may be re-signed (60 s): a transaction is valid in blocks whose time is before its
+/// expiration, and the signer's clock may be behind the chain's. See docs/runbook.md.
+pub(super) const RESIGN_MARGIN_MS: u64 = 60_000;
+
+/// Which earlier-signed payouts the operator knowingly re-signs (`--resign-expired`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Resign {
+    /// These payout ids.
+    Ids(Vec<String>),
+    /// Every payout of the request (`--resign-expired all`).
+    All,
+}
+
+impl Resign {
+    /// From the repeated `--resign-expired` values: `all` among them means every payout.
+    pub(super) fn from_args(values: &[String]) -> Resign {
+        if values.iter().any(|v| v == "all") {
+            Resign::All
+        } else {
+            Resign::Ids(values.to_vec())
+        }
+    }
+
+    fn covers(&self, payout_id: &str) -> bool {
+        match self {
+            Resign::All => true,
+            Resign::Ids(ids) => ids.iter().any(|x| x == payout_id),
+        }
+    }
+}
+
+/// A decoded input with verdicts: constructed only by [`check`].
+pub(super) struct Checked<'a> {
+    /// The decoded input; its items now carry their verdicts.
+    pub(super) decoded: Decoded<'a>,
+    /// The ledger lines this run needs.
+    pub(super) ledger: Ledger,
+    /// When the checks were made (ms).
+    pub(super) now: u64,
+}
+
+/// Judges every transaction of `decoded` against `policy` and the home's ledger.
+pub(super) fn check<'a>(
+    mut decoded: Decoded<'a>,
+    policy: &Policy,
+    home: &Home,
+    resign: &Resign,
+) -> Result<Checked<'a>> {
+    let now = clock::now_ms();
+    let day_ago = now.saturating_sub(86_400_000);
+    let txs = &decoded.txs;
+    let ledger = crate::records::open_ledger(
+        home,
+        &LedgerQuery {
+            payout_ids: Some(txs.iter().filter_map(|t| t.payout_id).collect()),
+            recipients: Some(
+                txs.iter()
+                    .filter_map(|t| t.names.as_ref().map(|n| &*n.to))
+                    .collect(),
+            ),
+            since_ms: day_ago,
+        },
+    )?;
+    per_transaction(&mut decoded.txs, policy, &ledger, resign, now);
+    limits(&mut decoded.txs, policy, &ledger, day_ago);
+    Ok(Checked {
+        decoded,
+        ledger,
+        now,
+    })
+}
+
+/// The policy's per-transaction verdicts, duplicates within the input, and replays.
+fn per_transaction(
+    txs: &mut [ReviewItem<'_>],
+    policy: &Policy,
+    ledger: &Ledger,
+    resign: &Resign,
+    now: u64,
+) {
+    let mut seen_txids = HashSet::new();
+    let mut seen_payouts = HashSet::new();
+    for t in txs {
+        t.reasons = policy.check_tx(t.raw, now);
+        if !seen_txids.insert(t.txid) {
+            t.reasons.push("the same transaction appears twice".into());
+        }
+        let Some(p) = t.payout_id else { continue };
+        if !seen_payouts.insert(p) {
+            t.reasons.push(format!("payout id {p} appears twice"));
+        }
+        if let Some(prev) = ledger.find_payout(p) {
+            if let Some(r) = replay_reason(p, prev, resign.covers(p), now) {
+                t.reasons.push(r);
+            }
+        }
+    }
+}
+
+/// Why payout `p`, signed before as `prev`, may not be signed again now (None: it may).
+fn replay_reason(p: &str, prev: &SignedPayout, resign: bool, now: u64) -> Option<String> {
+    let utc = crate::review::utc;
+    if !resign {
+        return Some(format!(
+            "payout {p} was already signed at {} (txid {}); pass --resign-expired {p} (or all) once that transaction has expired",
+            utc(prev.time),
+            prev.txid
+        ));
+    }
+    let allowed_from = prev.expiration.saturating_add(RESIGN_MARGIN_MS);
+    if now >= allowed_from {
+        return None;
+    }
+    let state = if prev.expiration >= now {
+        "has not expired yet"
+    } else {
+        "expired less than the 60 s margin ago"
+    };
+    Some(format!(
+        "payout {p}: the earlier transaction {} {state} (expires {}; re-signing is possible from {})",
+        prev.txid,
+        utc(prev.expiration),
+        utc(allowed_from)
+    ))
+}
+
+/// Request-wide and rolling 24 h limits per asset (reported on the asset's first transaction).
+fn limits(txs: &mut [ReviewItem<'_>], policy: &Policy, ledger: &Ledger, day_ago: u64) {
+    let mut totals: BTreeMap<Arc<str>, (U256, usize)> = BTreeMap::new();
+    for (i, t) in txs.iter().enumerate() {
+        if let (Some(intent), Some(names)) = (&t.intent, &t.names) {
+            let e = totals.entry(names.token.clone()).or_insert((U256::ZERO, i));
+            e.0 = e.0.saturating_add(intent.amount());
+        }
+    }
+    for (token, (total, first)) in &totals {
+        let Some(intent) = txs[*first].intent.clone() else {
+            continue;
+        };
+        let Some((asset, limits)) = policy.asset_of(&intent) else {
+            continue;
+        };
+        if *total > limits.per_request {
+            txs[*first].reasons.push(format!(
+                "request total {} is over the per-request limit {}",
+                asset.format(*total),
+                asset.format(limits.per_request)
+            ));
+        }
+        let day = ledger.signed_since(token, day_ago);
+        if day.saturating_add(*total) > limits.per_24h {
+            txs[*first].reasons.push(format!(
+                "{} signed in the last 24 h plus this request's {} is over the 24 h limit {}",
+                asset.format(day),
+                asset.format(*total),
+                asset.format(limits.per_24h)
+            ));
+        }
+    }
+}
+
+impl Checked<'_> {
+    /// Number of transactions.
+    pub(super) fn len(&self) -> usize {
+        self.decoded.txs.len()
+    }
+
+    /// The reviewed transactions.
+    pub(super) fn txs(&self) -> &[ReviewItem<'_>] {
+        &self.decoded.txs
+    }
+
+    /// The confirmation code of this input.
+    pub(super) fn code(&self) -> String {
+        confirmation_code(&self.decoded.digest)
+    }
+
+    /// Prints the review (summary, confirmation code when it may be signed, listing).
+    pub(super) fn show(&self, policy: &Policy, network: Network, args: &SignArgs) {
+        let signable = !args.check_only && !args.yes && self.refused_count() == 0;
+        let code = signable.then(|| self.code());
+        let header = crate::review::Header {
+            network,
+            request_id: &self.decoded.request_id,
+            code: code.as_deref(),
+            details: args.details,
+        };
+        let text = crate::review::render(self.txs(), policy, &self.ledger, self.now, &header);
+        eprint!("{text}");
+    }
+
+    fn refused_count(&self) -> usize {
+        self.txs().iter().filter(|t| !t.reasons.is_empty()).count()
+    }
+
+    /// Refuses the whole input when any transaction is refused, naming the first.
+    pub(super) fn verdict(&self) -> Result<()> {
+        let Some((i, t)) = self
+            .txs()
+            .iter()
+            .enumerate()
+            .find(|(_, t)| !t.reasons.is_empty())
+        else {
+            return Ok(());
+        };
+        Err(SignerError::Refused(format!(
+            "{} of {} transaction(s) refused; nothing signed. First: #{} {}: {}",
+            self.refused_count(),
+            self.len(),
+            i + 1,
+            t.payout_id.map_or_else(|| t.txid.to_hex(), String::from),
+            t.reasons[0]
+        )))
+    }
+}

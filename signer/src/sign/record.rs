@@ -1,0 +1,131 @@
+//! Stages 4 and 5: signing an approved input and recording it. This is the one place that
+//! writes the ledger and the `signed` audit line: both are prepared with the signing time
+//! (the clock read here, after approval and unlocking, not the run's start), then written and
+//! fsynced on one thread while the transactions are signed on the others. Nothing is released
+//! before both are done.
+
+use coldpay_shared::handoff::AuditHead;
+use coldpay_shared::{Address, Signature};
+use serde::Serialize;
+
+use super::approve::Approved;
+use super::signers::Signers;
+use super::{clock, AuditCtx, AuditTx};
+use crate::audit;
+use crate::error::Result;
+use crate::home::Home;
+use crate::ledger::LedgerEntry;
+use crate::policy::Policy;
+
+/// An approved input with its signatures (input order), made only by [`sign_and_record`].
+pub(super) struct Signed<'a> {
+    /// The approved input.
+    pub(super) approved: Approved<'a>,
+    /// (signer, signature) per transaction.
+    pub(super) sigs: Vec<(Address, Signature)>,
+    /// Signing time (ms), as recorded.
+    pub(super) at: u64,
+}
+
+/// Signatures whose signing is in the ledger and the audit log (fsynced): only this may be
+/// released.
+pub(super) struct Recorded<'a> {
+    /// What was signed.
+    pub(super) signed: Signed<'a>,
+    /// The audit log's head after the `signed` line, for the sign response (set where the
+    /// line is committed, below).
+    pub(super) audit_head: Option<AuditHead>,
+}
+
+/// The audit line of a signing (keys in sorted order: see [`audit::prepare_with`]).
+#[derive(Serialize)]
+struct SignedLine<'a> {
+    event: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hash: Option<String>,
+    ledger: &'a crate::ledger::LedgerHead,
+    network: &'static str,
+    policy_digest: &'a str,
+    prev: String,
+    request_digest: &'a str,
+    request_id: &'a str,
+    seq: u64,
+    time: u64,
+    transactions: &'a [AuditTx],
+    verdict: &'static str,
+}
+
+/// Re-reads the clock (refusing any transaction expired since approval), then signs and
+/// records concurrently.
+pub(super) fn sign_and_record<'a>(
+    approved: Approved<'a>,
+    signers: &Signers,
+    home: &Home,
+    policy: &Policy,
+    ctx: &AuditCtx,
+) -> Result<Recorded<'a>> {
+    let at = clock::now_ms();
+    let checked = approved.checked();
+    clock::refuse_expired(
+        checked.txs(),
+        at,
+        "while the wallet was unlocked",
+        "nothing signed; ask for fresh transactions",
+    )?;
+    let ledger_lines = checked.ledger.encode(&ledger_entries(&approved, at));
+    let (policy_digest, request_digest) = (
+        hex::encode(policy.digest),
+        hex::encode(checked.decoded.digest),
+    );
+    let audit_line = audit::prepare_with(&home.audit_path(), |seq, prev, hash| SignedLine {
+        event: "sign",
+        hash,
+        ledger: ledger_lines.head(),
+        network: home.network.as_str(),
+        policy_digest: &policy_digest,
+        prev,
+        request_digest: &request_digest,
+        request_id: &checked.decoded.request_id,
+        seq,
+        time: at,
+        transactions: &ctx.txs,
+        verdict: "signed",
+    })?;
+    let audit_head = audit_line.head();
+    let (sigs, recorded) = std::thread::scope(|s| {
+        let rec = s.spawn(|| -> Result<()> {
+            checked.ledger.append_encoded(&ledger_lines)?;
+            audit_line.commit(&home.audit_path())
+        });
+        let sigs = signers.sign(&approved);
+        (sigs, rec.join().expect("record thread panicked"))
+    });
+    recorded?;
+    Ok(Recorded {
+        signed: Signed { approved, sigs, at },
+        audit_head: Some(audit_head),
+    })
+}
+
+/// One ledger line per transaction, stamped with the signing time.
+fn ledger_entries(approved: &Approved<'_>, at: u64) -> Vec<LedgerEntry> {
+    let checked = approved.checked();
+    checked
+        .txs()
+        .iter()
+        .map(|t| {
+            let i = t.intent.as_ref().expect("allowed transactions are payouts");
+            let n = t.names.as_ref().expect("allowed transactions are payouts");
+            LedgerEntry {
+                time: at,
+                request_id: checked.decoded.request_id.clone(),
+                payout_id: t.payout_id.unwrap_or("").to_string(),
+                txid: t.txid.to_hex(),
+                token: n.token.to_string(),
+                to: n.to.to_string(),
+                amount: i.amount().to_string(),
+                expiration: t.raw.expiration,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,212 @@
+//! The keys of a run: wallets read and (for scripted passphrases) unlocked in the background
+//! while the input is checked; which key signs each transaction; and the signing itself,
+//! which only accepts an [`Approved`] input.
+
+use std::collections::HashMap;
+
+use coldpay_shared::input::FoundTx;
+use coldpay_shared::{Address, Signature};
+use rayon::prelude::*;
+
+use super::approve::{backoff, log_miss, Approved};
+use super::decode::Decoded;
+use super::SignArgs;
+use crate::error::{Result, SignerError};
+use crate::home::Home;
+use crate::keystore::Keystore;
+use crate::secp::TxSigner;
+use crate::unlock::Unlocker;
+use crate::wallet::account_key;
+
+/// (keystore index, account index) of a signing key.
+type KeyRef = (usize, u32);
+
+/// The wallets of a run before unlocking. Errors reading them, or finding no key for a
+/// transaction, are kept until [`Keys::unlock`]: the policy's verdicts matter more.
+pub(super) struct Keys {
+    keystores: Result<Vec<Keystore>>,
+    unlocker: Unlocker,
+    plan: Option<Result<Vec<KeyRef>>>,
+    request_id: String,
+}
+
+/// The derived keys of a run, one per transaction (by index).
+pub(super) struct Signers {
+    plan: Vec<KeyRef>,
+    by_key: HashMap<KeyRef, TxSigner>,
+}
+
+impl Keys {
+    /// Reads the wallet headers; with one candidate wallet (the only one, or `--key`'s) and a
+    /// passphrase from a file or descriptor, its KDF starts now and runs during the checks.
+    pub(super) fn start(home: &Home, args: &SignArgs) -> Keys {
+        let keystores = if args.check_only {
+            Ok(Vec::new())
+        } else {
+            home.keystores()
+        };
+        let mut unlocker = Unlocker::new(args.pass.clone());
+        if let Ok(ks) = &keystores {
+            let only = match &args.key {
+                Some(name) => ks.iter().position(|k| &k.header.name == name),
+                None if ks.len() == 1 => Some(0),
+                None => None,
+            };
+            if let Some(ki) = only {
+                unlocker.start(ks, vec![ki]);
+            }
+        }
+        Keys {
+            keystores,
+            unlocker,
+            plan: None,
+            request_id: String::new(),
+        }
+    }
+
+    /// Chooses the key of every transaction and starts unlocking wallets not yet covered.
+    pub(super) fn plan(&mut self, decoded: &Decoded<'_>, key: Option<&str>) {
+        self.request_id.clone_from(&decoded.request_id);
+        let Ok(ks) = &self.keystores else { return };
+        let found: Vec<FoundTx<'_>> = decoded
+            .txs
+            .iter()
+            .map(|t| FoundTx {
+                payout_id: t.payout_id,
+                raw: t.raw,
+                txid: t.txid,
+            })
+            .collect();
+        let plan = key_plan(ks, &found, key);
+        if let Ok(plan) = &plan {
+            let mut wallets: Vec<usize> = plan.iter().map(|(ki, _)| *ki).collect();
+            wallets.sort_unstable();
+            wallets.dedup();
+            if !wallets.iter().all(|ki| self.unlocker.covers(*ki)) {
+                self.unlocker.start(ks, wallets);
+            }
+        }
+        self.plan = Some(plan);
+    }
+
+    /// Unlocks each needed wallet once (joining the background KDF, or prompting with up to
+    /// three tries, each miss in the audit log) and derives the keys, checking each against
+    /// the address its keystore header names.
+    pub(super) fn unlock(mut self, home: &Home) -> Result<Signers> {
+        let keystores = std::mem::replace(&mut self.keystores, Ok(Vec::new()))?;
+        let plan = self
+            .plan
+            .take()
+            .ok_or_else(|| SignerError::Other("no signing plan".into()))??;
+        let mut needed: Vec<KeyRef> = plan.clone();
+        needed.sort_unstable();
+        needed.dedup();
+        let mut wallets: Vec<usize> = needed.iter().map(|(ki, _)| *ki).collect();
+        wallets.dedup();
+        let request_id = self.request_id.clone();
+        let mut on_miss = |_: &str, attempt: u32| -> Result<()> {
+            log_miss(home, "passphrase", attempt, &request_id)?;
+            if attempt < crate::unlock::TRIES {
+                backoff(attempt);
+            }
+            Ok(())
+        };
+        let secrets = self.unlocker.unlock(&keystores, &wallets, &mut on_miss)?;
+        let mut by_key = HashMap::new();
+        for (ki, idx) in &needed {
+            let ks = &keystores[*ki];
+            let key = account_key(ks.header.kind, &secrets[ki], *idx)?;
+            let signer = TxSigner::new(&key)?;
+            let expect = ks.header.accounts.iter().find(|a| a.index == *idx);
+            if expect.map(|a| a.address) != Some(signer.address()) {
+                return Err(SignerError::KeystoreCorrupt {
+                    path: ks.path.clone(),
+                    reason: "decrypted key does not match the address in the header".into(),
+                });
+            }
+            by_key.insert((*ki, *idx), signer);
+        }
+        Ok(Signers { plan, by_key })
+    }
+}
+
+impl Signers {
+    /// Signs every transaction of an approved input on all cores: (signer address, signature)
+    /// in input order. libsecp256k1 signing cannot fail once the key is loaded.
+    pub(super) fn sign(&self, approved: &Approved<'_>) -> Vec<(Address, Signature)> {
+        approved
+            .checked()
+            .txs()
+            .par_iter()
+            .zip(self.plan.par_iter())
+            .map(|(t, k)| {
+                let signer = &self.by_key[k];
+                (signer.address(), signer.sign(&t.txid))
+            })
+            .collect()
+    }
+}
+
+/// The key that signs each transaction: the account whose address is the owner, or for
+/// multi-signature permission ids the wallet named by `--key`.
+fn key_plan(
+    keystores: &[Keystore],
+    found: &[FoundTx<'_>],
+    key: Option<&str>,
+) -> Result<Vec<KeyRef>> {
+    let named = key
+        .map(|name| {
+            keystores
+                .iter()
+                .position(|k| k.header.name == name)
+                .ok_or_else(|| SignerError::Usage(format!("no wallet named {name:?}")))
+        })
+        .transpose()?;
+    let mut by_owner: HashMap<Address, Option<KeyRef>> = HashMap::new();
+    found
+        .iter()
+        .map(|f| {
+            let owner = f.raw.owner();
+            let pick = match named {
+                Some(ki) => named_key(&keystores[ki], ki, owner, f.raw.contract.permission_id != 0),
+                None => {
+                    let permission = f.raw.contract.permission_id;
+                    if permission != 0 {
+                        return Err(SignerError::Usage(format!(
+                            "transaction {} uses permission id {permission}; pass --key NAME to choose the signing wallet",
+                            f.txid
+                        )));
+                    }
+                    *by_owner
+                        .entry(owner)
+                        .or_insert_with(|| owner_key(keystores, owner))
+                }
+            };
+            pick.ok_or_else(|| {
+                SignerError::Refused(format!(
+                    "no key held for owner address {owner}: this signer cannot sign it"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// In the wallet `--key` names: the owner's account, else (multi-signature) its first.
+fn named_key(ks: &Keystore, ki: usize, owner: Address, multisig: bool) -> Option<KeyRef> {
+    match ks.header.accounts.iter().find(|a| a.address == owner) {
+        Some(a) => Some((ki, a.index)),
+        None if multisig => ks.header.accounts.first().map(|a| (ki, a.index)),
+        None => None,
+    }
+}
+
+/// The first wallet holding the owner's account.
+fn owner_key(keystores: &[Keystore], owner: Address) -> Option<KeyRef> {
+    keystores.iter().enumerate().find_map(|(ki, k)| {
+        k.header
+            .accounts
+            .iter()
+            .find(|a| a.address == owner)
+            .map(|a| (ki, a.index))
+    })
+}

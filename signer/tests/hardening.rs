@@ -1,0 +1,218 @@
+//! The signer CLI against issue 12's input gaps: the zero-address recipient, look-alike ids
+//! and labels, duplicate JSON keys, and wallet names read from a keystore.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use coldpay_shared::handoff::RequestTx;
+use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, Sun, U256};
+
+const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
+const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
+const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
+const ZERO: &str = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb";
+const PASS: &str = "correct horse battery";
+const HOUR: u64 = 3_600_000;
+
+fn policy(mode: &str, label: &str) -> String {
+    format!(
+        r#"unattended = true
+[destinations]
+mode = "{mode}"
+allow = [ {{ address = "{ALLOWED}", label = "{label}" }} ]
+[[tokens]]
+symbol = "USDT"
+contract = "{USDT}"
+decimals = 6
+max_per_tx = "50000"
+max_per_request = "60000"
+max_per_24h = "90000"
+[trx]
+max_per_tx = "10000"
+max_per_request = "100000"
+max_per_24h = "200000"
+"#
+    )
+}
+
+struct Env(tempfile::TempDir);
+
+impl Env {
+    fn new() -> Env {
+        let env = Env(tempfile::tempdir().unwrap());
+        std::fs::write(env.path("pass.txt"), format!("{PASS}\n")).unwrap();
+        env.cmd()
+            .args(["init", "--network", "mainnet"])
+            .assert()
+            .success();
+        env.cmd()
+            .args(["keys", "import-private", "--name", "kat"])
+            .args(["--kdf-iterations", "600000", "--passphrase-file"])
+            .arg(env.path("pass.txt"))
+            .write_stdin(format!("{KAT_KEY}\n"))
+            .assert()
+            .success();
+        env.set_policy(&policy("any", "exchange hot wallet"));
+        env
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.path().join(name)
+    }
+    fn home(&self) -> PathBuf {
+        self.path("home")
+    }
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("coldpay-signer").unwrap();
+        c.arg("--home").arg(self.home());
+        c.env_remove("COLDPAY_SIGNER_HOME");
+        c
+    }
+    fn set_policy(&self, text: &str) {
+        std::fs::write(self.home().join("policy.toml"), text).unwrap();
+    }
+    /// `sign FILE -o out.json --yes`, with `text` as FILE.
+    fn sign_text(&self, text: &str) -> Output {
+        let input = self.path("in.json");
+        std::fs::write(&input, text).unwrap();
+        self.sign(&input)
+    }
+    fn sign(&self, input: &Path) -> Output {
+        let _ = std::fs::remove_file(self.path("out.json"));
+        self.cmd()
+            .arg("sign")
+            .arg(input)
+            .arg("-o")
+            .arg(self.path("out.json"))
+            .args(["--yes", "--passphrase-file"])
+            .arg(self.path("pass.txt"))
+            .output()
+            .unwrap()
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+const REF: RefBlock = RefBlock {
+    bytes: [0x12, 0x34],
+    hash: [1, 2, 3, 4, 5, 6, 7, 8],
+};
+
+fn usdt_to(to: &str) -> RawData {
+    RawData::trc20_transfer(
+        Address::parse(KAT_ADDR).unwrap(),
+        Address::parse(USDT).unwrap(),
+        Address::parse(to).unwrap(),
+        U256::from(1_000_000u64),
+        30_000_000,
+        REF,
+        now_ms() + HOUR,
+        now_ms(),
+    )
+}
+
+fn trx_to(to: &str) -> RawData {
+    RawData::trx_transfer(
+        Address::parse(KAT_ADDR).unwrap(),
+        Address::parse(to).unwrap(),
+        Sun::new(1_000_000).unwrap(),
+        REF,
+        now_ms() + HOUR,
+        now_ms(),
+    )
+}
+
+fn request_text(payout_id: &str, raw: RawData) -> String {
+    let req = SignRequest {
+        network: Network::Mainnet,
+        request_id: "req-1".into(),
+        created_at: now_ms(),
+        transactions: vec![RequestTx::new(payout_id, raw)],
+    };
+    serde_json::to_string(&req.to_json()).unwrap()
+}
+
+fn assert_refused(o: &Output, needle: &str, env: &Env) {
+    let e = stderr(o);
+    assert!(!o.status.success(), "should be refused:\n{e}");
+    assert!(e.contains(needle), "expected {needle:?} in:\n{e}");
+    assert!(!env.path("out.json").exists(), "no output written");
+}
+
+#[test]
+fn zero_address_recipient_is_refused_in_any_mode() {
+    assert_eq!(
+        Address::from_evm_bytes([0; 20]).to_base58(),
+        ZERO,
+        "the zero address"
+    );
+    let env = Env::new();
+    for (mode, label) in [("any", "a"), ("allowlist", "b")] {
+        env.set_policy(&policy(mode, "exchange hot wallet"));
+        for (what, raw) in [("usdt", usdt_to(ZERO)), ("trx", trx_to(ZERO))] {
+            let o = env.sign_text(&request_text(&format!("z-{what}-{label}"), raw));
+            assert_refused(
+                &o,
+                "is the zero address (anything sent there is burnt)",
+                &env,
+            );
+        }
+    }
+    // The same requests to a real recipient sign.
+    env.set_policy(&policy("any", "exchange hot wallet"));
+    let o = env.sign_text(&request_text("ok-1", usdt_to(ALLOWED)));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Nor can the zero address be put on the allowlist.
+    env.set_policy(&policy("allowlist", "burn").replace(ALLOWED, ZERO));
+    let o = env.sign_text(&request_text("ok-2", usdt_to(ALLOWED)));
+    assert_refused(&o, "is the zero address", &env);
+}
+
+#[test]
+fn look_alike_ids_labels_and_duplicate_keys_are_refused() {
+    let env = Env::new();
+    let o = env.sign_text(&request_text("p\u{200b}-1", usdt_to(ALLOWED)));
+    assert_refused(&o, "U+200B (a zero-width character)", &env);
+    assert!(stderr(&o).contains(r"p\u{200b}-1"), "{}", stderr(&o));
+    let o = env.sign_text(&request_text("p-\u{0441}1", usdt_to(ALLOWED)));
+    assert_refused(&o, "U+0441 'с' (not ASCII)", &env);
+    let dup = request_text("p-1", usdt_to(ALLOWED)).replacen(
+        r#""network":"mainnet""#,
+        r#""network":"nile","network":"mainnet""#,
+        1,
+    );
+    let o = env.sign_text(&dup);
+    assert_refused(&o, "duplicate key: network appears twice", &env);
+    env.set_policy(&policy("allowlist", "hot\u{202e}tellaw"));
+    let o = env.sign_text(&request_text("p-2", usdt_to(ALLOWED)));
+    assert_refused(&o, "U+202E (a bidi control character)", &env);
+}
+
+#[test]
+fn a_keystore_whose_name_breaks_the_rule_is_refused_when_loaded() {
+    let env = Env::new();
+    env.cmd().args(["keys", "list"]).assert().success();
+    let ks = env.home().join("keystores/kat.json");
+    let text = std::fs::read_to_string(&ks).unwrap();
+    assert!(text.contains(r#""name": "kat""#), "{text}");
+    std::fs::write(
+        &ks,
+        text.replace(r#""name": "kat""#, r#""name": "kat\u200b""#),
+    )
+    .unwrap();
+    let o = env.cmd().args(["keys", "list"]).output().unwrap();
+    let e = stderr(&o);
+    assert!(!o.status.success(), "{e}");
+    assert!(e.contains(r"kat\u{200b}"), "{e}");
+    assert!(e.contains("wallet name rule"), "{e}");
+}
