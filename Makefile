@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build test lint fmt bench demo fuzz fuzz-smoke docs clean
+.PHONY: all build test lint fmt bench demo demo-multisig fuzz fuzz-smoke docs clean
 
 all: build
 
@@ -32,8 +32,15 @@ demo:
 	$(CARGO) build --release -p coldpay-signer -p coldpay-broadcaster -p coldpay-devnode
 	./scripts/demo.sh
 
-## docs: regenerate docs/cli.md and the man pages from the clap definitions.
+## demo-multisig: release build, then 2-of-3 approval with three signer homes, QR both ways.
+demo-multisig:
+	$(CARGO) build --release -p coldpay-signer -p coldpay-broadcaster -p coldpay-devnode
+	./scripts/demo-multisig.sh
+
+## docs: regenerate docs/cli.md and the man pages from the clap definitions, and the runbook's
+## screenshots (docs/img/: the signer's review screen, a request's PNG part).
 docs:
+	$(CARGO) build -q -p coldpay-signer
 	$(CARGO) run -q -p coldpay-tests --bin gen-docs
 
 ## fuzz: run each cargo-fuzz target for FUZZ_SECONDS (needs nightly features: RUSTC_BOOTSTRAP=1).

@@ -207,6 +207,53 @@ pub struct Account {
     /// TRX balance in sun (absent = 0).
     #[serde(default)]
     pub balance: u64,
+    /// The owner permission (absent on a node that shows the default: the account's own key,
+    /// threshold 1).
+    #[serde(default, deserialize_with = "strict::opt")]
+    pub owner_permission: Option<PermissionAnswer>,
+    /// The witness permission (witness accounts only).
+    #[serde(default, deserialize_with = "strict::opt")]
+    pub witness_permission: Option<PermissionAnswer>,
+    /// The active permissions (ids 2 and up).
+    #[serde(default, deserialize_with = "strict::many")]
+    pub active_permission: Vec<PermissionAnswer>,
+}
+
+/// One permission in a `getaccount` answer, as java-tron prints it: proto3 JSON, so default
+/// values are absent (`type` Owner, `id` 0, `parent_id` 0); `operations` is 32 bytes of hex;
+/// key addresses are base58 with `visible: true`.
+#[derive(Deserialize, Debug, Clone, Default)]
+pub struct PermissionAnswer {
+    /// "Owner", "Witness" or "Active" (absent = Owner).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Permission id (absent = 0).
+    #[serde(default)]
+    pub id: i32,
+    /// Name.
+    #[serde(default)]
+    pub permission_name: String,
+    /// Threshold.
+    #[serde(default)]
+    pub threshold: i64,
+    /// Parent id (absent = 0).
+    #[serde(default)]
+    pub parent_id: i32,
+    /// Operations bitmap, hex (active permissions).
+    pub operations: Option<String>,
+    /// Keys and weights.
+    #[serde(default, deserialize_with = "strict::many")]
+    pub keys: Vec<KeyAnswer>,
+}
+
+/// One key of a permission answer.
+#[derive(Deserialize, Debug, Clone, Default)]
+pub struct KeyAnswer {
+    /// Address (base58 with `visible: true`, else hex).
+    pub address: String,
+    /// Weight (absent = 0, which the permission check refuses).
+    #[serde(default)]
+    pub weight: i64,
 }
 
 /// `/wallet/getaccountresource`: absent = 0.

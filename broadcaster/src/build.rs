@@ -16,13 +16,19 @@ use rusqlite::params;
 use crate::error::{BcError, Result};
 use crate::journal::{now_ms, Attempt, Journal, Payout};
 use crate::node::Node;
+use crate::permission_plan::Plan;
 
 /// Options of `build`.
 pub struct BuildOpts {
     /// Only this batch.
     pub batch: Option<String>,
-    /// Expiration after the reference block (ms).
-    pub expires_in_ms: u64,
+    /// Expiration after the reference block (ms); `None`: [`DEFAULT_EXPIRES_MS`], or
+    /// [`PERMISSION_EXPIRES_MS`] for a permission build.
+    pub expires_in_ms: Option<u64>,
+    /// Build under this Permission_id (`--permission`).
+    pub permission: Option<i32>,
+    /// Per-account default Permission_id (config `[accounts.T…] permission = N`).
+    pub account_permissions: HashMap<Address, i32>,
     /// Cap on fee_limit (sun).
     pub max_fee_sun: u64,
     /// Margin on the energy estimate, percent.
@@ -51,6 +57,13 @@ pub struct BuildOutcome {
 /// Longest expiration accepted: TRON refuses more than 24 h after the head block.
 pub const MAX_EXPIRES_MS: u64 = 24 * 3_600_000;
 
+/// Default expiration of a single-signer build: 6 h after the reference block.
+pub const DEFAULT_EXPIRES_MS: u64 = 6 * 3_600_000;
+
+/// Default expiration of a permission build (several approvers, each on their own laptop, take
+/// hours): 12 h after the reference block, within TRON's 24 h.
+pub const PERMISSION_EXPIRES_MS: u64 = 12 * 3_600_000;
+
 fn trx(v: u128) -> String {
     format_units(U256::from(v), TRX_DECIMALS)
 }
@@ -73,14 +86,26 @@ struct Built {
     hints: DisplayHints,
 }
 
-fn check_opts(opts: &BuildOpts) -> Result<()> {
-    if opts.expires_in_ms > MAX_EXPIRES_MS - 120_000 {
+/// Checks an expiration span (`--expires-in`).
+pub fn check_expires(ms: u64) -> Result<()> {
+    if ms > MAX_EXPIRES_MS - 120_000 {
         return Err(BcError::Input("--expires-in must be below 24h (TRON refuses expirations more than 24 h after the head block)".into()));
     }
-    if opts.expires_in_ms < 60_000 {
+    if ms < 60_000 {
         return Err(BcError::Input("--expires-in must be at least 1m".into()));
     }
     Ok(())
+}
+
+impl BuildOpts {
+    /// The expiration span for this build.
+    fn expires(&self, plan: Option<&Plan>) -> u64 {
+        self.expires_in_ms.unwrap_or(if plan.is_some() {
+            PERMISSION_EXPIRES_MS
+        } else {
+            DEFAULT_EXPIRES_MS
+        })
+    }
 }
 
 /// Builds (or re-exports) attempts and returns the sign request.
@@ -90,7 +115,9 @@ pub fn build(
     opts: &BuildOpts,
     progress: &indicatif::ProgressBar,
 ) -> Result<BuildOutcome> {
-    check_opts(opts)?;
+    if let Some(ms) = opts.expires_in_ms {
+        check_expires(ms)?;
+    }
     let payouts = journal.active_payouts(opts.batch.as_deref())?;
     if payouts.is_empty() {
         return Err(BcError::Input(match &opts.batch {
@@ -108,18 +135,33 @@ pub fn build(
         skipped: Vec::new(),
         duplicates: Vec::new(),
     };
+    let resolved = resolve(journal, opts, &todo_payouts)?;
+    let senders = resolved_senders(journal, &resolved)?;
+    let plan = crate::permission_plan::plan(node, opts, &reexport, &senders)?;
+    if let Some(p) = &plan {
+        p.check_types(&resolved_types(&resolved))?;
+    }
     if !todo_payouts.is_empty() {
-        let (todo, token_short) = token_precheck(node, resolve(journal, opts, &todo_payouts)?)?;
+        let (todo, token_short) = token_precheck(node, resolved)?;
         outcome.skipped = token_short;
         let mut funded = Vec::new();
         let mut reference_block = None;
         if !todo.is_empty() {
-            let (solid, expiration) = reference(node, opts)?;
+            let (solid, expiration) = reference(node, opts.expires(plan.as_ref()))?;
             progress.set_length(todo.len() as u64);
             progress.set_message("estimating fees and building");
-            let built = assemble(node, opts, &todo, &solid, expiration, progress)?;
+            let mut built = assemble(node, opts, &todo, &solid, expiration, progress)?;
             progress.finish_and_clear();
-            let (ok, skipped) = fund_check(node, &todo, built)?;
+            if let Some(p) = &plan {
+                for b in &mut built {
+                    b.raw.contract.permission_id = p.contract_id();
+                }
+            }
+            let multisig_fee = match &plan {
+                Some(p) => p.multisig_fee(node)?,
+                None => 0,
+            };
+            let (ok, skipped) = fund_check(node, &todo, built, multisig_fee)?;
             funded = ok;
             outcome.skipped.extend(skipped);
             reference_block = Some(solid);
@@ -131,7 +173,7 @@ pub fn build(
             )));
         }
         if let Some(solid) = &reference_block {
-            record(journal, &funded, solid)?;
+            record(journal, &funded, solid, plan.as_ref())?;
         }
         outcome.new = funded.len();
         for b in funded {
@@ -148,6 +190,8 @@ pub fn build(
             request_id: format!("{}-{}", opts.batch.as_deref().unwrap_or("all"), now_ms()),
             created_at: now_ms() as u64,
             transactions: txs,
+            permission: plan.as_ref().map(Plan::claim),
+            permission_before: None,
         };
         req.validate()?;
         outcome.request = Some(req);
@@ -267,7 +311,7 @@ fn resolve(journal: &Journal, opts: &BuildOpts, payouts: &[Payout]) -> Result<Ve
 
 /// The TAPOS reference: the verified solidified head, confirmed by a second answer for the same
 /// height (a forged or forked block from one pool member is not used), and the expiration.
-fn reference(node: &Node, opts: &BuildOpts) -> Result<(VerifiedBlock, u64)> {
+pub(crate) fn reference(node: &Node, expires_in_ms: u64) -> Result<(VerifiedBlock, u64)> {
     let mut last = String::new();
     for _ in 0..4 {
         let solid = node.solid_head()?;
@@ -282,7 +326,7 @@ fn reference(node: &Node, opts: &BuildOpts) -> Result<(VerifiedBlock, u64)> {
             continue;
         }
         let head = node.head_block()?;
-        let expiration = solid.timestamp + opts.expires_in_ms;
+        let expiration = solid.timestamp + expires_in_ms;
         if expiration > head.timestamp.max(solid.timestamp) + MAX_EXPIRES_MS - 60_000 {
             return Err(BcError::Input("expiration would be more than 24 h after the head block; use a shorter --expires-in".into()));
         }
@@ -483,14 +527,20 @@ fn assemble(
 }
 
 /// Worst-case TRX of each batch per sender: bandwidth, memo fee, TRX amounts and fee limits.
-fn trx_needs(node: &Node, todo: &[Todo], built: &[Built]) -> Result<BatchNeeds<Address, u128>> {
+fn trx_needs(
+    node: &Node,
+    todo: &[Todo],
+    built: &[Built],
+    per_tx_sun: u128,
+) -> Result<BatchNeeds<Address, u128>> {
     let params = node.chain_params()?;
     let bw_price = u128::from(params.get("getTransactionFee").unwrap_or(1000));
     let memo_fee = u128::from(params.get("getMemoFee").unwrap_or(0));
     let mut by_batch: BatchNeeds<Address, u128> = BTreeMap::new();
     for (t, b) in todo.iter().zip(built) {
         let size = 350 + b.raw.memo.len() as u128;
-        let mut need = size * bw_price + if b.raw.memo.is_empty() { 0 } else { memo_fee };
+        let mut need =
+            size * bw_price + if b.raw.memo.is_empty() { 0 } else { memo_fee } + per_tx_sun;
         need += match t.token {
             None => t.amount.to::<u128>(),
             Some(_) => u128::from(b.raw.fee_limit),
@@ -504,11 +554,16 @@ fn trx_needs(node: &Node, todo: &[Todo], built: &[Built]) -> Result<BatchNeeds<A
     Ok(by_batch)
 }
 
-/// Checks TRX (fees and TRX payouts) batch by batch, in order; a batch that would overdraw is
-/// skipped with the amount missing, the rest are built. Tokens were checked before the
-/// estimates ([`token_precheck`]).
-fn fund_check(node: &Node, todo: &[Todo], built: Vec<Built>) -> Result<(Vec<Built>, Vec<String>)> {
-    let needs = trx_needs(node, todo, &built)?;
+/// Checks TRX (fees, the multi-signature fee `per_tx_sun` and TRX payouts) batch by batch, in
+/// order; a batch that would overdraw is skipped with the amount missing, the rest are built.
+/// Tokens were checked before the estimates ([`token_precheck`]).
+fn fund_check(
+    node: &Node,
+    todo: &[Todo],
+    built: Vec<Built>,
+    per_tx_sun: u128,
+) -> Result<(Vec<Built>, Vec<String>)> {
+    let needs = trx_needs(node, todo, &built, per_tx_sun)?;
     let mut left = balances(node, &needs, |a| node.trx_balance(a).map(u128::from))?;
     let short = allocate(&needs, &mut left, |from, have, need| {
         format!(
@@ -527,12 +582,18 @@ fn fund_check(node: &Node, todo: &[Todo], built: Vec<Built>) -> Result<(Vec<Buil
 
 /// Records the attempts in one SQL transaction; each attempt's verified scan starts at its
 /// reference block.
-fn record(journal: &Journal, built: &[Built], solid: &VerifiedBlock) -> Result<()> {
+fn record(
+    journal: &Journal,
+    built: &[Built],
+    solid: &VerifiedBlock,
+    plan: Option<&Plan>,
+) -> Result<()> {
     let request_id = format!("req-{}", now_ms());
+    let claim = plan.map(|p| serde_json::to_string(&p.claim()).expect("json"));
     let tx = journal.conn.unchecked_transaction()?;
     for b in built {
         tx.execute(
-            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9, ?10, ?5, ?10, ?11)",
+            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9, ?10, ?5, ?10, ?11, ?12, ?13)",
             params![
                 b.payout_id,
                 b.raw.txid().to_hex(),
@@ -544,12 +605,38 @@ fn record(journal: &Journal, built: &[Built], solid: &VerifiedBlock) -> Result<(
                 b.fee.map(|f| serde_json::to_string(&f).expect("json")),
                 now_ms(),
                 solid.id_hex(),
-                solid.timestamp as i64
+                solid.timestamp as i64,
+                plan.map(Plan::id),
+                claim
             ],
         )?;
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The sender of each payout to build, with the Permission_id its previous attempt was built
+/// with (an expired quorum is rebuilt under the same permission unless told otherwise).
+fn resolved_senders(journal: &Journal, todo: &[Todo]) -> Result<Vec<(Address, Option<i32>)>> {
+    todo.iter()
+        .map(|t| {
+            let previous = journal
+                .latest_attempt(&t.payout.id)?
+                .and_then(|a| a.permission_id);
+            Ok((t.from, previous))
+        })
+        .collect()
+}
+
+/// The contract types the payouts to build need (TransferContract 1, TriggerSmartContract 31).
+fn resolved_types(todo: &[Todo]) -> Vec<i32> {
+    let mut v: Vec<i32> = todo
+        .iter()
+        .map(|t| if t.token.is_some() { 31 } else { 1 })
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 fn hints(to: &str, token: &str, amount: &str) -> Result<DisplayHints> {

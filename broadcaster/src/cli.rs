@@ -116,9 +116,16 @@ enum Command {
         /// Only this batch.
         #[arg(long)]
         batch: Option<String>,
-        /// Expiration after the reference block (e.g. 6h; at most 24h).
-        #[arg(long, default_value = "6h")]
-        expires_in: String,
+        /// Expiration after the reference block (at most 24h). Default 6h, or 12h for a
+        /// permission build (several approvers take hours).
+        #[arg(long)]
+        expires_in: Option<String>,
+        /// Build under this account permission (Permission_id: 0 owner, 2.. actives) for
+        /// M-of-N approval; default: the account's `permission` in the config, else the
+        /// permission the payout was last built with. The request carries the permission as
+        /// the node reports it; refused if its operations do not allow the payouts.
+        #[arg(long, value_name = "ID")]
+        permission: Option<i32>,
         /// Output file (default stdout).
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -131,11 +138,15 @@ enum Command {
         #[command(flatten)]
         qr_out: crate::qrio::QrOutArgs,
     },
-    /// Verify a sign response and broadcast the signed transactions.
+    /// Verify sign responses and broadcast the signed transactions. A transaction built with
+    /// a permission (`build --permission`) collects approvals: each response's signatures are
+    /// checked against the permission as the node reports it now, partial approvals are kept,
+    /// and the transaction is broadcast once their weight reaches the threshold. Exit 10 when a
+    /// signature is from a key outside the permission (nothing is recorded).
     Submit {
-        /// Sign response file, or `-` (omit with --qr-image or --ur).
-        #[arg(default_value = "")]
-        response: String,
+        /// Sign response files (one per approver for a multi-signature request), or `-`
+        /// (omit with --qr-image or --ur: one response per run).
+        response: Vec<String>,
         #[command(flatten)]
         qr_in: crate::qrio::QrInArgs,
     },
@@ -264,6 +275,18 @@ enum AccountsCmd {
     },
     /// List imported accounts.
     List,
+    /// An account's owner and active permissions as the node reports them: threshold, keys
+    /// with weights, operations by name.
+    Permissions {
+        /// Address (base58 or hex).
+        address: String,
+    },
+    /// Add or replace an active permission (M-of-N approval, e.g. `--name payouts
+    /// --threshold 2 --key T…=1 --key T…=1 --key T…=1 --operations trx,trc20`), optionally
+    /// changing the owner: reads the current permissions, builds the full
+    /// AccountPermissionUpdateContract (fee getUpdateAccountPermissionFee, 100 TRX by
+    /// default), journals it and writes the sign request for the owner key(s).
+    SetPermission(Box<crate::permission_cmd::SetPermissionArgs>),
 }
 
 #[derive(Subcommand)]
@@ -341,6 +364,8 @@ struct Ctx {
     json: bool,
     max_rps: Option<f64>,
     concurrency: usize,
+    /// Per-account default Permission_id (config `[accounts.T…] permission`).
+    account_permissions: std::collections::HashMap<Address, i32>,
 }
 
 fn read_text(path: &str) -> Result<String> {
@@ -352,6 +377,14 @@ fn read_text(path: &str) -> Result<String> {
     };
     r.map_err(|e| BcError::Input(format!("cannot read {path}: {e}")))?;
     Ok(s)
+}
+
+/// Reads one sign response file (or `-`).
+fn read_response(path: &str) -> Result<SignResponse> {
+    let text = read_text(path)?;
+    let v: Value = coldpay_shared::strict_json::parse(&text)
+        .map_err(|e| BcError::Input(format!("{path}: not JSON: {e}")))?;
+    SignResponse::from_json(&v).map_err(|e| BcError::Input(format!("{path}: {e}")))
 }
 
 fn ctx(cli: &Cli) -> Result<Ctx> {
@@ -413,6 +446,7 @@ fn ctx(cli: &Cli) -> Result<Ctx> {
         json: cli.json,
         max_rps: cfg.max_rps,
         concurrency,
+        account_permissions: cfg.account_permissions()?,
     })
 }
 
@@ -424,7 +458,7 @@ fn offline(command: &Command) -> bool {
             | Command::Report { .. }
             | Command::Batch(_)
             | Command::Payout(_)
-            | Command::Accounts(_)
+            | Command::Accounts(AccountsCmd::List | AccountsCmd::ImportWatch { .. })
             | Command::Pay { .. }
     )
 }
@@ -544,10 +578,7 @@ fn run(cli: Cli) -> Result<()> {
         return Ok(());
     }
     if let Command::Tx(TxCmd::Decode { input }) = &cli.command {
-        print!(
-            "{}",
-            coldpay_shared::view::inspect_input(&read_text(input)?, cli.json)?
-        );
+        print!("{}", decode(input, cli.json)?);
         return Ok(());
     }
     if let Command::Init { api_key_env, force } = &cli.command {
@@ -609,6 +640,34 @@ fn run(cli: Cli) -> Result<()> {
                     &text
                 },
             );
+        }
+        Command::Accounts(AccountsCmd::Permissions { address }) => {
+            let n = node()?;
+            let (v, text) = crate::permission_cmd::show(&n, &address)?;
+            print(&c, &v, &text);
+        }
+        Command::Accounts(AccountsCmd::SetPermission(args)) => {
+            let n = node()?;
+            let ms = parse_duration(&args.expires_in, "--expires-in")?.as_millis() as u64;
+            let r = crate::permission_cmd::set(&journal, &n, c.network, &args, ms);
+            remember_genesis(&c, &journal, &n)?;
+            let (v, text, out) = r?;
+            if !c.json {
+                eprintln!("{text}");
+            }
+            emit_request(&out.request, args.output.as_deref(), &args.qr_out)?;
+            if args.output.is_some() {
+                print(
+                    &c,
+                    &v,
+                    &format!(
+                        "written to {}",
+                        args.output
+                            .as_deref()
+                            .map_or(String::new(), |p| p.display().to_string())
+                    ),
+                );
+            }
         }
         Command::Balance { address } => {
             let a = Address::parse(&address)?;
@@ -708,6 +767,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Build {
             batch,
             expires_in,
+            permission,
             output,
             max_fee,
             fee_margin,
@@ -718,7 +778,11 @@ fn run(cli: Cli) -> Result<()> {
                 .as_u64();
             let opts = BuildOpts {
                 batch,
-                expires_in_ms: parse_duration(&expires_in, "--expires-in")?.as_millis() as u64,
+                expires_in_ms: expires_in
+                    .map(|e| parse_duration(&e, "--expires-in").map(|d| d.as_millis() as u64))
+                    .transpose()?,
+                permission,
+                account_permissions: c.account_permissions.clone(),
                 max_fee_sun,
                 margin_pct: fee_margin,
                 network: c.network,
@@ -730,20 +794,25 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Submit { response, qr_in } => {
             let resp = if qr_in.any() {
+                if !response.is_empty() {
+                    return Err(BcError::Input(
+                        "give response files or QR input (--qr-image / --ur), not both".into(),
+                    ));
+                }
                 let payload = qr_in.read(coldpay_shared::urframe::UrKind::Response)?;
                 let lookup =
                     |prefix: &[u8]| journal.attempts_by_txid_prefix(prefix).unwrap_or_default();
-                coldpay_shared::compact::decode_response(&payload, &lookup)?
+                vec![coldpay_shared::compact::decode_response(&payload, &lookup)?]
             } else {
                 if response.is_empty() {
                     return Err(BcError::Input(
                         "give a RESPONSE file (or -), --qr-image FILE… or --ur".into(),
                     ));
                 }
-                let text = read_text(&response)?;
-                let v: Value = coldpay_shared::strict_json::parse(&text)
-                    .map_err(|e| BcError::Input(format!("{response}: not JSON: {e}")))?;
-                SignResponse::from_json(&v)?
+                response
+                    .iter()
+                    .map(|r| read_response(r))
+                    .collect::<Result<Vec<_>>>()?
             };
             let n = node()?;
             let s = crate::submit::submit(&journal, &n, &resp, &bar(0, c.json));
@@ -792,9 +861,17 @@ fn run(cli: Cli) -> Result<()> {
                 } else {
                     format!("\n{} payout(s) can be rebuilt with `build`", rebuild.len())
                 };
+            let awaiting = crate::report::awaiting_approval(&r);
+            let text = awaiting
+                .iter()
+                .fold(text, |t, (id, a)| format!("{t}\npayout {id}: {a}"));
+            let awaiting: Vec<Value> = awaiting
+                .iter()
+                .map(|(id, a)| json!({"payout_id": id, "approval": a}))
+                .collect();
             print(
                 &c,
-                &json!({"counts": counts, "payouts": r.len(), "to_rebuild": rebuild}),
+                &json!({"counts": counts, "payouts": r.len(), "to_rebuild": rebuild, "awaiting_approval": awaiting}),
                 &text,
             );
         }
@@ -948,6 +1025,28 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Opens the journal as the command needs it: readers (`status`, `report`, `batch list|show`,
 /// `accounts list`) without the lock, everything else as the one writer.
+/// `tx decode`: the JSON rows, or the text view with token units and UTC times.
+fn decode(input: &str, json: bool) -> Result<String> {
+    let parsed = coldpay_shared::input::parse_input(&read_text(input)?)
+        .map_err(|e| decode_error(input, &e))?;
+    Ok(if json {
+        coldpay_shared::view::render_input(&parsed, true)?
+    } else {
+        coldpay_shared::view::inspect_text(&parsed.transactions(), &crate::tokens::all_units())?
+    })
+}
+
+/// A `tx decode` input the shared parser refused, named as the signer's `inspect` names it
+/// ("FILE: line L, column C: what", nothing quoted from the file), so both tools answer alike.
+fn decode_error(source: &str, e: &coldpay_shared::Error) -> BcError {
+    let name = if source == "-" {
+        "standard input"
+    } else {
+        source
+    };
+    BcError::Input(format!("{name}: {}", e.redacted()))
+}
+
 fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
     let reader = matches!(
         command,
@@ -956,7 +1055,10 @@ fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
             | Command::Batch(BatchCmd::List | BatchCmd::Show { .. })
             | Command::Accounts(AccountsCmd::List)
             | Command::Transfers(TransfersCmd::List { .. })
-    ) || (matches!(command, Command::Balance { .. }) && c.db.is_file());
+    ) || (matches!(
+        command,
+        Command::Balance { .. } | Command::Accounts(AccountsCmd::Permissions { .. })
+    ) && c.db.is_file());
     if reader {
         let j = Journal::open_read(&c.db)?;
         j.check_network(&c.db, c.network.as_str())?;
@@ -1076,16 +1178,7 @@ fn report_build(
             summary.text(crate::journal::now_ms() as u64, o.new, o.reexported)
         );
     }
-    if qr_out.any() {
-        let n = qr_out.emit(
-            coldpay_shared::urframe::UrKind::Request,
-            &coldpay_shared::compact::encode_request(&req)?,
-        )?;
-        eprintln!("sign request shown as {n} QR part(s)");
-    }
-    if output.is_some() || !qr_out.any() {
-        write_request(&req, output)?;
-    }
+    emit_request(&req, output, qr_out)?;
     if output.is_some() {
         let msg = format!(
             "written to {}",
@@ -1096,6 +1189,23 @@ fn report_build(
             &json!({"request_id": req.request_id, "transactions": req.transactions.len(), "new": o.new, "reexported": o.reexported, "settled": o.settled, "skipped": o.skipped, "duplicates": o.duplicates, "summary": summary}),
             &msg,
         );
+    }
+    Ok(())
+}
+
+/// Writes a sign request as QR parts and/or JSON (to the file, or stdout without QR).
+fn emit_request(
+    req: &coldpay_shared::SignRequest,
+    output: Option<&Path>,
+    qr_out: &crate::qrio::QrOutArgs,
+) -> Result<()> {
+    if qr_out.any() {
+        let (kind, payload) = crate::qrio::request_message(req)?;
+        let n = qr_out.emit(kind, &payload)?;
+        eprintln!("sign request shown as {n} QR part(s)");
+    }
+    if output.is_some() || !qr_out.any() {
+        write_request(req, output)?;
     }
     Ok(())
 }
@@ -1115,6 +1225,15 @@ fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
                 r["message"].as_str().unwrap_or("")
             ));
         }
+    }
+    for a in &s.approvals {
+        text.push_str(&format!("\n  {}", crate::submit::approval_line(a)));
+    }
+    if s.awaiting_approval > 0 {
+        text.push_str(&format!(
+            "\n{} transaction(s) wait for more approvals (not broadcast); submit the other approvers' responses as they arrive",
+            s.awaiting_approval
+        ));
     }
     print(c, &serde_json::to_value(s).expect("json"), &text);
     if s.refused > 0 {

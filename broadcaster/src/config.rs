@@ -37,6 +37,41 @@ pub struct ConfigFile {
     pub max_rps: Option<f64>,
     /// Parallel node calls.
     pub concurrency: Option<usize>,
+    /// Per-account settings: `[accounts.T…]` tables.
+    #[serde(default)]
+    pub accounts: std::collections::BTreeMap<String, AccountConfig>,
+}
+
+/// One `[accounts.T…]` table.
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// Permission_id `build` uses for this account unless `--permission` says otherwise
+    /// (0 owner, 2.. actives).
+    pub permission: Option<i32>,
+}
+
+impl ConfigFile {
+    /// The per-account default permission ids, addresses parsed.
+    pub fn account_permissions(
+        &self,
+    ) -> Result<std::collections::HashMap<coldpay_shared::Address, i32>> {
+        let mut out = std::collections::HashMap::new();
+        for (addr, a) in &self.accounts {
+            let parsed = coldpay_shared::Address::parse(addr).map_err(|e| {
+                BcError::Input(format!("config: [accounts.{addr}]: not an address: {e}"))
+            })?;
+            if let Some(id) = a.permission {
+                if id != 0 && id < 2 {
+                    return Err(BcError::Input(format!(
+                        "config: [accounts.{addr}]: permission {id}: use 0 (owner) or an active permission id (2 and up)"
+                    )));
+                }
+                out.insert(parsed, id);
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The default config path: `~/.coldpay/config.toml`.
@@ -101,6 +136,8 @@ pub fn load(path: &Path, explicit: bool) -> Result<ConfigFile> {
         check_env_name(v)
             .map_err(|e| BcError::Input(format!("config {shown}: api_key_env: {e}")))?;
     }
+    cfg.account_permissions()
+        .map_err(|e| BcError::Input(format!("{shown}: {e}")))?;
     Ok(cfg)
 }
 

@@ -3,7 +3,8 @@
 //! Exit codes: 0 success, 1 other failure, 2 bad input, 3 timeout, 4 journal locked (with
 //! `--no-wait`), 5 transactions refused by the node, 6 node or journal on another network,
 //! 7 `watch` raised an alarm, 8 the signer's audit log went backwards, 9 `reconcile` found a
-//! discrepancy.
+//! discrepancy, 10 `submit`: a signature is not from a key of the permission the transaction
+//! was built with (as the node reports it now).
 
 use rusqlite::ErrorCode;
 
@@ -56,11 +57,15 @@ pub enum BcError {
     /// `reconcile`: something does not add up (exit 9).
     #[error("{0}")]
     Discrepancy(String),
+    /// `submit`: an approval from a key that is not (or no longer) in the permission the
+    /// transaction was built with, as the node reports it now (exit 10).
+    #[error("{0}")]
+    Approver(String),
 }
 
 impl BcError {
     /// Exit code: 2 bad input, 3 timeout, 4 journal locked, 5 refused by the node, 6 another
-    /// network, 7 alarm, 8 audit log backwards, 9 discrepancy, 1 other.
+    /// network, 7 alarm, 8 audit log backwards, 9 discrepancy, 10 not an approver, 1 other.
     pub fn exit_code(&self) -> u8 {
         match self {
             BcError::Input(_) | BcError::Shared(_) => 2,
@@ -71,6 +76,7 @@ impl BcError {
             BcError::Alarm(_) => 7,
             BcError::AuditBackwards(_) => 8,
             BcError::Discrepancy(_) => 9,
+            BcError::Approver(_) => 10,
             _ => 1,
         }
     }
@@ -119,6 +125,12 @@ pub fn describe_sqlite(e: &rusqlite::Error, what: Option<&str>) -> String {
                 "signer audit log went backwards"
             } else if msg.contains("recorded transfers are never changed") {
                 "recorded transfers are never changed"
+            } else if msg.contains("approval for an attempt that is not waiting") {
+                "approval for a transaction that is not waiting for signatures"
+            } else if msg.contains("recorded approvals are never changed") {
+                "recorded approvals are never changed"
+            } else if msg.contains("approvals.attempt_id") {
+                "this key already approved the transaction"
             } else if msg.contains("payout has a live or confirmed attempt") {
                 "payout has a live or confirmed attempt and cannot be cancelled"
             } else if msg.contains("attempts.payout_id") {
@@ -178,6 +190,7 @@ mod tests {
         assert_eq!(BcError::Alarm(String::new()).exit_code(), 7);
         assert_eq!(BcError::AuditBackwards(String::new()).exit_code(), 8);
         assert_eq!(BcError::Discrepancy(String::new()).exit_code(), 9);
+        assert_eq!(BcError::Approver(String::new()).exit_code(), 10);
         assert_eq!(
             BcError::Journal(rusqlite::Error::QueryReturnedNoRows).exit_code(),
             1

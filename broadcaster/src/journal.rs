@@ -16,7 +16,7 @@ use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -194,12 +194,55 @@ BEGIN
 END;
 ";
 
+/// Version 3 → 4: multi-signature (issue #14). A payout row has a kind (`payout`, or
+/// `permission-update` for an AccountPermissionUpdateContract built by `accounts
+/// set-permission`, which then goes through attempts like a payout and settles exactly once);
+/// an attempt records the Permission_id it was built with and the permission claim the request
+/// carried; partial approvals are kept per attempt, one per signer, and only while the attempt
+/// is still waiting for signatures.
+pub const MIGRATION_4: &str = r"
+ALTER TABLE payouts ADD COLUMN kind TEXT NOT NULL DEFAULT 'payout'
+    CHECK (kind IN ('payout','permission-update'));
+ALTER TABLE attempts ADD COLUMN permission_id INTEGER;
+ALTER TABLE attempts ADD COLUMN permission_claim TEXT;
+CREATE TABLE permission_updates (
+    payout_id TEXT PRIMARY KEY REFERENCES payouts(id),
+    account TEXT NOT NULL,
+    after_json TEXT NOT NULL,
+    before_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+    signer TEXT NOT NULL,
+    weight INTEGER NOT NULL,
+    threshold INTEGER NOT NULL,
+    signature TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    UNIQUE (attempt_id, signer)
+);
+CREATE TRIGGER approvals_only_while_built BEFORE INSERT ON approvals
+WHEN (SELECT state FROM attempts WHERE id = NEW.attempt_id) IS NOT 'built'
+BEGIN
+    SELECT RAISE(ABORT, 'approval for an attempt that is not waiting for signatures');
+END;
+CREATE TRIGGER approvals_are_final BEFORE UPDATE ON approvals
+BEGIN
+    SELECT RAISE(ABORT, 'recorded approvals are never changed');
+END;
+";
+
 /// An open journal.
 pub struct Journal {
     /// The connection.
     pub conn: Connection,
-    /// The writer lock, held for the journal's lifetime (`None` for readers).
-    lock: Option<LockGuard>,
+    /// The writer lock, held for the journal's lifetime (`None` for readers); a long-running
+    /// writer (`watch --follow`) lets it go between passes ([`Journal::pause_writer`]).
+    lock: std::cell::RefCell<Option<LockGuard>>,
+    /// The database file (to take the lock again).
+    path: std::path::PathBuf,
 }
 
 /// One attempt row.
@@ -239,6 +282,9 @@ pub struct Attempt {
     pub refusal: Option<String>,
     /// Evidence JSON of an expiry.
     pub evidence: Option<String>,
+    /// Permission_id the attempt was built with (`None`: the sender's own key, the
+    /// single-signer flow).
+    pub permission_id: Option<i32>,
 }
 
 /// One payout row.
@@ -260,6 +306,8 @@ pub struct Payout {
     pub cancelled_at: Option<i64>,
     /// Why it was cancelled.
     pub cancel_reason: Option<String>,
+    /// `payout`, or `permission-update` (built by `accounts set-permission`).
+    pub kind: String,
 }
 
 /// One batch row.
@@ -315,13 +363,14 @@ fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         ref_block_id: r.get(14)?,
         refusal: r.get(15)?,
         evidence: r.get(16)?,
+        permission_id: r.get(17)?,
     })
 }
 
-const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence";
+const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence, permission_id";
 
 const PAYOUT_COLS: &str =
-    "id, batch_id, to_address, token, amount, memo, cancelled_at, cancel_reason";
+    "id, batch_id, to_address, token, amount, memo, cancelled_at, cancel_reason, kind";
 
 fn payout_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
     Ok(Payout {
@@ -333,6 +382,7 @@ fn payout_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
         memo: r.get(5)?,
         cancelled_at: r.get(6)?,
         cancel_reason: r.get(7)?,
+        kind: r.get(8)?,
     })
 }
 
@@ -373,6 +423,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 3 {
         tx.execute_batch(MIGRATION_3)
             .map_err(at(format!("migrate {shown} to schema version 3")))?;
+    }
+    if version < 4 {
+        tx.execute_batch(MIGRATION_4)
+            .map_err(at(format!("migrate {shown} to schema version 4")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -421,7 +475,8 @@ impl Journal {
         let (conn, _created) = open_and_migrate(path)?;
         let j = Journal {
             conn,
-            lock: Some(lock),
+            lock: std::cell::RefCell::new(Some(lock)),
+            path: path.to_path_buf(),
         };
         match j.meta("network")? {
             None => j.set_meta("network", network)?,
@@ -459,12 +514,33 @@ impl Journal {
             drop(lock);
             conn = open()?;
         }
-        Ok(Journal { conn, lock: None })
+        Ok(Journal {
+            conn,
+            lock: std::cell::RefCell::new(None),
+            path: path.to_path_buf(),
+        })
     }
 
     /// Whether this journal holds the writer lock.
     pub fn is_writer(&self) -> bool {
-        self.lock.is_some()
+        self.lock.borrow().is_some()
+    }
+
+    /// Lets the writer lock go so other commands (`build`, `submit`, `track`) can run while a
+    /// long-running writer sleeps; [`Journal::resume_writer`] takes it again before the next
+    /// write. Nothing may be written in between.
+    pub fn pause_writer(&self) {
+        self.lock.borrow_mut().take();
+    }
+
+    /// Takes the writer lock again after [`Journal::pause_writer`] (waiting for the holder, as
+    /// `open` does). Every state a writer relies on must be re-read from the journal after this.
+    pub fn resume_writer(&self) -> Result<()> {
+        if self.lock.borrow().is_none() {
+            let lock = crate::lock::acquire(&self.path, LockWait::Wait)?;
+            *self.lock.borrow_mut() = Some(lock);
+        }
+        Ok(())
     }
 
     /// Refuses a journal that records another network than `network`.
@@ -531,7 +607,7 @@ impl Journal {
         let what = batch.map_or("read payouts".into(), |b| format!("read batch {b}"));
         let mut st = self
             .conn
-            .prepare(&format!("SELECT {PAYOUT_COLS} FROM payouts WHERE (?1 IS NULL OR batch_id = ?1) AND (?2 = 0 OR cancelled_at IS NULL) ORDER BY batch_id, line, id"))
+            .prepare(&format!("SELECT {PAYOUT_COLS} FROM payouts WHERE (?1 IS NULL OR batch_id = ?1) AND (?2 = 0 OR (cancelled_at IS NULL AND kind = 'payout')) ORDER BY batch_id, line, id"))
             .map_err(at(what.clone()))?;
         st.query_map(params![batch, active_only], payout_from_row)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
@@ -543,7 +619,8 @@ impl Journal {
         self.payouts_filtered(batch, false)
     }
 
-    /// Payouts of a batch (or all) that are not cancelled: the ones `build` may work on.
+    /// Payouts of a batch (or all) that are not cancelled and are payouts (not permission
+    /// updates): the ones `build` may work on.
     pub fn active_payouts(&self, batch: Option<&str>) -> Result<Vec<Payout>> {
         self.payouts_filtered(batch, true)
     }
@@ -899,6 +976,7 @@ mod tests {
         assert_eq!(v, SCHEMA_VERSION);
         assert_eq!(j.meta("network").unwrap().as_deref(), Some("nile"));
         assert_v3_tables(&j);
+        assert_v4_rules(&j, "aa");
         let a = j.attempt_by_txid("aa").unwrap().unwrap();
         assert_eq!((a.state.as_str(), a.refusal.as_ref()), ("broadcast", None));
         // The new trigger is in place: expired → confirmed.
@@ -972,9 +1050,10 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 3);
+        assert_eq!(v, SCHEMA_VERSION);
         assert_eq!(j.attempt_by_txid("aa").unwrap().unwrap().state, "broadcast");
         assert_v3_tables(&j);
+        assert_v4_rules(&j, "aa");
         // Recorded transfers are never changed.
         j.conn
             .execute(
@@ -988,6 +1067,89 @@ mod tests {
                 .unwrap_err(),
         );
         assert!(no_sqlite_text(&e).contains("never changed"), "{e}");
+    }
+
+    /// The version 4 columns and rules: payouts are of kind `payout` by default, approvals are
+    /// one per signer and only while the attempt waits for signatures.
+    fn assert_v4_rules(j: &Journal, live_txid: &str) {
+        let p = j.payout("p").unwrap().unwrap();
+        assert_eq!(p.kind, "payout");
+        let a = j.attempt_by_txid(live_txid).unwrap().unwrap();
+        assert_eq!(a.permission_id, None);
+        let approve = |attempt: i64, signer: &str| {
+            j.conn
+                .execute(
+                    "INSERT INTO approvals (attempt_id, signer, weight, threshold, signature, request_id, received_at) VALUES (?1, ?2, 1, 2, 'sig', 'r', 0)",
+                    params![attempt, signer],
+                )
+                .map_err(BcError::from)
+        };
+        let e = approve(a.id, "TA").unwrap_err();
+        assert!(
+            no_sqlite_text(&e).contains("not waiting for signatures"),
+            "{e}"
+        );
+        let bad_kind = j
+            .conn
+            .execute("UPDATE payouts SET kind = 'other' WHERE id = 'p'", []);
+        assert!(bad_kind.is_err());
+    }
+
+    #[test]
+    fn v3_journal_migrates_to_v4_and_approvals_follow_the_rules() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("v3.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(MIGRATION_1).unwrap();
+            c.execute_batch(MIGRATION_2).unwrap();
+            c.execute_batch(MIGRATION_3).unwrap();
+            c.pragma_update(None, "user_version", 3).unwrap();
+            c.execute_batch(
+                "INSERT INTO meta VALUES ('network', 'local');
+                 INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', 'signed', 0, 0);",
+            )
+            .unwrap();
+        }
+        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let v: i64 = j
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 4);
+        assert_v4_rules(&j, "aa");
+        assert_eq!(j.active_payouts(None).unwrap().len(), 1);
+        // A built attempt takes approvals, one per signer; they are never changed.
+        j.conn
+            .execute_batch(
+                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('perm', 'b', 2, 'Tfrom', 'PERMISSION', '0', NULL, 0, 'permission-update');
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, permission_id) VALUES ('perm', 'bb', '00', 1, 1, 0, 'r', 'built', 0, 0, 0);",
+            )
+            .unwrap();
+        // Permission updates are not payouts `build` works on.
+        assert_eq!(j.active_payouts(None).unwrap().len(), 1);
+        let b = j.attempt_by_txid("bb").unwrap().unwrap();
+        assert_eq!(b.permission_id, Some(0));
+        let insert = |signer: &str| {
+            j.conn
+                .execute(
+                    "INSERT INTO approvals (attempt_id, signer, weight, threshold, signature, request_id, received_at) VALUES (?1, ?2, 1, 2, 'sig', 'r', 0)",
+                    params![b.id, signer],
+                )
+                .map_err(BcError::from)
+        };
+        insert("TA").unwrap();
+        assert!(no_sqlite_text(&insert("TA").unwrap_err()).contains("already approved"));
+        let e = BcError::from(
+            j.conn
+                .execute("UPDATE approvals SET weight = 2", [])
+                .unwrap_err(),
+        );
+        assert!(no_sqlite_text(&e).contains("never changed"), "{e}");
+        j.set_state(b.id, "signed", None, None, None).unwrap();
+        assert!(no_sqlite_text(&insert("TB").unwrap_err()).contains("not waiting"));
     }
 
     #[test]

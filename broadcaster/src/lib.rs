@@ -4,6 +4,7 @@
 
 pub mod alarms;
 pub mod answers;
+pub mod approvals;
 pub mod audit_check;
 pub mod audit_head;
 pub mod balances;
@@ -19,6 +20,10 @@ pub mod movements;
 pub mod network;
 pub mod node;
 pub mod payouts;
+pub mod permission_cmd;
+pub mod permission_plan;
+pub mod permission_update;
+pub mod permissions;
 pub mod qrio;
 pub mod reconcile;
 pub mod report;

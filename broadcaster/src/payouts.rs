@@ -46,24 +46,8 @@ pub const MAX_MEMO_LEN: usize = 256;
 pub const CSV_COLUMNS: [&str; 5] = ["payout_id", "to", "amount", "token", "memo"];
 
 fn check_id(id: &str) -> std::result::Result<(), String> {
-    if id.is_empty() || id.len() > coldpay_shared::handoff::MAX_PAYOUT_ID_LEN {
-        return Err(format!(
-            "payout_id must be 1..={} bytes, got {}",
-            coldpay_shared::handoff::MAX_PAYOUT_ID_LEN,
-            id.len()
-        ));
-    }
-    if let Some(c) = coldpay_shared::transaction::memo_char_problem(id) {
-        return Err(format!(
-            "payout_id {:?} contains a control, bidi or zero-width character U+{:04X}",
-            id.escape_default().to_string(),
-            u32::from(c)
-        ));
-    }
-    if id.chars().any(char::is_whitespace) {
-        return Err(format!("payout_id {id:?} contains whitespace"));
-    }
-    Ok(())
+    // The signer's rule (printable ASCII, no spaces): refused here, at import, not at signing.
+    coldpay_shared::text::id_problem("payout_id", id).map_or(Ok(()), Err)
 }
 
 /// Checks a memo with the signer's rule (no control, bidi or zero-width characters) and the
@@ -292,6 +276,10 @@ pub fn insert_batch(
     network: &str,
     payouts: &[NewPayout],
 ) -> Result<()> {
+    // The batch id becomes part of the request id the signer prints: the same id rule.
+    if let Some(problem) = coldpay_shared::text::id_problem("batch id", batch_id) {
+        return Err(BcError::Input(problem));
+    }
     let what = || format!("import batch {batch_id}");
     let tx = journal
         .conn

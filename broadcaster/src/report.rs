@@ -47,11 +47,18 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
             Some(_) => "expired",
         };
         let amount = U256::from_str_radix(&p.amount, 10).unwrap_or(U256::ZERO);
+        let approval = match a {
+            Some(a) => crate::approvals::progress(journal, a)?,
+            None => None,
+        };
         out.push(json!({
             "payout_id": p.id,
+            "kind": p.kind,
             "batch": p.batch_id,
             "to": p.to,
-            "token": if p.token == "TRX" { "TRX" } else { "USDT" },
+            "token": token_symbol(&p),
+            "approval": approval,
+            "approval_text": approval.as_ref().map(crate::approvals::Progress::text),
             "amount": format_units(amount, 6),
             "amount_base_units": p.amount,
             "txid": a.map(|a| a.txid.clone()),
@@ -75,6 +82,22 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
         }));
     }
     Ok(out)
+}
+
+/// The symbol a row shows: TRX, USDT, or PERMISSION for a permission update.
+fn token_symbol(p: &crate::journal::Payout) -> &'static str {
+    if p.kind == "permission-update" {
+        "PERMISSION"
+    } else if p.token == "TRX" {
+        "TRX"
+    } else {
+        "USDT"
+    }
+}
+
+/// Rows that carry an amount (payouts, not permission updates) and are not cancelled.
+fn counted(r: &Value) -> bool {
+    r["status"] != "cancelled" && r["kind"] != "permission-update"
 }
 
 /// Journal times not on the row types: payout import times and attempt state-change times.
@@ -179,6 +202,20 @@ pub fn select(journal: &Journal, filter: &Filter) -> Result<Vec<Value>> {
         .collect())
 }
 
+/// Multi-signature payouts still waiting for approvals: (payout id, "weight 1 of 2, approved
+/// by T…").
+pub fn awaiting_approval(rows: &[Value]) -> Vec<(String, String)> {
+    rows.iter()
+        .filter(|r| r["status"] == "awaiting_signature")
+        .filter_map(|r| {
+            Some((
+                r["payout_id"].as_str()?.to_string(),
+                r["approval_text"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
 /// Payout counts per status (only statuses that occur).
 pub fn counts(rows: &[Value]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
@@ -193,7 +230,7 @@ pub fn counts(rows: &[Value]) -> BTreeMap<String, usize> {
 /// Totals per token symbol of the rows that are not cancelled, e.g. `"1250.5 USDT"`.
 pub fn totals(rows: &[Value]) -> BTreeMap<String, String> {
     let mut sums: BTreeMap<String, U256> = BTreeMap::new();
-    for row in rows.iter().filter(|r| r["status"] != "cancelled") {
+    for row in rows.iter().filter(|r| counted(r)) {
         let v = row["amount_base_units"]
             .as_str()
             .and_then(|a| U256::from_str_radix(a, 10).ok())
@@ -329,7 +366,7 @@ struct Sum {
 
 fn sums(rows: &[Value]) -> BTreeMap<String, Sum> {
     let mut m: BTreeMap<String, Sum> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r["status"] != "cancelled") {
+    for r in rows.iter().filter(|r| counted(r)) {
         let e = m.entry(cell(&r["token"])).or_default();
         let v = r["amount_base_units"]
             .as_str()
@@ -391,7 +428,15 @@ pub fn to_table(rows: &[Value]) -> String {
             cut(&cell(&r["batch"]), 20),
             cell(&r["to"]),
             format!("{} {}", cell(&r["amount"]), cell(&r["token"])),
-            cell(&r["status"]),
+            match r["approval_text"].as_str() {
+                Some(t) if r["status"] == "awaiting_signature" => {
+                    format!(
+                        "awaiting_signature ({})",
+                        t.split(", approved").next().unwrap_or(t)
+                    )
+                }
+                _ => cell(&r["status"]),
+            },
             cell(&r["block"]),
             r["txid"].as_str().map_or(String::new(), |t| cut(t, 13)),
         ]);

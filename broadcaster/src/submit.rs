@@ -1,8 +1,12 @@
 //! `submit`: verify every signature against the expected signer and a built attempt's txID
 //! (else nothing is broadcast), record the signatures, then broadcast the exact signed bytes.
+//! A transaction built with a Permission_id takes approvals from several responses: each is
+//! verified against the permission as the node reports it now and kept until the weight
+//! reaches the threshold ([`crate::approvals`]).
 
 use coldpay_shared::{Address, RawData, SignResponse, Signature, SignedTransaction};
 
+use crate::approvals::{ApprovalNote, Incoming, LivePermissions};
 use crate::error::{BcError, Result};
 use crate::journal::{Attempt, Journal};
 use crate::node::Node;
@@ -18,11 +22,69 @@ pub struct SubmitSummary {
     pub skipped: usize,
     /// Per-transaction results.
     pub results: Vec<serde_json::Value>,
+    /// Approvals of multi-signature transactions, one per signature received (and per earlier
+    /// approval that no longer counts).
+    pub approvals: Vec<ApprovalNote>,
+    /// Multi-signature transactions still below their threshold after this submit.
+    pub awaiting_approval: usize,
+}
+
+/// What the responses carry, verified.
+#[derive(Default)]
+struct Verified {
+    /// Single-signer attempts with their signatures.
+    single: Vec<(Attempt, Vec<Signature>)>,
+    /// Approvals of multi-signature attempts.
+    approvals: Vec<Incoming>,
+    /// Approvals for multi-signature attempts already signed, broadcast or settled.
+    late: Vec<ApprovalNote>,
+}
+
+/// Verifies one signature of a multi-signature attempt, or notes it as late (the attempt is
+/// past waiting for signatures: harmless, reported, not checked against the permission).
+fn verify_approval(
+    journal: &Journal,
+    perms: &LivePermissions<'_>,
+    a: &Attempt,
+    id: i32,
+    s: &coldpay_shared::handoff::SignerSignature,
+    request_id: &str,
+    out: &mut Verified,
+) -> Result<()> {
+    if a.state != "built" {
+        let who = s
+            .signature
+            .recover(&coldpay_shared::TxId::from_hex(&a.txid)?)
+            .map_err(|e| BcError::Input(format!("payout {}: {e}", a.payout_id)))?;
+        out.late.push(ApprovalNote {
+            payout_id: a.payout_id.clone(),
+            txid: a.txid.clone(),
+            signer: who.to_base58(),
+            status: "late",
+            approval: format!("already {}", a.state),
+        });
+        return Ok(());
+    }
+    let (signer, weight, permission) =
+        crate::approvals::verify_one(journal, perms, a, id, &s.signer, &s.signature)?;
+    out.approvals.push(Incoming {
+        attempt: a.clone(),
+        signer,
+        signature: s.signature,
+        weight,
+        permission,
+        request_id: request_id.to_string(),
+    });
+    Ok(())
 }
 
 /// Verifies the whole response first; errors leave the journal untouched.
-fn verify(journal: &Journal, resp: &SignResponse) -> Result<Vec<(Attempt, Vec<Signature>)>> {
-    let mut out = Vec::new();
+fn verify(
+    journal: &Journal,
+    perms: &LivePermissions<'_>,
+    resp: &SignResponse,
+    out: &mut Verified,
+) -> Result<()> {
     for t in &resp.transactions {
         let a = journal
             .attempt_by_txid(&t.txid.to_hex())?
@@ -40,15 +102,21 @@ fn verify(journal: &Journal, resp: &SignResponse) -> Result<Vec<(Attempt, Vec<Si
                 a.id
             )));
         }
-        let p = journal.payout(&a.payout_id)?.expect("attempt has payout");
-        let (from, _) = journal.batch_from(&p.batch_id)?.expect("batch");
-        let expected = Address::parse(&from)?;
         if t.signatures.is_empty() {
             return Err(BcError::Input(format!(
                 "payout {}: no signature; nothing was broadcast",
                 t.payout_id
             )));
         }
+        if let Some(id) = a.permission_id {
+            for s in &t.signatures {
+                verify_approval(journal, perms, &a, id, s, &resp.request_id, out)?;
+            }
+            continue;
+        }
+        let p = journal.payout(&a.payout_id)?.expect("attempt has payout");
+        let (from, _) = journal.batch_from(&p.batch_id)?.expect("batch");
+        let expected = Address::parse(&from)?;
         for s in &t.signatures {
             let who = s.signature.recover(&t.txid).map_err(|e| {
                 BcError::Input(format!(
@@ -63,9 +131,10 @@ fn verify(journal: &Journal, resp: &SignResponse) -> Result<Vec<(Attempt, Vec<Si
                 )));
             }
         }
-        out.push((a, t.signatures.iter().map(|s| s.signature).collect()));
+        out.single
+            .push((a, t.signatures.iter().map(|s| s.signature).collect()));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One broadcast's outcome.
@@ -74,18 +143,22 @@ struct Sent {
     result: Result<crate::node::BroadcastResult>,
 }
 
-/// Records the signer's audit head (refusing one that went backwards) and the signatures
-/// (built → signed) in one SQL transaction before any broadcast.
+/// Records the signers' audit heads (refusing one that went backwards), the signatures
+/// (built → signed) and the approvals (an attempt whose weight reaches the threshold becomes
+/// signed) in one SQL transaction before any broadcast.
 fn record_signatures(
     journal: &Journal,
-    resp: &SignResponse,
-    verified: &[(Attempt, Vec<Signature>)],
-) -> Result<()> {
+    responses: &[SignResponse],
+    verified: &Verified,
+) -> Result<Vec<ApprovalNote>> {
     let tx = journal.conn.unchecked_transaction()?;
-    if let Some(head) = &resp.audit_head {
-        crate::audit_head::check_and_record(&tx, head, &resp.request_id, resp.signed_at)?;
+    for resp in responses {
+        if let Some(head) = &resp.audit_head {
+            crate::audit_head::check_and_record(&tx, head, &resp.request_id, resp.signed_at)?;
+        }
     }
-    for (a, sigs) in verified {
+    let (notes, _) = crate::approvals::record(&tx, &verified.approvals)?;
+    for (a, sigs) in &verified.single {
         if a.state == "built" {
             let js = serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
                 .expect("json");
@@ -93,24 +166,18 @@ fn record_signatures(
         }
     }
     tx.commit()?;
-    Ok(())
+    Ok(notes)
 }
 
-/// Runs `submit`: verify everything, check and record the signer's audit head, record
-/// signatures, then broadcast the exact signed bytes
-/// with bounded concurrency. Refusals are journaled in their own column (a later expiry reason
-/// never overwrites them) and counted; the caller exits non-zero when any were refused.
-pub fn submit(
+/// The signed bytes of each attempt to broadcast: single-signer attempts with the response's
+/// signatures, multi-signature ones that reached their threshold with the journaled ones.
+fn to_broadcast(
     journal: &Journal,
-    node: &Node,
-    resp: &SignResponse,
-    progress: &indicatif::ProgressBar,
-) -> Result<SubmitSummary> {
-    let verified = verify(journal, resp)?;
-    record_signatures(journal, resp, &verified)?;
-    let mut sum = SubmitSummary::default();
+    verified: Verified,
+    sum: &mut SubmitSummary,
+) -> Result<Vec<(Attempt, Vec<u8>)>> {
     let mut to_send = Vec::new();
-    for (a, sigs) in verified {
+    for (a, sigs) in verified.single {
         let current = journal
             .attempt_by_txid(&a.txid)?
             .ok_or_else(|| BcError::Input(format!("attempt {} vanished", a.txid)))?;
@@ -127,6 +194,49 @@ pub fn submit(
         .encode();
         to_send.push((current, signed));
     }
+    let mut seen = std::collections::HashSet::new();
+    for i in verified.approvals {
+        if !seen.insert(i.attempt.id) {
+            continue;
+        }
+        let current = journal
+            .attempt_by_txid(&i.attempt.txid)?
+            .ok_or_else(|| BcError::Input(format!("attempt {} vanished", i.attempt.txid)))?;
+        match current.state.as_str() {
+            "built" => sum.awaiting_approval += 1,
+            "signed" => {
+                if let Some(bytes) = crate::track::signed_bytes(&current) {
+                    to_send.push((current, bytes));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(to_send)
+}
+
+/// Runs `submit`: verify everything, check and record the signer's audit head, record
+/// signatures, then broadcast the exact signed bytes
+/// with bounded concurrency. Refusals are journaled in their own column (a later expiry reason
+/// never overwrites them) and counted; the caller exits non-zero when any were refused.
+pub fn submit(
+    journal: &Journal,
+    node: &Node,
+    responses: &[SignResponse],
+    progress: &indicatif::ProgressBar,
+) -> Result<SubmitSummary> {
+    let perms = LivePermissions::new(node);
+    let mut verified = Verified::default();
+    for resp in responses {
+        verify(journal, &perms, resp, &mut verified)?;
+    }
+    let mut notes = record_signatures(journal, responses, &verified)?;
+    notes.append(&mut verified.late);
+    let mut sum = SubmitSummary {
+        approvals: notes,
+        ..SubmitSummary::default()
+    };
+    let to_send = to_broadcast(journal, verified, &mut sum)?;
     progress.set_length(to_send.len() as u64);
     let sent: Vec<Sent> = node.par_map(&to_send, |(a, signed)| {
         let txid = coldpay_shared::TxId::from_hex(&a.txid);
@@ -174,4 +284,24 @@ fn record_sent(journal: &Journal, s: Sent, sum: &mut SubmitSummary) -> Result<()
         }
     }
     Ok(())
+}
+
+/// One line per approval note: "payout p1: approval by T… recorded (weight 1 of 2, approved
+/// by T…)".
+pub fn approval_line(n: &ApprovalNote) -> String {
+    let what = match n.status {
+        "recorded" => "recorded",
+        "duplicate" => "already recorded (a key counts once)",
+        "late" => {
+            return format!(
+                "payout {}: approval by {} arrived late ({}): harmless, nothing to do",
+                n.payout_id, n.signer, n.approval
+            )
+        }
+        _ => "recorded earlier no longer counts: the key was removed from the permission since",
+    };
+    format!(
+        "payout {}: approval by {} {what} ({})",
+        n.payout_id, n.signer, n.approval
+    )
 }

@@ -229,6 +229,8 @@ mod tests {
         raw.memo = b"inv 7".to_vec();
         let t2 = RequestTx::new("p2", raw);
         SignRequest {
+            permission: None,
+            permission_before: None,
             network: Network::Nile,
             request_id: "r1".into(),
             created_at: 0,

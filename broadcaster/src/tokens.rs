@@ -31,6 +31,22 @@ pub fn registered(network: &str) -> Vec<Token> {
     vec![Token::usdt(network)]
 }
 
+/// Every registered token of every network, as display units (for `tx decode`, which runs
+/// without choosing a network).
+pub fn all_units() -> Vec<coldpay_shared::view::TokenUnit> {
+    let mut all: Vec<coldpay_shared::view::TokenUnit> = ["mainnet", "nile", "shasta"]
+        .into_iter()
+        .flat_map(registered)
+        .map(|t| coldpay_shared::view::TokenUnit {
+            contract: t.contract,
+            symbol: t.symbol.to_string(),
+            decimals: t.decimals,
+        })
+        .collect();
+    all.dedup_by(|a, b| a.contract == b.contract);
+    all
+}
+
 /// Symbol and decimals of a journal token column ("TRX" or a contract in base58); an unknown
 /// contract shows as its address with 0 decimals (base units).
 pub fn unit_of(token: &str, network: &str) -> (String, u8) {

@@ -172,7 +172,7 @@ fn rebroadcast(journal: &Journal, node: &Node, solid: &VerifiedBlock) -> Result<
 }
 
 /// The signed transaction of an attempt, from its journaled raw bytes and signatures.
-fn signed_bytes(a: &Attempt) -> Option<Vec<u8>> {
+pub(crate) fn signed_bytes(a: &Attempt) -> Option<Vec<u8>> {
     let raw = coldpay_shared::RawData::decode_hex(&a.raw_hex).ok()?;
     let sigs: Vec<String> = serde_json::from_str(a.signatures.as_deref()?).ok()?;
     let signatures = sigs

@@ -363,7 +363,11 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
         if !o.follow {
             break;
         }
+        // Other writers (build, submit, track) run while this one sleeps; the next pass
+        // re-reads every cursor from the journal.
+        w.journal.pause_writer();
         std::thread::sleep(o.poll);
+        w.journal.resume_writer()?;
     }
     if alarms > 0 {
         return Err(BcError::Alarm(format!(

@@ -399,7 +399,7 @@ fn csv_header_and_field_counts_are_strict() {
         "line 3: memo contains a control, bidi or zero-width character U+200B",
         "line 4: payout_id",
         "U+2066",
-        "line 5: payout_id \"sp ace\" contains whitespace",
+        "line 5: payout_id \"sp ace\" contains U+0020",
         "line 6: memo is 257 bytes, at most 256 allowed",
         "5 invalid row(s)",
     ] {

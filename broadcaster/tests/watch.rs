@@ -459,3 +459,61 @@ fn first_txid(req: &std::path::Path) -> String {
         .txid
         .to_hex()
 }
+
+#[test]
+fn watch_follow_lets_other_writers_run_between_passes() {
+    let w = World::new(1000, 1000);
+    w.node.mine(3);
+    w.ok(&["watch", "--from-block", "1"]);
+    let mut child = w
+        .cmd(&["watch", "--follow", "--poll", "30s"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the follower has taken the writer lock (it writes its pid into the lock file).
+    let lock = w.path("journal.sqlite.lock");
+    let pid = child.id().to_string();
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&lock).is_ok_and(|t| t.starts_with(&format!("{pid} "))) {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "watch never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Once its first pass is done the follower sleeps without the lock: a writer that refuses
+    // to wait (exit 4 when locked) gets through.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut imported = false;
+    while std::time::Instant::now() < deadline {
+        let csv = w.csv("b1.csv", &[("p1".into(), recipient(1), "1", "trx")]);
+        let from = addr(&w.treasury).to_base58();
+        let out = w.run(&[
+            "--no-wait",
+            "batch",
+            "import",
+            csv.to_str().unwrap(),
+            "--from",
+            &from,
+            "--batch-id",
+            "b1",
+        ]);
+        if out.status.success() {
+            imported = true;
+            break;
+        }
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(still_running, "watch --follow ended early");
+    assert!(imported, "a writer could not run beside watch --follow");
+}

@@ -45,6 +45,8 @@ fn main() {
     });
     let txid = tx.txid;
     let req = SignRequest {
+        permission: None,
+        permission_before: None,
         network: Network::Mainnet,
         request_id: "batch-42-1".into(),
         created_at: 1_777_445_310_000,

@@ -19,6 +19,7 @@ use crate::handoff::{
     WatchAccount, WatchExport,
 };
 use crate::handoff::{Network, SignRequest};
+use crate::permission::{Permission, PermissionClaim};
 use crate::signature::Signature;
 use crate::transaction::{RawData, RefBlock, TxId};
 
@@ -156,6 +157,10 @@ fn parts(t: &RequestTx) -> Result<Parts> {
                 call_value: c.call_value.as_u64(),
             })
         }
+        ContractKind::AccountPermissionUpdate(_) => Err(bad(format!(
+            "payout {}: a permission update does not fit the compact form; hand over the JSON request file",
+            t.payout_id
+        ))),
     }
 }
 
@@ -285,15 +290,17 @@ pub fn encode_request(req: &SignRequest) -> Result<Vec<u8>> {
             } else {
                 tail.push((
                     9,
-                    Cbor::Array(vec![
-                        h.to.map_or(Cbor::Null, |a| a20(&a)),
-                        h.amount.clone().map_or(Cbor::Null, Cbor::Text),
-                        h.token.map_or(Cbor::Null, |a| a20(&a)),
-                        h.symbol.clone().map_or(Cbor::Null, Cbor::Text),
-                    ]
-                    .into_iter()
-                    .chain(h.duplicate_of.clone().map(Cbor::Text))
-                    .collect()),
+                    Cbor::Array(
+                        vec![
+                            h.to.map_or(Cbor::Null, |a| a20(&a)),
+                            h.amount.clone().map_or(Cbor::Null, Cbor::Text),
+                            h.token.map_or(Cbor::Null, |a| a20(&a)),
+                            h.symbol.clone().map_or(Cbor::Null, Cbor::Text),
+                        ]
+                        .into_iter()
+                        .chain(h.duplicate_of.clone().map(Cbor::Text))
+                        .collect(),
+                    ),
                 ));
             }
         }
@@ -346,6 +353,13 @@ pub fn encode_request(req: &SignRequest) -> Result<Vec<u8>> {
             ]),
         ));
     }
+    if let Some(claim) = &req.permission {
+        m.push((15, Cbor::Bytes(claim.canonical_bytes())));
+    }
+    if let Some(before) = &req.permission_before {
+        let list = before.iter().map(|p| Cbor::Bytes(p.encode())).collect();
+        m.push((16, Cbor::Array(list)));
+    }
     Ok(Cbor::Map(m).encode())
 }
 
@@ -362,7 +376,7 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
     let m = Cbor::decode(bytes)?;
     check_keys(
         &m,
-        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
         "request",
     )?;
     if uint(m.get(0), "version")? != VERSION {
@@ -551,12 +565,49 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
         request_id,
         created_at,
         transactions: txs,
+        permission: m.get(15).map(claim_of).transpose()?,
+        permission_before: m.get(16).map(permissions_of).transpose()?,
     };
     req.validate()?;
     if encode_request(&req)? != bytes {
         return Err(bad("non-canonical compact request"));
     }
     Ok(req)
+}
+
+/// The permission claim from its canonical bytes (a Permission message with operations).
+fn claim_of(c: &Cbor) -> Result<PermissionClaim> {
+    let b = c
+        .as_bytes()
+        .ok_or_else(|| bad("permission must be bytes"))?;
+    let p = Permission::decode_at(b, "compact permission")?;
+    let claim = PermissionClaim {
+        id: p.id,
+        name: p.name,
+        threshold: p.threshold,
+        keys: p.keys,
+        operations: p
+            .operations
+            .ok_or_else(|| bad("permission: operations missing"))?,
+    };
+    if claim.canonical_bytes() != b {
+        return Err(bad("permission: non-canonical"));
+    }
+    Ok(claim)
+}
+
+fn permissions_of(c: &Cbor) -> Result<Vec<Permission>> {
+    c.as_array()
+        .ok_or_else(|| bad("permission_before must be an array"))?
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let b = p
+                .as_bytes()
+                .ok_or_else(|| bad(format!("permission_before[{i}] must be bytes")))?;
+            Permission::decode_at(b, &format!("compact permission_before[{i}]"))
+        })
+        .collect()
 }
 
 /// Encodes a sign response compactly: when every transaction has one signature by the same

@@ -1,9 +1,11 @@
-//! `Transaction.Contract` and the two contract kinds a payout uses: `TransferContract` (TRX)
-//! and `TriggerSmartContract` (TRC-20 calls). Everything else is refused by name.
+//! `Transaction.Contract` and the contract kinds coldpay signs: `TransferContract` (TRX),
+//! `TriggerSmartContract` (TRC-20 calls) and `AccountPermissionUpdateContract` (setting up
+//! multi-signature permissions). Everything else is refused by name.
 
 use crate::address::Address;
 use crate::amount::Sun;
 use crate::error::{Error, ProtoReason, Result};
+use crate::permission::AccountPermissionUpdate;
 use crate::wire::{
     expect_message, expect_nonempty_bytes, expect_positive_i64, put_bytes_field, put_key,
     put_message_field, put_uint_field, put_varint, FieldReader, FieldValue, OrderGuard, WT_VARINT,
@@ -17,6 +19,18 @@ pub const TRIGGER_SMART_CONTRACT: u64 = 31;
 pub const TRANSFER_TYPE_URL: &str = "type.googleapis.com/protocol.TransferContract";
 /// Canonical Any type_url of `TriggerSmartContract`.
 pub const TRIGGER_TYPE_URL: &str = "type.googleapis.com/protocol.TriggerSmartContract";
+/// ContractType number of `AccountPermissionUpdateContract`.
+pub const ACCOUNT_PERMISSION_UPDATE_CONTRACT: u64 = 46;
+/// Canonical Any type_url of `AccountPermissionUpdateContract`.
+pub const PERMISSION_UPDATE_TYPE_URL: &str =
+    "type.googleapis.com/protocol.AccountPermissionUpdateContract";
+
+/// The ContractType number of a name as TRON spells it (`"TransferContract"` → 1).
+pub fn contract_type_number(name: &str) -> Option<i32> {
+    (0..64u64)
+        .find(|&t| contract_type_name(t) == Some(name))
+        .map(|t| t as i32)
+}
 
 /// The name TRON gives a ContractType number, for error messages.
 pub fn contract_type_name(t: u64) -> Option<&'static str> {
@@ -97,6 +111,8 @@ pub enum ContractKind {
     Transfer(TransferContract),
     /// Smart-contract call.
     TriggerSmart(TriggerSmartContract),
+    /// Replacing the account's owner/witness/active permissions (type 46).
+    AccountPermissionUpdate(AccountPermissionUpdate),
 }
 
 /// `Transaction.Contract`: the body plus the permission id it is signed under.
@@ -114,7 +130,13 @@ impl ContractKind {
         match self {
             ContractKind::Transfer(_) => TRANSFER_CONTRACT,
             ContractKind::TriggerSmart(_) => TRIGGER_SMART_CONTRACT,
+            ContractKind::AccountPermissionUpdate(_) => ACCOUNT_PERMISSION_UPDATE_CONTRACT,
         }
+    }
+
+    /// The ContractType number as TRON's int32 (what an operations bitmap indexes).
+    pub fn contract_type(&self) -> i32 {
+        self.type_number() as i32
     }
 
     /// The ContractType name as TRON spells it.
@@ -122,6 +144,7 @@ impl ContractKind {
         match self {
             ContractKind::Transfer(_) => "TransferContract",
             ContractKind::TriggerSmart(_) => "TriggerSmartContract",
+            ContractKind::AccountPermissionUpdate(_) => "AccountPermissionUpdateContract",
         }
     }
 
@@ -130,6 +153,7 @@ impl ContractKind {
         match self {
             ContractKind::Transfer(_) => TRANSFER_TYPE_URL,
             ContractKind::TriggerSmart(_) => TRIGGER_TYPE_URL,
+            ContractKind::AccountPermissionUpdate(_) => PERMISSION_UPDATE_TYPE_URL,
         }
     }
 
@@ -138,6 +162,7 @@ impl ContractKind {
         match self {
             ContractKind::Transfer(t) => t.owner,
             ContractKind::TriggerSmart(t) => t.owner,
+            ContractKind::AccountPermissionUpdate(u) => u.owner_address,
         }
     }
 
@@ -156,6 +181,7 @@ impl ContractKind {
                 put_uint_field(&mut out, 3, t.call_value.as_u64());
                 put_bytes_field(&mut out, 4, &t.data);
             }
+            ContractKind::AccountPermissionUpdate(u) => return u.encode(),
         }
         out
     }
@@ -191,7 +217,7 @@ impl Contract {
                 1 => {
                     // Enum: canonical encoding omits 0, so a present 0 is non-canonical.
                     type_number = crate::wire::expect_nonzero_varint(PATH, 1, value)?;
-                    if type_number != TRANSFER_CONTRACT && type_number != TRIGGER_SMART_CONTRACT {
+                    if type_url_of(type_number).is_none() {
                         return Err(Error::proto(
                             PATH,
                             ProtoReason::UnknownContractType(type_number),
@@ -250,11 +276,8 @@ fn decode_any(type_number: u64, bytes: &[u8]) -> Result<ContractKind> {
         }
     }
     let url = url.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("type_url")))?;
-    let expected = if type_number == TRANSFER_CONTRACT {
-        TRANSFER_TYPE_URL
-    } else {
-        TRIGGER_TYPE_URL
-    };
+    let expected = type_url_of(type_number)
+        .ok_or_else(|| Error::proto(PATH, ProtoReason::UnknownContractType(type_number)))?;
     if url != expected.as_bytes() {
         return Err(Error::proto(
             PATH,
@@ -262,10 +285,20 @@ fn decode_any(type_number: u64, bytes: &[u8]) -> Result<ContractKind> {
         ));
     }
     let value = value.ok_or_else(|| Error::proto(PATH, ProtoReason::Missing("value")))?;
-    if type_number == TRANSFER_CONTRACT {
-        decode_transfer(value).map(ContractKind::Transfer)
-    } else {
-        decode_trigger(value).map(ContractKind::TriggerSmart)
+    match type_number {
+        TRANSFER_CONTRACT => decode_transfer(value).map(ContractKind::Transfer),
+        TRIGGER_SMART_CONTRACT => decode_trigger(value).map(ContractKind::TriggerSmart),
+        _ => AccountPermissionUpdate::decode(value).map(ContractKind::AccountPermissionUpdate),
+    }
+}
+
+/// The canonical type_url of a contract type coldpay decodes, `None` for the others.
+fn type_url_of(type_number: u64) -> Option<&'static str> {
+    match type_number {
+        TRANSFER_CONTRACT => Some(TRANSFER_TYPE_URL),
+        TRIGGER_SMART_CONTRACT => Some(TRIGGER_TYPE_URL),
+        ACCOUNT_PERMISSION_UPDATE_CONTRACT => Some(PERMISSION_UPDATE_TYPE_URL),
+        _ => None,
     }
 }
 

@@ -114,6 +114,21 @@ pub enum Error {
     /// A handoff document is invalid.
     #[error("handoff: {0}")]
     Handoff(String),
+
+    /// An account permission, permission update or approval is invalid.
+    #[error("permission: {0}")]
+    Permission(String),
+
+    /// `source` happened at this place of a parsed document.
+    #[error("line {line}, column {column}: {source}")]
+    At {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column, in characters.
+        column: usize,
+        /// What is wrong there.
+        source: Box<Error>,
+    },
 }
 
 /// Why a protobuf field was refused.
@@ -174,6 +189,8 @@ pub enum ProtoReason {
     NotCanonical,
     /// A length prefix exceeds the remaining input.
     LengthOverrun(u64),
+    /// A field's value is invalid for the reason given.
+    Invalid(String),
 }
 
 impl fmt::Display for ProtoReason {
@@ -220,6 +237,7 @@ impl fmt::Display for ProtoReason {
                 f.write_str("re-encoding differs from the input (non-canonical)")
             }
             ProtoReason::LengthOverrun(n) => write!(f, "length {n} exceeds the remaining input"),
+            ProtoReason::Invalid(why) => f.write_str(why),
         }
     }
 }
@@ -228,6 +246,59 @@ impl fmt::Display for ProtoReason {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// This error at `line`/`column` of a document, or shifted there if it already names a
+    /// place inside a part of the document that starts at `line`/`column`.
+    pub fn at(self, line: usize, column: usize) -> Error {
+        match self {
+            Error::At {
+                line: l,
+                column: c,
+                source,
+            } => Error::At {
+                line: line + l - 1,
+                column: if l == 1 { column + c - 1 } else { c },
+                source,
+            },
+            e => Error::At {
+                line,
+                column,
+                source: Box::new(e),
+            },
+        }
+    }
+
+    /// The message without anything copied from the input: the variants that quote what
+    /// they refused (an address, an amount, a claimed txID) say where and why instead. The
+    /// cold signer shows this form, as a wrong file may be a mnemonic backup.
+    pub fn redacted(&self) -> String {
+        match self {
+            Error::AddressBase58Char { position, .. } => {
+                format!("address: not a base58 character at position {position}")
+            }
+            Error::AddressHex(s) => format!(
+                "address: hex form must be 42 hex characters starting with 41, got {} characters",
+                s.chars().count()
+            ),
+            Error::AmountChar { position, .. } => {
+                format!("amount: not a digit or '.' at position {position}")
+            }
+            Error::AmountPrecision { decimals, .. } => {
+                format!("amount: more than {decimals} decimal places")
+            }
+            Error::AmountOverflow(_) => "amount: too large".into(),
+            Error::AmountMalformed(_) => "amount: not a decimal number".into(),
+            Error::TxIdMismatch { actual, .. } => {
+                format!("txID mismatch: the txID given is not sha256(raw_data), which is {actual}")
+            }
+            Error::At {
+                line,
+                column,
+                source,
+            } => format!("line {line}, column {column}: {}", source.redacted()),
+            e => e.to_string(),
+        }
+    }
+
     /// Builds a protobuf error at `path`.
     pub(crate) fn proto(path: impl Into<String>, reason: ProtoReason) -> Self {
         Error::Proto {

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::address::Address;
 use crate::amount::U256;
 use crate::error::{Error, Result};
+use crate::permission::{Permission, PermissionClaim};
 use crate::signature::Signature;
 use crate::text::escape;
 use crate::transaction::{decode_hex_field, Intent, RawData, TxId};
@@ -179,9 +180,17 @@ impl RequestTx {
             }
         }
         if let Some(a) = &h.amount {
-            let hinted = U256::from_str_radix(a, 10).ok();
-            if hinted != Some(intent.amount()) {
-                return fail("amount", a.clone(), intent.amount().to_string());
+            match U256::from_str_radix(a, 10) {
+                Ok(hinted) if hinted == intent.amount() => {}
+                Ok(hinted) => {
+                    return fail("amount", hinted.to_string(), intent.amount().to_string())
+                }
+                Err(_) => {
+                    return Err(Error::Handoff(format!(
+                        "payout {}: display hint amount is not a decimal integer",
+                        escape(&self.payout_id)
+                    )))
+                }
             }
         }
         if h.token != intent.token() {
@@ -208,6 +217,13 @@ pub struct SignRequest {
     pub created_at: u64,
     /// The transactions, each with a payout id.
     pub transactions: Vec<RequestTx>,
+    /// The permission the transactions are signed under, as the broadcaster read it from the
+    /// node (a claim: the signer shows it, the chain enforces the truth). Every
+    /// transaction's Permission_id equals its id.
+    pub permission: Option<PermissionClaim>,
+    /// For a permission-update request: the account's owner and active permissions as the
+    /// broadcaster read them before the update (a claim, for the signer's before/after view).
+    pub permission_before: Option<Vec<Permission>>,
 }
 
 impl SignRequest {
@@ -225,6 +241,22 @@ impl SignRequest {
             h.update((t.payout_id.len() as u64).to_be_bytes());
             h.update(t.payout_id.as_bytes());
             h.update(t.txid.as_bytes());
+        }
+        // Absent in single-signer requests, whose digests stay what they were.
+        if let Some(c) = &self.permission {
+            let bytes = c.canonical_bytes();
+            h.update(b"permission\0");
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(&bytes);
+        }
+        if let Some(before) = &self.permission_before {
+            h.update(b"permission_before\0");
+            h.update((before.len() as u64).to_be_bytes());
+            for p in before {
+                let bytes = p.encode();
+                h.update((bytes.len() as u64).to_be_bytes());
+                h.update(&bytes);
+            }
         }
         h.finalize().into()
     }
@@ -263,12 +295,45 @@ impl SignRequest {
             if let Some(d) = t.hints.as_ref().and_then(|h| h.duplicate_of.as_deref()) {
                 validate_id("hints.duplicate_of", d)?;
             }
+            let amount = t.hints.as_ref().and_then(|h| h.amount.as_deref());
+            if amount.is_some_and(|a| U256::from_str_radix(a, 10).is_err()) {
+                return Err(Error::Handoff(format!(
+                    "payout {}: hints.amount is not a decimal integer",
+                    escape(&t.payout_id)
+                )));
+            }
             if !seen.insert(t.payout_id.as_str()) {
                 return Err(Error::Handoff(format!(
                     "payout id \"{}\" appears twice in the request",
                     escape(&t.payout_id)
                 )));
             }
+        }
+        self.validate_permission()
+    }
+
+    /// The claimed permission is one the chain could hold and every transaction is built
+    /// under its id; `permission_before` has one owner permission and only owner/actives.
+    fn validate_permission(&self) -> Result<()> {
+        if let Some(c) = &self.permission {
+            c.validate()
+                .map_err(|e| Error::Handoff(format!("request permission: {e}")))?;
+            if let Some(t) = self
+                .transactions
+                .iter()
+                .find(|t| i64::from(t.raw.contract.permission_id) != i64::from(c.id))
+            {
+                return Err(Error::Handoff(format!(
+                    "payout {} is built with Permission_id {}, but the request's permission is id {}",
+                    escape(&t.payout_id),
+                    t.raw.contract.permission_id,
+                    c.id
+                )));
+            }
+        }
+        if let Some(before) = &self.permission_before {
+            crate::permission::check_permission_list(before)
+                .map_err(|e| Error::Handoff(format!("request permission_before: {e}")))?;
         }
         Ok(())
     }
@@ -293,6 +358,8 @@ impl SignRequest {
             request_id: self.request_id.clone(),
             created_at: self.created_at,
             transactions: txs,
+            permission: self.permission.clone(),
+            permission_before: self.permission_before.clone(),
         })
         .expect("serialisable")
     }
@@ -305,9 +372,18 @@ impl SignRequest {
     /// [`SignRequest::from_json`] taking the value by value (no copy of its strings).
     pub fn from_json_value(v: serde_json::Value) -> Result<Self> {
         check_format(&v, REQUEST_FORMAT)?;
-        let j: SignRequestJson =
-            serde_json::from_value(v).map_err(|e| Error::Json(format!("sign request: {e}")))?;
+        let j: SignRequestJson = serde_json::from_value(v).map_err(|e| {
+            Error::Json(format!("sign request: {}", crate::json_error::describe(&e)))
+        })?;
         Self::from_parsed(j)
+    }
+
+    /// Where and why the typed form refuses `text` (a sign request document), placed by
+    /// serde; `None` if the typed form reads it.
+    pub(crate) fn typed_error(text: &str) -> Option<Error> {
+        serde_json::from_str::<SignRequestJson>(text)
+            .err()
+            .map(|e| crate::strict_json::positioned(&e))
     }
 
     /// Parses a document that is a sign request straight from its text, without building a
@@ -328,11 +404,11 @@ impl SignRequest {
                 },
                 e => e,
             })?;
+            // The payout id is not checked yet: named only if it is a valid id.
             let raw = RawData::decode(&bytes).map_err(|e| {
-                Error::Handoff(format!(
-                    "transactions[{i}] (payout {}): {e}",
-                    escape(&t.payout_id)
-                ))
+                let payout = crate::text::id_problem("", &t.payout_id)
+                    .map_or_else(|| format!(" (payout {})", t.payout_id), |_| String::new());
+                Error::Handoff(format!("transactions[{i}]{payout}: {e}"))
             })?;
             let txid = TxId::of_raw(&bytes);
             if !t.txid.eq_ignore_ascii_case(&txid.to_hex()) {
@@ -354,6 +430,8 @@ impl SignRequest {
             request_id: j.request_id,
             created_at: j.created_at,
             transactions,
+            permission: j.permission,
+            permission_before: j.permission_before,
         };
         // txIDs were computed from the bytes above.
         req.validate_ids()?;
@@ -380,8 +458,12 @@ fn check_format(v: &serde_json::Value, expected: &str) -> Result<()> {
     let format = v.get("format").and_then(serde_json::Value::as_str);
     if format != Some(expected) {
         return Err(Error::Handoff(format!(
-            "format must be {expected:?}, got {:?}",
-            format.unwrap_or("<missing>")
+            "format must be {expected:?}, {}",
+            if format.is_some() {
+                "got another"
+            } else {
+                "missing"
+            }
         )));
     }
     match v.get("version").and_then(serde_json::Value::as_u64) {
@@ -401,6 +483,10 @@ struct SignRequestJson {
     request_id: String,
     created_at: u64,
     transactions: Vec<RequestTxJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    permission: Option<PermissionClaim>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    permission_before: Option<Vec<Permission>>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -19,6 +19,18 @@ pub fn decode(s: &str) -> Result<Vec<u8>, hex::FromHexError> {
     Ok(out)
 }
 
+/// Why hex was refused, in words that do not quote it (hex's own message names the bad
+/// character).
+pub fn describe(e: &hex::FromHexError) -> String {
+    match e {
+        hex::FromHexError::OddLength => "odd number of hex digits".into(),
+        hex::FromHexError::InvalidHexCharacter { index, .. } => {
+            format!("not a hex digit at position {index}")
+        }
+        hex::FromHexError::InvalidStringLength => "wrong number of hex digits".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +40,10 @@ mod tests {
         for s in ["", "00", "0aFf", "abc", "zz", "0g", "12345z", "ff00ee11"] {
             assert_eq!(decode(s), hex::decode(s), "{s}");
         }
+        assert_eq!(
+            describe(&decode("0lg1").unwrap_err()),
+            "not a hex digit at position 1"
+        );
         for b in [&[][..], &[0u8], &[0xde, 0xad, 0xbe, 0xef]] {
             assert_eq!(encode(b), hex::encode(b));
         }

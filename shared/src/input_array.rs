@@ -1,9 +1,10 @@
 //! The fast path for an input that is a JSON array (e.g. 10,000 TronWeb objects, the form
 //! TronWeb scripts start with): the array is split into its elements (`RawValue`, no tree),
-//! then each element is parsed strictly (repeated keys refused) and converted on its own, so
-//! memory never holds the whole document's tree. Any error falls back to the general path,
+//! then each element is parsed strictly (repeated keys refused) and converted on its own, on
+//! all cores, so memory never holds the whole document's tree. Any error falls back to the general path,
 //! which reports it with the element's index and path; the accepted set is the same.
 
+use rayon::prelude::*;
 use serde_json::value::RawValue;
 
 use crate::input::{parse_item, InputItem};
@@ -14,7 +15,8 @@ pub(crate) fn parse_array(text: &str) -> Option<Vec<InputItem>> {
     if raw.is_empty() {
         return None;
     }
-    raw.iter()
+    // Elements are independent: parsed and converted on all cores.
+    raw.par_iter()
         .enumerate()
         .map(|(i, r)| {
             let v = crate::strict_json::parse(r.get()).ok()?;

@@ -9,10 +9,12 @@
 //! - [`block`]: verifying block listings (blockID, txIDs, txTrieRoot).
 //! - [`signature`]: RFC 6979 low-S recoverable signatures, v as 0/1.
 //! - [`tronweb`]: the TronWeb/TronGrid JSON transaction object.
+//! - [`permission`]: account permissions, AccountPermissionUpdate, multi-signature approval.
 //! - [`handoff`]: sign request / sign response.
 //! - [`audit_export`]: the signer's audit export, chain-checked.
 //! - [`input`], [`view`]: reading user input and the inspect view.
 //! - [`strict_json`]: JSON parsing that refuses duplicate keys.
+//! - [`json_error`]: parse errors by position and kind, never quoting the document.
 //! - [`text`]: id, label and memo character rules and the one escaping display.
 
 pub mod abi;
@@ -28,17 +30,20 @@ pub mod handoff;
 pub mod hexutil;
 pub mod input;
 mod input_array;
+pub mod json_error;
+pub mod permission;
 #[cfg(feature = "qr")]
 pub mod qr;
+#[cfg(feature = "cli")]
+pub mod qr_cli;
 #[cfg(feature = "qr")]
 pub mod qr_label;
 #[cfg(feature = "qr")]
 pub mod qr_term;
-#[cfg(feature = "cli")]
-pub mod qr_cli;
 pub mod signature;
 pub mod strict_json;
 pub mod text;
+pub mod timefmt;
 pub mod transaction;
 pub mod tronweb;
 pub mod urframe;

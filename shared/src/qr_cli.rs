@@ -29,20 +29,26 @@ impl QrInArgs {
 
     /// Reads one message of `expected` kind; progress goes to stderr for scanner input.
     pub fn read(&self, expected: UrKind) -> Result<Vec<u8>> {
+        self.read_one_of(&[expected]).map(|(_, payload)| payload)
+    }
+
+    /// Reads one message of any of the `expected` kinds, returning which it was.
+    pub fn read_one_of(&self, expected: &[UrKind]) -> Result<(UrKind, Vec<u8>)> {
         let (kind, payload) = if self.ur {
             eprintln!("Scan the QR parts (one per line); progress follows.");
             read_lines(std::io::stdin().lock(), std::io::stderr())?
         } else {
             read_qr_images(&self.qr_image)?
         };
-        if kind != expected {
+        if !expected.contains(&kind) {
+            let want: Vec<&str> = expected.iter().map(|k| k.ur_type()).collect();
             return Err(Error::Handoff(format!(
                 "the QR codes carry a {}, not a {}",
                 kind.ur_type(),
-                expected.ur_type()
+                want.join(" or ")
             )));
         }
-        Ok(payload)
+        Ok((kind, payload))
     }
 }
 

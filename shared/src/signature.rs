@@ -53,7 +53,7 @@ impl Signature {
         let body = s.strip_prefix("0x").unwrap_or(s);
         let bytes = crate::hexutil::decode(body).map_err(|e| Error::Hex {
             field: "signature".into(),
-            reason: e.to_string(),
+            reason: crate::hexutil::describe(&e),
         })?;
         Self::from_bytes(&bytes)
     }

@@ -95,7 +95,8 @@ impl<'de> Visitor<'de> for Node<'_> {
             let path = Path::Key(self.0, &key);
             if out.contains_key(&key) {
                 return Err(de::Error::custom(format_args!(
-                    "duplicate key: {path} appears twice"
+                    "{}{path} appears twice",
+                    crate::json_error::OWN_DUPLICATE
                 )));
             }
             let v = map.next_value_seed(Node(&path))?;
@@ -105,14 +106,21 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 }
 
-/// Parses a JSON document, refusing any key that appears twice in one object.
+/// Parses a JSON document, refusing any key that appears twice in one object. An error
+/// names its line and column and quotes nothing from the document
+/// (see [`crate::json_error`]).
 pub fn parse(text: &str) -> Result<Value> {
     let mut de = serde_json::Deserializer::from_str(text);
     let v = Node(&Path::Root)
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| Error::Json(e.to_string()))?;
+        .map_err(|e| positioned(&e))?;
     Ok(v)
+}
+
+/// A serde_json error as an [`Error::At`] its place, in content-free words.
+pub(crate) fn positioned(e: &serde_json::Error) -> Error {
+    Error::Json(crate::json_error::describe(e)).at(e.line().max(1), e.column().max(1))
 }
 
 #[cfg(test)]
@@ -128,6 +136,14 @@ mod tests {
         );
         assert!(parse("{} x").is_err());
         assert!(parse("[1,").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_place_and_quote_nothing() {
+        let e = parse("{\n  \"a\": legal winner}").unwrap_err().to_string();
+        assert_eq!(e, "line 2, column 8: json: not valid JSON");
+        let e = parse("[1,\n2,").unwrap_err().to_string();
+        assert_eq!(e, "line 2, column 2: json: unexpected end of the document");
     }
 
     #[test]

@@ -86,12 +86,24 @@ pub fn id_problem(what: &str, id: &str) -> Option<String> {
     ))
 }
 
-/// [`id_problem`] as a handoff error.
+/// The rule of [`id_problem`] as a handoff error that does not quote the id (a document
+/// handed to the cold signer may hold a secret where an id belongs): the refused character
+/// is named with its position instead.
 pub fn check_id(what: &str, id: &str) -> Result<()> {
-    match id_problem(what, id) {
-        Some(msg) => Err(Error::Handoff(msg)),
-        None => Ok(()),
+    if id_problem(what, id).is_none() {
+        return Ok(());
     }
+    let Some((i, c)) = id.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) else {
+        return Err(Error::Handoff(format!(
+            "{what} must be 1..={MAX_ID_LEN} bytes, got {}",
+            id.len()
+        )));
+    };
+    Err(Error::Handoff(format!(
+        "{what} contains {} at character {}; ids must be printable ASCII without spaces",
+        describe_char(c),
+        i + 1
+    )))
 }
 
 /// Why `label` is not a valid label (`what` names it); `None` if valid. Labels may use any
@@ -103,11 +115,15 @@ pub fn label_problem(what: &str, label: &str) -> Option<String> {
             label.len()
         ));
     }
-    let c = memo_char_problem(label)?;
+    // Not quoted: a wrong file read as a policy may hold a secret where a label belongs.
+    let (i, c) = label
+        .chars()
+        .enumerate()
+        .find(|&(_, c)| hidden_char_kind(c).is_some())?;
     Some(format!(
-        "{what} \"{}\" contains {}",
-        escape(label),
-        describe_char(c)
+        "{what} contains {} at character {}",
+        describe_char(c),
+        i + 1
     ))
 }
 

@@ -401,6 +401,9 @@ impl RawData {
                     value,
                 })
             }
+            ContractKind::AccountPermissionUpdate(_) => Err(Error::Intent(
+                "an AccountPermissionUpdateContract changes who controls the account; it is not a payout".into(),
+            )),
         }
     }
 
@@ -421,7 +424,7 @@ pub fn decode_hex_field(field: &str, s: &str) -> Result<Vec<u8>> {
     let body = s.strip_prefix("0x").unwrap_or(s);
     crate::hexutil::decode(body).map_err(|e| Error::Hex {
         field: field.to_string(),
-        reason: e.to_string(),
+        reason: crate::hexutil::describe(&e),
     })
 }
 

@@ -30,6 +30,10 @@ pub enum UrKind {
     Watch,
     /// Audit export (`coldpay-audit`).
     AuditExport,
+    /// A sign request as its JSON file (`coldpay-req-json`), for requests the compact form
+    /// does not carry (permission updates): the payload is a CBOR byte string holding the
+    /// JSON text, read by the same strict parser as a request file.
+    RequestJson,
 }
 
 impl UrKind {
@@ -40,6 +44,7 @@ impl UrKind {
             UrKind::Response => "coldpay-res",
             UrKind::Watch => "coldpay-watch",
             UrKind::AuditExport => "coldpay-audit",
+            UrKind::RequestJson => "coldpay-req-json",
         }
     }
 
@@ -49,8 +54,34 @@ impl UrKind {
             "coldpay-res" => Some(UrKind::Response),
             "coldpay-watch" => Some(UrKind::Watch),
             "coldpay-audit" => Some(UrKind::AuditExport),
+            "coldpay-req-json" => Some(UrKind::RequestJson),
             _ => None,
         }
+    }
+}
+
+/// The UR message of a [`UrKind::RequestJson`]: the sign request's JSON text as a CBOR text
+/// string.
+pub fn request_json_payload(json: &str) -> Vec<u8> {
+    Cbor::Text(json.to_string()).encode()
+}
+
+/// The JSON text a [`UrKind::RequestJson`] message carries (at most `max_len` bytes), to be
+/// read by the same strict parser as a request file.
+pub fn request_json_text(payload: &[u8], max_len: usize) -> Result<String> {
+    if payload.len() > max_len + 9 {
+        return Err(err(format!(
+            "the {} message is {} bytes, more than a request file may be ({max_len})",
+            UrKind::RequestJson.ur_type(),
+            payload.len()
+        )));
+    }
+    match Cbor::decode(payload)? {
+        Cbor::Text(t) => Ok(t),
+        _ => Err(err(format!(
+            "a {} message must be one CBOR text string",
+            UrKind::RequestJson.ur_type()
+        ))),
     }
 }
 
@@ -420,5 +451,25 @@ mod tests {
             "{prog}"
         );
         assert!(prog.contains("% — 1 parts"));
+    }
+
+    #[test]
+    fn request_json_travels_as_its_own_ur_type() {
+        let json = format!("{{\"request_id\":\"r\",\"pad\":\"{}\"}}", "é".repeat(400));
+        let parts =
+            encode_parts(UrKind::RequestJson, &request_json_payload(&json), 200, 2).unwrap();
+        assert!(parts[0].starts_with("UR:COLDPAY-REQ-JSON/"), "{}", parts[0]);
+        let text = parts.join("\n");
+        let (k, m) = read_lines(text.as_bytes(), std::io::sink()).unwrap();
+        assert_eq!(k, UrKind::RequestJson);
+        assert_eq!(request_json_text(&m, 4096).unwrap(), json);
+        // Bytes instead of text, and a message over the bound, are refused.
+        let e = request_json_text(&Cbor::Bytes(vec![1]).encode(), 4096).unwrap_err();
+        assert!(e.to_string().contains("one CBOR text string"), "{e}");
+        let e = request_json_text(&request_json_payload(&json), 100).unwrap_err();
+        assert!(
+            e.to_string().contains("more than a request file may be"),
+            "{e}"
+        );
     }
 }

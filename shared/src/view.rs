@@ -3,11 +3,16 @@
 
 use serde_json::{json, Value};
 
+use crate::contract::ContractKind;
 use crate::error::Result;
+use crate::permission::{AccountPermissionUpdate, Permission};
 use crate::transaction::{Intent, RawData};
 
 /// The `--json` object for one transaction: exactly the documented keys.
 pub fn inspect_json(raw: &RawData) -> Result<Value> {
+    if let ContractKind::AccountPermissionUpdate(u) = &raw.contract.kind {
+        return Ok(permission_update_json(raw, u));
+    }
     let intent = raw.intent()?;
     Ok(json!({
         "txid": raw.txid().to_hex(),
@@ -26,6 +31,57 @@ pub fn inspect_json(raw: &RawData) -> Result<Value> {
     }))
 }
 
+/// The `--json` object for a permission update: the permissions the account will hold (actives
+/// with the ids the chain assigns), in the request's permission JSON form.
+fn permission_update_json(raw: &RawData, u: &AccountPermissionUpdate) -> Value {
+    json!({
+        "txid": raw.txid().to_hex(),
+        "contract_type": raw.contract.kind.type_name(),
+        "owner_address": u.owner_address.to_base58(),
+        "owner_permission": u.owner,
+        "witness_permission": u.witness,
+        "active_permissions": u.assigned_actives(),
+        "expiration": raw.expiration,
+        "timestamp": (raw.timestamp != 0).then_some(raw.timestamp),
+        "ref_block_bytes": hex::encode(raw.ref_block.bytes),
+        "ref_block_hash": hex::encode(raw.ref_block.hash),
+        "permission_id": (raw.contract.permission_id != 0).then_some(raw.contract.permission_id),
+        "memo": raw.memo_display(),
+    })
+}
+
+/// Text lines describing one permission: `owner "owner" (id 0): 2 of 3` and one line per key.
+pub fn describe_permission(p: &Permission) -> Vec<String> {
+    let mut lines = vec![format!(
+        "{} {}: threshold {} of total weight {}",
+        p.kind.tron_name(),
+        p.label(),
+        p.threshold,
+        p.total_weight()
+    )];
+    for k in &p.keys {
+        lines.push(format!("  key {} weight {}", k.address, k.weight));
+    }
+    if let Some(ops) = &p.operations {
+        lines.push(format!("  may sign: {ops}"));
+    }
+    lines
+}
+
+fn permission_update_text(out: &mut String, u: &AccountPermissionUpdate) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "  account      {}", u.owner_address);
+    let _ = writeln!(out, "  new permissions (replace all current ones):");
+    let all = std::iter::once(u.owner.clone())
+        .chain(u.witness.clone())
+        .chain(u.assigned_actives());
+    for p in all {
+        for line in describe_permission(&p) {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+}
+
 /// A short human description of the intent ("1.5 TRX to T…", "1000000 base units of T… to T…").
 pub fn describe_intent(intent: &Intent) -> String {
     match intent {
@@ -38,33 +94,65 @@ pub fn describe_intent(intent: &Intent) -> String {
     }
 }
 
-/// A plain-text review of the transactions in an input, one block per transaction.
-pub fn inspect_text(txs: &[crate::input::FoundTx<'_>]) -> Result<String> {
+/// A token whose units the reader knows (symbol and decimals from its own registry, never
+/// from the input).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenUnit {
+    /// The TRC-20 contract.
+    pub contract: crate::Address,
+    /// Its symbol ("USDT").
+    pub symbol: String,
+    /// Its decimals.
+    pub decimals: u8,
+}
+
+/// "12.5 USDT (contract T…)" for a known token, else base units named as such.
+fn token_amount(token: crate::Address, value: crate::amount::U256, tokens: &[TokenUnit]) -> String {
+    match tokens.iter().find(|t| t.contract == token) {
+        Some(t) => format!(
+            "{} {} (contract {token})",
+            crate::amount::format_units(value, t.decimals),
+            crate::text::escape(&t.symbol)
+        ),
+        None => format!(
+            "{value} base units of token {token} (not in the registry: its decimals are unknown)"
+        ),
+    }
+}
+
+/// A plain-text review of the transactions in an input, one block per transaction: amounts in
+/// token units for the `tokens` given, times in UTC with the time left or passed.
+pub fn inspect_text(txs: &[crate::input::FoundTx<'_>], tokens: &[TokenUnit]) -> Result<String> {
+    use crate::timefmt::utc_from_now;
     use std::fmt::Write as _;
+    let now = crate::timefmt::now_ms();
     let mut out = String::new();
     for (i, t) in txs.iter().enumerate() {
-        let intent = t.raw.intent()?;
         let _ = writeln!(out, "#{} {}", i + 1, t.raw.contract.kind.type_name());
         if let Some(p) = t.payout_id {
             let _ = writeln!(out, "  payout id    {}", crate::text::escape(p));
         }
         let _ = writeln!(out, "  txid         {}", t.txid);
+        if let ContractKind::AccountPermissionUpdate(u) = &t.raw.contract.kind {
+            permission_update_text(&mut out, u);
+            let _ = writeln!(
+                out,
+                "  expires      {}",
+                utc_from_now(t.raw.expiration, now)
+            );
+            continue;
+        }
+        let intent = t.raw.intent()?;
         let _ = writeln!(out, "  from         {}", intent.from());
         let _ = writeln!(out, "  to           {}", intent.to());
-        match intent.token() {
-            Some(tok) => {
-                let _ = writeln!(out, "  token        {tok}");
-                let _ = writeln!(out, "  amount       {} (base units)", intent.amount());
-            }
-            None => {
-                let _ = writeln!(
-                    out,
-                    "  amount       {} TRX ({} sun)",
-                    crate::amount::format_units(intent.amount(), crate::amount::TRX_DECIMALS),
-                    intent.amount()
-                );
-            }
-        }
+        let amount = match intent.token() {
+            Some(tok) => token_amount(tok, intent.amount(), tokens),
+            None => format!(
+                "{} TRX",
+                crate::amount::format_units(intent.amount(), crate::amount::TRX_DECIMALS)
+            ),
+        };
+        let _ = writeln!(out, "  amount       {amount}");
         if t.raw.fee_limit != 0 {
             let _ = writeln!(
                 out,
@@ -75,9 +163,13 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>]) -> Result<String> {
                 )
             );
         }
-        let _ = writeln!(out, "  expiration   {} ms", t.raw.expiration);
+        let _ = writeln!(
+            out,
+            "  expires      {}",
+            utc_from_now(t.raw.expiration, now)
+        );
         if t.raw.timestamp != 0 {
-            let _ = writeln!(out, "  timestamp    {} ms", t.raw.timestamp);
+            let _ = writeln!(out, "  created      {}", utc_from_now(t.raw.timestamp, now));
         }
         let _ = writeln!(
             out,
@@ -95,9 +187,15 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>]) -> Result<String> {
     Ok(out)
 }
 
-/// Runs `inspect` / `tx decode` on an input text: returns the JSON array or the text view.
-pub fn inspect_input(text: &str, json: bool) -> Result<String> {
-    render_input(&crate::input::parse_input(text)?, json)
+/// Runs `inspect` / `tx decode` on an input text: returns the JSON array or the text view
+/// (token units for the `tokens` given).
+pub fn inspect_input(text: &str, json: bool, tokens: &[TokenUnit]) -> Result<String> {
+    let input = crate::input::parse_input(text)?;
+    if json {
+        render_input(&input, true)
+    } else {
+        inspect_text(&input.transactions(), tokens)
+    }
 }
 
 /// The `inspect` output of an already parsed input (e.g. a request read from QR codes).
@@ -110,6 +208,6 @@ pub fn render_input(input: &crate::input::Input, json: bool) -> Result<String> {
             .collect::<Result<Vec<_>>>()?;
         Ok(serde_json::to_string_pretty(&Value::Array(rows)).expect("serialisable") + "\n")
     } else {
-        inspect_text(&txs)
+        inspect_text(&txs, &[])
     }
 }

@@ -65,6 +65,8 @@ pub(crate) fn usdt_request(n: u64) -> SignRequest {
         })
         .collect();
     SignRequest {
+        permission: None,
+        permission_before: None,
         network: Network::Mainnet,
         request_id: "batch-2026-11-24".into(),
         created_at: 1_777_445_310_000,

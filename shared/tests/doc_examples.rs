@@ -37,3 +37,16 @@ fn formats_md_examples_parse() {
         resp.transactions[0].signatures[0].signer
     );
 }
+
+#[test]
+fn formats_md_permission_claim_example_parses() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/formats.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let blocks = json_blocks_under(&doc, "## Permission claim in sign requests");
+    assert_eq!(blocks.len(), 1);
+    let claim: coldpay_shared::permission::PermissionClaim =
+        serde_json::from_value(blocks[0].clone()).unwrap();
+    claim.validate().unwrap();
+    assert_eq!(claim.describe(), "permission payouts: 2 of 3");
+    assert_eq!(serde_json::to_value(&claim).unwrap(), blocks[0]);
+}

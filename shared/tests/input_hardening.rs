@@ -39,6 +39,8 @@ fn usdt_raw() -> RawData {
 
 fn request_text(payout_id: &str, request_id: &str) -> String {
     let req = SignRequest {
+        permission: None,
+        permission_before: None,
         network: Network::Mainnet,
         request_id: request_id.into(),
         created_at: 1,
@@ -55,7 +57,11 @@ fn err_of(text: &str) -> String {
 fn zero_width_and_bidi_ids_are_refused_naming_the_code_point() {
     let e = err_of(&request_text("p\u{200b}-1", "req-1"));
     assert!(e.contains("U+200B (a zero-width character)"), "{e}");
-    assert!(e.contains(r"p\u{200b}-1"), "shown escaped: {e}");
+    assert!(
+        e.contains("payout_id contains U+200B (a zero-width character) at character 2"),
+        "{e}"
+    );
+    assert!(!e.contains("-1"), "the id is not quoted: {e}");
     let e = err_of(&request_text("p-1", "req\u{202e}1-"));
     assert!(e.contains("request_id"), "{e}");
     assert!(e.contains("U+202E (a bidi control character)"), "{e}");
@@ -189,14 +195,16 @@ fn unknown_tronweb_keys_are_refused_naming_the_allowed_set() {
     v["ret"] = serde_json::json!([{"contractRet": "SUCCESS"}]);
     let e = err_of(&v.to_string());
     assert!(
-        e.contains(r#"transaction: unknown key "ret" (allowed: txID, raw_data, raw_data_hex, visible, signature)"#),
+        e.contains(
+            "transaction: unknown key (allowed: txID, raw_data, raw_data_hex, visible, signature)"
+        ),
         "{e}"
     );
     let mut v = to_tronweb_json(&usdt_raw(), &[], true);
     v["raw_data"]["contract"][0]["parameter"]["value"]["extra"] = 1.into();
     let e = err_of(&v.to_string());
     assert!(
-        e.contains(r#"raw_data.contract[0].parameter.value: unknown key "extra""#),
+        e.contains("raw_data.contract[0].parameter.value: unknown key (allowed: owner_address"),
         "{e}"
     );
 }

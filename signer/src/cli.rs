@@ -75,7 +75,9 @@ enum Command {
         /// Write the output here (atomically) instead of stdout.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Wallet to sign with (required for multi-signature permission ids).
+        /// Wallet to sign with. For a request carrying a permission claim, needed only when
+        /// several loaded keys belong to the permission; for other multi-signature permission
+        /// ids, required.
         #[arg(long, value_name = "NAME")]
         key: Option<String>,
         #[command(flatten)]
@@ -273,6 +275,10 @@ enum PolicyCommand {
         /// List every transaction, however many.
         #[arg(long)]
         details: bool,
+        /// Also print the verdicts as JSON on stdout (per transaction: verdict, reasons,
+        /// `duplicate_of`; the review stays on stderr).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -484,6 +490,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     resign_expired,
                     details,
                     check_only: false,
+                    json: false,
                 },
             )
         }
@@ -495,7 +502,8 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     "give an INPUT file (or -), --qr-image FILE… or --ur".into(),
                 ));
             } else {
-                coldpay_shared::input::parse_input(&sign::read_input(&input)?)?
+                coldpay_shared::input::parse_input(&sign::read_input(&input)?)
+                    .map_err(|e| crate::file_errors::input(&input, &e))?
             };
             if json {
                 print!("{}", coldpay_shared::view::render_input(&parsed, true)?);
@@ -545,6 +553,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             input,
             policy,
             details,
+            json,
         }) => {
             let h = open_home(home_arg)?;
             sign::run(
@@ -561,6 +570,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     resign_expired: vec![],
                     details,
                     check_only: true,
+                    json,
                 },
             )
         }

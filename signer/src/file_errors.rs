@@ -11,7 +11,7 @@ use crate::error::SignerError;
 /// A TOML error in `path` (whose text is `text`) as "FILE: line L, column C: what".
 pub fn toml(path: &Path, text: &str, e: &toml::de::Error) -> SignerError {
     let at = e.span().map_or_else(String::new, |s| {
-        let (line, col) = line_col(text, s.start);
+        let (line, col) = coldpay_shared::json_error::line_col(text, s.start);
         format!(" line {line}, column {col}:")
     });
     SignerError::Usage(format!(
@@ -28,64 +28,30 @@ pub fn json(path: &Path, e: &serde_json::Error) -> SignerError {
 
 /// A JSON error as "line L, column C: what (file content not shown)".
 pub fn json_reason(e: &serde_json::Error) -> String {
-    let full = e.to_string();
-    let msg = full
-        .rfind(" at line ")
-        .map_or(full.as_str(), |i| &full[..i]);
-    let what = match e.classify() {
-        serde_json::error::Category::Data => describe(msg),
-        serde_json::error::Category::Eof => "unexpected end of file".to_string(),
-        _ => "not valid JSON".to_string(),
-    };
     format!(
-        "line {}, column {}: {what} (file content not shown)",
+        "line {}, column {}: {} (file content not shown)",
         e.line(),
-        e.column()
+        e.column(),
+        coldpay_shared::json_error::describe(e)
     )
 }
 
-/// 1-based line and column (in characters) of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut end = offset.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let before = &text[..end];
-    let line = before.matches('\n').count() + 1;
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[start..].chars().count() + 1)
+/// An input document (`sign`, `inspect`, `policy check`) the shared parser refused, as
+/// "FILE: line L, column C: what": the parser places its errors, and the redacted form
+/// quotes nothing from the file.
+pub fn input(source: &str, e: &coldpay_shared::Error) -> SignerError {
+    let name = if source == "-" {
+        "standard input"
+    } else {
+        source
+    };
+    SignerError::Usage(format!("{name}: {}", e.redacted()))
 }
 
-/// A library message with anything quoted from the file removed. What serde expected comes
-/// from the schema, after the last ", expected " (anything quoted from the file is before it).
+/// A library message with anything quoted from the file removed (see
+/// [`coldpay_shared::json_error::scrub`]).
 fn describe(msg: &str) -> String {
-    let msg = msg.lines().collect::<Vec<_>>().join(": ");
-    if let Some(i) = msg.rfind(", expected ") {
-        let kind = kind_of(&msg[..i]);
-        return format!("{kind}, expected {}", &msg[i + ", expected ".len()..]);
-    }
-    if msg.starts_with("expected") || msg.starts_with("missing field") {
-        return msg; // syntax messages and schema field names quote no content
-    }
-    if msg.starts_with("duplicate key") {
-        return "duplicate key".into();
-    }
-    match msg.find(['"', '`', '\'']) {
-        Some(i) => msg[..i].trim_end().trim_end_matches(':').to_string(),
-        None => msg,
-    }
-}
-
-fn kind_of(head: &str) -> &'static str {
-    [
-        ("unknown field", "unknown key"),
-        ("unknown variant", "unknown value"),
-        ("invalid type", "value of the wrong type"),
-        ("invalid length", "wrong number of items"),
-    ]
-    .iter()
-    .find(|(p, _)| head.starts_with(p))
-    .map_or("invalid value", |(_, k)| k)
+    coldpay_shared::json_error::scrub(msg)
 }
 
 #[cfg(test)]
@@ -140,8 +106,14 @@ mod tests {
     }
 
     #[test]
-    fn columns_count_characters() {
-        assert_eq!(line_col("ab\ncé d", 7), (2, 4));
-        assert_eq!(line_col("x", 0), (1, 1));
+    fn input_errors_name_the_file_and_place_only() {
+        let words = "legal winner thank year";
+        let text = format!("{{\n \"format\": \"{words}\"}}");
+        let e = coldpay_shared::input::parse_input(&text).unwrap_err();
+        let m = input("req.json", &e).to_string();
+        assert!(m.starts_with("req.json: line 1, column 1: "), "{m}");
+        assert!(!m.contains("legal") && !m.contains("winner"), "{m}");
+        let m = input("-", &e).to_string();
+        assert!(m.starts_with("standard input: "), "{m}");
     }
 }

@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
+use coldpay_shared::contract::ContractKind;
 use coldpay_shared::input::{FoundTx, Input};
 use coldpay_shared::text::escape;
 use coldpay_shared::{Intent, Network, U256};
@@ -13,7 +14,6 @@ use coldpay_shared::{Intent, Network, U256};
 use crate::error::Result;
 use crate::home::Home;
 use crate::policy::{builtin_registry, Policy, RegistryToken};
-use crate::review::{human_duration, utc};
 
 /// The tokens `inspect` can name: the home's policy tokens and built-in registry, or with
 /// no usable home the built-in tokens of every network.
@@ -33,14 +33,7 @@ pub fn known_tokens(home: Option<&Home>) -> Vec<RegistryToken> {
     tokens
 }
 
-/// "2026-12-02T10:00:00Z (in 1h 52m)" or "… (3m 10s ago)".
-fn when(ms: u64, now_ms: u64) -> String {
-    if ms >= now_ms {
-        format!("{} (in {})", utc(ms), human_duration(ms - now_ms))
-    } else {
-        format!("{} ({} ago)", utc(ms), human_duration(now_ms - ms))
-    }
-}
+use coldpay_shared::timefmt::utc_from_now as when;
 
 fn amount(intent: &Intent, tokens: &[RegistryToken]) -> String {
     let Some(contract) = intent.token() else {
@@ -75,15 +68,24 @@ fn write_tx(
     tokens: &[RegistryToken],
     now_ms: u64,
 ) -> Result<()> {
-    let intent = t.raw.intent()?;
     let _ = writeln!(out, "#{} {}", i + 1, t.raw.contract.kind.type_name());
     if let Some(p) = t.payout_id {
         let _ = writeln!(out, "  payout id    {}", escape(p));
     }
     let _ = writeln!(out, "  txid         {}", t.txid);
-    let _ = writeln!(out, "  from         {}", intent.from());
-    let _ = writeln!(out, "  to           {}", intent.to());
-    let _ = writeln!(out, "  amount       {}", amount(&intent, tokens));
+    if let ContractKind::AccountPermissionUpdate(u) = &t.raw.contract.kind {
+        let _ = writeln!(
+            out,
+            "  account      {} (PERMISSION UPDATE; it will hold:)",
+            u.owner_address
+        );
+        crate::review::write_update_after(out, u);
+    } else {
+        let intent = t.raw.intent()?;
+        let _ = writeln!(out, "  from         {}", intent.from());
+        let _ = writeln!(out, "  to           {}", intent.to());
+        let _ = writeln!(out, "  amount       {}", amount(&intent, tokens));
+    }
     if t.raw.fee_limit != 0 {
         let fee = format_units(U256::from(t.raw.fee_limit), TRX_DECIMALS);
         let _ = writeln!(out, "  fee limit    {fee} TRX");

@@ -130,7 +130,8 @@ fn word_lines(list: &[&str], columns: usize) -> Vec<Zeroizing<String>> {
             for i in (r..list.len()).step_by(rows) {
                 let _ = write!(line, "  {:>2}. {:<12}", i + 1, list[i]);
             }
-            line.truncate(line.trim_end().len());
+            let end = line.trim_end().len();
+            line.truncate(end);
             line
         })
         .collect()
@@ -218,8 +219,8 @@ pub fn new(
     }
     if screen.leave() {
         eprintln!(
-            "The words are cleared from the screen: they were shown on the terminal's alternate \
-             screen, which is now closed, and are not in its scrollback."
+            "The words are cleared from the screen: they were shown on the alternate screen,\n\
+             which is now closed, and are not in the terminal's scrollback."
         );
     }
     let secret = WalletSecret {
@@ -531,7 +532,7 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= 80));
         assert_eq!(
             lines[0].as_str(),
-            "   1. abstract        9. abstract       17. abstract"
+            "   1. abstract       9. abstract      17. abstract"
         );
         assert!(lines[7].ends_with("24. abstract"));
         // Scripts get one word per line, as before.

@@ -290,9 +290,11 @@ impl Keystore {
             path: path.to_path_buf(),
             reason,
         };
-        let json: FileJson =
-            serde_json::from_slice(bytes).map_err(|e| {
-            corrupt(format!("not a keystore: {}", crate::file_errors::json_reason(&e)))
+        let json: FileJson = serde_json::from_slice(bytes).map_err(|e| {
+            corrupt(format!(
+                "not a keystore: {}",
+                crate::file_errors::json_reason(&e)
+            ))
         })?;
         let h = &json.header;
         if h.format != KEYSTORE_FORMAT || h.version != 1 {

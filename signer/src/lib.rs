@@ -3,6 +3,7 @@
 //! code and forbids socket creation before reading any input.
 
 pub mod audit;
+pub mod check_report;
 pub mod cli;
 pub mod error;
 pub mod file_errors;

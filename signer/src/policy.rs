@@ -5,7 +5,7 @@ use std::path::Path;
 
 use coldpay_shared::amount::{format_units, parse_units, TRX_DECIMALS};
 use coldpay_shared::contract::ContractKind;
-use coldpay_shared::text::{escape, label_problem};
+use coldpay_shared::text::label_problem;
 use coldpay_shared::{Address, Intent, Network, RawData, U256};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -44,19 +44,33 @@ struct PolicyToml {
     #[serde(default)]
     unattended: bool,
     #[serde(default = "default_fee")]
-    max_fee_limit_trx: String,
+    max_fee_limit_trx: Text,
     #[serde(default = "default_hours")]
     max_expiration_hours: u64,
     #[serde(default = "default_true")]
     allow_memo: bool,
+    #[serde(default)]
+    allow_permission_update: bool,
     destinations: DestinationsToml,
     #[serde(default)]
     tokens: Vec<TokenToml>,
     trx: Option<LimitsToml>,
 }
 
-fn default_fee() -> String {
-    "100".into()
+fn default_fee() -> Text {
+    Text::new(0..0, "100".into())
+}
+
+/// A string value with its place in the file, so an error can name the line and column
+/// without quoting the value (a wrong file read as the policy may be a mnemonic backup).
+type Text = toml::Spanned<String>;
+
+/// "policy: line L, column C: FIELD: why" for a value of the policy text `text`.
+fn fault(text: &str, value: &Text, field: &str, why: &str) -> SignerError {
+    let (line, column) = coldpay_shared::json_error::line_col(text, value.span().start);
+    SignerError::Usage(format!(
+        "policy: line {line}, column {column}: {field}: {why}"
+    ))
 }
 fn default_hours() -> u64 {
     24
@@ -76,27 +90,27 @@ struct DestinationsToml {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AllowToml {
-    address: String,
-    label: String,
+    address: Text,
+    label: Text,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TokenToml {
-    symbol: String,
-    contract: String,
+    symbol: Text,
+    contract: Text,
     decimals: u8,
-    max_per_tx: String,
-    max_per_request: String,
-    max_per_24h: String,
+    max_per_tx: Text,
+    max_per_request: Text,
+    max_per_24h: Text,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LimitsToml {
-    max_per_tx: String,
-    max_per_request: String,
-    max_per_24h: String,
+    max_per_tx: Text,
+    max_per_request: Text,
+    max_per_24h: Text,
 }
 
 /// Destination mode.
@@ -140,6 +154,9 @@ pub struct Policy {
     pub max_expiration_ms: u64,
     /// Whether memos are allowed at all.
     pub allow_memo: bool,
+    /// Whether AccountPermissionUpdateContract (who controls an account) may be signed at
+    /// all; off unless the policy sets `allow_permission_update = true`.
+    pub allow_permission_update: bool,
     /// Destination mode.
     pub mode: Mode,
     /// Allowlisted addresses and labels.
@@ -170,10 +187,11 @@ impl Asset {
     }
 }
 
-fn limits(symbol: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
-    let p = |field: &str, s: &str| {
-        parse_units(s, decimals)
-            .map_err(|e| SignerError::Usage(format!("policy: {symbol}.{field}: {e}")))
+/// `l`'s limits in base units; `table` names where they are (`tokens[0]`, `trx`).
+fn limits(text: &str, table: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
+    let p = |field: &str, s: &Text| {
+        parse_units(s.get_ref(), decimals)
+            .map_err(|e| fault(text, s, &format!("{table}.{field}"), &e.redacted()))
     };
     Ok(Limits {
         per_tx: p("max_per_tx", &l.max_per_tx)?,
@@ -197,14 +215,16 @@ impl Policy {
         // The toml crate's message quotes the line; name the place only (see file_errors).
         let t: PolicyToml = toml::from_str(text)
             .map_err(|e| crate::file_errors::toml(Path::new("policy"), text, &e))?;
-        let max_fee_limit_sun: u64 = parse_units(&t.max_fee_limit_trx, TRX_DECIMALS)
+        let max_fee_limit_sun: u64 = parse_units(t.max_fee_limit_trx.get_ref(), TRX_DECIMALS)
             .ok()
             .and_then(|v| u64::try_from(v).ok())
             .ok_or_else(|| {
-                SignerError::Usage(format!(
-                    "policy: max_fee_limit_trx {:?} is not a TRX amount",
-                    t.max_fee_limit_trx
-                ))
+                fault(
+                    text,
+                    &t.max_fee_limit_trx,
+                    "max_fee_limit_trx",
+                    "not a TRX amount",
+                )
             })?;
         if t.max_expiration_hours == 0 || t.max_expiration_hours > 24 {
             return Err(SignerError::Usage(
@@ -213,37 +233,40 @@ impl Policy {
             ));
         }
         let mut allow = BTreeMap::new();
-        for a in t.destinations.allow {
-            let addr = Address::parse(&a.address).map_err(|e| {
-                SignerError::Usage(format!(
-                    "policy: destinations.allow \"{}\": {e}",
-                    escape(&a.address)
-                ))
-            })?;
+        for (i, a) in t.destinations.allow.into_iter().enumerate() {
+            let at = format!("destinations.allow[{i}]");
+            let addr = Address::parse(a.address.get_ref())
+                .map_err(|e| fault(text, &a.address, &format!("{at}.address"), &e.redacted()))?;
             if addr == zero_address() {
                 return Err(SignerError::Usage(format!(
                     "policy: destinations.allow: {addr} is the zero address (anything sent there is burnt)"
                 )));
             }
-            if let Some(m) = label_problem("policy: destinations.allow label", &a.label) {
-                return Err(SignerError::Usage(m));
+            if let Some(m) = label_problem(&format!("{at}.label"), a.label.get_ref()) {
+                return Err(fault(text, &a.label, &at, &m));
             }
-            allow.insert(addr, a.label);
+            allow.insert(addr, a.label.into_inner());
         }
         let builtin = builtin_registry(network);
         let mut tokens = Vec::new();
-        for tok in &t.tokens {
-            if let Some(m) = label_problem("policy: tokens symbol", &tok.symbol) {
-                return Err(SignerError::Usage(m));
+        for (i, tok) in t.tokens.iter().enumerate() {
+            let at = format!("tokens[{i}]");
+            if let Some(m) = label_problem(&format!("{at}.symbol"), tok.symbol.get_ref()) {
+                return Err(fault(text, &tok.symbol, &at, &m));
             }
-            let contract = Address::parse(&tok.contract).map_err(|e| {
-                SignerError::Usage(format!("policy: tokens {}: contract: {e}", tok.symbol))
+            let contract = Address::parse(tok.contract.get_ref()).map_err(|e| {
+                fault(
+                    text,
+                    &tok.contract,
+                    &format!("{at}.contract"),
+                    &e.redacted(),
+                )
             })?;
             if let Some(b) = builtin.iter().find(|b| b.contract == contract) {
                 if b.decimals != tok.decimals {
                     return Err(SignerError::Usage(format!(
-                        "policy: token {} has {} decimals on {network}, not {}",
-                        tok.symbol, b.decimals, tok.decimals
+                        "policy: {at}: {} has {} decimals on {network}, not {}",
+                        b.symbol, b.decimals, tok.decimals
                     )));
                 }
             }
@@ -262,15 +285,15 @@ impl Policy {
             };
             tokens.push(TokenPolicy {
                 token: RegistryToken {
-                    symbol: tok.symbol.clone(),
+                    symbol: tok.symbol.get_ref().clone(),
                     contract,
                     decimals: tok.decimals,
                 },
-                limits: limits_checked(&tok.symbol, &limits, tok.decimals)?,
+                limits: limits_checked(text, &at, &limits, tok.decimals)?,
             });
         }
         let trx = match &t.trx {
-            Some(l) => Some(limits_checked("trx", l, TRX_DECIMALS)?),
+            Some(l) => Some(limits_checked(text, "trx", l, TRX_DECIMALS)?),
             None => None,
         };
         Ok(Policy {
@@ -278,6 +301,7 @@ impl Policy {
             max_fee_limit_sun,
             max_expiration_ms: t.max_expiration_hours * 3_600_000,
             allow_memo: t.allow_memo,
+            allow_permission_update: t.allow_permission_update,
             mode: t.destinations.mode,
             allow,
             tokens,
@@ -361,16 +385,41 @@ impl Policy {
                 }
             }
         }
-        if raw.fee_limit > self.max_fee_limit_sun {
-            reasons.push(format!(
-                "fee_limit {} TRX is over the policy maximum {} TRX",
-                format_units(U256::from(raw.fee_limit), TRX_DECIMALS),
-                format_units(U256::from(self.max_fee_limit_sun), TRX_DECIMALS)
-            ));
-        }
+        reasons.extend(self.fee_limit_reason(raw));
         if self.mode == Mode::Allowlist && !self.allow.contains_key(&intent.to()) {
             reasons.push(format!("recipient {} is not on the allowlist", intent.to()));
         }
+        self.check_memo_and_expiration(raw, now_ms, &mut reasons);
+        reasons
+    }
+
+    /// Verdict on a permission update (contract type 46): refused unless the policy sets
+    /// `allow_permission_update = true`; fee limit, memo and expiration rules as for payouts.
+    pub fn check_permission_update(&self, raw: &RawData, now_ms: u64) -> Vec<String> {
+        let mut reasons = Vec::new();
+        if !self.allow_permission_update {
+            reasons.push(
+                "permission updates are not allowed by the policy (allow_permission_update = true enables them)"
+                    .into(),
+            );
+        }
+        reasons.extend(self.fee_limit_reason(raw));
+        self.check_memo_and_expiration(raw, now_ms, &mut reasons);
+        reasons
+    }
+
+    fn fee_limit_reason(&self, raw: &RawData) -> Option<String> {
+        (raw.fee_limit > self.max_fee_limit_sun).then(|| {
+            format!(
+                "fee_limit {} TRX is over the policy maximum {} TRX",
+                format_units(U256::from(raw.fee_limit), TRX_DECIMALS),
+                format_units(U256::from(self.max_fee_limit_sun), TRX_DECIMALS)
+            )
+        })
+    }
+
+    /// Memo and expiration rules, whatever the transaction does.
+    fn check_memo_and_expiration(&self, raw: &RawData, now_ms: u64, reasons: &mut Vec<String>) {
         if !raw.memo.is_empty() {
             if !self.allow_memo {
                 reasons.push("memos are not allowed by the policy".into());
@@ -399,7 +448,6 @@ impl Policy {
                 self.max_expiration_ms / 3_600_000
             ));
         }
-        reasons
     }
 }
 
@@ -409,8 +457,8 @@ pub fn zero_address() -> Address {
     Address::from_evm_bytes([0; 20])
 }
 
-fn limits_checked(symbol: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
-    limits(symbol, l, decimals)
+fn limits_checked(text: &str, table: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {
+    limits(text, table, l, decimals)
 }
 
 /// The policy `init` writes: nothing is signable until the operator lists destinations.
@@ -422,6 +470,7 @@ unattended = false                 # true allows `sign --yes` (scripted cold bat
 max_fee_limit_trx = "100"          # refuse transactions whose fee_limit is above this
 max_expiration_hours = 24          # refuse expirations further away than this
 allow_memo = true                  # memos are shown escaped; control/bidi/zero-width refused
+allow_permission_update = false    # true allows signing changes of who controls an account
 
 [destinations]
 mode = "allowlist"                 # or "any"
@@ -490,6 +539,56 @@ max_per_24h = "200000"
     }
 
     #[test]
+    fn permission_updates_need_the_setting_and_keep_the_other_rules() {
+        use coldpay_shared::permission::{
+            AccountPermissionUpdate, Operations, Permission, PermissionKey, PermissionKind,
+        };
+        let a = Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap();
+        let perm = |kind, id, operations| Permission {
+            kind,
+            id,
+            name: "p".into(),
+            threshold: 1,
+            parent_id: 0,
+            operations,
+            keys: vec![PermissionKey {
+                address: a,
+                weight: 1,
+            }],
+        };
+        let mut raw = zero_transfer(false);
+        raw.contract.kind = ContractKind::AccountPermissionUpdate(AccountPermissionUpdate {
+            owner_address: a,
+            owner: perm(PermissionKind::Owner, 0, None),
+            witness: None,
+            actives: vec![perm(
+                PermissionKind::Active,
+                2,
+                Some(Operations::from_names(&["trx"]).unwrap()),
+            )],
+        });
+        let off = Policy::parse(EXAMPLE.as_bytes(), Network::Mainnet).unwrap();
+        assert!(!off.allow_permission_update);
+        let reasons = off.check_permission_update(&raw, 3_600_000);
+        assert_eq!(
+            reasons,
+            vec!["permission updates are not allowed by the policy (allow_permission_update = true enables them)"]
+        );
+        let text = EXAMPLE.replace(
+            "unattended = true",
+            "unattended = true\nallow_permission_update = true",
+        );
+        let on = Policy::parse(text.as_bytes(), Network::Mainnet).unwrap();
+        assert!(on.check_permission_update(&raw, 3_600_000).is_empty());
+        // Expiration and memo rules still apply.
+        let reasons = on.check_permission_update(&raw, 3 * 3_600_000);
+        assert!(reasons[0].starts_with("expired"), "{reasons:?}");
+        raw.memo = b"a\x07".to_vec();
+        let reasons = on.check_permission_update(&raw, 3_600_000);
+        assert!(reasons.iter().any(|r| r.contains("memo")), "{reasons:?}");
+    }
+
+    #[test]
     fn default_policy_parses_for_every_network() {
         for n in [
             Network::Mainnet,
@@ -521,6 +620,40 @@ max_per_24h = "200000"
         assert_eq!(memo_char_problem("a\u{202E}b"), Some('\u{202E}'));
         assert_eq!(memo_char_problem("\u{200B}"), Some('\u{200B}'));
         assert_eq!(memo_char_problem("café"), None);
+    }
+
+    #[test]
+    fn value_errors_name_line_and_column_never_the_value() {
+        let words = "legal winner thank year wave sausage";
+        let cases = [
+            (
+                "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH",
+                "destinations.allow[0].address: address",
+            ),
+            ("exchange hot wallet", "destinations.allow[0].label"),
+        ];
+        for (field, named) in cases {
+            let text = EXAMPLE.replace(field, &format!("{words}\u{200b}"));
+            let e = Policy::parse(text.as_bytes(), Network::Mainnet)
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with("policy: line "), "{e}");
+            assert!(e.contains(named), "{e}");
+            assert!(!e.contains("legal") && !e.contains("sausage"), "{e}");
+        }
+        let text = EXAMPLE.replace("\"50000\"", &format!("\"{words}\""));
+        let e = Policy::parse(text.as_bytes(), Network::Mainnet)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("tokens[0].max_per_tx: amount: not a digit"),
+            "{e}"
+        );
+        assert!(!e.contains("legal"), "{e}");
+        let line = EXAMPLE[..EXAMPLE.find("\"50000\"").unwrap()]
+            .lines()
+            .count();
+        assert!(e.contains(&format!("line {line}, column ")), "{e}");
     }
 
     fn zero_transfer(trc20: bool) -> RawData {
@@ -577,7 +710,10 @@ max_per_24h = "200000"
         let bidi = EXAMPLE.replace("exchange hot wallet", r"hot\u202Etellaw");
         let e = Policy::parse(bidi.as_bytes(), Network::Mainnet).unwrap_err();
         assert!(e.to_string().contains("U+202E"), "{e}");
-        assert!(e.to_string().contains(r"hot\u{202e}tellaw"), "{e}");
+        assert!(
+            !e.to_string().contains("tellaw"),
+            "labels are not quoted: {e}"
+        );
         let sym = EXAMPLE.replace(r#"symbol = "USDT""#, r#"symbol = "US\u200BDT""#);
         let e = Policy::parse(sym.as_bytes(), Network::Mainnet).unwrap_err();
         assert!(e.to_string().contains("U+200B"), "{e}");

@@ -1,20 +1,38 @@
 //! QR handoff on the signer side: a sign request read from QR images or a USB scanner is
-//! rebuilt from its compact fields (see `coldpay_shared::compact`). The option structs are
-//! shared with the broadcaster (`coldpay_shared::qr_cli`).
+//! rebuilt from its compact fields (see `coldpay_shared::compact`), or, for a request the
+//! compact form does not carry (a permission update), read from the JSON file the QR codes
+//! carry by the same strict parser as a request file. The option structs are shared with the
+//! broadcaster (`coldpay_shared::qr_cli`).
 
 use coldpay_shared::compact;
-use coldpay_shared::input::{Input, InputItem};
-use coldpay_shared::urframe::UrKind;
+use coldpay_shared::input::{parse_input, Input, InputItem, MAX_INPUT_BYTES};
+use coldpay_shared::urframe::{request_json_text, UrKind};
 
 pub use coldpay_shared::qr_cli::{QrInArgs, QrOutArgs};
 
-use crate::error::Result;
+use crate::error::{Result, SignerError};
 
-/// Reads a sign request from QR input; the transactions are rebuilt from the compact fields
-/// and checked against the broadcaster's txID digest.
+/// Reads a sign request from QR input: compact (`coldpay-req`; the transactions are rebuilt
+/// from the compact fields and checked against the broadcaster's txID digest) or JSON
+/// (`coldpay-req-json`).
 pub fn read_request(qr_in: &QrInArgs) -> Result<Input> {
-    let payload = qr_in.read(UrKind::Request)?;
-    Ok(Input::One(InputItem::Request(compact::decode_request(
-        &payload,
-    )?)))
+    let (kind, payload) = qr_in.read_one_of(&[UrKind::Request, UrKind::RequestJson])?;
+    if kind == UrKind::Request {
+        return Ok(Input::One(InputItem::Request(compact::decode_request(
+            &payload,
+        )?)));
+    }
+    request_of_json(&payload)
+}
+
+/// The sign request a `coldpay-req-json` message carries (nothing else is accepted).
+fn request_of_json(payload: &[u8]) -> Result<Input> {
+    let text = request_json_text(payload, MAX_INPUT_BYTES)?;
+    match parse_input(&text).map_err(|e| crate::file_errors::input("QR input", &e))? {
+        input @ Input::One(InputItem::Request(_)) => Ok(input),
+        _ => Err(SignerError::Usage(format!(
+            "the {} QR codes must carry one sign request",
+            UrKind::RequestJson.ur_type()
+        ))),
+    }
 }

@@ -10,8 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+mod permission;
+
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
+use coldpay_shared::contract::ContractKind;
 use coldpay_shared::handoff::FeeInputs;
+use coldpay_shared::permission::AccountPermissionUpdate;
 use coldpay_shared::text::escape;
 use coldpay_shared::{Address, Intent, Network, RawData, TxId, U256};
 
@@ -37,7 +41,30 @@ pub struct ReviewItem<'a> {
     pub names: Option<TxNames>,
     /// Policy verdict: reasons for refusal (empty = allowed).
     pub reasons: Vec<String>,
+    /// Signatures the input already carries (TronWeb objects), as the addresses they recover
+    /// to (`None`: it recovers to no address).
+    pub prior: Vec<Option<Address>>,
+    /// The payout this one repeats, as the broadcaster marked it (`hints.duplicate_of`:
+    /// same recipient, amount, token and memo, accepted there with `--allow-duplicates`).
+    pub duplicate_of: Option<&'a str>,
 }
+
+impl ReviewItem<'_> {
+    /// The permission update this transaction makes, if it is one (contract type 46).
+    pub fn update(&self) -> Option<&AccountPermissionUpdate> {
+        match &self.raw.contract.kind {
+            ContractKind::AccountPermissionUpdate(u) => Some(u),
+            _ => None,
+        }
+    }
+
+    /// Whether this transaction changes who controls an account.
+    pub fn is_permission_update(&self) -> bool {
+        self.update().is_some()
+    }
+}
+
+pub use permission::{write_update_after, PermissionView};
 
 /// The base58 forms of a payout's addresses, computed once per address per run.
 #[derive(Clone, Debug)]
@@ -60,30 +87,13 @@ pub struct Header<'a> {
     pub code: Option<&'a str>,
     /// List every transaction however many (`--details`).
     pub details: bool,
+    /// The multi-signature context: the request's permission claim and this signer's key.
+    pub permission: PermissionView<'a>,
+    /// Colour the permission-update warnings (a terminal without NO_COLOR).
+    pub color: bool,
 }
 
-/// "1h 52m", "3m 10s", "2d 4h".
-pub fn human_duration(ms: u64) -> String {
-    let s = ms / 1000;
-    let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
-    if d > 0 {
-        format!("{d}d {h}h")
-    } else if h > 0 {
-        format!("{h}h {m}m")
-    } else if m > 0 {
-        format!("{m}m {sec}s")
-    } else {
-        format!("{sec}s")
-    }
-}
-
-/// ms since the epoch as an RFC 3339 UTC time.
-pub fn utc(ms: u64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| ms.to_string())
-}
+pub use coldpay_shared::timefmt::{human_duration, utc};
 
 /// "2026-12-02T10:00:00Z (in 1h 52m)" or "… (EXPIRED 3m 10s ago)".
 pub fn utc_relative(ms: u64, now_ms: u64) -> String {
@@ -105,7 +115,7 @@ fn sun(v: u128) -> String {
 
 /// Everything the summary block says, gathered in one pass.
 #[derive(Default)]
-struct Summary {
+struct Summary<'a> {
     refused: usize,
     not_payouts: usize,
     unknown_token: usize,
@@ -117,15 +127,20 @@ struct Summary {
     recipients: HashMap<Address, (usize, Arc<str>)>,
     /// Payouts repeating another's recipient, token, amount and memo.
     duplicates: usize,
+    /// Payouts the broadcaster marked as duplicates: (payout, the payout it repeats).
+    marked: Vec<(&'a str, &'a str)>,
     earliest: Option<u64>,
 }
 
-impl Summary {
-    fn of(items: &[ReviewItem<'_>], policy: &Policy) -> Summary {
+impl<'a> Summary<'a> {
+    fn of(items: &[ReviewItem<'a>], policy: &Policy) -> Summary<'a> {
         let mut s = Summary::default();
         let mut same: HashMap<(Address, Option<Address>, U256, &[u8]), usize> = HashMap::new();
         for it in items {
             s.refused += usize::from(!it.reasons.is_empty());
+            if let Some(of) = it.duplicate_of {
+                s.marked.push((it.payout_id.unwrap_or("?"), of));
+            }
             s.worst_burn += u128::from(it.raw.fee_limit);
             s.earliest = Some(
                 s.earliest
@@ -136,7 +151,7 @@ impl Summary {
                 s.expected_burn = Some(s.expected_burn.unwrap_or(0) + exp);
             }
             let (Some(intent), Some(names)) = (&it.intent, &it.names) else {
-                s.not_payouts += 1;
+                s.not_payouts += usize::from(!it.is_permission_update());
                 continue;
             };
             s.recipients
@@ -183,7 +198,12 @@ pub fn render(
         header.network,
         escape(header.request_id)
     );
+    let update = items.iter().find_map(ReviewItem::update);
+    if let Some(u) = update {
+        permission::write_update(&mut out, u, &header.permission, header.color);
+    }
     let s = Summary::of(items, policy);
+    permission::write_claim(&mut out, &header.permission, s.earliest, now_ms);
     write_summary(
         &mut out,
         &s,
@@ -192,6 +212,7 @@ pub fn render(
         ledger,
         now_ms,
         header.code,
+        update.map(|u| u.owner_address),
     );
     let full = header.details || items.len() <= LIST_LIMIT;
     if full {
@@ -228,12 +249,13 @@ pub fn render(
 
 fn write_summary(
     out: &mut String,
-    s: &Summary,
+    s: &Summary<'_>,
     n: usize,
     policy: &Policy,
     ledger: &Ledger,
     now_ms: u64,
     code: Option<&str>,
+    update_account: Option<Address>,
 ) {
     let _ = writeln!(out, "\nSummary");
     let _ = writeln!(
@@ -279,15 +301,53 @@ fn write_summary(
             s.duplicates
         );
     }
+    write_marked(out, &s.marked);
     if let Some(e) = s.earliest {
         let _ = writeln!(out, "  earliest expiry   {}", utc_relative(e, now_ms));
     }
-    if let Some(c) = code {
-        let _ = writeln!(out, "  confirmation code {c}   (type it below to sign)");
+    match (code, update_account) {
+        (Some(c), Some(a)) => {
+            let _ = writeln!(
+                out,
+                "  confirmation code {c}   (type the last 6 characters of {a}, a space, then this code)"
+            );
+        }
+        (Some(c), None) => {
+            let _ = writeln!(out, "  confirmation code {c}   (type it below to sign)");
+        }
+        (None, _) => {}
     }
 }
 
-fn write_recipients(out: &mut String, s: &Summary, policy: &Policy, ledger: &Ledger) {
+/// Shown in the summary, so also when the listing is not: "2 marked duplicates by the
+/// broadcaster: p-7 (of p-3), p-9 (of p-2)", the first [`MARKED_SHOWN`] named.
+fn write_marked(out: &mut String, marked: &[(&str, &str)]) {
+    if marked.is_empty() {
+        return;
+    }
+    let named: Vec<String> = marked
+        .iter()
+        .take(MARKED_SHOWN)
+        .map(|(p, of)| format!("{} (of {})", escape(p), escape(of)))
+        .collect();
+    let more = marked.len().saturating_sub(MARKED_SHOWN);
+    let _ = writeln!(
+        out,
+        "  DUPLICATES        {} marked duplicates by the broadcaster: {}{}",
+        marked.len(),
+        named.join(", "),
+        if more > 0 {
+            format!(", … and {more} more (see --details)")
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// Marked duplicates named one by one in the summary.
+const MARKED_SHOWN: usize = 10;
+
+fn write_recipients(out: &mut String, s: &Summary<'_>, policy: &Policy, ledger: &Ledger) {
     let new = s
         .recipients
         .iter()
@@ -331,8 +391,22 @@ fn write_item(
         .map_or(String::new(), |p| format!("payout {}", escape(p)));
     let _ = writeln!(out, "\n#{} {payout}", i + 1);
     let _ = writeln!(out, "  txid        {}", it.txid);
+    if let Some(of) = it.duplicate_of {
+        let _ = writeln!(
+            out,
+            "  DUPLICATE   duplicate of {} (same recipient, amount, token and memo; marked by the broadcaster)",
+            escape(of)
+        );
+    }
     match (&it.intent, &it.names) {
         (Some(intent), Some(names)) => write_transfer(out, intent, names, policy, ledger),
+        _ if it.is_permission_update() => {
+            let _ = writeln!(
+                out,
+                "  PERMISSION UPDATE of account {} (shown above)",
+                it.raw.owner()
+            );
+        }
         _ => {
             let _ = writeln!(out, "  NOT A PAYOUT (cannot be decoded as a transfer)");
         }
@@ -367,6 +441,7 @@ fn write_item(
             it.raw.contract.permission_id
         );
     }
+    permission::write_prior(out, &it.prior);
     if it.reasons.is_empty() {
         let _ = writeln!(out, "  verdict     allowed");
     }

@@ -4,12 +4,14 @@
 //! input → [`decode::Decoded`] (parsed, network-bound, hints checked) → [`check::Checked`]
 //! (policy and ledger verdicts) → review shown → [`approve::Approved`] (confirmation code
 //! typed, clock re-read) → [`record::Recorded`] (signed on all cores while the ledger and the
-//! audit log are written and fsynced) → [`output`] releases the signatures.
+//! audit log are written and fsynced) → [`output`] releases the signatures. [`multisig`] holds
+//! what a permission claim, a permission update or earlier TronWeb signatures add to the stages.
 
 mod approve;
 mod check;
 mod clock;
 mod decode;
+mod multisig;
 mod output;
 mod record;
 mod signers;
@@ -55,6 +57,8 @@ pub struct SignArgs {
     pub details: bool,
     /// Only check, never sign (`policy check`).
     pub check_only: bool,
+    /// `policy check --json`: the verdicts as JSON on stdout.
+    pub json: bool,
 }
 
 /// ms since the epoch. Debug builds (tests only) honour `COLDPAY_SIGNER_TEST_NOW_MS` so the
@@ -143,7 +147,18 @@ fn run_stages(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx)
     keys.plan(&decoded, args.key.as_deref());
     let resign = Resign::from_args(&args.resign_expired);
     let checked = check::check(decoded, policy, home, &resign)?;
-    checked.show(policy, home.network, args);
+    checked.show(policy, home.network, args, &keys);
+    if args.json {
+        let report = crate::check_report::CheckReport::of(
+            home.network.as_str(),
+            checked.request_id(),
+            checked.txs(),
+        );
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serialisable")
+        );
+    }
     checked.verdict()?;
     if args.check_only {
         eprintln!(
@@ -152,6 +167,7 @@ fn run_stages(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx)
         );
         return Ok(());
     }
+    keys.ready()?;
     let approved = approve::approve(checked, policy, args.yes, home)?;
     // Rendered while a background KDF finishes (the main thread would wait anyway).
     let pre = output::prerender(&input);

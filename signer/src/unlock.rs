@@ -113,23 +113,34 @@ impl Unlocker {
         ks: &Keystore,
         on_miss: &mut dyn FnMut(&str, u32) -> Result<()>,
     ) -> Result<WalletSecret> {
-        let name = &ks.header.name;
-        let mut attempt = 1;
-        loop {
-            let p = self.pass.read(&format!("Passphrase for wallet {name}: "))?;
-            match ks.unlock(p.as_bytes()) {
-                Err(SignerError::WrongPassphrase(w)) => {
-                    on_miss(name, attempt)?;
-                    if attempt == TRIES {
-                        return Err(SignerError::WrongPassphrase(w));
-                    }
-                    eprintln!("Wrong passphrase (try {attempt} of {TRIES}).");
-                    attempt += 1;
+        let prompt = format!("Passphrase for wallet {}: ", ks.header.name);
+        unlock_with_tries(ks, &mut || self.pass.read(&prompt), on_miss)
+    }
+}
+
+/// Unlocks `ks` with passphrases from `read`, at most [`TRIES`] of them; each wrong one is
+/// reported to `on_miss(wallet, attempt)` (which logs it and slows the next try). Errors
+/// other than a wrong passphrase end the tries at once.
+fn unlock_with_tries(
+    ks: &Keystore,
+    read: &mut dyn FnMut() -> Result<Zeroizing<String>>,
+    on_miss: &mut dyn FnMut(&str, u32) -> Result<()>,
+) -> Result<WalletSecret> {
+    let name = &ks.header.name;
+    for attempt in 1..=TRIES {
+        let p = read()?;
+        match ks.unlock(p.as_bytes()) {
+            Err(SignerError::WrongPassphrase(w)) => {
+                on_miss(name, attempt)?;
+                if attempt == TRIES {
+                    return Err(SignerError::WrongPassphrase(w));
                 }
-                other => return other,
+                eprintln!("Wrong passphrase (try {attempt} of {TRIES}).");
             }
+            other => return other,
         }
     }
+    unreachable!("the last try returns")
 }
 
 impl Drop for Unlocker {
@@ -139,5 +150,69 @@ impl Drop for Unlocker {
         if let Some((_, handle)) = self.pending.take() {
             let _ = handle.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keystore::{AccountEntry, WalletKind, MIN_ITERATIONS};
+
+    fn keystore(dir: &std::path::Path) -> Keystore {
+        let key = [7u8; 32];
+        let sk = k256::ecdsa::SigningKey::from_slice(&key).unwrap();
+        let signer = crate::secp::TxSigner::new(&sk).unwrap();
+        let secret = WalletSecret {
+            mnemonic: Zeroizing::new(String::new()),
+            bip39_passphrase: Zeroizing::new(String::new()),
+            private_key: Zeroizing::new(key),
+        };
+        let accounts = vec![AccountEntry {
+            index: 0,
+            path: None,
+            address: signer.address(),
+        }];
+        let path = dir.join("w.json");
+        Keystore::seal(
+            path,
+            "w",
+            WalletKind::PrivateKey,
+            accounts,
+            &secret,
+            b"right one",
+            MIN_ITERATIONS,
+        )
+        .unwrap()
+    }
+
+    fn run(ks: &Keystore, typed: &[&str]) -> (Result<WalletSecret>, Vec<u32>) {
+        let mut typed = typed.iter();
+        let mut misses = Vec::new();
+        let got = unlock_with_tries(
+            ks,
+            &mut || {
+                Ok(Zeroizing::new(
+                    (*typed.next().expect("asked too often")).to_string(),
+                ))
+            },
+            &mut |w: &str, attempt: u32| {
+                assert_eq!(w, "w");
+                misses.push(attempt);
+                Ok(())
+            },
+        );
+        (got, misses)
+    }
+
+    #[test]
+    fn a_prompted_passphrase_gets_three_tries() {
+        let dir = tempfile::tempdir().unwrap();
+        let ks = keystore(dir.path());
+        let (got, misses) = run(&ks, &["wrong", "also wrong", "right one"]);
+        assert!(got.is_ok());
+        assert_eq!(misses, vec![1, 2]);
+        let (got, misses) = run(&ks, &["a", "b", "c"]);
+        assert!(matches!(got, Err(SignerError::WrongPassphrase(_))));
+        assert_eq!(misses, vec![1, 2, 3]);
     }
 }

@@ -156,6 +156,8 @@ fn usdt_tx(to: &str, usdt_units: u64, expires_in_ms: u64) -> RawData {
 
 fn request(network: Network, txs: Vec<(&str, RawData)>) -> SignRequest {
     SignRequest {
+        permission: None,
+        permission_before: None,
         network,
         request_id: "req-1".into(),
         created_at: now_ms(),

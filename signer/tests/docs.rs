@@ -32,6 +32,7 @@ fn formats_md_keystore_and_policy_examples() {
     )
     .unwrap();
     assert!(policy.unattended);
+    assert!(!policy.allow_permission_update);
     assert_eq!(policy.mode, Mode::Allowlist);
     assert_eq!(policy.max_fee_limit_sun, 100_000_000);
 }

@@ -72,6 +72,8 @@ impl Env {
     /// Signs a one-payout request (id `req-N`, payout `p-N`); returns the output.
     fn sign(&self, n: u32) -> Output {
         let req = SignRequest {
+            permission: None,
+            permission_before: None,
             network: Network::Mainnet,
             request_id: format!("req-{n}"),
             created_at: now_ms(),

@@ -162,6 +162,8 @@ fn usdt_tx(units: u64, expiration: u64, nonce: u64) -> RawData {
 
 fn request(payouts: &[(&str, u64)]) -> SignRequest {
     SignRequest {
+        permission: None,
+        permission_before: None,
         network: Network::Mainnet,
         request_id: "req-1".into(),
         created_at: now_ms(),
@@ -521,4 +523,80 @@ fn qr_output_of_tronweb_input_is_refused_before_signing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("JSON only"), "{}", stderr(&out));
     assert!(env.ledger().is_empty());
+}
+
+#[test]
+fn a_tronweb_array_comes_back_pretty_with_every_signature_in_place() {
+    let env = Env::new(true);
+    let exp = now_ms() + HOUR;
+    let (a, b) = (usdt_tx(1, exp, 1), usdt_tx(2, exp, 2));
+    // `b` already carries a co-signer's signature: the new one is appended after it.
+    let other = coldpay_shared::Signature::sign_txid(
+        &k256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap(),
+        &b.txid(),
+    )
+    .unwrap();
+    let arr = vec![
+        coldpay_shared::tronweb::to_tronweb_json(&a, &[], true),
+        coldpay_shared::tronweb::to_tronweb_json(&b, &[other], false),
+    ];
+    let input = env.path("tw.json");
+    std::fs::write(&input, serde_json::to_vec(&arr).unwrap()).unwrap();
+    let out_path = env.path("out.json");
+    let out = env.sign(
+        &input,
+        &["--yes", "-o", out_path.to_str().unwrap()],
+        "",
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&out_path).unwrap();
+    let got: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut pretty = serde_json::to_vec_pretty(&got).unwrap();
+    pretty.push(b'\n');
+    assert_eq!(bytes, pretty, "pretty JSON, as serde_json writes it");
+    let kat = Address::parse(KAT_ADDR).unwrap();
+    for (item, (raw, before)) in got.as_array().unwrap().iter().zip([(&a, 0), (&b, 1)]) {
+        let tw = coldpay_shared::tronweb::from_tronweb_json(item).unwrap();
+        assert_eq!(tw.signatures.len(), before + 1);
+        tw.signatures[before].verify(&raw.txid(), &kat).unwrap();
+    }
+    assert_eq!(got[1]["signature"][0], other.to_hex());
+    assert_eq!(
+        std::fs::read(env.home().join("last-response.json")).unwrap(),
+        bytes
+    );
+}
+
+#[test]
+fn signatures_expired_before_release_are_not_released() {
+    let env = Env::new(true);
+    let base = now_ms();
+    // Readings: checks (base), approval (+60 s), signing (+120 s), release (+180 s).
+    let req = request(&[("p-1", base + 150_000)]);
+    let input = env.write_request("req.json", &req);
+    let clock = [
+        ("COLDPAY_SIGNER_TEST_NOW_MS", base.to_string()),
+        ("COLDPAY_SIGNER_TEST_CLOCK_STEP_MS", "60000".to_string()),
+    ];
+    let out_path = env.path("out.json");
+    let out = env.sign(
+        &input,
+        &["--yes", "-o", out_path.to_str().unwrap()],
+        "",
+        &clock,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("expired before the signatures were released: payout p-1"),
+        "{err}"
+    );
+    assert!(
+        err.contains("recorded as signed but were not released"),
+        "{err}"
+    );
+    assert!(!out_path.exists());
+    assert!(!env.home().join("last-response.json").exists());
+    assert_eq!(env.ledger().len(), 1, "the signing itself is recorded");
 }

@@ -5,6 +5,7 @@
 //! users do.
 
 pub mod docs;
+pub mod screens;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -231,7 +231,7 @@ fn the_demo_ceremony_pays_all_20_exactly_once() {
     let review = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{review}");
     assert!(
-        review.contains("Review of 20 transaction(s)")
+        review.contains("transactions      20: 20 allowed, 0 REFUSED")
             && review.contains("demo recipient demo-001"),
         "{review}"
     );
@@ -531,6 +531,8 @@ fn usb_scanner_parts_shuffled_and_duplicated_on_stdin() {
     let other = coldpay_shared::urframe::encode_parts(
         coldpay_shared::urframe::UrKind::Request,
         &coldpay_shared::compact::encode_request(&coldpay_shared::SignRequest {
+            permission: None,
+            permission_before: None,
             request_id: "other".into(),
             ..req.clone()
         })

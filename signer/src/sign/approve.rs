@@ -35,7 +35,14 @@ pub(super) fn approve<'a>(
     yes: bool,
     home: &Home,
 ) -> Result<Approved<'a>> {
-    if yes {
+    if let Some(u) = checked.update() {
+        if yes {
+            return Err(SignerError::Usage(
+                "--yes is never accepted for a permission update: run without it and type the confirmation".into(),
+            ));
+        }
+        confirm_update(&checked, &u.owner_address.to_base58(), home)?;
+    } else if yes {
         if !policy.unattended {
             return Err(SignerError::Usage(
                 "--yes is only accepted when the policy sets unattended = true".into(),
@@ -55,25 +62,62 @@ pub(super) fn approve<'a>(
 
 fn confirm(checked: &Checked<'_>, home: &Home) -> Result<()> {
     let code = checked.code();
+    let prompt = format!(
+        "\nTo sign these {} transaction(s), type the confirmation code shown in the summary above: ",
+        checked.len()
+    );
+    let miss = "That is not the code";
+    ask(checked, home, &prompt, miss, |typed| {
+        typed.trim().eq_ignore_ascii_case(&code)
+    })
+}
+
+/// The typed confirmation of a permission update: the last 6 characters of the account's
+/// address (as shown, case-sensitive), a space, then the confirmation code.
+fn confirm_update(checked: &Checked<'_>, account: &str, home: &Home) -> Result<()> {
+    let code = checked.code();
+    let tail = &account[account.len() - UPDATE_TAIL..];
+    let prompt = format!(
+        "\nTo CHANGE WHO CONTROLS ACCOUNT {account}, type the last {UPDATE_TAIL} characters of that address, a space, then the confirmation code from the summary: "
+    );
+    let miss =
+        &format!("That is not the address's last {UPDATE_TAIL} characters, a space and the code");
+    ask(checked, home, &prompt, miss, |typed| {
+        update_typed_ok(typed, tail, &code)
+    })
+}
+
+/// How many trailing characters of the account address a permission update's confirmation
+/// starts with.
+pub(super) const UPDATE_TAIL: usize = 6;
+
+/// Whether `typed` is `tail` (exactly) then `code` (any case), separated by white space.
+fn update_typed_ok(typed: &str, tail: &str, code: &str) -> bool {
+    let mut words = typed.split_whitespace();
+    matches!(
+        (words.next(), words.next(), words.next()),
+        (Some(t), Some(c), None) if t == tail && c.eq_ignore_ascii_case(code)
+    )
+}
+
+/// Prompts up to [`TRIES`] times until `ok` accepts the typed line (each miss logged and
+/// slower).
+fn ask(
+    checked: &Checked<'_>,
+    home: &Home,
+    prompt: &str,
+    miss: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<()> {
     for attempt in 1..=TRIES {
-        eprint!(
-            "\nTo sign these {} transaction(s), type the confirmation code shown in the summary above: ",
-            checked.len()
-        );
+        eprint!("{prompt}");
         let typed = read_line()?;
-        if typed.trim().eq_ignore_ascii_case(&code) {
+        if ok(&typed) {
             return Ok(());
         }
-        log_miss(
-            home,
-            "confirmation code",
-            attempt,
-            &checked.decoded.request_id,
-        )?;
+        log_miss(home, "confirmation code", attempt, checked.request_id())?;
         if attempt < TRIES {
-            eprintln!(
-                "That is not the code (try {attempt} of {TRIES}); it is in the summary block."
-            );
+            eprintln!("{miss} (try {attempt} of {TRIES}); the code is in the summary block.");
             backoff(attempt);
         }
     }
@@ -113,9 +157,31 @@ fn read_line() -> Result<String> {
             .map_err(|e| SignerError::io("stdin", e))?,
     };
     if n == 0 {
+        eprintln!();
         return Err(SignerError::Refused(
             "no confirmation code typed (end of input); nothing signed".into(),
         ));
     }
     Ok(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_needs_the_address_tail_and_the_code() {
+        assert!(update_typed_ok("hGWYdH K7M2QX\n", "hGWYdH", "K7M2QX"));
+        assert!(update_typed_ok("  hGWYdH   k7m2qx ", "hGWYdH", "K7M2QX"));
+        assert!(
+            !update_typed_ok("K7M2QX", "hGWYdH", "K7M2QX"),
+            "the code alone"
+        );
+        assert!(
+            !update_typed_ok("hgwydh K7M2QX", "hGWYdH", "K7M2QX"),
+            "address case"
+        );
+        assert!(!update_typed_ok("hGWYdH K7M2QX x", "hGWYdH", "K7M2QX"));
+        assert!(!update_typed_ok("hGWYdH", "hGWYdH", "K7M2QX"));
+    }
 }

@@ -12,7 +12,8 @@ use crate::error::{Result, SignerError};
 use crate::home::Home;
 use crate::ledger::{Ledger, LedgerQuery, SignedPayout};
 use crate::policy::Policy;
-use crate::review::{confirmation_code, ReviewItem};
+use crate::review::{confirmation_code, PermissionView, ReviewItem};
+use coldpay_shared::permission::AccountPermissionUpdate;
 
 /// How far past an earlier attempt's expiration the signer's clock must be before that payout
 /// may be re-signed (60 s): a transaction is valid in blocks whose time is before its
@@ -49,11 +50,11 @@ impl Resign {
 /// A decoded input with verdicts: constructed only by [`check`].
 pub(super) struct Checked<'a> {
     /// The decoded input; its items now carry their verdicts.
-    pub(super) decoded: Decoded<'a>,
+    decoded: Decoded<'a>,
     /// The ledger lines this run needs.
-    pub(super) ledger: Ledger,
+    ledger: Ledger,
     /// When the checks were made (ms).
-    pub(super) now: u64,
+    now: u64,
 }
 
 /// Judges every transaction of `decoded` against `policy` and the home's ledger.
@@ -79,6 +80,12 @@ pub(super) fn check<'a>(
         },
     )?;
     per_transaction(&mut decoded.txs, policy, &ledger, resign, now);
+    if let Some(claim) = decoded.claim {
+        for t in &mut decoded.txs {
+            t.reasons
+                .extend(super::multisig::claim_reasons(claim, t.raw));
+        }
+    }
     limits(&mut decoded.txs, policy, &ledger, day_ago);
     Ok(Checked {
         decoded,
@@ -98,7 +105,12 @@ fn per_transaction(
     let mut seen_txids = HashSet::new();
     let mut seen_payouts = HashSet::new();
     for t in txs {
-        t.reasons = policy.check_tx(t.raw, now);
+        t.reasons = if t.is_permission_update() {
+            policy.check_permission_update(t.raw, now)
+        } else {
+            policy.check_tx(t.raw, now)
+        };
+        t.reasons.extend(super::multisig::prior_reasons(&t.prior));
         if !seen_txids.insert(t.txid) {
             t.reasons.push("the same transaction appears twice".into());
         }
@@ -182,6 +194,21 @@ impl Checked<'_> {
         self.decoded.txs.len()
     }
 
+    /// The request id shown and recorded.
+    pub(super) fn request_id(&self) -> &str {
+        &self.decoded.request_id
+    }
+
+    /// The input's digest (confirmation code, audit line).
+    pub(super) fn digest(&self) -> &[u8; 32] {
+        &self.decoded.digest
+    }
+
+    /// The ledger lines this run loaded (and appends to).
+    pub(super) fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
     /// The reviewed transactions.
     pub(super) fn txs(&self) -> &[ReviewItem<'_>] {
         &self.decoded.txs
@@ -192,21 +219,41 @@ impl Checked<'_> {
         confirmation_code(&self.decoded.digest)
     }
 
-    /// Prints the review (summary, confirmation code when it may be signed, listing).
-    pub(super) fn show(&self, policy: &Policy, network: Network, args: &SignArgs) {
+    /// The permission update this input makes (then its only transaction), if any.
+    pub(super) fn update(&self) -> Option<&AccountPermissionUpdate> {
+        self.txs().iter().find_map(ReviewItem::update)
+    }
+
+    /// Prints the review (summary, confirmation code when it may be signed, listing);
+    /// `keys` says which of this signer's keys approves and which it holds.
+    pub(super) fn show(
+        &self,
+        policy: &Policy,
+        network: Network,
+        args: &SignArgs,
+        keys: &super::signers::Keys,
+    ) {
         let signable = !args.check_only && !args.yes && self.refused_count() == 0;
         let code = signable.then(|| self.code());
+        let loaded = keys.loaded();
         let header = crate::review::Header {
             network,
             request_id: &self.decoded.request_id,
             code: code.as_deref(),
             details: args.details,
+            permission: PermissionView {
+                claim: self.decoded.claim,
+                before: self.decoded.before,
+                approver: keys.approver(),
+                loaded: (!args.check_only).then_some(loaded.as_slice()),
+            },
+            color: use_color(),
         };
         let text = crate::review::render(self.txs(), policy, &self.ledger, self.now, &header);
         eprint!("{text}");
     }
 
-    fn refused_count(&self) -> usize {
+    pub(super) fn refused_count(&self) -> usize {
         self.txs().iter().filter(|t| !t.reasons.is_empty()).count()
     }
 
@@ -229,4 +276,10 @@ impl Checked<'_> {
             t.reasons[0]
         )))
     }
+}
+
+/// Colour on a terminal, unless NO_COLOR is set.
+fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

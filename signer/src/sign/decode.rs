@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use coldpay_shared::handoff::FeeInputs;
 use coldpay_shared::input::{parse_input, FoundTx, Input, InputItem};
+use coldpay_shared::permission::{Permission, PermissionClaim};
 use coldpay_shared::{Address, Network, TxId};
 use sha2::{Digest, Sha256};
 
@@ -21,6 +22,12 @@ pub(super) struct Decoded<'a> {
     pub(super) digest: [u8; 32],
     /// Every transaction, in input order.
     pub(super) txs: Vec<ReviewItem<'a>>,
+    /// The permission the request's transactions are signed under, as the broadcaster read
+    /// it (a claim; see [`super::multisig`]).
+    pub(super) claim: Option<&'a PermissionClaim>,
+    /// For a permission update: the account's permissions before it, as the broadcaster
+    /// read them (a claim).
+    pub(super) before: Option<&'a [Permission]>,
 }
 
 /// Reads the input named by the arguments (a file, stdin or QR codes).
@@ -33,7 +40,8 @@ pub(super) fn read(args: &SignArgs) -> Result<Input> {
             "give an INPUT file (or -), --qr-image FILE… or --ur".into(),
         ));
     }
-    Ok(parse_input(&super::read_input(&args.input)?)?)
+    parse_input(&super::read_input(&args.input)?)
+        .map_err(|e| crate::file_errors::input(&args.input, &e))
 }
 
 /// Decodes `input` for a home bound to `network`; the audit context learns the request id,
@@ -62,12 +70,21 @@ pub(super) fn decode<'a>(
     };
     ctx.request_id = Some(request_id.clone());
     check_hints(&items)?;
-    let txs = review_items(input.transactions(), &fees_of(&items));
+    let prior = super::multisig::prior_signers(&items);
+    let txs = review_items(
+        input.transactions(),
+        &fees_of(&items),
+        prior,
+        &duplicates_of(&items),
+    );
+    let (claim, before) = super::multisig::claims_of(&items, &txs)?;
     ctx.txs = txs.iter().map(audit_tx).collect();
     Ok(Decoded {
         request_id,
         digest,
         txs,
+        claim,
+        before,
     })
 }
 
@@ -133,6 +150,20 @@ fn fees_of(items: &[&InputItem]) -> HashMap<TxId, FeeInputs> {
     fees
 }
 
+/// The broadcaster's duplicate marks (`hints.duplicate_of`) per txID.
+fn duplicates_of<'a>(items: &[&'a InputItem]) -> HashMap<TxId, &'a str> {
+    let mut dups = HashMap::new();
+    for it in items {
+        if let InputItem::Request(r) = it {
+            dups.extend(r.transactions.iter().filter_map(|t| {
+                let of = t.hints.as_ref()?.duplicate_of.as_deref()?;
+                Some((t.txid, of))
+            }));
+        }
+    }
+    dups
+}
+
 /// Base58 forms of addresses, each computed once per run: at 10,000 transactions base58
 /// formatting would otherwise cost more than the checks around it.
 #[derive(Default)]
@@ -150,6 +181,8 @@ impl Base58Cache {
 fn review_items<'a>(
     found: Vec<FoundTx<'a>>,
     fees: &HashMap<TxId, FeeInputs>,
+    mut prior: HashMap<TxId, Vec<Option<Address>>>,
+    dups: &HashMap<TxId, &'a str>,
 ) -> Vec<ReviewItem<'a>> {
     let mut b58 = Base58Cache::default();
     let txs = found
@@ -169,6 +202,8 @@ fn review_items<'a>(
                 intent,
                 names,
                 reasons: Vec::new(),
+                prior: prior.remove(&f.txid).unwrap_or_default(),
+                duplicate_of: dups.get(&f.txid).copied(),
             }
         })
         .collect();
@@ -177,6 +212,17 @@ fn review_items<'a>(
 }
 
 fn audit_tx(t: &ReviewItem<'_>) -> AuditTx {
+    if t.is_permission_update() {
+        // No value moves: recorded by its contract type (the ledger line says the same).
+        return AuditTx {
+            amount: Some("0".into()),
+            expiration: t.raw.expiration,
+            payout_id: t.payout_id.map(String::from),
+            to: None,
+            token: Some(Arc::from(super::multisig::UPDATE_LEDGER_TOKEN)),
+            txid: t.txid.to_hex(),
+        };
+    }
     AuditTx {
         amount: t.intent.as_ref().map(|i| i.amount().to_string()),
         expiration: t.raw.expiration,

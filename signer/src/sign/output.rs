@@ -84,7 +84,7 @@ pub(super) fn release<'a>(
     sink: Sink,
     args: &SignArgs,
 ) -> Result<Recorded<'a>> {
-    let txs = recorded.signed.approved.checked().txs();
+    let txs = recorded.txs();
     clock::refuse_expired(
         txs,
         clock::now_ms(),
@@ -144,7 +144,7 @@ fn build_output(
 ) -> (Vec<Vec<u8>>, Option<SignResponse>) {
     let by_txid: HashMap<TxId, (Address, Signature)> = txs
         .iter()
-        .zip(&recorded.signed.sigs)
+        .zip(recorded.sigs())
         .map(|(t, s)| (t.txid, *s))
         .collect();
     let response = |r: &SignRequest| response_of(r, &by_txid, recorded);
@@ -193,6 +193,9 @@ pub(super) fn prerender(input: &Input) -> Option<Prerendered> {
             InputItem::Request(_) => None,
         })
         .collect::<Option<_>>()?;
+    if tws.iter().any(|t| !t.signatures.is_empty()) {
+        return None; // signatures already there are checked for repeats when filled in
+    }
     let stand_in = placeholder();
     let needle = format!("\"{}\"", stand_in.to_hex()).into_bytes();
     let chunks = pretty_array(&tws, |t| {
@@ -205,7 +208,9 @@ pub(super) fn prerender(input: &Input) -> Option<Prerendered> {
         .par_iter()
         .zip(chunks.par_iter())
         .map(|(t, c)| {
-            let at = c.windows(needle.len()).rposition(|w| w == needle.as_slice());
+            let at = c
+                .windows(needle.len())
+                .rposition(|w| w == needle.as_slice());
             (t.txid, at.expect("the placeholder was rendered") + 1)
         })
         .collect();
@@ -217,7 +222,7 @@ impl Prerendered {
     fn fill(mut self, recorded: &Recorded<'_>, txs: &[ReviewItem<'_>]) -> Vec<Vec<u8>> {
         let by_txid: HashMap<TxId, &Signature> = txs
             .iter()
-            .zip(&recorded.signed.sigs)
+            .zip(recorded.sigs())
             .map(|(t, (_, s))| (t.txid, s))
             .collect();
         self.chunks
@@ -265,8 +270,8 @@ fn response_of(
 ) -> SignResponse {
     SignResponse {
         request_id: r.request_id.clone(),
-        signed_at: recorded.signed.at,
-        audit_head: recorded.audit_head.clone(),
+        signed_at: recorded.signed_at(),
+        audit_head: recorded.audit_head().cloned(),
         transactions: r
             .transactions
             .iter()
@@ -282,9 +287,22 @@ fn response_of(
     }
 }
 
+/// The TronWeb object with every signature it carried, in order, then this signer's — unless
+/// this signer's key had already signed it (java-tron refuses a signer twice).
 fn tronweb_of(t: &TronWebTx, by_txid: &HashMap<TxId, (Address, Signature)>) -> Value {
+    let (signer, sig) = by_txid[&t.txid];
     let mut all = t.signatures.clone();
-    all.push(by_txid[&t.txid].1);
+    if t.signatures
+        .iter()
+        .any(|s| s.recover(&t.txid).ok() == Some(signer))
+    {
+        eprintln!(
+            "Note: txid {} already carried a signature by {signer}; it is kept, not added twice.",
+            t.txid
+        );
+    } else {
+        all.push(sig);
+    }
     coldpay_shared::tronweb::to_tronweb_json(&t.raw, &all, t.visible)
 }
 

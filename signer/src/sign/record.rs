@@ -16,25 +16,48 @@ use crate::error::Result;
 use crate::home::Home;
 use crate::ledger::LedgerEntry;
 use crate::policy::Policy;
+use crate::review::ReviewItem;
 
 /// An approved input with its signatures (input order), made only by [`sign_and_record`].
 pub(super) struct Signed<'a> {
     /// The approved input.
-    pub(super) approved: Approved<'a>,
+    approved: Approved<'a>,
     /// (signer, signature) per transaction.
-    pub(super) sigs: Vec<(Address, Signature)>,
+    sigs: Vec<(Address, Signature)>,
     /// Signing time (ms), as recorded.
-    pub(super) at: u64,
+    at: u64,
 }
 
 /// Signatures whose signing is in the ledger and the audit log (fsynced): only this may be
 /// released.
 pub(super) struct Recorded<'a> {
     /// What was signed.
-    pub(super) signed: Signed<'a>,
+    signed: Signed<'a>,
     /// The audit log's head after the `signed` line, for the sign response (set where the
     /// line is committed, below).
-    pub(super) audit_head: Option<AuditHead>,
+    audit_head: Option<AuditHead>,
+}
+
+impl Recorded<'_> {
+    /// The reviewed transactions, in input order.
+    pub(super) fn txs(&self) -> &[ReviewItem<'_>] {
+        self.signed.approved.checked().txs()
+    }
+
+    /// (signer, signature) per transaction, in input order.
+    pub(super) fn sigs(&self) -> &[(Address, Signature)] {
+        &self.signed.sigs
+    }
+
+    /// The signing time recorded (ms).
+    pub(super) fn signed_at(&self) -> u64 {
+        self.signed.at
+    }
+
+    /// The audit head after the `signed` line, when known.
+    pub(super) fn audit_head(&self) -> Option<&AuditHead> {
+        self.audit_head.as_ref()
+    }
 }
 
 /// The audit line of a signing (keys in sorted order: see [`audit::prepare_with`]).
@@ -72,11 +95,9 @@ pub(super) fn sign_and_record<'a>(
         "while the wallet was unlocked",
         "nothing signed; ask for fresh transactions",
     )?;
-    let ledger_lines = checked.ledger.encode(&ledger_entries(&approved, at));
-    let (policy_digest, request_digest) = (
-        hex::encode(policy.digest),
-        hex::encode(checked.decoded.digest),
-    );
+    let ledger_lines = checked.ledger().encode(&ledger_entries(&approved, at));
+    let (policy_digest, request_digest) =
+        (hex::encode(policy.digest), hex::encode(checked.digest()));
     let audit_line = audit::prepare_with(&home.audit_path(), |seq, prev, hash| SignedLine {
         event: "sign",
         hash,
@@ -85,7 +106,7 @@ pub(super) fn sign_and_record<'a>(
         policy_digest: &policy_digest,
         prev,
         request_digest: &request_digest,
-        request_id: &checked.decoded.request_id,
+        request_id: checked.request_id(),
         seq,
         time: at,
         transactions: &ctx.txs,
@@ -94,7 +115,7 @@ pub(super) fn sign_and_record<'a>(
     let audit_head = audit_line.head();
     let (sigs, recorded) = std::thread::scope(|s| {
         let rec = s.spawn(|| -> Result<()> {
-            checked.ledger.append_encoded(&ledger_lines)?;
+            checked.ledger().append_encoded(&ledger_lines)?;
             audit_line.commit(&home.audit_path())
         });
         let sigs = signers.sign(&approved);
@@ -107,23 +128,41 @@ pub(super) fn sign_and_record<'a>(
     })
 }
 
-/// One ledger line per transaction, stamped with the signing time.
+/// One ledger line per transaction, stamped with the signing time (a permission update is
+/// recorded under its contract type with amount 0 and no recipient).
 fn ledger_entries(approved: &Approved<'_>, at: u64) -> Vec<LedgerEntry> {
     let checked = approved.checked();
     checked
         .txs()
         .iter()
         .map(|t| {
-            let i = t.intent.as_ref().expect("allowed transactions are payouts");
-            let n = t.names.as_ref().expect("allowed transactions are payouts");
+            // A permission update moves no value: its contract type, no recipient, 0.
+            let (token, to, amount) = match (&t.intent, &t.names) {
+                (Some(i), Some(n)) => (
+                    n.token.to_string(),
+                    n.to.to_string(),
+                    i.amount().to_string(),
+                ),
+                _ => {
+                    assert!(
+                        t.is_permission_update(),
+                        "allowed transactions are payouts or permission updates"
+                    );
+                    (
+                        super::multisig::UPDATE_LEDGER_TOKEN.to_string(),
+                        String::new(),
+                        "0".to_string(),
+                    )
+                }
+            };
             LedgerEntry {
                 time: at,
-                request_id: checked.decoded.request_id.clone(),
+                request_id: checked.request_id().to_string(),
                 payout_id: t.payout_id.unwrap_or("").to_string(),
                 txid: t.txid.to_hex(),
-                token: n.token.to_string(),
-                to: n.to.to_string(),
-                amount: i.amount().to_string(),
+                token,
+                to,
+                amount,
                 expiration: t.raw.expiration,
             }
         })

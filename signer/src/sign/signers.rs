@@ -1,10 +1,13 @@
 //! The keys of a run: wallets read and (for scripted passphrases) unlocked in the background
-//! while the input is checked; which key signs each transaction; and the signing itself,
-//! which only accepts an [`Approved`] input.
+//! while the input is checked; which key signs each transaction (under a request's permission
+//! claim: the one loaded key that is a key of the permission); and the signing itself, which
+//! only accepts an [`Approved`] input.
 
 use std::collections::HashMap;
 
 use coldpay_shared::input::FoundTx;
+use coldpay_shared::permission::PermissionClaim;
+use coldpay_shared::text::escape;
 use coldpay_shared::{Address, Signature};
 use rayon::prelude::*;
 
@@ -27,6 +30,8 @@ pub(super) struct Keys {
     keystores: Result<Vec<Keystore>>,
     unlocker: Unlocker,
     plan: Option<Result<Vec<KeyRef>>>,
+    /// The key approving under the request's permission claim, once planned.
+    approver: Option<Address>,
     request_id: String,
 }
 
@@ -60,13 +65,50 @@ impl Keys {
             keystores,
             unlocker,
             plan: None,
+            approver: None,
             request_id: String::new(),
+        }
+    }
+
+    /// Every address the wallets hold (empty when they could not be read or were not,
+    /// as in `policy check`).
+    pub(super) fn loaded(&self) -> Vec<Address> {
+        self.keystores.as_ref().map_or_else(
+            |_| Vec::new(),
+            |ks| {
+                ks.iter()
+                    .flat_map(|k| k.header.accounts.iter().map(|a| a.address))
+                    .collect()
+            },
+        )
+    }
+
+    /// The key approving under the request's permission claim, when one was found.
+    pub(super) fn approver(&self) -> Option<Address> {
+        self.approver
+    }
+
+    /// Refuses now, before the confirmation is asked for, when no key can sign (the
+    /// wallets could not be read, or no loaded key fits the transactions or the claim).
+    pub(super) fn ready(&mut self) -> Result<()> {
+        if self.keystores.is_err() {
+            return std::mem::replace(&mut self.keystores, Ok(Vec::new())).map(|_| ());
+        }
+        match self.plan.take() {
+            Some(Err(e)) => Err(e),
+            plan => {
+                self.plan = plan;
+                Ok(())
+            }
         }
     }
 
     /// Chooses the key of every transaction and starts unlocking wallets not yet covered.
     pub(super) fn plan(&mut self, decoded: &Decoded<'_>, key: Option<&str>) {
         self.request_id.clone_from(&decoded.request_id);
+        if let Some(claim) = decoded.claim {
+            return self.plan_approval(claim, decoded.txs.len(), key);
+        }
         let Ok(ks) = &self.keystores else { return };
         let found: Vec<FoundTx<'_>> = decoded
             .txs
@@ -87,6 +129,22 @@ impl Keys {
             }
         }
         self.plan = Some(plan);
+    }
+
+    /// Under a permission claim every transaction is signed by the one approving key.
+    fn plan_approval(&mut self, claim: &PermissionClaim, txs: usize, key: Option<&str>) {
+        let Ok(ks) = &self.keystores else { return };
+        let pick = approver_key(ks, claim, key);
+        self.approver = pick
+            .as_ref()
+            .ok()
+            .map(|&(ki, idx)| account_address(&ks[ki], idx));
+        if let Ok((ki, _)) = pick {
+            if !self.unlocker.covers(ki) {
+                self.unlocker.start(ks, vec![ki]);
+            }
+        }
+        self.plan = Some(pick.map(|k| vec![k; txs]));
     }
 
     /// Unlocks each needed wallet once (joining the background KDF, or prompting with up to
@@ -209,4 +267,87 @@ fn owner_key(keystores: &[Keystore], owner: Address) -> Option<KeyRef> {
             .find(|a| a.address == owner)
             .map(|a| (ki, a.index))
     })
+}
+
+fn account_address(ks: &Keystore, index: u32) -> Address {
+    ks.header
+        .accounts
+        .iter()
+        .find(|a| a.index == index)
+        .map(|a| a.address)
+        .expect("planned accounts are in the header")
+}
+
+/// The key approving under `claim`: in the wallet `--key` names, its one account that is a
+/// key of the permission; without `--key`, the one such account among all wallets. None, or
+/// several, is refused by name.
+fn approver_key(
+    keystores: &[Keystore],
+    claim: &PermissionClaim,
+    key: Option<&str>,
+) -> Result<KeyRef> {
+    let label = format!("\"{}\" (id {})", escape(&claim.name), claim.id);
+    let members: Vec<(usize, u32, Address)> = keystores
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| key.is_none_or(|name| k.header.name == name))
+        .flat_map(|(ki, k)| {
+            k.header
+                .accounts
+                .iter()
+                .map(move |a| (ki, a.index, a.address))
+        })
+        .filter(|(_, _, a)| claim.key_weight(a).is_some())
+        .collect();
+    if let Some(name) = key {
+        if !keystores.iter().any(|k| k.header.name == name) {
+            return Err(SignerError::Usage(format!("no wallet named {name:?}")));
+        }
+    }
+    match members.as_slice() {
+        [(ki, idx, _)] => Ok((*ki, *idx)),
+        [] => Err(SignerError::Refused(not_a_member(
+            keystores, claim, key, &label,
+        ))),
+        several => {
+            let list: Vec<String> = several
+                .iter()
+                .map(|(ki, _, a)| format!("{a} (wallet {:?})", keystores[*ki].header.name))
+                .collect();
+            Err(SignerError::Usage(format!(
+                "{} loaded keys are keys of permission {label}: {}; one approver signs with one key: {}",
+                several.len(),
+                list.join(", "),
+                if key.is_some() {
+                    "sign from a home holding only one of them"
+                } else {
+                    "pass --key NAME to choose the wallet"
+                }
+            )))
+        }
+    }
+}
+
+fn not_a_member(
+    keystores: &[Keystore],
+    claim: &PermissionClaim,
+    key: Option<&str>,
+    label: &str,
+) -> String {
+    let held: Vec<String> = keystores
+        .iter()
+        .filter(|k| key.is_none_or(|name| k.header.name == name))
+        .flat_map(|k| k.header.accounts.iter().map(|a| a.address.to_string()))
+        .collect();
+    let keys: Vec<String> = claim.keys.iter().map(|k| k.address.to_string()).collect();
+    let who = match (held.as_slice(), key) {
+        ([], _) => "this signer holds no key, so it".to_string(),
+        ([one], _) => one.clone(),
+        (_, Some(name)) => format!("none of wallet {name:?}'s keys ({})", held.join(", ")),
+        (_, None) => format!("none of this signer's keys ({})", held.join(", ")),
+    };
+    format!(
+        "{who} is not a key of permission {label}, whose keys are {}; nothing signed",
+        keys.join(", ")
+    )
 }

@@ -205,57 +205,14 @@ fn account_json(chain: &Chain, a: &Address, visible: bool) -> Value {
             json!(acct.latest_free_time),
         );
     }
-    let perm_json = |p: &crate::genesis::Permission, owner: bool| {
-        let mut pm = Map::new();
-        if !owner {
-            pm.insert("type".into(), json!("Active"));
-            pm.insert("id".into(), json!(p.id));
-        }
-        pm.insert(
-            "permission_name".into(),
-            json!(if owner { "owner" } else { "active" }),
-        );
-        pm.insert("threshold".into(), json!(p.threshold));
-        if let Some(o) = &p.operations {
-            pm.insert("operations".into(), json!(o));
-        }
-        pm.insert(
-            "keys".into(),
-            json!(p
-                .keys
-                .iter()
-                .map(|k| json!({"address": addr_out(&k.address, visible), "weight": k.weight}))
-                .collect::<Vec<_>>()),
-        );
-        Value::Object(pm)
-    };
-    let default_key = vec![crate::genesis::PermissionKey {
-        address: *a,
-        weight: 1,
-    }];
-    let (owner, actives) = match &acct.permissions {
-        Some(p) => (p.owner.clone(), p.actives.clone()),
-        None => (
-            crate::genesis::Permission {
-                id: 0,
-                threshold: 1,
-                keys: default_key.clone(),
-                operations: None,
-            },
-            vec![crate::genesis::Permission {
-                id: 2,
-                threshold: 1,
-                keys: default_key,
-                operations: Some(crate::chain::DEFAULT_OPERATIONS.into()),
-            }],
-        ),
-    };
-    m.insert("owner_permission".into(), perm_json(&owner, true));
+    let perms = chain.permissions_of(a);
+    m.insert("owner_permission".into(), perms.owner.to_tron_json(visible));
     m.insert(
         "active_permission".into(),
-        json!(actives
+        json!(perms
+            .actives
             .iter()
-            .map(|p| perm_json(p, false))
+            .map(|p| p.to_tron_json(visible))
             .collect::<Vec<_>>()),
     );
     if let Some(b) = chain.token_balances.get(a).filter(|b| !b.is_zero()) {
@@ -388,6 +345,7 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
                 {"key": "getMemoFee", "value": pr.memo_fee},
                 {"key": "getMultiSignFee", "value": pr.multi_sign_fee},
                 {"key": "getTotalSignNum", "value": pr.total_sign_num},
+                {"key": "getUpdateAccountPermissionFee", "value": pr.update_account_permission_fee},
                 {"key": "getMaxFeeLimit", "value": pr.max_fee_limit},
             ]}))
         }
@@ -654,6 +612,7 @@ pub fn ledger_json(chain: &Chain) -> Value {
                 "txid": t.to_hex(),
                 "block": i.info.block,
                 "owner": i.tx.raw.owner().to_base58(),
+                "contract_type": i.tx.raw.contract.kind.type_name(),
                 "to": intent.as_ref().map(|x| x.to().to_base58()),
                 "token": intent.as_ref().and_then(|x| x.token()).map(|c| c.to_base58()),
                 "amount": intent.as_ref().map_or_else(|| U256::ZERO.to_string(), |x| x.amount().to_string()),

@@ -10,7 +10,8 @@ use coldpay_shared::error::{Error as SharedError, ProtoReason};
 use coldpay_shared::{Address, RawData, RefBlock, SignedTransaction, TxId, U256};
 use sha2::{Digest, Sha256};
 
-use crate::genesis::{Genesis, Params, Permission, Permissions, TokenSpec};
+use crate::genesis::{Genesis, Params, TokenSpec};
+use crate::permissions::{self, AccountPermissions};
 
 /// Block interval (ms) of [`Clock::Slots`], and the "next slot" of broadcast validation.
 pub const SLOT_MS: u64 = 3000;
@@ -194,8 +195,9 @@ pub struct Account {
     pub free_net_day: u64,
     /// Time of the last free-bandwidth use.
     pub latest_free_time: u64,
-    /// Custom permissions.
-    pub permissions: Option<Permissions>,
+    /// Permissions set by genesis or an AccountPermissionUpdateContract (`None`: java-tron's
+    /// defaults, [`AccountPermissions::default_for`]).
+    pub permissions: Option<AccountPermissions>,
 }
 
 /// A broadcast refusal: java-tron's response code and message.
@@ -277,7 +279,10 @@ impl Chain {
                 Account {
                     balance: a.trx_sun,
                     create_time: ts,
-                    permissions: a.permissions.clone(),
+                    permissions: a.permissions.as_ref().map(|p| {
+                        p.to_chain()
+                            .expect("genesis permissions are checked by Genesis::validate")
+                    }),
                     ..Account::default()
                 },
             );
@@ -380,92 +385,22 @@ impl Chain {
         self.token_balances.get(a).copied().unwrap_or(U256::ZERO)
     }
 
-    fn permission_for(&self, owner: &Address, id: u32) -> Option<Permission> {
-        let perms = self.accounts.get(owner).and_then(|a| a.permissions.clone());
-        match (perms, id) {
-            (None, 0) => Some(Permission {
-                id: 0,
-                threshold: 1,
-                keys: vec![crate::genesis::PermissionKey {
-                    address: *owner,
-                    weight: 1,
-                }],
-                operations: None,
-            }),
-            (None, 2) => Some(Permission {
-                id: 2,
-                threshold: 1,
-                keys: vec![crate::genesis::PermissionKey {
-                    address: *owner,
-                    weight: 1,
-                }],
-                operations: Some(DEFAULT_OPERATIONS.into()),
-            }),
-            (None, _) => None,
-            (Some(p), 0) => Some(p.owner),
-            (Some(p), id) => p.actives.into_iter().find(|a| a.id == id),
-        }
+    /// The account's permissions (java-tron's defaults when it has none set).
+    pub fn permissions_of(&self, owner: &Address) -> AccountPermissions {
+        self.accounts
+            .get(owner)
+            .and_then(|a| a.permissions.clone())
+            .unwrap_or_else(|| AccountPermissions::default_for(*owner))
     }
 
     fn check_signatures(&self, tx: &SignedTransaction, txid: &TxId) -> Result<(), Refusal> {
         let owner = tx.raw.owner();
-        let pid = tx.raw.contract.permission_id;
-        let sig_err = |m: String| refuse("SIGERROR", format!("Validate signature error: {m}"));
-        let perm = self
-            .permission_for(&owner, pid)
-            .ok_or_else(|| sig_err(format!("permission {pid} does not exist")))?;
-        if pid != 0 {
-            let ops = perm
-                .operations
-                .as_deref()
-                .and_then(|o| hex::decode(o).ok())
-                .unwrap_or_default();
-            let t = tx.raw.contract.kind.type_number() as usize;
-            if ops.len() != 32 || ops[t / 8] & (1 << (t % 8)) == 0 {
-                return Err(sig_err(format!(
-                    "permission {pid} does not allow contract type {t}"
-                )));
-            }
-        }
-        if tx.signatures.is_empty() {
-            return Err(sig_err("miss sig or contract".into()));
-        }
-        if tx.signatures.len() as u64 > self.params.total_sign_num {
-            return Err(sig_err("too many signatures".into()));
-        }
-        if tx.signatures.len() > perm.keys.len() {
-            return Err(sig_err(format!(
-                "Signature count is {} more than key counts of permission : {}",
-                tx.signatures.len(),
-                perm.keys.len()
-            )));
-        }
-        let mut seen = HashSet::new();
-        let mut weight = 0u64;
-        for s in &tx.signatures {
-            let who = s.recover(txid).map_err(|e| sig_err(e.to_string()))?;
-            let w = perm
-                .keys
-                .iter()
-                .find(|k| k.address == who)
-                .map_or(0, |k| k.weight);
-            if w == 0 {
-                return Err(sig_err(format!(
-                    "{txid} is signed by {who} but it is not contained of permission."
-                )));
-            }
-            if !seen.insert(who) {
-                return Err(sig_err(format!("{who} has signed twice!")));
-            }
-            weight += w;
-        }
-        if weight < perm.threshold {
-            return Err(sig_err(format!(
-                "sum of weight {weight} is less than threshold {}",
-                perm.threshold
-            )));
-        }
-        Ok(())
+        let perms = self
+            .accounts
+            .get(&owner)
+            .map(|_| self.permissions_of(&owner));
+        permissions::check_signatures(tx, txid, perms.as_ref(), &self.params)
+            .map_err(|m| refuse("SIGERROR", format!("Validate signature error: {m}")))
     }
 
     fn bandwidth_cost(&self, owner: &Address, bytes: u64, at: u64) -> (u64, u64) {
@@ -491,6 +426,9 @@ impl Chain {
         }
         if tx.signatures.len() > 1 {
             other += self.params.multi_sign_fee;
+        }
+        if permissions::update_of(tx).is_some() {
+            other += self.params.update_account_permission_fee;
         }
         if let ContractKind::Transfer(t) = &tx.raw.contract.kind {
             if !self.accounts.contains_key(&t.to) {
@@ -598,6 +536,20 @@ impl Chain {
                     return Err(refuse(
                         "CONTRACT_VALIDATE_ERROR",
                         "Contract validate error : balance is not sufficient.",
+                    ));
+                }
+            }
+            ContractKind::AccountPermissionUpdate(u) => {
+                permissions::validate_update(u, true, &self.params).map_err(|m| {
+                    refuse(
+                        "CONTRACT_VALIDATE_ERROR",
+                        format!("Contract validate error : {m}"),
+                    )
+                })?;
+                if avail < other {
+                    return Err(refuse(
+                        "CONTRACT_EXE_ERROR",
+                        "Contract execute error : balance is not sufficient.",
                     ));
                 }
             }
@@ -728,6 +680,11 @@ impl Chain {
                 let a = self.accounts.get_mut(&owner).expect("exists");
                 a.balance -= info.fee;
             }
+            ContractKind::AccountPermissionUpdate(u) => {
+                let a = self.accounts.get_mut(&owner).expect("exists");
+                a.balance -= net_fee + other;
+                a.permissions = Some(AccountPermissions::after_update(u));
+            }
         }
         if net_usage > 0 {
             let a = self.accounts.get_mut(&owner).expect("exists");
@@ -818,9 +775,8 @@ impl Chain {
     }
 }
 
-/// The default active permission's operations (every contract type but a few, as mainnet).
-pub const DEFAULT_OPERATIONS: &str =
-    "7fff1fc0033efb0f000000000000000000000000000000000000000000000000";
+/// The default active permission's operations (see [`permissions::DEFAULT_OPERATIONS`]).
+pub const DEFAULT_OPERATIONS: &str = permissions::DEFAULT_OPERATIONS;
 
 fn classify_decode_error(e: &SharedError) -> Refusal {
     match e {
@@ -837,6 +793,10 @@ fn classify_decode_error(e: &SharedError) -> Refusal {
         } => refuse("SIGERROR", format!("Validate signature error: {e} (the node re-encodes raw_data canonically, so the signed txID does not match)")),
         SharedError::Proto { reason: ProtoReason::MultipleContracts, .. } => {
             refuse("CONTRACT_VALIDATE_ERROR", "Contract validate error : act size should be exactly 1, this is extend feature")
+        }
+        // A permission update java-tron would refuse in AccountPermissionUpdateActuator.
+        SharedError::Permission(m) => {
+            refuse("CONTRACT_VALIDATE_ERROR", format!("Contract validate error : {m}"))
         }
         SharedError::Proto { reason: ProtoReason::UnknownContractType(_), .. } => {
             refuse("CONTRACT_VALIDATE_ERROR", format!("Contract validate error : {e} (not modelled by the devnode)"))

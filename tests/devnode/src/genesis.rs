@@ -1,8 +1,11 @@
 //! Genesis: initial accounts (TRX and token balances, permissions), the TRC-20 token, and
 //! chain parameters.
 
+use coldpay_shared::permission::{self as perm, Operations, PermissionKind};
 use coldpay_shared::Address;
 use serde::{Deserialize, Serialize};
+
+use crate::permissions::{AccountPermissions, DEFAULT_OPERATIONS};
 
 /// Chain parameters (java-tron names in docs/devnode.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,8 +25,10 @@ pub struct Params {
     pub max_fee_limit: u64,
     /// getMultiSignFee: sun for a transaction with more than one signature.
     pub multi_sign_fee: u64,
-    /// getTotalSignNum: most signatures per transaction.
+    /// getTotalSignNum: most signatures per transaction and most keys per permission.
     pub total_sign_num: u64,
+    /// getUpdateAccountPermissionFee: sun burned by an AccountPermissionUpdateContract.
+    pub update_account_permission_fee: u64,
 }
 
 impl Default for Params {
@@ -37,6 +42,7 @@ impl Default for Params {
             max_fee_limit: 15_000_000_000,
             multi_sign_fee: 1_000_000,
             total_sign_num: 5,
+            update_account_permission_fee: 100_000_000,
         }
     }
 }
@@ -79,6 +85,9 @@ pub struct PermissionKey {
 pub struct Permission {
     /// Permission id.
     pub id: u32,
+    /// `permission_name` (default "owner" / "active").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Sum of weights needed.
     pub threshold: u64,
     /// Keys and weights.
@@ -97,6 +106,61 @@ pub struct Permissions {
     /// Active permissions (ids ≥ 2).
     #[serde(default)]
     pub actives: Vec<Permission>,
+}
+
+impl Permission {
+    fn to_chain(&self, kind: PermissionKind) -> Result<perm::Permission, String> {
+        let default_name = if kind == PermissionKind::Owner {
+            "owner"
+        } else {
+            "active"
+        };
+        let operations = match (kind, &self.operations) {
+            (PermissionKind::Active, None) => Some(DEFAULT_OPERATIONS),
+            (_, o) => o.as_deref(),
+        };
+        let p = perm::Permission {
+            kind,
+            id: i32::try_from(self.id).map_err(|_| format!("permission id {}", self.id))?,
+            name: self.name.clone().unwrap_or_else(|| default_name.into()),
+            threshold: i64::try_from(self.threshold).map_err(|_| "threshold too large")?,
+            parent_id: 0,
+            operations: operations
+                .map(Operations::from_hex)
+                .transpose()
+                .map_err(|e| e.to_string())?,
+            keys: self
+                .keys
+                .iter()
+                .map(|k| {
+                    Ok(perm::PermissionKey {
+                        address: k.address,
+                        weight: i64::try_from(k.weight).map_err(|_| "weight too large")?,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+        };
+        p.check_with(usize::MAX).map_err(|e| e.to_string())?;
+        Ok(p)
+    }
+}
+
+impl Permissions {
+    /// The chain's form, checked as java-tron would (owner id 0, actives 2, 3, …).
+    pub fn to_chain(&self) -> Result<AccountPermissions, String> {
+        let owner = self.owner.to_chain(PermissionKind::Owner)?;
+        let actives = self
+            .actives
+            .iter()
+            .map(|a| a.to_chain(PermissionKind::Active))
+            .collect::<Result<Vec<_>, String>>()?;
+        for (i, a) in actives.iter().enumerate() {
+            if a.id != 2 + i as i32 {
+                return Err(format!("active permission {i} must have id {}", 2 + i));
+            }
+        }
+        Ok(AccountPermissions { owner, actives })
+    }
 }
 
 /// An initial account.
@@ -134,6 +198,17 @@ pub struct Genesis {
 }
 
 impl Genesis {
+    /// Checks every account's permissions (a bad genesis file is refused at start).
+    pub fn validate(&self) -> Result<(), String> {
+        for a in &self.accounts {
+            if let Some(p) = &a.permissions {
+                p.to_chain()
+                    .map_err(|e| format!("account {}: permissions: {e}", a.address))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Adds (or tops up) an account with TRX (sun) and token base units.
     pub fn fund(&mut self, address: Address, trx_sun: u64, usdt_base_units: u128) {
         if let Some(a) = self.accounts.iter_mut().find(|a| a.address == address) {

@@ -10,6 +10,7 @@ pub mod api;
 pub mod chain;
 pub mod genesis;
 pub mod http;
+pub mod permissions;
 pub mod pool;
 
 use std::collections::BTreeMap;
@@ -107,6 +108,10 @@ fn now_ms() -> u64 {
 impl Devnode {
     /// Starts the node on 127.0.0.1.
     pub fn start(config: Config) -> std::io::Result<Devnode> {
+        config
+            .genesis
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
         let seed = now_ms() | 1;
         let shared = Arc::new(Shared {

@@ -335,6 +335,7 @@ fn multi_signature_permissions() {
     g.accounts[0].permissions = Some(Permissions {
         owner: Permission {
             id: 0,
+            name: None,
             threshold: 1,
             keys: vec![PermissionKey {
                 address: owner,
@@ -344,6 +345,7 @@ fn multi_signature_permissions() {
         },
         actives: vec![Permission {
             id: 2,
+            name: Some("payouts".into()),
             threshold: 2,
             keys: vec![
                 PermissionKey {
@@ -367,7 +369,7 @@ fn multi_signature_permissions() {
         r["message"]
             .as_str()
             .unwrap()
-            .contains("less than threshold"),
+            .contains("Validate signature error: sig error"),
         "{r}"
     );
     assert_eq!(

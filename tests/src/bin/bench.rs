@@ -191,6 +191,8 @@ fn main() {
         .collect();
     let raws: Vec<Vec<u8>> = txs.iter().map(|t| t.raw.encode()).collect();
     let req = SignRequest {
+        permission: None,
+        permission_before: None,
         network: Network::Local,
         request_id: "bench".into(),
         created_at: now,
@@ -226,37 +228,39 @@ fn main() {
         assert!(out.status.success(), "{stderr}");
         (secs, stderr)
     };
-    // RUNS signer processes on `input`: (the runs' times, peak memory in MiB).
-    let measure = |input: &std::path::Path| -> (Vec<f64>, f64) {
-        let mut runs = Vec::new();
-        let mut rss_kib = 0i64;
+    // RUNS signer processes on each input, interleaved (this VM's load drifts, and the forms
+    // are compared): per input, (the runs' times, peak memory in MiB).
+    let measure = |inputs: &[&std::path::Path]| -> Vec<(Vec<f64>, f64)> {
+        let mut out = vec![(Vec::new(), 0f64); inputs.len()];
         for _ in 0..RUNS {
-            let _ = std::fs::remove_dir_all(&run_home);
-            copy_dir(&home, &run_home);
-            let cmd = if timer.exists() {
-                let mut c = Command::new(timer);
-                c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
-                c
-            } else {
-                Command::new(&bin)
-            };
-            let (secs, stderr) = timed_sign(cmd, input);
-            runs.push(secs);
-            rss_kib = rss_kib.max(
-                stderr
+            for (input, (runs, rss_mib)) in inputs.iter().zip(out.iter_mut()) {
+                let _ = std::fs::remove_dir_all(&run_home);
+                copy_dir(&home, &run_home);
+                let cmd = if timer.exists() {
+                    let mut c = Command::new(timer);
+                    c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
+                    c
+                } else {
+                    Command::new(&bin)
+                };
+                let (secs, stderr) = timed_sign(cmd, input);
+                runs.push(secs);
+                let kib = stderr
                     .lines()
                     .rev()
                     .find_map(|l| {
                         l.strip_prefix("coldpay-maxrss-kib ")
                             .and_then(|v| v.trim().parse::<i64>().ok())
                     })
-                    .unwrap_or_else(child_peak_rss_kib),
-            );
+                    .unwrap_or_else(child_peak_rss_kib);
+                *rss_mib = rss_mib.max(kib as f64 / 1024.0);
+            }
         }
-        (runs, rss_kib as f64 / 1024.0)
+        out
     };
     // The same transactions as a JSON array of TronWeb objects (the form TronWeb scripts
-    // start with): it must take the same fast path.
+    // start with): it must take the same fast path. The request runs last in each round, so
+    // its response stays in `out_path` for the checks below.
     let tw_path = dir.path().join("tronweb-array.json");
     let tw: Vec<serde_json::Value> = req
         .transactions
@@ -265,11 +269,11 @@ fn main() {
         .collect();
     std::fs::write(&tw_path, serde_json::to_vec(&tw).unwrap()).unwrap();
     drop(tw);
-    let (tw_runs, tw_rss_mib) = measure(&tw_path);
-    let tw_s = median(&mut tw_runs.clone());
-    // The request last: its response stays in `out_path` for the checks below.
-    let (runs, rss_mib) = measure(&req_path);
+    let mut both = measure(&[&tw_path, &req_path]);
+    let (runs, rss_mib) = both.pop().unwrap();
+    let (tw_runs, tw_rss_mib) = both.pop().unwrap();
     let total_s = median(&mut runs.clone());
+    let tw_s = median(&mut tw_runs.clone());
     let forms = serde_json::json!({
         "signer_process_s": total_s,
         "signer_peak_rss_mib_10k": (rss_mib * 10.0).round() / 10.0,
@@ -432,6 +436,8 @@ fn broadcaster_like_request(owner: Address, n: usize) -> SignRequest {
         })
         .collect();
     SignRequest {
+        permission: None,
+        permission_before: None,
         network: Network::Mainnet,
         request_id: format!("bench-{n}"),
         created_at: now,

@@ -1,0 +1,504 @@
+//! `accounts set-permission`: the account's full AccountPermissionUpdateContract (contract type
+//! 46) from its current permissions and the change asked for, checked as java-tron checks it,
+//! journaled as a payout-like row of kind `permission-update` (so `submit` and `track`
+//! broadcast and settle it exactly once, under the journal's attempt rules), and the sign
+//! request that carries the permissions before the change.
+
+use coldpay_shared::contract::{Contract, ContractKind};
+use coldpay_shared::handoff::RequestTx;
+use coldpay_shared::permission::{
+    AccountPermissionUpdate, Operations, Permission, PermissionKey, PermissionKind,
+    FIRST_ACTIVE_PERMISSION_ID, MAX_ACTIVE_PERMISSIONS,
+};
+use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest};
+use rusqlite::params;
+
+use crate::error::{BcError, Result};
+use crate::journal::{now_ms, Journal};
+use crate::node::Node;
+use crate::permissions::AccountPermissions;
+
+/// java-tron's genesis `getUpdateAccountPermissionFee`: 100 TRX.
+pub const DEFAULT_UPDATE_FEE_SUN: u64 = 100_000_000;
+
+/// The change `set-permission` asks for.
+#[derive(Clone, Debug)]
+pub struct Change {
+    /// The account.
+    pub account: Address,
+    /// Name of the active permission to add or replace.
+    pub name: String,
+    /// Its threshold.
+    pub threshold: i64,
+    /// Its keys.
+    pub keys: Vec<PermissionKey>,
+    /// Its operations.
+    pub operations: Operations,
+    /// Its id (`--id`): an existing active's id, or the next one.
+    pub id: Option<i32>,
+    /// A new owner permission: threshold and keys (`--owner-threshold`, `--owner-key`).
+    pub owner: Option<(i64, Vec<PermissionKey>)>,
+}
+
+/// Parses `T…=W` (an address and its weight).
+pub fn parse_key(s: &str, flag: &str) -> Result<PermissionKey> {
+    let (a, w) = s
+        .split_once('=')
+        .ok_or_else(|| BcError::Input(format!("{flag} {s:?}: write ADDRESS=WEIGHT, e.g. T…=1")))?;
+    let address =
+        Address::parse(a.trim()).map_err(|e| BcError::Input(format!("{flag} {s:?}: {e}")))?;
+    let weight: i64 = w
+        .trim()
+        .parse()
+        .map_err(|_| BcError::Input(format!("{flag} {s:?}: the weight must be a whole number")))?;
+    if weight <= 0 {
+        return Err(BcError::Input(format!(
+            "{flag} {s:?}: the weight must be greater than 0"
+        )));
+    }
+    Ok(PermissionKey { address, weight })
+}
+
+/// Where the named active goes: replacing an existing active (by `--id`, else by name) or
+/// appended with the next id (the chain numbers actives 2, 3, … in order).
+fn target_index(current: &[Permission], change: &Change) -> Result<usize> {
+    let next = FIRST_ACTIVE_PERMISSION_ID + current.len() as i32;
+    let found = match change.id {
+        Some(id) => current.iter().position(|p| p.id == id),
+        None => current.iter().position(|p| p.name == change.name),
+    };
+    match (found, change.id) {
+        (Some(i), _) => Ok(i),
+        (None, Some(id)) if id != next => Err(BcError::Input(format!(
+            "--id {id}: the account has active ids {}; a new active permission gets id {next} (the chain numbers them in order)",
+            current.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join(", ")
+        ))),
+        (None, _) if current.len() >= MAX_ACTIVE_PERMISSIONS => Err(BcError::Input(format!(
+            "the account already has {MAX_ACTIVE_PERMISSIONS} active permissions (the most TRON allows); replace one with --id N"
+        ))),
+        (None, _) => Ok(current.len()),
+    }
+}
+
+/// The full update: the current owner (or the new one), the witness kept, every other active
+/// kept, the named active replaced or added. Checked as java-tron checks it.
+pub fn plan(
+    current: &AccountPermissions,
+    change: &Change,
+    max_keys: usize,
+) -> Result<AccountPermissionUpdate> {
+    let mut actives = current.actives.clone();
+    let i = target_index(&actives, change)?;
+    let new = Permission {
+        kind: PermissionKind::Active,
+        id: FIRST_ACTIVE_PERMISSION_ID + i as i32,
+        name: change.name.clone(),
+        threshold: change.threshold,
+        parent_id: 0,
+        operations: Some(change.operations),
+        keys: change.keys.clone(),
+    };
+    if i == actives.len() {
+        actives.push(new);
+    } else {
+        actives[i] = new;
+    }
+    let owner = match &change.owner {
+        None => current.owner.clone(),
+        Some((threshold, keys)) => Permission {
+            threshold: *threshold,
+            keys: keys.clone(),
+            ..current.owner.clone()
+        },
+    };
+    let update = AccountPermissionUpdate {
+        owner_address: change.account,
+        owner,
+        witness: current.witness.clone(),
+        actives,
+    };
+    update.check_with(max_keys).map_err(|e| {
+        BcError::Input(format!("the node would refuse this permission update: {e}"))
+    })?;
+    if update.owner == current.owner && update.actives == current.actives {
+        return Err(BcError::Input(
+            "nothing changes: the account already has exactly these permissions".into(),
+        ));
+    }
+    Ok(update)
+}
+
+/// A loud warning when the new owner permission holds none of the watch-only accounts' keys
+/// (the signer home that exported them could no longer change the account), or when those
+/// keys alone no longer reach its threshold.
+pub fn owner_warning(update: &AccountPermissionUpdate, watch: &[Address]) -> Option<String> {
+    let held: i64 = update
+        .owner
+        .keys
+        .iter()
+        .filter(|k| watch.contains(&k.address))
+        .map(|k| k.weight)
+        .sum();
+    if held >= update.owner.threshold {
+        return None;
+    }
+    Some(if held == 0 {
+        format!(
+            "WARNING: after this update the owner permission of {} holds NONE of the keys of the watch-only signer home ({}): that home could never change this account's permissions again",
+            update.owner_address,
+            watch.iter().map(Address::to_base58).collect::<Vec<_>>().join(", ")
+        )
+    } else {
+        format!(
+            "WARNING: after this update the watch-only signer home's keys carry weight {held} of the owner threshold {}: it alone can no longer change {}'s permissions",
+            update.owner.threshold, update.owner_address
+        )
+    })
+}
+
+/// What `set-permission` produced.
+pub struct Outcome {
+    /// The sign request.
+    pub request: SignRequest,
+    /// The journal's payout id of the update.
+    pub payout_id: String,
+    /// Permissions before (as read from the node).
+    pub before: AccountPermissions,
+    /// The update.
+    pub update: AccountPermissionUpdate,
+    /// The fee the chain charges (sun).
+    pub fee_sun: u64,
+    /// Warnings for the operator.
+    pub warnings: Vec<String>,
+    /// The same update was already pending: its request is exported again, nothing new
+    /// journaled.
+    pub reexported: bool,
+}
+
+/// The sign request of an update: signed by the owner permission, with the permissions before.
+fn request(
+    network: Network,
+    payout_id: &str,
+    raw: RawData,
+    before: &AccountPermissions,
+) -> SignRequest {
+    SignRequest {
+        network,
+        request_id: format!("{payout_id}-{}", now_ms()),
+        created_at: now_ms() as u64,
+        transactions: vec![RequestTx::new(payout_id, raw)],
+        permission: Some(crate::permissions::claim(&before.owner)),
+        permission_before: Some(before.as_list()),
+    }
+}
+
+/// A live update of the account: `Ok(None)` when there is none, `Ok(Some(raw))` when the
+/// same update is still waiting for signatures (its request is exported again), else refused.
+fn pending(
+    journal: &Journal,
+    account: &Address,
+    update: &AccountPermissionUpdate,
+) -> Result<Option<(String, RawData)>> {
+    let live = journal.attempts_where(
+        "state IN ('built','signed','broadcast','included') AND payout_id IN (SELECT id FROM payouts WHERE kind = 'permission-update' AND to_address = ?1)",
+        &[&account.to_base58()],
+    )?;
+    let Some(a) = live.first() else {
+        return Ok(None);
+    };
+    let raw = RawData::decode_hex(&a.raw_hex)?;
+    let same =
+        matches!(&raw.contract.kind, ContractKind::AccountPermissionUpdate(u) if u == update);
+    if same && a.state == "built" {
+        return Ok(Some((a.payout_id.clone(), raw)));
+    }
+    Err(BcError::Input(format!(
+        "a permission update of {account} is already pending ({}, {}, txid {}): let it settle or expire (`track`) before building another (the same update again exports its request again)",
+        a.payout_id, a.state, a.txid
+    )))
+}
+
+/// The TRX the update needs: the fee, bandwidth and, for a multi-key owner, the multi-sign fee.
+fn check_funds(node: &Node, update: &AccountPermissionUpdate, size: usize) -> Result<u64> {
+    let params = node.chain_params()?;
+    let fee = params
+        .get("getUpdateAccountPermissionFee")
+        .unwrap_or(DEFAULT_UPDATE_FEE_SUN);
+    let bandwidth = (size as u64 + 64) * params.get("getTransactionFee").unwrap_or(1000);
+    let multi = if update.owner.keys.len() > 1 {
+        params
+            .get("getMultiSignFee")
+            .unwrap_or(crate::permission_plan::DEFAULT_MULTI_SIGN_FEE_SUN)
+    } else {
+        0
+    };
+    let need = fee + bandwidth + multi;
+    let have = node.trx_balance(&update.owner_address)?;
+    if have < need {
+        let t = |v: u64| coldpay_shared::amount::format_units(coldpay_shared::U256::from(v), 6);
+        return Err(BcError::Input(format!(
+            "{} holds {} TRX but the permission update needs up to {} TRX (fee {} TRX, bandwidth and multi-signature fee); nothing built",
+            update.owner_address,
+            t(have),
+            t(need),
+            t(fee)
+        )));
+    }
+    Ok(fee)
+}
+
+/// Journals the update (batch, payout row of kind `permission-update`, its before/after, the
+/// built attempt under the owner permission) in one SQL transaction.
+fn record(
+    journal: &Journal,
+    network: Network,
+    out: &Outcome,
+    raw: &RawData,
+    solid: &coldpay_shared::block::VerifiedBlock,
+) -> Result<()> {
+    let account = out.update.owner_address.to_base58();
+    let id = &out.payout_id;
+    let claim = serde_json::to_string(&crate::permissions::claim(&out.before.owner)).expect("json");
+    let at = |e| BcError::journal_at(e, format!("record permission update {id}"));
+    let now = now_ms();
+    let tx = journal.conn.unchecked_transaction().map_err(at)?;
+    tx.execute(
+        "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, account, network.as_str(), now],
+    )
+    .map_err(at)?;
+    tx.execute(
+        "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES (?1, ?1, 1, ?2, 'PERMISSION', '0', NULL, ?3, 'permission-update')",
+        params![id, account, now],
+    )
+    .map_err(at)?;
+    tx.execute(
+        "INSERT INTO permission_updates (payout_id, account, after_json, before_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            account,
+            serde_json::to_string(&out.update.permissions().collect::<Vec<_>>()).expect("json"),
+            serde_json::to_string(&out.before.as_list()).expect("json"),
+            now
+        ],
+    )
+    .map_err(at)?;
+    tx.execute(
+        "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 'built', ?7, ?7, ?8, ?5, ?8, ?9, 0, ?10)",
+        params![
+            id,
+            raw.txid().to_hex(),
+            hex::encode(raw.encode()),
+            raw.expiration as i64,
+            solid.number as i64,
+            out.request.request_id,
+            now,
+            solid.id_hex(),
+            solid.timestamp as i64,
+            claim
+        ],
+    )
+    .map_err(at)?;
+    tx.commit().map_err(at)?;
+    Ok(())
+}
+
+/// Runs `set-permission`: reads the current permissions, plans and checks the update (a new
+/// owner that leaves the watch-only home without control needs `allow_owner_handover`), checks
+/// funds, builds the transaction under the owner permission from a verified reference block,
+/// journals it and returns the request.
+pub fn set_permission(
+    journal: &Journal,
+    node: &Node,
+    network: Network,
+    change: &Change,
+    expires_in_ms: u64,
+    allow_owner_handover: bool,
+) -> Result<Outcome> {
+    crate::build::check_expires(expires_in_ms)?;
+    let before = crate::permissions::read(node, &change.account)?;
+    let max_keys = node
+        .chain_params()?
+        .get("getTotalSignNum")
+        .map_or(coldpay_shared::permission::DEFAULT_TOTAL_SIGN_NUM, |n| {
+            n as usize
+        });
+    let update = plan(&before, change, max_keys)?;
+    let watch: Vec<Address> = crate::payouts::accounts(journal)?
+        .iter()
+        .filter_map(|(a, ..)| Address::parse(a).ok())
+        .collect();
+    let warnings: Vec<String> = owner_warning(&update, &watch).into_iter().collect();
+    if let (Some(w), false) = (warnings.first(), allow_owner_handover) {
+        return Err(BcError::Input(format!(
+            "{w}; nothing built (if that is meant, run again with --allow-owner-handover)"
+        )));
+    }
+    if let Some((payout_id, raw)) = pending(journal, &change.account, &update)? {
+        let request = request(network, &payout_id, raw, &before);
+        request.validate()?;
+        let fee_sun = check_funds(node, &update, request.transactions[0].raw.encode().len())?;
+        return Ok(Outcome {
+            request,
+            payout_id,
+            before,
+            update,
+            fee_sun,
+            warnings,
+            reexported: true,
+        });
+    }
+    let (solid, expiration) = crate::build::reference(node, expires_in_ms)?;
+    let raw = RawData {
+        ref_block: RefBlock::from_block_id(&solid.id),
+        expiration,
+        memo: Vec::new(),
+        contract: Contract {
+            kind: ContractKind::AccountPermissionUpdate(update.clone()),
+            permission_id: 0,
+        },
+        timestamp: now_ms() as u64,
+        fee_limit: 0,
+    };
+    let fee_sun = check_funds(node, &update, raw.encode().len())?;
+    let payout_id = format!("permissions-{}-{}", change.account, now_ms());
+    let request = request(network, &payout_id, raw.clone(), &before);
+    request.validate()?;
+    let out = Outcome {
+        request,
+        payout_id,
+        before,
+        update,
+        fee_sun,
+        warnings,
+        reexported: false,
+    };
+    record(journal, network, &out, &raw, &solid)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(i: u8) -> Address {
+        Address::from_evm_bytes([i; 20])
+    }
+
+    fn current() -> AccountPermissions {
+        let a = addr(1);
+        let key = |i| PermissionKey {
+            address: addr(i),
+            weight: 1,
+        };
+        AccountPermissions {
+            address: a,
+            owner: Permission {
+                kind: PermissionKind::Owner,
+                id: 0,
+                name: "owner".into(),
+                threshold: 1,
+                parent_id: 0,
+                operations: None,
+                keys: vec![key(1)],
+            },
+            witness: None,
+            actives: vec![Permission {
+                kind: PermissionKind::Active,
+                id: 2,
+                name: "active".into(),
+                threshold: 1,
+                parent_id: 0,
+                operations: Some(Operations::java_tron_default()),
+                keys: vec![key(1)],
+            }],
+        }
+    }
+
+    fn change(name: &str, threshold: i64, keys: &[u8]) -> Change {
+        Change {
+            account: addr(1),
+            name: name.into(),
+            threshold,
+            keys: keys
+                .iter()
+                .map(|i| PermissionKey {
+                    address: addr(*i),
+                    weight: 1,
+                })
+                .collect(),
+            operations: Operations::from_names(&["trx", "trc20"]).unwrap(),
+            id: None,
+            owner: None,
+        }
+    }
+
+    #[test]
+    fn a_new_active_is_added_with_the_next_id_and_the_rest_kept() {
+        let u = plan(&current(), &change("payouts", 2, &[2, 3, 4]), 5).unwrap();
+        assert_eq!(u.actives.len(), 2);
+        assert_eq!(u.actives[0].name, "active");
+        assert_eq!(u.actives[1].id, 3);
+        assert_eq!(u.actives[1].threshold, 2);
+        assert_eq!(u.owner, current().owner);
+        // Replacing by name keeps the id.
+        let mut c = change("active", 2, &[2, 3]);
+        let u = plan(&current(), &c, 5).unwrap();
+        assert_eq!((u.actives.len(), u.actives[0].id), (1, 2));
+        // An id that is neither existing nor next is refused.
+        c.id = Some(5);
+        let e = plan(&current(), &c, 5).unwrap_err().to_string();
+        assert!(e.contains("a new active permission gets id 3"), "{e}");
+    }
+
+    #[test]
+    fn what_java_tron_refuses_is_refused() {
+        let e = plan(&current(), &change("payouts", 4, &[2, 3, 4]), 5)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("the node would refuse this permission update"),
+            "{e}"
+        );
+        assert!(e.contains("threshold"), "{e}");
+        let e = plan(&current(), &change("payouts", 1, &[2, 3, 4, 5, 6, 7]), 5)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the node would refuse"), "{e}");
+        let same = Change {
+            operations: Operations::java_tron_default(),
+            ..change("active", 1, &[1])
+        };
+        let e = plan(&current(), &same, 5).unwrap_err().to_string();
+        assert!(e.contains("nothing changes"), "{e}");
+        assert!(parse_key("TX", "--key").is_err());
+        let k = format!("{}=0", addr(2));
+        assert!(parse_key(&k, "--key")
+            .unwrap_err()
+            .to_string()
+            .contains("greater than 0"));
+        assert_eq!(
+            parse_key(&format!("{}=3", addr(2)), "--key")
+                .unwrap()
+                .weight,
+            3
+        );
+    }
+
+    #[test]
+    fn losing_the_watch_only_keys_from_the_owner_is_warned() {
+        let mut c = change("payouts", 2, &[2, 3, 4]);
+        let u = plan(&current(), &c, 5).unwrap();
+        assert!(owner_warning(&u, &[addr(1)]).is_none());
+        c.owner = Some((
+            1,
+            vec![PermissionKey {
+                address: addr(9),
+                weight: 1,
+            }],
+        ));
+        let u = plan(&current(), &c, 5).unwrap();
+        let w = owner_warning(&u, &[addr(1)]).unwrap();
+        assert!(w.contains("NONE of the keys"), "{w}");
+    }
+}

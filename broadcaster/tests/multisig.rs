@@ -1,0 +1,404 @@
+//! Offline M-of-N approval (issue #14) on the dev node: a 2-of-3 active permission set up from
+//! the owner key, a batch built under it, approvals collected one response at a time.
+
+#![allow(clippy::too_many_lines)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use coldpay_shared::{Address, SignRequest};
+use common::{addr, key, recipient, World};
+use k256::ecdsa::SigningKey;
+use serde_json::Value;
+
+fn approvers() -> [SigningKey; 3] {
+    [key(11), key(12), key(13)]
+}
+
+fn request(path: &Path) -> SignRequest {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    SignRequest::from_json(&v).unwrap()
+}
+
+/// Signs `req` with `k` into a response file of its own (one per approver and round).
+fn approve(w: &World, req: &Path, k: &SigningKey, tag: &str) -> PathBuf {
+    let r = w.sign(req, k);
+    let out = w.path(&format!("{tag}.response.json"));
+    std::fs::rename(r, &out).unwrap();
+    out
+}
+
+fn treasury(w: &World) -> String {
+    addr(&w.treasury).to_base58()
+}
+
+/// `set-permission` for a "payouts" active over `keys` (weight 1 each), signed by the owner,
+/// submitted and settled. Returns the request.
+fn set_payouts(w: &World, threshold: &str, keys: &[&SigningKey], tag: &str) -> SignRequest {
+    let out = w.path(&format!("{tag}.json"));
+    let key_args: Vec<String> = keys.iter().map(|k| format!("{}=1", addr(k))).collect();
+    let account = treasury(w);
+    let mut args = vec![
+        "accounts",
+        "set-permission",
+        account.as_str(),
+        "--name",
+        "payouts",
+        "--threshold",
+        threshold,
+        "--operations",
+        "trx,trc20",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    for k in &key_args {
+        args.extend(["--key", k.as_str()]);
+    }
+    let v = w.ok(&args);
+    assert!(v["fee_sun"].as_u64().unwrap() > 0, "{v}");
+    let req = request(&out);
+    assert!(req.permission_before.is_some());
+    assert_eq!(
+        req.permission.as_ref().unwrap().id,
+        0,
+        "signed by the owner"
+    );
+    let resp = approve(w, &out, &w.treasury, &format!("{tag}-owner"));
+    let s = w.ok(&["submit", resp.to_str().unwrap()]);
+    assert_eq!(s["accepted"], 1, "{s}");
+    let t = w.settle();
+    assert_eq!(t["confirmed"], 1, "{t}");
+    req
+}
+
+fn payouts_id(w: &World) -> i64 {
+    let p = w.ok(&["accounts", "permissions", &treasury(w)]);
+    let a = p["actives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "payouts")
+        .unwrap_or_else(|| panic!("{p}"))
+        .clone();
+    assert_eq!(
+        a["operations"],
+        serde_json::json!(["TransferContract", "TriggerSmartContract"])
+    );
+    a["id"].as_i64().unwrap()
+}
+
+fn payments(w: &World) -> Vec<Value> {
+    w.paid()
+        .into_iter()
+        .filter(|t| t["contract_type"] != "AccountPermissionUpdateContract")
+        .collect()
+}
+
+/// The response as QR PNG parts (what the signer shows; the broadcaster's camera reads them).
+fn qr_response(w: &World, response: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(response).unwrap();
+    let resp = coldpay_shared::SignResponse::from_json_text(&text).unwrap();
+    let dir = w.path("qr-response");
+    let opts = coldpay_shared::qr::QrOptions {
+        png_dir: Some(dir.clone()),
+        fit_terminal: false,
+        extra_percent: 0,
+        ..coldpay_shared::qr::QrOptions::default()
+    };
+    let payload = coldpay_shared::compact::encode_response(&resp).unwrap();
+    coldpay_shared::qr::emit_qr(coldpay_shared::urframe::UrKind::Response, &payload, &opts)
+        .unwrap();
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    parts.sort();
+    parts
+}
+
+fn submit_fails(w: &World, resp: &Path) -> (i32, String) {
+    let o = w.run(&["submit", resp.to_str().unwrap()]);
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn two_of_three_pay_a_batch_exactly_once() {
+    let w = World::new(10_000, 10_000);
+    let [a1, a2, a3] = approvers();
+    set_payouts(&w, "2", &[&a1, &a2, &a3], "setup");
+    let id = payouts_id(&w);
+    assert_eq!(id, 3, "after the default active (2)");
+    let rows: Vec<(String, Address, &str, &str)> = (0..20)
+        .map(|i| {
+            let token = if i % 2 == 0 { "usdt" } else { "trx" };
+            (format!("m{i}"), recipient(10 + i), "1.5", token)
+        })
+        .collect();
+    w.import("ms", &rows);
+    let req_path = w.build("ms", &["--permission", &id.to_string()]);
+    let req = request(&req_path);
+    let claim = req.permission.clone().unwrap();
+    assert_eq!((claim.id, claim.threshold, claim.keys.len()), (3, 2, 3));
+    let solid = w.node.with_chain(|c| c.solid().timestamp);
+    for t in &req.transactions {
+        assert_eq!(t.raw.contract.permission_id, 3);
+        assert_eq!(t.raw.expiration, solid + 12 * 3_600_000, "12 h default");
+    }
+    // One approval alone is never broadcast.
+    let r1 = approve(&w, &req_path, &a1, "a1");
+    let s = w.ok(&["submit", r1.to_str().unwrap()]);
+    assert_eq!(
+        (s["accepted"].as_u64(), s["awaiting_approval"].as_u64()),
+        (Some(0), Some(20)),
+        "{s}"
+    );
+    w.settle();
+    assert!(payments(&w).is_empty());
+    let st = w.ok(&["status"]);
+    let waiting = st["awaiting_approval"].as_array().unwrap();
+    assert_eq!(waiting.len(), 20, "{st}");
+    assert_eq!(
+        waiting[0]["approval"],
+        format!("weight 1 of 2, approved by {}", addr(&a1))
+    );
+    // The same approver again does not reach the threshold.
+    let again = approve(&w, &req_path, &a1, "a1-again");
+    let s = w.ok(&["submit", again.to_str().unwrap()]);
+    assert_eq!(s["accepted"], 0, "{s}");
+    assert_eq!(s["approvals"][0]["status"], "duplicate", "{s}");
+    assert!(payments(&w).is_empty());
+    // A key outside the permission is refused by name; nothing recorded.
+    let outsider = key(14);
+    let r = approve(&w, &req_path, &outsider, "outsider");
+    let (code, err) = submit_fails(&w, &r);
+    assert_eq!(code, 10, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} is not a key of permission \"payouts\" (id 3)",
+            addr(&outsider)
+        )),
+        "{err}"
+    );
+    // The second approver completes the quorum over QR: broadcast with both signatures.
+    let r2 = approve(&w, &req_path, &a2, "a2");
+    let pngs = qr_response(&w, &r2);
+    let mut args = vec!["submit", "--qr-image"];
+    args.extend(pngs.iter().map(|p| p.to_str().unwrap()));
+    let s = w.ok(&args);
+    assert_eq!(s["accepted"], 20, "{s}");
+    let t = w.settle();
+    assert_eq!(t["confirmed"], 20, "{t}");
+    let paid = payments(&w);
+    assert_eq!(paid.len(), 20, "paid exactly once");
+    for (i, (_, to, ..)) in rows.iter().enumerate() {
+        let n = paid.iter().filter(|p| p["to"] == to.to_base58()).count();
+        assert_eq!(n, 1, "payout m{i}");
+    }
+    let b = w.ok(&["balance", &recipient(10).to_base58()]);
+    assert_eq!(b["usdt"], "1.5");
+    let b = w.ok(&["balance", &recipient(11).to_base58()]);
+    assert_eq!(b["trx"], "1.5");
+    // A third approval after settlement is harmless and reported.
+    let r3 = approve(&w, &req_path, &a3, "a3");
+    let s = w.ok(&["submit", r3.to_str().unwrap()]);
+    assert_eq!(s["accepted"], 0);
+    assert_eq!(s["approvals"][0]["status"], "late", "{s}");
+    assert_eq!(payments(&w).len(), 20);
+    let rep = w.report("ms");
+    assert!(rep.iter().all(|r| r["status"] == "confirmed"));
+    assert_eq!(
+        rep[0]["approval"]["approved_by"],
+        serde_json::json!([addr(&a1).to_base58(), addr(&a2).to_base58()])
+    );
+}
+
+#[test]
+fn a_key_removed_since_the_build_is_refused() {
+    let w = World::new(10_000, 10_000);
+    let [a1, a2, a3] = approvers();
+    set_payouts(&w, "2", &[&a1, &a2, &a3], "setup");
+    let id = payouts_id(&w).to_string();
+    w.import("rm", &[("r1".into(), recipient(40), "2", "trx")]);
+    let req_path = w.build("rm", &["--permission", &id]);
+    let r1 = approve(&w, &req_path, &a1, "a1");
+    w.ok(&["submit", r1.to_str().unwrap()]);
+    // The owner rotates a2 out: payouts becomes 2 of {a1, a3}.
+    set_payouts(&w, "2", &[&a1, &a3], "rotate");
+    let r2 = approve(&w, &req_path, &a2, "a2");
+    let (code, err) = submit_fails(&w, &r2);
+    assert_eq!(code, 10, "{err}");
+    assert!(
+        err.contains(&format!("key {} had weight 1 in permission", addr(&a2)))
+            && err.contains("removed since"),
+        "{err}"
+    );
+    assert!(payments(&w).is_empty());
+    // The remaining keys complete it under the permission as it is now.
+    let r3 = approve(&w, &req_path, &a3, "a3");
+    let s = w.ok(&["submit", r3.to_str().unwrap()]);
+    assert_eq!(s["accepted"], 1, "{s}");
+    assert_eq!(w.settle()["confirmed"], 1);
+    assert_eq!(payments(&w).len(), 1);
+}
+
+#[test]
+fn permission_builds_are_refused_when_they_cannot_be_signed() {
+    let w = World::new(10_000, 10_000);
+    let [a1, a2, a3] = approvers();
+    // Only the owner may change permissions; an owner change that drops the home's key needs
+    // an explicit flag.
+    let o = w.run(&[
+        "accounts",
+        "set-permission",
+        &treasury(&w),
+        "--name",
+        "payouts",
+        "--threshold",
+        "2",
+        "--key",
+        &format!("{}=1", addr(&a1)),
+        "--key",
+        &format!("{}=1", addr(&a2)),
+        "--operations",
+        "trx",
+        "--owner-threshold",
+        "1",
+        "--owner-key",
+        &format!("{}=1", addr(&a3)),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("NONE of the keys") && err.contains("--allow-owner-handover"),
+        "{err}"
+    );
+    // Threshold above the total weight: refused as java-tron would.
+    let o = w.run(&[
+        "accounts",
+        "set-permission",
+        &treasury(&w),
+        "--name",
+        "payouts",
+        "--threshold",
+        "3",
+        "--key",
+        &format!("{}=1", addr(&a1)),
+        "--operations",
+        "trx",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the node would refuse"));
+    // A TRX-only permission cannot sign a USDT payout.
+    let out = w.path("trx-only.json");
+    w.ok(&[
+        "accounts",
+        "set-permission",
+        &treasury(&w),
+        "--name",
+        "payouts",
+        "--threshold",
+        "1",
+        "--key",
+        &format!("{}=1", addr(&a1)),
+        "--operations",
+        "trx",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    // A second update while the first is pending is refused.
+    let o = w.run(&[
+        "accounts",
+        "set-permission",
+        &treasury(&w),
+        "--name",
+        "other",
+        "--threshold",
+        "1",
+        "--key",
+        &format!("{}=1", addr(&a1)),
+        "--operations",
+        "trx",
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already pending"));
+    // The same update again exports the pending request again (a lost file is not stuck).
+    let first_txid = request(&out).transactions[0].txid;
+    let again = w.path("trx-only-again.json");
+    let v = w.ok(&[
+        "accounts",
+        "set-permission",
+        &treasury(&w),
+        "--name",
+        "payouts",
+        "--threshold",
+        "1",
+        "--key",
+        &format!("{}=1", addr(&a1)),
+        "--operations",
+        "trx",
+        "-o",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(v["reexported"], true, "{v}");
+    assert_eq!(request(&again).transactions[0].txid, first_txid);
+    let resp = approve(&w, &out, &w.treasury, "owner");
+    w.ok(&["submit", resp.to_str().unwrap()]);
+    w.settle();
+    w.import("usd", &[("u1".into(), recipient(50), "1", "usdt")]);
+    let o = w.run(&["build", "--batch", "usd", "--permission", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("does not allow TriggerSmartContract"), "{err}");
+    let o = w.run(&["build", "--batch", "usd", "--permission", "7"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no active permission with id 7"));
+    // The single-signer flow is unchanged.
+    let req = w.build("usd", &[]);
+    assert!(request(&req).permission.is_none());
+    let resp = w.sign(&req, &w.treasury);
+    assert_eq!(w.ok(&["submit", resp.to_str().unwrap()])["accepted"], 1);
+}
+
+#[test]
+fn an_expired_quorum_is_rebuilt_and_approved_again() {
+    let w = World::new(10_000, 10_000);
+    let [a1, a2, a3] = approvers();
+    set_payouts(&w, "2", &[&a1, &a2, &a3], "setup");
+    let id = payouts_id(&w).to_string();
+    w.import("ex", &[("e1".into(), recipient(60), "3", "usdt")]);
+    let first = w.path("ex-first.json");
+    std::fs::rename(
+        w.build("ex", &["--permission", &id, "--expires-in", "1h"]),
+        &first,
+    )
+    .unwrap();
+    let r1 = approve(&w, &first, &a1, "a1");
+    w.ok(&["submit", r1.to_str().unwrap()]);
+    // While the partial quorum may still complete, build only re-exports the same
+    // transaction, with its permission (another approver may need the request again).
+    let v = w.ok(&["build", "--batch", "ex"]);
+    assert_eq!(
+        v["transactions"][0]["txid"],
+        request(&first).transactions[0].txid.to_hex()
+    );
+    assert_eq!(v["permission"]["id"], 3, "{v}");
+    w.node.mine_after(1, 3_700_000);
+    assert_eq!(w.settle()["expired"], 1);
+    // The approval of the expired transaction does not carry over: a rebuilt transaction
+    // (same permission, taken from the previous attempt) needs the quorum again.
+    let again = w.build("ex", &[]);
+    let req = request(&again);
+    assert_eq!(req.permission.as_ref().map(|c| c.id), Some(3));
+    let late = approve(&w, &first, &a2, "a2-late");
+    let s = w.ok(&["submit", late.to_str().unwrap()]);
+    assert_eq!(s["approvals"][0]["status"], "late", "{s}");
+    for (k, tag) in [(&a2, "a2"), (&a3, "a3")] {
+        let r = approve(&w, &again, k, tag);
+        w.ok(&["submit", r.to_str().unwrap()]);
+    }
+    assert_eq!(w.settle()["confirmed"], 1);
+    assert_eq!(payments(&w).len(), 1, "paid exactly once");
+    assert_eq!(w.report("ex")[0]["attempts"], 2);
+}

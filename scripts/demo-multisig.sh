@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# make demo-multisig: offline M-of-N approval (issue #14) against a local dev node. An owner
+# signer home sets up a 2-of-3 "payouts" permission; three approver homes, each with its own key,
+# policy and ledger, review the same 20-payout request from QR codes and return their own
+# responses as QR codes; the broadcaster collects approvals and broadcasts at the threshold.
+# Everything here is throw-away and DEMO-ONLY (the passphrase file is public).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-target/release}
+SIGNER="$BIN/coldpay-signer"; BCAST="$BIN/coldpay-broadcaster"; NODE="$BIN/coldpay-devnode"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/coldpay-demo-multisig.XXXXXX")
+NODE_PID=""
+cleanup() { [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+fail() { echo "DEMO FAILED: $*" >&2; exit 1; }
+PASS=docs/examples/DEMO-PASSPHRASE.txt
+START=$(date +%s)
+
+# A signer home with one new key and the demo policy (plus `extra` policy lines at the top).
+new_home() { # home name extra
+  "$SIGNER" --home "$WORK/$1" init --network local >/dev/null
+  { printf '%s\n' "$3"; cat docs/examples/demo-policy.toml; } > "$WORK/$1/policy.toml"
+  "$SIGNER" --home "$WORK/$1" keys new --name "$2" --no-confirm --passphrase-file "$PASS" >/dev/null 2>"$WORK/$1.mnemonic.txt"
+  "$SIGNER" --home "$WORK/$1" keys list --json | sed -n 's/.*"address": "\(T[^"]*\)".*/\1/p' | head -1
+}
+
+# Signs a permission update (args: home, account, then sign arguments) typing what the signer
+# asks for, as the owner would: the account's last 6 characters, a space, the confirmation code
+# from its review (never --yes). setsid keeps the signer away from this terminal, so it reads
+# the typed line from the pipe.
+sign_typed() { # home account args…
+  local home=$1 account=$2; shift 2
+  local typed="$WORK/$home.typed" review="$WORK/$home.review.txt"
+  rm -f "$typed"; mkfifo "$typed"; : > "$review"
+  setsid "$SIGNER" --home "$WORK/$home" sign "$@" --passphrase-file "$PASS" <"$typed" >"$review" 2>&1 &
+  local pid=$!
+  exec 3>"$typed"
+  for _ in $(seq 300); do grep -q "confirmation code" "$review" && break; sleep 0.1; done
+  local code
+  code=$(sed -n 's/.*confirmation code \([A-Z0-9]\{6\}\).*/\1/p' "$review" | head -1)
+  cat "$review"
+  [ -n "$code" ] || { exec 3>&-; wait "$pid" || true; fail "the owner home showed no confirmation code"; }
+  echo "(typing: ${account: -6} $code)"
+  echo "${account: -6} $code" >&3; exec 3>&-
+  wait "$pid" || { tail -5 "$review"; fail "the owner home did not sign"; }
+}
+
+step "Offline laptops: four throw-away signer homes (passphrase from $PASS — DEMO ONLY)"
+TREASURY=$(new_home owner treasury "allow_permission_update = true")
+A=$(new_home approver-a approver-a "")
+B=$(new_home approver-b approver-b "")
+C=$(new_home approver-c approver-c "")
+echo "treasury (owner key): $TREASURY"
+echo "approver A: $A"; echo "approver B: $B"; echo "approver C: $C"
+echo "(the owner home's policy allows permission updates; the approvers' do not)"
+
+step "Start the local TRON dev node with a funded treasury (5,000 TRX, 250,000 USDT)"
+"$NODE" --port 0 --block-ms 300 --solid-lag 19 --fund "$TREASURY=5000:250000" > "$WORK/node.out" &
+NODE_PID=$!
+for _ in $(seq 50); do grep -q listening "$WORK/node.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed 's/listening on //' "$WORK/node.out")
+[ -n "$URL" ] || fail "the dev node did not start"
+echo "dev node at $URL"
+B_=("$BCAST" --db "$WORK/journal.sqlite" --node "$URL" --network local)
+
+step "Owner laptop → online laptop: the watch-only account as QR codes"
+"$SIGNER" --home "$WORK/owner" keys export-watch --qr-png "$WORK/qr-watch"
+"${B_[@]}" accounts import-watch --qr-image "$WORK"/qr-watch/*.png
+"${B_[@]}" accounts permissions "$TREASURY"
+
+step "Online laptop: set up \"payouts\", 2 of 3 (A, B, C), TRX and USDT transfers only"
+"${B_[@]}" accounts set-permission "$TREASURY" --name payouts --threshold 2 \
+  --key "$A=1" --key "$B=1" --key "$C=1" --operations trx,trc20 --qr-png "$WORK/qr-perm"
+
+step "Owner laptop: scan the update's QR codes, review who controls the account before/after, type the code, sign"
+sign_typed owner "$TREASURY" --qr-image "$WORK"/qr-perm/*.png --qr-png "$WORK/qr-perm-response" -o "$WORK/permission.response.json"
+
+step "Online laptop: scan the owner's response, broadcast the update, follow it to finality"
+"${B_[@]}" submit --qr-image "$WORK"/qr-perm-response/*.png
+"${B_[@]}" track --follow --poll 500ms --timeout 90s
+"${B_[@]}" accounts permissions "$TREASURY"
+PERM_ID=$("${B_[@]}" --json accounts permissions "$TREASURY" | tr -d '\n ' \
+  | sed -n 's/.*"id":\([0-9]*\),"keys":\[[^]]*\],"name":"payouts".*/\1/p')
+[ -n "$PERM_ID" ] || fail "no payouts permission on the node"
+echo "payouts permission id: $PERM_ID"
+
+step "Online laptop: import the 20-payout batch, build it under permission $PERM_ID (12 h default expiry) as QR codes"
+"${B_[@]}" batch import docs/examples/payouts.csv --from "$TREASURY" --batch-id demo
+"${B_[@]}" build --batch demo --permission "$PERM_ID" --qr-png "$WORK/qr-request" -o "$WORK/request.json"
+ls "$WORK/qr-request" | wc -l | xargs echo "request QR parts:"
+
+approve() { # home
+  step "Approver $1: scan the request QR codes, review, sign with its own key under its own policy"
+  "$SIGNER" --home "$WORK/$1" sign --qr-image "$WORK"/qr-request/*.png --yes --passphrase-file "$PASS" \
+    --qr-png "$WORK/qr-$1" -o "$WORK/$1.response.json"
+  step "Online laptop: scan approver $1's response QR codes"
+  "${B_[@]}" submit --qr-image "$WORK"/qr-"$1"/*.png
+}
+
+approve approver-a
+"${B_[@]}" status --batch demo
+BROADCAST=$("${B_[@]}" status --batch demo --json | tr -d '\n ' | sed -n 's/.*"broadcast":\([0-9]*\).*/\1/p')
+[ "${BROADCAST:-0}" = "0" ] || fail "one approval alone was broadcast"
+echo "one approval alone: nothing broadcast"
+
+approve approver-c
+"${B_[@]}" track --follow --poll 500ms --timeout 90s
+
+step "Approver B signs too, late: harmless, reported"
+approve approver-b
+
+step "Report"
+"${B_[@]}" report --batch demo
+
+step "Check the dev node's ledger agrees: 20 payouts, each paid exactly once"
+CONFIRMED=$("${B_[@]}" status --batch demo --json | tr -d '\n ' | sed -n 's/.*"confirmed":\([0-9]*\).*/\1/p')
+echo "confirmed payouts: ${CONFIRMED:-0}"
+[ "${CONFIRMED:-0}" = "20" ] || fail "expected 20 confirmed payouts"
+if command -v curl >/dev/null; then
+  LEDGER=$(curl -s "$URL/admin/ledger")
+  N=$(printf '%s' "$LEDGER" | grep -o '"txid"' | wc -l)
+  # 20 payouts + the permission update.
+  [ "$N" = "21" ] || fail "the node ledger holds $N transactions, expected 21"
+  echo "node ledger: $N transactions (20 payouts + 1 permission update)"
+fi
+echo
+echo "Demo complete in $(( $(date +%s) - START ))s: 2-of-3 approval over QR, 20 payouts confirmed. Files in $WORK"

@@ -1,0 +1,217 @@
+//! The active-permission operations bitmap: which contract types a permission may sign.
+
+use std::fmt;
+
+use crate::contract::{contract_type_name, contract_type_number};
+use crate::error::{Error, Result};
+
+/// Length of the operations bitmap (256 contract types).
+pub const OPERATIONS_LEN: usize = 32;
+
+/// Contract types the alias `trx` stands for.
+const TRX_ALIAS: &[i32] = &[1];
+/// Contract types the alias `trc20` stands for.
+const TRC20_ALIAS: &[i32] = &[31];
+
+/// java-tron's genesis `ACTIVE_DEFAULT_OPERATIONS` (types 0–6, 8–20, 30–33, 41–45): what a
+/// fresh account's default active permission may do. AccountPermissionUpdate (46) is not in
+/// it, so the default active key cannot change the account's permissions.
+pub const JAVA_TRON_DEFAULT_ACTIVE: [u8; 32] = [
+    0x7f, 0xff, 0x1f, 0xc0, 0x03, 0x3e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0,
+];
+
+/// The active-permission bitmap: bit `t` (byte `t / 8`, bit `t % 8`, LSB first) allows
+/// ContractType `t`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Operations([u8; 32]);
+
+impl Operations {
+    /// Parses operation names: the aliases `trx` (TransferContract) and `trc20`
+    /// (TriggerSmartContract) or full contract-type names (`TransferContract`). Refuses an
+    /// empty list, an unknown name and a name given twice.
+    pub fn from_names(names: &[&str]) -> Result<Self> {
+        if names.is_empty() {
+            return Err(Error::Permission("operations: the list is empty".into()));
+        }
+        let mut ops = Operations::default();
+        for name in names {
+            let types: Vec<i32> = match name.trim() {
+                "trx" => TRX_ALIAS.to_vec(),
+                "trc20" => TRC20_ALIAS.to_vec(),
+                full => vec![contract_type_number(full).ok_or_else(|| {
+                    Error::Permission(format!(
+                        "operations: unknown operation {:?} (use trx, trc20 or a contract type name such as TransferContract)",
+                        crate::text::escape(full)
+                    ))
+                })?],
+            };
+            for t in types {
+                if ops.allows(t) {
+                    return Err(Error::Permission(format!(
+                        "operations: {} is named twice",
+                        contract_type_name(t as u64).unwrap_or("?")
+                    )));
+                }
+                ops.set(t);
+            }
+        }
+        Ok(ops)
+    }
+
+    /// Reads the 32-byte bitmap, refusing another length and any bit that is not a known
+    /// contract type (named by number in the error).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let arr: [u8; 32] = bytes.try_into().map_err(|_| {
+            Error::Permission(format!(
+                "operations must be {OPERATIONS_LEN} bytes, got {}",
+                bytes.len()
+            ))
+        })?;
+        let ops = Operations(arr);
+        if let Some(t) = (0..256).find(|&t| ops.allows(t) && contract_type_name(t as u64).is_none())
+        {
+            return Err(Error::Permission(format!(
+                "operations allow contract type {t}, which is not a known contract type"
+            )));
+        }
+        Ok(ops)
+    }
+
+    /// Parses 64 hex digits (the form nodes print), with the checks of [`Operations::from_bytes`].
+    pub fn from_hex(s: &str) -> Result<Self> {
+        let bytes = crate::hexutil::decode(s).map_err(|e| Error::Hex {
+            field: "operations".into(),
+            reason: e.to_string(),
+        })?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Every known contract type (what an owner permission may sign).
+    pub fn all_known() -> Self {
+        let mut ops = Operations::default();
+        for t in (0..256).filter(|&t| contract_type_name(t as u64).is_some()) {
+            ops.set(t);
+        }
+        ops
+    }
+
+    /// Every known contract type except AccountPermissionUpdateContract (46).
+    pub fn all_known_except_permission_update() -> Self {
+        let mut ops = Self::all_known();
+        ops.0[46 / 8] &= !(1 << (46 % 8));
+        ops
+    }
+
+    /// java-tron's default active operations ([`JAVA_TRON_DEFAULT_ACTIVE`]).
+    pub fn java_tron_default() -> Self {
+        Operations(JAVA_TRON_DEFAULT_ACTIVE)
+    }
+
+    /// Whether contract type `contract_type` is allowed (negative or ≥ 256: never).
+    pub fn allows(&self, contract_type: i32) -> bool {
+        usize::try_from(contract_type)
+            .ok()
+            .filter(|&t| t < 256)
+            .is_some_and(|t| self.0[t / 8] & (1 << (t % 8)) != 0)
+    }
+
+    fn set(&mut self, contract_type: i32) {
+        let t = contract_type as usize;
+        self.0[t / 8] |= 1 << (t % 8);
+    }
+
+    /// The allowed contract types, ascending.
+    pub fn types(&self) -> Vec<i32> {
+        (0..256).filter(|&t| self.allows(t)).collect()
+    }
+
+    /// The allowed contract types by name, ascending by number (unknown bits, which
+    /// [`Operations::from_bytes`] refuses, are left out).
+    pub fn names(&self) -> Vec<&'static str> {
+        self.types()
+            .into_iter()
+            .filter_map(|t| contract_type_name(t as u64))
+            .collect()
+    }
+
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Lower-case hex (64 digits).
+    pub fn to_hex(&self) -> String {
+        crate::hexutil::encode(&self.0)
+    }
+}
+
+impl fmt::Debug for Operations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Operations({})", self.names().join(","))
+    }
+}
+
+impl fmt::Display for Operations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.names().join(", "))
+    }
+}
+
+/// JSON form: the list of contract-type names.
+impl serde::Serialize for Operations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.names())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Operations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let names: Vec<String> = Vec::deserialize(d)?;
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        Operations::from_names(&refs).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_and_names_set_the_documented_bits() {
+        let ops = Operations::from_names(&["trx", "trc20"]).unwrap();
+        assert_eq!(
+            ops.to_hex(),
+            "0200008000000000000000000000000000000000000000000000000000000000"
+        );
+        assert_eq!(ops.names(), ["TransferContract", "TriggerSmartContract"]);
+        assert!(ops.allows(1) && ops.allows(31) && !ops.allows(46) && !ops.allows(-1));
+        let full = Operations::from_names(&["TransferContract", "AccountPermissionUpdateContract"])
+            .unwrap();
+        assert_eq!(full.types(), [1, 46]);
+    }
+
+    #[test]
+    fn refuses_unknown_empty_and_repeated_names() {
+        let e = Operations::from_names(&["trx", "bogus"]).unwrap_err();
+        assert!(e.to_string().contains("unknown operation \"bogus\""), "{e}");
+        assert!(Operations::from_names(&[]).is_err());
+        let e = Operations::from_names(&["trx", "TransferContract"]).unwrap_err();
+        assert!(
+            e.to_string().contains("TransferContract is named twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bytes_are_length_and_bit_checked() {
+        assert!(Operations::from_bytes(&[0u8; 31]).is_err());
+        let mut b = [0u8; 32];
+        b[0] = 0x80; // type 7 is not a contract type
+        let e = Operations::from_bytes(&b).unwrap_err();
+        assert!(e.to_string().contains("contract type 7"), "{e}");
+        let d = Operations::from_bytes(&JAVA_TRON_DEFAULT_ACTIVE).unwrap();
+        assert!(d.allows(1) && d.allows(31) && !d.allows(46));
+        assert!(Operations::all_known_except_permission_update().allows(59));
+    }
+}

@@ -1,0 +1,678 @@
+//! CLI tests of the signer's side of multi-signature (issue #14): approving as one key of a
+//! claimed permission, refusals by name, permission updates (policy, typed confirmation,
+//! before/after review), TronWeb objects that already carry signatures, and the JSON sign
+//! request over QR.
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use coldpay_shared::contract::{Contract, ContractKind};
+use coldpay_shared::handoff::RequestTx;
+use coldpay_shared::permission::{
+    approval_weight, AccountPermissionUpdate, Operations, Permission, PermissionClaim,
+    PermissionKey, PermissionKind,
+};
+use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, SignResponse, Signature};
+use coldpay_shared::{Sun, U256};
+use k256::ecdsa::SigningKey;
+use serde_json::Value;
+
+const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
+const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
+const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
+const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
+const PASS: &str = "correct horse battery";
+const HOUR: u64 = 3_600_000;
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A key nobody in this test's signer home holds, and its address.
+fn other_key(b: u8) -> (SigningKey, Address) {
+    let k = SigningKey::from_slice(&[b; 32]).unwrap();
+    let a = Address::from_public_key(k.verifying_key());
+    (k, a)
+}
+
+fn kat() -> Address {
+    Address::parse(KAT_ADDR).unwrap()
+}
+
+/// The multi-signature account (its owner key is not in the home).
+fn treasury() -> Address {
+    other_key(0x21).1
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    /// A mainnet home holding the KAT key as wallet "kat"; the policy is unattended (so
+    /// `--yes` works for payouts) and allows permission updates when `updates`.
+    fn new(updates: bool) -> Env {
+        let env = Env {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(env.path("pass.txt"), format!("{PASS}\n")).unwrap();
+        assert!(env
+            .run(&["init", "--network", "mainnet"], "")
+            .status
+            .success());
+        let pass = env.path("pass.txt");
+        let out = env.run(
+            &[
+                "keys",
+                "import-private",
+                "--name",
+                "kat",
+                "--kdf-iterations",
+                "600000",
+                "--passphrase-file",
+                pass.to_str().unwrap(),
+            ],
+            &format!("{KAT_KEY}\n"),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::write(env.home().join("policy.toml"), policy(updates)).unwrap();
+        env
+    }
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    /// Runs the signer without a controlling terminal (prompts read stdin).
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let bin = assert_cmd::cargo::cargo_bin("coldpay-signer");
+        let setsid = Path::new("/usr/bin/setsid");
+        let mut c = if setsid.exists() {
+            let mut c = std::process::Command::new(setsid);
+            c.arg(bin);
+            c
+        } else {
+            std::process::Command::new(bin)
+        };
+        c.arg("--home").arg(self.home()).args(args);
+        c.env_remove("COLDPAY_SIGNER_HOME");
+        c.env_remove("COLDPAY_SIGNER_TEST_NOW_MS");
+        c.env_remove("COLDPAY_SIGNER_TEST_CLOCK_STEP_MS");
+        c.env("NO_COLOR", "1");
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        let mut sin = child.stdin.take().unwrap();
+        std::io::Write::write_all(&mut sin, stdin.as_bytes()).unwrap();
+        drop(sin);
+        child.wait_with_output().unwrap()
+    }
+    /// `sign INPUT --passphrase-file pass.txt -o out.json ARGS…`.
+    fn sign(&self, input: &Path, args: &[&str], stdin: &str) -> Output {
+        let pass = self.path("pass.txt");
+        let out = self.path("out.json");
+        let mut all = vec![
+            "sign",
+            input.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        self.run(&all, stdin)
+    }
+    fn write(&self, name: &str, v: &Value) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
+        p
+    }
+    fn output(&self) -> Value {
+        serde_json::from_slice(&std::fs::read(self.path("out.json")).unwrap()).unwrap()
+    }
+    fn ledger(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.home().join("ledger.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+fn policy(updates: bool) -> String {
+    format!(
+        r#"unattended = true
+allow_permission_update = {updates}
+[destinations]
+mode = "allowlist"
+allow = [ {{ address = "{ALLOWED}", label = "exchange hot wallet" }} ]
+[[tokens]]
+symbol = "USDT"
+contract = "{USDT}"
+decimals = 6
+max_per_tx = "50000"
+max_per_request = "60000"
+max_per_24h = "90000"
+[trx]
+max_per_tx = "1000"
+max_per_request = "2000"
+max_per_24h = "3000"
+"#
+    )
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn ref_block() -> RefBlock {
+    RefBlock {
+        bytes: [0x12, 0x34],
+        hash: [1, 2, 3, 4, 5, 6, 7, 8],
+    }
+}
+
+/// A USDT and a TRX payout from the treasury under permission id 2, expiring in 12 h.
+fn payouts() -> Vec<RawData> {
+    let exp = now_ms() + 12 * HOUR;
+    let mut usdt = RawData::trc20_transfer(
+        treasury(),
+        Address::parse(USDT).unwrap(),
+        Address::parse(ALLOWED).unwrap(),
+        U256::from(20_000_000u64),
+        30_000_000,
+        ref_block(),
+        exp,
+        1,
+    );
+    let mut trx = RawData::trx_transfer(
+        treasury(),
+        Address::parse(ALLOWED).unwrap(),
+        Sun::new(5_000_000).unwrap(),
+        ref_block(),
+        exp,
+        2,
+    );
+    usdt.contract.permission_id = 2;
+    trx.contract.permission_id = 2;
+    vec![usdt, trx]
+}
+
+/// "payouts" (id 2): `threshold` of the given keys (weight 1 each) with these operations.
+fn claim(keys: &[Address], threshold: i64, ops: &[&str]) -> PermissionClaim {
+    PermissionClaim {
+        id: 2,
+        name: "payouts".into(),
+        threshold,
+        keys: keys
+            .iter()
+            .map(|a| PermissionKey {
+                address: *a,
+                weight: 1,
+            })
+            .collect(),
+        operations: Operations::from_names(ops).unwrap(),
+    }
+}
+
+fn request(raws: Vec<RawData>, claim: Option<PermissionClaim>) -> SignRequest {
+    SignRequest {
+        network: Network::Mainnet,
+        request_id: "ms-1".into(),
+        created_at: now_ms(),
+        transactions: raws
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| RequestTx::new(format!("p-{i}"), r))
+            .collect(),
+        permission: claim,
+        permission_before: None,
+    }
+}
+
+fn two_of_three() -> PermissionClaim {
+    claim(
+        &[kat(), other_key(0x31).1, other_key(0x32).1],
+        2,
+        &["trx", "trc20"],
+    )
+}
+
+#[test]
+fn a_member_key_approves_without_key_and_the_response_verifies_against_the_claim() {
+    let env = Env::new(false);
+    let c = two_of_three();
+    let req = request(payouts(), Some(c.clone()));
+    let input = env.write("req.json", &req.to_json());
+    let out = env.sign(&input, &["--yes"], "");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "permission payouts (id 2): 2 of 3 — your key {KAT_ADDR} weight 1"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("1 more needed from the other keys"), "{err}");
+    assert!(err.contains("time left         11h 5"), "{err}");
+    let resp = SignResponse::from_json(&env.output()).unwrap();
+    assert_eq!(resp.transactions.len(), 2);
+    for t in &resp.transactions {
+        let sigs: Vec<Signature> = t.signatures.iter().map(|s| s.signature).collect();
+        let a = approval_weight(&t.txid, &sigs, &c.to_permission()).unwrap();
+        assert_eq!(a.approvers, vec![(kat(), 1)]);
+        assert!(!a.is_enough(), "one approval of a 2-of-3 is not enough");
+    }
+    // This approver's own ledger records both payouts.
+    assert_eq!(env.ledger().len(), 2);
+}
+
+#[test]
+fn a_key_outside_the_permission_is_refused_by_name() {
+    let env = Env::new(false);
+    let c = claim(
+        &[other_key(0x31).1, other_key(0x32).1, other_key(0x33).1],
+        2,
+        &["trx", "trc20"],
+    );
+    let input = env.write("req.json", &request(payouts(), Some(c)).to_json());
+    let out = env.sign(&input, &["--yes"], "");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{KAT_ADDR} is not a key of permission \"payouts\" (id 2), whose keys are {}",
+            other_key(0x31).1
+        )),
+        "{err}"
+    );
+    assert!(err.contains("NONE of this signer's keys is in it"), "{err}");
+    // --key naming the wallet is refused the same way.
+    let out = env.sign(&input, &["--yes", "--key", "kat"], "");
+    assert!(
+        stderr(&out).contains("is not a key of permission \"payouts\""),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.ledger().is_empty());
+    assert!(!env.path("out.json").exists());
+}
+
+#[test]
+fn claim_operations_not_allowing_trc20_are_refused() {
+    let env = Env::new(false);
+    let c = claim(&[kat(), other_key(0x31).1], 2, &["trx"]);
+    let input = env.write("req.json", &request(payouts(), Some(c)).to_json());
+    let out = env.sign(&input, &["--yes"], "");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "the request's permission \"payouts\" (id 2) does not allow TriggerSmartContract (its operations: TransferContract)"
+        ),
+        "{err}"
+    );
+    assert!(env.ledger().is_empty());
+}
+
+/// Permission update of the KAT account: owner `owner_keys` 1-of-n, active "payouts" 2-of-3.
+fn update_request(owner_key: Address) -> SignRequest {
+    let ops = Operations::from_names(&["trx", "trc20"]).unwrap();
+    let key = |a: Address| PermissionKey {
+        address: a,
+        weight: 1,
+    };
+    let owner = Permission {
+        kind: PermissionKind::Owner,
+        id: 0,
+        name: "owner".into(),
+        threshold: 1,
+        parent_id: 0,
+        operations: None,
+        keys: vec![key(owner_key)],
+    };
+    let active = Permission {
+        kind: PermissionKind::Active,
+        id: 0, // as TronWeb builds it: the chain assigns 2
+        name: "payouts".into(),
+        threshold: 2,
+        parent_id: 0,
+        operations: Some(ops),
+        keys: vec![key(kat()), key(other_key(0x31).1), key(other_key(0x32).1)],
+    };
+    let update = AccountPermissionUpdate {
+        owner_address: kat(),
+        owner,
+        witness: None,
+        actives: vec![active],
+    };
+    let raw = RawData {
+        ref_block: ref_block(),
+        expiration: now_ms() + HOUR,
+        memo: Vec::new(),
+        contract: Contract {
+            kind: ContractKind::AccountPermissionUpdate(update),
+            permission_id: 0,
+        },
+        timestamp: 1,
+        fee_limit: 0,
+    };
+    let before = vec![
+        Permission {
+            kind: PermissionKind::Owner,
+            id: 0,
+            name: "owner".into(),
+            threshold: 1,
+            parent_id: 0,
+            operations: None,
+            keys: vec![key(kat())],
+        },
+        Permission {
+            kind: PermissionKind::Active,
+            id: 2,
+            name: "active".into(),
+            threshold: 1,
+            parent_id: 0,
+            operations: Some(Operations::java_tron_default()),
+            keys: vec![key(kat())],
+        },
+    ];
+    let mut req = request(vec![raw], None);
+    req.transactions[0].payout_id = "perm-1".into();
+    req.permission_before = Some(before);
+    req
+}
+
+/// What to type for a permission update: the account's last 6 characters and the code.
+fn typed(req: &SignRequest) -> String {
+    format!(
+        "{} {}\n",
+        &KAT_ADDR[KAT_ADDR.len() - 6..],
+        req.confirmation_code()
+    )
+}
+
+#[test]
+fn a_permission_update_is_refused_by_default_and_with_yes() {
+    let env = Env::new(false);
+    let req = update_request(kat());
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &[], &typed(&req));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("permission updates are not allowed by the policy (allow_permission_update = true enables them)"),
+        "{err}"
+    );
+    // Allowed by the policy, --yes is still refused (even with unattended = true).
+    let env = Env::new(true);
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &["--yes"], "");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--yes is never accepted for a permission update"),
+        "{err}"
+    );
+    // The normal confirmation code alone is not enough either.
+    let out = env.sign(&input, &[], &format!("{}\n", req.confirmation_code()));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("That is not the address's last 6 characters"),
+        "{err}"
+    );
+    assert!(env.ledger().is_empty());
+    assert!(!env.path("out.json").exists());
+}
+
+#[test]
+fn a_permission_update_is_signed_with_the_policy_and_typed_confirmation() {
+    let env = Env::new(true);
+    let req = update_request(kat());
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &[], &typed(&req));
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    // Before (the claim) → after (the bytes) of who controls the account.
+    assert!(
+        err.contains(&format!(
+            "!!! PERMISSION UPDATE: THIS CHANGES WHO CONTROLS ACCOUNT {KAT_ADDR}"
+        )),
+        "{err}"
+    );
+    let before = err.find("Before (the broadcaster's claim").expect(&err);
+    let after = err
+        .find("After (decoded from the transaction bytes")
+        .expect(&err);
+    assert!(before < after);
+    assert!(
+        err.contains(
+            "active  \"payouts\" (id 2): 2 of 3, may sign TransferContract, TriggerSmartContract"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("active id 2    CHANGED: name \"active\" → \"payouts\"; threshold 1 → 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("This signer's keys keep owner control"),
+        "{err}"
+    );
+    assert!(!err.contains("NOT A PAYOUT"), "{err}");
+    let resp = SignResponse::from_json(&env.output()).unwrap();
+    assert_eq!(resp.transactions[0].signatures[0].signer, kat());
+    // Recorded without an amount moving: the contract type, 0, no recipient.
+    let ledger = env.ledger();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0]["token"], "AccountPermissionUpdateContract");
+    assert_eq!(ledger[0]["amount"], "0");
+    assert_eq!(ledger[0]["to"], "");
+    assert_eq!(ledger[0]["payout_id"], "perm-1");
+    let audit = std::fs::read_to_string(env.home().join("audit.log")).unwrap();
+    assert!(
+        audit.contains("\"token\":\"AccountPermissionUpdateContract\""),
+        "{audit}"
+    );
+    // The ledger still verifies against the audit log.
+    let out = env.run(&["ledger", "verify"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn an_update_handing_the_owner_away_warns_loudly() {
+    let env = Env::new(true);
+    let req = update_request(other_key(0x35).1);
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.run(&["policy", "check", input.to_str().unwrap()], "");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("not checked: no wallet is read for a policy check"),
+        "{err}"
+    );
+    let out = env.sign(&input, &[], "nothing\n");
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "!!! WARNING: AFTER THIS UPDATE THE KEYS IN THIS SIGNER DO NOT CONTROL ACCOUNT {KAT_ADDR} ON THEIR OWN: owner weight 0 of threshold 1."
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "key ADDED {} weight 1; key REMOVED {KAT_ADDR}",
+            other_key(0x35).1
+        )),
+        "{err}"
+    );
+    assert!(env.ledger().is_empty());
+}
+
+#[test]
+fn an_update_mixed_with_payouts_is_refused() {
+    let env = Env::new(true);
+    let mut req = update_request(kat());
+    let mut pay = RawData::trx_transfer(
+        kat(),
+        Address::parse(ALLOWED).unwrap(),
+        Sun::new(1).unwrap(),
+        ref_block(),
+        now_ms() + HOUR,
+        3,
+    );
+    pay.fee_limit = 0;
+    req.transactions.push(RequestTx::new("p-9", pay));
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &[], &typed(&req));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("a permission update is signed on its own"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_tronweb_object_keeps_its_signatures_and_gets_this_one_appended() {
+    let env = Env::new(false);
+    let raw = payouts().remove(1); // TRX, permission id 2, no claim: --key chooses
+    let (b_key, b_addr) = other_key(0x31);
+    let b_sig = Signature::sign_txid(&b_key, &raw.txid()).unwrap();
+    let obj = coldpay_shared::tronweb::to_tronweb_json(&raw, &[b_sig], false);
+    let input = env.write("tw.json", &obj);
+    let out = env.sign(&input, &["--yes", "--key", "kat"], "");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "signed by   {b_addr} (signature already in the input, kept)"
+        )),
+        "{err}"
+    );
+    let got = env.output();
+    let sigs: Vec<Signature> = got["signature"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| Signature::from_hex(s.as_str().unwrap()).unwrap())
+        .collect();
+    assert_eq!(sigs.len(), 2, "{got}");
+    assert_eq!(sigs[0], b_sig, "the earlier signature is kept first");
+    assert_eq!(sigs[1].recover(&raw.txid()).unwrap(), kat());
+    // Signed again by the same key: its signature is not added twice.
+    let input = env.write("tw2.json", &got);
+    let out = env.sign(&input, &["--yes", "--key", "kat"], "");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("it is kept, not added twice"), "{err}");
+    assert_eq!(env.output()["signature"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_json_request_over_qr_is_read_like_the_file() {
+    let env = Env::new(true);
+    let req = update_request(kat());
+    let json = serde_json::to_string(&req.to_json()).unwrap();
+    let parts = coldpay_shared::urframe::encode_parts(
+        coldpay_shared::urframe::UrKind::RequestJson,
+        &coldpay_shared::urframe::request_json_payload(&json),
+        200,
+        0,
+    )
+    .unwrap();
+    assert!(parts.len() > 1);
+    let pass = env.path("pass.txt");
+    let out_path = env.path("out.json");
+    let mut stdin = parts.join("\n");
+    stdin.push('\n');
+    // The scanner lines, then the typed confirmation, all on stdin.
+    stdin.push_str(&typed(&req));
+    let out = env.run(
+        &[
+            "sign",
+            "--ur",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+            "-o",
+            out_path.to_str().unwrap(),
+        ],
+        &stdin,
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("PERMISSION UPDATE"), "{err}");
+    let resp = SignResponse::from_json(&env.output()).unwrap();
+    assert_eq!(resp.request_id, "ms-1");
+}
+
+#[test]
+fn several_member_keys_need_key_and_key_chooses() {
+    let env = Env::new(false);
+    let (b_key, b_addr) = other_key(0x31);
+    let out = env.run(
+        &[
+            "keys",
+            "import-private",
+            "--name",
+            "bob",
+            "--kdf-iterations",
+            "600000",
+            "--passphrase-file",
+            env.path("pass.txt").to_str().unwrap(),
+        ],
+        &format!("{}\n", hex::encode(b_key.to_bytes())),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let input = env.write(
+        "req.json",
+        &request(payouts(), Some(two_of_three())).to_json(),
+    );
+    let out = env.sign(&input, &["--yes"], "");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "2 loaded keys are keys of permission \"payouts\" (id 2): {KAT_ADDR} (wallet \"kat\"), {b_addr} (wallet \"bob\")"
+        )) || err.contains(&format!(
+            "2 loaded keys are keys of permission \"payouts\" (id 2): {b_addr} (wallet \"bob\"), {KAT_ADDR} (wallet \"kat\")"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("pass --key NAME"), "{err}");
+    assert!(env.ledger().is_empty());
+    let out = env.sign(&input, &["--yes", "--key", "bob"], "");
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(&format!("your key {b_addr} weight 1")),
+        "{err}"
+    );
+    let resp = SignResponse::from_json(&env.output()).unwrap();
+    assert!(resp
+        .transactions
+        .iter()
+        .all(|t| t.signatures[0].signer == b_addr));
+}
+
+#[test]
+fn inspect_shows_what_a_permission_update_sets() {
+    let env = Env::new(false);
+    let input = env.write("upd.json", &update_request(kat()).to_json());
+    let out = env.run(&["inspect", input.to_str().unwrap()], "");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("AccountPermissionUpdateContract"), "{text}");
+    assert!(
+        text.contains(
+            "active  \"payouts\" (id 2): 2 of 3, may sign TransferContract, TriggerSmartContract"
+        ),
+        "{text}"
+    );
+}
