@@ -195,7 +195,11 @@ enum Command {
     /// treasury accounts once (durable cursor per account); alarm on outgoing transactions
     /// coldpay did not make (exit 7 without --follow).
     Watch {
-        /// Account to watch (repeatable; default: every imported watch-only account).
+        /// Accounts to watch, as with `balance ADDRESS` (default: every imported watch-only
+        /// account).
+        #[arg(value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        /// Account to watch (repeatable; the same as the positional ADDRESS).
         #[arg(long)]
         address: Vec<String>,
         /// First block for accounts without a cursor (default: the solidified head), or a
@@ -839,7 +843,10 @@ fn run(cli: Cli) -> Result<()> {
                     return Err(BcError::Input(format!("no batch {b:?}")));
                 }
             }
-            let r = rows(&journal, batch.as_deref())?;
+            // Permission updates are journaled like payouts but are not payouts: counted apart.
+            let (updates, r): (Vec<Value>, Vec<Value>) = rows(&journal, batch.as_deref())?
+                .into_iter()
+                .partition(|x| x["kind"] == "permission-update");
             let occurring = crate::report::counts(&r);
             let counts: std::collections::BTreeMap<&str, usize> = crate::report::STATUSES
                 .iter()
@@ -865,13 +872,24 @@ fn run(cli: Cli) -> Result<()> {
             let text = awaiting
                 .iter()
                 .fold(text, |t, (id, a)| format!("{t}\npayout {id}: {a}"));
+            let text = updates.iter().fold(text, |t, u| {
+                format!(
+                    "{t}\npermission update {}: {}",
+                    u["payout_id"].as_str().unwrap_or("?"),
+                    u["status"].as_str().unwrap_or("?")
+                )
+            });
+            let updates: Vec<Value> = updates
+                .iter()
+                .map(|u| json!({"id": u["payout_id"], "status": u["status"]}))
+                .collect();
             let awaiting: Vec<Value> = awaiting
                 .iter()
                 .map(|(id, a)| json!({"payout_id": id, "approval": a}))
                 .collect();
             print(
                 &c,
-                &json!({"counts": counts, "payouts": r.len(), "to_rebuild": rebuild, "awaiting_approval": awaiting}),
+                &json!({"counts": counts, "payouts": r.len(), "to_rebuild": rebuild, "awaiting_approval": awaiting, "permission_updates": updates}),
                 &text,
             );
         }
@@ -970,6 +988,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Watch {
+            mut addresses,
             address,
             from_block,
             follow,
@@ -984,8 +1003,9 @@ fn run(cli: Cli) -> Result<()> {
                 json: c.json,
                 poll: crate::watch_cmd::poll(&poll)?,
             };
+            addresses.extend(address);
             let n = node()?;
-            let r = crate::watch_cmd::watch(&journal, &n, c.network.as_str(), &address, &opts);
+            let r = crate::watch_cmd::watch(&journal, &n, c.network.as_str(), &addresses, &opts);
             remember_genesis(&c, &journal, &n)?;
             r?;
         }

@@ -1028,23 +1028,33 @@ mod tests {
         );
     }
 
+    /// A journal at schema `version` in `dir` (`v{version}.sqlite`), holding one batch, one
+    /// TRX payout `p` and one attempt `aa` in `attempt_state`.
+    fn old_journal(dir: &Path, version: usize, attempt_state: &str) -> std::path::PathBuf {
+        let path = dir.join(format!("v{version}.sqlite"));
+        let c = Connection::open(&path).unwrap();
+        for migration in &[MIGRATION_1, MIGRATION_2, MIGRATION_3][..version] {
+            c.execute_batch(migration).unwrap();
+        }
+        c.pragma_update(None, "user_version", version).unwrap();
+        c.execute_batch(
+            "INSERT INTO meta VALUES ('network', 'local');
+             INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
+             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);",
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', ?1, 0, 0)",
+            params![attempt_state],
+        )
+        .unwrap();
+        path
+    }
+
     #[test]
     fn v2_journal_migrates_to_v3_keeping_its_rows() {
         let d = tempfile::tempdir().unwrap();
-        let path = d.path().join("v2.sqlite");
-        {
-            let c = Connection::open(&path).unwrap();
-            c.execute_batch(MIGRATION_1).unwrap();
-            c.execute_batch(MIGRATION_2).unwrap();
-            c.pragma_update(None, "user_version", 2).unwrap();
-            c.execute_batch(
-                "INSERT INTO meta VALUES ('network', 'local');
-                 INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', 'broadcast', 0, 0);",
-            )
-            .unwrap();
-        }
+        let path = old_journal(d.path(), 2, "broadcast");
         let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
@@ -1098,21 +1108,7 @@ mod tests {
     #[test]
     fn v3_journal_migrates_to_v4_and_approvals_follow_the_rules() {
         let d = tempfile::tempdir().unwrap();
-        let path = d.path().join("v3.sqlite");
-        {
-            let c = Connection::open(&path).unwrap();
-            c.execute_batch(MIGRATION_1).unwrap();
-            c.execute_batch(MIGRATION_2).unwrap();
-            c.execute_batch(MIGRATION_3).unwrap();
-            c.pragma_update(None, "user_version", 3).unwrap();
-            c.execute_batch(
-                "INSERT INTO meta VALUES ('network', 'local');
-                 INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', 'signed', 0, 0);",
-            )
-            .unwrap();
-        }
+        let path = old_journal(d.path(), 3, "signed");
         let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn

@@ -88,14 +88,9 @@ fn one_payout_end_to_end() {
         "inv-1",
     ]);
     assert_eq!(again.status.code(), Some(2));
-    // watch records the payout leaving the treasury, as this payout.
-    let o = w.run(&[
-        "watch",
-        "--address",
-        &addr(&w.treasury).to_base58(),
-        "--from-block",
-        "1",
-    ]);
+    // watch records the payout leaving the treasury, as this payout (the account given as
+    // `balance` takes it, positionally).
+    let o = w.run(&["watch", &addr(&w.treasury).to_base58(), "--from-block", "1"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let line: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(line["txid"], t.txid.to_hex());
@@ -106,6 +101,8 @@ fn one_payout_end_to_end() {
     );
     // Only imported watch-only accounts are watched.
     let o = w.run(&["watch", "--address", &to.to_base58()]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = w.run(&["watch", &to.to_base58()]);
     assert_eq!(o.status.code(), Some(2));
 }
 

@@ -33,6 +33,34 @@ fn treasury(w: &World) -> String {
     addr(&w.treasury).to_base58()
 }
 
+/// `accounts set-permission` of the treasury: active `name` of `threshold` over `key`
+/// (weight 1) allowing TRX only, exported to `out` when given.
+fn trx_only(
+    w: &World,
+    name: &str,
+    threshold: &str,
+    key: &SigningKey,
+    out: Option<&Path>,
+) -> Vec<String> {
+    let mut args = ["accounts", "set-permission", &treasury(w), "--name", name]
+        .map(String::from)
+        .to_vec();
+    args.extend(["--threshold", threshold, "--key"].map(String::from));
+    args.extend([
+        format!("{}=1", addr(key)),
+        "--operations".into(),
+        "trx".into(),
+    ]);
+    if let Some(out) = out {
+        args.extend(["-o".into(), out.display().to_string()]);
+    }
+    args
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 /// `set-permission` for a "payouts" active over `keys` (weight 1 each), signed by the owner,
 /// submitted and settled. Returns the request.
 fn set_payouts(w: &World, threshold: &str, keys: &[&SigningKey], tag: &str) -> SignRequest {
@@ -161,6 +189,11 @@ fn two_of_three_pay_a_batch_exactly_once() {
     let st = w.ok(&["status"]);
     let waiting = st["awaiting_approval"].as_array().unwrap();
     assert_eq!(waiting.len(), 20, "{st}");
+    // The permission update is listed apart, not counted as a payout.
+    assert_eq!(st["payouts"], 20, "{st}");
+    let updates = st["permission_updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 1, "{st}");
+    assert_eq!(updates[0]["status"], "confirmed", "{st}");
     assert_eq!(
         waiting[0]["approval"],
         format!("weight 1 of 2, approved by {}", addr(&a1))
@@ -277,71 +310,19 @@ fn permission_builds_are_refused_when_they_cannot_be_signed() {
         "{err}"
     );
     // Threshold above the total weight: refused as java-tron would.
-    let o = w.run(&[
-        "accounts",
-        "set-permission",
-        &treasury(&w),
-        "--name",
-        "payouts",
-        "--threshold",
-        "3",
-        "--key",
-        &format!("{}=1", addr(&a1)),
-        "--operations",
-        "trx",
-    ]);
+    let o = w.run(&strs(&trx_only(&w, "payouts", "3", &a1, None)));
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("the node would refuse"));
     // A TRX-only permission cannot sign a USDT payout.
     let out = w.path("trx-only.json");
-    w.ok(&[
-        "accounts",
-        "set-permission",
-        &treasury(&w),
-        "--name",
-        "payouts",
-        "--threshold",
-        "1",
-        "--key",
-        &format!("{}=1", addr(&a1)),
-        "--operations",
-        "trx",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    w.ok(&strs(&trx_only(&w, "payouts", "1", &a1, Some(&out))));
     // A second update while the first is pending is refused.
-    let o = w.run(&[
-        "accounts",
-        "set-permission",
-        &treasury(&w),
-        "--name",
-        "other",
-        "--threshold",
-        "1",
-        "--key",
-        &format!("{}=1", addr(&a1)),
-        "--operations",
-        "trx",
-    ]);
+    let o = w.run(&strs(&trx_only(&w, "other", "1", &a1, None)));
     assert!(String::from_utf8_lossy(&o.stderr).contains("already pending"));
     // The same update again exports the pending request again (a lost file is not stuck).
     let first_txid = request(&out).transactions[0].txid;
     let again = w.path("trx-only-again.json");
-    let v = w.ok(&[
-        "accounts",
-        "set-permission",
-        &treasury(&w),
-        "--name",
-        "payouts",
-        "--threshold",
-        "1",
-        "--key",
-        &format!("{}=1", addr(&a1)),
-        "--operations",
-        "trx",
-        "-o",
-        again.to_str().unwrap(),
-    ]);
+    let v = w.ok(&strs(&trx_only(&w, "payouts", "1", &a1, Some(&again))));
     assert_eq!(v["reexported"], true, "{v}");
     assert_eq!(request(&again).transactions[0].txid, first_txid);
     let resp = approve(&w, &out, &w.treasury, "owner");

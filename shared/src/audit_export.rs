@@ -51,7 +51,7 @@ pub struct AuditLine {
 impl AuditLine {
     /// Whether this line records a signing (`event` = `sign`, `verdict` = `signed`).
     pub fn is_signing(&self) -> bool {
-        self.event.as_deref() == Some("sign") && self.verdict.as_deref() == Some("signed")
+        records_signing(self.event.as_deref(), self.verdict.as_deref())
     }
 
     /// This line as an audit head of `log`.
@@ -64,19 +64,44 @@ impl AuditLine {
     }
 }
 
+/// Whether an audit line's `event` and `verdict` record a signing.
+fn records_signing(event: Option<&str>, verdict: Option<&str>) -> bool {
+    event == Some("sign") && verdict == Some("signed")
+}
+
+/// What an audit line records, with its transactions read as `T`: each reader of the log
+/// (this export, the signer's ledger rebuild) takes the transaction fields it needs.
+#[derive(Deserialize)]
+pub struct AuditEvent<T> {
+    /// When it was written (ms since the epoch; 0 if absent).
+    #[serde(default)]
+    pub time: u64,
+    /// `sign`, `check`, `ledger-rebuild`, … (`None` if absent).
+    pub event: Option<String>,
+    /// `signed`, `refused`, `allowed`, … (`None` if absent).
+    pub verdict: Option<String>,
+    /// The request the line is about, if any.
+    pub request_id: Option<String>,
+    /// The transactions the line lists (none if absent).
+    #[serde(default = "Vec::new")]
+    pub transactions: Vec<T>,
+}
+
+impl<T> AuditEvent<T> {
+    /// Whether this line records a signing (`event` = `sign`, `verdict` = `signed`).
+    pub fn is_signing(&self) -> bool {
+        records_signing(self.event.as_deref(), self.verdict.as_deref())
+    }
+}
+
 /// The typed fields read from a line (others are kept only in `text`).
 #[derive(Deserialize)]
 struct LineFields {
     seq: u64,
     hash: String,
     prev: String,
-    #[serde(default)]
-    time: u64,
-    event: Option<String>,
-    verdict: Option<String>,
-    request_id: Option<String>,
-    #[serde(default)]
-    transactions: Vec<TxField>,
+    #[serde(flatten)]
+    what: AuditEvent<TxField>,
 }
 
 #[derive(Deserialize)]
@@ -102,6 +127,7 @@ fn read_line(text: &str) -> Result<AuditLine> {
         )));
     }
     let txids = f
+        .what
         .transactions
         .iter()
         .map(|t| TxId::from_hex(&t.txid))
@@ -111,10 +137,10 @@ fn read_line(text: &str) -> Result<AuditLine> {
         seq: f.seq,
         hash: f.hash,
         prev: f.prev,
-        time: f.time,
-        event: f.event,
-        verdict: f.verdict,
-        request_id: f.request_id,
+        time: f.what.time,
+        event: f.what.event,
+        verdict: f.what.verdict,
+        request_id: f.what.request_id,
         txids,
         text: text.to_string(),
     })

@@ -17,7 +17,7 @@ pub fn toml(path: &Path, text: &str, e: &toml::de::Error) -> SignerError {
     SignerError::Usage(format!(
         "{}:{at} {} (file content not shown)",
         path.display(),
-        describe(e.message())
+        coldpay_shared::json_error::scrub(e.message())
     ))
 }
 
@@ -46,12 +46,6 @@ pub fn input(source: &str, e: &coldpay_shared::Error) -> SignerError {
         source
     };
     SignerError::Usage(format!("{name}: {}", e.redacted()))
-}
-
-/// A library message with anything quoted from the file removed (see
-/// [`coldpay_shared::json_error::scrub`]).
-fn describe(msg: &str) -> String {
-    coldpay_shared::json_error::scrub(msg)
 }
 
 #[cfg(test)]

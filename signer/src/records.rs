@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use coldpay_shared::audit_export::AuditEvent;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -94,16 +95,7 @@ fn compare_heads(have: &LedgerHead, want: &LedgerHead, seq: u64) -> Option<Strin
 }
 
 /// The fields of an audit line that rebuilding reads (others are skipped).
-#[derive(Deserialize)]
-struct EventLine {
-    #[serde(default)]
-    time: u64,
-    event: Option<String>,
-    verdict: Option<String>,
-    request_id: Option<String>,
-    #[serde(default)]
-    transactions: Vec<EventTx>,
-}
+type EventLine = AuditEvent<EventTx>;
 
 /// One transaction of a `signed` audit line.
 #[derive(Deserialize)]
@@ -142,7 +134,7 @@ fn audit_signings(home: &Home) -> Result<Vec<Recorded>> {
                 i + 1
             ))
         })?;
-        if e.event.as_deref() == Some("sign") && e.verdict.as_deref() == Some("signed") {
+        if e.is_signing() {
             for t in e.transactions {
                 out.push(recorded(e.time, e.request_id.as_deref(), t));
             }

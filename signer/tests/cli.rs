@@ -2,22 +2,19 @@
 
 #![allow(clippy::too_many_lines)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use coldpay_shared::handoff::{DisplayHints, RequestTx};
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, SignResponse, Sun, U256};
+use common::{now_ms, sign_request, ALLOWED, HOUR, KAT_ADDR, PASS, REF, USDT};
 use serde_json::{json, Value};
 
-const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
-const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
-const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
-const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
 const OTHER: &str = "TTS7Y53sS4rzrDCtZaiuRzqxd16atCe2UR";
 const ABANDON: &str =
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const PASS: &str = "correct horse battery";
 
 fn policy_toml(extra_top: &str, mode: &str) -> String {
     format!(
@@ -43,28 +40,11 @@ max_per_24h = "200000"
     )
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+common::local_env!();
 
 impl Env {
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
     fn pass(&self) -> PathBuf {
         self.dir.path().join("pass.txt")
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("coldpay-signer").unwrap();
-        c.arg("--home").arg(self.home());
-        c.env_remove("COLDPAY_SIGNER_HOME");
-        c
-    }
-    fn set_policy(&self, text: &str) {
-        std::fs::write(self.home().join("policy.toml"), text).unwrap();
     }
     fn audit_lines(&self) -> Vec<Value> {
         std::fs::read_to_string(self.home().join("audit.log"))
@@ -105,37 +85,7 @@ impl Env {
 }
 
 fn setup(network: &str) -> Env {
-    let env = Env {
-        dir: tempfile::tempdir().unwrap(),
-    };
-    std::fs::write(env.pass(), format!("{PASS}\n")).unwrap();
-    env.cmd()
-        .args(["init", "--network", network])
-        .assert()
-        .success();
-    env.cmd()
-        .args([
-            "keys",
-            "import-private",
-            "--name",
-            "kat",
-            "--kdf-iterations",
-            "600000",
-            "--passphrase-file",
-        ])
-        .arg(env.pass())
-        .write_stdin(format!("{KAT_KEY}\n"))
-        .assert()
-        .success();
-    env.set_policy(&policy_toml("", "allowlist"));
-    env
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
+    Env(common::Env::setup(network, &policy_toml("", "allowlist")))
 }
 
 fn usdt_tx(to: &str, usdt_units: u64, expires_in_ms: u64) -> RawData {
@@ -145,27 +95,16 @@ fn usdt_tx(to: &str, usdt_units: u64, expires_in_ms: u64) -> RawData {
         Address::parse(to).unwrap(),
         U256::from(usdt_units),
         30_000_000,
-        RefBlock {
-            bytes: [0x12, 0x34],
-            hash: [1, 2, 3, 4, 5, 6, 7, 8],
-        },
+        REF,
         now_ms() + expires_in_ms,
         now_ms(),
     )
 }
 
 fn request(network: Network, txs: Vec<(&str, RawData)>) -> SignRequest {
-    SignRequest {
-        permission: None,
-        permission_before: None,
-        network,
-        request_id: "req-1".into(),
-        created_at: now_ms(),
-        transactions: txs.into_iter().map(|(p, r)| RequestTx::new(p, r)).collect(),
-    }
+    let txs = txs.into_iter().map(|(p, r)| RequestTx::new(p, r));
+    sign_request(network, "req-1", txs.collect())
 }
-
-const HOUR: u64 = 3_600_000;
 
 #[test]
 fn signs_a_request_and_records_it() {
@@ -287,9 +226,7 @@ fn signing_kats_reproduce_through_the_cli() {
         if raw.owner().to_base58() != kat["address_base58"].as_str().unwrap() {
             continue; // the signer only signs for owners it holds keys for
         }
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let env = Env(common::Env::empty());
         std::fs::write(env.pass(), PASS).unwrap();
         env.cmd()
             .args(["init", "--network", "mainnet"])
@@ -344,9 +281,7 @@ fn signing_kats_reproduce_through_the_cli() {
 
 #[test]
 fn mnemonic_wallets_derive_the_reference_addresses() {
-    let env = Env {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let env = Env(common::Env::empty());
     std::fs::write(env.pass(), PASS).unwrap();
     env.cmd()
         .args(["init", "--network", "nile"])
@@ -436,9 +371,7 @@ fn mnemonic_wallets_derive_the_reference_addresses() {
 
 #[test]
 fn keys_new_change_passphrase_and_remove() {
-    let env = Env {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let env = Env(common::Env::empty());
     std::fs::write(env.pass(), PASS).unwrap();
     std::fs::write(env.path("new.txt"), "another long passphrase").unwrap();
     env.cmd()

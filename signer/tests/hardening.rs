@@ -1,20 +1,16 @@
 //! The signer CLI against issue 12's input gaps: the zero-address recipient, look-alike ids
 //! and labels, duplicate JSON keys, and wallet names read from a keystore.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use coldpay_shared::handoff::RequestTx;
-use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, Sun, U256};
+use coldpay_shared::{Address, Network, RawData, Sun, U256};
+use common::{now_ms, sign_request, stderr, ALLOWED, HOUR, KAT_ADDR, REF, USDT};
 
-const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
-const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
-const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
-const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
 const ZERO: &str = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb";
-const PASS: &str = "correct horse battery";
-const HOUR: u64 = 3_600_000;
 
 fn policy(mode: &str, label: &str) -> String {
     format!(
@@ -37,40 +33,14 @@ max_per_24h = "200000"
     )
 }
 
-struct Env(tempfile::TempDir);
+common::local_env!();
 
 impl Env {
     fn new() -> Env {
-        let env = Env(tempfile::tempdir().unwrap());
-        std::fs::write(env.path("pass.txt"), format!("{PASS}\n")).unwrap();
-        env.cmd()
-            .args(["init", "--network", "mainnet"])
-            .assert()
-            .success();
-        env.cmd()
-            .args(["keys", "import-private", "--name", "kat"])
-            .args(["--kdf-iterations", "600000", "--passphrase-file"])
-            .arg(env.path("pass.txt"))
-            .write_stdin(format!("{KAT_KEY}\n"))
-            .assert()
-            .success();
-        env.set_policy(&policy("any", "exchange hot wallet"));
-        env
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.path().join(name)
-    }
-    fn home(&self) -> PathBuf {
-        self.path("home")
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("coldpay-signer").unwrap();
-        c.arg("--home").arg(self.home());
-        c.env_remove("COLDPAY_SIGNER_HOME");
-        c
-    }
-    fn set_policy(&self, text: &str) {
-        std::fs::write(self.home().join("policy.toml"), text).unwrap();
+        Env(common::Env::with_policy(&policy(
+            "any",
+            "exchange hot wallet",
+        )))
     }
     /// `sign FILE -o out.json --yes`, with `text` as FILE.
     fn sign_text(&self, text: &str) -> Output {
@@ -91,22 +61,6 @@ impl Env {
             .unwrap()
     }
 }
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
-const REF: RefBlock = RefBlock {
-    bytes: [0x12, 0x34],
-    hash: [1, 2, 3, 4, 5, 6, 7, 8],
-};
 
 fn usdt_to(to: &str) -> RawData {
     RawData::trc20_transfer(
@@ -133,14 +87,11 @@ fn trx_to(to: &str) -> RawData {
 }
 
 fn request_text(payout_id: &str, raw: RawData) -> String {
-    let req = SignRequest {
-        permission: None,
-        permission_before: None,
-        network: Network::Mainnet,
-        request_id: "req-1".into(),
-        created_at: now_ms(),
-        transactions: vec![RequestTx::new(payout_id, raw)],
-    };
+    let req = sign_request(
+        Network::Mainnet,
+        "req-1",
+        vec![RequestTx::new(payout_id, raw)],
+    );
     serde_json::to_string(&req.to_json()).unwrap()
 }
 

@@ -2,10 +2,13 @@
 //! the three-word check asked for again (the same words, no new mnemonic), and mistyped
 //! mnemonic words named by their position counted from 1 with the nearest BIP-39 words.
 
+mod common;
+
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use common::address_of;
 use serde_json::Value;
 
 const PASS: &str = "correct horse battery";
@@ -45,20 +48,6 @@ fn read_until(err: &mut impl Read, marker: &str) -> String {
         got.push(b[0]);
     }
     String::from_utf8(got).unwrap()
-}
-
-fn address_of(home: &Path, name: &str) -> String {
-    let out = signer(home)
-        .args(["keys", "list", "--json"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["name"] == name)
-        .map(|w| w["accounts"][0]["address"].as_str().unwrap().to_string())
-        .unwrap()
 }
 
 #[test]

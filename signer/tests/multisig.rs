@@ -3,8 +3,10 @@
 //! before/after review), TronWeb objects that already carry signatures, and the JSON sign
 //! request over QR.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use coldpay_shared::contract::{Contract, ContractKind};
 use coldpay_shared::handoff::RequestTx;
@@ -12,24 +14,11 @@ use coldpay_shared::permission::{
     approval_weight, AccountPermissionUpdate, Operations, Permission, PermissionClaim,
     PermissionKey, PermissionKind,
 };
-use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, SignResponse, Signature};
+use coldpay_shared::{Address, Network, RawData, SignRequest, SignResponse, Signature};
 use coldpay_shared::{Sun, U256};
+use common::{now_ms, stderr, ALLOWED, HOUR, KAT_ADDR, REF, USDT};
 use k256::ecdsa::SigningKey;
 use serde_json::Value;
-
-const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
-const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
-const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
-const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
-const PASS: &str = "correct horse battery";
-const HOUR: u64 = 3_600_000;
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
 
 /// A key nobody in this test's signer home holds, and its address.
 fn other_key(b: u8) -> (SigningKey, Address) {
@@ -47,70 +36,17 @@ fn treasury() -> Address {
     other_key(0x21).1
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+common::local_env!();
 
 impl Env {
     /// A mainnet home holding the KAT key as wallet "kat"; the policy is unattended (so
     /// `--yes` works for payouts) and allows permission updates when `updates`.
     fn new(updates: bool) -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(env.path("pass.txt"), format!("{PASS}\n")).unwrap();
-        assert!(env
-            .run(&["init", "--network", "mainnet"], "")
-            .status
-            .success());
-        let pass = env.path("pass.txt");
-        let out = env.run(
-            &[
-                "keys",
-                "import-private",
-                "--name",
-                "kat",
-                "--kdf-iterations",
-                "600000",
-                "--passphrase-file",
-                pass.to_str().unwrap(),
-            ],
-            &format!("{KAT_KEY}\n"),
-        );
-        assert!(out.status.success(), "{}", stderr(&out));
-        std::fs::write(env.home().join("policy.toml"), policy(updates)).unwrap();
-        env
+        Env(common::Env::with_policy(&policy(updates)))
     }
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    /// Runs the signer without a controlling terminal (prompts read stdin).
+    /// Runs the signer without a controlling terminal (prompts read stdin), without colour.
     fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let bin = assert_cmd::cargo::cargo_bin("coldpay-signer");
-        let setsid = Path::new("/usr/bin/setsid");
-        let mut c = if setsid.exists() {
-            let mut c = std::process::Command::new(setsid);
-            c.arg(bin);
-            c
-        } else {
-            std::process::Command::new(bin)
-        };
-        c.arg("--home").arg(self.home()).args(args);
-        c.env_remove("COLDPAY_SIGNER_HOME");
-        c.env_remove("COLDPAY_SIGNER_TEST_NOW_MS");
-        c.env_remove("COLDPAY_SIGNER_TEST_CLOCK_STEP_MS");
-        c.env("NO_COLOR", "1");
-        c.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        let mut sin = child.stdin.take().unwrap();
-        std::io::Write::write_all(&mut sin, stdin.as_bytes()).unwrap();
-        drop(sin);
-        child.wait_with_output().unwrap()
+        self.run_stdin(args, stdin, &[("NO_COLOR", "1")])
     }
     /// `sign INPUT --passphrase-file pass.txt -o out.json ARGS…`.
     fn sign(&self, input: &Path, args: &[&str], stdin: &str) -> Output {
@@ -128,19 +64,10 @@ impl Env {
         self.run(&all, stdin)
     }
     fn write(&self, name: &str, v: &Value) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
-        p
+        self.0.write(name, &v.to_string())
     }
     fn output(&self) -> Value {
         serde_json::from_slice(&std::fs::read(self.path("out.json")).unwrap()).unwrap()
-    }
-    fn ledger(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.home().join("ledger.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
     }
 }
 
@@ -166,17 +93,6 @@ max_per_24h = "3000"
     )
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn ref_block() -> RefBlock {
-    RefBlock {
-        bytes: [0x12, 0x34],
-        hash: [1, 2, 3, 4, 5, 6, 7, 8],
-    }
-}
-
 /// A USDT and a TRX payout from the treasury under permission id 2, expiring in 12 h.
 fn payouts() -> Vec<RawData> {
     let exp = now_ms() + 12 * HOUR;
@@ -186,7 +102,7 @@ fn payouts() -> Vec<RawData> {
         Address::parse(ALLOWED).unwrap(),
         U256::from(20_000_000u64),
         30_000_000,
-        ref_block(),
+        REF,
         exp,
         1,
     );
@@ -194,7 +110,7 @@ fn payouts() -> Vec<RawData> {
         treasury(),
         Address::parse(ALLOWED).unwrap(),
         Sun::new(5_000_000).unwrap(),
-        ref_block(),
+        REF,
         exp,
         2,
     );
@@ -352,7 +268,7 @@ fn update_request(owner_key: Address) -> SignRequest {
         actives: vec![active],
     };
     let raw = RawData {
-        ref_block: ref_block(),
+        ref_block: REF,
         expiration: now_ms() + HOUR,
         memo: Vec::new(),
         contract: Contract {
@@ -523,7 +439,7 @@ fn an_update_mixed_with_payouts_is_refused() {
         kat(),
         Address::parse(ALLOWED).unwrap(),
         Sun::new(1).unwrap(),
-        ref_block(),
+        REF,
         now_ms() + HOUR,
         3,
     );

@@ -2,36 +2,24 @@
 //! the three-word check, a wrong passphrase then the right one, a wrong confirmation code then
 //! the right one, and `show-last`. Assertions are on what the screen shows.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::Command;
 
 use coldpay_shared::handoff::RequestTx;
-use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, U256};
+use coldpay_shared::{Address, Network, RawData, SignRequest, U256};
+use common::{address_of, now_ms, sign_request, ALLOWED, PASS, REF, USDT};
 use rexpect::reader::Options;
 use rexpect::session::{spawn_with_options, PtySession};
 
-const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
-const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
-const PASS: &str = "correct horse battery";
-
-struct Env {
-    dir: tempfile::TempDir,
-}
+common::local_env!();
 
 impl Env {
     fn new() -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let env = Env(common::Env::empty());
         let out = env.cmd(&["init", "--network", "mainnet"]).output().unwrap();
         assert!(out.status.success());
         env
-    }
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
     }
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(assert_cmd::cargo::cargo_bin("coldpay-signer"));
@@ -147,71 +135,28 @@ fn shown_words(screen: &str) -> Vec<String> {
     found.into_iter().map(|(_, w)| w).collect()
 }
 
-/// The wallet's account-0 address, as `keys list --json` reports it.
-fn address_of(env_home: &Path, name: &str) -> String {
-    let out = Command::new(assert_cmd::cargo::cargo_bin("coldpay-signer"))
-        .arg("--home")
-        .arg(env_home)
-        .args(["keys", "list", "--json"])
-        .env_remove("COLDPAY_SIGNER_HOME")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let wallet = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|w| w["name"] == name)
-        .expect("wallet listed");
-    wallet["accounts"][0]["address"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 fn request(owner: &str) -> SignRequest {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let now = now_ms();
     let raw = RawData::trc20_transfer(
         Address::parse(owner).unwrap(),
         Address::parse(USDT).unwrap(),
         Address::parse(ALLOWED).unwrap(),
         U256::from(12_500_000u64),
         30_000_000,
-        RefBlock {
-            bytes: [0x12, 0x34],
-            hash: [1, 2, 3, 4, 5, 6, 7, 8],
-        },
+        REF,
         now + 3_600_000,
         now,
     );
-    SignRequest {
-        permission: None,
-        permission_before: None,
-        network: Network::Mainnet,
-        request_id: "req-pty-1".into(),
-        created_at: now,
-        transactions: vec![RequestTx::new("p-1", raw)],
-    }
+    sign_request(
+        Network::Mainnet,
+        "req-pty-1",
+        vec![RequestTx::new("p-1", raw)],
+    )
 }
 
+/// The shared policy, attended (the operator confirms on the terminal).
 fn policy() -> String {
-    format!(
-        r#"[destinations]
-mode = "allowlist"
-allow = [ {{ address = "{ALLOWED}", label = "exchange hot wallet" }} ]
-[[tokens]]
-symbol = "USDT"
-contract = "{USDT}"
-decimals = 6
-max_per_tx = "50000"
-max_per_request = "60000"
-max_per_24h = "90000"
-"#
-    )
+    common::policy().replacen("unattended = true\n", "", 1)
 }
 
 #[test]

@@ -2,19 +2,16 @@
 //! refused, `ledger rebuild`), the audit head in sign responses, `audit verify --expect-head`
 //! and `audit export`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use assert_cmd::Command;
 use coldpay_shared::audit_export::AuditExport;
 use coldpay_shared::handoff::RequestTx;
-use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, SignResponse, U256};
+use coldpay_shared::{Address, Network, RawData, SignResponse, U256};
+use common::{now_ms, sign_request, stderr, ALLOWED, HOUR, KAT_ADDR, REF, USDT};
 use serde_json::Value;
-
-const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
-const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
-const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
-const TO: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
 
 const POLICY: &str = r#"unattended = true
 max_fee_limit_trx = "100"
@@ -30,57 +27,20 @@ max_per_request = "60000"
 max_per_24h = "90000"
 "#;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+common::local_env!();
 
 impl Env {
     fn new() -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(env.path("pass.txt"), "correct horse battery\n").unwrap();
-        env.cmd()
-            .args(["init", "--network", "mainnet"])
-            .assert()
-            .success();
-        env.cmd()
-            .args(["keys", "import-private", "--name", "kat"])
-            .args(["--kdf-iterations", "600000", "--passphrase-file"])
-            .arg(env.path("pass.txt"))
-            .write_stdin(format!("{KAT_KEY}\n"))
-            .assert()
-            .success();
-        std::fs::write(env.home().join("policy.toml"), POLICY).unwrap();
-        env
-    }
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("coldpay-signer").unwrap();
-        c.arg("--home").arg(self.home());
-        c.env_remove("COLDPAY_SIGNER_HOME");
-        c
+        Env(common::Env::with_policy(POLICY))
     }
     fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().unwrap()
     }
     /// Signs a one-payout request (id `req-N`, payout `p-N`); returns the output.
     fn sign(&self, n: u32) -> Output {
-        let req = SignRequest {
-            permission: None,
-            permission_before: None,
-            network: Network::Mainnet,
-            request_id: format!("req-{n}"),
-            created_at: now_ms(),
-            transactions: vec![RequestTx::new(format!("p-{n}"), usdt_tx(n))],
-        };
-        let input = self.path("req.json");
-        std::fs::write(&input, serde_json::to_vec(&req.to_json()).unwrap()).unwrap();
+        let tx = RequestTx::new(format!("p-{n}"), usdt_tx(n));
+        let req = sign_request(Network::Mainnet, &format!("req-{n}"), vec![tx]);
+        let input = self.write_request("req.json", &req);
         let _ = std::fs::remove_file(self.path("out.json"));
         self.cmd()
             .arg("sign")
@@ -98,7 +58,7 @@ impl Env {
             serde_json::from_slice(&std::fs::read(self.path("out.json")).unwrap()).unwrap();
         SignResponse::from_json(&v).unwrap()
     }
-    fn ledger(&self) -> PathBuf {
+    fn ledger_file(&self) -> PathBuf {
         self.home().join("ledger.jsonl")
     }
     fn audit(&self) -> PathBuf {
@@ -106,39 +66,21 @@ impl Env {
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
-
 fn usdt_tx(n: u32) -> RawData {
     RawData::trc20_transfer(
         Address::parse(KAT_ADDR).unwrap(),
         Address::parse(USDT).unwrap(),
-        Address::parse(TO).unwrap(),
+        Address::parse(ALLOWED).unwrap(),
         U256::from(1_000_000u64 + u64::from(n)),
         30_000_000,
-        RefBlock {
-            bytes: [0x12, 0x34],
-            hash: [1, 2, 3, 4, 5, 6, 7, 8],
-        },
-        now_ms() + 3_600_000,
+        REF,
+        now_ms() + HOUR,
         now_ms(),
     )
 }
 
 fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    assert!(out.status.success(), "{}", stderr(out));
 }
 
 /// A home that has signed three one-payout requests.
@@ -179,7 +121,7 @@ fn refused_then_rebuilt(env: &Env, why: &str) {
     assert!(stderr(&v).contains("ledger rebuild"));
     ok(&env.run(&["ledger", "rebuild"]));
     ok(&env.run(&["ledger", "verify"]));
-    assert_eq!(lines(&env.ledger()).len(), 3);
+    assert_eq!(lines(&env.ledger_file()).len(), 3);
     let replay = env.sign(2);
     assert!(
         stderr(&replay).contains("payout p-2 was already signed"),
@@ -195,15 +137,15 @@ fn refused_then_rebuilt(env: &Env, why: &str) {
 fn a_deleted_ledger_is_refused_and_rebuilt() {
     let env = signed_three();
     ok(&env.run(&["ledger", "verify"]));
-    std::fs::remove_file(env.ledger()).unwrap();
+    std::fs::remove_file(env.ledger_file()).unwrap();
     refused_then_rebuilt(&env, "0 line(s) but audit line");
 }
 
 #[test]
 fn a_cut_ledger_tail_is_refused_and_rebuilt() {
     let env = signed_three();
-    let ls = lines(&env.ledger());
-    write_lines(&env.ledger(), &ls[..1]);
+    let ls = lines(&env.ledger_file());
+    write_lines(&env.ledger_file(), &ls[..1]);
     refused_then_rebuilt(&env, "cut off its end");
 }
 
@@ -211,14 +153,14 @@ fn a_cut_ledger_tail_is_refused_and_rebuilt() {
 fn an_edited_ledger_line_is_refused_and_rebuilt() {
     let env = signed_three();
     // The last line: only the head recorded in the audit log can show it.
-    let mut ls = lines(&env.ledger());
+    let mut ls = lines(&env.ledger_file());
     ls[2] = ls[2].replace("\"amount\":\"1000003\"", "\"amount\":\"1\"");
-    write_lines(&env.ledger(), &ls);
+    write_lines(&env.ledger_file(), &ls);
     refused_then_rebuilt(&env, "edited or replaced");
     // A middle line: the chain shows it.
-    let mut ls = lines(&env.ledger());
+    let mut ls = lines(&env.ledger_file());
     ls[1] = ls[1].replace("\"p-2\"", "\"p-x\"");
-    write_lines(&env.ledger(), &ls);
+    write_lines(&env.ledger_file(), &ls);
     let e = stderr(&env.sign(10));
     assert!(
         e.contains("line 3: prev is not the hash of the line before"),
@@ -245,9 +187,9 @@ fn rebuild_keeps_signings_the_audit_log_lost_unless_told() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(lines(&env.ledger()).len(), 3, "nothing changed");
+    assert_eq!(lines(&env.ledger_file()).len(), 3, "nothing changed");
     ok(&env.run(&["ledger", "rebuild", "--drop-unrecorded"]));
-    assert_eq!(lines(&env.ledger()).len(), 2);
+    assert_eq!(lines(&env.ledger_file()).len(), 2);
 }
 
 #[test]
@@ -301,7 +243,7 @@ fn the_export_round_trips_and_tampering_is_refused() {
         .signings()
         .flat_map(|l| l.txids.iter().map(|t| t.to_hex()))
         .collect();
-    let ledger_txids: Vec<String> = lines(&env.ledger())
+    let ledger_txids: Vec<String> = lines(&env.ledger_file())
         .iter()
         .map(|l| {
             serde_json::from_str::<Value>(l).unwrap()["txid"]
@@ -333,8 +275,8 @@ fn an_unchained_ledger_is_converted_once_when_it_matches() {
     let env = signed_three();
     // Make the home look as an older signer left it: no prev, no ledger heads.
     let strip_prev = |l: &String| l.split(",\"prev\":").next().unwrap().to_string() + "}";
-    let legacy: Vec<String> = lines(&env.ledger()).iter().map(strip_prev).collect();
-    write_lines(&env.ledger(), &legacy);
+    let legacy: Vec<String> = lines(&env.ledger_file()).iter().map(strip_prev).collect();
+    write_lines(&env.ledger_file(), &legacy);
     let audit = lines(&env.audit());
     let old: Vec<Value> = audit
         .iter()
@@ -356,7 +298,7 @@ fn an_unchained_ledger_is_converted_once_when_it_matches() {
     let out = env.sign(4);
     ok(&out);
     assert!(stderr(&out).contains("converted to the chained format"));
-    assert_eq!(lines(&env.ledger()).len(), 4);
+    assert_eq!(lines(&env.ledger_file()).len(), 4);
     ok(&env.run(&["ledger", "verify"]));
     let replay = env.sign(1);
     assert!(stderr(&replay).contains("payout p-1 was already signed"));

@@ -1,99 +1,30 @@
 //! CLI tests of the signing run's stages: clock re-checks, output paths, the confirmation
 //! code's tries, the review's summary, `show-last`, and file errors that never echo content.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
 use coldpay_shared::handoff::RequestTx;
-use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, U256};
+use coldpay_shared::{Address, Network, SignRequest};
+use common::{now_ms, sign_request, stderr, usdt_tx, HOUR, KAT_ADDR};
 use serde_json::Value;
 
-const KAT_KEY: &str = "b5a4cea271ff424d7c31dc12a3e43e401df7a40d7412a15750f3f0b6b5449a28";
-const KAT_ADDR: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
-const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
-const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
-const PASS: &str = "correct horse battery";
-const HOUR: u64 = 3_600_000;
 const MNEMONIC: &str =
     "legal winner thank year wave sausage worth useful legal winner thank yellow";
 
-struct Env {
-    dir: tempfile::TempDir,
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
+common::local_env!();
 
 impl Env {
     fn new(unattended: bool) -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
-        std::fs::write(env.path("pass.txt"), format!("{PASS}\n")).unwrap();
-        assert!(env
-            .run(&["init", "--network", "mainnet"], "")
-            .status
-            .success());
-        let pass = env.path("pass.txt");
-        let out = env.run(
-            &[
-                "keys",
-                "import-private",
-                "--name",
-                "kat",
-                "--kdf-iterations",
-                "600000",
-                "--passphrase-file",
-                pass.to_str().unwrap(),
-            ],
-            &format!("{KAT_KEY}\n"),
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::fs::write(env.home().join("policy.toml"), policy(unattended)).unwrap();
-        env
-    }
-    fn home(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        Env(common::Env::with_policy(&policy(unattended)))
     }
     /// Runs the signer without a controlling terminal (so prompts read stdin), with `stdin`.
     fn run_env(&self, args: &[&str], stdin: &str, env: &[(&str, String)]) -> Output {
-        // Without a controlling terminal (setsid), prompts read stdin.
-        let bin = assert_cmd::cargo::cargo_bin("coldpay-signer");
-        let setsid = Path::new("/usr/bin/setsid");
-        let mut c = if setsid.exists() {
-            let mut c = std::process::Command::new(setsid);
-            c.arg(bin);
-            c
-        } else {
-            std::process::Command::new(bin)
-        };
-        c.arg("--home").arg(self.home()).args(args);
-        c.env_remove("COLDPAY_SIGNER_HOME");
-        c.env_remove("COLDPAY_SIGNER_TEST_NOW_MS");
-        c.env_remove("COLDPAY_SIGNER_TEST_CLOCK_STEP_MS");
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        c.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().unwrap();
-        let mut sin = child.stdin.take().unwrap();
-        std::io::Write::write_all(&mut sin, stdin.as_bytes()).unwrap();
-        drop(sin);
-        child.wait_with_output().unwrap()
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.run_stdin(args, stdin, &env)
     }
     fn run(&self, args: &[&str], stdin: &str) -> Output {
         self.run_env(args, stdin, &[])
@@ -110,73 +41,19 @@ impl Env {
         all.extend_from_slice(args);
         self.run_env(&all, stdin, env)
     }
-    fn write_request(&self, name: &str, req: &SignRequest) -> PathBuf {
-        let p = self.path(name);
-        std::fs::write(&p, serde_json::to_vec(&req.to_json()).unwrap()).unwrap();
-        p
-    }
-    fn ledger(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.home().join("ledger.jsonl"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-    fn audit_text(&self) -> String {
-        std::fs::read_to_string(self.home().join("audit.log")).unwrap_or_default()
-    }
 }
 
 fn policy(unattended: bool) -> String {
-    format!(
-        r#"unattended = {unattended}
-[destinations]
-mode = "allowlist"
-allow = [ {{ address = "{ALLOWED}", label = "exchange hot wallet" }} ]
-[[tokens]]
-symbol = "USDT"
-contract = "{USDT}"
-decimals = 6
-max_per_tx = "50000"
-max_per_request = "60000"
-max_per_24h = "90000"
-"#
-    )
+    common::policy().replace("unattended = true", &format!("unattended = {unattended}"))
 }
 
-fn usdt_tx(units: u64, expiration: u64, nonce: u64) -> RawData {
-    RawData::trc20_transfer(
-        Address::parse(KAT_ADDR).unwrap(),
-        Address::parse(USDT).unwrap(),
-        Address::parse(ALLOWED).unwrap(),
-        U256::from(units),
-        30_000_000,
-        RefBlock {
-            bytes: [0x12, 0x34],
-            hash: [1, 2, 3, 4, 5, 6, 7, 8],
-        },
-        expiration,
-        nonce,
-    )
-}
-
+/// A request `req-1` of one transaction per `(payout id, expiration)`.
 fn request(payouts: &[(&str, u64)]) -> SignRequest {
-    SignRequest {
-        permission: None,
-        permission_before: None,
-        network: Network::Mainnet,
-        request_id: "req-1".into(),
-        created_at: now_ms(),
-        transactions: payouts
-            .iter()
-            .enumerate()
-            .map(|(i, (p, exp))| RequestTx::new(*p, usdt_tx(1_000_000 + i as u64, *exp, i as u64)))
-            .collect(),
-    }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    let txs = payouts
+        .iter()
+        .enumerate()
+        .map(|(i, (p, exp))| RequestTx::new(*p, usdt_tx(1_000_000 + i as u64, *exp, i as u64)));
+    sign_request(Network::Mainnet, "req-1", txs.collect())
 }
 
 #[test]

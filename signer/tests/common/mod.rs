@@ -1,7 +1,9 @@
-//! A signer home for CLI tests: bound to mainnet, the known-answer key imported as `kat`,
-//! a policy allowing USDT to one address.
+//! The signer CLI tests' shared environment: a temporary home (bound to mainnet by default,
+//! the known-answer key imported as `kat`, a policy allowing USDT to one address), ways to
+//! run the binary in it, and request builders.
 
-#![allow(dead_code)] // each test file uses part of it
+// Each test binary compiles this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -15,6 +17,38 @@ pub(crate) const USDT: &str = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t";
 pub(crate) const ALLOWED: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
 pub(crate) const PASS: &str = "correct horse battery";
 pub(crate) const HOUR: u64 = 3_600_000;
+/// The reference block every test transaction points at.
+pub(crate) const REF: RefBlock = RefBlock {
+    bytes: [0x12, 0x34],
+    hash: [1, 2, 3, 4, 5, 6, 7, 8],
+};
+/// Test-only variables of the signer cleared from every run so the caller's shell cannot leak in.
+const CLEARED_VARS: [&str; 4] = [
+    "COLDPAY_SIGNER_HOME",
+    "COLDPAY_SIGNER_TEST_NOW_MS",
+    "COLDPAY_SIGNER_TEST_CLOCK_STEP_MS",
+    "PAGER",
+];
+
+/// Declares a test file's `Env`: the shared [`Env`] (its methods reached through `Deref`),
+/// to which the file adds its own methods in an `impl Env` (those shadow the shared ones).
+// Like the items above, unused by the test files that take the shared `Env` as it is.
+#[allow(unused_macros)]
+macro_rules! local_env {
+    () => {
+        /// The shared home, with this file's own ways to run the signer in it.
+        struct Env(common::Env);
+
+        impl std::ops::Deref for Env {
+            type Target = common::Env;
+            fn deref(&self) -> &common::Env {
+                &self.0
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use local_env;
 
 /// A temporary signer home.
 pub(crate) struct Env {
@@ -29,12 +63,19 @@ pub(crate) fn now_ms() -> u64 {
 }
 
 impl Env {
+    /// A home with the default [`policy`].
     pub(crate) fn new() -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-        };
+        Env::with_policy(&policy())
+    }
+    /// A mainnet home holding the KAT key as `kat`, with `policy` as its policy.
+    pub(crate) fn with_policy(policy: &str) -> Env {
+        Env::setup("mainnet", policy)
+    }
+    /// A home initialised for `network`, holding the KAT key as `kat`, with `policy`.
+    pub(crate) fn setup(network: &str, policy: &str) -> Env {
+        let env = Env::empty();
         std::fs::write(env.path("pass.txt"), format!("{PASS}\n")).unwrap();
-        assert!(env.run(&["init", "--network", "mainnet"]).status.success());
+        assert!(env.run(&["init", "--network", network]).status.success());
         let pass = env.path("pass.txt");
         let args = [
             "keys",
@@ -48,14 +89,30 @@ impl Env {
         ];
         let out = env.run_stdin(&args, &format!("{KAT_KEY}\n"), &[]);
         assert!(out.status.success(), "{}", stderr(&out));
-        std::fs::write(env.home().join("policy.toml"), policy()).unwrap();
+        env.set_policy(policy);
         env
+    }
+    /// A temporary folder with no home in it yet.
+    pub(crate) fn empty() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     pub(crate) fn home(&self) -> PathBuf {
         self.dir.path().join("home")
     }
     pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
+    }
+    /// The signer bound to this home, for `assert_cmd` runs (the caller's terminal kept).
+    pub(crate) fn cmd(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("coldpay-signer").unwrap();
+        c.arg("--home").arg(self.home());
+        c.env_remove("COLDPAY_SIGNER_HOME");
+        c
+    }
+    pub(crate) fn set_policy(&self, text: &str) {
+        std::fs::write(self.home().join("policy.toml"), text).unwrap();
     }
     /// Runs the signer without a controlling terminal (prompts read `stdin`).
     pub(crate) fn run_stdin(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
@@ -68,7 +125,7 @@ impl Env {
             std::process::Command::new(bin)
         };
         c.arg("--home").arg(self.home()).args(args);
-        for k in ["COLDPAY_SIGNER_HOME", "COLDPAY_SIGNER_TEST_NOW_MS", "PAGER"] {
+        for k in CLEARED_VARS {
             c.env_remove(k);
         }
         for (k, v) in env {
@@ -93,6 +150,14 @@ impl Env {
     }
     pub(crate) fn write_request(&self, name: &str, req: &SignRequest) -> PathBuf {
         self.write(name, &req.to_json().to_string())
+    }
+    /// The ledger's lines, parsed (none when it does not exist).
+    pub(crate) fn ledger(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.home().join("ledger.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     }
     pub(crate) fn audit_text(&self) -> String {
         std::fs::read_to_string(self.home().join("audit.log")).unwrap_or_default()
@@ -124,10 +189,7 @@ pub(crate) fn usdt_tx(units: u64, expiration: u64, nonce: u64) -> RawData {
         Address::parse(ALLOWED).unwrap(),
         U256::from(units),
         30_000_000,
-        RefBlock {
-            bytes: [0x12, 0x34],
-            hash: [1, 2, 3, 4, 5, 6, 7, 8],
-        },
+        REF,
         expiration,
         nonce,
     )
@@ -136,18 +198,46 @@ pub(crate) fn usdt_tx(units: u64, expiration: u64, nonce: u64) -> RawData {
 /// A request `req-1` of one transaction per `(payout id, base units)`, expiring in an hour.
 pub(crate) fn request(payouts: &[(&str, u64)]) -> SignRequest {
     let exp = now_ms() + HOUR;
+    let txs = payouts
+        .iter()
+        .enumerate()
+        .map(|(i, (p, units))| RequestTx::new(*p, usdt_tx(*units, exp, i as u64)));
+    sign_request(Network::Mainnet, "req-1", txs.collect())
+}
+
+/// A request `id` for `network` of `transactions`, created now, with no permission claim.
+pub(crate) fn sign_request(
+    network: Network,
+    id: &str,
+    transactions: Vec<RequestTx>,
+) -> SignRequest {
     SignRequest {
         permission: None,
         permission_before: None,
-        network: Network::Mainnet,
-        request_id: "req-1".into(),
+        network,
+        request_id: id.into(),
         created_at: now_ms(),
-        transactions: payouts
-            .iter()
-            .enumerate()
-            .map(|(i, (p, units))| RequestTx::new(*p, usdt_tx(*units, exp, i as u64)))
-            .collect(),
+        transactions,
     }
+}
+
+/// The account-0 address of wallet `name` in `home`, as `keys list --json` reports it.
+pub(crate) fn address_of(home: &Path, name: &str) -> String {
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("coldpay-signer"))
+        .arg("--home")
+        .arg(home)
+        .args(["keys", "list", "--json"])
+        .env_remove("COLDPAY_SIGNER_HOME")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let wallet = v.as_array().unwrap().iter().find(|w| w["name"] == name);
+    let wallet = wallet.expect("wallet listed");
+    wallet["accounts"][0]["address"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 pub(crate) fn stderr(o: &Output) -> String {
