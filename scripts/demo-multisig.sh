@@ -85,6 +85,13 @@ PERM_ID=$("${B_[@]}" --json accounts permissions "$TREASURY" | tr -d '\n ' \
 [ -n "$PERM_ID" ] || fail "no payouts permission on the node"
 echo "payouts permission id: $PERM_ID"
 
+step "Approver laptops → online laptop: each home's key, named as an approver of \"payouts\", over QR"
+for h in approver-a approver-b approver-c; do
+  "$SIGNER" --home "$WORK/$h" keys export-watch --approver-for "$TREASURY:payouts" --qr-png "$WORK/qr-watch-$h"
+  "${B_[@]}" accounts import-watch --qr-image "$WORK/qr-watch-$h"/*.png
+done
+"${B_[@]}" accounts permissions "$TREASURY"
+
 step "Online laptop: import the 20-payout batch, build it under permission $PERM_ID (12 h default expiry) as QR codes"
 "${B_[@]}" batch import docs/examples/payouts.csv --from "$TREASURY" --batch-id demo
 "${B_[@]}" build --batch demo --permission "$PERM_ID" --qr-png "$WORK/qr-request" -o "$WORK/request.json"

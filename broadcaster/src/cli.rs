@@ -615,6 +615,12 @@ fn run(cli: Cli) -> Result<()> {
                     w.network, c.network
                 )));
             }
+            if let Some(a) = &w.approver_for {
+                let n = node()?;
+                let (v, text) = crate::permission_cmd::import_approvers(&journal, &n, &w, a)?;
+                print(&c, &v, &text);
+                return Ok(());
+            }
             let n = import_watch(&journal, &w)?;
             print(
                 &c,
@@ -647,7 +653,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Accounts(AccountsCmd::Permissions { address }) => {
             let n = node()?;
-            let (v, text) = crate::permission_cmd::show(&n, &address)?;
+            let (v, text) = crate::permission_cmd::show(&journal, &n, &address)?;
             print(&c, &v, &text);
         }
         Command::Accounts(AccountsCmd::SetPermission(args)) => {

@@ -5,6 +5,7 @@
 pub mod alarms;
 pub mod answers;
 pub mod approvals;
+pub mod approvers;
 pub mod audit_check;
 pub mod audit_head;
 pub mod balances;

@@ -92,10 +92,25 @@ impl SetPermissionArgs {
 }
 
 /// `accounts permissions ADDRESS`: (JSON, text).
-pub fn show(node: &Node, address: &str) -> Result<(serde_json::Value, String)> {
+pub fn show(journal: &Journal, node: &Node, address: &str) -> Result<(serde_json::Value, String)> {
     let a = Address::parse(address)?;
     let p = crate::permissions::read(node, &a)?;
-    Ok((p.to_json(), p.text()))
+    let known = crate::approvers::labels(journal, &a)?;
+    Ok((p.to_json_labelled(&known), p.text_labelled(&known)))
+}
+
+/// `accounts import-watch` of an export with `approver_for`: checks every exported key is in
+/// the named permission as the node reports it now, then records them; returns (JSON, text).
+pub fn import_approvers(
+    journal: &Journal,
+    node: &Node,
+    w: &coldpay_shared::handoff::WatchExport,
+    a: &coldpay_shared::handoff::ApproverFor,
+) -> Result<(serde_json::Value, String)> {
+    let perms = crate::permissions::read(node, &a.account)?;
+    crate::approvers::check(&perms, w, a)?;
+    crate::approvers::record(journal, w, a)?;
+    Ok(crate::approvers::summary(w, a))
 }
 
 /// `accounts set-permission`: builds, journals and returns (JSON, text, outcome).

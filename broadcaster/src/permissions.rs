@@ -4,6 +4,9 @@
 use coldpay_shared::permission::{
     Operations, Permission, PermissionClaim, PermissionKey, PermissionKind, OWNER_PERMISSION_ID,
 };
+use std::collections::HashMap;
+
+use coldpay_shared::text::escape;
 use coldpay_shared::Address;
 use serde_json::json;
 
@@ -58,23 +61,35 @@ impl AccountPermissions {
 
     /// JSON for `accounts permissions --json`.
     pub fn to_json(&self) -> serde_json::Value {
+        self.to_json_labelled(&Approvers::new())
+    }
+
+    /// JSON for `accounts permissions --json`, each key known as an approver home's carrying
+    /// `"approver": "<wallet name>"`.
+    pub fn to_json_labelled(&self, approvers: &Approvers) -> serde_json::Value {
+        let pj = |p: &Permission| permission_json_labelled(p, approvers);
         json!({
             "address": self.address,
-            "owner": permission_json(&self.owner),
-            "witness": self.witness.as_ref().map(permission_json),
-            "actives": self.actives.iter().map(permission_json).collect::<Vec<_>>(),
+            "owner": pj(&self.owner),
+            "witness": self.witness.as_ref().map(pj),
+            "actives": self.actives.iter().map(pj).collect::<Vec<_>>(),
         })
     }
 
     /// The human form: one block per permission.
     pub fn text(&self) -> String {
+        self.text_labelled(&Approvers::new())
+    }
+
+    /// The human form, keys known as an approver home's labelled with its wallet name.
+    pub fn text_labelled(&self, approvers: &Approvers) -> String {
         let mut out = format!("account {}", self.address);
         for p in std::iter::once(&self.owner)
             .chain(&self.witness)
             .chain(&self.actives)
         {
             out.push('\n');
-            out.push_str(&permission_text(p));
+            out.push_str(&permission_text_labelled(p, approvers));
         }
         out
     }
@@ -88,20 +103,40 @@ fn kind_word(k: PermissionKind) -> &'static str {
     }
 }
 
+/// Approver keys the journal knows: address → wallet name in the approver's signer home.
+pub type Approvers = HashMap<Address, String>;
+
 /// One permission as JSON: threshold, keys with weights, operations by name.
 pub fn permission_json(p: &Permission) -> serde_json::Value {
+    permission_json_labelled(p, &Approvers::new())
+}
+
+/// [`permission_json`], keys known in `approvers` carrying `"approver"`.
+pub fn permission_json_labelled(p: &Permission, approvers: &Approvers) -> serde_json::Value {
+    let key = |k: &PermissionKey| {
+        let mut v = json!({"address": k.address, "weight": k.weight});
+        if let Some(name) = approvers.get(&k.address) {
+            v["approver"] = json!(name);
+        }
+        v
+    };
     json!({
         "type": kind_word(p.kind),
         "id": p.id,
         "name": p.name,
         "threshold": p.threshold,
-        "keys": p.keys.iter().map(|k| json!({"address": k.address, "weight": k.weight})).collect::<Vec<_>>(),
+        "keys": p.keys.iter().map(key).collect::<Vec<_>>(),
         "operations": p.operations.map(|o| o.names()),
     })
 }
 
 /// One permission as text lines.
 pub fn permission_text(p: &Permission) -> String {
+    permission_text_labelled(p, &Approvers::new())
+}
+
+/// [`permission_text`], keys known in `approvers` labelled `(approver home: NAME)`.
+pub fn permission_text_labelled(p: &Permission, approvers: &Approvers) -> String {
     let mut s = format!(
         "  {} {}: threshold {} of total key weight {} ({} key(s))",
         kind_word(p.kind),
@@ -112,6 +147,9 @@ pub fn permission_text(p: &Permission) -> String {
     );
     for k in &p.keys {
         s.push_str(&format!("\n    key {} weight {}", k.address, k.weight));
+        if let Some(name) = approvers.get(&k.address) {
+            s.push_str(&format!(" (approver home: {})", escape(name)));
+        }
     }
     match p.operations {
         Some(o) => s.push_str(&format!("\n    operations: {}", o.names().join(", "))),
@@ -340,5 +378,24 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("with id ≥ 2 and operations"));
+    }
+
+    #[test]
+    fn known_approver_keys_are_labelled_in_text_and_json() {
+        let a = Address::from_evm_bytes([9; 20]);
+        let p = default_owner(a);
+        let mut known = Approvers::new();
+        known.insert(a, "approver-a".into());
+        let text = permission_text_labelled(&p, &known);
+        assert!(
+            text.contains(&format!("key {a} weight 1 (approver home: approver-a)")),
+            "{text}"
+        );
+        assert_eq!(
+            permission_json_labelled(&p, &known)["keys"][0]["approver"],
+            "approver-a"
+        );
+        assert!(permission_json(&p)["keys"][0].get("approver").is_none());
+        assert!(!permission_text(&p).contains("approver home"));
     }
 }

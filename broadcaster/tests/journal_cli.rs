@@ -36,6 +36,7 @@ impl J {
         };
         let export = WatchExport {
             network: Network::Local,
+            approver_for: None,
             accounts: vec![WatchAccount {
                 name: "treasury".into(),
                 address: treasury(),

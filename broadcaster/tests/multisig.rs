@@ -7,6 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use coldpay_shared::handoff::{ApproverFor, WatchAccount, WatchExport};
 use coldpay_shared::{Address, SignRequest};
 use common::{addr, key, recipient, World};
 use k256::ecdsa::SigningKey;
@@ -382,4 +383,122 @@ fn an_expired_quorum_is_rebuilt_and_approved_again() {
     assert_eq!(w.settle()["confirmed"], 1);
     assert_eq!(payments(&w).len(), 1, "paid exactly once");
     assert_eq!(w.report("ex")[0]["attempts"], 2);
+}
+
+/// A signer home's watch-only export of `k` as wallet `name`, approver keys of `permission`.
+fn approver_export(w: &World, name: &str, keys: &[&SigningKey], permission: &str) -> WatchExport {
+    WatchExport {
+        network: coldpay_shared::Network::Local,
+        accounts: keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| WatchAccount {
+                name: if i == 0 {
+                    name.into()
+                } else {
+                    format!("{name}/{i}")
+                },
+                address: addr(k),
+                path: None,
+            })
+            .collect(),
+        approver_for: Some(ApproverFor {
+            account: addr(&w.treasury),
+            permission: permission.into(),
+        }),
+    }
+}
+
+/// Shows `export` as QR PNGs (the compact form), returning the part files in order.
+fn qr_watch(w: &World, export: &WatchExport, tag: &str) -> Vec<String> {
+    let dir = w.path(&format!("qr-watch-{tag}"));
+    let opts = coldpay_shared::qr::QrOptions {
+        png_dir: Some(dir.clone()),
+        fit_terminal: false,
+        extra_percent: 0,
+        ..coldpay_shared::qr::QrOptions::default()
+    };
+    let payload = coldpay_shared::compact::encode_watch(export);
+    coldpay_shared::qr::emit_qr(coldpay_shared::urframe::UrKind::Watch, &payload, &opts).unwrap();
+    let mut parts: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    parts.sort();
+    parts
+}
+
+/// The `approver` label of each key of the "payouts" active, by address.
+fn approver_labels(w: &World) -> Vec<(String, Option<String>)> {
+    let p = w.ok(&["accounts", "permissions", &treasury(w)]);
+    let a = p["actives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "payouts")
+        .unwrap_or_else(|| panic!("{p}"))
+        .clone();
+    a["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            let label = k.get("approver").map(|v| v.as_str().unwrap().to_string());
+            (k["address"].as_str().unwrap().to_string(), label)
+        })
+        .collect()
+}
+
+#[test]
+fn approver_exports_are_checked_against_the_permission_and_label_its_keys() {
+    let w = World::new(10_000, 10_000);
+    let [a1, a2, a3] = approvers();
+    set_payouts(&w, "2", &[&a1, &a2, &a3], "setup");
+    // approver-a over QR, approver-b as a file.
+    let ea = approver_export(&w, "approver-a", &[&a1], "payouts");
+    let mut args = vec![
+        "accounts".to_string(),
+        "import-watch".into(),
+        "--qr-image".into(),
+    ];
+    args.extend(qr_watch(&w, &ea, "a"));
+    let v = w.ok(&strs(&args));
+    assert_eq!(v["approvers"][0]["approver"], "approver-a", "{v}");
+    let eb = approver_export(&w, "approver-b", &[&a2], "payouts");
+    let fb = w.path("approver-b.json");
+    std::fs::write(&fb, serde_json::to_vec(&eb.to_json()).unwrap()).unwrap();
+    w.ok(&["accounts", "import-watch", fb.to_str().unwrap()]);
+    // Approver homes are not treasury accounts.
+    let list = w.ok(&["accounts", "list"]);
+    assert!(!list.to_string().contains("approver-a"), "{list}");
+    let labels = approver_labels(&w);
+    let want = |k: &SigningKey, l: Option<&str>| (addr(k).to_base58(), l.map(String::from));
+    assert!(
+        labels.contains(&want(&a1, Some("approver-a"))),
+        "{labels:?}"
+    );
+    assert!(
+        labels.contains(&want(&a2, Some("approver-b"))),
+        "{labels:?}"
+    );
+    assert!(labels.contains(&want(&a3, None)), "{labels:?}");
+    // A home holding a key outside the permission is refused whole: a3 stays unlabelled.
+    let bad = approver_export(&w, "approver-c", &[&a3, &key(14)], "payouts");
+    let fc = w.path("approver-c.json");
+    std::fs::write(&fc, serde_json::to_vec(&bad.to_json()).unwrap()).unwrap();
+    let o = w.run(&["accounts", "import-watch", fc.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&addr(&key(14)).to_base58()) && err.contains("is not a key of"),
+        "{err}"
+    );
+    // A permission name the account does not have is refused by name.
+    let wrong = approver_export(&w, "approver-c", &[&a3], "payroll");
+    std::fs::write(&fc, serde_json::to_vec(&wrong.to_json()).unwrap()).unwrap();
+    let o = w.run(&["accounts", "import-watch", fc.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("no permission named \"payroll\""), "{err}");
+    assert!(approver_labels(&w).contains(&want(&a3, None)));
 }

@@ -69,6 +69,7 @@ fn main() {
     println!("{}", serde_json::to_string_pretty(&resp.to_json()).unwrap());
     let watch = WatchExport {
         network: Network::Mainnet,
+        approver_for: None,
         accounts: vec![WatchAccount {
             name: "treasury".into(),
             address: from,

@@ -15,8 +15,8 @@ use crate::cbor::Cbor;
 use crate::contract::ContractKind;
 use crate::error::{Error, Result};
 use crate::handoff::{
-    AuditHead, DisplayHints, FeeInputs, RequestTx, ResponseTx, SignResponse, SignerSignature,
-    WatchAccount, WatchExport,
+    ApproverFor, AuditHead, DisplayHints, FeeInputs, RequestTx, ResponseTx, SignResponse,
+    SignerSignature, WatchAccount, WatchExport,
 };
 use crate::handoff::{Network, SignRequest};
 use crate::permission::{Permission, PermissionClaim};
@@ -811,18 +811,40 @@ pub fn encode_watch(w: &WatchExport) -> Vec<u8> {
             ])
         })
         .collect();
-    Cbor::Map(vec![
+    let mut m = vec![
         (0, Cbor::Uint(VERSION)),
         (1, Cbor::Uint(u64::from(w.network.code()))),
         (2, Cbor::Array(accts)),
-    ])
-    .encode()
+    ];
+    if let Some(a) = &w.approver_for {
+        m.push((
+            3,
+            Cbor::Array(vec![a20(&a.account), Cbor::Text(a.permission.clone())]),
+        ));
+    }
+    Cbor::Map(m).encode()
+}
+
+fn approver_for_of(c: &Cbor) -> Result<ApproverFor> {
+    let a = c
+        .as_array()
+        .filter(|a| a.len() == 2)
+        .ok_or_else(|| bad("approver_for entry"))?;
+    let out = ApproverFor {
+        account: addr_of(Some(&a[0]), "approver_for account")?,
+        permission: a[1]
+            .as_text()
+            .ok_or_else(|| bad("approver_for permission"))?
+            .to_string(),
+    };
+    out.validate()?;
+    Ok(out)
 }
 
 /// Decodes a compact watch-only export.
 pub fn decode_watch(bytes: &[u8]) -> Result<WatchExport> {
     let m = Cbor::decode(bytes)?;
-    check_keys(&m, &[0, 1, 2], "watch-only export")?;
+    check_keys(&m, &[0, 1, 2, 3], "watch-only export")?;
     if uint(m.get(0), "version")? != VERSION {
         return Err(bad("unsupported compact watch-only version"));
     }
@@ -855,7 +877,12 @@ pub fn decode_watch(bytes: &[u8]) -> Result<WatchExport> {
     for a in &accounts {
         crate::text::check_id("watch-only account name", &a.name)?;
     }
-    let w = WatchExport { network, accounts };
+    let approver_for = m.get(3).map(approver_for_of).transpose()?;
+    let w = WatchExport {
+        network,
+        accounts,
+        approver_for,
+    };
     if encode_watch(&w) != bytes {
         return Err(bad("non-canonical compact watch-only export"));
     }

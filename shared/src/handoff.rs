@@ -746,6 +746,42 @@ pub struct WatchExport {
     pub network: Network,
     /// Accounts.
     pub accounts: Vec<WatchAccount>,
+    /// When set, this home's keys are approver keys of another account's permission, not
+    /// treasury accounts of their own.
+    pub approver_for: Option<ApproverFor>,
+}
+
+/// Names the account permission whose approver keys a signer home holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverFor {
+    /// The account whose permission the keys belong to.
+    pub account: Address,
+    /// The permission's name (label rule of [`crate::text::label_problem`]).
+    pub permission: String,
+}
+
+impl ApproverFor {
+    /// Parses `ACCOUNT:PERMISSION_NAME`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let (account, permission) = text
+            .split_once(':')
+            .ok_or_else(|| Error::Handoff("approver-for must be ACCOUNT:PERMISSION_NAME".into()))?;
+        let a = ApproverFor {
+            account: account.parse()?,
+            permission: permission.to_string(),
+        };
+        a.validate()?;
+        Ok(a)
+    }
+
+    /// Checks the permission name follows the label rule.
+    pub fn validate(&self) -> Result<()> {
+        match crate::text::label_problem("approver-for permission name", &self.permission) {
+            Some(p) => Err(Error::Handoff(p)),
+            None => Ok(()),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -755,6 +791,8 @@ struct WatchExportJson {
     version: u32,
     network: Network,
     accounts: Vec<WatchAccount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    approver_for: Option<ApproverFor>,
 }
 
 impl WatchExport {
@@ -765,6 +803,7 @@ impl WatchExport {
             version: HANDOFF_VERSION,
             network: self.network,
             accounts: self.accounts.clone(),
+            approver_for: self.approver_for.clone(),
         })
         .expect("serialisable")
     }
@@ -785,9 +824,13 @@ impl WatchExport {
         for a in &j.accounts {
             validate_id("watch-only account name", &a.name)?;
         }
+        if let Some(a) = &j.approver_for {
+            a.validate()?;
+        }
         Ok(WatchExport {
             network: j.network,
             accounts: j.accounts,
+            approver_for: j.approver_for,
         })
     }
 }
@@ -796,6 +839,32 @@ impl WatchExport {
 mod tests {
     use super::*;
     use k256::ecdsa::SigningKey;
+
+    #[test]
+    fn watch_export_approver_for_round_trips_and_stays_strict() {
+        let account = Address::from_evm_bytes([9; 20]);
+        let mut w = WatchExport {
+            network: Network::Local,
+            accounts: vec![WatchAccount {
+                name: "approver-a".into(),
+                address: Address::from_evm_bytes([1; 20]),
+                path: None,
+            }],
+            approver_for: Some(ApproverFor::parse(&format!("{account}:payouts")).unwrap()),
+        };
+        let v = w.to_json();
+        assert_eq!(v["approver_for"]["account"], account.to_base58());
+        assert_eq!(v["approver_for"]["permission"], "payouts");
+        assert_eq!(WatchExport::from_json(&v).unwrap(), w);
+        let mut extra = v.clone();
+        extra["approver_for"]["weight"] = 1.into();
+        assert!(WatchExport::from_json(&extra).is_err());
+        w.approver_for = None;
+        assert!(w.to_json().get("approver_for").is_none());
+        assert!(ApproverFor::parse("payouts").is_err());
+        assert!(ApproverFor::parse(&format!("{account}: ")).is_err());
+        assert!(ApproverFor::parse("Tnot-an-address:payouts").is_err());
+    }
 
     #[test]
     fn pretty_response_bytes_equal_the_value_path() {

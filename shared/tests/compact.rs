@@ -218,6 +218,7 @@ fn tampering_is_detected() {
 fn watch_round_trip() {
     let w = WatchExport {
         network: Network::Nile,
+        approver_for: None,
         accounts: vec![
             WatchAccount {
                 name: "treasury".into(),
@@ -237,11 +238,54 @@ fn watch_round_trip() {
 }
 
 #[test]
+fn watch_with_approver_for_round_trips_through_compact_and_ur() {
+    let w = WatchExport {
+        network: Network::Local,
+        approver_for: Some(coldpay_shared::handoff::ApproverFor {
+            account: recipient(9),
+            permission: "payouts".into(),
+        }),
+        accounts: vec![WatchAccount {
+            name: "approver-a".into(),
+            address: recipient(4),
+            path: Some("m/44'/195'/0'/0/0".into()),
+        }],
+    };
+    let b = encode_watch(&w);
+    assert_eq!(decode_watch(&b).unwrap(), w);
+    // Over QR (UR parts) and back.
+    let mut c = UrCollector::new();
+    let parts = encode_parts(UrKind::Watch, &b, 30, 0).unwrap();
+    assert!(parts.len() > 1, "a multi-part QR round");
+    for p in &parts {
+        c.receive(p).unwrap();
+    }
+    let (kind, bytes) = c.message().unwrap().expect("complete");
+    assert_eq!(kind, UrKind::Watch);
+    assert_eq!(decode_watch(&bytes).unwrap(), w);
+    // An export without the key still decodes (old exports) and differs from one with it.
+    let old = WatchExport {
+        approver_for: None,
+        ..w.clone()
+    };
+    assert_ne!(encode_watch(&old), b);
+    assert_eq!(
+        decode_watch(&encode_watch(&old)).unwrap().approver_for,
+        None
+    );
+    // A hidden character in the permission name is refused.
+    let mut bad = w.clone();
+    bad.approver_for.as_mut().unwrap().permission = "pay\u{202e}outs".into();
+    assert!(decode_watch(&encode_watch(&bad)).is_err());
+}
+
+#[test]
 fn an_independent_ur_decoder_reassembles_every_message() {
     let req = usdt_request(100);
     let resp = respond(&req);
     let w = WatchExport {
         network: Network::Local,
+        approver_for: None,
         accounts: vec![WatchAccount {
             name: "t".into(),
             address: recipient(3),

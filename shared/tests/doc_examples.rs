@@ -36,6 +36,8 @@ fn formats_md_examples_parse() {
         w.accounts[0].address,
         resp.transactions[0].signatures[0].signer
     );
+    let approver = WatchExport::from_json(&watch[1]).unwrap();
+    assert_eq!(approver.approver_for.unwrap().permission, "payouts");
 }
 
 #[test]

@@ -76,6 +76,7 @@ fn zero_width_and_bidi_ids_are_refused_naming_the_code_point() {
 fn look_alike_names_are_refused_in_watch_exports_and_responses() {
     let w = WatchExport {
         network: Network::Mainnet,
+        approver_for: None,
         accounts: vec![WatchAccount {
             name: "treasury\u{2060}".into(),
             address: addr(FROM),

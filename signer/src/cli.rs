@@ -225,6 +225,10 @@ enum KeysCommand {
         output: Option<PathBuf>,
         #[command(flatten)]
         qr_out: crate::qrio::QrOutArgs,
+        /// Mark this home's keys as approver keys of ACCOUNT's permission PERMISSION_NAME
+        /// (e.g. `TXyz…:payouts`); the broadcaster then checks them against that permission.
+        #[arg(long, value_name = "ACCOUNT:PERMISSION_NAME", value_parser = parse_approver_for)]
+        approver_for: Option<coldpay_shared::handoff::ApproverFor>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -433,10 +437,11 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 KeysCommand::ExportWatch {
                     output,
                     qr_out,
+                    approver_for,
                     json,
                 } => {
                     if qr_out.any() {
-                        let w = keys::watch_export(&h)?;
+                        let w = keys::watch_export(&h, approver_for.clone())?;
                         let bytes = coldpay_shared::compact::encode_watch(&w);
                         let n = qr_out.emit(coldpay_shared::urframe::UrKind::Watch, &bytes)?;
                         eprintln!("watch-only export shown as {n} QR part(s)");
@@ -444,7 +449,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                             return Ok(());
                         }
                     }
-                    keys::export_watch(&h, output.as_deref(), json)
+                    keys::export_watch(&h, approver_for, output.as_deref(), json)
                 }
                 KeysCommand::ChangePassphrase {
                     name,
@@ -645,4 +650,11 @@ pub fn main_entry() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Clap parser for `--approver-for ACCOUNT:PERMISSION_NAME`.
+fn parse_approver_for(
+    text: &str,
+) -> std::result::Result<coldpay_shared::handoff::ApproverFor, String> {
+    coldpay_shared::handoff::ApproverFor::parse(text).map_err(|e| e.to_string())
 }

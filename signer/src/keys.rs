@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::Path;
 
-use coldpay_shared::handoff::{WatchAccount, WatchExport};
+use coldpay_shared::handoff::{ApproverFor, WatchAccount, WatchExport};
 use k256::ecdsa::SigningKey;
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -422,8 +422,9 @@ pub fn list(home: &Home, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// The watch-only export of every account in the home.
-pub fn watch_export(home: &Home) -> Result<WatchExport> {
+/// The watch-only export of every account in the home, optionally naming the permission whose
+/// approver keys they are.
+pub fn watch_export(home: &Home, approver_for: Option<ApproverFor>) -> Result<WatchExport> {
     let accounts: Vec<WatchAccount> = home
         .keystores()?
         .iter()
@@ -445,21 +446,38 @@ pub fn watch_export(home: &Home) -> Result<WatchExport> {
     Ok(WatchExport {
         network: home.network,
         accounts,
+        approver_for,
     })
 }
 
 /// `keys export-watch`.
-pub fn export_watch(home: &Home, out: Option<&Path>, json: bool) -> Result<()> {
-    let w = watch_export(home)?;
+pub fn export_watch(
+    home: &Home,
+    approver_for: Option<ApproverFor>,
+    out: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    let w = watch_export(home, approver_for)?;
     let mut bytes = serde_json::to_vec_pretty(&w.to_json()).expect("json");
     bytes.push(b'\n');
     match out {
         Some(p) => {
             write_atomic(p, &bytes, 0o644)?;
             if json {
-                print_json(&json!({"file": p.display().to_string(), "accounts": w.accounts.len()}));
+                print_json(&json!({
+                    "file": p.display().to_string(),
+                    "accounts": w.accounts.len(),
+                    "approver_for": w.approver_for,
+                }));
             } else {
                 println!("wrote {} account(s) to {}", w.accounts.len(), p.display());
+                if let Some(a) = &w.approver_for {
+                    println!(
+                        "as approver keys of {} permission {}",
+                        a.account,
+                        coldpay_shared::text::escape(&a.permission)
+                    );
+                }
             }
         }
         None => print!("{}", String::from_utf8_lossy(&bytes)),

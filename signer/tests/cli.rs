@@ -1178,3 +1178,31 @@ fn a_second_run_on_the_same_home_waits_for_the_first() {
     );
     assert!(env.path("out.json").exists());
 }
+
+#[test]
+fn export_watch_names_the_permission_its_keys_approve_for() {
+    let env = setup("local");
+    let account = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
+    let out = env.path("approver.json");
+    let o = env
+        .cmd()
+        .args(["keys", "export-watch", "--approver-for"])
+        .arg(format!("{account}:payouts"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    assert!(common::stdout(&o).contains("permission payouts"));
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["approver_for"]["account"], account);
+    assert_eq!(v["approver_for"]["permission"], "payouts");
+    let w = coldpay_shared::handoff::WatchExport::from_json(&v).unwrap();
+    assert_eq!(w.approver_for.unwrap().permission, "payouts");
+    // Without the flag the field is absent; a malformed value is refused by clap (exit 2).
+    let plain = env.run(&["keys", "export-watch"]);
+    assert!(!common::stdout(&plain).contains("approver_for"));
+    let bad = env.run(&["keys", "export-watch", "--approver-for", "payouts"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(common::stderr(&bad).contains("ACCOUNT:PERMISSION_NAME"));
+}

@@ -66,6 +66,7 @@ impl World {
         };
         let export = WatchExport {
             network: Network::Local,
+            approver_for: None,
             accounts: vec![WatchAccount {
                 name: "treasury".into(),
                 address: addr(&w.treasury),

@@ -507,6 +507,7 @@ fn api_calls(bcast: &std::path::Path, key: &SigningKey) -> f64 {
     };
     let watch = coldpay_shared::handoff::WatchExport {
         network: Network::Local,
+        approver_for: None,
         accounts: vec![coldpay_shared::handoff::WatchAccount {
             name: "t".into(),
             address: owner,
@@ -768,6 +769,7 @@ fn pool_run(
     std::fs::write(w.path("config.toml"), config).unwrap();
     let watch = coldpay_shared::handoff::WatchExport {
         network: Network::Local,
+        approver_for: None,
         accounts: vec![coldpay_shared::handoff::WatchAccount {
             name: "t".into(),
             address: owner,
