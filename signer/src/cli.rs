@@ -227,8 +227,8 @@ enum KeysCommand {
         qr_out: crate::qrio::QrOutArgs,
         /// Mark this home's keys as approver keys of ACCOUNT's permission PERMISSION_NAME
         /// (e.g. `TXyz…:payouts`); the broadcaster then checks them against that permission.
-        #[arg(long, value_name = "ACCOUNT:PERMISSION_NAME", value_parser = parse_approver_for)]
-        approver_for: Option<coldpay_shared::handoff::ApproverFor>,
+        #[arg(long, value_name = "ACCOUNT:PERMISSION_NAME")]
+        approver_for: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -440,6 +440,10 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     approver_for,
                     json,
                 } => {
+                    let approver_for = approver_for
+                        .as_deref()
+                        .map(parse_approver_for)
+                        .transpose()?;
                     if qr_out.any() {
                         let w = keys::watch_export(&h, approver_for.clone())?;
                         let bytes = coldpay_shared::compact::encode_watch(&w);
@@ -652,9 +656,8 @@ pub fn main_entry() -> ExitCode {
     }
 }
 
-/// Clap parser for `--approver-for ACCOUNT:PERMISSION_NAME`.
-fn parse_approver_for(
-    text: &str,
-) -> std::result::Result<coldpay_shared::handoff::ApproverFor, String> {
-    coldpay_shared::handoff::ApproverFor::parse(text).map_err(|e| e.to_string())
+/// `--approver-for ACCOUNT:PERMISSION_NAME`, checked when the command runs (exit 2).
+fn parse_approver_for(text: &str) -> Result<coldpay_shared::handoff::ApproverFor> {
+    coldpay_shared::handoff::ApproverFor::parse(text)
+        .map_err(|e| SignerError::Usage(format!("--approver-for: {e}")))
 }
