@@ -28,7 +28,13 @@ use crate::report::{rows, to_csv};
 /// `track --follow`, `report --batch ID`. Every step is journaled: re-running a command after a
 /// crash continues where it stopped and never pays twice.
 #[derive(Parser)]
-#[command(name = "coldpay-broadcaster", version, about, long_about)]
+#[command(
+    name = "coldpay-broadcaster",
+    version,
+    long_version = coldpay_build_info::long_version!(),
+    about,
+    long_about
+)]
 struct Cli {
     /// Config file (default ~/.coldpay/config.toml, written by `init`): network, nodes,
     /// api_key_env, db, max_rps, concurrency (see docs/formats.md).

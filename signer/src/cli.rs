@@ -17,7 +17,13 @@ use crate::{audit, keys, keystore, policy, review, sandbox, selftest, sign};
 /// watch.json` (carry to the online machine), then for each batch `sign request.json -o
 /// response.json` after reviewing what the transaction bytes do.
 #[derive(Parser)]
-#[command(name = "coldpay-signer", version, about, long_about)]
+#[command(
+    name = "coldpay-signer",
+    version,
+    long_version = coldpay_build_info::long_version!(),
+    about,
+    long_about
+)]
 struct Cli {
     /// Signer home folder (default: $COLDPAY_SIGNER_HOME, else ~/.coldpay-signer).
     #[arg(long, global = true, value_name = "DIR")]

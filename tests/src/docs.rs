@@ -50,6 +50,9 @@ pub fn write_man_pages(dir: &Path) -> std::io::Result<()> {
         coldpay_broadcaster::cli::command(),
     ] {
         let name = cmd.get_name().to_string();
+        // The VERSION section shows the plain version: the long one names the commit, which
+        // changes with every commit that regenerates nothing here.
+        let cmd = cmd.long_version(None::<&str>);
         let mut buf = Vec::new();
         clap_mangen::Man::new(cmd).render(&mut buf)?;
         std::fs::write(dir.join(format!("{name}.1")), buf)?;
