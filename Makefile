@@ -2,7 +2,7 @@
 CARGO ?= cargo
 FUZZ_SECONDS ?= 60
 
-.PHONY: all build test lint fmt bench demo demo-multisig fuzz fuzz-smoke docs clean
+.PHONY: all build test lint fmt bench demo demo-multisig fuzz fuzz-smoke docs release release-check vendor deny clean
 
 all: build
 
@@ -51,6 +51,28 @@ fuzz:
 ## fuzz crate alone takes several minutes on 2 cores).
 fuzz-smoke:
 	./fuzz/run.sh 5
+
+## release: dist/coldpay-VERSION-x86_64-linux/ (+ .tar.gz) from the commit HEAD: the static,
+## stripped signer, the broadcaster, man pages, completions, docs, CycloneDX SBOMs, SHA256SUMS.
+## Needs cargo-cyclonedx 0.5.9 (`cargo install cargo-cyclonedx --version 0.5.9 --locked`).
+release:
+	./scripts/release.sh
+
+## release-check: two release builds in different directories (other CARGO_HOME, TMPDIR) must
+## give identical SHA256SUMS, and the signer built offline from `make vendor`'s bundle must be
+## the release's. Three release builds: not part of `make test`.
+release-check:
+	./scripts/release-check.sh
+
+## vendor: dist/coldpay-VERSION-src.tar.gz, the source with every dependency vendored, which
+## `cargo build --offline --locked --release -p coldpay-signer` builds without a network.
+vendor:
+	./scripts/vendor.sh
+
+## deny: licences, sources and banned crates (deny.toml); needs cargo-deny 0.20.2. Advisories
+## need the RustSec database from the internet: `cargo deny check advisories` where it is reachable.
+deny:
+	$(CARGO) deny --offline check bans licenses sources
 
 clean:
 	$(CARGO) clean
