@@ -64,8 +64,11 @@ cargo build --locked --release -p coldpay-signer
 RUSTFLAGS='' cargo build --locked --release -p coldpay-broadcaster
 
 bin=$CARGO_TARGET_DIR/$triple/release
-ldd "$bin/coldpay-signer" 2>&1 | grep -q 'not a dynamic executable' ||
-    fail "coldpay-signer is not statically linked: $(ldd "$bin/coldpay-signer" 2>&1)"
+linkage=$(ldd "$bin/coldpay-signer" 2>&1 || true)
+case $linkage in
+*"not a dynamic executable"*) ;;
+*) fail "coldpay-signer is not a static executable: ldd says: $linkage" ;;
+esac
 version=$("$bin/coldpay-signer" -V | cut -d' ' -f2)
 name=coldpay-$version-x86_64-linux
 out=$dist_root/$name
