@@ -61,9 +61,13 @@ cargo fetch --locked
 cargo build --locked --release -p coldpay-signer
 # The broadcaster stays dynamically linked (it resolves host names through glibc's NSS):
 # an empty RUSTFLAGS replaces the config's crt-static flag.
-RUSTFLAGS='' cargo build --locked --release -p coldpay-broadcaster
+# Its own target directory: the same dependencies built without crt-static would otherwise
+# replace the signer's in target/ (the flags are not part of their file names) and each build
+# would redo the other's.
+RUSTFLAGS='' CARGO_TARGET_DIR=$src/target/dynamic cargo build --locked --release -p coldpay-broadcaster
 
 bin=$CARGO_TARGET_DIR/$triple/release
+dynbin=$CARGO_TARGET_DIR/dynamic/$triple/release
 linkage=$(ldd "$bin/coldpay-signer" 2>&1 || true)
 case $linkage in
 *"not a dynamic executable"*) ;;
@@ -75,12 +79,13 @@ out=$dist_root/$name
 rm -rf "$out" "$out.tar.gz"
 mkdir -p "$out/man" "$out/completions" "$out/docs" "$out/sbom"
 
+install -m 0755 "$bin/coldpay-signer" "$out/coldpay-signer"
+install -m 0755 "$dynbin/coldpay-broadcaster" "$out/coldpay-broadcaster"
 for b in coldpay-signer coldpay-broadcaster; do
-    install -m 0755 "$bin/$b" "$out/$b"
     install -m 0644 "docs/man/$b.1" "$out/man/$b.1"
-    "$bin/$b" completions bash >"$out/completions/$b.bash"
-    "$bin/$b" completions zsh >"$out/completions/_$b"
-    "$bin/$b" completions fish >"$out/completions/$b.fish"
+    "$out/$b" completions bash >"$out/completions/$b.bash"
+    "$out/$b" completions zsh >"$out/completions/_$b"
+    "$out/$b" completions fish >"$out/completions/$b.fish"
 done
 install -m 0644 README.md "$out/README.md"
 for doc in install runbook formats threat-model architecture cli; do
