@@ -73,6 +73,12 @@ case $linkage in
 *"not a dynamic executable"*) ;;
 *) fail "coldpay-signer is not a static executable: ldd says: $linkage" ;;
 esac
+# No path of this build machine may be left in a binary (the wrappers map them all).
+for b in "$bin/coldpay-signer" "$dynbin/coldpay-broadcaster"; do
+    if grep -a -q -F -e "$src/" -e "${CARGO_HOME:-$HOME/.cargo}/" -e "$TMPDIR/" "$b"; then
+        fail "$b still holds a path of this machine: $(grep -a -o -F -e "$src/" -e "${CARGO_HOME:-$HOME/.cargo}/" -e "$TMPDIR/" "$b" | sort -u | head -3)"
+    fi
+done
 version=$("$bin/coldpay-signer" -V | cut -d' ' -f2)
 name=coldpay-$version-x86_64-linux
 out=$dist_root/$name

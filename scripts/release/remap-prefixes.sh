@@ -9,8 +9,10 @@ remap_prefixes() {
     root=$(CDPATH='' cd -- "$(dirname -- "$0")/../.." && pwd -P)
     home=${CARGO_HOME:-${HOME:-/nonexistent}/.cargo}
     printf '%s=/coldpay\n' "$root"
+    set +f # the callers split the list with globbing off
     for src in "$home"/registry/src/*/; do
         [ -d "$src" ] && printf '%s=/crates\n' "${src%/}"
     done
+    set -f
     printf '%s/vendor=/crates\n' "$root"
 }
