@@ -22,6 +22,9 @@ step() { echo "== $* ($(($(date +%s) - start)) s)"; }
 
 rm -rf "$check"
 mkdir -p "$check"
+# Every build below is of this one commit, whatever is committed meanwhile.
+COLDPAY_RELEASE_COMMIT=$(git -C "$repo" rev-parse HEAD)
+export COLDPAY_RELEASE_COMMIT
 
 # A fresh CARGO_HOME seeded with the downloaded .crate files (cargo still unpacks them into its
 # own registry/src, so their paths differ between the builds); the rest comes from crates.io.
@@ -48,7 +51,7 @@ sums_a=$(find "$check/one/dist" -name SHA256SUMS)
 sums_b=$(find "$check/b/out" -name SHA256SUMS)
 if ! cmp -s "$sums_a" "$sums_b"; then
     echo "NOT REPRODUCIBLE: these files differ between the two builds:" >&2
-    diff <(sort -k2 "$sums_a") <(sort -k2 "$sums_b") | sed -n 's/^[<>] [0-9a-f]*  /  /p' | sort -u >&2
+    { diff "$sums_a" "$sums_b" || true; } | sed -n 's/^[<>] [0-9a-f]*  /  /p' | sort -u >&2
     exit 1
 fi
 tar_a=$(find "$check/one/dist" -maxdepth 1 -name '*.tar.gz')
