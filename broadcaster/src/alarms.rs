@@ -2,7 +2,9 @@
 //! Each is recorded once (with the transfer JSON), announced loudly, and handed to the
 //! `--on-alarm` hook; `notified_at` is set when that finished, so a restart does not call the
 //! hook again (a crash between the hook's exit and that update calls it once more: at least
-//! once, never not at all).
+//! once, never not at all). An alarm stays open until an operator acknowledges it
+//! (`alarms ack ID --note TEXT`, journaled with the time, never changed after): `watch --once`
+//! exits 7 while any is open, whether or not this pass raised it.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -37,6 +39,99 @@ pub fn raise(tx: &rusqlite::Transaction<'_>, r: &Recorded) -> Result<()> {
     )
     .map_err(|e| BcError::journal_at(e, format!("record the alarm for {}", r.txid)))?;
     Ok(())
+}
+
+/// One alarm as `alarms list` shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Row {
+    /// Row id (what `alarms ack` takes).
+    pub id: i64,
+    /// Treasury account.
+    pub account: String,
+    /// Transaction.
+    pub txid: String,
+    /// Verified block.
+    pub block: u64,
+    /// When it was raised (ms).
+    pub raised_at: i64,
+    /// When the hook finished for it (ms), if it did.
+    pub notified_at: Option<i64>,
+    /// When it was acknowledged (ms); `None` = open.
+    pub acked_at: Option<i64>,
+    /// The operator's note.
+    pub ack_note: Option<String>,
+    /// The announcement text.
+    pub text: String,
+}
+
+/// Every alarm (or only the open ones), oldest first.
+pub fn list(conn: &rusqlite::Connection, open_only: bool) -> Result<Vec<Row>> {
+    let what = |e| BcError::journal_at(e, "read alarms");
+    let sql = if open_only {
+        "SELECT id, account, txid, block, raised_at, notified_at, acked_at, ack_note, detail FROM alarms WHERE acked_at IS NULL ORDER BY id"
+    } else {
+        "SELECT id, account, txid, block, raised_at, notified_at, acked_at, ack_note, detail FROM alarms ORDER BY id"
+    };
+    let mut st = conn.prepare(sql).map_err(what)?;
+    st.query_map([], |r| {
+        let detail: String = r.get(8)?;
+        Ok(Row {
+            id: r.get(0)?,
+            account: r.get(1)?,
+            txid: r.get(2)?,
+            block: r.get::<_, i64>(3)? as u64,
+            raised_at: r.get(4)?,
+            notified_at: r.get(5)?,
+            acked_at: r.get(6)?,
+            ack_note: r.get(7)?,
+            text: recorded_from_json(&detail)
+                .map_or_else(|| "(transfer record unreadable)".into(), |t| announcement(&t)),
+        })
+    })
+    .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+    .map_err(what)
+}
+
+/// How many alarms are open (not acknowledged).
+pub fn open_count(conn: &rusqlite::Connection) -> Result<usize> {
+    conn.query_row(
+        "SELECT COUNT(*) FROM alarms WHERE acked_at IS NULL",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n as usize)
+    .map_err(|e| BcError::journal_at(e, "count open alarms"))
+}
+
+/// Acknowledges alarm `id` with the operator's `note` (journaled with the time). An unknown id,
+/// an empty note, or an alarm acknowledged before is refused by name.
+pub fn ack(conn: &rusqlite::Connection, id: i64, note: &str) -> Result<Row> {
+    if note.trim().is_empty() {
+        return Err(BcError::Input(
+            "alarms ack: --note must say what was found (it is journaled with the alarm)".into(),
+        ));
+    }
+    let Some(row) = list(conn, false)?.into_iter().find(|r| r.id == id) else {
+        return Err(BcError::Input(format!(
+            "alarms ack: no alarm {id} (see `alarms list --all`)"
+        )));
+    };
+    if let Some(at) = row.acked_at {
+        return Err(BcError::Input(format!(
+            "alarms ack: alarm {id} was acknowledged already at {} ({}); acknowledgements are never changed",
+            crate::transfers::rfc3339(at.max(0) as u64),
+            row.ack_note.as_deref().unwrap_or("")
+        )));
+    }
+    conn.execute(
+        "UPDATE alarms SET acked_at = ?2, ack_note = ?3 WHERE id = ?1 AND acked_at IS NULL",
+        params![id, now_ms(), note],
+    )
+    .map_err(|e| BcError::journal_at(e, format!("acknowledge alarm {id}")))?;
+    list(conn, false)?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| BcError::Input(format!("alarm {id} vanished")))
 }
 
 /// Alarms not yet notified, oldest first.
@@ -87,6 +182,13 @@ fn recorded_from_json(s: &str) -> Option<Recorded> {
         time: String,
         payout_id: Option<String>,
         alarm: bool,
+        #[serde(default = "verified")]
+        evidence: String,
+        #[serde(default)]
+        reported_by: Option<String>,
+    }
+    fn verified() -> String {
+        "verified".into()
     }
     let r: R = serde_json::from_str(s).ok()?;
     Some(Recorded {
@@ -109,13 +211,21 @@ fn recorded_from_json(s: &str) -> Option<Recorded> {
         time: r.time,
         payout_id: r.payout_id,
         alarm: r.alarm,
+        evidence: r.evidence,
+        reported_by: r.reported_by,
     })
 }
 
 /// The loud line printed (to stderr) for an alarm.
 pub fn announcement(r: &Recorded) -> String {
+    let claim = match &r.reported_by {
+        Some(by) if r.evidence == "node-reported" => {
+            format!(" (node-reported by {by}: only a receipt log shows it)")
+        }
+        _ => String::new(),
+    };
     format!(
-        "ALARM: {} {} left treasury account {} to {} in txid {} (block {}, {}) and it is NOT a coldpay attempt: another tool or a leaked key sent it; freeze the account's funds and investigate",
+        "ALARM: {} {} left treasury account {} to {} in txid {} (block {}, {}){claim} and it is NOT a coldpay attempt: another tool or a leaked key sent it; freeze the account's funds and investigate",
         r.amount,
         r.symbol,
         r.account,
@@ -207,6 +317,8 @@ mod tests {
             time: "1970-01-01T00:00:00Z".into(),
             payout_id: None,
             alarm: true,
+            evidence: "verified".into(),
+            reported_by: None,
         }
     }
 

@@ -1,6 +1,12 @@
 //! The signer's audit head, journaled per sign response (`submit`): a hash chain cannot show
 //! that its own tail was cut, so the online side remembers the highest audit sequence number
 //! each signer log has shown and refuses a response whose sequence goes backwards.
+//!
+//! It also remembers which signer keys answered under which log: once the journal holds a
+//! head for a key, a response from that key without `audit_head` is refused (a head cannot be
+//! dropped), and a response from it under another log (a wiped home restarting at sequence 1,
+//! another machine) is refused naming both logs, unless the operator accepts that new log for
+//! that key (`submit --accept-new-audit-log KEY`, journaled in `audit_log_overrides`).
 
 use coldpay_shared::handoff::AuditHead;
 use rusqlite::{params, OptionalExtension};
@@ -55,6 +61,78 @@ pub fn check_and_record(
     )
     .map_err(|e| BcError::journal_at(e, format!("record audit head {} of log {}", head.seq, head.log)))?;
     Ok(())
+}
+
+/// Checks a response's audit head against the logs journaled for its signer keys and records
+/// which log each key answered under, inside the caller's SQL transaction. `accept_new` names
+/// the keys whose new log the operator accepts (journaled as an override). Refusals are
+/// [`BcError::AuditBackwards`] (exit 8) and record nothing.
+pub fn check_keys(
+    tx: &rusqlite::Transaction<'_>,
+    signers: &[String],
+    head: Option<&AuditHead>,
+    request_id: &str,
+    accept_new: &[String],
+) -> Result<()> {
+    for key in signers {
+        let logs = logs_of(tx, key)?;
+        let Some(head) = head else {
+            if let Some((log, seq)) = logs.first() {
+                return Err(BcError::AuditBackwards(format!(
+                    "response {request_id} from signer {key} carries no audit_head, but the journal holds audit log {log} (up to seq {seq}) for that key: a head cannot be dropped; nothing was broadcast"
+                )));
+            }
+            continue;
+        };
+        if !logs.is_empty() && !logs.iter().any(|(l, _)| *l == head.log) {
+            let (old, old_seq) = &logs[0];
+            if !accept_new.iter().any(|k| k == key) {
+                return Err(BcError::AuditBackwards(format!(
+                    "signer {key} answered response {request_id} under a new audit log {} (seq {}), but the journal knows it under audit log {old} (up to seq {old_seq}): its home was wiped or replaced; nothing was broadcast. If that key deliberately moved to a new home, submit again with --accept-new-audit-log {key}",
+                    head.log, head.seq
+                )));
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO audit_log_overrides (signer, old_log, new_log, request_id, accepted_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key, old, head.log, request_id, now_ms()],
+            )
+            .map_err(|e| BcError::journal_at(e, format!("record the new audit log of {key}")))?;
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO audit_log_keys (signer, log, request_id, seen_at) VALUES (?1, ?2, ?3, ?4)",
+            params![key, head.log, request_id, now_ms()],
+        )
+        .map_err(|e| BcError::journal_at(e, format!("record the audit log of {key}")))?;
+    }
+    Ok(())
+}
+
+/// The logs `key` answered under, most recently first seen first, each with its highest
+/// journaled sequence number.
+fn logs_of(conn: &rusqlite::Connection, key: &str) -> Result<Vec<(String, i64)>> {
+    let what = |e| BcError::journal_at(e, format!("read the audit logs of {key}"));
+    let mut st = conn
+        .prepare(
+            "SELECT k.log, COALESCE((SELECT MAX(seq) FROM audit_heads h WHERE h.log = k.log), 0)
+             FROM audit_log_keys k WHERE k.signer = ?1 ORDER BY k.seen_at DESC, k.rowid DESC",
+        )
+        .map_err(what)?;
+    st.query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .map_err(what)
+}
+
+/// Every accepted change of audit log: (signer, old log, new log, request id, accepted at ms).
+pub fn overrides(
+    conn: &rusqlite::Connection,
+) -> Result<Vec<(String, String, String, String, i64)>> {
+    let what = |e| BcError::journal_at(e, "read audit log overrides");
+    let mut st = conn
+        .prepare("SELECT signer, old_log, new_log, request_id, accepted_at FROM audit_log_overrides ORDER BY id")
+        .map_err(what)?;
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+        .map_err(what)
 }
 
 fn seq(head: &AuditHead) -> Result<i64> {
@@ -125,5 +203,49 @@ mod tests {
         record(&j, &other).unwrap();
         let seqs: Vec<u64> = all(&j.conn).unwrap().iter().map(|h| h.1).collect();
         assert_eq!(seqs, vec![5, 9, 1]);
+    }
+
+    fn keys(j: &Journal, key: &str, h: Option<&AuditHead>, accept: &[String]) -> Result<()> {
+        let tx = j.conn.unchecked_transaction()?;
+        check_keys(&tx, &[key.to_string()], h, "req", accept)?;
+        if let Some(h) = h {
+            check_and_record(&tx, h, "req", 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_known_key_cannot_drop_or_restart_its_log() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        // A key never seen with a head may answer without one (older signers).
+        keys(&j, "TK", None, &[]).unwrap();
+        keys(&j, "TK", Some(&head(3, 'a')), &[]).unwrap();
+        let e = keys(&j, "TK", None, &[]).unwrap_err();
+        assert_eq!(e.exit_code(), 8);
+        assert!(e.to_string().contains("carries no audit_head"), "{e}");
+        // A wiped home answers under a new log at sequence 1.
+        let mut fresh = head(1, 'b');
+        fresh.log = "3".repeat(64);
+        let e = keys(&j, "TK", Some(&fresh), &[]).unwrap_err();
+        assert_eq!(e.exit_code(), 8);
+        let text = e.to_string();
+        assert!(text.contains(&"3".repeat(64)) && text.contains(&"1".repeat(64)), "{text}");
+        assert!(text.contains("--accept-new-audit-log TK"), "{text}");
+        assert!(overrides(&j.conn).unwrap().is_empty());
+        // Another key's acceptance does not count; the named key's does, and is journaled.
+        assert!(keys(&j, "TK", Some(&fresh), &["TX".into()]).is_err());
+        keys(&j, "TK", Some(&fresh), &["TK".into()]).unwrap();
+        let o = overrides(&j.conn).unwrap();
+        assert_eq!(o.len(), 1);
+        assert_eq!((o[0].0.as_str(), o[0].2.as_str()), ("TK", fresh.log.as_str()));
+        // From then on the new log goes on without the flag.
+        let mut next = fresh.clone();
+        next.seq = 2;
+        next.hash = "c".repeat(64);
+        keys(&j, "TK", Some(&next), &[]).unwrap();
+        // Another key is unaffected.
+        keys(&j, "TO", None, &[]).unwrap();
     }
 }

@@ -200,8 +200,10 @@ pub fn build(
 }
 
 /// Splits payouts into re-exports and payouts to build. Before a new attempt, every earlier
-/// attempt's txID is looked up again against the verified chain; a payout found paid is settled
-/// from it instead. An expiry without journaled evidence (older journals) blocks the rebuild.
+/// attempt's txID is looked up again against the verified chain (an expired one by txID, a
+/// failed one in its journaled block, whose contractRet must still name the failure); a payout
+/// found paid is settled from it instead. An expiry without journaled evidence (older
+/// journals) blocks the rebuild.
 fn select(
     journal: &Journal,
     node: &Node,
@@ -248,6 +250,24 @@ fn select(
             if crate::track::settle_found(journal, a, &f)? {
                 paid.insert(a.payout_id.clone());
             }
+        }
+    }
+    // A failed attempt gets the same fresh verified look: its block is fetched and verified
+    // again, and only a failure named there (not a receipt) lets the payout be rebuilt.
+    let failed: Vec<&Attempt> = candidates
+        .iter()
+        .flat_map(|(_, a)| a.iter().filter(|a| a.state == "failed"))
+        .collect();
+    for a in failed {
+        let ret = crate::track::recheck_failed(journal, node, a)?;
+        if crate::receipts::succeeded(&ret) {
+            eprintln!(
+                "payout {}: attempt {} was journaled failed, but its verified block {} says SUCCESS: settled as paid, not rebuilt",
+                a.payout_id,
+                a.txid,
+                a.block.unwrap_or_default()
+            );
+            paid.insert(a.payout_id.clone());
         }
     }
     let mut todo = Vec::new();

@@ -155,6 +155,10 @@ enum Command {
         response: Vec<String>,
         #[command(flatten)]
         qr_in: crate::qrio::QrInArgs,
+        /// Accept that signer KEY (base58) now answers under a new audit log (a deliberately
+        /// new signer home); journaled. Without it such a response is refused (exit 8).
+        #[arg(long, value_name = "KEY")]
+        accept_new_audit_log: Vec<String>,
     },
     /// Follow solidified blocks and settle attempts (confirmed, failed, expired).
     Track {
@@ -228,6 +232,9 @@ enum Command {
     /// Transfers recorded by `watch`.
     #[command(subcommand)]
     Transfers(TransfersCmd),
+    /// Alarms `watch` raised: each stays open (and `watch --once` exits 7) until acknowledged.
+    #[command(subcommand)]
+    Alarms(AlarmsCmd),
     /// Per account and token: opening + in − out − fees burned = closing balance; every payout,
     /// every incoming transfer, every discrepancy named (exit 9 when any).
     Reconcile {
@@ -271,6 +278,25 @@ enum TransfersCmd {
         /// text, csv or json.
         #[arg(long, default_value = "text")]
         format: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AlarmsCmd {
+    /// Open alarms (with --all, acknowledged ones too), oldest first.
+    List {
+        /// Acknowledged alarms too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Acknowledge an alarm once it was investigated; the note and the time are journaled and
+    /// never changed.
+    Ack {
+        /// Alarm id (from `alarms list`).
+        id: i64,
+        /// What was found (journaled with the alarm).
+        #[arg(long)]
+        note: String,
     },
 }
 
@@ -808,7 +834,11 @@ fn run(cli: Cli) -> Result<()> {
             remember_genesis(&c, &journal, &n)?;
             report_build(&c, &n, outcome?, output.as_deref(), &qr_out)?;
         }
-        Command::Submit { response, qr_in } => {
+        Command::Submit {
+            response,
+            qr_in,
+            accept_new_audit_log,
+        } => {
             let resp = if qr_in.any() {
                 if !response.is_empty() {
                     return Err(BcError::Input(
@@ -831,7 +861,11 @@ fn run(cli: Cli) -> Result<()> {
                     .collect::<Result<Vec<_>>>()?
             };
             let n = node()?;
-            let s = crate::submit::submit(&journal, &n, &resp, &bar(0, c.json));
+            let accept = accept_new_audit_log
+                .iter()
+                .map(|k| Ok(coldpay_shared::Address::parse(k)?.to_base58()))
+                .collect::<Result<Vec<_>>>()?;
+            let s = crate::submit::submit(&journal, &n, &resp, &accept, &bar(0, c.json));
             remember_genesis(&c, &journal, &n)?;
             report_submit(&c, &s?)?;
         }
@@ -880,6 +914,14 @@ fn run(cli: Cli) -> Result<()> {
                 } else {
                     format!("\n{} payout(s) can be rebuilt with `build`", rebuild.len())
                 };
+            let text = if counts["possibly_sent"] > 0 {
+                format!(
+                    "{text}\n{} payout(s) approved and possibly sent by an interrupted run: re-run `submit` (any response) or `track`; each txID is included at most once",
+                    counts["possibly_sent"]
+                )
+            } else {
+                text
+            };
             let awaiting = crate::report::awaiting_approval(&r);
             let text = awaiting
                 .iter()
@@ -1032,6 +1074,27 @@ fn run(cli: Cli) -> Result<()> {
             address.as_deref(),
             &format,
         )?,
+        Command::Alarms(AlarmsCmd::List { all }) => {
+            let rows = crate::alarms::list(&journal.conn, !all)?;
+            let text = if rows.is_empty() {
+                if all { "no alarms" } else { "no open alarms" }.to_string()
+            } else {
+                rows.iter()
+                    .map(alarm_line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            print(&c, &serde_json::to_value(&rows).expect("json"), &text);
+        }
+        Command::Alarms(AlarmsCmd::Ack { id, note }) => {
+            let row = crate::alarms::ack(&journal.conn, id, &note)?;
+            let open = crate::alarms::open_count(&journal.conn)?;
+            print(
+                &c,
+                &json!({"acknowledged": row, "open": open}),
+                &format!("alarm {id} acknowledged; {open} alarm(s) still open"),
+            );
+        }
         Command::Reconcile {
             from,
             to,
@@ -1087,6 +1150,7 @@ fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
             | Command::Batch(BatchCmd::List | BatchCmd::Show { .. })
             | Command::Accounts(AccountsCmd::List)
             | Command::Transfers(TransfersCmd::List { .. })
+            | Command::Alarms(AlarmsCmd::List { .. })
     ) || (matches!(
         command,
         Command::Balance { .. } | Command::Accounts(AccountsCmd::Permissions { .. })
@@ -1247,6 +1311,27 @@ fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
         "broadcast: {} accepted, {} refused by the node, {} skipped",
         s.accepted, s.refused, s.skipped
     );
+    if s.resumed > 0 {
+        text.push_str(&format!(
+            "\n{} approved transaction(s) from earlier responses had not been seen accepted (an interrupted submit): sent now",
+            s.resumed
+        ));
+    }
+    if s.already_had > 0 {
+        text.push_str(&format!(
+            "\n{} of the accepted the node already had (sent by an earlier run; one txID is included at most once):",
+            s.already_had
+        ));
+    }
+    for r in &s.results {
+        if r["code"] == "DUP_TRANSACTION_ERROR" {
+            text.push_str(&format!(
+                "\n  already on the node: payout {} ({})",
+                r["payout_id"].as_str().unwrap_or(""),
+                r["txid"].as_str().unwrap_or("")
+            ));
+        }
+    }
     for r in &s.results {
         let code = r["code"].as_str().unwrap_or("");
         if !code.is_empty() && code != "SUCCESS" && code != "DUP_TRANSACTION_ERROR" {
@@ -1277,6 +1362,32 @@ fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
     Ok(())
 }
 
+/// One `alarms list` line: id, state, and the announcement.
+fn alarm_line(r: &crate::alarms::Row) -> String {
+    let state = match (r.acked_at, &r.ack_note) {
+        (Some(at), note) => format!(
+            "acknowledged {} ({})",
+            crate::transfers::rfc3339(at.max(0) as u64),
+            note.as_deref().unwrap_or("")
+        ),
+        (None, _) => "OPEN".into(),
+    };
+    format!("alarm {} [{state}] {}", r.id, r.text)
+}
+
+/// `track`'s timeout: how many attempts are still pending, each named with why (printed on
+/// stderr, one per line), and what stopped the wait.
+fn track_timeout(journal: &Journal, cause: &str) -> BcError {
+    let reasons = crate::track::pending_reasons(journal).unwrap_or_default();
+    for r in &reasons {
+        eprintln!("pending: {r}");
+    }
+    BcError::Timeout(format!(
+        "timed out with {} attempt(s) still pending (listed above; {cause})",
+        reasons.len()
+    ))
+}
+
 fn run_track(
     c: &Ctx,
     journal: &Journal,
@@ -1299,7 +1410,7 @@ fn run_track(
             Err(BcError::Timeout(m)) => {
                 b.finish_and_clear();
                 print(c, &serde_json::to_value(&total).expect("json"), "");
-                return Err(BcError::Timeout(m));
+                return Err(track_timeout(journal, &m));
             }
             r => r?,
         };
@@ -1311,21 +1422,22 @@ fn run_track(
         total.blocks_verified += p.blocks_verified;
         total.rebroadcast += p.rebroadcast;
         total.scanned_to = p.scanned_to;
+        for id in &p.rechecked_paid {
+            eprintln!("WARNING: payout {id}: an attempt settled `failed` from a node receipt is SUCCESS in its verified block: it paid; check `report` for a second payment");
+        }
         for id in &p.found_after_expiry {
             eprintln!("WARNING: payout {id}: an attempt marked expired was found on the verified chain; check `report` for a second payment");
         }
         b.set_message(track_line(&p, &total));
         total.found_after_expiry.extend(p.found_after_expiry);
+        total.rechecked_paid.extend(p.rechecked_paid);
         if !follow || p.pending == 0 {
             break;
         }
         if Instant::now() >= deadline {
             b.finish_and_clear();
             print(c, &serde_json::to_value(&total).expect("json"), "");
-            return Err(BcError::Timeout(format!(
-                "timed out with {} attempt(s) still pending",
-                p.pending
-            )));
+            return Err(track_timeout(journal, "--timeout passed between passes"));
         }
         std::thread::sleep(poll.min(deadline.saturating_duration_since(Instant::now())));
     }

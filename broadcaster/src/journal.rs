@@ -16,7 +16,7 @@ use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -234,6 +234,76 @@ BEGIN
 END;
 ";
 
+/// Version 4 → 5 (issue #20): settlement from the verified block only, write-ahead broadcasts,
+/// alarms that stay open until acknowledged, and audit heads bound to the signer key.
+///
+/// - `attempts.sending_at`: set (in its own SQL transaction) before the signed bytes leave for
+///   a node, so an interrupted `submit` leaves attempts counted as "possibly sent".
+/// - `attempts.recheck`: why a settled attempt must be checked again against its verified
+///   block. Journals settled `failed` while the verified block's `contractRet` was `SUCCESS`
+///   (a receipt decided it) are marked here; `track` and `build` re-read the block, and
+///   `failed → confirmed` is allowed for exactly that correction.
+/// - `transfers.evidence`: `verified` (from the verified transaction's own call) or
+///   `node-reported` (only a receipt log shows it), with the endpoint that said so.
+/// - `alarms.acked_at` / `ack_note`: an alarm is open until acknowledged (once, never changed).
+/// - `audit_log_keys`: which signer keys answered under which audit log (backfilled from
+///   approvals and batches where the journal knows it); `audit_log_overrides`: an operator's
+///   journaled acceptance of a known key answering under a new audit log.
+pub const MIGRATION_5: &str = r"
+ALTER TABLE attempts ADD COLUMN sending_at INTEGER;
+ALTER TABLE attempts ADD COLUMN recheck TEXT;
+UPDATE attempts SET recheck = 'settled failed from a node receipt; its verified block said '
+    || COALESCE(CASE WHEN json_valid(receipt) THEN json_extract(receipt, '$.result') END, 'nothing journaled')
+WHERE state = 'failed' AND COALESCE(
+    CASE WHEN json_valid(receipt) THEN json_extract(receipt, '$.result') END, 'SUCCESS') = 'SUCCESS';
+DROP TRIGGER attempt_state_forward;
+CREATE TRIGGER attempt_state_forward BEFORE UPDATE OF state ON attempts
+WHEN NEW.state <> OLD.state AND NOT (
+       (OLD.state = 'built' AND NEW.state IN ('signed','expired'))
+    OR (OLD.state = 'signed' AND NEW.state IN ('broadcast','included','expired'))
+    OR (OLD.state = 'broadcast' AND NEW.state IN ('included','expired'))
+    OR (OLD.state = 'included' AND NEW.state IN ('confirmed','failed'))
+    OR (OLD.state = 'expired' AND NEW.state IN ('confirmed','failed'))
+    OR (OLD.state = 'failed' AND NEW.state = 'confirmed')
+)
+BEGIN
+    SELECT RAISE(ABORT, 'invalid attempt state transition');
+END;
+ALTER TABLE transfers ADD COLUMN evidence TEXT NOT NULL DEFAULT 'verified'
+    CHECK (evidence IN ('verified','node-reported'));
+ALTER TABLE transfers ADD COLUMN reported_by TEXT;
+ALTER TABLE alarms ADD COLUMN acked_at INTEGER;
+ALTER TABLE alarms ADD COLUMN ack_note TEXT;
+CREATE TRIGGER alarm_ack_is_final BEFORE UPDATE OF acked_at, ack_note ON alarms
+WHEN OLD.acked_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'alarm already acknowledged');
+END;
+CREATE TABLE audit_log_keys (
+    signer TEXT NOT NULL,
+    log TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (signer, log)
+);
+INSERT OR IGNORE INTO audit_log_keys (signer, log, request_id, seen_at)
+    SELECT ap.signer, h.log, h.request_id, h.received_at
+    FROM audit_heads h JOIN approvals ap ON ap.request_id = h.request_id;
+INSERT OR IGNORE INTO audit_log_keys (signer, log, request_id, seen_at)
+    SELECT b.from_address, h.log, h.request_id, h.received_at
+    FROM audit_heads h JOIN attempts a ON a.request_id = h.request_id AND a.permission_id IS NULL
+    JOIN payouts p ON p.id = a.payout_id JOIN batches b ON b.id = p.batch_id;
+CREATE TABLE audit_log_overrides (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    signer TEXT NOT NULL,
+    old_log TEXT NOT NULL,
+    new_log TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    accepted_at INTEGER NOT NULL,
+    UNIQUE (signer, new_log)
+);
+";
+
 /// An open journal.
 pub struct Journal {
     /// The connection.
@@ -285,6 +355,11 @@ pub struct Attempt {
     /// Permission_id the attempt was built with (`None`: the sender's own key, the
     /// single-signer flow).
     pub permission_id: Option<i32>,
+    /// When a broadcast of the signed bytes was last started (ms; write-ahead, set before the
+    /// bytes leave): a `signed` attempt with it may already be on a node.
+    pub sending_at: Option<i64>,
+    /// Why this settled attempt must be checked again against its verified block.
+    pub recheck: Option<String>,
 }
 
 /// One payout row.
@@ -364,10 +439,12 @@ fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
         refusal: r.get(15)?,
         evidence: r.get(16)?,
         permission_id: r.get(17)?,
+        sending_at: r.get(18)?,
+        recheck: r.get(19)?,
     })
 }
 
-const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence, permission_id";
+const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence, permission_id, sending_at, recheck";
 
 const PAYOUT_COLS: &str =
     "id, batch_id, to_address, token, amount, memo, cancelled_at, cancel_reason, kind";
@@ -427,6 +504,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 4 {
         tx.execute_batch(MIGRATION_4)
             .map_err(at(format!("migrate {shown} to schema version 4")))?;
+    }
+    if version < 5 {
+        tx.execute_batch(MIGRATION_5)
+            .map_err(at(format!("migrate {shown} to schema version 5")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -653,6 +734,35 @@ impl Journal {
         st.query_map([], batch_from_row)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(at("list batches"))
+    }
+
+    /// Write-ahead for a broadcast: records, in one SQL transaction, that the signed bytes of
+    /// `ids` are about to leave for a node (an interrupted run leaves them "possibly sent").
+    pub fn mark_sending(&self, ids: &[i64]) -> Result<()> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(at("record broadcasts under way"))?;
+        let now = now_ms();
+        for id in ids {
+            tx.execute(
+                "UPDATE attempts SET sending_at = ?2 WHERE id = ?1",
+                params![id, now],
+            )
+            .map_err(at("record broadcasts under way"))?;
+        }
+        tx.commit().map_err(at("record broadcasts under way"))
+    }
+
+    /// Records that a broadcast attempt was sent again now (its `updated_at`).
+    pub fn touch_attempt(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE attempts SET updated_at = ?2 WHERE id = ?1",
+                params![id, now_ms()],
+            )
+            .map_err(at(format!("record the broadcast of attempt {id}")))?;
+        Ok(())
     }
 
     /// Moves an attempt to `state`, recording extra columns, in its own SQL transaction.
@@ -1033,7 +1143,7 @@ mod tests {
     fn old_journal(dir: &Path, version: usize, attempt_state: &str) -> std::path::PathBuf {
         let path = dir.join(format!("v{version}.sqlite"));
         let c = Connection::open(&path).unwrap();
-        for migration in &[MIGRATION_1, MIGRATION_2, MIGRATION_3][..version] {
+        for migration in &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4][..version] {
             c.execute_batch(migration).unwrap();
         }
         c.pragma_update(None, "user_version", version).unwrap();
@@ -1114,7 +1224,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 4);
+        assert_eq!(v, SCHEMA_VERSION);
         assert_v4_rules(&j, "aa");
         assert_eq!(j.active_payouts(None).unwrap().len(), 1);
         // A built attempt takes approvals, one per signer; they are never changed.
@@ -1146,6 +1256,72 @@ mod tests {
         assert!(no_sqlite_text(&e).contains("never changed"), "{e}");
         j.set_state(b.id, "signed", None, None, None).unwrap();
         assert!(no_sqlite_text(&insert("TB").unwrap_err()).contains("not waiting"));
+    }
+
+    #[test]
+    fn v4_journal_migrates_to_v5_and_receipt_failures_are_reopened() {
+        let d = tempfile::tempdir().unwrap();
+        let path = old_journal(d.path(), 4, "failed");
+        {
+            let c = Connection::open(&path).unwrap();
+            // `aa` was settled failed from a forged receipt: its verified block said SUCCESS.
+            c.execute_batch(
+                "UPDATE attempts SET block = 9, receipt = '{\"fee\":1,\"result\":\"SUCCESS\"}', reason = 'SUCCESS: REVERT opcode executed';
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('q', 'b', 2, 'Tto2', 'TRX', '5', NULL, 0);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, block, receipt, created_at, updated_at) VALUES ('q', 'bb', '00', 1, 1, 0, 'r', 'failed', 9, '{\"result\":\"REVERT\"}', 0, 0);
+                 INSERT INTO audit_heads (log, seq, hash, request_id, signed_at, received_at) VALUES ('L', 3, 'h', 'r', 0, 5);
+                 INSERT INTO alarms (account, txid, block, detail, raised_at) VALUES ('A', 't', 1, '{}', 0);",
+            )
+            .unwrap();
+        }
+        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let v: i64 = j
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 5);
+        let aa = j.attempt_by_txid("aa").unwrap().unwrap();
+        assert!(
+            aa.recheck.as_deref().unwrap().contains("said SUCCESS"),
+            "{:?}",
+            aa.recheck
+        );
+        // A failure the verified block named stays failed, not re-opened.
+        assert_eq!(j.attempt_by_txid("bb").unwrap().unwrap().recheck, None);
+        // The correction failed → confirmed is allowed; confirmed → failed is not.
+        j.set_state(aa.id, "confirmed", None, None, None).unwrap();
+        assert!(j.set_state(aa.id, "failed", None, None, None).is_err());
+        // The single-signer head is bound to the batch's sender key.
+        let key: String = j
+            .conn
+            .query_row("SELECT signer FROM audit_log_keys WHERE log = 'L'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(key, "Tfrom");
+        // Alarms start open; an acknowledgement is final.
+        let open: i64 = j
+            .conn
+            .query_row("SELECT COUNT(*) FROM alarms WHERE acked_at IS NULL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(open, 1);
+        j.conn
+            .execute("UPDATE alarms SET acked_at = 1, ack_note = 'ok'", [])
+            .unwrap();
+        assert!(j
+            .conn
+            .execute("UPDATE alarms SET ack_note = 'changed'", [])
+            .is_err());
+        // Recorded transfers default to verified.
+        j.conn
+            .execute(
+                "INSERT INTO transfers (account, txid, log_index, direction, token, amount, contract, result, block, block_id, block_time, recorded_at) VALUES ('A', 't', -1, 'in', 'TRX', '5', 'TransferContract', 'SUCCESS', 3, 'id', 0, 0)",
+                [],
+            )
+            .unwrap();
+        let ev: String = j
+            .conn
+            .query_row("SELECT evidence FROM transfers", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ev, "verified");
     }
 
     #[test]

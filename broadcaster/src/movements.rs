@@ -6,9 +6,14 @@
 //!   a coldpay attempt).
 //! - A TRX `TransferContract` to a watched account is incoming (an included TRX transfer has
 //!   executed; java-tron does not include failed ones).
-//! - A TRC-20 transfer counts only when the block lists the call as `SUCCESS`, its receipt says
-//!   `SUCCESS`, and it carries a well-formed `Transfer(address,address,uint256)` log from a
-//!   registered token contract. Logs of other contracts, or of reverted calls, are not counted.
+//! - A registered-token movement is *verified* only when it follows from the verified
+//!   transaction itself: a direct `transfer` / `transferFrom` call of the token (call data and
+//!   owner) that the block lists as `SUCCESS`. Its receipt's Transfer logs were checked to agree
+//!   with the call when the receipt was fetched ([`crate::receipts::contradiction`]).
+//! - A well-formed `Transfer(address,address,uint256)` log of a registered token that no such
+//!   call explains (a token moved inside another contract's call) is recorded as
+//!   *node-reported*, with the endpoint that showed it: a receipt is covered by no block hash.
+//!   Logs of reverted calls and of unregistered contracts are not counted.
 
 use std::collections::HashSet;
 use std::hash::BuildHasher;
@@ -65,6 +70,30 @@ pub struct Movement {
     pub contract: String,
     /// The block's `contractRet` for the transaction.
     pub result: String,
+    /// Verified from the transaction itself, or only node-reported.
+    pub evidence: Evidence,
+    /// For a node-reported movement: the endpoint whose receipt showed it.
+    pub reported_by: Option<String>,
+}
+
+/// What a movement rests on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// Follows from the verified block's transaction (TRX transfer, or a direct call of a
+    /// registered token) and its contractRet.
+    Verified,
+    /// Only a receipt log shows it (a node's claim).
+    NodeReported,
+}
+
+impl Evidence {
+    /// The journal's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Verified => "verified",
+            Evidence::NodeReported => "node-reported",
+        }
+    }
 }
 
 /// Owner address and contract type number of a raw_data, read from the bytes whatever the
@@ -124,6 +153,7 @@ pub fn receipts_needed<S: BuildHasher>(
 pub fn movements<S: BuildHasher>(
     b: &VerifiedBlock,
     infos: &[TxInfo],
+    reported_by: Option<&str>,
     watched: &HashSet<Address, S>,
     tokens: &[Token],
 ) -> Vec<Movement> {
@@ -131,7 +161,8 @@ pub fn movements<S: BuildHasher>(
     for t in &b.txs {
         let hex = t.txid.to_hex();
         let info = infos.iter().find(|i| i.id.as_deref() == Some(hex.as_str()));
-        let mut tx_moves = token_moves(t, info, watched, tokens);
+        let mut tx_moves = verified_token_moves(t, watched, tokens);
+        tx_moves.extend(reported_token_moves(t, info, reported_by, watched, tokens));
         if let Some((owner, kind)) = owner_and_type(&t.raw) {
             let raw = RawData::decode(&t.raw).ok();
             incoming_trx(t, raw.as_ref(), watched, &mut tx_moves);
@@ -156,6 +187,8 @@ fn base(t: &VerifiedTx, account: Address, direction: Direction, kind: &str) -> M
         fee_sun: 0,
         contract: kind.to_string(),
         result: t.contract_ret.clone(),
+        evidence: Evidence::Verified,
+        reported_by: None,
     }
 }
 
@@ -213,31 +246,67 @@ fn sent_by(
     });
 }
 
-/// TRC-20 movements of one transaction: only with SUCCESS in the block and in the receipt.
-fn token_moves<S: BuildHasher>(
+/// The registered-token movement of a direct `transfer` / `transferFrom` call that the verified
+/// block lists as SUCCESS (log index 0: the token's own Transfer log of that call).
+fn verified_token_moves<S: BuildHasher>(
+    t: &VerifiedTx,
+    watched: &HashSet<Address, S>,
+    tokens: &[Token],
+) -> Vec<Movement> {
+    let Some(call) = crate::receipts::token_call(t, tokens) else {
+        return Vec::new();
+    };
+    if !crate::receipts::succeeded(&t.contract_ret) {
+        return Vec::new();
+    }
+    let m = |account, direction, counterparty| Movement {
+        log_index: 0,
+        token: Some(call.token),
+        amount: call.amount,
+        counterparty: Some(counterparty),
+        ..base(t, account, direction, "TriggerSmartContract")
+    };
+    let mut out = Vec::new();
+    if watched.contains(&call.to) {
+        out.push(m(call.to, Direction::In, call.from));
+    }
+    if watched.contains(&call.from) {
+        out.push(m(call.from, Direction::Out, call.to));
+    }
+    out
+}
+
+/// Registered-token movements only receipt logs show: Transfer logs of a successful call that
+/// is not a direct call of that token (whose logs were checked against the call instead).
+fn reported_token_moves<S: BuildHasher>(
     t: &VerifiedTx,
     info: Option<&TxInfo>,
+    reported_by: Option<&str>,
     watched: &HashSet<Address, S>,
     tokens: &[Token],
 ) -> Vec<Movement> {
     let Some(info) = info else {
         return Vec::new();
     };
-    let receipt_ok = info.receipt.result.as_deref() == Some("SUCCESS")
-        && info.result.as_deref() != Some("FAILED");
-    if t.contract_ret != "SUCCESS" || !receipt_ok {
+    if !crate::receipts::succeeded(&t.contract_ret) {
         return Vec::new();
     }
+    let called = crate::receipts::token_call(t, tokens).map(|c| c.token);
     let mut out = Vec::new();
     for (i, log) in info.log.iter().enumerate() {
         let Some((token, from, to, value)) = transfer_event(log, tokens) else {
             continue;
         };
+        if called == Some(token) {
+            continue;
+        }
         let m = |account, direction, counterparty| Movement {
             log_index: i as i64,
             token: Some(token),
             amount: value,
             counterparty: Some(counterparty),
+            evidence: Evidence::NodeReported,
+            reported_by: reported_by.map(str::to_string),
             ..base(t, account, direction, "TriggerSmartContract")
         };
         if watched.contains(&to) {
@@ -251,7 +320,7 @@ fn token_moves<S: BuildHasher>(
 }
 
 /// A well-formed `Transfer(from, to, value)` log of a registered token.
-fn transfer_event(log: &Log, tokens: &[Token]) -> Option<(Address, Address, Address, U256)> {
+pub(crate) fn transfer_event(log: &Log, tokens: &[Token]) -> Option<(Address, Address, Address, U256)> {
     let contract = log_address(&log.address)?;
     if !tokens.iter().any(|t| t.contract == contract) || log.topics.len() != 3 {
         return None;
@@ -357,35 +426,92 @@ mod tests {
     }
 
     #[test]
-    fn token_transfers_need_success_and_a_registered_contract() {
+    fn verified_token_transfers_follow_from_the_call_not_the_logs() {
         let me = a(1);
         let watched: HashSet<Address> = [me].into();
         let ok = call(a(2), me, 7, "SUCCESS");
         let reverted = call(a(3), me, 8, "REVERT");
-        let fake = call(a(4), me, 9, "SUCCESS");
-        let odd_word = call(a(5), me, 10, "SUCCESS");
-        let mut long = log(usdt().contract, a(5), me, 10);
-        long.data.push_str("00");
+        // A receipt with no log at all does not hide a verified call.
+        let silent = call(a(4), me, 9, "SUCCESS");
         let infos = vec![
             info(&ok, "SUCCESS", vec![log(usdt().contract, a(2), me, 7)], 0),
-            // A log in a receipt that did not succeed is not a transfer.
+            // A log in a receipt of a reverted call is not a transfer.
             info(
                 &reverted,
                 "REVERT",
                 vec![log(usdt().contract, a(3), me, 8)],
                 0,
             ),
-            info(&fake, "SUCCESS", vec![log(a(9), a(4), me, 9)], 0),
-            info(&odd_word, "SUCCESS", vec![long], 0),
+            info(&silent, "SUCCESS", vec![], 0),
         ];
-        let b = block(vec![ok.clone(), reverted, fake, odd_word]);
-        let m = movements(&b, &infos, &watched, &[usdt()]);
-        assert_eq!(m.len(), 1, "{m:?}");
+        let b = block(vec![ok.clone(), reverted, silent.clone()]);
+        let m = movements(&b, &infos, Some("http://n1"), &watched, &[usdt()]);
+        let got: Vec<(TxId, Direction, U256, Option<Address>, Evidence)> = m
+            .iter()
+            .map(|x| (x.txid, x.direction, x.amount, x.counterparty, x.evidence))
+            .collect();
         assert_eq!(
-            (m[0].txid, m[0].direction, m[0].amount, m[0].counterparty),
-            (ok.txid, Direction::In, U256::from(7), Some(a(2)))
+            got,
+            vec![
+                (ok.txid, Direction::In, U256::from(7), Some(a(2)), Evidence::Verified),
+                (silent.txid, Direction::In, U256::from(9), Some(a(4)), Evidence::Verified),
+            ]
         );
-        assert_eq!(m[0].log_index, 0);
+        assert!(m.iter().all(|x| x.log_index == 0 && x.reported_by.is_none()));
+        // Without any receipt the verified movements are the same.
+        assert_eq!(movements(&b, &[], None, &watched, &[usdt()]), m);
+    }
+
+    #[test]
+    fn logs_no_call_explains_are_node_reported() {
+        let me = a(1);
+        let watched: HashSet<Address> = [me].into();
+        // An exchange's batch contract moving USDT internally to us, and an unregistered token.
+        let batch = tx(
+            ContractKind::TriggerSmart(TriggerSmartContract {
+                owner: a(6),
+                contract: a(7),
+                call_value: Sun::ZERO,
+                data: vec![1, 2, 3, 4],
+            }),
+            "SUCCESS",
+        );
+        let infos = vec![info(
+            &batch,
+            "SUCCESS",
+            vec![
+                log(a(9), a(7), me, 1),
+                log(usdt().contract, a(7), me, 11),
+                log(usdt().contract, me, a(8), 2),
+            ],
+            0,
+        )];
+        let b = block(vec![batch.clone()]);
+        let m = movements(&b, &infos, Some("http://n1"), &watched, &[usdt()]);
+        let got: Vec<(i64, Direction, u64, Evidence, Option<&str>)> = m
+            .iter()
+            .map(|x| {
+                (
+                    x.log_index,
+                    x.direction,
+                    x.amount.to::<u64>(),
+                    x.evidence,
+                    x.reported_by.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, Direction::In, 11, Evidence::NodeReported, Some("http://n1")),
+                (2, Direction::Out, 2, Evidence::NodeReported, Some("http://n1")),
+            ]
+        );
+        // The same logs on a reverted call are nothing.
+        let mut failed = batch;
+        failed.contract_ret = "REVERT".into();
+        let b = block(vec![failed]);
+        assert!(movements(&b, &infos, None, &watched, &[usdt()]).is_empty());
     }
 
     #[test]
@@ -415,7 +541,7 @@ mod tests {
         let b = block(vec![pay, failed, trx]);
         let needed = receipts_needed(&b, &watched);
         assert_eq!(needed.len(), 3);
-        let m = movements(&b, &infos, &watched, &[usdt()]);
+        let m = movements(&b, &infos, None, &watched, &[usdt()]);
         let summary: Vec<(i64, Option<Address>, u64, u64)> = m
             .iter()
             .map(|x| (x.log_index, x.token, x.amount.to::<u64>(), x.fee_sun))
@@ -462,6 +588,7 @@ mod tests {
         let m = movements(
             &block(vec![t]),
             &[TxInfo { fee: 270, ..i }],
+            None,
             &[me].into(),
             &[usdt()],
         );

@@ -306,6 +306,11 @@ impl Node {
         std::thread::sleep(wait);
     }
 
+    /// The network name this client was opened for.
+    pub fn network(&self) -> &str {
+        &self.opts.network
+    }
+
     /// Parallel calls allowed.
     pub fn concurrency(&self) -> usize {
         self.opts.concurrency.max(1)
@@ -649,9 +654,24 @@ impl Node {
     /// TransactionInfos of solidified block `num`; every txID in `must_have` must be among them
     /// with that block number (else the answer is a fault).
     pub fn infos_in_block(&self, num: u64, must_have: &[TxId]) -> Result<Vec<TxInfo>> {
-        self.get(
+        self.infos_in_block_checked(num, must_have, &|_| None)
+            .map(|(infos, _)| infos)
+    }
+
+    /// [`Node::infos_in_block`] where `contradiction` checks each receipt of `must_have`
+    /// against what the verified block says (a receipt is a claim; one that contradicts the
+    /// block is a node fault, retried on another member). Returns the receipts and the URL of
+    /// the endpoint that gave them.
+    pub fn infos_in_block_checked(
+        &self,
+        num: u64,
+        must_have: &[TxId],
+        contradiction: &(dyn Fn(&TxInfo) -> Option<String> + Sync),
+    ) -> Result<(Vec<TxInfo>, String)> {
+        let (infos, i) = self.get_from(
             "/walletsolidity/gettransactioninfobyblocknum",
             &json!({"num": num}),
+            None,
             |r| {
                 let v = match r {
                     Ok(v) => v,
@@ -663,18 +683,24 @@ impl Node {
                 };
                 for t in must_have {
                     let hex = t.to_hex();
-                    if !infos
+                    let Some(info) = infos
                         .iter()
-                        .any(|i| i.id.as_deref() == Some(&hex) && i.block_number == num)
-                    {
+                        .find(|i| i.id.as_deref() == Some(&hex) && i.block_number == num)
+                    else {
                         return Verdict::Retry(format!(
                             "block {num}: receipt of {hex} missing from the answer"
+                        ));
+                    };
+                    if let Some(why) = contradiction(info) {
+                        return Verdict::Retry(format!(
+                            "block {num}: {why} (a receipt contradicting the verified block)"
                         ));
                     }
                 }
                 Verdict::Ok(infos)
             },
-        )
+        )?;
+        Ok((infos, self.endpoints[i].url.clone()))
     }
 
     /// The solidified TransactionInfo of `txid`: `None` means *unknown* (this member has not seen

@@ -7,6 +7,11 @@
 //! inside the period, and the period starts there), the closing one the latest at or before
 //! `--to`. Movements count when their block is after the opening block and at or before the
 //! closing block.
+//!
+//! Only *verified* movements (following from a verified transaction itself) count in a balance
+//! line. *Node-reported* ones (only a receipt log shows them, e.g. a token moved inside another
+//! contract's call) are listed and totalled apart and never counted as money; an outgoing one
+//! coldpay did not make is still an alarm.
 
 use coldpay_shared::U256;
 use serde::Serialize;
@@ -41,6 +46,10 @@ pub struct Line {
     pub outgoing: String,
     /// TRX burned (sun; TRX lines only).
     pub fees: String,
+    /// Node-reported incoming (base units): listed apart, not counted.
+    pub node_reported_in: String,
+    /// Node-reported outgoing (base units): listed apart, not counted.
+    pub node_reported_out: String,
     /// opening + in − out − fees (base units; "-…" when negative).
     pub expected_closing: String,
     /// The node's balance at the closing block (base units).
@@ -93,10 +102,12 @@ pub struct Reconciliation {
     pub balances: Vec<Line>,
     /// Payouts settled in the period.
     pub payouts: Vec<PayoutLine>,
-    /// Incoming transfers.
+    /// Incoming transfers (verified).
     pub incoming: Vec<Recorded>,
-    /// Outgoing transfers.
+    /// Outgoing transfers (verified).
     pub outgoing: Vec<Recorded>,
+    /// Movements only a node's receipt logs show: never counted in a balance line.
+    pub node_reported: Vec<Recorded>,
     /// Everything that does not add up.
     pub discrepancies: Vec<Discrepancy>,
     /// The signer's audit export checked against the journal (`--audit`).
@@ -187,7 +198,9 @@ fn account(
                 ),
             });
         }
-        if row.direction == "in" {
+        if row.evidence != "verified" {
+            r.node_reported.push(row.clone());
+        } else if row.direction == "in" {
             r.incoming.push(row.clone());
         } else {
             r.outgoing.push(row.clone());
@@ -196,9 +209,9 @@ fn account(
     payouts(journal, a, &open, &close, &rows, r)
 }
 
-fn sum(rows: &[Recorded], token: &str, dir: &str) -> U256 {
+fn sum(rows: &[Recorded], token: &str, dir: &str, evidence: &str) -> U256 {
     rows.iter()
-        .filter(|x| x.token == token && x.direction == dir)
+        .filter(|x| x.token == token && x.direction == dir && x.evidence == evidence)
         .map(|x| U256::from_str_radix(&x.amount_base_units, 10).unwrap_or(U256::ZERO))
         .fold(U256::ZERO, |s, v| s.saturating_add(v))
 }
@@ -221,8 +234,10 @@ fn balance_line(
     rows: &[Recorded],
     r: &mut Reconciliation,
 ) {
-    let incoming = sum(rows, token, "in");
-    let outgoing = sum(rows, token, "out");
+    let incoming = sum(rows, token, "in", "verified");
+    let outgoing = sum(rows, token, "out", "verified");
+    let reported_in = sum(rows, token, "in", "node-reported");
+    let reported_out = sum(rows, token, "out", "node-reported");
     let fees = if token == "TRX" {
         U256::from(rows.iter().map(|x| x.fee_sun).sum::<u64>())
     } else {
@@ -234,8 +249,17 @@ fn balance_line(
     let difference = signed(c.amount.saturating_add(minus), plus);
     let (symbol, decimals) = crate::tokens::unit_of(token, network);
     let u = |v: U256| coldpay_shared::amount::format_units(v, decimals);
+    let reported = if reported_in.is_zero() && reported_out.is_zero() {
+        String::new()
+    } else {
+        format!(
+            " (node-reported, not counted: in {}, out {})",
+            u(reported_in),
+            u(reported_out)
+        )
+    };
     let display = format!(
-        "{a} {symbol}: opening {} + in {} − out {} − fees {} = {}; node at block {}: {}",
+        "{a} {symbol}: opening {} + in {} − out {} − fees {} = {}; node at block {}: {}{reported}",
         u(o.amount),
         u(incoming),
         u(outgoing),
@@ -280,6 +304,8 @@ fn balance_line(
         incoming: incoming.to_string(),
         outgoing: outgoing.to_string(),
         fees: fees.to_string(),
+        node_reported_in: reported_in.to_string(),
+        node_reported_out: reported_out.to_string(),
         expected_closing: expected,
         closing: c.amount.to_string(),
         difference,
@@ -377,6 +403,18 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
             ("outgoing", l.closing_block, &l.closing_time, &l.outgoing),
             ("fees", l.closing_block, &l.closing_time, &l.fees),
             (
+                "node_reported_in",
+                l.closing_block,
+                &l.closing_time,
+                &l.node_reported_in,
+            ),
+            (
+                "node_reported_out",
+                l.closing_block,
+                &l.closing_time,
+                &l.node_reported_out,
+            ),
+            (
                 "expected_closing",
                 l.closing_block,
                 &l.closing_time,
@@ -424,11 +462,12 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
         ])
         .map_err(io)?;
     }
-    for t in r.incoming.iter().chain(&r.outgoing) {
-        let kind = if t.direction == "in" {
-            "transfer_in"
-        } else {
-            "transfer_out"
+    for t in r.incoming.iter().chain(&r.outgoing).chain(&r.node_reported) {
+        let kind = match (t.direction.as_str(), t.evidence.as_str()) {
+            ("in", "verified") => "transfer_in",
+            (_, "verified") => "transfer_out",
+            ("in", _) => "node_reported_in",
+            _ => "node_reported_out",
         };
         w.write_record([
             kind,
@@ -488,6 +527,12 @@ pub fn to_text(r: &Reconciliation) -> String {
     }
     for t in &r.incoming {
         s.push_str(&format!("  in {}\n", crate::transfers::human_line(t)));
+    }
+    for t in &r.node_reported {
+        s.push_str(&format!(
+            "  node-reported {}\n",
+            crate::transfers::human_line(t)
+        ));
     }
     if let Some(a) = &r.audit {
         s.push_str(&format!(

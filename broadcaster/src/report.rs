@@ -15,6 +15,7 @@ pub const STATUSES: &[&str] = &[
     "imported",
     "awaiting_signature",
     "signed",
+    "possibly_sent",
     "broadcast",
     "included",
     "confirmed",
@@ -40,9 +41,12 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
             _ if p.cancelled_at.is_some() => "cancelled",
             None => "imported",
             Some("built") => "awaiting_signature",
+            Some("signed") if a.is_some_and(|a| a.sending_at.is_some()) => "possibly_sent",
             Some("signed") => "signed",
             Some("broadcast") => "broadcast",
             Some("included") => "included",
+            // Settled failed from a receipt before schema 5: re-checked against its block.
+            Some("failed") if a.is_some_and(|a| a.recheck.is_some()) => "included",
             Some("failed") => "failed",
             Some(_) => "expired",
         };
@@ -67,6 +71,7 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
             "trx_burned": receipt["fee"].as_u64().map(|f| format_units(U256::from(f), 6)),
             "status": status,
             "reason": a.and_then(|a| a.reason.clone()),
+            "recheck": a.and_then(|a| a.recheck.clone()),
             "attempts": attempts.len(),
             "cancelled_at": p.cancelled_at,
             "cancel_reason": p.cancel_reason,

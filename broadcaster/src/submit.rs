@@ -27,6 +27,12 @@ pub struct SubmitSummary {
     pub approvals: Vec<ApprovalNote>,
     /// Multi-signature transactions still below their threshold after this submit.
     pub awaiting_approval: usize,
+    /// Of the accepted: transactions the node already had (sent by an earlier, interrupted
+    /// run; harmless, one txID is included at most once).
+    pub already_had: usize,
+    /// Of the accepted: approved transactions from earlier responses that had not been seen
+    /// accepted yet (an interrupted `submit`), sent now.
+    pub resumed: usize,
 }
 
 /// What the responses carry, verified.
@@ -56,12 +62,20 @@ fn verify_approval(
             .signature
             .recover(&coldpay_shared::TxId::from_hex(&a.txid)?)
             .map_err(|e| BcError::Input(format!("payout {}: {e}", a.payout_id)))?;
+        let (status, approval) = if a.state == "signed" {
+            (
+                "complete",
+                "the journaled approvals already reach the threshold; it is broadcast now".into(),
+            )
+        } else {
+            ("late", format!("already {}", a.state))
+        };
         out.late.push(ApprovalNote {
             payout_id: a.payout_id.clone(),
             txid: a.txid.clone(),
             signer: who.to_base58(),
-            status: "late",
-            approval: format!("already {}", a.state),
+            status,
+            approval,
         });
         return Ok(());
     }
@@ -137,12 +151,6 @@ fn verify(
     Ok(())
 }
 
-/// One broadcast's outcome.
-struct Sent {
-    attempt: Attempt,
-    result: Result<crate::node::BroadcastResult>,
-}
-
 /// Records the signers' audit heads (refusing one that went backwards), the signatures
 /// (built → signed) and the approvals (an attempt whose weight reaches the threshold becomes
 /// signed) in one SQL transaction before any broadcast.
@@ -150,9 +158,17 @@ fn record_signatures(
     journal: &Journal,
     responses: &[SignResponse],
     verified: &Verified,
+    accept_new_log: &[String],
 ) -> Result<Vec<ApprovalNote>> {
     let tx = journal.conn.unchecked_transaction()?;
     for resp in responses {
+        crate::audit_head::check_keys(
+            &tx,
+            &signer_keys(resp),
+            resp.audit_head.as_ref(),
+            &resp.request_id,
+            accept_new_log,
+        )?;
         if let Some(head) = &resp.audit_head {
             crate::audit_head::check_and_record(&tx, head, &resp.request_id, resp.signed_at)?;
         }
@@ -167,6 +183,19 @@ fn record_signatures(
     }
     tx.commit()?;
     Ok(notes)
+}
+
+/// The distinct signer keys of a response (base58), in first-seen order. Each was verified
+/// against its signature before anything is recorded.
+fn signer_keys(resp: &SignResponse) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for s in resp.transactions.iter().flat_map(|t| &t.signatures) {
+        let k = s.signer.to_base58();
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
 }
 
 /// The signed bytes of each attempt to broadcast: single-signer attempts with the response's
@@ -212,17 +241,27 @@ fn to_broadcast(
             _ => {}
         }
     }
+    let mut queued: std::collections::HashSet<i64> = to_send.iter().map(|(a, _)| a.id).collect();
+    for (a, bytes) in crate::send::approved_unsent(journal)? {
+        if queued.insert(a.id) {
+            sum.resumed += 1;
+            to_send.push((a, bytes));
+        }
+    }
     Ok(to_send)
 }
 
-/// Runs `submit`: verify everything, check and record the signer's audit head, record
-/// signatures, then broadcast the exact signed bytes
+/// Runs `submit`: verify everything, check and record the signer's audit head (a key known
+/// under a log must keep answering under it, with a head; `accept_new_log` names keys whose
+/// new log the operator accepts), record signatures, then broadcast the exact signed bytes
+/// of everything approved and not yet seen accepted (write-ahead, see [`crate::send`])
 /// with bounded concurrency. Refusals are journaled in their own column (a later expiry reason
 /// never overwrites them) and counted; the caller exits non-zero when any were refused.
 pub fn submit(
     journal: &Journal,
     node: &Node,
     responses: &[SignResponse],
+    accept_new_log: &[String],
     progress: &indicatif::ProgressBar,
 ) -> Result<SubmitSummary> {
     let perms = LivePermissions::new(node);
@@ -230,7 +269,7 @@ pub fn submit(
     for resp in responses {
         verify(journal, &perms, resp, &mut verified)?;
     }
-    let mut notes = record_signatures(journal, responses, &verified)?;
+    let mut notes = record_signatures(journal, responses, &verified, accept_new_log)?;
     notes.append(&mut verified.late);
     let mut sum = SubmitSummary {
         approvals: notes,
@@ -238,51 +277,37 @@ pub fn submit(
     };
     let to_send = to_broadcast(journal, verified, &mut sum)?;
     progress.set_length(to_send.len() as u64);
-    let sent: Vec<Sent> = node.par_map(&to_send, |(a, signed)| {
-        let txid = coldpay_shared::TxId::from_hex(&a.txid);
-        let result = txid
-            .map_err(BcError::from)
-            .and_then(|t| node.broadcast_hex(signed, &t));
-        progress.inc(1);
-        Sent {
-            attempt: a.clone(),
-            result,
-        }
-    });
+    let sent = crate::send::send(journal, node, &to_send, || progress.inc(1))?;
     progress.finish_and_clear();
     for s in sent {
-        record_sent(journal, s, &mut sum)?;
+        record_sent(journal, &s, &mut sum)?;
     }
     Ok(sum)
 }
 
-fn record_sent(journal: &Journal, s: Sent, sum: &mut SubmitSummary) -> Result<()> {
-    let a = s.attempt;
-    match s.result {
-        Ok(r) if r.accepted => {
-            if a.state == "signed" {
-                journal.set_state(a.id, "broadcast", None, None, None)?;
-            }
+fn record_sent(journal: &Journal, s: &crate::send::Sent, sum: &mut SubmitSummary) -> Result<()> {
+    let a = &s.attempt;
+    let outcome = crate::send::record(journal, s)?;
+    let (code, message) = match &s.result {
+        Ok(r) => (r.code.clone(), r.message.clone()),
+        Err(e) => ("NODE_ERROR".to_string(), e.to_string()),
+    };
+    let note = match outcome {
+        crate::send::Outcome::Accepted => {
             sum.accepted += 1;
-            sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": r.code, "message": r.message}));
+            None
         }
-        Ok(r) => {
-            let refusal = if r.message.is_empty() {
-                r.code.clone()
-            } else {
-                format!("{}: {}", r.code, r.message)
-            };
-            journal.set_refusal(a.id, &refusal)?;
+        crate::send::Outcome::AlreadyHad => {
+            sum.accepted += 1;
+            sum.already_had += 1;
+            Some("the node already had it (sent by an earlier run); it is on the chain at most once")
+        }
+        crate::send::Outcome::Refused(_) => {
             sum.refused += 1;
-            sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": r.code, "message": r.message}));
+            None
         }
-        Err(e) => {
-            let refusal = format!("not broadcast: {e}");
-            journal.set_refusal(a.id, &refusal)?;
-            sum.refused += 1;
-            sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": "NODE_ERROR", "message": e.to_string()}));
-        }
-    }
+    };
+    sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": code, "message": message, "note": note}));
     Ok(())
 }
 
@@ -292,6 +317,12 @@ pub fn approval_line(n: &ApprovalNote) -> String {
     let what = match n.status {
         "recorded" => "recorded",
         "duplicate" => "already recorded (a key counts once)",
+        "complete" => {
+            return format!(
+                "payout {}: approval by {} not needed ({})",
+                n.payout_id, n.signer, n.approval
+            )
+        }
         "late" => {
             return format!(
                 "payout {}: approval by {} arrived late ({}): harmless, nothing to do",

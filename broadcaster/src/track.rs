@@ -46,9 +46,12 @@ pub struct TrackPass {
     pub scanned_to: Option<u64>,
     /// Expired attempts found on chain after all (rescan / lookups): payouts that may be paid twice.
     pub found_after_expiry: Vec<String>,
-    /// Pending transactions sent again (same signed bytes) because they were not in a block a
-    /// minute after their last broadcast.
+    /// Pending transactions sent (same signed bytes): approved ones never seen accepted, and
+    /// broadcast ones not in a block a minute after their last broadcast.
     pub rebroadcast: usize,
+    /// Payouts whose attempt had been settled `failed` from a node receipt and whose verified
+    /// block says SUCCESS (re-checked after the schema 5 migration): paid after all.
+    pub rechecked_paid: Vec<String>,
 }
 
 /// A pending transaction is sent again (same signed bytes) this long after its last broadcast.
@@ -115,16 +118,18 @@ pub fn pending_count(journal: &Journal) -> Result<usize> {
 /// One pass over new solidified blocks. With `deadline`, stops between chunks (and inside node
 /// retries) when it passes; what was verified so far is kept.
 pub fn pass(journal: &Journal, node: &Node, deadline: Option<Instant>) -> Result<TrackPass> {
-    let live = watched(journal)?;
     let mut out = TrackPass::default();
+    out.rechecked_paid = rechecks(journal, node)?;
+    out.confirmed += out.rechecked_paid.len();
+    let live = watched(journal)?;
     if live.is_empty() {
         return Ok(out);
     }
     let solid = node.solid_head()?;
     out.solid_block = solid.number;
+    out.rebroadcast = rebroadcast(journal, node, &solid)?;
     let mut cursors: Vec<Cursor> = live.iter().map(Cursor::of).collect();
     scan(journal, node, &mut cursors, &solid, deadline, &mut out)?;
-    out.rebroadcast = rebroadcast(journal, node, &solid)?;
     out.pending = pending_count(journal)?;
     out.scanned_to = journal
         .attempts_where("state IN ('signed','broadcast','included')", &[])?
@@ -134,41 +139,69 @@ pub fn pass(journal: &Journal, node: &Node, deadline: Option<Instant>) -> Result
     Ok(out)
 }
 
-/// Sends the same signed bytes again for broadcast attempts that are still not in a verified
-/// block a minute after their last broadcast and cannot have expired yet (a member that swallowed
-/// the broadcast, a dropped transaction). Harmless: one txID can be included once; the node
-/// answers DUP if it already has it. A refusal is journaled next to the attempt.
+/// Sends every approved attempt the verified chain does not show yet: `signed` ones at once
+/// (an interrupted `submit` left them unsent or possibly sent), and `broadcast` ones again
+/// (same signed bytes) a minute after their last broadcast (a member that swallowed it, a
+/// dropped transaction), while they cannot have expired. Harmless: one txID can be included
+/// once; a node that already has it answers DUP. A refusal is journaled next to the attempt.
 fn rebroadcast(journal: &Journal, node: &Node, solid: &VerifiedBlock) -> Result<usize> {
     let cutoff = now_ms() - REBROADCAST_AFTER_MS;
-    let due: Vec<(Attempt, Vec<u8>)> = journal
+    let alive = solid.timestamp as i64 + 3_000;
+    let mut due: Vec<(Attempt, Vec<u8>)> = journal
         .attempts_where(
             "state = 'broadcast' AND updated_at < ?1 AND expiration > ?2",
-            &[&cutoff, &(solid.timestamp as i64 + 3_000)],
+            &[&cutoff, &alive],
         )?
         .into_iter()
         .filter_map(|a| signed_bytes(&a).map(|b| (a, b)))
         .collect();
-    let sent = node.par_map(&due, |(a, bytes)| {
-        TxId::from_hex(&a.txid)
-            .map_err(BcError::from)
-            .and_then(|t| node.broadcast_hex(bytes, &t))
-    });
+    due.extend(
+        crate::send::approved_unsent(journal)?
+            .into_iter()
+            .filter(|(a, _)| a.expiration as i64 > alive),
+    );
+    let sent = crate::send::send(journal, node, &due, || {})?;
     let mut n = 0;
-    for ((a, _), r) in due.iter().zip(sent) {
-        match r {
-            Ok(r) if r.accepted => {
-                journal.conn.execute(
-                    "UPDATE attempts SET updated_at = ?2 WHERE id = ?1",
-                    params![a.id, now_ms()],
-                )?;
-                n += 1;
-            }
-            Ok(r) => journal.set_refusal(a.id, &format!("{}: {}", r.code, r.message))?,
-            Err(BcError::Timeout(m)) => return Err(BcError::Timeout(m)),
-            Err(_) => {}
+    for s in &sent {
+        if let Err(BcError::Timeout(m)) = &s.result {
+            return Err(BcError::Timeout(m.clone()));
+        }
+        if s.result.is_err() {
+            continue;
+        }
+        if !matches!(
+            crate::send::record(journal, s)?,
+            crate::send::Outcome::Refused(_)
+        ) {
+            n += 1;
         }
     }
     Ok(n)
+}
+
+/// Why each pending attempt (signed, broadcast or included: what `--follow` waits for) is
+/// still pending, one line per payout (what a `track` timeout names).
+pub fn pending_reasons(journal: &Journal) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for a in journal.attempts_where("state IN ('signed','broadcast','included')", &[])? {
+        let why = match a.state.as_str() {
+            "signed" if a.sending_at.is_some() => {
+                "approved; a broadcast was started but not seen accepted (possibly sent): `track` and `submit` send it again".into()
+            }
+            "signed" => "approved, not yet broadcast: `track` and `submit` send it".into(),
+            "broadcast" => format!(
+                "accepted by a node, not yet in a verified solidified block (scanned up to block {}){}",
+                a.scanned_to.unwrap_or(a.ref_block_num),
+                a.refusal
+                    .as_deref()
+                    .map(|r| format!("; last refusal: {r}"))
+                    .unwrap_or_default()
+            ),
+            _ => "in a block, waiting for it to solidify".into(),
+        };
+        out.push(format!("payout {} ({}): {why}", a.payout_id, a.txid));
+    }
+    Ok(out)
 }
 
 /// The signed transaction of an attempt, from its journaled raw bytes and signatures.
@@ -247,7 +280,7 @@ fn apply_blocks(
             continue;
         }
         let txids: Vec<TxId> = hits.iter().map(|(_, t)| *t).collect();
-        let infos = node.infos_in_block(b.number, &txids)?;
+        let infos = receipts_for(node, b, &txids)?;
         for (i, txid) in hits {
             let c = &mut cursors[i];
             let hex = txid.to_hex();
@@ -258,7 +291,7 @@ fn apply_blocks(
                 .unwrap_or_default();
             let contract_ret = b
                 .tx(&txid)
-                .map_or_else(|| "SUCCESS".into(), |t| t.contract_ret.clone());
+                .map_or_else(|| "DEFAULT".into(), |t| t.contract_ret.clone());
             c.to = b.number;
             c.id = Some(b.id);
             c.ts = b.timestamp;
@@ -316,7 +349,31 @@ fn evidence(a: &Attempt, b: &VerifiedBlock) -> serde_json::Value {
     })
 }
 
-/// Receipt summary kept in the journal.
+/// The receipts of `txids` in verified block `b`, each checked against the block (a receipt
+/// that contradicts it is retried on another member). They are for display only: when no
+/// member gives a consistent one, the attempts still settle from the block, with no receipt.
+fn receipts_for(node: &Node, b: &VerifiedBlock, txids: &[TxId]) -> Result<Vec<TxInfo>> {
+    let tokens = crate::tokens::registered(node.network());
+    let check = |info: &TxInfo| {
+        let hex = info.id.as_deref()?;
+        let tx = b.txs.iter().find(|t| t.txid.to_hex() == hex)?;
+        crate::receipts::contradiction(tx, b.number, info, &tokens)
+    };
+    match node.infos_in_block_checked(b.number, txids, &check) {
+        Ok((infos, _)) => Ok(infos),
+        Err(BcError::Timeout(m)) => Err(BcError::Timeout(m)),
+        Err(e) => {
+            eprintln!(
+                "warning: block {}: no receipt consistent with the verified block ({e}); settling from the block without one",
+                b.number
+            );
+            Ok(Vec::new())
+        }
+    }
+}
+
+/// Receipt summary kept in the journal: `result` is the verified block's contractRet; the
+/// rest is what a node reported (a receipt is covered by no block hash).
 pub fn receipt_json(info: &TxInfo, contract_ret: &str) -> String {
     json!({
         "fee": info.fee,
@@ -326,23 +383,31 @@ pub fn receipt_json(info: &TxInfo, contract_ret: &str) -> String {
         "net_usage": info.receipt.net_usage,
         "net_fee": info.receipt.net_fee,
         "result": contract_ret,
+        "node_reported": {
+            "present": info.id.is_some(),
+            "receipt_result": info.receipt.result,
+            "res_message": decode_message(info.res_message.as_deref().unwrap_or("")),
+        },
     })
     .to_string()
 }
 
+/// The failure named by the verified block's contractRet (`None` for SUCCESS), with the
+/// node-reported revert message when the receipt carries one.
 fn failure_reason(info: &TxInfo, contract_ret: &str) -> Option<String> {
-    let failed = contract_ret != "SUCCESS" || info.result.as_deref() == Some("FAILED");
-    failed.then(|| {
-        let msg = decode_message(info.res_message.as_deref().unwrap_or(""));
-        if msg.is_empty() {
-            contract_ret.to_string()
-        } else {
-            format!("{contract_ret}: {msg}")
-        }
+    if crate::receipts::succeeded(contract_ret) {
+        return None;
+    }
+    let msg = decode_message(info.res_message.as_deref().unwrap_or(""));
+    Some(if msg.is_empty() {
+        contract_ret.to_string()
+    } else {
+        format!("{contract_ret} (node-reported message: {msg})")
     })
 }
 
-/// Moves an attempt to confirmed/failed through the states the journal's trigger allows.
+/// Moves an attempt to confirmed/failed through the states the journal's trigger allows. The
+/// verified block's `contract_ret` alone decides; `info` is journaled as node-reported.
 pub fn settle(
     tx: &rusqlite::Transaction<'_>,
     a: &Attempt,
@@ -363,7 +428,7 @@ pub fn settle(
         )?;
     }
     tx.execute(
-        "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), updated_at = ?6 WHERE id = ?1",
+        "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), recheck = NULL, updated_at = ?6 WHERE id = ?1",
         params![
             a.id,
             if reason.is_some() { "failed" } else { "confirmed" },
@@ -374,6 +439,55 @@ pub fn settle(
         ],
     )?;
     Ok(reason.is_none())
+}
+
+/// A fresh verified look at a `failed` attempt: its journaled block is fetched and verified
+/// again and must contain the txID; its `contractRet` there decides. A SUCCESS (an attempt
+/// settled from a forged receipt before schema 5) moves it to confirmed. Returns the verified
+/// contractRet.
+pub fn recheck_failed(journal: &Journal, node: &Node, a: &Attempt) -> Result<String> {
+    let Some(number) = a.block else {
+        return Err(BcError::Input(format!(
+            "payout {}: attempt {} is failed without a journaled block; run `track --rescan {}`",
+            a.payout_id,
+            a.txid,
+            a.ref_block_num + 1
+        )));
+    };
+    let txid = TxId::from_hex(&a.txid)?;
+    let block = node.solid_block(number)?;
+    let Some(tx) = block.tx(&txid) else {
+        return Err(BcError::Node(format!(
+            "the verified block {number} served now does not contain {} (journaled as failed there): a node serves a different chain; not rebuilding",
+            a.txid
+        )));
+    };
+    let sqltx = journal.conn.unchecked_transaction()?;
+    if crate::receipts::succeeded(&tx.contract_ret) {
+        sqltx.execute(
+            "UPDATE attempts SET state = 'confirmed', reason = NULL, recheck = NULL, receipt = json_set(COALESCE(receipt, '{}'), '$.result', ?2), updated_at = ?3 WHERE id = ?1",
+            params![a.id, tx.contract_ret, now_ms()],
+        )?;
+    } else {
+        sqltx.execute(
+            "UPDATE attempts SET recheck = NULL, reason = ?2 WHERE id = ?1",
+            params![a.id, format!("{} (verified block {number})", tx.contract_ret)],
+        )?;
+    }
+    sqltx.commit()?;
+    Ok(tx.contract_ret.clone())
+}
+
+/// Re-checks every settled attempt the journal marks for it (schema 5 migration); returns the
+/// payouts found paid after all.
+fn rechecks(journal: &Journal, node: &Node) -> Result<Vec<String>> {
+    let mut paid = Vec::new();
+    for a in journal.attempts_where("recheck IS NOT NULL AND state = 'failed'", &[])? {
+        if crate::receipts::succeeded(&recheck_failed(journal, node, &a)?) {
+            paid.push(a.payout_id.clone());
+        }
+    }
+    Ok(paid)
 }
 
 fn persist(
@@ -495,22 +609,36 @@ pub struct Found {
 /// shown by the journaled scan evidence.
 pub fn find_on_chain(node: &Node, a: &Attempt) -> Result<Option<Found>> {
     let txid = TxId::from_hex(&a.txid)?;
-    let Some(info) = node.solid_tx_info(&txid)? else {
-        return Ok(None);
-    };
-    let block = node.solid_block(info.block_number)?;
-    let Some(tx) = block.tx(&txid) else {
-        return Err(BcError::Node(format!(
-            "a node says {} is in block {}, but the verified block does not contain it; not trusting that node",
+    let mut last = String::new();
+    // The receipt only says where to look (it is a claim); a block number that does not hold
+    // the txID is a node fault, asked again (the pool may send the next try elsewhere).
+    for _ in 0..FIND_TRIES {
+        let Some(info) = node.solid_tx_info(&txid)? else {
+            return Ok(None);
+        };
+        let block = node.solid_block(info.block_number)?;
+        if let Some(tx) = block.tx(&txid) {
+            let tokens = crate::tokens::registered(node.network());
+            let consistent =
+                crate::receipts::contradiction(tx, block.number, &info, &tokens).is_none();
+            return Ok(Some(Found {
+                block: block.number,
+                contract_ret: tx.contract_ret.clone(),
+                info: if consistent { info } else { TxInfo::default() },
+            }));
+        }
+        last = format!(
+            "a node says {} is in block {}, but the verified block does not contain it",
             a.txid, info.block_number
-        )));
-    };
-    Ok(Some(Found {
-        block: block.number,
-        contract_ret: tx.contract_ret.clone(),
-        info,
-    }))
+        );
+    }
+    Err(BcError::Node(format!(
+        "{last} ({FIND_TRIES} tries); not trusting those answers"
+    )))
 }
+
+/// Lookups of a txID whose receipt points at a block that does not hold it, before giving up.
+const FIND_TRIES: usize = 3;
 
 /// Settles `a` from what [`find_on_chain`] found; `true` when it paid.
 pub fn settle_found(journal: &Journal, a: &Attempt, f: &Found) -> Result<bool> {

@@ -50,6 +50,11 @@ pub struct Recorded {
     pub payout_id: Option<String>,
     /// An outgoing transaction coldpay did not make.
     pub alarm: bool,
+    /// `verified` (follows from the verified transaction itself) or `node-reported` (only a
+    /// receipt log shows it: a node's claim, never counted as verified money).
+    pub evidence: String,
+    /// For a node-reported movement: the endpoint whose receipt showed it.
+    pub reported_by: Option<String>,
 }
 
 /// Where a movement was found.
@@ -72,7 +77,7 @@ pub fn insert(
 ) -> Result<bool> {
     let n = tx
         .execute(
-            "INSERT OR IGNORE INTO transfers (account, txid, log_index, direction, token, amount, counterparty, fee_sun, contract, result, block, block_id, block_time, payout_id, alarm, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            "INSERT OR IGNORE INTO transfers (account, txid, log_index, direction, token, amount, counterparty, fee_sun, contract, result, block, block_id, block_time, payout_id, alarm, recorded_at, evidence, reported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             params![
                 m.account.to_base58(),
                 m.txid.to_hex(),
@@ -90,6 +95,8 @@ pub fn insert(
                 payout_id,
                 alarm,
                 now_ms(),
+                m.evidence.as_str(),
+                m.reported_by,
             ],
         )
         .map_err(|e| BcError::journal_at(e, format!("record transfer {} for {}", m.txid, m.account)))?;
@@ -126,10 +133,12 @@ pub fn recorded(
         time: rfc3339(at.block_time),
         payout_id,
         alarm,
+        evidence: m.evidence.as_str().into(),
+        reported_by: m.reported_by.clone(),
     }
 }
 
-const COLS: &str = "account, direction, token, amount, counterparty, fee_sun, txid, log_index, contract, result, block, block_id, block_time, payout_id, alarm";
+const COLS: &str = "account, direction, token, amount, counterparty, fee_sun, txid, log_index, contract, result, block, block_id, block_time, payout_id, alarm, evidence, reported_by";
 
 fn from_row(r: &rusqlite::Row<'_>, network: &str) -> rusqlite::Result<Recorded> {
     let token: String = r.get(2)?;
@@ -158,6 +167,8 @@ fn from_row(r: &rusqlite::Row<'_>, network: &str) -> rusqlite::Result<Recorded> 
         time: rfc3339(block_time),
         payout_id: r.get(13)?,
         alarm: r.get(14)?,
+        evidence: r.get(15)?,
+        reported_by: r.get(16)?,
     })
 }
 
@@ -235,8 +246,16 @@ pub fn human_line(r: &Recorded) -> String {
     } else {
         format!(" [{}]", r.result)
     };
+    let claim = if r.evidence == "node-reported" {
+        format!(
+            " NODE-REPORTED (a receipt log of {}, not verified money)",
+            r.reported_by.as_deref().unwrap_or("a node")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "block {} {} {:<3} {} {} {} {side}{fee}{failed}{tag} ({} {})",
+        "block {} {} {:<3} {} {} {} {side}{fee}{failed}{tag}{claim} ({} {})",
         r.block, r.time, r.direction, r.account, r.amount, r.symbol, r.contract, r.txid
     )
 }
@@ -263,6 +282,8 @@ pub fn to_csv(rows: &[Recorded]) -> Result<String> {
         "result",
         "payout_id",
         "alarm",
+        "evidence",
+        "reported_by",
     ])
     .map_err(io)?;
     for r in rows {
@@ -284,6 +305,8 @@ pub fn to_csv(rows: &[Recorded]) -> Result<String> {
             r.result.clone(),
             r.payout_id.clone().unwrap_or_default(),
             r.alarm.to_string(),
+            r.evidence.clone(),
+            r.reported_by.clone().unwrap_or_default(),
         ])
         .map_err(io)?;
     }

@@ -183,19 +183,26 @@ impl Watcher<'_> {
         }
     }
 
-    /// Receipts of each block that needs them (in parallel); every needed one must be there.
-    fn receipts(&self, cursors: &[Cursor], blocks: &[VerifiedBlock]) -> Result<Vec<Vec<TxInfo>>> {
-        let needed: Vec<(u64, Vec<TxId>)> = blocks
+    /// Receipts of each block that needs them (in parallel), with the endpoint that gave them;
+    /// every needed one must be there and agree with the verified block (else the answer is a
+    /// node fault, asked again).
+    fn receipts(&self, cursors: &[Cursor], blocks: &[VerifiedBlock]) -> Result<Vec<Receipts>> {
+        let needed: Vec<(&VerifiedBlock, Vec<TxId>)> = blocks
             .iter()
-            .map(|b| (b.number, receipts_needed(b, &active(cursors, b.number))))
+            .map(|b| (b, receipts_needed(b, &active(cursors, b.number))))
             .collect();
-        self.node
-            .par_map(&needed, |(n, ids)| {
+        let (node, tokens) = (self.node, self.tokens.as_slice());
+        node.par_map(&needed, |(b, ids)| {
                 if ids.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    self.node.infos_in_block(*n, ids)
+                    return Ok((Vec::new(), None));
                 }
+                let check = |info: &TxInfo| {
+                    let hex = info.id.as_deref()?;
+                    let tx = b.txs.iter().find(|t| t.txid.to_hex() == hex)?;
+                    crate::receipts::contradiction(tx, b.number, info, tokens)
+                };
+                let (infos, by) = node.infos_in_block_checked(b.number, ids, &check)?;
+                Ok((infos, Some(by)))
             })
             .into_iter()
             .collect()
@@ -206,7 +213,7 @@ impl Watcher<'_> {
         &self,
         cursors: &mut [Cursor],
         blocks: &[VerifiedBlock],
-        infos: &[Vec<TxInfo>],
+        infos: &[Receipts],
     ) -> Result<Vec<Recorded>> {
         let tx = self
             .journal
@@ -221,7 +228,8 @@ impl Watcher<'_> {
                 block_id: &id,
                 block_time: b.timestamp,
             };
-            for m in movements(b, inf, &active(cursors, b.number), &self.tokens) {
+            let (inf, by) = inf;
+            for m in movements(b, inf, by.as_deref(), &active(cursors, b.number), &self.tokens) {
                 if let Some(r) = self.record(&tx, &m, &at)? {
                     new.push(r);
                 }
@@ -266,6 +274,9 @@ impl Watcher<'_> {
         Ok(Some(r))
     }
 }
+
+/// A block's receipts and the endpoint that answered (`None` when none were needed).
+type Receipts = (Vec<TxInfo>, Option<String>);
 
 /// Accounts whose cursor is before block `n` (the ones block `n` is recorded for).
 fn active(cursors: &[Cursor], n: u64) -> HashSet<Address> {
@@ -345,11 +356,10 @@ pub struct RunOpts {
 }
 
 /// Runs `watch`: passes, printing each recorded transfer, announcing alarms (and running the
-/// hook). Without `follow`, one pass; it fails with [`BcError::Alarm`] (exit 7) when it
-/// announced an alarm.
+/// hook, once per alarm). Without `follow`, one pass; it fails with [`BcError::Alarm`]
+/// (exit 7) while any alarm is open (not acknowledged), raised in this pass or an earlier one.
 pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
     let mut from = o.from_block;
-    let mut alarms = 0;
     loop {
         let p = w.pass(from.take(), false)?;
         for r in &p.recorded {
@@ -359,7 +369,7 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
                 println!("{}", crate::transfers::human_line(r));
             }
         }
-        alarms += announce(w.journal, o.on_alarm.as_deref())?;
+        announce(w.journal, o.on_alarm.as_deref())?;
         if !o.follow {
             break;
         }
@@ -369,22 +379,23 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
         std::thread::sleep(o.poll);
         w.journal.resume_writer()?;
     }
-    if alarms > 0 {
+    let open = crate::alarms::open_count(&w.journal.conn)?;
+    if open > 0 {
         return Err(BcError::Alarm(format!(
-            "{alarms} outgoing transaction(s) from the treasury accounts were not made by coldpay (see ALARM above and `transfers list`)"
+            "{open} open alarm(s): outgoing transaction(s) from the treasury accounts not made by coldpay (see `alarms list`; acknowledge each with `alarms ack ID --note TEXT` once investigated)"
         )));
     }
     Ok(())
 }
 
-/// Announces every pending alarm on stderr and hands it to the hook; returns how many.
-fn announce(journal: &Journal, hook: Option<&str>) -> Result<usize> {
+/// Announces every alarm not yet notified on stderr and hands it to the hook.
+fn announce(journal: &Journal, hook: Option<&str>) -> Result<()> {
     let pending = crate::alarms::pending(&journal.conn)?;
     for a in &pending {
         eprintln!("{}", crate::alarms::announcement(&a.transfer));
         crate::alarms::notify(&journal.conn, a, hook)?;
     }
-    Ok(pending.len())
+    Ok(())
 }
 
 #[cfg(test)]

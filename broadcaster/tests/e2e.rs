@@ -599,3 +599,64 @@ fn build_settles_a_payout_found_on_chain_instead_of_rebuilding_it() {
     assert_eq!(w.report("old")[0]["status"], "confirmed");
     assert_eq!(w.paid().len(), 1);
 }
+
+/// Adds `audit_head` (log `log`, sequence `seq`) to a response file.
+fn with_head(path: &std::path::Path, log: char, seq: u64) {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["audit_head"] = json!({
+        "log": log.to_string().repeat(64),
+        "seq": seq,
+        "hash": format!("{seq:064x}"),
+    });
+    std::fs::write(path, v.to_string()).unwrap();
+}
+
+#[test]
+fn audit_heads_cannot_be_dropped_or_restarted_silently() {
+    let w = World::new(1_000, 1_000);
+    let round = |batch: &str, n: u64| {
+        w.import(batch, &[(format!("{batch}-1"), recipient(70 + n), "1", "trx")]);
+        let req = w.build(batch, &[]);
+        w.sign(&req, &w.treasury)
+    };
+    let first = round("h1", 0);
+    with_head(&first, 'a', 5);
+    w.ok(&["submit", first.to_str().unwrap()]);
+    // The same key without a head: refused, nothing broadcast.
+    let dropped = round("h2", 1);
+    let o = w.run(&["submit", dropped.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(8), "{err}");
+    assert!(err.contains("carries no audit_head"), "{err}");
+    assert_eq!(w.report("h2")[0]["status"], "awaiting_signature");
+    // A wiped home: a new log at sequence 1. Refused naming both logs.
+    with_head(&dropped, 'b', 1);
+    let o = w.run(&["submit", dropped.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(8), "{err}");
+    assert!(err.contains(&"a".repeat(64)) && err.contains(&"b".repeat(64)), "{err}");
+    assert!(err.contains("--accept-new-audit-log"), "{err}");
+    // The documented override for a deliberately new home, journaled.
+    let me = addr(&w.treasury).to_base58();
+    let s = w.ok(&[
+        "submit",
+        dropped.to_str().unwrap(),
+        "--accept-new-audit-log",
+        &me,
+    ]);
+    assert_eq!(s["accepted"], 1, "{s}");
+    let n: i64 = w
+        .journal()
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log_overrides WHERE signer = ?1",
+            [&me],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    // The new log goes on; the old one is still known (its sequence keeps going forward).
+    let next = round("h3", 2);
+    with_head(&next, 'b', 2);
+    w.ok(&["submit", next.to_str().unwrap()]);
+}

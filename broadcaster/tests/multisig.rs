@@ -502,3 +502,128 @@ fn approver_exports_are_checked_against_the_permission_and_label_its_keys() {
     assert!(err.contains("no permission named \"payroll\""), "{err}");
     assert!(approver_labels(&w).contains(&want(&a3, None)));
 }
+
+/// Broadcasts the pool has received so far.
+fn broadcasts_seen(w: &World) -> u64 {
+    w.pool.as_ref().unwrap().stats()["requests"]["/wallet/broadcasthex"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_interrupted_two_of_three_submit_is_recovered_by_running_it_again() {
+    use coldpay_devnode::pool::PoolFaults;
+    let w = World::pooled(10_000, 10_000);
+    let [a1, a2, a3] = approvers();
+    set_payouts(&w, "2", &[&a1, &a2, &a3], "setup");
+    let id = payouts_id(&w).to_string();
+    let rows: Vec<(String, Address, &str, &str)> = (0..40)
+        .map(|i| {
+            let token = if i % 2 == 0 { "usdt" } else { "trx" };
+            (format!("cut{i:02}"), recipient(60 + i), "1", token)
+        })
+        .collect();
+    w.import("cut", &rows);
+    let req_path = w.build("cut", &["--permission", &id]);
+    let r1 = approve(&w, &req_path, &a1, "cut-a1");
+    let s = w.ok(&["submit", r1.to_str().unwrap()]);
+    assert_eq!(s["awaiting_approval"], 40, "{s}");
+    // The second approver's submit is killed mid-broadcast (a slow node, then SIGKILL).
+    let r2 = approve(&w, &req_path, &a2, "cut-a2");
+    let before = broadcasts_seen(&w);
+    w.faults(PoolFaults {
+        latency_ms: 300,
+        ..PoolFaults::default()
+    });
+    let mut child = w
+        .cmd(&["submit", r2.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while broadcasts_seen(&w) < before + 10 {
+        assert!(t.elapsed() < std::time::Duration::from_secs(60), "no broadcast");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    w.faults(PoolFaults::default());
+    let sent_before_kill = broadcasts_seen(&w) - before;
+    assert!(sent_before_kill < 40, "killed before the end: {sent_before_kill}");
+    // Meanwhile `status` counts them as possibly sent, never "signed 40, broadcast 0".
+    let st = w.ok(&["status"]);
+    let counts = &st["counts"];
+    assert_eq!(counts["signed"], 0, "{st}");
+    assert_eq!(
+        counts["possibly_sent"].as_u64().unwrap() + counts["broadcast"].as_u64().unwrap(),
+        40,
+        "{st}"
+    );
+    // Re-running the same submit sends every approved transaction; the node names those it
+    // already had; nobody approves anything again.
+    let s = w.ok(&["submit", r2.to_str().unwrap()]);
+    assert_eq!(s["accepted"], 40, "{s}");
+    assert_eq!(s["refused"], 0, "{s}");
+    assert!(s["already_had"].as_u64().unwrap() > 0, "{s}");
+    let notes = s["approvals"].as_array().unwrap();
+    assert!(notes.iter().all(|n| n["status"] == "complete"), "{s}");
+    w.node.mine(1);
+    w.settle();
+    let t = w.ok(&["track"]);
+    assert_eq!(t["pending"], 0, "{t}");
+    let paid = payments(&w);
+    assert_eq!(paid.len(), 40, "each payout on chain once");
+    for (_, to, ..) in &rows {
+        let n = paid.iter().filter(|p| p["to"] == to.to_base58()).count();
+        assert_eq!(n, 1, "{to}");
+    }
+    for r in w.report("cut") {
+        assert_eq!(r["status"], "confirmed", "{r}");
+        assert_eq!(r["attempts"], 1, "no new approval round");
+    }
+}
+
+#[test]
+fn track_sends_approved_transactions_an_interrupted_submit_left() {
+    let w = World::new(10_000, 10_000);
+    let [a1, a2, a3] = approvers();
+    set_payouts(&w, "2", &[&a1, &a2, &a3], "setup");
+    let id = payouts_id(&w).to_string();
+    w.import("left", &[("l1".into(), recipient(120), "1", "trx")]);
+    let req_path = w.build("left", &["--permission", &id]);
+    for (k, tag) in [(&a1, "l-a1"), (&a2, "l-a2")] {
+        let r = approve(&w, &req_path, k, tag);
+        w.ok(&["submit", r.to_str().unwrap()]);
+    }
+    // What a kill between recording the approvals and the broadcast leaves: signed, unsent.
+    let j = w.journal();
+    j.conn
+        .execute_batch(
+            "CREATE TEMP TABLE saved AS SELECT sql FROM sqlite_master WHERE name = 'attempt_state_forward';
+             DROP TRIGGER attempt_state_forward;
+             UPDATE attempts SET state = 'signed', sending_at = NULL WHERE payout_id = 'l1';",
+        )
+        .unwrap();
+    let sql: String = j
+        .conn
+        .query_row("SELECT sql FROM saved", [], |r| r.get(0))
+        .unwrap();
+    j.conn.execute_batch(&sql).unwrap();
+    drop(j);
+    let o = w.run(&["track", "--follow", "--timeout", "1s", "--poll", "100ms"]);
+    // The transaction is on the node already (DUP): track sends it, then follows it to the end.
+    assert!(
+        o.status.success() || o.status.code() == Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    if o.status.code() == Some(3) {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("timed out with 1 attempt(s) still pending"), "{err}");
+        assert!(err.contains("payout l1"), "{err}");
+    }
+    w.settle();
+    assert_eq!(payments(&w).len(), 1, "still paid once");
+    assert_eq!(w.report("left")[0]["status"], "confirmed");
+}

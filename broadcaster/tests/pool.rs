@@ -406,3 +406,177 @@ fn swallowed_broadcasts_are_sent_again_without_re_signing() {
         assert_eq!(r["attempts"], 1, "no re-signing was needed");
     }
 }
+
+// --- Issue #20: receipts and logs are claims; only the verified block settles. ---
+
+/// `n` payouts of 3 TRX / 3 USDT (every fourth TRX).
+fn rows_of(prefix: &str, n: u64) -> Vec<(String, Address, &'static str, &'static str)> {
+    (0..n)
+        .map(|i| {
+            (
+                format!("{prefix}-{i:02}"),
+                recipient(200 + i),
+                "3",
+                if i % 4 == 0 { "trx" } else { "usdt" },
+            )
+        })
+        .collect()
+}
+
+/// Every payout of `batch` paid exactly once on the dev node's own ledger (successful
+/// transactions to its recipient), with the txID the journal reports as confirmed.
+fn assert_each_paid_once(w: &World, batch: &str, n: usize) {
+    let ledger = w.paid();
+    let report = w.report(batch);
+    assert_eq!(report.len(), n);
+    for r in &report {
+        assert_eq!(r["status"], "confirmed", "{r}");
+        let hits: Vec<&Value> = ledger
+            .iter()
+            .filter(|t| t["to"] == r["to"] && t["result"] == "SUCCESS")
+            .collect();
+        assert_eq!(hits.len(), 1, "payout {} paid {} times", r["payout_id"], hits.len());
+        assert_eq!(hits[0]["txid"], r["txid"], "journal agrees with the chain");
+    }
+}
+
+#[test]
+fn forged_receipts_never_fail_a_paid_payout() {
+    let w = world();
+    w.import("forged", &rows_of("forged", 40));
+    assert_eq!(round(&w, "forged"), 0);
+    // Members answer that our transactions failed, sit in another block, or have another id,
+    // and their token logs disagree with the calls; the verified blocks say SUCCESS.
+    w.faults(PoolFaults {
+        forge_receipt_rate: 0.6,
+        receipt_block_rate: 0.15,
+        receipt_id_rate: 0.15,
+        log_mismatch_rate: 0.15,
+        seed: 23,
+        ..PoolFaults::default()
+    });
+    track_until_settled(&w, 30);
+    let s = statuses(&w, "forged");
+    assert!(s.values().all(|v| v == "confirmed"), "{s:?}");
+    // Nothing to rebuild: no payout was taken for failed.
+    let o = w.run(&["build", "--batch", "forged"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["transactions"], 0, "{v}");
+    let stats = w.pool.as_ref().unwrap().stats();
+    assert!(stats["faults"]["forge_receipt"].as_u64().unwrap_or(0) > 0, "{stats}");
+    assert_each_paid_once(&w, "forged", 40);
+    // What the journal keeps of a receipt is marked as the node's claim.
+    let j = w.journal();
+    let receipt: String = j
+        .conn
+        .query_row("SELECT receipt FROM attempts LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    let receipt: Value = serde_json::from_str(&receipt).unwrap();
+    assert_eq!(receipt["result"], "SUCCESS", "{receipt}");
+    assert!(receipt["node_reported"].is_object(), "{receipt}");
+}
+
+#[test]
+fn every_receipt_forged_still_settles_from_the_block() {
+    let w = world();
+    w.import("allforged", &rows_of("allforged", 8));
+    assert_eq!(round(&w, "allforged"), 0);
+    // Every member forges every receipt: failed, another block, another id.
+    w.faults(PoolFaults {
+        forge_receipt_rate: 1.0,
+        receipt_block_rate: 1.0,
+        receipt_id_rate: 1.0,
+        seed: 29,
+        ..PoolFaults::default()
+    });
+    track_until_settled(&w, 10);
+    let s = statuses(&w, "allforged");
+    assert!(s.values().all(|v| v == "confirmed"), "{s:?}");
+    let stats = w.pool.as_ref().unwrap().stats();
+    for kind in ["forge_receipt", "receipt_block", "receipt_id"] {
+        assert!(stats["faults"][kind].as_u64().unwrap_or(0) > 0, "{kind}: {stats}");
+    }
+    assert_each_paid_once(&w, "allforged", 8);
+}
+
+/// Makes the journal say `payout` failed (what a forged receipt did before schema 5), with
+/// `recheck` as the migration leaves it (or none: a journal tampered with after it).
+fn fail_in_journal(w: &World, payout: &str, recheck: Option<&str>) {
+    let j = w.journal();
+    j.conn
+        .execute_batch(
+            "CREATE TEMP TABLE saved AS SELECT sql FROM sqlite_master WHERE name = 'attempt_state_forward';
+             DROP TRIGGER attempt_state_forward;",
+        )
+        .unwrap();
+    j.conn
+        .execute(
+            "UPDATE attempts SET state = 'failed', reason = 'SUCCESS: REVERT opcode executed', recheck = ?2 WHERE payout_id = ?1",
+            rusqlite::params![payout, recheck],
+        )
+        .unwrap();
+    let sql: String = j
+        .conn
+        .query_row("SELECT sql FROM saved", [], |r| r.get(0))
+        .unwrap();
+    j.conn.execute_batch(&sql).unwrap();
+}
+
+#[test]
+fn a_failed_payout_gets_a_fresh_verified_look_before_any_rebuild() {
+    let w = world();
+    w.import("look", &rows_of("look", 4));
+    assert_eq!(round(&w, "look"), 0);
+    track_until_settled(&w, 10);
+    // Migrated journal: track re-checks the marked attempt against its block.
+    fail_in_journal(&w, "look-01", Some("settled failed from a node receipt"));
+    assert_eq!(statuses(&w, "look")["look-01"], "included", "re-opened");
+    let v = w.ok(&["track"]);
+    assert_eq!(v["rechecked_paid"], serde_json::json!(["look-01"]), "{v}");
+    assert_eq!(statuses(&w, "look")["look-01"], "confirmed");
+    // A failed attempt without the mark: build looks again before building anything.
+    fail_in_journal(&w, "look-02", None);
+    assert_eq!(statuses(&w, "look")["look-02"], "failed");
+    let o = w.run(&["build", "--batch", "look"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["transactions"], 0, "not rebuilt: {v}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("says SUCCESS"));
+    assert_each_paid_once(&w, "look", 4);
+}
+
+#[test]
+fn forged_logs_invent_no_verified_incoming_transfer() {
+    let w = world();
+    w.import("logs", &rows_of("logs", 12));
+    let start = w.node.with_chain(|c| c.solid().number) + 1;
+    assert_eq!(round(&w, "logs"), 0);
+    track_until_settled(&w, 10);
+    // A member adds `Transfer(X → treasury, 1,000,000 USDT)` to our payout receipts, another
+    // changes the logged amount.
+    w.faults(PoolFaults {
+        forge_log_rate: 0.4,
+        log_mismatch_rate: 0.15,
+        seed: 31,
+        ..PoolFaults::default()
+    });
+    let o = w.run(&["watch", "--once", "--from-block", &start.to_string()]);
+    assert!(
+        o.status.success(),
+        "no alarm, no fault left: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stats = w.pool.as_ref().unwrap().stats();
+    assert!(stats["faults"]["forge_log"].as_u64().unwrap_or(0) > 0, "{stats}");
+    let list = w.ok(&["transfers", "list", "--format", "json"]);
+    let rows = list.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r["direction"] == "out" && r["evidence"] == "verified"),
+        "{rows:?}"
+    );
+    let usdt_out: Vec<&Value> = rows.iter().filter(|r| r["symbol"] == "USDT").collect();
+    assert_eq!(usdt_out.len(), 9, "{usdt_out:?}");
+    assert!(usdt_out.iter().all(|r| r["amount_base_units"] == "3000000"));
+}

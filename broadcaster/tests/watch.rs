@@ -241,8 +241,32 @@ fn watch_records_once_alarms_and_reconciles() {
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("ALARM") && err.contains(&stolen), "{err}");
+    // The alarm stays open: every later pass exits 7 until it is acknowledged, and the hook
+    // is not called again.
     let o = w.run(&["watch", "--once", "--on-alarm", &hook]);
-    assert!(o.status.success(), "the alarm is announced once");
+    assert_eq!(o.status.code(), Some(7), "an open alarm keeps exit 7");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 open alarm(s)"));
+    let calls = std::fs::read_to_string(&hook_log).unwrap();
+    assert_eq!(calls.lines().count(), 1, "hook called once: {calls}");
+    let open = w.ok(&["alarms", "list"]);
+    let open = open.as_array().unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["txid"], stolen.as_str());
+    let id = open[0]["id"].as_i64().unwrap().to_string();
+    let o = w.run(&["alarms", "ack", &id, "--note", ""]);
+    assert_eq!(o.status.code(), Some(2), "an empty note is refused");
+    let o = w.run(&["alarms", "ack", "999", "--note", "x"]);
+    assert_eq!(o.status.code(), Some(2), "an unknown alarm is refused");
+    let acked = w.ok(&["alarms", "ack", &id, "--note", "test transfer by the treasurer"]);
+    assert_eq!(acked["open"], 0);
+    assert_eq!(acked["acknowledged"]["ack_note"], "test transfer by the treasurer");
+    assert!(acked["acknowledged"]["acked_at"].as_i64().unwrap() > 0);
+    let o = w.run(&["alarms", "ack", &id, "--note", "again"]);
+    assert_eq!(o.status.code(), Some(2), "an acknowledgement is never changed");
+    assert!(w.ok(&["alarms", "list"]).as_array().unwrap().is_empty());
+    assert_eq!(w.ok(&["alarms", "list", "--all"]).as_array().unwrap().len(), 1);
+    let o = w.run(&["watch", "--once", "--on-alarm", &hook]);
+    assert!(o.status.success(), "acknowledged: the alarm no longer fails the pass");
     let calls = std::fs::read_to_string(&hook_log).unwrap();
     assert_eq!(calls.lines().count(), 1, "hook called once: {calls}");
     let got: Value = serde_json::from_str(calls.trim()).unwrap();

@@ -58,6 +58,20 @@ pub struct PoolFaults {
     pub stall_solid: bool,
     /// RNG seed; 0 = time-based. Setting a non-zero seed restarts the random sequence.
     pub seed: u64,
+    /// Receipts (`gettransactioninfobyid` / `byblocknum`) of successful transactions answered
+    /// as failed: `result: FAILED`, `receipt.result: REVERT`, a revert message. The block
+    /// still says SUCCESS.
+    pub forge_receipt_rate: f64,
+    /// Receipts whose `blockNumber` is one more than the block that holds the transaction.
+    pub receipt_block_rate: f64,
+    /// Receipts whose `id` names another txID.
+    pub receipt_id_rate: f64,
+    /// Receipts carrying a TRC-20 `Transfer` log get an extra one of the same token:
+    /// `Transfer(X → the first log's sender, 1,000,000 tokens)` (a deposit that never happened).
+    pub forge_log_rate: f64,
+    /// Receipts carrying a TRC-20 `Transfer` log have its amount changed (the log disagrees
+    /// with the transaction's own call).
+    pub log_mismatch_rate: f64,
 }
 
 /// Block and transaction lookups (both `/wallet` and `/walletsolidity`).
@@ -403,7 +417,57 @@ impl State {
         if inc.is(BLOCK_ANSWERS) && self.roll(faults.strip_txs_rate) {
             reply = self.strip_txs(reply);
         }
+        if inc.is(RECEIPTS) {
+            reply = self.forge_receipts(&faults, reply);
+        }
         reply
+    }
+
+    /// The receipt faults (`forge_receipt_rate`, `receipt_block_rate`, `receipt_id_rate`,
+    /// `forge_log_rate`, `log_mismatch_rate`): each rolled once per answer and applied to every
+    /// receipt in it.
+    fn forge_receipts(&self, faults: &PoolFaults, reply: Reply) -> Reply {
+        type Forge = fn(&mut Map<String, Value>) -> bool;
+        let kinds: [(&str, f64, Forge); 5] = [
+            ("forge_receipt", faults.forge_receipt_rate, forge_failed),
+            ("receipt_block", faults.receipt_block_rate, forge_block_number),
+            ("receipt_id", faults.receipt_id_rate, forge_id),
+            ("forge_log", faults.forge_log_rate, forge_extra_log),
+            ("log_mismatch", faults.log_mismatch_rate, forge_log_amount),
+        ];
+        let chosen: Vec<(&str, Forge)> = kinds
+            .iter()
+            .filter(|(_, rate, _)| self.roll(*rate))
+            .map(|(k, _, f)| (*k, *f))
+            .collect();
+        if chosen.is_empty() {
+            return reply;
+        }
+        let Some(mut v) = reply.value() else {
+            return reply;
+        };
+        let receipts: Vec<&mut Map<String, Value>> = match &mut v {
+            Value::Array(items) => items.iter_mut().filter_map(Value::as_object_mut).collect(),
+            Value::Object(m) if !m.is_empty() => vec![m],
+            _ => Vec::new(),
+        };
+        let mut changed = Vec::new();
+        for r in receipts {
+            for (kind, forge) in &chosen {
+                if forge(r) {
+                    changed.push(*kind);
+                }
+            }
+        }
+        if changed.is_empty() {
+            return reply;
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        for k in changed {
+            self.fired(k);
+        }
+        Reply::json(reply.status, &v)
     }
 
     /// `rate_limit_per_s`: HTTP 429 above the limit in the current one-second window.
@@ -683,6 +747,101 @@ impl State {
             _ => None,
         }
     }
+}
+
+/// Receipt lookups (TransactionInfo), both `/wallet` and `/walletsolidity`.
+const RECEIPTS: &[&str] = &["gettransactioninfobyid", "gettransactioninfobyblocknum"];
+
+/// `forge_receipt_rate` on one receipt: a successful one is made to say it failed.
+fn forge_failed(r: &mut Map<String, Value>) -> bool {
+    let ok = r
+        .get("receipt")
+        .and_then(|x| x.get("result"))
+        .and_then(Value::as_str)
+        == Some("SUCCESS");
+    if !ok || r.get("result").and_then(Value::as_str) == Some("FAILED") {
+        return false;
+    }
+    r.insert("result".into(), json!("FAILED"));
+    r.insert(
+        "resMessage".into(),
+        json!(hex::encode("REVERT opcode executed")),
+    );
+    if let Some(Value::Object(rc)) = r.get_mut("receipt") {
+        rc.insert("result".into(), json!("REVERT"));
+    }
+    true
+}
+
+/// `receipt_block_rate` on one receipt.
+fn forge_block_number(r: &mut Map<String, Value>) -> bool {
+    let Some(n) = r.get("blockNumber").and_then(Value::as_u64) else {
+        return false;
+    };
+    r.insert("blockNumber".into(), json!(n + 1));
+    true
+}
+
+/// `receipt_id_rate` on one receipt: the last hex digit of the id changed.
+fn forge_id(r: &mut Map<String, Value>) -> bool {
+    let Some(id) = r.get("id").and_then(Value::as_str).map(str::to_string) else {
+        return false;
+    };
+    let Some(last) = id.chars().last() else {
+        return false;
+    };
+    let other = if last == '0' { '1' } else { '0' };
+    r.insert("id".into(), json!(format!("{}{other}", &id[..id.len() - 1])));
+    true
+}
+
+/// The first TRC-20 Transfer log of a receipt (topics[0] is the Transfer event).
+fn transfer_log(r: &mut Map<String, Value>) -> Option<&mut Map<String, Value>> {
+    const TRANSFER: &str = "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+    r.get_mut("log")?
+        .as_array_mut()?
+        .iter_mut()
+        .filter_map(Value::as_object_mut)
+        .find(|l| {
+            l.get("topics")
+                .and_then(Value::as_array)
+                .is_some_and(|t| t.len() == 3 && t[0].as_str() == Some(TRANSFER))
+        })
+}
+
+/// `forge_log_rate` on one receipt: `Transfer(X → the logged sender, 1,000,000 tokens)` added.
+fn forge_extra_log(r: &mut Map<String, Value>) -> bool {
+    let Some(first) = transfer_log(r).map(|l| l.clone()) else {
+        return false;
+    };
+    let topics = first["topics"].as_array().cloned().unwrap_or_default();
+    let outsider = format!("{:0>64}", "5a".repeat(20));
+    let forged = json!({
+        "address": first["address"],
+        "topics": [topics[0], outsider, topics[1]],
+        "data": format!("{:064x}", 1_000_000u64 * 1_000_000),
+    });
+    if let Some(Value::Array(logs)) = r.get_mut("log") {
+        logs.push(forged);
+    }
+    true
+}
+
+/// `log_mismatch_rate` on one receipt: the first Transfer log's amount doubled plus one.
+fn forge_log_amount(r: &mut Map<String, Value>) -> bool {
+    let Some(log) = transfer_log(r) else {
+        return false;
+    };
+    let value = log
+        .get("data")
+        .and_then(Value::as_str)
+        .and_then(|d| u128::from_str_radix(d.get(32..)?, 16).ok())
+        .unwrap_or(0);
+    log.insert(
+        "data".into(),
+        json!(format!("{:064x}", value.saturating_mul(2).saturating_add(1))),
+    );
+    true
 }
 
 /// `{}` or, for gettransactioninfobyblocknum, `[]`.
