@@ -1,45 +1,64 @@
 //! A requests-per-second budget shared by every thread of a run. It spaces requests evenly at
-//! the current rate, a little under the configured `max_rps` (providers count in fixed windows,
-//! so evenly spaced requests at exactly the cap still spill over now and then). When the node
-//! pushes back (HTTP 429, `Retry-After`, "suspended for Ns") everyone pauses for the time asked
-//! and the rate drops by a fifth; it climbs back towards the ceiling after a run of successes.
+//! the current rate, a little under the ceiling (providers count in fixed windows, so evenly
+//! spaced requests at exactly the cap still spill over now and then).
+//!
+//! The ceiling is `max_rps` when configured. Without it the limiter starts unlimited and
+//! *learns* the cap: when the node pushes back (HTTP 429, `Retry-After`, "suspended for Ns"),
+//! the requests it answered in the second before are what it allows per second, so that count
+//! (a little under it) becomes the learned ceiling. Every thread pauses for the time asked. The
+//! rate climbs back to the ceiling after a run of successes, and a learned ceiling is probed a
+//! little higher after a long run without push-back (the provider may have raised the cap).
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 struct State {
     /// Current rate (requests/s); `None` = unlimited.
     rate: Option<f64>,
+    /// Ceiling learned from push-backs (without a configured one).
+    learned: Option<f64>,
     next_at: Instant,
     pause_until: Instant,
     ok_streak: u32,
+    /// When each answer of the last second arrived.
+    answered: VecDeque<Instant>,
 }
 
 /// The shared budget.
 pub struct Limiter {
-    ceiling: Option<f64>,
+    configured: Option<f64>,
     state: Mutex<State>,
 }
 
 /// Lowest rate the limiter falls to.
 const FLOOR_RPS: f64 = 0.5;
-/// Share of `max_rps` the limiter paces at.
+/// Share of the cap the limiter paces at.
 const HEADROOM: f64 = 0.95;
-/// Rate kept after a push-back.
+/// Rate kept after a push-back that teaches nothing (no answers in the second before).
 const BACKOFF: f64 = 0.8;
+/// Successes in a row before the rate is raised.
+const STREAK_UP: u32 = 5;
+/// Successes in a row at a learned ceiling before it is probed higher.
+const STREAK_PROBE: u32 = 200;
+/// The window answers are counted in (providers count per second).
+const WINDOW: Duration = Duration::from_secs(1);
 
 impl Limiter {
-    /// A limiter with `max_rps` as its ceiling (None: unlimited until pushed back).
+    /// A limiter with `max_rps` as its ceiling (None: unlimited until pushed back, then the
+    /// learned cap).
     pub fn new(max_rps: Option<f64>) -> Limiter {
         let now = Instant::now();
-        let ceiling = max_rps.filter(|r| *r > 0.0).map(|r| r * HEADROOM);
+        let configured = max_rps.filter(|r| *r > 0.0).map(|r| r * HEADROOM);
         Limiter {
-            ceiling,
+            configured,
             state: Mutex::new(State {
-                rate: ceiling,
+                rate: configured,
+                learned: None,
                 next_at: now,
                 pause_until: now,
                 ok_streak: 0,
+                answered: VecDeque::new(),
             }),
         }
     }
@@ -49,12 +68,25 @@ impl Limiter {
         self.state.lock().expect("limiter").rate
     }
 
-    /// Waits for this request's slot.
-    pub fn acquire(&self) {
+    /// The ceiling learned from push-backs (`None` before any, or with `max_rps`).
+    pub fn learned(&self) -> Option<f64> {
+        self.state.lock().expect("limiter").learned
+    }
+
+    fn ceiling(&self, s: &State) -> Option<f64> {
+        self.configured.or(s.learned)
+    }
+
+    /// Waits for this request's slot; `false` (without waiting) when the slot would come after
+    /// `deadline`: the caller gives up instead of sleeping past it.
+    pub fn acquire_until(&self, deadline: Option<Instant>) -> bool {
         let at = {
             let mut s = self.state.lock().expect("limiter");
             let now = Instant::now();
             let at = now.max(s.next_at).max(s.pause_until);
+            if deadline.is_some_and(|d| at > d) {
+                return false;
+            }
             if let Some(rate) = s.rate {
                 s.next_at = at + Duration::from_secs_f64(1.0 / rate);
             }
@@ -64,34 +96,78 @@ impl Limiter {
         if at > now {
             std::thread::sleep(at - now);
         }
+        true
     }
 
-    /// The node pushed back: pause everyone for `wait` and halve the rate.
+    /// Waits for this request's slot.
+    pub fn acquire(&self) {
+        self.acquire_until(None);
+    }
+
+    /// The node pushed back: pause everyone for `wait`; without a configured ceiling, learn it
+    /// from the answers of the last second; lower the rate.
     pub fn pushed_back(&self, wait: Duration) {
         let mut s = self.state.lock().expect("limiter");
         let now = Instant::now();
         s.pause_until = s.pause_until.max(now + wait);
         s.ok_streak = 0;
-        let current = s.rate.unwrap_or_else(|| self.ceiling.unwrap_or(16.0));
+        forget_before(&mut s.answered, now);
+        let in_window = s.answered.len() as f64;
+        if self.configured.is_none() && in_window >= 1.0 {
+            // The node answered `in_window` requests in the last second and refused the next:
+            // that is its cap (or a little over it, when the window started mid-way). Several
+            // refusals of one burst see the same answers and learn the same figure.
+            let learned = (in_window * HEADROOM).max(FLOOR_RPS);
+            s.learned = Some(
+                s.learned
+                    .map_or(learned, |l| l.min(learned).max(l * BACKOFF)),
+            );
+            s.rate = s.learned;
+            return;
+        }
+        let current = s.rate.unwrap_or_else(|| self.ceiling(&s).unwrap_or(16.0));
         s.rate = Some((current * BACKOFF).max(FLOOR_RPS));
     }
 
-    /// A request succeeded: after 5 in a row, raise the rate by 10 % (+0.25) up to the ceiling.
+    /// A request succeeded: after a few in a row, raise the rate by 10 % (+0.25) up to the
+    /// ceiling; after a long run at a learned ceiling, probe 5 % above it.
     pub fn succeeded(&self) {
         let mut s = self.state.lock().expect("limiter");
+        let now = Instant::now();
+        s.answered.push_back(now);
+        forget_before(&mut s.answered, now);
         s.ok_streak += 1;
-        if s.ok_streak < 5 {
+        let ceiling = self.ceiling(&s);
+        if self.configured.is_none() && s.learned.is_some() && s.rate == ceiling {
+            if s.ok_streak >= STREAK_PROBE {
+                s.ok_streak = 0;
+                s.learned = s.learned.map(|l| l * 1.05);
+                s.rate = s.learned;
+            }
+            return;
+        }
+        if s.ok_streak < STREAK_UP {
             return;
         }
         s.ok_streak = 0;
         if let Some(rate) = s.rate {
             let up = rate * 1.1 + 0.25;
-            s.rate = match self.ceiling {
+            s.rate = match ceiling {
                 Some(c) => Some(up.min(c)),
                 None if up > 64.0 => None,
                 None => Some(up),
             };
         }
+    }
+}
+
+/// Drops the answers older than one window.
+fn forget_before(answered: &mut VecDeque<Instant>, now: Instant) {
+    while answered
+        .front()
+        .is_some_and(|t| now.duration_since(*t) > WINDOW)
+    {
+        answered.pop_front();
     }
 }
 
@@ -109,10 +185,41 @@ mod tests {
             l.succeeded();
         }
         assert_eq!(l.rate(), Some(9.5));
+        assert_eq!(l.learned(), None, "a configured ceiling is not learned");
         let u = Limiter::new(None);
         assert_eq!(u.rate(), None);
         u.pushed_back(Duration::from_millis(1));
         assert!((u.rate().unwrap() - 12.8).abs() < 1e-9);
+    }
+
+    #[test]
+    fn learns_the_cap_from_the_answers_before_a_push_back() {
+        let l = Limiter::new(None);
+        // The node answered 10 requests in this second, then said 429.
+        for _ in 0..10 {
+            l.succeeded();
+        }
+        assert_eq!(l.rate(), None, "unlimited until pushed back");
+        l.pushed_back(Duration::from_millis(1));
+        assert_eq!(l.learned(), Some(9.5));
+        assert_eq!(l.rate(), Some(9.5));
+        // Successes do not take it over the learned cap...
+        for _ in 0..STREAK_PROBE - 1 {
+            l.succeeded();
+        }
+        assert_eq!(l.rate(), Some(9.5));
+        // ...until a long run without push-back probes a little higher.
+        l.succeeded();
+        assert!((l.rate().unwrap() - 9.975).abs() < 1e-9);
+        // More refusals of the same burst learn the same figure (no spiral down).
+        let b = Limiter::new(None);
+        for _ in 0..10 {
+            b.succeeded();
+        }
+        for _ in 0..8 {
+            b.pushed_back(Duration::from_millis(1));
+        }
+        assert_eq!(b.learned(), Some(9.5));
     }
 
     #[test]
@@ -122,7 +229,14 @@ mod tests {
         for _ in 0..11 {
             l.acquire();
         }
-        // 10 intervals of 20 ms.
+        // 10 intervals of about 21 ms (50/s paced at 95 %).
         assert!(t.elapsed() >= Duration::from_millis(190));
+    }
+
+    #[test]
+    fn a_slot_after_the_deadline_is_not_waited_for() {
+        let l = Limiter::new(None);
+        l.pushed_back(Duration::from_secs(30));
+        assert!(!l.acquire_until(Some(Instant::now() + Duration::from_millis(50))));
     }
 }

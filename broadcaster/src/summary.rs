@@ -72,9 +72,11 @@ fn burn(t: &coldpay_shared::handoff::RequestTx, p: Prices) -> (u128, u128) {
     let energy = t.fee.map_or(0, |f| {
         u128::from(f.energy_estimate) * u128::from(f.energy_price_sun)
     });
+    // The expected burn is the estimate itself, never a value cut to the fee limit: `build`
+    // refuses a fee limit below the estimate, and a request built otherwise should show what
+    // the transfer needs, not what the cap allows.
     let cap = u128::from(t.raw.fee_limit);
-    let expected = if cap > 0 { energy.min(cap) } else { energy };
-    (fixed + expected, fixed + cap)
+    (fixed + energy, fixed + cap.max(energy))
 }
 
 /// Summarises a request.
