@@ -4,10 +4,12 @@
 //!
 //! The ceiling is `max_rps` when configured. Without it the limiter starts unlimited and
 //! *learns* the cap: when the node pushes back (HTTP 429, `Retry-After`, "suspended for Ns"),
-//! the requests it answered in the second before are what it allows per second, so that count
-//! (a little under it) becomes the learned ceiling. Every thread pauses for the time asked. The
-//! rate climbs back to the ceiling after a run of successes, and a learned ceiling is probed a
-//! little higher after a long run without push-back (the provider may have raised the cap).
+//! the requests sent in the second before that were not refused are what it let through, so
+//! that count (a little under it) becomes the learned ceiling; each refusal of the same burst
+//! refines it. A second that overlaps an earlier pause teaches nothing (too few were sent).
+//! Every thread pauses for the time asked. The rate climbs back to the ceiling after a run of
+//! successes, and a learned ceiling is probed a little higher after a long run without
+//! push-back (the provider may have raised the cap).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -19,10 +21,15 @@ struct State {
     /// Ceiling learned from push-backs (without a configured one).
     learned: Option<f64>,
     next_at: Instant,
-    pause_until: Instant,
+    /// Every thread waits until then (`None`: no pause yet).
+    pause_until: Option<Instant>,
+    /// When the last pause that is over ended.
+    last_pause_end: Option<Instant>,
     ok_streak: u32,
-    /// When each answer of the last second arrived.
-    answered: VecDeque<Instant>,
+    /// When each request of the last second was sent (learning only).
+    sent: VecDeque<Instant>,
+    /// When each refusal of the last second arrived (learning only).
+    refused: VecDeque<Instant>,
 }
 
 /// The shared budget.
@@ -56,9 +63,11 @@ impl Limiter {
                 rate: configured,
                 learned: None,
                 next_at: now,
-                pause_until: now,
+                pause_until: None,
+                last_pause_end: None,
                 ok_streak: 0,
-                answered: VecDeque::new(),
+                sent: VecDeque::new(),
+                refused: VecDeque::new(),
             }),
         }
     }
@@ -83,12 +92,19 @@ impl Limiter {
         let at = {
             let mut s = self.state.lock().expect("limiter");
             let now = Instant::now();
-            let at = now.max(s.next_at).max(s.pause_until);
+            let mut at = now.max(s.next_at);
+            if let Some(p) = s.pause_until {
+                at = at.max(p);
+            }
             if deadline.is_some_and(|d| at > d) {
                 return false;
             }
             if let Some(rate) = s.rate {
                 s.next_at = at + Duration::from_secs_f64(1.0 / rate);
+            }
+            if self.configured.is_none() {
+                s.sent.push_back(at);
+                forget_before(&mut s.sent, now);
             }
             at
         };
@@ -105,25 +121,39 @@ impl Limiter {
     }
 
     /// The node pushed back: pause everyone for `wait`; without a configured ceiling, learn it
-    /// from the answers of the last second; lower the rate.
+    /// from what got through in the last second; lower the rate.
     pub fn pushed_back(&self, wait: Duration) {
         let mut s = self.state.lock().expect("limiter");
         let now = Instant::now();
-        s.pause_until = s.pause_until.max(now + wait);
+        if let Some(p) = s.pause_until.filter(|p| *p <= now) {
+            s.last_pause_end = Some(p);
+        }
+        s.pause_until = Some(s.pause_until.map_or(now + wait, |p| p.max(now + wait)));
         s.ok_streak = 0;
-        forget_before(&mut s.answered, now);
-        let in_window = s.answered.len() as f64;
-        if self.configured.is_none() && in_window >= 1.0 {
-            // The node answered `in_window` requests in the last second and refused the next:
-            // that is its cap (or a little over it, when the window started mid-way). Several
-            // refusals of one burst see the same answers and learn the same figure.
-            let learned = (in_window * HEADROOM).max(FLOOR_RPS);
-            s.learned = Some(
-                s.learned
-                    .map_or(learned, |l| l.min(learned).max(l * BACKOFF)),
-            );
-            s.rate = s.learned;
-            return;
+        if self.configured.is_none() {
+            s.refused.push_back(now);
+            forget_before(&mut s.refused, now);
+            forget_before(&mut s.sent, now);
+            let clean = s
+                .last_pause_end
+                .is_none_or(|end| now.saturating_duration_since(end) >= WINDOW);
+            let through = s.sent.len().saturating_sub(s.refused.len()) as f64;
+            if clean && through >= 1.0 {
+                // `through` requests of the last second were let through and this one was
+                // not: that is the node's cap (a little over it when the second spans two of
+                // its windows; later refusals refine it, by at most a fifth at a time).
+                let learned = (through * HEADROOM).max(FLOOR_RPS);
+                s.learned = Some(
+                    s.learned
+                        .map_or(learned, |l| l.min(learned).max(l * BACKOFF)),
+                );
+                s.rate = s.learned;
+                return;
+            }
+            if s.learned.is_some() {
+                // A second that overlaps a pause shows too few requests to learn from.
+                return;
+            }
         }
         let current = s.rate.unwrap_or_else(|| self.ceiling(&s).unwrap_or(16.0));
         s.rate = Some((current * BACKOFF).max(FLOOR_RPS));
@@ -133,10 +163,7 @@ impl Limiter {
     /// ceiling; after a long run at a learned ceiling, probe 5 % above it.
     pub fn succeeded(&self) {
         let mut s = self.state.lock().expect("limiter");
-        let now = Instant::now();
-        s.answered.push_back(now);
-        forget_before(&mut s.answered, now);
-        s.ok_streak += 1;
+        s.ok_streak = s.ok_streak.saturating_add(1);
         let ceiling = self.ceiling(&s);
         if self.configured.is_none() && s.learned.is_some() && s.rate == ceiling {
             if s.ok_streak >= STREAK_PROBE {
@@ -161,13 +188,13 @@ impl Limiter {
     }
 }
 
-/// Drops the answers older than one window.
-fn forget_before(answered: &mut VecDeque<Instant>, now: Instant) {
-    while answered
+/// Drops the times older than one window.
+fn forget_before(times: &mut VecDeque<Instant>, now: Instant) {
+    while times
         .front()
-        .is_some_and(|t| now.duration_since(*t) > WINDOW)
+        .is_some_and(|t| now.saturating_duration_since(*t) > WINDOW)
     {
-        answered.pop_front();
+        times.pop_front();
     }
 }
 
@@ -193,33 +220,46 @@ mod tests {
     }
 
     #[test]
-    fn learns_the_cap_from_the_answers_before_a_push_back() {
+    fn learns_the_cap_from_what_got_through_before_a_push_back() {
         let l = Limiter::new(None);
-        // The node answered 10 requests in this second, then said 429.
-        for _ in 0..10 {
-            l.succeeded();
+        // 16 requests went out in this second; the node let 10 through and refused 6.
+        for _ in 0..16 {
+            assert!(l.acquire_until(None));
         }
         assert_eq!(l.rate(), None, "unlimited until pushed back");
-        l.pushed_back(Duration::from_millis(1));
-        assert_eq!(l.learned(), Some(9.5));
-        assert_eq!(l.rate(), Some(9.5));
+        for _ in 0..6 {
+            l.pushed_back(Duration::from_secs(1));
+        }
+        assert!(
+            (l.learned().unwrap() - 9.5).abs() < 1e-9,
+            "{:?}",
+            l.learned()
+        );
+        assert_eq!(l.rate(), l.learned());
         // Successes do not take it over the learned cap...
         for _ in 0..STREAK_PROBE - 1 {
             l.succeeded();
         }
-        assert_eq!(l.rate(), Some(9.5));
+        assert_eq!(l.rate(), l.learned());
         // ...until a long run without push-back probes a little higher.
         l.succeeded();
         assert!((l.rate().unwrap() - 9.975).abs() < 1e-9);
-        // More refusals of the same burst learn the same figure (no spiral down).
-        let b = Limiter::new(None);
-        for _ in 0..10 {
-            b.succeeded();
+    }
+
+    #[test]
+    fn a_second_overlapping_a_pause_teaches_nothing() {
+        let l = Limiter::new(None);
+        for _ in 0..12 {
+            l.acquire_until(None);
         }
-        for _ in 0..8 {
-            b.pushed_back(Duration::from_millis(1));
-        }
-        assert_eq!(b.learned(), Some(9.5));
+        l.pushed_back(Duration::from_millis(1));
+        let learned = l.learned().unwrap();
+        assert!((learned - 10.45).abs() < 1e-9, "{learned}");
+        // Right after that pause only two requests went out before the next refusal: that
+        // second overlaps the pause, so the cap stays.
+        std::thread::sleep(Duration::from_millis(2));
+        l.pushed_back(Duration::from_millis(1));
+        assert_eq!(l.learned(), Some(learned));
     }
 
     #[test]
