@@ -190,12 +190,100 @@ pub struct ChainParameters {
 }
 
 impl ChainParameters {
-    /// A parameter by key.
+    /// A parameter by key (`None` when absent or negative).
     pub fn get(&self, key: &str) -> Option<u64> {
         self.chain_parameter
             .iter()
             .find(|p| p.key == key)
             .and_then(|p| u64::try_from(p.value).ok())
+    }
+
+    /// A parameter the fee math needs: absent, negative or listed twice with two values is a
+    /// node fault (never a default).
+    fn required(&self, key: &str) -> Result<u64, String> {
+        let mut found = self.chain_parameter.iter().filter(|p| p.key == key);
+        let first = found
+            .next()
+            .ok_or_else(|| format!("chain parameter {key} is missing from the answer"))?;
+        if found.any(|p| p.value != first.value) {
+            return Err(format!(
+                "chain parameter {key} is listed twice with two values"
+            ));
+        }
+        u64::try_from(first.value)
+            .map_err(|_| format!("chain parameter {key} is negative ({})", first.value))
+    }
+}
+
+/// Highest energy or bandwidth price (sun per unit) taken as a real answer: mainnet's have
+/// moved between 10 and 1,000; a thousandfold margin still refuses an overflowing 2^63 − 1.
+pub const MAX_PLAUSIBLE_PRICE_SUN: u64 = 1_000_000;
+
+/// The chain parameters coldpay's fee math uses, every one required (read in one place,
+/// [`crate::node::Node::fee_params`]). A node answer without one of them is a fault: retried,
+/// failed over, then refused by name; there is no built-in fallback value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeeParams {
+    /// `getEnergyFee`: sun per energy unit.
+    pub energy_sun: u64,
+    /// `getTransactionFee`: sun per bandwidth byte burned.
+    pub bandwidth_sun: u64,
+    /// `getMemoFee`: sun per transaction carrying a memo.
+    pub memo_sun: u64,
+    /// `getMultiSignFee`: sun per transaction with more than one signature.
+    pub multi_sign_sun: u64,
+    /// `getUpdateAccountPermissionFee`: sun per permission update.
+    pub update_permission_sun: u64,
+    /// `getTotalSignNum`: most keys per permission.
+    pub total_sign_num: u64,
+}
+
+impl FeeParams {
+    /// The keys read, in the order of the fields.
+    pub const KEYS: [&'static str; 6] = [
+        "getEnergyFee",
+        "getTransactionFee",
+        "getMemoFee",
+        "getMultiSignFee",
+        "getUpdateAccountPermissionFee",
+        "getTotalSignNum",
+    ];
+
+    /// Reads every required parameter; the error names each one missing or unusable.
+    pub fn from_answer(p: &ChainParameters) -> Result<FeeParams, String> {
+        let mut values = [0u64; 6];
+        let mut bad = Vec::new();
+        for (v, key) in values.iter_mut().zip(Self::KEYS) {
+            match p.required(key) {
+                Ok(x) => *v = x,
+                Err(e) => bad.push(e),
+            }
+        }
+        if !bad.is_empty() {
+            return Err(bad.join("; "));
+        }
+        if values[0] == 0 {
+            return Err(
+                "chain parameter getEnergyFee is 0 (no chain prices energy at 0 sun)".into(),
+            );
+        }
+        for (key, v) in Self::KEYS.iter().zip(values).take(2) {
+            if v > MAX_PLAUSIBLE_PRICE_SUN {
+                return Err(format!(
+                    "chain parameter {key} is {v} sun, implausibly high (over {MAX_PLAUSIBLE_PRICE_SUN}; mainnet has never priced above 1,000)"
+                ));
+            }
+        }
+        let [energy_sun, bandwidth_sun, memo_sun, multi_sign_sun, update_permission_sun, total_sign_num] =
+            values;
+        Ok(FeeParams {
+            energy_sun,
+            bandwidth_sun,
+            memo_sun,
+            multi_sign_sun,
+            update_permission_sun,
+            total_sign_num,
+        })
     }
 }
 
@@ -587,6 +675,50 @@ mod tests {
         assert!(from_objects::<TxInfo>(serde_json::json!([]))
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn fee_parameters_are_required() {
+        use serde_json::json;
+        let all = |skip: &str, energy: i64| {
+            let mut v: Vec<serde_json::Value> = FeeParams::KEYS
+                .iter()
+                .filter(|k| **k != skip)
+                .map(|k| json!({"key": k, "value": if *k == "getEnergyFee" { energy } else { 7 }}))
+                .collect();
+            v.push(json!({"key": "getMaxFeeLimit", "value": 15_000_000_000i64}));
+            from_object::<ChainParameters>(json!({ "chainParameter": v })).unwrap()
+        };
+        let p = FeeParams::from_answer(&all("", 210)).unwrap();
+        assert_eq!((p.energy_sun, p.memo_sun, p.total_sign_num), (210, 7, 7));
+        for key in FeeParams::KEYS {
+            let e = FeeParams::from_answer(&all(key, 210)).unwrap_err();
+            assert!(e.contains(key) && e.contains("missing"), "{e}");
+        }
+        assert!(FeeParams::from_answer(&all("", -1))
+            .unwrap_err()
+            .contains("negative"));
+        assert!(FeeParams::from_answer(&all("", 0))
+            .unwrap_err()
+            .contains("is 0"));
+        assert!(FeeParams::from_answer(&all("", i64::MAX))
+            .unwrap_err()
+            .contains("implausibly high"));
+        // A zero value is sent as a key without `value` (proto3 default): that is 0, present.
+        let memo_free: ChainParameters = from_object(json!({"chainParameter": FeeParams::KEYS
+            .iter()
+            .map(|k| if *k == "getMemoFee" { json!({"key": k}) } else { json!({"key": k, "value": 100}) })
+            .collect::<Vec<_>>()}))
+        .unwrap();
+        assert_eq!(FeeParams::from_answer(&memo_free).unwrap().memo_sun, 0);
+        let mut twice = all("", 100);
+        twice.chain_parameter.push(ChainParameter {
+            key: "getEnergyFee".into(),
+            value: 420,
+        });
+        assert!(FeeParams::from_answer(&twice)
+            .unwrap_err()
+            .contains("twice"));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub struct BuildOpts {
     pub margin_pct: u64,
     /// Network name.
     pub network: Network,
+    /// The registered tokens, with the config's energy bands applied.
+    pub tokens: Vec<crate::tokens::Token>,
 }
 
 /// What `build` did.
@@ -150,7 +152,7 @@ pub fn build(
             let (solid, expiration) = reference(node, opts.expires(plan.as_ref()))?;
             progress.set_length(todo.len() as u64);
             progress.set_message("estimating fees and building");
-            let mut built = assemble(node, opts, &todo, &solid, expiration, progress)?;
+            let mut built = assemble(journal, node, opts, &todo, &solid, expiration, progress)?;
             progress.finish_and_clear();
             if let Some(p) = &plan {
                 for b in &mut built {
@@ -446,9 +448,76 @@ fn token_precheck(node: &Node, todo: Vec<Todo>) -> Result<(Vec<Todo>, Vec<String
     Ok((todo, skipped_lines(&short)))
 }
 
+/// The plausible energy band of a transfer of `token` to a recipient that does (`holds`) or
+/// does not hold it: the registry's, moved by the journal's history ([`crate::fees`]).
+fn band_for(
+    journal: &Journal,
+    opts: &BuildOpts,
+    token: &Address,
+    holds: bool,
+) -> Result<crate::fees::Band> {
+    let entry = opts
+        .tokens
+        .iter()
+        .find(|t| t.contract == *token)
+        .ok_or_else(|| {
+            BcError::Input(format!(
+                "token {token} is not a registered token of {}: no energy band to check its estimates against",
+                opts.network
+            ))
+        })?;
+    let used = crate::fees::history(journal, &token.to_base58(), holds)?;
+    Ok(crate::fees::Band::new(entry, holds, &used))
+}
+
+/// A kind of transfer (token, recipient holds it) without a plausible estimate.
+struct NoEstimate {
+    token: Address,
+    holds: bool,
+    seen: String,
+    band: String,
+    why: String,
+}
+
+/// Refuses the build when some kind of transfer got no plausible estimate from any endpoint,
+/// naming each payout of that kind, the estimates seen and the band.
+fn implausible_error(
+    todo: &[Todo],
+    holds: &HashMap<(Address, Address), bool>,
+    failed: &[NoEstimate],
+) -> BcError {
+    let each: Vec<String> = failed
+        .iter()
+        .map(|f| {
+            let ids: Vec<&str> = todo
+                .iter()
+                .filter(|t| {
+                    t.token == Some(f.token) && holds.get(&(f.token, t.to)) == Some(&f.holds)
+                })
+                .map(|t| t.payout.id.as_str())
+                .collect();
+            format!(
+                "payout(s) {}: estimates seen {}; {} (last fault: {})",
+                ids.join(", "),
+                f.seen,
+                f.band,
+                f.why
+            )
+        })
+        .collect();
+    BcError::Node(format!(
+        "not building: no node gave a plausible energy estimate (a fee limit from it would fail on chain and burn TRX, or cap far too high): {}; try other endpoints (--node), or check the band in the config's [tokens.T…] table",
+        each.join("; ")
+    ))
+}
+
 /// Recipient holdings and energy estimates, looked up in parallel, once per distinct key.
+/// Each estimate must fall in its band; a kind of transfer without a plausible estimate
+/// refuses the build, naming its payouts.
 fn lookups(
+    journal: &Journal,
     node: &Node,
+    opts: &BuildOpts,
     todo: &[Todo],
 ) -> Result<(
     HashMap<(Address, Address), bool>,
@@ -474,17 +543,45 @@ fn lookups(
             wanted.push((*token, h, *from, *to, *amount));
         }
     }
-    let est = node.par_map(&wanted, |(token, _, from, to, amount)| {
-        node.estimate_transfer_energy(from, token, to, *amount)
+    let bands = wanted
+        .iter()
+        .map(|(token, h, ..)| band_for(journal, opts, token, *h))
+        .collect::<Result<Vec<_>>>()?;
+    let seen: Vec<crate::fees::Seen> = wanted
+        .iter()
+        .map(|_| crate::fees::Seen::default())
+        .collect();
+    let jobs: Vec<usize> = (0..wanted.len()).collect();
+    let est = node.par_map(&jobs, |i| {
+        let (token, _, from, to, amount) = &wanted[*i];
+        node.estimate_transfer_energy(from, token, to, *amount, &bands[*i], &seen[*i])
     });
     let mut estimates = HashMap::new();
-    for ((token, h, ..), e) in wanted.iter().zip(est) {
-        estimates.insert((*token, *h), e?);
+    let mut failed = Vec::new();
+    for (i, e) in est.into_iter().enumerate() {
+        let (token, h, ..) = wanted[i];
+        match e {
+            Ok(e) => {
+                estimates.insert((token, h), e);
+            }
+            Err(BcError::Node(why)) => failed.push(NoEstimate {
+                token,
+                holds: h,
+                seen: seen[i].describe(),
+                band: bands[i].describe(),
+                why,
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    if !failed.is_empty() {
+        return Err(implausible_error(todo, &holds, &failed));
     }
     Ok((holds, estimates))
 }
 
 fn assemble(
+    journal: &Journal,
     node: &Node,
     opts: &BuildOpts,
     todo: &[Todo],
@@ -492,9 +589,9 @@ fn assemble(
     expiration: u64,
     progress: &indicatif::ProgressBar,
 ) -> Result<Vec<Built>> {
-    let params = node.chain_params()?;
-    let price = params.get("getEnergyFee").unwrap_or(100);
-    let (holds, estimates) = lookups(node, todo)?;
+    let price = node.fee_params()?.energy_sun;
+    let (holds, estimates) = lookups(journal, node, opts, todo)?;
+    let mut cut = Vec::new();
     let tapos = coldpay_shared::RefBlock::from_block_id(&solid.id);
     let base_ts = now_ms() as u64;
     let mut out = Vec::new();
@@ -515,10 +612,19 @@ fn assemble(
             Some(token) => {
                 let h = holds[&(token, t.to)];
                 let est = estimates[&(token, h)];
-                let wanted =
-                    u128::from(est) * u128::from(price) * u128::from(100 + opts.margin_pct) / 100;
-                let fee_limit =
-                    u64::try_from(wanted.min(u128::from(opts.max_fee_sun))).unwrap_or(u64::MAX);
+                let fee_limit = match crate::fees::fee_limit(est, price, opts.margin_pct, opts.max_fee_sun) {
+                    Ok(l) => l,
+                    Err(crate::fees::FeeLimitError::OverCap(cost, cap)) => {
+                        cut.push((t.payout.id.clone(), cost, cap));
+                        continue;
+                    }
+                    Err(crate::fees::FeeLimitError::Overflow) => {
+                        return Err(BcError::Node(format!(
+                            "payout {}: the fee limit of {est} energy at {price} sun overflows: the node reported an absurd energy price; not building",
+                            t.payout.id
+                        )))
+                    }
+                };
                 let memo_len = t.payout.memo.as_ref().map_or(0, String::len) as u64;
                 let fee = FeeInputs {
                     energy_estimate: est,
@@ -543,6 +649,9 @@ fn assemble(
             fee,
         });
     }
+    if !cut.is_empty() {
+        return Err(crate::fees::over_cap_error(&cut));
+    }
     Ok(out)
 }
 
@@ -553,9 +662,9 @@ fn trx_needs(
     built: &[Built],
     per_tx_sun: u128,
 ) -> Result<BatchNeeds<Address, u128>> {
-    let params = node.chain_params()?;
-    let bw_price = u128::from(params.get("getTransactionFee").unwrap_or(1000));
-    let memo_fee = u128::from(params.get("getMemoFee").unwrap_or(0));
+    let params = node.fee_params()?;
+    let bw_price = u128::from(params.bandwidth_sun);
+    let memo_fee = u128::from(params.memo_sun);
     let mut by_batch: BatchNeeds<Address, u128> = BTreeMap::new();
     for (t, b) in todo.iter().zip(built) {
         let size = 350 + b.raw.memo.len() as u128;

@@ -402,6 +402,10 @@ struct Ctx {
     concurrency: usize,
     /// Per-account default Permission_id (config `[accounts.T…] permission`).
     account_permissions: std::collections::HashMap<Address, i32>,
+    /// The registered tokens with the config's energy bands.
+    tokens: Vec<crate::tokens::Token>,
+    /// Time and size limits of node requests (config `[http]`).
+    http: crate::node::HttpLimits,
 }
 
 fn read_text(path: &str) -> Result<String> {
@@ -483,6 +487,12 @@ fn ctx(cli: &Cli) -> Result<Ctx> {
         max_rps: cfg.max_rps,
         concurrency,
         account_permissions: cfg.account_permissions()?,
+        tokens: crate::tokens::configured(network.as_str(), &cfg.tokens)
+            .map_err(|e| BcError::Input(format!("config {}: {e}", cfg_path.display())))?,
+        http: cfg
+            .http
+            .limits()
+            .map_err(|e| BcError::Input(format!("config {}: {e}", cfg_path.display())))?,
     })
 }
 
@@ -828,6 +838,7 @@ fn run(cli: Cli) -> Result<()> {
                 max_fee_sun,
                 margin_pct: fee_margin,
                 network: c.network,
+                tokens: c.tokens.clone(),
             };
             let n = node()?;
             let outcome = build(&journal, &n, &opts, &bar(0, c.json));
@@ -1223,6 +1234,7 @@ fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
             concurrency: c.concurrency,
             network: c.network.as_str().into(),
             genesis,
+            http: c.http,
             ..NodeOpts::default()
         },
     )
@@ -1260,12 +1272,12 @@ fn report_build(
         );
         return Ok(());
     };
-    let params = n.chain_params()?;
+    let params = n.fee_params()?;
     let summary = crate::summary::summarize(
         &req,
         crate::summary::Prices {
-            bandwidth_sun: params.get("getTransactionFee").unwrap_or(1000),
-            memo_sun: params.get("getMemoFee").unwrap_or(0),
+            bandwidth_sun: params.bandwidth_sun,
+            memo_sun: params.memo_sun,
         },
     );
     if !c.json {

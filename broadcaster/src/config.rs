@@ -8,7 +8,8 @@ use coldpay_shared::Network;
 use serde::Deserialize;
 
 use crate::error::{BcError, Result};
-use crate::node::preset_url;
+use crate::node::{preset_url, HttpLimits, MIB};
+use std::time::Duration;
 
 /// The environment variable whose value, when set, is the API key (before `api_key_env` and
 /// `api_key`).
@@ -40,6 +41,68 @@ pub struct ConfigFile {
     /// Per-account settings: `[accounts.T…]` tables.
     #[serde(default)]
     pub accounts: std::collections::BTreeMap<String, AccountConfig>,
+    /// Per-token settings (energy band): `[tokens.T…]` tables keyed by contract address.
+    #[serde(default)]
+    pub tokens: std::collections::BTreeMap<String, crate::tokens::TokenConfig>,
+    /// Time and size limits of each node request: the `[http]` table.
+    #[serde(default)]
+    pub http: HttpConfig,
+}
+
+/// The `[http]` table: every key optional (defaults in [`HttpLimits::default`]).
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Longest wait for a connection ("3s").
+    pub connect_timeout: Option<String>,
+    /// Longest wait for any single read of an answer ("10s").
+    pub read_timeout: Option<String>,
+    /// Longest time for a whole answer ("30s").
+    pub answer_timeout: Option<String>,
+    /// Largest answer body in MiB, block listings aside (8).
+    pub max_body_mib: Option<u64>,
+    /// Largest block-listing answer body in MiB (64).
+    pub max_listing_body_mib: Option<u64>,
+}
+
+impl HttpConfig {
+    /// The limits, defaults filled in. A duration that does not parse or is zero, or a size of
+    /// 0 MiB (or over 1 GiB), is refused naming the key.
+    pub fn limits(&self) -> std::result::Result<HttpLimits, String> {
+        let d = HttpLimits::default();
+        let dur = |key: &str, v: &Option<String>, default: Duration| match v {
+            None => Ok(default),
+            Some(s) => match humantime::parse_duration(s) {
+                Ok(x) if !x.is_zero() => Ok(x),
+                Ok(_) => Err(format!("[http] {key}: must be more than 0")),
+                Err(e) => Err(format!("[http] {key}: {s:?}: {e} (e.g. \"10s\")")),
+            },
+        };
+        let mib = |key: &str, v: Option<u64>, default: u64| match v {
+            None => Ok(default),
+            Some(n) if (1..=1024).contains(&n) => Ok(n * MIB),
+            Some(n) => Err(format!("[http] {key}: {n}: must be 1..=1024 (MiB)")),
+        };
+        let l = HttpLimits {
+            connect: dur("connect_timeout", &self.connect_timeout, d.connect)?,
+            read: dur("read_timeout", &self.read_timeout, d.read)?,
+            answer: dur("answer_timeout", &self.answer_timeout, d.answer)?,
+            max_body: mib("max_body_mib", self.max_body_mib, d.max_body)?,
+            max_listing_body: mib(
+                "max_listing_body_mib",
+                self.max_listing_body_mib,
+                d.max_listing_body,
+            )?,
+        };
+        if l.read > l.answer {
+            return Err(format!(
+                "[http] read_timeout ({}s) is longer than answer_timeout ({}s)",
+                l.read.as_secs(),
+                l.answer.as_secs()
+            ));
+        }
+        Ok(l)
+    }
 }
 
 /// One `[accounts.T…]` table.
@@ -138,6 +201,11 @@ pub fn load(path: &Path, explicit: bool) -> Result<ConfigFile> {
     }
     cfg.account_permissions()
         .map_err(|e| BcError::Input(format!("{shown}: {e}")))?;
+    cfg.http
+        .limits()
+        .map_err(|e| BcError::Input(format!("config {shown}: {e}")))?;
+    crate::tokens::configured("mainnet", &cfg.tokens)
+        .map_err(|e| BcError::Input(format!("config {shown}: {e}")))?;
     Ok(cfg)
 }
 
@@ -252,6 +320,21 @@ nodes = [{nodes}]
 
 # Parallel node calls for independent work (1 to 64, default 8).
 # concurrency = 8
+
+# Limits of each node request: a hung, slow or oversized answer is a fault (retried on the
+# next node). Defaults shown.
+# [http]
+# connect_timeout = \"3s\"
+# read_timeout = \"10s\"          # longest wait for the answer's next bytes
+# answer_timeout = \"30s\"        # longest time for a whole answer
+# max_body_mib = 8
+# max_listing_body_mib = 64      # block listings (100 mainnet blocks weigh tens of MiB)
+
+# The energy a transfer estimate must fall in, per registered token (contract address);
+# an estimate outside it is a node fault. USDT defaults shown.
+# [tokens.TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t]
+# min_energy = 14000
+# max_energy = 300000
 ",
         network = quoted(opts.network.as_str()),
         nodes = nodes.join(", "),
@@ -322,6 +405,40 @@ mod tests {
         assert!(e.to_string().contains("--api-key-env"), "{e}");
         assert!(check_node_url("https://").is_err());
         assert!(check_node_url("https://api.trongrid.io").is_ok());
+    }
+
+    #[test]
+    fn http_limits_and_token_bands_are_checked() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("c.toml");
+        let write = |t: &str| std::fs::write(&p, t).unwrap();
+        write("[http]\nread_timeout = \"2s\"\nmax_body_mib = 1\n");
+        let l = load(&p, true).unwrap().http.limits().unwrap();
+        assert_eq!(l.read, Duration::from_secs(2));
+        assert_eq!(l.max_body, MIB);
+        assert_eq!(l.max_listing_body, HttpLimits::default().max_listing_body);
+        for (bad, says) in [
+            ("[http]\nread_timeout = \"soon\"\n", "read_timeout"),
+            ("[http]\nanswer_timeout = \"0s\"\n", "more than 0"),
+            ("[http]\nmax_body_mib = 0\n", "max_body_mib"),
+            (
+                "[http]\nread_timeout = \"40s\"\n",
+                "longer than answer_timeout",
+            ),
+            ("[http]\nread = \"4s\"\n", "unknown field"),
+            (
+                "[tokens.TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t]\nmin_energy = 0\n",
+                "no plausible estimate",
+            ),
+        ] {
+            write(bad);
+            let e = load(&p, true).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        write("[tokens.TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t]\nmin_energy = 20000\n");
+        let c = load(&p, true).unwrap();
+        let t = crate::tokens::configured("mainnet", &c.tokens).unwrap();
+        assert_eq!(t[0].min_energy, 20_000);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod build;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod fees;
 pub mod journal;
 pub mod limiter;
 pub mod lock;

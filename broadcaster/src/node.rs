@@ -9,9 +9,10 @@
 //!   `Retry-After` / "suspended for Ns", and [`Node::par_map`] runs independent calls with bounded
 //!   concurrency.
 
+use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use coldpay_shared::block::{verify_block, verify_header, verify_range, VerifiedBlock};
 use coldpay_shared::{Address, TxId, U256};
@@ -20,9 +21,10 @@ use serde_json::{json, Value};
 
 use crate::answers::{
     classify, decode_message, from_object, is_empty_answer, Account, AccountResource, BodyError,
-    BroadcastAnswer, ChainParameters, ConstantCall, EnergyEstimate, TxInfo,
+    BroadcastAnswer, ChainParameters, ConstantCall, EnergyEstimate, FeeParams, TxInfo,
 };
 use crate::error::{BcError, Result};
+use crate::fees::{Band, Seen};
 use crate::limiter::Limiter;
 use crate::network::{genesis_of, network_of_genesis};
 
@@ -63,6 +65,56 @@ pub struct NodeOpts {
     pub max_attempts: u32,
     /// Longest single backoff/Retry-After wait honoured.
     pub max_wait: Duration,
+    /// Time and size limits of each HTTP exchange.
+    pub http: HttpLimits,
+}
+
+/// Time and size limits of one HTTP exchange with a node (config `[http]`, docs/formats.md).
+/// A hung, slow or oversized answer is a fault: retried with backoff, failing over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Longest wait for the TCP (and TLS) connection.
+    pub connect: Duration,
+    /// Longest wait for any single read: the answer's first byte, or the next bytes of it.
+    pub read: Duration,
+    /// Longest time for the whole answer, from sending the request to its last byte (a member
+    /// that drips its body a byte at a time is cut here).
+    pub answer: Duration,
+    /// Largest answer body accepted (bytes), except block listings.
+    pub max_body: u64,
+    /// Largest answer body accepted for block listings (`getblockbylimitnext`,
+    /// `gettransactioninfobyblocknum`): 100 full mainnet blocks weigh tens of MiB.
+    pub max_listing_body: u64,
+}
+
+/// One mebibyte.
+pub const MIB: u64 = 1024 * 1024;
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            connect: Duration::from_secs(3),
+            read: Duration::from_secs(10),
+            answer: Duration::from_secs(30),
+            max_body: 8 * MIB,
+            max_listing_body: 64 * MIB,
+        }
+    }
+}
+
+/// Paths whose answers are block listings (the larger size cap applies).
+const LISTINGS: &[&str] = &["getblockbylimitnext", "gettransactioninfobyblocknum"];
+
+impl HttpLimits {
+    /// The size cap for `path`.
+    pub fn cap_for(&self, path: &str) -> u64 {
+        let name = path.rsplit('/').next().unwrap_or("");
+        if LISTINGS.contains(&name) {
+            self.max_listing_body
+        } else {
+            self.max_body
+        }
+    }
 }
 
 impl Default for NodeOpts {
@@ -75,6 +127,7 @@ impl Default for NodeOpts {
             genesis: None,
             max_attempts: 10,
             max_wait: Duration::from_secs(30),
+            http: HttpLimits::default(),
         }
     }
 }
@@ -115,7 +168,7 @@ pub struct Node {
     calls: AtomicU64,
     faults: AtomicU64,
     genesis: Mutex<Option<[u8; 32]>>,
-    params: OnceLock<ChainParameters>,
+    params: OnceLock<FeeParams>,
     deadline: Mutex<Option<std::time::Instant>>,
 }
 
@@ -232,6 +285,56 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base / 2 + nanos % (base / 2 + 1))
 }
 
+/// Reads an answer body of at most `cap` bytes before `until`. A body announced or found larger,
+/// one that stops mid-way, or one still arriving at `until` is a (retried) fault.
+fn read_body(
+    resp: ureq::Response,
+    cap: u64,
+    until: Instant,
+    answer: Duration,
+) -> Result<String, Fault> {
+    let oversized = |what: &str| {
+        Fault::Transport(format!(
+            "answer {what} larger than the {} MiB cap for this call (config `[http]`)",
+            cap.div_ceil(MIB)
+        ))
+    };
+    let announced = resp
+        .header("Content-Length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > cap) {
+        return Err(oversized("announced"));
+    }
+    let mut reader = resp.into_reader();
+    let mut body = Vec::with_capacity(announced.unwrap_or(0).min(MIB) as usize);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        if Instant::now() >= until {
+            return Err(Fault::Transport(format!(
+                "the answer had not arrived in full after {}s (or the --timeout passed)",
+                answer.as_secs()
+            )));
+        }
+        match reader.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                body.extend_from_slice(&chunk[..n]);
+                if body.len() as u64 > cap {
+                    return Err(oversized("body"));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(Fault::Transport(format!(
+                    "reading the body: {}",
+                    io_words(e.kind())
+                )))
+            }
+        }
+    }
+    String::from_utf8(body).map_err(|_| Fault::Transport("answer is not UTF-8 text".into()))
+}
+
 fn snippet(s: &str) -> String {
     s.chars().take(160).collect::<String>().replace('\n', " ")
 }
@@ -244,9 +347,12 @@ impl Node {
                 "no node endpoint: pass --node URL, set `nodes` in the config, or use --network mainnet|nile|shasta".into(),
             ));
         }
+        // No agent-wide overall timeout: each request gets its own (see `Node::send`), so a
+        // single read is bounded by `read` and the whole answer by `answer` and the deadline.
         let agent = ureq::AgentBuilder::new()
-            .timeout_connect(Duration::from_secs(3))
-            .timeout(Duration::from_secs(20))
+            .timeout_connect(opts.http.connect)
+            .timeout_read(opts.http.read)
+            .timeout_write(opts.http.read)
             .max_idle_connections_per_host(32)
             .build();
         Ok(Node {
@@ -291,17 +397,21 @@ impl Node {
         *self.deadline.lock().expect("deadline") = at;
     }
 
+    fn deadline(&self) -> Option<Instant> {
+        *self.deadline.lock().expect("deadline")
+    }
+
     fn past_deadline(&self) -> Option<BcError> {
-        let d = (*self.deadline.lock().expect("deadline"))?;
-        (std::time::Instant::now() >= d).then(|| {
+        let d = self.deadline()?;
+        (Instant::now() >= d).then(|| {
             BcError::Timeout("the --timeout passed while waiting for a usable node answer".into())
         })
     }
 
+    /// Sleeps `wait`, or until the deadline when that comes first.
     fn sleep_within_deadline(&self, wait: Duration) {
-        let d = *self.deadline.lock().expect("deadline");
-        let wait = d.map_or(wait, |d| {
-            wait.min(d.saturating_duration_since(std::time::Instant::now()))
+        let wait = self.deadline().map_or(wait, |d| {
+            wait.min(d.saturating_duration_since(Instant::now()))
         });
         std::thread::sleep(wait);
     }
@@ -342,18 +452,33 @@ impl Node {
             .collect()
     }
 
+    /// One HTTP exchange, bounded: the limiter's slot must come before the deadline, the
+    /// answer must arrive within `answer` (and the deadline) and fit the path's size cap.
     fn send(&self, ep: &Endpoint, path: &str, body: &Value) -> Result<String, Fault> {
-        self.limiter.acquire();
+        let deadline = self.deadline();
+        if !self.limiter.acquire_until(deadline) {
+            return Err(Fault::Fatal(BcError::Timeout(
+                "the --timeout passed while waiting for the node's rate limit".into(),
+            )));
+        }
         self.calls.fetch_add(1, Ordering::Relaxed);
+        let limits = self.opts.http;
+        let start = Instant::now();
+        let until = deadline.map_or(start + limits.answer, |d| d.min(start + limits.answer));
         let url = format!("{}{path}", ep.url);
         let mut req = self.agent.post(&url);
+        // Within one read timeout of the end, the end bounds every read (ureq applies an
+        // overall timeout to each socket read); otherwise each read is bounded by `read` and
+        // the body loop below checks the end between reads.
+        let left = until.saturating_duration_since(start);
+        if left < limits.read {
+            req = req.timeout(left.max(Duration::from_millis(1)));
+        }
         if let Some(k) = &self.opts.api_key {
             req = req.set("TRON-PRO-API-KEY", k);
         }
         match req.send_json(body.clone()) {
-            Ok(resp) => resp
-                .into_string()
-                .map_err(|e| Fault::Transport(format!("reading the body: {}", io_words(e.kind())))),
+            Ok(resp) => read_body(resp, limits.cap_for(path), until, limits.answer),
             Err(ureq::Error::Status(code, resp)) => Err(status_fault(code, resp)),
             Err(ureq::Error::Transport(t)) => Err(transport_fault(&t)),
         }
@@ -528,10 +653,14 @@ impl Node {
                     return Err(BindError::Fatal(BcError::Node(format!("{}: {m}", ep.url))))
                 }
                 Err(Fault::Unusable(m)) => return Err(BindError::Unusable(m)),
+                Err(Fault::Fatal(e)) => return Err(BindError::Fatal(e)),
                 Err(f) => {
                     let wait = self.fault_wait(attempt, &f);
                     last = f.into_message();
-                    std::thread::sleep(wait);
+                    if let Some(e) = self.past_deadline() {
+                        return Err(BindError::Fatal(e));
+                    }
+                    self.sleep_within_deadline(wait);
                     continue;
                 }
             };
@@ -548,7 +677,7 @@ impl Node {
                 }
                 Err(e) => {
                     last = e;
-                    std::thread::sleep(backoff(attempt));
+                    self.sleep_within_deadline(backoff(attempt));
                     continue;
                 }
             };
@@ -585,14 +714,31 @@ impl Node {
         Ok(())
     }
 
-    /// Chain parameters, fetched once per run.
-    pub fn chain_params(&self) -> Result<&ChainParameters> {
+    /// The chain parameters the fee math needs, fetched once per run. An answer without one
+    /// of them is a fault (retried, failed over); when no endpoint gives them all, the error
+    /// names what was missing: fees are never computed from a guessed price.
+    pub fn fee_params(&self) -> Result<FeeParams> {
         if let Some(p) = self.params.get() {
-            return Ok(p);
+            return Ok(*p);
         }
-        let p: ChainParameters = self.get_typed("/wallet/getchainparameters", &json!({}))?;
+        let p = self
+            .get("/wallet/getchainparameters", &json!({}), |r| match r {
+                Err(e) => Verdict::Retry(e.to_string()),
+                Ok(v) => match from_object::<ChainParameters>(v)
+                    .and_then(|c| FeeParams::from_answer(&c))
+                {
+                    Ok(p) => Verdict::Ok(p),
+                    Err(e) => Verdict::Retry(e),
+                },
+            })
+            .map_err(|e| match e {
+                BcError::Node(m) => BcError::Node(format!(
+                    "no usable chain parameters (fees are never computed from a guessed price): {m}"
+                )),
+                e => e,
+            })?;
         let _ = self.params.set(p);
-        Ok(self.params.get().expect("just set"))
+        Ok(p)
     }
 
     /// The latest solidified block, verified (blockID and txTrieRoot).
@@ -776,14 +922,29 @@ impl Node {
     }
 
     /// Energy a TRC-20 transfer needs: estimateenergy, else triggerconstantcontract's
-    /// `energy_used` (which already includes the dynamic-energy penalty).
+    /// `energy_used` (which already includes the dynamic-energy penalty). An estimate outside
+    /// `band` is a node fault (retried, failed over) and noted in `seen`; when no endpoint
+    /// answers plausibly the error says so (the caller names the payouts).
     pub fn estimate_transfer_energy(
         &self,
         from: &Address,
         token: &Address,
         to: &Address,
         value: U256,
+        band: &Band,
+        seen: &Seen,
     ) -> Result<u64> {
+        let plausible = |e: u64| {
+            if band.contains(e) {
+                Verdict::Ok(Some(e))
+            } else {
+                seen.note(e);
+                Verdict::Retry(format!(
+                    "implausible energy estimate {e}: {}",
+                    band.describe()
+                ))
+            }
+        };
         let parameter = hex::encode(
             [
                 coldpay_shared::abi::address_word(to).to_vec(),
@@ -811,23 +972,30 @@ impl Node {
             }
             Err(e) => Verdict::Retry(e.to_string()),
             Ok(v) => match from_object::<EnergyEstimate>(v) {
-                Ok(e) if e.result.result && e.energy_required > 0 => {
-                    Verdict::Ok(Some(e.energy_required))
-                }
-                Ok(_) => Verdict::Retry("estimate without energy_required".into()),
+                Ok(e) if e.result.result => plausible(e.energy_required),
+                Ok(_) => Verdict::Retry("estimate without result true".into()),
                 Err(e) => Verdict::Retry(e),
             },
         })?;
         if let Some(e) = unsupported {
             return Ok(e);
         }
-        let c = self.constant_call(&body, &format!("transfer to {to}"))?;
-        if c.energy_used == 0 {
-            return Err(BcError::Node(
-                "triggerconstantcontract reported no energy for a transfer".into(),
-            ));
+        for _ in 0..self.opts.max_attempts {
+            let c = self.constant_call(&body, &format!("transfer to {to}"))?;
+            if band.contains(c.energy_used) {
+                return Ok(c.energy_used);
+            }
+            seen.note(c.energy_used);
+            self.faults.fetch_add(1, Ordering::Relaxed);
+            if let Some(e) = self.past_deadline() {
+                return Err(e);
+            }
         }
-        Ok(c.energy_used)
+        Err(BcError::Node(format!(
+            "triggerconstantcontract: no plausible energy in {} answers; {}",
+            self.opts.max_attempts,
+            band.describe()
+        )))
     }
 
     /// Broadcasts signed bytes with /wallet/broadcasthex. Transient refusals (SERVER_BUSY, …)

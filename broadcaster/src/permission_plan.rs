@@ -14,9 +14,6 @@ use crate::error::{BcError, Result};
 use crate::journal::Attempt;
 use crate::node::Node;
 
-/// java-tron's genesis `getMultiSignFee`: 1 TRX per transaction with more than one signature.
-pub const DEFAULT_MULTI_SIGN_FEE_SUN: u64 = 1_000_000;
-
 /// The permission a build signs under, as the node reports it.
 #[derive(Clone, Debug)]
 pub struct Plan {
@@ -70,11 +67,7 @@ impl Plan {
         if self.permission.keys.len() < 2 {
             return Ok(0);
         }
-        let fee = node
-            .chain_params()?
-            .get("getMultiSignFee")
-            .unwrap_or(DEFAULT_MULTI_SIGN_FEE_SUN);
-        Ok(u128::from(fee))
+        Ok(u128::from(node.fee_params()?.multi_sign_sun))
     }
 }
 
@@ -189,6 +182,7 @@ mod tests {
             max_fee_sun: 1,
             margin_pct: 0,
             network: coldpay_shared::Network::Local,
+            tokens: Vec::new(),
         };
         let w = wanted(&opts, &[], &[(a, None)]).unwrap();
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, None)]);

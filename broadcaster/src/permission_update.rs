@@ -18,9 +18,6 @@ use crate::journal::{now_ms, Journal};
 use crate::node::Node;
 use crate::permissions::AccountPermissions;
 
-/// java-tron's genesis `getUpdateAccountPermissionFee`: 100 TRX.
-pub const DEFAULT_UPDATE_FEE_SUN: u64 = 100_000_000;
-
 /// The change `set-permission` asks for.
 #[derive(Clone, Debug)]
 pub struct Change {
@@ -220,19 +217,25 @@ fn pending(
 
 /// The TRX the update needs: the fee, bandwidth and, for a multi-key owner, the multi-sign fee.
 fn check_funds(node: &Node, update: &AccountPermissionUpdate, size: usize) -> Result<u64> {
-    let params = node.chain_params()?;
-    let fee = params
-        .get("getUpdateAccountPermissionFee")
-        .unwrap_or(DEFAULT_UPDATE_FEE_SUN);
-    let bandwidth = (size as u64 + 64) * params.get("getTransactionFee").unwrap_or(1000);
+    let params = node.fee_params()?;
+    let fee = params.update_permission_sun;
+    let overflow = || {
+        BcError::Node(
+            "the permission update's fees overflow: the node reported absurd fee parameters".into(),
+        )
+    };
+    let bandwidth = (size as u64 + 64)
+        .checked_mul(params.bandwidth_sun)
+        .ok_or_else(overflow)?;
     let multi = if update.owner.keys.len() > 1 {
-        params
-            .get("getMultiSignFee")
-            .unwrap_or(crate::permission_plan::DEFAULT_MULTI_SIGN_FEE_SUN)
+        params.multi_sign_sun
     } else {
         0
     };
-    let need = fee + bandwidth + multi;
+    let need = fee
+        .checked_add(bandwidth)
+        .and_then(|n| n.checked_add(multi))
+        .ok_or_else(overflow)?;
     let have = node.trx_balance(&update.owner_address)?;
     if have < need {
         let t = |v: u64| coldpay_shared::amount::format_units(coldpay_shared::U256::from(v), 6);
@@ -317,12 +320,7 @@ pub fn set_permission(
 ) -> Result<Outcome> {
     crate::build::check_expires(expires_in_ms)?;
     let before = crate::permissions::read(node, &change.account)?;
-    let max_keys = node
-        .chain_params()?
-        .get("getTotalSignNum")
-        .map_or(coldpay_shared::permission::DEFAULT_TOTAL_SIGN_NUM, |n| {
-            n as usize
-        });
+    let max_keys = usize::try_from(node.fee_params()?.total_sign_num).unwrap_or(usize::MAX);
     let update = plan(&before, change, max_keys)?;
     let watch: Vec<Address> = crate::payouts::accounts(journal)?
         .iter()

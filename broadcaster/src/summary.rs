@@ -68,13 +68,18 @@ fn burn(t: &coldpay_shared::handoff::RequestTx, p: Prices) -> (u128, u128) {
         .and_then(|f| f.bandwidth_bytes)
         .unwrap_or(DEFAULT_TX_BYTES + t.raw.memo.len() as u64);
     let memo = if t.raw.memo.is_empty() { 0 } else { p.memo_sun };
-    let fixed = u128::from(bytes) * u128::from(p.bandwidth_sun) + u128::from(memo);
+    let fixed = (u128::from(bytes) * u128::from(p.bandwidth_sun)).saturating_add(u128::from(memo));
     let energy = t.fee.map_or(0, |f| {
         u128::from(f.energy_estimate) * u128::from(f.energy_price_sun)
     });
+    // The expected burn is the estimate itself, never a value cut to the fee limit: `build`
+    // refuses a fee limit below the estimate, and a request built otherwise should show what
+    // the transfer needs, not what the cap allows.
     let cap = u128::from(t.raw.fee_limit);
-    let expected = if cap > 0 { energy.min(cap) } else { energy };
-    (fixed + expected, fixed + cap)
+    (
+        fixed.saturating_add(energy),
+        fixed.saturating_add(cap.max(energy)),
+    )
 }
 
 /// Summarises a request.
@@ -101,8 +106,8 @@ pub fn summarize(req: &SignRequest, prices: Prices) -> RequestSummary {
         e.0 = e.0.saturating_add(amount);
         e.1 += 1;
         let (x, w) = burn(t, prices);
-        expected += x;
-        worst += w;
+        expected = expected.saturating_add(x);
+        worst = worst.saturating_add(w);
     }
     let exp: Vec<u64> = req.transactions.iter().map(|t| t.raw.expiration).collect();
     let first = exp.iter().copied().min().unwrap_or(0);
@@ -266,6 +271,24 @@ mod tests {
         );
         assert!(text.contains("1250.5 USDT (1 payout(s))"), "{text}");
         assert!(text.contains(&req.confirmation_code()), "{text}");
+    }
+
+    #[test]
+    fn a_cut_fee_limit_is_never_the_expected_burn() {
+        // A request from an older build whose fee limit (1 TRX) was cut below the estimate
+        // (6.4285 TRX): the expected burn is the estimate, and the worst case is not below it.
+        let mut req = request();
+        req.transactions.truncate(1);
+        req.transactions[0].raw.fee_limit = 1_000_000;
+        let s = summarize(
+            &req,
+            Prices {
+                bandwidth_sun: 0,
+                memo_sun: 0,
+            },
+        );
+        assert_eq!(s.expected_burn_trx, "6.4285");
+        assert_eq!(s.worst_case_burn_trx, "6.4285");
     }
 
     #[test]

@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use coldpay_broadcaster::answers::{decode_message, BodyError};
+use coldpay_broadcaster::answers::{decode_message, BodyError, ChainParameters};
 use coldpay_broadcaster::error::BcError;
+use coldpay_broadcaster::fees::{Band, Seen};
 use coldpay_broadcaster::node::{Node, NodeOpts, Verdict};
 use coldpay_shared::block::{block_id, HeaderRaw};
 use coldpay_shared::{Address, TxId, U256};
@@ -653,7 +654,14 @@ fn replay_estimate(r: &Value) {
     m.serve_json("/wallet/estimateenergy", r);
     let e = m
         .node()
-        .estimate_transfer_energy(&from, &token, &to, U256::from(100u64))
+        .estimate_transfer_energy(
+            &from,
+            &token,
+            &to,
+            U256::from(100u64),
+            &any_band(),
+            &Seen::default(),
+        )
         .unwrap();
     assert_eq!(e, u64_at(r, "/energy_required"));
     assert_eq!(e, 1870);
@@ -683,7 +691,14 @@ fn replay_estimate(r: &Value) {
     );
     let e = m
         .node()
-        .estimate_transfer_energy(&from, &token, &to, U256::from(100u64))
+        .estimate_transfer_energy(
+            &from,
+            &token,
+            &to,
+            U256::from(100u64),
+            &any_band(),
+            &Seen::default(),
+        )
         .unwrap();
     assert_eq!((e, m.count("/wallet/estimateenergy")), (1870, 2));
 }
@@ -712,7 +727,14 @@ fn energy_used_already_includes_the_penalty() {
         );
         let e = m
             .node()
-            .estimate_transfer_energy(&from, &token, &to, U256::from(1_000_000u64))
+            .estimate_transfer_energy(
+                &from,
+                &token,
+                &to,
+                U256::from(1_000_000u64),
+                &any_band(),
+                &Seen::default(),
+            )
             .unwrap();
         assert_eq!(e, 64285, "energy_used includes the penalty; never add them");
         assert_eq!(m.count("/wallet/estimateenergy"), 1);
@@ -729,8 +751,14 @@ fn energy_used_already_includes_the_penalty() {
         &json!({"result": {"code": "CONTRACT_EXE_ERROR", "message": hex::encode("REVERT opcode executed")}}),
     );
     let msg = err_text(
-        m.node()
-            .estimate_transfer_energy(&from, &token, &to, U256::from(1u64)),
+        m.node().estimate_transfer_energy(
+            &from,
+            &token,
+            &to,
+            U256::from(1u64),
+            &any_band(),
+            &Seen::default(),
+        ),
         "CONTRACT_EXE_ERROR",
     );
     assert!(
@@ -1100,7 +1128,7 @@ fn replay_chain_params(r: &Value) {
     // sends: as served it is a malformed answer (refused), without it the real entries.
     let m = Mock::start();
     m.serve_json(path, r);
-    let msg = err_text(m.node().chain_params().map(|_| ()), "annotated capture");
+    let msg = err_text(m.node().fee_params().map(|_| ()), "annotated capture");
     assert!(msg.contains("unexpected answer shape"), "{msg}");
 
     let mut entries: Vec<Value> = r["chainParameter"]
@@ -1111,34 +1139,44 @@ fn replay_chain_params(r: &Value) {
         .cloned()
         .collect();
     assert_eq!(entries.len(), 8);
-    let m = Mock::start();
-    m.serve_json(path, &json!({"chainParameter": entries}));
-    let node = m.node();
-    let p = node.chain_params().unwrap();
+    let raw: ChainParameters = serde_json::from_value(json!({"chainParameter": entries})).unwrap();
     for e in &entries {
         assert_eq!(
-            p.get(e["key"].as_str().unwrap()),
+            raw.get(e["key"].as_str().unwrap()),
             e["value"].as_u64(),
             "{e}"
         );
     }
-    assert_eq!(p.get("getTransactionFee"), Some(1000));
-    assert_eq!(p.get("getCreateAccountFee"), Some(100_000));
-    assert_eq!(p.get("getMaintenanceTimeInterval"), Some(1_800_000));
-    assert_eq!(p.get("getEnergyFee"), None, "not among the captured 8");
-    // Fetched once per run.
-    node.chain_params().unwrap();
-    assert_eq!(m.count(path), 1);
+    assert_eq!(raw.get("getTransactionFee"), Some(1000));
+    assert_eq!(raw.get("getMaintenanceTimeInterval"), Some(1_800_000));
+    // The captured 8 lack the energy price and other fee parameters: that answer is a fault
+    // on every try, then a refusal naming them (never a built-in price).
+    let m = Mock::start();
+    m.serve_json(path, &json!({"chainParameter": entries}));
+    let msg = err_text(m.node().fee_params().map(|_| ()), "8 captured entries");
+    assert!(
+        msg.contains("no usable chain parameters")
+            && msg.contains("getEnergyFee is missing")
+            && msg.contains("getMemoFee is missing"),
+        "{msg}"
+    );
+    assert!(m.count(path) > 1, "retried");
 
-    // With the energy price, and a 0 printed without "value".
+    // With the fee parameters, and a 0 printed without "value".
     entries.push(json!({"key": "getEnergyFee", "value": 100}));
-    entries.push(json!({"key": "getAllowMultiSign"}));
+    entries.push(json!({"key": "getMemoFee"}));
+    for k in ["getMultiSignFee", "getUpdateAccountPermissionFee"] {
+        entries.push(json!({"key": k, "value": 1_000_000}));
+    }
+    entries.push(json!({"key": "getTotalSignNum", "value": 5}));
     let m = Mock::start();
     m.serve_json(path, &json!({"chainParameter": entries}));
     let node = m.node();
-    let p = node.chain_params().unwrap();
-    assert_eq!(p.get("getEnergyFee"), Some(100));
-    assert_eq!(p.get("getAllowMultiSign"), Some(0));
+    let p = node.fee_params().unwrap();
+    assert_eq!((p.energy_sun, p.bandwidth_sun, p.memo_sun), (100, 1000, 0));
+    // Fetched once per run.
+    node.fee_params().unwrap();
+    assert_eq!(m.count(path), 1);
 }
 
 // ---- other endpoints coldpay does not call (read as plain answers) ----
@@ -1227,6 +1265,16 @@ fn local_opts() -> NodeOpts {
 }
 
 /// As [`local_opts`], honouring at most 1 s of a node's "suspended for 30s".
+/// A band that accepts the small estimates of the captures (a `balanceOf`-sized 1,870).
+fn any_band() -> Band {
+    let token = coldpay_broadcaster::tokens::Token {
+        min_energy: 1,
+        max_energy: 1_000_000,
+        ..coldpay_broadcaster::tokens::Token::usdt("mainnet")
+    };
+    Band::new(&token, true, &[])
+}
+
 fn short_wait_opts() -> NodeOpts {
     NodeOpts {
         max_wait: Duration::from_secs(1),

@@ -423,6 +423,22 @@ fn rows_of(prefix: &str, n: u64) -> Vec<(String, Address, &'static str, &'static
         .collect()
 }
 
+// ---- Fees that cannot go silently wrong, deadlines that bound every command (issue 20) ----
+
+/// `n` USDT payouts of 3 USDT, ids `{prefix}-NN`; the first goes to a holder.
+fn usdt_rows(prefix: &str, n: u64) -> Vec<(String, Address, &'static str, &'static str)> {
+    (0..n)
+        .map(|i| {
+            let to = if i == 0 {
+                recipient(0)
+            } else {
+                recipient(300 + i)
+            };
+            (format!("{prefix}-{i:02}"), to, "3", "usdt")
+        })
+        .collect()
+}
+
 /// Every payout of `batch` paid exactly once on the dev node's own ledger (successful
 /// transactions to its recipient), with the txID the journal reports as confirmed.
 fn assert_each_paid_once(w: &World, batch: &str, n: usize) {
@@ -579,4 +595,211 @@ fn forged_logs_invent_no_verified_incoming_transfer() {
     let usdt_out: Vec<&Value> = rows.iter().filter(|r| r["symbol"] == "USDT").collect();
     assert_eq!(usdt_out.len(), 9, "{usdt_out:?}");
     assert!(usdt_out.iter().all(|r| r["amount_base_units"] == "3000000"));
+}
+
+/// (estimate, fee_limit) of every attempt of the batch, from the journal.
+fn fee_inputs(w: &World, batch: &str) -> Vec<(u64, u64)> {
+    let j = w.journal();
+    let mut st = j
+        .conn
+        .prepare("SELECT a.fee_inputs, a.fee_limit FROM attempts a JOIN payouts p ON p.id = a.payout_id WHERE p.batch_id = ?1")
+        .unwrap();
+    st.query_map([batch], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })
+    .unwrap()
+    .map(|r| {
+        let (f, limit) = r.unwrap();
+        let f: Value = serde_json::from_str(&f).unwrap();
+        (f["energy_estimate"].as_u64().unwrap(), limit as u64)
+    })
+    .collect()
+}
+
+fn attempts_of(w: &World, batch: &str) -> i64 {
+    w.journal()
+        .conn
+        .query_row(
+            "SELECT COUNT(*) FROM attempts a JOIN payouts p ON p.id = a.payout_id WHERE p.batch_id = ?1",
+            [batch],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_member_answering_2000_energy_is_a_fault_and_40_payouts_pay_once() {
+    let w = world();
+    let rows = usdt_rows("lie", 40);
+    w.import("lie", &rows);
+    w.faults(PoolFaults {
+        energy_lie_rate: 0.5,
+        energy_lie: 2_000,
+        seed: 20,
+        ..PoolFaults::default()
+    });
+    assert_eq!(round(&w, "lie"), 0);
+    let fired = w.pool.as_ref().unwrap().stats()["faults"]["energy_lie"]
+        .as_u64()
+        .unwrap_or(0);
+    assert!(fired > 0, "the lying member answered");
+    let fees = fee_inputs(&w, "lie");
+    assert_eq!(fees.len(), 40);
+    for (estimate, limit) in fees {
+        // The dev node's real figures: 64,285 to a holder, 130,285 to a new holder.
+        assert!(
+            estimate == 64_285 || estimate == 130_285,
+            "estimate {estimate}"
+        );
+        assert!(
+            limit >= estimate * 100,
+            "fee_limit {limit} below the estimate"
+        );
+    }
+    w.faults(PoolFaults::default());
+    track_until_settled(&w, 20);
+    let ledger = w.paid();
+    for r in w.report("lie") {
+        assert_eq!(r["status"], "confirmed", "{r}");
+        let hits = ledger
+            .iter()
+            .filter(|t| t["txid"] == r["txid"] && t["result"] == "SUCCESS")
+            .count();
+        assert_eq!(hits, 1, "{r}");
+    }
+    assert_eq!(
+        ledger.iter().filter(|t| t["result"] != "SUCCESS").count(),
+        0
+    );
+}
+
+#[test]
+fn no_plausible_estimate_refuses_the_build_by_name() {
+    let w = world();
+    w.import("nope", &usdt_rows("nope", 3));
+    w.faults(PoolFaults {
+        energy_lie_rate: 1.0,
+        energy_lie: 2_000,
+        ..PoolFaults::default()
+    });
+    let o = w.run(&["build", "--batch", "nope"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    for want in [
+        "no node gave a plausible energy estimate",
+        "nope-00",
+        "nope-01",
+        "nope-02",
+        "estimates seen 2000",
+        "14000..=300000",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    assert_eq!(attempts_of(&w, "nope"), 0, "nothing journaled");
+}
+
+#[test]
+fn missing_or_absurd_chain_parameters_refuse_the_build_by_name() {
+    let w = world();
+    w.import("params", &usdt_rows("params", 2));
+    w.faults(PoolFaults {
+        drop_params_rate: 1.0,
+        drop_params: vec!["getEnergyFee".into(), "getMemoFee".into()],
+        ..PoolFaults::default()
+    });
+    let o = w.run(&["build", "--batch", "params"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no usable chain parameters")
+            && err.contains("getEnergyFee is missing")
+            && err.contains("getMemoFee is missing"),
+        "{err}"
+    );
+    assert_eq!(attempts_of(&w, "params"), 0);
+    // Numbers that overflow (an energy price of 2^63 - 1, estimates and balances of 2^64) on
+    // half the answers are faults: retried, and the build uses the real figures.
+    w.faults(PoolFaults {
+        overflow_rate: 0.5,
+        seed: 64,
+        ..PoolFaults::default()
+    });
+    let req = w.build("params", &[]);
+    assert!(req.exists());
+    assert!(w.pool.as_ref().unwrap().stats()["faults"]["overflow"].as_u64() > Some(0));
+    for (estimate, limit) in fee_inputs(&w, "params") {
+        assert!(estimate == 64_285 || estimate == 130_285, "{estimate}");
+        assert!(
+            limit >= estimate * 100 && limit <= estimate * 120,
+            "{limit}"
+        );
+    }
+}
+
+#[test]
+fn max_fee_below_the_estimate_refuses_naming_both_numbers() {
+    let w = world();
+    w.import("cap", &usdt_rows("cap", 2));
+    // 64,285 energy at 100 sun is 6.4285 TRX; 130,285 is 13.0285 TRX.
+    let o = w.run(&["build", "--batch", "cap", "--max-fee", "10"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("payout cap-01: estimated energy costs 13.0285 TRX but --max-fee is 10 TRX"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("payout cap-00"),
+        "the holder's 6.4285 TRX fits: {err}"
+    );
+    assert_eq!(attempts_of(&w, "cap"), 0);
+    // A cap between the estimate and the margin is used as the limit; the summary's expected
+    // burn is the estimate, never the cut value.
+    let o = w.run(&["build", "--batch", "cap", "--max-fee", "14"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fees = fee_inputs(&w, "cap");
+    assert!(fees.contains(&(130_285, 14_000_000)), "{fees:?}");
+}
+
+/// `track --follow --timeout 8s` with pending attempts and a pool whose members misbehave
+/// as `faults` says: it must end (exit 3) well within 8 s + one poll (3 s).
+fn track_ends_near_its_timeout(faults: PoolFaults) {
+    let w = world();
+    import(&w, "hang");
+    assert_eq!(round(&w, "hang"), 0);
+    // No block is mined from here on: the attempts stay pending.
+    w.faults(faults);
+    let t = Instant::now();
+    let o = w.run(&["track", "--follow", "--timeout", "8s"]);
+    let took = t.elapsed();
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(took < Duration::from_secs(15), "track ran {took:?}");
+    w.faults(PoolFaults::default());
+}
+
+#[test]
+fn track_timeout_bounds_members_that_hang() {
+    track_ends_near_its_timeout(PoolFaults {
+        hang_rate: 1.0,
+        hang_ms: 25_000,
+        ..PoolFaults::default()
+    });
+}
+
+#[test]
+fn track_timeout_bounds_cut_dripped_and_oversized_answers() {
+    track_ends_near_its_timeout(PoolFaults {
+        hang_rate: 0.2,
+        hang_ms: 25_000,
+        cut_rate: 0.3,
+        drip_rate: 0.3,
+        oversize_rate: 0.3,
+        seed: 5,
+        ..PoolFaults::default()
+    });
 }

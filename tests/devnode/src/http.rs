@@ -65,6 +65,25 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// How the body is sent (whole, or a faulty delivery for fault tests).
+    pub delivery: Delivery,
+}
+
+/// How a response body goes out. The head always announces the whole body's length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// All of it at once.
+    #[default]
+    Whole,
+    /// Only the first N bytes, then the connection is closed (a body cut mid-way).
+    Cut(usize),
+    /// `chunk` bytes at a time, one chunk every `every` (a member that drips its answer).
+    Drip {
+        /// Bytes per write.
+        chunk: usize,
+        /// Pause after each write.
+        every: Duration,
+    },
 }
 
 impl Response {
@@ -74,6 +93,7 @@ impl Response {
             status,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            delivery: Delivery::Whole,
         }
     }
 
@@ -220,6 +240,7 @@ fn serve(mut stream: TcpStream, handler: &Handler, stop: &AtomicBool) {
         let head_only = req.method == "HEAD";
         let resp = handler(req);
         let close = !keep_alive
+            || resp.delivery != Delivery::Whole
             || resp
                 .headers
                 .iter()
@@ -376,8 +397,23 @@ fn write_response(
     } else {
         b"Connection: keep-alive\r\n\r\n".as_slice()
     });
-    if !head_only {
-        out.extend_from_slice(&resp.body);
+    if head_only {
+        stream.write_all(&out)?;
+        return stream.flush();
+    }
+    match resp.delivery {
+        Delivery::Whole => out.extend_from_slice(&resp.body),
+        Delivery::Cut(n) => out.extend_from_slice(&resp.body[..n.min(resp.body.len())]),
+        Delivery::Drip { chunk, every } => {
+            stream.write_all(&out)?;
+            stream.flush()?;
+            for part in resp.body.chunks(chunk.max(1)) {
+                std::thread::sleep(every);
+                stream.write_all(part)?;
+                stream.flush()?;
+            }
+            return Ok(());
+        }
     }
     stream.write_all(&out)?;
     stream.flush()

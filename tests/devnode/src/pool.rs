@@ -21,7 +21,7 @@ use coldpay_shared::{Address, SignedTransaction};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::http::{Request, Response};
+use crate::http::{Delivery, Request, Response};
 use sha2::{Digest, Sha256};
 
 /// Fault settings of the pool proxy. Rates are probabilities per request (0.0 = never,
@@ -72,6 +72,38 @@ pub struct PoolFaults {
     /// Receipts carrying a TRC-20 `Transfer` log have its amount changed (the log disagrees
     /// with the transaction's own call).
     pub log_mismatch_rate: f64,
+    // ---- Answer faults (see `State::hang`, `State::lie`, `State::deliver`): energy estimates
+    // that lie, chain parameters left out, numbers that overflow, answers that hang, stop
+    // mid-way, drip or are far too large. Admin paths are never faulted. ----
+    /// A TRC-20 `transfer` estimate (`estimateenergy`'s `energy_required`,
+    /// `triggerconstantcontract`'s `energy_used`) is replaced by `energy_lie`.
+    pub energy_lie_rate: f64,
+    /// The energy a lying member answers (2,000 for a USDT transfer that needs ~65,000; 0; or
+    /// absurdly high).
+    pub energy_lie: u64,
+    /// `getchainparameters` is answered without the keys in `drop_params`.
+    pub drop_params_rate: f64,
+    /// Chain parameter keys a member leaves out, e.g. `["getEnergyFee", "getMemoFee"]`.
+    pub drop_params: Vec<String>,
+    /// Numbers that overflow: `getEnergyFee` becomes 2^63 − 1, `energy_required` /
+    /// `energy_used` and an account's `balance` become 2^64 (one more than a u64 holds).
+    pub overflow_rate: f64,
+    /// The member says nothing for `hang_ms`, then answers normally.
+    pub hang_rate: f64,
+    /// How long a hanging member is silent (ms).
+    pub hang_ms: u64,
+    /// Headers announcing the whole body, half of it, then the connection closes.
+    pub cut_rate: f64,
+    /// Headers, then the body `drip_bytes` at a time, one write every `drip_every_ms`.
+    pub drip_rate: f64,
+    /// Bytes per dripped write (0 = 16).
+    pub drip_bytes: usize,
+    /// Pause between dripped writes (ms, 0 = 500).
+    pub drip_every_ms: u64,
+    /// A JSON body of `oversize_mib` MiB instead of the answer.
+    pub oversize_rate: f64,
+    /// Size of an oversized answer (MiB, 0 = 12).
+    pub oversize_mib: u64,
 }
 
 /// Block and transaction lookups (both `/wallet` and `/walletsolidity`).
@@ -979,12 +1011,142 @@ fn to_response(r: Reply) -> Response {
 /// Answers one request.
 fn handle(st: &State, req: &Request) -> Response {
     let inc = read_incoming(req);
-    let reply = if inc.path.starts_with("/admin/") {
-        st.admin(&inc).unwrap_or_else(|| st.forward(&inc))
-    } else {
-        st.handle(&inc)
-    };
-    to_response(reply)
+    if inc.path.starts_with("/admin/") {
+        return to_response(st.admin(&inc).unwrap_or_else(|| st.forward(&inc)));
+    }
+    let f = st.faults.lock().expect("faults").clone();
+    st.hang(&f);
+    let reply = st.handle(&inc);
+    let reply = st.lie(&inc, &f, reply);
+    st.deliver(&f, to_response(reply))
+}
+
+/// 2^64: one more than a u64 holds (written into bodies as a bare JSON number).
+const TWO_POW_64: &str = "18446744073709551616";
+/// A placeholder replaced by [`TWO_POW_64`] after serialisation.
+const OVERFLOW_MARK: &str = "\"__coldpay_overflow__\"";
+
+impl State {
+    /// `hang_rate`: silent for `hang_ms` before anything else happens.
+    fn hang(&self, f: &PoolFaults) {
+        if self.roll(f.hang_rate) {
+            self.fired("hang");
+            std::thread::sleep(Duration::from_millis(f.hang_ms));
+        }
+    }
+
+    /// `energy_lie_rate`, `drop_params_rate`, `overflow_rate`: numbers in the answer changed.
+    fn lie(&self, inc: &Incoming, f: &PoolFaults, reply: Reply) -> Reply {
+        let Some(Value::Object(mut m)) = reply.value() else {
+            return reply;
+        };
+        let transfer = inc.params.get("function_selector").and_then(Value::as_str)
+            == Some("transfer(address,uint256)");
+        let energy_key = match inc.name.as_str() {
+            "estimateenergy" if transfer => Some("energy_required"),
+            "triggerconstantcontract" if transfer => Some("energy_used"),
+            _ => None,
+        };
+        let mut changed = false;
+        if let Some(k) = energy_key.filter(|k| m.contains_key(*k)) {
+            if self.roll(f.energy_lie_rate) {
+                self.fired("energy_lie");
+                m.insert(k.into(), json!(f.energy_lie));
+                changed = true;
+            }
+        }
+        if inc.name == "getchainparameters" && self.roll(f.drop_params_rate) {
+            if let Some(Value::Array(list)) = m.get_mut("chainParameter") {
+                self.fired("drop_params");
+                list.retain(|p| {
+                    !p.get("key")
+                        .and_then(Value::as_str)
+                        .is_some_and(|k| f.drop_params.iter().any(|d| d == k))
+                });
+                changed = true;
+            }
+        }
+        let mut overflow = false;
+        if self.roll(f.overflow_rate) {
+            overflow = overflow_numbers(&inc.name, energy_key, &mut m);
+            if overflow {
+                self.fired("overflow");
+                changed = true;
+            }
+        }
+        if !changed {
+            return reply;
+        }
+        let mut body = Value::Object(m).to_string();
+        if overflow {
+            body = body.replace(OVERFLOW_MARK, TWO_POW_64);
+        }
+        Reply::text(reply.status, body, &reply.content_type)
+    }
+
+    /// `cut_rate`, `drip_rate`, `oversize_rate`: how the answer goes out.
+    fn deliver(&self, f: &PoolFaults, mut resp: Response) -> Response {
+        if self.roll(f.oversize_rate) {
+            self.fired("oversize");
+            let mib = if f.oversize_mib == 0 {
+                12
+            } else {
+                f.oversize_mib
+            };
+            let pad = usize::try_from(mib * 1024 * 1024).unwrap_or(usize::MAX);
+            let mut body = Vec::with_capacity(pad + 16);
+            body.extend_from_slice(b"{\"padding\":\"");
+            body.resize(pad, b'x');
+            body.extend_from_slice(b"\"}");
+            resp.body = body;
+        }
+        if self.roll(f.cut_rate) {
+            self.fired("cut");
+            resp.delivery = Delivery::Cut(resp.body.len() / 2);
+        } else if self.roll(f.drip_rate) {
+            self.fired("drip");
+            resp.delivery = Delivery::Drip {
+                chunk: if f.drip_bytes == 0 { 16 } else { f.drip_bytes },
+                every: Duration::from_millis(if f.drip_every_ms == 0 {
+                    500
+                } else {
+                    f.drip_every_ms
+                }),
+            };
+        }
+        resp
+    }
+}
+
+/// Puts numbers that overflow into an answer: `getEnergyFee` = i64::MAX, the energy field and
+/// an account's `balance` = 2^64 (marked, replaced after serialisation). Whether it did.
+fn overflow_numbers(name: &str, energy_key: Option<&str>, m: &mut Map<String, Value>) -> bool {
+    match name {
+        "getchainparameters" => match m.get_mut("chainParameter") {
+            Some(Value::Array(list)) => {
+                let mut hit = false;
+                for p in list.iter_mut() {
+                    if p.get("key").and_then(Value::as_str) == Some("getEnergyFee") {
+                        p["value"] = json!(i64::MAX);
+                        hit = true;
+                    }
+                }
+                hit
+            }
+            _ => false,
+        },
+        "getaccount" if m.contains_key("balance") => {
+            m.insert("balance".into(), json!(OVERFLOW_MARK.trim_matches('"')));
+            true
+        }
+        _ => match energy_key {
+            Some(k) => {
+                m.insert(k.into(), json!(OVERFLOW_MARK.trim_matches('"')));
+                true
+            }
+            None => false,
+        },
+    }
 }
 
 #[cfg(test)]

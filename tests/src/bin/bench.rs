@@ -82,17 +82,28 @@ fn main() {
     let root = coldpay_tests::workspace_root();
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let bcast = target.join("release/coldpay-broadcaster");
+    // COLDPAY_BENCH_BROADCASTER: another broadcaster binary (e.g. a debug build, for the
+    // network-bound pool figures only).
+    let bcast = std::env::var_os("COLDPAY_BENCH_BROADCASTER")
+        .map_or_else(|| target.join("release/coldpay-broadcaster"), PathBuf::from);
     let only = std::env::var_os("COLDPAY_BENCH_ONLY");
     let forms_only = only.as_deref() == Some(std::ffi::OsStr::new("signer-forms"));
     if let Some(only) = only.filter(|_| !forms_only) {
         let key = SigningKey::from_slice(&hex::decode(KEY).unwrap()).unwrap();
         let mut report = serde_json::json!({});
+        if only == "learned-cap" {
+            report["payouts_200_learned_cap"] = learned_cap(&bcast, &key);
+            println!("{}", serde_json::to_string_pretty(&report).unwrap());
+            return;
+        }
         if only == "broadcaster" {
             report["api_calls_per_confirmed_payout_1000"] =
                 serde_json::json!(api_calls(&bcast, &key));
         } else {
-            assert_eq!(only, "pool", "COLDPAY_BENCH_ONLY: broadcaster or pool");
+            assert_eq!(
+                only, "pool",
+                "COLDPAY_BENCH_ONLY: broadcaster, pool or learned-cap"
+            );
         }
         report["broadcaster_pool"] = broadcaster_pool(&bcast, &key);
         println!("{}", serde_json::to_string_pretty(&report).unwrap());
@@ -1009,7 +1020,53 @@ fn broadcaster_pool(bin: &std::path::Path, key: &SigningKey) -> serde_json::Valu
         "faults_paid_exactly_once": r.paid_exactly_once,
         "pool_faults": r.pool_faults,
     });
-    serde_json::json!({"payouts_500_slow_pool": slow, "payouts_200_faulty_pool": faults})
+    serde_json::json!({
+        "payouts_500_slow_pool": slow,
+        "payouts_200_learned_cap": learned_cap(bin, key),
+        "payouts_200_faulty_pool": faults,
+    })
+}
+
+/// `payouts_200_learned_cap`: 200 payouts behind the same slow pool capped at 10 requests/s,
+/// with **no** `max_rps` configured: the limiter learns the cap from the pool's 429s. The goal:
+/// build + submit within 1.25 × the rate-limit bound (the calls the node answered at 10/s).
+fn learned_cap(bin: &std::path::Path, key: &SigningKey) -> serde_json::Value {
+    use coldpay_devnode::pool::PoolFaults;
+    const RPS: f64 = 10.0;
+    let n = 200u64;
+    let r = pool_run(
+        bin,
+        key,
+        n,
+        PoolFaults {
+            latency_ms: 300,
+            rate_limit_per_s: Some(10),
+            ..PoolFaults::default()
+        },
+        None,
+        0,
+    );
+    let bound_s = (r.build.answered + r.submit.answered) as f64 / RPS;
+    let took = r.build.secs + r.submit.secs;
+    serde_json::json!({
+        "payouts": n,
+        "pool": "latency 300 ms, 10 requests/s (429 above); broadcaster max_rps unset (learned), concurrency 8",
+        "build_s": r3(r.build.secs),
+        "submit_s": r3(r.submit.secs),
+        "build_calls_sent": r.build.sent,
+        "build_calls_answered": r.build.answered,
+        "submit_calls_sent": r.submit.sent,
+        "submit_calls_answered": r.submit.answered,
+        "build_429s": r.build.limited,
+        "submit_429s": r.submit.limited,
+        "build_submit_s": r3(took),
+        "rate_limit_bound_s": r3(bound_s),
+        "ratio_to_bound": r3(took / bound_s),
+        "goal_ratio": 1.25,
+        "within_goal": took <= 1.25 * bound_s,
+        "confirmed": r.confirmed,
+        "paid_exactly_once": r.paid_exactly_once,
+    })
 }
 
 /// What the cold signer returns for `req`, signed with `key`.
