@@ -203,7 +203,6 @@ mod tests {
         // A non-ASCII letter is not folded: the Kelvin sign (U+212A) lower-cases to `k` in
         // Unicode, but "\u{212A}ite" is not the word "kite".
         let kite = "kite ".repeat(11) + "kite";
-        assert!(parse_mnemonic(&kite).is_err_and(|e| e.to_string().contains("checksum")));
         let kelvin = kite.replacen("kite", "\u{212A}ite", 1);
         let e = parse_mnemonic(&kelvin).unwrap_err().to_string();
         assert!(e.contains("unknown word 1"), "{e}");

@@ -1017,12 +1017,23 @@ fn multisig_permission_signs_with_the_named_key() {
         s.signature.recover(&raw.txid()).unwrap().to_base58(),
         KAT_ADDR
     );
-    // An unknown wallet name is refused.
+    // The same transaction under another payout id is refused: this home approved it once.
     let input2 = env.write(
         "ms2.json",
-        &request(Network::Mainnet, vec![("ms-2", raw)]).to_json(),
+        &request(Network::Mainnet, vec![("ms-2", raw.clone())]).to_json(),
     );
-    let out = env.sign(&input2, &["--key", "nope"]);
+    let out = env.sign(&input2, &["--key", "kat"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("already signed by this signer"), "{err}");
+    assert!(err.contains("as payout ms-1"), "{err}");
+    // An unknown wallet name is refused.
+    raw.expiration += 1;
+    let input3 = env.write(
+        "ms3.json",
+        &request(Network::Mainnet, vec![("ms-3", raw)]).to_json(),
+    );
+    let out = env.sign(&input3, &["--key", "nope"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no wallet named \"nope\""));
 }
 
