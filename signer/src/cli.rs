@@ -288,6 +288,9 @@ enum KeysCommand {
         /// The wallet to give it to.
         #[arg(long, value_name = "NAME")]
         to: String,
+        /// (A file or descriptor gives one passphrase, used for both wallets.)
+        #[command(flatten)]
+        pass: PassArgs,
     },
     /// Delete a wallet's keystore file (make sure you hold its backup).
     Remove {
@@ -518,8 +521,8 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     },
                 ),
                 KeysCommand::Remove { name, yes } => keys::remove(&h, &name, yes),
-                KeysCommand::ShareRecordsKey { from, to } => {
-                    crate::records_cli::share_records_key(&h, &from, &to)
+                KeysCommand::ShareRecordsKey { from, to, pass } => {
+                    crate::records_cli::share_records_key(&h, &from, &to, &pass.source())
                 }
             }
         }

@@ -523,7 +523,7 @@ pub fn open_records_key(
                 .map(|k| k.header.name.as_str())
                 .collect();
             return Err(SignerError::Refused(format!(
-                "the wallet(s) unlocked do not hold this home's records key, which {} hold(s): run `coldpay-signer records share-key --from {} --to NAME` once to give it to a wallet added later; nothing signed",
+                "the wallet(s) unlocked do not hold this home's records key, which {} hold(s): run `coldpay-signer keys share-records-key --from {} --to NAME` once to give it to a wallet added later; nothing signed",
                 holders.join(", "),
                 holders[0]
             )));

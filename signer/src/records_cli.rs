@@ -150,7 +150,7 @@ pub fn audit_verify(
 
 /// `keys share-records-key --from A --to B`: unlocks both wallets and seals A's records key
 /// into B.
-pub fn share_records_key(home: &Home, from: &str, to: &str) -> Result<()> {
+pub fn share_records_key(home: &Home, from: &str, to: &str, pass: &PassSource) -> Result<()> {
     let _lock = home.lock()?;
     let keystores = home.keystores()?;
     let index = |name: &str| {
@@ -160,7 +160,7 @@ pub fn share_records_key(home: &Home, from: &str, to: &str) -> Result<()> {
             .ok_or_else(|| SignerError::Usage(format!("no wallet named {name:?}")))
     };
     let (fi, ti) = (index(from)?, index(to)?);
-    let mut unlocker = Unlocker::new(PassSource::default());
+    let mut unlocker = Unlocker::new(pass.clone());
     unlocker.unlock(&keystores, &[fi, ti], &mut |_, _| Ok(()))?;
     let opened = unlocker.opened();
     let get = |ki: usize| opened.iter().find(|(i, _, _)| *i == ki).expect("unlocked");
