@@ -26,7 +26,11 @@ fuzz_target!(|data: &[u8]| {
     // spacing), so every reader of the log — the tail reader appending uses among them —
     // reads the same fields from it.
     for (l, v) in text.lines().zip(&lines) {
-        assert_eq!(l, serde_json::to_string(v).unwrap(), "verified line is canonical");
+        assert_eq!(
+            l,
+            serde_json::to_string(v).unwrap(),
+            "verified line is canonical"
+        );
     }
     // Re-serialised line by line (compact, keys sorted), the log still verifies.
     let mut again = String::new();

@@ -669,14 +669,20 @@ mod tests {
         let e = decode_image_bytes(img).unwrap_err().to_string();
         assert!(e.contains("unreadable image"), "{e}");
         // The process goes on, and later panics still reach the hook in place.
-        assert_eq!(decode_image_bytes(&solid_png(40, 40)).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            decode_image_bytes(&solid_png(40, 40)).unwrap(),
+            Vec::<String>::new()
+        );
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("hostile.jpg");
         std::fs::write(&p, img).unwrap();
         let e = read_qr_images(std::slice::from_ref(&p))
             .unwrap_err()
             .to_string();
-        assert!(e.contains(&format!("{}: unreadable image", p.display())), "{e}");
+        assert!(
+            e.contains(&format!("{}: unreadable image", p.display())),
+            "{e}"
+        );
     }
 
     #[test]

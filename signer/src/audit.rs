@@ -218,7 +218,11 @@ fn finish(path: &Path, mut line: Vec<u8>, seq: u64, hash: String) -> Result<Prep
 /// Chains `event` (an object) to the log's last line and serialises it, without writing;
 /// authenticated (an [`Auth`] stating `ledger`) when `auth` is given. Nothing else may append
 /// in between: the signer holds the home lock while it does this.
-fn prepare(path: &Path, event: Value, auth: Option<(&RecordsKey, &LedgerHead)>) -> Result<Prepared> {
+fn prepare(
+    path: &Path,
+    event: Value,
+    auth: Option<(&RecordsKey, &LedgerHead)>,
+) -> Result<Prepared> {
     let (prev, seq) = tail(path)?;
     let mut obj = match event {
         Value::Object(m) => m,
@@ -406,7 +410,11 @@ pub fn last_authenticated(path: &Path, key: &RecordsKey) -> Result<(u64, LedgerH
             return Ok(None);
         };
         let obj: Map<String, Value> = serde_json::from_slice(l).map_err(|_| {
-            SignerError::Refused(format!("{}: audit line {} is not JSON", path.display(), p.seq))
+            SignerError::Refused(format!(
+                "{}: audit line {} is not JSON",
+                path.display(),
+                p.seq
+            ))
         })?;
         let h = line_hash(&obj);
         if obj.get("hash").and_then(Value::as_str) != Some(h.as_str()) || !a.verifies(key, &h) {
@@ -461,7 +469,8 @@ pub fn verify_records(
             })
         })
         .collect::<std::result::Result<_, _>>()?;
-    let is_upgrade = |p: &LedgerProbe| p.event.as_ref().and_then(Value::as_str) == Some(UPGRADE_EVENT);
+    let is_upgrade =
+        |p: &LedgerProbe| p.event.as_ref().and_then(Value::as_str) == Some(UPGRADE_EVENT);
     let upgraded_at = lines.iter().zip(&hashes).rposition(|(p, h)| {
         is_upgrade(p)
             && p.auth
@@ -491,7 +500,13 @@ pub fn verify_records(
                     check.macs_checked += usize::from(k.is_some());
                     check.last = Some((p.seq, a.ledger.clone()));
                 }
-                (None, _) if is_records_claim(p.ledger.is_some(), p.event.as_ref(), p.verdict.as_ref()) => {
+                (None, _)
+                    if is_records_claim(
+                        p.ledger.is_some(),
+                        p.event.as_ref(),
+                        p.verdict.as_ref(),
+                    ) =>
+                {
                     return Err((i + 1, "records a signing or a ledger head without authentication (written without a wallet passphrase, after the home's records were authenticated)".into()));
                 }
                 (None, _) => {}
@@ -586,7 +601,10 @@ fn auth_form(obj: &Map<String, Value>) -> Option<String> {
     if a.mac.len() != 64 || !a.mac.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Some("auth's MAC is not 64 hex digits".into());
     }
-    match obj.get("ledger").map(|l| serde_json::from_value::<LedgerHead>(l.clone())) {
+    match obj
+        .get("ledger")
+        .map(|l| serde_json::from_value::<LedgerHead>(l.clone()))
+    {
         Some(Ok(l)) if l != a.ledger => {
             Some("auth states another ledger head than the line's ledger field".into())
         }

@@ -658,7 +658,11 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             &qr_out,
         ),
         Command::Ledger(LedgerCommand::Verify { json, unlock }) => {
-            crate::records_cli::ledger_verify(&open_home(home_arg)?, json, unlock.request().as_ref())
+            crate::records_cli::ledger_verify(
+                &open_home(home_arg)?,
+                json,
+                unlock.request().as_ref(),
+            )
         }
         Command::Ledger(LedgerCommand::Rebuild {
             drop_unrecorded,

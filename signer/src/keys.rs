@@ -259,7 +259,9 @@ fn read_mnemonic() -> Result<Zeroizing<String>> {
                 break;
             }
             eprintln!("{}", unknown_word_message(i, word));
-            *word = Zeroizing::new(read_line_secret(&format!("Word {}: ", i + 1))?.to_ascii_lowercase());
+            *word = Zeroizing::new(
+                read_line_secret(&format!("Word {}: ", i + 1))?.to_ascii_lowercase(),
+            );
         }
     }
     let mut joined = Zeroizing::new(String::new());

@@ -144,7 +144,10 @@ pub fn split_mac(line: &str) -> (&str, Option<&str>) {
     };
     let (body, tail) = line.split_at(start);
     let mac = &tail[MAC_KEY.len()..MAC_KEY.len() + 64];
-    if tail.starts_with(MAC_KEY) && tail.ends_with("\"}") && mac.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if tail.starts_with(MAC_KEY)
+        && tail.ends_with("\"}")
+        && mac.bytes().all(|b| b.is_ascii_hexdigit())
+    {
         (body, Some(mac))
     } else {
         (line, None)
@@ -724,7 +727,8 @@ mod tests {
             .collect();
         all.push(entry(n, "p-1", "TRX", "to-x", "1"));
         all.push(entry(n + 1, "quote\"back\\slash\u{e9}", "TRX", "to-y", "2"));
-        l.append_encoded(&l.encode(&all[..10], Some(&key()))).unwrap();
+        l.append_encoded(&l.encode(&all[..10], Some(&key())))
+            .unwrap();
         std::fs::OpenOptions::new()
             .append(true)
             .open(&p)
@@ -733,7 +737,8 @@ mod tests {
             .unwrap();
         let l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
         assert_eq!(l.head().lines, 10);
-        l.append_encoded(&l.encode(&all[10..], Some(&key()))).unwrap();
+        l.append_encoded(&l.encode(&all[10..], Some(&key())))
+            .unwrap();
         {
             let ledger = &Ledger::load(&p, &LedgerQuery::default()).unwrap();
             assert_eq!(*ledger.chain(), ChainState::Intact);
@@ -762,17 +767,24 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
         let all = Ledger::load(&p, &LedgerQuery::default()).unwrap();
-        all.append_encoded(&all.encode(&[
-            entry(0, "a", "TRX", "x", "5"),
-            entry(10, "b", "TRX", "y", "7"),
-            entry(20, "a", "TUSDT", "z", "11"),
-        ], None))
+        all.append_encoded(&all.encode(
+            &[
+                entry(0, "a", "TRX", "x", "5"),
+                entry(10, "b", "TRX", "y", "7"),
+                entry(20, "a", "TUSDT", "z", "11"),
+            ],
+            None,
+        ))
         .unwrap();
         let q = LedgerQuery {
             payout_ids: Some(["a", "c"].into_iter().collect()),
             recipients: Some(["y", "w"].into_iter().collect()),
             since_ms: 1_005,
-            txids: Some([format!("{:064x}", 10), format!("{:064x}", 99)].into_iter().collect()),
+            txids: Some(
+                [format!("{:064x}", 10), format!("{:064x}", 99)]
+                    .into_iter()
+                    .collect(),
+            ),
         };
         let l = Ledger::load(&p, &q).unwrap();
         assert_eq!(l.find_payout("a").unwrap().time, 1_020); // the later signing of "a"
@@ -929,8 +941,11 @@ mod tests {
     fn a_malformed_line_is_named() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
-        let good =
-            String::from_utf8(Ledger::encode_fresh(&[entry(1, "a", "TRX", "t", "1")], None)).unwrap();
+        let good = String::from_utf8(Ledger::encode_fresh(
+            &[entry(1, "a", "TRX", "t", "1")],
+            None,
+        ))
+        .unwrap();
         let mut text = good.repeat(CHUNK_LINES + 3);
         text.push_str("{\"time\":1}\n");
         text.push_str(&good);

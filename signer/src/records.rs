@@ -301,7 +301,11 @@ pub struct RebuildReport {
 /// recorded whole in the rebuild's audit line and kept at the end of the rebuilt ledger, so
 /// they stay in the replay and 24 h indexes. On a home whose records are authenticated the
 /// records key is needed (`key`): the new lines and the audit line are authenticated with it.
-pub fn rebuild(home: &Home, drop_unrecorded: bool, key: Option<&RecordsKey>) -> Result<RebuildReport> {
+pub fn rebuild(
+    home: &Home,
+    drop_unrecorded: bool,
+    key: Option<&RecordsKey>,
+) -> Result<RebuildReport> {
     if key.is_none() && home_is_authenticated(home) {
         return Err(SignerError::Usage(
             "this home's records are authenticated: rebuilding needs a wallet passphrase (pass --unlock, --passphrase-file or --passphrase-fd, and --key NAME with several wallets)".into(),
@@ -422,9 +426,8 @@ pub fn verify(home: &Home, key: Option<&RecordsKey>) -> Result<VerifyReport> {
 /// the first bad line named, when it fails).
 pub fn check_log_authentication(home: &Home, key: &RecordsKey) -> Result<audit::RecordsCheck> {
     let text = read_or_empty(&home.audit_path())?;
-    audit::verify_records(&text, Some(key)).map_err(|(line, why)| {
-        SignerError::Refused(format!("audit log line {line}: {why}"))
-    })
+    audit::verify_records(&text, Some(key))
+        .map_err(|(line, why)| SignerError::Refused(format!("audit log line {line}: {why}")))
 }
 
 /// Checks every ledger line's MAC: lines past the ledger head the upgrade line recorded must
@@ -534,7 +537,10 @@ pub fn open_records_key(
         let ks = &keystores[*ki];
         if ks.header.records_key.is_none() {
             ks.with_records_key(secret, wk, &key)?.write()?;
-            eprintln!("note: wallet {} now holds this home's records key", ks.header.name);
+            eprintln!(
+                "note: wallet {} now holds this home's records key",
+                ks.header.name
+            );
         }
     }
     Ok(key)

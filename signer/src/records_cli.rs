@@ -9,8 +9,8 @@ use crate::audit;
 use crate::error::{Result, SignerError};
 use crate::fsutil::write_atomic;
 use crate::home::Home;
-use crate::qrio::QrOutArgs;
 use crate::passphrase::PassSource;
+use crate::qrio::QrOutArgs;
 use crate::records;
 use crate::records_key::RecordsKey;
 use crate::unlock::Unlocker;
@@ -43,11 +43,10 @@ fn records_key(home: &Home, req: &UnlockRequest) -> Result<Option<RecordsKey>> {
             [] if keystores.len() == 1 => 0,
             [] => return Ok(None),
             [one] => *one,
-            _ => {
-                return Err(SignerError::Usage(
-                    "several wallets hold the records key: pass --key NAME to choose the one to unlock".into(),
-                ))
-            }
+            _ => return Err(SignerError::Usage(
+                "several wallets hold the records key: pass --key NAME to choose the one to unlock"
+                    .into(),
+            )),
         },
     };
     let mut unlocker = Unlocker::new(req.pass.clone());
@@ -103,7 +102,9 @@ pub fn audit_verify(
         Ok(v) => v,
         Err((line, why)) => {
             if json {
-                print_json(&json!({"ok": false, "first_bad_line": line, "reason": why, "authenticated": key.is_some()}));
+                print_json(
+                    &json!({"ok": false, "first_bad_line": line, "reason": why, "authenticated": key.is_some()}),
+                );
             }
             return Err(SignerError::Refused(format!(
                 "audit log broken at line {line}: {why}"
@@ -124,7 +125,9 @@ pub fn audit_verify(
     let auth = auth_words(&check, key.as_ref(), unlock.is_some());
     if let Err(e) = checks {
         if json {
-            print_json(&json!({"ok": false, "lines": n, "head": head, "reason": e.to_string(), "authenticated": key.is_some()}));
+            print_json(
+                &json!({"ok": false, "lines": n, "head": head, "reason": e.to_string(), "authenticated": key.is_some()}),
+            );
         }
         return Err(e);
     }
@@ -165,9 +168,9 @@ pub fn share_records_key(home: &Home, from: &str, to: &str, pass: &PassSource) -
     let opened = unlocker.opened();
     let get = |ki: usize| opened.iter().find(|(i, _, _)| *i == ki).expect("unlocked");
     let (_, _, from_key) = get(fi);
-    let key = keystores[fi].records_key(from_key)?.ok_or_else(|| {
-        SignerError::Usage(format!("wallet {from} holds no records key"))
-    })?;
+    let key = keystores[fi]
+        .records_key(from_key)?
+        .ok_or_else(|| SignerError::Usage(format!("wallet {from} holds no records key")))?;
     if let Some(have) = &keystores[ti].header.records_key {
         if have.id == key.id() {
             println!("wallet {to} already holds this home's records key");
@@ -175,12 +178,17 @@ pub fn share_records_key(home: &Home, from: &str, to: &str, pass: &PassSource) -
         }
     }
     let (_, secret, to_key) = get(ti);
-    keystores[ti].with_records_key(secret, to_key, &key)?.write()?;
+    keystores[ti]
+        .with_records_key(secret, to_key, &key)?
+        .write()?;
     audit::append(
         &home.audit_path(),
         json!({"event": "records-key-shared", "verdict": "shared", "time": crate::sign::now_ms(), "from": from, "to": to, "key_id": key.id()}),
     )?;
-    println!("wallet {to} now holds this home's records key ({})", key.id());
+    println!(
+        "wallet {to} now holds this home's records key ({})",
+        key.id()
+    );
     Ok(())
 }
 
@@ -230,14 +238,19 @@ pub fn ledger_verify(home: &Home, json: bool, unlock: Option<&UnlockRequest>) ->
         }
     };
     let auth = if r.authenticated {
-        format!("{} line MAC(s) verified with the records key", r.macs_checked)
+        format!(
+            "{} line MAC(s) verified with the records key",
+            r.macs_checked
+        )
     } else if records::home_is_authenticated(home) {
         "authentication not checked: the MACs need a wallet passphrase (pass --unlock, or --passphrase-file/--passphrase-fd, with --key NAME)".to_string()
     } else {
         "records not authenticated yet (the next signing upgrades this home)".to_string()
     };
     if json {
-        print_json(&json!({"ok": true, "lines": r.lines, "head": r.head, "legacy": r.legacy, "authenticated": r.authenticated, "macs_checked": r.macs_checked, "authentication": auth}));
+        print_json(
+            &json!({"ok": true, "lines": r.lines, "head": r.head, "legacy": r.legacy, "authenticated": r.authenticated, "macs_checked": r.macs_checked, "authentication": auth}),
+        );
     } else {
         println!(
             "ledger intact: {} line(s), head {}, each the signing the audit log records{}",

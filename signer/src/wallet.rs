@@ -198,7 +198,9 @@ mod tests {
         let seeded = include_str!("../../fuzz/seeds/mnemonic/mixed-case-word");
         let e = parse_mnemonic(seeded).unwrap_err().to_string();
         assert!(e.contains("checksum fails"), "{e}");
-        let e = parse_mnemonic(&seeded.to_ascii_lowercase()).unwrap_err().to_string();
+        let e = parse_mnemonic(&seeded.to_ascii_lowercase())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("checksum fails"), "{e}");
         // A non-ASCII letter is not folded: the Kelvin sign (U+212A) lower-cases to `k` in
         // Unicode, but "\u{212A}ite" is not the word "kite".

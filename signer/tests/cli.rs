@@ -1053,7 +1053,11 @@ fn one_home_never_approves_one_txid_twice_with_two_keys() {
         &request(Network::Mainnet, vec![("pay-a", raw.clone())]).to_json(),
     );
     let out = env.sign(&first, &["--key", "kat"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let renamed = env.write(
         "b.json",
         &request(Network::Mainnet, vec![("pay-b", raw.clone())]).to_json(),
@@ -1071,7 +1075,11 @@ fn one_home_never_approves_one_txid_twice_with_two_keys() {
     raw.expiration += 1;
     let both = env.write(
         "c.json",
-        &request(Network::Mainnet, vec![("pay-c", raw.clone()), ("pay-d", raw)]).to_json(),
+        &request(
+            Network::Mainnet,
+            vec![("pay-c", raw.clone()), ("pay-d", raw)],
+        )
+        .to_json(),
     );
     let out = env.sign(&both, &["--key", "second"]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -1099,13 +1107,29 @@ fn one_home_never_approves_one_txid_twice_with_two_keys() {
     assert!(err.contains("share-records-key"), "{err}");
     let share = env
         .cmd()
-        .args(["keys", "share-records-key", "--from", "kat", "--to", "second", "--passphrase-file"])
+        .args([
+            "keys",
+            "share-records-key",
+            "--from",
+            "kat",
+            "--to",
+            "second",
+            "--passphrase-file",
+        ])
         .arg(env.pass())
         .output()
         .unwrap();
-    assert!(share.status.success(), "{}", String::from_utf8_lossy(&share.stderr));
+    assert!(
+        share.status.success(),
+        "{}",
+        String::from_utf8_lossy(&share.stderr)
+    );
     let out = env.sign(&own, &["--key", "second"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A second wallet (a raw key) with the same passphrase; returns its address.

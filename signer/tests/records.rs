@@ -358,11 +358,19 @@ fn an_old_home_is_upgraded_once_and_then_unauthenticated_lines_are_refused() {
     let env = old_home(true);
     let v = env.run(&["audit", "verify"]);
     ok(&v);
-    assert!(stdout(&v).contains("records not authenticated yet"), "{}", stdout(&v));
+    assert!(
+        stdout(&v).contains("records not authenticated yet"),
+        "{}",
+        stdout(&v)
+    );
     // The first signing upgrades it: a records key in the wallet, an audit line saying so.
     let out = env.sign(4);
     ok(&out);
-    assert!(stderr(&out).contains("records are now authenticated"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("records are now authenticated"),
+        "{}",
+        stderr(&out)
+    );
     let wallet: Value = serde_json::from_slice(&std::fs::read(keystore(&env)).unwrap()).unwrap();
     assert!(wallet["records_key"]["id"].is_string(), "{wallet}");
     let audit = lines(&env.audit());
@@ -391,10 +399,18 @@ fn an_old_home_is_upgraded_once_and_then_unauthenticated_lines_are_refused() {
     rechain(&env.audit(), forged);
     let out = env.sign(6);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("carries no authentication"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("carries no authentication"),
+        "{}",
+        stderr(&out)
+    );
     let v = env.run(&["audit", "verify"]);
     assert_eq!(v.status.code(), Some(2));
-    assert!(stderr(&v).contains("without authentication"), "{}", stderr(&v));
+    assert!(
+        stderr(&v).contains("without authentication"),
+        "{}",
+        stderr(&v)
+    );
 }
 
 /// The outside review's case: ledger.jsonl emptied and one self-made line appended to the
@@ -411,7 +427,10 @@ fn an_emptied_ledger_with_a_self_made_audit_line_is_refused() {
     let out = env.sign(2);
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
-    assert!(e.contains("audit line 5 records a signing or a ledger head but carries no authentication"), "{e}");
+    assert!(
+        e.contains("audit line 5 records a signing or a ledger head but carries no authentication"),
+        "{e}"
+    );
     assert!(!env.path("out.json").exists());
     let v = env.run(&["audit", "verify"]);
     assert_eq!(v.status.code(), Some(2));
@@ -421,13 +440,21 @@ fn an_emptied_ledger_with_a_self_made_audit_line_is_refused() {
     let audit = lines(&env.audit());
     write_lines(&env.audit(), &audit[..4]);
     let mut with_auth = forged;
-    with_auth["auth"] = serde_json::json!({"ledger": {"hash": "0".repeat(64), "lines": 0}, "mac": "ab".repeat(32)});
+    with_auth["auth"] =
+        serde_json::json!({"ledger": {"hash": "0".repeat(64), "lines": 0}, "mac": "ab".repeat(32)});
     rechain(&env.audit(), with_auth);
     let e = stderr(&env.sign(2));
-    assert!(e.contains("does not authenticate with this home's records key"), "{e}");
+    assert!(
+        e.contains("does not authenticate with this home's records key"),
+        "{e}"
+    );
     let v = env.run_unlocked(&["audit", "verify"]);
     assert_eq!(v.status.code(), Some(2));
-    assert!(stderr(&v).contains("line 5: authentication fails"), "{}", stderr(&v));
+    assert!(
+        stderr(&v).contains("line 5: authentication fails"),
+        "{}",
+        stderr(&v)
+    );
     // And a rebuild cannot be run without the passphrase to launder it.
     assert_eq!(env.run(&["ledger", "rebuild"]).status.code(), Some(2));
 }
