@@ -1,4 +1,5 @@
-//! Hostile audit logs: verification never panics; a log that verifies still verifies after
+//! Hostile audit logs: verification never panics; a verified line is exactly its canonical
+//! serialisation (one line grammar for every reader); a log that verifies still verifies after
 //! each line is re-read and re-serialised (the hash is over the canonical form), verifies to
 //! the same line count, and its head as appending reads it from the end of the file — the
 //! (hash, seq) the next line chains to — is what its last line says.
@@ -21,6 +22,16 @@ fuzz_target!(|data: &[u8]| {
         .lines()
         .map(|l| serde_json::from_str(l).expect("verified lines are JSON"))
         .collect();
+    // One line grammar: a verified line is exactly its canonical form (no repeated key, no
+    // spacing), so every reader of the log — the tail reader appending uses among them —
+    // reads the same fields from it.
+    for (l, v) in text.lines().zip(&lines) {
+        assert_eq!(
+            l,
+            serde_json::to_string(v).unwrap(),
+            "verified line is canonical"
+        );
+    }
     // Re-serialised line by line (compact, keys sorted), the log still verifies.
     let mut again = String::new();
     for v in &lines {

@@ -1,5 +1,5 @@
-//! Hostile mnemonic input: parsing never panics; an accepted phrase's normalised form (single
-//! spaces, as the keystore stores it) parses again to the same entropy and seed, and the
+//! Hostile mnemonic input: parsing never panics; an accepted phrase's normalised form (lower
+//! case — ASCII case is folded, nothing else — and single spaces, as the keystore stores it) parses again to the same entropy and seed, and the
 //! entropy re-encodes to the same words.
 #![no_main]
 use coldpay_signer::wallet::parse_mnemonic;
@@ -18,8 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let normal = m.to_string();
     assert_eq!(
         normal,
-        words.join(" "),
-        "normal form is the words, single-spaced"
+        words.join(" ").to_ascii_lowercase(),
+        "normal form is the words, ASCII case folded, single-spaced"
     );
     let again = parse_mnemonic(&normal).expect("normal form parses");
     assert_eq!(again.to_entropy(), m.to_entropy());

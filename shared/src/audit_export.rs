@@ -147,8 +147,11 @@ fn read_line(text: &str) -> Result<AuditLine> {
 }
 
 /// The signer's line hash: sha256 of the compact JSON of the line without `hash`, keys sorted.
+/// The hash over a line's content: every field but `hash` and `auth` (the signer's MAC over
+/// the hash, which only the signer home can check).
 fn content_hash(mut obj: Map<String, Value>) -> String {
     obj.remove("hash");
+    obj.remove("auth");
     hex::encode(Sha256::digest(
         serde_json::to_vec(&Value::Object(obj)).expect("json"),
     ))

@@ -451,11 +451,28 @@ pub fn decode_image_bytes(bytes: &[u8]) -> Result<Vec<String>> {
     limits.max_image_width = Some(MAX_IMAGE_SIDE);
     limits.max_image_height = Some(MAX_IMAGE_SIDE);
     r.limits(limits);
-    let img = r
-        .decode()
+    let img = contained(|| r.decode())?
         .map_err(|e| qr_err(format!("cannot read image: {e}")))?
         .to_luma8();
-    Ok(decode_image(&img))
+    contained(|| decode_image(&img))
+}
+
+/// Runs a decoding library on untrusted bytes. A panic inside it (rqrr 0.11 asserts on some
+/// hostile images) becomes an "unreadable image" error instead of ending the process; the
+/// panic message is not printed (a quiet hook is set while the library runs, under a lock so
+/// concurrent decodes do not restore each other's hooks).
+/// Nothing the library touched is used after a panic (the reader and image are dropped), so
+/// asserting unwind safety is sound.
+fn contained<T>(decode: impl FnOnce() -> T) -> Result<T> {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _held = HOOK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode));
+    std::panic::set_hook(previous);
+    out.map_err(|_| qr_err("unreadable image: the image decoder failed on it"))
 }
 
 /// Reads QR images (PNG/JPEG, any order) until the message is complete. Frames without a
@@ -641,6 +658,29 @@ mod tests {
             .to_string();
         assert!(
             e.contains(&format!("{}: image is 16000×16000 pixels", p.display())),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_image_that_panics_the_qr_library_is_an_error() {
+        // Found by the qr_image fuzz target: rqrr 0.11 asserts in geometry.rs on this JPEG.
+        let img = include_bytes!("../../fuzz/seeds/qr_image/rqrr-geometry-panic.jpg");
+        let e = decode_image_bytes(img).unwrap_err().to_string();
+        assert!(e.contains("unreadable image"), "{e}");
+        // The process goes on, and later panics still reach the hook in place.
+        assert_eq!(
+            decode_image_bytes(&solid_png(40, 40)).unwrap(),
+            Vec::<String>::new()
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("hostile.jpg");
+        std::fs::write(&p, img).unwrap();
+        let e = read_qr_images(std::slice::from_ref(&p))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("{}: unreadable image", p.display())),
             "{e}"
         );
     }

@@ -14,12 +14,45 @@ use coldpay_shared::handoff::AuditHead;
 
 use crate::error::{Result, SignerError};
 use crate::ledger::LedgerHead;
+use crate::records_key::RecordsKey;
+use serde::{Deserialize, Serialize};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The key of an authenticated line's [`Auth`]; it sorts before every other key of a line.
+const AUTH: &str = "auth";
+
+/// What an authenticated line adds (as its first key, `auth`): the ledger's head once the
+/// line is written — its line count is the running count of signed transactions — and the
+/// HMAC of the line's hash and that head under the home's records key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    /// The ledger head after this line (`lines`: transactions signed so far).
+    pub ledger: LedgerHead,
+    /// HMAC-SHA256 (hex) of the line's hash and `ledger` under the records key.
+    pub mac: String,
+}
+
+impl Auth {
+    fn new(key: &RecordsKey, hash: &str, ledger: &LedgerHead) -> Auth {
+        Auth {
+            ledger: ledger.clone(),
+            mac: key.audit_mac(hash, ledger),
+        }
+    }
+
+    /// Whether the MAC is this key's for `hash` (constant time).
+    pub fn verifies(&self, key: &RecordsKey, hash: &str) -> bool {
+        key.audit_mac_ok(hash, &self.ledger, &self.mac)
+    }
+}
+
+/// The sha256 of a line's content: every field but `hash` and `auth` (the MAC covers the hash).
 fn line_hash(obj: &Map<String, Value>) -> String {
     let mut o = obj.clone();
     o.remove("hash");
+    o.remove(AUTH);
     hex::encode(Sha256::digest(
         serde_json::to_vec(&Value::Object(o)).expect("json"),
     ))
@@ -85,8 +118,9 @@ struct ChainTail {
     seq: u64,
 }
 
-/// Reads `hash` and `seq` and skips the rest. A repeated key keeps its last value, as
-/// `serde_json::Value` (and so [`verify`]) does: a line that verifies can be chained to.
+/// Reads `hash` and `seq` and skips the rest. A repeated key keeps its last value, whatever
+/// the type of the earlier ones, as `serde_json::Value` (and so [`verify`]) does: a line that
+/// verifies can be chained to.
 impl<'de> serde::Deserialize<'de> for ChainTail {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct V;
@@ -100,19 +134,27 @@ impl<'de> serde::Deserialize<'de> for ChainTail {
                 mut m: A,
             ) -> std::result::Result<ChainTail, A::Error> {
                 use serde::de::Error;
+                // Earlier values of a repeated key may have any type: only the last counts.
                 let (mut hash, mut seq) = (None, None);
                 while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
                     match k.as_ref() {
-                        "hash" => hash = Some(m.next_value::<String>()?),
-                        "seq" => seq = Some(m.next_value::<u64>()?),
+                        "hash" => hash = Some(m.next_value::<Value>()?),
+                        "seq" => seq = Some(m.next_value::<Value>()?),
                         _ => {
                             m.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
+                let hash = hash.ok_or_else(|| A::Error::missing_field("hash"))?;
+                let seq = seq.ok_or_else(|| A::Error::missing_field("seq"))?;
                 Ok(ChainTail {
-                    hash: hash.ok_or_else(|| A::Error::missing_field("hash"))?,
-                    seq: seq.ok_or_else(|| A::Error::missing_field("seq"))?,
+                    hash: hash
+                        .as_str()
+                        .ok_or_else(|| A::Error::custom("hash is not a string"))?
+                        .to_string(),
+                    seq: seq
+                        .as_u64()
+                        .ok_or_else(|| A::Error::custom("seq is not a whole number"))?,
                 })
             }
         }
@@ -173,9 +215,14 @@ fn finish(path: &Path, mut line: Vec<u8>, seq: u64, hash: String) -> Result<Prep
     })
 }
 
-/// Chains `event` (an object) to the log's last line and serialises it, without writing.
-/// Nothing else may append in between: the signer holds the home lock while it does this.
-fn prepare(path: &Path, event: Value) -> Result<Prepared> {
+/// Chains `event` (an object) to the log's last line and serialises it, without writing;
+/// authenticated (an [`Auth`] stating `ledger`) when `auth` is given. Nothing else may append
+/// in between: the signer holds the home lock while it does this.
+fn prepare(
+    path: &Path,
+    event: Value,
+    auth: Option<(&RecordsKey, &LedgerHead)>,
+) -> Result<Prepared> {
     let (prev, seq) = tail(path)?;
     let mut obj = match event {
         Value::Object(m) => m,
@@ -187,8 +234,12 @@ fn prepare(path: &Path, event: Value) -> Result<Prepared> {
     };
     obj.insert("seq".into(), json!(seq + 1));
     obj.insert("prev".into(), json!(prev));
+    obj.remove(AUTH);
     let h = hex::encode(Sha256::digest(serde_json::to_vec(&obj).expect("json")));
     obj.insert("hash".into(), json!(h));
+    if let Some((key, ledger)) = auth {
+        obj.insert(AUTH.into(), json!(Auth::new(key, &h, ledger)));
+    }
     finish(path, serde_json::to_vec(&obj).expect("json"), seq + 1, h)
 }
 
@@ -221,47 +272,249 @@ pub fn prepare_with<T: serde::Serialize>(
     path: &Path,
     build: impl Fn(u64, String, Option<String>) -> T,
 ) -> Result<Prepared> {
+    prepare_typed(path, None, build)
+}
+
+/// As [`prepare_with`], and the line authenticated: an [`Auth`] stating `ledger` under `key`
+/// is put first (its key sorts before all others; `build` must not make one).
+pub fn prepare_with_auth<T: serde::Serialize>(
+    path: &Path,
+    key: &RecordsKey,
+    ledger: &LedgerHead,
+    build: impl Fn(u64, String, Option<String>) -> T,
+) -> Result<Prepared> {
+    prepare_typed(path, Some((key, ledger)), build)
+}
+
+fn prepare_typed<T: serde::Serialize>(
+    path: &Path,
+    auth: Option<(&RecordsKey, &LedgerHead)>,
+    build: impl Fn(u64, String, Option<String>) -> T,
+) -> Result<Prepared> {
     let (prev, seq) = tail(path)?;
     let seq = seq + 1;
     let unhashed = serde_json::to_vec(&build(seq, prev.clone(), None)).expect("json");
     let h = hex::encode(Sha256::digest(&unhashed));
     drop(unhashed);
-    let line = serde_json::to_vec(&build(seq, prev, Some(h.clone()))).expect("json");
+    let mut line = serde_json::to_vec(&build(seq, prev, Some(h.clone()))).expect("json");
+    if let Some((key, ledger)) = auth {
+        let mut first = format!("{{\"{AUTH}\":").into_bytes();
+        serde_json::to_writer(&mut first, &Auth::new(key, &h, ledger)).expect("json");
+        first.push(b',');
+        debug_assert!(line.starts_with(b"{\"") && &line[2..] > AUTH.as_bytes());
+        first.extend_from_slice(&line[1..]);
+        line = first;
+    }
     finish(path, line, seq, h)
 }
 
 /// Appends one event (an object) to the log, chaining and fsyncing it before returning.
 pub fn append(path: &Path, event: Value) -> Result<()> {
-    prepare(path, event)?.commit(path)
+    prepare(path, event, None)?.commit(path)
 }
 
 /// Appends one event as [`append`] does and returns the log's new head.
 pub fn append_with_head(path: &Path, event: Value) -> Result<AuditHead> {
-    let p = prepare(path, event)?;
+    let p = prepare(path, event, None)?;
     let head = p.head();
     p.commit(path)?;
     Ok(head)
 }
 
-/// The `seq` and `ledger` fields of an audit line (the rest is skipped).
+/// Appends one event authenticated under the records key, stating the ledger head `ledger`
+/// (the records it makes: a signing, a rebuild, an upgrade); returns the log's new head.
+pub fn append_authenticated(
+    path: &Path,
+    event: Value,
+    key: &RecordsKey,
+    ledger: &LedgerHead,
+) -> Result<AuditHead> {
+    let p = prepare(path, event, Some((key, ledger)))?;
+    let head = p.head();
+    p.commit(path)?;
+    Ok(head)
+}
+
+/// The fields of an audit line that say what it records (the rest is skipped).
 #[derive(serde::Deserialize)]
 struct LedgerProbe {
     seq: u64,
     ledger: Option<LedgerHead>,
+    auth: Option<Auth>,
+    event: Option<Value>,
+    verdict: Option<Value>,
+}
+
+/// The events that make records (besides any line stating a ledger head or a `signed`
+/// verdict): after a home's upgrade, each must be authenticated.
+const RECORDS_EVENTS: [&str; 3] = ["ledger-rebuild", "ledger-migrate", UPGRADE_EVENT];
+
+/// The event of the line that starts a home's authenticated records.
+pub const UPGRADE_EVENT: &str = "records-upgrade";
+
+/// Whether a line (its fields) makes records: states a ledger head, says it signed, or is a
+/// rebuild, conversion or upgrade.
+fn is_records_claim(ledger: bool, event: Option<&Value>, verdict: Option<&Value>) -> bool {
+    ledger
+        || verdict.and_then(Value::as_str) == Some("signed")
+        || event
+            .and_then(Value::as_str)
+            .is_some_and(|e| RECORDS_EVENTS.contains(&e))
+}
+
+fn probe(path: &Path, l: &[u8]) -> Result<LedgerProbe> {
+    serde_json::from_slice(l).map_err(|_| {
+        SignerError::Refused(format!(
+            "{}: a line near the end is not an audit line; run `coldpay-signer audit verify`",
+            path.display()
+        ))
+    })
+}
+
+/// "audit line N makes records without authentication …": a line only the passphrase holder
+/// could have written that was written without the records key.
+fn unauthenticated(seq: u64) -> SignerError {
+    SignerError::Refused(format!(
+        "audit line {seq} records a signing or a ledger head but carries no authentication: this home's records are authenticated, so it was not written by this signer with a wallet unlocked (the audit log was tampered with). Nothing is signed; see `coldpay-signer audit verify --unlock`"
+    ))
 }
 
 /// The latest ledger head the log records (with the sequence number of the line recording
-/// it), read backwards from the end: usually the last line or one of the last few.
-pub fn last_ledger_head(path: &Path) -> Result<Option<(u64, LedgerHead)>> {
+/// it), read backwards from the end: usually the last line or one of the last few. On a home
+/// whose records are authenticated (`authenticated`), only an authenticated line's head
+/// counts, and a line after it that makes records without authentication is refused.
+pub fn last_ledger_head(path: &Path, authenticated: bool) -> Result<Option<(u64, LedgerHead)>> {
     scan_back(path, |l| {
-        let p: LedgerProbe = serde_json::from_slice(l).map_err(|_| {
-            SignerError::Refused(format!(
-                "{}: a line near the end is not an audit line; run `coldpay-signer audit verify`",
-                path.display()
-            ))
-        })?;
+        let p = probe(path, l)?;
+        if let Some(a) = p.auth {
+            return Ok(Some((p.seq, a.ledger)));
+        }
+        let claim = is_records_claim(p.ledger.is_some(), p.event.as_ref(), p.verdict.as_ref());
+        if authenticated && claim {
+            return Err(unauthenticated(p.seq));
+        }
         Ok(p.ledger.map(|h| (p.seq, h)))
     })
+}
+
+/// The last authenticated line, checked with the records key: its content against its hash
+/// and its MAC; lines after it may not make records. Returns its sequence number and the
+/// ledger head it states. This is what `sign` checks after unlocking, before it signs.
+pub fn last_authenticated(path: &Path, key: &RecordsKey) -> Result<(u64, LedgerHead)> {
+    let found = scan_back(path, |l| {
+        let p = probe(path, l)?;
+        let Some(a) = p.auth else {
+            if is_records_claim(p.ledger.is_some(), p.event.as_ref(), p.verdict.as_ref()) {
+                return Err(unauthenticated(p.seq));
+            }
+            return Ok(None);
+        };
+        let obj: Map<String, Value> = serde_json::from_slice(l).map_err(|_| {
+            SignerError::Refused(format!(
+                "{}: audit line {} is not JSON",
+                path.display(),
+                p.seq
+            ))
+        })?;
+        let h = line_hash(&obj);
+        if obj.get("hash").and_then(Value::as_str) != Some(h.as_str()) || !a.verifies(key, &h) {
+            return Err(SignerError::Refused(format!(
+                "audit line {} does not authenticate with this home's records key (it was edited, or written without a wallet passphrase): the records cannot be trusted, so nothing is signed; see `coldpay-signer audit verify --unlock`",
+                p.seq
+            )));
+        }
+        Ok(Some((p.seq, a.ledger)))
+    })?;
+    found.ok_or_else(|| {
+        SignerError::Refused(
+            "this home's wallets hold a records key, but no line of the audit log is authenticated with it (the audit log was replaced or cut): nothing is signed; restore audit.log from a backup".into(),
+        )
+    })
+}
+
+/// What [`verify_records`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordsCheck {
+    /// Lines in the log.
+    pub lines: usize,
+    /// Every line's hash (line `n` at index `n - 1`).
+    pub hashes: Vec<String>,
+    /// The line that started authenticated records (the last upgrade line; with a key, the
+    /// last one the key verifies), if any.
+    pub upgraded_at: Option<u64>,
+    /// The last authenticated line and the ledger head it states.
+    pub last: Option<(u64, LedgerHead)>,
+    /// MACs checked with the records key (0 without one).
+    pub macs_checked: usize,
+}
+
+/// Verifies the chain as [`verify_text`] does, then the authentication: after the upgrade
+/// line, every line that makes records must be authenticated, and with `key` every MAC from
+/// the upgrade line on must verify (lines before it are bound to it by the hash chain).
+/// Without a key only the form of the authentication is checked.
+pub fn verify_records(
+    text: &str,
+    key: Option<&RecordsKey>,
+) -> std::result::Result<RecordsCheck, (usize, String)> {
+    let hashes = verify_lines(text)?;
+    let lines: Vec<LedgerProbe> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|_| {
+                (
+                    i + 1,
+                    "not an audit line the signer writes (seq, ledger, event or verdict of the wrong type)".to_string(),
+                )
+            })
+        })
+        .collect::<std::result::Result<_, _>>()?;
+    let is_upgrade =
+        |p: &LedgerProbe| p.event.as_ref().and_then(Value::as_str) == Some(UPGRADE_EVENT);
+    let upgraded_at = lines.iter().zip(&hashes).rposition(|(p, h)| {
+        is_upgrade(p)
+            && p.auth
+                .as_ref()
+                .is_some_and(|a| key.is_none_or(|k| a.verifies(k, h)))
+    });
+    if key.is_some() && upgraded_at.is_none() && lines.iter().any(|p| p.auth.is_some()) {
+        return Err((
+            lines.iter().position(|p| p.auth.is_some()).unwrap_or(0) + 1,
+            "authenticated with another records key than this home's (no upgrade line verifies with it)".into(),
+        ));
+    }
+    let mut check = RecordsCheck {
+        lines: hashes.len(),
+        hashes: Vec::new(),
+        upgraded_at: upgraded_at.map(|i| i as u64 + 1),
+        last: None,
+        macs_checked: 0,
+    };
+    if let Some(start) = upgraded_at {
+        for (i, (p, h)) in lines.iter().zip(&hashes).enumerate().skip(start) {
+            match (&p.auth, key) {
+                (Some(a), Some(k)) if !a.verifies(k, h) => {
+                    return Err((i + 1, "authentication fails: the line was not written by this home's signer with a wallet unlocked".into()));
+                }
+                (Some(a), k) => {
+                    check.macs_checked += usize::from(k.is_some());
+                    check.last = Some((p.seq, a.ledger.clone()));
+                }
+                (None, _)
+                    if is_records_claim(
+                        p.ledger.is_some(),
+                        p.event.as_ref(),
+                        p.verdict.as_ref(),
+                    ) =>
+                {
+                    return Err((i + 1, "records a signing or a ledger head without authentication (written without a wallet passphrase, after the home's records were authenticated)".into()));
+                }
+                (None, _) => {}
+            }
+        }
+    }
+    check.hashes = hashes;
+    Ok(check)
 }
 
 /// Verifies the chain; returns the number of lines, or the first bad line (1-based) and why.
@@ -323,10 +576,40 @@ fn verify_lines(text: &str) -> std::result::Result<Vec<String>, (usize, String)>
                 "content does not match its hash (line edited)".into(),
             ));
         }
+        if serde_json::to_string(obj).ok().as_deref() != Some(l.trim_end_matches(['\r'])) {
+            return Err((
+                lineno,
+                "not in the form the signer writes (a repeated key, spacing or key order)".into(),
+            ));
+        }
+        if let Some(why) = auth_form(obj) {
+            return Err((lineno, why));
+        }
         hashes.push(h.clone());
         prev = h;
     }
     Ok(hashes)
+}
+
+/// What is wrong with a line's `auth`, if it has one: its form (a ledger head and a 64-hex
+/// MAC), and a `ledger` field of the line that states another head.
+fn auth_form(obj: &Map<String, Value>) -> Option<String> {
+    let a = obj.get(AUTH)?;
+    let Ok(a) = serde_json::from_value::<Auth>(a.clone()) else {
+        return Some("auth is not an authentication (a ledger head and a MAC)".into());
+    };
+    if a.mac.len() != 64 || !a.mac.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some("auth's MAC is not 64 hex digits".into());
+    }
+    match obj
+        .get("ledger")
+        .map(|l| serde_json::from_value::<LedgerHead>(l.clone()))
+    {
+        Some(Ok(l)) if l != a.ledger => {
+            Some("auth states another ledger head than the line's ledger field".into())
+        }
+        _ => None,
+    }
 }
 
 /// Parses `SEQ:HASH` (an audit head written down elsewhere).
@@ -530,18 +813,44 @@ mod tests {
     }
 
     #[test]
+    fn repeated_keys_of_another_type_read_as_verify_reads_them() {
+        // Found by the audit_verify fuzz target: the first `seq` is a string, the last a number.
+        // `verify` refuses a line in any other form than the signer writes; the tail reader
+        // still reads it as `serde_json::Value` would.
+        let text = include_str!("../../fuzz/seeds/audit_verify/repeated-seq-of-another-type");
+        let (line, why) = verify_text(text).unwrap_err();
+        assert_eq!(line, 1);
+        assert!(why.contains("repeated key"), "{why}");
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("audit.log");
+        std::fs::write(&p, text).unwrap();
+        let v: Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(
+            head(&p).unwrap(),
+            (v["hash"].as_str().unwrap().to_string(), 1)
+        );
+    }
+
+    #[test]
     fn a_repeated_key_reads_at_the_tail_as_verify_reads_it() {
-        // JSON readers keep the last of repeated keys; `verify` does. The tail reader, which
-        // appending uses, must too, or a log that verifies could not be appended to.
+        // JSON readers keep the last of repeated keys. The tail reader, which appending uses,
+        // does too; `verify` refuses the line, which the signer never writes.
         let (_d, p) = log_with(2);
         let text = std::fs::read_to_string(&p).unwrap();
         let (hash, seq) = head(&p).unwrap();
         let (first, last) = text.trim_end().split_once('\n').unwrap();
         let last = last.replacen('{', "{\"seq\":9,\"hash\":\"x\",", 1);
         std::fs::write(&p, format!("{first}\n{last}\n")).unwrap();
+        let (line, why) = verify(&p).unwrap().unwrap_err();
+        assert_eq!(line, 2, "{why}");
+        assert!(why.contains("repeated key"), "{why}");
+        assert_eq!(head(&p).unwrap(), (hash.clone(), seq));
+        // Spacing is refused the same way; a CRLF line end is not part of the line.
+        let spaced = text.replacen("\"seq\":1", "\"seq\": 1", 1);
+        std::fs::write(&p, &spaced).unwrap();
+        assert_eq!(verify(&p).unwrap().unwrap_err().0, 1);
+        std::fs::write(&p, text.replace('\n', "\r\n")).unwrap();
         assert_eq!(verify(&p).unwrap(), Ok(2));
         assert_eq!(head(&p).unwrap(), (hash, seq));
-        append(&p, json!({"event": "check"})).unwrap();
-        assert_eq!(verify(&p).unwrap(), Ok(3));
     }
 }

@@ -42,6 +42,38 @@ struct PassArgs {
     passphrase_fd: Option<u32>,
 }
 
+/// Unlocking one wallet to check or write authenticated records (`audit verify`, `ledger
+/// verify`, `ledger rebuild`).
+#[derive(Args, Clone, Default)]
+struct RecordsUnlockArgs {
+    /// Unlock a wallet (prompting for its passphrase) to check the records' authentication
+    /// with the home's records key.
+    #[arg(long)]
+    unlock: bool,
+    /// The wallet to unlock (needed when the home holds several).
+    #[arg(long, value_name = "NAME")]
+    key: Option<String>,
+    #[command(flatten)]
+    pass: PassArgs,
+}
+
+impl RecordsUnlockArgs {
+    /// Whether a wallet is to be unlocked (`--unlock`, `--key` or a passphrase source).
+    fn wanted(&self) -> bool {
+        self.unlock
+            || self.key.is_some()
+            || self.pass.passphrase_file.is_some()
+            || self.pass.passphrase_fd.is_some()
+    }
+
+    fn request(&self) -> Option<crate::records_cli::UnlockRequest> {
+        self.wanted().then(|| crate::records_cli::UnlockRequest {
+            wallet: self.key.clone(),
+            pass: self.pass.source(),
+        })
+    }
+}
+
 impl PassArgs {
     fn source(&self) -> PassSource {
         PassSource {
@@ -253,6 +285,19 @@ enum KeysCommand {
         #[arg(long, value_name = "N")]
         new_passphrase_fd: Option<u32>,
     },
+    /// Give the home's records key to a wallet that lacks it (one added after the home's
+    /// records were authenticated): both wallets' passphrases are asked for.
+    ShareRecordsKey {
+        /// A wallet holding the records key.
+        #[arg(long, value_name = "NAME")]
+        from: String,
+        /// The wallet to give it to.
+        #[arg(long, value_name = "NAME")]
+        to: String,
+        /// (A file or descriptor gives one passphrase, used for both wallets.)
+        #[command(flatten)]
+        pass: PassArgs,
+    },
     /// Delete a wallet's keystore file (make sure you hold its backup).
     Remove {
         /// Wallet name.
@@ -304,6 +349,8 @@ enum AuditCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        unlock: RecordsUnlockArgs,
     },
     /// Write the log from line SEQ to its head, for `reconcile --audit` on the online side.
     Export {
@@ -335,6 +382,8 @@ enum LedgerCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        unlock: RecordsUnlockArgs,
     },
     /// Reconstruct the ledger from the audit log's signed lines (atomically), after signing
     /// was refused because the two disagree.
@@ -346,6 +395,8 @@ enum LedgerCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        unlock: RecordsUnlockArgs,
     },
 }
 
@@ -476,6 +527,9 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     },
                 ),
                 KeysCommand::Remove { name, yes } => keys::remove(&h, &name, yes),
+                KeysCommand::ShareRecordsKey { from, to, pass } => {
+                    crate::records_cli::share_records_key(&h, &from, &to, &pass.source())
+                }
             }
         }
         Command::Sign {
@@ -589,9 +643,16 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 },
             )
         }
-        Command::Audit(AuditCommand::Verify { expect_head, json }) => {
-            crate::records_cli::audit_verify(&open_home(home_arg)?, expect_head.as_deref(), json)
-        }
+        Command::Audit(AuditCommand::Verify {
+            expect_head,
+            json,
+            unlock,
+        }) => crate::records_cli::audit_verify(
+            &open_home(home_arg)?,
+            expect_head.as_deref(),
+            json,
+            unlock.request().as_ref(),
+        ),
         Command::Audit(AuditCommand::Export {
             since,
             output,
@@ -602,13 +663,23 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             output.as_deref(),
             &qr_out,
         ),
-        Command::Ledger(LedgerCommand::Verify { json }) => {
-            crate::records_cli::ledger_verify(&open_home(home_arg)?, json)
+        Command::Ledger(LedgerCommand::Verify { json, unlock }) => {
+            crate::records_cli::ledger_verify(
+                &open_home(home_arg)?,
+                json,
+                unlock.request().as_ref(),
+            )
         }
         Command::Ledger(LedgerCommand::Rebuild {
             drop_unrecorded,
             json,
-        }) => crate::records_cli::ledger_rebuild(&open_home(home_arg)?, drop_unrecorded, json),
+            unlock,
+        }) => crate::records_cli::ledger_rebuild(
+            &open_home(home_arg)?,
+            drop_unrecorded,
+            json,
+            unlock.request().as_ref(),
+        ),
         Command::Audit(AuditCommand::Show { since, json }) => {
             let h = open_home(home_arg)?;
             let since = since.as_deref().map(parse_since).transpose()?.unwrap_or(0);

@@ -248,7 +248,7 @@ fn read_mnemonic() -> Result<Zeroizing<String>> {
     }
     let mut words: Vec<Zeroizing<String>> = line
         .split_whitespace()
-        .map(|w| Zeroizing::new(w.to_lowercase()))
+        .map(|w| Zeroizing::new(w.to_ascii_lowercase()))
         .collect();
     if !WORD_COUNTS.contains(&words.len()) {
         return Ok(line);
@@ -259,7 +259,9 @@ fn read_mnemonic() -> Result<Zeroizing<String>> {
                 break;
             }
             eprintln!("{}", unknown_word_message(i, word));
-            *word = Zeroizing::new(read_line_secret(&format!("Word {}: ", i + 1))?.to_lowercase());
+            *word = Zeroizing::new(
+                read_line_secret(&format!("Word {}: ", i + 1))?.to_ascii_lowercase(),
+            );
         }
     }
     let mut joined = Zeroizing::new(String::new());
@@ -364,14 +366,15 @@ pub fn derive(home: &Home, name: &str, index: u32, pass: &PassSource, json: bool
         return Err(SignerError::Usage("--index must be below 2^31".into()));
     }
     let passphrase = pass.read(&format!("Passphrase for wallet {name}: "))?;
-    let secret = ks.unlock(passphrase.as_bytes())?;
+    let (secret, wallet_key) = ks.unlock_keeping_key(passphrase.as_bytes())?;
+    let records = ks.records_key(&wallet_key)?;
     let key = account_key(WalletKind::Mnemonic, &secret, index)?;
     let entry = account_entry(WalletKind::Mnemonic, &key, index);
     let mut accounts = ks.header.accounts.clone();
     if !accounts.iter().any(|a| a.index == index) {
         accounts.push(entry.clone());
         accounts.sort_by_key(|a| a.index);
-        let new = Keystore::seal(
+        let new = Keystore::seal_with_records(
             ks.path.clone(),
             name,
             WalletKind::Mnemonic,
@@ -379,6 +382,7 @@ pub fn derive(home: &Home, name: &str, index: u32, pass: &PassSource, json: bool
             &secret,
             passphrase.as_bytes(),
             ks.header.kdf.iterations,
+            records.as_ref(),
         )?;
         new.write()?;
     }
@@ -494,9 +498,11 @@ pub fn change_passphrase(
 ) -> Result<()> {
     let ks = home.keystore(name)?;
     let p = old.read(&format!("Current passphrase for wallet {name}: "))?;
-    let secret = ks.unlock(p.as_bytes())?;
+    let (secret, wallet_key) = ks.unlock_keeping_key(p.as_bytes())?;
+    // The records key moves to the new passphrase with the secret.
+    let records = ks.records_key(&wallet_key)?;
     let np = new.read_new(&format!("wallet {name}"))?;
-    Keystore::seal(
+    Keystore::seal_with_records(
         ks.path.clone(),
         name,
         ks.header.kind,
@@ -507,6 +513,7 @@ pub fn change_passphrase(
             .kdf
             .iterations
             .max(crate::keystore::MIN_ITERATIONS),
+        records.as_ref(),
     )?
     .write()?;
     eprintln!("passphrase of wallet {name} changed");

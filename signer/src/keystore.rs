@@ -18,6 +18,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::{Result, SignerError};
 use crate::fsutil::write_atomic;
+use crate::records_key::RecordsKey;
 
 /// Keystore `format` value.
 pub const KEYSTORE_FORMAT: &str = "coldpay/keystore";
@@ -92,6 +93,33 @@ pub struct Header {
     pub cipher: CipherParams,
     /// Key check value: first 8 bytes of sha256("coldpay-kcv" ‖ key), hex.
     pub check: String,
+    /// The home's records key sealed under this wallet's key (absent in wallets made before
+    /// records were authenticated, until their first unlock by `sign`). Being part of the
+    /// header, it is bound into the secret's associated data: removing it breaks the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_key: Option<SealedRecordsKey>,
+}
+
+/// The records key (see `records_key`) sealed with AES-256-GCM under the wallet's
+/// passphrase-derived key, with its own random nonce.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealedRecordsKey {
+    /// The key's public identifier (`RecordsKey::id`): wallets holding the same key say so.
+    pub id: String,
+    /// 96-bit nonce, hex.
+    pub nonce: String,
+    /// The sealed 32 bytes and tag, hex.
+    pub sealed: String,
+}
+
+/// A wallet's passphrase-derived key, kept after unlocking only to seal or open the records
+/// key without a second key derivation. Zeroized on drop.
+pub struct WalletKey(Zeroizing<[u8; 32]>);
+
+/// Associated data of a sealed records key: the wallet's name and the key's identifier.
+fn records_aad(name: &str, id: &str) -> Vec<u8> {
+    format!("coldpay/records-key\0{name}\0{id}").into_bytes()
 }
 
 #[derive(Serialize, Deserialize)]
@@ -218,14 +246,29 @@ impl Keystore {
         passphrase: &[u8],
         iterations: u32,
     ) -> Result<Keystore> {
+        Self::seal_with_records(
+            path, name, kind, accounts, secret, passphrase, iterations, None,
+        )
+    }
+
+    /// Seals `secret`, and the home's records key when given, into a new keystore value.
+    pub fn seal_with_records(
+        path: PathBuf,
+        name: &str,
+        kind: WalletKind,
+        accounts: Vec<AccountEntry>,
+        secret: &WalletSecret,
+        passphrase: &[u8],
+        iterations: u32,
+        records: Option<&RecordsKey>,
+    ) -> Result<Keystore> {
         if iterations < MIN_ITERATIONS {
             return Err(SignerError::Usage(format!(
                 "refusing to create a keystore with {iterations} PBKDF2 iterations (minimum {MIN_ITERATIONS})"
             )));
         }
         let salt: [u8; 16] = random()?;
-        let nonce: [u8; 12] = random()?;
-        let key = derive_key(passphrase, &salt, iterations);
+        let key = WalletKey(derive_key(passphrase, &salt, iterations));
         let header = Header {
             format: KEYSTORE_FORMAT.into(),
             version: 1,
@@ -239,26 +282,116 @@ impl Keystore {
             },
             cipher: CipherParams {
                 name: "aes-256-gcm".into(),
-                nonce: hex::encode(nonce),
+                nonce: String::new(),
             },
-            check: key_check(&key),
+            check: key_check(&key.0),
+            records_key: None,
         };
-        let plain = secret.serialize(kind);
-        let cipher = Aes256Gcm::new_from_slice(key.as_ref()).expect("32-byte key");
+        Self::encrypt(path, header, secret, &key, records)
+    }
+
+    /// Seals `secret` (and `records`) under `key` with fresh nonces into `header`.
+    fn encrypt(
+        path: PathBuf,
+        mut header: Header,
+        secret: &WalletSecret,
+        key: &WalletKey,
+        records: Option<&RecordsKey>,
+    ) -> Result<Keystore> {
+        let cipher = Aes256Gcm::new_from_slice(key.0.as_ref()).expect("32-byte key");
+        let failed = |_| SignerError::Other("encryption failed".into());
+        header.records_key = match records {
+            Some(r) => {
+                let nonce: [u8; 12] = random()?;
+                let id = r.id();
+                let sealed = cipher
+                    .encrypt(
+                        &Nonce::from(nonce),
+                        Payload {
+                            msg: r.bytes(),
+                            aad: &records_aad(&header.name, &id),
+                        },
+                    )
+                    .map_err(failed)?;
+                Some(SealedRecordsKey {
+                    id,
+                    nonce: hex::encode(nonce),
+                    sealed: hex::encode(sealed),
+                })
+            }
+            None => None,
+        };
+        let nonce: [u8; 12] = random()?;
+        header.cipher.nonce = hex::encode(nonce);
+        let plain = secret.serialize(header.kind);
         let ciphertext = cipher
             .encrypt(
-                &Nonce::from(nonce_arr(&nonce)),
+                &Nonce::from(nonce),
                 Payload {
                     msg: &plain,
                     aad: &header_aad(&header),
                 },
             )
-            .map_err(|_| SignerError::Other("encryption failed".into()))?;
+            .map_err(failed)?;
         Ok(Keystore {
             path,
             header,
             ciphertext,
         })
+    }
+
+    /// This keystore with the records key added (or replaced), re-sealed under the same
+    /// passphrase-derived key with fresh nonces; not yet written.
+    pub fn with_records_key(
+        &self,
+        secret: &WalletSecret,
+        key: &WalletKey,
+        records: &RecordsKey,
+    ) -> Result<Keystore> {
+        Self::encrypt(
+            self.path.clone(),
+            self.header.clone(),
+            secret,
+            key,
+            Some(records),
+        )
+    }
+
+    /// Opens the sealed records key, if this wallet holds one.
+    pub fn records_key(&self, key: &WalletKey) -> Result<Option<RecordsKey>> {
+        let Some(r) = &self.header.records_key else {
+            return Ok(None);
+        };
+        let corrupt = |reason: &str| SignerError::KeystoreCorrupt {
+            path: self.path.clone(),
+            reason: format!("records key: {reason}"),
+        };
+        let nonce = hex::decode(&r.nonce).map_err(|_| corrupt("nonce is not hex"))?;
+        let nonce: [u8; 12] = nonce
+            .try_into()
+            .map_err(|_| corrupt("nonce is not 96 bits"))?;
+        let sealed = hex::decode(&r.sealed).map_err(|_| corrupt("not hex"))?;
+        let cipher = Aes256Gcm::new_from_slice(key.0.as_ref()).expect("32-byte key");
+        let plain = Zeroizing::new(
+            cipher
+                .decrypt(
+                    &Nonce::from(nonce),
+                    Payload {
+                        msg: &sealed,
+                        aad: &records_aad(&self.header.name, &r.id),
+                    },
+                )
+                .map_err(|_| corrupt("authentication failed (the file was modified)"))?,
+        );
+        let bytes: [u8; 32] = plain
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt("not 32 bytes"))?;
+        let k = RecordsKey::from_bytes(Zeroizing::new(bytes));
+        if k.id() != r.id {
+            return Err(corrupt("identifier does not match the key"));
+        }
+        Ok(Some(k))
     }
 
     /// Writes the keystore atomically with mode 0600.
@@ -337,6 +470,12 @@ impl Keystore {
 
     /// Decrypts the secret. A wrong passphrase and a damaged/tampered file are told apart.
     pub fn unlock(&self, passphrase: &[u8]) -> Result<WalletSecret> {
+        self.unlock_keeping_key(passphrase).map(|(s, _)| s)
+    }
+
+    /// Decrypts the secret as [`Keystore::unlock`] does, and returns the passphrase-derived
+    /// key too (to open or seal the records key).
+    pub fn unlock_keeping_key(&self, passphrase: &[u8]) -> Result<(WalletSecret, WalletKey)> {
         let h = &self.header;
         let salt = hex::decode(&h.kdf.salt).expect("validated on read");
         let nonce = hex::decode(&h.cipher.nonce).expect("validated on read");
@@ -353,10 +492,13 @@ impl Keystore {
         match (plain, check_ok) {
             (Ok(p), _) => {
                 let p = Zeroizing::new(p);
-                WalletSecret::deserialize(h.kind, &p).ok_or_else(|| SignerError::KeystoreCorrupt {
-                    path: self.path.clone(),
-                    reason: "decrypted secret is malformed".into(),
-                })
+                let secret = WalletSecret::deserialize(h.kind, &p).ok_or_else(|| {
+                    SignerError::KeystoreCorrupt {
+                        path: self.path.clone(),
+                        reason: "decrypted secret is malformed".into(),
+                    }
+                })?;
+                Ok((secret, WalletKey(key)))
             }
             (Err(_), false) => Err(SignerError::WrongPassphrase(h.name.clone())),
             (Err(_), true) => Err(SignerError::KeystoreCorrupt {

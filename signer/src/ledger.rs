@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, SignerError};
+use crate::records_key::RecordsKey;
 
 /// One signed transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +53,15 @@ pub struct SignedPayout {
     pub expiration: u64,
 }
 
+/// What the ledger remembers of a signed txID: when, and under which payout id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedTx {
+    /// When it was signed (ms).
+    pub time: u64,
+    /// The payout id it was signed under ("" for none).
+    pub payout_id: String,
+}
+
 /// One ledger line as read: strings borrowed from the file where they have no escapes.
 #[derive(Deserialize)]
 struct LineRef<'a> {
@@ -74,6 +84,11 @@ struct LineRef<'a> {
     /// sha256 of the line before (absent in ledgers written before lines were chained).
     #[serde(default, borrow)]
     prev: Option<Cow<'a, str>>,
+    /// HMAC of the line's hash under the records key (absent before records were
+    /// authenticated). Read so both readers accept it; checked by `records` with the key.
+    #[allow(dead_code)]
+    #[serde(default, borrow)]
+    mac: Option<Cow<'a, str>>,
 }
 
 /// The hash of the line before the first: 64 zeros.
@@ -116,9 +131,41 @@ pub enum ChainState {
     },
 }
 
-/// Hex sha256 of one line's bytes.
+/// The MAC field as the last field of a line: `,"mac":"` + 64 hex digits + `"}`.
+const MAC_KEY: &str = ",\"mac\":\"";
+
+/// Splits a line that ends with a well-formed MAC field into the bytes before that field
+/// (without the closing brace) and the MAC; other lines come back whole, without a MAC.
+pub fn split_mac(line: &str) -> (&str, Option<&str>) {
+    let tail_len = MAC_KEY.len() + 64 + 2;
+    let start = match line.len().checked_sub(tail_len) {
+        Some(s) if line.is_char_boundary(s) => s,
+        _ => return (line, None),
+    };
+    let (body, tail) = line.split_at(start);
+    let mac = &tail[MAC_KEY.len()..MAC_KEY.len() + 64];
+    if tail.starts_with(MAC_KEY)
+        && tail.ends_with("\"}")
+        && mac.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        (body, Some(mac))
+    } else {
+        (line, None)
+    }
+}
+
+/// Hex sha256 of one line: of its bytes without the MAC field (so the hash chain does not
+/// depend on the MAC, and lines written before MACs hash as they always did).
 pub fn line_hash(line: &str) -> String {
-    hex::encode(Sha256::digest(line.as_bytes()))
+    let mut h = Sha256::new();
+    match split_mac(line) {
+        (body, Some(_)) => {
+            h.update(body.as_bytes());
+            h.update(b"}");
+        }
+        (whole, None) => h.update(whole.as_bytes()),
+    }
+    hex::encode(h.finalize())
 }
 
 /// Reads a line in exactly the shape [`Ledger::encode`] writes — these keys in this order, no
@@ -174,6 +221,10 @@ fn parse_written_shape(line: &str) -> Option<LineRef<'_>> {
         Some(()) => Some(Cow::Borrowed(c.string()?)),
         None => None,
     };
+    let mac = match c.lit(",\"mac\":") {
+        Some(()) => Some(Cow::Borrowed(c.string()?)),
+        None => None,
+    };
     c.lit("}")?;
     c.s.is_empty().then_some(LineRef {
         time,
@@ -185,6 +236,7 @@ fn parse_written_shape(line: &str) -> Option<LineRef<'_>> {
         amount: Cow::Borrowed(amount),
         expiration,
         prev,
+        mac,
     })
 }
 
@@ -232,6 +284,8 @@ pub struct LedgerQuery<'q> {
     pub recipients: Option<HashSet<&'q str>>,
     /// Keep amounts signed after this time (ms) only.
     pub since_ms: u64,
+    /// The txIDs (lower-case hex) to look up (`None`: all).
+    pub txids: Option<HashSet<String>>,
 }
 
 /// The ledger file, indexed by payout id, recipient and asset as a [`LedgerQuery`] asked:
@@ -241,7 +295,9 @@ pub struct Ledger {
     since_ms: u64,
     payout_ids: Option<HashSet<String>>,
     wanted_recipients: Option<HashSet<String>>,
+    wanted_txids: Option<HashSet<String>>,
     by_payout: HashMap<String, SignedPayout>,
+    by_txid: HashMap<String, SignedTx>,
     recipients: HashSet<String>,
     /// Per asset ("TRX" or contract): (time, amount) of each signing, in file order.
     amounts: HashMap<String, Vec<(u64, U256)>>,
@@ -286,7 +342,8 @@ impl Encoded {
     }
 }
 
-/// One line as written: the entry's fields in a fixed order, then `prev`.
+/// One line as written: the entry's fields in a fixed order, then `prev` (and, when the
+/// records key is at hand, `mac` is appended after it).
 #[derive(Serialize)]
 struct Written<'a> {
     time: u64,
@@ -300,9 +357,10 @@ struct Written<'a> {
     prev: &'a str,
 }
 
-/// Serialises `new` as ledger lines chained to `head`; returns the bytes and the new head.
-pub fn encode_after(head: &LedgerHead, new: &[LedgerEntry]) -> Encoded {
-    let mut bytes = Vec::with_capacity(new.len() * 360);
+/// Serialises `new` as ledger lines chained to `head`, each authenticated with `key` when
+/// given (a `mac` field: the HMAC of the line's hash); returns the bytes and the new head.
+pub fn encode_after(head: &LedgerHead, new: &[LedgerEntry], key: Option<&RecordsKey>) -> Encoded {
+    let mut bytes = Vec::with_capacity(new.len() * 440);
     let mut prev = head.hash.clone();
     for e in new {
         let start = bytes.len();
@@ -322,6 +380,12 @@ pub fn encode_after(head: &LedgerHead, new: &[LedgerEntry]) -> Encoded {
         )
         .expect("serialisable");
         prev = hex::encode(Sha256::digest(&bytes[start..]));
+        if let Some(k) = key {
+            bytes.pop(); // the closing brace
+            bytes.extend_from_slice(MAC_KEY.as_bytes());
+            bytes.extend_from_slice(k.ledger_mac(&prev).as_bytes());
+            bytes.extend_from_slice(b"\"}");
+        }
         bytes.push(b'\n');
     }
     Encoded {
@@ -351,7 +415,9 @@ impl Ledger {
             since_ms: query.since_ms,
             payout_ids: owned(&query.payout_ids),
             wanted_recipients: owned(&query.recipients),
+            wanted_txids: query.txids.clone(),
             by_payout: HashMap::new(),
+            by_txid: HashMap::new(),
             recipients: HashSet::new(),
             amounts: HashMap::new(),
             head: LedgerHead::empty(),
@@ -440,8 +506,15 @@ impl Ledger {
             .is_none_or(|s| s.contains(to))
     }
 
+    fn wants_txid(&self, txid: &str) -> bool {
+        self.wanted_txids.as_ref().is_none_or(|s| s.contains(txid))
+    }
+
     fn relevant(&self, e: &LineRef<'_>) -> bool {
-        e.time > self.since_ms || self.wants_payout(&e.payout_id) || self.wants_recipient(&e.to)
+        e.time > self.since_ms
+            || self.wants_payout(&e.payout_id)
+            || self.wants_recipient(&e.to)
+            || self.wants_txid(&e.txid)
     }
 
     fn index_one(&mut self, e: &LineRef<'_>, amount: U256) {
@@ -452,6 +525,15 @@ impl Ledger {
                     time: e.time,
                     txid: e.txid.to_string(),
                     expiration: e.expiration,
+                },
+            );
+        }
+        if self.wants_txid(&e.txid) {
+            self.by_txid.insert(
+                e.txid.to_string(),
+                SignedTx {
+                    time: e.time,
+                    payout_id: e.payout_id.to_string(),
                 },
             );
         }
@@ -479,6 +561,13 @@ impl Ledger {
         self.by_payout.get(payout_id)
     }
 
+    /// The latest signing of a txID (lower-case hex; one the query asked for), with any key
+    /// and under any payout id.
+    pub fn find_txid(&self, txid: &str) -> Option<&SignedTx> {
+        debug_assert!(self.wants_txid(txid));
+        self.by_txid.get(txid)
+    }
+
     /// Sum signed for `token` ("TRX" or contract) after `since_ms` (no earlier than the
     /// query's `since_ms`).
     pub fn signed_since(&self, token: &str, since_ms: u64) -> U256 {
@@ -502,14 +591,14 @@ impl Ledger {
 
     /// Serialises entries as ledger lines chained to the loaded head (see
     /// [`Ledger::append_encoded`]); [`Encoded::head`] is what the audit line records.
-    pub fn encode(&self, new: &[LedgerEntry]) -> Encoded {
-        encode_after(&self.head, new)
+    pub fn encode(&self, new: &[LedgerEntry], key: Option<&RecordsKey>) -> Encoded {
+        encode_after(&self.head, new, key)
     }
 
     /// Serialises entries as a ledger of their own, chained from the first line (tests, the
     /// bench, rebuilding).
-    pub fn encode_fresh(new: &[LedgerEntry]) -> Vec<u8> {
-        encode_after(&LedgerHead::empty(), new).bytes
+    pub fn encode_fresh(new: &[LedgerEntry], key: Option<&RecordsKey>) -> Vec<u8> {
+        encode_after(&LedgerHead::empty(), new, key).bytes
     }
 
     /// Appends lines made by [`Ledger::encode`] and fsyncs. The in-memory index is not
@@ -605,6 +694,10 @@ fn json_why(e: &serde_json::Error) -> String {
 mod tests {
     use super::*;
 
+    fn key() -> RecordsKey {
+        RecordsKey::fixed(9)
+    }
+
     fn entry(i: u64, payout: &str, token: &str, to: &str, amount: &str) -> LedgerEntry {
         LedgerEntry {
             time: 1_000 + i,
@@ -634,7 +727,8 @@ mod tests {
             .collect();
         all.push(entry(n, "p-1", "TRX", "to-x", "1"));
         all.push(entry(n + 1, "quote\"back\\slash\u{e9}", "TRX", "to-y", "2"));
-        l.append_encoded(&l.encode(&all[..10])).unwrap();
+        l.append_encoded(&l.encode(&all[..10], Some(&key())))
+            .unwrap();
         std::fs::OpenOptions::new()
             .append(true)
             .open(&p)
@@ -643,7 +737,8 @@ mod tests {
             .unwrap();
         let l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
         assert_eq!(l.head().lines, 10);
-        l.append_encoded(&l.encode(&all[10..])).unwrap();
+        l.append_encoded(&l.encode(&all[10..], Some(&key())))
+            .unwrap();
         {
             let ledger = &Ledger::load(&p, &LedgerQuery::default()).unwrap();
             assert_eq!(*ledger.chain(), ChainState::Intact);
@@ -672,16 +767,24 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
         let all = Ledger::load(&p, &LedgerQuery::default()).unwrap();
-        all.append_encoded(&all.encode(&[
-            entry(0, "a", "TRX", "x", "5"),
-            entry(10, "b", "TRX", "y", "7"),
-            entry(20, "a", "TUSDT", "z", "11"),
-        ]))
+        all.append_encoded(&all.encode(
+            &[
+                entry(0, "a", "TRX", "x", "5"),
+                entry(10, "b", "TRX", "y", "7"),
+                entry(20, "a", "TUSDT", "z", "11"),
+            ],
+            None,
+        ))
         .unwrap();
         let q = LedgerQuery {
             payout_ids: Some(["a", "c"].into_iter().collect()),
             recipients: Some(["y", "w"].into_iter().collect()),
             since_ms: 1_005,
+            txids: Some(
+                [format!("{:064x}", 10), format!("{:064x}", 99)]
+                    .into_iter()
+                    .collect(),
+            ),
         };
         let l = Ledger::load(&p, &q).unwrap();
         assert_eq!(l.find_payout("a").unwrap().time, 1_020); // the later signing of "a"
@@ -690,12 +793,17 @@ mod tests {
         assert_eq!(l.signed_since("TRX", 1_005), U256::from(7u8)); // the 1_000 one is older
         assert_eq!(l.signed_since("TUSDT", 1_005), U256::from(11u8));
         assert_eq!(l.by_payout.len() + l.recipients.len(), 2);
+        // Lines are found by txID whatever their payout id; only asked-for txIDs are indexed.
+        let t = l.find_txid(&format!("{:064x}", 10)).unwrap();
+        assert_eq!((t.time, t.payout_id.as_str()), (1_010, "b"));
+        assert!(l.find_txid(&format!("{:064x}", 99)).is_none());
+        assert_eq!(l.by_txid.len(), 1);
     }
 
     /// A ledger of `n` chained lines, as text lines.
     fn chained(n: u64) -> Vec<String> {
         let all: Vec<LedgerEntry> = (0..n).map(|i| entry(i, "p", "TRX", "t", "1")).collect();
-        String::from_utf8(Ledger::encode_fresh(&all))
+        String::from_utf8(Ledger::encode_fresh(&all, None))
             .unwrap()
             .lines()
             .map(String::from)
@@ -723,7 +831,7 @@ mod tests {
         let p = d.path().join("ledger.jsonl");
         std::fs::write(&p, lines[..5].join("\n") + "\n").unwrap();
         let l = Ledger::load(&p, &LedgerQuery::default()).unwrap();
-        let enc = l.encode(&[entry(5, "p", "TRX", "t", "1")]);
+        let enc = l.encode(&[entry(5, "p", "TRX", "t", "1")], None);
         assert_eq!(enc.as_bytes(), format!("{}\n", lines[5]).as_bytes());
         assert_eq!(enc.head().lines, 6);
     }
@@ -804,7 +912,7 @@ mod tests {
                 amount: strings[5].clone(),
                 expiration,
             };
-            let enc = String::from_utf8(Ledger::encode_fresh(&[e])).unwrap();
+            let enc = String::from_utf8(Ledger::encode_fresh(&[e], None)).unwrap();
             let line = enc.trim_end_matches('\n');
             // As written: the fast reader, when it accepts, agrees with serde.
             let cut = (0..=cut.min(line.len())).rev().find(|i| line.is_char_boundary(*i)).unwrap();
@@ -833,8 +941,11 @@ mod tests {
     fn a_malformed_line_is_named() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("ledger.jsonl");
-        let good =
-            String::from_utf8(Ledger::encode_fresh(&[entry(1, "a", "TRX", "t", "1")])).unwrap();
+        let good = String::from_utf8(Ledger::encode_fresh(
+            &[entry(1, "a", "TRX", "t", "1")],
+            None,
+        ))
+        .unwrap();
         let mut text = good.repeat(CHUNK_LINES + 3);
         text.push_str("{\"time\":1}\n");
         text.push_str(&good);

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod qrio;
 pub mod records;
 pub mod records_cli;
+pub mod records_key;
 pub mod review;
 pub mod sandbox;
 pub mod screen;

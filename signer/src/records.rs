@@ -16,7 +16,9 @@ use crate::audit;
 use crate::error::{Result, SignerError};
 use crate::fsutil::write_atomic;
 use crate::home::Home;
+use crate::keystore::{Keystore, WalletKey, WalletSecret};
 use crate::ledger::{ChainState, Ledger, LedgerEntry, LedgerHead, LedgerQuery};
+use crate::records_key::RecordsKey;
 
 /// How long after its signing a transaction recorded without its expiration (audit lines
 /// written before they carried it) is taken to stay valid: the policy caps expirations at
@@ -55,7 +57,7 @@ fn disagreement(home: &Home, ledger: &Ledger) -> Result<Option<String>> {
         return Ok(Some(format!("line {line}: {why}")));
     }
     let have = ledger.head();
-    let recorded = audit::last_ledger_head(&home.audit_path())?;
+    let recorded = audit::last_ledger_head(&home.audit_path(), home_is_authenticated(home))?;
     Ok(match (ledger.chain(), recorded) {
         (ChainState::Legacy, Some((seq, _))) => Some(format!(
             "the file is in the old unchained format, but audit line {seq} recorded a chained ledger (the file was replaced)"
@@ -97,8 +99,8 @@ fn compare_heads(have: &LedgerHead, want: &LedgerHead, seq: u64) -> Option<Strin
 /// The fields of an audit line that rebuilding reads (others are skipped).
 type EventLine = AuditEvent<EventTx>;
 
-/// One transaction of a `signed` audit line.
-#[derive(Deserialize)]
+/// One transaction of a `signed` audit line (or kept by a rebuild).
+#[derive(Deserialize, serde::Serialize)]
 struct EventTx {
     amount: Option<String>,
     /// Absent in lines written before the audit log carried it.
@@ -138,9 +140,29 @@ fn audit_signings(home: &Home) -> Result<Vec<Recorded>> {
             for t in e.transactions {
                 out.push(recorded(e.time, e.request_id.as_deref(), t));
             }
+        } else if e.event.as_deref() == Some("ledger-rebuild") {
+            // Ledger lines a rebuild found unrecorded are recorded whole by it, and stay.
+            let kept: KeptLines = serde_json::from_str(l).map_err(|_| {
+                SignerError::Refused(format!(
+                    "{} line {}: a rebuild line whose kept lines are unreadable",
+                    path.display(),
+                    i + 1
+                ))
+            })?;
+            out.extend(kept.kept.into_iter().map(|k| Recorded {
+                entry: k,
+                exact_expiration: true,
+            }));
         }
     }
     Ok(out)
+}
+
+/// The ledger lines a rebuild kept (`kept`: whole entries; absent in older rebuild lines).
+#[derive(Deserialize)]
+struct KeptLines {
+    #[serde(default)]
+    kept: Vec<LedgerEntry>,
 }
 
 fn recorded(time: u64, request_id: Option<&str>, t: EventTx) -> Recorded {
@@ -220,7 +242,7 @@ fn migrate(home: &Home) -> Result<(u64, LedgerHead)> {
             k + 1
         )));
     }
-    let bytes = Ledger::encode_fresh(&lines);
+    let bytes = Ledger::encode_fresh(&lines, None);
     let head = head_of(&bytes, lines.len());
     write_atomic(&home.ledger_path(), &bytes, 0o600)?;
     let a = audit::append_with_head(
@@ -275,14 +297,33 @@ pub struct RebuildReport {
 
 /// Reconstructs the ledger from the audit log's `signed` lines (the home lock held) and
 /// records the new head. Ledger lines whose txID the log does not record (an interrupted
-/// signing, or a cut audit log) are listed and refused unless `drop_unrecorded`.
-pub fn rebuild(home: &Home, drop_unrecorded: bool) -> Result<RebuildReport> {
+/// signing, or a cut audit log) are listed and refused unless `drop_unrecorded`; then they are
+/// recorded whole in the rebuild's audit line and kept at the end of the rebuilt ledger, so
+/// they stay in the replay and 24 h indexes. On a home whose records are authenticated the
+/// records key is needed (`key`): the new lines and the audit line are authenticated with it.
+pub fn rebuild(
+    home: &Home,
+    drop_unrecorded: bool,
+    key: Option<&RecordsKey>,
+) -> Result<RebuildReport> {
+    if key.is_none() && home_is_authenticated(home) {
+        return Err(SignerError::Usage(
+            "this home's records are authenticated: rebuilding needs a wallet passphrase (pass --unlock, --passphrase-file or --passphrase-fd, and --key NAME with several wallets)".into(),
+        ));
+    }
+    if let Some(k) = key {
+        check_log_authentication(home, k)?;
+    }
     let rec = audit_signings(home)?;
     let (old, bad) = read_ledger_lines(home)?;
     let known: HashSet<&str> = rec.iter().map(|r| r.entry.txid.as_str()).collect();
-    let mut dropped: Vec<String> = old
+    let kept: Vec<LedgerEntry> = old
         .iter()
         .filter(|l| !known.contains(l.txid.as_str()))
+        .cloned()
+        .collect();
+    let mut dropped: Vec<String> = kept
+        .iter()
         .map(|l| {
             format!(
                 "txid {} payout {:?} amount {} to {}",
@@ -300,18 +341,22 @@ pub fn rebuild(home: &Home, drop_unrecorded: bool) -> Result<RebuildReport> {
             if dropped.len() > 10 { "; …" } else { "" }
         )));
     }
-    let entries: Vec<LedgerEntry> = rec.iter().map(|r| r.entry.clone()).collect();
-    let bytes = Ledger::encode_fresh(&entries);
+    let mut entries: Vec<LedgerEntry> = rec.iter().map(|r| r.entry.clone()).collect();
+    entries.extend(kept.iter().cloned());
+    let bytes = Ledger::encode_fresh(&entries, key);
     let head = head_of(&bytes, entries.len());
-    write_atomic(&home.ledger_path(), &bytes, 0o600)?;
     let previous_lines = (old.len() + bad.len()) as u64;
-    let a = audit::append_with_head(
-        &home.audit_path(),
-        json!({
-            "event": "ledger-rebuild", "verdict": "rebuilt", "time": now_ms(), "ledger": head,
-            "previous_lines": previous_lines, "dropped": dropped.len(),
-        }),
-    )?;
+    let line = json!({
+        "event": "ledger-rebuild", "verdict": "rebuilt", "time": now_ms(), "ledger": head,
+        "previous_lines": previous_lines, "dropped": dropped.len(), "kept": kept,
+    });
+    // The audit line first: a rebuild interrupted after it is found (the ledger disagrees
+    // with the head it records) and simply run again.
+    let a = match key {
+        Some(k) => audit::append_authenticated(&home.audit_path(), line, k, &head)?,
+        None => audit::append_with_head(&home.audit_path(), line)?,
+    };
+    write_atomic(&home.ledger_path(), &bytes, 0o600)?;
     Ok(RebuildReport {
         lines: head.lines,
         previous_lines,
@@ -331,15 +376,21 @@ pub struct VerifyReport {
     pub head: LedgerHead,
     /// Whether it is still in the unchained format (converted at the next signing).
     pub legacy: bool,
+    /// Whether the MACs were checked with the records key (a wallet was unlocked).
+    pub authenticated: bool,
+    /// Ledger lines whose MAC was checked.
+    pub macs_checked: usize,
 }
 
 /// The whole check: the chain, the head against the audit log, and every line against the
-/// signed transaction the audit log records at that position.
-pub fn verify(home: &Home) -> Result<VerifyReport> {
+/// signed transaction the audit log records at that position; with the records key, the
+/// audit log's and every ledger line's authentication too.
+pub fn verify(home: &Home, key: Option<&RecordsKey>) -> Result<VerifyReport> {
     let nothing = LedgerQuery {
         payout_ids: Some(HashSet::new()),
         recipients: Some(HashSet::new()),
         since_ms: u64::MAX,
+        txids: Some(HashSet::new()),
     };
     let ledger = Ledger::load(&home.ledger_path(), &nothing)?;
     if let Some(why) = disagreement(home, &ledger)? {
@@ -355,11 +406,193 @@ pub fn verify(home: &Home) -> Result<VerifyReport> {
             k + 1
         )));
     }
+    let macs_checked = match key {
+        Some(k) => {
+            let check = check_log_authentication(home, k)?;
+            check_ledger_macs(home, k, &check)?
+        }
+        None => 0,
+    };
     Ok(VerifyReport {
         lines: ledger.head().lines,
         head: ledger.head().clone(),
         legacy: *ledger.chain() == ChainState::Legacy,
+        authenticated: key.is_some(),
+        macs_checked,
     })
+}
+
+/// Verifies the audit log's chain and authentication with the records key (refusing, with
+/// the first bad line named, when it fails).
+pub fn check_log_authentication(home: &Home, key: &RecordsKey) -> Result<audit::RecordsCheck> {
+    let text = read_or_empty(&home.audit_path())?;
+    audit::verify_records(&text, Some(key))
+        .map_err(|(line, why)| SignerError::Refused(format!("audit log line {line}: {why}")))
+}
+
+/// Checks every ledger line's MAC: lines past the ledger head the upgrade line recorded must
+/// carry one; earlier lines (signed before records were authenticated) may lack it. Returns
+/// how many were checked.
+fn check_ledger_macs(home: &Home, key: &RecordsKey, log: &audit::RecordsCheck) -> Result<usize> {
+    let Some(upgraded_at) = log.upgraded_at else {
+        return Ok(0);
+    };
+    let at_upgrade = audit_ledger_head_at(home, upgraded_at)?;
+    let text = read_or_empty(&home.ledger_path())?;
+    let mut checked = 0;
+    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let (_, mac) = crate::ledger::split_mac(line);
+        match mac {
+            Some(m) if key.ledger_mac_ok(&crate::ledger::line_hash(line), m) => checked += 1,
+            Some(_) => {
+                return Err(refuse(&format!(
+                    "line {} does not authenticate with this home's records key (written without a wallet passphrase)",
+                    n + 1
+                )))
+            }
+            None if n as u64 >= at_upgrade => {
+                return Err(refuse(&format!(
+                    "line {} carries no authentication though it was written after the home's records were authenticated",
+                    n + 1
+                )))
+            }
+            None => {}
+        }
+    }
+    Ok(checked)
+}
+
+/// The ledger line count the audit line `seq` states.
+fn audit_ledger_head_at(home: &Home, seq: u64) -> Result<u64> {
+    #[derive(Deserialize)]
+    struct At {
+        auth: audit::Auth,
+    }
+    let text = read_or_empty(&home.audit_path())?;
+    let line = text
+        .lines()
+        .nth(usize::try_from(seq - 1).unwrap_or(usize::MAX))
+        .unwrap_or("");
+    let at: At = serde_json::from_str(line).map_err(|_| {
+        SignerError::Refused(format!("audit line {seq} is not an authenticated line"))
+    })?;
+    Ok(at.auth.ledger.lines)
+}
+
+fn read_or_empty(path: &std::path::Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(SignerError::io(path, e)),
+    }
+}
+
+/// Whether this home's records are authenticated: a wallet holds the records key (read from
+/// the keystore headers, no passphrase needed; the field is bound into each keystore's
+/// authenticated data, so removing it breaks the wallet).
+pub fn home_is_authenticated(home: &Home) -> bool {
+    home.keystores()
+        .is_ok_and(|ks| ks.iter().any(|k| k.header.records_key.is_some()))
+}
+
+/// The home's records key from the wallets unlocked for this run. A wallet that does not hold
+/// it yet is given it (when another unlocked wallet does). A home whose wallets hold none is
+/// upgraded once: its ledger is checked in full against the audit log, a new key is sealed
+/// into the unlocked wallets, and an authenticated `records-upgrade` audit line records the
+/// ledger head it vouches for.
+pub fn open_records_key(
+    home: &Home,
+    keystores: &[Keystore],
+    opened: &[(usize, &WalletSecret, &WalletKey)],
+) -> Result<RecordsKey> {
+    let mut found: Option<RecordsKey> = None;
+    for (ki, _, wk) in opened {
+        if let Some(k) = keystores[*ki].records_key(wk)? {
+            if found.as_ref().is_some_and(|f| f.id() != k.id()) {
+                return Err(SignerError::Refused(format!(
+                    "wallet {} holds another records key than the other wallets unlocked: the wallets come from different homes; nothing signed",
+                    keystores[*ki].header.name
+                )));
+            }
+            found = Some(k);
+        }
+    }
+    let key = match found {
+        Some(k) => k,
+        None if keystores.iter().any(|k| k.header.records_key.is_some()) => {
+            let holders: Vec<&str> = keystores
+                .iter()
+                .filter(|k| k.header.records_key.is_some())
+                .map(|k| k.header.name.as_str())
+                .collect();
+            return Err(SignerError::Refused(format!(
+                "the wallet(s) unlocked do not hold this home's records key, which {} hold(s): run `coldpay-signer keys share-records-key --from {} --to NAME` once to give it to a wallet added later; nothing signed",
+                holders.join(", "),
+                holders[0]
+            )));
+        }
+        None => return upgrade(home, keystores, opened),
+    };
+    for (ki, secret, wk) in opened {
+        let ks = &keystores[*ki];
+        if ks.header.records_key.is_none() {
+            ks.with_records_key(secret, wk, &key)?.write()?;
+            eprintln!(
+                "note: wallet {} now holds this home's records key",
+                ks.header.name
+            );
+        }
+    }
+    Ok(key)
+}
+
+/// The one-time upgrade of a home written before records were authenticated.
+fn upgrade(
+    home: &Home,
+    keystores: &[Keystore],
+    opened: &[(usize, &WalletSecret, &WalletKey)],
+) -> Result<RecordsKey> {
+    let report = verify(home, None).map_err(|e| {
+        SignerError::Refused(format!(
+            "this home's records are to be authenticated now (once, at the first unlock), but they do not check out, so they are not vouched for: {e}"
+        ))
+    })?;
+    let key = RecordsKey::generate()?;
+    let wallets: Vec<&str> = opened
+        .iter()
+        .map(|(ki, _, _)| keystores[*ki].header.name.as_str())
+        .collect();
+    // The audit line first: should the wallets not be written, the next unlock upgrades
+    // again with a new key (this line then verifies with none, and is not relied on).
+    let a = audit::append_authenticated(
+        &home.audit_path(),
+        json!({
+            "event": audit::UPGRADE_EVENT, "verdict": "upgraded", "time": now_ms(),
+            "key_id": key.id(), "wallets": wallets, "ledger": report.head,
+        }),
+        &key,
+        &report.head,
+    )?;
+    for (ki, secret, wk) in opened {
+        keystores[*ki].with_records_key(secret, wk, &key)?.write()?;
+    }
+    eprintln!(
+        "note: this home's records are now authenticated (records key {} sealed into wallet(s) {}; audit line {}): from now on only a wallet's passphrase holder can write ledger and audit lines the signer accepts",
+        key.id(),
+        wallets.join(", "),
+        a.seq
+    );
+    Ok(key)
+}
+
+/// Before signing, with the records key: the last authenticated audit line verifies, and the
+/// ledger loaded for the run ends at the head it states.
+pub fn authenticate(home: &Home, key: &RecordsKey, ledger: &LedgerHead) -> Result<()> {
+    let (seq, want) = audit::last_authenticated(&home.audit_path(), key)?;
+    match compare_heads(ledger, &want, seq) {
+        Some(why) => Err(refuse(&why)),
+        None => Ok(()),
+    }
 }
 
 /// Whether the ledger agrees with the audit log's last recorded head (the check signing
@@ -369,6 +602,7 @@ pub fn quick_check(home: &Home) -> Result<()> {
         payout_ids: Some(HashSet::new()),
         recipients: Some(HashSet::new()),
         since_ms: u64::MAX,
+        txids: Some(HashSet::new()),
     };
     let ledger = Ledger::load(&home.ledger_path(), &nothing)?;
     match disagreement(home, &ledger)? {
@@ -390,16 +624,25 @@ struct SeedTx<'a> {
 
 /// Writes `entries` into the home at `dir` as past signings would have: the chained ledger
 /// and, per run of entries with the same request id, a `signed` audit line recording the
-/// ledger head. For the bench and tests (a home with a month of history); the ledger must
-/// be empty.
+/// ledger head. With `key` (the records key its wallets hold) the records are authenticated
+/// as an upgraded home's are: an upgrade line first, then MACs on every line. For the bench
+/// and tests (a home with a month of history); the ledger must be empty.
 #[doc(hidden)]
-pub fn seed_signed_history(dir: &std::path::Path, entries: &[LedgerEntry]) -> Result<()> {
+pub fn seed_signed_history(
+    dir: &std::path::Path,
+    entries: &[LedgerEntry],
+    key: Option<&RecordsKey>,
+) -> Result<()> {
     let ledger_path = dir.join("ledger.jsonl");
     let audit_path = dir.join("audit.log");
     let mut head = LedgerHead::empty();
+    if let Some(k) = key {
+        let line = json!({"event": audit::UPGRADE_EVENT, "verdict": "upgraded", "time": 0, "key_id": k.id(), "ledger": head});
+        audit::append_authenticated(&audit_path, line, k, &head)?;
+    }
     let mut bytes = Vec::new();
     for group in entries.chunk_by(|a, b| a.request_id == b.request_id) {
-        let enc = crate::ledger::encode_after(&head, group);
+        let enc = crate::ledger::encode_after(&head, group, key);
         bytes.extend_from_slice(enc.as_bytes());
         head = enc.head().clone();
         let txs: Vec<SeedTx<'_>> = group
@@ -417,7 +660,12 @@ pub fn seed_signed_history(dir: &std::path::Path, entries: &[LedgerEntry]) -> Re
             "event": "sign", "verdict": "signed", "time": group[0].time,
             "request_id": group[0].request_id, "transactions": txs, "ledger": head,
         });
-        audit::append(&audit_path, line)?;
+        match key {
+            Some(k) => {
+                audit::append_authenticated(&audit_path, line, k, &head)?;
+            }
+            None => audit::append(&audit_path, line)?,
+        }
     }
     std::fs::write(&ledger_path, &bytes).map_err(|e| SignerError::io(&ledger_path, e))
 }

@@ -9,13 +9,16 @@ use std::thread::JoinHandle;
 use zeroize::Zeroizing;
 
 use crate::error::{Result, SignerError};
-use crate::keystore::{Keystore, WalletSecret};
+use crate::keystore::{Keystore, WalletKey, WalletSecret};
 use crate::passphrase::PassSource;
 
 /// Tries of a prompted passphrase within one run.
 pub const TRIES: u32 = 3;
 
-type Background = JoinHandle<Result<(Zeroizing<String>, Vec<(usize, WalletSecret)>)>>;
+type Background = JoinHandle<Result<(Zeroizing<String>, Vec<(usize, Opened)>)>>;
+
+/// An unlocked wallet: its secret and its passphrase-derived key (for the records key).
+type Opened = (WalletSecret, WalletKey);
 
 /// The wallets of one run, unlocked at most once each.
 pub struct Unlocker {
@@ -23,6 +26,7 @@ pub struct Unlocker {
     pending: Option<(Vec<usize>, Background)>,
     passphrase: Option<Zeroizing<String>>,
     secrets: HashMap<usize, WalletSecret>,
+    keys: HashMap<usize, WalletKey>,
 }
 
 impl Unlocker {
@@ -33,6 +37,7 @@ impl Unlocker {
             pending: None,
             passphrase: None,
             secrets: HashMap::new(),
+            keys: HashMap::new(),
         }
     }
 
@@ -63,7 +68,7 @@ impl Unlocker {
             let p = pass.read("")?;
             let mut out = Vec::with_capacity(stores.len());
             for (ki, ks) in &stores {
-                out.push((*ki, ks.unlock(p.as_bytes())?));
+                out.push((*ki, ks.unlock_keeping_key(p.as_bytes())?));
             }
             Ok((p, out))
         });
@@ -83,28 +88,46 @@ impl Unlocker {
         if let Some((_, handle)) = self.pending.take() {
             let (p, done) = handle.join().expect("unlock thread panicked")?;
             self.passphrase = Some(p);
-            self.secrets.extend(done);
+            for (ki, opened) in done {
+                self.insert(ki, opened);
+            }
         }
         for ki in wallets {
             if self.secrets.contains_key(ki) {
                 continue;
             }
             let ks = &keystores[*ki];
-            let secret = match &self.passphrase {
-                Some(p) => ks.unlock(p.as_bytes())?,
+            let opened = match &self.passphrase {
+                Some(p) => ks.unlock_keeping_key(p.as_bytes())?,
                 None if self.pass.file.is_some() || self.pass.fd.is_some() => {
                     // A file or descriptor gives one passphrase (a pipe gives it only once):
                     // reuse it for the other wallets.
                     let p = self.pass.read("")?;
-                    let s = ks.unlock(p.as_bytes())?;
+                    let s = ks.unlock_keeping_key(p.as_bytes())?;
                     self.passphrase = Some(p);
                     s
                 }
                 None => self.prompt_unlock(ks, on_miss)?,
             };
-            self.secrets.insert(*ki, secret);
+            self.insert(*ki, opened);
         }
         Ok(&self.secrets)
+    }
+
+    fn insert(&mut self, ki: usize, (secret, key): Opened) {
+        self.secrets.insert(ki, secret);
+        self.keys.insert(ki, key);
+    }
+
+    /// The unlocked wallets: (index, secret, passphrase-derived key), by index.
+    pub fn opened(&self) -> Vec<(usize, &WalletSecret, &WalletKey)> {
+        let mut v: Vec<(usize, &WalletSecret, &WalletKey)> = self
+            .secrets
+            .iter()
+            .filter_map(|(ki, s)| self.keys.get(ki).map(|k| (*ki, s, k)))
+            .collect();
+        v.sort_by_key(|(ki, _, _)| *ki);
+        v
     }
 
     /// Prompts for the passphrase of `ks` until it opens it, at most [`TRIES`] times.
@@ -112,7 +135,7 @@ impl Unlocker {
         &self,
         ks: &Keystore,
         on_miss: &mut dyn FnMut(&str, u32) -> Result<()>,
-    ) -> Result<WalletSecret> {
+    ) -> Result<Opened> {
         let prompt = format!("Passphrase for wallet {}: ", ks.header.name);
         unlock_with_tries(ks, &mut || self.pass.read(&prompt), on_miss)
     }
@@ -125,11 +148,11 @@ fn unlock_with_tries(
     ks: &Keystore,
     read: &mut dyn FnMut() -> Result<Zeroizing<String>>,
     on_miss: &mut dyn FnMut(&str, u32) -> Result<()>,
-) -> Result<WalletSecret> {
+) -> Result<Opened> {
     let name = &ks.header.name;
     for attempt in 1..=TRIES {
         let p = read()?;
-        match ks.unlock(p.as_bytes()) {
+        match ks.unlock_keeping_key(p.as_bytes()) {
             Err(SignerError::WrongPassphrase(w)) => {
                 on_miss(name, attempt)?;
                 if attempt == TRIES {
@@ -185,7 +208,7 @@ mod tests {
         .unwrap()
     }
 
-    fn run(ks: &Keystore, typed: &[&str]) -> (Result<WalletSecret>, Vec<u32>) {
+    fn run(ks: &Keystore, typed: &[&str]) -> (Result<Opened>, Vec<u32>) {
         let mut typed = typed.iter();
         let mut misses = Vec::new();
         let got = unlock_with_tries(

@@ -17,16 +17,19 @@ pub fn tron_path(index: u32) -> String {
 /// Word counts a BIP-39 mnemonic may have.
 pub const WORD_COUNTS: [usize; 5] = [12, 15, 18, 21, 24];
 
-/// Parses and checksum-verifies an English BIP-39 mnemonic (whitespace-normalised, any case).
-/// Errors count words from 1 and suggest the nearest list words for an unknown one; they never
-/// repeat a typed word.
+/// Parses and checksum-verifies an English BIP-39 mnemonic. Words are separated by any
+/// whitespace, and ASCII letter case is folded (a backup written in capitals, or a first word
+/// capitalised, reads as the list words): the parsed phrase is the words in lower case,
+/// single-spaced. Nothing else is folded — a non-ASCII letter that lower-cases to a list
+/// word's letter (the Kelvin sign to `k`) leaves the word unknown. Errors count words from 1
+/// and suggest the nearest list words for an unknown one; they never repeat a typed word.
 pub fn parse_mnemonic(words: &str) -> Result<Mnemonic> {
     let mut normalized = Zeroizing::new(String::with_capacity(words.len()));
     for w in words.split_whitespace() {
         if !normalized.is_empty() {
             normalized.push(' ');
         }
-        normalized.extend(w.chars().flat_map(char::to_lowercase));
+        normalized.extend(w.chars().map(|c| c.to_ascii_lowercase()));
     }
     let list: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
     if !WORD_COUNTS.contains(&list.len()) {
@@ -89,7 +92,7 @@ pub fn unknown_word_message(index: usize, word: &str) -> String {
 /// (they are unique in the list), then words within two edits (a swap of neighbouring letters
 /// counts as one), closest first.
 pub fn nearest_words(typed: &str) -> Vec<&'static str> {
-    let typed = typed.to_lowercase();
+    let typed = typed.to_ascii_lowercase();
     let list = Language::English.word_list();
     let head = typed.get(..4);
     let mut scored: Vec<(usize, &'static str)> = list
@@ -181,6 +184,31 @@ mod tests {
             Address::from_public_key(k1.verifying_key()).to_base58(),
             "TSeJkUh4Qv67VNFwY8LaAxERygNdy6NQZK"
         );
+    }
+
+    #[test]
+    fn ascii_case_is_folded_and_nothing_else() {
+        // Found by the mnemonic fuzz target: a mixed-case word. ASCII case folds to the list
+        // word (stated on `parse_mnemonic`); the phrase is the lower-case words.
+        let mixed = ABANDON.replacen("abandon", "aBandon", 1).to_uppercase();
+        let m = parse_mnemonic(&format!("  {}\t", mixed.replace(' ', "\n "))).unwrap();
+        assert_eq!(m.to_string(), ABANDON);
+        // The fuzz input itself: its words fold to list words (no unknown-word error); the
+        // phrase then fails only its checksum, as the lower-case phrase does.
+        let seeded = include_str!("../../fuzz/seeds/mnemonic/mixed-case-word");
+        let e = parse_mnemonic(seeded).unwrap_err().to_string();
+        assert!(e.contains("checksum fails"), "{e}");
+        let e = parse_mnemonic(&seeded.to_ascii_lowercase())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("checksum fails"), "{e}");
+        // A non-ASCII letter is not folded: the Kelvin sign (U+212A) lower-cases to `k` in
+        // Unicode, but "\u{212A}ite" is not the word "kite".
+        let kite = "kite ".repeat(11) + "kite";
+        let kelvin = kite.replacen("kite", "\u{212A}ite", 1);
+        let e = parse_mnemonic(&kelvin).unwrap_err().to_string();
+        assert!(e.contains("unknown word 1"), "{e}");
+        assert!(!e.contains('\u{212A}'), "{e}");
     }
 
     #[test]

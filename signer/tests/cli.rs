@@ -1017,13 +1017,119 @@ fn multisig_permission_signs_with_the_named_key() {
         s.signature.recover(&raw.txid()).unwrap().to_base58(),
         KAT_ADDR
     );
-    // An unknown wallet name is refused.
+    // The same transaction under another payout id is refused: this home approved it once.
     let input2 = env.write(
         "ms2.json",
-        &request(Network::Mainnet, vec![("ms-2", raw)]).to_json(),
+        &request(Network::Mainnet, vec![("ms-2", raw.clone())]).to_json(),
     );
-    let out = env.sign(&input2, &["--key", "nope"]);
+    let out = env.sign(&input2, &["--key", "kat"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("already signed by this signer"), "{err}");
+    assert!(err.contains("as payout ms-1"), "{err}");
+    // An unknown wallet name is refused.
+    raw.expiration += 1;
+    let input3 = env.write(
+        "ms3.json",
+        &request(Network::Mainnet, vec![("ms-3", raw)]).to_json(),
+    );
+    let out = env.sign(&input3, &["--key", "nope"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no wallet named \"nope\""));
+}
+
+#[test]
+fn one_home_never_approves_one_txid_twice_with_two_keys() {
+    // A home holding two keys of a 2-of-3 permission: the online side renames the payout id
+    // and asks for the other key. One operator must not meet the quorum alone.
+    let env = setup("mainnet");
+    add_second_wallet(&env);
+    let mut raw = usdt_tx(ALLOWED, 1_000_000, HOUR);
+    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) = &mut raw.contract.kind {
+        t.owner = Address::parse(OTHER).unwrap();
+    }
+    raw.contract.permission_id = 2;
+    let first = env.write(
+        "a.json",
+        &request(Network::Mainnet, vec![("pay-a", raw.clone())]).to_json(),
+    );
+    let out = env.sign(&first, &["--key", "kat"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let renamed = env.write(
+        "b.json",
+        &request(Network::Mainnet, vec![("pay-b", raw.clone())]).to_json(),
+    );
+    std::fs::remove_file(env.path("out.json")).unwrap();
+    let out = env.sign(&renamed, &["--key", "second"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("already signed by this signer"), "{err}");
+    assert!(!env.path("out.json").exists(), "nothing released");
+    // --resign-expired does not open it for another payout id either.
+    let out = env.sign(&renamed, &["--key", "second", "--resign-expired", "all"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Nor both in one request, under two payout ids.
+    raw.expiration += 1;
+    let both = env.write(
+        "c.json",
+        &request(
+            Network::Mainnet,
+            vec![("pay-c", raw.clone()), ("pay-d", raw)],
+        )
+        .to_json(),
+    );
+    let out = env.sign(&both, &["--key", "second"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the same transaction appears twice"), "{err}");
+    // The ledger holds the one approval.
+    let ledger = std::fs::read_to_string(env.home().join("ledger.jsonl")).unwrap();
+    assert_eq!(ledger.lines().count(), 1);
+    // The wallet added beside the one that authenticated the records gets the records key
+    // once, then signs on its own.
+    let other = usdt_tx(ALLOWED, 2_000_000, HOUR);
+    let mut other = other;
+    if let coldpay_shared::contract::ContractKind::TriggerSmart(t) = &mut other.contract.kind {
+        t.owner = Address::parse(OTHER).unwrap();
+    }
+    other.contract.permission_id = 2;
+    let own = env.write(
+        "e.json",
+        &request(Network::Mainnet, vec![("pay-e", other)]).to_json(),
+    );
+    let out = env.sign(&own, &["--key", "second"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("do not hold this home's records key"), "{err}");
+    assert!(err.contains("share-records-key"), "{err}");
+    let share = env
+        .cmd()
+        .args([
+            "keys",
+            "share-records-key",
+            "--from",
+            "kat",
+            "--to",
+            "second",
+            "--passphrase-file",
+        ])
+        .arg(env.pass())
+        .output()
+        .unwrap();
+    assert!(
+        share.status.success(),
+        "{}",
+        String::from_utf8_lossy(&share.stderr)
+    );
+    let out = env.sign(&own, &["--key", "second"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A second wallet (a raw key) with the same passphrase; returns its address.

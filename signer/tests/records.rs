@@ -10,7 +10,7 @@ use std::process::Output;
 use coldpay_shared::audit_export::AuditExport;
 use coldpay_shared::handoff::RequestTx;
 use coldpay_shared::{Address, Network, RawData, SignResponse, U256};
-use common::{now_ms, sign_request, stderr, ALLOWED, HOUR, KAT_ADDR, REF, USDT};
+use common::{now_ms, sign_request, stderr, stdout, ALLOWED, HOUR, KAT_ADDR, REF, USDT};
 use serde_json::Value;
 
 const POLICY: &str = r#"unattended = true
@@ -35,6 +35,15 @@ impl Env {
     }
     fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().unwrap()
+    }
+    /// `args` with the wallet unlocked from pass.txt (authenticated records).
+    fn run_unlocked(&self, args: &[&str]) -> Output {
+        self.cmd()
+            .args(args)
+            .arg("--passphrase-file")
+            .arg(self.path("pass.txt"))
+            .output()
+            .unwrap()
     }
     /// Signs a one-payout request (id `req-N`, payout `p-N`); returns the output.
     fn sign(&self, n: u32) -> Output {
@@ -119,8 +128,13 @@ fn refused_then_rebuilt(env: &Env, why: &str) {
     let v = env.run(&["audit", "verify"]);
     assert_eq!(v.status.code(), Some(2), "audit verify must report it too");
     assert!(stderr(&v).contains("ledger rebuild"));
-    ok(&env.run(&["ledger", "rebuild"]));
+    // Rebuilding writes authenticated records: it needs a wallet's passphrase.
+    let no_pass = env.run(&["ledger", "rebuild"]);
+    assert_eq!(no_pass.status.code(), Some(2), "{}", stderr(&no_pass));
+    assert!(stderr(&no_pass).contains("needs a wallet passphrase"));
+    ok(&env.run_unlocked(&["ledger", "rebuild"]));
     ok(&env.run(&["ledger", "verify"]));
+    ok(&env.run_unlocked(&["ledger", "verify"]));
     assert_eq!(lines(&env.ledger_file()).len(), 3);
     let replay = env.sign(2);
     assert!(
@@ -131,6 +145,7 @@ fn refused_then_rebuilt(env: &Env, why: &str) {
     ok(&env.sign(9));
     ok(&env.run(&["ledger", "verify"]));
     ok(&env.run(&["audit", "verify"]));
+    ok(&env.run_unlocked(&["audit", "verify"]));
 }
 
 #[test]
@@ -180,7 +195,7 @@ fn rebuild_keeps_signings_the_audit_log_lost_unless_told() {
         .unwrap();
     write_lines(&env.audit(), &audit[..last_sign]);
     assert!(stderr(&env.sign(9)).contains("lines were added after the last recorded signing"));
-    let out = env.run(&["ledger", "rebuild"]);
+    let out = env.run_unlocked(&["ledger", "rebuild"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("--drop-unrecorded"),
@@ -188,8 +203,26 @@ fn rebuild_keeps_signings_the_audit_log_lost_unless_told() {
         stderr(&out)
     );
     assert_eq!(lines(&env.ledger_file()).len(), 3, "nothing changed");
-    ok(&env.run(&["ledger", "rebuild", "--drop-unrecorded"]));
-    assert_eq!(lines(&env.ledger_file()).len(), 2);
+    let out = env.run_unlocked(&["ledger", "rebuild", "--drop-unrecorded", "--json"]);
+    ok(&out);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["dropped"].as_array().unwrap().len(), 1, "{report}");
+    // The line the audit log lost is now recorded whole by the rebuild line and kept: the
+    // ledger still has it, and it still counts for replay.
+    assert_eq!(lines(&env.ledger_file()).len(), 3);
+    let rebuild: Value = serde_json::from_str(lines(&env.audit()).last().unwrap()).unwrap();
+    assert_eq!(rebuild["event"], "ledger-rebuild");
+    assert_eq!(rebuild["kept"][0]["payout_id"], "p-3");
+    assert_eq!(rebuild["auth"]["ledger"]["lines"], 3);
+    ok(&env.run_unlocked(&["ledger", "verify"]));
+    ok(&env.run_unlocked(&["audit", "verify"]));
+    let replay = env.sign(3);
+    assert!(
+        stderr(&replay).contains("payout p-3 was already signed"),
+        "{}",
+        stderr(&replay)
+    );
+    ok(&env.sign(9));
 }
 
 #[test]
@@ -261,28 +294,51 @@ fn the_export_round_trips_and_tampering_is_refused() {
         .to_string();
     assert!(err.contains("edited"), "{err}");
     // A later segment carries only its lines, to stdout.
-    let out = env.run(&["audit", "export", "--since", "2"]);
+    // (Line 1 is the records upgrade of the home's first signing, line 2 its signed line.)
+    let out = env.run(&["audit", "export", "--since", "3"]);
     ok(&out);
     let later = AuditExport::from_json_str(&String::from_utf8(out.stdout).unwrap()).unwrap();
-    assert_eq!((later.since, later.signings().count()), (2, 2));
+    assert_eq!((later.since, later.signings().count()), (3, 2));
     let out = env.run(&["audit", "export", "--since", "99"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("has lines 1 to"), "{}", stderr(&out));
 }
 
-#[test]
-fn an_unchained_ledger_is_converted_once_when_it_matches() {
-    let env = signed_three();
-    // Make the home look as an older signer left it: no prev, no ledger heads.
-    let strip_prev = |l: &String| l.split(",\"prev\":").next().unwrap().to_string() + "}";
-    let legacy: Vec<String> = lines(&env.ledger_file()).iter().map(strip_prev).collect();
-    write_lines(&env.ledger_file(), &legacy);
-    let audit = lines(&env.audit());
-    let old: Vec<Value> = audit
+/// The keystore file of the test wallet.
+fn keystore(env: &Env) -> PathBuf {
+    env.home().join("keystores/kat.json")
+}
+
+/// A home that signed three requests as a signer before authenticated records left it: its
+/// wallet without a records key, no authentication on its lines, and (`chained`) the ledger
+/// chain and heads of the version before, or neither (the one before that).
+fn old_home(chained: bool) -> Env {
+    let env = Env::new();
+    let wallet = std::fs::read(keystore(&env)).unwrap();
+    for n in 1..=3 {
+        ok(&env.sign(n));
+    }
+    std::fs::write(keystore(&env), wallet).unwrap();
+    let strip = |l: &String| {
+        let l = l.split(",\"mac\":").next().unwrap();
+        if chained {
+            format!("{}}}", l.trim_end_matches('}'))
+        } else {
+            l.split(",\"prev\":").next().unwrap().to_string() + "}"
+        }
+    };
+    let ledger: Vec<String> = lines(&env.ledger_file()).iter().map(strip).collect();
+    write_lines(&env.ledger_file(), &ledger);
+    let old: Vec<Value> = lines(&env.audit())
         .iter()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            v.as_object_mut().unwrap().remove("ledger");
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["event"] != "records-upgrade")
+        .map(|mut v| {
+            let o = v.as_object_mut().unwrap();
+            o.remove("auth");
+            if !chained {
+                o.remove("ledger");
+            }
             v
         })
         .collect();
@@ -294,17 +350,131 @@ fn an_unchained_ledger_is_converted_once_when_it_matches() {
         }
         rechain(&env.audit(), v);
     }
+    env
+}
+
+#[test]
+fn an_old_home_is_upgraded_once_and_then_unauthenticated_lines_are_refused() {
+    let env = old_home(true);
+    let v = env.run(&["audit", "verify"]);
+    ok(&v);
+    assert!(
+        stdout(&v).contains("records not authenticated yet"),
+        "{}",
+        stdout(&v)
+    );
+    // The first signing upgrades it: a records key in the wallet, an audit line saying so.
+    let out = env.sign(4);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("records are now authenticated"),
+        "{}",
+        stderr(&out)
+    );
+    let wallet: Value = serde_json::from_slice(&std::fs::read(keystore(&env)).unwrap()).unwrap();
+    assert!(wallet["records_key"]["id"].is_string(), "{wallet}");
+    let audit = lines(&env.audit());
+    let upgrade: Value = serde_json::from_str(&audit[audit.len() - 2]).unwrap();
+    assert_eq!(upgrade["event"], "records-upgrade");
+    assert_eq!(upgrade["auth"]["ledger"]["lines"], 3);
+    let v = env.run_unlocked(&["audit", "verify", "--json"]);
+    ok(&v);
+    let report: Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(report["authenticated"], true, "{report}");
+    assert_eq!(report["macs_checked"], 2, "{report}");
+    let l = env.run_unlocked(&["ledger", "verify", "--json"]);
+    ok(&l);
+    let report: Value = serde_json::from_slice(&l.stdout).unwrap();
+    assert_eq!(report["macs_checked"], 1, "{report}");
+    // It happens once: the next signing says nothing of it.
+    let out = env.sign(5);
+    ok(&out);
+    assert!(!stderr(&out).contains("records are now authenticated"));
+    // A signing appended without the key (a line as the old signer wrote it) is refused.
+    let mut forged: Value = serde_json::from_str(lines(&env.audit()).last().unwrap()).unwrap();
+    let o = forged.as_object_mut().unwrap();
+    for k in ["auth", "hash", "prev", "seq"] {
+        o.remove(k);
+    }
+    rechain(&env.audit(), forged);
+    let out = env.sign(6);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("carries no authentication"),
+        "{}",
+        stderr(&out)
+    );
+    let v = env.run(&["audit", "verify"]);
+    assert_eq!(v.status.code(), Some(2));
+    assert!(
+        stderr(&v).contains("without authentication"),
+        "{}",
+        stderr(&v)
+    );
+}
+
+/// The outside review's case: ledger.jsonl emptied and one self-made line appended to the
+/// audit log recording an empty ledger. Without the passphrase this cannot pass.
+#[test]
+fn an_emptied_ledger_with_a_self_made_audit_line_is_refused() {
+    let env = signed_three();
+    std::fs::write(env.ledger_file(), "").unwrap();
+    let forged = serde_json::json!({
+        "event": "ledger-rebuild", "verdict": "rebuilt", "time": now_ms(),
+        "ledger": {"hash": "0".repeat(64), "lines": 0}, "previous_lines": 3, "dropped": 0,
+    });
+    rechain(&env.audit(), forged.clone());
+    let out = env.sign(2);
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(
+        e.contains("audit line 5 records a signing or a ledger head but carries no authentication"),
+        "{e}"
+    );
+    assert!(!env.path("out.json").exists());
+    let v = env.run(&["audit", "verify"]);
+    assert_eq!(v.status.code(), Some(2));
+    assert!(stderr(&v).contains("line 5"), "{}", stderr(&v));
+    // The same line with a made-up authentication passes the form check but not the MAC.
+    // (The refused run wrote a line of its own after it: both go.)
+    let audit = lines(&env.audit());
+    write_lines(&env.audit(), &audit[..4]);
+    let mut with_auth = forged;
+    with_auth["auth"] =
+        serde_json::json!({"ledger": {"hash": "0".repeat(64), "lines": 0}, "mac": "ab".repeat(32)});
+    rechain(&env.audit(), with_auth);
+    let e = stderr(&env.sign(2));
+    assert!(
+        e.contains("does not authenticate with this home's records key"),
+        "{e}"
+    );
+    let v = env.run_unlocked(&["audit", "verify"]);
+    assert_eq!(v.status.code(), Some(2));
+    assert!(
+        stderr(&v).contains("line 5: authentication fails"),
+        "{}",
+        stderr(&v)
+    );
+    // And a rebuild cannot be run without the passphrase to launder it.
+    assert_eq!(env.run(&["ledger", "rebuild"]).status.code(), Some(2));
+}
+
+#[test]
+fn an_unchained_ledger_is_converted_once_when_it_matches() {
+    let env = old_home(false);
     ok(&env.run(&["ledger", "verify"]));
     let out = env.sign(4);
     ok(&out);
     assert!(stderr(&out).contains("converted to the chained format"));
+    assert!(stderr(&out).contains("records are now authenticated"));
     assert_eq!(lines(&env.ledger_file()).len(), 4);
     ok(&env.run(&["ledger", "verify"]));
     let replay = env.sign(1);
     assert!(stderr(&replay).contains("payout p-1 was already signed"));
 }
 
-/// Appends an event as the signer chains it (sorted keys, sha256 over the line without hash).
+/// Appends an event as the signer chains it (sorted keys, sha256 over the line without hash
+/// and auth).
 fn rechain(path: &Path, mut v: Value) {
     use sha2::{Digest, Sha256};
     let prev: Vec<String> = lines(path);
@@ -318,8 +488,13 @@ fn rechain(path: &Path, mut v: Value) {
     let o = v.as_object_mut().unwrap();
     o.insert("seq".into(), seq.into());
     o.insert("prev".into(), prev_hash.into());
+    let auth = o.remove("auth");
     let h = hex::encode(Sha256::digest(serde_json::to_vec(&v).unwrap()));
-    v.as_object_mut().unwrap().insert("hash".into(), h.into());
+    let o = v.as_object_mut().unwrap();
+    o.insert("hash".into(), h.into());
+    if let Some(a) = auth {
+        o.insert("auth".into(), a);
+    }
     let mut all = prev;
     all.push(serde_json::to_string(&v).unwrap());
     write_lines(path, &all);

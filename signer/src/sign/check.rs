@@ -10,7 +10,7 @@ use super::decode::Decoded;
 use super::{clock, SignArgs};
 use crate::error::{Result, SignerError};
 use crate::home::Home;
-use crate::ledger::{Ledger, LedgerQuery, SignedPayout};
+use crate::ledger::{Ledger, LedgerQuery, SignedPayout, SignedTx};
 use crate::policy::Policy;
 use crate::review::{confirmation_code, PermissionView, ReviewItem};
 use coldpay_shared::permission::AccountPermissionUpdate;
@@ -77,6 +77,7 @@ pub(super) fn check<'a>(
                     .collect(),
             ),
             since_ms: day_ago,
+            txids: Some(txs.iter().map(|t| t.txid.to_hex()).collect()),
         },
     )?;
     per_transaction(&mut decoded.txs, policy, &ledger, resign, now);
@@ -114,6 +115,11 @@ fn per_transaction(
         if !seen_txids.insert(t.txid) {
             t.reasons.push("the same transaction appears twice".into());
         }
+        if let Some(prev) = ledger.find_txid(&t.txid.to_hex()) {
+            if let Some(r) = txid_replay_reason(t.payout_id, prev, resign) {
+                t.reasons.push(r);
+            }
+        }
         let Some(p) = t.payout_id else { continue };
         if !seen_payouts.insert(p) {
             t.reasons.push(format!("payout id {p} appears twice"));
@@ -124,6 +130,27 @@ fn per_transaction(
             }
         }
     }
+}
+
+/// Why a transaction this home signed before (as `prev`) may not be signed again: a home
+/// approves a txID once — with one key, under one payout id — so two of its keys never make
+/// two approvals of one transaction, whatever the payout id the online side gives it. The one
+/// exception is `--resign-expired` of the same payout id (then the payout's own expiry check
+/// decides, and an expired transaction is refused by the policy anyway).
+fn txid_replay_reason(payout_id: Option<&str>, prev: &SignedTx, resign: &Resign) -> Option<String> {
+    let same_payout = payout_id.is_some_and(|p| p == prev.payout_id && resign.covers(p));
+    if same_payout {
+        return None;
+    }
+    let under = if prev.payout_id.is_empty() {
+        String::new()
+    } else {
+        format!(" as payout {}", prev.payout_id)
+    };
+    Some(format!(
+        "this transaction was already signed by this signer at {}{under}: a signer approves a transaction once, with one key, whatever payout id it comes under",
+        crate::review::utc(prev.time)
+    ))
 }
 
 /// Why payout `p`, signed before as `prev`, may not be signed again now (None: it may).

@@ -95,23 +95,33 @@ pub(super) fn sign_and_record<'a>(
         "while the wallet was unlocked",
         "nothing signed; ask for fresh transactions",
     )?;
-    let ledger_lines = checked.ledger().encode(&ledger_entries(&approved, at));
+    // The records as loaded for the checks are what the last authenticated audit line vouches
+    // for (a file-access attacker cannot have reset them), or nothing is signed.
+    let key = signers.records_key();
+    crate::records::authenticate(home, key, checked.ledger().head())?;
+    let ledger_lines = checked
+        .ledger()
+        .encode(&ledger_entries(&approved, at), Some(key));
     let (policy_digest, request_digest) =
         (hex::encode(policy.digest), hex::encode(checked.digest()));
-    let audit_line = audit::prepare_with(&home.audit_path(), |seq, prev, hash| SignedLine {
-        event: "sign",
-        hash,
-        ledger: ledger_lines.head(),
-        network: home.network.as_str(),
-        policy_digest: &policy_digest,
-        prev,
-        request_digest: &request_digest,
-        request_id: checked.request_id(),
-        seq,
-        time: at,
-        transactions: &ctx.txs,
-        verdict: "signed",
-    })?;
+    let new_head = ledger_lines.head();
+    let audit_line =
+        audit::prepare_with_auth(&home.audit_path(), key, new_head, |seq, prev, hash| {
+            SignedLine {
+                event: "sign",
+                hash,
+                ledger: ledger_lines.head(),
+                network: home.network.as_str(),
+                policy_digest: &policy_digest,
+                prev,
+                request_digest: &request_digest,
+                request_id: checked.request_id(),
+                seq,
+                time: at,
+                transactions: &ctx.txs,
+                verdict: "signed",
+            }
+        })?;
     let audit_head = audit_line.head();
     let (sigs, recorded) = std::thread::scope(|s| {
         let rec = s.spawn(|| -> Result<()> {

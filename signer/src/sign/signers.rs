@@ -17,6 +17,7 @@ use super::SignArgs;
 use crate::error::{Result, SignerError};
 use crate::home::Home;
 use crate::keystore::Keystore;
+use crate::records_key::RecordsKey;
 use crate::secp::TxSigner;
 use crate::unlock::Unlocker;
 use crate::wallet::account_key;
@@ -39,6 +40,8 @@ pub(super) struct Keys {
 pub(super) struct Signers {
     plan: Vec<KeyRef>,
     by_key: HashMap<KeyRef, TxSigner>,
+    /// The home's records key, from the unlocked wallets.
+    records: RecordsKey,
 }
 
 impl Keys {
@@ -184,11 +187,21 @@ impl Keys {
             }
             by_key.insert((*ki, *idx), signer);
         }
-        Ok(Signers { plan, by_key })
+        let records = crate::records::open_records_key(home, &keystores, &self.unlocker.opened())?;
+        Ok(Signers {
+            plan,
+            by_key,
+            records,
+        })
     }
 }
 
 impl Signers {
+    /// The home's records key (authenticates the ledger and audit lines of this run).
+    pub(super) fn records_key(&self) -> &RecordsKey {
+        &self.records
+    }
+
     /// Signs every transaction of an approved input on all cores: (signer address, signature)
     /// in input order. libsecp256k1 signing cannot fail once the key is loaded.
     pub(super) fn sign(&self, approved: &Approved<'_>) -> Vec<(Address, Signature)> {

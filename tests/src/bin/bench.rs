@@ -143,7 +143,9 @@ fn main() {
         bip39_passphrase: Zeroizing::new(String::new()),
         private_key: Zeroizing::new(key.to_bytes().into()),
     };
-    let ks = Keystore::seal(
+    // A home whose records are authenticated (as every home is after its first signing).
+    let records = coldpay_signer::records_key::RecordsKey::generate().unwrap();
+    let ks = Keystore::seal_with_records(
         home.join("keystores/bench.json"),
         "bench",
         WalletKind::PrivateKey,
@@ -155,9 +157,11 @@ fn main() {
         &secret,
         PASS.as_bytes(),
         DEFAULT_ITERATIONS,
+        Some(&records),
     )
     .unwrap();
     ks.write().unwrap();
+    coldpay_signer::records::seed_signed_history(&home, &[], Some(&records)).unwrap();
     // Unlock time at the default 1,000,000 iterations (best of 3).
     let unlock_s = (0..3)
         .map(|_| {
@@ -325,7 +329,7 @@ fn main() {
     // Seeded as real signings leave it: the chained ledger and one audit line per request.
     let aged_home = dir.path().join("aged-home");
     copy_dir(&home, &aged_home);
-    coldpay_signer::records::seed_signed_history(&aged_home, &old).unwrap();
+    coldpay_signer::records::seed_signed_history(&aged_home, &old, Some(&records)).unwrap();
     drop(old);
     let mut aged = Vec::new();
     for _ in 0..3 {
