@@ -14,9 +14,12 @@ use crate::contract::{
     ACCOUNT_PERMISSION_UPDATE_CONTRACT, TRANSFER_CONTRACT, TRIGGER_SMART_CONTRACT,
 };
 
-const TRANSFER_TYPE: i32 = TRANSFER_CONTRACT as i32;
-const TRIGGER_TYPE: i32 = TRIGGER_SMART_CONTRACT as i32;
-const UPDATE_TYPE: i32 = ACCOUNT_PERMISSION_UPDATE_CONTRACT as i32;
+/// TransferContract as an operations bit.
+pub const TRANSFER_TYPE: i32 = TRANSFER_CONTRACT as i32;
+/// TriggerSmartContract as an operations bit.
+pub const TRIGGER_TYPE: i32 = TRIGGER_SMART_CONTRACT as i32;
+/// AccountPermissionUpdateContract as an operations bit.
+pub const UPDATE_TYPE: i32 = ACCOUNT_PERMISSION_UPDATE_CONTRACT as i32;
 
 /// Most keys whose subsets are enumerated one by one (java-tron allows 5 by default).
 const MAX_ENUMERATED_KEYS: usize = 12;

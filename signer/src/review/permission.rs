@@ -85,14 +85,10 @@ pub(super) fn ops_text(ops: &Operations, details: bool) -> String {
     } else {
         ops.summary()
     };
-    if ops.allows(control_update_type()) {
+    if ops.allows(control::UPDATE_TYPE) {
         text.push_str(" — CAN CHANGE WHO CONTROLS THE ACCOUNT");
     }
     text
-}
-
-fn control_update_type() -> i32 {
-    coldpay_shared::contract::ACCOUNT_PERMISSION_UPDATE_CONTRACT as i32
 }
 
 /// `owner  "owner" (id 0): 1 of 1, may do everything` and its keys.
