@@ -60,6 +60,18 @@ pub struct RecordedPermissions {
     pub permissions: Vec<Permission>,
 }
 
+/// What a signing run knows of an account's recorded permissions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AccountRecord {
+    /// Not read (the input holds no permission update).
+    #[default]
+    NotRead,
+    /// This home has signed no permission update of the account.
+    Unknown,
+    /// The last update of the account this home signed.
+    Known(RecordedPermissions),
+}
+
 /// The fields of an audit line this module reads.
 #[derive(Deserialize)]
 struct Probe {

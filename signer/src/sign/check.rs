@@ -11,7 +11,7 @@ use super::{clock, SignArgs};
 use crate::error::{Result, SignerError};
 use crate::home::Home;
 use crate::ledger::{Ledger, LedgerQuery, SignedPayout};
-use crate::permission_record::RecordedPermissions;
+use crate::permission_record::AccountRecord;
 use crate::policy::Policy;
 use crate::review::{confirmation_code, PermissionView, RecordView, ReviewItem};
 use coldpay_shared::permission::AccountPermissionUpdate;
@@ -56,9 +56,9 @@ pub(super) struct Checked<'a> {
     ledger: Ledger,
     /// When the checks were made (ms).
     now: u64,
-    /// For a permission update: this home's record of the account (`None` inside: it has
-    /// none); not read for other inputs.
-    record: Option<Option<RecordedPermissions>>,
+    /// For a permission update: this home's record of the account (not read for other
+    /// inputs).
+    record: AccountRecord,
 }
 
 /// Judges every transaction of `decoded` against `policy` and the home's ledger.
@@ -103,13 +103,9 @@ pub(super) fn check<'a>(
 
 /// For a permission update: this home's record of the account, refusing a
 /// `permission_before` claim that contradicts it (unless `stale_ok`).
-fn update_record(
-    decoded: &Decoded<'_>,
-    home: &Home,
-    stale_ok: bool,
-) -> Result<Option<Option<RecordedPermissions>>> {
+fn update_record(decoded: &Decoded<'_>, home: &Home, stale_ok: bool) -> Result<AccountRecord> {
     let Some(u) = decoded.txs.iter().find_map(ReviewItem::update) else {
-        return Ok(None);
+        return Ok(AccountRecord::NotRead);
     };
     let record = crate::permission_record::recorded_permissions(home)?.remove(&u.owner_address);
     if let (Some(r), Some(before), false) = (&record, decoded.before, stale_ok) {
@@ -122,7 +118,7 @@ fn update_record(
             )));
         }
     }
-    Ok(Some(record))
+    Ok(record.map_or(AccountRecord::Unknown, AccountRecord::Known))
 }
 
 /// The policy's per-transaction verdicts, duplicates within the input, and replays.
@@ -276,9 +272,9 @@ impl Checked<'_> {
                 claim: self.decoded.claim,
                 before: self.decoded.before,
                 record: match &self.record {
-                    None => RecordView::NotRead,
-                    Some(None) => RecordView::Unknown,
-                    Some(Some(r)) => RecordView::Known(r),
+                    AccountRecord::NotRead => RecordView::NotRead,
+                    AccountRecord::Unknown => RecordView::Unknown,
+                    AccountRecord::Known(r) => RecordView::Known(r),
                 },
                 details: args.details,
                 approver: keys.approver(),
