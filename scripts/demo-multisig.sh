@@ -69,12 +69,16 @@ step "Owner laptop → online laptop: the watch-only account as QR codes"
 "${B_[@]}" accounts import-watch --qr-image "$WORK"/qr-watch/*.png
 "${B_[@]}" accounts permissions "$TREASURY"
 
-step "Online laptop: set up \"payouts\", 2 of 3 (A, B, C), TRX and USDT transfers only"
-"${B_[@]}" accounts set-permission "$TREASURY" --name payouts --threshold 2 \
-  --key "$A=1" --key "$B=1" --key "$C=1" --operations trx,trc20 --qr-png "$WORK/qr-perm"
+step "Online laptop: 2 of 3 that means 2 of 3: \"payouts\" replaces the default active (id 2), the owner becomes the same 2 of 3"
+"${B_[@]}" accounts set-permission "$TREASURY" --id 2 --name payouts --threshold 2 \
+  --key "$A=1" --key "$B=1" --key "$C=1" --operations trx,trc20 \
+  --owner-threshold 2 --owner-key "$A=1" --owner-key "$B=1" --owner-key "$C=1" \
+  --allow-owner-handover --qr-png "$WORK/qr-perm"
 
 step "Owner laptop: scan the update's QR codes, review who controls the account before/after, type the code, sign"
 sign_typed owner "$TREASURY" --qr-image "$WORK"/qr-perm/*.png --qr-png "$WORK/qr-perm-response" -o "$WORK/permission.response.json"
+! grep -q "ALONE CAN STILL PAY" "$WORK/owner.review.txt" || fail "the owner's review says a single key can still pay"
+echo "owner review: no key alone can pay after this update"
 
 step "Online laptop: scan the owner's response, broadcast the update, follow it to finality"
 "${B_[@]}" submit --qr-image "$WORK"/qr-perm-response/*.png
@@ -84,6 +88,17 @@ PERM_ID=$("${B_[@]}" --json accounts permissions "$TREASURY" | tr -d '\n ' \
   | sed -n 's/.*"id":\([0-9]*\),"keys":\[[^]]*\],"name":"payouts".*/\1/p')
 [ -n "$PERM_ID" ] || fail "no payouts permission on the node"
 echo "payouts permission id: $PERM_ID"
+
+step "The treasury key alone can no longer pay: a 1 TRX payout signed by it alone is refused by the node"
+"${B_[@]}" pay --from "$TREASURY" --to TRQ6uh6ejev3P2gUT2KULA21wQoCrLAscT --amount 1 --token trx --payout-id alone-1
+"${B_[@]}" build --batch alone-1 -o "$WORK/alone.request.json"
+"$SIGNER" --home "$WORK/owner" sign "$WORK/alone.request.json" --yes --passphrase-file "$PASS" -o "$WORK/alone.response.json"
+if "${B_[@]}" submit "$WORK/alone.response.json" > "$WORK/alone.submit.txt" 2>&1; then :; fi
+cat "$WORK/alone.submit.txt"
+grep -qi "sig error\|not contained\|refused\|rejected" "$WORK/alone.submit.txt" \
+  || fail "the node did not refuse a payout signed by the treasury key alone"
+"${B_[@]}" batch cancel alone-1 --reason "demo: signed by the treasury key alone" --partial >/dev/null 2>&1 || true
+echo "refused: the treasury key alone cannot pay"
 
 step "Approver laptops → online laptop: each home's key, named as an approver of \"payouts\", over QR"
 for h in approver-a approver-b approver-c; do

@@ -22,6 +22,7 @@ pub mod movements;
 pub mod network;
 pub mod node;
 pub mod payouts;
+pub mod permission_alone;
 pub mod permission_cmd;
 pub mod permission_plan;
 pub mod permission_update;

@@ -141,6 +141,7 @@ pub fn set(
         "after": out.update.permissions().map(crate::permissions::permission_json).collect::<Vec<_>>(),
         "fee_sun": out.fee_sun,
         "warnings": out.warnings,
+        "can_pay_alone": out.alone,
         "reexported": out.reexported,
     });
     Ok((v, text, out))
@@ -162,7 +163,7 @@ fn describe(out: &Outcome) -> String {
         s.push('\n');
         s.push_str(&crate::permissions::permission_text(p));
     }
-    for w in &out.warnings {
+    for w in out.warnings.iter().chain(&out.alone) {
         s.push('\n');
         s.push_str(w);
     }

@@ -167,6 +167,9 @@ pub struct Outcome {
     pub fee_sun: u64,
     /// Warnings for the operator.
     pub warnings: Vec<String>,
+    /// Keys that alone can still pay after the update, and how to close that
+    /// ([`crate::permission_alone::notes`]).
+    pub alone: Vec<String>,
     /// The same update was already pending: its request is exported again, nothing new
     /// journaled.
     pub reexported: bool,
@@ -327,6 +330,7 @@ pub fn set_permission(
         .filter_map(|(a, ..)| Address::parse(a).ok())
         .collect();
     let warnings: Vec<String> = owner_warning(&update, &watch).into_iter().collect();
+    let alone = crate::permission_alone::notes(&update, change);
     if let (Some(w), false) = (warnings.first(), allow_owner_handover) {
         return Err(BcError::Input(format!(
             "{w}; nothing built (if that is meant, run again with --allow-owner-handover)"
@@ -343,6 +347,7 @@ pub fn set_permission(
             update,
             fee_sun,
             warnings,
+            alone,
             reexported: true,
         });
     }
@@ -369,6 +374,7 @@ pub fn set_permission(
         update,
         fee_sun,
         warnings,
+        alone,
         reexported: false,
     };
     record(journal, network, &out, &raw, &solid)?;

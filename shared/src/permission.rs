@@ -13,6 +13,7 @@
 
 mod approval;
 mod claim;
+pub mod control;
 mod operations;
 mod tron_json;
 mod update;

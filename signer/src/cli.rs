@@ -132,9 +132,16 @@ enum Command {
         #[arg(long, value_name = "ID|all")]
         resign_expired: Vec<String>,
         /// List every transaction in the review (by default only inputs of up to 20
-        /// transactions are listed; larger ones show the summary and refused transactions).
+        /// transactions are listed; larger ones show the summary and refused transactions;
+        /// for a permission update: every operation by name).
         #[arg(long)]
         details: bool,
+        /// Sign a permission update although the request's permission_before differs from
+        /// this home's record of the account (the last update of it this home signed never
+        /// took effect, or was replaced from another home); both are shown, the difference
+        /// loudly. Without it such a request is refused.
+        #[arg(long)]
+        permission_record_stale: bool,
     },
     /// Show the output of the last signing run again (kept in the home, no secret in it).
     ///
@@ -543,6 +550,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             policy,
             resign_expired,
             details,
+            permission_record_stale,
         } => {
             let h = open_home(home_arg)?;
             sign::run(
@@ -558,6 +566,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     policy,
                     resign_expired,
                     details,
+                    permission_record_stale,
                     check_only: false,
                     json: false,
                 },
@@ -638,6 +647,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     policy,
                     resign_expired: vec![],
                     details,
+                    permission_record_stale: false,
                     check_only: true,
                     json,
                 },

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod keystore;
 pub mod ledger;
 pub mod passphrase;
+pub mod permission_record;
 pub mod policy;
 pub mod qrio;
 pub mod records;

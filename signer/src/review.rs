@@ -11,6 +11,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 mod permission;
+mod update;
+mod verdict;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::contract::ContractKind;
@@ -64,7 +66,8 @@ impl ReviewItem<'_> {
     }
 }
 
-pub use permission::{write_update_after, PermissionView};
+pub use permission::{write_update_after, PermissionView, RecordView};
+pub(crate) use update::same_list;
 
 /// The base58 forms of a payout's addresses, computed once per address per run.
 #[derive(Clone, Debug)]
@@ -183,7 +186,7 @@ impl<'a> Summary<'a> {
     }
 }
 
-/// Renders the review.
+/// Renders the review. A permission update is rendered by [`render_update`].
 pub fn render(
     items: &[ReviewItem<'_>],
     policy: &Policy,
@@ -191,6 +194,9 @@ pub fn render(
     now_ms: u64,
     header: &Header<'_>,
 ) -> String {
+    if let Some(u) = items.iter().find_map(ReviewItem::update) {
+        return render_update(items, u, now_ms, header);
+    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -198,10 +204,6 @@ pub fn render(
         header.network,
         escape(header.request_id)
     );
-    let update = items.iter().find_map(ReviewItem::update);
-    if let Some(u) = update {
-        permission::write_update(&mut out, u, &header.permission, header.color);
-    }
     let s = Summary::of(items, policy);
     permission::write_claim(&mut out, &header.permission, s.earliest, now_ms);
     write_summary(
@@ -212,7 +214,6 @@ pub fn render(
         ledger,
         now_ms,
         header.code,
-        update.map(|u| u.owner_address),
     );
     let full = header.details || items.len() <= LIST_LIMIT;
     if full {
@@ -247,6 +248,48 @@ pub fn render(
     out
 }
 
+/// A permission update (the only transaction of its input), sized for a 100×30 terminal up
+/// to the prompt: the transaction and the permission it is signed under (a claim) in a few
+/// lines, after → changes, then the banner and the control verdict last, and the
+/// confirmation code.
+fn render_update(
+    items: &[ReviewItem<'_>],
+    u: &AccountPermissionUpdate,
+    now_ms: u64,
+    header: &Header<'_>,
+) -> String {
+    let mut out = String::new();
+    let it = &items[0];
+    let payout = it
+        .payout_id
+        .map_or(String::new(), |p| format!(", journal id {}", escape(p)));
+    let _ = writeln!(
+        out,
+        "Review — network {}, request {}{payout}",
+        header.network,
+        escape(header.request_id)
+    );
+    let _ = writeln!(out, "  txid {}", it.txid);
+    let _ = writeln!(
+        out,
+        "  expires {} · burns the update fee (100 TRX on mainnet)",
+        utc_relative(it.raw.expiration, now_ms)
+    );
+    permission::write_claim_line(&mut out, &header.permission);
+    for r in &it.reasons {
+        let _ = writeln!(out, "  verdict     REFUSED: {r}");
+    }
+    update::write_update(&mut out, u, &header.permission, header.color);
+    verdict::write_verdict(&mut out, u, &header.permission, header.color);
+    if let Some(c) = header.code {
+        let _ = writeln!(
+            out,
+            "  confirmation code {c}   (type the account's last 6 characters, a space, then this code)"
+        );
+    }
+    out
+}
+
 fn write_summary(
     out: &mut String,
     s: &Summary<'_>,
@@ -255,7 +298,6 @@ fn write_summary(
     ledger: &Ledger,
     now_ms: u64,
     code: Option<&str>,
-    update_account: Option<Address>,
 ) {
     let _ = writeln!(out, "\nSummary");
     let _ = writeln!(
@@ -305,17 +347,8 @@ fn write_summary(
     if let Some(e) = s.earliest {
         let _ = writeln!(out, "  earliest expiry   {}", utc_relative(e, now_ms));
     }
-    match (code, update_account) {
-        (Some(c), Some(a)) => {
-            let _ = writeln!(
-                out,
-                "  confirmation code {c}   (type the last 6 characters of {a}, a space, then this code)"
-            );
-        }
-        (Some(c), None) => {
-            let _ = writeln!(out, "  confirmation code {c}   (type it below to sign)");
-        }
-        (None, _) => {}
+    if let Some(c) = code {
+        let _ = writeln!(out, "  confirmation code {c}   (type it below to sign)");
     }
 }
 

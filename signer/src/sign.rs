@@ -55,6 +55,9 @@ pub struct SignArgs {
     pub resign_expired: Vec<String>,
     /// List every transaction in the review, however many.
     pub details: bool,
+    /// Accept a permission_before that differs from this home's record
+    /// (`--permission-record-stale`).
+    pub permission_record_stale: bool,
     /// Only check, never sign (`policy check`).
     pub check_only: bool,
     /// `policy check --json`: the verdicts as JSON on stdout.
@@ -146,7 +149,7 @@ fn run_stages(home: &Home, args: &SignArgs, policy: &Policy, ctx: &mut AuditCtx)
     let decoded = decode::decode(&input, home.network, ctx)?;
     keys.plan(&decoded, args.key.as_deref());
     let resign = Resign::from_args(&args.resign_expired);
-    let checked = check::check(decoded, policy, home, &resign)?;
+    let checked = check::check(decoded, policy, home, &resign, args.permission_record_stale)?;
     checked.show(policy, home.network, args, &keys);
     if args.json {
         let report = crate::check_report::CheckReport::of(

@@ -236,36 +236,58 @@ fn claim_operations_not_allowing_trc20_are_refused() {
     assert!(env.ledger().is_empty());
 }
 
-/// Permission update of the KAT account: owner `owner_keys` 1-of-n, active "payouts" 2-of-3.
-fn update_request(owner_key: Address) -> SignRequest {
-    let ops = Operations::from_names(&["trx", "trc20"]).unwrap();
-    let key = |a: Address| PermissionKey {
+fn key1(a: Address) -> PermissionKey {
+    PermissionKey {
         address: a,
         weight: 1,
-    };
-    let owner = Permission {
+    }
+}
+
+/// An owner permission: `threshold` of `keys`, weight 1 each.
+fn owner_of(threshold: i64, keys: &[Address]) -> Permission {
+    Permission {
         kind: PermissionKind::Owner,
         id: 0,
         name: "owner".into(),
-        threshold: 1,
+        threshold,
         parent_id: 0,
         operations: None,
-        keys: vec![key(owner_key)],
-    };
-    let active = Permission {
+        keys: keys.iter().copied().map(key1).collect(),
+    }
+}
+
+/// An active permission as TronWeb builds it (id 0: the chain assigns 2, 3, …).
+fn active_of(name: &str, threshold: i64, keys: &[Address], ops: Operations) -> Permission {
+    Permission {
         kind: PermissionKind::Active,
-        id: 0, // as TronWeb builds it: the chain assigns 2
-        name: "payouts".into(),
-        threshold: 2,
+        id: 0,
+        name: name.into(),
+        threshold,
         parent_id: 0,
         operations: Some(ops),
-        keys: vec![key(kat()), key(other_key(0x31).1), key(other_key(0x32).1)],
-    };
+        keys: keys.iter().copied().map(key1).collect(),
+    }
+}
+
+/// A fresh account's permissions: owner and active "active" (id 2), the KAT key 1-of-1.
+fn default_permissions() -> Vec<Permission> {
+    let mut active = active_of("active", 1, &[kat()], Operations::java_tron_default());
+    active.id = 2;
+    vec![owner_of(1, &[kat()]), active]
+}
+
+fn trx_trc20() -> Operations {
+    Operations::from_names(&["trx", "trc20"]).unwrap()
+}
+
+/// A permission update of the KAT account setting `owner` and `actives`, with the
+/// broadcaster's claims: `before` as permission_before and its owner as the permission.
+fn update_req(owner: Permission, actives: Vec<Permission>, before: Vec<Permission>) -> SignRequest {
     let update = AccountPermissionUpdate {
         owner_address: kat(),
         owner,
         witness: None,
-        actives: vec![active],
+        actives,
     };
     let raw = RawData {
         ref_block: REF,
@@ -278,30 +300,27 @@ fn update_request(owner_key: Address) -> SignRequest {
         timestamp: 1,
         fee_limit: 0,
     };
-    let before = vec![
-        Permission {
-            kind: PermissionKind::Owner,
-            id: 0,
-            name: "owner".into(),
-            threshold: 1,
-            parent_id: 0,
-            operations: None,
-            keys: vec![key(kat())],
-        },
-        Permission {
-            kind: PermissionKind::Active,
-            id: 2,
-            name: "active".into(),
-            threshold: 1,
-            parent_id: 0,
-            operations: Some(Operations::java_tron_default()),
-            keys: vec![key(kat())],
-        },
-    ];
-    let mut req = request(vec![raw], None);
+    let owner_claim = PermissionClaim::from_permission(&before[0]);
+    let mut req = request(vec![raw], Some(owner_claim));
     req.transactions[0].payout_id = "perm-1".into();
     req.permission_before = Some(before);
     req
+}
+
+/// Permission update of the KAT account: owner `owner_key` 1-of-1, active "payouts" 2-of-3
+/// (the KAT key and two approvers), from a fresh account.
+fn update_request(owner_key: Address) -> SignRequest {
+    let active = active_of(
+        "payouts",
+        2,
+        &[kat(), other_key(0x31).1, other_key(0x32).1],
+        trx_trc20(),
+    );
+    update_req(
+        owner_of(1, &[owner_key]),
+        vec![active],
+        default_permissions(),
+    )
 }
 
 /// What to type for a permission update: the account's last 6 characters and the code.
@@ -355,18 +374,16 @@ fn a_permission_update_is_signed_with_the_policy_and_typed_confirmation() {
     let out = env.sign(&input, &[], &typed(&req));
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
-    // Before (the claim) → after (the bytes) of who controls the account.
-    assert!(
-        err.contains(&format!(
-            "!!! PERMISSION UPDATE: THIS CHANGES WHO CONTROLS ACCOUNT {KAT_ADDR}"
-        )),
-        "{err}"
-    );
-    let before = err.find("Before (the broadcaster's claim").expect(&err);
+    // After (the bytes), then the changes the claim says it makes: this home has no record.
     let after = err
-        .find("After (decoded from the transaction bytes")
+        .find("After the update (decoded from the bytes: what the chain sets)")
         .expect(&err);
-    assert!(before < after);
+    let before = err
+        .find(
+            "Before: not known to this signer (it signed no update of this account); the online machine says (permission_before, not verified):",
+        )
+        .expect(&err);
+    assert!(after < before);
     assert!(
         err.contains(
             "active  \"payouts\" (id 2): 2 of 3, may sign TransferContract, TriggerSmartContract"
@@ -377,10 +394,25 @@ fn a_permission_update_is_signed_with_the_policy_and_typed_confirmation() {
         err.contains("active id 2    CHANGED: name \"active\" → \"payouts\"; threshold 1 → 2"),
         "{err}"
     );
+    // The verdict, from the bytes: the two approvers can pay without this home, and the
+    // treasury key still pays alone through the owner.
     assert!(
-        err.contains("This signer's keys keep owner control"),
+        err.contains(&format!(
+            "!!! FOREIGN KEYS CAN ACT WITHOUT THIS SIGNER: {} + {} reach active \"payouts\" (id 2) threshold 2 → send TRX and TRC-20",
+            other_key(0x31).1,
+            other_key(0x32).1
+        )),
         "{err}"
     );
+    assert!(
+        err.contains(&format!(
+            "!!! THE TREASURY KEY {KAT_ADDR} (the account's own key) ALONE CAN STILL PAY through owner —"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("keeps control"), "{err}");
+    // A 1-of-1 owner signs alone: no multi-signature fee note.
+    assert!(!err.contains("multi-signature fee"), "{err}");
     assert!(!err.contains("NOT A PAYOUT"), "{err}");
     let resp = SignResponse::from_json(&env.output()).unwrap();
     assert_eq!(resp.transactions[0].signatures[0].signer, kat());
@@ -417,15 +449,19 @@ fn an_update_handing_the_owner_away_warns_loudly() {
     let err = stderr(&out);
     assert!(
         err.contains(&format!(
-            "!!! WARNING: AFTER THIS UPDATE THE KEYS IN THIS SIGNER DO NOT CONTROL ACCOUNT {KAT_ADDR} ON THEIR OWN: owner weight 0 of threshold 1."
+            "!!! FOREIGN KEYS CAN ACT WITHOUT THIS SIGNER: {} alone reaches owner threshold 1 → full control",
+            other_key(0x35).1
         )),
         "{err}"
     );
     assert!(
-        err.contains(&format!(
-            "key ADDED {} weight 1; key REMOVED {KAT_ADDR}",
-            other_key(0x35).1
-        )),
+        err.contains(
+            "!!! WARNING: THIS SIGNER'S KEYS NO LONGER CONTROL THE ACCOUNT ALONE: owner weight 0 of threshold 1"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("1 key ADDED; key REMOVED {KAT_ADDR}")),
         "{err}"
     );
     assert!(env.ledger().is_empty());
@@ -593,4 +629,213 @@ fn inspect_shows_what_a_permission_update_sets() {
         ),
         "{text}"
     );
+}
+
+/// The attacker of issue #26: a key nobody here holds.
+fn attacker() -> Address {
+    other_key(0x66).1
+}
+
+#[test]
+fn an_owner_shared_with_a_foreign_key_is_loud_even_when_the_claim_says_unchanged() {
+    let env = Env::new(true);
+    // Owner becomes treasury w1 + attacker w1, threshold 1; permission_before lies that it
+    // already was exactly that (and the permission claim agrees with the lie).
+    let owner = owner_of(1, &[kat(), attacker()]);
+    let mut before = default_permissions();
+    before[0] = owner.clone();
+    let mut active = active_of("active", 1, &[kat()], Operations::java_tron_default());
+    active.id = 2;
+    let req = update_req(owner, vec![active], before);
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &[], "nothing\n");
+    let err = stderr(&out);
+    assert!(err.contains("owner          unchanged"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "!!! FOREIGN KEYS CAN ACT WITHOUT THIS SIGNER: {} alone reaches owner threshold 1 → full control",
+            attacker()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("keeps control"), "{err}");
+    assert!(env.ledger().is_empty());
+}
+
+#[test]
+fn a_new_foreign_active_allowed_to_pay_and_update_is_loud() {
+    let env = Env::new(true);
+    let ops = Operations::from_names(&["trx", "trc20", "AccountPermissionUpdateContract"]).unwrap();
+    let mut kept = active_of("active", 1, &[kat()], Operations::java_tron_default());
+    kept.id = 2;
+    let foreign = active_of("ops", 1, &[attacker()], ops);
+    let req = update_req(
+        owner_of(1, &[kat()]),
+        vec![kept, foreign],
+        default_permissions(),
+    );
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &[], "nothing\n");
+    let err = stderr(&out);
+    assert!(err.contains("active id 3    NEW"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "!!! FOREIGN KEYS CAN ACT WITHOUT THIS SIGNER: {} alone reaches active \"ops\" (id 3) threshold 1 → change the permissions → full control; send TRX and TRC-20",
+            attacker()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("PERMISSION UPDATES, TRX transfers")
+            || err.contains("CAN CHANGE WHO CONTROLS THE ACCOUNT"),
+        "{err}"
+    );
+    assert!(!err.contains("keeps control"), "{err}");
+}
+
+#[test]
+fn claims_that_disagree_about_the_owner_are_refused() {
+    let env = Env::new(true);
+    let mut req = update_request(kat());
+    // The permission claim says the owner is 1-of-2 with the attacker; permission_before
+    // says 1-of-1.
+    req.permission = Some(PermissionClaim::from_permission(&owner_of(
+        1,
+        &[kat(), attacker()],
+    )));
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &[], &typed(&req));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "the request's two permission claims disagree: permission says owner (id 0) is 1 of 2"
+        ),
+        "{err}"
+    );
+    assert!(env.ledger().is_empty());
+}
+
+/// A keeps-control update from a fresh account: owner and active id 2 both KAT 1-of-1,
+/// renamed so the second update has something to change.
+fn keep_request(before: Vec<Permission>, active_name: &str) -> SignRequest {
+    let mut active = active_of(active_name, 1, &[kat()], trx_trc20());
+    active.id = 2;
+    let mut req = update_req(owner_of(1, &[kat()]), vec![active], before);
+    req.transactions[0].payout_id = format!("perm-{active_name}");
+    req
+}
+
+#[test]
+fn the_home_records_what_it_signs_and_refuses_a_contradicting_before() {
+    let env = Env::new(true);
+    let first = keep_request(default_permissions(), "pay");
+    let input = env.write("upd.json", &first.to_json());
+    let out = env.sign(&input, &[], &typed(&first));
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("Before: not known to this signer"), "{err}");
+    assert!(err.contains("This signer keeps control"), "{err}");
+    let audit = std::fs::read_to_string(env.home().join("audit.log")).unwrap();
+    assert!(
+        audit.contains("\"permission_after\":{\"account\":\""),
+        "{audit}"
+    );
+
+    // The next update, whose before claim is what this home signed: shown against the record.
+    let mut signed_after = vec![owner_of(1, &[kat()])];
+    let mut pay = active_of("pay", 1, &[kat()], trx_trc20());
+    pay.id = 2;
+    signed_after.push(pay);
+    let second = keep_request(signed_after, "payouts");
+    let input = env.write("upd2.json", &second.to_json());
+    let out = env.sign(&input, &[], &typed(&second));
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "Changes against this signer's record (the update of this account it signed at"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("active id 2    CHANGED: name \"pay\" → \"payouts\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("the online machine's permission_before claim agrees with this record"),
+        "{err}"
+    );
+
+    // A before claim that contradicts the record (the default permissions again) is refused…
+    let third = keep_request(default_permissions(), "again");
+    let input = env.write("upd3.json", &third.to_json());
+    let out = env.sign(&input, &[], &typed(&third));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("the request's permission_before (the online machine's claim of"),
+        "{err}"
+    );
+    assert!(err.contains("differs from this signer's record"), "{err}");
+    // …and shown loudly beside it with --permission-record-stale.
+    let out = env.sign(&input, &["--permission-record-stale"], "nothing\n");
+    let err = stderr(&out);
+    assert!(
+        err.contains("!!! THE ONLINE MACHINE SAYS THE ACCOUNT HOLDS SOMETHING ELSE"),
+        "{err}"
+    );
+    assert_eq!(env.ledger().len(), 2);
+}
+
+/// Rows a text takes on a terminal `cols` wide (long lines wrap).
+fn rows(text: &str, cols: usize) -> usize {
+    text.lines()
+        .map(|l| l.chars().count().div_ceil(cols).max(1))
+        .sum()
+}
+
+#[test]
+fn the_update_review_fits_100_by_30_with_the_verdict_last() {
+    let env = Env::new(true);
+    // The M-of-N ceremony's update: owner and active id 2 both 2-of-3, operations as
+    // java-tron's default active.
+    let three = [kat(), other_key(0x31).1, other_key(0x32).1];
+    let mut active = active_of("active", 2, &three, Operations::java_tron_default());
+    active.id = 2;
+    let req = update_req(owner_of(2, &three), vec![active], default_permissions());
+    let input = env.write("upd.json", &req.to_json());
+    let out = env.sign(&input, &[], "nothing\n");
+    let err = stderr(&out);
+    let prompt = err.find("To CHANGE WHO CONTROLS THE ACCOUNT").expect(&err);
+    let prompt_end = prompt + err[prompt..].find(": ").expect(&err) + 2;
+    // Every row up to and including the prompt.
+    let review = &err[..prompt_end];
+    let start = review.find("Review — network").expect(review);
+    let review = &review[start..];
+    assert!(
+        rows(review, 100) <= 30,
+        "{} rows:\n{review}",
+        rows(review, 100)
+    );
+    let last: Vec<&str> = review.trim_end().lines().rev().take(6).collect();
+    assert!(
+        last.iter()
+            .any(|l| l.contains("FOREIGN KEYS CAN ACT WITHOUT THIS SIGNER")),
+        "{review}"
+    );
+    assert!(
+        last[0].starts_with("To CHANGE WHO CONTROLS THE ACCOUNT"),
+        "{review}"
+    );
+    assert!(last[2].starts_with("  confirmation code"), "{review}");
+    assert!(
+        review.contains(
+            "may sign java-tron's default active set (29 operations, no permission updates)"
+        ),
+        "{review}"
+    );
+    // --details lists every operation by name.
+    let out = env.sign(&input, &["--details"], "nothing\n");
+    assert!(stderr(&out).contains("AccountCreateContract, TransferContract, TransferAssetContract"));
 }

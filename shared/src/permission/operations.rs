@@ -21,6 +21,25 @@ pub const JAVA_TRON_DEFAULT_ACTIVE: [u8; 32] = [
     0, 0, 0, 0, 0, 0,
 ];
 
+/// Named groups of contract types for [`Operations::summary`] (every known type is in one).
+const GROUPS: &[(&str, &[i32])] = &[
+    ("PERMISSION UPDATES", &[46]),
+    ("TRX transfers", &[1]),
+    (
+        "smart contracts (TRC-20, any call)",
+        &[30, 31, 32, 33, 45, 48],
+    ),
+    ("TRC-10", &[2, 6, 9, 14, 15]),
+    (
+        "staking and resources",
+        &[11, 12, 13, 54, 55, 56, 57, 58, 59],
+    ),
+    ("voting and witnesses", &[3, 4, 5, 8, 16, 17, 18, 49]),
+    ("account settings", &[0, 10, 19]),
+    ("exchanges and market", &[41, 42, 43, 44, 52, 53]),
+    ("other", &[20, 51]),
+];
+
 /// The active-permission bitmap: bit `t` (byte `t / 8`, bit `t % 8`, LSB first) allows
 /// ContractType `t`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -135,6 +154,40 @@ impl Operations {
             .collect()
     }
 
+    /// A short description for reviews: "all 40 operations", a list of up to three names,
+    /// or the named groups it touches ("transfers (TRX), smart contracts (TRC-20 and any
+    /// contract call) 2 of 6, …") with the count. The full list is [`Operations::names`].
+    pub fn summary(&self) -> String {
+        let n = self.types().len();
+        let all = Operations::all_known().types().len();
+        if n == all {
+            return format!("all {all} operations, including permission updates");
+        }
+        if *self == Operations::all_known_except_permission_update() {
+            return format!("all operations but permission updates ({n} of {all})");
+        }
+        if *self == Operations::java_tron_default() {
+            return format!(
+                "java-tron's default active set ({n} operations, no permission updates)"
+            );
+        }
+        if n <= 3 {
+            return self.names().join(", ");
+        }
+        let groups: Vec<String> = GROUPS
+            .iter()
+            .filter_map(|(name, types)| {
+                let k = types.iter().filter(|t| self.allows(**t)).count();
+                match k {
+                    0 => None,
+                    k if k == types.len() => Some((*name).to_string()),
+                    k => Some(format!("{name} {k} of {}", types.len())),
+                }
+            })
+            .collect();
+        format!("{n} operations: {}", groups.join(", "))
+    }
+
     /// The 32 bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
@@ -189,6 +242,35 @@ mod tests {
         let full = Operations::from_names(&["TransferContract", "AccountPermissionUpdateContract"])
             .unwrap();
         assert_eq!(full.types(), [1, 46]);
+    }
+
+    #[test]
+    fn summaries_name_groups_and_every_type_is_in_one() {
+        let grouped: usize = GROUPS.iter().map(|(_, t)| t.len()).sum();
+        assert_eq!(grouped, Operations::all_known().types().len());
+        for t in Operations::all_known().types() {
+            assert!(GROUPS.iter().any(|(_, g)| g.contains(&t)), "type {t}");
+        }
+        assert_eq!(
+            Operations::all_known().summary(),
+            "all 41 operations, including permission updates"
+        );
+        let ops = Operations::from_names(&["trx", "trc20"]).unwrap();
+        assert_eq!(ops.summary(), "TransferContract, TriggerSmartContract");
+        assert_eq!(
+            Operations::java_tron_default().summary(),
+            "the default 29 operations (no permission updates)"
+        );
+        let mut bytes = JAVA_TRON_DEFAULT_ACTIVE;
+        bytes[0] &= !1; // without AccountCreateContract
+        let d = Operations::from_bytes(&bytes).unwrap().summary();
+        assert!(
+            d.starts_with(
+                "28 operations: TRX transfers, smart contracts (TRC-20, any call) 5 of 6, TRC-10,"
+            ),
+            "{d}"
+        );
+        assert!(!d.contains("PERMISSION"), "{d}");
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn confirm_update(checked: &Checked<'_>, account: &str, home: &Home) -> Result<(
     let code = checked.code();
     let tail = &account[account.len() - UPDATE_TAIL..];
     let prompt = format!(
-        "\nTo CHANGE WHO CONTROLS ACCOUNT {account}, type the last {UPDATE_TAIL} characters of that address, a space, then the confirmation code from the summary: "
+        "\nTo CHANGE WHO CONTROLS THE ACCOUNT, type its last {UPDATE_TAIL} characters, a space, then the code: "
     );
     let miss =
         &format!("That is not the address's last {UPDATE_TAIL} characters, a space and the code");

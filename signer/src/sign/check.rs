@@ -11,8 +11,9 @@ use super::{clock, SignArgs};
 use crate::error::{Result, SignerError};
 use crate::home::Home;
 use crate::ledger::{Ledger, LedgerQuery, SignedPayout, SignedTx};
+use crate::permission_record::AccountRecord;
 use crate::policy::Policy;
-use crate::review::{confirmation_code, PermissionView, ReviewItem};
+use crate::review::{confirmation_code, PermissionView, RecordView, ReviewItem};
 use coldpay_shared::permission::AccountPermissionUpdate;
 
 /// How far past an earlier attempt's expiration the signer's clock must be before that payout
@@ -55,6 +56,9 @@ pub(super) struct Checked<'a> {
     ledger: Ledger,
     /// When the checks were made (ms).
     now: u64,
+    /// For a permission update: this home's record of the account (not read for other
+    /// inputs).
+    record: AccountRecord,
 }
 
 /// Judges every transaction of `decoded` against `policy` and the home's ledger.
@@ -63,7 +67,9 @@ pub(super) fn check<'a>(
     policy: &Policy,
     home: &Home,
     resign: &Resign,
+    stale_record_ok: bool,
 ) -> Result<Checked<'a>> {
+    let record = update_record(&decoded, home, stale_record_ok)?;
     let now = clock::now_ms();
     let day_ago = now.saturating_sub(86_400_000);
     let txs = &decoded.txs;
@@ -92,7 +98,28 @@ pub(super) fn check<'a>(
         decoded,
         ledger,
         now,
+        record,
     })
+}
+
+/// For a permission update: this home's record of the account, refusing a
+/// `permission_before` claim that contradicts it (unless `stale_ok`).
+fn update_record(decoded: &Decoded<'_>, home: &Home, stale_ok: bool) -> Result<AccountRecord> {
+    let Some(u) = decoded.txs.iter().find_map(ReviewItem::update) else {
+        return Ok(AccountRecord::NotRead);
+    };
+    let record = crate::permission_record::recorded_permissions(home)?.remove(&u.owner_address);
+    if let (Some(r), Some(before), false) = (&record, decoded.before, stale_ok) {
+        if !crate::review::same_list(before, &r.permissions) {
+            return Err(SignerError::Refused(format!(
+                "the request's permission_before (the online machine's claim of {}'s permissions now) differs from this signer's record: the update of that account it signed at {} (audit line {}). Nothing signed. If that update never took effect (it expired unbroadcast) or the permissions were changed from another home, check the account on the chain and sign again with --permission-record-stale to see both",
+                u.owner_address,
+                crate::review::utc(r.time),
+                r.seq
+            )));
+        }
+    }
+    Ok(record.map_or(AccountRecord::Unknown, AccountRecord::Known))
 }
 
 /// The policy's per-transaction verdicts, duplicates within the input, and replays.
@@ -271,6 +298,12 @@ impl Checked<'_> {
             permission: PermissionView {
                 claim: self.decoded.claim,
                 before: self.decoded.before,
+                record: match &self.record {
+                    AccountRecord::NotRead => RecordView::NotRead,
+                    AccountRecord::Unknown => RecordView::Unknown,
+                    AccountRecord::Known(r) => RecordView::Known(r),
+                },
+                details: args.details,
                 approver: keys.approver(),
                 loaded: (!args.check_only).then_some(loaded.as_slice()),
             },

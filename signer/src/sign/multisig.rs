@@ -52,7 +52,42 @@ pub(super) fn claims_of<'a>(
             "the request carries permission_before but no permission update; ask the broadcaster for a fresh request".into(),
         );
     }
+    if let (Some(c), Some(b)) = (claim, before) {
+        claims_agree(c, b)?;
+    }
     Ok((claim, before))
+}
+
+/// Refuses a request whose two claims contradict each other: the permission it says the
+/// update is signed under must be, exactly, that permission in its `permission_before`.
+fn claims_agree(claim: &PermissionClaim, before: &[Permission]) -> Result<()> {
+    let said = claim.to_permission();
+    let why = match before.iter().find(|p| p.id == said.id) {
+        None => format!("permission_before holds no permission id {}", said.id),
+        Some(b) if *b == said => return Ok(()),
+        Some(b) => format!(
+            "permission says {} (id {}) is {} of {} with keys {}; permission_before says {} of {} with keys {}",
+            escape(&said.name),
+            said.id,
+            said.threshold,
+            said.total_weight(),
+            keys_text(&said),
+            b.threshold,
+            b.total_weight(),
+            keys_text(b)
+        ),
+    };
+    Err(SignerError::Refused(format!(
+        "the request's two permission claims disagree: {why}. Nothing signed: the online machine's account view is inconsistent (or forged); ask for a fresh request"
+    )))
+}
+
+fn keys_text(p: &Permission) -> String {
+    p.keys
+        .iter()
+        .map(|k| format!("{} w{}", k.address, k.weight))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Why the claimed permission cannot sign `raw` (empty: it can): its id must be the

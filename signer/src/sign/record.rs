@@ -68,6 +68,10 @@ struct SignedLine<'a> {
     hash: Option<String>,
     ledger: &'a crate::ledger::LedgerHead,
     network: &'static str,
+    /// For a permission update: what it sets, this home's record of the account's
+    /// permissions (see [`crate::permission_record`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    permission_after: Option<crate::permission_record::PermissionAfter>,
     policy_digest: &'a str,
     prev: String,
     request_digest: &'a str,
@@ -112,6 +116,9 @@ pub(super) fn sign_and_record<'a>(
                 hash,
                 ledger: ledger_lines.head(),
                 network: home.network.as_str(),
+                permission_after: checked
+                    .update()
+                    .map(crate::permission_record::PermissionAfter::of),
                 policy_digest: &policy_digest,
                 prev,
                 request_digest: &request_digest,
