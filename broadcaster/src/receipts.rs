@@ -67,10 +67,34 @@ fn decode_transfer_from(data: &[u8]) -> Option<(Address, Address, U256)> {
     Some((from, to, U256::from_be_slice(&data[68..100])))
 }
 
-/// Whether a verified `contractRet` means the call executed successfully. `DEFAULT` (no
-/// result listed) is java-tron's form for a plain TRX transfer in some listings.
+/// Whether a verified `contractRet` means the call executed successfully.
 pub fn succeeded(contract_ret: &str) -> bool {
     contract_ret == "SUCCESS"
+}
+
+/// The result a verified block states for `tx`, as settlement reads it. A listing without a
+/// `contractRet` (`DEFAULT`) states no result: for a contract the VM does not run (a TRX
+/// transfer, a permission update) inclusion itself is success, since java-tron never
+/// includes one that failed, so it reads `SUCCESS`; for a smart-contract call it stays
+/// `DEFAULT`, which [`states_no_result`] names and which never lets a payout be rebuilt.
+pub fn verified_result(tx: &VerifiedTx) -> String {
+    let vm = crate::movements::owner_and_type(&tx.raw).is_some_and(|(_, kind)| {
+        kind == coldpay_shared::contract::TRIGGER_SMART_CONTRACT || kind == CREATE_SMART_CONTRACT
+    });
+    if tx.contract_ret == "DEFAULT" && !vm {
+        "SUCCESS".into()
+    } else {
+        tx.contract_ret.clone()
+    }
+}
+
+/// ContractType of CreateSmartContract (also run by the VM).
+const CREATE_SMART_CONTRACT: u64 = 30;
+
+/// Whether a verified result states nothing (`DEFAULT` of a smart-contract call): neither
+/// paid nor failed can be concluded from the block.
+pub fn states_no_result(result: &str) -> bool {
+    result == "DEFAULT"
 }
 
 /// Why `info` contradicts the verified transaction `tx` in verified block `block`, or `None`
@@ -132,7 +156,9 @@ fn result_contradiction(contract_ret: &str, info: &TxInfo) -> Option<String> {
             return Some("result FAILED, the verified block says SUCCESS".into());
         }
         if let Some(r) = receipt.filter(|r| *r != "SUCCESS") {
-            return Some(format!("receipt.result {r}, the verified block says SUCCESS"));
+            return Some(format!(
+                "receipt.result {r}, the verified block says SUCCESS"
+            ));
         }
         return None;
     }
@@ -232,7 +258,10 @@ mod tests {
         let logs = || vec![transfer_log(a(1), a(2), 5)];
         let revert = info(&t, 7, Some("REVERT"), logs());
         let e = contradiction(&t, 7, &revert, &[usdt()]).unwrap();
-        assert!(e.contains("receipt.result REVERT, the verified block says SUCCESS"), "{e}");
+        assert!(
+            e.contains("receipt.result REVERT, the verified block says SUCCESS"),
+            "{e}"
+        );
         let mut failed = info(&t, 7, Some("SUCCESS"), logs());
         failed.result = Some("FAILED".into());
         let e = contradiction(&t, 7, &failed, &[usdt()]).unwrap();
@@ -250,7 +279,10 @@ mod tests {
     #[test]
     fn token_logs_must_say_what_the_call_did() {
         let t = call(transfer(a(2), 5), "SUCCESS");
-        let extra = vec![transfer_log(a(1), a(2), 5), transfer_log(a(9), a(1), 1_000_000)];
+        let extra = vec![
+            transfer_log(a(1), a(2), 5),
+            transfer_log(a(9), a(1), 1_000_000),
+        ];
         let e = contradiction(&t, 7, &info(&t, 7, Some("SUCCESS"), extra), &[usdt()]).unwrap();
         assert!(e.contains("do not match the verified call"), "{e}");
         let wrong = vec![transfer_log(a(1), a(3), 5)];
@@ -261,6 +293,38 @@ mod tests {
         let r = call(transfer(a(2), 5), "REVERT");
         let i = info(&r, 7, Some("REVERT"), vec![transfer_log(a(1), a(2), 5)]);
         assert!(contradiction(&r, 7, &i, &[usdt()]).is_some());
+    }
+
+    #[test]
+    fn a_listing_without_contract_ret_is_success_only_outside_the_vm() {
+        let vm = call(transfer(a(2), 5), "DEFAULT");
+        assert_eq!(verified_result(&vm), "DEFAULT");
+        assert!(states_no_result(&verified_result(&vm)));
+        let raw = RawData {
+            ref_block: RefBlock::from_block_id(&[1; 32]),
+            expiration: 10,
+            memo: Vec::new(),
+            contract: Contract {
+                kind: ContractKind::Transfer(coldpay_shared::contract::TransferContract {
+                    owner: a(1),
+                    to: a(2),
+                    amount: Sun::new(5).unwrap(),
+                }),
+                permission_id: 0,
+            },
+            timestamp: 1,
+            fee_limit: 0,
+        };
+        let trx = VerifiedTx {
+            txid: raw.txid(),
+            contract_ret: "DEFAULT".into(),
+            raw: raw.encode(),
+        };
+        assert_eq!(verified_result(&trx), "SUCCESS");
+        assert_eq!(
+            verified_result(&call(transfer(a(2), 5), "REVERT")),
+            "REVERT"
+        );
     }
 
     #[test]

@@ -291,7 +291,7 @@ fn apply_blocks(
                 .unwrap_or_default();
             let contract_ret = b
                 .tx(&txid)
-                .map_or_else(|| "DEFAULT".into(), |t| t.contract_ret.clone());
+                .map_or_else(|| "DEFAULT".into(), crate::receipts::verified_result);
             c.to = b.number;
             c.id = Some(b.id);
             c.ts = b.timestamp;
@@ -462,20 +462,27 @@ pub fn recheck_failed(journal: &Journal, node: &Node, a: &Attempt) -> Result<Str
             a.txid
         )));
     };
+    let ret = crate::receipts::verified_result(tx);
+    if crate::receipts::states_no_result(&ret) {
+        return Err(BcError::Node(format!(
+            "payout {}: the verified block {number} lists {} without a result (contractRet): it cannot be known from the chain whether it paid, so it is not rebuilt; check it on an explorer, then `payout cancel` or leave it",
+            a.payout_id, a.txid
+        )));
+    }
     let sqltx = journal.conn.unchecked_transaction()?;
-    if crate::receipts::succeeded(&tx.contract_ret) {
+    if crate::receipts::succeeded(&ret) {
         sqltx.execute(
             "UPDATE attempts SET state = 'confirmed', reason = NULL, recheck = NULL, receipt = json_set(COALESCE(receipt, '{}'), '$.result', ?2), updated_at = ?3 WHERE id = ?1",
-            params![a.id, tx.contract_ret, now_ms()],
+            params![a.id, ret, now_ms()],
         )?;
     } else {
         sqltx.execute(
             "UPDATE attempts SET recheck = NULL, reason = ?2 WHERE id = ?1",
-            params![a.id, format!("{} (verified block {number})", tx.contract_ret)],
+            params![a.id, format!("{ret} (verified block {number})")],
         )?;
     }
     sqltx.commit()?;
-    Ok(tx.contract_ret.clone())
+    Ok(ret)
 }
 
 /// Re-checks every settled attempt the journal marks for it (schema 5 migration); returns the
@@ -623,7 +630,7 @@ pub fn find_on_chain(node: &Node, a: &Attempt) -> Result<Option<Found>> {
                 crate::receipts::contradiction(tx, block.number, &info, &tokens).is_none();
             return Ok(Some(Found {
                 block: block.number,
-                contract_ret: tx.contract_ret.clone(),
+                contract_ret: crate::receipts::verified_result(tx),
                 info: if consistent { info } else { TxInfo::default() },
             }));
         }
