@@ -44,6 +44,8 @@ const FLOOR_RPS: f64 = 0.5;
 const HEADROOM: f64 = 0.95;
 /// Rate kept after a push-back that teaches nothing (no answers in the second before).
 const BACKOFF: f64 = 0.8;
+/// Step down of a learned ceiling at a refusal that cannot be learned from.
+const PAUSED_STEP: f64 = 0.95;
 /// Successes in a row before the rate is raised.
 const STREAK_UP: u32 = 5;
 /// Successes in a row at a learned ceiling before it is probed higher.
@@ -125,6 +127,7 @@ impl Limiter {
     pub fn pushed_back(&self, wait: Duration) {
         let mut s = self.state.lock().expect("limiter");
         let now = Instant::now();
+        let pausing = s.pause_until.is_some_and(|p| p > now);
         if let Some(p) = s.pause_until.filter(|p| *p <= now) {
             s.last_pause_end = Some(p);
         }
@@ -150,8 +153,13 @@ impl Limiter {
                 s.rate = s.learned;
                 return;
             }
-            if s.learned.is_some() {
-                // A second that overlaps a pause shows too few requests to learn from.
+            if let Some(l) = s.learned {
+                // A second that overlaps a pause shows too few requests to learn from, but the
+                // first refusal of a burst still says "too fast": a small step down.
+                if !pausing {
+                    s.learned = Some((l * PAUSED_STEP).max(FLOOR_RPS));
+                    s.rate = s.learned;
+                }
                 return;
             }
         }
@@ -255,11 +263,13 @@ mod tests {
         l.pushed_back(Duration::from_millis(1));
         let learned = l.learned().unwrap();
         assert!((learned - 10.45).abs() < 1e-9, "{learned}");
-        // Right after that pause only two requests went out before the next refusal: that
-        // second overlaps the pause, so the cap stays.
+        // Right after that pause no request went out before the next refusal: that second
+        // overlaps the pause, so it is not learned from (it would say 0), only a small step
+        // down; more refusals of the same burst change nothing.
         std::thread::sleep(Duration::from_millis(2));
-        l.pushed_back(Duration::from_millis(1));
-        assert_eq!(l.learned(), Some(learned));
+        l.pushed_back(Duration::from_secs(1));
+        l.pushed_back(Duration::from_secs(1));
+        assert!((l.learned().unwrap() - learned * PAUSED_STEP).abs() < 1e-9);
     }
 
     #[test]

@@ -208,21 +208,16 @@ fn failure_paths_are_reported() {
         rep[0]["reason"].as_str().unwrap().starts_with("REVERT"),
         "{rep:?}"
     );
-    // fee_limit capped too low: OUT_OF_ENERGY.
+    // A --max-fee below the estimate is refused by name (it used to cut the fee limit and the
+    // transfer failed on chain with OUT_OF_ENERGY, burning TRX): nothing is built.
     w.import("c", &[("c-1".into(), recipient(0), "1", "usdt")]);
-    let rc = w.sign(&w.build("c", &["--max-fee", "1"]), &w.treasury);
-    w.ok(&["submit", rc.to_str().unwrap()]);
-    w.settle();
-    let rep = w.report("c");
-    assert_eq!(rep[0]["status"], "failed");
+    let o = w.run(&["build", "--batch", "c", "--max-fee", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(
-        rep[0]["reason"]
-            .as_str()
-            .unwrap()
-            .starts_with("OUT_OF_ENERGY"),
-        "{rep:?}"
+        err.contains("payout c-1: estimated energy costs 6.4285 TRX but --max-fee is 1 TRX"),
+        "{err}"
     );
-    // A failed payout can be rebuilt (a new attempt).
     let req = w.build("c", &[]);
     let v: Value = serde_json::from_str(&std::fs::read_to_string(req).unwrap()).unwrap();
     assert_eq!(v["transactions"].as_array().unwrap().len(), 1);
