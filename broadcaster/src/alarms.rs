@@ -84,8 +84,10 @@ pub fn list(conn: &rusqlite::Connection, open_only: bool) -> Result<Vec<Row>> {
             notified_at: r.get(5)?,
             acked_at: r.get(6)?,
             ack_note: r.get(7)?,
-            text: recorded_from_json(&detail)
-                .map_or_else(|| "(transfer record unreadable)".into(), |t| announcement(&t)),
+            text: recorded_from_json(&detail).map_or_else(
+                || "(transfer record unreadable)".into(),
+                |t| announcement(&t),
+            ),
         })
     })
     .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)

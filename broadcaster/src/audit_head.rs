@@ -130,9 +130,11 @@ pub fn overrides(
     let mut st = conn
         .prepare("SELECT signer, old_log, new_log, request_id, accepted_at FROM audit_log_overrides ORDER BY id")
         .map_err(what)?;
-    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-        .map_err(what)
+    st.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+    .map_err(what)
 }
 
 fn seq(head: &AuditHead) -> Result<i64> {
@@ -231,7 +233,10 @@ mod tests {
         let e = keys(&j, "TK", Some(&fresh), &[]).unwrap_err();
         assert_eq!(e.exit_code(), 8);
         let text = e.to_string();
-        assert!(text.contains(&"3".repeat(64)) && text.contains(&"1".repeat(64)), "{text}");
+        assert!(
+            text.contains(&"3".repeat(64)) && text.contains(&"1".repeat(64)),
+            "{text}"
+        );
         assert!(text.contains("--accept-new-audit-log TK"), "{text}");
         assert!(overrides(&j.conn).unwrap().is_empty());
         // Another key's acceptance does not count; the named key's does, and is journaled.
@@ -239,7 +244,10 @@ mod tests {
         keys(&j, "TK", Some(&fresh), &["TK".into()]).unwrap();
         let o = overrides(&j.conn).unwrap();
         assert_eq!(o.len(), 1);
-        assert_eq!((o[0].0.as_str(), o[0].2.as_str()), ("TK", fresh.log.as_str()));
+        assert_eq!(
+            (o[0].0.as_str(), o[0].2.as_str()),
+            ("TK", fresh.log.as_str())
+        );
         // From then on the new log goes on without the flag.
         let mut next = fresh.clone();
         next.seq = 2;

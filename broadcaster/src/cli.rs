@@ -1073,10 +1073,7 @@ fn run(cli: Cli) -> Result<()> {
             let text = if rows.is_empty() {
                 if all { "no alarms" } else { "no open alarms" }.to_string()
             } else {
-                rows.iter()
-                    .map(alarm_line)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                rows.iter().map(alarm_line).collect::<Vec<_>>().join("\n")
             };
             print(&c, &serde_json::to_value(&rows).expect("json"), &text);
         }

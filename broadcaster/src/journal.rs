@@ -1294,13 +1294,21 @@ mod tests {
         // The single-signer head is bound to the batch's sender key.
         let key: String = j
             .conn
-            .query_row("SELECT signer FROM audit_log_keys WHERE log = 'L'", [], |r| r.get(0))
+            .query_row(
+                "SELECT signer FROM audit_log_keys WHERE log = 'L'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(key, "Tfrom");
         // Alarms start open; an acknowledgement is final.
         let open: i64 = j
             .conn
-            .query_row("SELECT COUNT(*) FROM alarms WHERE acked_at IS NULL", [], |r| r.get(0))
+            .query_row(
+                "SELECT COUNT(*) FROM alarms WHERE acked_at IS NULL",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert_eq!(open, 1);
         j.conn

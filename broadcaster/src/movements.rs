@@ -320,7 +320,10 @@ fn reported_token_moves<S: BuildHasher>(
 }
 
 /// A well-formed `Transfer(from, to, value)` log of a registered token.
-pub(crate) fn transfer_event(log: &Log, tokens: &[Token]) -> Option<(Address, Address, Address, U256)> {
+pub(crate) fn transfer_event(
+    log: &Log,
+    tokens: &[Token],
+) -> Option<(Address, Address, Address, U256)> {
     let contract = log_address(&log.address)?;
     if !tokens.iter().any(|t| t.contract == contract) || log.topics.len() != 3 {
         return None;
@@ -453,11 +456,25 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (ok.txid, Direction::In, U256::from(7), Some(a(2)), Evidence::Verified),
-                (silent.txid, Direction::In, U256::from(9), Some(a(4)), Evidence::Verified),
+                (
+                    ok.txid,
+                    Direction::In,
+                    U256::from(7),
+                    Some(a(2)),
+                    Evidence::Verified
+                ),
+                (
+                    silent.txid,
+                    Direction::In,
+                    U256::from(9),
+                    Some(a(4)),
+                    Evidence::Verified
+                ),
             ]
         );
-        assert!(m.iter().all(|x| x.log_index == 0 && x.reported_by.is_none()));
+        assert!(m
+            .iter()
+            .all(|x| x.log_index == 0 && x.reported_by.is_none()));
         // Without any receipt the verified movements are the same.
         assert_eq!(movements(&b, &[], None, &watched, &[usdt()]), m);
     }
@@ -503,8 +520,20 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (1, Direction::In, 11, Evidence::NodeReported, Some("http://n1")),
-                (2, Direction::Out, 2, Evidence::NodeReported, Some("http://n1")),
+                (
+                    1,
+                    Direction::In,
+                    11,
+                    Evidence::NodeReported,
+                    Some("http://n1")
+                ),
+                (
+                    2,
+                    Direction::Out,
+                    2,
+                    Evidence::NodeReported,
+                    Some("http://n1")
+                ),
             ]
         );
         // The same logs on a reverted call are nothing.

@@ -132,7 +132,9 @@ fn result_contradiction(contract_ret: &str, info: &TxInfo) -> Option<String> {
             return Some("result FAILED, the verified block says SUCCESS".into());
         }
         if let Some(r) = receipt.filter(|r| *r != "SUCCESS") {
-            return Some(format!("receipt.result {r}, the verified block says SUCCESS"));
+            return Some(format!(
+                "receipt.result {r}, the verified block says SUCCESS"
+            ));
         }
         return None;
     }
@@ -232,7 +234,10 @@ mod tests {
         let logs = || vec![transfer_log(a(1), a(2), 5)];
         let revert = info(&t, 7, Some("REVERT"), logs());
         let e = contradiction(&t, 7, &revert, &[usdt()]).unwrap();
-        assert!(e.contains("receipt.result REVERT, the verified block says SUCCESS"), "{e}");
+        assert!(
+            e.contains("receipt.result REVERT, the verified block says SUCCESS"),
+            "{e}"
+        );
         let mut failed = info(&t, 7, Some("SUCCESS"), logs());
         failed.result = Some("FAILED".into());
         let e = contradiction(&t, 7, &failed, &[usdt()]).unwrap();
@@ -250,7 +255,10 @@ mod tests {
     #[test]
     fn token_logs_must_say_what_the_call_did() {
         let t = call(transfer(a(2), 5), "SUCCESS");
-        let extra = vec![transfer_log(a(1), a(2), 5), transfer_log(a(9), a(1), 1_000_000)];
+        let extra = vec![
+            transfer_log(a(1), a(2), 5),
+            transfer_log(a(9), a(1), 1_000_000),
+        ];
         let e = contradiction(&t, 7, &info(&t, 7, Some("SUCCESS"), extra), &[usdt()]).unwrap();
         assert!(e.contains("do not match the verified call"), "{e}");
         let wrong = vec![transfer_log(a(1), a(3), 5)];

@@ -300,7 +300,9 @@ fn record_sent(journal: &Journal, s: &crate::send::Sent, sum: &mut SubmitSummary
         crate::send::Outcome::AlreadyHad => {
             sum.accepted += 1;
             sum.already_had += 1;
-            Some("the node already had it (sent by an earlier run); it is on the chain at most once")
+            Some(
+                "the node already had it (sent by an earlier run); it is on the chain at most once",
+            )
         }
         crate::send::Outcome::Refused(_) => {
             sum.refused += 1;

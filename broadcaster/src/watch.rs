@@ -193,19 +193,19 @@ impl Watcher<'_> {
             .collect();
         let (node, tokens) = (self.node, self.tokens.as_slice());
         node.par_map(&needed, |(b, ids)| {
-                if ids.is_empty() {
-                    return Ok((Vec::new(), None));
-                }
-                let check = |info: &TxInfo| {
-                    let hex = info.id.as_deref()?;
-                    let tx = b.txs.iter().find(|t| t.txid.to_hex() == hex)?;
-                    crate::receipts::contradiction(tx, b.number, info, tokens)
-                };
-                let (infos, by) = node.infos_in_block_checked(b.number, ids, &check)?;
-                Ok((infos, Some(by)))
-            })
-            .into_iter()
-            .collect()
+            if ids.is_empty() {
+                return Ok((Vec::new(), None));
+            }
+            let check = |info: &TxInfo| {
+                let hex = info.id.as_deref()?;
+                let tx = b.txs.iter().find(|t| t.txid.to_hex() == hex)?;
+                crate::receipts::contradiction(tx, b.number, info, tokens)
+            };
+            let (infos, by) = node.infos_in_block_checked(b.number, ids, &check)?;
+            Ok((infos, Some(by)))
+        })
+        .into_iter()
+        .collect()
     }
 
     /// Records the movements of `blocks` and moves the cursors past them: one SQL transaction.
@@ -229,7 +229,13 @@ impl Watcher<'_> {
                 block_time: b.timestamp,
             };
             let (inf, by) = inf;
-            for m in movements(b, inf, by.as_deref(), &active(cursors, b.number), &self.tokens) {
+            for m in movements(
+                b,
+                inf,
+                by.as_deref(),
+                &active(cursors, b.number),
+                &self.tokens,
+            ) {
                 if let Some(r) = self.record(&tx, &m, &at)? {
                     new.push(r);
                 }

@@ -615,7 +615,10 @@ fn with_head(path: &std::path::Path, log: char, seq: u64) {
 fn audit_heads_cannot_be_dropped_or_restarted_silently() {
     let w = World::new(1_000, 1_000);
     let round = |batch: &str, n: u64| {
-        w.import(batch, &[(format!("{batch}-1"), recipient(70 + n), "1", "trx")]);
+        w.import(
+            batch,
+            &[(format!("{batch}-1"), recipient(70 + n), "1", "trx")],
+        );
         let req = w.build(batch, &[]);
         w.sign(&req, &w.treasury)
     };
@@ -634,7 +637,10 @@ fn audit_heads_cannot_be_dropped_or_restarted_silently() {
     let o = w.run(&["submit", dropped.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(8), "{err}");
-    assert!(err.contains(&"a".repeat(64)) && err.contains(&"b".repeat(64)), "{err}");
+    assert!(
+        err.contains(&"a".repeat(64)) && err.contains(&"b".repeat(64)),
+        "{err}"
+    );
     assert!(err.contains("--accept-new-audit-log"), "{err}");
     // The documented override for a deliberately new home, journaled.
     let me = addr(&w.treasury).to_base58();

@@ -543,14 +543,20 @@ fn an_interrupted_two_of_three_submit_is_recovered_by_running_it_again() {
         .unwrap();
     let t = std::time::Instant::now();
     while broadcasts_seen(&w) < before + 10 {
-        assert!(t.elapsed() < std::time::Duration::from_secs(60), "no broadcast");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(60),
+            "no broadcast"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     child.kill().unwrap();
     child.wait().unwrap();
     w.faults(PoolFaults::default());
     let sent_before_kill = broadcasts_seen(&w) - before;
-    assert!(sent_before_kill < 40, "killed before the end: {sent_before_kill}");
+    assert!(
+        sent_before_kill < 40,
+        "killed before the end: {sent_before_kill}"
+    );
     // Meanwhile `status` counts them as possibly sent, never "signed 40, broadcast 0".
     let st = w.ok(&["status"]);
     let counts = &st["counts"];
@@ -620,7 +626,10 @@ fn track_sends_approved_transactions_an_interrupted_submit_left() {
     );
     if o.status.code() == Some(3) {
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("timed out with 1 attempt(s) still pending"), "{err}");
+        assert!(
+            err.contains("timed out with 1 attempt(s) still pending"),
+            "{err}"
+        );
         assert!(err.contains("payout l1"), "{err}");
     }
     w.settle();

@@ -435,7 +435,13 @@ fn assert_each_paid_once(w: &World, batch: &str, n: usize) {
             .iter()
             .filter(|t| t["to"] == r["to"] && t["result"] == "SUCCESS")
             .collect();
-        assert_eq!(hits.len(), 1, "payout {} paid {} times", r["payout_id"], hits.len());
+        assert_eq!(
+            hits.len(),
+            1,
+            "payout {} paid {} times",
+            r["payout_id"],
+            hits.len()
+        );
         assert_eq!(hits[0]["txid"], r["txid"], "journal agrees with the chain");
     }
 }
@@ -464,7 +470,10 @@ fn forged_receipts_never_fail_a_paid_payout() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["transactions"], 0, "{v}");
     let stats = w.pool.as_ref().unwrap().stats();
-    assert!(stats["faults"]["forge_receipt"].as_u64().unwrap_or(0) > 0, "{stats}");
+    assert!(
+        stats["faults"]["forge_receipt"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
     assert_each_paid_once(&w, "forged", 40);
     // What the journal keeps of a receipt is marked as the node's claim.
     let j = w.journal();
@@ -495,7 +504,10 @@ fn every_receipt_forged_still_settles_from_the_block() {
     assert!(s.values().all(|v| v == "confirmed"), "{s:?}");
     let stats = w.pool.as_ref().unwrap().stats();
     for kind in ["forge_receipt", "receipt_block", "receipt_id"] {
-        assert!(stats["faults"][kind].as_u64().unwrap_or(0) > 0, "{kind}: {stats}");
+        assert!(
+            stats["faults"][kind].as_u64().unwrap_or(0) > 0,
+            "{kind}: {stats}"
+        );
     }
     assert_each_paid_once(&w, "allforged", 8);
 }
@@ -568,12 +580,16 @@ fn forged_logs_invent_no_verified_incoming_transfer() {
         String::from_utf8_lossy(&o.stderr)
     );
     let stats = w.pool.as_ref().unwrap().stats();
-    assert!(stats["faults"]["forge_log"].as_u64().unwrap_or(0) > 0, "{stats}");
+    assert!(
+        stats["faults"]["forge_log"].as_u64().unwrap_or(0) > 0,
+        "{stats}"
+    );
     let list = w.ok(&["transfers", "list", "--format", "json"]);
     let rows = list.as_array().unwrap();
     assert!(!rows.is_empty());
     assert!(
-        rows.iter().all(|r| r["direction"] == "out" && r["evidence"] == "verified"),
+        rows.iter()
+            .all(|r| r["direction"] == "out" && r["evidence"] == "verified"),
         "{rows:?}"
     );
     let usdt_out: Vec<&Value> = rows.iter().filter(|r| r["symbol"] == "USDT").collect();

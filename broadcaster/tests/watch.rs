@@ -257,16 +257,35 @@ fn watch_records_once_alarms_and_reconciles() {
     assert_eq!(o.status.code(), Some(2), "an empty note is refused");
     let o = w.run(&["alarms", "ack", "999", "--note", "x"]);
     assert_eq!(o.status.code(), Some(2), "an unknown alarm is refused");
-    let acked = w.ok(&["alarms", "ack", &id, "--note", "test transfer by the treasurer"]);
+    let acked = w.ok(&[
+        "alarms",
+        "ack",
+        &id,
+        "--note",
+        "test transfer by the treasurer",
+    ]);
     assert_eq!(acked["open"], 0);
-    assert_eq!(acked["acknowledged"]["ack_note"], "test transfer by the treasurer");
+    assert_eq!(
+        acked["acknowledged"]["ack_note"],
+        "test transfer by the treasurer"
+    );
     assert!(acked["acknowledged"]["acked_at"].as_i64().unwrap() > 0);
     let o = w.run(&["alarms", "ack", &id, "--note", "again"]);
-    assert_eq!(o.status.code(), Some(2), "an acknowledgement is never changed");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an acknowledgement is never changed"
+    );
     assert!(w.ok(&["alarms", "list"]).as_array().unwrap().is_empty());
-    assert_eq!(w.ok(&["alarms", "list", "--all"]).as_array().unwrap().len(), 1);
+    assert_eq!(
+        w.ok(&["alarms", "list", "--all"]).as_array().unwrap().len(),
+        1
+    );
     let o = w.run(&["watch", "--once", "--on-alarm", &hook]);
-    assert!(o.status.success(), "acknowledged: the alarm no longer fails the pass");
+    assert!(
+        o.status.success(),
+        "acknowledged: the alarm no longer fails the pass"
+    );
     let calls = std::fs::read_to_string(&hook_log).unwrap();
     assert_eq!(calls.lines().count(), 1, "hook called once: {calls}");
     let got: Value = serde_json::from_str(calls.trim()).unwrap();

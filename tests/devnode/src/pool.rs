@@ -430,7 +430,11 @@ impl State {
         type Forge = fn(&mut Map<String, Value>) -> bool;
         let kinds: [(&str, f64, Forge); 5] = [
             ("forge_receipt", faults.forge_receipt_rate, forge_failed),
-            ("receipt_block", faults.receipt_block_rate, forge_block_number),
+            (
+                "receipt_block",
+                faults.receipt_block_rate,
+                forge_block_number,
+            ),
             ("receipt_id", faults.receipt_id_rate, forge_id),
             ("forge_log", faults.forge_log_rate, forge_extra_log),
             ("log_mismatch", faults.log_mismatch_rate, forge_log_amount),
@@ -791,7 +795,10 @@ fn forge_id(r: &mut Map<String, Value>) -> bool {
         return false;
     };
     let other = if last == '0' { '1' } else { '0' };
-    r.insert("id".into(), json!(format!("{}{other}", &id[..id.len() - 1])));
+    r.insert(
+        "id".into(),
+        json!(format!("{}{other}", &id[..id.len() - 1])),
+    );
     true
 }
 
@@ -839,7 +846,10 @@ fn forge_log_amount(r: &mut Map<String, Value>) -> bool {
         .unwrap_or(0);
     log.insert(
         "data".into(),
-        json!(format!("{:064x}", value.saturating_mul(2).saturating_add(1))),
+        json!(format!(
+            "{:064x}",
+            value.saturating_mul(2).saturating_add(1)
+        )),
     );
     true
 }
