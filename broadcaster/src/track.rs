@@ -118,9 +118,12 @@ pub fn pending_count(journal: &Journal) -> Result<usize> {
 /// One pass over new solidified blocks. With `deadline`, stops between chunks (and inside node
 /// retries) when it passes; what was verified so far is kept.
 pub fn pass(journal: &Journal, node: &Node, deadline: Option<Instant>) -> Result<TrackPass> {
-    let mut out = TrackPass::default();
-    out.rechecked_paid = rechecks(journal, node)?;
-    out.confirmed += out.rechecked_paid.len();
+    let rechecked_paid = rechecks(journal, node)?;
+    let mut out = TrackPass {
+        confirmed: rechecked_paid.len(),
+        rechecked_paid,
+        ..TrackPass::default()
+    };
     let live = watched(journal)?;
     if live.is_empty() {
         return Ok(out);
