@@ -69,25 +69,18 @@ fn is_commit_hash(s: &str) -> bool {
     s.len() == 40 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// `YYYY-MM-DD` (UTC) of a Unix time.
+/// `YYYY-MM-DD` (UTC) of a Unix time (`unknown` past the calendar's range).
 pub fn utc_date(unix_seconds: u64) -> String {
-    // Days since 1970-01-01 to a proleptic Gregorian date, in 400-year eras of 146,097 days
-    // counted from 0000-03-01 (so the leap day ends a year).
-    let days = unix_seconds / 86_400 + 719_468;
-    let era = days / 146_097;
-    let day_of_era = days % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    i64::try_from(unix_seconds)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .map_or_else(
+            || "unknown".into(),
+            |t| {
+                let d = t.date();
+                format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+            },
+        )
 }
 
 /// Strips `rustc ` from `rustc -V` output (`rustc 1.95.0 (59807616e 2026-04-14)`).
