@@ -259,7 +259,7 @@ mod tests {
         assert_eq!(ops.summary(), "TransferContract, TriggerSmartContract");
         assert_eq!(
             Operations::java_tron_default().summary(),
-            "the default 29 operations (no permission updates)"
+            "java-tron's default active set (29 operations, no permission updates)"
         );
         let mut bytes = JAVA_TRON_DEFAULT_ACTIVE;
         bytes[0] &= !1; // without AccountCreateContract
