@@ -319,6 +319,36 @@ fn reported_token_moves<S: BuildHasher>(
     out
 }
 
+/// Whether `second` (another answer for the same block's receipts) shows the log behind the
+/// node-reported movement `m` exactly as the first answer did, and what to journal as its
+/// source: the first endpoint, and the second answer's verdict. A verified movement is left
+/// alone.
+pub fn confirm(m: &mut Movement, first: &Log, second: Option<&(Vec<TxInfo>, String)>) {
+    if m.evidence != Evidence::NodeReported {
+        return;
+    }
+    let by = m.reported_by.clone().unwrap_or_else(|| "a node".into());
+    let hex = m.txid.to_hex();
+    let verdict = match second {
+        None => "not confirmed: no second answer was available".to_string(),
+        Some((infos, url)) => {
+            let same = infos
+                .iter()
+                .find(|i| i.id.as_deref() == Some(hex.as_str()))
+                .and_then(|i| i.log.get(usize::try_from(m.log_index).ok()?))
+                .is_some_and(|l| {
+                    l.address == first.address && l.topics == first.topics && l.data == first.data
+                });
+            if same {
+                format!("confirmed by a second answer from {url}")
+            } else {
+                format!("NOT confirmed: the second answer from {url} does not show it")
+            }
+        }
+    };
+    m.reported_by = Some(format!("{by}; {verdict}"));
+}
+
 /// A well-formed `Transfer(from, to, value)` log of a registered token.
 pub(crate) fn transfer_event(
     log: &Log,
@@ -536,6 +566,34 @@ mod tests {
                 ),
             ]
         );
+        // A second answer confirms a node-reported movement only when it shows the same log.
+        let first = &infos[0].log[1];
+        let mut incoming = m[0].clone();
+        let same = (infos.clone(), "http://n2".to_string());
+        confirm(&mut incoming, first, Some(&same));
+        assert_eq!(
+            incoming.reported_by.as_deref(),
+            Some("http://n1; confirmed by a second answer from http://n2")
+        );
+        let mut changed = infos.clone();
+        changed[0].log[1].data = hex::encode(U256::from(12u64).to_be_bytes::<32>());
+        let mut other = m[0].clone();
+        confirm(&mut other, first, Some(&(changed, "http://n3".into())));
+        assert!(
+            other
+                .reported_by
+                .as_deref()
+                .unwrap()
+                .contains("NOT confirmed"),
+            "{other:?}"
+        );
+        let mut alone = m[0].clone();
+        confirm(&mut alone, first, None);
+        assert!(alone
+            .reported_by
+            .as_deref()
+            .unwrap()
+            .ends_with("no second answer was available"));
         // The same logs on a reverted call are nothing.
         let mut failed = batch;
         failed.contract_ret = "REVERT".into();

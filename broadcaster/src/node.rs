@@ -849,6 +849,33 @@ impl Node {
         Ok((infos, self.endpoints[i].url.clone()))
     }
 
+    /// A second, independent answer for the receipts of block `num`: from another endpoint
+    /// than `first` when the pool has one (each tried once), else the same endpoint asked
+    /// again (a load-balanced provider answers from any member). Used to confirm what only a
+    /// receipt shows; `None` when no second answer came. Returns the receipts and who gave them.
+    pub fn second_infos_in_block(&self, num: u64, first: &str) -> Option<(Vec<TxInfo>, String)> {
+        let path = "/walletsolidity/gettransactioninfobyblocknum";
+        let body = json!({"num": num});
+        let check = |r: std::result::Result<Value, BodyError>| match r
+            .map_err(|e| e.to_string())
+            .and_then(crate::answers::from_objects::<TxInfo>)
+        {
+            Ok(infos) => Verdict::Ok(infos),
+            Err(e) => Verdict::Retry(e),
+        };
+        let others: Vec<&Endpoint> = self.endpoints.iter().filter(|e| e.url != first).collect();
+        let candidates: Vec<&Endpoint> = if others.is_empty() {
+            self.endpoints.iter().collect()
+        } else {
+            others
+        };
+        candidates.into_iter().find_map(|ep| {
+            self.ensure_network(ep).ok()?;
+            let infos = self.answer(ep, path, &body, &check).ok()?;
+            Some((infos, ep.url.clone()))
+        })
+    }
+
     /// The solidified TransactionInfo of `txid`: `None` means *unknown* (this member has not seen
     /// it), never "absent".
     pub fn solid_tx_info(&self, txid: &TxId) -> Result<Option<TxInfo>> {

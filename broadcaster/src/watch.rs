@@ -17,7 +17,7 @@ use rusqlite::{params, OptionalExtension};
 use crate::answers::TxInfo;
 use crate::error::{BcError, Result};
 use crate::journal::{now_ms, Journal};
-use crate::movements::{movements, receipts_needed, Direction, Movement};
+use crate::movements::{movements, receipts_needed, Direction, Evidence, Movement};
 use crate::node::Node;
 use crate::tokens::Token;
 use crate::transfers::{At, Recorded};
@@ -194,7 +194,7 @@ impl Watcher<'_> {
         let (node, tokens) = (self.node, self.tokens.as_slice());
         node.par_map(&needed, |(b, ids)| {
             if ids.is_empty() {
-                return Ok((Vec::new(), None));
+                return Ok((Vec::new(), None, None));
             }
             let check = |info: &TxInfo| {
                 let hex = info.id.as_deref()?;
@@ -202,7 +202,16 @@ impl Watcher<'_> {
                 crate::receipts::contradiction(tx, b.number, info, tokens)
             };
             let (infos, by) = node.infos_in_block_checked(b.number, ids, &check)?;
-            Ok((infos, Some(by)))
+            // What only a receipt shows is asked of a second answer too.
+            let reported = movements(b, &infos, Some(&by), &active(cursors, b.number), tokens)
+                .iter()
+                .any(|m| m.evidence == Evidence::NodeReported);
+            let second = if reported {
+                node.second_infos_in_block(b.number, &by)
+            } else {
+                None
+            };
+            Ok((infos, Some(by), second))
         })
         .into_iter()
         .collect()
@@ -228,14 +237,17 @@ impl Watcher<'_> {
                 block_id: &id,
                 block_time: b.timestamp,
             };
-            let (inf, by) = inf;
-            for m in movements(
+            let (inf, by, second) = inf;
+            for mut m in movements(
                 b,
                 inf,
                 by.as_deref(),
                 &active(cursors, b.number),
                 &self.tokens,
             ) {
+                if let Some(first) = logged(inf, &m) {
+                    crate::movements::confirm(&mut m, first, second.as_ref());
+                }
                 if let Some(r) = self.record(&tx, &m, &at)? {
                     new.push(r);
                 }
@@ -281,8 +293,19 @@ impl Watcher<'_> {
     }
 }
 
-/// A block's receipts and the endpoint that answered (`None` when none were needed).
-type Receipts = (Vec<TxInfo>, Option<String>);
+/// A block's receipts, the endpoint that answered (`None` when none were needed), and a second
+/// answer asked for when the first shows movements only a receipt shows.
+type Receipts = (Vec<TxInfo>, Option<String>, Option<(Vec<TxInfo>, String)>);
+
+/// The receipt log behind a node-reported movement.
+fn logged<'a>(infos: &'a [TxInfo], m: &Movement) -> Option<&'a crate::answers::Log> {
+    let hex = m.txid.to_hex();
+    infos
+        .iter()
+        .find(|i| i.id.as_deref() == Some(hex.as_str()))?
+        .log
+        .get(usize::try_from(m.log_index).ok()?)
+}
 
 /// Accounts whose cursor is before block `n` (the ones block `n` is recorded for).
 fn active(cursors: &[Cursor], n: u64) -> HashSet<Address> {
