@@ -16,7 +16,10 @@
 //!
 //! The signer is also timed on the same 10,000 transactions as a JSON array of TronWeb objects
 //! (`signer_process_s_tronweb_array`, its peak memory, and `tronweb_array_vs_request`, goal
-//! ≤ 1.2).
+//! ≤ 1.2). With `COLDPAY_BENCH_BASE_SIGNER=<path>` an earlier signer build (e.g. the one
+//! before records authentication) is timed on both inputs too, interleaved with this build's
+//! runs, on a home of its own without a records key (`base_signer`: its medians and this
+//! build's ratio to them).
 //!
 //! `COLDPAY_BENCH_ONLY=broadcaster` runs only the broadcaster parts (`pool`: only
 //! `broadcaster_pool`), `signer-forms` only the two signer input forms; each prints them and
@@ -173,14 +176,7 @@ fn main() {
             t.elapsed().as_secs_f64()
         })
         .fold(f64::MAX, f64::min);
-    std::fs::write(
-        home.join("policy.toml"),
-        format!(
-            "unattended = true\nmax_fee_limit_trx = \"100\"\n[destinations]\nmode = \"any\"\n[[tokens]]\nsymbol = \"USDT\"\ncontract = \"{}\"\ndecimals = 6\nmax_per_tx = \"1000000\"\nmax_per_request = \"100000000000\"\nmax_per_24h = \"100000000000\"\n",
-            coldpay_shared::MAINNET_USDT
-        ),
-    )
-    .unwrap();
+    std::fs::write(home.join("policy.toml"), bench_policy()).unwrap();
     let usdt = Address::parse(coldpay_shared::MAINNET_USDT).unwrap();
     let now = now_ms();
     let txs: Vec<RequestTx> = (0..N)
@@ -243,20 +239,20 @@ fn main() {
         assert!(out.status.success(), "{stderr}");
         (secs, stderr)
     };
-    // RUNS signer processes on each input, interleaved (this VM's load drifts, and the forms
-    // are compared): per input, (the runs' times, peak memory in MiB).
-    let measure = |inputs: &[&std::path::Path]| -> Vec<(Vec<f64>, f64)> {
-        let mut out = vec![(Vec::new(), 0f64); inputs.len()];
+    // RUNS signer processes on each (binary, home, input), interleaved (this VM's load drifts,
+    // and the forms and builds are compared): per case, (the runs' times, peak memory in MiB).
+    let measure = |cases: &[(&std::path::Path, &std::path::Path, &std::path::Path)]| {
+        let mut out = vec![(Vec::new(), 0f64); cases.len()];
         for _ in 0..RUNS {
-            for (input, (runs, rss_mib)) in inputs.iter().zip(out.iter_mut()) {
+            for (&(signer, template, input), (runs, rss_mib)) in cases.iter().zip(out.iter_mut()) {
                 let _ = std::fs::remove_dir_all(&run_home);
-                copy_dir(&home, &run_home);
+                copy_dir(template, &run_home);
                 let cmd = if timer.exists() {
                     let mut c = Command::new(timer);
-                    c.args(["-f", "coldpay-maxrss-kib %M"]).arg(&bin);
+                    c.args(["-f", "coldpay-maxrss-kib %M"]).arg(signer);
                     c
                 } else {
-                    Command::new(&bin)
+                    Command::new(signer)
                 };
                 let (secs, stderr) = timed_sign(cmd, input);
                 runs.push(secs);
@@ -284,19 +280,53 @@ fn main() {
         .collect();
     std::fs::write(&tw_path, serde_json::to_vec(&tw).unwrap()).unwrap();
     drop(tw);
-    let mut both = measure(&[&tw_path, &req_path]);
-    let (runs, rss_mib) = both.pop().unwrap();
-    let (tw_runs, tw_rss_mib) = both.pop().unwrap();
+    // COLDPAY_BENCH_BASE_SIGNER: an earlier signer build (e.g. from before records
+    // authentication) run on the same inputs, interleaved, on a home without a records key.
+    let base_bin = std::env::var_os("COLDPAY_BENCH_BASE_SIGNER").map(PathBuf::from);
+    let base_home = dir.path().join("base-home");
+    let mut cases: Vec<(&std::path::Path, &std::path::Path, &std::path::Path)> =
+        vec![(&bin, &home, &tw_path), (&bin, &home, &req_path)];
+    if let Some(base_bin) = &base_bin {
+        base_signer_home(base_bin, &base_home, &key);
+        cases.push((base_bin, &base_home, &tw_path));
+        cases.push((base_bin, &base_home, &req_path));
+    }
+    let mut measured = measure(&cases);
+    let base = (base_bin.is_some()).then(|| {
+        let (req_runs, _) = measured.pop().unwrap();
+        let (tw_runs, _) = measured.pop().unwrap();
+        (req_runs, tw_runs)
+    });
+    let (runs, rss_mib) = measured.pop().unwrap();
+    let (tw_runs, tw_rss_mib) = measured.pop().unwrap();
     let total_s = median(&mut runs.clone());
     let tw_s = median(&mut tw_runs.clone());
-    let forms = serde_json::json!({
+    let ms = |v: &[f64]| {
+        v.iter()
+            .map(|s| (s * 1000.0).round() / 1000.0)
+            .collect::<Vec<_>>()
+    };
+    let mut forms = serde_json::json!({
         "signer_process_s": total_s,
+        "signer_process_runs_s": ms(&runs),
         "signer_peak_rss_mib_10k": (rss_mib * 10.0).round() / 10.0,
         "signer_process_s_tronweb_array": tw_s,
-        "signer_process_runs_s_tronweb_array": tw_runs.iter().map(|s| (s * 1000.0).round() / 1000.0).collect::<Vec<_>>(),
+        "signer_process_runs_s_tronweb_array": ms(&tw_runs),
         "signer_peak_rss_mib_10k_tronweb_array": (tw_rss_mib * 10.0).round() / 10.0,
         "tronweb_array_vs_request": (tw_s / total_s * 1000.0).round() / 1000.0,
     });
+    if let Some((base_runs, base_tw_runs)) = base {
+        let base_s = median(&mut base_runs.clone());
+        let base_tw_s = median(&mut base_tw_runs.clone());
+        forms["base_signer"] = serde_json::json!({
+            "signer_process_s": base_s,
+            "signer_process_runs_s": ms(&base_runs),
+            "signer_process_s_tronweb_array": base_tw_s,
+            "signer_process_runs_s_tronweb_array": ms(&base_tw_runs),
+            "this_vs_base_request": (total_s / base_s * 1000.0).round() / 1000.0,
+            "this_vs_base_tronweb_array": (tw_s / base_tw_s * 1000.0).round() / 1000.0,
+        });
+    }
     if forms_only {
         println!("{}", serde_json::to_string_pretty(&forms).unwrap());
         if std::env::var_os("COLDPAY_BENCH_KEEP").is_some() {
@@ -385,6 +415,7 @@ fn main() {
         "signer_process_s_tronweb_array": forms["signer_process_s_tronweb_array"],
         "signer_peak_rss_mib_10k_tronweb_array": forms["signer_peak_rss_mib_10k_tronweb_array"],
         "tronweb_array_vs_request": forms["tronweb_array_vs_request"],
+        "base_signer": forms["base_signer"],
         "cores": std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
     });
     let mut report = report;
@@ -1074,6 +1105,52 @@ fn learned_cap(bin: &std::path::Path, key: &SigningKey) -> serde_json::Value {
 }
 
 /// What the cold signer returns for `req`, signed with `key`.
+/// A home for an earlier signer build given by COLDPAY_BENCH_BASE_SIGNER: its own `init`, the
+/// bench key sealed without a records key (the form such builds read) and the bench policy.
+fn base_signer_home(base_bin: &std::path::Path, home: &std::path::Path, key: &SigningKey) {
+    let out = Command::new(base_bin)
+        .arg("--home")
+        .arg(home)
+        .args(["init", "--network", "local"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "base signer init: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = WalletSecret {
+        mnemonic: Zeroizing::new(String::new()),
+        bip39_passphrase: Zeroizing::new(String::new()),
+        private_key: Zeroizing::new(key.to_bytes().into()),
+    };
+    Keystore::seal(
+        home.join("keystores/bench.json"),
+        "bench",
+        WalletKind::PrivateKey,
+        vec![AccountEntry {
+            index: 0,
+            path: None,
+            address: Address::from_public_key(key.verifying_key()),
+        }],
+        &secret,
+        PASS.as_bytes(),
+        DEFAULT_ITERATIONS,
+    )
+    .unwrap()
+    .write()
+    .unwrap();
+    std::fs::write(home.join("policy.toml"), bench_policy()).unwrap();
+}
+
+/// The bench home's policy: unattended, any destination, USDT limits above the run's total.
+fn bench_policy() -> String {
+    format!(
+        "unattended = true\nmax_fee_limit_trx = \"100\"\n[destinations]\nmode = \"any\"\n[[tokens]]\nsymbol = \"USDT\"\ncontract = \"{}\"\ndecimals = 6\nmax_per_tx = \"1000000\"\nmax_per_request = \"100000000000\"\nmax_per_24h = \"100000000000\"\n",
+        coldpay_shared::MAINNET_USDT
+    )
+}
+
 fn sign_all(req: &SignRequest, key: &SigningKey) -> coldpay_shared::SignResponse {
     let signer = Address::from_public_key(key.verifying_key());
     coldpay_shared::SignResponse {
