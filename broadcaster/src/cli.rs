@@ -1320,6 +1320,12 @@ fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
         "broadcast: {} accepted, {} refused by the node, {} skipped",
         s.accepted, s.refused, s.skipped
     );
+    if s.refused_earlier > 0 {
+        text.push_str(&format!(
+            "\n{} transaction(s) approved in earlier responses were refused again (their own submit reported it; not counted here)",
+            s.refused_earlier
+        ));
+    }
     if s.resumed > 0 {
         text.push_str(&format!(
             "\n{} approved transaction(s) from earlier responses had not been seen accepted (an interrupted submit): sent now",
@@ -1344,8 +1350,13 @@ fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
     for r in &s.results {
         let code = r["code"].as_str().unwrap_or("");
         if !code.is_empty() && code != "SUCCESS" && code != "DUP_TRANSACTION_ERROR" {
+            let again = if r["note"].is_string() {
+                " (again; approved in an earlier response)"
+            } else {
+                ""
+            };
             text.push_str(&format!(
-                "\n  refused: payout {} ({}): {code}: {}",
+                "\n  refused{again}: payout {} ({}): {code}: {}",
                 r["payout_id"].as_str().unwrap_or(""),
                 r["txid"].as_str().unwrap_or(""),
                 r["message"].as_str().unwrap_or("")

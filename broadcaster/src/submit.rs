@@ -4,6 +4,8 @@
 //! verified against the permission as the node reports it now and kept until the weight
 //! reaches the threshold ([`crate::approvals`]).
 
+use std::collections::HashSet;
+
 use coldpay_shared::{Address, RawData, SignResponse, Signature, SignedTransaction};
 
 use crate::approvals::{ApprovalNote, Incoming, LivePermissions};
@@ -33,6 +35,9 @@ pub struct SubmitSummary {
     /// Of the accepted: approved transactions from earlier responses that had not been seen
     /// accepted yet (an interrupted `submit`), sent now.
     pub resumed: usize,
+    /// Of those sent from earlier responses: refused again. A refusal of a transaction approved
+    /// in an earlier response was reported by that `submit`; it does not fail this one.
+    pub refused_earlier: usize,
 }
 
 /// What the responses carry, verified.
@@ -204,7 +209,7 @@ fn to_broadcast(
     journal: &Journal,
     verified: Verified,
     sum: &mut SubmitSummary,
-) -> Result<Vec<(Attempt, Vec<u8>)>> {
+) -> Result<(Vec<(Attempt, Vec<u8>)>, HashSet<i64>)> {
     let mut to_send = Vec::new();
     for (a, sigs) in verified.single {
         let current = journal
@@ -241,14 +246,16 @@ fn to_broadcast(
             _ => {}
         }
     }
-    let mut queued: std::collections::HashSet<i64> = to_send.iter().map(|(a, _)| a.id).collect();
+    let mut queued: HashSet<i64> = to_send.iter().map(|(a, _)| a.id).collect();
+    let mut earlier = HashSet::new();
     for (a, bytes) in crate::send::approved_unsent(journal)? {
         if queued.insert(a.id) {
             sum.resumed += 1;
+            earlier.insert(a.id);
             to_send.push((a, bytes));
         }
     }
-    Ok(to_send)
+    Ok((to_send, earlier))
 }
 
 /// Runs `submit`: verify everything, check and record the signer's audit head (a key known
@@ -275,17 +282,23 @@ pub fn submit(
         approvals: notes,
         ..SubmitSummary::default()
     };
-    let to_send = to_broadcast(journal, verified, &mut sum)?;
+    let (to_send, earlier) = to_broadcast(journal, verified, &mut sum)?;
     progress.set_length(to_send.len() as u64);
     let sent = crate::send::send(journal, node, &to_send, || progress.inc(1))?;
     progress.finish_and_clear();
     for s in sent {
-        record_sent(journal, &s, &mut sum)?;
+        let from_earlier = earlier.contains(&s.attempt.id);
+        record_sent(journal, &s, &mut sum, from_earlier)?;
     }
     Ok(sum)
 }
 
-fn record_sent(journal: &Journal, s: &crate::send::Sent, sum: &mut SubmitSummary) -> Result<()> {
+fn record_sent(
+    journal: &Journal,
+    s: &crate::send::Sent,
+    sum: &mut SubmitSummary,
+    from_earlier: bool,
+) -> Result<()> {
     let a = &s.attempt;
     let outcome = crate::send::record(journal, s)?;
     let (code, message) = match &s.result {
@@ -302,6 +315,12 @@ fn record_sent(journal: &Journal, s: &crate::send::Sent, sum: &mut SubmitSummary
             sum.already_had += 1;
             Some(
                 "the node already had it (sent by an earlier run); it is on the chain at most once",
+            )
+        }
+        crate::send::Outcome::Refused(_) if from_earlier => {
+            sum.refused_earlier += 1;
+            Some(
+                "refused again: approved in an earlier response, whose submit reported the refusal",
             )
         }
         crate::send::Outcome::Refused(_) => {

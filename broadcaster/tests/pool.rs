@@ -296,6 +296,19 @@ fn refused_transactions_exit_5_and_keep_their_reason() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["refused"], N);
     assert!(String::from_utf8_lossy(&o.stdout).contains("TRANSACTION_EXPIRATION_ERROR"));
+    // Another batch's submit sends those approved attempts again (they are still `signed`),
+    // but their refusal was this submit's to report: it does not fail the next one.
+    w.import("next", &rows_of("next", 2));
+    let next = w.build("next", &[]);
+    let o = w.run(&["submit", w.sign(&next, &w.treasury).to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["accepted"].as_u64(), v["refused"].as_u64()),
+        (Some(2), Some(0)),
+        "{v}"
+    );
+    assert_eq!(v["refused_earlier"], N, "{v}");
     w.node.mine(4);
     track_until_settled(&w, 5);
     for r in w.report("late") {
