@@ -201,16 +201,16 @@ pub(super) fn prerender(input: &Input) -> Option<Prerendered> {
     let chunks = pretty_array(&tws, |t| {
         let mut all = t.signatures.clone();
         all.push(stand_in);
-        coldpay_shared::tronweb::to_tronweb_json(&t.raw, &all, t.visible)
+        coldpay_shared::tronweb::TronWebView::of(&t.raw, &all, t.visible)
     });
     // The placeholder is the last signature; only txID and visible follow it.
     let slots = tws
         .par_iter()
         .zip(chunks.par_iter())
         .map(|(t, c)| {
-            let at = c
-                .windows(needle.len())
-                .rposition(|w| w == needle.as_slice());
+            // Only txID and visible follow the placeholder: search the object's tail.
+            let from = c.len().saturating_sub(needle.len() + 256);
+            let at = memchr::memmem::rfind(&c[from..], &needle).map(|at| from + at);
             (t.txid, at.expect("the placeholder was rendered") + 1)
         })
         .collect();
@@ -238,7 +238,10 @@ impl Prerendered {
 
 /// `serde_json::to_vec_pretty` of the array of `f(item)` as chunks to be written in order,
 /// the elements built and serialised on all cores (10,000 TronWeb objects) and never joined.
-fn pretty_array<T: Sync>(items: &[T], f: impl Fn(&T) -> Value + Sync) -> Vec<Vec<u8>> {
+fn pretty_array<T: Sync, S: serde::Serialize>(
+    items: &[T],
+    f: impl Fn(&T) -> S + Sync,
+) -> Vec<Vec<u8>> {
     if items.is_empty() {
         return vec![b"[]".to_vec()];
     }
@@ -246,16 +249,11 @@ fn pretty_array<T: Sync>(items: &[T], f: impl Fn(&T) -> Value + Sync) -> Vec<Vec
         .par_iter()
         .enumerate()
         .map(|(i, it)| {
-            let one = serde_json::to_vec_pretty(&f(it)).expect("json");
-            // One level deeper: JSON text has no raw newline inside strings.
-            let mut out = Vec::with_capacity(one.len() + one.len() / 8 + 4);
-            out.extend_from_slice(if i == 0 { b"[\n  " } else { b",\n  " });
-            for b in one {
-                out.push(b);
-                if b == b'\n' {
-                    out.extend_from_slice(b"  ");
-                }
-            }
+            // Rendered as a one-element array, so serde_json indents it one level deeper as
+            // the whole array would; its opening "[" and closing "\n]" are then cut off.
+            let mut out = serde_json::to_vec_pretty(&[f(it)]).expect("json");
+            out.truncate(out.len() - 2);
+            out[0] = if i == 0 { b'[' } else { b',' };
             out
         })
         .collect();
