@@ -6,12 +6,16 @@ use serde_json::{json, Value};
 use crate::contract::ContractKind;
 use crate::error::Result;
 use crate::permission::{AccountPermissionUpdate, Permission};
+use crate::staking::StakingContract;
 use crate::transaction::{Intent, RawData};
 
 /// The `--json` object for one transaction: exactly the documented keys.
 pub fn inspect_json(raw: &RawData) -> Result<Value> {
     if let ContractKind::AccountPermissionUpdate(u) = &raw.contract.kind {
         return Ok(permission_update_json(raw, u));
+    }
+    if let ContractKind::Staking(s) = &raw.contract.kind {
+        return Ok(staking_json(raw, s));
     }
     let intent = raw.intent()?;
     Ok(json!({
@@ -48,6 +52,30 @@ fn permission_update_json(raw: &RawData, u: &AccountPermissionUpdate) -> Value {
         "permission_id": (raw.contract.permission_id != 0).then_some(raw.contract.permission_id),
         "memo": raw.memo_display(),
     })
+}
+
+/// The `--json` object for a staking transaction: the contract's own keys (amount in sun as a
+/// decimal string, resource, receiver, lock) and the common ones.
+fn staking_json(raw: &RawData, s: &StakingContract) -> Value {
+    let mut m = s.view_json();
+    m.insert("txid".into(), json!(raw.txid().to_hex()));
+    m.insert("contract_type".into(), json!(s.type_name()));
+    m.insert("expiration".into(), json!(raw.expiration));
+    m.insert(
+        "timestamp".into(),
+        json!((raw.timestamp != 0).then_some(raw.timestamp)),
+    );
+    m.insert(
+        "ref_block_bytes".into(),
+        json!(hex::encode(raw.ref_block.bytes)),
+    );
+    m.insert("ref_block_hash".into(), json!(hex::encode(raw.ref_block.hash)));
+    m.insert(
+        "permission_id".into(),
+        json!((raw.contract.permission_id != 0).then_some(raw.contract.permission_id)),
+    );
+    m.insert("memo".into(), json!(raw.memo_display()));
+    Value::Object(m)
 }
 
 /// Text lines describing one permission: `owner "owner" (id 0): 2 of 3` and one line per key.
@@ -133,6 +161,17 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>], tokens: &[TokenUnit]) -> 
             let _ = writeln!(out, "  payout id    {}", crate::text::escape(p));
         }
         let _ = writeln!(out, "  txid         {}", t.txid);
+        if let ContractKind::Staking(s) = &t.raw.contract.kind {
+            for line in s.describe() {
+                let _ = writeln!(out, "  {line}");
+            }
+            let _ = writeln!(
+                out,
+                "  expires      {}",
+                utc_from_now(t.raw.expiration, now)
+            );
+            continue;
+        }
         if let ContractKind::AccountPermissionUpdate(u) = &t.raw.contract.kind {
             permission_update_text(&mut out, u);
             let _ = writeln!(
