@@ -250,3 +250,70 @@ pub fn render_input(input: &crate::input::Input, json: bool) -> Result<String> {
         inspect_text(&txs, &[])
     }
 }
+
+#[cfg(test)]
+mod staking_view_tests {
+    use super::*;
+    use crate::contract::Contract;
+    use crate::staking::Resource;
+    use crate::{Address, RefBlock, Sun};
+
+    fn raw(c: StakingContract) -> RawData {
+        RawData {
+            ref_block: RefBlock {
+                bytes: [1, 2],
+                hash: [3; 8],
+            },
+            expiration: 1_800_000_000_000,
+            memo: Vec::new(),
+            contract: Contract {
+                kind: ContractKind::Staking(c),
+                permission_id: 2,
+            },
+            timestamp: 0,
+            fee_limit: 0,
+        }
+    }
+
+    #[test]
+    fn staking_is_described_in_plain_words_and_json() {
+        let owner = Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap();
+        let receiver = Address::parse("TTS7Y53sS4rzrDCtZaiuRzqxd16atCe2UR").unwrap();
+        let r = raw(StakingContract::Delegate {
+            owner,
+            resource: Resource::Energy,
+            balance: Sun::new(2_500_000).unwrap(),
+            receiver,
+            lock: true,
+            lock_period: 0,
+        });
+        let text = inspect_text(
+            &[crate::input::FoundTx {
+                payout_id: None,
+                raw: &r,
+                txid: r.txid(),
+            }],
+            &[],
+        )
+        .unwrap();
+        assert!(text.contains("#1 DelegateResourceContract"), "{text}");
+        assert!(text.contains("delegate     the energy of 2.5 TRX staked"), "{text}");
+        assert!(text.contains(&format!("receiver     {receiver}")), "{text}");
+        assert!(text.contains("lock         yes, for the chain's default period (3 days)"), "{text}");
+        let j = inspect_json(&r).unwrap();
+        assert_eq!(j["contract_type"], "DelegateResourceContract");
+        assert_eq!(j["amount"], "2500000");
+        assert_eq!(j["resource"], "ENERGY");
+        assert_eq!(j["receiver_address"], receiver.to_base58());
+        assert_eq!(j["lock"], true);
+        assert_eq!(j["permission_id"], 2);
+        let u = raw(StakingContract::Unfreeze {
+            owner,
+            amount: Sun::new(1_000_000).unwrap(),
+            resource: Resource::Bandwidth,
+        });
+        let j = inspect_json(&u).unwrap();
+        assert_eq!(j["resource"], "BANDWIDTH");
+        assert_eq!(j.get("receiver_address"), None);
+    }
+}
