@@ -111,3 +111,22 @@ fn a_flipped_byte_in_a_staking_vector_is_refused_or_changes_the_txid() {
         }
     }
 }
+
+#[test]
+fn tronweb_built_staking_transactions_decode_byte_exact() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/staking_tronweb.json"
+    ))
+    .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let txs = v["transactions"].as_array().unwrap();
+    assert_eq!(txs.len(), 9);
+    for t in txs {
+        let bytes = hex::decode(t["raw_data_hex"].as_str().unwrap()).unwrap();
+        let raw = RawData::decode(&bytes).unwrap();
+        assert_eq!(raw.encode(), bytes);
+        assert_eq!(raw.txid().to_hex(), t["txID"].as_str().unwrap());
+        assert_eq!(staking(&raw).type_name(), t["contract_type"].as_str().unwrap());
+    }
+}
