@@ -528,3 +528,66 @@ fn staking_under_an_active_permission_follows_its_operations() {
         "staked under permission 2"
     );
 }
+
+#[test]
+fn staked_bandwidth_is_used_before_the_free_allowance() {
+    let k = key(17);
+    // 1,000 TRX of bandwidth stake among 1,000,000 TRX network-wide of 43,200,000,000 a day.
+    let mut g = genesis(&k, 1_000, 1_000_000);
+    g.params.net_weight_others = 1_000_000 - 1_000;
+    let n = Node::start(g);
+    let me = addr(&k);
+    n.node
+        .stake(me, 1_000 * TRX, Resource::Bandwidth, None)
+        .unwrap();
+    let res = n.resource(&me);
+    assert_eq!(res["NetLimit"], 43_200_000);
+    assert_eq!(res["TotalNetWeight"], 1_000_000);
+    let t = n.usdt(&k, addr(&key(18)), 30 * TRX, 1);
+    let i = n.run(&t, &k);
+    let bytes = sign(&t, &[&k]).encode().len() as u64 + 64;
+    assert_eq!(i["receipt"]["net_usage"], bytes);
+    assert_eq!(i["receipt"].get("net_fee"), None);
+    let res = n.resource(&me);
+    assert_eq!(res["NetUsed"], bytes, "taken from the stake");
+    assert_eq!(res.get("freeNetUsed"), None, "the free allowance is untouched");
+    assert_eq!(n.account(&me)["net_usage"], bytes);
+}
+
+#[test]
+fn admin_stake_lends_energy_or_bandwidth_to_a_receiver() {
+    let (k, lender) = (key(19), key(20));
+    let n = Node::start(genesis(&k, 100, 1_800_000_000 - 500));
+    let me = addr(&k);
+    let r = n.post(
+        "/admin/stake",
+        &json!({"address": addr(&lender).to_base58(), "amount": "500", "resource": "energy", "receiver": me.to_base58()}),
+    );
+    assert_eq!(r["address"], me.to_base58(), "{r}");
+    assert_eq!(r["resource"]["EnergyLimit"], 50_000);
+    assert_eq!(
+        n.account(&me)["account_resource"]["acquired_delegated_frozenV2_balance_for_energy"],
+        500 * TRX
+    );
+    assert_eq!(
+        n.account(&addr(&lender))["account_resource"]["delegated_frozenV2_balance_for_energy"],
+        500 * TRX
+    );
+    // The delegated energy pays a transfer; only the rest burns.
+    let t = n.usdt(&k, addr(&key(21)), 30 * TRX, 1);
+    let i = n.run(&t, &k);
+    assert_eq!(i["receipt"]["energy_usage"], 50_000);
+    assert_eq!(i["receipt"]["energy_fee"], 80_285 * 100);
+    // A bad body is one clear error.
+    let bad = n
+        .agent
+        .post(&format!("{}/admin/stake", n.node.url()))
+        .send_json(json!({"address": me.to_base58(), "amount": "1", "resource": "power"}));
+    match bad {
+        Err(ureq::Error::Status(400, r)) => {
+            let v: Value = r.into_json().unwrap();
+            assert_eq!(v["Error"], "stake: resource \"power\": energy or bandwidth");
+        }
+        other => panic!("{other:?}"),
+    }
+}
