@@ -90,11 +90,15 @@ impl Resource {
             1 => Ok(Resource::Energy),
             2 => Err(Error::proto(
                 path,
-                ProtoReason::Invalid("resource TRON_POWER is not supported (BANDWIDTH or ENERGY)".into()),
+                ProtoReason::Invalid(
+                    "resource TRON_POWER is not supported (BANDWIDTH or ENERGY)".into(),
+                ),
             )),
             n => Err(Error::proto(
                 path,
-                ProtoReason::Invalid(format!("resource {n} is not a ResourceCode (BANDWIDTH or ENERGY)")),
+                ProtoReason::Invalid(format!(
+                    "resource {n} is not a ResourceCode (BANDWIDTH or ENERGY)"
+                )),
             )),
         }
     }
@@ -244,7 +248,9 @@ impl StakingContract {
     pub fn decode(type_number: u64, bytes: &[u8]) -> Result<StakingContract> {
         let path = crate::contract::contract_type_name(type_number).unwrap_or("staking contract");
         let f = Fields::read(path, bytes, type_number)?;
-        let owner = f.owner.ok_or_else(|| Error::proto(path, ProtoReason::Missing("owner_address")))?;
+        let owner = f
+            .owner
+            .ok_or_else(|| Error::proto(path, ProtoReason::Missing("owner_address")))?;
         let receiver = || {
             f.receiver
                 .ok_or_else(|| Error::proto(path, ProtoReason::Missing("receiver_address")))

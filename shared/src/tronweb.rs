@@ -367,7 +367,10 @@ fn contract_from_json(v: &Value) -> Result<Contract> {
 
 /// Keys a staking contract's `parameter.value` may have, per type.
 fn staking_value_keys(type_number: u64) -> &'static [&'static str] {
-    use crate::staking::*;
+    use crate::staking::{
+        DELEGATE_RESOURCE_CONTRACT, FREEZE_BALANCE_V2_CONTRACT, UNDELEGATE_RESOURCE_CONTRACT,
+        UNFREEZE_BALANCE_V2_CONTRACT,
+    };
     match type_number {
         FREEZE_BALANCE_V2_CONTRACT => &["owner_address", "frozen_balance", "resource"],
         UNFREEZE_BALANCE_V2_CONTRACT => &["owner_address", "unfreeze_balance", "resource"],
@@ -379,7 +382,9 @@ fn staking_value_keys(type_number: u64) -> &'static [&'static str] {
             "lock",
             "lock_period",
         ],
-        UNDELEGATE_RESOURCE_CONTRACT => &["owner_address", "resource", "balance", "receiver_address"],
+        UNDELEGATE_RESOURCE_CONTRACT => {
+            &["owner_address", "resource", "balance", "receiver_address"]
+        }
         _ => &["owner_address"],
     }
 }
@@ -387,9 +392,8 @@ fn staking_value_keys(type_number: u64) -> &'static [&'static str] {
 fn get_resource(obj: &Map<String, Value>, path: &str) -> Result<crate::staking::Resource> {
     match get_str(obj, "resource", path)? {
         None => Ok(crate::staking::Resource::Bandwidth),
-        Some(s) => crate::staking::Resource::from_name(s).ok_or_else(|| {
-            Error::Json(format!("{path}.resource: must be BANDWIDTH or ENERGY"))
-        }),
+        Some(s) => crate::staking::Resource::from_name(s)
+            .ok_or_else(|| Error::Json(format!("{path}.resource: must be BANDWIDTH or ENERGY"))),
     }
 }
 
@@ -410,7 +414,11 @@ fn staking_from_json(
     value: &Map<String, Value>,
     vp: &str,
 ) -> Result<crate::staking::StakingContract> {
-    use crate::staking::*;
+    use crate::staking::{
+        StakingContract, DELEGATE_RESOURCE_CONTRACT, FREEZE_BALANCE_V2_CONTRACT,
+        UNDELEGATE_RESOURCE_CONTRACT, UNFREEZE_BALANCE_V2_CONTRACT,
+        WITHDRAW_EXPIRE_UNFREEZE_CONTRACT,
+    };
     check_keys(value, staking_value_keys(type_number), vp)?;
     let owner = get_addr(value, "owner_address", vp)?;
     let sun = |k: &str| -> Result<Sun> { Sun::new(get_u64(value, k, vp)?) };

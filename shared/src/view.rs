@@ -69,7 +69,10 @@ fn staking_json(raw: &RawData, s: &StakingContract) -> Value {
         "ref_block_bytes".into(),
         json!(hex::encode(raw.ref_block.bytes)),
     );
-    m.insert("ref_block_hash".into(), json!(hex::encode(raw.ref_block.hash)));
+    m.insert(
+        "ref_block_hash".into(),
+        json!(hex::encode(raw.ref_block.hash)),
+    );
     m.insert(
         "permission_id".into(),
         json!((raw.contract.permission_id != 0).then_some(raw.contract.permission_id)),
@@ -297,9 +300,15 @@ mod staking_view_tests {
         )
         .unwrap();
         assert!(text.contains("#1 DelegateResourceContract"), "{text}");
-        assert!(text.contains("delegate     the energy of 2.5 TRX staked"), "{text}");
+        assert!(
+            text.contains("delegate     the energy of 2.5 TRX staked"),
+            "{text}"
+        );
         assert!(text.contains(&format!("receiver     {receiver}")), "{text}");
-        assert!(text.contains("lock         yes, for the chain's default period (3 days)"), "{text}");
+        assert!(
+            text.contains("lock         yes, for the chain's default period (3 days)"),
+            "{text}"
+        );
         let j = inspect_json(&r).unwrap();
         assert_eq!(j["contract_type"], "DelegateResourceContract");
         assert_eq!(j["amount"], "2500000");

@@ -28,21 +28,45 @@ fn staking(raw: &RawData) -> &StakingContract {
 }
 
 /// (amount, resource, receiver, lock, lock_period) of a contract, where it has them.
-fn fields(s: &StakingContract) -> (Option<u64>, Option<Resource>, Option<Address>, Option<(bool, u64)>) {
+fn fields(
+    s: &StakingContract,
+) -> (
+    Option<u64>,
+    Option<Resource>,
+    Option<Address>,
+    Option<(bool, u64)>,
+) {
     match s {
-        StakingContract::Freeze { amount, resource, .. }
-        | StakingContract::Unfreeze { amount, resource, .. } => {
-            (Some(amount.as_u64()), Some(*resource), None, None)
+        StakingContract::Freeze {
+            amount, resource, ..
         }
-        StakingContract::Delegate { resource, balance, receiver, lock, lock_period, .. } => (
+        | StakingContract::Unfreeze {
+            amount, resource, ..
+        } => (Some(amount.as_u64()), Some(*resource), None, None),
+        StakingContract::Delegate {
+            resource,
+            balance,
+            receiver,
+            lock,
+            lock_period,
+            ..
+        } => (
             Some(balance.as_u64()),
             Some(*resource),
             Some(*receiver),
             Some((*lock, *lock_period)),
         ),
-        StakingContract::UnDelegate { resource, balance, receiver, .. } => {
-            (Some(balance.as_u64()), Some(*resource), Some(*receiver), None)
-        }
+        StakingContract::UnDelegate {
+            resource,
+            balance,
+            receiver,
+            ..
+        } => (
+            Some(balance.as_u64()),
+            Some(*resource),
+            Some(*receiver),
+            None,
+        ),
         StakingContract::WithdrawExpireUnfreeze { .. }
         | StakingContract::CancelAllUnfreeze { .. } => (None, None, None, None),
     }
@@ -127,6 +151,9 @@ fn tronweb_built_staking_transactions_decode_byte_exact() {
         let raw = RawData::decode(&bytes).unwrap();
         assert_eq!(raw.encode(), bytes);
         assert_eq!(raw.txid().to_hex(), t["txID"].as_str().unwrap());
-        assert_eq!(staking(&raw).type_name(), t["contract_type"].as_str().unwrap());
+        assert_eq!(
+            staking(&raw).type_name(),
+            t["contract_type"].as_str().unwrap()
+        );
     }
 }

@@ -142,12 +142,12 @@ pub fn info_json(txid: &TxId, info: &TxInfo, visible: bool) -> Value {
             json!(info.withdraw_expire_amount),
         );
     }
-    if let Some(c) = &info.cancel_unfreeze {
+    if let Some([bandwidth, energy]) = &info.cancel_unfreeze {
         m.insert(
             "cancel_unfreezeV2_amount".into(),
             json!([
-                {"key": "BANDWIDTH", "value": c[0]},
-                {"key": "ENERGY", "value": c[1]},
+                {"key": "BANDWIDTH", "value": bandwidth},
+                {"key": "ENERGY", "value": energy},
                 {"key": "TRON_POWER", "value": 0},
             ]),
         );

@@ -415,10 +415,7 @@ impl Chain {
 
     /// How `bytes` of bandwidth are paid at `at`: staked, else free, else burned.
     pub fn bandwidth_cost(&self, owner: &Address, bytes: u64, at: u64) -> NetPaid {
-        let free_used = self
-            .accounts
-            .get(owner)
-            .map_or(0, |a| a.free_net.at(at));
+        let free_used = self.accounts.get(owner).map_or(0, |a| a.free_net.at(at));
         let left_free = self.params.free_net_limit.saturating_sub(free_used);
         let left_staked = self.resource_left(owner, Resource::Bandwidth, at);
         resources::pay_net(bytes, left_staked, left_free, self.params.transaction_fee)

@@ -418,13 +418,20 @@ fn admin_stake(sh: &Shared, p: &Value) -> Result<Value, String> {
     };
     let address = parse(&r.address)?;
     let receiver = r.receiver.as_deref().map(parse).transpose()?;
-    let resource = match r.resource.as_deref().unwrap_or("energy").to_ascii_lowercase().as_str() {
+    let resource = match r
+        .resource
+        .as_deref()
+        .unwrap_or("energy")
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "energy" => Resource::Energy,
         "bandwidth" => Resource::Bandwidth,
         other => return Err(format!("stake: resource {other:?}: energy or bandwidth")),
     };
-    let sun = u64::try_from(parse_units(&r.amount, TRX_DECIMALS).map_err(|e| format!("stake: {e}"))?)
-        .map_err(|_| "stake: amount too large".to_string())?;
+    let sun =
+        u64::try_from(parse_units(&r.amount, TRX_DECIMALS).map_err(|e| format!("stake: {e}"))?)
+            .map_err(|_| "stake: amount too large".to_string())?;
     let mut chain = sh.chain.lock().expect("chain");
     chain.admin_stake(address, sun, resource, receiver)?;
     let who = receiver.unwrap_or(address);

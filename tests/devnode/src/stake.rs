@@ -4,7 +4,7 @@
 //! CancelAllUnfreezeV2Actuator), with their validation messages, and the network weights the
 //! resource limits are computed from. Rules and sources: docs/devnode.md ("Stake 2.0").
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use coldpay_shared::staking::{Resource, StakingContract};
 use coldpay_shared::Address;
@@ -101,8 +101,7 @@ impl Chain {
         let s = self.stake_of(a);
         let usage = u128::from(s.usage(r).at(now_ms));
         let limit = u128::from(self.total_limit(r).max(1));
-        let as_sun =
-            usage * u128::from(SUN_PER_TRX) * u128::from(self.total_weight(r)) / limit;
+        let as_sun = usage * u128::from(SUN_PER_TRX) * u128::from(self.total_weight(r)) / limit;
         u64::try_from(as_sun)
             .unwrap_or(u64::MAX)
             .saturating_sub(s.acquired[idx(r)])
@@ -120,11 +119,14 @@ impl Chain {
             return;
         };
         let mut moved = [0u64; 2];
-        for i in 0..2 {
-            if locked.amount[i] > 0 && locked.expire_ms[i] < now_ms {
-                moved[i] = locked.amount[i];
-                locked.amount[i] = 0;
-                locked.expire_ms[i] = 0;
+        for ((m, amount), expire) in moved
+            .iter_mut()
+            .zip(locked.amount.iter_mut())
+            .zip(locked.expire_ms.iter_mut())
+        {
+            if *amount > 0 && *expire < now_ms {
+                *m = std::mem::take(amount);
+                *expire = 0;
             }
         }
         if locked.amount == [0, 0] {
@@ -132,8 +134,8 @@ impl Chain {
         }
         if moved != [0, 0] {
             let open = self.delegations.entry((from, to, false)).or_default();
-            for i in 0..2 {
-                open.amount[i] += moved[i];
+            for (o, m) in open.amount.iter_mut().zip(moved) {
+                *o += m;
             }
         }
     }
@@ -178,9 +180,7 @@ impl Chain {
                     ));
                 }
                 if s.unfreezing_count(now_ms) >= UNFREEZE_MAX_TIMES {
-                    return Err(
-                        "Invalid unfreeze operation, unfreezing times is over limit".into(),
-                    );
+                    return Err("Invalid unfreeze operation, unfreezing times is over limit".into());
                 }
             }
             StakingContract::WithdrawExpireUnfreeze { .. } => {
@@ -370,7 +370,14 @@ impl Chain {
                     *lock_period
                 };
                 let expire = lock.then(|| now_ms + period * resources::SLOT_MS);
-                self.delegate(owner, *receiver, *resource, balance.as_u64(), expire, now_ms);
+                self.delegate(
+                    owner,
+                    *receiver,
+                    *resource,
+                    balance.as_u64(),
+                    expire,
+                    now_ms,
+                );
             }
             StakingContract::UnDelegate {
                 resource,
@@ -383,7 +390,9 @@ impl Chain {
     }
 
     fn account_mut(&mut self, a: Address) -> &mut Account {
-        self.accounts.get_mut(&a).expect("validated: the account exists")
+        self.accounts
+            .get_mut(&a)
+            .expect("validated: the account exists")
     }
 
     /// Lends the resource of `sun` of `from`'s stake to `to` (locked until `expire_ms`).
@@ -464,17 +473,17 @@ impl Chain {
     /// (accounts `a` delegates to, accounts that delegate to `a`)
     /// (getdelegatedresourceaccountindexv2).
     pub fn delegation_index(&self, a: &Address) -> (Vec<Address>, Vec<Address>) {
-        let mut to: BTreeMap<Address, ()> = BTreeMap::new();
-        let mut from: BTreeMap<Address, ()> = BTreeMap::new();
+        let mut to = BTreeSet::new();
+        let mut from = BTreeSet::new();
         for (f, t, _) in self.delegations.keys() {
             if f == a {
-                to.insert(*t, ());
+                to.insert(*t);
             }
             if t == a {
-                from.insert(*f, ());
+                from.insert(*f);
             }
         }
-        (to.into_keys().collect(), from.into_keys().collect())
+        (to.into_iter().collect(), from.into_iter().collect())
     }
 
     /// `/admin/stake`: gives `address` `sun` of new stake for `r` (minted: its balance is

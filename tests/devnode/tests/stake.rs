@@ -145,10 +145,7 @@ fn a_stake_that_covers_a_transfer_burns_no_trx_for_energy() {
     assert_eq!(i["fee"].as_u64().unwrap_or(0), net_fee, "{i}");
     assert_eq!(before - n.balance(&me), net_fee);
     assert_eq!(n.resource(&me)["EnergyUsed"], 130_285);
-    assert_eq!(
-        n.account(&me)["account_resource"]["energy_usage"],
-        130_285
-    );
+    assert_eq!(n.account(&me)["account_resource"]["energy_usage"], 130_285);
     // fee_limit still bounds the energy, stake included: 1 TRX at 100 sun = 10,000 energy.
     let oe = n.usdt(&k, addr(&key(3)), TRX, 2);
     let i = n.run(&oe, &k);
@@ -243,7 +240,11 @@ fn unstaked_trx_is_withdrawn_only_after_the_delay_and_cancel_restakes() {
         json!([{"unfreeze_amount": 40 * TRX, "unfreeze_expire_time": unfreeze_time + 2 * DAY_MS}])
     );
     assert_eq!(acct["frozenV2"][0]["amount"], 60 * TRX);
-    assert_eq!(n.balance(&me), 900 * TRX, "unstaked TRX is not spendable yet");
+    assert_eq!(
+        n.balance(&me),
+        900 * TRX,
+        "unstaked TRX is not spendable yet"
+    );
     assert_eq!(
         n.build_error("withdrawexpireunfreeze", json!({"owner_address": owner, "visible": true})),
         "class org.tron.core.exception.ContractValidateException : no unFreeze balance to withdraw "
@@ -297,7 +298,10 @@ fn unstaked_trx_is_withdrawn_only_after_the_delay_and_cancel_restakes() {
     );
     assert_eq!(n.account(&me)["frozenV2"][0]["amount"], 60 * TRX);
     assert_eq!(
-        n.build_error("cancelallunfreezev2", json!({"owner_address": owner, "visible": true})),
+        n.build_error(
+            "cancelallunfreezev2",
+            json!({"owner_address": owner, "visible": true})
+        ),
         "class org.tron.core.exception.ContractValidateException : No unfreezeV2 list to cancel"
     );
     // More than staked, and nothing staked for energy.
@@ -348,9 +352,7 @@ fn delegated_energy_is_locked_until_its_period_ends() {
     let n = Node::start(g);
     let (a, b) = (addr(&ka), addr(&kb));
     freeze(&n, &ka, 1_000, "ENERGY");
-    let body = |balance: u64, to: Address, lock: bool, period: u64| {
-        json!({"owner_address": a.to_base58(), "receiver_address": to.to_base58(), "balance": balance, "resource": "ENERGY", "lock": lock, "lock_period": period, "visible": true})
-    };
+    let body = |balance: u64, to: Address, lock: bool, period: u64| json!({"owner_address": a.to_base58(), "receiver_address": to.to_base58(), "balance": balance, "resource": "ENERGY", "lock": lock, "lock_period": period, "visible": true});
     let pre = "class org.tron.core.exception.ContractValidateException : ";
     assert_eq!(
         n.build_error("delegateresource", body(300 * TRX, a, false, 0)),
@@ -404,12 +406,12 @@ fn delegated_energy_is_locked_until_its_period_ends() {
     let i = n.run(&t, &kb);
     assert_eq!(i["receipt"]["energy_usage"], 30_000, "{i}");
     // Locked: nothing can be taken back yet.
-    let undelegate = |balance: u64| {
-        json!({"owner_address": a.to_base58(), "receiver_address": b.to_base58(), "balance": balance, "resource": "ENERGY", "visible": true})
-    };
+    let undelegate = |balance: u64| json!({"owner_address": a.to_base58(), "receiver_address": b.to_base58(), "balance": balance, "resource": "ENERGY", "visible": true});
     assert_eq!(
         n.build_error("undelegateresource", undelegate(100 * TRX)),
-        format!("{pre}insufficient delegateFrozenBalance(Energy), request=100000000, unlock_balance=0")
+        format!(
+            "{pre}insufficient delegateFrozenBalance(Energy), request=100000000, unlock_balance=0"
+        )
     );
     // A shorter lock than the one left is refused.
     n.node.mine(1);
@@ -511,9 +513,7 @@ fn staking_under_an_active_permission_follows_its_operations() {
         ],
     });
     let n = Node::start(g);
-    let body = |id: u32| {
-        json!({"owner_address": addr(&owner_key).to_base58(), "frozen_balance": 10 * TRX, "resource": "ENERGY", "Permission_id": id, "visible": true})
-    };
+    let body = |id: u32| json!({"owner_address": addr(&owner_key).to_base58(), "frozen_balance": 10 * TRX, "resource": "ENERGY", "Permission_id": id, "visible": true});
     let no = n.build("freezebalancev2", body(3));
     assert_eq!(no.contract.permission_id, 3);
     let r = n.send(&no, &denied);
@@ -550,7 +550,11 @@ fn staked_bandwidth_is_used_before_the_free_allowance() {
     assert_eq!(i["receipt"].get("net_fee"), None);
     let res = n.resource(&me);
     assert_eq!(res["NetUsed"], bytes, "taken from the stake");
-    assert_eq!(res.get("freeNetUsed"), None, "the free allowance is untouched");
+    assert_eq!(
+        res.get("freeNetUsed"),
+        None,
+        "the free allowance is untouched"
+    );
     assert_eq!(n.account(&me)["net_usage"], bytes);
 }
 
