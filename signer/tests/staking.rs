@@ -79,7 +79,7 @@ fn sign_refuses_every_staking_type_in_a_request_and_as_a_tronweb_object() {
         let req = sign_request(
             Network::Mainnet,
             "req-1",
-            vec![RequestTx::new(&format!("s-{i}"), raw.clone())],
+            vec![RequestTx::new(format!("s-{i}"), raw.clone())],
         );
         let tronweb = coldpay_shared::tronweb::to_tronweb_json(&raw, &[], true);
         for input in [
