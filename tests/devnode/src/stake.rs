@@ -524,3 +524,130 @@ impl Chain {
 pub fn resources_named() -> impl Iterator<Item = (usize, Resource)> {
     RESOURCES.iter().map(|r| (idx(*r), *r))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::genesis::Genesis;
+    use coldpay_shared::Sun;
+
+    const TRX: u64 = SUN_PER_TRX;
+
+    fn a(n: u8) -> Address {
+        Address::from_bytes(&[&[0x41][..], &[n; 20][..]].concat()).unwrap()
+    }
+
+    fn chain() -> Chain {
+        let mut g = Genesis::default();
+        g.params.energy_weight_others = 1_000;
+        g.fund(a(1), 10_000 * TRX, 0);
+        g.fund(a(2), 10 * TRX, 0);
+        Chain::new(&g, 0, 1_700_000_000_000)
+    }
+
+    fn delegate(lock: bool, period: u64, sun: u64) -> StakingContract {
+        StakingContract::Delegate {
+            owner: a(1),
+            resource: Resource::Energy,
+            balance: Sun::new(sun).unwrap(),
+            receiver: a(2),
+            lock,
+            lock_period: period,
+        }
+    }
+
+    #[test]
+    fn the_weight_counts_whole_trx_per_account_including_what_is_lent() {
+        let mut c = chain();
+        c.admin_stake(a(1), 2_500_000, Resource::Energy, None)
+            .unwrap();
+        c.admin_stake(a(2), 2_500_000, Resource::Energy, None)
+            .unwrap();
+        // 2.5 TRX each counts as 2 whole TRX each, not 5 together.
+        assert_eq!(c.total_weight(Resource::Energy), 1_000 + 2 + 2);
+        let now = c.head().timestamp;
+        c.execute_staking(&delegate(false, 0, 2 * TRX), now);
+        assert_eq!(
+            c.total_weight(Resource::Energy),
+            1_004,
+            "lending moves no weight"
+        );
+        assert_eq!(c.stake_of(&a(2)).backing_sun(Resource::Energy), 4_500_000);
+        assert_eq!(c.stake_of(&a(1)).weight_sun(Resource::Energy), 2_500_000);
+        assert_eq!(
+            c.total_weight(Resource::Bandwidth),
+            c.params.net_weight_others
+        );
+    }
+
+    #[test]
+    fn an_ended_lock_joins_the_unlocked_record() {
+        let mut c = chain();
+        c.admin_stake(a(1), 100 * TRX, Resource::Energy, None)
+            .unwrap();
+        let t0 = c.head().timestamp;
+        c.execute_staking(&delegate(true, 10, 5 * TRX), t0);
+        assert_eq!(
+            c.delegations_between(&a(1), &a(2)),
+            vec![(
+                true,
+                Delegation {
+                    amount: [0, 5 * TRX],
+                    expire_ms: [0, t0 + 30_000],
+                }
+            )]
+        );
+        // Still locked at its last millisecond, free one after.
+        let undelegate = StakingContract::UnDelegate {
+            owner: a(1),
+            resource: Resource::Energy,
+            balance: Sun::new(5 * TRX).unwrap(),
+            receiver: a(2),
+        };
+        assert!(c
+            .validate_staking(&undelegate, 0, t0 + 30_000)
+            .unwrap_err()
+            .contains("unlock_balance=0"));
+        assert_eq!(c.validate_staking(&undelegate, 0, t0 + 30_001), Ok(()));
+        c.execute_staking(&delegate(false, 0, TRX), t0 + 30_001);
+        assert_eq!(
+            c.delegations_between(&a(1), &a(2)),
+            vec![(
+                false,
+                Delegation {
+                    amount: [0, 6 * TRX],
+                    expire_ms: [0, 0],
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn undelegating_moves_the_receivers_usage_share_to_the_owner() {
+        let mut c = chain();
+        c.admin_stake(a(1), 100 * TRX, Resource::Energy, None)
+            .unwrap();
+        let t0 = c.head().timestamp;
+        c.execute_staking(&delegate(false, 0, 50 * TRX), t0);
+        // The receiver used 1,000 energy of its 50 TRX; undelegating 20 TRX moves 2/5 of it.
+        c.accounts
+            .get_mut(&a(2))
+            .unwrap()
+            .stake
+            .energy
+            .consume(1_000, t0);
+        c.execute_staking(
+            &StakingContract::UnDelegate {
+                owner: a(1),
+                resource: Resource::Energy,
+                balance: Sun::new(20 * TRX).unwrap(),
+                receiver: a(2),
+            },
+            t0,
+        );
+        assert_eq!(c.stake_of(&a(2)).energy.at(t0), 600);
+        assert_eq!(c.stake_of(&a(1)).energy.at(t0), 400);
+        assert_eq!(c.stake_of(&a(1)).frozen[idx(Resource::Energy)], 70 * TRX);
+        assert_eq!(c.stake_of(&a(2)).acquired[idx(Resource::Energy)], 30 * TRX);
+    }
+}
