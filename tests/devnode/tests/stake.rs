@@ -595,3 +595,45 @@ fn admin_stake_lends_energy_or_bandwidth_to_a_receiver() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_staking_transaction_broadcast_as_json_keeps_its_txid_and_lists_in_its_block() {
+    let (ka, kb) = (key(22), key(23));
+    let mut g = genesis(&ka, 500, 1_000_000);
+    g.fund(addr(&kb), 10 * TRX, 0);
+    let n = Node::start(g);
+    freeze(&n, &ka, 100, "ENERGY");
+    let d = n.build(
+        "delegateresource",
+        json!({"owner_address": addr(&ka).to_base58(), "receiver_address": addr(&kb).to_base58(), "balance": 40 * TRX, "resource": "ENERGY", "lock": true, "visible": true}),
+    );
+    // java-tron's broadcasttransaction rebuilds raw_data from the JSON object.
+    let signed = sign(&d, &[&ka]);
+    let body = coldpay_shared::tronweb::to_tronweb_json(&d, &signed.signatures, false);
+    let r = n.post("/wallet/broadcasttransaction", &body);
+    assert_eq!(r, json!({"result": true, "txid": d.txid().to_hex()}));
+    n.node.mine(1);
+    let tx = n.post(
+        "/wallet/gettransactionbyid",
+        &json!({"value": d.txid().to_hex(), "visible": true}),
+    );
+    assert_eq!(tx["ret"], json!([{"contractRet": "SUCCESS"}]));
+    assert_eq!(
+        tx["raw_data"]["contract"][0]["parameter"]["value"],
+        json!({"owner_address": addr(&ka).to_base58(), "resource": "ENERGY", "balance": 40 * TRX, "receiver_address": addr(&kb).to_base58(), "lock": true})
+    );
+    let i = n.info(&d.txid());
+    let block = n.post(
+        "/wallet/getblockbynum",
+        &json!({"num": i["blockNumber"], "visible": true}),
+    );
+    assert_eq!(block["transactions"][0]["txID"], d.txid().to_hex());
+    // A default lock (lock_period absent) lasts 3 days.
+    assert_eq!(
+        n.post(
+            "/wallet/getdelegatedresourcev2",
+            &json!({"fromAddress": addr(&ka).to_base58(), "toAddress": addr(&kb).to_base58(), "visible": true})
+        )["delegatedResource"][0]["expire_time_for_energy"],
+        i["blockTimeStamp"].as_u64().unwrap() + 3 * DAY_MS
+    );
+}
