@@ -225,7 +225,11 @@ fn sent_by(
     let (trx, to) = match raw.map(|r| &r.contract.kind) {
         Some(ContractKind::Transfer(tc)) => (tc.amount.as_u64(), Some(tc.to)),
         Some(ContractKind::TriggerSmart(ts)) => (ts.call_value.as_u64(), Some(ts.contract)),
-        Some(ContractKind::AccountPermissionUpdate(_)) | None => (0, None),
+        // Staking moves TRX between free and staked, neither in nor out (issue #24 item 4
+        // lists delegations later).
+        Some(ContractKind::AccountPermissionUpdate(_) | ContractKind::Staking(_)) | None => {
+            (0, None)
+        }
     };
     let moved = matches!(t.contract_ret.as_str(), "SUCCESS" | "DEFAULT");
     let trx = if moved { trx } else { 0 };

@@ -161,6 +161,11 @@ fn parts(t: &RequestTx) -> Result<Parts> {
             "payout {}: a permission update does not fit the compact form; hand over the JSON request file",
             t.payout_id
         ))),
+        ContractKind::Staking(s) => Err(bad(format!(
+            "payout {}: a {} does not fit the compact form",
+            t.payout_id,
+            s.type_name()
+        ))),
     }
 }
 

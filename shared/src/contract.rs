@@ -1,11 +1,13 @@
-//! `Transaction.Contract` and the contract kinds coldpay signs: `TransferContract` (TRX),
-//! `TriggerSmartContract` (TRC-20 calls) and `AccountPermissionUpdateContract` (setting up
-//! multi-signature permissions). Everything else is refused by name.
+//! `Transaction.Contract` and the contract kinds coldpay decodes: `TransferContract` (TRX),
+//! `TriggerSmartContract` (TRC-20 calls), `AccountPermissionUpdateContract` (setting up
+//! multi-signature permissions) and the six Stake 2.0 contracts ([`crate::staking`]).
+//! Everything else is refused by name.
 
 use crate::address::Address;
 use crate::amount::Sun;
 use crate::error::{Error, ProtoReason, Result};
 use crate::permission::AccountPermissionUpdate;
+use crate::staking::StakingContract;
 use crate::wire::{
     expect_message, expect_nonempty_bytes, expect_positive_i64, put_bytes_field, put_key,
     put_message_field, put_uint_field, put_varint, FieldReader, FieldValue, OrderGuard, WT_VARINT,
@@ -113,6 +115,8 @@ pub enum ContractKind {
     TriggerSmart(TriggerSmartContract),
     /// Replacing the account's owner/witness/active permissions (type 46).
     AccountPermissionUpdate(AccountPermissionUpdate),
+    /// One of the Stake 2.0 contracts (types 54–59).
+    Staking(StakingContract),
 }
 
 /// `Transaction.Contract`: the body plus the permission id it is signed under.
@@ -131,6 +135,7 @@ impl ContractKind {
             ContractKind::Transfer(_) => TRANSFER_CONTRACT,
             ContractKind::TriggerSmart(_) => TRIGGER_SMART_CONTRACT,
             ContractKind::AccountPermissionUpdate(_) => ACCOUNT_PERMISSION_UPDATE_CONTRACT,
+            ContractKind::Staking(s) => s.type_number(),
         }
     }
 
@@ -145,6 +150,7 @@ impl ContractKind {
             ContractKind::Transfer(_) => "TransferContract",
             ContractKind::TriggerSmart(_) => "TriggerSmartContract",
             ContractKind::AccountPermissionUpdate(_) => "AccountPermissionUpdateContract",
+            ContractKind::Staking(s) => s.type_name(),
         }
     }
 
@@ -154,6 +160,7 @@ impl ContractKind {
             ContractKind::Transfer(_) => TRANSFER_TYPE_URL,
             ContractKind::TriggerSmart(_) => TRIGGER_TYPE_URL,
             ContractKind::AccountPermissionUpdate(_) => PERMISSION_UPDATE_TYPE_URL,
+            ContractKind::Staking(s) => s.type_url(),
         }
     }
 
@@ -163,6 +170,7 @@ impl ContractKind {
             ContractKind::Transfer(t) => t.owner,
             ContractKind::TriggerSmart(t) => t.owner,
             ContractKind::AccountPermissionUpdate(u) => u.owner_address,
+            ContractKind::Staking(s) => s.owner(),
         }
     }
 
@@ -182,6 +190,7 @@ impl ContractKind {
                 put_bytes_field(&mut out, 4, &t.data);
             }
             ContractKind::AccountPermissionUpdate(u) => return u.encode(),
+            ContractKind::Staking(s) => return s.encode(),
         }
         out
     }
@@ -288,7 +297,10 @@ fn decode_any(type_number: u64, bytes: &[u8]) -> Result<ContractKind> {
     match type_number {
         TRANSFER_CONTRACT => decode_transfer(value).map(ContractKind::Transfer),
         TRIGGER_SMART_CONTRACT => decode_trigger(value).map(ContractKind::TriggerSmart),
-        _ => AccountPermissionUpdate::decode(value).map(ContractKind::AccountPermissionUpdate),
+        ACCOUNT_PERMISSION_UPDATE_CONTRACT => {
+            AccountPermissionUpdate::decode(value).map(ContractKind::AccountPermissionUpdate)
+        }
+        n => StakingContract::decode(n, value).map(ContractKind::Staking),
     }
 }
 
@@ -298,7 +310,7 @@ fn type_url_of(type_number: u64) -> Option<&'static str> {
         TRANSFER_CONTRACT => Some(TRANSFER_TYPE_URL),
         TRIGGER_SMART_CONTRACT => Some(TRIGGER_TYPE_URL),
         ACCOUNT_PERMISSION_UPDATE_CONTRACT => Some(PERMISSION_UPDATE_TYPE_URL),
-        _ => None,
+        n => crate::staking::type_url_of(n),
     }
 }
 

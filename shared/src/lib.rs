@@ -9,6 +9,7 @@
 //! - [`block`]: verifying block listings (blockID, txIDs, txTrieRoot).
 //! - [`signature`]: RFC 6979 low-S recoverable signatures, v as 0/1.
 //! - [`tronweb`]: the TronWeb/TronGrid JSON transaction object.
+//! - [`staking`]: the six Stake 2.0 contracts (freeze, unfreeze, withdraw, delegate …).
 //! - [`permission`]: account permissions, AccountPermissionUpdate, multi-signature approval.
 //! - [`handoff`]: sign request / sign response.
 //! - [`audit_export`]: the signer's audit export, chain-checked.
@@ -41,6 +42,7 @@ pub mod qr_label;
 #[cfg(feature = "qr")]
 pub mod qr_term;
 pub mod signature;
+pub mod staking;
 pub mod strict_json;
 pub mod text;
 pub mod timefmt;

@@ -404,6 +404,11 @@ impl RawData {
             ContractKind::AccountPermissionUpdate(_) => Err(Error::Intent(
                 "an AccountPermissionUpdateContract changes who controls the account; it is not a payout".into(),
             )),
+            ContractKind::Staking(s) => Err(Error::Intent(format!(
+                "{} (a {} stakes, unstakes or delegates TRX; it is not a payout)",
+                crate::staking::NOT_YET_SIGNED,
+                s.type_name()
+            ))),
         }
     }
 

@@ -153,6 +153,7 @@ impl<'a> RawDataView<'a> {
                 owner_address: addr_text(&t.owner, visible),
             },
             ContractKind::AccountPermissionUpdate(u) => ValueView::Json(u.to_tron_json(visible)),
+            ContractKind::Staking(s) => ValueView::Json(s.to_tron_json(visible)),
         };
         RawDataView {
             contract: [ContractView {
@@ -395,15 +396,114 @@ fn contract_from_json(v: &Value) -> Result<Contract> {
                 )?,
             )
         }
-        _ => {
-            return Err(Error::Json(format!(
-                "{P}.type: not a contract type coldpay handles (TransferContract, TriggerSmartContract, AccountPermissionUpdateContract)"
-            )))
-        }
+        _ => match crate::contract::contract_type_number(ty)
+            .and_then(|n| crate::staking::type_url_of(n as u64).map(|u| (n as u64, u)))
+        {
+            Some((n, canonical)) => {
+                if url != canonical {
+                    return Err(Error::Json(format!(
+                        "{P}.parameter.type_url: not the canonical type_url of {ty}"
+                    )));
+                }
+                ContractKind::Staking(staking_from_json(n, value, vp)?)
+            }
+            None => {
+                return Err(Error::Json(format!(
+                    "{P}.type: not a contract type coldpay handles (TransferContract, TriggerSmartContract, AccountPermissionUpdateContract, FreezeBalanceV2Contract, UnfreezeBalanceV2Contract, WithdrawExpireUnfreezeContract, DelegateResourceContract, UnDelegateResourceContract, CancelAllUnfreezeV2Contract)"
+                )))
+            }
+        },
     };
     Ok(Contract {
         kind,
         permission_id,
+    })
+}
+
+/// Keys a staking contract's `parameter.value` may have, per type.
+fn staking_value_keys(type_number: u64) -> &'static [&'static str] {
+    use crate::staking::{
+        DELEGATE_RESOURCE_CONTRACT, FREEZE_BALANCE_V2_CONTRACT, UNDELEGATE_RESOURCE_CONTRACT,
+        UNFREEZE_BALANCE_V2_CONTRACT,
+    };
+    match type_number {
+        FREEZE_BALANCE_V2_CONTRACT => &["owner_address", "frozen_balance", "resource"],
+        UNFREEZE_BALANCE_V2_CONTRACT => &["owner_address", "unfreeze_balance", "resource"],
+        DELEGATE_RESOURCE_CONTRACT => &[
+            "owner_address",
+            "resource",
+            "balance",
+            "receiver_address",
+            "lock",
+            "lock_period",
+        ],
+        UNDELEGATE_RESOURCE_CONTRACT => {
+            &["owner_address", "resource", "balance", "receiver_address"]
+        }
+        _ => &["owner_address"],
+    }
+}
+
+fn get_resource(obj: &Map<String, Value>, path: &str) -> Result<crate::staking::Resource> {
+    match get_str(obj, "resource", path)? {
+        None => Ok(crate::staking::Resource::Bandwidth),
+        Some(s) => crate::staking::Resource::from_name(s)
+            .ok_or_else(|| Error::Json(format!("{path}.resource: must be BANDWIDTH or ENERGY"))),
+    }
+}
+
+fn get_bool(obj: &Map<String, Value>, key: &str, path: &str) -> Result<bool> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(Error::Json(format!(
+            "{path}.{key}: expected a boolean, got {}",
+            kind_of(other)
+        ))),
+    }
+}
+
+/// A staking contract's `parameter.value` object (java-tron's JSON form).
+fn staking_from_json(
+    type_number: u64,
+    value: &Map<String, Value>,
+    vp: &str,
+) -> Result<crate::staking::StakingContract> {
+    use crate::staking::{
+        StakingContract, DELEGATE_RESOURCE_CONTRACT, FREEZE_BALANCE_V2_CONTRACT,
+        UNDELEGATE_RESOURCE_CONTRACT, UNFREEZE_BALANCE_V2_CONTRACT,
+        WITHDRAW_EXPIRE_UNFREEZE_CONTRACT,
+    };
+    check_keys(value, staking_value_keys(type_number), vp)?;
+    let owner = get_addr(value, "owner_address", vp)?;
+    let sun = |k: &str| -> Result<Sun> { Sun::new(get_u64(value, k, vp)?) };
+    Ok(match type_number {
+        FREEZE_BALANCE_V2_CONTRACT => StakingContract::Freeze {
+            owner,
+            amount: sun("frozen_balance")?,
+            resource: get_resource(value, vp)?,
+        },
+        UNFREEZE_BALANCE_V2_CONTRACT => StakingContract::Unfreeze {
+            owner,
+            amount: sun("unfreeze_balance")?,
+            resource: get_resource(value, vp)?,
+        },
+        DELEGATE_RESOURCE_CONTRACT => StakingContract::Delegate {
+            owner,
+            resource: get_resource(value, vp)?,
+            balance: sun("balance")?,
+            receiver: get_addr(value, "receiver_address", vp)?,
+            lock: get_bool(value, "lock", vp)?,
+            lock_period: get_u64(value, "lock_period", vp)?,
+        },
+        UNDELEGATE_RESOURCE_CONTRACT => StakingContract::UnDelegate {
+            owner,
+            resource: get_resource(value, vp)?,
+            balance: sun("balance")?,
+            receiver: get_addr(value, "receiver_address", vp)?,
+        },
+        WITHDRAW_EXPIRE_UNFREEZE_CONTRACT => StakingContract::WithdrawExpireUnfreeze { owner },
+        _ => StakingContract::CancelAllUnfreeze { owner },
     })
 }
 
@@ -537,6 +637,7 @@ mod tests {
                     Value::Object(m)
                 }
                 ContractKind::AccountPermissionUpdate(u) => u.to_tron_json(visible),
+                ContractKind::Staking(s) => s.to_tron_json(visible),
             };
             let mut contract = Map::new();
             contract.insert(
@@ -605,9 +706,11 @@ mod tests {
         for doc in [
             include_str!("../tests/data/transactions_signed.json"),
             include_str!("../tests/data/transactions_unsigned.json"),
+            include_str!("../tests/data/staking.json"),
         ] {
             let doc: Value = serde_json::from_str(doc).unwrap();
-            for v in doc["vectors"].as_array().unwrap() {
+            let vectors = doc.get("vectors").unwrap_or(&doc);
+            for v in vectors.as_array().unwrap() {
                 // Vectors of contract types the codec does not take are skipped.
                 let Ok(raw) = RawData::decode_hex(v["raw_data_hex"].as_str().unwrap()) else {
                     continue;
@@ -636,14 +739,19 @@ mod tests {
             }
         }
         assert!(seen >= 15 * 4, "{seen}");
-        assert_eq!(
-            kinds.into_iter().collect::<Vec<_>>(),
-            [
-                "AccountPermissionUpdateContract",
-                "TransferContract",
-                "TriggerSmartContract"
-            ]
-        );
+        for kind in [
+            "AccountPermissionUpdateContract",
+            "TransferContract",
+            "TriggerSmartContract",
+            "FreezeBalanceV2Contract",
+            "UnfreezeBalanceV2Contract",
+            "WithdrawExpireUnfreezeContract",
+            "DelegateResourceContract",
+            "UnDelegateResourceContract",
+            "CancelAllUnfreezeV2Contract",
+        ] {
+            assert!(kinds.contains(kind), "no {kind} vector");
+        }
     }
 
     /// BitGo's two-signature transaction (vectors/multisig.json): both signatures survive a

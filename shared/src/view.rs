@@ -6,12 +6,16 @@ use serde_json::{json, Value};
 use crate::contract::ContractKind;
 use crate::error::Result;
 use crate::permission::{AccountPermissionUpdate, Permission};
+use crate::staking::StakingContract;
 use crate::transaction::{Intent, RawData};
 
 /// The `--json` object for one transaction: exactly the documented keys.
 pub fn inspect_json(raw: &RawData) -> Result<Value> {
     if let ContractKind::AccountPermissionUpdate(u) = &raw.contract.kind {
         return Ok(permission_update_json(raw, u));
+    }
+    if let ContractKind::Staking(s) = &raw.contract.kind {
+        return Ok(staking_json(raw, s));
     }
     let intent = raw.intent()?;
     Ok(json!({
@@ -48,6 +52,33 @@ fn permission_update_json(raw: &RawData, u: &AccountPermissionUpdate) -> Value {
         "permission_id": (raw.contract.permission_id != 0).then_some(raw.contract.permission_id),
         "memo": raw.memo_display(),
     })
+}
+
+/// The `--json` object for a staking transaction: the contract's own keys (amount in sun as a
+/// decimal string, resource, receiver, lock) and the common ones.
+fn staking_json(raw: &RawData, s: &StakingContract) -> Value {
+    let mut m = s.view_json();
+    m.insert("txid".into(), json!(raw.txid().to_hex()));
+    m.insert("contract_type".into(), json!(s.type_name()));
+    m.insert("expiration".into(), json!(raw.expiration));
+    m.insert(
+        "timestamp".into(),
+        json!((raw.timestamp != 0).then_some(raw.timestamp)),
+    );
+    m.insert(
+        "ref_block_bytes".into(),
+        json!(hex::encode(raw.ref_block.bytes)),
+    );
+    m.insert(
+        "ref_block_hash".into(),
+        json!(hex::encode(raw.ref_block.hash)),
+    );
+    m.insert(
+        "permission_id".into(),
+        json!((raw.contract.permission_id != 0).then_some(raw.contract.permission_id)),
+    );
+    m.insert("memo".into(), json!(raw.memo_display()));
+    Value::Object(m)
 }
 
 /// Text lines describing one permission: `owner "owner" (id 0): 2 of 3` and one line per key.
@@ -133,6 +164,17 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>], tokens: &[TokenUnit]) -> 
             let _ = writeln!(out, "  payout id    {}", crate::text::escape(p));
         }
         let _ = writeln!(out, "  txid         {}", t.txid);
+        if let ContractKind::Staking(s) = &t.raw.contract.kind {
+            for line in s.describe() {
+                let _ = writeln!(out, "  {line}");
+            }
+            let _ = writeln!(
+                out,
+                "  expires      {}",
+                utc_from_now(t.raw.expiration, now)
+            );
+            continue;
+        }
         if let ContractKind::AccountPermissionUpdate(u) = &t.raw.contract.kind {
             permission_update_text(&mut out, u);
             let _ = writeln!(
@@ -209,5 +251,78 @@ pub fn render_input(input: &crate::input::Input, json: bool) -> Result<String> {
         Ok(serde_json::to_string_pretty(&Value::Array(rows)).expect("serialisable") + "\n")
     } else {
         inspect_text(&txs, &[])
+    }
+}
+
+#[cfg(test)]
+mod staking_view_tests {
+    use super::*;
+    use crate::contract::Contract;
+    use crate::staking::Resource;
+    use crate::{Address, RefBlock, Sun};
+
+    fn raw(c: StakingContract) -> RawData {
+        RawData {
+            ref_block: RefBlock {
+                bytes: [1, 2],
+                hash: [3; 8],
+            },
+            expiration: 1_800_000_000_000,
+            memo: Vec::new(),
+            contract: Contract {
+                kind: ContractKind::Staking(c),
+                permission_id: 2,
+            },
+            timestamp: 0,
+            fee_limit: 0,
+        }
+    }
+
+    #[test]
+    fn staking_is_described_in_plain_words_and_json() {
+        let owner = Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap();
+        let receiver = Address::parse("TTS7Y53sS4rzrDCtZaiuRzqxd16atCe2UR").unwrap();
+        let r = raw(StakingContract::Delegate {
+            owner,
+            resource: Resource::Energy,
+            balance: Sun::new(2_500_000).unwrap(),
+            receiver,
+            lock: true,
+            lock_period: 0,
+        });
+        let text = inspect_text(
+            &[crate::input::FoundTx {
+                payout_id: None,
+                raw: &r,
+                txid: r.txid(),
+            }],
+            &[],
+        )
+        .unwrap();
+        assert!(text.contains("#1 DelegateResourceContract"), "{text}");
+        assert!(
+            text.contains("delegate     the energy of 2.5 TRX staked"),
+            "{text}"
+        );
+        assert!(text.contains(&format!("receiver     {receiver}")), "{text}");
+        assert!(
+            text.contains("lock         yes, for the chain's default period (3 days)"),
+            "{text}"
+        );
+        let j = inspect_json(&r).unwrap();
+        assert_eq!(j["contract_type"], "DelegateResourceContract");
+        assert_eq!(j["amount"], "2500000");
+        assert_eq!(j["resource"], "ENERGY");
+        assert_eq!(j["receiver_address"], receiver.to_base58());
+        assert_eq!(j["lock"], true);
+        assert_eq!(j["permission_id"], 2);
+        let u = raw(StakingContract::Unfreeze {
+            owner,
+            amount: Sun::new(1_000_000).unwrap(),
+            resource: Resource::Bandwidth,
+        });
+        let j = inspect_json(&u).unwrap();
+        assert_eq!(j["resource"], "BANDWIDTH");
+        assert_eq!(j.get("receiver_address"), None);
     }
 }

@@ -307,13 +307,31 @@ fn protobuf_refusals() {
             ProtoReason::UnknownContractType(0),
         ),
         (
-            "contract type 54 (FreezeBalanceV2Contract)",
+            "contract type 52 (MarketSellAssetContract)",
+            raw_with(
+                &contract(52, &any(TRANSFER_TYPE_URL, &transfer_param(1)), &[]),
+                &[],
+                &[],
+            ),
+            ProtoReason::UnknownContractType(52),
+        ),
+        (
+            "contract type 54 (FreezeBalanceV2Contract) with the TransferContract type_url",
             raw_with(
                 &contract(54, &any(TRANSFER_TYPE_URL, &transfer_param(1)), &[]),
                 &[],
                 &[],
             ),
-            ProtoReason::UnknownContractType(54),
+            ProtoReason::TypeUrl(TRANSFER_TYPE_URL.into()),
+        ),
+        (
+            "contract type 60 (after the staking types)",
+            raw_with(
+                &contract(60, &any(TRANSFER_TYPE_URL, &transfer_param(1)), &[]),
+                &[],
+                &[],
+            ),
+            ProtoReason::UnknownContractType(60),
         ),
         (
             "contract type 46 with the TransferContract type_url",

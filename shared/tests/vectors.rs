@@ -97,6 +97,10 @@ fn check_decoded(id: &str, raw: &RawData, d: &Value) {
             let actives: Vec<String> = u.actives.iter().map(|a| hex::encode(a.encode())).collect();
             assert_eq!(actives.concat(), s(&v["actives"]), "{id}");
         }
+        ContractKind::Staking(c) => {
+            // The staking vectors live in staking.json (tests/staking_vectors.rs).
+            assert_eq!(c.owner().to_hex(), s(&v["owner_address"]), "{id}");
+        }
     }
 }
 

@@ -11,15 +11,15 @@ use crate::chain::{Block, Chain, ExecResult, Included, TxInfo};
 /// A handler's answer: HTTP status and JSON body.
 pub type Reply = (u16, Value);
 
-fn ok(v: Value) -> Reply {
+pub(crate) fn ok(v: Value) -> Reply {
     (200, v)
 }
 
-fn error(msg: impl std::fmt::Display) -> Reply {
+pub(crate) fn error(msg: impl std::fmt::Display) -> Reply {
     (200, json!({"Error": msg.to_string()}))
 }
 
-fn addr_out(a: &Address, visible: bool) -> Value {
+pub(crate) fn addr_out(a: &Address, visible: bool) -> Value {
     if visible {
         json!(a.to_base58())
     } else {
@@ -35,11 +35,11 @@ fn text_out(s: &str, visible: bool) -> Value {
     }
 }
 
-fn get_str<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
+pub(crate) fn get_str<'a>(p: &'a Value, k: &str) -> Option<&'a str> {
     p.get(k).and_then(Value::as_str)
 }
 
-fn get_u64(p: &Value, k: &str) -> Option<u64> {
+pub(crate) fn get_u64(p: &Value, k: &str) -> Option<u64> {
     match p.get(k) {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.parse().ok(),
@@ -55,7 +55,7 @@ fn visible(p: &Value) -> bool {
     }
 }
 
-fn param_addr(p: &Value, k: &str) -> Result<Address, Reply> {
+pub(crate) fn param_addr(p: &Value, k: &str) -> Result<Address, Reply> {
     let s = get_str(p, k).ok_or_else(|| {
         error(format!(
             "class java.lang.IllegalArgumentException : {k} is required"
@@ -136,7 +136,26 @@ pub fn info_json(txid: &TxId, info: &TxInfo, visible: bool) -> Value {
     if let Some(c) = &info.contract {
         m.insert("contract_address".into(), addr_out(c, visible));
     }
+    if info.withdraw_expire_amount != 0 {
+        m.insert(
+            "withdraw_expire_amount".into(),
+            json!(info.withdraw_expire_amount),
+        );
+    }
+    if let Some([bandwidth, energy]) = &info.cancel_unfreeze {
+        m.insert(
+            "cancel_unfreezeV2_amount".into(),
+            json!([
+                {"key": "BANDWIDTH", "value": bandwidth},
+                {"key": "ENERGY", "value": energy},
+                {"key": "TRON_POWER", "value": 0},
+            ]),
+        );
+    }
     let mut r = Map::new();
+    if info.energy_usage != 0 {
+        r.insert("energy_usage".into(), json!(info.energy_usage));
+    }
     if info.energy_fee != 0 {
         r.insert("energy_fee".into(), json!(info.energy_fee));
     }
@@ -198,13 +217,16 @@ fn account_json(chain: &Chain, a: &Address, visible: bool) -> Value {
         m.insert("balance".into(), json!(acct.balance));
     }
     m.insert("create_time".into(), json!(acct.create_time));
-    if acct.free_net_used != 0 {
-        m.insert("free_net_usage".into(), json!(acct.free_net_used));
+    let now = chain.head().timestamp;
+    let free = acct.free_net.at(now);
+    if free != 0 {
+        m.insert("free_net_usage".into(), json!(free));
         m.insert(
             "latest_consume_free_time".into(),
-            json!(acct.latest_free_time),
+            json!(acct.free_net.time_ms),
         );
     }
+    crate::api_stake::account_fields(chain, a, now, &mut m);
     let perms = chain.permissions_of(a);
     m.insert("owner_permission".into(), perms.owner.to_tron_json(visible));
     m.insert(
@@ -347,6 +369,12 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
                 {"key": "getTotalSignNum", "value": pr.total_sign_num},
                 {"key": "getUpdateAccountPermissionFee", "value": pr.update_account_permission_fee},
                 {"key": "getMaxFeeLimit", "value": pr.max_fee_limit},
+                {"key": "getTotalEnergyLimit", "value": pr.total_energy_limit},
+                {"key": "getTotalEnergyCurrentLimit", "value": pr.total_energy_limit},
+                {"key": "getUnfreezeDelayDays", "value": pr.unfreeze_delay_days},
+                {"key": "getAllowDelegateResource", "value": 1},
+                {"key": "getAllowCancelAllUnfreezeV2", "value": 1},
+                {"key": "getMaxDelegateLockPeriod", "value": pr.max_delegate_lock_period},
             ]}))
         }
         "getaccount" => match param_addr(p, "address") {
@@ -354,29 +382,14 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
             Err(e) => e,
         },
         "getaccountresource" => match param_addr(p, "address") {
-            Ok(a) => {
-                let Some(acct) = chain.accounts.get(&a) else {
-                    return ok(json!({}));
-                };
-                let day = chain.head().timestamp / 86_400_000;
-                let used = if acct.free_net_day == day {
-                    acct.free_net_used
-                } else {
-                    0
-                };
-                let mut m = Map::new();
-                if used != 0 {
-                    m.insert("freeNetUsed".into(), json!(used));
-                }
-                m.insert("freeNetLimit".into(), json!(chain.params.free_net_limit));
-                m.insert("TotalNetLimit".into(), json!(43_200_000_000u64));
-                m.insert("TotalNetWeight".into(), json!(68_305_209_098u64));
-                m.insert("TotalEnergyLimit".into(), json!(180_000_000_000u64));
-                m.insert("TotalEnergyWeight".into(), json!(2_411_528_185u64));
-                ok(Value::Object(m))
-            }
+            Ok(a) => ok(crate::api_stake::account_resource(
+                chain,
+                &a,
+                chain.head().timestamp,
+            )),
             Err(e) => e,
         },
+        b if crate::api_stake::is_builder(b) => crate::api_stake::build(chain, b, p, vis),
         "createtransaction" => {
             let (owner, to) = match (param_addr(p, "owner_address"), param_addr(p, "to_address")) {
                 (Ok(o), Ok(t)) => (o, t),
@@ -570,7 +583,8 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
                 .collect();
             ok(json!(infos))
         }
-        _ => (404, json!({"Error": format!("unknown endpoint {path}")})),
+        q => crate::api_stake::query(chain, q, p, vis)
+            .unwrap_or_else(|| (404, json!({"Error": format!("unknown endpoint {path}")}))),
     }
 }
 
@@ -599,7 +613,7 @@ pub fn ledger_json(chain: &Chain) -> Value {
             if let Some(b) = chain.token_balances.get(a) {
                 tokens.insert(chain.token.contract.to_base58(), json!(b.to_string()));
             }
-            json!({"address": a.to_base58(), "trx_sun": chain.accounts.get(a).map_or(0, |x| x.balance), "tokens": tokens})
+            json!({"address": a.to_base58(), "trx_sun": chain.accounts.get(a).map_or(0, |x| x.balance), "tokens": tokens, "stake": crate::api_stake::ledger_fields(chain, a)})
         })
         .collect();
     let txs: Vec<Value> = chain
@@ -618,6 +632,9 @@ pub fn ledger_json(chain: &Chain) -> Value {
                 "amount": intent.as_ref().map_or_else(|| U256::ZERO.to_string(), |x| x.amount().to_string()),
                 "result": i.info.result.map_or("SUCCESS", ExecResult::as_str),
                 "fee_sun": i.info.fee,
+                "energy_fee_sun": i.info.energy_fee,
+                "energy_from_stake": i.info.energy_usage,
+                "energy_total": i.info.energy_usage_total,
             })
         })
         .collect();

@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 
 use crate::genesis::{Genesis, Params, TokenSpec};
 use crate::permissions::{self, AccountPermissions};
+use crate::resources::{self, NetPaid, Stake, Usage};
+use crate::stake::{Delegation, DelegationKey};
+use coldpay_shared::staking::Resource;
 
 /// Block interval (ms) of [`Clock::Slots`], and the "next slot" of broadcast validation.
 pub const SLOT_MS: u64 = 3000;
@@ -147,11 +150,13 @@ pub struct TxInfo {
     pub fee: u64,
     /// Energy used (including penalty).
     pub energy_usage_total: u64,
+    /// Energy taken from the caller's staked and delegated energy (receipt.energy_usage).
+    pub energy_usage: u64,
     /// Dynamic-energy penalty part.
     pub energy_penalty_total: u64,
     /// Sun burned for energy.
     pub energy_fee: u64,
-    /// Free bandwidth used.
+    /// Bandwidth taken from stake or the free allowance.
     pub net_usage: u64,
     /// Sun burned for bandwidth.
     pub net_fee: u64,
@@ -163,6 +168,10 @@ pub struct TxInfo {
     pub log: Option<TransferLog>,
     /// Contract called.
     pub contract: Option<Address>,
+    /// Staking: sun of expired unstakes moved back to the balance (withdraw_expire_amount).
+    pub withdraw_expire_amount: u64,
+    /// CancelAllUnfreezeV2: sun restaked per resource (cancel_unfreezeV2_amount).
+    pub cancel_unfreeze: Option<[u64; 2]>,
 }
 
 /// A transaction in the chain.
@@ -189,12 +198,10 @@ pub struct Account {
     pub balance: u64,
     /// Creation time.
     pub create_time: u64,
-    /// Free bandwidth used in the current day.
-    pub free_net_used: u64,
-    /// Day (ms / 86,400,000) `free_net_used` counts for.
-    pub free_net_day: u64,
-    /// Time of the last free-bandwidth use.
-    pub latest_free_time: u64,
+    /// Free bandwidth usage (free_net_usage / latest_consume_free_time), recovering over 24 h.
+    pub free_net: Usage,
+    /// Stake 2.0: staked, delegated and unstaking TRX and resource usage.
+    pub stake: Stake,
     /// Permissions set by genesis or an AccountPermissionUpdateContract (`None`: java-tron's
     /// defaults, [`AccountPermissions::default_for`]).
     pub permissions: Option<AccountPermissions>,
@@ -238,6 +245,8 @@ pub struct Chain {
     pub clock: Clock,
     /// Time jumped forward with `advance_ms` so far ([`Clock::Wall`]).
     skew_ms: u64,
+    /// Stake 2.0 delegation records.
+    pub delegations: BTreeMap<DelegationKey, Delegation>,
     pending: Vec<Pending>,
     known: HashSet<TxId>,
     recent: HashMap<[u8; 2], [u8; 8]>,
@@ -313,6 +322,7 @@ impl Chain {
             solid_lag,
             clock: Clock::Slots,
             skew_ms: 0,
+            delegations: BTreeMap::new(),
             pending: Vec::new(),
             known: HashSet::new(),
             recent: HashMap::new(),
@@ -403,23 +413,18 @@ impl Chain {
             .map_err(|m| refuse("SIGERROR", format!("Validate signature error: {m}")))
     }
 
-    fn bandwidth_cost(&self, owner: &Address, bytes: u64, at: u64) -> (u64, u64) {
-        let acct = self.accounts.get(owner);
-        let day = at / 86_400_000;
-        let used = acct
-            .filter(|a| a.free_net_day == day)
-            .map_or(0, |a| a.free_net_used);
-        if self.params.free_net_limit.saturating_sub(used) >= bytes {
-            (bytes, 0)
-        } else {
-            (0, bytes * self.params.transaction_fee)
-        }
+    /// How `bytes` of bandwidth are paid at `at`: staked, else free, else burned.
+    pub fn bandwidth_cost(&self, owner: &Address, bytes: u64, at: u64) -> NetPaid {
+        let free_used = self.accounts.get(owner).map_or(0, |a| a.free_net.at(at));
+        let left_free = self.params.free_net_limit.saturating_sub(free_used);
+        let left_staked = self.resource_left(owner, Resource::Bandwidth, at);
+        resources::pay_net(bytes, left_staked, left_free, self.params.transaction_fee)
     }
 
-    /// Fixed (non-energy) burns of a transaction: (free net used, net fee, other fees).
-    fn fixed_fees(&self, tx: &SignedTransaction, size: u64, at: u64) -> (u64, u64, u64) {
+    /// Fixed (non-energy) burns of a transaction: (bandwidth payment, other fees).
+    fn fixed_fees(&self, tx: &SignedTransaction, size: u64, at: u64) -> (NetPaid, u64) {
         let owner = tx.raw.owner();
-        let (net_usage, net_fee) = self.bandwidth_cost(&owner, size + RESULT_BYTES, at);
+        let paid = self.bandwidth_cost(&owner, size + RESULT_BYTES, at);
         let mut other = 0;
         if !tx.raw.memo.is_empty() {
             other += self.params.memo_fee;
@@ -435,7 +440,7 @@ impl Chain {
                 other += self.params.create_new_account_fee;
             }
         }
-        (net_usage, net_fee, other)
+        (paid, other)
     }
 
     /// Validates a broadcast (java-tron's order) and adds it to the pending pool.
@@ -493,7 +498,8 @@ impl Chain {
                 ),
             ));
         };
-        let (_, net_fee, other) = self.fixed_fees(&tx, size, next_slot);
+        let (paid, other) = self.fixed_fees(&tx, size, next_slot);
+        let (_, net_fee) = paid.receipt();
         if acct.balance < net_fee {
             return Err(refuse(
                 "BANDWITH_ERROR",
@@ -553,6 +559,15 @@ impl Chain {
                     ));
                 }
             }
+            ContractKind::Staking(c) => {
+                self.validate_staking(c, avail.saturating_sub(other), next_slot)
+                    .map_err(|m| {
+                        refuse(
+                            "CONTRACT_VALIDATE_ERROR",
+                            format!("Contract validate error : {m}"),
+                        )
+                    })?;
+            }
         }
         self.known.insert(txid);
         self.pending.push(Pending {
@@ -602,7 +617,8 @@ impl Chain {
     fn execute(&mut self, p: &Pending, block: u64, at: u64) -> Option<TxInfo> {
         let tx = &p.tx;
         let owner = tx.raw.owner();
-        let (net_usage, net_fee, other) = self.fixed_fees(tx, p.size, at);
+        let (paid, other) = self.fixed_fees(tx, p.size, at);
+        let (net_usage, net_fee) = paid.receipt();
         let balance = self.accounts.get(&owner)?.balance;
         if balance < net_fee + other {
             return None; // no longer valid: dropped from the block, as java-tron does
@@ -612,6 +628,7 @@ impl Chain {
             block_time: at,
             fee: net_fee + other,
             energy_usage_total: 0,
+            energy_usage: 0,
             energy_penalty_total: 0,
             energy_fee: 0,
             net_usage,
@@ -620,6 +637,8 @@ impl Chain {
             res_message: None,
             log: None,
             contract: None,
+            withdraw_expire_amount: 0,
+            cancel_unfreeze: None,
         };
         match &tx.raw.contract.kind {
             ContractKind::Transfer(t) => {
@@ -640,7 +659,8 @@ impl Chain {
                     self.simulate_call(&owner, &t.data, t.call_value.as_u64());
                 let price = self.params.energy_fee.max(1);
                 let spendable = balance - net_fee - other;
-                let cap = (tx.raw.fee_limit / price).min(spendable / price);
+                let left = self.resource_left(&owner, Resource::Energy, at);
+                let cap = resources::energy_cap(tx.raw.fee_limit, price, left, spendable);
                 let (used, result) = if need > cap {
                     (cap, ExecResult::OutOfEnergy)
                 } else {
@@ -652,7 +672,13 @@ impl Chain {
                 } else {
                     penalty
                 };
-                info.energy_fee = used * price;
+                let (from_stake, burned) = resources::pay_energy(used, left, price);
+                info.energy_usage = from_stake;
+                info.energy_fee = burned;
+                if from_stake > 0 {
+                    let a = self.accounts.get_mut(&owner).expect("exists");
+                    a.stake.energy.consume(from_stake, at);
+                }
                 info.fee += info.energy_fee;
                 info.result = Some(result);
                 match result {
@@ -685,16 +711,23 @@ impl Chain {
                 a.balance -= net_fee + other;
                 a.permissions = Some(AccountPermissions::after_update(u));
             }
-        }
-        if net_usage > 0 {
-            let a = self.accounts.get_mut(&owner).expect("exists");
-            let day = at / 86_400_000;
-            if a.free_net_day != day {
-                a.free_net_day = day;
-                a.free_net_used = 0;
+            ContractKind::Staking(c) => {
+                let spendable = balance - net_fee - other;
+                if self.validate_staking(c, spendable, at).is_err() {
+                    return None; // no longer valid: dropped from the block
+                }
+                let a = self.accounts.get_mut(&owner).expect("exists");
+                a.balance -= net_fee + other;
+                let out = self.execute_staking(c, at);
+                info.withdraw_expire_amount = out.withdraw_expire_amount;
+                info.cancel_unfreeze = out.cancel_unfreeze;
             }
-            a.free_net_used += net_usage;
-            a.latest_free_time = at;
+        }
+        let a = self.accounts.get_mut(&owner).expect("exists");
+        match paid {
+            NetPaid::Staked(b) => a.stake.net.consume(b, at),
+            NetPaid::Free(b) => a.free_net.consume(b, at),
+            NetPaid::Burned(_) => {}
         }
         Some(info)
     }

@@ -29,6 +29,19 @@ pub struct Params {
     pub total_sign_num: u64,
     /// getUpdateAccountPermissionFee: sun burned by an AccountPermissionUpdateContract.
     pub update_account_permission_fee: u64,
+    /// getTotalEnergyLimit / TotalEnergyLimit: energy per 24 h shared by all energy stake.
+    pub total_energy_limit: u64,
+    /// TotalNetLimit: bandwidth per 24 h shared by all bandwidth stake.
+    pub total_net_limit: u64,
+    /// Whole TRX staked for energy by the rest of the network (added to the dev node's own
+    /// accounts' stake to give TotalEnergyWeight).
+    pub energy_weight_others: u64,
+    /// Whole TRX staked for bandwidth by the rest of the network (part of TotalNetWeight).
+    pub net_weight_others: u64,
+    /// getUnfreezeDelayDays: days between an unstake and its withdrawal (14 on mainnet).
+    pub unfreeze_delay_days: u64,
+    /// getMaxDelegateLockPeriod: longest delegation lock, in 3 s blocks.
+    pub max_delegate_lock_period: u64,
 }
 
 impl Default for Params {
@@ -43,6 +56,12 @@ impl Default for Params {
             multi_sign_fee: 1_000_000,
             total_sign_num: 5,
             update_account_permission_fee: 100_000_000,
+            total_energy_limit: 180_000_000_000,
+            total_net_limit: 43_200_000_000,
+            energy_weight_others: 2_411_528_185,
+            net_weight_others: 68_305_209_098,
+            unfreeze_delay_days: 14,
+            max_delegate_lock_period: 864_000,
         }
     }
 }

@@ -7,11 +7,14 @@
 //! latency, dropped transactions, API keys) can be injected. See docs/devnode.md.
 
 pub mod api;
+pub mod api_stake;
 pub mod chain;
 pub mod genesis;
 pub mod http;
 pub mod permissions;
 pub mod pool;
+pub mod resources;
+pub mod stake;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -181,6 +184,22 @@ impl Devnode {
             .lock()
             .expect("chain")
             .fund(address, trx_sun, tokens)
+    }
+
+    /// Gives `address` `sun` of new stake for `resource` (minted, its balance unchanged), lent
+    /// to `receiver` if given (same as `POST /admin/stake`).
+    pub fn stake(
+        &self,
+        address: coldpay_shared::Address,
+        sun: u64,
+        resource: coldpay_shared::staking::Resource,
+        receiver: Option<coldpay_shared::Address>,
+    ) -> Result<(), String> {
+        self.shared
+            .chain
+            .lock()
+            .expect("chain")
+            .admin_stake(address, sun, resource, receiver)
     }
 
     /// Head block number.
@@ -370,6 +389,59 @@ fn fund(sh: &Shared, p: &Value) -> Result<Value, String> {
     }))
 }
 
+/// The body of `POST /admin/stake`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StakeRequest {
+    /// Base58 or hex address that gets the stake.
+    address: String,
+    /// TRX in display units ("5000", "0.5").
+    amount: String,
+    /// "energy" (default) or "bandwidth".
+    #[serde(default)]
+    resource: Option<String>,
+    /// Lend the new stake's resource to this account (base58 or hex).
+    #[serde(default)]
+    receiver: Option<String>,
+}
+
+/// `POST /admin/stake {"address", "amount", "resource", "receiver"}`: mints stake for an account
+/// (and lends it to `receiver`), then answers the account's (or receiver's) resources.
+fn admin_stake(sh: &Shared, p: &Value) -> Result<Value, String> {
+    use coldpay_shared::amount::{parse_units, TRX_DECIMALS};
+    use coldpay_shared::staking::Resource;
+    let r: StakeRequest = serde_json::from_value(p.clone()).map_err(|e| {
+        format!("stake: {e} (body: {{\"address\", \"amount\", \"resource\": \"energy\"|\"bandwidth\", \"receiver\"}})")
+    })?;
+    let parse = |s: &str| {
+        coldpay_shared::Address::parse(s).map_err(|e| format!("stake: address {s:?}: {e}"))
+    };
+    let address = parse(&r.address)?;
+    let receiver = r.receiver.as_deref().map(parse).transpose()?;
+    let resource = match r
+        .resource
+        .as_deref()
+        .unwrap_or("energy")
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "energy" => Resource::Energy,
+        "bandwidth" => Resource::Bandwidth,
+        other => return Err(format!("stake: resource {other:?}: energy or bandwidth")),
+    };
+    let sun =
+        u64::try_from(parse_units(&r.amount, TRX_DECIMALS).map_err(|e| format!("stake: {e}"))?)
+            .map_err(|_| "stake: amount too large".to_string())?;
+    let mut chain = sh.chain.lock().expect("chain");
+    chain.admin_stake(address, sun, resource, receiver)?;
+    let who = receiver.unwrap_or(address);
+    let now = chain.head().timestamp;
+    Ok(json!({
+        "address": who.to_base58(),
+        "resource": api_stake::account_resource(&chain, &who, now),
+    }))
+}
+
 fn admin_handle(sh: &Shared, what: &str, p: &Value) -> (u16, Value) {
     match what {
         "mine" => {
@@ -392,6 +464,10 @@ fn admin_handle(sh: &Shared, what: &str, p: &Value) -> (u16, Value) {
             Err(e) => (400, json!({"Error": e})),
         },
         "ledger" => (200, api::ledger_json(&sh.chain.lock().expect("chain"))),
+        "stake" => match admin_stake(sh, p) {
+            Ok(v) => (200, v),
+            Err(e) => (400, json!({"Error": e})),
+        },
         "faults" => {
             if p.as_object().is_some_and(|m| !m.is_empty()) {
                 match serde_json::from_value::<Faults>(p.clone()) {
