@@ -43,7 +43,8 @@ docs:
 	$(CARGO) build -q -p coldpay-signer
 	$(CARGO) run -q -p coldpay-tests --bin gen-docs
 
-## fuzz: run each cargo-fuzz target for FUZZ_SECONDS (needs nightly features: RUSTC_BOOTSTRAP=1).
+## fuzz: run each cargo-fuzz target for FUZZ_SECONDS (needs nightly features: RUSTC_BOOTSTRAP=1;
+## FUZZ_SANITIZER=none skips the slow AddressSanitizer build).
 fuzz:
 	./fuzz/run.sh $(FUZZ_SECONDS)
 
