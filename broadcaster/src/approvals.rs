@@ -13,7 +13,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Attempt, Journal};
+use crate::journal::{now_ms, ApprovalRow, Attempt, Journal};
 use crate::node::Node;
 
 /// Permissions read from the node during one command, once per (account, id).
@@ -308,6 +308,27 @@ pub fn progress(journal: &Journal, a: &Attempt) -> Result<Option<Progress>> {
         threshold,
         approved_by: rows.iter().map(|(s, ..)| s.to_base58()).collect(),
     }))
+}
+
+impl Progress {
+    /// The progress of a multi-signature attempt from its approvals as the journal recorded
+    /// them (oldest first) and the permission claim (JSON) its request carried.
+    pub fn from_recorded(rows: &[ApprovalRow], claim: Option<&str>) -> Result<Progress> {
+        let threshold = match rows.last() {
+            Some(r) => r.threshold,
+            None => claim
+                .and_then(|t| serde_json::from_str::<PermissionClaim>(t).ok())
+                .map_or(0, |c| c.threshold),
+        };
+        Ok(Progress {
+            weight: rows.iter().map(|r| r.weight).sum(),
+            threshold,
+            approved_by: rows
+                .iter()
+                .map(|r| Ok(Address::parse(&r.signer)?.to_base58()))
+                .collect::<Result<_>>()?,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -959,11 +959,21 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Batch(BatchCmd::List) => {
-            let mut all = Vec::new();
-            for b in journal.batches()? {
-                let r = rows(&journal, Some(&b.id))?;
-                all.push(crate::report::batch_summary(&b, &r));
+            // One pass over every payout, grouped by batch (not one read per batch).
+            let mut by_batch: std::collections::HashMap<String, Vec<Value>> =
+                std::collections::HashMap::new();
+            for r in rows(&journal, None)? {
+                let b = r["batch"].as_str().unwrap_or_default().to_string();
+                by_batch.entry(b).or_default().push(r);
             }
+            let all: Vec<Value> = journal
+                .batches()?
+                .iter()
+                .map(|b| {
+                    let r = by_batch.remove(&b.id).unwrap_or_default();
+                    crate::report::batch_summary(b, &r)
+                })
+                .collect();
             let text = if all.is_empty() {
                 "no batches (import one with `batch import FILE --from T…`)".to_string()
             } else {

@@ -1,14 +1,14 @@
 //! `status`, `report` and `batch list|show`: one row per payout from the journal; `report`'s
 //! filters (batch, imported since, status) and its text, CSV and JSON forms.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::U256;
 use serde_json::{json, Value};
 
 use crate::error::{BcError, Result};
-use crate::journal::{Batch, Journal};
+use crate::journal::{ApprovalRow, Batch, Journal, PayoutLine};
 
 /// Every payout status, in the order a payout moves through them.
 pub const STATUSES: &[&str] = &[
@@ -25,68 +25,87 @@ pub const STATUSES: &[&str] = &[
 ];
 
 /// One report row per payout (latest attempt). A cancelled payout has status `cancelled`
-/// unless an attempt of it was confirmed after all (the chain wins).
+/// unless an attempt of it was confirmed after all (the chain wins). Two journal statements
+/// whatever the number of rows ([`Journal::payout_lines`], [`Journal::approvals_by_attempt`]).
 pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
-    let times = Times::load(journal)?;
-    let mut out = Vec::new();
-    for p in journal.payouts(batch)? {
-        let attempts = journal.attempts_where("payout_id = ?1", &[&p.id])?;
-        let a = attempts.last();
-        let receipt: Value = a
-            .and_then(|a| a.receipt.as_deref())
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or(Value::Null);
-        let status = match a.map(|a| a.state.as_str()) {
-            Some("confirmed") => "confirmed",
-            _ if p.cancelled_at.is_some() => "cancelled",
-            None => "imported",
-            Some("built") => "awaiting_signature",
-            Some("signed") if a.is_some_and(|a| a.sending_at.is_some()) => "possibly_sent",
-            Some("signed") => "signed",
-            Some("broadcast") => "broadcast",
-            Some("included") => "included",
-            // Settled failed from a receipt before schema 5: re-checked against its block.
-            Some("failed") if a.is_some_and(|a| a.recheck.is_some()) => "included",
-            Some("failed") => "failed",
-            Some(_) => "expired",
-        };
-        let amount = U256::from_str_radix(&p.amount, 10).unwrap_or(U256::ZERO);
-        let approval = match a {
-            Some(a) => crate::approvals::progress(journal, a)?,
-            None => None,
-        };
-        out.push(json!({
-            "payout_id": p.id,
-            "kind": p.kind,
-            "batch": p.batch_id,
-            "to": p.to,
-            "token": token_symbol(&p),
-            "approval": approval,
-            "approval_text": approval.as_ref().map(crate::approvals::Progress::text),
-            "amount": format_units(amount, 6),
-            "amount_base_units": p.amount,
-            "txid": a.map(|a| a.txid.clone()),
-            "block": a.and_then(|a| a.block),
-            "energy_used": receipt["energy_usage_total"].as_u64(),
-            "trx_burned": receipt["fee"].as_u64().map(|f| format_units(U256::from(f), 6)),
-            "status": status,
-            "reason": a.and_then(|a| a.reason.clone()),
-            "recheck": a.and_then(|a| a.recheck.clone()),
-            "attempts": attempts.len(),
-            "cancelled_at": p.cancelled_at,
-            "cancel_reason": p.cancel_reason,
-            "refusal": a.and_then(|a| a.refusal.clone()),
-            "evidence": a
-                .and_then(|a| a.evidence.as_deref())
-                .and_then(|e| serde_json::from_str::<Value>(e).ok())
-                .unwrap_or(Value::Null),
-            "scanned_to": a.and_then(|a| a.scanned_to),
-            "memo": p.memo,
-            "imported_at": times.payouts.get(&p.id).map(|t| format_time(*t)),
-            "updated_at": a.and_then(|a| times.attempts.get(&a.id)).map(|t| format_time(*t)),
-        }));
+    let mut approvals = journal.approvals_by_attempt(batch)?;
+    journal
+        .payout_lines(batch)?
+        .into_iter()
+        .map(|line| {
+            let recorded = line
+                .latest
+                .as_ref()
+                .and_then(|a| approvals.remove(&a.id))
+                .unwrap_or_default();
+            row(line, &recorded)
+        })
+        .collect()
+}
+
+/// The status a payout shows, from its latest attempt.
+fn status_of(p: &crate::journal::Payout, a: Option<&crate::journal::Attempt>) -> &'static str {
+    match a.map(|a| a.state.as_str()) {
+        Some("confirmed") => "confirmed",
+        _ if p.cancelled_at.is_some() => "cancelled",
+        None => "imported",
+        Some("built") => "awaiting_signature",
+        Some("signed") if a.is_some_and(|a| a.sending_at.is_some()) => "possibly_sent",
+        Some("signed") => "signed",
+        Some("broadcast") => "broadcast",
+        Some("included") => "included",
+        // Settled failed from a receipt before schema 5: re-checked against its block.
+        Some("failed") if a.is_some_and(|a| a.recheck.is_some()) => "included",
+        Some("failed") => "failed",
+        Some(_) => "expired",
     }
-    Ok(out)
+}
+
+fn row(line: PayoutLine, recorded: &[ApprovalRow]) -> Result<Value> {
+    let p = &line.payout;
+    let a = line.latest.as_ref();
+    let receipt: Value = a
+        .and_then(|a| a.receipt.as_deref())
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or(Value::Null);
+    let amount = U256::from_str_radix(&p.amount, 10).unwrap_or(U256::ZERO);
+    let approval = match a {
+        Some(a) if a.permission_id.is_some() => Some(crate::approvals::Progress::from_recorded(
+            recorded,
+            line.permission_claim.as_deref(),
+        )?),
+        _ => None,
+    };
+    Ok(json!({
+        "payout_id": p.id,
+        "kind": p.kind,
+        "batch": p.batch_id,
+        "to": p.to,
+        "token": token_symbol(p),
+        "approval": approval,
+        "approval_text": approval.as_ref().map(crate::approvals::Progress::text),
+        "amount": format_units(amount, 6),
+        "amount_base_units": p.amount,
+        "txid": a.map(|a| a.txid.clone()),
+        "block": a.and_then(|a| a.block),
+        "energy_used": receipt["energy_usage_total"].as_u64(),
+        "trx_burned": receipt["fee"].as_u64().map(|f| format_units(U256::from(f), 6)),
+        "status": status_of(p, a),
+        "reason": a.and_then(|a| a.reason.clone()),
+        "recheck": a.and_then(|a| a.recheck.clone()),
+        "attempts": line.attempts,
+        "cancelled_at": p.cancelled_at,
+        "cancel_reason": p.cancel_reason,
+        "refusal": a.and_then(|a| a.refusal.clone()),
+        "evidence": a
+            .and_then(|a| a.evidence.as_deref())
+            .and_then(|e| serde_json::from_str::<Value>(e).ok())
+            .unwrap_or(Value::Null),
+        "scanned_to": a.and_then(|a| a.scanned_to),
+        "memo": p.memo,
+        "imported_at": format_time(line.imported_at),
+        "updated_at": line.updated_at.map(format_time),
+    }))
 }
 
 /// The symbol a row shows: TRX, USDT, or PERMISSION for a permission update.
@@ -103,35 +122,6 @@ fn token_symbol(p: &crate::journal::Payout) -> &'static str {
 /// Rows that carry an amount (payouts, not permission updates) and are not cancelled.
 fn counted(r: &Value) -> bool {
     r["status"] != "cancelled" && r["kind"] != "permission-update"
-}
-
-/// Journal times not on the row types: payout import times and attempt state-change times.
-struct Times {
-    payouts: HashMap<String, i64>,
-    attempts: HashMap<i64, i64>,
-}
-
-impl Times {
-    fn load(journal: &Journal) -> Result<Times> {
-        let at = |e| BcError::journal_at(e, "read payout times");
-        let mut st = journal
-            .conn
-            .prepare("SELECT id, created_at FROM payouts")
-            .map_err(at)?;
-        let payouts = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect::<rusqlite::Result<HashMap<String, i64>>>)
-            .map_err(at)?;
-        let mut st = journal
-            .conn
-            .prepare("SELECT id, updated_at FROM attempts")
-            .map_err(at)?;
-        let attempts = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect::<rusqlite::Result<HashMap<i64, i64>>>)
-            .map_err(at)?;
-        Ok(Times { payouts, attempts })
-    }
 }
 
 /// What `report` selects.

@@ -419,27 +419,15 @@ pub fn settle(
     info: &TxInfo,
 ) -> Result<bool> {
     let reason = failure_reason(info, contract_ret);
-    let path: &[&str] = match a.state.as_str() {
-        "built" => &["signed", "broadcast", "included"],
-        "signed" | "broadcast" => &["included"],
-        _ => &[],
-    };
-    for s in path {
-        tx.execute(
-            "UPDATE attempts SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![a.id, s, now_ms()],
-        )?;
-    }
-    tx.execute(
-        "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), recheck = NULL, updated_at = ?6 WHERE id = ?1",
-        params![
-            a.id,
-            if reason.is_some() { "failed" } else { "confirmed" },
-            block as i64,
-            receipt_json(info, contract_ret),
-            reason,
-            now_ms()
-        ],
+    crate::journal::transitions::settle_in(
+        tx,
+        &crate::journal::Settlement {
+            attempt: a.id,
+            from_state: &a.state,
+            block,
+            receipt: receipt_json(info, contract_ret),
+            failure: reason.clone(),
+        },
     )?;
     Ok(reason.is_none())
 }
