@@ -18,7 +18,7 @@ use crate::lock::{LockGuard, LockWait};
 pub mod payout_lines;
 pub mod transitions;
 
-pub use payout_lines::{ApprovalRow, PayoutLine};
+pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
 pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
 
 /// Current schema version.

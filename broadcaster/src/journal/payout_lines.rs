@@ -38,6 +38,81 @@ pub struct ApprovalRow {
     pub threshold: i64,
 }
 
+/// What a payout's status is decided by: the payout's kind, token, amount and cancellation,
+/// and its latest attempt's state (the lean form of [`PayoutLine`] for `status` and
+/// `batch list`, which count rather than print every payout).
+#[derive(Clone, Debug)]
+pub struct PayoutState {
+    /// Payout id.
+    pub id: String,
+    /// Its batch.
+    pub batch_id: String,
+    /// `payout` or `permission-update`.
+    pub kind: String,
+    /// "TRX" or the token contract (base58).
+    pub token: String,
+    /// Amount in base units, as journaled.
+    pub amount: String,
+    /// Whether it was cancelled.
+    pub cancelled: bool,
+    /// Its latest attempt, if any.
+    pub latest: Option<LatestState>,
+}
+
+/// The latest attempt of a payout, as far as its status needs it.
+#[derive(Clone, Debug)]
+pub struct LatestState {
+    /// Attempt row id.
+    pub attempt: i64,
+    /// Its state.
+    pub state: String,
+    /// A broadcast was started (write-ahead `sending_at` set).
+    pub sending: bool,
+    /// Marked for a re-check against its verified block.
+    pub recheck: bool,
+    /// The Permission_id it was built with (multi-signature).
+    pub permission_id: Option<i32>,
+    /// The permission claim (JSON) its request carried.
+    pub permission_claim: Option<String>,
+}
+
+fn state_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayoutState> {
+    let latest = match r.get::<_, Option<i64>>(6)? {
+        Some(attempt) => Some(LatestState {
+            attempt,
+            state: r.get(7)?,
+            sending: r.get::<_, Option<i64>>(8)?.is_some(),
+            recheck: r.get::<_, Option<String>>(9)?.is_some(),
+            permission_id: r.get(10)?,
+            permission_claim: r.get(11)?,
+        }),
+        None => None,
+    };
+    Ok(PayoutState {
+        id: r.get(0)?,
+        batch_id: r.get(1)?,
+        kind: r.get(2)?,
+        token: r.get(3)?,
+        amount: r.get(4)?,
+        cancelled: r.get::<_, Option<i64>>(5)?.is_some(),
+        latest,
+    })
+}
+
+/// The statement of [`Journal::payout_states`] (`?1`: the batch, or NULL for every payout).
+fn states_sql(one_batch: bool) -> String {
+    let filter = if one_batch {
+        "WHERE p.batch_id = ?1"
+    } else {
+        "WHERE ?1 IS NULL"
+    };
+    format!(
+        "SELECT p.id, p.batch_id, p.kind, p.token, p.amount, p.cancelled_at, a.id, a.state, a.sending_at, a.recheck, a.permission_id, a.permission_claim
+         FROM payouts p LEFT JOIN attempts a ON a.id = (SELECT MAX(m.id) FROM attempts m WHERE m.payout_id = p.id)
+         {filter} ORDER BY p.batch_id, p.line, p.id"
+    )
+}
+
 /// Column of the latest attempt's first field in [`Journal::payout_lines`]'s statement.
 const ATTEMPT_BASE: usize = 13;
 
@@ -88,6 +163,20 @@ impl Journal {
         let sql = lines_sql(batch.is_some());
         let mut st = self.conn.prepare(&sql).map_err(at(what.clone()))?;
         st.query_map(params![batch], line_from_row)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(at(what))
+    }
+
+    /// Every payout of `batch` (or of the journal), in batch and line order, with what its
+    /// status is decided by: one statement through the same indexes as
+    /// [`Journal::payout_lines`], without the columns only a printed row needs.
+    pub fn payout_states(&self, batch: Option<&str>) -> Result<Vec<PayoutState>> {
+        let what = batch.map_or("read payouts".into(), |b| format!("read batch {b}"));
+        let mut st = self
+            .conn
+            .prepare(&states_sql(batch.is_some()))
+            .map_err(at(what.clone()))?;
+        st.query_map(params![batch], state_from_row)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(at(what))
     }
@@ -181,13 +270,29 @@ mod tests {
         let signers: Vec<&str> = ap[&2].iter().map(|r| r.signer.as_str()).collect();
         assert_eq!(signers, ["TA", "TB"]);
         assert!(j.approvals_by_attempt(Some("b1")).unwrap().is_empty());
+        // The lean form agrees with the full one.
+        let states = j.payout_states(None).unwrap();
+        assert_eq!(states.len(), all.len());
+        for (s, l) in states.iter().zip(&all) {
+            assert_eq!(s.id, l.payout.id);
+            assert_eq!(
+                s.latest.as_ref().map(|x| x.attempt),
+                l.latest.as_ref().map(|a| a.id)
+            );
+            assert_eq!(
+                s.latest.as_ref().map(|x| x.state.as_str()),
+                l.latest.as_ref().map(|a| a.state.as_str())
+            );
+        }
+        assert_eq!(states[2].latest.as_ref().unwrap().permission_id, Some(2));
+        assert_eq!(j.payout_states(Some("b1")).unwrap().len(), 2);
     }
 
     /// The query plan's lines (`EXPLAIN QUERY PLAN`) of the payout lines statement.
-    fn plan(j: &Journal, one_batch: bool) -> Vec<String> {
+    fn plan(j: &Journal, sql: &str) -> Vec<String> {
         let mut st = j
             .conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", lines_sql(one_batch)))
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .unwrap();
         st.query_map([Option::<String>::None], |r| r.get::<_, String>(3))
             .unwrap()
@@ -201,8 +306,11 @@ mod tests {
     #[test]
     fn the_statement_searches_indexes_and_scans_no_attempts() {
         let (_d, j) = journal();
-        for one_batch in [true, false] {
-            let plan = plan(&j, one_batch);
+        for (one_batch, sql) in [true, false]
+            .into_iter()
+            .flat_map(|b| [(b, lines_sql(b)), (b, states_sql(b))])
+        {
+            let plan = plan(&j, &sql);
             let text = plan.join("\n");
             assert!(
                 !plan.iter().any(|l| l.starts_with("SCAN a")
@@ -212,6 +320,7 @@ mod tests {
             );
             assert!(!text.contains("TEMP B-TREE"), "{text}");
             assert!(text.contains("attempts_payout"), "{text}");
+            assert!(!text.contains("SCAN attempts"), "{text}");
             if one_batch {
                 assert!(
                     text.contains("SEARCH p USING INDEX payouts_batch"),
