@@ -235,13 +235,8 @@ pub fn record(
             n.approval.clone_from(&summary);
         }
         if let Some(sigs) = enough {
-            let js = serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
-                .expect("json");
-            tx.execute(
-                "UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1",
-                params![a.id, js, now_ms()],
-            )
-            .map_err(|e| BcError::journal_at(e, format!("mark payout {} signed", a.payout_id)))?;
+            let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
+            crate::journal::transitions::sign_in(tx, a.id, &hex)?;
             signed.push(a.id);
         }
     }

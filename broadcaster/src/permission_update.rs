@@ -289,22 +289,24 @@ fn record(
         ],
     )
     .map_err(at)?;
-    tx.execute(
-        "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 'built', ?7, ?7, ?8, ?5, ?8, ?9, 0, ?10)",
-        params![
-            id,
-            raw.txid().to_hex(),
-            hex::encode(raw.encode()),
-            raw.expiration as i64,
-            solid.number as i64,
-            out.request.request_id,
-            now,
-            solid.id_hex(),
-            solid.timestamp as i64,
-            claim
-        ],
-    )
-    .map_err(at)?;
+    crate::journal::transitions::insert_built_in(
+        &tx,
+        &crate::journal::BuiltAgainst {
+            request_id: &out.request.request_id,
+            ref_block_num: solid.number,
+            ref_block_id: solid.id_hex(),
+            ref_block_ts: solid.timestamp,
+            permission: Some((0, claim)),
+        },
+        &crate::journal::NewAttempt {
+            payout_id: id.clone(),
+            txid: raw.txid(),
+            raw: raw.encode(),
+            expiration: raw.expiration,
+            fee_limit: 0,
+            fee_inputs: None,
+        },
+    )?;
     tx.commit().map_err(at)?;
     Ok(())
 }

@@ -181,9 +181,8 @@ fn record_signatures(
     let (notes, _) = crate::approvals::record(&tx, &verified.approvals)?;
     for (a, sigs) in &verified.single {
         if a.state == "built" {
-            let js = serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
-                .expect("json");
-            tx.execute("UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![a.id, js, crate::journal::now_ms()])?;
+            let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
+            crate::journal::transitions::sign_in(&tx, a.id, &hex)?;
         }
     }
     tx.commit()?;

@@ -17,7 +17,6 @@ use std::time::Instant;
 
 use coldpay_shared::block::VerifiedBlock;
 use coldpay_shared::TxId;
-use rusqlite::params;
 use serde_json::json;
 
 use crate::answers::{decode_message, TxInfo};
@@ -460,19 +459,12 @@ pub fn recheck_failed(journal: &Journal, node: &Node, a: &Attempt) -> Result<Str
             a.payout_id, a.txid
         )));
     }
-    let sqltx = journal.conn.unchecked_transaction()?;
-    if crate::receipts::succeeded(&ret) {
-        sqltx.execute(
-            "UPDATE attempts SET state = 'confirmed', reason = NULL, recheck = NULL, receipt = json_set(COALESCE(receipt, '{}'), '$.result', ?2), updated_at = ?3 WHERE id = ?1",
-            params![a.id, ret, now_ms()],
-        )?;
-    } else {
-        sqltx.execute(
-            "UPDATE attempts SET recheck = NULL, reason = ?2 WHERE id = ?1",
-            params![a.id, format!("{ret} (verified block {number})")],
-        )?;
-    }
-    sqltx.commit()?;
+    journal.record_recheck(
+        a.id,
+        &ret,
+        crate::receipts::succeeded(&ret),
+        &format!("{ret} (verified block {number})"),
+    )?;
     Ok(ret)
 }
 
@@ -497,9 +489,12 @@ fn persist(
     let tx = journal.conn.unchecked_transaction()?;
     for c in cursors {
         if Some(c.to) != c.attempt.scanned_to || c.id.is_some() {
-            tx.execute(
-                "UPDATE attempts SET scanned_to = ?2, scanned_id = ?3, scanned_ts = ?4 WHERE id = ?1",
-                params![c.attempt.id, c.to as i64, c.id.map(hex::encode), c.ts as i64],
+            crate::journal::transitions::record_scan_in(
+                &tx,
+                c.attempt.id,
+                c.to,
+                c.id.map(hex::encode),
+                c.ts,
             )?;
         }
     }
@@ -522,16 +517,15 @@ fn persist(
             }
             Change::Expired { attempt, evidence } => {
                 let text = evidence["text"].as_str().unwrap_or_default().to_string();
-                if attempt.state == "expired" {
-                    tx.execute(
-                        "UPDATE attempts SET evidence = ?2 WHERE id = ?1",
-                        params![attempt.id, evidence.to_string()],
-                    )?;
-                } else {
-                    tx.execute(
-                        "UPDATE attempts SET state = 'expired', evidence = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
-                        params![attempt.id, evidence.to_string(), format!("expired: {text}"), now_ms()],
-                    )?;
+                let already = attempt.state == "expired";
+                crate::journal::transitions::expire_in(
+                    &tx,
+                    attempt.id,
+                    already,
+                    &evidence.to_string(),
+                    &format!("expired: {text}"),
+                )?;
+                if !already {
                     out.expired += 1;
                 }
             }

@@ -67,40 +67,15 @@ impl Journal {
     ) -> Result<Vec<i64>> {
         let what = || format!("record the attempts of request {}", against.request_id);
         let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
-        let now = now_ms();
         let mut ids = Vec::with_capacity(attempts.len());
-        let (perm_id, claim) = against
-            .permission
-            .as_ref()
-            .map_or((None, None), |(id, c)| (Some(*id), Some(c.as_str())));
         for a in attempts {
-            tx.execute(
-                "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9, ?10, ?5, ?10, ?11, ?12, ?13)",
-                params![
-                    a.payout_id,
-                    a.txid.to_hex(),
-                    hex::encode(&a.raw),
-                    a.expiration as i64,
-                    against.ref_block_num as i64,
-                    a.fee_limit as i64,
-                    against.request_id,
-                    a.fee_inputs,
-                    now,
-                    against.ref_block_id,
-                    against.ref_block_ts as i64,
-                    perm_id,
-                    claim
-                ],
-            )
-            .map_err(at(format!("record the attempt of payout {}", a.payout_id)))?;
-            ids.push(tx.last_insert_rowid());
+            ids.push(insert_built_in(&tx, against, a)?);
         }
         tx.commit().map_err(at(what()))?;
         Ok(ids)
     }
 
     /// Moves `built` attempts to `signed` with their signatures (hex), in one SQL transaction.
-    /// Attempts that are no longer `built` are left as they are.
     pub fn record_signed(&self, signed: &[(i64, Vec<String>)]) -> Result<()> {
         let tx = self
             .conn
@@ -125,11 +100,45 @@ impl Journal {
     }
 }
 
-/// built → signed inside the caller's SQL transaction (no change unless the attempt is built).
+/// A new `built` attempt inside the caller's SQL transaction (its verified scan starts at its
+/// reference block); returns its row id.
+pub fn insert_built_in(
+    tx: &Transaction<'_>,
+    against: &BuiltAgainst<'_>,
+    a: &NewAttempt,
+) -> Result<i64> {
+    let (perm_id, claim) = against
+        .permission
+        .as_ref()
+        .map_or((None, None), |(id, c)| (Some(*id), Some(c.as_str())));
+    tx.execute(
+        "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9, ?10, ?5, ?10, ?11, ?12, ?13)",
+        params![
+            a.payout_id,
+            a.txid.to_hex(),
+            hex::encode(&a.raw),
+            a.expiration as i64,
+            against.ref_block_num as i64,
+            a.fee_limit as i64,
+            against.request_id,
+            a.fee_inputs,
+            now_ms(),
+            against.ref_block_id,
+            against.ref_block_ts as i64,
+            perm_id,
+            claim
+        ],
+    )
+    .map_err(at(format!("record the attempt of payout {}", a.payout_id)))?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// built → signed with its signatures (hex) inside the caller's SQL transaction (the trigger
+/// refuses it from any state but `built`).
 pub fn sign_in(tx: &Transaction<'_>, id: i64, sigs: &[String]) -> Result<()> {
     let js = serde_json::to_string(sigs).expect("json");
     tx.execute(
-        "UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'built'",
+        "UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, js, now_ms()],
     )
     .map_err(at(format!("record the signatures of attempt {id}")))?;
@@ -165,6 +174,74 @@ pub fn settle_in(tx: &Transaction<'_>, s: &Settlement<'_>) -> Result<()> {
     )
     .map_err(at(what()))?;
     Ok(())
+}
+
+/// Where a verified, gap-free scan for an attempt got to, inside the caller's SQL
+/// transaction: blocks (ref_block_num, `to`] are covered; `id` (hex) and `ts` (ms) are those of
+/// block `to`.
+pub fn record_scan_in(
+    tx: &Transaction<'_>,
+    attempt: i64,
+    to: u64,
+    id: Option<String>,
+    ts: u64,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE attempts SET scanned_to = ?2, scanned_id = ?3, scanned_ts = ?4 WHERE id = ?1",
+        params![attempt, to as i64, id, ts as i64],
+    )
+    .map_err(at(format!("record the scan of attempt {attempt}")))?;
+    Ok(())
+}
+
+/// → expired with its evidence (JSON) and `reason`, inside the caller's SQL transaction; an
+/// attempt already expired only gets the evidence.
+pub fn expire_in(
+    tx: &Transaction<'_>,
+    attempt: i64,
+    already_expired: bool,
+    evidence: &str,
+    reason: &str,
+) -> Result<()> {
+    let what = at(format!("record the expiry of attempt {attempt}"));
+    if already_expired {
+        tx.execute(
+            "UPDATE attempts SET evidence = ?2 WHERE id = ?1",
+            params![attempt, evidence],
+        )
+        .map_err(what)?;
+    } else {
+        tx.execute(
+            "UPDATE attempts SET state = 'expired', evidence = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
+            params![attempt, evidence, reason, now_ms()],
+        )
+        .map_err(what)?;
+    }
+    Ok(())
+}
+
+impl Journal {
+    /// The outcome of re-checking a `failed` attempt against its verified block, in one SQL
+    /// transaction: `paid` (the block's contractRet `ret` is SUCCESS) moves it failed →
+    /// confirmed with `ret` in its receipt; otherwise the mark is cleared and `reason` kept.
+    pub fn record_recheck(&self, attempt: i64, ret: &str, paid: bool, reason: &str) -> Result<()> {
+        let what = || format!("record the re-check of attempt {attempt}");
+        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        if paid {
+            tx.execute(
+                "UPDATE attempts SET state = 'confirmed', reason = NULL, recheck = NULL, receipt = json_set(COALESCE(receipt, '{}'), '$.result', ?2), updated_at = ?3 WHERE id = ?1",
+                params![attempt, ret, now_ms()],
+            )
+            .map_err(at(what()))?;
+        } else {
+            tx.execute(
+                "UPDATE attempts SET recheck = NULL, reason = ?2 WHERE id = ?1",
+                params![attempt, reason],
+            )
+            .map_err(at(what()))?;
+        }
+        tx.commit().map_err(at(what()))
+    }
 }
 
 #[cfg(test)]
