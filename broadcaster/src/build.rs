@@ -138,7 +138,15 @@ pub fn build(
     };
     let resolved = resolve(journal, opts, &todo_payouts)?;
     let senders = resolved_senders(journal, &resolved)?;
-    let plan = crate::permission_plan::plan(node, opts, &reexport, &senders)?;
+    let plan = crate::permission_plan::plan(
+        node,
+        &crate::permission_plan::Choice {
+            permission: opts.permission,
+            account_permissions: &opts.account_permissions,
+        },
+        &reexport,
+        &senders,
+    )?;
     if let Some(p) = &plan {
         p.check_types(&resolved_types(&resolved))?;
     }

@@ -12,15 +12,7 @@ use rusqlite::params;
 use crate::error::{BcError, Result};
 use crate::journal::{now_ms, Journal};
 
-/// USDT contract per network.
-pub fn usdt_contract(network: &str) -> Address {
-    Address::parse(match network {
-        "nile" => "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
-        "shasta" => "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs",
-        _ => coldpay_shared::MAINNET_USDT,
-    })
-    .expect("valid")
-}
+pub use crate::tokens::usdt_contract;
 
 /// A validated payout row.
 #[derive(Clone, Debug)]

@@ -7,8 +7,8 @@
 use coldpay_shared::contract::{Contract, ContractKind};
 use coldpay_shared::handoff::RequestTx;
 use coldpay_shared::permission::{
-    AccountPermissionUpdate, Operations, Permission, PermissionKey, PermissionKind,
-    FIRST_ACTIVE_PERMISSION_ID, MAX_ACTIVE_PERMISSIONS,
+    AccountPermissionUpdate, Permission, PermissionKey, PermissionKind, FIRST_ACTIVE_PERMISSION_ID,
+    MAX_ACTIVE_PERMISSIONS,
 };
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest};
 use rusqlite::params;
@@ -18,24 +18,7 @@ use crate::journal::{now_ms, Journal};
 use crate::node::Node;
 use crate::permissions::AccountPermissions;
 
-/// The change `set-permission` asks for.
-#[derive(Clone, Debug)]
-pub struct Change {
-    /// The account.
-    pub account: Address,
-    /// Name of the active permission to add or replace.
-    pub name: String,
-    /// Its threshold.
-    pub threshold: i64,
-    /// Its keys.
-    pub keys: Vec<PermissionKey>,
-    /// Its operations.
-    pub operations: Operations,
-    /// Its id (`--id`): an existing active's id, or the next one.
-    pub id: Option<i32>,
-    /// A new owner permission: threshold and keys (`--owner-threshold`, `--owner-key`).
-    pub owner: Option<(i64, Vec<PermissionKey>)>,
-}
+pub use crate::permission_change::Change;
 
 /// Parses `T…=W` (an address and its weight).
 pub fn parse_key(s: &str, flag: &str) -> Result<PermissionKey> {
@@ -386,6 +369,7 @@ pub fn set_permission(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coldpay_shared::permission::Operations;
 
     fn addr(i: u8) -> Address {
         Address::from_evm_bytes([i; 20])

@@ -238,7 +238,7 @@ fn to_broadcast(
         match current.state.as_str() {
             "built" => sum.awaiting_approval += 1,
             "signed" => {
-                if let Some(bytes) = crate::track::signed_bytes(&current) {
+                if let Some(bytes) = crate::send::signed_bytes(&current) {
                     to_send.push((current, bytes));
                 }
             }

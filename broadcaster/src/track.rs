@@ -155,7 +155,7 @@ fn rebroadcast(journal: &Journal, node: &Node, solid: &VerifiedBlock) -> Result<
             &[&cutoff, &alive],
         )?
         .into_iter()
-        .filter_map(|a| signed_bytes(&a).map(|b| (a, b)))
+        .filter_map(|a| crate::send::signed_bytes(&a).map(|b| (a, b)))
         .collect();
     due.extend(
         crate::send::approved_unsent(journal)?
@@ -204,18 +204,6 @@ pub fn pending_reasons(journal: &Journal) -> Result<Vec<String>> {
         out.push(format!("payout {} ({}): {why}", a.payout_id, a.txid));
     }
     Ok(out)
-}
-
-/// The signed transaction of an attempt, from its journaled raw bytes and signatures.
-pub(crate) fn signed_bytes(a: &Attempt) -> Option<Vec<u8>> {
-    let raw = coldpay_shared::RawData::decode_hex(&a.raw_hex).ok()?;
-    let sigs: Vec<String> = serde_json::from_str(a.signatures.as_deref()?).ok()?;
-    let signatures = sigs
-        .iter()
-        .map(|h| coldpay_shared::Signature::from_hex(h))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .ok()?;
-    Some(coldpay_shared::SignedTransaction { raw, signatures }.encode())
 }
 
 /// Scans verified blocks from the lowest cursor up to `solid`, group by group.
