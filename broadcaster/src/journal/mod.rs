@@ -15,9 +15,11 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
 
+pub mod imports;
 pub mod payout_lines;
 pub mod transitions;
 
+pub use imports::{AccountRow, ImportRow};
 pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
 pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
 
