@@ -13,7 +13,7 @@ use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Attempt, Journal};
+use crate::journal::{now_ms, ApprovalRow, Attempt, Journal};
 use crate::node::Node;
 
 /// Permissions read from the node during one command, once per (account, id).
@@ -235,13 +235,8 @@ pub fn record(
             n.approval.clone_from(&summary);
         }
         if let Some(sigs) = enough {
-            let js = serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
-                .expect("json");
-            tx.execute(
-                "UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1",
-                params![a.id, js, now_ms()],
-            )
-            .map_err(|e| BcError::journal_at(e, format!("mark payout {} signed", a.payout_id)))?;
+            let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
+            crate::journal::transitions::sign_in(tx, a.id, &hex)?;
             signed.push(a.id);
         }
     }
@@ -308,6 +303,27 @@ pub fn progress(journal: &Journal, a: &Attempt) -> Result<Option<Progress>> {
         threshold,
         approved_by: rows.iter().map(|(s, ..)| s.to_base58()).collect(),
     }))
+}
+
+impl Progress {
+    /// The progress of a multi-signature attempt from its approvals as the journal recorded
+    /// them (oldest first) and the permission claim (JSON) its request carried.
+    pub fn from_recorded(rows: &[ApprovalRow], claim: Option<&str>) -> Result<Progress> {
+        let threshold = match rows.last() {
+            Some(r) => r.threshold,
+            None => claim
+                .and_then(|t| serde_json::from_str::<PermissionClaim>(t).ok())
+                .map_or(0, |c| c.threshold),
+        };
+        Ok(Progress {
+            weight: rows.iter().map(|r| r.weight).sum(),
+            threshold,
+            approved_by: rows
+                .iter()
+                .map(|r| Ok(Address::parse(&r.signer)?.to_base58()))
+                .collect::<Result<_>>()?,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,9 @@
 use coldpay_shared::audit_export::AuditExport;
 use serde::Serialize;
 
+use crate::discrepancy::Discrepancy;
 use crate::error::Result;
 use crate::journal::Journal;
-use crate::reconcile::Discrepancy;
 
 /// One txID the signer signed.
 #[derive(Clone, Debug, Serialize)]

@@ -11,10 +11,9 @@ use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::block::VerifiedBlock;
 use coldpay_shared::handoff::{DisplayHints, FeeInputs, RequestTx};
 use coldpay_shared::{Address, Network, RawData, SignRequest, Sun, U256};
-use rusqlite::params;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Attempt, Journal, Payout};
+use crate::journal::{now_ms, Attempt, BuiltAgainst, Journal, NewAttempt, Payout};
 use crate::node::Node;
 use crate::permission_plan::Plan;
 
@@ -139,7 +138,15 @@ pub fn build(
     };
     let resolved = resolve(journal, opts, &todo_payouts)?;
     let senders = resolved_senders(journal, &resolved)?;
-    let plan = crate::permission_plan::plan(node, opts, &reexport, &senders)?;
+    let plan = crate::permission_plan::plan(
+        node,
+        &crate::permission_plan::Choice {
+            permission: opts.permission,
+            account_permissions: &opts.account_permissions,
+        },
+        &reexport,
+        &senders,
+    )?;
     if let Some(p) = &plan {
         p.check_types(&resolved_types(&resolved))?;
     }
@@ -718,29 +725,25 @@ fn record(
     plan: Option<&Plan>,
 ) -> Result<()> {
     let request_id = format!("req-{}", now_ms());
-    let claim = plan.map(|p| serde_json::to_string(&p.claim()).expect("json"));
-    let tx = journal.conn.unchecked_transaction()?;
-    for b in built {
-        tx.execute(
-            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9, ?10, ?5, ?10, ?11, ?12, ?13)",
-            params![
-                b.payout_id,
-                b.raw.txid().to_hex(),
-                hex::encode(b.raw.encode()),
-                b.raw.expiration as i64,
-                solid.number as i64,
-                b.raw.fee_limit as i64,
-                request_id,
-                b.fee.map(|f| serde_json::to_string(&f).expect("json")),
-                now_ms(),
-                solid.id_hex(),
-                solid.timestamp as i64,
-                plan.map(Plan::id),
-                claim
-            ],
-        )?;
-    }
-    tx.commit()?;
+    let against = BuiltAgainst {
+        request_id: &request_id,
+        ref_block_num: solid.number,
+        ref_block_id: solid.id_hex(),
+        ref_block_ts: solid.timestamp,
+        permission: plan.map(|p| (p.id(), serde_json::to_string(&p.claim()).expect("json"))),
+    };
+    let attempts: Vec<NewAttempt> = built
+        .iter()
+        .map(|b| NewAttempt {
+            payout_id: b.payout_id.clone(),
+            txid: b.raw.txid(),
+            raw: b.raw.encode(),
+            expiration: b.raw.expiration,
+            fee_limit: b.raw.fee_limit,
+            fee_inputs: b.fee.map(|f| serde_json::to_string(&f).expect("json")),
+        })
+        .collect();
+    journal.record_built(&against, &attempts)?;
     Ok(())
 }
 

@@ -901,25 +901,15 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
             // Permission updates are journaled like payouts but are not payouts: counted apart.
-            let (updates, r): (Vec<Value>, Vec<Value>) = rows(&journal, batch.as_deref())?
-                .into_iter()
-                .partition(|x| x["kind"] == "permission-update");
-            let occurring = crate::report::counts(&r);
-            let counts: std::collections::BTreeMap<&str, usize> = crate::report::STATUSES
-                .iter()
-                .map(|s| (*s, occurring.get(*s).copied().unwrap_or(0)))
-                .collect();
-            let rebuild: Vec<&Value> = r
-                .iter()
-                .filter(|x| x["status"] == "expired" || x["status"] == "failed")
-                .map(|x| &x["payout_id"])
-                .collect();
+            let sum = crate::report::status_summary(&journal, batch.as_deref())?;
+            let counts = &sum.counts;
+            let rebuild = &sum.to_rebuild;
             let text = crate::report::STATUSES
                 .iter()
                 .map(|k| format!("{k:<20} {}", counts[k]))
                 .collect::<Vec<_>>()
                 .join("\n")
-                + &format!("\n{:<20} {}", "total", r.len())
+                + &format!("\n{:<20} {}", "total", sum.payouts)
                 + &if rebuild.is_empty() {
                     String::new()
                 } else {
@@ -933,37 +923,31 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 text
             };
-            let awaiting = crate::report::awaiting_approval(&r);
-            let text = awaiting
+            let text = sum
+                .awaiting_approval
                 .iter()
                 .fold(text, |t, (id, a)| format!("{t}\npayout {id}: {a}"));
-            let text = updates.iter().fold(text, |t, u| {
-                format!(
-                    "{t}\npermission update {}: {}",
-                    u["payout_id"].as_str().unwrap_or("?"),
-                    u["status"].as_str().unwrap_or("?")
-                )
+            let text = sum.permission_updates.iter().fold(text, |t, (id, status)| {
+                format!("{t}\npermission update {id}: {status}")
             });
-            let updates: Vec<Value> = updates
+            let updates: Vec<Value> = sum
+                .permission_updates
                 .iter()
-                .map(|u| json!({"id": u["payout_id"], "status": u["status"]}))
+                .map(|(id, status)| json!({"id": id, "status": status}))
                 .collect();
-            let awaiting: Vec<Value> = awaiting
+            let awaiting: Vec<Value> = sum
+                .awaiting_approval
                 .iter()
                 .map(|(id, a)| json!({"payout_id": id, "approval": a}))
                 .collect();
             print(
                 &c,
-                &json!({"counts": counts, "payouts": r.len(), "to_rebuild": rebuild, "awaiting_approval": awaiting, "permission_updates": updates}),
+                &json!({"counts": counts, "payouts": sum.payouts, "to_rebuild": rebuild, "awaiting_approval": awaiting, "permission_updates": updates}),
                 &text,
             );
         }
         Command::Batch(BatchCmd::List) => {
-            let mut all = Vec::new();
-            for b in journal.batches()? {
-                let r = rows(&journal, Some(&b.id))?;
-                all.push(crate::report::batch_summary(&b, &r));
-            }
+            let all = crate::report::batch_summaries(&journal)?;
             let text = if all.is_empty() {
                 "no batches (import one with `batch import FILE --from T…`)".to_string()
             } else {
@@ -979,7 +963,7 @@ fn run(cli: Cli) -> Result<()> {
                 .batch(&id)?
                 .ok_or_else(|| BcError::Input(format!("no batch {id:?}")))?;
             let r = rows(&journal, Some(&id))?;
-            let mut v = crate::report::batch_summary(&b, &r);
+            let mut v = crate::report::batch_summary(&b, &crate::report::Tally::of_rows(&r));
             let mut text = crate::report::batch_line(&v);
             for row in &r {
                 let s = |k: &str| row[k].as_str().unwrap_or("").to_string();

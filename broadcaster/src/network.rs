@@ -18,7 +18,10 @@ pub const GENESIS: &[(&str, &str)] = &[
 ];
 
 fn id_of(h: &str) -> [u8; 32] {
-    crate::node::hex32(h).expect("constant is 32-byte hex")
+    hex::decode(h)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .expect("constant is 32-byte hex")
 }
 
 /// The genesis blockID of a public network.

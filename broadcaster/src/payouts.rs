@@ -7,20 +7,11 @@ use std::path::Path;
 use coldpay_shared::amount::{format_units, parse_units};
 use coldpay_shared::handoff::WatchExport;
 use coldpay_shared::{Address, U256};
-use rusqlite::params;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Journal};
+use crate::journal::{now_ms, AccountRow, ImportRow, Journal};
 
-/// USDT contract per network.
-pub fn usdt_contract(network: &str) -> Address {
-    Address::parse(match network {
-        "nile" => "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
-        "shasta" => "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs",
-        _ => coldpay_shared::MAINNET_USDT,
-    })
-    .expect("valid")
-}
+pub use crate::tokens::usdt_contract;
 
 /// A validated payout row.
 #[derive(Clone, Debug)]
@@ -280,35 +271,18 @@ pub fn insert_batch(
     if let Some(problem) = coldpay_shared::text::id_problem("batch id", batch_id) {
         return Err(BcError::Input(problem));
     }
-    let what = || format!("import batch {batch_id}");
-    let tx = journal
-        .conn
-        .unchecked_transaction()
-        .map_err(|e| BcError::journal_at(e, what()))?;
-    let exists: bool = tx
-        .query_row(
-            "SELECT EXISTS(SELECT 1 FROM batches WHERE id = ?1)",
-            [batch_id],
-            |r| r.get(0),
-        )
-        .map_err(|e| BcError::journal_at(e, what()))?;
-    if exists {
-        return Err(BcError::Input(format!("batch {batch_id:?} already exists")));
-    }
-    tx.execute(
-        "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![batch_id, from.to_base58(), network, now_ms()],
-    )
-    .map_err(|e| BcError::journal_at(e, what()))?;
-    for p in payouts {
-        tx.execute(
-            "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![p.id, batch_id, p.line as i64, p.to.to_base58(), p.token, p.amount.to_string(), p.memo, now_ms()],
-        )
-        .map_err(|e| BcError::journal_at(e, format!("import payout {} of batch {batch_id}", p.id)))?;
-    }
-    tx.commit().map_err(|e| BcError::journal_at(e, what()))?;
-    Ok(())
+    let rows: Vec<ImportRow<'_>> = payouts
+        .iter()
+        .map(|p| ImportRow {
+            line: p.line,
+            id: &p.id,
+            to: p.to.to_base58(),
+            token: &p.token,
+            amount: p.amount.to_string(),
+            memo: p.memo.as_deref(),
+        })
+        .collect();
+    journal.insert_batch(batch_id, &from.to_base58(), network, &rows)
 }
 
 /// How long a payout counts against a new one with the same recipient, amount, token and memo.
@@ -487,39 +461,23 @@ pub fn totals(payouts: &[NewPayout]) -> Vec<(String, String, usize)> {
 
 /// Imports the signer's watch-only export.
 pub fn import_watch(journal: &Journal, w: &WatchExport) -> Result<usize> {
-    let tx = journal.conn.unchecked_transaction()?;
-    for a in &w.accounts {
-        tx.execute(
-            "INSERT INTO accounts (address, name, path, network) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address) DO UPDATE SET name = excluded.name, path = excluded.path, network = excluded.network",
-            params![a.address.to_base58(), a.name, a.path, w.network.as_str()],
-        )?;
-    }
-    tx.commit()?;
+    let rows: Vec<(String, String, Option<String>)> = w
+        .accounts
+        .iter()
+        .map(|a| (a.address.to_base58(), a.name.clone(), a.path.clone()))
+        .collect();
+    journal.upsert_accounts(w.network.as_str(), &rows)?;
     Ok(w.accounts.len())
 }
 
 /// Watch-only accounts: (address, name, path, network).
-pub fn accounts(journal: &Journal) -> Result<Vec<(String, String, Option<String>, String)>> {
-    let mut st = journal
-        .conn
-        .prepare("SELECT address, name, path, network FROM accounts ORDER BY name")?;
-    let rows = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+pub fn accounts(journal: &Journal) -> Result<Vec<AccountRow>> {
+    journal.accounts()
 }
 
 /// Checks `from` is a watch-only account of this journal.
 pub fn require_account(journal: &Journal, from: &Address, network: &str) -> Result<()> {
-    let net: Option<String> = journal
-        .conn
-        .query_row(
-            "SELECT network FROM accounts WHERE address = ?1",
-            [from.to_base58()],
-            |r| r.get(0),
-        )
-        .ok();
-    match net {
+    match journal.account_network(&from.to_base58())? {
         None => Err(BcError::Input(format!("{from} is not a known account; import the signer's watch-only export with `accounts import-watch FILE`"))),
         Some(n) if n != network => Err(BcError::Input(format!("{from} is a {n} account, not {network}"))),
         Some(_) => Ok(()),

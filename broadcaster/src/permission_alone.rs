@@ -5,7 +5,7 @@
 use coldpay_shared::permission::control::{has_quorum, solo_payers, Power};
 use coldpay_shared::permission::{AccountPermissionUpdate, Permission, PermissionKind};
 
-use crate::permission_update::Change;
+use crate::permission_change::Change;
 
 /// Notes for the operator: each key that alone can still pay (with the permissions it pays
 /// through), and the flags that close each way. Empty when no quorum is set up or none is

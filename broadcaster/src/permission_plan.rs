@@ -9,7 +9,6 @@ use coldpay_shared::contract::contract_type_name;
 use coldpay_shared::permission::{Permission, PermissionClaim, PermissionKind};
 use coldpay_shared::{Address, RawData};
 
-use crate::build::BuildOpts;
 use crate::error::{BcError, Result};
 use crate::journal::Attempt;
 use crate::node::Node;
@@ -71,9 +70,19 @@ impl Plan {
     }
 }
 
+/// What the operator chose: `--permission` for the whole build, and the config's default
+/// Permission_id per account (from `build`'s options).
+#[derive(Clone, Copy, Debug)]
+pub struct Choice<'a> {
+    /// `--permission`.
+    pub permission: Option<i32>,
+    /// Config `[accounts.T…] permission = N`.
+    pub account_permissions: &'a std::collections::HashMap<Address, i32>,
+}
+
 /// The (account, permission id) each transaction of the request would use.
 fn wanted(
-    opts: &BuildOpts,
+    opts: &Choice<'_>,
     reexport: &[Attempt],
     todo: &[(Address, Option<i32>)],
 ) -> Result<BTreeSet<(Address, Option<i32>)>> {
@@ -105,7 +114,7 @@ fn describe(w: &BTreeSet<(Address, Option<i32>)>) -> String {
 /// Decides the permission of a build: `None` for the single-signer flow.
 pub fn plan(
     node: &Node,
-    opts: &BuildOpts,
+    opts: &Choice<'_>,
     reexport: &[Attempt],
     todo: &[(Address, Option<i32>)],
 ) -> Result<Option<Plan>> {
@@ -174,24 +183,28 @@ mod tests {
     #[test]
     fn the_permission_comes_from_the_flag_the_config_or_the_previous_attempt() {
         let a = Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap();
-        let mut opts = BuildOpts {
-            batch: None,
-            expires_in_ms: None,
-            permission: None,
-            account_permissions: std::collections::HashMap::new(),
-            max_fee_sun: 1,
-            margin_pct: 0,
-            network: coldpay_shared::Network::Local,
-            tokens: Vec::new(),
-        };
+        let mut per_account = std::collections::HashMap::new();
+        let mut flag = None;
+        fn choice(
+            permission: Option<i32>,
+            account_permissions: &std::collections::HashMap<Address, i32>,
+        ) -> Choice<'_> {
+            Choice {
+                permission,
+                account_permissions,
+            }
+        }
+        let opts = choice(flag, &per_account);
         let w = wanted(&opts, &[], &[(a, None)]).unwrap();
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, None)]);
         let w = wanted(&opts, &[], &[(a, Some(3))]).unwrap();
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, Some(3))]);
-        opts.account_permissions.insert(a, 2);
+        per_account.insert(a, 2);
+        let opts = choice(flag, &per_account);
         let w = wanted(&opts, &[], &[(a, Some(3))]).unwrap();
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, Some(2))]);
-        opts.permission = Some(4);
+        flag = Some(4);
+        let opts = choice(flag, &per_account);
         let w = wanted(&opts, &[], &[(a, None)]).unwrap();
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, Some(4))]);
         let mixed: BTreeSet<_> = [(a, None), (a, Some(2))].into_iter().collect();

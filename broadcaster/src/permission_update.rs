@@ -7,8 +7,8 @@
 use coldpay_shared::contract::{Contract, ContractKind};
 use coldpay_shared::handoff::RequestTx;
 use coldpay_shared::permission::{
-    AccountPermissionUpdate, Operations, Permission, PermissionKey, PermissionKind,
-    FIRST_ACTIVE_PERMISSION_ID, MAX_ACTIVE_PERMISSIONS,
+    AccountPermissionUpdate, Permission, PermissionKey, PermissionKind, FIRST_ACTIVE_PERMISSION_ID,
+    MAX_ACTIVE_PERMISSIONS,
 };
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest};
 use rusqlite::params;
@@ -18,24 +18,7 @@ use crate::journal::{now_ms, Journal};
 use crate::node::Node;
 use crate::permissions::AccountPermissions;
 
-/// The change `set-permission` asks for.
-#[derive(Clone, Debug)]
-pub struct Change {
-    /// The account.
-    pub account: Address,
-    /// Name of the active permission to add or replace.
-    pub name: String,
-    /// Its threshold.
-    pub threshold: i64,
-    /// Its keys.
-    pub keys: Vec<PermissionKey>,
-    /// Its operations.
-    pub operations: Operations,
-    /// Its id (`--id`): an existing active's id, or the next one.
-    pub id: Option<i32>,
-    /// A new owner permission: threshold and keys (`--owner-threshold`, `--owner-key`).
-    pub owner: Option<(i64, Vec<PermissionKey>)>,
-}
+pub use crate::permission_change::Change;
 
 /// Parses `T…=W` (an address and its weight).
 pub fn parse_key(s: &str, flag: &str) -> Result<PermissionKey> {
@@ -289,22 +272,24 @@ fn record(
         ],
     )
     .map_err(at)?;
-    tx.execute(
-        "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 'built', ?7, ?7, ?8, ?5, ?8, ?9, 0, ?10)",
-        params![
-            id,
-            raw.txid().to_hex(),
-            hex::encode(raw.encode()),
-            raw.expiration as i64,
-            solid.number as i64,
-            out.request.request_id,
-            now,
-            solid.id_hex(),
-            solid.timestamp as i64,
-            claim
-        ],
-    )
-    .map_err(at)?;
+    crate::journal::transitions::insert_built_in(
+        &tx,
+        &crate::journal::BuiltAgainst {
+            request_id: &out.request.request_id,
+            ref_block_num: solid.number,
+            ref_block_id: solid.id_hex(),
+            ref_block_ts: solid.timestamp,
+            permission: Some((0, claim)),
+        },
+        &crate::journal::NewAttempt {
+            payout_id: id.clone(),
+            txid: raw.txid(),
+            raw: raw.encode(),
+            expiration: raw.expiration,
+            fee_limit: 0,
+            fee_inputs: None,
+        },
+    )?;
     tx.commit().map_err(at)?;
     Ok(())
 }
@@ -384,6 +369,7 @@ pub fn set_permission(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coldpay_shared::permission::Operations;
 
     fn addr(i: u8) -> Address {
         Address::from_evm_bytes([i; 20])

@@ -13,6 +13,8 @@
 //! contract's call) are listed and totalled apart and never counted as money; an outgoing one
 //! coldpay did not make is still an alarm.
 
+use std::collections::HashMap;
+
 use coldpay_shared::U256;
 use serde::Serialize;
 
@@ -77,19 +79,7 @@ pub struct PayoutLine {
     pub trx_burned_sun: u64,
 }
 
-/// A named discrepancy.
-#[derive(Clone, Debug, Serialize)]
-pub struct Discrepancy {
-    /// Kind: `balance`, `unknown_outgoing`, `payout_not_recorded`, `fee_mismatch`,
-    /// `no_snapshot`, `signed_unknown`, `audit_head_mismatch`.
-    pub kind: String,
-    /// Account (base58).
-    pub account: String,
-    /// txID, when one transaction is concerned.
-    pub txid: Option<String>,
-    /// One sentence.
-    pub detail: String,
-}
+pub use crate::discrepancy::Discrepancy;
 
 /// The whole reconciliation.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -326,6 +316,11 @@ fn payouts(
         "state IN ('confirmed','failed') AND block > ?1 AND block <= ?2 AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?3)",
         &[&(open.block as i64), &(close.block as i64), &a],
     )?;
+    // The fee of each recorded outgoing transaction, summed once (not re-scanned per payout).
+    let mut out_fees: HashMap<&str, u64> = HashMap::new();
+    for x in rows.iter().filter(|x| x.direction == "out") {
+        *out_fees.entry(x.txid.as_str()).or_insert(0) += x.fee_sun;
+    }
     for at in attempts {
         #[derive(serde::Deserialize, Default)]
         struct Receipt {
@@ -341,11 +336,7 @@ fn payouts(
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default();
-        let recorded_fee: Option<u64> = rows
-            .iter()
-            .filter(|x| x.txid == at.txid && x.direction == "out")
-            .map(|x| x.fee_sun)
-            .reduce(|s, f| s + f);
+        let recorded_fee = out_fees.get(at.txid.as_str()).copied();
         match recorded_fee {
             None => r.discrepancies.push(Discrepancy {
                 kind: "payout_not_recorded".into(),

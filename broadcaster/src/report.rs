@@ -8,7 +8,7 @@ use coldpay_shared::U256;
 use serde_json::{json, Value};
 
 use crate::error::{BcError, Result};
-use crate::journal::{Batch, Journal};
+use crate::journal::{ApprovalRow, Batch, Journal, PayoutLine, PayoutState};
 
 /// Every payout status, in the order a payout moves through them.
 pub const STATUSES: &[&str] = &[
@@ -25,75 +25,108 @@ pub const STATUSES: &[&str] = &[
 ];
 
 /// One report row per payout (latest attempt). A cancelled payout has status `cancelled`
-/// unless an attempt of it was confirmed after all (the chain wins).
+/// unless an attempt of it was confirmed after all (the chain wins). Two journal statements
+/// whatever the number of rows ([`Journal::payout_lines`], [`Journal::approvals_by_attempt`]).
 pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
-    let times = Times::load(journal)?;
-    let mut out = Vec::new();
-    for p in journal.payouts(batch)? {
-        let attempts = journal.attempts_where("payout_id = ?1", &[&p.id])?;
-        let a = attempts.last();
-        let receipt: Value = a
-            .and_then(|a| a.receipt.as_deref())
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or(Value::Null);
-        let status = match a.map(|a| a.state.as_str()) {
-            Some("confirmed") => "confirmed",
-            _ if p.cancelled_at.is_some() => "cancelled",
-            None => "imported",
-            Some("built") => "awaiting_signature",
-            Some("signed") if a.is_some_and(|a| a.sending_at.is_some()) => "possibly_sent",
-            Some("signed") => "signed",
-            Some("broadcast") => "broadcast",
-            Some("included") => "included",
-            // Settled failed from a receipt before schema 5: re-checked against its block.
-            Some("failed") if a.is_some_and(|a| a.recheck.is_some()) => "included",
-            Some("failed") => "failed",
-            Some(_) => "expired",
-        };
-        let amount = U256::from_str_radix(&p.amount, 10).unwrap_or(U256::ZERO);
-        let approval = match a {
-            Some(a) => crate::approvals::progress(journal, a)?,
-            None => None,
-        };
-        out.push(json!({
-            "payout_id": p.id,
-            "kind": p.kind,
-            "batch": p.batch_id,
-            "to": p.to,
-            "token": token_symbol(&p),
-            "approval": approval,
-            "approval_text": approval.as_ref().map(crate::approvals::Progress::text),
-            "amount": format_units(amount, 6),
-            "amount_base_units": p.amount,
-            "txid": a.map(|a| a.txid.clone()),
-            "block": a.and_then(|a| a.block),
-            "energy_used": receipt["energy_usage_total"].as_u64(),
-            "trx_burned": receipt["fee"].as_u64().map(|f| format_units(U256::from(f), 6)),
-            "status": status,
-            "reason": a.and_then(|a| a.reason.clone()),
-            "recheck": a.and_then(|a| a.recheck.clone()),
-            "attempts": attempts.len(),
-            "cancelled_at": p.cancelled_at,
-            "cancel_reason": p.cancel_reason,
-            "refusal": a.and_then(|a| a.refusal.clone()),
-            "evidence": a
-                .and_then(|a| a.evidence.as_deref())
-                .and_then(|e| serde_json::from_str::<Value>(e).ok())
-                .unwrap_or(Value::Null),
-            "scanned_to": a.and_then(|a| a.scanned_to),
-            "memo": p.memo,
-            "imported_at": times.payouts.get(&p.id).map(|t| format_time(*t)),
-            "updated_at": a.and_then(|a| times.attempts.get(&a.id)).map(|t| format_time(*t)),
-        }));
+    let mut approvals = journal.approvals_by_attempt(batch)?;
+    journal
+        .payout_lines(batch)?
+        .into_iter()
+        .map(|line| {
+            let recorded = line
+                .latest
+                .as_ref()
+                .and_then(|a| approvals.remove(&a.id))
+                .unwrap_or_default();
+            row(line, &recorded)
+        })
+        .collect()
+}
+
+/// The status a payout shows, from whether it was cancelled and its latest attempt's state
+/// (with whether a broadcast was started and whether it is marked for a re-check).
+fn status_of(cancelled: bool, latest: Option<(&str, bool, bool)>) -> &'static str {
+    match latest {
+        Some(("confirmed", ..)) => "confirmed",
+        _ if cancelled => "cancelled",
+        None => "imported",
+        Some(("built", ..)) => "awaiting_signature",
+        Some(("signed", true, _)) => "possibly_sent",
+        Some(("signed", ..)) => "signed",
+        Some(("broadcast", ..)) => "broadcast",
+        Some(("included", ..)) => "included",
+        // Settled failed from a receipt before schema 5: re-checked against its block.
+        Some(("failed", _, true)) => "included",
+        Some(("failed", ..)) => "failed",
+        Some(_) => "expired",
     }
-    Ok(out)
+}
+
+/// The status of a payout from its lean journal form.
+fn state_status(s: &PayoutState) -> &'static str {
+    status_of(
+        s.cancelled,
+        s.latest
+            .as_ref()
+            .map(|l| (l.state.as_str(), l.sending, l.recheck)),
+    )
+}
+
+fn row(line: PayoutLine, recorded: &[ApprovalRow]) -> Result<Value> {
+    let p = &line.payout;
+    let a = line.latest.as_ref();
+    let receipt: Value = a
+        .and_then(|a| a.receipt.as_deref())
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or(Value::Null);
+    let amount = U256::from_str_radix(&p.amount, 10).unwrap_or(U256::ZERO);
+    let approval = match a {
+        Some(a) if a.permission_id.is_some() => Some(crate::approvals::Progress::from_recorded(
+            recorded,
+            line.permission_claim.as_deref(),
+        )?),
+        _ => None,
+    };
+    Ok(json!({
+        "payout_id": p.id,
+        "kind": p.kind,
+        "batch": p.batch_id,
+        "to": p.to,
+        "token": token_symbol(&p.kind, &p.token),
+        "approval": approval,
+        "approval_text": approval.as_ref().map(crate::approvals::Progress::text),
+        "amount": format_units(amount, 6),
+        "amount_base_units": p.amount,
+        "txid": a.map(|a| a.txid.clone()),
+        "block": a.and_then(|a| a.block),
+        "energy_used": receipt["energy_usage_total"].as_u64(),
+        "trx_burned": receipt["fee"].as_u64().map(|f| format_units(U256::from(f), 6)),
+        "status": status_of(
+            p.cancelled_at.is_some(),
+            a.map(|a| (a.state.as_str(), a.sending_at.is_some(), a.recheck.is_some()))
+        ),
+        "reason": a.and_then(|a| a.reason.clone()),
+        "recheck": a.and_then(|a| a.recheck.clone()),
+        "attempts": line.attempts,
+        "cancelled_at": p.cancelled_at,
+        "cancel_reason": p.cancel_reason,
+        "refusal": a.and_then(|a| a.refusal.clone()),
+        "evidence": a
+            .and_then(|a| a.evidence.as_deref())
+            .and_then(|e| serde_json::from_str::<Value>(e).ok())
+            .unwrap_or(Value::Null),
+        "scanned_to": a.and_then(|a| a.scanned_to),
+        "memo": p.memo,
+        "imported_at": format_time(line.imported_at),
+        "updated_at": line.updated_at.map(format_time),
+    }))
 }
 
 /// The symbol a row shows: TRX, USDT, or PERMISSION for a permission update.
-fn token_symbol(p: &crate::journal::Payout) -> &'static str {
-    if p.kind == "permission-update" {
+fn token_symbol(kind: &str, token: &str) -> &'static str {
+    if kind == "permission-update" {
         "PERMISSION"
-    } else if p.token == "TRX" {
+    } else if token == "TRX" {
         "TRX"
     } else {
         "USDT"
@@ -103,35 +136,6 @@ fn token_symbol(p: &crate::journal::Payout) -> &'static str {
 /// Rows that carry an amount (payouts, not permission updates) and are not cancelled.
 fn counted(r: &Value) -> bool {
     r["status"] != "cancelled" && r["kind"] != "permission-update"
-}
-
-/// Journal times not on the row types: payout import times and attempt state-change times.
-struct Times {
-    payouts: HashMap<String, i64>,
-    attempts: HashMap<i64, i64>,
-}
-
-impl Times {
-    fn load(journal: &Journal) -> Result<Times> {
-        let at = |e| BcError::journal_at(e, "read payout times");
-        let mut st = journal
-            .conn
-            .prepare("SELECT id, created_at FROM payouts")
-            .map_err(at)?;
-        let payouts = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect::<rusqlite::Result<HashMap<String, i64>>>)
-            .map_err(at)?;
-        let mut st = journal
-            .conn
-            .prepare("SELECT id, updated_at FROM attempts")
-            .map_err(at)?;
-        let attempts = st
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(Iterator::collect::<rusqlite::Result<HashMap<i64, i64>>>)
-            .map_err(at)?;
-        Ok(Times { payouts, attempts })
-    }
 }
 
 /// What `report` selects.
@@ -207,20 +211,6 @@ pub fn select(journal: &Journal, filter: &Filter) -> Result<Vec<Value>> {
         .collect())
 }
 
-/// Multi-signature payouts still waiting for approvals: (payout id, "weight 1 of 2, approved
-/// by T…").
-pub fn awaiting_approval(rows: &[Value]) -> Vec<(String, String)> {
-    rows.iter()
-        .filter(|r| r["status"] == "awaiting_signature")
-        .filter_map(|r| {
-            Some((
-                r["payout_id"].as_str()?.to_string(),
-                r["approval_text"].as_str()?.to_string(),
-            ))
-        })
-        .collect()
-}
-
 /// Payout counts per status (only statuses that occur).
 pub fn counts(rows: &[Value]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
@@ -232,40 +222,147 @@ pub fn counts(rows: &[Value]) -> BTreeMap<String, usize> {
     counts
 }
 
-/// Totals per token symbol of the rows that are not cancelled, e.g. `"1250.5 USDT"`.
-pub fn totals(rows: &[Value]) -> BTreeMap<String, String> {
-    let mut sums: BTreeMap<String, U256> = BTreeMap::new();
-    for row in rows.iter().filter(|r| counted(r)) {
-        let v = row["amount_base_units"]
-            .as_str()
-            .and_then(|a| U256::from_str_radix(a, 10).ok())
-            .unwrap_or(U256::ZERO);
-        let e = sums
-            .entry(row["token"].as_str().unwrap_or("").to_string())
-            .or_insert(U256::ZERO);
-        *e = e.saturating_add(v);
+/// Payout counts by status and totals per token of a set of payouts, gathered in one pass.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    /// How many payouts.
+    pub payouts: usize,
+    /// Counts per status (only statuses that occur).
+    pub counts: BTreeMap<String, usize>,
+    /// Amount per token symbol (base units) of the payouts that are not cancelled and are not
+    /// permission updates.
+    pub sums: BTreeMap<String, U256>,
+}
+
+impl Tally {
+    fn add(&mut self, status: &str, kind: &str, symbol: &str, amount: U256) {
+        self.payouts += 1;
+        *self.counts.entry(status.to_string()).or_insert(0) += 1;
+        if status != "cancelled" && kind != "permission-update" {
+            let e = self.sums.entry(symbol.to_string()).or_insert(U256::ZERO);
+            *e = e.saturating_add(amount);
+        }
     }
-    sums.into_iter()
-        .map(|(tok, v)| {
-            let shown = format!("{} {tok}", format_units(v, 6));
-            (tok, shown)
-        })
-        .collect()
+
+    /// The tally of report rows.
+    pub fn of_rows(rows: &[Value]) -> Tally {
+        let mut t = Tally::default();
+        for r in rows {
+            let amount = r["amount_base_units"]
+                .as_str()
+                .and_then(|a| U256::from_str_radix(a, 10).ok())
+                .unwrap_or(U256::ZERO);
+            t.add(
+                r["status"].as_str().unwrap_or(""),
+                r["kind"].as_str().unwrap_or(""),
+                r["token"].as_str().unwrap_or(""),
+                amount,
+            );
+        }
+        t
+    }
+
+    /// The tally of payouts in their lean journal form.
+    pub fn of_states<'a>(states: impl IntoIterator<Item = &'a PayoutState>) -> Tally {
+        let mut t = Tally::default();
+        for s in states {
+            let amount = U256::from_str_radix(&s.amount, 10).unwrap_or(U256::ZERO);
+            t.add(
+                state_status(s),
+                &s.kind,
+                token_symbol(&s.kind, &s.token),
+                amount,
+            );
+        }
+        t
+    }
+
+    /// Totals per token symbol, e.g. `"1250.5 USDT"`.
+    pub fn totals(&self) -> BTreeMap<String, String> {
+        self.sums
+            .iter()
+            .map(|(tok, v)| (tok.clone(), format!("{} {tok}", format_units(*v, 6))))
+            .collect()
+    }
 }
 
 /// The summary of one batch: id, from, network, created (ms), payout count, counts by status
 /// and totals per token (cancelled payouts excluded from the totals).
-pub fn batch_summary(b: &Batch, rows: &[Value]) -> Value {
+pub fn batch_summary(b: &Batch, t: &Tally) -> Value {
     json!({
         "batch": b.id,
         "from": b.from,
         "network": b.network,
         "created_at": b.created_at,
         "created": format_time(b.created_at),
-        "payouts": rows.len(),
-        "counts": counts(rows),
-        "totals": totals(rows),
+        "payouts": t.payouts,
+        "counts": t.counts,
+        "totals": t.totals(),
     })
+}
+
+/// Every batch's summary, oldest first: one pass over every payout's state.
+pub fn batch_summaries(journal: &Journal) -> Result<Vec<Value>> {
+    let mut by_batch: HashMap<String, Vec<PayoutState>> = HashMap::new();
+    for s in journal.payout_states(None)? {
+        by_batch.entry(s.batch_id.clone()).or_default().push(s);
+    }
+    Ok(journal
+        .batches()?
+        .iter()
+        .map(|b| {
+            let states = by_batch.remove(&b.id).unwrap_or_default();
+            batch_summary(b, &Tally::of_states(&states))
+        })
+        .collect())
+}
+
+/// What `status` shows: counts of every status over the payouts (permission updates apart),
+/// the payouts `build` can rebuild, multi-signature payouts awaiting approvals, and the
+/// permission updates with their status.
+#[derive(Clone, Debug, Default)]
+pub struct StatusSummary {
+    /// Count per status, every status of [`STATUSES`].
+    pub counts: BTreeMap<&'static str, usize>,
+    /// Payouts (permission updates excluded).
+    pub payouts: usize,
+    /// Expired or failed payouts.
+    pub to_rebuild: Vec<String>,
+    /// (payout id, "weight 1 of 2, approved by T…").
+    pub awaiting_approval: Vec<(String, String)>,
+    /// (permission update id, status).
+    pub permission_updates: Vec<(String, &'static str)>,
+}
+
+/// The [`StatusSummary`] of `batch` (or of every payout): two journal statements, one pass.
+pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSummary> {
+    let mut approvals = journal.approvals_by_attempt(batch)?;
+    let mut out = StatusSummary {
+        counts: STATUSES.iter().map(|s| (*s, 0)).collect(),
+        ..StatusSummary::default()
+    };
+    for s in journal.payout_states(batch)? {
+        let status = state_status(&s);
+        if s.kind == "permission-update" {
+            out.permission_updates.push((s.id, status));
+            continue;
+        }
+        out.payouts += 1;
+        *out.counts.entry(status).or_insert(0) += 1;
+        match (status, &s.latest) {
+            ("expired" | "failed", _) => out.to_rebuild.push(s.id),
+            ("awaiting_signature", Some(l)) if l.permission_id.is_some() => {
+                let recorded = approvals.remove(&l.attempt).unwrap_or_default();
+                let p = crate::approvals::Progress::from_recorded(
+                    &recorded,
+                    l.permission_claim.as_deref(),
+                )?;
+                out.awaiting_approval.push((s.id, p.text()));
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// One text line for a batch summary.
@@ -511,9 +608,12 @@ mod tests {
             json!({"status": "confirmed", "token": "USDT", "amount_base_units": "1000000"}),
             json!({"status": "cancelled", "token": "TRX", "amount_base_units": "7"}),
         ];
-        let t = totals(&rows);
+        let tally = Tally::of_rows(&rows);
+        let t = tally.totals();
         assert_eq!(t["USDT"], "1251.5 USDT");
         assert!(!t.contains_key("TRX"));
         assert_eq!(counts(&rows)["cancelled"], 1);
+        assert_eq!(tally.counts, counts(&rows));
+        assert_eq!(tally.payouts, 3);
     }
 }

@@ -36,7 +36,7 @@ pub fn approved_unsent(journal: &Journal) -> Result<Vec<(Attempt, Vec<u8>)>> {
     Ok(journal
         .attempts_where("state = 'signed' AND signatures IS NOT NULL", &[])?
         .into_iter()
-        .filter_map(|a| crate::track::signed_bytes(&a).map(|b| (a, b)))
+        .filter_map(|a| signed_bytes(&a).map(|b| (a, b)))
         .collect())
 }
 
@@ -87,4 +87,16 @@ pub fn record(journal: &Journal, s: &Sent) -> Result<Outcome> {
         journal.set_refusal(a.id, why)?;
     }
     Ok(outcome)
+}
+
+/// The signed transaction of an attempt, from its journaled raw bytes and signatures.
+pub(crate) fn signed_bytes(a: &Attempt) -> Option<Vec<u8>> {
+    let raw = coldpay_shared::RawData::decode_hex(&a.raw_hex).ok()?;
+    let sigs: Vec<String> = serde_json::from_str(a.signatures.as_deref()?).ok()?;
+    let signatures = sigs
+        .iter()
+        .map(|h| coldpay_shared::Signature::from_hex(h))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .ok()?;
+    Some(coldpay_shared::SignedTransaction { raw, signatures }.encode())
 }

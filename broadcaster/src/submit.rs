@@ -181,9 +181,8 @@ fn record_signatures(
     let (notes, _) = crate::approvals::record(&tx, &verified.approvals)?;
     for (a, sigs) in &verified.single {
         if a.state == "built" {
-            let js = serde_json::to_string(&sigs.iter().map(Signature::to_hex).collect::<Vec<_>>())
-                .expect("json");
-            tx.execute("UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1", rusqlite::params![a.id, js, crate::journal::now_ms()])?;
+            let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
+            crate::journal::transitions::sign_in(&tx, a.id, &hex)?;
         }
     }
     tx.commit()?;
@@ -239,7 +238,7 @@ fn to_broadcast(
         match current.state.as_str() {
             "built" => sum.awaiting_approval += 1,
             "signed" => {
-                if let Some(bytes) = crate::track::signed_bytes(&current) {
+                if let Some(bytes) = crate::send::signed_bytes(&current) {
                     to_send.push((current, bytes));
                 }
             }

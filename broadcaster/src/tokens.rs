@@ -34,7 +34,7 @@ impl Token {
     /// The network's USDT contract.
     pub fn usdt(network: &str) -> Token {
         Token {
-            contract: crate::payouts::usdt_contract(network),
+            contract: usdt_contract(network),
             symbol: "USDT",
             decimals: 6,
             min_energy: USDT_MIN_ENERGY,
@@ -99,6 +99,16 @@ pub fn configured(
 /// The tokens `watch` and `reconcile` count on `network`.
 pub fn registered(network: &str) -> Vec<Token> {
     vec![Token::usdt(network)]
+}
+
+/// USDT contract per network.
+pub fn usdt_contract(network: &str) -> Address {
+    Address::parse(match network {
+        "nile" => "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
+        "shasta" => "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs",
+        _ => coldpay_shared::MAINNET_USDT,
+    })
+    .expect("valid")
 }
 
 /// Every registered token of every network, as display units (for `tx decode`, which runs

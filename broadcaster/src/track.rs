@@ -17,7 +17,6 @@ use std::time::Instant;
 
 use coldpay_shared::block::VerifiedBlock;
 use coldpay_shared::TxId;
-use rusqlite::params;
 use serde_json::json;
 
 use crate::answers::{decode_message, TxInfo};
@@ -156,7 +155,7 @@ fn rebroadcast(journal: &Journal, node: &Node, solid: &VerifiedBlock) -> Result<
             &[&cutoff, &alive],
         )?
         .into_iter()
-        .filter_map(|a| signed_bytes(&a).map(|b| (a, b)))
+        .filter_map(|a| crate::send::signed_bytes(&a).map(|b| (a, b)))
         .collect();
     due.extend(
         crate::send::approved_unsent(journal)?
@@ -205,18 +204,6 @@ pub fn pending_reasons(journal: &Journal) -> Result<Vec<String>> {
         out.push(format!("payout {} ({}): {why}", a.payout_id, a.txid));
     }
     Ok(out)
-}
-
-/// The signed transaction of an attempt, from its journaled raw bytes and signatures.
-pub(crate) fn signed_bytes(a: &Attempt) -> Option<Vec<u8>> {
-    let raw = coldpay_shared::RawData::decode_hex(&a.raw_hex).ok()?;
-    let sigs: Vec<String> = serde_json::from_str(a.signatures.as_deref()?).ok()?;
-    let signatures = sigs
-        .iter()
-        .map(|h| coldpay_shared::Signature::from_hex(h))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .ok()?;
-    Some(coldpay_shared::SignedTransaction { raw, signatures }.encode())
 }
 
 /// Scans verified blocks from the lowest cursor up to `solid`, group by group.
@@ -419,27 +406,15 @@ pub fn settle(
     info: &TxInfo,
 ) -> Result<bool> {
     let reason = failure_reason(info, contract_ret);
-    let path: &[&str] = match a.state.as_str() {
-        "built" => &["signed", "broadcast", "included"],
-        "signed" | "broadcast" => &["included"],
-        _ => &[],
-    };
-    for s in path {
-        tx.execute(
-            "UPDATE attempts SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![a.id, s, now_ms()],
-        )?;
-    }
-    tx.execute(
-        "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), recheck = NULL, updated_at = ?6 WHERE id = ?1",
-        params![
-            a.id,
-            if reason.is_some() { "failed" } else { "confirmed" },
-            block as i64,
-            receipt_json(info, contract_ret),
-            reason,
-            now_ms()
-        ],
+    crate::journal::transitions::settle_in(
+        tx,
+        &crate::journal::Settlement {
+            attempt: a.id,
+            from_state: &a.state,
+            block,
+            receipt: receipt_json(info, contract_ret),
+            failure: reason.clone(),
+        },
     )?;
     Ok(reason.is_none())
 }
@@ -472,19 +447,12 @@ pub fn recheck_failed(journal: &Journal, node: &Node, a: &Attempt) -> Result<Str
             a.payout_id, a.txid
         )));
     }
-    let sqltx = journal.conn.unchecked_transaction()?;
-    if crate::receipts::succeeded(&ret) {
-        sqltx.execute(
-            "UPDATE attempts SET state = 'confirmed', reason = NULL, recheck = NULL, receipt = json_set(COALESCE(receipt, '{}'), '$.result', ?2), updated_at = ?3 WHERE id = ?1",
-            params![a.id, ret, now_ms()],
-        )?;
-    } else {
-        sqltx.execute(
-            "UPDATE attempts SET recheck = NULL, reason = ?2 WHERE id = ?1",
-            params![a.id, format!("{ret} (verified block {number})")],
-        )?;
-    }
-    sqltx.commit()?;
+    journal.record_recheck(
+        a.id,
+        &ret,
+        crate::receipts::succeeded(&ret),
+        &format!("{ret} (verified block {number})"),
+    )?;
     Ok(ret)
 }
 
@@ -509,9 +477,12 @@ fn persist(
     let tx = journal.conn.unchecked_transaction()?;
     for c in cursors {
         if Some(c.to) != c.attempt.scanned_to || c.id.is_some() {
-            tx.execute(
-                "UPDATE attempts SET scanned_to = ?2, scanned_id = ?3, scanned_ts = ?4 WHERE id = ?1",
-                params![c.attempt.id, c.to as i64, c.id.map(hex::encode), c.ts as i64],
+            crate::journal::transitions::record_scan_in(
+                &tx,
+                c.attempt.id,
+                c.to,
+                c.id.map(hex::encode),
+                c.ts,
             )?;
         }
     }
@@ -534,16 +505,15 @@ fn persist(
             }
             Change::Expired { attempt, evidence } => {
                 let text = evidence["text"].as_str().unwrap_or_default().to_string();
-                if attempt.state == "expired" {
-                    tx.execute(
-                        "UPDATE attempts SET evidence = ?2 WHERE id = ?1",
-                        params![attempt.id, evidence.to_string()],
-                    )?;
-                } else {
-                    tx.execute(
-                        "UPDATE attempts SET state = 'expired', evidence = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
-                        params![attempt.id, evidence.to_string(), format!("expired: {text}"), now_ms()],
-                    )?;
+                let already = attempt.state == "expired";
+                crate::journal::transitions::expire_in(
+                    &tx,
+                    attempt.id,
+                    already,
+                    &evidence.to_string(),
+                    &format!("expired: {text}"),
+                )?;
+                if !already {
                     out.expired += 1;
                 }
             }

@@ -21,9 +21,14 @@
 //! runs, on a home of its own without a records key (`base_signer`: its medians and this
 //! build's ratio to them).
 //!
+//! - broadcaster on a large journal (`large_journal`): 100,000 payouts written through the
+//!   journal API, then `status`, `report --batch` of a 10,000-payout batch and `batch list`
+//!   timed through the release binary (goals: `status` under 1 s, `report` under 2 s;
+//!   `COLDPAY_BENCH_JOURNAL_PAYOUTS=N` for another size).
+//!
 //! `COLDPAY_BENCH_ONLY=broadcaster` runs only the broadcaster parts (`pool`: only
-//! `broadcaster_pool`), `signer-forms` only the two signer input forms; each prints them and
-//! leaves target/bench.json alone; for development.
+//! `broadcaster_pool`, `journal`: only `large_journal`), `signer-forms` only the two signer
+//! input forms; each prints them and leaves target/bench.json alone; for development.
 
 #![allow(unsafe_code, clippy::too_many_lines)]
 
@@ -94,6 +99,11 @@ fn main() {
     if let Some(only) = only.filter(|_| !forms_only) {
         let key = SigningKey::from_slice(&hex::decode(KEY).unwrap()).unwrap();
         let mut report = serde_json::json!({});
+        if only == "journal" {
+            report["large_journal"] = large_journal(&bcast);
+            println!("{}", serde_json::to_string_pretty(&report).unwrap());
+            return;
+        }
         if only == "learned-cap" {
             report["payouts_200_learned_cap"] = learned_cap(&bcast, &key);
             println!("{}", serde_json::to_string_pretty(&report).unwrap());
@@ -105,7 +115,7 @@ fn main() {
         } else {
             assert_eq!(
                 only, "pool",
-                "COLDPAY_BENCH_ONLY: broadcaster, pool or learned-cap"
+                "COLDPAY_BENCH_ONLY: broadcaster, pool, learned-cap or journal"
             );
         }
         report["broadcaster_pool"] = broadcaster_pool(&bcast, &key);
@@ -434,6 +444,7 @@ fn main() {
     report["response_bytes_per_tx"] = resp_per;
     report["api_calls_per_confirmed_payout_1000"] = serde_json::json!(api_calls(&bcast, &key));
     report["broadcaster_pool"] = broadcaster_pool(&bcast, &key);
+    report["large_journal"] = large_journal(&bcast);
     let text = serde_json::to_string_pretty(&report).unwrap();
     let _ = std::fs::create_dir_all(&target);
     std::fs::write(target.join("bench.json"), format!("{text}\n")).unwrap();
@@ -1232,4 +1243,136 @@ fn sdk_times(
         serde_json::Value::Null
     };
     (tronweb, tronpy)
+}
+
+/// Payouts per batch of the large journal (`report --batch` prints one of them).
+const JOURNAL_BATCH: usize = 10_000;
+
+/// `large_journal`: a journal of `COLDPAY_BENCH_JOURNAL_PAYOUTS` (default 100,000) payouts in
+/// batches of 10,000, written through the journal API (import, built, signed, settled: one
+/// SQL transaction each per batch; no node), then the release broadcaster's `status`,
+/// `report --batch` (one 10,000-payout batch, text and JSON) and `batch list` timed (median
+/// of 3 runs each, whole process). Goals: `status` under 1 s, `report` under 2 s.
+fn large_journal(bin: &std::path::Path) -> serde_json::Value {
+    use coldpay_broadcaster::journal::{BuiltAgainst, Journal, NewAttempt, Settlement};
+    let total: usize = std::env::var("COLDPAY_BENCH_JOURNAL_PAYOUTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.sqlite");
+    let from = pool_recipient(1_000_000_000);
+    let usdt = coldpay_broadcaster::tokens::registered("local")[0]
+        .contract
+        .to_base58();
+    let started = Instant::now();
+    let journal = Journal::open(&db, "local", coldpay_broadcaster::lock::LockWait::NoWait).unwrap();
+    let batches = total.div_ceil(JOURNAL_BATCH);
+    for b in 0..batches {
+        let first = b * JOURNAL_BATCH;
+        let n = JOURNAL_BATCH.min(total - first);
+        let batch = format!("b{b:03}");
+        let payouts: Vec<coldpay_broadcaster::payouts::NewPayout> = (first..first + n)
+            .map(|i| coldpay_broadcaster::payouts::NewPayout {
+                line: i - first + 1,
+                id: format!("p{i:07}"),
+                to: pool_recipient(i as u64),
+                token: if i.is_multiple_of(5) {
+                    "TRX".into()
+                } else {
+                    usdt.clone()
+                },
+                amount: U256::from(1_000_000 + i as u64),
+                memo: i.is_multiple_of(3).then(|| format!("invoice {i}")),
+            })
+            .collect();
+        coldpay_broadcaster::payouts::insert_batch(&journal, &batch, &from, "local", &payouts)
+            .unwrap();
+        // 1 in 20 stays imported; the rest are built, 1 in 20 of those stays awaiting a
+        // signature, the others are signed and settled (1 in 25 failed).
+        let built: Vec<NewAttempt> = payouts
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| k % 20 != 19)
+            .map(|(_, p)| NewAttempt {
+                payout_id: p.id.clone(),
+                txid: TxId::from_bytes(Sha256::digest(p.id.as_bytes()).into()),
+                raw: p.id.as_bytes().to_vec(),
+                expiration: 1_800_000_000_000,
+                fee_limit: 30_000_000,
+                fee_inputs: None,
+            })
+            .collect();
+        let against = BuiltAgainst {
+            request_id: &format!("req-{batch}"),
+            ref_block_num: 100 + b as u64,
+            ref_block_id: "00".repeat(32),
+            ref_block_ts: 1_790_000_000_000,
+            permission: None,
+        };
+        let ids: Vec<(i64, usize)> = journal
+            .record_built(&against, &built)
+            .unwrap()
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % 20 != 18)
+            .map(|(k, id)| (id, k))
+            .collect();
+        let sigs: Vec<(i64, Vec<String>)> = ids
+            .iter()
+            .map(|(id, _)| (*id, vec!["ab".repeat(65)]))
+            .collect();
+        journal.record_signed(&sigs).unwrap();
+        let settled: Vec<Settlement<'_>> = ids
+            .iter()
+            .map(|(id, k)| Settlement {
+                attempt: *id,
+                from_state: "signed",
+                block: 200 + (*k as u64) / 50,
+                receipt: format!(
+                    "{{\"fee\":{},\"energy_usage_total\":{},\"result\":\"SUCCESS\"}}",
+                    345_000 + k,
+                    64_285
+                ),
+                failure: (k % 25 == 7).then(|| "REVERT".to_string()),
+            })
+            .collect();
+        journal.record_settled(&settled).unwrap();
+    }
+    drop(journal);
+    let build_s = started.elapsed().as_secs_f64();
+    let time = |args: &[&str]| -> f64 {
+        let mut runs: Vec<f64> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let o = Command::new(bin)
+                    .args(["--network", "local", "--db"])
+                    .arg(&db)
+                    .args(args)
+                    .env("HOME", dir.path())
+                    .output()
+                    .unwrap();
+                assert!(
+                    o.status.success(),
+                    "{args:?}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        r3(median(&mut runs))
+    };
+    let middle = format!("b{:03}", batches / 2);
+    serde_json::json!({
+        "payouts": total,
+        "batches": batches,
+        "journal_build_s": r3(build_s),
+        "status_s": time(&["--json", "status"]),
+        "status_goal_s": 1.0,
+        "report_batch_payouts": JOURNAL_BATCH.min(total),
+        "report_batch_s": time(&["report", "--batch", &middle]),
+        "report_batch_json_s": time(&["report", "--batch", &middle, "--format", "json"]),
+        "report_goal_s": 2.0,
+        "batch_list_s": time(&["--json", "batch", "list"]),
+    })
 }

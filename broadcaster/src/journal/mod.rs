@@ -15,8 +15,16 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
 
+pub mod imports;
+pub mod payout_lines;
+pub mod transitions;
+
+pub use imports::{AccountRow, ImportRow};
+pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
+pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
+
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -304,6 +312,22 @@ CREATE TABLE audit_log_overrides (
 );
 ";
 
+/// Version 5 → 6 (issue #25): indexes so that reading commands scale with the rows they print,
+/// not with the journal. Indexes only: no row or rule changes.
+///
+/// - `attempts_payout`: a payout's attempts and its latest one (`status`, `report`, `batch`,
+///   `build`) were a full scan of `attempts` per payout;
+/// - `payouts_batch`: one batch's payouts, in the order they are shown;
+/// - `attempts_block`: settled attempts in a block range (`reconcile`);
+/// - `transfers_account_block`: one account's recorded transfers in a block range
+///   (`reconcile`).
+pub const MIGRATION_6: &str = r"
+CREATE INDEX attempts_payout ON attempts(payout_id, id);
+CREATE INDEX payouts_batch ON payouts(batch_id, line, id);
+CREATE INDEX attempts_block ON attempts(block) WHERE block IS NOT NULL;
+CREATE INDEX transfers_account_block ON transfers(account, block);
+";
+
 /// An open journal.
 pub struct Journal {
     /// The connection.
@@ -417,30 +441,36 @@ pub fn now_ms() -> i64 {
 }
 
 fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
+    attempt_at(r, 0)
+}
+
+/// The attempt whose [`ATTEMPT_COLS`] start at column `base` of the row.
+fn attempt_at(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<Attempt> {
     let u = |i: usize| -> rusqlite::Result<Option<u64>> {
-        Ok(r.get::<_, Option<i64>>(i)?.map(|v| v as u64))
+        Ok(r.get::<_, Option<i64>>(base + i)?.map(|v| v as u64))
     };
+    let g = |i: usize| base + i;
     Ok(Attempt {
-        id: r.get(0)?,
-        payout_id: r.get(1)?,
-        txid: r.get(2)?,
-        raw_hex: r.get(3)?,
-        expiration: r.get::<_, i64>(4)? as u64,
-        ref_block_num: r.get::<_, i64>(5)? as u64,
-        state: r.get(6)?,
-        signatures: r.get(7)?,
+        id: r.get(g(0))?,
+        payout_id: r.get(g(1))?,
+        txid: r.get(g(2))?,
+        raw_hex: r.get(g(3))?,
+        expiration: r.get::<_, i64>(g(4))? as u64,
+        ref_block_num: r.get::<_, i64>(g(5))? as u64,
+        state: r.get(g(6))?,
+        signatures: r.get(g(7))?,
         block: u(8)?,
-        receipt: r.get(9)?,
-        reason: r.get(10)?,
+        receipt: r.get(g(9))?,
+        reason: r.get(g(10))?,
         scanned_to: u(11)?,
-        scanned_id: r.get(12)?,
+        scanned_id: r.get(g(12))?,
         scanned_ts: u(13)?,
-        ref_block_id: r.get(14)?,
-        refusal: r.get(15)?,
-        evidence: r.get(16)?,
-        permission_id: r.get(17)?,
-        sending_at: r.get(18)?,
-        recheck: r.get(19)?,
+        ref_block_id: r.get(g(14))?,
+        refusal: r.get(g(15))?,
+        evidence: r.get(g(16))?,
+        permission_id: r.get(g(17))?,
+        sending_at: r.get(g(18))?,
+        recheck: r.get(g(19))?,
     })
 }
 
@@ -508,6 +538,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 5 {
         tx.execute_batch(MIGRATION_5)
             .map_err(at(format!("migrate {shown} to schema version 5")))?;
+    }
+    if version < 6 {
+        tx.execute_batch(MIGRATION_6)
+            .map_err(at(format!("migrate {shown} to schema version 6")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -1143,7 +1177,14 @@ mod tests {
     fn old_journal(dir: &Path, version: usize, attempt_state: &str) -> std::path::PathBuf {
         let path = dir.join(format!("v{version}.sqlite"));
         let c = Connection::open(&path).unwrap();
-        for migration in &[MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4][..version] {
+        for migration in &[
+            MIGRATION_1,
+            MIGRATION_2,
+            MIGRATION_3,
+            MIGRATION_4,
+            MIGRATION_5,
+        ][..version]
+        {
             c.execute_batch(migration).unwrap();
         }
         c.pragma_update(None, "user_version", version).unwrap();
@@ -1279,7 +1320,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 5);
+        assert_eq!(v, SCHEMA_VERSION);
         let aa = j.attempt_by_txid("aa").unwrap().unwrap();
         assert!(
             aa.recheck.as_deref().unwrap().contains("said SUCCESS"),
@@ -1330,6 +1371,40 @@ mod tests {
             .query_row("SELECT evidence FROM transfers", [], |r| r.get(0))
             .unwrap();
         assert_eq!(ev, "verified");
+    }
+
+    #[test]
+    fn v5_journal_migrates_to_v6_with_the_reading_indexes() {
+        let d = tempfile::tempdir().unwrap();
+        let path = old_journal(d.path(), 5, "built");
+        // A reader migrates it (taking the writer lock for it) and reads through the indexes.
+        let j = Journal::open_read(&path).unwrap();
+        let v: i64 = j
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 6);
+        let mut st = j
+            .conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('attempts_payout', 'payouts_batch', 'attempts_block', 'transfers_account_block') ORDER BY name")
+            .unwrap();
+        let names: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            names,
+            [
+                "attempts_block",
+                "attempts_payout",
+                "payouts_batch",
+                "transfers_account_block"
+            ]
+        );
+        let lines = j.payout_lines(Some("b")).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].latest.as_ref().unwrap().txid, "aa");
     }
 
     #[test]

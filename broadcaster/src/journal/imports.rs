@@ -1,0 +1,152 @@
+//! What enters the journal from outside: the signer's watch-only accounts and imported
+//! batches of payouts, each one SQL transaction.
+
+use rusqlite::{params, OptionalExtension};
+
+use super::{at, now_ms, Journal};
+use crate::error::{BcError, Result};
+
+/// One payout of a batch being imported, already validated.
+#[derive(Clone, Debug)]
+pub struct ImportRow<'a> {
+    /// Source line (CSV) or 0.
+    pub line: usize,
+    /// Payout id.
+    pub id: &'a str,
+    /// Recipient (base58).
+    pub to: String,
+    /// "TRX" or the token contract (base58).
+    pub token: &'a str,
+    /// Amount in base units (decimal).
+    pub amount: String,
+    /// Memo.
+    pub memo: Option<&'a str>,
+}
+
+/// One watch-only account: (address, name, derivation path, network).
+pub type AccountRow = (String, String, Option<String>, String);
+
+impl Journal {
+    /// Inserts a batch and its payouts in one SQL transaction; a batch id already in the
+    /// journal is refused ([`BcError::Input`]) and nothing is written.
+    pub fn insert_batch(
+        &self,
+        batch_id: &str,
+        from: &str,
+        network: &str,
+        payouts: &[ImportRow<'_>],
+    ) -> Result<()> {
+        let what = || format!("import batch {batch_id}");
+        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM batches WHERE id = ?1)",
+                [batch_id],
+                |r| r.get(0),
+            )
+            .map_err(at(what()))?;
+        if exists {
+            return Err(BcError::Input(format!("batch {batch_id:?} already exists")));
+        }
+        tx.execute(
+            "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![batch_id, from, network, now_ms()],
+        )
+        .map_err(at(what()))?;
+        for p in payouts {
+            tx.execute(
+                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![p.id, batch_id, p.line as i64, p.to, p.token, p.amount, p.memo, now_ms()],
+            )
+            .map_err(at(format!("import payout {} of batch {batch_id}", p.id)))?;
+        }
+        tx.commit().map_err(at(what()))
+    }
+
+    /// Records (or updates) watch-only accounts of `network`: (address, name, path), in one
+    /// SQL transaction.
+    pub fn upsert_accounts(
+        &self,
+        network: &str,
+        accounts: &[(String, String, Option<String>)],
+    ) -> Result<()> {
+        let what = || "import watch-only accounts".to_string();
+        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        for (address, name, path) in accounts {
+            tx.execute(
+                "INSERT INTO accounts (address, name, path, network) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address) DO UPDATE SET name = excluded.name, path = excluded.path, network = excluded.network",
+                params![address, name, path, network],
+            )
+            .map_err(at(what()))?;
+        }
+        tx.commit().map_err(at(what()))
+    }
+
+    /// Every watch-only account, by name.
+    pub fn accounts(&self) -> Result<Vec<AccountRow>> {
+        let what = || "list accounts".to_string();
+        let mut st = self
+            .conn
+            .prepare("SELECT address, name, path, network FROM accounts ORDER BY name")
+            .map_err(at(what()))?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(at(what()))
+    }
+
+    /// The network a watch-only account was imported for (`None`: not an account here).
+    pub fn account_network(&self, address: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT network FROM accounts WHERE address = ?1",
+                [address],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(at(format!("read account {address}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lock::LockWait;
+
+    fn row(id: &str) -> ImportRow<'_> {
+        ImportRow {
+            line: 1,
+            id,
+            to: "Tto".into(),
+            token: "TRX",
+            amount: "5".into(),
+            memo: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_is_all_or_nothing_and_accounts_know_their_network() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        j.insert_batch("b", "Tfrom", "local", &[row("p1"), row("p2")])
+            .unwrap();
+        let e = j
+            .insert_batch("b", "Tfrom", "local", &[row("p3")])
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("batch \"b\" already exists"), "{e}");
+        // A payout id already in the journal fails the whole second batch.
+        assert!(j
+            .insert_batch("c", "Tfrom", "local", &[row("p4"), row("p1")])
+            .is_err());
+        assert!(j.batch("c").unwrap().is_none());
+        assert!(j.payout("p4").unwrap().is_none());
+        assert_eq!(j.payouts(None).unwrap().len(), 2);
+        j.upsert_accounts("local", &[("TA".into(), "hot".into(), None)])
+            .unwrap();
+        j.upsert_accounts("nile", &[("TA".into(), "cold".into(), Some("m/0".into()))])
+            .unwrap();
+        assert_eq!(j.account_network("TA").unwrap().as_deref(), Some("nile"));
+        assert_eq!(j.account_network("TB").unwrap(), None);
+        assert_eq!(j.accounts().unwrap()[0].1, "cold");
+    }
+}
