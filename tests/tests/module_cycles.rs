@@ -19,7 +19,8 @@ const KNOWN: &[(&str, &[&str])] = &[
     // `chain/` in the modules-by-concern move.
     ("broadcaster", &["movements", "receipts"]),
     // shared: the knot around error.rs (the type modules name `crate::error`, and error.rs
-    // names `crate::contract`, which leads back to them).
+    // names `crate::contract`, which leads back to them). `staking` is in it because the
+    // contract kinds include the staking contracts and staking names the knot's types.
     (
         "shared",
         &[
@@ -30,6 +31,7 @@ const KNOWN: &[(&str, &[&str])] = &[
             "error",
             "permission",
             "signature",
+            "staking",
             "text",
             "transaction",
             "wire",

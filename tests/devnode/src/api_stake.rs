@@ -11,8 +11,8 @@ use coldpay_shared::tronweb::to_tronweb_json;
 use coldpay_shared::{Address, Sun};
 use serde_json::{json, Map, Value};
 
-use crate::api::{addr_out, error, get_u64, ok, param_addr, Reply};
 use crate::chain::Chain;
+use crate::reply::{addr_out, error, get_u64, ok, param_addr, Reply};
 use crate::resources::{idx, RESOURCES, SUN_PER_TRX};
 use crate::stake::{resources_named, UNFREEZE_MAX_TIMES};
 

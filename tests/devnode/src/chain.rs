@@ -13,8 +13,20 @@ use sha2::{Digest, Sha256};
 use crate::genesis::{Genesis, Params, TokenSpec};
 use crate::permissions::{self, AccountPermissions};
 use crate::resources::{self, NetPaid, Stake, Usage};
-use crate::stake::{Delegation, DelegationKey};
 use coldpay_shared::staking::Resource;
+
+/// One delegation record (DelegatedResourceCapsule): per resource, the sun lent and, for a
+/// locked record, until when (ms).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delegation {
+    /// Sun lent, per resource.
+    pub amount: [u64; 2],
+    /// Lock end (ms), per resource (0 for an unlocked record).
+    pub expire_ms: [u64; 2],
+}
+
+/// Key of a delegation record: (from, to, locked).
+pub type DelegationKey = (Address, Address, bool);
 
 /// Block interval (ms) of [`Clock::Slots`], and the "next slot" of broadcast validation.
 pub const SLOT_MS: u64 = 3000;

@@ -13,6 +13,7 @@ pub mod genesis;
 pub mod http;
 pub mod permissions;
 pub mod pool;
+pub mod reply;
 pub mod resources;
 pub mod stake;
 

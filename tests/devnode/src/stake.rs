@@ -19,18 +19,7 @@ pub const DAY_MS: u64 = 86_400_000;
 /// Default lock of a locked delegation without lock_period: DELEGATE_PERIOD (3 days) in slots.
 pub const DEFAULT_LOCK_SLOTS: u64 = 3 * DAY_MS / resources::SLOT_MS;
 
-/// One delegation record (DelegatedResourceCapsule): per resource, the sun lent and, for a
-/// locked record, until when (ms).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Delegation {
-    /// Sun lent, per resource.
-    pub amount: [u64; 2],
-    /// Lock end (ms), per resource (0 for an unlocked record).
-    pub expire_ms: [u64; 2],
-}
-
-/// Key of a delegation record: (from, to, locked).
-pub type DelegationKey = (Address, Address, bool);
+pub use crate::chain::{Delegation, DelegationKey};
 
 /// What executing a staking contract adds to its TransactionInfo.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
