@@ -584,6 +584,7 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
             ok(json!(infos))
         }
         q => crate::api_stake::query(chain, q, p, vis)
+            .or_else(|| crate::api_sdk::query(chain, q, p, vis))
             .unwrap_or_else(|| (404, json!({"Error": format!("unknown endpoint {path}")}))),
     }
 }
