@@ -53,6 +53,8 @@ check(usdt_ok is True and usdt_info["receipt"]["result"] == "SUCCESS", f"USDT re
 
 trx_balance = client.get_account(to).get("balance", 0)
 usdt_balance = token.functions.balanceOf(to)
+decimals = token.functions.decimals()
+symbol = token.functions.symbol()
 block = client.get_block(usdt_info["blockNumber"])
 by_id = client.get_block(block["blockID"])
 in_block = any(t["txID"] == usdt_sent.txid for t in block.get("transactions", []))
@@ -73,6 +75,7 @@ print(json.dumps({
     "usdt_energy_used": usdt_info["receipt"].get("energy_usage_total"),
     "recipient_trx_sun": str(trx_balance),
     "recipient_usdt_units": str(usdt_balance),
+    "token": f"{symbol}/{decimals}",
     "usdt_in_block": in_block,
     "block_by_id_same": by_id["blockID"] == block["blockID"],
     "sender_bandwidth": bandwidth,

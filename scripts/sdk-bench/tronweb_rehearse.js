@@ -37,6 +37,8 @@ function check(ok, what) {
 
   const trxBalance = await tw.trx.getBalance(to);
   const usdtBalance = await token.balanceOf(to).call();
+  const decimals = await token.decimals().call();
+  const symbol = await token.symbol().call();
   const block = await tw.trx.getBlock(usdtInfo.blockNumber);
   const inBlock = (block.transactions || []).some((t) => t.txID === usdtTxid);
   const now = await tw.trx.getCurrentBlock();
@@ -60,6 +62,7 @@ function check(ok, what) {
     usdt_energy_used: usdtInfo.receipt.energy_usage_total ?? null,
     recipient_trx_sun: String(trxBalance),
     recipient_usdt_units: usdtBalance.toString(),
+    token: `${symbol}/${decimals}`,
     usdt_in_block: inBlock,
     head_block: now.block_header.raw_data.number,
     sender_bandwidth: bandwidth,

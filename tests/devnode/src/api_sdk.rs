@@ -240,8 +240,35 @@ fn approved_list(p: &Value, visible: bool) -> Reply {
     ok(Value::Object(out))
 }
 
+/// `decimals()`.
+pub const DECIMALS_SELECTOR: [u8; 4] = [0x31, 0x3c, 0xe5, 0x67];
+/// `symbol()`.
+pub const SYMBOL_SELECTOR: [u8; 4] = [0x95, 0xd8, 0x9b, 0x41];
+/// Energy a constant call to `decimals()` or `symbol()` reports (the dev node's figure; no VM
+/// runs).
+pub const VIEW_ENERGY: u64 = 300;
+
+/// The return value (hex) of a constant call to the token's `decimals()` or `symbol()`;
+/// `None` for any other call data.
+pub fn token_view(chain: &Chain, data: &[u8]) -> Option<String> {
+    let selector: [u8; 4] = data.try_into().ok()?;
+    if selector == DECIMALS_SELECTOR {
+        return Some(format!("{:064x}", chain.token.decimals));
+    }
+    if selector != SYMBOL_SELECTOR {
+        return None;
+    }
+    // ABI string: offset 32, length, bytes padded to a whole word.
+    let text = chain.token.symbol.as_bytes();
+    let mut out = format!("{:064x}{:064x}", 32, text.len());
+    let mut padded = text.to_vec();
+    padded.resize(text.len().div_ceil(32) * 32, 0);
+    out.push_str(&hex::encode(padded));
+    Some(out)
+}
+
 /// getcontract's SmartContract for the dev node's token (`None` for any other address): the
-/// ABI of what the node executes (transfer, balanceOf, the Transfer event). No bytecode: the
+/// ABI of what the node answers (transfer, balanceOf, decimals, symbol, the Transfer event). No bytecode: the
 /// token is modelled, not run on a VM.
 fn contract_json(chain: &Chain, a: &Address, visible: bool) -> Option<Value> {
     if *a != chain.token.contract {
@@ -263,6 +290,22 @@ fn token_abi() -> Value {
             "inputs": [{"name": "who", "type": "address"}],
             "name": "balanceOf",
             "outputs": [{"name": "", "type": "uint256"}],
+            "stateMutability": "View",
+            "type": "Function",
+        },
+        {
+            "constant": true,
+            "inputs": [],
+            "name": "decimals",
+            "outputs": [{"name": "", "type": "uint8"}],
+            "stateMutability": "View",
+            "type": "Function",
+        },
+        {
+            "constant": true,
+            "inputs": [],
+            "name": "symbol",
+            "outputs": [{"name": "", "type": "string"}],
             "stateMutability": "View",
             "type": "Function",
         },
@@ -419,7 +462,10 @@ mod tests {
             .iter()
             .map(|e| e["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["balanceOf", "transfer", "Transfer"]);
+        assert_eq!(
+            names,
+            ["balanceOf", "decimals", "symbol", "transfer", "Transfer"]
+        );
         let (_, info) = query(
             &chain,
             "getcontractinfo",
@@ -439,6 +485,22 @@ mod tests {
         assert_eq!(none, json!({}));
         let (_, bad) = query(&chain, "getcontract", &json!({"value": "T123"}), false).unwrap();
         assert!(bad["Error"].as_str().unwrap().contains("invalid value"));
+    }
+
+    #[test]
+    fn decimals_and_symbol_are_abi_encoded() {
+        let k = key(1);
+        let chain = chain_with(&k);
+        assert_eq!(
+            token_view(&chain, &DECIMALS_SELECTOR).unwrap(),
+            format!("{:064x}", 6)
+        );
+        let symbol = token_view(&chain, &SYMBOL_SELECTOR).unwrap();
+        assert_eq!(&symbol[..64], format!("{:064x}", 32));
+        assert_eq!(&symbol[64..128], format!("{:064x}", 4));
+        assert_eq!(&symbol[128..], format!("{:0<64}", hex::encode("USDT")));
+        assert!(token_view(&chain, &coldpay_shared::abi::BALANCE_OF_SELECTOR).is_none());
+        assert!(token_view(&chain, &[DECIMALS_SELECTOR.to_vec(), vec![0]].concat()).is_none());
     }
 
     #[test]

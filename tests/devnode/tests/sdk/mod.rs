@@ -171,6 +171,7 @@ fn assert_paid_once(node: &Devnode, report: &Value, pay: &Payment) {
     assert_eq!(report["usdt_in_block"], true);
     assert_eq!(report["usdt_energy_estimate"], report["usdt_energy_used"]);
     assert_eq!(report["head_block"], ledger["head"]);
+    assert_eq!(report["token"], "USDT/6");
 }
 
 #[test]
