@@ -12,6 +12,7 @@ import sys
 import urllib.request
 
 from tronpy import Tron
+from tronpy.exceptions import BadKey
 from tronpy.keys import PrivateKey
 from tronpy.providers import HTTPProvider
 
@@ -60,6 +61,17 @@ by_id = client.get_block(block["blockID"])
 in_block = any(t["txID"] == usdt_sent.txid for t in block.get("transactions", []))
 bandwidth = client.get_bandwidth(owner)
 head = client.get_latest_block_number()
+
+# A transfer under the active permission (id 2), built and signed but not sent: tronpy takes
+# the permission from getsignweight and refuses a key outside it before signing.
+active = client.trx.transfer(owner, to, 1).permission_id(2).build()
+try:
+    active.sign(PrivateKey(bytes.fromhex("ee" * 32)))
+    stranger_refused = False
+except BadKey:
+    stranger_refused = True
+active.sign(key)
+active_weight = client.get_sign_weight(active)
 energy_limit = client.get_account_resource(owner).get("TotalEnergyLimit", 0)
 energy_fee = {p["key"]: p.get("value") for p in client.get_chain_parameters()}.get("getEnergyFee")
 
@@ -80,6 +92,10 @@ print(json.dumps({
     "block_by_id_same": by_id["blockID"] == block["blockID"],
     "sender_bandwidth": bandwidth,
     "head_block": head,
+    "active_permission": active._permission,
+    "stranger_refused": stranger_refused,
+    "active_weight": active_weight.get("current_weight", 0),
+    "active_txid": active.txid,
     "total_energy_limit": energy_limit,
     "energy_fee": energy_fee,
 }))

@@ -211,4 +211,13 @@ fn a_tronpy_script_pays_trx_and_usdt_once_on_the_dev_node() {
     assert_eq!(report["trx_solid_block"], report["trx_block"]);
     assert_eq!(report["block_by_id_same"], true);
     assert!(report["sender_bandwidth"].as_u64().unwrap() > 0);
+    // The active permission (id 2) as getsignweight gave it to tronpy's signer check.
+    assert_eq!(report["active_permission"]["id"], 2);
+    assert_eq!(
+        report["active_permission"]["keys"],
+        serde_json::json!([{"address": addr(&pay.owner).to_hex(), "weight": 1}])
+    );
+    assert_eq!(report["stranger_refused"], true);
+    assert_eq!(report["active_weight"], 1);
+    assert!(rows(&node.ledger(), &report["active_txid"]).is_empty());
 }
