@@ -4,8 +4,9 @@
 //! an account's bandwidth, and a block by its id. Shapes as java-tron prints them (defaults
 //! omitted, `visible` honoured).
 
+use coldpay_shared::permission::PermissionKind;
 use coldpay_shared::tronweb::{raw_data_from_json, to_tronweb_json};
-use coldpay_shared::{Address, RawData, Signature, TxId};
+use coldpay_shared::{Address, RawData, Signature};
 use serde_json::{json, Map, Value};
 
 use crate::api::{addr_out, block_json, error, get_str, ok, param_addr, Reply};
@@ -48,21 +49,15 @@ pub fn query(chain: &Chain, name: &str, p: &Value, visible: bool) -> Option<Repl
     Some(reply)
 }
 
-/// A transaction posted to getsignweight / getapprovedlist: its raw data and signatures.
+/// A transaction posted to getsignweight / getapprovedlist: its raw data and its signatures as
+/// sent (java-tron checks their size only when it weighs them).
 struct Posted {
     raw: RawData,
-    signatures: Vec<Signature>,
+    signatures: Vec<Vec<u8>>,
 }
 
-/// Why the posted signatures could not be read.
-enum SignatureFormat {
-    /// Not hex: java-tron cannot parse the request at all.
-    NotHex(String),
-    /// Hex of the wrong length (java-tron's SignatureFormatException).
-    Size(usize),
-}
-
-fn posted(p: &Value) -> Result<Result<Posted, SignatureFormat>, Reply> {
+/// The posted transaction, or java-tron's `{"Error": …}` when it cannot be read at all.
+fn posted(p: &Value) -> Result<Posted, Reply> {
     let raw = match p.get("raw_data").map(raw_data_from_json) {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
@@ -76,33 +71,51 @@ fn posted(p: &Value) -> Result<Result<Posted, SignatureFormat>, Reply> {
             ))
         }
     };
-    let mut signatures = Vec::new();
-    for s in p
+    let signatures = p
         .get("signature")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-    {
-        let text = s.as_str().unwrap_or("");
-        let bytes = match hex::decode(text) {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(SignatureFormat::NotHex(e.to_string()))),
-        };
-        match Signature::from_bytes(&bytes) {
-            Ok(sig) => signatures.push(sig),
-            Err(_) => return Ok(Err(SignatureFormat::Size(bytes.len()))),
-        }
-    }
-    Ok(Ok(Posted { raw, signatures }))
+        .map(|s| hex::decode(s.as_str().unwrap_or("")))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            error(format!(
+                "class java.lang.IllegalArgumentException : signature: {e}"
+            ))
+        })?;
+    Ok(Posted { raw, signatures })
 }
 
-/// The TransactionExtention java-tron echoes: the transaction, its txID, `result: true`.
-fn extension(raw: &RawData, signatures: &[Signature], visible: bool) -> Value {
-    json!({
-        "result": {"result": true},
-        "txid": raw.txid().to_hex(),
-        "transaction": to_tronweb_json(raw, signatures, visible),
-    })
+impl Posted {
+    /// The signatures, or SIGNATURE_FORMAT_ERROR with java-tron's message.
+    fn parsed(&self) -> Result<Vec<Signature>, (&'static str, String)> {
+        self.signatures
+            .iter()
+            .map(|b| {
+                Signature::from_bytes(b).map_err(|_| {
+                    (
+                        "SIGNATURE_FORMAT_ERROR",
+                        format!("Signature size is {}", b.len()),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The TransactionExtention java-tron echoes: the transaction as posted, its txID,
+    /// `result: true`.
+    fn extension(&self, visible: bool) -> Value {
+        let mut tx = to_tronweb_json(&self.raw, &[], visible);
+        if !self.signatures.is_empty() {
+            let sigs: Vec<String> = self.signatures.iter().map(hex::encode).collect();
+            tx["signature"] = json!(sigs);
+        }
+        json!({
+            "result": {"result": true},
+            "txid": self.raw.txid().to_hex(),
+            "transaction": tx,
+        })
+    }
 }
 
 fn result_json(code: Option<&str>, message: Option<&str>) -> Value {
@@ -120,20 +133,7 @@ fn result_json(code: Option<&str>, message: Option<&str>) -> Value {
 /// and their weight, and ENOUGH_PERMISSION (the default, omitted) or NOT_ENOUGH_PERMISSION.
 fn sign_weight(chain: &Chain, p: &Value, visible: bool) -> Reply {
     let posted = match posted(p) {
-        Ok(Ok(t)) => t,
-        Ok(Err(SignatureFormat::NotHex(e))) => {
-            return error(format!("class java.lang.IllegalArgumentException : {e}"))
-        }
-        Ok(Err(SignatureFormat::Size(n))) => {
-            let raw = match p.get("raw_data").map(raw_data_from_json) {
-                Some(Ok(r)) => r,
-                _ => return error("class java.lang.IllegalArgumentException : raw_data"),
-            };
-            return ok(json!({
-                "result": result_json(Some("SIGNATURE_FORMAT_ERROR"), Some(&format!("Signature size is {n}"))),
-                "transaction": extension(&raw, &[], visible),
-            }));
-        }
+        Ok(t) => t,
         Err(e) => return e,
     };
     let mut out = Map::new();
@@ -153,10 +153,7 @@ fn sign_weight(chain: &Chain, p: &Value, visible: bool) -> Reply {
             out.insert("result".into(), result_json(Some(code), Some(&message)));
         }
     }
-    out.insert(
-        "transaction".into(),
-        extension(&posted.raw, &posted.signatures, visible),
-    );
+    out.insert("transaction".into(), posted.extension(visible));
     ok(Value::Object(out))
 }
 
@@ -180,18 +177,19 @@ fn weigh_posted(
         "Permission for this, does not exist!".to_string(),
     ))?;
     if id != 0 {
-        if permission.kind != coldpay_shared::permission::PermissionKind::Active {
+        if permission.kind != PermissionKind::Active {
             return Err(("PERMISSION_ERROR", "Permission type is error".into()));
         }
         if !permission.allows(posted.raw.contract.kind.contract_type()) {
             return Err(("PERMISSION_ERROR", "Permission denied".into()));
         }
     }
-    let txid: TxId = posted.raw.txid();
-    let (weight, approved) = weigh(permission, &posted.signatures, &txid).map_err(|e| match e {
-        WeightError::Recover(m) => ("COMPUTE_ADDRESS_ERROR", m),
-        WeightError::Permission(m) => ("PERMISSION_ERROR", m),
-    })?;
+    let signatures = posted.parsed()?;
+    let (weight, approved) =
+        weigh(permission, &signatures, &posted.raw.txid()).map_err(|e| match e {
+            WeightError::Recover(m) => ("COMPUTE_ADDRESS_ERROR", m),
+            WeightError::Permission(m) => ("PERMISSION_ERROR", m),
+        })?;
     let approved = approved.iter().map(|a| addr_out(a, visible)).collect();
     Ok((
         permission.to_tron_json(visible),
@@ -204,39 +202,32 @@ fn weigh_posted(
 /// Wallet.getTransactionApprovedList: the address behind each signature, in order.
 fn approved_list(p: &Value, visible: bool) -> Reply {
     let posted = match posted(p) {
-        Ok(Ok(t)) => t,
-        Ok(Err(SignatureFormat::NotHex(e))) => {
-            return error(format!("class java.lang.IllegalArgumentException : {e}"))
-        }
-        Ok(Err(SignatureFormat::Size(n))) => {
-            return ok(json!({
-                "result": result_json(Some("SIGNATURE_FORMAT_ERROR"), Some(&format!("Signature size is {n}"))),
-            }))
-        }
+        Ok(t) => t,
         Err(e) => return e,
     };
     let txid = posted.raw.txid();
-    let mut approved: Vec<Value> = Vec::new();
-    for s in &posted.signatures {
-        match s.recover(&txid) {
-            Ok(a) => approved.push(addr_out(&a, visible)),
-            Err(e) => {
-                return ok(json!({
-                    "result": result_json(Some("COMPUTE_ADDRESS_ERROR"), Some(&e.to_string())),
-                    "transaction": extension(&posted.raw, &posted.signatures, visible),
-                }))
+    let signers = posted.parsed().and_then(|sigs| {
+        sigs.iter()
+            .map(|s| {
+                s.recover(&txid)
+                    .map(|a| addr_out(&a, visible))
+                    .map_err(|e| ("COMPUTE_ADDRESS_ERROR", e.to_string()))
+            })
+            .collect::<Result<Vec<Value>, _>>()
+    });
+    let mut out = Map::new();
+    match signers {
+        Ok(list) => {
+            if !list.is_empty() {
+                out.insert("approved_list".into(), json!(list));
             }
+            out.insert("result".into(), json!({}));
+        }
+        Err((code, message)) => {
+            out.insert("result".into(), result_json(Some(code), Some(&message)));
         }
     }
-    let mut out = Map::new();
-    if !approved.is_empty() {
-        out.insert("approved_list".into(), json!(approved));
-    }
-    out.insert("result".into(), json!({}));
-    out.insert(
-        "transaction".into(),
-        extension(&posted.raw, &posted.signatures, visible),
-    );
+    out.insert("transaction".into(), posted.extension(visible));
     ok(Value::Object(out))
 }
 
@@ -439,6 +430,19 @@ mod tests {
             v["result"]["message"],
             "Permission for this, does not exist!"
         );
+        assert_eq!(
+            short["transaction"]["transaction"]["signature"],
+            json!(["00ff"])
+        );
+        let unknown_short = post(&chain, "getsignweight", &unknown, &["00ff".into()]);
+        assert_eq!(
+            unknown_short["result"]["message"],
+            "Account does not exist!"
+        );
+        let not_hex = post(&chain, "getsignweight", &raw, &["zz".into()]);
+        assert!(not_hex["Error"].as_str().unwrap().contains("signature"));
+        let a = post(&chain, "getapprovedlist", &raw, &["00ff".into()]);
+        assert_eq!(a["result"]["code"], "SIGNATURE_FORMAT_ERROR");
         let (_, v) = query(&chain, "getsignweight", &json!({}), false).unwrap();
         assert!(v["Error"].as_str().unwrap().contains("raw_data"));
     }
