@@ -201,6 +201,8 @@ fn call_data(p: &Value) -> Result<Vec<u8>, Reply> {
         "balanceOf(address)" => abi::BALANCE_OF_SELECTOR,
         "approve(address,uint256)" => abi::APPROVE_SELECTOR,
         "transferFrom(address,address,uint256)" => abi::TRANSFER_FROM_SELECTOR,
+        "decimals()" => crate::api_sdk::DECIMALS_SELECTOR,
+        "symbol()" => crate::api_sdk::SYMBOL_SELECTOR,
         other => {
             return Err(error(format!(
                 "function {other} is not modelled by the devnode"
@@ -396,6 +398,12 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
                         0,
                     );
                     let mut tx = to_tronweb_json(&raw, &[], vis);
+                    if let Some(word) = crate::api_sdk::token_view(chain, &data) {
+                        tx["ret"] = json!([{}]);
+                        return ok(
+                            json!({"result": {"result": true}, "energy_used": crate::api_sdk::VIEW_ENERGY, "constant_result": [word], "transaction": tx}),
+                        );
+                    }
                     let constant = if data.len() == 36 && data[..4] == abi::BALANCE_OF_SELECTOR {
                         let who = abi::decode_address_word(&data[4..]).unwrap_or(owner);
                         hex::encode(chain.token_balance(&who).to_be_bytes::<32>())
@@ -526,6 +534,7 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
             ok(json!(infos))
         }
         q => crate::api_stake::query(chain, q, p, vis)
+            .or_else(|| crate::api_sdk::query(chain, q, p, vis))
             .unwrap_or_else(|| (404, json!({"Error": format!("unknown endpoint {path}")}))),
     }
 }

@@ -99,26 +99,8 @@ pub fn account_resource(chain: &Chain, a: &Address, now_ms: u64) -> Value {
     let Some(acct) = chain.accounts.get(a) else {
         return json!({});
     };
+    let mut m = net_fields(chain, a, now_ms);
     let s = &acct.stake;
-    let mut m = Map::new();
-    put(&mut m, "freeNetUsed", acct.free_net.at(now_ms));
-    put(&mut m, "freeNetLimit", chain.params.free_net_limit);
-    put(&mut m, "NetUsed", s.net.at(now_ms));
-    put(
-        &mut m,
-        "NetLimit",
-        chain.resource_limit(a, Resource::Bandwidth),
-    );
-    put(
-        &mut m,
-        "TotalNetLimit",
-        chain.total_limit(Resource::Bandwidth),
-    );
-    put(
-        &mut m,
-        "TotalNetWeight",
-        chain.total_weight(Resource::Bandwidth),
-    );
     let power: u64 = RESOURCES.iter().map(|r| s.weight_sun(*r)).sum();
     put(&mut m, "tronPowerLimit", power / SUN_PER_TRX);
     put(&mut m, "EnergyUsed", s.energy.at(now_ms));
@@ -138,6 +120,41 @@ pub fn account_resource(chain: &Chain, a: &Address, now_ms: u64) -> Value {
         chain.total_weight(Resource::Energy),
     );
     Value::Object(m)
+}
+
+/// `getaccountnet` (Wallet.getAccountNet): the bandwidth half of [`account_resource`].
+pub fn account_net(chain: &Chain, a: &Address, now_ms: u64) -> Value {
+    if !chain.accounts.contains_key(a) {
+        return json!({});
+    }
+    Value::Object(net_fields(chain, a, now_ms))
+}
+
+/// The bandwidth fields of an existing account, zero fields omitted.
+fn net_fields(chain: &Chain, a: &Address, now_ms: u64) -> Map<String, Value> {
+    let mut m = Map::new();
+    let Some(acct) = chain.accounts.get(a) else {
+        return m;
+    };
+    put(&mut m, "freeNetUsed", acct.free_net.at(now_ms));
+    put(&mut m, "freeNetLimit", chain.params.free_net_limit);
+    put(&mut m, "NetUsed", acct.stake.net.at(now_ms));
+    put(
+        &mut m,
+        "NetLimit",
+        chain.resource_limit(a, Resource::Bandwidth),
+    );
+    put(
+        &mut m,
+        "TotalNetLimit",
+        chain.total_limit(Resource::Bandwidth),
+    );
+    put(
+        &mut m,
+        "TotalNetWeight",
+        chain.total_weight(Resource::Bandwidth),
+    );
+    m
 }
 
 /// A `resource` parameter: "BANDWIDTH" (also the default), "ENERGY", or 0 / 1.

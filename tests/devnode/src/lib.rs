@@ -7,6 +7,7 @@
 //! latency, dropped transactions, API keys) can be injected. See docs/devnode.md.
 
 pub mod api;
+pub mod api_sdk;
 pub mod api_stake;
 pub mod chain;
 pub mod genesis;

@@ -10,7 +10,7 @@ use coldpay_shared::permission::{
     AccountPermissionUpdate, Operations, Permission, PermissionKey, PermissionKind,
     MAX_ACTIVE_PERMISSIONS, MAX_PERMISSION_NAME_LEN,
 };
-use coldpay_shared::{Address, SignedTransaction, TxId};
+use coldpay_shared::{Address, Signature, SignedTransaction, TxId};
 
 use crate::genesis::Params;
 
@@ -127,30 +127,65 @@ pub fn check_signatures(
 /// TransactionCapsule.checkWeight: more signatures than keys, a non-member or a signer twice
 /// is an error; otherwise the summed weight.
 fn check_weight(p: &Permission, tx: &SignedTransaction, txid: &TxId) -> Result<i64, String> {
-    if tx.signatures.len() > p.keys.len() {
-        return Err(format!(
-            "Signature count is {} more than key counts of permission : {}",
-            tx.signatures.len(),
-            p.keys.len()
-        ));
+    weigh(p, &tx.signatures, txid)
+        .map(|(weight, _)| weight)
+        .map_err(|e| e.message().to_string())
+}
+
+/// Why [`weigh`] refused a set of signatures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WeightError {
+    /// A signature from which no address could be recovered (java-tron's SignatureException,
+    /// `COMPUTE_ADDRESS_ERROR` in getsignweight).
+    Recover(String),
+    /// More signatures than keys, a signer outside the permission or a signer twice
+    /// (java-tron's PermissionException, `PERMISSION_ERROR` in getsignweight).
+    Permission(String),
+}
+
+impl WeightError {
+    /// java-tron's message.
+    pub fn message(&self) -> &str {
+        match self {
+            WeightError::Recover(m) | WeightError::Permission(m) => m,
+        }
     }
-    let mut seen = HashSet::new();
+}
+
+/// TransactionCapsule.checkWeight with its approved list: the summed weight of `signatures`
+/// over `txid` and the signers in order, or java-tron's error.
+pub fn weigh(
+    p: &Permission,
+    signatures: &[Signature],
+    txid: &TxId,
+) -> Result<(i64, Vec<Address>), WeightError> {
+    if signatures.len() > p.keys.len() {
+        return Err(WeightError::Permission(format!(
+            "Signature count is {} more than key counts of permission : {}",
+            signatures.len(),
+            p.keys.len()
+        )));
+    }
+    let mut approved: Vec<Address> = Vec::with_capacity(signatures.len());
     let mut weight = 0i64;
-    for s in &tx.signatures {
-        let who = s.recover(txid).map_err(|e| e.to_string())?;
+    for s in signatures {
+        let who = s
+            .recover(txid)
+            .map_err(|e| WeightError::Recover(e.to_string()))?;
         let w = p.key_weight(&who).unwrap_or(0);
         if w == 0 {
-            return Err(format!(
+            return Err(WeightError::Permission(format!(
                 "{} is signed by {who} but it is not contained of permission.",
                 s.to_hex()
-            ));
+            )));
         }
-        if !seen.insert(who) {
-            return Err(format!("{who} has signed twice!"));
+        if approved.contains(&who) {
+            return Err(WeightError::Permission(format!("{who} has signed twice!")));
         }
+        approved.push(who);
         weight = weight.saturating_add(w);
     }
-    Ok(weight)
+    Ok((weight, approved))
 }
 
 /// AccountPermissionUpdateActuator.validate (the message after "Contract validate error : ").

@@ -3,6 +3,7 @@
 #![allow(clippy::too_many_lines, clippy::many_single_char_names)]
 
 mod common;
+mod sdk;
 
 use coldpay_devnode::genesis::{Permission, PermissionKey, Permissions};
 use coldpay_devnode::{Faults, Genesis};
