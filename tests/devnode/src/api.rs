@@ -270,6 +270,15 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
             };
             ok(b.map_or_else(|| json!({}), |b| block_json(chain, &b, vis, detail)))
         }
+        "getblockbyid" => {
+            let id = get_str(p, "value").unwrap_or("").to_lowercase();
+            let block = chain
+                .blocks
+                .iter()
+                .find(|b| hex::encode(b.id) == id)
+                .cloned();
+            ok(block.map_or_else(|| json!({}), |b| block_json(chain, &b, vis, true)))
+        }
         "getblockbylimitnext" => {
             let (Some(s), Some(e)) = (get_u64(p, "startNum"), get_u64(p, "endNum")) else {
                 return error(

@@ -9,9 +9,9 @@ use coldpay_shared::tronweb::{raw_data_from_json, to_tronweb_json};
 use coldpay_shared::{Address, RawData, Signature};
 use serde_json::{json, Map, Value};
 
-use crate::api::{addr_out, block_json, error, get_str, ok, param_addr, Reply};
 use crate::chain::Chain;
 use crate::permissions::{weigh, WeightError};
+use crate::reply::{addr_out, error, ok, param_addr, Reply};
 
 /// The SDK endpoints; `None` if `name` is not one.
 pub fn query(chain: &Chain, name: &str, p: &Value, visible: bool) -> Option<Reply> {
@@ -35,15 +35,6 @@ pub fn query(chain: &Chain, name: &str, p: &Value, visible: bool) -> Option<Repl
             )),
             Err(e) => e,
         },
-        "getblockbyid" => {
-            let id = get_str(p, "value").unwrap_or("").to_lowercase();
-            let block = chain
-                .blocks
-                .iter()
-                .find(|b| hex::encode(b.id) == id)
-                .cloned();
-            ok(block.map_or_else(|| json!({}), |b| block_json(chain, &b, visible, true)))
-        }
         _ => return None,
     };
     Some(reply)
@@ -527,10 +518,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(none, json!({}));
+        // getblockbyid is served with the other block queries (api.rs).
+        let mut chain = chain;
         let id = hex::encode(chain.head().id);
-        let (_, b) = query(&chain, "getblockbyid", &json!({"value": id}), false).unwrap();
-        assert_eq!(b["blockID"], json!(id));
-        let (_, missing) = query(&chain, "getblockbyid", &json!({"value": "00"}), false).unwrap();
-        assert_eq!(missing, json!({}));
+        let by_id = |chain: &mut Chain, v: &str| {
+            crate::api::handle(chain, "/wallet/getblockbyid", &json!({"value": v}), false).1
+        };
+        assert_eq!(by_id(&mut chain, &id)["blockID"], json!(id));
+        assert_eq!(by_id(&mut chain, "00"), json!({}));
     }
 }
