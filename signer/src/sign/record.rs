@@ -73,6 +73,7 @@ struct SignedLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     permission_after: Option<crate::permission_record::PermissionAfter>,
     policy_digest: &'a str,
+    policy_seq: u64,
     prev: String,
     request_digest: &'a str,
     request_id: &'a str,
@@ -103,11 +104,17 @@ pub(super) fn sign_and_record<'a>(
     // for (a file-access attacker cannot have reset them), or nothing is signed.
     let key = signers.records_key();
     crate::records::authenticate(home, key, checked.ledger().head())?;
+    // The sealed policy checked before the review is the one the records know (not a
+    // sealed file rolled back or copied in).
+    let policy_digest = hex::encode(policy.digest);
+    let policy_seq = ctx.policy_seq.ok_or_else(|| {
+        crate::error::SignerError::Refused("no sealed policy: nothing is signed".into())
+    })?;
+    crate::sealed::check_recorded(home, key, policy_seq, &policy_digest)?;
     let ledger_lines = checked
         .ledger()
         .encode(&ledger_entries(&approved, at), Some(key));
-    let (policy_digest, request_digest) =
-        (hex::encode(policy.digest), hex::encode(checked.digest()));
+    let request_digest = hex::encode(checked.digest());
     let new_head = ledger_lines.head();
     let audit_line =
         audit::prepare_with_auth(&home.audit_path(), key, new_head, |seq, prev, hash| {
@@ -120,6 +127,7 @@ pub(super) fn sign_and_record<'a>(
                     .update()
                     .map(crate::permission_record::PermissionAfter::of),
                 policy_digest: &policy_digest,
+                policy_seq,
                 prev,
                 request_digest: &request_digest,
                 request_id: checked.request_id(),
