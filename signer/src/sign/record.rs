@@ -4,7 +4,7 @@
 //! fsynced on one thread while the transactions are signed on the others. Nothing is released
 //! before both are done.
 
-use coldpay_shared::handoff::AuditHead;
+use coldpay_shared::handoff::{AuditHead, SignerPolicy};
 use coldpay_shared::{Address, Signature};
 use serde::Serialize;
 
@@ -36,9 +36,16 @@ pub(super) struct Recorded<'a> {
     /// The audit log's head after the `signed` line, for the sign response (set where the
     /// line is committed, below).
     audit_head: Option<AuditHead>,
+    /// The sealed policy signed under (sequence, digest), for the sign response.
+    policy: SignerPolicy,
 }
 
 impl Recorded<'_> {
+    /// The sealed policy this signing ran under.
+    pub(super) fn policy(&self) -> &SignerPolicy {
+        &self.policy
+    }
+
     /// The reviewed transactions, in input order.
     pub(super) fn txs(&self) -> &[ReviewItem<'_>] {
         self.signed.approved.checked().txs()
@@ -150,6 +157,10 @@ pub(super) fn sign_and_record<'a>(
     Ok(Recorded {
         signed: Signed { approved, sigs, at },
         audit_head: Some(audit_head),
+        policy: SignerPolicy {
+            seq: policy_seq,
+            digest: policy_digest,
+        },
     })
 }
 

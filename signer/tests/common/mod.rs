@@ -368,6 +368,12 @@ pub(crate) fn address_of(home: &Path, name: &str) -> String {
         .to_string()
 }
 
+/// sha256 (hex) of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
 pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
