@@ -589,10 +589,11 @@ pub struct SignResponse {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignerPolicy {
+    /// sha256 (hex, 64 lower-case digits) of the sealed policy text. (Fields in sorted order:
+    /// the pretty response writer must give the bytes of a sorted `Value`.)
+    pub digest: String,
     /// Sequence of the sealed policy.
     pub seq: u64,
-    /// sha256 (hex, 64 lower-case digits) of the sealed policy text.
-    pub digest: String,
 }
 
 impl SignerPolicy {
