@@ -65,6 +65,21 @@ impl Ceremony {
             .as_str()
             .unwrap()
             .to_string();
+        // Sealed (1-of-1, the treasury key as admin): `sign` enforces only a sealed policy.
+        let admin = format!("{treasury}:treasury admin");
+        ok(
+            &signer(&[
+                "policy",
+                "enroll",
+                "--admin",
+                &admin,
+                "--threshold",
+                "1",
+                "--passphrase-file",
+                PASS,
+            ]),
+            "policy enroll",
+        );
         let mut g = Genesis::default();
         g.fund(
             Address::parse(&treasury).unwrap(),
