@@ -16,7 +16,7 @@ use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -508,6 +508,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 5 {
         tx.execute_batch(MIGRATION_5)
             .map_err(at(format!("migrate {shown} to schema version 5")))?;
+    }
+    if version < 6 {
+        tx.execute_batch(crate::signer_policy::MIGRATION_6)
+            .map_err(at(format!("migrate {shown} to schema version 6")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -1279,7 +1283,13 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 5);
+        // Through version 5 to the current one (6 adds `signer_policies`, empty).
+        assert_eq!(v, SCHEMA_VERSION);
+        let n: i64 = j
+            .conn
+            .query_row("SELECT COUNT(*) FROM signer_policies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
         let aa = j.attempt_by_txid("aa").unwrap().unwrap();
         assert!(
             aa.recheck.as_deref().unwrap().contains("said SUCCESS"),

@@ -32,6 +32,7 @@ pub mod receipts;
 pub mod reconcile;
 pub mod report;
 pub mod send;
+pub mod signer_policy;
 pub mod submit;
 pub mod summary;
 pub mod tokens;
