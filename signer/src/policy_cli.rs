@@ -122,7 +122,7 @@ pub fn enroll(
         )));
     }
     if sealed::dir(home).exists()
-        && std::fs::read_dir(sealed::dir(home)).map_or(false, |mut d| d.next().is_some())
+        && std::fs::read_dir(sealed::dir(home)).is_ok_and(|mut d| d.next().is_some())
     {
         return Err(SignerError::Refused(
             "policy.d is not empty but holds no readable sealed policy: refusing to enroll over it"
