@@ -557,3 +557,29 @@ fn tronweb_node_path() -> Option<String> {
         .ok()?;
     node.status.success().then(|| found.display().to_string())
 }
+
+/// `policy check` reads the request from a scanner's UR lines, as `sign` does, and judges it
+/// under the sealed policy without signing.
+#[test]
+fn policy_check_reads_ur_input() {
+    let env = sealed_home();
+    let req = request(&[("p-ur", 1_000_000), ("p-big", 55_000_000_000)]);
+    let json = serde_json::to_string(&req.to_json()).unwrap();
+    let parts = coldpay_shared::urframe::encode_parts(
+        coldpay_shared::urframe::UrKind::RequestJson,
+        &coldpay_shared::urframe::request_json_payload(&json),
+        200,
+        0,
+    )
+    .unwrap();
+    let o = env.run_stdin(
+        &["policy", "check", "--ur", "--json"],
+        &(parts.join("\n") + "\n"),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["transactions"][0]["verdict"], "allowed", "{v}");
+    assert_eq!(v["transactions"][1]["verdict"], "refused", "{v}");
+    assert!(env.ledger().is_empty(), "nothing signed");
+}
