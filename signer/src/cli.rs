@@ -374,8 +374,11 @@ enum PolicyCommand {
     /// Review a proposal against this home's sealed policy and approve it with this home's
     /// admin key (a typed confirmation; TIP-191 signed message).
     Approve {
-        /// The proposal file.
-        request: PathBuf,
+        /// The proposal file (omit with --qr-image or --ur).
+        #[arg(default_value = "")]
+        request: String,
+        #[command(flatten)]
+        qr_in: crate::qrio::QrInArgs,
         #[command(flatten)]
         unlock: PolicyUnlockArgs,
         /// Write the approval here (atomically) instead of stdout.
@@ -424,6 +427,8 @@ struct ProposalOut {
     /// Approvals count until this long from now (e.g. 72h, 7d).
     #[arg(long, value_name = "DURATION", default_value = "72h")]
     expires_in: String,
+    #[command(flatten)]
+    qr_out: crate::qrio::QrOutArgs,
 }
 
 impl ProposalOut {
@@ -576,12 +581,24 @@ fn run_allow(h: &Home, a: AllowCommand) -> Result<()> {
             let edit = |t: &str, _: &policy::Policy| {
                 crate::policy_edit::allow_add(t, &[(addr, label.clone())])
             };
-            crate::policy_cli::propose_edit(h, &edit, out.expires_ms()?, out.output.as_deref())
+            crate::policy_cli::propose_edit(
+                h,
+                &edit,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
+            )
         }
         AllowCommand::Remove { address, out } => {
             let addr = parse(&address)?;
             let edit = |t: &str, _: &policy::Policy| crate::policy_edit::allow_remove(t, &addr);
-            crate::policy_cli::propose_edit(h, &edit, out.expires_ms()?, out.output.as_deref())
+            crate::policy_cli::propose_edit(
+                h,
+                &edit,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
+            )
         }
         AllowCommand::Import { csv, out } => {
             let edit = |t: &str, p: &policy::Policy| {
@@ -594,7 +611,13 @@ fn run_allow(h: &Home, a: AllowCommand) -> Result<()> {
                 }
                 crate::policy_edit::allow_add(t, &new)
             };
-            crate::policy_cli::propose_edit(h, &edit, out.expires_ms()?, out.output.as_deref())
+            crate::policy_cli::propose_edit(
+                h,
+                &edit,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
+            )
         }
     }
 }
@@ -842,24 +865,41 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
         Command::Policy(PolicyCommand::Propose { new, out }) => {
             let h = open_home(home_arg)?;
             let text = std::fs::read_to_string(&new).map_err(|e| SignerError::io(&new, e))?;
-            crate::policy_cli::propose(&h, text, out.expires_ms()?, out.output.as_deref()).map_err(
-                |e| match e {
-                    SignerError::Usage(m) => SignerError::Usage(format!("{}: {m}", new.display())),
-                    other => other,
-                },
+            crate::policy_cli::propose(
+                &h,
+                text,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
             )
+            .map_err(|e| match e {
+                SignerError::Usage(m) => SignerError::Usage(format!("{}: {m}", new.display())),
+                other => other,
+            })
         }
         Command::Policy(PolicyCommand::Allow(a)) => run_allow(&open_home(home_arg)?, a),
         Command::Policy(PolicyCommand::Approve {
             request,
+            qr_in,
             unlock,
             output,
-        }) => crate::policy_cli::approve(
-            &open_home(home_arg)?,
-            &request,
-            &unlock.unlock(),
-            output.as_deref(),
-        ),
+        }) => {
+            let source = if qr_in.any() {
+                crate::policy_cli::ProposalSource::Qr(qr_in)
+            } else if request.is_empty() {
+                return Err(SignerError::Usage(
+                    "give the proposal file, --qr-image FILE… or --ur".into(),
+                ));
+            } else {
+                crate::policy_cli::ProposalSource::File(PathBuf::from(request))
+            };
+            crate::policy_cli::approve(
+                &open_home(home_arg)?,
+                &source,
+                &unlock.unlock(),
+                output.as_deref(),
+            )
+        }
         Command::Policy(PolicyCommand::Apply {
             request,
             approvals,

@@ -19,6 +19,7 @@ use crate::policy_update::{self, digest_hex, set_of, Approval, Proposal, APPROVA
 use crate::records_key::RecordsKey;
 use crate::sealed::{self, Sealed, SealedFile, SEALED_FORMAT};
 use crate::unlock::Unlocker;
+use coldpay_shared::urframe::UrKind;
 
 /// The wallet to unlock and where its passphrase comes from.
 pub struct Unlock {
@@ -213,13 +214,48 @@ fn emit(home: &Home, output: Option<&Path>, text: &str) -> Result<()> {
     }
 }
 
+/// Where `policy approve` reads the proposal: a file, or QR images / UR lines.
+pub enum ProposalSource {
+    /// A proposal file (or `-`).
+    File(PathBuf),
+    /// `--qr-image` / `--ur` (UR type `coldpay-policy-proposal`).
+    Qr(crate::qrio::QrInArgs),
+}
+
+impl ProposalSource {
+    fn name(&self) -> String {
+        match self {
+            ProposalSource::File(p) => p.display().to_string(),
+            ProposalSource::Qr(_) => "QR input".into(),
+        }
+    }
+
+    fn text(&self) -> Result<String> {
+        match self {
+            ProposalSource::File(p) => crate::sign::read_input(&p.display().to_string()),
+            ProposalSource::Qr(q) => {
+                let (_, payload) = q.read_one_of(&[UrKind::PolicyProposal])?;
+                match coldpay_shared::cbor::Cbor::decode(&payload)? {
+                    coldpay_shared::cbor::Cbor::Text(t) => Ok(t),
+                    _ => Err(SignerError::Usage(
+                        "the coldpay-policy-proposal QR codes must carry one CBOR text string"
+                            .into(),
+                    )),
+                }
+            }
+        }
+    }
+}
+
 /// `policy propose NEW.toml` and the allowlist helpers: a proposal of `new_text` as the
-/// successor of the sealed policy, expiring `expires_in_ms` from now.
+/// successor of the sealed policy, expiring `expires_in_ms` from now; written to `output`
+/// (or stdout) and, with `qr_out`, shown as QR codes.
 pub fn propose(
     home: &Home,
     new_text: String,
     expires_in_ms: u64,
     output: Option<&Path>,
+    qr_out: &crate::qrio::QrOutArgs,
 ) -> Result<()> {
     let sealed = sealed::require(home)?;
     // Parsed first: its errors name the place (line, column), never the value.
@@ -251,11 +287,15 @@ pub fn propose(
         policy: text,
         diff: diff.clone(),
     };
-    emit(
-        home,
-        output,
-        &serde_json::to_string_pretty(&p).expect("serialisable"),
-    )?;
+    let json = serde_json::to_string_pretty(&p).expect("serialisable");
+    if qr_out.any() {
+        let payload = coldpay_shared::cbor::Cbor::Text(json.clone()).encode();
+        let n = qr_out.emit(UrKind::PolicyProposal, &payload)?;
+        eprintln!("proposal shown as {n} QR part(s)");
+    }
+    if output.is_some() || !qr_out.any() {
+        emit(home, output, &json)?;
+    }
     eprintln!(
         "Policy update proposal: seq {} → {} (policy set {})",
         sealed.file.seq, p.seq, p.set
@@ -285,17 +325,22 @@ pub fn propose_edit(
     edit: &dyn Fn(&str, &Policy) -> Result<String>,
     expires_in_ms: u64,
     output: Option<&Path>,
+    qr_out: &crate::qrio::QrOutArgs,
 ) -> Result<()> {
     let sealed = sealed::require(home)?;
     let text = edit(&sealed.file.policy, &sealed.policy)?;
-    propose(home, text, expires_in_ms, output)
+    propose(home, text, expires_in_ms, output, qr_out)
 }
 
 /// Reads and checks a proposal as the successor of `sealed`, unexpired at `now`.
-fn read_successor(home: &Home, path: &Path, sealed: &Sealed, now: u64) -> Result<Proposal> {
-    let text = crate::sign::read_input(&path.display().to_string())?;
-    let p =
-        Proposal::parse(&text, home.network).map_err(|e| prefix(&path.display().to_string(), e))?;
+fn read_successor(
+    home: &Home,
+    source: &ProposalSource,
+    sealed: &Sealed,
+    now: u64,
+) -> Result<Proposal> {
+    let text = source.text()?;
+    let p = Proposal::parse(&text, home.network).map_err(|e| prefix(&source.name(), e))?;
     check_successor(&p, sealed, now)?;
     Ok(p)
 }
@@ -361,7 +406,12 @@ fn read_line() -> Result<String> {
 /// `policy approve REQUEST`: shows what changes (against this home's own sealed policy),
 /// asks for a typed confirmation, and signs the proposal's message with the wallet's admin
 /// key (TIP-191).
-pub fn approve(home: &Home, request: &Path, unlock: &Unlock, output: Option<&Path>) -> Result<()> {
+pub fn approve(
+    home: &Home,
+    request: &ProposalSource,
+    unlock: &Unlock,
+    output: Option<&Path>,
+) -> Result<()> {
     let sealed = sealed::require(home)?;
     let p = read_successor(home, request, &sealed, now_ms())?;
     let keystores = home.keystores()?;
@@ -475,7 +525,12 @@ fn apply_locked(
     unlock: &Unlock,
 ) -> Result<()> {
     let sealed = sealed::require(home)?;
-    let p = read_successor(home, request, &sealed, now_ms())?;
+    let p = read_successor(
+        home,
+        &ProposalSource::File(request.to_path_buf()),
+        &sealed,
+        now_ms(),
+    )?;
     let mut approvals = Vec::new();
     for f in approval_files {
         let name = f.display().to_string();

@@ -377,6 +377,34 @@ fn an_admin_approves_on_its_own_home_after_typing_the_confirmation() {
         &[],
     );
     refused(&o, "holds no admin key of this policy");
+    // The same proposal carried as QR codes (`--qr-png`) is read from the images.
+    let qr = env.path("qr-proposal");
+    let text = std::fs::read_to_string(env.home().join("policy.toml")).unwrap();
+    let new = env.write(
+        "same-change.toml",
+        &text.replacen("max_per_tx = \"50000\"", "max_per_tx = \"60000\"", 1),
+    );
+    ok(&env.run(&[
+        "policy",
+        "propose",
+        new.to_str().unwrap(),
+        "--qr-png",
+        qr.to_str().unwrap(),
+    ]));
+    let mut pngs: Vec<String> = std::fs::read_dir(&qr)
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    pngs.sort();
+    let mut args = vec!["policy", "approve", "--key", "bob", "--passphrase-file"];
+    let bp = pass(&bob);
+    args.push(&bp);
+    args.push("--qr-image");
+    args.extend(pngs.iter().map(String::as_str));
+    let via_qr = bob.run_stdin(&args, "approve 2\n", &[]);
+    ok(&via_qr);
+    let a_qr: serde_json::Value = serde_json::from_slice(&via_qr.stdout).unwrap();
+    assert_eq!(a_qr["seq"], 2, "{a_qr}");
     // Bob's approval and alice's (made elsewhere) seal seq 2 on both homes.
     let a = approval(&env, &p2, &A, "a.json");
     let b = out.to_str().unwrap();
