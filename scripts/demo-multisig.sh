@@ -59,7 +59,8 @@ step "Offline laptops: seal every home's policy, 2 of 3 admins (the three approv
 for h in owner approver-a approver-b approver-c; do
   key=$(ls "$WORK/$h/keystores" | sed 's/\.json$//')
   "$SIGNER" --home "$WORK/$h" policy enroll --admin "$A:approver-a" --admin "$B:approver-b" --admin "$C:approver-c" \
-    --threshold 2 --key "$key" --passphrase-file "$PASS" 2>&1 | head -2
+    --threshold 2 --key "$key" --passphrase-file "$PASS" >"$WORK/$h.enroll.txt" 2>&1
+  grep "^Sealed" "$WORK/$h.enroll.txt"
 done
 
 # Approves a policy proposal on an admin's own home, typing what it asks for ("approve N").
@@ -67,7 +68,8 @@ approve_policy() { # home proposal output
   local seq
   seq=$(sed -n 's/.*"seq": \([0-9]*\).*/\1/p' "$2" | head -1)
   echo "approve $seq" | setsid "$SIGNER" --home "$WORK/$1" policy approve "$2" --key "$1" \
-    --passphrase-file "$PASS" -o "$3" 2>&1 | tail -4
+    --passphrase-file "$PASS" -o "$3" >"$WORK/$1.approve.txt" 2>&1 || true
+  cat "$WORK/$1.approve.txt"
   [ -s "$3" ] || fail "$1 did not approve the policy update"
 }
 
@@ -91,7 +93,8 @@ echo "refused: $(tail -1 "$WORK/apply1.txt")"
 approve_policy approver-c "$WORK/policy-proposal.json" "$WORK/approval-c.json"
 for h in approver-a approver-b approver-c; do
   "$SIGNER" --home "$WORK/$h" policy apply "$WORK/policy-proposal.json" "$WORK/approval-a.json" "$WORK/approval-c.json" \
-    --passphrase-file "$PASS" 2>&1 | head -2
+    --passphrase-file "$PASS" >"$WORK/$h.apply.txt" 2>&1 || { cat "$WORK/$h.apply.txt"; fail "$h did not apply the update"; }
+  head -2 "$WORK/$h.apply.txt"
 done
 
 step "Start the local TRON dev node with a funded treasury (5,000 TRX, 250,000 USDT)"
