@@ -55,6 +55,48 @@ echo "treasury (owner key): $TREASURY"
 echo "approver A: $A"; echo "approver B: $B"; echo "approver C: $C"
 echo "(the owner home's policy allows permission updates; the approvers' do not)"
 
+step "Offline laptops: seal every home's policy, 2 of 3 admins (the three approvers' keys)"
+for h in owner approver-a approver-b approver-c; do
+  key=$(ls "$WORK/$h/keystores" | sed 's/\.json$//')
+  "$SIGNER" --home "$WORK/$h" policy enroll --admin "$A:approver-a" --admin "$B:approver-b" --admin "$C:approver-c" \
+    --threshold 2 --key "$key" --passphrase-file "$PASS" >"$WORK/$h.enroll.txt" 2>&1
+  grep "^Sealed" "$WORK/$h.enroll.txt"
+done
+
+# Approves a policy proposal on an admin's own home, typing what it asks for ("approve N").
+approve_policy() { # home proposal output
+  local seq
+  seq=$(sed -n 's/.*"seq": \([0-9]*\).*/\1/p' "$2" | head -1)
+  echo "approve $seq" | setsid "$SIGNER" --home "$WORK/$1" policy approve "$2" --key "$1" \
+    --passphrase-file "$PASS" -o "$3" >"$WORK/$1.approve.txt" 2>&1 || true
+  cat "$WORK/$1.approve.txt"
+  [ -s "$3" ] || fail "$1 did not approve the policy update"
+}
+
+step "Policy update on the approvers' homes: add a recipient to the allowlist, 2 of 3 admins approve"
+"$SIGNER" --home "$WORK/approver-a" policy allow add TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm --label "new supplier" \
+  -o "$WORK/policy-proposal.json"
+# An unapproved edit of policy.toml is refused at the next signing:
+cp "$WORK/approver-b/policy.toml" "$WORK/policy-b.bak"
+sed -i 's/mode = "allowlist"/mode = "any"/' "$WORK/approver-b/policy.toml"
+if "$SIGNER" --home "$WORK/approver-b" sign "$WORK/policy-proposal.json" --yes --passphrase-file "$PASS" 2>"$WORK/edit.txt"; then
+  fail "approver-b signed with an edited policy.toml"
+fi
+grep -q "differs from the sealed policy" "$WORK/edit.txt" || { cat "$WORK/edit.txt"; fail "the edited policy was not named"; }
+echo "refused: $(grep -o 'policy file .*differs from the sealed policy seq [0-9]*' "$WORK/edit.txt")"
+cp "$WORK/policy-b.bak" "$WORK/approver-b/policy.toml"
+# One approval is not enough:
+approve_policy approver-a "$WORK/policy-proposal.json" "$WORK/approval-a.json"
+if "$SIGNER" --home "$WORK/approver-a" policy apply "$WORK/policy-proposal.json" "$WORK/approval-a.json" \
+  --passphrase-file "$PASS" 2>"$WORK/apply1.txt"; then fail "one approval of 2 sealed the update"; fi
+echo "refused: $(tail -1 "$WORK/apply1.txt")"
+approve_policy approver-c "$WORK/policy-proposal.json" "$WORK/approval-c.json"
+for h in approver-a approver-b approver-c; do
+  "$SIGNER" --home "$WORK/$h" policy apply "$WORK/policy-proposal.json" "$WORK/approval-a.json" "$WORK/approval-c.json" \
+    --passphrase-file "$PASS" >"$WORK/$h.apply.txt" 2>&1 || { cat "$WORK/$h.apply.txt"; fail "$h did not apply the update"; }
+  head -2 "$WORK/$h.apply.txt"
+done
+
 step "Start the local TRON dev node with a funded treasury (5,000 TRX, 250,000 USDT)"
 "$NODE" --port 0 --block-ms 300 --solid-lag 19 --fund "$TREASURY=5000:250000" > "$WORK/node.out" &
 NODE_PID=$!

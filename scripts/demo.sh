@@ -24,6 +24,12 @@ echo "(the mnemonic was shown once; in the demo it went to $WORK/mnemonic.txt)"
 TREASURY=$("$SIGNER" --home "$WORK/signer" keys list --json | sed -n 's/.*"address": "\(T[^"]*\)".*/\1/p' | head -1)
 echo "treasury address: $TREASURY"
 
+step "Offline laptop: seal the demo policy — sign enforces only a sealed policy"
+echo "!! DEMO ONLY: 1-of-1 admin, and the admin is the treasury key itself. ONE ADMIN ALONE CAN CHANGE"
+echo "!! THIS POLICY. A real home names 2 or more admins held by other people (docs/runbook.md 1a)."
+"$SIGNER" --home "$WORK/signer" policy enroll --admin "$TREASURY:demo admin" --threshold 1 --passphrase-file "$PASS"
+"$SIGNER" --home "$WORK/signer" policy show | head -6
+
 step "Start the local TRON dev node with a funded treasury (5,000 TRX, 250,000 USDT)"
 "$NODE" --port 0 --block-ms 300 --solid-lag 19 --fund "$TREASURY=5000:250000" > "$WORK/node.out" &
 NODE_PID=$!

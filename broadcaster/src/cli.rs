@@ -940,9 +940,20 @@ fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|(id, a)| json!({"payout_id": id, "approval": a}))
                 .collect();
+            let policies = crate::journal::signer_policies::current(&journal.conn)?;
+            let text = policies.iter().fold(text, |t, (k, seq, d)| {
+                format!(
+                    "{t}
+signer {k}: sealed policy seq {seq} (sha256 {d})"
+                )
+            });
+            let policies: Vec<Value> = policies
+                .iter()
+                .map(|(k, seq, d)| json!({"signer": k, "seq": seq, "digest": d}))
+                .collect();
             print(
                 &c,
-                &json!({"counts": counts, "payouts": sum.payouts, "to_rebuild": rebuild, "awaiting_approval": awaiting, "permission_updates": updates}),
+                &json!({"counts": counts, "payouts": sum.payouts, "to_rebuild": rebuild, "awaiting_approval": awaiting, "permission_updates": updates, "signer_policies": policies}),
                 &text,
             );
         }

@@ -177,6 +177,16 @@ fn record_signatures(
         if let Some(head) = &resp.audit_head {
             crate::audit_head::check_and_record(&tx, head, &resp.request_id, resp.signed_at)?;
         }
+        if let Some(p) = &resp.policy {
+            for note in crate::journal::signer_policies::record(
+                &tx,
+                &signer_keys(resp),
+                p,
+                &resp.request_id,
+            )? {
+                eprintln!("{note}");
+            }
+        }
     }
     let (notes, _) = crate::approvals::record(&tx, &verified.approvals)?;
     for (a, sigs) in &verified.single {

@@ -57,6 +57,7 @@ fn main() {
         request_id: "batch-42-1".into(),
         signed_at: 1_777_446_000_000,
         audit_head: None,
+        policy: None,
         transactions: vec![ResponseTx {
             payout_id: "inv-2026-0001".into(),
             txid,

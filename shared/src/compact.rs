@@ -668,6 +668,11 @@ pub fn encode_response(resp: &SignResponse) -> Result<Vec<u8>> {
     if let Some(h) = &resp.audit_head {
         m.push((6, audit_head_cbor(h)?));
     }
+    if let Some(p) = &resp.policy {
+        p.validate()?;
+        let digest = hex::decode(&p.digest).map_err(|_| bad("policy digest"))?;
+        m.push((7, Cbor::Array(vec![Cbor::Uint(p.seq), Cbor::Bytes(digest)])));
+    }
     Ok(Cbor::Map(m).encode())
 }
 
@@ -679,6 +684,25 @@ fn audit_head_cbor(h: &AuditHead) -> Result<Cbor> {
         Cbor::Uint(h.seq),
         Cbor::Bytes(h.hash_bytes()?.to_vec()),
     ]))
+}
+
+/// The sealed policy as `[seq, digest (32 bytes)]`.
+fn policy_of(c: &Cbor) -> Result<crate::handoff::SignerPolicy> {
+    let a = c
+        .as_array()
+        .filter(|a| a.len() == 2)
+        .ok_or_else(|| bad("policy must be [seq, digest]"))?;
+    let digest = a[1]
+        .as_bytes()
+        .filter(|b| b.len() == 32)
+        .map(hex::encode)
+        .ok_or_else(|| bad("policy digest must be 32 bytes"))?;
+    let p = crate::handoff::SignerPolicy {
+        seq: uint(Some(&a[0]), "policy seq")?,
+        digest,
+    };
+    p.validate()?;
+    Ok(p)
 }
 
 fn audit_head_of(c: &Cbor) -> Result<AuditHead> {
@@ -708,7 +732,7 @@ pub fn decode_response(
     lookup: &dyn Fn(&[u8]) -> Vec<(String, TxId)>,
 ) -> Result<SignResponse> {
     let m = Cbor::decode(bytes)?;
-    check_keys(&m, &[0, 1, 2, 3, 4, 5, 6], "response")?;
+    check_keys(&m, &[0, 1, 2, 3, 4, 5, 6, 7], "response")?;
     if uint(m.get(0), "version")? != VERSION {
         return Err(bad("unsupported compact response version"));
     }
@@ -790,11 +814,13 @@ pub fn decode_response(
         }
     }
     let audit_head = m.get(6).map(audit_head_of).transpose()?;
+    let policy = m.get(7).map(policy_of).transpose()?;
     let resp = SignResponse {
         request_id,
         signed_at,
         transactions,
         audit_head,
+        policy,
     };
     resp.verify_signers()?;
     if encode_response(&resp)? != bytes {

@@ -579,6 +579,38 @@ pub struct SignResponse {
     /// The signer's audit head after recording this signing (absent in responses from
     /// signers older than the audit-head field).
     pub audit_head: Option<AuditHead>,
+    /// The sealed policy the signer signed under (absent in responses from signers older
+    /// than sealed policies).
+    pub policy: Option<SignerPolicy>,
+}
+
+/// The sealed signing policy a response was signed under: its sequence on the signer home
+/// (1 = enrolled; each approved update adds 1) and the sha256 of its text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerPolicy {
+    /// sha256 (hex, 64 lower-case digits) of the sealed policy text. (Fields in sorted order:
+    /// the pretty response writer must give the bytes of a sorted `Value`.)
+    pub digest: String,
+    /// Sequence of the sealed policy.
+    pub seq: u64,
+}
+
+impl SignerPolicy {
+    /// Checks the digest is 64 lower-case hex digits and the sequence is not 0.
+    pub fn validate(&self) -> Result<()> {
+        let hex64 = self.digest.len() == 64
+            && self
+                .digest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if self.seq == 0 || !hex64 {
+            return Err(Error::Json(
+                "policy: seq must be ≥ 1 and digest 64 lower-case hex digits".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -588,6 +620,8 @@ struct SignResponseJson {
     audit_head: Option<AuditHead>,
     format: String,
     version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy: Option<SignerPolicy>,
     request_id: String,
     signed_at: u64,
     transactions: Vec<ResponseTx>,
@@ -600,6 +634,7 @@ impl SignResponse {
             audit_head: self.audit_head.clone(),
             format: RESPONSE_FORMAT.into(),
             version: HANDOFF_VERSION,
+            policy: self.policy.clone(),
             request_id: self.request_id.clone(),
             signed_at: self.signed_at,
             transactions: self.transactions.clone(),
@@ -634,6 +669,8 @@ impl SignResponse {
             #[serde(skip_serializing_if = "Option::is_none")]
             audit_head: Option<Head<'a>>,
             format: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            policy: Option<&'a SignerPolicy>,
             request_id: &'a str,
             signed_at: u64,
             transactions: Vec<Tx<'a>>,
@@ -653,6 +690,7 @@ impl SignResponse {
                 seq: h.seq,
             }),
             format: RESPONSE_FORMAT,
+            policy: self.policy.as_ref(),
             request_id: &self.request_id,
             signed_at: self.signed_at,
             transactions: self
@@ -694,7 +732,11 @@ impl SignResponse {
             signed_at: j.signed_at,
             transactions: j.transactions,
             audit_head: j.audit_head,
+            policy: j.policy,
         };
+        if let Some(p) = &resp.policy {
+            p.validate()?;
+        }
         resp.verify_signers()?;
         Ok(resp)
     }
@@ -892,6 +934,7 @@ mod tests {
             signed_at: 1_700_000_000_123,
             transactions,
             audit_head: None,
+            policy: None,
         };
         let want = serde_json::to_vec_pretty(&resp.to_json()).unwrap();
         assert_eq!(
@@ -912,6 +955,21 @@ mod tests {
         let back: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
         assert_eq!(back["audit_head"]["seq"], 7);
         assert_eq!(SignResponse::from_json(&back).unwrap(), resp);
+        // With the sealed policy: the same bytes both ways; a malformed digest is refused.
+        let mut with_policy = resp.clone();
+        with_policy.policy = Some(SignerPolicy {
+            seq: 3,
+            digest: "ef".repeat(32),
+        });
+        let pretty = with_policy.to_json_pretty();
+        assert_eq!(
+            pretty,
+            serde_json::to_vec_pretty(&with_policy.to_json()).unwrap()
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&pretty).unwrap();
+        assert_eq!(SignResponse::from_json(&v).unwrap(), with_policy);
+        v["policy"]["digest"] = "EF".repeat(32).into();
+        assert!(SignResponse::from_json(&v).is_err());
         let mut bad = back.clone();
         bad["audit_head"]["hash"] = "xyz".into();
         assert!(SignResponse::from_json(&bad)

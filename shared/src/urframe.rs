@@ -34,6 +34,9 @@ pub enum UrKind {
     /// does not carry (permission updates): the payload is a CBOR byte string holding the
     /// JSON text, read by the same strict parser as a request file.
     RequestJson,
+    /// A signer policy-update proposal (`coldpay-policy-proposal`): the payload is a CBOR text
+    /// string holding the proposal's JSON text.
+    PolicyProposal,
 }
 
 impl UrKind {
@@ -45,6 +48,7 @@ impl UrKind {
             UrKind::Watch => "coldpay-watch",
             UrKind::AuditExport => "coldpay-audit",
             UrKind::RequestJson => "coldpay-req-json",
+            UrKind::PolicyProposal => "coldpay-policy-proposal",
         }
     }
 
@@ -55,6 +59,7 @@ impl UrKind {
             "coldpay-watch" => Some(UrKind::Watch),
             "coldpay-audit" => Some(UrKind::AuditExport),
             "coldpay-req-json" => Some(UrKind::RequestJson),
+            "coldpay-policy-proposal" => Some(UrKind::PolicyProposal),
             _ => None,
         }
     }

@@ -775,6 +775,7 @@ fn handoff_refusals() {
         request_id: "r1".into(),
         signed_at: 2,
         audit_head: None,
+        policy: None,
         transactions: vec![coldpay_shared::handoff::ResponseTx {
             payout_id: "p1".into(),
             txid: raw.txid(),

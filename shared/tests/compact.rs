@@ -81,6 +81,7 @@ fn respond(req: &SignRequest) -> SignResponse {
         request_id: req.request_id.clone(),
         signed_at: 1_777_446_000_000,
         audit_head: None,
+        policy: None,
         transactions: req
             .transactions
             .iter()
@@ -358,5 +359,30 @@ fn the_audit_head_rides_in_the_compact_response() {
         .to_string()
         .contains("audit head hash must be 32 bytes"));
     resp.audit_head.as_mut().unwrap().hash = "CD".repeat(32);
+    assert!(encode_response(&resp).is_err());
+}
+
+#[test]
+fn the_sealed_policy_rides_in_the_compact_response() {
+    let req = usdt_request(2);
+    let mut resp = respond(&req);
+    let lookup = |prefix: &[u8]| -> Vec<(String, TxId)> {
+        req.transactions
+            .iter()
+            .filter(|t| &t.txid.as_bytes()[..4] == prefix)
+            .map(|t| (t.payout_id.clone(), t.txid))
+            .collect()
+    };
+    let without = encode_response(&resp).unwrap();
+    resp.policy = Some(coldpay_shared::handoff::SignerPolicy {
+        seq: 4,
+        digest: "ab".repeat(32),
+    });
+    let with = encode_response(&resp).unwrap();
+    // Key, array header, seq, digest (2 + 32).
+    assert_eq!(with.len(), without.len() + 1 + 1 + 1 + 34);
+    assert_eq!(decode_response(&with, &lookup).unwrap(), resp);
+    assert_eq!(decode_response(&without, &lookup).unwrap().policy, None);
+    resp.policy.as_mut().unwrap().seq = 0;
     assert!(encode_response(&resp).is_err());
 }

@@ -432,6 +432,56 @@ pub fn last_authenticated(path: &Path, key: &RecordsKey) -> Result<(u64, LedgerH
     })
 }
 
+/// A policy an authenticated audit line states (see [`last_policy_statement`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyStatement {
+    /// The audit line's sequence number.
+    pub line: u64,
+    /// The sealed policy's sequence.
+    pub seq: u64,
+    /// The sealed policy's digest (hex).
+    pub digest: String,
+}
+
+/// The fields of an audit line that state a sealed policy.
+#[derive(serde::Deserialize)]
+struct PolicyProbe {
+    seq: u64,
+    auth: Option<Auth>,
+    policy_seq: Option<u64>,
+    policy_digest: Option<String>,
+}
+
+/// The sealed policy the last authenticated line stating one names (a `policy-seal` line or
+/// a signing), its MAC checked with the records key; lines without authentication are
+/// passed over (anyone could have written them). `None` when no line states one.
+pub fn last_policy_statement(path: &Path, key: &RecordsKey) -> Result<Option<PolicyStatement>> {
+    scan_back(path, |l| {
+        let p: PolicyProbe = serde_json::from_slice(l).map_err(|_| {
+            SignerError::Refused(format!(
+                "{}: a line is not an audit line; run `coldpay-signer audit verify`",
+                path.display()
+            ))
+        })?;
+        let (Some(a), Some(seq), Some(digest)) = (p.auth, p.policy_seq, p.policy_digest) else {
+            return Ok(None);
+        };
+        let obj: Map<String, Value> = serde_json::from_slice(l).expect("parsed above");
+        let h = line_hash(&obj);
+        if obj.get("hash").and_then(Value::as_str) != Some(h.as_str()) || !a.verifies(key, &h) {
+            return Err(SignerError::Refused(format!(
+                "audit line {} states a sealed policy but does not authenticate with this home's records key (it was edited): nothing is signed; see `coldpay-signer audit verify --unlock`",
+                p.seq
+            )));
+        }
+        Ok(Some(PolicyStatement {
+            line: p.seq,
+            seq,
+            digest,
+        }))
+    })
+}
+
 /// What [`verify_records`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordsCheck {

@@ -329,8 +329,11 @@ enum PolicyCommand {
     },
     /// Show the review and policy verdicts for INPUT without signing.
     Check {
-        /// Input file, or `-` for stdin.
+        /// Input file, or `-` for stdin (omit with --qr-image or --ur).
+        #[arg(default_value = "")]
         input: String,
+        #[command(flatten)]
+        qr_in: crate::qrio::QrInArgs,
         /// Policy file (default: the home's policy.toml).
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
@@ -341,6 +344,125 @@ enum PolicyCommand {
         /// `duplicate_of`; the review stays on stderr).
         #[arg(long)]
         json: bool,
+    },
+    /// Seal this home's policy the first time (sequence 1): from then on `sign` enforces
+    /// only the sealed policy, and changes need M of the N admins' approvals. A wallet
+    /// passphrase is asked for (the seal is recorded in an authenticated audit line).
+    Enroll {
+        /// An admin key: its TRON address and a label (repeat per admin). Omit when
+        /// policy.toml already has an [admins] table.
+        #[arg(long, value_name = "ADDRESS:LABEL")]
+        admin: Vec<String>,
+        /// Approvals needed for every later change (M of the N admins).
+        #[arg(long, value_name = "M")]
+        threshold: Option<u8>,
+        #[command(flatten)]
+        unlock: PolicyUnlockArgs,
+    },
+    /// Write a policy-update proposal for NEW.toml (the sealed policy's [admins] are kept
+    /// when NEW.toml has none), showing what changes.
+    Propose {
+        /// The new policy.
+        #[arg(value_name = "NEW.toml")]
+        new: PathBuf,
+        #[command(flatten)]
+        out: ProposalOut,
+    },
+    /// Propose allowlist changes of the sealed policy.
+    #[command(subcommand)]
+    Allow(AllowCommand),
+    /// Review a proposal against this home's sealed policy and approve it with this home's
+    /// admin key (a typed confirmation; TIP-191 signed message).
+    Approve {
+        /// The proposal file (omit with --qr-image or --ur).
+        #[arg(default_value = "")]
+        request: String,
+        #[command(flatten)]
+        qr_in: crate::qrio::QrInArgs,
+        #[command(flatten)]
+        unlock: PolicyUnlockArgs,
+        /// Write the approval here (atomically) instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Verify M distinct admins' approvals of a proposal and seal it on this home (run on
+    /// every home sharing the policy). A wallet passphrase is asked for.
+    Apply {
+        /// The proposal file.
+        request: PathBuf,
+        /// Approval files (`policy approve` output, or {"address", "signature"} from a TRON
+        /// wallet's signMessageV2; one object or an array per file).
+        #[arg(required = true, value_name = "APPROVAL")]
+        approvals: Vec<PathBuf>,
+        #[command(flatten)]
+        unlock: PolicyUnlockArgs,
+    },
+}
+
+/// The wallet unlocked by `policy enroll|approve|apply`.
+#[derive(Args, Clone, Default)]
+struct PolicyUnlockArgs {
+    /// The wallet to unlock (needed when the home holds several).
+    #[arg(long, value_name = "NAME")]
+    key: Option<String>,
+    #[command(flatten)]
+    pass: PassArgs,
+}
+
+impl PolicyUnlockArgs {
+    fn unlock(&self) -> crate::policy_cli::Unlock {
+        crate::policy_cli::Unlock {
+            key: self.key.clone(),
+            pass: self.pass.source(),
+        }
+    }
+}
+
+/// Where a proposal goes and how long its approvals count.
+#[derive(Args, Clone)]
+struct ProposalOut {
+    /// Write the proposal here (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Approvals count until this long from now (e.g. 72h, 7d).
+    #[arg(long, value_name = "DURATION", default_value = "72h")]
+    expires_in: String,
+    #[command(flatten)]
+    qr_out: crate::qrio::QrOutArgs,
+}
+
+impl ProposalOut {
+    fn expires_ms(&self) -> Result<u64> {
+        duration_ms(&self.expires_in).map_err(|e| SignerError::Usage(format!("--expires-in {e}")))
+    }
+}
+
+#[derive(Subcommand)]
+enum AllowCommand {
+    /// Propose adding ADDRESS to the allowlist.
+    Add {
+        /// The recipient.
+        address: String,
+        /// Its label (shown in every review).
+        #[arg(long)]
+        label: String,
+        #[command(flatten)]
+        out: ProposalOut,
+    },
+    /// Propose removing ADDRESS from the allowlist.
+    Remove {
+        /// The recipient.
+        address: String,
+        #[command(flatten)]
+        out: ProposalOut,
+    },
+    /// Propose adding every recipient of a payout CSV not yet on the allowlist (labels: a
+    /// `label` column, else "payout ID").
+    Import {
+        /// The payout CSV (the broadcaster's `batch import` format).
+        csv: PathBuf,
+        #[command(flatten)]
+        out: ProposalOut,
     },
 }
 
@@ -415,12 +537,17 @@ fn parse_since(s: &str) -> Result<u64> {
     if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok(u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0));
     }
+    let ago = duration_ms(s)
+        .map_err(|e| SignerError::Usage(format!("--since {e} (or an RFC 3339 time)")))?;
+    Ok(sign::now_ms().saturating_sub(ago))
+}
+
+/// A duration such as "24h", "7d", "90m", "30s" in ms.
+fn duration_ms(s: &str) -> Result<u64> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = num.parse().map_err(|_| {
-        SignerError::Usage(format!(
-            "--since {s:?}: use an RFC 3339 time or e.g. 24h, 7d"
-        ))
-    })?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| SignerError::Usage(format!("{s:?}: use a duration such as 24h or 7d")))?;
     let ms = match unit {
         "s" => 1000,
         "m" => 60_000,
@@ -428,11 +555,71 @@ fn parse_since(s: &str) -> Result<u64> {
         "d" => 86_400_000,
         _ => {
             return Err(SignerError::Usage(format!(
-                "--since {s:?}: unit must be s, m, h or d"
+                "{s:?}: unit must be s, m, h or d"
             )))
         }
     };
-    Ok(sign::now_ms().saturating_sub(n * ms))
+    Ok(n.saturating_mul(ms))
+}
+
+/// `policy allow add|remove|import`: the sealed policy's allowlist edited and proposed.
+fn run_allow(h: &Home, a: AllowCommand) -> Result<()> {
+    let parse = |s: &str| {
+        coldpay_shared::Address::parse(s)
+            .map_err(|e| SignerError::Usage(format!("{s}: {}", e.redacted())))
+    };
+    match a {
+        AllowCommand::Add {
+            address,
+            label,
+            out,
+        } => {
+            let addr = parse(&address)?;
+            if let Some(m) = coldpay_shared::text::label_problem("--label", &label) {
+                return Err(SignerError::Usage(m));
+            }
+            let edit = |t: &str, _: &policy::Policy| {
+                crate::policy_edit::allow_add(t, &[(addr, label.clone())])
+            };
+            crate::policy_cli::propose_edit(
+                h,
+                &edit,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
+            )
+        }
+        AllowCommand::Remove { address, out } => {
+            let addr = parse(&address)?;
+            let edit = |t: &str, _: &policy::Policy| crate::policy_edit::allow_remove(t, &addr);
+            crate::policy_cli::propose_edit(
+                h,
+                &edit,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
+            )
+        }
+        AllowCommand::Import { csv, out } => {
+            let edit = |t: &str, p: &policy::Policy| {
+                let new = crate::policy_edit::csv_recipients(&csv, &|a| p.allow.contains_key(a))?;
+                if new.is_empty() {
+                    return Err(SignerError::Usage(format!(
+                        "{}: every recipient is already on the allowlist",
+                        csv.display()
+                    )));
+                }
+                crate::policy_edit::allow_add(t, &new)
+            };
+            crate::policy_cli::propose_edit(
+                h,
+                &edit,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
+            )
+        }
+    }
 }
 
 fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
@@ -607,6 +794,11 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 })).collect();
                 println!("{}", serde_json::to_string_pretty(&serde_json::json!({
                     "file": path.display().to_string(), "digest": hex::encode(p.digest), "network": h.network,
+                    "sealed": crate::policy_cli::sealed_summary(&h)?.map(|(s, _)| serde_json::json!({
+                        "seq": s.file.seq, "digest": s.file.digest, "set": s.file.set,
+                        "threshold": s.admins().threshold,
+                        "admins": s.admins().keys.iter().map(|(a, l)| serde_json::json!({"address": a, "label": l})).collect::<Vec<_>>(),
+                    })),
                     "unattended": p.unattended, "max_fee_limit_sun": p.max_fee_limit_sun, "max_expiration_ms": p.max_expiration_ms,
                     "allow_memo": p.allow_memo, "destinations": {"mode": format!("{:?}", p.mode).to_lowercase(), "allow": p.allow.iter().map(|(a, l)| serde_json::json!({"address": a, "label": l})).collect::<Vec<_>>()},
                     "tokens": tokens,
@@ -619,6 +811,17 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     hex::encode(p.digest),
                     h.network
                 );
+                match crate::policy_cli::sealed_summary(&h)? {
+                    Some((s, lines)) => {
+                        for l in lines {
+                            println!("# {l}");
+                        }
+                        if s.file.digest != hex::encode(p.digest) {
+                            println!("# THIS FILE IS NOT THE SEALED POLICY: `sign` refuses to use it");
+                        }
+                    }
+                    None => println!("# NOT SEALED: `sign` refuses until `coldpay-signer policy enroll` seals it"),
+                }
                 print!("{text}");
             }
             Ok(())
@@ -629,6 +832,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
         }
         Command::Policy(PolicyCommand::Check {
             input,
+            qr_in,
             policy,
             details,
             json,
@@ -638,7 +842,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 &h,
                 &sign::SignArgs {
                     input,
-                    qr_in: crate::qrio::QrInArgs::default(),
+                    qr_in,
                     qr_out: crate::qrio::QrOutArgs::default(),
                     output: None,
                     key: None,
@@ -653,6 +857,59 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 },
             )
         }
+        Command::Policy(PolicyCommand::Enroll {
+            admin,
+            threshold,
+            unlock,
+        }) => crate::policy_cli::enroll(&open_home(home_arg)?, &admin, threshold, &unlock.unlock()),
+        Command::Policy(PolicyCommand::Propose { new, out }) => {
+            let h = open_home(home_arg)?;
+            let text = std::fs::read_to_string(&new).map_err(|e| SignerError::io(&new, e))?;
+            crate::policy_cli::propose(
+                &h,
+                text,
+                out.expires_ms()?,
+                out.output.as_deref(),
+                &out.qr_out,
+            )
+            .map_err(|e| match e {
+                SignerError::Usage(m) => SignerError::Usage(format!("{}: {m}", new.display())),
+                other => other,
+            })
+        }
+        Command::Policy(PolicyCommand::Allow(a)) => run_allow(&open_home(home_arg)?, a),
+        Command::Policy(PolicyCommand::Approve {
+            request,
+            qr_in,
+            unlock,
+            output,
+        }) => {
+            let source = if qr_in.any() {
+                crate::policy_cli::ProposalSource::Qr(qr_in)
+            } else if request.is_empty() {
+                return Err(SignerError::Usage(
+                    "give the proposal file, --qr-image FILE… or --ur".into(),
+                ));
+            } else {
+                crate::policy_cli::ProposalSource::File(PathBuf::from(request))
+            };
+            crate::policy_cli::approve(
+                &open_home(home_arg)?,
+                &source,
+                &unlock.unlock(),
+                output.as_deref(),
+            )
+        }
+        Command::Policy(PolicyCommand::Apply {
+            request,
+            approvals,
+            unlock,
+        }) => crate::policy_cli::apply(
+            &open_home(home_arg)?,
+            &request,
+            &approvals,
+            &unlock.unlock(),
+        ),
         Command::Audit(AuditCommand::Verify {
             expect_head,
             json,

@@ -55,6 +55,14 @@ struct PolicyToml {
     #[serde(default)]
     tokens: Vec<TokenToml>,
     trx: Option<LimitsToml>,
+    admins: Option<AdminsToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdminsToml {
+    threshold: u8,
+    keys: Vec<AllowToml>,
 }
 
 fn default_fee() -> Text {
@@ -143,6 +151,36 @@ pub struct TokenPolicy {
     pub limits: Limits,
 }
 
+/// The admins who approve changes of a sealed policy (`[admins]`): M of these N keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admins {
+    /// Approvals needed (M).
+    pub threshold: u8,
+    /// The admin addresses and their labels (N), in file order.
+    pub keys: Vec<(Address, String)>,
+}
+
+impl Admins {
+    /// The label of `address` when it is an admin.
+    pub fn label_of(&self, address: &Address) -> Option<&str> {
+        self.keys
+            .iter()
+            .find(|(a, _)| a == address)
+            .map(|(_, l)| l.as_str())
+    }
+
+    /// "2 of 3 admins", with a loud note when one admin alone can change the policy.
+    pub fn describe(&self) -> String {
+        let n = self.keys.len();
+        let base = format!("{} of {n} admin(s)", self.threshold);
+        if self.threshold == 1 {
+            format!("{base} — ONE ADMIN ALONE CAN CHANGE THIS POLICY (no four-eyes check)")
+        } else {
+            base
+        }
+    }
+}
+
 /// A parsed, validated policy.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -165,6 +203,8 @@ pub struct Policy {
     pub tokens: Vec<TokenPolicy>,
     /// TRX limits; `None` = TRX transfers not allowed.
     pub trx: Option<Limits>,
+    /// Who approves changes (`[admins]`); required once the policy is sealed.
+    pub admins: Option<Admins>,
     /// sha256 of the policy file bytes.
     pub digest: [u8; 32],
 }
@@ -296,6 +336,7 @@ impl Policy {
             Some(l) => Some(limits_checked(text, "trx", l, TRX_DECIMALS)?),
             None => None,
         };
+        let admins = t.admins.as_ref().map(|a| admins(text, a)).transpose()?;
         Ok(Policy {
             unattended: t.unattended,
             max_fee_limit_sun,
@@ -306,6 +347,7 @@ impl Policy {
             allow,
             tokens,
             trx,
+            admins,
             digest: Sha256::digest(bytes).into(),
         })
     }
@@ -455,6 +497,36 @@ impl Policy {
 /// controls it, so a transfer to it burns the value. Refused as a recipient in every mode.
 pub fn zero_address() -> Address {
     Address::from_evm_bytes([0; 20])
+}
+
+/// The `[admins]` table checked: 1 ≤ threshold ≤ keys, no key twice, labels clean.
+fn admins(text: &str, a: &AdminsToml) -> Result<Admins> {
+    let mut keys: Vec<(Address, String)> = Vec::new();
+    for (i, k) in a.keys.iter().enumerate() {
+        let at = format!("admins.keys[{i}]");
+        let addr = Address::parse(k.address.get_ref())
+            .map_err(|e| fault(text, &k.address, &format!("{at}.address"), &e.redacted()))?;
+        if let Some(m) = label_problem(&format!("{at}.label"), k.label.get_ref()) {
+            return Err(fault(text, &k.label, &at, &m));
+        }
+        if keys.iter().any(|(x, _)| *x == addr) {
+            return Err(SignerError::Usage(format!(
+                "policy: admins: {addr} is listed twice (each admin is one approval)"
+            )));
+        }
+        keys.push((addr, k.label.get_ref().clone()));
+    }
+    if keys.is_empty() || a.threshold == 0 || usize::from(a.threshold) > keys.len() {
+        return Err(SignerError::Usage(format!(
+            "policy: admins: threshold {} must be between 1 and the number of admin keys ({})",
+            a.threshold,
+            keys.len()
+        )));
+    }
+    Ok(Admins {
+        threshold: a.threshold,
+        keys,
+    })
 }
 
 fn limits_checked(text: &str, table: &str, l: &LimitsToml, decimals: u8) -> Result<Limits> {

@@ -595,6 +595,19 @@ pub fn authenticate(home: &Home, key: &RecordsKey, ledger: &LedgerHead) -> Resul
     }
 }
 
+/// As signing does before it writes records: the ledger agrees with the audit log (an
+/// unchained ledger that matches it is converted first). For `policy enroll|apply`, which
+/// write an authenticated line stating the ledger's head.
+pub fn check_before_recording(home: &Home) -> Result<()> {
+    let nothing = LedgerQuery {
+        payout_ids: Some(HashSet::new()),
+        recipients: Some(HashSet::new()),
+        since_ms: u64::MAX,
+        txids: Some(HashSet::new()),
+    };
+    open_ledger(home, &nothing).map(drop)
+}
+
 /// Whether the ledger agrees with the audit log's last recorded head (the check signing
 /// makes), for `audit verify`.
 pub fn quick_check(home: &Home) -> Result<()> {

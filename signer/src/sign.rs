@@ -90,6 +90,8 @@ pub fn read_input(path: &str) -> Result<String> {
 /// What the audit line of this run should say, filled in as the run progresses.
 #[derive(Default)]
 struct AuditCtx {
+    /// The sealed policy's sequence (None on a never-sealed home's `policy check`).
+    policy_seq: Option<u64>,
     request_id: Option<String>,
     digest: Option<String>,
     txs: Vec<AuditTx>,
@@ -111,16 +113,24 @@ pub fn run(home: &Home, args: &SignArgs) -> Result<()> {
     let _lock = home.lock()?;
     let policy_path = args.policy.clone().unwrap_or_else(|| home.policy_path());
     let mut ctx = AuditCtx::default();
-    let policy = Policy::load(&policy_path, home.network);
-    let policy_digest = policy.as_ref().map(|p| hex::encode(p.digest)).ok();
-    let result = policy.and_then(|p| run_stages(home, args, &p, &mut ctx));
+    let in_force = crate::sealed::in_force(home, args.policy.as_deref(), args.check_only);
+    let policy_digest = in_force.as_ref().map(|p| hex::encode(p.policy.digest)).ok();
+    let source = in_force
+        .as_ref()
+        .map_or_else(|_| policy_path.display().to_string(), |p| p.source.clone());
+    ctx.policy_seq = in_force
+        .as_ref()
+        .ok()
+        .and_then(|p| p.sealed.as_ref().map(|s| s.0));
+    let result = in_force.and_then(|p| run_stages(home, args, &p.policy, &mut ctx));
     let event = if args.check_only { "check" } else { "sign" };
     let mut line = json!({
         "time": now_ms(),
         "event": event,
         "network": home.network.as_str(),
-        "policy": policy_path.display().to_string(),
+        "policy": source,
         "policy_digest": policy_digest,
+        "policy_seq": ctx.policy_seq,
         "request_id": ctx.request_id,
         "request_digest": ctx.digest,
         "transactions": ctx.txs,

@@ -125,10 +125,16 @@ fn zero_address_recipient_is_refused_in_any_mode() {
     env.set_policy(&policy("any", "exchange hot wallet"));
     let o = env.sign_text(&request_text("ok-1", usdt_to(ALLOWED)));
     assert!(o.status.success(), "{}", stderr(&o));
-    // Nor can the zero address be put on the allowlist.
-    env.set_policy(&policy("allowlist", "burn").replace(ALLOWED, ZERO));
+    // Nor can the zero address be put on the allowlist: the update is refused when proposed.
+    let o = env.try_set_policy(&policy("allowlist", "burn").replace(ALLOWED, ZERO));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is the zero address"), "{}", stderr(&o));
     let o = env.sign_text(&request_text("ok-2", usdt_to(ALLOWED)));
-    assert_refused(&o, "is the zero address", &env);
+    assert!(
+        o.status.success(),
+        "the sealed policy stays: {}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -151,9 +157,13 @@ fn look_alike_ids_labels_and_duplicate_keys_are_refused() {
     );
     let o = env.sign_text(&dup);
     assert_refused(&o, "duplicate key: network appears twice", &env);
-    env.set_policy(&policy("allowlist", "hot\u{202e}tellaw"));
-    let o = env.sign_text(&request_text("p-2", usdt_to(ALLOWED)));
-    assert_refused(&o, "U+202E (a bidi control character)", &env);
+    let o = env.try_set_policy(&policy("allowlist", "hot\u{202e}tellaw"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("U+202E (a bidi control character)"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

@@ -584,6 +584,22 @@ fn several_member_keys_need_key_and_key_chooses() {
         &format!("{}\n", hex::encode(b_key.to_bytes())),
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    // The home's records key (made when its policy was sealed, with kat) goes to bob too.
+    let pass = env.path("pass.txt");
+    let out = env.run(
+        &[
+            "keys",
+            "share-records-key",
+            "--from",
+            "kat",
+            "--to",
+            "bob",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let input = env.write(
         "req.json",
         &request(payouts(), Some(two_of_three())).to_json(),

@@ -199,7 +199,16 @@ fn an_operator_gets_through_the_ceremony_despite_three_mistakes() {
     assert_eq!(owner, address_of(&other.home(), "copy"));
 
     // Sign: a wrong passphrase then the right one, a wrong code then the right one.
-    std::fs::write(env.home().join("policy.toml"), policy()).unwrap();
+    let own_pass = env.path("pass.txt");
+    std::fs::write(&own_pass, format!("{PASS}\n")).unwrap();
+    let sealed = common::seal_policy(&env.home(), &own_pass, &policy(), &|args| {
+        env.cmd(args).output().unwrap()
+    });
+    assert!(
+        sealed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sealed.stderr)
+    );
     let req = request(&owner);
     let code = req.confirmation_code();
     let input = env.path("req.json");

@@ -294,11 +294,12 @@ fn the_export_round_trips_and_tampering_is_refused() {
         .to_string();
     assert!(err.contains("edited"), "{err}");
     // A later segment carries only its lines, to stdout.
-    // (Line 1 is the records upgrade of the home's first signing, line 2 its signed line.)
-    let out = env.run(&["audit", "export", "--since", "3"]);
+    // (Line 1 is the records upgrade of the policy's sealing, line 2 the seal, line 3 the
+    // first signed line.)
+    let out = env.run(&["audit", "export", "--since", "4"]);
     ok(&out);
     let later = AuditExport::from_json_str(&String::from_utf8(out.stdout).unwrap()).unwrap();
-    assert_eq!((later.since, later.signings().count()), (3, 2));
+    assert_eq!((later.since, later.signings().count()), (4, 2));
     let out = env.run(&["audit", "export", "--since", "99"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("has lines 1 to"), "{}", stderr(&out));
@@ -313,12 +314,15 @@ fn keystore(env: &Env) -> PathBuf {
 /// wallet without a records key, no authentication on its lines, and (`chained`) the ledger
 /// chain and heads of the version before, or neither (the one before that).
 fn old_home(chained: bool) -> Env {
-    let env = Env::new();
+    let env = Env(common::Env::setup_unsealed("mainnet", POLICY));
     let wallet = std::fs::read(keystore(&env)).unwrap();
+    env.set_policy(POLICY);
     for n in 1..=3 {
         ok(&env.sign(n));
     }
+    // Back to a home of before sealed policies and authenticated records.
     std::fs::write(keystore(&env), wallet).unwrap();
+    std::fs::remove_dir_all(env.home().join("policy.d")).unwrap();
     let strip = |l: &String| {
         let l = l.split(",\"mac\":").next().unwrap();
         if chained {
@@ -332,7 +336,7 @@ fn old_home(chained: bool) -> Env {
     let old: Vec<Value> = lines(&env.audit())
         .iter()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|v| v["event"] != "records-upgrade")
+        .filter(|v| v["event"] != "records-upgrade" && v["event"] != "policy-seal")
         .map(|mut v| {
             let o = v.as_object_mut().unwrap();
             o.remove("auth");
@@ -363,13 +367,22 @@ fn an_old_home_is_upgraded_once_and_then_unauthenticated_lines_are_refused() {
         "{}",
         stdout(&v)
     );
-    // The first signing upgrades it: a records key in the wallet, an audit line saying so.
+    // An old home's policy was never sealed: signing is refused, naming the upgrade step.
     let out = env.sign(4);
-    ok(&out);
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("records are now authenticated"),
+        stderr(&out).contains("policy is not sealed") && stderr(&out).contains("policy enroll"),
         "{}",
         stderr(&out)
+    );
+    // Sealing it (the documented upgrade) also authenticates its records: a records key in
+    // the wallet, an audit line saying so, then the seal line.
+    let seal = env.try_set_policy(POLICY);
+    ok(&seal);
+    assert!(
+        stderr(&seal).contains("records are now authenticated"),
+        "{}",
+        stderr(&seal)
     );
     let wallet: Value = serde_json::from_slice(&std::fs::read(keystore(&env)).unwrap()).unwrap();
     assert!(wallet["records_key"]["id"].is_string(), "{wallet}");
@@ -377,11 +390,18 @@ fn an_old_home_is_upgraded_once_and_then_unauthenticated_lines_are_refused() {
     let upgrade: Value = serde_json::from_str(&audit[audit.len() - 2]).unwrap();
     assert_eq!(upgrade["event"], "records-upgrade");
     assert_eq!(upgrade["auth"]["ledger"]["lines"], 3);
+    let sealed: Value = serde_json::from_str(&audit[audit.len() - 1]).unwrap();
+    assert_eq!(
+        (&sealed["event"], &sealed["policy_seq"]),
+        (&"policy-seal".into(), &1.into())
+    );
+    let out = env.sign(4);
+    ok(&out);
     let v = env.run_unlocked(&["audit", "verify", "--json"]);
     ok(&v);
     let report: Value = serde_json::from_slice(&v.stdout).unwrap();
     assert_eq!(report["authenticated"], true, "{report}");
-    assert_eq!(report["macs_checked"], 2, "{report}");
+    assert_eq!(report["macs_checked"], 3, "{report}");
     let l = env.run_unlocked(&["ledger", "verify", "--json"]);
     ok(&l);
     let report: Value = serde_json::from_slice(&l.stdout).unwrap();
@@ -428,17 +448,17 @@ fn an_emptied_ledger_with_a_self_made_audit_line_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
     assert!(
-        e.contains("audit line 5 records a signing or a ledger head but carries no authentication"),
+        e.contains("audit line 6 records a signing or a ledger head but carries no authentication"),
         "{e}"
     );
     assert!(!env.path("out.json").exists());
     let v = env.run(&["audit", "verify"]);
     assert_eq!(v.status.code(), Some(2));
-    assert!(stderr(&v).contains("line 5"), "{}", stderr(&v));
+    assert!(stderr(&v).contains("line 6"), "{}", stderr(&v));
     // The same line with a made-up authentication passes the form check but not the MAC.
     // (The refused run wrote a line of its own after it: both go.)
     let audit = lines(&env.audit());
-    write_lines(&env.audit(), &audit[..4]);
+    write_lines(&env.audit(), &audit[..5]);
     let mut with_auth = forged;
     with_auth["auth"] =
         serde_json::json!({"ledger": {"hash": "0".repeat(64), "lines": 0}, "mac": "ab".repeat(32)});
@@ -451,7 +471,7 @@ fn an_emptied_ledger_with_a_self_made_audit_line_is_refused() {
     let v = env.run_unlocked(&["audit", "verify"]);
     assert_eq!(v.status.code(), Some(2));
     assert!(
-        stderr(&v).contains("line 5: authentication fails"),
+        stderr(&v).contains("line 6: authentication fails"),
         "{}",
         stderr(&v)
     );
@@ -463,10 +483,14 @@ fn an_emptied_ledger_with_a_self_made_audit_line_is_refused() {
 fn an_unchained_ledger_is_converted_once_when_it_matches() {
     let env = old_home(false);
     ok(&env.run(&["ledger", "verify"]));
+    // Sealing the policy converts the ledger first (as a signing would), then authenticates
+    // the records.
+    let seal = env.try_set_policy(POLICY);
+    ok(&seal);
+    assert!(stderr(&seal).contains("converted to the chained format"));
+    assert!(stderr(&seal).contains("records are now authenticated"));
     let out = env.sign(4);
     ok(&out);
-    assert!(stderr(&out).contains("converted to the chained format"));
-    assert!(stderr(&out).contains("records are now authenticated"));
     assert_eq!(lines(&env.ledger_file()).len(), 4);
     ok(&env.run(&["ledger", "verify"]));
     let replay = env.sign(1);

@@ -230,13 +230,14 @@ fn a_wrong_policy_file_is_never_echoed() {
     );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
+    // On a sealed home any other policy file is refused unread (by digest).
     assert!(
-        err.contains("backup.txt") && err.contains("line 1, column 7"),
+        err.contains("backup.txt") && err.contains("differs from the sealed policy seq 1"),
         "{err}"
     );
     let audit = env.audit_text();
     assert!(
-        audit.contains("line 1, column 7"),
+        audit.contains("differs from the sealed policy seq 1"),
         "the refusal is logged: {audit}"
     );
     for word in MNEMONIC.split(' ') {
@@ -249,6 +250,22 @@ fn a_wrong_policy_file_is_never_echoed() {
         "",
     );
     assert!(!stderr(&out).contains("legal"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("line 1, column 7"),
+        "{}",
+        stderr(&out)
+    );
+    // Proposed as the new policy, it is parsed, refused by place, never echoed.
+    let out = env.run(&["policy", "propose", backup.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("backup.txt") && err.contains("line 1, column 7"),
+        "{err}"
+    );
+    for word in MNEMONIC.split(' ') {
+        assert!(!err.contains(word), "{word} in stderr: {err}");
+    }
 }
 
 #[test]

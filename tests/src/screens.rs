@@ -142,6 +142,14 @@ fn review_text(dir: &Path) -> std::io::Result<String> {
         .arg(dir.join("pass.txt"));
     run(import, &format!("{KAT_KEY}\n"))?;
     std::fs::write(home.join("policy.toml"), policy())?;
+    // Sealed (1-of-1, the treasury key as admin): `sign` enforces only a sealed policy.
+    let mut enroll = signer(&home);
+    enroll
+        .args(["policy", "enroll", "--threshold", "1", "--admin"])
+        .arg(format!("{KAT_ADDR}:treasury admin"))
+        .arg("--passphrase-file")
+        .arg(dir.join("pass.txt"));
+    run(enroll, "")?;
     let req = dir.join("request.json");
     std::fs::write(&req, serde_json::to_vec(&sample_request().to_json())?)?;
     let mut sign = signer(&home);

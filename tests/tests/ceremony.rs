@@ -65,6 +65,21 @@ impl Ceremony {
             .as_str()
             .unwrap()
             .to_string();
+        // Sealed (1-of-1, the treasury key as admin): `sign` enforces only a sealed policy.
+        let admin = format!("{treasury}:treasury admin");
+        ok(
+            &signer(&[
+                "policy",
+                "enroll",
+                "--admin",
+                &admin,
+                "--threshold",
+                "1",
+                "--passphrase-file",
+                PASS,
+            ]),
+            "policy enroll",
+        );
         let mut g = Genesis::default();
         g.fund(
             Address::parse(&treasury).unwrap(),
@@ -244,6 +259,19 @@ fn the_demo_ceremony_pays_all_20_exactly_once() {
     assert_eq!(rows[0]["token"], coldpay_shared::MAINNET_USDT);
     let t = c.settle();
     assert_eq!(t["confirmed"], 20, "{t}");
+    // The broadcaster journaled the sealed policy the signer ran under (carried in the QR
+    // response).
+    let st: Value = serde_json::from_str(&ok(&c.bcast(&["status", "--json"]), "status")).unwrap();
+    let shown: Value = serde_json::from_str(&ok(
+        &c.signer(&["policy", "show", "--json"]).output().unwrap(),
+        "policy show",
+    ))
+    .unwrap();
+    assert_eq!(st["signer_policies"][0]["seq"], 1, "{st}");
+    assert_eq!(
+        st["signer_policies"][0]["digest"], shown["sealed"]["digest"],
+        "{st}"
+    );
     let paid = c.paid();
     assert_eq!(paid.len(), 20);
     // Every CSV row was paid to the right address with the right amount, once.

@@ -17,6 +17,7 @@ use crate::lock::{LockGuard, LockWait};
 
 pub mod imports;
 pub mod payout_lines;
+pub mod signer_policies;
 pub mod transitions;
 
 pub use imports::{AccountRow, ImportRow};
@@ -24,7 +25,7 @@ pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
 pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -542,6 +543,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 6 {
         tx.execute_batch(MIGRATION_6)
             .map_err(at(format!("migrate {shown} to schema version 6")))?;
+    }
+    if version < 7 {
+        tx.execute_batch(signer_policies::MIGRATION_7)
+            .map_err(at(format!("migrate {shown} to schema version 7")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -1320,7 +1325,13 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
+        // Through version 5 to the current one (7 adds `signer_policies`, empty).
         assert_eq!(v, SCHEMA_VERSION);
+        let n: i64 = j
+            .conn
+            .query_row("SELECT COUNT(*) FROM signer_policies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
         let aa = j.attempt_by_txid("aa").unwrap().unwrap();
         assert!(
             aa.recheck.as_deref().unwrap().contains("said SUCCESS"),
@@ -1374,7 +1385,7 @@ mod tests {
     }
 
     #[test]
-    fn v5_journal_migrates_to_v6_with_the_reading_indexes() {
+    fn v5_journal_migrates_with_the_reading_indexes() {
         let d = tempfile::tempdir().unwrap();
         let path = old_journal(d.path(), 5, "built");
         // A reader migrates it (taking the writer lock for it) and reads through the indexes.
@@ -1383,7 +1394,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 6);
+        assert_eq!(v, SCHEMA_VERSION);
         let mut st = j
             .conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('attempts_payout', 'payouts_batch', 'attempts_block', 'transfers_account_block') ORDER BY name")

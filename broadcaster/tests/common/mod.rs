@@ -174,6 +174,7 @@ impl World {
             request_id: req.request_id.clone(),
             signed_at: 1,
             audit_head: None,
+            policy: None,
             transactions: req
                 .transactions
                 .iter()

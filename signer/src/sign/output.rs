@@ -270,6 +270,7 @@ fn response_of(
         request_id: r.request_id.clone(),
         signed_at: recorded.signed_at(),
         audit_head: recorded.audit_head().cloned(),
+        policy: Some(recorded.policy().clone()),
         transactions: r
             .transactions
             .iter()

@@ -4,7 +4,7 @@
 //! fsynced on one thread while the transactions are signed on the others. Nothing is released
 //! before both are done.
 
-use coldpay_shared::handoff::AuditHead;
+use coldpay_shared::handoff::{AuditHead, SignerPolicy};
 use coldpay_shared::{Address, Signature};
 use serde::Serialize;
 
@@ -36,9 +36,16 @@ pub(super) struct Recorded<'a> {
     /// The audit log's head after the `signed` line, for the sign response (set where the
     /// line is committed, below).
     audit_head: Option<AuditHead>,
+    /// The sealed policy signed under (sequence, digest), for the sign response.
+    policy: SignerPolicy,
 }
 
 impl Recorded<'_> {
+    /// The sealed policy this signing ran under.
+    pub(super) fn policy(&self) -> &SignerPolicy {
+        &self.policy
+    }
+
     /// The reviewed transactions, in input order.
     pub(super) fn txs(&self) -> &[ReviewItem<'_>] {
         self.signed.approved.checked().txs()
@@ -73,6 +80,7 @@ struct SignedLine<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     permission_after: Option<crate::permission_record::PermissionAfter>,
     policy_digest: &'a str,
+    policy_seq: u64,
     prev: String,
     request_digest: &'a str,
     request_id: &'a str,
@@ -103,11 +111,17 @@ pub(super) fn sign_and_record<'a>(
     // for (a file-access attacker cannot have reset them), or nothing is signed.
     let key = signers.records_key();
     crate::records::authenticate(home, key, checked.ledger().head())?;
+    // The sealed policy checked before the review is the one the records know (not a
+    // sealed file rolled back or copied in).
+    let policy_digest = hex::encode(policy.digest);
+    let policy_seq = ctx.policy_seq.ok_or_else(|| {
+        crate::error::SignerError::Refused("no sealed policy: nothing is signed".into())
+    })?;
+    crate::sealed::check_recorded(home, key, policy_seq, &policy_digest)?;
     let ledger_lines = checked
         .ledger()
         .encode(&ledger_entries(&approved, at), Some(key));
-    let (policy_digest, request_digest) =
-        (hex::encode(policy.digest), hex::encode(checked.digest()));
+    let request_digest = hex::encode(checked.digest());
     let new_head = ledger_lines.head();
     let audit_line =
         audit::prepare_with_auth(&home.audit_path(), key, new_head, |seq, prev, hash| {
@@ -120,6 +134,7 @@ pub(super) fn sign_and_record<'a>(
                     .update()
                     .map(crate::permission_record::PermissionAfter::of),
                 policy_digest: &policy_digest,
+                policy_seq,
                 prev,
                 request_digest: &request_digest,
                 request_id: checked.request_id(),
@@ -142,6 +157,10 @@ pub(super) fn sign_and_record<'a>(
     Ok(Recorded {
         signed: Signed { approved, sigs, at },
         audit_head: Some(audit_head),
+        policy: SignerPolicy {
+            seq: policy_seq,
+            digest: policy_digest,
+        },
     })
 }
 

@@ -71,8 +71,14 @@ impl Env {
     pub(crate) fn with_policy(policy: &str) -> Env {
         Env::setup("mainnet", policy)
     }
-    /// A home initialised for `network`, holding the KAT key as `kat`, with `policy`.
+    /// A home initialised for `network`, holding the KAT key as `kat`, with `policy` sealed.
     pub(crate) fn setup(network: &str, policy: &str) -> Env {
+        let env = Env::setup_unsealed(network, policy);
+        env.set_policy(policy);
+        env
+    }
+    /// As [`Env::setup`], with `policy` only written to policy.toml (a home never sealed).
+    pub(crate) fn setup_unsealed(network: &str, policy: &str) -> Env {
         let env = Env::empty();
         std::fs::write(env.path("pass.txt"), format!("{PASS}\n")).unwrap();
         assert!(env.run(&["init", "--network", network]).status.success());
@@ -89,7 +95,7 @@ impl Env {
         ];
         let out = env.run_stdin(&args, &format!("{KAT_KEY}\n"), &[]);
         assert!(out.status.success(), "{}", stderr(&out));
-        env.set_policy(policy);
+        std::fs::write(env.home().join("policy.toml"), policy).unwrap();
         env
     }
     /// A temporary folder with no home in it yet.
@@ -111,8 +117,21 @@ impl Env {
         c.env_remove("COLDPAY_SIGNER_HOME");
         c
     }
+    /// Makes `text` this home's sealed policy (see [`seal_policy`]); panics when it is refused.
     pub(crate) fn set_policy(&self, text: &str) {
-        std::fs::write(self.home().join("policy.toml"), text).unwrap();
+        let o = self.try_set_policy(text);
+        assert!(
+            o.status.success(),
+            "sealing the test policy: {}",
+            stderr(&o)
+        );
+    }
+    /// Seals `text` as [`seal_policy`] does and returns the output of the command that sealed
+    /// it (or refused it).
+    pub(crate) fn try_set_policy(&self, text: &str) -> Output {
+        seal_policy(&self.home(), &self.path("pass.txt"), text, &|args| {
+            self.run(args)
+        })
     }
     /// Runs the signer without a controlling terminal (prompts read `stdin`).
     pub(crate) fn run_stdin(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
@@ -162,6 +181,115 @@ impl Env {
     pub(crate) fn audit_text(&self) -> String {
         std::fs::read_to_string(self.home().join("audit.log")).unwrap_or_default()
     }
+}
+
+/// The test admin key (1-of-1 admin of every test home's sealed policy; never fund it).
+pub(crate) const ADMIN_KEY: [u8; 32] = [0x42; 32];
+
+/// The test admin's address.
+pub(crate) fn admin_address() -> String {
+    let k = k256::ecdsa::SigningKey::from_slice(&ADMIN_KEY).unwrap();
+    Address::from_public_key(k.verifying_key()).to_base58()
+}
+
+/// A TIP-191 approval by the test admin of the proposal file at `proposal`.
+pub(crate) fn admin_approval(proposal: &Path, key: &[u8; 32]) -> String {
+    let text = std::fs::read_to_string(proposal).unwrap();
+    let p = coldpay_signer::policy_update::Proposal::parse(&text, proposal_network(&text)).unwrap();
+    let k = k256::ecdsa::SigningKey::from_slice(key).unwrap();
+    let sig = coldpay_signer::tip191::sign(&k, p.message().as_bytes()).unwrap();
+    serde_json::json!({
+        "address": Address::from_public_key(k.verifying_key()).to_base58(),
+        "signature": sig,
+    })
+    .to_string()
+}
+
+fn proposal_network(text: &str) -> Network {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    serde_json::from_value(v["network"].clone()).unwrap()
+}
+
+/// Makes `text` the sealed policy of the home `home` (holding the wallet `kat`, passphrase in
+/// `pass`): the first time with `policy enroll` (the test admin as 1-of-1 admin, unless the
+/// text names its own [admins]); after that as an update the test admin approves
+/// (`policy propose`, a TIP-191 approval made here, `policy apply`). `run` runs the signer in
+/// that home. Returns the output of the sealing command (or of the one that refused).
+pub(crate) fn seal_policy(
+    home: &Path,
+    pass: &Path,
+    text: &str,
+    run: &dyn Fn(&[&str]) -> Output,
+) -> Output {
+    let pass = pass.to_str().unwrap();
+    let sealed = home.join("policy.d").exists();
+    let wallet = test_wallet(home);
+    if !sealed {
+        std::fs::write(home.join("policy.toml"), text).unwrap();
+        let admin = format!("{}:test admin", admin_address());
+        let mut args = vec![
+            "policy",
+            "enroll",
+            "--key",
+            &wallet,
+            "--passphrase-file",
+            pass,
+        ];
+        if !text.contains("[admins]") {
+            args.extend(["--admin", &admin, "--threshold", "1"]);
+        }
+        return run(&args);
+    }
+    let dir = home.parent().unwrap();
+    let new = dir.join("policy-new.toml");
+    let proposal = dir.join("policy-proposal.json");
+    let approval = dir.join("policy-approval.json");
+    std::fs::write(&new, text).unwrap();
+    let mut o = run(&[
+        "policy",
+        "propose",
+        new.to_str().unwrap(),
+        "-o",
+        proposal.to_str().unwrap(),
+    ]);
+    if String::from_utf8_lossy(&o.stderr).contains("nothing to change") {
+        // Already the sealed policy.
+        o.status = std::os::unix::process::ExitStatusExt::from_raw(0);
+        return o;
+    }
+    if !o.status.success() {
+        return o;
+    }
+    std::fs::write(&approval, admin_approval(&proposal, &ADMIN_KEY)).unwrap();
+    run(&[
+        "policy",
+        "apply",
+        proposal.to_str().unwrap(),
+        approval.to_str().unwrap(),
+        "--key",
+        &wallet,
+        "--passphrase-file",
+        pass,
+    ])
+}
+
+/// The wallet that unlocks for sealing: `kat` when the home holds it, else the first by name.
+fn test_wallet(home: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(home.join("keystores"))
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".json")
+                .map(String::from)
+        })
+        .collect();
+    names.sort();
+    if names.iter().any(|n| n == "kat") {
+        return "kat".into();
+    }
+    names.into_iter().next().expect("the home holds a wallet")
 }
 
 pub(crate) fn policy() -> String {
@@ -238,6 +366,12 @@ pub(crate) fn address_of(home: &Path, name: &str) -> String {
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// sha256 (hex) of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
 }
 
 pub(crate) fn stderr(o: &Output) -> String {

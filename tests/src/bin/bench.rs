@@ -187,6 +187,18 @@ fn main() {
         })
         .fold(f64::MAX, f64::min);
     std::fs::write(home.join("policy.toml"), bench_policy()).unwrap();
+    // Sealed (1-of-1, the bench key as admin): `sign` enforces only a sealed policy.
+    let admin = format!("{owner}:bench admin");
+    run(&[
+        "policy",
+        "enroll",
+        "--admin",
+        &admin,
+        "--threshold",
+        "1",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
     let usdt = Address::parse(coldpay_shared::MAINNET_USDT).unwrap();
     let now = now_ms();
     let txs: Vec<RequestTx> = (0..N)
@@ -1168,6 +1180,7 @@ fn sign_all(req: &SignRequest, key: &SigningKey) -> coldpay_shared::SignResponse
         request_id: req.request_id.clone(),
         signed_at: now_ms(),
         audit_head: None,
+        policy: None,
         transactions: req
             .transactions
             .iter()
