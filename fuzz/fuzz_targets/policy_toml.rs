@@ -33,6 +33,26 @@ fn render(p: &Policy) -> String {
         Value::Integer((p.max_expiration_ms / 3_600_000) as i64),
     );
     t.insert("allow_memo".into(), Value::Boolean(p.allow_memo));
+    t.insert(
+        "allow_permission_update".into(),
+        Value::Boolean(p.allow_permission_update),
+    );
+    if let Some(admins) = &p.admins {
+        let mut a = Table::new();
+        a.insert("threshold".into(), Value::Integer(admins.threshold.into()));
+        let keys = admins
+            .keys
+            .iter()
+            .map(|(addr, label)| {
+                let mut e = Table::new();
+                e.insert("address".into(), Value::String(addr.to_string()));
+                e.insert("label".into(), Value::String(label.clone()));
+                Value::Table(e)
+            })
+            .collect();
+        a.insert("keys".into(), Value::Array(keys));
+        t.insert("admins".into(), Value::Table(a));
+    }
     let mut d = Table::new();
     let mode = match p.mode {
         Mode::Allowlist => "allowlist",

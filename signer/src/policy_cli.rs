@@ -385,24 +385,6 @@ pub fn check_successor(p: &Proposal, sealed: &Sealed, now: u64) -> Result<()> {
     Ok(())
 }
 
-/// One line from the terminal, or from stdin when there is none.
-fn read_line() -> Result<String> {
-    let mut line = String::new();
-    let n = match std::fs::File::open("/dev/tty") {
-        Ok(f) => std::io::BufRead::read_line(&mut std::io::BufReader::new(f), &mut line)
-            .map_err(|e| SignerError::io("/dev/tty", e))?,
-        Err(_) => std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| SignerError::io("stdin", e))?,
-    };
-    if n == 0 {
-        return Err(SignerError::Refused(
-            "no confirmation typed (end of input); nothing approved".into(),
-        ));
-    }
-    Ok(line)
-}
-
 /// `policy approve REQUEST`: shows what changes (against this home's own sealed policy),
 /// asks for a typed confirmation, and signs the proposal's message with the wallet's admin
 /// key (TIP-191).
@@ -447,7 +429,9 @@ pub fn approve(
     );
     let want = format!("approve {}", p.seq);
     eprint!("Type \"{want}\" to approve: ");
-    let typed = read_line()?;
+    let typed = crate::sign::approve::read_confirmation(
+        "no confirmation typed (end of input); nothing approved",
+    )?;
     if typed.split_whitespace().collect::<Vec<_>>().join(" ") != want {
         audit::append(
             &home.audit_path(),

@@ -7,7 +7,7 @@
 //! audit log are written and fsynced) → [`output`] releases the signatures. [`multisig`] holds
 //! what a permission claim, a permission update or earlier TronWeb signatures add to the stages.
 
-mod approve;
+pub(crate) mod approve;
 mod check;
 mod clock;
 mod decode;

@@ -111,7 +111,7 @@ fn ask(
 ) -> Result<()> {
     for attempt in 1..=TRIES {
         eprint!("{prompt}");
-        let typed = read_line()?;
+        let typed = read_confirmation("no confirmation code typed (end of input); nothing signed")?;
         if ok(&typed) {
             return Ok(());
         }
@@ -146,8 +146,9 @@ pub(super) fn log_miss(home: &Home, what: &str, attempt: u32, request_id: &str) 
     )
 }
 
-/// One line from the terminal, or from stdin when there is none.
-fn read_line() -> Result<String> {
+/// One line from the terminal, or from stdin when there is none; end of input is refused
+/// with `at_end` (which says what was not typed and what was not done).
+pub(crate) fn read_confirmation(at_end: &str) -> Result<String> {
     let mut line = String::new();
     let n = match std::fs::File::open("/dev/tty") {
         Ok(f) => std::io::BufRead::read_line(&mut std::io::BufReader::new(f), &mut line)
@@ -158,9 +159,7 @@ fn read_line() -> Result<String> {
     };
     if n == 0 {
         eprintln!();
-        return Err(SignerError::Refused(
-            "no confirmation code typed (end of input); nothing signed".into(),
-        ));
+        return Err(SignerError::Refused(at_end.into()));
     }
     Ok(line)
 }
