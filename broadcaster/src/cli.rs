@@ -1128,9 +1128,11 @@ fn decode(input: &str, json: bool) -> Result<String> {
     let parsed = coldpay_shared::input::parse_input(&read_text(input)?)
         .map_err(|e| decode_error(input, &e))?;
     Ok(if json {
-        coldpay_shared::view::render_input(&parsed, true)?
+        coldpay_shared::view::render_json(&parsed)?
     } else {
-        coldpay_shared::view::inspect_text(&parsed.transactions(), &crate::tokens::all_units())?
+        let units = crate::tokens::all_units();
+        let view = coldpay_shared::view::TextView::new(&units, coldpay_shared::timefmt::now_ms());
+        coldpay_shared::view::inspect_text(&parsed.transactions(), &view)?
     })
 }
 

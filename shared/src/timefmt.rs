@@ -33,7 +33,9 @@ pub fn utc_from_now(ms: u64, now_ms: u64) -> String {
     }
 }
 
-/// The wall clock in ms since the epoch.
+/// The wall clock in ms since the epoch: the workspace's one clock. Only the binaries' edges
+/// call it (the signer through its test-aware `sign::now_ms`, the broadcaster through
+/// `journal::now_ms`); library code in this crate takes the time as a value.
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

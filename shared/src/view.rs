@@ -99,7 +99,9 @@ pub fn describe_permission(p: &Permission) -> Vec<String> {
     lines
 }
 
-fn permission_update_text(out: &mut String, u: &AccountPermissionUpdate) {
+/// The plain permission-update block of the text view: the account, then every permission it
+/// will hold. The signer passes its own, richer writer in [`TextView::permission_update`].
+pub fn plain_permission_update(out: &mut String, u: &AccountPermissionUpdate) {
     use std::fmt::Write as _;
     let _ = writeln!(out, "  account      {}", u.owner_address);
     let _ = writeln!(out, "  new permissions (replace all current ones):");
@@ -151,12 +153,35 @@ fn token_amount(token: crate::Address, value: crate::amount::U256, tokens: &[Tok
     }
 }
 
-/// A plain-text review of the transactions in an input, one block per transaction: amounts in
-/// token units for the `tokens` given, times in UTC with the time left or passed.
-pub fn inspect_text(txs: &[crate::input::FoundTx<'_>], tokens: &[TokenUnit]) -> Result<String> {
-    use crate::timefmt::utc_from_now;
+/// What the text view needs from its reader: the tokens it can name, the time to show
+/// expirations against (the clock is read by the binaries, never here), and how a permission
+/// update is shown.
+pub struct TextView<'a> {
+    /// Tokens whose symbol and decimals the reader knows (its own registry).
+    pub tokens: &'a [TokenUnit],
+    /// The reader's clock, ms since the epoch.
+    pub now_ms: u64,
+    /// Writes the lines of a permission update (default [`plain_permission_update`]).
+    pub permission_update: fn(&mut String, &AccountPermissionUpdate),
+}
+
+impl<'a> TextView<'a> {
+    /// A view naming `tokens`, with times relative to `now_ms` and the plain update block.
+    pub fn new(tokens: &'a [TokenUnit], now_ms: u64) -> Self {
+        TextView {
+            tokens,
+            now_ms,
+            permission_update: plain_permission_update,
+        }
+    }
+}
+
+/// A plain-text review of the transactions in an input, one block per transaction: what it
+/// does (payment, permission update or staking), amounts in token units for the view's tokens,
+/// then the fields every transaction has (fee limit, times in UTC with the time left or
+/// passed, reference block, permission, memo). `inspect` and `tx decode` both print this.
+pub fn inspect_text(txs: &[crate::input::FoundTx<'_>], view: &TextView<'_>) -> Result<String> {
     use std::fmt::Write as _;
-    let now = crate::timefmt::now_ms();
     let mut out = String::new();
     for (i, t) in txs.iter().enumerate() {
         let _ = writeln!(out, "#{} {}", i + 1, t.raw.contract.kind.type_name());
@@ -164,94 +189,87 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>], tokens: &[TokenUnit]) -> 
             let _ = writeln!(out, "  payout id    {}", crate::text::escape(p));
         }
         let _ = writeln!(out, "  txid         {}", t.txid);
-        if let ContractKind::Staking(s) = &t.raw.contract.kind {
-            for line in s.describe() {
-                let _ = writeln!(out, "  {line}");
+        match &t.raw.contract.kind {
+            ContractKind::Staking(s) => {
+                for line in s.describe() {
+                    let _ = writeln!(out, "  {line}");
+                }
             }
-            let _ = writeln!(
-                out,
-                "  expires      {}",
-                utc_from_now(t.raw.expiration, now)
-            );
-            continue;
+            ContractKind::AccountPermissionUpdate(u) => (view.permission_update)(&mut out, u),
+            _ => {
+                let intent = t.raw.intent()?;
+                let _ = writeln!(out, "  from         {}", intent.from());
+                let _ = writeln!(out, "  to           {}", intent.to());
+                let amount = match intent.token() {
+                    Some(tok) => token_amount(tok, intent.amount(), view.tokens),
+                    None => format!("{} TRX", trx(intent.amount())),
+                };
+                let _ = writeln!(out, "  amount       {amount}");
+            }
         }
-        if let ContractKind::AccountPermissionUpdate(u) = &t.raw.contract.kind {
-            permission_update_text(&mut out, u);
-            let _ = writeln!(
-                out,
-                "  expires      {}",
-                utc_from_now(t.raw.expiration, now)
-            );
-            continue;
-        }
-        let intent = t.raw.intent()?;
-        let _ = writeln!(out, "  from         {}", intent.from());
-        let _ = writeln!(out, "  to           {}", intent.to());
-        let amount = match intent.token() {
-            Some(tok) => token_amount(tok, intent.amount(), tokens),
-            None => format!(
-                "{} TRX",
-                crate::amount::format_units(intent.amount(), crate::amount::TRX_DECIMALS)
-            ),
-        };
-        let _ = writeln!(out, "  amount       {amount}");
-        if t.raw.fee_limit != 0 {
-            let _ = writeln!(
-                out,
-                "  fee limit    {} TRX",
-                crate::amount::format_units(
-                    crate::amount::U256::from(t.raw.fee_limit),
-                    crate::amount::TRX_DECIMALS
-                )
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  expires      {}",
-            utc_from_now(t.raw.expiration, now)
-        );
-        if t.raw.timestamp != 0 {
-            let _ = writeln!(out, "  created      {}", utc_from_now(t.raw.timestamp, now));
-        }
-        let _ = writeln!(
-            out,
-            "  ref block    {} / {}",
-            hex::encode(t.raw.ref_block.bytes),
-            hex::encode(t.raw.ref_block.hash)
-        );
-        if t.raw.contract.permission_id != 0 {
-            let _ = writeln!(out, "  permission   {}", t.raw.contract.permission_id);
-        }
-        if let Some(m) = t.raw.memo_display() {
-            let _ = writeln!(out, "  memo         {}", m.escape_debug());
-        }
+        common_lines(&mut out, t.raw, view.now_ms);
     }
     Ok(out)
 }
 
-/// Runs `inspect` / `tx decode` on an input text: returns the JSON array or the text view
-/// (token units for the `tokens` given).
-pub fn inspect_input(text: &str, json: bool, tokens: &[TokenUnit]) -> Result<String> {
-    let input = crate::input::parse_input(text)?;
-    if json {
-        render_input(&input, true)
-    } else {
-        inspect_text(&input.transactions(), tokens)
+fn trx(sun: crate::amount::U256) -> String {
+    crate::amount::format_units(sun, crate::amount::TRX_DECIMALS)
+}
+
+/// The lines every transaction has: fee limit, expiry, creation, reference block, permission
+/// and memo (the optional ones only when set).
+fn common_lines(out: &mut String, raw: &RawData, now_ms: u64) {
+    use crate::timefmt::utc_from_now;
+    use std::fmt::Write as _;
+    if raw.fee_limit != 0 {
+        let fee = trx(crate::amount::U256::from(raw.fee_limit));
+        let _ = writeln!(out, "  fee limit    {fee} TRX");
+    }
+    let _ = writeln!(
+        out,
+        "  expires      {}",
+        utc_from_now(raw.expiration, now_ms)
+    );
+    if raw.timestamp != 0 {
+        let _ = writeln!(
+            out,
+            "  created      {}",
+            utc_from_now(raw.timestamp, now_ms)
+        );
+    }
+    let rb = &raw.ref_block;
+    let _ = writeln!(
+        out,
+        "  ref block    {} / {}",
+        hex::encode(rb.bytes),
+        hex::encode(rb.hash)
+    );
+    if raw.contract.permission_id != 0 {
+        let _ = writeln!(out, "  permission   {}", raw.contract.permission_id);
+    }
+    if let Some(m) = raw.memo_display() {
+        let _ = writeln!(out, "  memo         {}", m.escape_debug());
     }
 }
 
-/// The `inspect` output of an already parsed input (e.g. a request read from QR codes).
-pub fn render_input(input: &crate::input::Input, json: bool) -> Result<String> {
-    let txs = input.transactions();
-    if json {
-        let rows = txs
-            .iter()
-            .map(|t| inspect_json(t.raw))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(serde_json::to_string_pretty(&Value::Array(rows)).expect("serialisable") + "\n")
-    } else {
-        inspect_text(&txs, &[])
+/// Runs `inspect` / `tx decode` on an input text: the JSON array (`view` None) or the text view.
+pub fn inspect_input(text: &str, view: Option<&TextView<'_>>) -> Result<String> {
+    let input = crate::input::parse_input(text)?;
+    match view {
+        None => render_json(&input),
+        Some(v) => inspect_text(&input.transactions(), v),
     }
+}
+
+/// The `inspect --json` output of an already parsed input: a pretty JSON array, one
+/// [`inspect_json`] object per transaction.
+pub fn render_json(input: &crate::input::Input) -> Result<String> {
+    let rows = input
+        .transactions()
+        .iter()
+        .map(|t| inspect_json(t.raw))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(serde_json::to_string_pretty(&Value::Array(rows)).expect("serialisable") + "\n")
 }
 
 #[cfg(test)]
@@ -296,7 +314,7 @@ mod staking_view_tests {
                 raw: &r,
                 txid: r.txid(),
             }],
-            &[],
+            &TextView::new(&[], 0),
         )
         .unwrap();
         assert!(text.contains("#1 DelegateResourceContract"), "{text}");
@@ -305,6 +323,12 @@ mod staking_view_tests {
             "{text}"
         );
         assert!(text.contains(&format!("receiver     {receiver}")), "{text}");
+        // The lines every transaction has follow, against the reader's clock.
+        assert!(text.contains("permission   2"), "{text}");
+        assert!(
+            text.contains("expires      2027-01-15T08:00:00Z (in 20833d 8h)"),
+            "{text}"
+        );
         assert!(
             text.contains("lock         yes, for the chain's default period (3 days)"),
             "{text}"

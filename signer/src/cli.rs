@@ -771,7 +771,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                     .map_err(|e| crate::file_errors::input(&input, &e))?
             };
             if json {
-                print!("{}", coldpay_shared::view::render_input(&parsed, true)?);
+                print!("{}", coldpay_shared::view::render_json(&parsed)?);
             } else {
                 let home = open_home(home_arg).ok();
                 let tokens = crate::inspect::known_tokens(home.as_ref());

@@ -1,15 +1,15 @@
 //! `inspect` as text: what each transaction would do, derived only from its bytes, with
 //! amounts in token units (symbol and decimals from the signer's registry: the home's policy
 //! when a home exists, else the built-in tokens of every network) and times in UTC with the
-//! time left or passed. `inspect --json` keeps the documented machine form (shared `view`).
+//! time left or passed. The view itself is shared with the broadcaster's `tx decode`
+//! (`coldpay_shared::view`); `inspect --json` keeps the documented machine form.
 
 use std::fmt::Write as _;
 
-use coldpay_shared::amount::{format_units, TRX_DECIMALS};
-use coldpay_shared::contract::ContractKind;
-use coldpay_shared::input::{FoundTx, Input};
-use coldpay_shared::text::escape;
-use coldpay_shared::{Intent, Network, U256};
+use coldpay_shared::input::Input;
+use coldpay_shared::permission::AccountPermissionUpdate;
+use coldpay_shared::view::{inspect_text, TextView, TokenUnit};
+use coldpay_shared::Network;
 
 use crate::error::Result;
 use crate::home::Home;
@@ -33,87 +33,38 @@ pub fn known_tokens(home: Option<&Home>) -> Vec<RegistryToken> {
     tokens
 }
 
-use coldpay_shared::timefmt::utc_from_now as when;
-
-fn amount(intent: &Intent, tokens: &[RegistryToken]) -> String {
-    let Some(contract) = intent.token() else {
-        return format!("{} TRX", format_units(intent.amount(), TRX_DECIMALS));
-    };
-    match tokens.iter().find(|t| t.contract == contract) {
-        Some(t) => format!(
-            "{} {} (contract {contract})",
-            format_units(intent.amount(), t.decimals),
-            escape(&t.symbol)
-        ),
-        None => format!(
-            "{} base units of token {contract} (not in the registry: its decimals are unknown)",
-            intent.amount()
-        ),
-    }
-}
-
-/// The text view of every transaction in `input`.
+/// The text view of every transaction in `input`: the shared view (the same one the
+/// broadcaster's `tx decode` prints), with a permission update shown by the signer's own
+/// permission writer.
 pub fn render(input: &Input, tokens: &[RegistryToken], now_ms: u64) -> Result<String> {
-    let mut out = String::new();
-    for (i, t) in input.transactions().iter().enumerate() {
-        write_tx(&mut out, i, t, tokens, now_ms)?;
-    }
-    Ok(out)
+    let units: Vec<TokenUnit> = tokens
+        .iter()
+        .map(|t| TokenUnit {
+            contract: t.contract,
+            symbol: t.symbol.clone(),
+            decimals: t.decimals,
+        })
+        .collect();
+    let view = TextView {
+        permission_update: update_block,
+        ..TextView::new(&units, now_ms)
+    };
+    Ok(inspect_text(&input.transactions(), &view)?)
 }
 
-fn write_tx(
-    out: &mut String,
-    i: usize,
-    t: &FoundTx<'_>,
-    tokens: &[RegistryToken],
-    now_ms: u64,
-) -> Result<()> {
-    let _ = writeln!(out, "#{} {}", i + 1, t.raw.contract.kind.type_name());
-    if let Some(p) = t.payout_id {
-        let _ = writeln!(out, "  payout id    {}", escape(p));
-    }
-    let _ = writeln!(out, "  txid         {}", t.txid);
-    if let ContractKind::AccountPermissionUpdate(u) = &t.raw.contract.kind {
-        let _ = writeln!(
-            out,
-            "  account      {} (PERMISSION UPDATE; it will hold:)",
-            u.owner_address
-        );
-        crate::review::write_update_after(out, u);
-    } else {
-        let intent = t.raw.intent()?;
-        let _ = writeln!(out, "  from         {}", intent.from());
-        let _ = writeln!(out, "  to           {}", intent.to());
-        let _ = writeln!(out, "  amount       {}", amount(&intent, tokens));
-    }
-    if t.raw.fee_limit != 0 {
-        let fee = format_units(U256::from(t.raw.fee_limit), TRX_DECIMALS);
-        let _ = writeln!(out, "  fee limit    {fee} TRX");
-    }
-    let _ = writeln!(out, "  expires      {}", when(t.raw.expiration, now_ms));
-    if t.raw.timestamp != 0 {
-        let _ = writeln!(out, "  created      {}", when(t.raw.timestamp, now_ms));
-    }
-    let rb = &t.raw.ref_block;
+fn update_block(out: &mut String, u: &AccountPermissionUpdate) {
     let _ = writeln!(
         out,
-        "  ref block    {} / {}",
-        hex::encode(rb.bytes),
-        hex::encode(rb.hash)
+        "  account      {} (PERMISSION UPDATE; it will hold:)",
+        u.owner_address
     );
-    if t.raw.contract.permission_id != 0 {
-        let _ = writeln!(out, "  permission   {}", t.raw.contract.permission_id);
-    }
-    if let Some(m) = t.raw.memo_display() {
-        let _ = writeln!(out, "  memo         {}", m.escape_debug());
-    }
-    Ok(())
+    crate::review::write_update_after(out, u);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use coldpay_shared::{Address, RawData, RefBlock};
+    use coldpay_shared::{Address, RawData, RefBlock, U256};
 
     #[test]
     fn amounts_in_token_units_and_times_in_utc() {

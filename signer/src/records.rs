@@ -270,12 +270,7 @@ fn head_of(bytes: &[u8], lines: usize) -> LedgerHead {
 }
 
 fn now_ms() -> u64 {
-    u64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis()),
-    )
-    .unwrap_or(u64::MAX)
+    crate::sign::now_ms()
 }
 
 /// What `ledger rebuild` did.

@@ -271,4 +271,29 @@ fn text_views_show_token_units_and_utc_times() {
         assert!(!text.contains(" ms"), "{tool}: {text}");
         assert!(!text.contains("base units"), "{tool}: {text}");
     }
+    // One transaction view: both tools print the same lines; only the time left, read from
+    // each tool's own clock, may differ.
+    let strip = |tool: &str| -> Vec<String> {
+        let out = run(&[tool, "-"], &hex);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| l.split(" (").next().unwrap_or(l).to_owned())
+            .collect()
+    };
+    let signer = strip("signer");
+    assert_eq!(signer, strip("broadcaster"));
+    for label in [
+        "from ",
+        "to ",
+        "amount ",
+        "fee limit ",
+        "expires ",
+        "created ",
+        "ref block ",
+    ] {
+        assert!(
+            signer.iter().any(|l| l.trim_start().starts_with(label)),
+            "{label}: {signer:?}"
+        );
+    }
 }

@@ -434,11 +434,10 @@ pub struct CancelOutcome {
     pub not_cancelled: Vec<(String, String)>,
 }
 
-/// ms since the epoch.
+/// ms since the epoch, as the journal stores it (the workspace's one wall clock,
+/// `coldpay_shared::timefmt::now_ms`).
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    i64::try_from(coldpay_shared::timefmt::now_ms()).unwrap_or(i64::MAX)
 }
 
 fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {

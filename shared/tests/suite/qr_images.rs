@@ -9,9 +9,7 @@ use coldpay_shared::qr::{
 };
 use coldpay_shared::urframe::UrKind;
 
-#[path = "compact.rs"]
-#[allow(dead_code)]
-mod compact_fixtures;
+use super::compact as compact_fixtures;
 
 fn request_bytes() -> Vec<u8> {
     encode_request(&compact_fixtures::usdt_request(100)).unwrap()

@@ -316,7 +316,7 @@ fn java_tron_update_rules_are_applied_on_decode() {
 /// The BitGo two-signature vector (shared/tests/data/multisig.json): signatures by
 /// TDzm1t… and TTsGwn… over one txID.
 fn bitgo() -> (TxId, Vec<Signature>, Address, Address) {
-    let v: Value = serde_json::from_str(include_str!("data/multisig.json")).unwrap();
+    let v: Value = serde_json::from_str(include_str!("../data/multisig.json")).unwrap();
     let vec = &v["vectors"][0];
     let raw = RawData::decode_hex(vec["raw_data_hex"].as_str().unwrap()).unwrap();
     let txid = raw.txid();
@@ -519,7 +519,7 @@ fn claims_answer_membership_and_operations() {
 fn bitgo_permission_update_vector_decodes() {
     // A real signed AccountPermissionUpdateContract (BitGo fixture, transactions_signed.json):
     // owner 2-of-3, one active "active0" 2-of-3 carrying id 0, which the chain numbers 2.
-    let v: Value = serde_json::from_str(include_str!("data/transactions_signed.json")).unwrap();
+    let v: Value = serde_json::from_str(include_str!("../data/transactions_signed.json")).unwrap();
     let vec = v["vectors"]
         .as_array()
         .unwrap()
@@ -568,7 +568,11 @@ fn inspect_shows_a_permission_update_as_the_account_will_hold_it() {
         json!(["TransferContract", "TriggerSmartContract"])
     );
     let tw = coldpay_shared::tronweb::to_tronweb_json(&raw, &[], true);
-    let text = coldpay_shared::view::inspect_input(&tw.to_string(), false, &[]).unwrap();
+    let text = coldpay_shared::view::inspect_input(
+        &tw.to_string(),
+        Some(&coldpay_shared::view::TextView::new(&[], 0)),
+    )
+    .unwrap();
     assert!(
         text.contains("Active \"payouts\" (id 2): threshold 2 of total weight 3"),
         "{text}"
