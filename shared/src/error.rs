@@ -227,10 +227,12 @@ impl fmt::Display for ProtoReason {
             ProtoReason::Negative(what) => write!(f, "{what} is negative"),
             ProtoReason::TrailingBytes(n) => write!(f, "{n} trailing bytes after the message"),
             ProtoReason::MultipleContracts => f.write_str("more than one contract"),
-            ProtoReason::UnknownContractType(t) => match crate::contract::contract_type_name(*t) {
-                Some(name) => write!(f, "unknown contract type {t} ({name} is not supported)"),
-                None => write!(f, "unknown contract type {t}"),
-            },
+            ProtoReason::UnknownContractType(t) => {
+                match crate::contract_type::contract_type_name(*t) {
+                    Some(name) => write!(f, "unknown contract type {t} ({name} is not supported)"),
+                    None => write!(f, "unknown contract type {t}"),
+                }
+            }
             ProtoReason::TypeUrl(u) => write!(f, "type_url {u:?} is not the canonical one"),
             ProtoReason::Address(e) => write!(f, "{e}"),
             ProtoReason::NotCanonical => {

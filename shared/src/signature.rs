@@ -11,7 +11,7 @@ use k256::elliptic_curve::ops::Reduce;
 
 use crate::address::Address;
 use crate::error::{Error, Result};
-use crate::transaction::TxId;
+use crate::txid::TxId;
 
 /// A 65-byte recoverable signature in coldpay's canonical form (low-S, v ∈ {0, 1}).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]

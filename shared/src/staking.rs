@@ -180,7 +180,7 @@ impl StakingContract {
 
     /// The ContractType name as TRON spells it.
     pub fn type_name(&self) -> &'static str {
-        crate::contract::contract_type_name(self.type_number()).expect("a staking type")
+        crate::contract_type::contract_type_name(self.type_number()).expect("a staking type")
     }
 
     /// The canonical Any type_url.
@@ -246,7 +246,8 @@ impl StakingContract {
 
     /// Strictly decodes the parameter message of staking type `type_number`.
     pub fn decode(type_number: u64, bytes: &[u8]) -> Result<StakingContract> {
-        let path = crate::contract::contract_type_name(type_number).unwrap_or("staking contract");
+        let path =
+            crate::contract_type::contract_type_name(type_number).unwrap_or("staking contract");
         let f = Fields::read(path, bytes, type_number)?;
         let owner = f
             .owner

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod check_report;
 pub mod cli;
+pub mod clock;
 pub mod error;
 pub mod file_errors;
 pub mod fsutil;

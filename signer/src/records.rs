@@ -270,7 +270,7 @@ fn head_of(bytes: &[u8], lines: usize) -> LedgerHead {
 }
 
 fn now_ms() -> u64 {
-    crate::sign::now_ms()
+    crate::clock::now_ms()
 }
 
 /// What `ledger rebuild` did.

@@ -18,27 +18,6 @@ const KNOWN: &[(&str, &[&str])] = &[
     // concern (what a verified transaction moved) split over two files; to merge into
     // `chain/` in the modules-by-concern move.
     ("broadcaster", &["movements", "receipts"]),
-    // shared: the knot around error.rs (the type modules name `crate::error`, and error.rs
-    // names `crate::contract`, which leads back to them). `staking` is in it because the
-    // contract kinds include the staking contracts and staking names the knot's types.
-    (
-        "shared",
-        &[
-            "abi",
-            "address",
-            "amount",
-            "contract",
-            "error",
-            "permission",
-            "signature",
-            "staking",
-            "text",
-            "transaction",
-            "wire",
-        ],
-    ),
-    // shared: the single input form and the array input form name each other.
-    ("shared", &["input", "input_array"]),
     // shared: QR encoding and the terminal QR view name each other.
     ("shared", &["qr", "qr_term"]),
     // signer: policy, keystore, home, review and permission records name each other in a

@@ -3,7 +3,7 @@
 use crate::address::Address;
 use crate::error::{Error, Result};
 use crate::signature::Signature;
-use crate::transaction::TxId;
+use crate::txid::TxId;
 
 use super::Permission;
 

@@ -10,7 +10,7 @@ use crate::address::Address;
 
 use super::{Permission, PermissionKey, PermissionKind};
 
-use crate::contract::{
+use crate::contract_type::{
     ACCOUNT_PERMISSION_UPDATE_CONTRACT, TRANSFER_CONTRACT, TRIGGER_SMART_CONTRACT,
 };
 

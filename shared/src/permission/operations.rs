@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::contract::{contract_type_name, contract_type_number};
+use crate::contract_type::{contract_type_name, contract_type_number};
 use crate::error::{Error, Result};
 
 /// Length of the operations bitmap (256 contract types).

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 
-use crate::input::{parse_item, InputItem};
+use super::{parse_item, InputItem};
 
 /// The elements of a non-empty array document, or `None` to take the general path.
 pub(crate) fn parse_array(text: &str) -> Option<Vec<InputItem>> {

@@ -10,6 +10,8 @@ use crate::json_error::line_col;
 use crate::transaction::{RawData, TxId};
 use crate::tronweb::{from_tronweb_json, TronWebTx};
 
+mod array;
+
 /// Largest input document accepted (64 MiB), so a hostile file cannot exhaust memory.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 
@@ -149,7 +151,7 @@ pub fn parse_input(text: &str) -> Result<Input> {
     }
     // An array (10,000 TronWeb objects) element by element, never the whole tree at once.
     if trimmed.starts_with('[') {
-        if let Some(items) = crate::input_array::parse_array(trimmed) {
+        if let Some(items) = array::parse_array(trimmed) {
             return Ok(Input::Many(items));
         }
     }
