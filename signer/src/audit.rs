@@ -38,13 +38,13 @@ impl Auth {
     fn new(key: &RecordsKey, hash: &str, ledger: &LedgerHead) -> Auth {
         Auth {
             ledger: ledger.clone(),
-            mac: key.audit_mac(hash, ledger),
+            mac: key.audit_mac(hash, &ledger.hash, ledger.lines),
         }
     }
 
     /// Whether the MAC is this key's for `hash` (constant time).
     pub fn verifies(&self, key: &RecordsKey, hash: &str) -> bool {
-        key.audit_mac_ok(hash, &self.ledger, &self.mac)
+        key.audit_mac_ok(hash, &self.ledger.hash, self.ledger.lines, &self.mac)
     }
 }
 

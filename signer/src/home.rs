@@ -72,22 +72,7 @@ fn resolve(path: &Path) -> Result<PathBuf> {
     }
 }
 
-/// Checks a wallet name: 1–64 of `[A-Za-z0-9_.-]`, not starting with '.'.
-pub fn check_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    if ok {
-        Ok(())
-    } else {
-        Err(SignerError::Usage(format!(
-            "invalid wallet name {name:?}: use 1-64 letters, digits, '_', '-' or '.'"
-        )))
-    }
-}
+pub use crate::keystore::check_name;
 
 impl Home {
     /// Creates a new home bound to `network` (mode 0700) with a default policy.

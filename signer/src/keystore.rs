@@ -439,7 +439,7 @@ impl Keystore {
             return Err(corrupt("unsupported kdf or cipher".into()));
         }
         // The name is printed and matched by `--key`: the creation rule holds when loaded too.
-        if crate::home::check_name(&h.name).is_err() {
+        if check_name(&h.name).is_err() {
             return Err(corrupt(format!(
                 "wallet name \"{}\" breaks the wallet name rule (1-64 of A-Z a-z 0-9 _ - ., not starting with '.')",
                 coldpay_shared::text::escape(&h.name)
@@ -506,6 +506,23 @@ impl Keystore {
                 reason: "authentication failed: the header or ciphertext was modified".into(),
             }),
         }
+    }
+}
+
+/// Checks a wallet name: 1–64 of `[A-Za-z0-9_.-]`, not starting with '.'.
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(SignerError::Usage(format!(
+            "invalid wallet name {name:?}: use 1-64 letters, digits, '_', '-' or '.'"
+        )))
     }
 }
 

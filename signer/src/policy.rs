@@ -481,12 +481,12 @@ impl Policy {
         if raw.expiration <= now_ms {
             reasons.push(format!(
                 "expired {} ago",
-                crate::review::human_duration(now_ms - raw.expiration)
+                coldpay_shared::timefmt::human_duration(now_ms - raw.expiration)
             ));
         } else if raw.expiration - now_ms > self.max_expiration_ms {
             reasons.push(format!(
                 "expiration is {} away, beyond the policy's {} h horizon",
-                crate::review::human_duration(raw.expiration - now_ms),
+                coldpay_shared::timefmt::human_duration(raw.expiration - now_ms),
                 self.max_expiration_ms / 3_600_000
             ));
         }

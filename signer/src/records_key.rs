@@ -13,7 +13,6 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::error::{Result, SignerError};
-use crate::ledger::LedgerHead;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -81,14 +80,15 @@ impl RecordsKey {
     }
 
     /// The MAC of an audit line: over its hash (which covers its content, sequence number and
-    /// the hash of the line before) and the ledger head it states.
-    pub fn audit_mac(&self, line_hash: &str, ledger: &LedgerHead) -> String {
+    /// the hash of the line before) and the ledger head it states (`ledger_hash`, the hash of
+    /// the ledger's last line, and `ledger_lines`, its line count).
+    pub fn audit_mac(&self, line_hash: &str, ledger_hash: &str, ledger_lines: u64) -> String {
         hex::encode(self.mac(
             AUDIT_DOMAIN,
             &[
                 line_hash.as_bytes(),
-                ledger.hash.as_bytes(),
-                &ledger.lines.to_be_bytes(),
+                ledger_hash.as_bytes(),
+                &ledger_lines.to_be_bytes(),
             ],
         ))
     }
@@ -100,8 +100,14 @@ impl RecordsKey {
     }
 
     /// Whether `mac` (hex) is the audit MAC of this line hash and head (constant time).
-    pub fn audit_mac_ok(&self, line_hash: &str, ledger: &LedgerHead, mac: &str) -> bool {
-        ct_eq(&self.audit_mac(line_hash, ledger), mac)
+    pub fn audit_mac_ok(
+        &self,
+        line_hash: &str,
+        ledger_hash: &str,
+        ledger_lines: u64,
+        mac: &str,
+    ) -> bool {
+        ct_eq(&self.audit_mac(line_hash, ledger_hash, ledger_lines), mac)
     }
 
     /// Whether `mac` (hex) is the ledger MAC of this line hash (constant time).
@@ -117,23 +123,24 @@ fn ct_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::LedgerHead;
 
     #[test]
     fn macs_depend_on_the_key_the_domain_and_every_part() {
         let k = RecordsKey::from_bytes(Zeroizing::new([1u8; 32]));
         let other = RecordsKey::from_bytes(Zeroizing::new([2u8; 32]));
         let head = LedgerHead::empty();
-        let m = k.audit_mac("ab", &head);
+        let m = k.audit_mac("ab", &head.hash, head.lines);
         assert_eq!(m.len(), 64);
-        assert!(k.audit_mac_ok("ab", &head, &m));
-        assert!(!other.audit_mac_ok("ab", &head, &m));
-        assert!(!k.audit_mac_ok("ac", &head, &m));
+        assert!(k.audit_mac_ok("ab", &head.hash, head.lines, &m));
+        assert!(!other.audit_mac_ok("ab", &head.hash, head.lines, &m));
+        assert!(!k.audit_mac_ok("ac", &head.hash, head.lines, &m));
         let longer = LedgerHead {
             lines: 1,
             ..head.clone()
         };
-        assert!(!k.audit_mac_ok("ab", &longer, &m));
-        assert!(!k.audit_mac_ok("ab", &head, &m[..63]));
+        assert!(!k.audit_mac_ok("ab", &longer.hash, longer.lines, &m));
+        assert!(!k.audit_mac_ok("ab", &head.hash, head.lines, &m[..63]));
         // The same bytes as a ledger line make another MAC (domain separation).
         assert_ne!(k.ledger_mac("ab"), m);
         assert!(k.ledger_mac_ok("ab", &k.ledger_mac("ab")));

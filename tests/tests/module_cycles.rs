@@ -20,14 +20,6 @@ const KNOWN: &[(&str, &[&str])] = &[
     ("broadcaster", &["movements", "receipts"]),
     // shared: QR encoding and the terminal QR view name each other.
     ("shared", &["qr", "qr_term"]),
-    // signer: policy, keystore, home, review and permission records name each other in a
-    // ring.
-    (
-        "signer",
-        &["home", "keystore", "permission_record", "policy", "review"],
-    ),
-    // signer: the ledger and the records key name each other.
-    ("signer", &["ledger", "records_key"]),
     // devnode (another engineer's area this session): genesis and permissions name each
     // other.
     ("tests/devnode", &["genesis", "permissions"]),
