@@ -13,6 +13,7 @@ pub mod blockwalk;
 pub mod build;
 pub mod cli;
 pub mod config;
+pub mod coverage;
 pub mod discrepancy;
 pub mod error;
 pub mod fees;
