@@ -235,12 +235,18 @@ mod tests {
         let kinds: Vec<&str> = d.iter().map(|x| x.kind.as_str()).collect();
         assert_eq!(
             kinds,
-            vec!["signed_unknown", "audit_head_mismatch", "audit_export_stale"],
+            vec![
+                "signed_unknown",
+                "audit_head_mismatch",
+                "audit_export_stale"
+            ],
             "{d:?}"
         );
         assert!(
             d[2].detail.starts_with("audit export ends at line 3 (")
-                && d[2].detail.contains("before signings at line 5 (2026-12-01T00:00:00Z)")
+                && d[2]
+                    .detail
+                    .contains("before signings at line 5 (2026-12-01T00:00:00Z)")
                 && !d[2].detail.contains("rewritten"),
             "{}",
             d[2].detail

@@ -78,7 +78,13 @@ fn hhmm(ms: u64) -> String {
 }
 
 /// The covered range of `account`, its warnings and the payouts it leaves out.
-pub fn of(journal: &Journal, network: &str, account: &str, i: &Inputs<'_>, time: BlockTime<'_>) -> Result<Coverage> {
+pub fn of(
+    journal: &Journal,
+    network: &str,
+    account: &str,
+    i: &Inputs<'_>,
+    time: BlockTime<'_>,
+) -> Result<Coverage> {
     let latest = i.all.last().map_or(i.close.block_time, |s| s.block_time);
     let period_open = latest < i.to_ms;
     let mut outside = Vec::new();
@@ -170,7 +176,12 @@ fn settled(
             txid: at.txid,
             block,
             time: rfc3339(t),
-            side: if side == Side::Before { "before" } else { "after" }.into(),
+            side: if side == Side::Before {
+                "before"
+            } else {
+                "after"
+            }
+            .into(),
             result: at.state,
             symbol,
             amount: coldpay_shared::amount::format_units(base, decimals),
@@ -227,7 +238,11 @@ mod tests {
         let (_d, j) = journal();
         let time = |n: u64| -> Result<u64> { Ok(n * 60_000) };
         // Period 5 .. 40 min; watch first snapshotted at block 15, last at block 40.
-        let all = [snap(15, 15 * 60_000), snap(40, 40 * 60_000), snap(50, 50 * 60_000)];
+        let all = [
+            snap(15, 15 * 60_000),
+            snap(40, 40 * 60_000),
+            snap(50, 50 * 60_000),
+        ];
         let c = of(
             &j,
             "local",
@@ -250,10 +265,14 @@ mod tests {
             .map(|o| (o.payout_id.as_str(), o.side.as_str()))
             .collect();
         assert_eq!(ids, vec![("p10", "before")]);
-        assert_eq!((c.outside[0].amount.as_str(), c.outside[0].symbol.as_str()), ("10", "TRX"));
+        assert_eq!(
+            (c.outside[0].amount.as_str(), c.outside[0].symbol.as_str()),
+            ("10", "TRX")
+        );
         assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
         assert!(
-            c.warnings[0].contains("covers 00:15 .. 00:40 only: watch first ran at 1970-01-01T00:15:00Z")
+            c.warnings[0]
+                .contains("covers 00:15 .. 00:40 only: watch first ran at 1970-01-01T00:15:00Z")
                 && c.warnings[0].contains("1 payout(s) made before are not in this statement"),
             "{}",
             c.warnings[0]
@@ -265,7 +284,11 @@ mod tests {
         let (_d, j) = journal();
         let time = |n: u64| -> Result<u64> { Ok(n * 60_000) };
         // Period 0 .. 200 min: snapshots at 1 and 12 only (watch stopped), and a late one.
-        let all = [snap(1, 60_000), snap(12, 12 * 60_000), snap(300, 300 * 60_000)];
+        let all = [
+            snap(1, 60_000),
+            snap(12, 12 * 60_000),
+            snap(300, 300 * 60_000),
+        ];
         let c = of(
             &j,
             "local",
@@ -284,7 +307,11 @@ mod tests {
         assert_eq!(ids, vec!["p20", "p30"]);
         assert!(c.outside.iter().all(|o| o.side == "after"));
         assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
-        assert!(c.warnings[0].contains("2 payout(s) made after"), "{}", c.warnings[0]);
+        assert!(
+            c.warnings[0].contains("2 payout(s) made after"),
+            "{}",
+            c.warnings[0]
+        );
         // The same period while it is still running: no warning, nothing "after".
         let all = [snap(1, 60_000), snap(12, 12 * 60_000)];
         let c = of(
@@ -301,6 +328,9 @@ mod tests {
             &time,
         )
         .unwrap();
-        assert!(c.period_open && c.warnings.is_empty() && c.outside.is_empty(), "{c:?}");
+        assert!(
+            c.period_open && c.warnings.is_empty() && c.outside.is_empty(),
+            "{c:?}"
+        );
     }
 }

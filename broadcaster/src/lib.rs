@@ -20,6 +20,8 @@ pub mod fees;
 pub mod journal;
 pub mod limiter;
 pub mod lock;
+pub mod log;
+pub mod metrics;
 pub mod movements;
 pub mod network;
 pub mod node;

@@ -613,7 +613,10 @@ fn coverage_csv(r: &Reconciliation, w: &mut csv::Writer<Vec<u8>>) -> csv::Result
                 "",
                 &o.result,
                 &o.payout_id,
-                &format!("settled {} the covered range: not in this statement", o.side),
+                &format!(
+                    "settled {} the covered range: not in this statement",
+                    o.side
+                ),
                 &o.amount,
             ])?;
         }
@@ -626,7 +629,12 @@ fn signed_units(v: &str, decimals: u8) -> String {
     let (minus, digits) = v.strip_prefix('-').map_or(("", v), |d| ("-", d));
     U256::from_str_radix(digits, 10).map_or_else(
         |_| v.to_string(),
-        |n| format!("{minus}{}", coldpay_shared::amount::format_units(n, decimals)),
+        |n| {
+            format!(
+                "{minus}{}",
+                coldpay_shared::amount::format_units(n, decimals)
+            )
+        },
     )
 }
 
@@ -719,7 +727,9 @@ pub fn to_text(r: &Reconciliation) -> String {
         s.push_str("balanced: every movement and fee is accounted for\n");
     }
     if !r.warnings().is_empty() {
-        s.push_str("INCOMPLETE: the statement covers less than the period asked (WARNING lines above)\n");
+        s.push_str(
+            "INCOMPLETE: the statement covers less than the period asked (WARNING lines above)\n",
+        );
     }
     for d in &r.discrepancies {
         s.push_str(&format!("  DISCREPANCY {}: {}\n", d.kind, d.detail));

@@ -614,16 +614,29 @@ fn reconcile_states_the_range_it_covers_and_lists_payouts_before_it() {
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains(&format!("covers blocks {first}..")) && text.contains("WARNING: statement of"),
+        text.contains(&format!("covers blocks {first}.."))
+            && text.contains("WARNING: statement of"),
         "{text}"
     );
-    assert!(text.contains("payout e1 1.5 USDT (1500000 base units)"), "{text}");
+    assert!(
+        text.contains("payout e1 1.5 USDT (1500000 base units)"),
+        "{text}"
+    );
     let csv = w.run(&[&args[..], &["--format", "csv"]].concat());
     let csv = String::from_utf8_lossy(&csv.stdout);
     let kinds: Vec<&str> = csv.lines().map(|l| l.split(',').next().unwrap()).collect();
-    for k in ["covered_from", "covered_to", "warning", "payout_outside", "opening"] {
+    for k in [
+        "covered_from",
+        "covered_to",
+        "warning",
+        "payout_outside",
+        "opening",
+    ] {
         assert!(kinds.contains(&k), "{k}: {csv}");
     }
-    let row = csv.lines().find(|l| l.starts_with("payout_outside,")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("payout_outside,"))
+        .unwrap();
     assert!(row.contains(",1500000,") && row.ends_with(",1.5"), "{row}");
 }
