@@ -63,7 +63,14 @@ struct Cli {
     concurrency: Option<usize>,
     /// Diagnostics on stderr: text (default) or json (one JSON object per line: time, level,
     /// command, msg, and account/batch/payout/txid/block where relevant), for a log system.
-    #[arg(long, global = true, value_enum, default_value_t = crate::log::LogFormat::Text)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = crate::log::LogFormat::Text,
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
     log_format: crate::log::LogFormat,
     #[command(subcommand)]
     command: Command,

@@ -14,7 +14,7 @@ use serde::Serialize;
 /// How diagnostics are written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
-    /// Text lines, as today.
+    /// Text lines (the default).
     #[default]
     Text,
     /// One JSON object per line.
