@@ -181,6 +181,13 @@ fn value(s: &prometheus_parse::Scrape, name: &str, label: Option<(&str, &str)>) 
     }
 }
 
+/// An integer-valued sample (counts, block numbers).
+fn count(s: &prometheus_parse::Scrape, name: &str, label: Option<(&str, &str)>) -> u64 {
+    let v = value(s, name, label);
+    assert!(v >= 0.0 && v.fract() == 0.0, "{name}: {v}");
+    v as u64
+}
+
 /// Sends TRX from the treasury outside coldpay (an alarm for `watch`).
 fn stolen(w: &World) -> String {
     w.node.with_chain(|c| {
@@ -249,10 +256,10 @@ fn watch_and_track_follow_log_json_and_write_metrics() {
     );
     let s = scrape(&track_prom).expect("track wrote its metrics");
     assert_eq!(
-        value(&s, "coldpay_payouts", Some(("state", "confirmed"))),
-        1.0
+        count(&s, "coldpay_payouts", Some(("state", "confirmed"))),
+        1
     );
-    assert_eq!(value(&s, "coldpay_payouts", Some(("state", "signed"))), 0.0);
+    assert_eq!(count(&s, "coldpay_payouts", Some(("state", "signed"))), 0);
 
     // watch --follow: an outside transfer raises an alarm; the metrics show it.
     let thief = stolen(&w);
@@ -308,14 +315,14 @@ fn watch_and_track_follow_log_json_and_write_metrics() {
     // Values against the journal and the chain.
     let alarms = w.ok(&["alarms", "list"]);
     let alarms = alarms.as_array().unwrap();
-    assert_eq!(value(&s, "coldpay_alarms_open", None), alarms.len() as f64);
+    assert_eq!(count(&s, "coldpay_alarms_open", None), alarms.len() as u64);
     let raised = alarms[0]["raised_at"].as_f64().unwrap() / 1000.0;
     assert!((value(&s, "coldpay_last_alarm_timestamp_seconds", None) - raised).abs() < 0.001);
     let status = w.ok(&["status"]);
     for state in ["confirmed", "imported", "expired"] {
         assert_eq!(
-            value(&s, "coldpay_payouts", Some(("state", state))),
-            status["counts"][state].as_f64().unwrap(),
+            count(&s, "coldpay_payouts", Some(("state", state))),
+            status["counts"][state].as_u64().unwrap(),
             "{state}"
         );
     }
@@ -324,13 +331,10 @@ fn watch_and_track_follow_log_json_and_write_metrics() {
     assert!(block <= solid as f64 && block >= 1.0, "{block} vs {solid}");
     let lag = value(&s, "coldpay_solidified_lag_blocks", None);
     assert!(lag >= 0.0 && block + lag <= head as f64, "{lag}");
+    assert_eq!(count(&s, "coldpay_attempts_approved_unbroadcast", None), 0);
     assert_eq!(
-        value(&s, "coldpay_attempts_approved_unbroadcast", None),
-        0.0
-    );
-    assert_eq!(
-        value(&s, "coldpay_node_faults_total", Some(("kind", "transport"))),
-        0.0
+        count(&s, "coldpay_node_faults_total", Some(("kind", "transport"))),
+        0
     );
     let pass = value(&s, "coldpay_last_pass_timestamp_seconds", None);
     let now = std::time::SystemTime::now()
