@@ -51,9 +51,9 @@ pub struct Fields {
     /// Block number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block: Option<u64>,
-    /// The recorded transfer a `watch` line reports.
+    /// The recorded transfer a `watch` line reports (as `watch --json` prints it).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transfer: Option<crate::transfers::Recorded>,
+    pub transfer: Option<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -82,7 +82,10 @@ pub fn json() -> bool {
 fn render(level: Level, msg: &str, fields: &Fields, now_ms: u64) -> String {
     let command = SETUP.get().map_or("", |(_, c)| c.as_str());
     serde_json::to_string(&Line {
-        time: crate::transfers::rfc3339(now_ms),
+        time: humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(now_ms),
+        )
+        .to_string(),
         level,
         command,
         msg,
@@ -94,10 +97,10 @@ fn render(level: Level, msg: &str, fields: &Fields, now_ms: u64) -> String {
 /// Writes one line on stderr: `msg` as is in text, one JSON object in json.
 pub fn emit(level: Level, msg: &str, fields: &Fields) {
     if json() {
-        eprintln!(
-            "{}",
-            render(level, msg, fields, crate::journal::now_ms() as u64)
-        );
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        eprintln!("{}", render(level, msg, fields, now));
     } else {
         eprintln!("{msg}");
     }

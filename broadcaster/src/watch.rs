@@ -461,7 +461,7 @@ fn log_transfer(r: &Recorded) {
             payout: r.payout_id.clone(),
             txid: Some(r.txid.clone()),
             block: Some(r.block),
-            transfer: Some(r.clone()),
+            transfer: serde_json::to_value(r).ok(),
             ..Default::default()
         },
     );
