@@ -347,3 +347,33 @@ fn watch_and_track_follow_log_json_and_write_metrics() {
         .iter()
         .all(|x| x.labels.get("command") == Some("watch")));
 }
+
+#[test]
+fn metrics_count_node_faults_by_kind() {
+    let w = World::pooled(1000, 1000);
+    w.node.mine(3);
+    w.faults(coldpay_devnode::pool::PoolFaults {
+        http_error_rate: 0.4,
+        seed: 7,
+        ..Default::default()
+    });
+    let prom = w.path("once.prom");
+    let o = w.run(&[
+        "watch",
+        "--once",
+        "--from-block",
+        "1",
+        "--metrics-file",
+        prom.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = scrape(&prom).expect("a single pass writes metrics too");
+    assert!(count(&s, "coldpay_node_faults_total", Some(("kind", "http"))) > 0);
+    for kind in ["rate_limited", "unreachable", "invalid_answer"] {
+        assert_eq!(
+            count(&s, "coldpay_node_faults_total", Some(("kind", kind))),
+            0,
+            "{kind}"
+        );
+    }
+}
