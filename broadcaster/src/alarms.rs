@@ -252,9 +252,16 @@ pub fn notify(conn: &rusqlite::Connection, a: &Pending, hook: Option<&str>) -> R
     )
     .map_err(|e| BcError::journal_at(e, format!("record the hook of alarm {}", a.id)))?;
     if let Err(e) = outcome {
-        eprintln!(
-            "error: --on-alarm hook for txid {}: {e}; it is called again at the next pass",
-            a.transfer.txid
+        crate::log::emit(
+            crate::log::Level::Error,
+            &format!(
+                "error: --on-alarm hook for txid {}: {e}; it is called again at the next pass",
+                a.transfer.txid
+            ),
+            &crate::log::Fields {
+                txid: Some(a.transfer.txid.clone()),
+                ..Default::default()
+            },
         );
     }
     Ok(())

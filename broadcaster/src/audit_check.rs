@@ -86,11 +86,16 @@ pub fn check(
         }
     }
     let mut heads_checked = 0;
-    for (log, seq, hash, request) in crate::audit_head::all(&journal.conn)? {
+    let mut later = Vec::new();
+    for (log, seq, hash, request, signed_at) in crate::audit_head::all(&journal.conn)? {
         if log != export.log || seq < export.since {
             continue;
         }
         heads_checked += 1;
+        if seq > export.head.seq {
+            later.push((seq, request, signed_at));
+            continue;
+        }
         let head = coldpay_shared::AuditHead { log, seq, hash };
         if let Err(e) = export.check_head(&head) {
             out.push(Discrepancy {
@@ -101,6 +106,9 @@ pub fn check(
             });
         }
     }
+    if let Some(d) = stale(export, &later) {
+        out.push(d);
+    }
     Ok(AuditCheck {
         log: export.log.clone(),
         since: export.since,
@@ -108,6 +116,44 @@ pub fn check(
         signed,
         heads_checked,
     })
+}
+
+/// Sign responses carried audit lines after the export's last one: the export was taken before
+/// those signings (an incomplete check, not a sign of tampering). `later`: (seq, request,
+/// signed at ms).
+fn stale(export: &AuditExport, later: &[(u64, String, u64)]) -> Option<Discrepancy> {
+    let (first, last) = (later.first()?, later.last()?);
+    let ends = export
+        .lines
+        .last()
+        .map_or(String::new(), |l| format!(" ({})", rfc3339(l.time)));
+    let at = if first.0 == last.0 {
+        format!("line {} ({})", first.0, rfc3339(first.2))
+    } else {
+        format!(
+            "lines {}..{} ({} .. {})",
+            first.0,
+            last.0,
+            rfc3339(first.2),
+            rfc3339(last.2)
+        )
+    };
+    let requests: Vec<&str> = later.iter().map(|l| l.1.as_str()).collect();
+    Some(Discrepancy {
+        kind: "audit_export_stale".into(),
+        account: String::new(),
+        txid: None,
+        detail: format!(
+            "audit export ends at line {}{ends} before signings at {at} (request(s) {}): those signings are not checked; export the signer's audit log again after the period's last signing (`coldpay-signer audit export --since {}`). An export older than the responses is not a sign of tampering",
+            export.head.seq,
+            requests.join(", "),
+            export.since
+        ),
+    })
+}
+
+fn rfc3339(ms: u64) -> String {
+    crate::transfers::rfc3339(ms)
 }
 
 #[cfg(test)]
@@ -169,6 +215,10 @@ mod tests {
         let mut bad = export.lines[2].head(&log);
         bad.hash = "dd".repeat(32);
         crate::audit_head::check_and_record(&tx, &bad, "r2", 1).unwrap();
+        // A later response carried line 5: the export (head line 3) was taken before it.
+        let mut after = export.lines[2].head(&log);
+        after.seq = 5;
+        crate::audit_head::check_and_record(&tx, &after, "r5", 1_796_083_200_000).unwrap();
         tx.commit().unwrap();
         let mut d = Vec::new();
         let c = check(&j, &export, &mut d).unwrap();
@@ -181,12 +231,25 @@ mod tests {
             st,
             vec![("aa", "never submitted"), ("bb", "unknown to this journal")]
         );
-        assert_eq!(c.heads_checked, 2);
+        assert_eq!(c.heads_checked, 3);
         let kinds: Vec<&str> = d.iter().map(|x| x.kind.as_str()).collect();
         assert_eq!(
             kinds,
-            vec!["signed_unknown", "audit_head_mismatch"],
+            vec![
+                "signed_unknown",
+                "audit_head_mismatch",
+                "audit_export_stale"
+            ],
             "{d:?}"
+        );
+        assert!(
+            d[2].detail.starts_with("audit export ends at line 3 (")
+                && d[2]
+                    .detail
+                    .contains("before signings at line 5 (2026-12-01T00:00:00Z)")
+                && !d[2].detail.contains("rewritten"),
+            "{}",
+            d[2].detail
         );
         assert!(
             d[1].detail.contains("the log was rewritten"),

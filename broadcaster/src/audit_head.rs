@@ -142,13 +142,20 @@ fn seq(head: &AuditHead) -> Result<i64> {
         .map_err(|_| BcError::Input(format!("audit_head.seq {} is out of range", head.seq)))
 }
 
-/// Every audit head journaled, by log and sequence: (log, seq, hash, request id).
-pub fn all(conn: &rusqlite::Connection) -> Result<Vec<(String, u64, String, String)>> {
+/// Every audit head journaled, by log and sequence: (log, seq, hash, request id, signed at
+/// (ms, as the response said)).
+pub fn all(conn: &rusqlite::Connection) -> Result<Vec<(String, u64, String, String, u64)>> {
     let mut st = conn
-        .prepare("SELECT log, seq, hash, request_id FROM audit_heads ORDER BY log, seq")
+        .prepare("SELECT log, seq, hash, request_id, signed_at FROM audit_heads ORDER BY log, seq")
         .map_err(|e| BcError::journal_at(e, "read audit heads"))?;
     st.query_map([], |r| {
-        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?, r.get(3)?))
+        Ok((
+            r.get(0)?,
+            r.get::<_, i64>(1)? as u64,
+            r.get(2)?,
+            r.get(3)?,
+            r.get::<_, i64>(4)?.max(0) as u64,
+        ))
     })
     .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
     .map_err(|e| BcError::journal_at(e, "read audit heads"))

@@ -61,6 +61,17 @@ struct Cli {
     /// fetches in track). Default: config `concurrency`, else 8.
     #[arg(long, global = true, value_name = "N")]
     concurrency: Option<usize>,
+    /// Diagnostics on stderr: text (default) or json (one JSON object per line: time, level,
+    /// command, msg, and account/batch/payout/txid/block where relevant), for a log system.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = crate::log::LogFormat::Text,
+        hide_possible_values = true,
+        hide_default_value = true
+    )]
+    log_format: crate::log::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -175,6 +186,10 @@ enum Command {
         /// expired ones: an expired attempt found on chain is settled and reported).
         #[arg(long, value_name = "FROM_BLOCK")]
         rescan: Option<u64>,
+        /// Write metrics in the Prometheus text format to PATH after each pass (atomically;
+        /// for node_exporter's textfile collector; see docs/formats.md "Metrics").
+        #[arg(long, value_name = "PATH")]
+        metrics_file: Option<PathBuf>,
     },
     /// Payout counts by status.
     Status {
@@ -228,6 +243,10 @@ enum Command {
         /// Pause between passes with --follow, e.g. 3s.
         #[arg(long, default_value = "3s")]
         poll: String,
+        /// Write metrics in the Prometheus text format to PATH after each pass (atomically;
+        /// for node_exporter's textfile collector; see docs/formats.md "Metrics").
+        #[arg(long, value_name = "PATH")]
+        metrics_file: Option<PathBuf>,
     },
     /// Transfers recorded by `watch`.
     #[command(subcommand)]
@@ -520,12 +539,12 @@ fn announce(c: &Ctx, command: &Command) {
     } else {
         format!(" · node {}", c.nodes.join(", "))
     };
-    eprintln!(
+    crate::log::info(&format!(
         "network {} ({}){nodes} · journal {}",
         c.network,
         c.network_from,
         c.db.display()
-    );
+    ));
 }
 
 /// `init`: writes the commented config file.
@@ -582,7 +601,7 @@ fn bar(len: u64, json: bool) -> indicatif::ProgressBar {
 
 /// A spinner with a message, for work of unknown length (`track`): no bar, no `0/0`.
 fn spinner(json: bool) -> indicatif::ProgressBar {
-    if json || !std::io::stderr().is_terminal() {
+    if json || crate::log::json() || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
     let b = indicatif::ProgressBar::new_spinner();
@@ -608,6 +627,10 @@ fn track_line(p: &crate::track::TrackPass, total: &crate::track::TrackPass) -> S
 fn print(ctx: &Ctx, v: &Value, text: &str) {
     if ctx.json {
         println!("{}", serde_json::to_string_pretty(v).expect("json"));
+    } else if crate::log::json() {
+        if !text.is_empty() {
+            crate::log::info(text);
+        }
     } else {
         println!("{text}");
     }
@@ -885,12 +908,20 @@ fn run(cli: Cli) -> Result<()> {
             timeout,
             poll,
             rescan,
+            metrics_file,
         } => {
             let n = node()?;
             let deadline = Instant::now() + parse_duration(&timeout, "--timeout")?;
             let poll = parse_duration(&poll, "--poll")?;
             n.set_deadline(Some(deadline));
-            let r = run_track(&c, &journal, &n, follow, deadline, poll, rescan);
+            let how = TrackHow {
+                follow,
+                deadline,
+                poll,
+                rescan,
+                metrics_file,
+            };
+            let r = run_track(&c, &journal, &n, &how);
             remember_genesis(&c, &journal, &n)?;
             r?;
         }
@@ -1055,6 +1086,7 @@ signer {k}: sealed policy seq {seq} (sha256 {d})"
             once: _,
             on_alarm,
             poll,
+            metrics_file,
         } => {
             let opts = crate::watch::RunOpts {
                 follow,
@@ -1062,6 +1094,7 @@ signer {k}: sealed policy seq {seq} (sha256 {d})"
                 on_alarm,
                 json: c.json,
                 poll: crate::watch_cmd::poll(&poll)?,
+                metrics_file,
             };
             addresses.extend(address);
             let n = node()?;
@@ -1397,7 +1430,7 @@ fn alarm_line(r: &crate::alarms::Row) -> String {
 fn track_timeout(journal: &Journal, cause: &str) -> BcError {
     let reasons = crate::track::pending_reasons(journal).unwrap_or_default();
     for r in &reasons {
-        eprintln!("pending: {r}");
+        crate::log::warn(&format!("pending: {r}"));
     }
     BcError::Timeout(format!(
         "timed out with {} attempt(s) still pending (listed above; {cause})",
@@ -1405,15 +1438,23 @@ fn track_timeout(journal: &Journal, cause: &str) -> BcError {
     ))
 }
 
-fn run_track(
-    c: &Ctx,
-    journal: &Journal,
-    n: &Node,
+/// How `track` runs.
+struct TrackHow {
     follow: bool,
     deadline: Instant,
     poll: Duration,
     rescan: Option<u64>,
-) -> Result<()> {
+    metrics_file: Option<PathBuf>,
+}
+
+fn run_track(c: &Ctx, journal: &Journal, n: &Node, how: &TrackHow) -> Result<()> {
+    let TrackHow {
+        follow,
+        deadline,
+        poll,
+        rescan,
+        ..
+    } = *how;
     let b = spinner(c.json);
     b.set_message("reading the solidified head");
     let mut total = crate::track::TrackPass::default();
@@ -1440,12 +1481,25 @@ fn run_track(
         total.rebroadcast += p.rebroadcast;
         total.scanned_to = p.scanned_to;
         for id in &p.rechecked_paid {
-            eprintln!("WARNING: payout {id}: an attempt settled `failed` from a node receipt is SUCCESS in its verified block: it paid; check `report` for a second payment");
+            payout_warning(id, "an attempt settled `failed` from a node receipt is SUCCESS in its verified block: it paid; check `report` for a second payment");
         }
         for id in &p.found_after_expiry {
-            eprintln!("WARNING: payout {id}: an attempt marked expired was found on the verified chain; check `report` for a second payment");
+            payout_warning(id, "an attempt marked expired was found on the verified chain; check `report` for a second payment");
         }
         b.set_message(track_line(&p, &total));
+        if crate::log::json() && follow {
+            crate::log::emit(
+                crate::log::Level::Info,
+                &track_line(&p, &total),
+                &crate::log::Fields {
+                    block: Some(p.solid_block),
+                    ..Default::default()
+                },
+            );
+        }
+        if let Some(path) = &how.metrics_file {
+            crate::metrics::write(path, journal, n, "track")?;
+        }
         total.found_after_expiry.extend(p.found_after_expiry);
         total.rechecked_paid.extend(p.rechecked_paid);
         if !follow || p.pending == 0 {
@@ -1472,6 +1526,18 @@ fn run_track(
     Ok(())
 }
 
+/// A `WARNING: payout P: …` line (with the payout as a field in json).
+fn payout_warning(id: &str, what: &str) {
+    crate::log::emit(
+        crate::log::Level::Warn,
+        &format!("WARNING: payout {id}: {what}"),
+        &crate::log::Fields {
+            payout: Some(id.to_string()),
+            ..Default::default()
+        },
+    );
+}
+
 /// The clap definition (for generated docs, man pages and completions).
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
@@ -1479,11 +1545,16 @@ pub fn command() -> clap::Command {
 
 /// Runs the CLI and returns the exit code.
 pub fn main_entry() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    crate::log::init(cli.log_format, matches.subcommand_name().unwrap_or(""));
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", e.to_string().replace('\n', " "));
+            crate::log::error(&format!("error: {}", e.to_string().replace('\n', " ")));
             ExitCode::from(e.exit_code())
         }
     }

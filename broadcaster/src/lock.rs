@@ -117,7 +117,10 @@ pub fn acquire(db: &Path, wait: LockWait) -> Result<LockGuard> {
                     )))
                 }
                 LockWait::Wait => {
-                    eprintln!("journal {} is in use by {who}; waiting…", db.display());
+                    crate::log::info(&format!(
+                        "journal {} is in use by {who}; waiting…",
+                        db.display()
+                    ));
                     file.lock().map_err(io)?;
                 }
             }

@@ -167,6 +167,8 @@ pub struct Node {
     preferred: AtomicUsize,
     calls: AtomicU64,
     faults: AtomicU64,
+    /// Faults by kind (metrics).
+    fault_kinds: Mutex<std::collections::BTreeMap<&'static str, u64>>,
     genesis: Mutex<Option<[u8; 32]>>,
     params: OnceLock<FeeParams>,
     deadline: Mutex<Option<std::time::Instant>>,
@@ -184,16 +186,32 @@ enum Fault {
     Unusable(String),
     /// The caller's check gave up ([`Verdict::Fail`]): returned as is.
     Fatal(BcError),
+    /// An answer the caller's check refused ([`Verdict::Retry`]): retried.
+    Invalid(String),
 }
 
 impl Fault {
+    /// The kind, as the metrics name it.
+    fn kind(&self) -> &'static str {
+        match self {
+            Fault::Transport(_) => "transport",
+            Fault::Http(_) => "http",
+            Fault::RateLimited(..) => "rate_limited",
+            Fault::Auth(_) => "auth",
+            Fault::Unusable(_) => "unreachable",
+            Fault::Fatal(_) => "fatal",
+            Fault::Invalid(_) => "invalid_answer",
+        }
+    }
+
     fn into_message(self) -> String {
         match self {
             Fault::Transport(m)
             | Fault::Http(m)
             | Fault::RateLimited(m, _)
             | Fault::Auth(m)
-            | Fault::Unusable(m) => m,
+            | Fault::Unusable(m)
+            | Fault::Invalid(m) => m,
             Fault::Fatal(e) => e.to_string(),
         }
     }
@@ -371,6 +389,7 @@ impl Node {
             preferred: AtomicUsize::new(0),
             calls: AtomicU64::new(0),
             faults: AtomicU64::new(0),
+            fault_kinds: Mutex::new(std::collections::BTreeMap::new()),
             params: OnceLock::new(),
             deadline: Mutex::new(None),
         })
@@ -384,6 +403,26 @@ impl Node {
     /// Answers rejected as faults so far.
     pub fn faults(&self) -> u64 {
         self.faults.load(Ordering::Relaxed)
+    }
+
+    /// Faults so far by kind (`transport`, `http`, `rate_limited`, `unreachable`,
+    /// `invalid_answer`), every kind listed.
+    pub fn faults_by_kind(&self) -> Vec<(&'static str, u64)> {
+        let seen = self
+            .fault_kinds
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default();
+        [
+            "transport",
+            "http",
+            "rate_limited",
+            "unreachable",
+            "invalid_answer",
+        ]
+        .into_iter()
+        .map(|k| (k, seen.get(k).copied().unwrap_or(0)))
+        .collect()
     }
 
     /// The genesis blockID the endpoints were checked against (learned on first contact for a
@@ -590,6 +629,9 @@ impl Node {
                 },
             };
             self.faults.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut m) = self.fault_kinds.lock() {
+                *m.entry(fault.kind()).or_insert(0) += 1;
+            }
             self.demote(i);
             if let Fault::Unusable(m) = fault {
                 unusable[i] = Some(m);
@@ -625,7 +667,7 @@ impl Node {
                 Ok(t)
             }
             Verdict::Fail(e) => Err(Fault::Fatal(e)),
-            Verdict::Retry(why) => Err(Fault::Transport(why)),
+            Verdict::Retry(why) => Err(Fault::Invalid(why)),
         }
     }
 

@@ -19,6 +19,7 @@ use coldpay_shared::U256;
 use serde::Serialize;
 
 use crate::balances::{snapshots, Snapshot};
+use crate::coverage::BlockTime;
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::transfers::{rfc3339, Recorded};
@@ -32,6 +33,8 @@ pub struct Line {
     pub symbol: String,
     /// "TRX" or the token contract.
     pub token: String,
+    /// Decimals of the token (6 for TRX and USDT).
+    pub decimals: u8,
     /// Opening snapshot block and time.
     pub opening_block: u64,
     /// RFC 3339.
@@ -67,6 +70,14 @@ pub struct Line {
 pub struct PayoutLine {
     /// Payout.
     pub payout_id: String,
+    /// Sending account (base58).
+    pub account: String,
+    /// Symbol (`TRX`, `USDT`).
+    pub symbol: String,
+    /// Amount in token units.
+    pub amount: String,
+    /// Amount in base units.
+    pub amount_base_units: String,
     /// txID.
     pub txid: String,
     /// Block.
@@ -88,6 +99,8 @@ pub struct Reconciliation {
     pub from: String,
     /// `--to` (RFC 3339).
     pub to: String,
+    /// Per account: the blocks and times the statement actually covers, what it leaves out.
+    pub coverage: Vec<crate::coverage::Coverage>,
     /// Per account and token.
     pub balances: Vec<Line>,
     /// Payouts settled in the period.
@@ -104,13 +117,14 @@ pub struct Reconciliation {
     pub audit: Option<crate::audit_check::AuditCheck>,
 }
 
-/// Reconciles `accounts` over `[from_ms, to_ms]`.
+/// Reconciles `accounts` over `[from_ms, to_ms]`; `time` reads a verified block's time (for
+/// payouts outside the covered range).
 pub fn reconcile(
     journal: &Journal,
     network: &str,
     accounts: &[String],
-    from_ms: u64,
-    to_ms: u64,
+    (from_ms, to_ms): (u64, u64),
+    time: BlockTime<'_>,
 ) -> Result<Reconciliation> {
     let mut r = Reconciliation {
         from: rfc3339(from_ms),
@@ -118,9 +132,19 @@ pub fn reconcile(
         ..Reconciliation::default()
     };
     for a in accounts {
-        account(journal, network, a, from_ms, to_ms, &mut r)?;
+        account(journal, network, a, (from_ms, to_ms, time), &mut r)?;
     }
     Ok(r)
+}
+
+impl Reconciliation {
+    /// Every coverage warning of every account.
+    pub fn warnings(&self) -> Vec<&str> {
+        self.coverage
+            .iter()
+            .flat_map(|c| c.warnings.iter().map(String::as_str))
+            .collect()
+    }
 }
 
 fn ends(s: &[Snapshot], from_ms: u64, to_ms: u64) -> Option<(Snapshot, Snapshot)> {
@@ -137,8 +161,7 @@ fn account(
     journal: &Journal,
     network: &str,
     a: &str,
-    from_ms: u64,
-    to_ms: u64,
+    (from_ms, to_ms, time): (u64, u64, BlockTime<'_>),
     r: &mut Reconciliation,
 ) -> Result<()> {
     let trx = snapshots(journal, a, "TRX")?;
@@ -151,6 +174,15 @@ fn account(
         });
         return Ok(());
     };
+    let inputs = crate::coverage::Inputs {
+        from_ms,
+        to_ms,
+        all: &trx,
+        open: &open,
+        close: &close,
+    };
+    r.coverage
+        .push(crate::coverage::of(journal, network, a, &inputs, time)?);
     let rows = crate::transfers::in_blocks(&journal.conn, network, a, open.block, close.block)?;
     let mut tokens = vec!["TRX".to_string()];
     tokens.extend(
@@ -196,7 +228,7 @@ fn account(
             r.outgoing.push(row.clone());
         }
     }
-    payouts(journal, a, &open, &close, &rows, r)
+    payouts(journal, network, a, (&open, &close), &rows, r)
 }
 
 fn sum(rows: &[Recorded], token: &str, dir: &str, evidence: &str) -> U256 {
@@ -286,6 +318,7 @@ fn balance_line(
         account: a.into(),
         symbol,
         token: token.into(),
+        decimals,
         opening_block: o.block,
         opening_time: rfc3339(o.block_time),
         closing_block: c.block,
@@ -306,9 +339,9 @@ fn balance_line(
 /// Every settled attempt of the account's batches in the period, checked against the record.
 fn payouts(
     journal: &Journal,
+    network: &str,
     a: &str,
-    open: &Snapshot,
-    close: &Snapshot,
+    (open, close): (&Snapshot, &Snapshot),
     rows: &[Recorded],
     r: &mut Reconciliation,
 ) -> Result<()> {
@@ -352,7 +385,17 @@ fn payouts(
             }),
             Some(_) => {}
         }
+        let p = journal.payout(&at.payout_id)?;
+        let (token, base) = p.map_or((String::new(), String::new()), |p| (p.token, p.amount));
+        let (symbol, decimals) = crate::tokens::unit_of(&token, network);
         r.payouts.push(PayoutLine {
+            account: a.into(),
+            amount: coldpay_shared::amount::format_units(
+                U256::from_str_radix(&base, 10).unwrap_or(U256::ZERO),
+                decimals,
+            ),
+            symbol,
+            amount_base_units: base,
             payout_id: at.payout_id,
             txid: at.txid,
             block: at.block,
@@ -385,9 +428,12 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
         "result",
         "payout_id",
         "detail",
+        "amount",
     ])
     .map_err(io)?;
+    coverage_csv(r, &mut w).map_err(io)?;
     for l in &r.balances {
+        let units = |v: &str| signed_units(v, l.decimals);
         for (k, block, time, v) in [
             ("opening", l.opening_block, &l.opening_time, &l.opening),
             ("incoming", l.closing_block, &l.closing_time, &l.incoming),
@@ -432,6 +478,7 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
                 "",
                 "",
                 &l.display,
+                &units(v),
             ])
             .map_err(io)?;
         }
@@ -439,17 +486,23 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
     for p in &r.payouts {
         w.write_record([
             "payout",
-            "",
-            "",
+            &p.account,
+            &p.symbol,
             &p.block.map_or(String::new(), |b| b.to_string()),
             "",
             &p.txid,
-            "",
+            &p.amount_base_units,
             &p.trx_burned_sun.to_string(),
             &p.energy.to_string(),
             &p.result,
             &p.payout_id,
-            "",
+            &format!(
+                "{} {}, {} TRX burned",
+                p.amount,
+                p.symbol,
+                trx(p.trx_burned_sun)
+            ),
+            &p.amount,
         ])
         .map_err(io)?;
     }
@@ -473,8 +526,33 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
             &t.result,
             t.payout_id.as_deref().unwrap_or(""),
             t.counterparty.as_deref().unwrap_or(""),
+            &t.amount,
         ])
         .map_err(io)?;
+    }
+    if let Some(a) = &r.audit {
+        for t in &a.signed {
+            w.write_record([
+                "signed",
+                "",
+                "",
+                "",
+                "",
+                &t.txid,
+                "",
+                "",
+                "",
+                &t.status,
+                t.payout_id.as_deref().unwrap_or(""),
+                &format!(
+                    "signer audit line {}, request {}",
+                    t.seq,
+                    t.request_id.as_deref().unwrap_or("?")
+                ),
+                "",
+            ])
+            .map_err(io)?;
+        }
     }
     for d in &r.discrepancies {
         w.write_record([
@@ -490,6 +568,7 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
             "",
             "",
             &d.detail,
+            "",
         ])
         .map_err(io)?;
     }
@@ -499,25 +578,123 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The covered range, its warnings and the payouts outside it, as CSV rows (`covered_from`,
+/// `covered_to`, `warning`, `payout_outside`).
+fn coverage_csv(r: &Reconciliation, w: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+    for c in &r.coverage {
+        let range = format!(
+            "covers blocks {}..{} ({} .. {})",
+            c.first_block, c.last_block, c.first_time, c.last_time
+        );
+        for (k, block, time) in [
+            ("covered_from", c.first_block, &c.first_time),
+            ("covered_to", c.last_block, &c.last_time),
+        ] {
+            let b = block.to_string();
+            w.write_record([
+                k, &c.account, "", &b, time, "", "", "", "", "", "", &range, "",
+            ])?;
+        }
+        for x in &c.warnings {
+            w.write_record([
+                "warning", &c.account, "", "", "", "", "", "", "", "", "", x, "",
+            ])?;
+        }
+        for o in &c.outside {
+            w.write_record([
+                "payout_outside",
+                &c.account,
+                &o.symbol,
+                &o.block.to_string(),
+                &o.time,
+                &o.txid,
+                &o.amount_base_units,
+                "",
+                "",
+                &o.result,
+                &o.payout_id,
+                &format!(
+                    "settled {} the covered range: not in this statement",
+                    o.side
+                ),
+                &o.amount,
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// A signed base-unit decimal ("-1500000") in token units ("-1.5").
+fn signed_units(v: &str, decimals: u8) -> String {
+    let (minus, digits) = v.strip_prefix('-').map_or(("", v), |d| ("-", d));
+    U256::from_str_radix(digits, 10).map_or_else(
+        |_| v.to_string(),
+        |n| {
+            format!(
+                "{minus}{}",
+                coldpay_shared::amount::format_units(n, decimals)
+            )
+        },
+    )
+}
+
+fn trx(sun: u64) -> String {
+    coldpay_shared::amount::format_units(U256::from(sun), 6)
+}
+
+/// The statement's covered range per account, then its warnings and what they leave out.
+fn coverage_text(r: &Reconciliation, s: &mut String) {
+    for c in &r.coverage {
+        let open = if c.period_open {
+            " (the period has not ended: up to the verified solidified head)"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "  {} covers blocks {}..{} ({} .. {}){open}\n",
+            c.account, c.first_block, c.last_block, c.first_time, c.last_time
+        ));
+    }
+    for c in &r.coverage {
+        for x in &c.warnings {
+            s.push_str(&format!("WARNING: {x}\n"));
+        }
+        for o in &c.outside {
+            s.push_str(&format!(
+                "    not in this statement ({} the covered range): payout {} {} {} ({} base units) {} in block {} at {} ({})\n",
+                o.side, o.payout_id, o.amount, o.symbol, o.amount_base_units, o.result, o.block, o.time, o.txid
+            ));
+        }
+    }
+}
+
 /// The statement as text.
 pub fn to_text(r: &Reconciliation) -> String {
     let mut s = format!("reconciliation {} .. {}\n", r.from, r.to);
+    coverage_text(r, &mut s);
     for l in &r.balances {
         s.push_str(&format!("  {}\n", l.display));
     }
     for p in &r.payouts {
         s.push_str(&format!(
-            "  payout {} {} block {} {} energy {} burned {} sun\n",
+            "  payout {} {} {} ({} base units) block {} {} energy {} burned {} TRX ({} sun) ({})\n",
             p.payout_id,
-            p.txid,
+            p.amount,
+            p.symbol,
+            p.amount_base_units,
             p.block.unwrap_or(0),
             p.result,
             p.energy,
-            p.trx_burned_sun
+            trx(p.trx_burned_sun),
+            p.trx_burned_sun,
+            p.txid
         ));
     }
     for t in &r.incoming {
         s.push_str(&format!("  in {}\n", crate::transfers::human_line(t)));
+    }
+    for t in &r.outgoing {
+        s.push_str(&format!("  out {}\n", crate::transfers::human_line(t)));
     }
     for t in &r.node_reported {
         s.push_str(&format!(
@@ -548,6 +725,11 @@ pub fn to_text(r: &Reconciliation) -> String {
     }
     if r.discrepancies.is_empty() {
         s.push_str("balanced: every movement and fee is accounted for\n");
+    }
+    if !r.warnings().is_empty() {
+        s.push_str(
+            "INCOMPLETE: the statement covers less than the period asked (WARNING lines above)\n",
+        );
     }
     for d in &r.discrepancies {
         s.push_str(&format!("  DISCREPANCY {}: {}\n", d.kind, d.detail));

@@ -449,6 +449,14 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "updated_at",
 ];
 
+/// A CSV cell: every time in ISO 8601 UTC (the JSON's `cancelled_at` is ms).
+fn csv_cell(column: &str, v: &Value) -> String {
+    match (column, v.as_i64()) {
+        ("cancelled_at", Some(ms)) => format_time(ms),
+        _ => cell(v),
+    }
+}
+
 fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -491,7 +499,7 @@ pub fn to_csv(rows: &[Value]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(CSV_COLUMNS);
     for r in rows {
-        let rec: Vec<String> = CSV_COLUMNS.iter().map(|c| cell(&r[*c])).collect();
+        let rec: Vec<String> = CSV_COLUMNS.iter().map(|c| csv_cell(c, &r[*c])).collect();
         let _ = w.write_record(rec);
     }
     for (token, s) in sums(rows) {
@@ -516,14 +524,16 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// A text table: one line per payout (txIDs shortened; CSV and JSON have them whole), then
-/// the counts by status and the totals per token.
+/// A text table: one line per payout, its txID whole on the line below (a table row is wider
+/// than a terminal and wraps; a txID on its own line is never split), then the counts by status
+/// and the totals per token.
 pub fn to_table(rows: &[Value]) -> String {
     if rows.is_empty() {
         return "no payouts match".into();
     }
-    let head = ["PAYOUT", "BATCH", "TO", "AMOUNT", "STATUS", "BLOCK", "TXID"];
-    let mut lines: Vec<[String; 7]> = vec![head.map(str::to_string)];
+    let head = ["PAYOUT", "BATCH", "TO", "AMOUNT", "STATUS", "BLOCK"];
+    let mut lines: Vec<[String; 6]> = vec![head.map(str::to_string)];
+    let mut txids = vec![None];
     for r in rows {
         lines.push([
             cut(&cell(&r["payout_id"]), 24),
@@ -540,10 +550,10 @@ pub fn to_table(rows: &[Value]) -> String {
                 _ => cell(&r["status"]),
             },
             cell(&r["block"]),
-            r["txid"].as_str().map_or(String::new(), |t| cut(t, 13)),
         ]);
+        txids.push(r["txid"].as_str().map(|t| format!("    txid {t}")));
     }
-    let width: Vec<usize> = (0..7)
+    let width: Vec<usize> = (0..6)
         .map(|i| {
             lines
                 .iter()
@@ -569,6 +579,8 @@ pub fn to_table(rows: &[Value]) -> String {
                 .trim_end()
                 .to_string()
         })
+        .zip(&txids)
+        .flat_map(|(row, txid)| std::iter::once(row).chain(txid.clone()))
         .collect();
     let counts = counts(rows)
         .iter()
@@ -615,5 +627,23 @@ mod tests {
         assert_eq!(counts(&rows)["cancelled"], 1);
         assert_eq!(tally.counts, counts(&rows));
         assert_eq!(tally.payouts, 3);
+    }
+
+    #[test]
+    fn txids_stay_whole_and_csv_times_are_iso() {
+        let txid = "ab".repeat(32);
+        let rows = vec![
+            json!({"payout_id": "p1", "batch": "b", "to": "T", "amount": "1", "token": "TRX", "status": "confirmed", "block": 7, "txid": txid, "amount_base_units": "1000000"}),
+            json!({"payout_id": "p2", "batch": "b", "to": "T", "amount": "2", "token": "TRX", "status": "cancelled", "cancelled_at": 1_795_521_600_000_i64, "imported_at": "2026-11-24T11:00:00Z", "amount_base_units": "2000000"}),
+        ];
+        let t = to_table(&rows);
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(lines[2], format!("    txid {txid}"), "{t}");
+        assert_eq!(t.matches("abab").count(), 16, "the txID once, whole: {t}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 100), "{t}");
+        let csv = to_csv(&rows);
+        let p2 = csv.lines().find(|l| l.starts_with("p2,")).unwrap();
+        assert!(p2.contains(",2026-11-24T12:00:00Z,"), "{p2}");
+        assert!(!p2.contains("1795521600000"), "{p2}");
     }
 }

@@ -353,9 +353,16 @@ fn receipts_for(node: &Node, b: &VerifiedBlock, txids: &[TxId]) -> Result<Vec<Tx
         Ok((infos, _)) => Ok(infos),
         Err(BcError::Timeout(m)) => Err(BcError::Timeout(m)),
         Err(e) => {
-            eprintln!(
-                "warning: block {}: no receipt consistent with the verified block ({e}); settling from the block without one",
-                b.number
+            crate::log::emit(
+                crate::log::Level::Warn,
+                &format!(
+                    "warning: block {}: no receipt consistent with the verified block ({e}); settling from the block without one",
+                    b.number
+                ),
+                &crate::log::Fields {
+                    block: Some(b.number),
+                    ..Default::default()
+                },
             );
             Ok(Vec::new())
         }

@@ -143,7 +143,15 @@ impl Watcher<'_> {
                 (Some(_) | None, Some(f)) => self.start_at(a, f - 1)?,
                 (None, None) => {
                     let c = self.start_at(a, solid.number)?;
-                    eprintln!("watch: account {a} is watched from block {} on (use --from-block N to look further back)", c.block + 1);
+                    crate::log::emit(
+                        crate::log::Level::Info,
+                        &format!("watch: account {a} is watched from block {} on (use --from-block N to look further back)", c.block + 1),
+                        &crate::log::Fields {
+                            account: Some(a.to_base58()),
+                            block: Some(c.block + 1),
+                            ..Default::default()
+                        },
+                    );
                     c
                 }
             };
@@ -382,6 +390,8 @@ pub struct RunOpts {
     pub json: bool,
     /// Pause between passes with `follow`.
     pub poll: std::time::Duration,
+    /// `--metrics-file`: Prometheus text written after each pass.
+    pub metrics_file: Option<std::path::PathBuf>,
 }
 
 /// Runs `watch`: passes, printing each recorded transfer, announcing alarms (and running the
@@ -394,11 +404,16 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
         for r in &p.recorded {
             if o.json {
                 println!("{}", serde_json::to_string(r).expect("json"));
+            } else if crate::log::json() {
+                log_transfer(r);
             } else {
                 println!("{}", crate::transfers::human_line(r));
             }
         }
         announce(w.journal, o.on_alarm.as_deref())?;
+        if let Some(path) = &o.metrics_file {
+            crate::metrics::write(path, w.journal, w.node, "watch")?;
+        }
         if !o.follow {
             break;
         }
@@ -421,10 +436,35 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
 fn announce(journal: &Journal, hook: Option<&str>) -> Result<()> {
     let pending = crate::alarms::pending(&journal.conn)?;
     for a in &pending {
-        eprintln!("{}", crate::alarms::announcement(&a.transfer));
+        crate::log::emit(
+            crate::log::Level::Error,
+            &crate::alarms::announcement(&a.transfer),
+            &crate::log::Fields {
+                account: Some(a.transfer.account.clone()),
+                txid: Some(a.transfer.txid.clone()),
+                block: Some(a.transfer.block),
+                ..Default::default()
+            },
+        );
         crate::alarms::notify(&journal.conn, a, hook)?;
     }
     Ok(())
+}
+
+/// A recorded transfer as a log line (`--log-format json` without `--json`).
+fn log_transfer(r: &Recorded) {
+    crate::log::emit(
+        crate::log::Level::Info,
+        &crate::transfers::human_line(r),
+        &crate::log::Fields {
+            account: Some(r.account.clone()),
+            payout: r.payout_id.clone(),
+            txid: Some(r.txid.clone()),
+            block: Some(r.block),
+            transfer: serde_json::to_value(r).ok(),
+            ..Default::default()
+        },
+    );
 }
 
 #[cfg(test)]

@@ -133,7 +133,16 @@ pub fn reconcile(
     };
     w.pass(None, true)?;
     let names: Vec<String> = accounts.iter().map(Address::to_base58).collect();
-    let mut r = crate::reconcile::reconcile(journal, network, &names, from, to)?;
+    let times = std::cell::RefCell::new(std::collections::HashMap::new());
+    let time = |n: u64| -> Result<u64> {
+        if let Some(t) = times.borrow().get(&n) {
+            return Ok(*t);
+        }
+        let t = node.solid_block(n)?.timestamp;
+        times.borrow_mut().insert(n, t);
+        Ok(t)
+    };
+    let mut r = crate::reconcile::reconcile(journal, network, &names, (from, to), &time)?;
     if let Some(e) = &export {
         r.audit = Some(crate::audit_check::check(journal, e, &mut r.discrepancies)?);
     }
@@ -142,13 +151,23 @@ pub fn reconcile(
         "json" => println!("{}", serde_json::to_string_pretty(&r).expect("json")),
         _ => print!("{}", crate::reconcile::to_text(&r)),
     }
-    if r.discrepancies.is_empty() {
-        Ok(())
-    } else {
-        Err(BcError::Discrepancy(format!(
-            "{} discrepanc(ies) in the reconciliation (listed above)",
-            r.discrepancies.len()
-        )))
+    let warnings = r.warnings();
+    if a.format != "text" {
+        for w in &warnings {
+            eprintln!("WARNING: {w}");
+        }
+    }
+    match (r.discrepancies.len(), warnings.len()) {
+        (0, 0) => Ok(()),
+        (0, w) => Err(BcError::Discrepancy(format!(
+            "the statement covers less than the period asked ({w} warning(s) above)"
+        ))),
+        (d, 0) => Err(BcError::Discrepancy(format!(
+            "{d} discrepanc(ies) in the reconciliation (listed above)"
+        ))),
+        (d, w) => Err(BcError::Discrepancy(format!(
+            "{d} discrepanc(ies) in the reconciliation, and it covers less than the period asked ({w} warning(s)); all listed above"
+        ))),
     }
 }
 

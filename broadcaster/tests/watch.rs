@@ -560,3 +560,83 @@ fn watch_follow_lets_other_writers_run_between_passes() {
     assert!(still_running, "watch --follow ended early");
     assert!(imported, "a writer could not run beside watch --follow");
 }
+
+#[test]
+fn reconcile_states_the_range_it_covers_and_lists_payouts_before_it() {
+    let w = World::new(1000, 1000);
+    w.node.mine(3);
+    let from = time_at_head(&w);
+    // A payout settles before `watch` ever ran: no balance snapshot covers it.
+    w.import("early", &[("e1".into(), recipient(1), "1.5", "usdt")]);
+    let req = w.build("early", &[]);
+    let resp = w.sign(&req, &w.treasury);
+    w.ok(&["submit", resp.to_str().unwrap()]);
+    assert_eq!(w.settle()["confirmed"], 1);
+    w.node.mine(3);
+    w.ok(&["watch", "--once"]);
+    let to =
+        coldpay_broadcaster::transfers::rfc3339(w.node.with_chain(|c| c.head().timestamp) + 60_000);
+    let args = ["reconcile", "--from", &from, "--to", &to];
+    let o = w.run(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(9),
+        "a statement that covers less is not silent: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["discrepancies"].as_array().unwrap().is_empty(), "{r:#}");
+    let c = &r["coverage"][0];
+    let first = c["first_block"].as_u64().unwrap();
+    assert_eq!(c["period_open"], true, "{c}");
+    let outside = c["outside"].as_array().unwrap();
+    assert_eq!(outside.len(), 1, "{c}");
+    assert_eq!(
+        (
+            outside[0]["payout_id"].as_str(),
+            outside[0]["side"].as_str(),
+            outside[0]["amount"].as_str(),
+            outside[0]["symbol"].as_str()
+        ),
+        (Some("e1"), Some("before"), Some("1.5"), Some("USDT"))
+    );
+    assert!(outside[0]["block"].as_u64().unwrap() <= first);
+    let warn = c["warnings"][0].as_str().unwrap();
+    assert!(
+        warn.contains("watch first ran at") && warn.contains("1 payout(s) made before"),
+        "{warn}"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("WARNING: statement of"));
+    // Text and CSV say the same.
+    let text = w
+        .cmd(&[&args[..], &["--format", "text"]].concat())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("covers blocks {first}.."))
+            && text.contains("WARNING: statement of"),
+        "{text}"
+    );
+    assert!(
+        text.contains("payout e1 1.5 USDT (1500000 base units)"),
+        "{text}"
+    );
+    let csv = w.run(&[&args[..], &["--format", "csv"]].concat());
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    let kinds: Vec<&str> = csv.lines().map(|l| l.split(',').next().unwrap()).collect();
+    for k in [
+        "covered_from",
+        "covered_to",
+        "warning",
+        "payout_outside",
+        "opening",
+    ] {
+        assert!(kinds.contains(&k), "{k}: {csv}");
+    }
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("payout_outside,"))
+        .unwrap();
+    assert!(row.contains(",1500000,") && row.ends_with(",1.5"), "{row}");
+}
