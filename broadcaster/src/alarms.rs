@@ -105,6 +105,15 @@ pub fn open_count(conn: &rusqlite::Connection) -> Result<usize> {
     .map_err(|e| BcError::journal_at(e, "count open alarms"))
 }
 
+/// When the latest alarm was raised (ms), if any ever was.
+pub fn last_raised_at(conn: &rusqlite::Connection) -> Result<Option<u64>> {
+    conn.query_row("SELECT MAX(raised_at) FROM alarms", [], |r| {
+        r.get::<_, Option<i64>>(0)
+    })
+    .map(|t| t.map(|t| t.max(0).unsigned_abs()))
+    .map_err(|e| BcError::journal_at(e, "read the latest alarm"))
+}
+
 /// Acknowledges alarm `id` with the operator's `note` (journaled with the time). An unknown id,
 /// an empty note, or an alarm acknowledged before is refused by name.
 pub fn ack(conn: &rusqlite::Connection, id: i64, note: &str) -> Result<Row> {

@@ -97,9 +97,7 @@ fn render(level: Level, msg: &str, fields: &Fields, now_ms: u64) -> String {
 /// Writes one line on stderr: `msg` as is in text, one JSON object in json.
 pub fn emit(level: Level, msg: &str, fields: &Fields) {
     if json() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let now = coldpay_shared::timefmt::now_ms();
         eprintln!("{}", render(level, msg, fields, now));
     } else {
         eprintln!("{msg}");

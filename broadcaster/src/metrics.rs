@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::error::{BcError, Result};
+use crate::error::Result;
 use crate::journal::Journal;
 use crate::node::Node;
 
@@ -40,12 +40,6 @@ pub fn gather(journal: &Journal, node: &Node, command: &str) -> Result<Sample> {
     let solid = node.solid_head()?;
     let head = node.head_block()?;
     let sum = crate::report::status_summary(journal, None)?;
-    let q = |sql: &str| -> Result<Option<i64>> {
-        journal
-            .conn
-            .query_row(sql, [], |r| r.get(0))
-            .map_err(|e| BcError::journal_at(e, "read metrics"))
-    };
     Ok(Sample {
         command: command.into(),
         solid: (solid.number, solid.timestamp),
@@ -55,12 +49,10 @@ pub fn gather(journal: &Journal, node: &Node, command: &str) -> Result<Sample> {
             .iter()
             .map(|(k, v)| ((*k).to_string(), *v as u64))
             .collect(),
-        approved_unbroadcast: q("SELECT COUNT(*) FROM attempts WHERE state = 'signed'")?
-            .unwrap_or(0)
-            .max(0) as u64,
+        approved_unbroadcast: journal.approved_unbroadcast()?,
         faults: node.faults_by_kind(),
         open_alarms: crate::alarms::open_count(&journal.conn)? as u64,
-        last_alarm: q("SELECT MAX(raised_at) FROM alarms")?.map(|t| t.max(0) as u64),
+        last_alarm: crate::alarms::last_raised_at(&journal.conn)?,
         pass_end: crate::journal::now_ms() as u64,
     })
 }

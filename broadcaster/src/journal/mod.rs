@@ -710,6 +710,19 @@ impl Journal {
             .next())
     }
 
+    /// Attempts approved (state `signed`: every signature a permission needs) and not yet
+    /// broadcast.
+    pub fn approved_unbroadcast(&self) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM attempts WHERE state = 'signed'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0).unsigned_abs())
+            .map_err(|e| BcError::journal_at(e, "count approved attempts"))
+    }
+
     /// A payout.
     pub fn payout(&self, id: &str) -> Result<Option<Payout>> {
         self.conn
