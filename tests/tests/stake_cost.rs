@@ -4,7 +4,8 @@
 //! the node's ledger shows burned, to the sun; and the signer's review reads out the very
 //! figures `build` printed for the same request.
 //!
-//! `make test` runs 10 payouts; `COLDPAY_STAKE_PAYOUTS=100` runs the 100.
+//! The staked batch has 100 payouts (about 2 s in debug builds); `COLDPAY_STAKE_PAYOUTS=N`
+//! changes that.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -33,7 +34,7 @@ fn payouts() -> usize {
     std::env::var("COLDPAY_STAKE_PAYOUTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10)
+        .unwrap_or(100)
 }
 
 fn recipient(i: usize) -> Address {
@@ -311,8 +312,9 @@ fn a_staked_account_pays_the_batch_without_burning_trx_for_energy() {
     let started = std::time::Instant::now();
     let (built, text, review) = s.pay();
     eprintln!(
-        "{n} staked payouts: build+sign+submit+track in {:.1}s",
-        started.elapsed().as_secs_f64()
+        "{n} staked payouts: build+sign+submit+track in {:.1}s; {}",
+        started.elapsed().as_secs_f64(),
+        built["summary"]["burn"]
     );
     let sum_limits: u64 = {
         let req: Value =
