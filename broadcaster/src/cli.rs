@@ -1266,7 +1266,9 @@ fn report_build(
         return Ok(());
     };
     let mut summary = crate::summary::summarize(&req);
-    summary.worst_case_unfunded = o.worst_case_unfunded.clone();
+    summary
+        .worst_case_unfunded
+        .clone_from(&o.worst_case_unfunded);
     if !c.json {
         eprintln!(
             "{}",

@@ -159,19 +159,21 @@ impl RequestSummary {
             .latest_expires_utc
             .as_ref()
             .map_or(String::new(), |l| format!("; re-exported ones up to {l}"));
-        let includes: String = Burn {
+        let mut includes = String::new();
+        let lines = Burn {
             unpriced: self.burn_unpriced,
             ..Burn::default()
         }
-        .includes_lines()
-        .iter()
-        .map(|l| format!("\n                     {l}"))
-        .collect();
-        let unfunded: String = self
-            .worst_case_unfunded
-            .iter()
-            .map(|w| format!("\n  WARNING            {w}"))
-            .collect();
+        .includes_lines();
+        for l in lines {
+            includes.push_str("\n                     ");
+            includes.push_str(&l);
+        }
+        let mut unfunded = String::new();
+        for w in &self.worst_case_unfunded {
+            unfunded.push_str("\n  WARNING            ");
+            unfunded.push_str(w);
+        }
         format!(
             "sign request {} for {}: {} payout(s) ({new} new, {reexported} re-exported)\n  \
              totals             {totals}\n  \

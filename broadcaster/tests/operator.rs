@@ -247,7 +247,10 @@ fn build_prints_the_summary_the_signer_will_confirm() {
         err.contains("totals             3 TRX (1 payout(s)) + 12.5 USDT (1 payout(s))"),
         "{err}"
     );
-    assert!(err.contains("TRX burn           energy from stake "), "{err}");
+    assert!(
+        err.contains("TRX burn           energy from stake "),
+        "{err}"
+    );
     assert!(err.contains(" TRX (expected) / "), "{err}");
     assert!(err.contains(" TRX (worst case)"), "{err}");
     assert!(err.contains("worst case: every fee limit used up"), "{err}");
