@@ -50,6 +50,8 @@ pub struct BuildOutcome {
     pub settled: Vec<String>,
     /// Batches skipped for lack of funds, with the reason.
     pub skipped: Vec<String>,
+    /// Senders whose free TRX covers the expected burn but not the worst case, in words.
+    pub worst_case_unfunded: Vec<String>,
     /// Payouts in the request that repeat an earlier payout (accepted at import with
     /// `--allow-duplicates`): (payout id, the earlier one). Also in each one's display hints.
     pub duplicates: Vec<(String, String)>,
@@ -134,6 +136,7 @@ pub fn build(
         reexported: txs.len(),
         settled,
         skipped: Vec::new(),
+        worst_case_unfunded: Vec::new(),
         duplicates: Vec::new(),
     };
     let resolved = resolve(journal, opts, &todo_payouts)?;
@@ -170,9 +173,12 @@ pub fn build(
                 Some(p) => p.multisig_fee(node)?,
                 None => 0,
             };
-            let (ok, skipped) = fund_check(node, &todo, built, multisig_fee)?;
-            funded = ok;
-            outcome.skipped.extend(skipped);
+            let sigs =
+                coldpay_shared::burn::Signatures::of(plan.as_ref().map(Plan::claim).as_ref());
+            let checked = fund_check(node, &todo, built, multisig_fee, sigs)?;
+            funded = checked.funded;
+            outcome.skipped.extend(checked.skipped);
+            outcome.worst_case_unfunded = checked.worst_case_unfunded;
             reference_block = Some(solid);
         }
         if funded.is_empty() && txs.is_empty() {
@@ -613,7 +619,10 @@ fn assemble(
                 )?;
                 (
                     RawData::trx_transfer(t.from, t.to, sun, tapos, expiration, ts),
-                    None,
+                    Some(FeeInputs {
+                        energy_price_sun: price,
+                        ..FeeInputs::default()
+                    }),
                 )
             }
             Some(token) => {
@@ -632,12 +641,11 @@ fn assemble(
                         )))
                     }
                 };
-                let memo_len = t.payout.memo.as_ref().map_or(0, String::len) as u64;
                 let fee = FeeInputs {
                     energy_estimate: est,
                     energy_price_sun: price,
                     recipient_holds_token: Some(h),
-                    bandwidth_bytes: Some(350 + memo_len + 64),
+                    ..FeeInputs::default()
                 };
                 (
                     RawData::trc20_transfer(
@@ -662,58 +670,136 @@ fn assemble(
     Ok(out)
 }
 
-/// Worst-case TRX of each batch per sender: bandwidth, memo fee, TRX amounts and fee limits.
-fn trx_needs(
-    node: &Node,
-    todo: &[Todo],
-    built: &[Built],
-    per_tx_sun: u128,
-) -> Result<BatchNeeds<Address, u128>> {
-    let params = node.fee_params()?;
-    let bw_price = u128::from(params.bandwidth_sun);
-    let memo_fee = u128::from(params.memo_sun);
-    let mut by_batch: BatchNeeds<Address, u128> = BTreeMap::new();
-    for (t, b) in todo.iter().zip(built) {
-        let size = 350 + b.raw.memo.len() as u128;
-        let mut need =
-            size * bw_price + if b.raw.memo.is_empty() { 0 } else { memo_fee } + per_tx_sun;
-        need += match t.token {
-            None => t.amount.to::<u128>(),
-            Some(_) => u128::from(b.raw.fee_limit),
-        };
-        *by_batch
-            .entry(b.batch.clone())
-            .or_default()
-            .entry(t.from)
-            .or_default() += need;
-    }
-    Ok(by_batch)
+/// What the fund check decided.
+struct Funded {
+    /// Transactions of the batches the senders can pay for, with their cost figures.
+    funded: Vec<Built>,
+    /// Batches skipped, with what is missing.
+    skipped: Vec<String>,
+    /// Senders whose free TRX covers the expected burn but not the worst case.
+    worst_case_unfunded: Vec<String>,
 }
 
-/// Checks TRX (fees, the multi-signature fee `per_tx_sun` and TRX payouts) batch by batch, in
-/// order; a batch that would overdraw is skipped with the amount missing, the rest are built.
-/// Tokens were checked before the estimates ([`token_precheck`]).
+/// Fills in a transaction's cost figures ([`coldpay_shared::burn`]) from the sender's
+/// resources left, and returns (TRX it needs for sure, TRX it may need at worst), sun: the
+/// expected burn (what the stake does not cover) and the worst case, each plus a TRX amount.
+fn cost_of(
+    t: &Todo,
+    b: &mut Built,
+    left: &mut crate::cost::Left,
+    params: &crate::answers::FeeParams,
+    per_tx_sun: u128,
+    sigs: coldpay_shared::burn::Signatures,
+) -> (u128, u128) {
+    let bytes = coldpay_shared::burn::bandwidth_bytes(&b.raw, sigs.expected);
+    let f = b.fee.get_or_insert_with(FeeInputs::default);
+    let spent = left.spend(f.energy_estimate, bytes);
+    f.bandwidth_bytes = Some(bytes);
+    f.energy_from_stake = Some(spent.energy_from_stake);
+    f.bandwidth_covered = Some(spent.bandwidth_covered);
+    f.bandwidth_price_sun = Some(params.bandwidth_sun);
+    f.memo_fee_sun = Some(params.memo_sun);
+    f.other_fees_sun = Some(u64::try_from(per_tx_sun).unwrap_or(u64::MAX));
+    let burn = coldpay_shared::burn::tx_burn(&b.raw, Some(f), sigs);
+    let amount = match t.token {
+        None => t.amount.to::<u128>(),
+        Some(_) => 0,
+    };
+    (burn.expected_sun + amount, burn.worst_sun + amount)
+}
+
+/// The funding check, batch by batch in order, following java-tron's rule (a call may use
+/// min(fee_limit ÷ price, stake left + balance ÷ price) energy): each sender's resources
+/// (cross-checked, [`crate::cost::read`]) are spent across its transactions in build order,
+/// and its free TRX must cover what the stake does not (expected burn) plus TRX payouts. A
+/// batch that would overdraw is skipped with the amount missing and gives its resources back;
+/// a sender whose TRX covers the expected burn but not the worst case is named.
 fn fund_check(
     node: &Node,
     todo: &[Todo],
     built: Vec<Built>,
     per_tx_sun: u128,
-) -> Result<(Vec<Built>, Vec<String>)> {
-    let needs = trx_needs(node, todo, &built, per_tx_sun)?;
-    let mut left = balances(node, &needs, |a| node.trx_balance(a).map(u128::from))?;
-    let short = allocate(&needs, &mut left, |from, have, need| {
-        format!(
-            "{from} holds {} TRX but worst-case fees and TRX payouts need {} TRX (missing {} TRX)",
-            trx(have),
-            trx(need),
-            trx(need - have)
-        )
-    });
-    let funded = built
+    sigs: coldpay_shared::burn::Signatures,
+) -> Result<Funded> {
+    let params = node.fee_params()?;
+    let senders: Vec<Address> = todo
+        .iter()
+        .map(|t| t.from)
+        .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
-        .filter(|b| !short.contains_key(&b.batch))
         .collect();
-    Ok((funded, skipped_lines(&short)))
+    let reads = node.par_map(&senders, |a| {
+        Ok::<_, BcError>((
+            crate::cost::Left::of(&crate::cost::read(node, a)?),
+            u128::from(node.trx_balance(a)?),
+        ))
+    });
+    let mut state: HashMap<Address, (crate::cost::Left, u128)> = HashMap::new();
+    for (a, r) in senders.iter().zip(reads) {
+        state.insert(*a, r?);
+    }
+    let from_of: HashMap<&str, &Todo> = todo.iter().map(|t| (t.payout.id.as_str(), t)).collect();
+    let mut by_batch: BTreeMap<String, Vec<Built>> = BTreeMap::new();
+    for b in built {
+        by_batch.entry(b.batch.clone()).or_default().push(b);
+    }
+    let mut out = Funded {
+        funded: Vec::new(),
+        skipped: Vec::new(),
+        worst_case_unfunded: Vec::new(),
+    };
+    let mut worst_short: BTreeMap<Address, (u128, u128)> = BTreeMap::new();
+    for (batch, mut txs) in by_batch {
+        let mut trial = state.clone();
+        let mut need: BTreeMap<Address, (u128, u128)> = BTreeMap::new();
+        for b in &mut txs {
+            let t = from_of[b.payout_id.as_str()];
+            let (left, _) = trial.get_mut(&t.from).expect("read above");
+            let (x, w) = cost_of(t, b, left, &params, per_tx_sun, sigs);
+            let e = need.entry(t.from).or_default();
+            e.0 += x;
+            e.1 += w;
+        }
+        let missing: Vec<String> = need
+            .iter()
+            .filter(|(a, (x, _))| trial[*a].1 < *x)
+            .map(|(a, (x, _))| {
+                let have = trial[a].1;
+                format!(
+                    "{a} holds {} TRX but what its stake does not cover (expected burn) and TRX payouts need {} TRX (missing {} TRX)",
+                    trx(have),
+                    trx(*x),
+                    trx(x - have)
+                )
+            })
+            .collect();
+        if !missing.is_empty() {
+            out.skipped
+                .push(format!("batch {batch}: {}", missing.join("; ")));
+            continue;
+        }
+        for (a, (x, w)) in &need {
+            let (_, balance) = trial.get_mut(a).expect("read above");
+            if *balance < *w {
+                let e = worst_short.entry(*a).or_insert((*balance, 0));
+                e.1 += w;
+            }
+            *balance -= x;
+        }
+        state = trial;
+        out.funded.extend(txs);
+    }
+    out.worst_case_unfunded = worst_short
+        .into_iter()
+        .map(|(a, (have, worst))| {
+            format!(
+                "{a} holds {} TRX: enough for the expected burn, NOT for the worst case ({} TRX if every fee limit is used up); the stake must cover the energy",
+                trx(have),
+                trx(worst)
+            )
+        })
+        .collect();
+    Ok(out)
 }
 
 /// Records the attempts in one SQL transaction; each attempt's verified scan starts at its

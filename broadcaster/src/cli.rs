@@ -753,8 +753,10 @@ fn run(cli: Cli) -> Result<()> {
             let energy = r.energy_limit.saturating_sub(r.energy_used);
             let bandwidth = r.free_net_limit.saturating_sub(r.free_net_used)
                 + r.net_limit.saturating_sub(r.net_used);
-            let v = json!({"address": a, "trx_sun": trx, "trx": format_units(U256::from(trx), 6), "usdt_base_units": usdt.to_string(), "usdt": format_units(usdt, 6), "energy_available": energy, "bandwidth_available": bandwidth});
-            print(&c, &v, &format!("{a}\n  TRX        {}\n  USDT       {}\n  energy     {energy}\n  bandwidth  {bandwidth}", format_units(U256::from(trx), 6), format_units(usdt, 6)));
+            let stake = crate::stake_view::Stake::read(&n, &a, &r)?;
+            let mut v = json!({"address": a, "trx_sun": trx, "trx": format_units(U256::from(trx), 6), "usdt_base_units": usdt.to_string(), "usdt": format_units(usdt, 6), "energy_available": energy, "bandwidth_available": bandwidth});
+            stake.add_json(&mut v);
+            print(&c, &v, &format!("{a}\n  TRX        {}\n  USDT       {}\n  energy     {energy}\n  bandwidth  {bandwidth}\n{}", format_units(U256::from(trx), 6), format_units(usdt, 6), stake.text()));
         }
         Command::Pay {
             from,
@@ -866,7 +868,7 @@ fn run(cli: Cli) -> Result<()> {
             let n = node()?;
             let outcome = build(&journal, &n, &opts, &bar(0, c.json));
             remember_genesis(&c, &journal, &n)?;
-            report_build(&c, &n, outcome?, output.as_deref(), &qr_out)?;
+            report_build(&c, outcome?, output.as_deref(), &qr_out)?;
         }
         Command::Submit {
             response,
@@ -1280,7 +1282,6 @@ fn remember_genesis(c: &Ctx, journal: &Journal, node: &Node) -> Result<()> {
 
 fn report_build(
     c: &Ctx,
-    n: &Node,
     o: crate::build::BuildOutcome,
     output: Option<&Path>,
     qr_out: &crate::qrio::QrOutArgs,
@@ -1299,14 +1300,10 @@ fn report_build(
         );
         return Ok(());
     };
-    let params = n.fee_params()?;
-    let summary = crate::summary::summarize(
-        &req,
-        crate::summary::Prices {
-            bandwidth_sun: params.bandwidth_sun,
-            memo_sun: params.memo_sun,
-        },
-    );
+    let mut summary = crate::summary::summarize(&req);
+    summary
+        .worst_case_unfunded
+        .clone_from(&o.worst_case_unfunded);
     if !c.json {
         eprintln!(
             "{}",

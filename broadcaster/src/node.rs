@@ -953,6 +953,45 @@ impl Node {
         )
     }
 
+    /// Two answers for an account's resources, for a cross-check (they are node claims): from
+    /// two members of the pool when it has more than one, else the same endpoint asked twice.
+    /// Returns both, who gave the second, and the milliseconds between them.
+    pub fn resources_twice(
+        &self,
+        a: &Address,
+    ) -> Result<(AccountResource, AccountResource, String, u64)> {
+        let path = "/wallet/getaccountresource";
+        let body = json!({"address": a.to_base58(), "visible": true});
+        let check = |r: std::result::Result<Value, BodyError>| match r {
+            Err(e) => Verdict::Retry(e.to_string()),
+            Ok(v) => match from_object::<AccountResource>(v) {
+                Ok(t) => Verdict::Ok(t),
+                Err(e) => Verdict::Retry(e),
+            },
+        };
+        let started = Instant::now();
+        let (first, i) = self.get_from(path, &body, None, check)?;
+        let second = self
+            .endpoints
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .find_map(|(_, ep)| {
+                self.ensure_network(ep).ok()?;
+                let r = self.answer(ep, path, &body, &check).ok()?;
+                Some((r, ep.url.clone()))
+            });
+        let (second, who) = match second {
+            Some(s) => s,
+            None => (
+                self.get(path, &body, check)?,
+                format!("{} (asked again)", self.endpoints[i].url),
+            ),
+        };
+        let ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok((first, second, who, ms))
+    }
+
     fn constant_call(&self, body: &Value, what: &str) -> Result<ConstantCall> {
         self.get("/wallet/triggerconstantcontract", body, |r| match r {
             Err(e) => Verdict::Retry(e.to_string()),

@@ -4,23 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use coldpay_shared::amount::{format_units, TRX_DECIMALS};
+use coldpay_shared::amount::format_units;
+use coldpay_shared::burn::Burn;
 use coldpay_shared::{SignRequest, U256};
 use serde::Serialize;
 
 use crate::report::format_time;
-
-/// Bandwidth bytes assumed for a transaction without fee inputs, before its memo.
-const DEFAULT_TX_BYTES: u64 = 350;
-
-/// Fee prices the burn estimate uses (from the chain parameters).
-#[derive(Clone, Copy, Debug)]
-pub struct Prices {
-    /// Sun per bandwidth byte (`getTransactionFee`).
-    pub bandwidth_sun: u64,
-    /// Sun per transaction with a memo (`getMemoFee`).
-    pub memo_sun: u64,
-}
 
 /// One token's total.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -46,10 +35,29 @@ pub struct RequestSummary {
     pub payouts: usize,
     /// Totals per token symbol.
     pub totals: Vec<TokenTotal>,
-    /// TRX expected to burn (energy estimates and bandwidth; free allowances not counted).
+    /// TRX expected to burn: what the stake does not cover ([`coldpay_shared::burn`], the
+    /// same definition the signer uses).
     pub expected_burn_trx: String,
-    /// TRX that can burn at most (every fee limit used up, bandwidth, memo fees).
+    /// TRX that can burn at most (every fee limit used up, all bandwidth burned, memo and
+    /// multi-signature fees).
     pub worst_case_burn_trx: String,
+    /// Energy the senders' stake is expected to cover.
+    pub energy_from_stake: String,
+    /// The expected burn in sun.
+    pub expected_burn_sun: String,
+    /// The worst case in sun.
+    pub worst_case_burn_sun: String,
+    /// "energy from stake N, burned M TRX (expected) / W TRX (worst case)", as the signer
+    /// prints it.
+    pub burn: String,
+    /// What the two figures include.
+    pub burn_includes: String,
+    /// Transactions without bandwidth and memo prices (re-exported from older builds).
+    #[serde(skip)]
+    pub burn_unpriced: usize,
+    /// Senders whose free TRX covers the expected burn but not the worst case.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub worst_case_unfunded: Vec<String>,
     /// Earliest expiration (ms since the epoch).
     pub expires_at: u64,
     /// The same in UTC.
@@ -61,31 +69,10 @@ pub struct RequestSummary {
     pub confirmation_code: String,
 }
 
-/// (expected, worst case) sun burned by one transaction.
-fn burn(t: &coldpay_shared::handoff::RequestTx, p: Prices) -> (u128, u128) {
-    let bytes = t
-        .fee
-        .and_then(|f| f.bandwidth_bytes)
-        .unwrap_or(DEFAULT_TX_BYTES + t.raw.memo.len() as u64);
-    let memo = if t.raw.memo.is_empty() { 0 } else { p.memo_sun };
-    let fixed = (u128::from(bytes) * u128::from(p.bandwidth_sun)).saturating_add(u128::from(memo));
-    let energy = t.fee.map_or(0, |f| {
-        u128::from(f.energy_estimate) * u128::from(f.energy_price_sun)
-    });
-    // The expected burn is the estimate itself, never a value cut to the fee limit: `build`
-    // refuses a fee limit below the estimate, and a request built otherwise should show what
-    // the transfer needs, not what the cap allows.
-    let cap = u128::from(t.raw.fee_limit);
-    (
-        fixed.saturating_add(energy),
-        fixed.saturating_add(cap.max(energy)),
-    )
-}
-
 /// Summarises a request.
-pub fn summarize(req: &SignRequest, prices: Prices) -> RequestSummary {
+pub fn summarize(req: &SignRequest) -> RequestSummary {
     let mut totals: BTreeMap<String, (U256, usize)> = BTreeMap::new();
-    let (mut expected, mut worst) = (0u128, 0u128);
+    let burn = Burn::of_request(req);
     for t in &req.transactions {
         let (symbol, amount) = match t.raw.intent() {
             Ok(i) => {
@@ -105,14 +92,10 @@ pub fn summarize(req: &SignRequest, prices: Prices) -> RequestSummary {
         let e = totals.entry(symbol).or_insert((U256::ZERO, 0));
         e.0 = e.0.saturating_add(amount);
         e.1 += 1;
-        let (x, w) = burn(t, prices);
-        expected = expected.saturating_add(x);
-        worst = worst.saturating_add(w);
     }
     let exp: Vec<u64> = req.transactions.iter().map(|t| t.raw.expiration).collect();
     let first = exp.iter().copied().min().unwrap_or(0);
     let last = exp.iter().copied().max().unwrap_or(0);
-    let trx = |v: u128| format_units(U256::from(v), TRX_DECIMALS);
     RequestSummary {
         request_id: req.request_id.clone(),
         network: req.network.to_string(),
@@ -126,8 +109,15 @@ pub fn summarize(req: &SignRequest, prices: Prices) -> RequestSummary {
                 payouts: n,
             })
             .collect(),
-        expected_burn_trx: trx(expected),
-        worst_case_burn_trx: trx(worst),
+        expected_burn_trx: burn.expected_trx(),
+        worst_case_burn_trx: burn.worst_trx(),
+        energy_from_stake: burn.energy_from_stake.to_string(),
+        expected_burn_sun: burn.expected_sun.to_string(),
+        worst_case_burn_sun: burn.worst_sun.to_string(),
+        burn: burn.line(),
+        burn_includes: burn.includes(),
+        burn_unpriced: burn.unpriced,
+        worst_case_unfunded: Vec::new(),
         expires_at: first,
         expires_utc: format_time(first as i64),
         latest_expires_utc: (last != first).then(|| format_time(last as i64)),
@@ -169,17 +159,31 @@ impl RequestSummary {
             .latest_expires_utc
             .as_ref()
             .map_or(String::new(), |l| format!("; re-exported ones up to {l}"));
+        let mut includes = String::new();
+        let lines = Burn {
+            unpriced: self.burn_unpriced,
+            ..Burn::default()
+        }
+        .includes_lines();
+        for l in lines {
+            includes.push_str("\n                     ");
+            includes.push_str(&l);
+        }
+        let mut unfunded = String::new();
+        for w in &self.worst_case_unfunded {
+            unfunded.push_str("\n  WARNING            ");
+            unfunded.push_str(w);
+        }
         format!(
             "sign request {} for {}: {} payout(s) ({new} new, {reexported} re-exported)\n  \
              totals             {totals}\n  \
-             TRX burn           expected {} TRX, worst case {} TRX (every fee limit used)\n  \
+             TRX burn           {}{includes}{unfunded}\n  \
              expires            {} ({}){later}\n  \
              confirmation code  {} (the signer asks for it after its review)",
             self.request_id,
             self.network,
             self.payouts,
-            self.expected_burn_trx,
-            self.worst_case_burn_trx,
+            self.burn,
             self.expires_utc,
             relative(self.expires_at, now),
             self.confirmation_code,
@@ -217,7 +221,12 @@ mod tests {
             energy_estimate: 64_285,
             energy_price_sun: 100,
             recipient_holds_token: Some(true),
-            bandwidth_bytes: Some(414),
+            energy_from_stake: Some(20_000),
+            bandwidth_covered: Some(false),
+            bandwidth_price_sun: Some(1000),
+            memo_fee_sun: Some(1_000_000),
+            other_fees_sun: Some(0),
+            ..Default::default()
         });
         t1.hints = Some(DisplayHints {
             symbol: Some("USDT".into()),
@@ -232,7 +241,15 @@ mod tests {
             2,
         );
         raw.memo = b"inv 7".to_vec();
-        let t2 = RequestTx::new("p2", raw);
+        let mut t2 = RequestTx::new("p2", raw);
+        t2.fee = Some(FeeInputs {
+            energy_price_sun: 100,
+            bandwidth_covered: Some(true),
+            bandwidth_price_sun: Some(1000),
+            memo_fee_sun: Some(1_000_000),
+            other_fees_sun: Some(0),
+            ..Default::default()
+        });
         SignRequest {
             permission: None,
             permission_before: None,
@@ -246,22 +263,37 @@ mod tests {
     #[test]
     fn totals_burn_and_expiry() {
         let req = request();
-        let s = summarize(
-            &req,
-            Prices {
-                bandwidth_sun: 1000,
-                memo_sun: 1_000_000,
-            },
-        );
+        let s = summarize(&req);
         assert_eq!(s.payouts, 2);
         assert_eq!(s.totals[0].symbol, "TRX");
         assert_eq!(s.totals[0].amount, "2");
         assert_eq!(s.totals[1].symbol, "USDT");
         assert_eq!(s.totals[1].amount, "1250.5");
-        // USDT: 414 bytes × 1000 + 64,285 × 100 expected, fee limit 30 TRX worst.
-        // TRX: (350 + 5) bytes × 1000 + 1 TRX memo fee.
-        assert_eq!(s.expected_burn_trx, "8.1975");
-        assert_eq!(s.worst_case_burn_trx, "31.769");
+        // USDT: 44,285 energy beyond the stake × 100 + its signed bytes burned × 1000.
+        // TRX: bandwidth covered (free), 1 TRX memo fee. Worst: the 30 TRX fee limit, every
+        // byte of both burned, the memo fee.
+        let b1 = u128::from(coldpay_shared::burn::bandwidth_bytes(
+            &req.transactions[0].raw,
+            1,
+        ));
+        let b2 = u128::from(coldpay_shared::burn::bandwidth_bytes(
+            &req.transactions[1].raw,
+            1,
+        ));
+        assert_eq!(
+            s.expected_burn_sun,
+            (4_428_500 + b1 * 1000 + 1_000_000).to_string()
+        );
+        assert_eq!(
+            s.worst_case_burn_sun,
+            (30_000_000 + (b1 + b2) * 1000 + 1_000_000).to_string()
+        );
+        assert_eq!(s.energy_from_stake, "20000");
+        assert!(
+            s.burn.starts_with("energy from stake 20000, burned "),
+            "{}",
+            s.burn
+        );
         assert_eq!(s.expires_utc, "2026-11-24T18:00:00Z");
         assert_eq!(s.confirmation_code, req.confirmation_code());
         let text = s.text(1_795_543_200_000 - 21_540_000, 2, 0);
@@ -271,6 +303,11 @@ mod tests {
         );
         assert!(text.contains("1250.5 USDT (1 payout(s))"), "{text}");
         assert!(text.contains(&req.confirmation_code()), "{text}");
+        assert!(
+            text.contains(&s.burn) && text.contains("worst case: every fee limit used up"),
+            "{text}"
+        );
+        assert!(!text.contains("WARNING"), "{text}");
     }
 
     #[test]
@@ -280,13 +317,13 @@ mod tests {
         let mut req = request();
         req.transactions.truncate(1);
         req.transactions[0].raw.fee_limit = 1_000_000;
-        let s = summarize(
-            &req,
-            Prices {
-                bandwidth_sun: 0,
-                memo_sun: 0,
-            },
-        );
+        req.transactions[0].fee.as_mut().unwrap().energy_from_stake = None;
+        req.transactions[0]
+            .fee
+            .as_mut()
+            .unwrap()
+            .bandwidth_price_sun = None;
+        let s = summarize(&req);
         assert_eq!(s.expected_burn_trx, "6.4285");
         assert_eq!(s.worst_case_burn_trx, "6.4285");
     }

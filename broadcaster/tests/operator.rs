@@ -247,8 +247,13 @@ fn build_prints_the_summary_the_signer_will_confirm() {
         err.contains("totals             3 TRX (1 payout(s)) + 12.5 USDT (1 payout(s))"),
         "{err}"
     );
-    assert!(err.contains("TRX burn           expected "), "{err}");
-    assert!(err.contains("worst case "), "{err}");
+    assert!(
+        err.contains("TRX burn           energy from stake "),
+        "{err}"
+    );
+    assert!(err.contains(" TRX (expected) / "), "{err}");
+    assert!(err.contains(" TRX (worst case)"), "{err}");
+    assert!(err.contains("worst case: every fee limit used up"), "{err}");
     // 6 h after the reference block: "in 5h 59m" (or 6h 0m on a fast machine).
     assert!(
         err.contains("(in 5h 59m)") || err.contains("(in 6h 0m)"),

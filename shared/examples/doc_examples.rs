@@ -42,6 +42,7 @@ fn main() {
         energy_price_sun: 100,
         recipient_holds_token: Some(true),
         bandwidth_bytes: Some(345),
+        ..Default::default()
     });
     let txid = tx.txid;
     let req = SignRequest {

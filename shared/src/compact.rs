@@ -249,16 +249,10 @@ pub fn encode_request(req: &SignRequest) -> Result<Vec<u8>> {
                 energy_price_sun: c.price.unwrap_or(0),
                 recipient_holds_token: f.recipient_holds_token,
                 bandwidth_bytes: c.bw,
+                ..FeeInputs::default()
             };
             if default != f {
-                tail.push((
-                    2,
-                    Cbor::Array(vec![
-                        Cbor::Uint(f.energy_estimate),
-                        Cbor::Uint(f.energy_price_sun),
-                        opt(f.bandwidth_bytes),
-                    ]),
-                ));
+                tail.push((2, Cbor::Array(fee_entries(&f))));
             }
         }
         if t.raw.expiration != c.expiration {
@@ -366,6 +360,54 @@ pub fn encode_request(req: &SignRequest) -> Result<Vec<u8>> {
         m.push((16, Cbor::Array(list)));
     }
     Ok(Cbor::Map(m).encode())
+}
+
+/// Entries of an explicit fee: [estimate, price, bandwidth bytes], then — only when the
+/// request carries any of them — [energy from stake, bandwidth covered (0/1), bandwidth
+/// price, memo fee, other fees] (null = absent).
+fn fee_entries(f: &FeeInputs) -> Vec<Cbor> {
+    let opt = |v: Option<u64>| v.map_or(Cbor::Null, Cbor::Uint);
+    let mut v = vec![
+        Cbor::Uint(f.energy_estimate),
+        Cbor::Uint(f.energy_price_sun),
+        opt(f.bandwidth_bytes),
+    ];
+    let cost = [
+        f.energy_from_stake,
+        f.bandwidth_covered.map(u64::from),
+        f.bandwidth_price_sun,
+        f.memo_fee_sun,
+        f.other_fees_sun,
+    ];
+    if cost.iter().any(Option::is_some) {
+        v.extend(cost.into_iter().map(opt));
+    }
+    v
+}
+
+/// An explicit fee (3 or 8 entries, see [`fee_entries`]); a long form whose cost entries are
+/// all null is refused as non-canonical by the re-encoding check.
+fn fee_of(f: &[Cbor], holds: Option<bool>) -> Result<FeeInputs> {
+    if f.len() != 3 && f.len() != 8 {
+        return Err(bad("explicit fee must have 3 or 8 entries"));
+    }
+    let covered = match opt_u(f.get(4))? {
+        None => None,
+        Some(0) => Some(false),
+        Some(1) => Some(true),
+        Some(_) => return Err(bad("fee: bandwidth covered must be 0 or 1")),
+    };
+    Ok(FeeInputs {
+        energy_estimate: uint(f.first(), "energy estimate")?,
+        energy_price_sun: uint(f.get(1), "energy price")?,
+        recipient_holds_token: holds,
+        bandwidth_bytes: opt_u(f.get(2))?,
+        energy_from_stake: opt_u(f.get(3))?,
+        bandwidth_covered: covered,
+        bandwidth_price_sun: opt_u(f.get(5))?,
+        memo_fee_sun: opt_u(f.get(6))?,
+        other_fees_sun: opt_u(f.get(7))?,
+    })
 }
 
 fn opt_u(c: Option<&Cbor>) -> Result<Option<u64>> {
@@ -507,18 +549,13 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
         let fee = if flags & 2 != 0 {
             let holds = (flags & 16 != 0).then_some(flags & 4 != 0);
             Some(match tail.get(2).and_then(Cbor::as_array) {
-                Some(f) if f.len() == 3 => FeeInputs {
-                    energy_estimate: uint(f.first(), "energy estimate")?,
-                    energy_price_sun: uint(f.get(1), "energy price")?,
-                    recipient_holds_token: holds,
-                    bandwidth_bytes: opt_u(f.get(2))?,
-                },
-                Some(_) => return Err(bad("explicit fee must have 3 entries")),
+                Some(f) => fee_of(f, holds)?,
                 None => FeeInputs {
                     energy_estimate: est[class(holds)].unwrap_or(0),
                     energy_price_sun: price.unwrap_or(0),
                     recipient_holds_token: holds,
                     bandwidth_bytes: bw,
+                    ..FeeInputs::default()
                 },
             })
         } else {

@@ -110,6 +110,23 @@ pub struct FeeInputs {
     /// Estimated bandwidth bytes (burned at the bandwidth price when not staked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bandwidth_bytes: Option<u64>,
+    /// Energy the broadcaster expects the sender's staked and delegated-in energy to cover
+    /// for this transaction (spent across the request in order, as java-tron does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_from_stake: Option<u64>,
+    /// Whether the broadcaster expects staked or free bandwidth to cover the whole
+    /// transaction (java-tron uses a source only when it covers all of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_covered: Option<bool>,
+    /// Sun per bandwidth byte burned (`getTransactionFee`) at build time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_price_sun: Option<u64>,
+    /// Sun burned for a memo (`getMemoFee`) at build time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memo_fee_sun: Option<u64>,
+    /// Other fixed burns (multi-signature fee), sun.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_fees_sun: Option<u64>,
 }
 
 /// Display hints: what the broadcaster believes the transaction does. The signer only

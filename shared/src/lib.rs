@@ -12,6 +12,7 @@
 //! - [`staking`]: the six Stake 2.0 contracts (freeze, unfreeze, withdraw, delegate …).
 //! - [`permission`]: account permissions, AccountPermissionUpdate, multi-signature approval.
 //! - [`handoff`]: sign request / sign response.
+//! - [`burn`]: the one definition of a request's expected and worst-case burn.
 //! - [`audit_export`]: the signer's audit export, chain-checked.
 //! - [`input`], [`view`]: reading user input and the inspect view.
 //! - [`strict_json`]: JSON parsing that refuses duplicate keys.
@@ -23,6 +24,7 @@ pub mod address;
 pub mod amount;
 pub mod audit_export;
 pub mod block;
+pub mod burn;
 pub mod cbor;
 pub mod compact;
 pub mod contract;

@@ -15,6 +15,7 @@ mod update;
 mod verdict;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
+use coldpay_shared::burn::{Burn, Signatures};
 use coldpay_shared::contract::ContractKind;
 use coldpay_shared::handoff::FeeInputs;
 use coldpay_shared::permission::AccountPermissionUpdate;
@@ -124,8 +125,9 @@ struct Summary<'a> {
     unknown_token: usize,
     /// Per symbol: (total, decimals).
     totals: BTreeMap<String, (U256, u8)>,
-    worst_burn: u128,
-    expected_burn: Option<u128>,
+    /// Expected and worst-case burn, by the definition `build` uses
+    /// ([`coldpay_shared::burn`]): worst case from the signed bytes, the rest a claim.
+    burn: Burn,
     /// Per recipient: (transfers, base58).
     recipients: HashMap<Address, (usize, Arc<str>)>,
     /// Payouts repeating another's recipient, token, amount and memo.
@@ -136,7 +138,7 @@ struct Summary<'a> {
 }
 
 impl<'a> Summary<'a> {
-    fn of(items: &[ReviewItem<'a>], policy: &Policy) -> Summary<'a> {
+    fn of(items: &[ReviewItem<'a>], policy: &Policy, sigs: Signatures) -> Summary<'a> {
         let mut s = Summary::default();
         let mut same: HashMap<(Address, Option<Address>, U256, &[u8]), usize> = HashMap::new();
         for it in items {
@@ -144,15 +146,11 @@ impl<'a> Summary<'a> {
             if let Some(of) = it.duplicate_of {
                 s.marked.push((it.payout_id.unwrap_or("?"), of));
             }
-            s.worst_burn += u128::from(it.raw.fee_limit);
+            s.burn.add(it.raw, it.fee.as_ref(), sigs);
             s.earliest = Some(
                 s.earliest
                     .map_or(it.raw.expiration, |e| e.min(it.raw.expiration)),
             );
-            if let Some(f) = &it.fee {
-                let exp = u128::from(f.energy_estimate) * u128::from(f.energy_price_sun);
-                s.expected_burn = Some(s.expected_burn.unwrap_or(0) + exp);
-            }
             let (Some(intent), Some(names)) = (&it.intent, &it.names) else {
                 s.not_payouts += usize::from(!it.is_permission_update());
                 continue;
@@ -204,7 +202,7 @@ pub fn render(
         header.network,
         escape(header.request_id)
     );
-    let s = Summary::of(items, policy);
+    let s = Summary::of(items, policy, Signatures::of(header.permission.claim));
     permission::write_claim(&mut out, &header.permission, s.earliest, now_ms);
     write_summary(
         &mut out,
@@ -323,18 +321,24 @@ fn write_summary(
             s.not_payouts
         );
     }
+    let _ = writeln!(out, "  TRX burn          {}", s.burn.line());
+    for l in s.burn.includes_lines() {
+        let _ = writeln!(out, "                    {l}");
+    }
     let _ = writeln!(
         out,
-        "  worst-case burn   {} TRX (sum of fee limits)",
-        sun(s.worst_burn)
+        "                    the online machine says: energy from stake {}, expected burn {} TRX",
+        s.burn.energy_from_stake,
+        s.burn.expected_trx()
     );
-    if let Some(e) = s.expected_burn {
-        let _ = writeln!(
-            out,
-            "  expected burn     {} TRX (broadcaster's estimate, where given)",
-            sun(e)
-        );
-    }
+    let _ = writeln!(
+        out,
+        "                    the worst case is computed here from the signed bytes (fee limits,"
+    );
+    let _ = writeln!(
+        out,
+        "                      size, memo) at the online machine's bandwidth and memo prices"
+    );
     write_recipients(out, s, policy, ledger);
     if s.duplicates > 0 {
         let _ = writeln!(

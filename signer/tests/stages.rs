@@ -342,7 +342,7 @@ fn large_requests_show_the_summary_and_list_only_with_details() {
         err.contains("recipients        1 distinct, 1 known, 0 NEW"),
         "{err}"
     );
-    assert!(err.contains("worst-case burn   750 TRX"), "{err}");
+    assert!(err.contains("/ 750 TRX (worst case)"), "{err}");
     assert!(err.contains("pass --details"), "{err}");
     assert!(!err.contains("#1 payout"), "{err}");
     let out = env.run(

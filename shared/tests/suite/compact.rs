@@ -60,6 +60,7 @@ pub(crate) fn usdt_request(n: u64) -> SignRequest {
                 energy_price_sun: 100,
                 recipient_holds_token: Some(holds),
                 bandwidth_bytes: Some(414),
+                ..Default::default()
             });
             t
         })
@@ -167,6 +168,7 @@ fn mixed_requests_round_trip() {
         energy_price_sun: 2,
         recipient_holds_token: None,
         bandwidth_bytes: None,
+        ..Default::default()
     });
     req.transactions.push(big);
     let bytes = encode_request(&req).unwrap();
@@ -385,4 +387,35 @@ fn the_sealed_policy_rides_in_the_compact_response() {
     assert_eq!(decode_response(&without, &lookup).unwrap().policy, None);
     resp.policy.as_mut().unwrap().seq = 0;
     assert!(encode_response(&resp).is_err());
+}
+
+/// The cost figures of issue #24 (energy from stake, prices, covered bandwidth) ride in both
+/// forms; a request without them (older broadcasters) still parses; the long compact fee form
+/// without any cost entry is refused as non-canonical.
+#[test]
+fn stake_cost_fee_inputs_round_trip_and_old_requests_still_parse() {
+    let mut req = usdt_request(3);
+    for (i, t) in req.transactions.iter_mut().enumerate() {
+        let f = t.fee.as_mut().unwrap();
+        f.energy_from_stake = Some(40_000 * i as u64);
+        f.bandwidth_covered = Some(i == 0);
+        f.bandwidth_price_sun = Some(1000);
+        f.memo_fee_sun = Some(1_000_000);
+        f.other_fees_sun = Some(0);
+    }
+    let back = decode_request(&encode_request(&req).unwrap()).unwrap();
+    assert_eq!(back, req);
+    let json = serde_json::to_string(&req.to_json()).unwrap();
+    assert!(json.contains("\"energy_from_stake\":40000"), "{json}");
+    assert_eq!(
+        SignRequest::from_json(&serde_json::from_str(&json).unwrap()).unwrap(),
+        req
+    );
+    // An older request: none of the new keys, still parses, figures absent.
+    let old = usdt_request(2);
+    let old_json = serde_json::to_string(&old.to_json()).unwrap();
+    assert!(!old_json.contains("energy_from_stake"));
+    let parsed = SignRequest::from_json(&serde_json::from_str(&old_json).unwrap()).unwrap();
+    assert_eq!(parsed.transactions[0].fee.unwrap().energy_from_stake, None);
+    assert_eq!(decode_request(&encode_request(&old).unwrap()).unwrap(), old);
 }

@@ -500,6 +500,7 @@ fn broadcaster_like_request(owner: Address, n: usize) -> SignRequest {
                 energy_price_sun: 100,
                 recipient_holds_token: Some(holds),
                 bandwidth_bytes: Some(414),
+                ..Default::default()
             });
             t
         })
