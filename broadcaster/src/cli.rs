@@ -640,8 +640,10 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Accounts(AccountsCmd::ImportWatch { file, qr_in }) => {
             let w = if qr_in.any() {
-                let payload = qr_in.read(coldpay_shared::urframe::UrKind::Watch)?;
-                coldpay_shared::compact::decode_watch(&payload)?
+                let d = qr_in.read_message(&[coldpay_shared::urframe::UrKind::Watch])?;
+                let w = coldpay_shared::compact::decode_watch(&d.payload)?;
+                eprintln!("{}", d.summary(&crate::qrio::watch_what(&w), qr_in.source_noun()));
+                w
             } else {
                 let file = file.ok_or_else(|| {
                     BcError::Input("give the export FILE, --qr-image FILE… or --ur".into())
@@ -856,10 +858,17 @@ fn run(cli: Cli) -> Result<()> {
                         "give response files or QR input (--qr-image / --ur), not both".into(),
                     ));
                 }
-                let payload = qr_in.read(coldpay_shared::urframe::UrKind::Response)?;
+                let d = qr_in.read_message(&[coldpay_shared::urframe::UrKind::Response])?;
                 let lookup =
                     |prefix: &[u8]| journal.attempts_by_txid_prefix(prefix).unwrap_or_default();
-                vec![coldpay_shared::compact::decode_response(&payload, &lookup)?]
+                let r = coldpay_shared::compact::decode_response(&d.payload, &lookup)?;
+                let what = format!(
+                    "sign response to request {} ({} transaction(s))",
+                    r.request_id,
+                    r.transactions.len()
+                );
+                eprintln!("{}", d.summary(&what, qr_in.source_noun()));
+                vec![r]
             } else {
                 if response.is_empty() {
                     return Err(BcError::Input(

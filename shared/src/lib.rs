@@ -48,6 +48,7 @@ pub mod text;
 pub mod timefmt;
 pub mod transaction;
 pub mod tronweb;
+pub mod ur_messages;
 pub mod urframe;
 pub mod view;
 pub mod wire;

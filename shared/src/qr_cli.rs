@@ -1,14 +1,17 @@
 //! Command-line options for QR input and output (feature `cli`), shared by both binaries so
 //! the flags are spelled and behave the same on either side of the air gap.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::error::{Error, Result};
-use crate::qr::{emit_qr, read_qr_images, EcLevel, QrOptions};
+
+use crate::qr::{decode_qr_images, emit_qr, EcLevel, QrOptions};
 use crate::qr_term::MIN_PART_SIZE;
-use crate::urframe::{read_lines, UrKind};
+use crate::ur_messages::UrDecoded;
+use crate::urframe::{read_scanner_lines, UrKind};
 
 /// Where QR input comes from.
 #[derive(Args, Clone, Debug, Default)]
@@ -34,21 +37,39 @@ impl QrInArgs {
 
     /// Reads one message of any of the `expected` kinds, returning which it was.
     pub fn read_one_of(&self, expected: &[UrKind]) -> Result<(UrKind, Vec<u8>)> {
-        let (kind, payload) = if self.ur {
+        self.read_message(expected).map(|d| (d.kind, d.payload))
+    }
+
+    /// Reads one message of any of the `expected` kinds with what it was decoded from. Every
+    /// image (and, when stdin is not a terminal, every line) is read; parts of more than one
+    /// message are refused naming each message and its files or lines.
+    pub fn read_message(&self, expected: &[UrKind]) -> Result<UrDecoded> {
+        let d = if self.ur {
             eprintln!("Scan the QR parts (one per line); progress follows.");
-            read_lines(std::io::stdin().lock(), std::io::stderr())?
+            let stdin = std::io::stdin();
+            let to_end = !stdin.is_terminal();
+            read_scanner_lines(stdin.lock(), std::io::stderr(), to_end)?
         } else {
-            read_qr_images(&self.qr_image)?
+            decode_qr_images(&self.qr_image)?
         };
-        if !expected.contains(&kind) {
+        if !expected.contains(&d.kind) {
             let want: Vec<&str> = expected.iter().map(|k| k.ur_type()).collect();
             return Err(Error::Handoff(format!(
                 "the QR codes carry a {}, not a {}",
-                kind.ur_type(),
+                d.kind.ur_type(),
                 want.join(" or ")
             )));
         }
-        Ok((kind, payload))
+        Ok(d)
+    }
+
+    /// What the input's parts came from: "file" (`--qr-image`) or "line" (`--ur`).
+    pub fn source_noun(&self) -> &'static str {
+        if self.ur {
+            "line"
+        } else {
+            "file"
+        }
     }
 }
 

@@ -234,9 +234,12 @@ impl ProposalSource {
         match self {
             ProposalSource::File(p) => crate::sign::read_input(&p.display().to_string()),
             ProposalSource::Qr(q) => {
-                let (_, payload) = q.read_one_of(&[UrKind::PolicyProposal])?;
-                match coldpay_shared::cbor::Cbor::decode(&payload)? {
-                    coldpay_shared::cbor::Cbor::Text(t) => Ok(t),
+                let d = q.read_message(&[UrKind::PolicyProposal])?;
+                match coldpay_shared::cbor::Cbor::decode(&d.payload)? {
+                    coldpay_shared::cbor::Cbor::Text(t) => {
+                        eprintln!("{}", d.summary("policy-update proposal", q.source_noun()));
+                        Ok(t)
+                    }
                     _ => Err(SignerError::Usage(
                         "the coldpay-policy-proposal QR codes must carry one CBOR text string"
                             .into(),
