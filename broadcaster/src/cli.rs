@@ -86,6 +86,17 @@ enum Command {
         /// Address (base58 or hex).
         address: String,
     },
+    /// After an ALARM: record the next batch moving every remaining balance of FROM to the
+    /// fresh wallet TO (tokens first; run again once they are paid for the TRX, less a stated
+    /// fee reserve). Build, sign and submit each batch as usual.
+    Sweep {
+        /// The treasury account to empty (an imported watch-only account).
+        #[arg(long, value_name = "OLD")]
+        from: String,
+        /// The fresh wallet (allowlisted in the signer's sealed policy).
+        #[arg(long, value_name = "NEW")]
+        to: String,
+    },
     /// Record one payout (a batch of one).
     Pay {
         /// Sending account (must be an imported watch-only account).
@@ -642,7 +653,10 @@ fn run(cli: Cli) -> Result<()> {
             let w = if qr_in.any() {
                 let d = qr_in.read_message(&[coldpay_shared::urframe::UrKind::Watch])?;
                 let w = coldpay_shared::compact::decode_watch(&d.payload)?;
-                eprintln!("{}", d.summary(&crate::qrio::watch_what(&w), qr_in.source_noun()));
+                eprintln!(
+                    "{}",
+                    d.summary(&crate::qrio::watch_what(&w), qr_in.source_noun())
+                );
                 w
             } else {
                 let file = file.ok_or_else(|| {
@@ -734,6 +748,26 @@ fn run(cli: Cli) -> Result<()> {
                 + r.net_limit.saturating_sub(r.net_used);
             let v = json!({"address": a, "trx_sun": trx, "trx": format_units(U256::from(trx), 6), "usdt_base_units": usdt.to_string(), "usdt": format_units(usdt, 6), "energy_available": energy, "bandwidth_available": bandwidth});
             print(&c, &v, &format!("{a}\n  TRX        {}\n  USDT       {}\n  energy     {energy}\n  bandwidth  {bandwidth}", format_units(U256::from(trx), 6), format_units(usdt, 6)));
+        }
+        Command::Sweep { from, to } => {
+            let from = Address::parse(&from)?;
+            let to = Address::parse(&to)?;
+            require_account(&journal, &from, c.network.as_str())?;
+            let n = node()?;
+            let multisig = c.account_permissions.contains_key(&from);
+            let s = crate::sweep::sweep(&journal, &n, &c.tokens, &from, &to, multisig)?;
+            let mut text = match &s.batch {
+                Some(b) => format!("recorded sweep batch {b} ({} stage):", s.stage),
+                None => String::new(),
+            };
+            for p in &s.payouts {
+                text.push_str(&format!("\n  {p} to {to}"));
+            }
+            if s.batch.is_some() {
+                text.push('\n');
+            }
+            text.push_str(&format!("next: {}", s.next));
+            print(&c, &serde_json::to_value(&s).expect("json"), &text);
         }
         Command::Pay {
             from,
@@ -986,16 +1020,7 @@ signer {k}: sealed policy seq {seq} (sha256 {d})"
             let mut v = crate::report::batch_summary(&b, &crate::report::Tally::of_rows(&r));
             let mut text = crate::report::batch_line(&v);
             for row in &r {
-                let s = |k: &str| row[k].as_str().unwrap_or("").to_string();
-                text.push_str(&format!(
-                    "\n  {:<24} {} {:>14} {:<5} {:<18} {}",
-                    s("payout_id"),
-                    s("to"),
-                    s("amount"),
-                    s("token"),
-                    s("status"),
-                    s("txid")
-                ));
+                text.push_str(&batch_show_row(row));
             }
             v["rows"] = json!(r);
             print(&c, &v, &text);
@@ -1274,13 +1299,16 @@ fn report_build(
         return Ok(());
     };
     let params = n.fee_params()?;
-    let summary = crate::summary::summarize(
+    let mut summary = crate::summary::summarize(
         &req,
         crate::summary::Prices {
             bandwidth_sun: params.bandwidth_sun,
             memo_sun: params.memo_sun,
         },
     );
+    if let Some((key, text)) = o.permission_source.clone() {
+        summary.set_permission_source(key, text);
+    }
     if !c.json {
         eprintln!(
             "{}",
@@ -1302,6 +1330,36 @@ fn report_build(
     Ok(())
 }
 
+/// One payout of `batch show`, within 100 columns: id, recipient, amount, token and status on
+/// one line (a long id gets a line of its own with the status), the txID (when there is one)
+/// indented on the next.
+fn batch_show_row(row: &Value) -> String {
+    let s = |k: &str| row[k].as_str().unwrap_or("").to_string();
+    let mut line = format!(
+        "\n  {:<20} {} {:>14} {:<5} {}",
+        s("payout_id"),
+        s("to"),
+        s("amount"),
+        s("token"),
+        s("status")
+    );
+    if line.chars().count() > 101 {
+        line = format!(
+            "\n  {}  {}\n      {} {} to {}",
+            s("payout_id"),
+            s("status"),
+            s("amount"),
+            s("token"),
+            s("to")
+        );
+    }
+    let txid = s("txid");
+    if !txid.is_empty() {
+        line.push_str(&format!("\n      txid {txid}"));
+    }
+    line
+}
+
 /// Writes a sign request as QR parts and/or JSON (to the file, or stdout without QR).
 fn emit_request(
     req: &coldpay_shared::SignRequest,
@@ -1311,7 +1369,9 @@ fn emit_request(
     if qr_out.any() {
         let (kind, payload) = crate::qrio::request_message(req)?;
         let n = qr_out.emit(kind, &payload)?;
-        eprintln!("sign request shown as {n} QR part(s)");
+        if let Some(line) = qr_out.shown("sign request", n) {
+            eprintln!("{line}");
+        }
     }
     if output.is_some() || !qr_out.any() {
         write_request(req, output)?;

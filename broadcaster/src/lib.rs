@@ -36,6 +36,7 @@ pub mod report;
 pub mod send;
 pub mod submit;
 pub mod summary;
+pub mod sweep;
 pub mod tokens;
 pub mod track;
 pub mod transfers;

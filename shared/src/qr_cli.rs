@@ -136,6 +136,14 @@ impl QrOutArgs {
         })
     }
 
+    /// "WHAT shown as N QR part(s)" when the parts were shown in the terminal (`--qr`); `None`
+    /// when only files were written ([`Self::emit`] already named them: "wrote 13 PNG file(s)
+    /// to DIR …").
+    pub fn shown(&self, what: &str, parts: usize) -> Option<String> {
+        self.qr
+            .then(|| format!("{what} shown as {parts} QR part(s)"))
+    }
+
     /// Emits `payload`, says on stderr which folder and files were written, and returns the
     /// number of parts.
     pub fn emit(&self, kind: UrKind, payload: &[u8]) -> Result<usize> {
@@ -170,6 +178,15 @@ mod tests {
         let o = args(&["--qr", "--qr-part-size", "120"]).options().unwrap();
         assert!(!o.fit_terminal);
         assert_eq!(o.part_size, 120);
+    }
+
+    #[test]
+    fn parts_are_said_to_be_shown_only_when_shown() {
+        assert_eq!(
+            args(&["--qr"]).shown("sign request", 13).as_deref(),
+            Some("sign request shown as 13 QR part(s)")
+        );
+        assert_eq!(args(&["--qr-png", "out"]).shown("sign request", 13), None);
     }
 
     #[test]

@@ -180,21 +180,15 @@ impl UrSorter {
 
     /// Percent and distinct parts of the (first) message, for progress lines.
     pub fn progress(&self) -> (u8, usize) {
-        self.groups
-            .first()
-            .map(|g| {
-                let p = g.collector.progress();
-                (p.percent, p.parts)
-            })
-            .unwrap_or((0, 0))
+        self.groups.first().map_or((0, 0), |g| {
+            let p = g.collector.progress();
+            (p.percent, p.parts)
+        })
     }
 
     /// How many more distinct parts the (first) message needs at least.
     pub fn more_needed(&self) -> usize {
-        self.groups
-            .first()
-            .map(|g| g.collector.more_needed())
-            .unwrap_or(1)
+        self.groups.first().map_or(1, |g| g.collector.more_needed())
     }
 
     /// The refusal of mixed input: "part belongs to a different message", then one line per
@@ -240,9 +234,9 @@ impl UrSorter {
 /// "the input does not complete the message: 7 distinct part(s) read (70%); at least 3 more
 /// are needed — …", naming the sources without a QR code.
 fn incomplete(c: Option<&UrCollector>, unreadable: &[String]) -> Error {
-    let (parts, percent, more) = c
-        .map(|c| (c.progress().parts, c.progress().percent, c.more_needed()))
-        .unwrap_or((0, 0, 1));
+    let (parts, percent, more) = c.map_or((0, 0, 1), |c| {
+        (c.progress().parts, c.progress().percent, c.more_needed())
+    });
     let none = if unreadable.is_empty() {
         String::new()
     } else {

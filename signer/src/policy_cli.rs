@@ -294,7 +294,9 @@ pub fn propose(
     if qr_out.any() {
         let payload = coldpay_shared::cbor::Cbor::Text(json.clone()).encode();
         let n = qr_out.emit(UrKind::PolicyProposal, &payload)?;
-        eprintln!("proposal shown as {n} QR part(s)");
+        if let Some(line) = qr_out.shown("proposal", n) {
+            eprintln!("{line}");
+        }
     }
     if output.is_some() || !qr_out.any() {
         emit(home, output, &json)?;

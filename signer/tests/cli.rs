@@ -308,6 +308,12 @@ fn mnemonic_wallets_derive_the_reference_addresses() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Piped input: no prompt is printed for it.
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("Mnemonic (the words"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["accounts"][0]["address"], KAT_ADDR);
     assert_eq!(v["accounts"][0]["path"], "m/44'/195'/0'/0/0");
@@ -1338,7 +1344,7 @@ fn mixed_qr_requests_are_refused_naming_each_and_one_request_is_named() {
             .map(|i| {
                 let mut raw = usdt_tx(ALLOWED, 1_000_000 + i, 2 * HOUR);
                 raw.expiration = exp;
-                RequestTx::new(&format!("{id}-p{i}"), raw)
+                RequestTx::new(format!("{id}-p{i}"), raw)
             })
             .collect();
         sign_request(Network::Mainnet, id, txs)
@@ -1410,4 +1416,42 @@ fn crc32(bytes: &[u8]) -> u32 {
         }
     }
     !crc
+}
+
+#[test]
+fn the_review_of_a_realistic_batch_fits_100_columns() {
+    let env = setup("mainnet");
+    let exp = now_ms() + 5 * HOUR;
+    let txs = (0..30u64)
+        .map(|i| {
+            let mut raw = usdt_tx(
+                if i % 3 == 0 { OTHER } else { ALLOWED },
+                1_234_567_890 + i,
+                5 * HOUR,
+            );
+            raw.expiration = exp;
+            let mut t = RequestTx::new(format!("invoice-2026-12-{i:04}-supplier"), raw);
+            t.hints = Some(DisplayHints {
+                to: None,
+                amount: Some((1_234_567_890 + i).to_string()),
+                token: Some(Address::parse(USDT).unwrap()),
+                symbol: Some("USDT".into()),
+                duplicate_of: None,
+            });
+            t
+        })
+        .collect();
+    let req = sign_request(Network::Mainnet, "payroll-december-1796000000000", txs);
+    let input = env.write("wide.json", &req.to_json());
+    let o = env.run(&["policy", "check", input.to_str().unwrap(), "--details"]);
+    let err = common::stderr(&o);
+    assert!(err.contains("REFUSED"), "{err}");
+    // The review screen; the closing one-line error is left to the terminal to wrap.
+    for line in err.lines().filter(|l| !l.starts_with("error: ")) {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 }
