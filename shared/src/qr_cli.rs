@@ -1,7 +1,6 @@
 //! Command-line options for QR input and output (feature `cli`), shared by both binaries so
 //! the flags are spelled and behave the same on either side of the air gap.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -41,14 +40,14 @@ impl QrInArgs {
     }
 
     /// Reads one message of any of the `expected` kinds with what it was decoded from. Every
-    /// image (and, when stdin is not a terminal, every line) is read; parts of more than one
+    /// image is read, and scanner lines until the message completes; parts of more than one
     /// message are refused naming each message and its files or lines.
     pub fn read_message(&self, expected: &[UrKind]) -> Result<UrDecoded> {
         let d = if self.ur {
             eprintln!("Scan the QR parts (one per line); progress follows.");
-            let stdin = std::io::stdin();
-            let to_end = !stdin.is_terminal();
-            read_scanner_lines(stdin.lock(), std::io::stderr(), to_end)?
+            // The scan stops when the message completes: the lines after it may be the typed
+            // confirmation (a script feeds both on stdin).
+            read_scanner_lines(std::io::stdin().lock(), std::io::stderr(), false)?
         } else {
             decode_qr_images(&self.qr_image)?
         };
