@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 
 use crate::qr::{decode_qr_images, emit_qr, EcLevel, QrOptions};
 use crate::qr_term::MIN_PART_SIZE;
-use crate::ur_messages::UrDecoded;
-use crate::urframe::{read_scanner_lines, UrKind};
+use crate::ur_messages::{read_scanner_lines, UrDecoded};
+use crate::urframe::UrKind;
 
 /// Where QR input comes from.
 #[derive(Args, Clone, Debug, Default)]

@@ -250,6 +250,66 @@ fn incomplete(c: Option<&UrCollector>, unreadable: &[String]) -> Error {
     ))
 }
 
+/// Reads parts line by line (a USB scanner types one part per line) until complete, writing
+/// progress lines such as "62% — 14 parts". A part of a second message is refused, naming both
+/// messages and the lines of each (see [`crate::ur_messages`]).
+pub fn read_lines(
+    input: impl std::io::BufRead,
+    progress: impl std::io::Write,
+) -> Result<(UrKind, Vec<u8>)> {
+    read_scanner_lines(input, progress, false).map(|d| (d.kind, d.payload))
+}
+
+/// Like [`read_lines`], returning what was decoded from how many lines; with `to_end` every
+/// line up to the end of the input is read (piped input), so parts of another message after
+/// the first completes are refused too.
+pub fn read_scanner_lines(
+    input: impl std::io::BufRead,
+    mut progress: impl std::io::Write,
+    to_end: bool,
+) -> Result<UrDecoded> {
+    let mut s = UrSorter::new();
+    for (n, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| ur_err(format!("reading parts: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        s.receive(&line, &format!("line {}", n + 1))
+            .map_err(|e| match e {
+                Error::Handoff(m) => Error::Handoff(format!("line {}: {m}", n + 1)),
+                other => other,
+            })?;
+        if s.messages() > 1 {
+            return Err(s.mixed_error());
+        }
+        let (percent, parts) = s.progress();
+        let _ = writeln!(progress, "{percent}% — {parts} parts");
+        if s.complete() && !to_end {
+            break;
+        }
+    }
+    if s.messages() == 1 && !s.complete() {
+        let (percent, parts) = s.progress();
+        let more = s.more_needed();
+        return Err(ur_err(format!(
+            "input ended before the message was complete ({percent}% — {parts} parts); at \
+             least {more} more part(s) needed: scan the rest (any spare part stands in for a \
+             missing one)"
+        )));
+    }
+    if s.messages() == 0 {
+        return Err(ur_err(
+            "input ended before the message was complete (0% — 0 parts); at least 1 more \
+             part(s) needed: scan the rest",
+        ));
+    }
+    s.finish(&[])
+}
+
+fn ur_err(msg: impl Into<String>) -> Error {
+    Error::Handoff(format!("ur: {}", msg.into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

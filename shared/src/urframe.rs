@@ -374,65 +374,10 @@ impl PartOf {
     }
 }
 
-/// Reads parts line by line (a USB scanner types one part per line) until complete, writing
-/// progress lines such as "62% — 14 parts". A part of a second message is refused, naming both
-/// messages and the lines of each (see [`crate::ur_messages`]).
-pub fn read_lines(
-    input: impl std::io::BufRead,
-    progress: impl std::io::Write,
-) -> Result<(UrKind, Vec<u8>)> {
-    read_scanner_lines(input, progress, false).map(|d| (d.kind, d.payload))
-}
-
-/// Like [`read_lines`], returning what was decoded from how many lines; with `to_end` every
-/// line up to the end of the input is read (piped input), so parts of another message after
-/// the first completes are refused too.
-pub fn read_scanner_lines(
-    input: impl std::io::BufRead,
-    mut progress: impl std::io::Write,
-    to_end: bool,
-) -> Result<crate::ur_messages::UrDecoded> {
-    let mut s = crate::ur_messages::UrSorter::new();
-    for (n, line) in input.lines().enumerate() {
-        let line = line.map_err(|e| err(format!("reading parts: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        s.receive(&line, &format!("line {}", n + 1))
-            .map_err(|e| match e {
-                Error::Handoff(m) => Error::Handoff(format!("line {}: {m}", n + 1)),
-                other => other,
-            })?;
-        if s.messages() > 1 {
-            return Err(s.mixed_error());
-        }
-        let (percent, parts) = s.progress();
-        let _ = writeln!(progress, "{percent}% — {parts} parts");
-        if s.complete() && !to_end {
-            break;
-        }
-    }
-    if s.messages() == 1 && !s.complete() {
-        let (percent, parts) = s.progress();
-        let more = s.more_needed();
-        return Err(err(format!(
-            "input ended before the message was complete ({percent}% — {parts} parts); at \
-             least {more} more part(s) needed: scan the rest (any spare part stands in for a \
-             missing one)"
-        )));
-    }
-    if s.messages() == 0 {
-        return Err(err(
-            "input ended before the message was complete (0% — 0 parts); at least 1 more \
-             part(s) needed: scan the rest",
-        ));
-    }
-    s.finish(&[])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ur_messages::{read_lines, read_scanner_lines};
 
     fn payload(n: usize) -> Vec<u8> {
         Cbor::Bytes((0..n).map(|i| (i * 7 % 251) as u8).collect()).encode()
