@@ -270,7 +270,7 @@ pub fn read_scanner_lines(
 ) -> Result<UrDecoded> {
     let mut s = UrSorter::new();
     for (n, line) in input.lines().enumerate() {
-        let line = line.map_err(|e| ur_err(format!("reading parts: {e}"))?;
+        let line = line.map_err(|e| ur_err(format!("reading parts: {e}")))?;
         if line.trim().is_empty() {
             continue;
         }
