@@ -227,6 +227,13 @@ fn recorded_from_json(s: &str) -> Option<Recorded> {
     })
 }
 
+/// What to do after an alarm, as the announcement and the runbook ("After an ALARM") say it:
+/// TRON cannot freeze an account's funds, so the only protection is to move them first.
+pub const AFTER_ALARM: &str = "Treat the key as compromised (TRON cannot freeze an account): \
+     create a fresh wallet on the signer, allowlist it in the sealed policy (policy allow add), \
+     move every remaining balance to it (sweep --from OLD --to NEW, build, sign, submit), then \
+     retire the old key; runbook section 6b";
+
 /// The loud line printed (to stderr) for an alarm.
 pub fn announcement(r: &Recorded) -> String {
     let claim = match &r.reported_by {
@@ -236,7 +243,7 @@ pub fn announcement(r: &Recorded) -> String {
         _ => String::new(),
     };
     format!(
-        "ALARM: {} {} left treasury account {} to {} in txid {} (block {}, {}){claim} and it is NOT a coldpay attempt: another tool or a leaked key sent it; freeze the account's funds and investigate",
+        "ALARM: {} {} left treasury account {} to {} in txid {} (block {}, {}){claim} and it is NOT a coldpay attempt: another tool or a leaked key sent it. {AFTER_ALARM}",
         r.amount,
         r.symbol,
         r.account,
@@ -337,6 +344,23 @@ mod tests {
             alarm: true,
             evidence: "verified".into(),
             reported_by: None,
+        }
+    }
+
+    #[test]
+    fn the_announcement_gives_the_procedure_not_a_freeze() {
+        let a = announcement(&rec());
+        assert!(a.starts_with("ALARM: "), "{a}");
+        assert!(!a.contains("freeze the account"), "{a}");
+        for step in [
+            "TRON cannot freeze an account",
+            "create a fresh wallet on the signer",
+            "allowlist it in the sealed policy",
+            "sweep --from OLD --to NEW",
+            "retire the old key",
+            "runbook section 6b",
+        ] {
+            assert!(a.contains(step), "{step}: {a}");
         }
     }
 

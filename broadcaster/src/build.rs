@@ -55,6 +55,9 @@ pub struct BuildOutcome {
     /// Payouts in the request that repeat an earlier payout (accepted at import with
     /// `--allow-duplicates`): (payout id, the earlier one). Also in each one's display hints.
     pub duplicates: Vec<(String, String)>,
+    /// Why the request's permission was chosen: (JSON key, words), see
+    /// [`crate::permission_plan::Source`]; `None` for the account's own key.
+    pub permission_source: Option<(&'static str, String)>,
 }
 
 /// Longest expiration accepted: TRON refuses more than 24 h after the head block.
@@ -129,6 +132,12 @@ pub fn build(
         }));
     }
     let (reexport, todo_payouts, settled) = select(journal, node, &payouts)?;
+    let approvals: HashMap<i64, usize> = journal
+        .approvals_by_attempt(opts.batch.as_deref())?
+        .into_iter()
+        .map(|(id, v)| (id, v.len()))
+        .collect();
+    crate::permission_plan::check_flag(opts.permission, &reexport, &approvals, now_ms() as u64)?;
     let mut txs = reexported(journal, &reexport)?;
     let mut outcome = BuildOutcome {
         request: None,
@@ -138,6 +147,7 @@ pub fn build(
         skipped: Vec::new(),
         worst_case_unfunded: Vec::new(),
         duplicates: Vec::new(),
+        permission_source: None,
     };
     let resolved = resolve(journal, opts, &todo_payouts)?;
     let senders = resolved_senders(journal, &resolved)?;
@@ -152,6 +162,7 @@ pub fn build(
     )?;
     if let Some(p) = &plan {
         p.check_types(&resolved_types(&resolved))?;
+        outcome.permission_source = Some((p.source.key(), p.source.text(&p.account, p.id())));
     }
     if !todo_payouts.is_empty() {
         let (todo, token_short) = token_precheck(node, resolved)?;

@@ -97,6 +97,17 @@ enum Command {
         /// Address (base58 or hex).
         address: String,
     },
+    /// After an ALARM: record the next batch moving every remaining balance of FROM to the
+    /// fresh wallet TO (tokens first; run again once they are paid for the TRX, less a stated
+    /// fee reserve). Build, sign and submit each batch as usual.
+    Sweep {
+        /// The treasury account to empty (an imported watch-only account).
+        #[arg(long, value_name = "OLD")]
+        from: String,
+        /// The fresh wallet (allowlisted in the signer's sealed policy).
+        #[arg(long, value_name = "NEW")]
+        to: String,
+    },
     /// Record one payout (a batch of one).
     Pay {
         /// Sending account (must be an imported watch-only account).
@@ -663,8 +674,13 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Accounts(AccountsCmd::ImportWatch { file, qr_in }) => {
             let w = if qr_in.any() {
-                let payload = qr_in.read(coldpay_shared::urframe::UrKind::Watch)?;
-                coldpay_shared::compact::decode_watch(&payload)?
+                let d = qr_in.read_message(&[coldpay_shared::urframe::UrKind::Watch])?;
+                let w = coldpay_shared::compact::decode_watch(&d.payload)?;
+                eprintln!(
+                    "{}",
+                    d.summary(&crate::qrio::watch_what(&w), qr_in.source_noun())
+                );
+                w
             } else {
                 let file = file.ok_or_else(|| {
                     BcError::Input("give the export FILE, --qr-image FILE… or --ur".into())
@@ -757,6 +773,26 @@ fn run(cli: Cli) -> Result<()> {
             let mut v = json!({"address": a, "trx_sun": trx, "trx": format_units(U256::from(trx), 6), "usdt_base_units": usdt.to_string(), "usdt": format_units(usdt, 6), "energy_available": energy, "bandwidth_available": bandwidth});
             stake.add_json(&mut v);
             print(&c, &v, &format!("{a}\n  TRX        {}\n  USDT       {}\n  energy     {energy}\n  bandwidth  {bandwidth}\n{}", format_units(U256::from(trx), 6), format_units(usdt, 6), stake.text()));
+        }
+        Command::Sweep { from, to } => {
+            let from = Address::parse(&from)?;
+            let to = Address::parse(&to)?;
+            require_account(&journal, &from, c.network.as_str())?;
+            let n = node()?;
+            let multisig = c.account_permissions.contains_key(&from);
+            let s = crate::sweep::sweep(&journal, &n, &c.tokens, &from, &to, multisig)?;
+            let mut text = match &s.batch {
+                Some(b) => format!("recorded sweep batch {b} ({} stage):", s.stage),
+                None => String::new(),
+            };
+            for p in &s.payouts {
+                text.push_str(&format!("\n  {p} to {to}"));
+            }
+            if s.batch.is_some() {
+                text.push('\n');
+            }
+            text.push_str(&format!("next: {}", s.next));
+            print(&c, &serde_json::to_value(&s).expect("json"), &text);
         }
         Command::Pay {
             from,
@@ -881,10 +917,17 @@ fn run(cli: Cli) -> Result<()> {
                         "give response files or QR input (--qr-image / --ur), not both".into(),
                     ));
                 }
-                let payload = qr_in.read(coldpay_shared::urframe::UrKind::Response)?;
+                let d = qr_in.read_message(&[coldpay_shared::urframe::UrKind::Response])?;
                 let lookup =
                     |prefix: &[u8]| journal.attempts_by_txid_prefix(prefix).unwrap_or_default();
-                vec![coldpay_shared::compact::decode_response(&payload, &lookup)?]
+                let r = coldpay_shared::compact::decode_response(&d.payload, &lookup)?;
+                let what = format!(
+                    "sign response to request {} ({} transaction(s))",
+                    r.request_id,
+                    r.transactions.len()
+                );
+                eprintln!("{}", d.summary(&what, qr_in.source_noun()));
+                vec![r]
             } else {
                 if response.is_empty() {
                     return Err(BcError::Input(
@@ -1010,16 +1053,7 @@ signer {k}: sealed policy seq {seq} (sha256 {d})"
             let mut v = crate::report::batch_summary(&b, &crate::report::Tally::of_rows(&r));
             let mut text = crate::report::batch_line(&v);
             for row in &r {
-                let s = |k: &str| row[k].as_str().unwrap_or("").to_string();
-                text.push_str(&format!(
-                    "\n  {:<24} {} {:>14} {:<5} {:<18} {}",
-                    s("payout_id"),
-                    s("to"),
-                    s("amount"),
-                    s("token"),
-                    s("status"),
-                    s("txid")
-                ));
+                text.push_str(&batch_show_row(row));
             }
             v["rows"] = json!(r);
             print(&c, &v, &text);
@@ -1304,6 +1338,9 @@ fn report_build(
     summary
         .worst_case_unfunded
         .clone_from(&o.worst_case_unfunded);
+    if let Some((key, text)) = o.permission_source.clone() {
+        summary.set_permission_source(key, text);
+    }
     if !c.json {
         eprintln!(
             "{}",
@@ -1325,6 +1362,36 @@ fn report_build(
     Ok(())
 }
 
+/// One payout of `batch show`, within 100 columns: id, recipient, amount, token and status on
+/// one line (a long id gets a line of its own with the status), the txID (when there is one)
+/// indented on the next.
+fn batch_show_row(row: &Value) -> String {
+    let s = |k: &str| row[k].as_str().unwrap_or("").to_string();
+    let mut line = format!(
+        "\n  {:<20} {} {:>14} {:<5} {}",
+        s("payout_id"),
+        s("to"),
+        s("amount"),
+        s("token"),
+        s("status")
+    );
+    if line.chars().count() > 101 {
+        line = format!(
+            "\n  {}  {}\n      {} {} to {}",
+            s("payout_id"),
+            s("status"),
+            s("amount"),
+            s("token"),
+            s("to")
+        );
+    }
+    let txid = s("txid");
+    if !txid.is_empty() {
+        line.push_str(&format!("\n      txid {txid}"));
+    }
+    line
+}
+
 /// Writes a sign request as QR parts and/or JSON (to the file, or stdout without QR).
 fn emit_request(
     req: &coldpay_shared::SignRequest,
@@ -1334,7 +1401,9 @@ fn emit_request(
     if qr_out.any() {
         let (kind, payload) = crate::qrio::request_message(req)?;
         let n = qr_out.emit(kind, &payload)?;
-        eprintln!("sign request shown as {n} QR part(s)");
+        if let Some(line) = qr_out.shown("sign request", n) {
+            eprintln!("{line}");
+        }
     }
     if output.is_some() || !qr_out.any() {
         write_request(req, output)?;

@@ -41,6 +41,7 @@ pub mod send;
 pub mod stake_view;
 pub mod submit;
 pub mod summary;
+pub mod sweep;
 pub mod tokens;
 pub mod track;
 pub mod transfers;

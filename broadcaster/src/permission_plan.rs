@@ -3,7 +3,7 @@
 //! quorum is rebuilt under the same permission). One request covers one account and one
 //! permission; the permission is read from the node and carried in the request as a claim.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use coldpay_shared::contract::contract_type_name;
 use coldpay_shared::permission::{Permission, PermissionClaim, PermissionKind};
@@ -20,6 +20,40 @@ pub struct Plan {
     pub account: Address,
     /// Its permission.
     pub permission: Permission,
+    /// Where the permission id came from, for the build summary.
+    pub source: Source,
+}
+
+/// Where a build's permission id came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `build --permission N`.
+    Flag,
+    /// The config's `[accounts.T…] permission = N`.
+    Config,
+    /// The permission the payouts' earlier attempts were built with.
+    Previous,
+}
+
+impl Source {
+    /// "from --permission", "from the config ([accounts.T…] permission = 3)", "as the
+    /// earlier attempts were built".
+    pub fn text(self, account: &Address, id: i32) -> String {
+        match self {
+            Source::Flag => format!("from --permission {id}"),
+            Source::Config => format!("from the config ([accounts.{account}] permission = {id})"),
+            Source::Previous => "as the payouts' earlier attempts were built".into(),
+        }
+    }
+
+    /// The JSON name: "flag", "config" or "previous_attempt".
+    pub fn key(self) -> &'static str {
+        match self {
+            Source::Flag => "flag",
+            Source::Config => "config",
+            Source::Previous => "previous_attempt",
+        }
+    }
 }
 
 impl Plan {
@@ -111,6 +145,77 @@ fn describe(w: &BTreeSet<(Address, Option<i32>)>) -> String {
         .join("; ")
 }
 
+/// Refuses an explicit `--permission` that differs from the permission of attempts built
+/// earlier and not yet signed: a built attempt keeps the permission it was built with (the
+/// exported request can still be signed and submitted until it expires, so it is never
+/// rebuilt beside it nor "re-exported" under another id). `approvals` counts the approvals
+/// journaled per attempt id; `now` is in ms. The refusal groups the attempts by permission and
+/// expiry and says when each group can be rebuilt.
+pub fn check_flag<S: std::hash::BuildHasher>(
+    flag: Option<i32>,
+    reexport: &[Attempt],
+    approvals: &std::collections::HashMap<i64, usize, S>,
+    now: u64,
+) -> Result<()> {
+    let Some(want) = flag else { return Ok(()) };
+    let mut groups: BTreeMap<(i32, u64), Vec<&Attempt>> = BTreeMap::new();
+    for a in reexport {
+        let built = a.permission_id.unwrap_or(0);
+        if built != want {
+            groups.entry((built, a.expiration)).or_default().push(a);
+        }
+    }
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let n: usize = groups.values().map(Vec::len).sum();
+    let lines: Vec<String> = groups
+        .iter()
+        .map(|((id, exp), v)| {
+            let approved = v
+                .iter()
+                .filter(|a| approvals.get(&a.id).copied().unwrap_or(0) > 0)
+                .count();
+            format!(
+                "  {} under permission id {id} ({approved} with an approval): rebuildable under \
+                 {want} after they expire at {} and `track` marks them expired",
+                ids(v),
+                coldpay_shared::timefmt::utc_from_now(*exp, now)
+            )
+        })
+        .collect();
+    Err(BcError::Input(format!(
+        "--permission {want} is not applied: {n} payout(s) were built earlier under another \
+         permission and await signatures; a built attempt keeps its permission (its request \
+         can still be signed and submitted until it expires), so nothing was built or \
+         re-exported:\n{}\nBuild other batches now with `build --batch B --permission {want}`; \
+         `batch cancel` is refused for these payouts while their attempts are live.",
+        lines.join("\n")
+    )))
+}
+
+/// "payouts p1, p2, p3 … p40 (40)" or "payout p1".
+fn ids(v: &[&Attempt]) -> String {
+    match v {
+        [one] => format!("payout {}", one.payout_id),
+        _ if v.len() <= 5 => format!(
+            "payouts {}",
+            v.iter()
+                .map(|a| a.payout_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!(
+            "payouts {}, {}, {} … {} ({})",
+            v[0].payout_id,
+            v[1].payout_id,
+            v[2].payout_id,
+            v[v.len() - 1].payout_id,
+            v.len()
+        ),
+    }
+}
+
 /// Decides the permission of a build: `None` for the single-signer flow.
 pub fn plan(
     node: &Node,
@@ -123,8 +228,18 @@ pub fn plan(
         return Ok(None);
     }
     if w.len() > 1 {
+        let until = reexport
+            .iter()
+            .map(|a| a.expiration)
+            .max()
+            .map_or(String::new(), |last| {
+                format!(
+                    " (the last at {}; payouts can be rebuilt then)",
+                    coldpay_shared::timefmt::utc_from_now(last, crate::journal::now_ms() as u64)
+                )
+            });
         return Err(BcError::Input(format!(
-            "one sign request covers one account and one permission, but this build would mix: {}; build one batch at a time (--batch B, with --permission ID); transactions awaiting signature keep the permission they were built with until they expire",
+            "one sign request covers one account and one permission, but this build would mix: {}; build one batch at a time (--batch B, with --permission ID); transactions awaiting signature keep the permission they were built with until they expire{until}",
             describe(&w)
         )));
     }
@@ -137,9 +252,17 @@ pub fn plan(
             "permission id {id} of {account} is the witness permission: it cannot sign payouts"
         )));
     }
+    let source = if opts.permission.is_some() {
+        Source::Flag
+    } else if opts.account_permissions.contains_key(&account) {
+        Source::Config
+    } else {
+        Source::Previous
+    };
     Ok(Some(Plan {
         account,
         permission,
+        source,
     }))
 }
 
@@ -147,6 +270,67 @@ pub fn plan(
 mod tests {
     use super::*;
     use coldpay_shared::permission::{Operations, PermissionKey};
+
+    fn built(id: i64, payout: &str, permission: Option<i32>, expiration: u64) -> Attempt {
+        Attempt {
+            id,
+            payout_id: payout.into(),
+            txid: format!("{id:064x}"),
+            raw_hex: "00".into(),
+            expiration,
+            ref_block_num: 1,
+            state: "built".into(),
+            signatures: None,
+            block: None,
+            receipt: None,
+            reason: None,
+            scanned_to: None,
+            scanned_id: None,
+            scanned_ts: None,
+            ref_block_id: None,
+            refusal: None,
+            evidence: None,
+            permission_id: permission,
+            sending_at: None,
+            recheck: None,
+        }
+    }
+
+    #[test]
+    fn an_explicit_permission_is_never_silently_ignored() {
+        let now = 1_795_500_000_000u64;
+        let exp = now + 21_540_000;
+        let attempts: Vec<Attempt> = (1..=40)
+            .map(|i| built(i, &format!("p{i}"), Some(3), exp))
+            .collect();
+        let approvals = std::collections::HashMap::from([(1i64, 1usize), (2, 2)]);
+        let e = check_flag(Some(0), &attempts, &approvals, now)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--permission 0 is not applied: 40 payout(s)"),
+            "{e}"
+        );
+        assert!(e.contains("nothing was built or re-exported"), "{e}");
+        assert!(
+            e.contains("\n  payouts p1, p2, p3 … p40 (40) under permission id 3 (2 with an approval): rebuildable under 0 after they expire at "),
+            "{e}"
+        );
+        assert!(e.contains("(in 5h 59m)"), "{e}");
+        // The same permission, or no flag: nothing to refuse.
+        check_flag(Some(3), &attempts, &approvals, now).unwrap();
+        check_flag(None, &attempts, &approvals, now).unwrap();
+        // An attempt built with the account's own key is permission 0.
+        let own = [built(1, "p1", None, exp)];
+        check_flag(Some(0), &own, &approvals, now).unwrap();
+        let e = check_flag(Some(2), &own, &approvals, now)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("  payout p1 under permission id 0 (1 with an approval)"),
+            "{e}"
+        );
+    }
 
     fn plan_with(ops: &[&str]) -> Plan {
         let a = Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap();
@@ -164,6 +348,7 @@ mod tests {
                     weight: 2,
                 }],
             },
+            source: Source::Flag,
         }
     }
 

@@ -2,6 +2,7 @@
 //! UR message carries a sign request.
 
 use coldpay_shared::contract::ContractKind;
+use coldpay_shared::handoff::WatchExport;
 use coldpay_shared::urframe::{request_json_payload, UrKind};
 use coldpay_shared::SignRequest;
 
@@ -26,6 +27,26 @@ pub fn request_message(req: &SignRequest) -> Result<(UrKind, Vec<u8>)> {
         UrKind::Request,
         coldpay_shared::compact::encode_request(req)?,
     ))
+}
+
+/// What a watch-only export holds, for the line saying what was decoded: "watch-only export
+/// of 2 account(s) (treasury, hot)" or "approver export of 1 key(s) for TXYZ…:payouts".
+pub fn watch_what(w: &WatchExport) -> String {
+    let names: Vec<&str> = w.accounts.iter().map(|a| a.name.as_str()).collect();
+    match &w.approver_for {
+        Some(a) => format!(
+            "approver export of {} key(s) ({}) for {}:{}",
+            names.len(),
+            names.join(", "),
+            a.account,
+            a.permission
+        ),
+        None => format!(
+            "watch-only export of {} account(s) ({})",
+            names.len(),
+            names.join(", ")
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -365,7 +365,7 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
     Ok(out)
 }
 
-/// One text line for a batch summary.
+/// The text of a batch summary: id, network, time and sender, then counts and totals.
 pub fn batch_line(s: &Value) -> String {
     let counts = s["counts"]
         .as_object()
@@ -386,7 +386,7 @@ pub fn batch_line(s: &Value) -> String {
         })
         .unwrap_or_default();
     format!(
-        "{}  {}  {}  {}  {} payout(s): {}  total {}",
+        "{}  {}  {}  from {}\n  {} payout(s): {}; total {}",
         s["batch"].as_str().unwrap_or(""),
         s["network"].as_str().unwrap_or(""),
         s["created"].as_str().unwrap_or(""),

@@ -67,6 +67,67 @@ pub struct RequestSummary {
     pub latest_expires_utc: Option<String>,
     /// The code the operator types on the signer.
     pub confirmation_code: String,
+    /// The permission the transactions are signed under and what it needs.
+    pub permission: PermissionNeed,
+}
+
+/// Which permission a request is signed under, what it needs and why it was chosen.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct PermissionNeed {
+    /// Permission id (0: the owner permission, the account's own key).
+    pub id: i32,
+    /// Its name ("owner" for the account's own key).
+    pub name: String,
+    /// Weight needed.
+    pub threshold: i64,
+    /// Keys in the permission (1 for the account's own key).
+    pub keys: usize,
+    /// Where the choice came from: "flag" (`--permission`), "config", "previous_attempt" or
+    /// "default" (the account's own key: no permission chosen).
+    pub source: String,
+    /// "under payouts (id 3): 2 of 3 approvals".
+    pub text: String,
+    /// Why this permission, in words.
+    pub source_text: String,
+}
+
+impl PermissionNeed {
+    /// What `req` claims (the account's own key when it names no permission).
+    fn of(req: &SignRequest) -> PermissionNeed {
+        let Some(c) = &req.permission else {
+            return PermissionNeed {
+                id: 0,
+                name: "owner".into(),
+                threshold: 1,
+                keys: 1,
+                source: "default".into(),
+                text: "the account's own key (owner, id 0): 1 signature".into(),
+                source_text: "no --permission given and none in the config".into(),
+            };
+        };
+        let weights: Vec<i64> = c.keys.iter().map(|k| k.weight).collect();
+        let need = if weights.iter().all(|w| *w == 1) {
+            format!("{} of {} approvals", c.threshold, weights.len())
+        } else {
+            let w: Vec<String> = weights.iter().map(i64::to_string).collect();
+            format!(
+                "weight {} of {} from {} keys (weighing {})",
+                c.threshold,
+                weights.iter().sum::<i64>(),
+                weights.len(),
+                w.join(", ")
+            )
+        };
+        PermissionNeed {
+            id: c.id,
+            name: c.name.clone(),
+            threshold: c.threshold,
+            keys: c.keys.len(),
+            source: "previous_attempt".into(),
+            text: format!("under {} (id {}): {need}", c.name, c.id),
+            source_text: "as the payouts' earlier attempts were built".into(),
+        }
+    }
 }
 
 /// Summarises a request.
@@ -122,6 +183,7 @@ pub fn summarize(req: &SignRequest) -> RequestSummary {
         expires_utc: format_time(first as i64),
         latest_expires_utc: (last != first).then(|| format_time(last as i64)),
         confirmation_code: req.confirmation_code(),
+        permission: PermissionNeed::of(req),
     }
 }
 
@@ -147,6 +209,12 @@ pub fn relative(at: u64, now: u64) -> String {
 }
 
 impl RequestSummary {
+    /// Records why the permission was chosen (`build` knows; the request does not say).
+    pub fn set_permission_source(&mut self, key: &str, text: String) {
+        self.permission.source = key.to_string();
+        self.permission.source_text = text;
+    }
+
     /// The text block, with expirations relative to `now` (ms).
     pub fn text(&self, now: u64, new: usize, reexported: usize) -> String {
         let totals = self
@@ -178,12 +246,16 @@ impl RequestSummary {
             "sign request {} for {}: {} payout(s) ({new} new, {reexported} re-exported)\n  \
              totals             {totals}\n  \
              TRX burn           {}{includes}{unfunded}\n  \
+             permission         {}\n                     \
+             {}\n  \
              expires            {} ({}){later}\n  \
              confirmation code  {} (the signer asks for it after its review)",
             self.request_id,
             self.network,
             self.payouts,
             self.burn,
+            self.permission.text,
+            self.permission.source_text,
             self.expires_utc,
             relative(self.expires_at, now),
             self.confirmation_code,
@@ -308,6 +380,51 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("WARNING"), "{text}");
+        assert!(
+            text.contains(
+                "permission         the account's own key (owner, id 0): 1 signature\n                     no --permission given and none in the config\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_permission_and_why_are_named() {
+        use coldpay_shared::permission::{Operations, PermissionClaim, PermissionKey};
+        let mut req = request();
+        let key = |n: u8, weight: i64| PermissionKey {
+            address: a(n),
+            weight,
+        };
+        req.permission = Some(PermissionClaim {
+            id: 3,
+            name: "payouts".into(),
+            threshold: 2,
+            keys: vec![key(4, 1), key(5, 1), key(6, 1)],
+            operations: Operations::from_names(&["trx"]).unwrap(),
+        });
+        let mut s = summarize(&req);
+        assert_eq!(s.permission.text, "under payouts (id 3): 2 of 3 approvals");
+        assert_eq!(s.permission.source, "previous_attempt");
+        s.set_permission_source("config", "from the config".into());
+        let text = s.text(0, 2, 0);
+        assert!(
+            text.contains("permission         under payouts (id 3): 2 of 3 approvals\n                     from the config\n"),
+            "{text}"
+        );
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["permission"]["id"], 3);
+        assert_eq!(v["permission"]["threshold"], 2);
+        assert_eq!(v["permission"]["keys"], 3);
+        assert_eq!(v["permission"]["source"], "config");
+        if let Some(c) = req.permission.as_mut() {
+            c.keys = vec![key(4, 1), key(5, 2), key(6, 2)];
+            c.threshold = 3;
+        }
+        assert_eq!(
+            summarize(&req).permission.text,
+            "under payouts (id 3): weight 3 of 5 from 3 keys (weighing 1, 2, 2)"
+        );
     }
 
     #[test]

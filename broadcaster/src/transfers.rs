@@ -225,12 +225,29 @@ pub fn rfc3339(ms: u64) -> String {
     humantime::format_rfc3339_seconds(t).to_string()
 }
 
-/// One human line: `block 12 2026-…Z  in   12.5 USDT from T… to T… (txid …)`.
+/// What a transaction that moved no TRX or token did, by its contract type: "permission
+/// update", "staking (FreezeBalanceV2Contract)"; `None` for a transfer.
+fn no_movement(r: &Recorded) -> Option<String> {
+    if r.counterparty.is_some() || r.token != "TRX" || r.amount_base_units != "0" {
+        return None;
+    }
+    Some(match r.contract.as_str() {
+        "AccountPermissionUpdateContract" => "permission update".to_string(),
+        c if c.contains("Balance") || c.contains("Delegate") || c.contains("Unfreeze") => {
+            format!("staking ({c})")
+        }
+        c => format!("{c} (moved no TRX)"),
+    })
+}
+
+/// One human line: `block 12 2026-…Z  in   12.5 USDT from T… to T… (txid …)`; a transaction
+/// that moved nothing says what it was (`… out  T… permission update, fee 100 TRX …`).
 pub fn human_line(r: &Recorded) -> String {
     let side = match r.direction.as_str() {
         "in" => format!("from {}", r.counterparty.as_deref().unwrap_or("?")),
         _ => format!("to {}", r.counterparty.as_deref().unwrap_or("?")),
     };
+    let what = no_movement(r).unwrap_or_else(|| format!("{} {} {side}", r.amount, r.symbol));
     let fee = if r.fee_sun > 0 {
         format!(", fee {} TRX", r.fee_trx)
     } else {
@@ -255,8 +272,8 @@ pub fn human_line(r: &Recorded) -> String {
         String::new()
     };
     format!(
-        "block {} {} {:<3} {} {} {} {side}{fee}{failed}{tag}{claim} ({} {})",
-        r.block, r.time, r.direction, r.account, r.amount, r.symbol, r.contract, r.txid
+        "block {} {} {:<3} {} {what}{fee}{failed}{tag}{claim} ({} {})",
+        r.block, r.time, r.direction, r.account, r.contract, r.txid
     )
 }
 
@@ -345,6 +362,46 @@ pub fn parse_time(s: &str, what: &str, end_of_day: bool) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn recorded(contract: &str, amount: &str, counterparty: Option<&str>) -> Recorded {
+        Recorded {
+            account: "TA".into(),
+            direction: "out".into(),
+            token: "TRX".into(),
+            symbol: "TRX".into(),
+            amount: amount.into(),
+            amount_base_units: if amount == "0" { "0" } else { "1000000" }.into(),
+            counterparty: counterparty.map(str::to_string),
+            fee_sun: 100_000_000,
+            fee_trx: "100".into(),
+            txid: "ab".into(),
+            log_index: -1,
+            contract: contract.into(),
+            result: "SUCCESS".into(),
+            block: 12,
+            block_id: "00".into(),
+            block_time: 0,
+            time: "1970-01-01T00:00:00Z".into(),
+            payout_id: None,
+            alarm: false,
+            evidence: "verified".into(),
+            reported_by: None,
+        }
+    }
+
+    #[test]
+    fn a_permission_update_reads_as_one() {
+        let l = human_line(&recorded("AccountPermissionUpdateContract", "0", None));
+        assert_eq!(
+            l,
+            "block 12 1970-01-01T00:00:00Z out TA permission update, fee 100 TRX (AccountPermissionUpdateContract ab)"
+        );
+        assert!(!l.contains("0 TRX to ?"), "{l}");
+        let l = human_line(&recorded("FreezeBalanceV2Contract", "0", None));
+        assert!(l.contains(" staking (FreezeBalanceV2Contract), fee"), "{l}");
+        let l = human_line(&recorded("TransferContract", "1", Some("TB")));
+        assert!(l.contains("out TA 1 TRX to TB, fee 100 TRX"), "{l}");
+    }
 
     #[test]
     fn times() {

@@ -661,3 +661,132 @@ fn audit_heads_cannot_be_dropped_or_restarted_silently() {
     with_head(&next, 'b', 2);
     w.ok(&["submit", next.to_str().unwrap()]);
 }
+
+#[test]
+fn sweep_moves_every_balance_to_a_fresh_wallet_tokens_first() {
+    let w = World::new(1000, 1000);
+    let old = addr(&w.treasury).to_base58();
+    let fresh = recipient(9).to_base58();
+    let sweep = ["sweep", "--from", old.as_str(), "--to", fresh.as_str()];
+    // An unsettled payout of the account would race the sweep: refused, naming it.
+    w.ok(&[
+        "pay",
+        "--from",
+        &old,
+        "--to",
+        &fresh,
+        "--amount",
+        "1",
+        "--payout-id",
+        "p-open",
+    ]);
+    let o = w.run(&sweep);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("1 payout(s) not settled yet: p-open (not built)"),
+        "{err}"
+    );
+    w.ok(&["batch", "cancel", "p-open"]);
+    // Stage 1: every token balance, TRX kept for the fees.
+    let s = w.ok(&sweep);
+    assert_eq!(s["stage"], "tokens", "{s}");
+    assert_eq!(s["payouts"][0], "1000 USDT (1000000000 base units)", "{s}");
+    let batch = s["batch"].as_str().unwrap().to_string();
+    let req = w.build(&batch, &[]);
+    let resp = w.sign(&req, &w.treasury);
+    assert_eq!(w.ok(&["submit", resp.to_str().unwrap()])["accepted"], 1);
+    assert_eq!(w.settle()["confirmed"], 1);
+    // Stage 2: the TRX less the stated reserve.
+    let s = w.ok(&sweep);
+    assert_eq!(s["stage"], "trx", "{s}");
+    let reserve = s["reserve_sun"].as_u64().unwrap();
+    assert!(reserve > 0, "{s}");
+    let batch = s["batch"].as_str().unwrap().to_string();
+    let before = w.ok(&["balance", &old])["trx_sun"].as_u64().unwrap();
+    let req = w.build(&batch, &[]);
+    let resp = w.sign(&req, &w.treasury);
+    let o = w.run(&["submit", resp.to_str().unwrap()]);
+    assert!(
+        o.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(w.settle()["confirmed"], 1);
+    let b = w.ok(&["balance", &old]);
+    assert_eq!(b["usdt_base_units"], "0", "{b}");
+    let dust = b["trx_sun"].as_u64().unwrap();
+    assert!(dust <= reserve, "{dust} left, reserve {reserve}");
+    let nb = w.ok(&["balance", &fresh]);
+    assert_eq!(nb["usdt"], "1000", "{nb}");
+    assert_eq!(nb["trx_sun"].as_u64().unwrap(), before - reserve, "{nb}");
+    // Nothing left: the sweep says so and records nothing.
+    let s = w.ok(&sweep);
+    assert_eq!(s["stage"], "done", "{s}");
+    assert!(s["batch"].is_null(), "{s}");
+    // The TRX payout does not go to the old account itself.
+    let o = w.run(&["sweep", "--from", &old, "--to", &old]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// The human screens of a realistic batch (30 payouts, long ids, two tokens, a permission) fit
+/// 100 columns: build summary, batch show, status.
+#[test]
+fn main_screens_fit_100_columns() {
+    let w = World::new(1_000_000, 1_000_000);
+    let rows: Vec<(String, Address, &str, &str)> = (0..30u64)
+        .map(|i| {
+            (
+                format!("invoice-2026-12-{i:04}-supplier"),
+                recipient(i + 1),
+                if i % 2 == 0 { "12345.678901" } else { "250.5" },
+                if i % 5 == 0 { "trx" } else { "usdt" },
+            )
+        })
+        .collect();
+    w.import("payroll-december-2026", &rows);
+    let text = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_coldpay-broadcaster"))
+            .arg("--db")
+            .arg(w.path("journal.sqlite"))
+            .args(["--node", &w.url(), "--network", "local"])
+            .args(args)
+            .env("HOME", w.dir.path())
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success(), "{args:?}: {all}");
+        all
+    };
+    let out = w.path("wide-request.json");
+    let screens = [
+        text(&[
+            "build",
+            "--batch",
+            "payroll-december-2026",
+            "-o",
+            out.to_str().unwrap(),
+        ]),
+        text(&["batch", "show", "payroll-december-2026"]),
+        text(&["status"]),
+    ];
+    assert!(
+        screens[0].contains("permission         the account's own key"),
+        "{}",
+        screens[0]
+    );
+    for s in &screens {
+        for line in s.lines() {
+            assert!(
+                line.chars().count() <= 100,
+                "{} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+}

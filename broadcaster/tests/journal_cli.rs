@@ -544,8 +544,15 @@ fn cancel_payouts_and_batches() {
     let s = j.ok(&["batch", "show", "b1"]);
     assert_eq!(s["rows"].as_array().unwrap().len(), 4);
     let text = String::from_utf8(j.run(&["batch", "show", "b1"]).stdout).unwrap();
-    assert_eq!(text.lines().count(), 5, "{text}");
-    assert!(text.lines().nth(1).unwrap().contains("cancelled"), "{text}");
+    // One line per payout, its txID (when it has one) indented below; within 100 columns.
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("      txid "))
+        .collect();
+    assert_eq!(rows.len(), 6, "two header lines and four payouts: {text}");
+    assert!(rows[2].contains("cancelled"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("      txid ")), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
     assert_eq!(j.run(&["batch", "show", "zz"]).status.code(), Some(2));
 
     // The journal refuses an attempt for a cancelled payout.

@@ -456,15 +456,35 @@ fn approver_exports_are_checked_against_the_permission_and_label_its_keys() {
     set_payouts(&w, "2", &[&a1, &a2, &a3], "setup");
     // approver-a over QR, approver-b as a file.
     let ea = approver_export(&w, "approver-a", &[&a1], "payouts");
+    let eb = approver_export(&w, "approver-b", &[&a2], "payouts");
     let mut args = vec![
         "accounts".to_string(),
         "import-watch".into(),
         "--qr-image".into(),
     ];
-    args.extend(qr_watch(&w, &ea, "a"));
-    let v = w.ok(&strs(&args));
+    // Two approvers' exports in one call are refused naming both, and nothing is recorded.
+    let (qa, qb) = (qr_watch(&w, &ea, "a"), qr_watch(&w, &eb, "b"));
+    let mut mixed = args.clone();
+    mixed.extend(qa.iter().chain(&qb).cloned());
+    let o = w.run(&strs(&mixed));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("part belongs to a different message"), "{err}");
+    assert!(err.contains("holds 2 messages"), "{err}");
+    for f in qa.iter().chain(&qb) {
+        assert!(err.contains(f.as_str()), "{f} named: {err}");
+    }
+    assert!(approver_labels(&w).iter().all(|(_, l)| l.is_none()));
+    args.extend(qa);
+    let o = w.run(&strs(&args));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("decoded approver export of 1 key(s) (approver-a) for "),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["approvers"][0]["approver"], "approver-a", "{v}");
-    let eb = approver_export(&w, "approver-b", &[&a2], "payouts");
     let fb = w.path("approver-b.json");
     std::fs::write(&fb, serde_json::to_vec(&eb.to_json()).unwrap()).unwrap();
     w.ok(&["accounts", "import-watch", fb.to_str().unwrap()]);

@@ -5,7 +5,7 @@
 #![no_main]
 use std::io::Cursor;
 
-use coldpay_shared::urframe::read_lines;
+use coldpay_shared::ur_messages::read_lines;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

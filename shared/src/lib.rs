@@ -51,6 +51,7 @@ pub mod timefmt;
 pub mod transaction;
 pub mod tronweb;
 pub mod txid;
+pub mod ur_messages;
 pub mod urframe;
 pub mod view;
 pub mod wire;

@@ -23,7 +23,8 @@ use image::{GrayImage, Luma};
 use crate::error::{Error, Result};
 use crate::qr_label::{part_label, with_label};
 pub use crate::qr_term::{play_terminal, TermSize};
-use crate::urframe::{encode_parts, UrCollector, UrKind};
+use crate::ur_messages::{UrDecoded, UrSorter};
+use crate::urframe::{encode_parts, UrKind};
 
 /// Light modules around every code, as the QR standard asks (scanners look for it).
 pub const QUIET_ZONE: usize = 4;
@@ -475,62 +476,42 @@ fn contained<T>(decode: impl FnOnce() -> T) -> Result<T> {
     out.map_err(|_| qr_err("unreadable image: the image decoder failed on it"))
 }
 
-/// Reads QR images (PNG/JPEG, any order) until the message is complete. Frames without a
-/// readable QR code are skipped as long as the fountain code can do without them.
+/// Reads QR images (PNG/JPEG, any order) into one message. Every image is read: parts of a
+/// second message are refused naming each message and its files (never silently dropped).
+/// Frames without a readable QR code are skipped as long as the fountain code can do without
+/// them.
 pub fn read_qr_images(paths: &[PathBuf]) -> Result<(UrKind, Vec<u8>)> {
+    decode_qr_images(paths).map(|d| (d.kind, d.payload))
+}
+
+/// Like [`read_qr_images`], returning what was decoded from how many parts and files.
+pub fn decode_qr_images(paths: &[PathBuf]) -> Result<UrDecoded> {
     if paths.is_empty() {
         return Err(qr_err("no images given"));
     }
-    let mut c = UrCollector::new();
+    let mut s = UrSorter::new();
     let mut unreadable = Vec::new();
     for p in paths {
-        let bytes = std::fs::read(p)
-            .map_err(|e| qr_err(format!("{}: cannot read image: {e}", p.display())))?;
+        let name = p.display().to_string();
+        let bytes =
+            std::fs::read(p).map_err(|e| qr_err(format!("{name}: cannot read image: {e}")))?;
         let codes = decode_image_bytes(&bytes).map_err(|e| match e {
-            Error::Handoff(m) => qr_err(format!(
-                "{}: {}",
-                p.display(),
-                m.strip_prefix("qr: ").unwrap_or(&m)
-            )),
+            Error::Handoff(m) => {
+                qr_err(format!("{name}: {}", m.strip_prefix("qr: ").unwrap_or(&m)))
+            }
             other => other,
         })?;
         if codes.is_empty() {
-            unreadable.push(p.display().to_string());
+            unreadable.push(name.clone());
         }
         for code in codes {
-            c.receive(&code).map_err(|e| match e {
-                Error::Handoff(m) => Error::Handoff(format!("{}: {m}", p.display())),
+            s.receive(&code, &name).map_err(|e| match e {
+                Error::Handoff(m) => Error::Handoff(format!("{name}: {m}")),
                 other => other,
             })?;
         }
-        if c.progress().complete {
-            break;
-        }
     }
-    match c.message()? {
-        Some(m) => Ok(m),
-        None => Err(incomplete_error(&c, &unreadable)),
-    }
-}
-
-/// "the images do not complete the message: 7 distinct parts read (70 %); at least 3 more are
-/// needed — …", naming the images without a QR code.
-fn incomplete_error(c: &UrCollector, unreadable: &[String]) -> Error {
-    let p = c.progress();
-    let more = c.more_needed();
-    let none = if unreadable.is_empty() {
-        String::new()
-    } else {
-        format!("; no QR code found in {}", unreadable.join(", "))
-    };
-    qr_err(format!(
-        "the images do not complete the message: {} distinct part(s) read ({}%); at least {more} \
-         more {} needed{none} — add the missing part images (any spare part stands in for a \
-         missing one)",
-        p.parts,
-        p.percent,
-        if more == 1 { "is" } else { "are" }
-    ))
+    s.finish(&unreadable)
 }
 
 #[cfg(test)]

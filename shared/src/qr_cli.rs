@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::error::{Error, Result};
-use crate::qr::{emit_qr, read_qr_images, EcLevel, QrOptions};
+
+use crate::qr::{decode_qr_images, emit_qr, EcLevel, QrOptions};
 use crate::qr_term::MIN_PART_SIZE;
-use crate::urframe::{read_lines, UrKind};
+use crate::ur_messages::{read_scanner_lines, UrDecoded};
+use crate::urframe::UrKind;
 
 /// Where QR input comes from.
 #[derive(Args, Clone, Debug, Default)]
@@ -34,21 +36,39 @@ impl QrInArgs {
 
     /// Reads one message of any of the `expected` kinds, returning which it was.
     pub fn read_one_of(&self, expected: &[UrKind]) -> Result<(UrKind, Vec<u8>)> {
-        let (kind, payload) = if self.ur {
+        self.read_message(expected).map(|d| (d.kind, d.payload))
+    }
+
+    /// Reads one message of any of the `expected` kinds with what it was decoded from. Every
+    /// image is read, and scanner lines until the message completes; parts of more than one
+    /// message are refused naming each message and its files or lines.
+    pub fn read_message(&self, expected: &[UrKind]) -> Result<UrDecoded> {
+        let d = if self.ur {
             eprintln!("Scan the QR parts (one per line); progress follows.");
-            read_lines(std::io::stdin().lock(), std::io::stderr())?
+            // The scan stops when the message completes: the lines after it may be the typed
+            // confirmation (a script feeds both on stdin).
+            read_scanner_lines(std::io::stdin().lock(), std::io::stderr(), false)?
         } else {
-            read_qr_images(&self.qr_image)?
+            decode_qr_images(&self.qr_image)?
         };
-        if !expected.contains(&kind) {
+        if !expected.contains(&d.kind) {
             let want: Vec<&str> = expected.iter().map(|k| k.ur_type()).collect();
             return Err(Error::Handoff(format!(
                 "the QR codes carry a {}, not a {}",
-                kind.ur_type(),
+                d.kind.ur_type(),
                 want.join(" or ")
             )));
         }
-        Ok((kind, payload))
+        Ok(d)
+    }
+
+    /// What the input's parts came from: "file" (`--qr-image`) or "line" (`--ur`).
+    pub fn source_noun(&self) -> &'static str {
+        if self.ur {
+            "line"
+        } else {
+            "file"
+        }
     }
 }
 
@@ -115,6 +135,14 @@ impl QrOutArgs {
         })
     }
 
+    /// "WHAT shown as N QR part(s)" when the parts were shown in the terminal (`--qr`); `None`
+    /// when only files were written ([`Self::emit`] already named them: "wrote 13 PNG file(s)
+    /// to DIR …").
+    pub fn shown(&self, what: &str, parts: usize) -> Option<String> {
+        self.qr
+            .then(|| format!("{what} shown as {parts} QR part(s)"))
+    }
+
     /// Emits `payload`, says on stderr which folder and files were written, and returns the
     /// number of parts.
     pub fn emit(&self, kind: UrKind, payload: &[u8]) -> Result<usize> {
@@ -149,6 +177,15 @@ mod tests {
         let o = args(&["--qr", "--qr-part-size", "120"]).options().unwrap();
         assert!(!o.fit_terminal);
         assert_eq!(o.part_size, 120);
+    }
+
+    #[test]
+    fn parts_are_said_to_be_shown_only_when_shown() {
+        assert_eq!(
+            args(&["--qr"]).shown("sign request", 13).as_deref(),
+            Some("sign request shown as 13 QR part(s)")
+        );
+        assert_eq!(args(&["--qr-png", "out"]).shown("sign request", 13), None);
     }
 
     #[test]

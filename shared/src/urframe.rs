@@ -297,36 +297,87 @@ impl UrCollector {
     }
 }
 
-/// Reads parts line by line (a USB scanner types one part per line) until complete, writing
-/// progress lines such as "62% — 14 parts".
-pub fn read_lines(
-    input: impl std::io::BufRead,
-    mut progress: impl std::io::Write,
-) -> Result<(UrKind, Vec<u8>)> {
-    let mut c = UrCollector::new();
-    for line in input.lines() {
-        let line = line.map_err(|e| err(format!("reading parts: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
+/// Which message a part belongs to: its UR type and the message's CRC-32 and length (from a
+/// fountain part's header, or computed from a single-part message's body), with the number of
+/// pure fragments it was cut into (1 for a single part) and, for a fountain part, its sequence
+/// number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartOf {
+    /// The message's UR type.
+    pub kind: UrKind,
+    /// CRC-32 of the whole message.
+    pub checksum: u32,
+    /// Length of the whole message in bytes.
+    pub len: u64,
+    /// Pure fragments (1 for a single-part message).
+    pub fragments: u64,
+    /// This part's sequence number (1 for a single part; above `fragments` for a spare).
+    pub seq: u64,
+}
+
+impl PartOf {
+    /// Reads a part's type and header without collecting it; refuses what is not a coldpay
+    /// UR part with the same errors as [`UrCollector::receive`].
+    pub fn of(part: &str) -> Result<PartOf> {
+        let part = part.trim().to_ascii_lowercase();
+        let rest = part.strip_prefix("ur:").ok_or_else(|| {
+            err("not a UR code (expected \"UR:COLDPAY-…\"); this QR is not a coldpay message")
+        })?;
+        let (ty, _) = rest
+            .split_once('/')
+            .ok_or_else(|| err("truncated part: no UR type"))?;
+        let kind = UrKind::from_type(ty).ok_or_else(|| {
+            err(format!(
+                "UR type {ty:?} is not a coldpay type (coldpay-req, coldpay-res, coldpay-watch)"
+            ))
+        })?;
+        let (single, body) =
+            ur::decode(&part).map_err(|e| err(format!("corrupted or truncated part: {e}")))?;
+        if single == ur::ur::Kind::SinglePart {
+            return Ok(PartOf {
+                kind,
+                checksum: crc32fast::hash(&body),
+                len: body.len() as u64,
+                fragments: 1,
+                seq: 1,
+            });
         }
-        let p = c.receive(&line)?;
-        let _ = writeln!(progress, "{}% — {} parts", p.percent, p.parts);
-        if p.complete {
-            return c.message()?.ok_or_else(|| err("incomplete"));
-        }
+        let c =
+            Cbor::decode(&body).map_err(|_| err("corrupted part: fragment header is not CBOR"))?;
+        let a = c
+            .as_array()
+            .filter(|a| a.len() == 5)
+            .ok_or_else(|| err("corrupted part: bad fragment header"))?;
+        let num = |i: usize| {
+            a[i].as_u64()
+                .ok_or_else(|| err("corrupted part: bad fragment header"))
+        };
+        Ok(PartOf {
+            kind,
+            checksum: u32::try_from(num(3)?)
+                .map_err(|_| err("corrupted part: bad fragment header"))?,
+            len: num(2)?,
+            fragments: num(1)?,
+            seq: num(0)?,
+        })
     }
-    Err(err(format!(
-        "input ended before the message was complete ({}% — {} parts); at least {} more \
-         part(s) needed: scan the rest (any spare part stands in for a missing one)",
-        c.progress().percent,
-        c.progress().parts,
-        c.more_needed()
-    )))
+
+    /// Whether two parts belong to the same message.
+    pub fn same_message(&self, other: &PartOf) -> bool {
+        (self.kind, self.checksum, self.len, self.fragments)
+            == (other.kind, other.checksum, other.len, other.fragments)
+    }
+
+    /// The message's short name, e.g. "coldpay-req 1a2b3c4d" (type and CRC-32).
+    pub fn message_name(&self) -> String {
+        format!("{} {:08x}", self.kind.ur_type(), self.checksum)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ur_messages::{read_lines, read_scanner_lines};
 
     fn payload(n: usize) -> Vec<u8> {
         Cbor::Bytes((0..n).map(|i| (i * 7 % 251) as u8).collect()).encode()
@@ -456,6 +507,33 @@ mod tests {
             "{prog}"
         );
         assert!(prog.contains("% — 1 parts"));
+    }
+
+    #[test]
+    fn scanner_lines_of_two_messages_are_refused_naming_the_lines() {
+        let a = encode_parts(UrKind::Request, &payload(1000), 100, 0).unwrap();
+        let b = encode_parts(UrKind::Request, &payload(1200), 100, 0).unwrap();
+        let text = format!("{}\n{}\n{}", a[0], a[1], b[0]);
+        let e = read_lines(text.as_bytes(), std::io::sink()).unwrap_err();
+        let e = e.to_string();
+        assert!(e.contains("part belongs to a different message"), "{e}");
+        assert!(
+            e.contains("from line 1, line 2") && e.contains("from line 3"),
+            "{e}"
+        );
+        // Piped input is read to its end: a second message after the first completes is
+        // refused, not ignored.
+        let mut all = a.clone();
+        all.push(b[0].clone());
+        let e = read_scanner_lines(all.join("\n").as_bytes(), std::io::sink(), true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("holds 2 messages") && e.contains("(complete,"),
+            "{e}"
+        );
+        let d = read_scanner_lines(a.join("\n").as_bytes(), std::io::sink(), true).unwrap();
+        assert_eq!((d.parts, d.sources), (a.len(), a.len()));
     }
 
     #[test]

@@ -699,7 +699,9 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                         let w = keys::watch_export(&h, approver_for.clone())?;
                         let bytes = coldpay_shared::compact::encode_watch(&w);
                         let n = qr_out.emit(coldpay_shared::urframe::UrKind::Watch, &bytes)?;
-                        eprintln!("watch-only export shown as {n} QR part(s)");
+                        if let Some(line) = qr_out.shown("watch-only export", n) {
+                            eprintln!("{line}");
+                        }
                         if output.is_none() {
                             return Ok(());
                         }

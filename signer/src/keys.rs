@@ -37,14 +37,26 @@ fn ensure_new(home: &Home, name: &str) -> Result<std::path::PathBuf> {
 /// Reads one line without echo from the terminal, or from stdin when it is not one; the prompt
 /// then goes to stderr, so a driving script sees what is asked. Surrounding spaces are dropped.
 fn read_line_secret(prompt: &str) -> Result<Zeroizing<String>> {
+    read_secret(prompt, true)
+}
+
+/// [`read_line_secret`] for input that scripts pipe in whole (a mnemonic, a private key): the
+/// prompt is shown only on a terminal, so piped input prints nothing but the result.
+fn read_piped_secret(prompt: &str) -> Result<Zeroizing<String>> {
+    read_secret(prompt, false)
+}
+
+fn read_secret(prompt: &str, prompt_when_piped: bool) -> Result<Zeroizing<String>> {
     if std::io::stdin().is_terminal() {
         let s = rpassword::prompt_password(prompt)
             .map(Zeroizing::new)
             .map_err(|e| SignerError::io("terminal", e))?;
         return Ok(Zeroizing::new(s.trim().to_string()));
     }
-    eprint!("{prompt}");
-    let _ = std::io::stderr().flush();
+    if prompt_when_piped {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+    }
     let mut s = Zeroizing::new(String::new());
     let n = std::io::stdin()
         .lock()
@@ -242,7 +254,7 @@ pub fn new(
 /// Reads the mnemonic. On a terminal each word not in the BIP-39 list is named (counted from
 /// 1, with the nearest list words) and asked for again, up to three times.
 fn read_mnemonic() -> Result<Zeroizing<String>> {
-    let line = read_line_secret("Mnemonic (the words in order, separated by spaces): ")?;
+    let line = read_piped_secret("Mnemonic (the words in order, separated by spaces): ")?;
     if !std::io::stdin().is_terminal() {
         return Ok(line);
     }
@@ -325,7 +337,7 @@ pub fn import_private(
 ) -> Result<()> {
     ensure_new(home, name)?;
     let passphrase = pass.read_new(&format!("wallet {name}"))?;
-    let text = read_line_secret("Private key (64 hex characters): ")?;
+    let text = read_piped_secret("Private key (64 hex characters): ")?;
     let body = text.trim().trim_start_matches("0x");
     if body.len() != 64 || !body.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(SignerError::Usage(

@@ -234,9 +234,12 @@ impl ProposalSource {
         match self {
             ProposalSource::File(p) => crate::sign::read_input(&p.display().to_string()),
             ProposalSource::Qr(q) => {
-                let (_, payload) = q.read_one_of(&[UrKind::PolicyProposal])?;
-                match coldpay_shared::cbor::Cbor::decode(&payload)? {
-                    coldpay_shared::cbor::Cbor::Text(t) => Ok(t),
+                let d = q.read_message(&[UrKind::PolicyProposal])?;
+                match coldpay_shared::cbor::Cbor::decode(&d.payload)? {
+                    coldpay_shared::cbor::Cbor::Text(t) => {
+                        eprintln!("{}", d.summary("policy-update proposal", q.source_noun()));
+                        Ok(t)
+                    }
                     _ => Err(SignerError::Usage(
                         "the coldpay-policy-proposal QR codes must carry one CBOR text string"
                             .into(),
@@ -291,7 +294,9 @@ pub fn propose(
     if qr_out.any() {
         let payload = coldpay_shared::cbor::Cbor::Text(json.clone()).encode();
         let n = qr_out.emit(UrKind::PolicyProposal, &payload)?;
-        eprintln!("proposal shown as {n} QR part(s)");
+        if let Some(line) = qr_out.shown("proposal", n) {
+            eprintln!("{line}");
+        }
     }
     if output.is_some() || !qr_out.any() {
         emit(home, output, &json)?;

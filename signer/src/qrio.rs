@@ -16,13 +16,21 @@ use crate::error::{Result, SignerError};
 /// from the compact fields and checked against the broadcaster's txID digest) or JSON
 /// (`coldpay-req-json`).
 pub fn read_request(qr_in: &QrInArgs) -> Result<Input> {
-    let (kind, payload) = qr_in.read_one_of(&[UrKind::Request, UrKind::RequestJson])?;
-    if kind == UrKind::Request {
-        return Ok(Input::One(InputItem::Request(compact::decode_request(
-            &payload,
-        )?)));
+    let d = qr_in.read_message(&[UrKind::Request, UrKind::RequestJson])?;
+    let input = if d.kind == UrKind::Request {
+        Input::One(InputItem::Request(compact::decode_request(&d.payload)?))
+    } else {
+        request_of_json(&d.payload)?
+    };
+    if let Input::One(InputItem::Request(r)) = &input {
+        let what = format!(
+            "sign request {} ({} transaction(s))",
+            r.request_id,
+            r.transactions.len()
+        );
+        eprintln!("{}", d.summary(&what, qr_in.source_noun()));
     }
-    request_of_json(&payload)
+    Ok(input)
 }
 
 /// The sign request a `coldpay-req-json` message carries (nothing else is accepted).

@@ -203,10 +203,9 @@ pub fn audit_export(
     let bytes = e.to_json_pretty();
     if qr_out.any() {
         let n = qr_out.emit(coldpay_shared::urframe::UrKind::AuditExport, &bytes)?;
-        eprintln!(
-            "audit lines {} to {} shown as {n} QR part(s)",
-            e.since, e.head.seq
-        );
+        if let Some(line) = qr_out.shown(&format!("audit lines {} to {}", e.since, e.head.seq), n) {
+            eprintln!("{line}");
+        }
     }
     match output {
         Some(p) => write_atomic(p, &bytes, 0o644)?,

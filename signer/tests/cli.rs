@@ -308,6 +308,12 @@ fn mnemonic_wallets_derive_the_reference_addresses() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Piped input: no prompt is printed for it.
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("Mnemonic (the words"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["accounts"][0]["address"], KAT_ADDR);
     assert_eq!(v["accounts"][0]["path"], "m/44'/195'/0'/0/0");
@@ -1311,4 +1317,141 @@ fn export_watch_names_the_permission_its_keys_approve_for() {
     let bad = env.run(&["keys", "export-watch", "--approver-for", "payouts"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(common::stderr(&bad).contains("ACCOUNT:PERMISSION_NAME"));
+}
+
+/// The PNG files of `req` as compact QR parts (100-byte parts, no spares), in order.
+fn request_pngs(env: &Env, req: &SignRequest, dir: &str) -> Vec<String> {
+    let out = env.path(dir);
+    let opts = coldpay_shared::qr::QrOptions {
+        png_dir: Some(out.clone()),
+        part_size: 100,
+        fit_terminal: false,
+        extra_percent: 0,
+        ..coldpay_shared::qr::QrOptions::default()
+    };
+    let payload = coldpay_shared::compact::encode_request(req).unwrap();
+    let s = coldpay_shared::qr::emit_qr(coldpay_shared::urframe::UrKind::Request, &payload, &opts)
+        .unwrap();
+    s.files.iter().map(|p| p.display().to_string()).collect()
+}
+
+#[test]
+fn mixed_qr_requests_are_refused_naming_each_and_one_request_is_named() {
+    let env = setup("mainnet");
+    let exp = now_ms() + 2 * HOUR;
+    let req = |id: &str, n: u64| {
+        let txs = (0..n)
+            .map(|i| {
+                let mut raw = usdt_tx(ALLOWED, 1_000_000 + i, 2 * HOUR);
+                raw.expiration = exp;
+                RequestTx::new(format!("{id}-p{i}"), raw)
+            })
+            .collect();
+        sign_request(Network::Mainnet, id, txs)
+    };
+    let (a, b) = (req("req-a", 12), req("req-b", 12));
+    let (pa, pb) = (request_pngs(&env, &a, "qa"), request_pngs(&env, &b, "qb"));
+    assert!(
+        pa.len() >= 3 && pb.len() >= 3,
+        "multi-part: {} {}",
+        pa.len(),
+        pb.len()
+    );
+    // All of request A and two parts of request B: refused, both named, nothing signed.
+    let mut files: Vec<&str> = pa.iter().map(String::as_str).collect();
+    files.extend(pb.iter().take(2).map(String::as_str));
+    let pass = env.pass().display().to_string();
+    for cmd in [
+        vec!["sign", "--yes"],
+        vec!["policy", "check"],
+        vec!["inspect"],
+    ] {
+        let mut args = cmd.clone();
+        args.push("--qr-image");
+        args.extend(&files);
+        if cmd[0] == "sign" {
+            args.extend(["--passphrase-file", pass.as_str()]);
+        }
+        let o = env.run(&args);
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(err.contains("part belongs to a different message"), "{err}");
+        assert!(err.contains("holds 2 messages"), "{err}");
+        assert!(err.contains("(complete, "), "{err}");
+        assert!(err.contains("(incomplete, at least "), "{err}");
+        assert!(
+            err.contains(&format!("parts 1–2 of {} from", pb.len())),
+            "{err}"
+        );
+        assert!(err.contains(&pb[1]) && err.contains(&pa[0]), "{err}");
+    }
+    assert!(env.ledger().is_empty(), "nothing signed");
+    // One request alone is decoded and named.
+    let mut args = vec!["policy", "check", "--qr-image"];
+    args.extend(pa.iter().map(String::as_str));
+    let o = env.run(&args);
+    let err = common::stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "decoded sign request req-a (12 transaction(s)) (coldpay-req {:08x}) from {n} QR part(s) in {n} file(s)",
+            crc32(&coldpay_shared::compact::encode_request(&a).unwrap()),
+            n = pa.len()
+        )),
+        "{err}"
+    );
+}
+
+/// CRC-32 (IEEE) of `bytes`, as UR part headers carry it.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn the_review_of_a_realistic_batch_fits_100_columns() {
+    let env = setup("mainnet");
+    let exp = now_ms() + 5 * HOUR;
+    let txs = (0..30u64)
+        .map(|i| {
+            let mut raw = usdt_tx(
+                if i % 3 == 0 { OTHER } else { ALLOWED },
+                1_234_567_890 + i,
+                5 * HOUR,
+            );
+            raw.expiration = exp;
+            let mut t = RequestTx::new(format!("invoice-2026-12-{i:04}-supplier"), raw);
+            t.hints = Some(DisplayHints {
+                to: None,
+                amount: Some((1_234_567_890 + i).to_string()),
+                token: Some(Address::parse(USDT).unwrap()),
+                symbol: Some("USDT".into()),
+                duplicate_of: None,
+            });
+            t
+        })
+        .collect();
+    let req = sign_request(Network::Mainnet, "payroll-december-1796000000000", txs);
+    let input = env.write("wide.json", &req.to_json());
+    let o = env.run(&["policy", "check", input.to_str().unwrap(), "--details"]);
+    let err = common::stderr(&o);
+    assert!(err.contains("REFUSED"), "{err}");
+    // The review screen; the closing one-line error is left to the terminal to wrap.
+    for line in err.lines().filter(|l| !l.starts_with("error: ")) {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
 }

@@ -884,10 +884,7 @@ impl Journal {
             .iter()
             .find(|a| LIVE_STATES.contains(&a.state.as_str()))
         {
-            return Ok(Some(format!(
-                "payout {} has a live attempt ({}, txid {}): wait for it to settle (`track`)",
-                p.id, a.state, a.txid
-            )));
+            return Ok(Some(live_blocker(p, a)));
         }
         Ok(None)
     }
@@ -929,12 +926,12 @@ impl Journal {
         if !partial && !out.not_cancelled.is_empty() {
             let n = out.not_cancelled.len();
             return Err(BcError::Input(format!(
-                "{n} payout(s) cannot be cancelled, nothing cancelled: {}",
+                "{n} payout(s) cannot be cancelled, nothing cancelled:\n  {}",
                 out.not_cancelled
                     .iter()
                     .map(|(_, why)| why.as_str())
                     .collect::<Vec<_>>()
-                    .join("; ")
+                    .join("\n  ")
             )));
         }
         let now = now_ms();
@@ -947,6 +944,27 @@ impl Journal {
         }
         tx.commit().map_err(at("cancel payouts"))?;
         Ok(out)
+    }
+}
+
+/// Why a payout with live attempt `a` cannot be cancelled, and when it can. An attempt not
+/// yet broadcast (`built`, `signed`) is not withdrawn early: its request was exported and can
+/// still be signed and submitted (through any node) until it expires, so cancelling it could
+/// not stop it reaching the chain.
+fn live_blocker(p: &Payout, a: &Attempt) -> String {
+    let when = coldpay_shared::timefmt::utc_from_now(a.expiration, now_ms() as u64);
+    match a.state.as_str() {
+        "built" | "signed" => format!(
+            "payout {} has a live attempt ({}, txid {}) that can still be signed and submitted \
+             until it expires at {when}; cancel it after that, once `track` has marked it \
+             expired (or submit its response and let it pay)",
+            p.id, a.state, a.txid
+        ),
+        _ => format!(
+            "payout {} has a live attempt ({}, txid {}): wait for it to settle (`track`); if it \
+             expires unpaid (at {when}) it can be cancelled then",
+            p.id, a.state, a.txid
+        ),
     }
 }
 
@@ -1083,7 +1101,26 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("no payout \"x\""), "{s}");
+        // One refusal per line.
+        assert!(s.contains("nothing cancelled:\n  "), "{s}");
+        assert_eq!(s.lines().count(), 4, "{s}");
         assert!(j.payout("q").unwrap().unwrap().cancelled_at.is_none());
+        // An attempt awaiting signatures says when the payout can be cancelled.
+        add_for(&j, "q", "t3", "built").unwrap();
+        let e = j
+            .cancel(&["q".into()], None, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("payout q has a live attempt (built, txid t3) that can still be signed and submitted until it expires at 1970-01-01T00:00:00.001Z"),
+            "{e}"
+        );
+        assert!(
+            e.contains("cancel it after that, once `track` has marked it expired"),
+            "{e}"
+        );
+        let t3 = j.attempt_by_txid("t3").unwrap().unwrap();
+        j.set_state(t3.id, "expired", None, None, None).unwrap();
         // Partial: q is cancelled, the others listed.
         let o = j.cancel(&ids, Some("dup"), true).unwrap();
         assert_eq!(o.cancelled, vec!["q".to_string()]);

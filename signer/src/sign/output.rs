@@ -122,7 +122,9 @@ fn emit_qr(qr: &QrOutArgs, resp: &SignResponse) -> Result<()> {
     resp.verify_signers()?;
     let compact = coldpay_shared::compact::encode_response(resp)?;
     let n = qr.emit(UrKind::Response, &compact)?;
-    eprintln!("Response shown as {n} QR part(s).");
+    if let Some(line) = qr.shown("Response", n) {
+        eprintln!("{line}.");
+    }
     Ok(())
 }
 
