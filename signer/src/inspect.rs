@@ -80,6 +80,11 @@ fn write_tx(
             u.owner_address
         );
         crate::review::write_update_after(out, u);
+    } else if let ContractKind::Staking(s) = &t.raw.contract.kind {
+        let _ = writeln!(out, "  STAKING      {}", crate::review::staking_line(s));
+        for line in s.describe() {
+            let _ = writeln!(out, "  {line}");
+        }
     } else {
         let intent = t.raw.intent()?;
         let _ = writeln!(out, "  from         {}", intent.from());

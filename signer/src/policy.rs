@@ -56,6 +56,17 @@ struct PolicyToml {
     tokens: Vec<TokenToml>,
     trx: Option<LimitsToml>,
     admins: Option<AdminsToml>,
+    staking: Option<StakingToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StakingToml {
+    allow: Vec<Text>,
+    max_per_tx_trx: Text,
+    max_per_24h_trx: Text,
+    #[serde(default)]
+    receivers: Vec<AllowToml>,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +216,8 @@ pub struct Policy {
     pub trx: Option<Limits>,
     /// Who approves changes (`[admins]`); required once the policy is sealed.
     pub admins: Option<Admins>,
+    /// Staking (`[staking]`); `None` = every staking transaction refused.
+    pub staking: Option<crate::policy_staking::StakingPolicy>,
     /// sha256 of the policy file bytes.
     pub digest: [u8; 32],
 }
@@ -237,6 +250,57 @@ fn limits(text: &str, table: &str, l: &LimitsToml, decimals: u8) -> Result<Limit
         per_tx: p("max_per_tx", &l.max_per_tx)?,
         per_request: p("max_per_request", &l.max_per_request)?,
         per_24h: p("max_per_24h", &l.max_per_24h)?,
+    })
+}
+
+/// `[staking]`, validated: known operations, TRX limits, receivers like allowlist entries.
+fn staking(text: &str, t: &StakingToml) -> Result<crate::policy_staking::StakingPolicy> {
+    use crate::policy_staking::{StakingPolicy, OPERATIONS};
+    let mut allow = Vec::new();
+    for (i, op) in t.allow.iter().enumerate() {
+        let Some(known) = OPERATIONS.iter().find(|o| **o == op.get_ref().as_str()) else {
+            return Err(fault(
+                text,
+                op,
+                &format!("staking.allow[{i}]"),
+                &format!("not a staking operation (one of: {})", OPERATIONS.join(", ")),
+            ));
+        };
+        if !allow.contains(known) {
+            allow.push(*known);
+        }
+    }
+    let sun = |field: &str, v: &Text| {
+        parse_units(v.get_ref(), TRX_DECIMALS)
+            .ok()
+            .and_then(|x| u64::try_from(x).ok())
+            .ok_or_else(|| fault(text, v, &format!("staking.{field}"), "not a TRX amount"))
+    };
+    let per_tx = sun("max_per_tx_trx", &t.max_per_tx_trx)?;
+    let per_24h = sun("max_per_24h_trx", &t.max_per_24h_trx)?;
+    if per_tx > per_24h {
+        return Err(fault(
+            text,
+            &t.max_per_tx_trx,
+            "staking.max_per_tx_trx",
+            "is above staking.max_per_24h_trx",
+        ));
+    }
+    let mut receivers = BTreeMap::new();
+    for (i, a) in t.receivers.iter().enumerate() {
+        let at = format!("staking.receivers[{i}]");
+        let addr = Address::parse(a.address.get_ref())
+            .map_err(|e| fault(text, &a.address, &format!("{at}.address"), &e.redacted()))?;
+        if let Some(m) = label_problem(&format!("{at}.label"), a.label.get_ref()) {
+            return Err(fault(text, &a.label, &at, &m));
+        }
+        receivers.insert(addr, a.label.get_ref().clone());
+    }
+    Ok(StakingPolicy {
+        allow,
+        per_tx_sun: per_tx,
+        per_24h_sun: per_24h,
+        receivers,
     })
 }
 
@@ -337,6 +401,11 @@ impl Policy {
             None => None,
         };
         let admins = t.admins.as_ref().map(|a| admins(text, a)).transpose()?;
+        let staking = t
+            .staking
+            .as_ref()
+            .map(|s| staking(text, s))
+            .transpose()?;
         Ok(Policy {
             unattended: t.unattended,
             max_fee_limit_sun,
@@ -348,6 +417,7 @@ impl Policy {
             tokens,
             trx,
             admins,
+            staking,
             digest: Sha256::digest(bytes).into(),
         })
     }
@@ -450,7 +520,7 @@ impl Policy {
         reasons
     }
 
-    fn fee_limit_reason(&self, raw: &RawData) -> Option<String> {
+    pub(crate) fn fee_limit_reason(&self, raw: &RawData) -> Option<String> {
         (raw.fee_limit > self.max_fee_limit_sun).then(|| {
             format!(
                 "fee_limit {} TRX is over the policy maximum {} TRX",
@@ -461,7 +531,12 @@ impl Policy {
     }
 
     /// Memo and expiration rules, whatever the transaction does.
-    fn check_memo_and_expiration(&self, raw: &RawData, now_ms: u64, reasons: &mut Vec<String>) {
+    pub(crate) fn check_memo_and_expiration(
+        &self,
+        raw: &RawData,
+        now_ms: u64,
+        reasons: &mut Vec<String>,
+    ) {
         if !raw.memo.is_empty() {
             if !self.allow_memo {
                 reasons.push("memos are not allowed by the policy".into());

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 mod permission;
+mod staking;
 mod update;
 mod verdict;
 
@@ -18,6 +19,7 @@ use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::contract::ContractKind;
 use coldpay_shared::handoff::FeeInputs;
 use coldpay_shared::permission::AccountPermissionUpdate;
+use coldpay_shared::staking::StakingContract;
 use coldpay_shared::text::escape;
 use coldpay_shared::{Address, Intent, Network, RawData, TxId, U256};
 
@@ -64,9 +66,18 @@ impl ReviewItem<'_> {
     pub fn is_permission_update(&self) -> bool {
         self.update().is_some()
     }
+
+    /// The staking operation this transaction is, if it is one (types 54–59).
+    pub fn staking(&self) -> Option<&StakingContract> {
+        match &self.raw.contract.kind {
+            ContractKind::Staking(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 pub use permission::{write_update_after, PermissionView, RecordView};
+pub use staking::summary_line as staking_line;
 pub(crate) use update::same_list;
 
 /// The base58 forms of a payout's addresses, computed once per address per run.
@@ -133,6 +144,8 @@ struct Summary<'a> {
     /// Payouts the broadcaster marked as duplicates: (payout, the payout it repeats).
     marked: Vec<(&'a str, &'a str)>,
     earliest: Option<u64>,
+    /// One line per staking operation ("stake 500 TRX for energy").
+    staking: Vec<String>,
 }
 
 impl<'a> Summary<'a> {
@@ -154,7 +167,11 @@ impl<'a> Summary<'a> {
                 s.expected_burn = Some(s.expected_burn.unwrap_or(0) + exp);
             }
             let (Some(intent), Some(names)) = (&it.intent, &it.names) else {
-                s.not_payouts += usize::from(!it.is_permission_update());
+                if let Some(st) = it.staking() {
+                    s.staking.push(staking::summary_line(st));
+                } else {
+                    s.not_payouts += usize::from(!it.is_permission_update());
+                }
                 continue;
             };
             s.recipients
@@ -316,6 +333,9 @@ fn write_summary(
             s.unknown_token
         );
     }
+    for line in &s.staking {
+        let _ = writeln!(out, "  STAKING           {line}");
+    }
     if s.not_payouts > 0 {
         let _ = writeln!(
             out,
@@ -439,6 +459,9 @@ fn write_item(
                 "  PERMISSION UPDATE of account {} (shown above)",
                 it.raw.owner()
             );
+        }
+        _ if it.staking().is_some() => {
+            staking::write_item(out, it.staking().expect("checked"), policy);
         }
         _ => {
             let _ = writeln!(out, "  NOT A PAYOUT (cannot be decoded as a transfer)");

@@ -1,12 +1,14 @@
-//! Staking transactions (Stake 2.0, types 54–59) decode, but this signer does not sign them
-//! yet (issue #24: its review and policy of staking come later): `sign` refuses them with one
-//! clear message and a non-zero exit, whatever the input form.
+//! Staking transactions (Stake 2.0, types 54–59) are refused unless the policy's `[staking]`
+//! table allows them (the test policy has none): `sign` refuses them with one clear message
+//! and a non-zero exit, whatever the input form; `inspect` describes them in plain words.
 
 mod common;
 
 use coldpay_shared::contract::{Contract, ContractKind};
 use coldpay_shared::handoff::RequestTx;
-use coldpay_shared::staking::{Resource, StakingContract, NOT_YET_SIGNED};
+use coldpay_shared::staking::{Resource, StakingContract};
+
+const NOT_ALLOWED: &str = "staking transactions are not allowed by the policy ([staking] missing";
 use coldpay_shared::{Address, Network, RawData, Sun};
 use common::{now_ms, sign_request, stderr, stdout, Env, ALLOWED, HOUR, KAT_ADDR, REF};
 
@@ -89,7 +91,7 @@ fn sign_refuses_every_staking_type_in_a_request_and_as_a_tronweb_object() {
             let out = sign(&env, &input);
             let err = stderr(&out);
             assert!(!out.status.success(), "{name} was signed: {err}");
-            assert!(err.contains(NOT_YET_SIGNED), "{name}: {err}");
+            assert!(err.contains(NOT_ALLOWED), "{name}: {err}");
             assert!(
                 !env.path("out.json").exists(),
                 "{name}: no response file is written"
@@ -100,14 +102,17 @@ fn sign_refuses_every_staking_type_in_a_request_and_as_a_tronweb_object() {
 }
 
 #[test]
-fn the_signers_inspect_names_the_same_reason() {
-    // The signer's own inspect view of staking is part of the later review work; until then it
-    // says why, the same way (coldpay-shared's `tx decode` view describes them: shared/src/view.rs).
+fn the_signers_inspect_describes_staking_in_plain_words() {
     let env = Env::new();
     let raw = staking_raw(all_six().remove(3));
     let tronweb = coldpay_shared::tronweb::to_tronweb_json(&raw, &[], true);
     let input = env.write("tw.json", &tronweb.to_string());
     let out = env.run(&["inspect", input.to_str().unwrap()]);
-    assert!(!out.status.success(), "{}", stdout(&out));
-    assert!(stderr(&out).contains(NOT_YET_SIGNED), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        text.contains(&format!("STAKING      delegate the energy of 10 TRX staked to {ALLOWED}")),
+        "{text}"
+    );
+    assert!(text.contains("lock         yes, for 28800 blocks"), "{text}");
 }
