@@ -143,15 +143,7 @@ impl super::Journal {
 
 /// The operation word of a staking contract (`stake`, `unstake`, …).
 pub fn operation_of(c: &coldpay_shared::staking::StakingContract) -> &'static str {
-    use coldpay_shared::staking::StakingContract as S;
-    match c {
-        S::Freeze { .. } => "stake",
-        S::Unfreeze { .. } => "unstake",
-        S::WithdrawExpireUnfreeze { .. } => "withdraw-unstaked",
-        S::Delegate { .. } => "delegate",
-        S::UnDelegate { .. } => "undelegate",
-        S::CancelAllUnfreeze { .. } => "cancel-unstake",
-    }
+    c.operation()
 }
 
 #[cfg(test)]
