@@ -741,16 +741,36 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Stake(a) => stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Stake(a))?,
         Command::Unstake(a) => {
-            stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Unstake(a))?;
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Unstake(a),
+            )?;
         }
         Command::WithdrawUnstaked(a) => {
-            stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Withdraw(a))?;
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Withdraw(a),
+            )?;
         }
         Command::Delegate(a) => {
-            stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Delegate(a))?;
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Delegate(a),
+            )?;
         }
         Command::Undelegate(a) => {
-            stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Undelegate(a))?;
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Undelegate(a),
+            )?;
         }
         Command::CancelUnstake(a) => {
             stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Cancel(a))?;

@@ -485,7 +485,10 @@ mod tests {
             }),
             "SUCCESS",
         );
-        let infos = [info(&stake, "SUCCESS", vec![], 0), info(&delegate, "SUCCESS", vec![], 0)];
+        let infos = [
+            info(&stake, "SUCCESS", vec![], 0),
+            info(&delegate, "SUCCESS", vec![], 0),
+        ];
         let m = movements(
             &block(vec![stake, delegate]),
             &infos,
@@ -494,7 +497,9 @@ mod tests {
             &[usdt()],
         );
         assert_eq!(m.len(), 2, "{m:?}");
-        assert!(m.iter().all(|x| x.amount == U256::ZERO && x.direction == Direction::Out));
+        assert!(m
+            .iter()
+            .all(|x| x.amount == U256::ZERO && x.direction == Direction::Out));
         assert_eq!(m[0].contract, "FreezeBalanceV2Contract");
         assert_eq!(m[0].counterparty, None);
         assert_eq!(m[1].contract, "DelegateResourceContract");

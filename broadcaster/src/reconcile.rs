@@ -504,6 +504,9 @@ pub fn to_text(r: &Reconciliation) -> String {
     let mut s = format!("reconciliation {} .. {}\n", r.from, r.to);
     for l in &r.balances {
         s.push_str(&format!("  {}\n", l.display));
+        if l.token == "TRX" {
+            s.push_str("    (TRX counts the account's own stake: free + staked + delegated out + unstaking; staking moves none in or out)\n");
+        }
     }
     for p in &r.payouts {
         s.push_str(&format!(

@@ -136,7 +136,8 @@ fn token_symbol(kind: &str, token: &str) -> &'static str {
 /// Rows that carry a payout amount (payouts, not permission updates or staking operations)
 /// and are not cancelled.
 fn counted(r: &Value) -> bool {
-    r["status"] != "cancelled" && r["kind"] == "payout"
+    r["status"] != "cancelled"
+        && !matches!(r["kind"].as_str(), Some("permission-update" | "staking"))
 }
 
 /// What `report` selects.
@@ -239,7 +240,7 @@ impl Tally {
     fn add(&mut self, status: &str, kind: &str, symbol: &str, amount: U256) {
         self.payouts += 1;
         *self.counts.entry(status.to_string()).or_insert(0) += 1;
-        if status != "cancelled" && kind == "payout" {
+        if status != "cancelled" && !matches!(kind, "permission-update" | "staking") {
             let e = self.sums.entry(symbol.to_string()).or_insert(U256::ZERO);
             *e = e.saturating_add(amount);
         }
@@ -614,6 +615,7 @@ mod tests {
             json!({"status": "imported", "token": "USDT", "amount_base_units": "1250500000"}),
             json!({"status": "confirmed", "token": "USDT", "amount_base_units": "1000000"}),
             json!({"status": "cancelled", "token": "TRX", "amount_base_units": "7"}),
+            json!({"status": "confirmed", "kind": "staking", "token": "TRX", "amount_base_units": "5000000"}),
         ];
         let tally = Tally::of_rows(&rows);
         let t = tally.totals();
@@ -621,6 +623,6 @@ mod tests {
         assert!(!t.contains_key("TRX"));
         assert_eq!(counts(&rows)["cancelled"], 1);
         assert_eq!(tally.counts, counts(&rows));
-        assert_eq!(tally.payouts, 3);
+        assert_eq!(tally.payouts, 4);
     }
 }

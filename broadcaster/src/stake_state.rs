@@ -43,6 +43,43 @@ struct StakeAccountAnswer {
     unfrozen: Vec<Unfrozen>,
 }
 
+/// `account_resource` of `getaccount`: energy delegated out.
+#[derive(Deserialize, Debug, Clone, Default)]
+struct AccountResourceStake {
+    #[serde(default, rename = "delegated_frozenV2_balance_for_energy")]
+    delegated_energy: u64,
+}
+
+/// An account's own TRX in Stake 2.0 (`getaccount`): staked, staked and delegated out, and
+/// unstaking; what [`crate::balances`] adds to the free balance.
+#[derive(Deserialize, Debug, Clone, Default)]
+pub struct OwnStake {
+    #[serde(default, rename = "frozenV2")]
+    frozen: Vec<Frozen>,
+    #[serde(default, rename = "unfrozenV2")]
+    unfrozen: Vec<Unfrozen>,
+    #[serde(default, rename = "delegated_frozenV2_balance_for_bandwidth")]
+    delegated_bandwidth: u64,
+    #[serde(default)]
+    account_resource: AccountResourceStake,
+}
+
+impl OwnStake {
+    /// Sun of the account's own TRX that is not free: staked (any resource, delegated out or
+    /// not) and unstaking.
+    pub fn total(&self) -> u64 {
+        self.frozen
+            .iter()
+            .map(|f| f.amount)
+            .chain(self.unfrozen.iter().map(|u| u.unfreeze_amount))
+            .chain([
+                self.delegated_bandwidth,
+                self.account_resource.delegated_energy,
+            ])
+            .fold(0, u64::saturating_add)
+    }
+}
+
 /// `/wallet/getcandelegatedmaxsize`.
 #[derive(Deserialize, Debug, Clone, Default)]
 struct MaxSize {
@@ -190,4 +227,23 @@ pub fn delegations(node: &Node, owner: &Address, receiver: &Address) -> Result<V
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_stake_counts_staked_delegated_out_and_unstaking_not_acquired() {
+        let s: OwnStake = serde_json::from_str(
+            r#"{"balance": 5, "frozenV2": [{"amount": 100}, {"type": "ENERGY", "amount": 200}, {"type": "TRON_POWER"}],
+                "unfrozenV2": [{"type": "ENERGY", "unfreeze_amount": 30, "unfreeze_expire_time": 9}],
+                "delegated_frozenV2_balance_for_bandwidth": 4,
+                "acquired_delegated_frozenV2_balance_for_bandwidth": 1000,
+                "account_resource": {"delegated_frozenV2_balance_for_energy": 50, "acquired_delegated_frozenV2_balance_for_energy": 2000}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.total(), 100 + 200 + 30 + 4 + 50);
+        assert_eq!(OwnStake::default().total(), 0);
+    }
 }

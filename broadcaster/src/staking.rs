@@ -520,8 +520,11 @@ mod tests {
             amount: sun(v),
             resource: r,
         };
-        assert!(err(&unstake(1_000_000, Resource::Bandwidth), &f).contains("0 TRX staked for bandwidth"));
-        assert!(err(&unstake(11_000_000, Resource::Energy), &f).contains("10 TRX staked for energy"));
+        assert!(err(&unstake(1_000_000, Resource::Bandwidth), &f)
+            .contains("0 TRX staked for bandwidth"));
+        assert!(
+            err(&unstake(11_000_000, Resource::Energy), &f).contains("10 TRX staked for energy")
+        );
         assert!(err(&unstake(0, Resource::Energy), &f).contains("cannot unstake 0 TRX"));
         assert!(check(&unstake(10_000_000, Resource::Energy), &f).is_ok());
         let mut full = f.clone();
@@ -547,7 +550,10 @@ mod tests {
             expires_ms: f.now_ms + 3_600_000,
         }];
         let e = err(&w, &f);
-        assert!(e.contains("7 TRX unstaked becomes withdrawable at") && e.contains("in 1h 0m"), "{e}");
+        assert!(
+            e.contains("7 TRX unstaked becomes withdrawable at") && e.contains("in 1h 0m"),
+            "{e}"
+        );
         f.now_ms += 3_600_000;
         assert!(check(&w, &f).is_ok());
     }
@@ -596,7 +602,10 @@ mod tests {
         ];
         assert!(err(&u(6_000_000), &f).contains("only 5 TRX of energy"));
         let e = err(&u(4_000_000), &f);
-        assert!(e.contains("2 TRX of it is locked until") && e.contains("3 TRX can be undelegated now"), "{e}");
+        assert!(
+            e.contains("2 TRX of it is locked until") && e.contains("3 TRX can be undelegated now"),
+            "{e}"
+        );
         assert!(check(&u(3_000_000), &f).is_ok());
         assert!(err(&u(0), &f).contains("undelegate 0 TRX"));
     }
@@ -617,7 +626,10 @@ mod tests {
         assert_eq!(r.resource.as_deref(), Some("BANDWIDTH"));
         assert_eq!(r.receiver, Some(a(2).to_base58()));
         assert!(r.lock && r.lock_period == 100);
-        let w = op_row("y", &StakingContract::WithdrawExpireUnfreeze { owner: a(1) });
+        let w = op_row(
+            "y",
+            &StakingContract::WithdrawExpireUnfreeze { owner: a(1) },
+        );
         assert_eq!((w.amount_sun, w.resource, w.receiver), (0, None, None));
     }
 }

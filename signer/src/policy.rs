@@ -263,7 +263,10 @@ fn staking(text: &str, t: &StakingToml) -> Result<crate::policy_staking::Staking
                 text,
                 op,
                 &format!("staking.allow[{i}]"),
-                &format!("not a staking operation (one of: {})", OPERATIONS.join(", ")),
+                &format!(
+                    "not a staking operation (one of: {})",
+                    OPERATIONS.join(", ")
+                ),
             ));
         };
         if !allow.contains(known) {
@@ -401,11 +404,7 @@ impl Policy {
             None => None,
         };
         let admins = t.admins.as_ref().map(|a| admins(text, a)).transpose()?;
-        let staking = t
-            .staking
-            .as_ref()
-            .map(|s| staking(text, s))
-            .transpose()?;
+        let staking = t.staking.as_ref().map(|s| staking(text, s)).transpose()?;
         Ok(Policy {
             unattended: t.unattended,
             max_fee_limit_sun,

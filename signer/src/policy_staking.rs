@@ -132,9 +132,7 @@ mod tests {
     const FRIEND: &str = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
 
     fn policy(staking: &str) -> Policy {
-        let text = format!(
-            "[destinations]\nmode = \"allowlist\"\n{staking}"
-        );
+        let text = format!("[destinations]\nmode = \"allowlist\"\n{staking}");
         Policy::parse(text.as_bytes(), Network::Mainnet).unwrap()
     }
 
@@ -201,23 +199,40 @@ mod tests {
     fn limits_zero_amounts_and_receivers() {
         let p = policy(ALL);
         let r = verdict(&p, &stake(101_000_000));
-        assert!(r[0].contains("over the staking per-transaction limit 100 TRX"), "{r:?}");
+        assert!(
+            r[0].contains("over the staking per-transaction limit 100 TRX"),
+            "{r:?}"
+        );
         assert!(verdict(&p, &stake(0)).contains(&"zero amount".to_string()));
         assert!(verdict(&p, &delegate(FRIEND)).is_empty());
         let r = verdict(&p, &delegate(OWNER));
-        assert!(r.iter().any(|x| x.contains("not on the policy's staking.receivers")), "{r:?}");
-        assert!(r.contains(&"the receiver is the account itself".to_string()), "{r:?}");
+        assert!(
+            r.iter()
+                .any(|x| x.contains("not on the policy's staking.receivers")),
+            "{r:?}"
+        );
+        assert!(
+            r.contains(&"the receiver is the account itself".to_string()),
+            "{r:?}"
+        );
     }
 
     #[test]
     fn bad_staking_tables_are_refused_by_place() {
         let bad = |t: &str| {
-            Policy::parse(format!("[destinations]\nmode = \"any\"\n{t}").as_bytes(), Network::Mainnet)
-                .unwrap_err()
-                .to_string()
+            Policy::parse(
+                format!("[destinations]\nmode = \"any\"\n{t}").as_bytes(),
+                Network::Mainnet,
+            )
+            .unwrap_err()
+            .to_string()
         };
-        let e = bad("[staking]\nallow = [\"vote\"]\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\n");
-        assert!(e.contains("staking.allow[0]") && e.contains("not a staking operation"), "{e}");
+        let e =
+            bad("[staking]\nallow = [\"vote\"]\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\n");
+        assert!(
+            e.contains("staking.allow[0]") && e.contains("not a staking operation"),
+            "{e}"
+        );
         let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"3\"\nmax_per_24h_trx = \"2\"\n");
         assert!(e.contains("above staking.max_per_24h_trx"), "{e}");
         let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"x\"\nmax_per_24h_trx = \"2\"\n");

@@ -111,8 +111,13 @@ fn the_signers_inspect_describes_staking_in_plain_words() {
     let text = stdout(&out);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        text.contains(&format!("STAKING      delegate the energy of 10 TRX staked to {ALLOWED}")),
+        text.contains(&format!(
+            "STAKING      delegate the energy of 10 TRX staked to {ALLOWED}"
+        )),
         "{text}"
     );
-    assert!(text.contains("lock         yes, for 28800 blocks"), "{text}");
+    assert!(
+        text.contains("lock         yes, for 28800 blocks"),
+        "{text}"
+    );
 }

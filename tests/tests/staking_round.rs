@@ -193,7 +193,11 @@ impl Round {
         ok(&self.bcast(&["submit", res.to_str().unwrap()]), "submit");
         // Submitting the same response again broadcasts nothing new.
         let again = self.bcast(&["submit", res.to_str().unwrap()]);
-        assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+        assert!(
+            again.status.success(),
+            "{}",
+            String::from_utf8_lossy(&again.stderr)
+        );
         self.node.mine(1);
         self.node.mine(4);
         let t: Value =
@@ -217,6 +221,8 @@ impl Round {
 #[test]
 fn stake_delegate_undelegate_unstake_withdraw_signed_offline_each_once() {
     let r = Round::new(STAKING_POLICY);
+    // The watch cursor (and the opening balance snapshot) start before any staking.
+    ok(&r.bcast(&["watch", "--once"]), "first watch");
     // Nothing unstaked yet: refused by the broadcaster before anything is journaled.
     let early = r.bcast(&["withdraw-unstaked", "--from", &r.treasury]);
     assert_eq!(early.status.code(), Some(2));
@@ -227,7 +233,10 @@ fn stake_delegate_undelegate_unstake_withdraw_signed_offline_each_once() {
     );
 
     let review = r.round("stake", &["--amount", "1000", "--resource", "energy"], 1);
-    assert!(review.contains("STAKING           stake 1000 TRX for energy"), "{review}");
+    assert!(
+        review.contains("STAKING           stake 1000 TRX for energy"),
+        "{review}"
+    );
     assert!(
         review.contains("1000 TRX leave the free balance; the account GAINS the energy"),
         "{review}"
@@ -236,14 +245,32 @@ fn stake_delegate_undelegate_unstake_withdraw_signed_offline_each_once() {
     assert_eq!(r.stake_of()["stake"]["staked_energy_sun"], 1_000_000_000u64);
 
     // More than the stake cannot be delegated; to itself neither.
-    let over = r.bcast(&["delegate", "--from", &r.treasury, "--to", FRIEND, "--amount", "1001"]);
+    let over = r.bcast(&[
+        "delegate",
+        "--from",
+        &r.treasury,
+        "--to",
+        FRIEND,
+        "--amount",
+        "1001",
+    ]);
     assert_eq!(over.status.code(), Some(2));
-    let me = r.bcast(&["delegate", "--from", &r.treasury, "--to", &r.treasury, "--amount", "5"]);
+    let me = r.bcast(&[
+        "delegate",
+        "--from",
+        &r.treasury,
+        "--to",
+        &r.treasury,
+        "--amount",
+        "5",
+    ]);
     assert!(String::from_utf8_lossy(&me.stderr).contains("to the account itself"));
 
     let review = r.round("delegate", &["--to", FRIEND, "--amount", "300"], 2);
     assert!(
-        review.contains(&format!("delegate the energy of 300 TRX staked to {FRIEND}")),
+        review.contains(&format!(
+            "delegate the energy of 300 TRX staked to {FRIEND}"
+        )),
         "{review}"
     );
     assert!(
@@ -251,9 +278,20 @@ fn stake_delegate_undelegate_unstake_withdraw_signed_offline_each_once() {
             && review.contains("(\"ops hot wallet\") gains it"),
         "{review}"
     );
-    assert_eq!(r.stake_of()["stake"]["delegated_out_energy_sun"], 300_000_000u64);
+    assert_eq!(
+        r.stake_of()["stake"]["delegated_out_energy_sun"],
+        300_000_000u64
+    );
 
-    let more = r.bcast(&["undelegate", "--from", &r.treasury, "--to", FRIEND, "--amount", "301"]);
+    let more = r.bcast(&[
+        "undelegate",
+        "--from",
+        &r.treasury,
+        "--to",
+        FRIEND,
+        "--amount",
+        "301",
+    ]);
     assert!(
         String::from_utf8_lossy(&more.stderr).contains("only 300 TRX of energy"),
         "{}",
@@ -261,15 +299,22 @@ fn stake_delegate_undelegate_unstake_withdraw_signed_offline_each_once() {
     );
     let review = r.round("undelegate", &["--to", FRIEND, "--amount", "300"], 3);
     assert!(
-        review.contains(&format!("take back the energy of 300 TRX staked from {FRIEND}")),
+        review.contains(&format!(
+            "take back the energy of 300 TRX staked from {FRIEND}"
+        )),
         "{review}"
     );
-    assert_eq!(r.stake_of()["stake"]["delegated_out_energy_sun"], Value::from(0u64));
+    assert_eq!(
+        r.stake_of()["stake"]["delegated_out_energy_sun"],
+        Value::from(0u64)
+    );
 
     let review = r.round("unstake", &["--amount", "1000", "--resource", "energy"], 4);
     assert!(
         review.contains("the account LOSES the energy of 1000 TRX staked at once")
-            && review.contains("can be withdrawn after the unstaking delay: 14 days on mainnet (mainnet's figure"),
+            && review.contains(
+                "can be withdrawn after the unstaking delay: 14 days on mainnet (mainnet's figure"
+            ),
         "{review}"
     );
 
@@ -311,6 +356,30 @@ fn stake_delegate_undelegate_unstake_withdraw_signed_offline_each_once() {
     // A delegation to a receiver the policy does not list: built (the chain would take it),
     // refused by the signer, nothing signed.
     r.round("stake", &["--amount", "10"], 6);
+    // With 10 TRX staked now, `watch` records the six operations as the treasury's own (no TRX in or out, no alarm).
+    let w = r.bcast(&["watch", "--once", "--from-block", "1", "--json"]);
+    assert!(
+        w.status.success(),
+        "watch: {}",
+        String::from_utf8_lossy(&w.stderr)
+    );
+    let alarms = r.bcast(&["alarms", "list", "--json"]);
+    let alarms: Value = serde_json::from_str(&ok(&alarms, "alarms list")).unwrap();
+    assert_eq!(alarms.as_array().map_or(0, Vec::len), 0, "{alarms}");
+    // Reconcile: staking moved no TRX in or out; the TRX line counts the stake and says so,
+    // and only the fees burned explain the difference (no discrepancy, exit 0).
+    let rec = r.bcast(&["reconcile", "--from", "30days", "--to", "2100-01-01"]);
+    let text = String::from_utf8_lossy(&rec.stdout);
+    assert!(
+        rec.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&rec.stderr)
+    );
+    assert!(
+        text.contains("TRX counts the account's own stake"),
+        "{text}"
+    );
+
     let req = r.build("delegate", &["--to", STRANGER, "--amount", "5"], 7);
     let (out, res) = r.sign(&req, 7);
     let err = String::from_utf8_lossy(&out.stderr);

@@ -74,12 +74,7 @@ fn effect(c: &StakingContract, policy: &Policy) -> Vec<String> {
 
 /// The listing lines of one staking transaction.
 pub(crate) fn write_item(out: &mut String, c: &StakingContract, policy: &Policy) {
-    let _ = writeln!(
-        out,
-        "  STAKING     {} ({})",
-        summary_line(c),
-        c.type_name()
-    );
+    let _ = writeln!(out, "  STAKING     {} ({})", summary_line(c), c.type_name());
     for line in c.describe() {
         let _ = writeln!(out, "  {line}");
     }
@@ -113,9 +108,15 @@ mod tests {
             },
             &policy,
         );
-        assert!(out.contains("unstake 2.5 TRX staked for energy (UnfreezeBalanceV2Contract)"), "{out}");
+        assert!(
+            out.contains("unstake 2.5 TRX staked for energy (UnfreezeBalanceV2Contract)"),
+            "{out}"
+        );
         assert!(out.contains("LOSES the energy of 2.5 TRX staked"), "{out}");
-        assert!(out.contains("14 days on mainnet (mainnet's figure"), "{out}");
+        assert!(
+            out.contains("14 days on mainnet (mainnet's figure"),
+            "{out}"
+        );
         let mut out = String::new();
         write_item(
             &mut out,
@@ -129,8 +130,16 @@ mod tests {
             },
             &policy,
         );
-        assert!(out.contains(&format!("delegate the bandwidth of 3 TRX staked to {friend}")), "{out}");
+        assert!(
+            out.contains(&format!(
+                "delegate the bandwidth of 3 TRX staked to {friend}"
+            )),
+            "{out}"
+        );
         assert!(out.contains("\"ops\") gains it"), "{out}");
-        assert!(out.contains("yes, for 28800 blocks (about 24 hours)"), "{out}");
+        assert!(
+            out.contains("yes, for 28800 blocks (about 24 hours)"),
+            "{out}"
+        );
     }
 }

@@ -223,9 +223,9 @@ fn staking_limit(txs: &mut [ReviewItem<'_>], policy: &Policy, ledger: &Ledger, d
         return;
     };
     let total: u64 = txs.iter().filter_map(counted).fold(0, u64::saturating_add);
-    let day: U256 = COUNTED_TYPES
-        .iter()
-        .fold(U256::ZERO, |a, t| a.saturating_add(ledger.signed_since(t, day_ago)));
+    let day: U256 = COUNTED_TYPES.iter().fold(U256::ZERO, |a, t| {
+        a.saturating_add(ledger.signed_since(t, day_ago))
+    });
     let day = u64::try_from(day).unwrap_or(u64::MAX);
     if day.saturating_add(total) > s.per_24h_sun {
         txs[first].reasons.push(format!(
