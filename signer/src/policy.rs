@@ -504,6 +504,28 @@ impl Policy {
         reasons
     }
 
+    /// Verdict on one staking transaction: refused unless `[staking]` allows its operation
+    /// (see [`crate::policy_staking`]); zero amounts and a receiver equal to the owner always;
+    /// fee limit, memo and expiration as for payouts. The 24 h limit is checked by the caller.
+    pub fn check_staking(
+        &self,
+        raw: &RawData,
+        c: &coldpay_shared::staking::StakingContract,
+        now_ms: u64,
+    ) -> Vec<String> {
+        let op = c.operation();
+        let mut reasons = match &self.staking {
+            None => vec![format!(
+                "staking transactions are not allowed by the policy ([staking] missing; a {op} needs \"{op}\" in staking.allow)"
+            )],
+            Some(s) => s.reasons(c),
+        };
+        reasons.extend(crate::policy_staking::always_refused(c));
+        reasons.extend(self.fee_limit_reason(raw));
+        self.check_memo_and_expiration(raw, now_ms, &mut reasons);
+        reasons
+    }
+
     /// Verdict on a permission update (contract type 46): refused unless the policy sets
     /// `allow_permission_update = true`; fee limit, memo and expiration rules as for payouts.
     pub fn check_permission_update(&self, raw: &RawData, now_ms: u64) -> Vec<String> {
@@ -519,7 +541,7 @@ impl Policy {
         reasons
     }
 
-    pub(crate) fn fee_limit_reason(&self, raw: &RawData) -> Option<String> {
+    fn fee_limit_reason(&self, raw: &RawData) -> Option<String> {
         (raw.fee_limit > self.max_fee_limit_sun).then(|| {
             format!(
                 "fee_limit {} TRX is over the policy maximum {} TRX",
@@ -530,12 +552,7 @@ impl Policy {
     }
 
     /// Memo and expiration rules, whatever the transaction does.
-    pub(crate) fn check_memo_and_expiration(
-        &self,
-        raw: &RawData,
-        now_ms: u64,
-        reasons: &mut Vec<String>,
-    ) {
+    fn check_memo_and_expiration(&self, raw: &RawData, now_ms: u64, reasons: &mut Vec<String>) {
         if !raw.memo.is_empty() {
             if !self.allow_memo {
                 reasons.push("memos are not allowed by the policy".into());
@@ -865,5 +882,127 @@ max_per_24h = "200000"
         assert!(e.to_string().contains("U+200B"), "{e}");
         let intl = EXAMPLE.replace("exchange hot wallet", "Büro Zürich");
         assert!(Policy::parse(intl.as_bytes(), Network::Mainnet).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod staking_tests {
+    use super::*;
+    use coldpay_shared::contract::{Contract, ContractKind};
+    use coldpay_shared::staking::Resource;
+    use coldpay_shared::staking::StakingContract;
+    use coldpay_shared::{Network, RefBlock, Sun};
+
+    const OWNER: &str = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy";
+    const FRIEND: &str = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
+
+    fn policy(staking: &str) -> Policy {
+        let text = format!("[destinations]\nmode = \"allowlist\"\n{staking}");
+        Policy::parse(text.as_bytes(), Network::Mainnet).unwrap()
+    }
+
+    fn raw(c: &StakingContract) -> RawData {
+        RawData {
+            ref_block: RefBlock {
+                bytes: [0; 2],
+                hash: [0; 8],
+            },
+            expiration: 3_600_000,
+            memo: Vec::new(),
+            contract: Contract {
+                kind: ContractKind::Staking(c.clone()),
+                permission_id: 0,
+            },
+            timestamp: 1,
+            fee_limit: 0,
+        }
+    }
+
+    fn verdict(p: &Policy, c: &StakingContract) -> Vec<String> {
+        p.check_staking(&raw(c), c, 1_000)
+    }
+
+    fn stake(sun: u64) -> StakingContract {
+        StakingContract::Freeze {
+            owner: Address::parse(OWNER).unwrap(),
+            amount: Sun::new(sun).unwrap(),
+            resource: Resource::Energy,
+        }
+    }
+
+    fn delegate(to: &str) -> StakingContract {
+        StakingContract::Delegate {
+            owner: Address::parse(OWNER).unwrap(),
+            resource: Resource::Energy,
+            balance: Sun::new(5_000_000).unwrap(),
+            receiver: Address::parse(to).unwrap(),
+            lock: false,
+            lock_period: 0,
+        }
+    }
+
+    const ALL: &str = "[staking]\nallow = [\"stake\", \"delegate\"]\nmax_per_tx_trx = \"100\"\nmax_per_24h_trx = \"1000\"\n[[staking.receivers]]\naddress = \"TJRabPrwbZy45sbavfcjinPJC18kjpRTv8\"\nlabel = \"ops wallet\"\n";
+
+    #[test]
+    fn refused_by_default_and_each_operation_needs_its_name() {
+        let none = policy("");
+        let r = verdict(&none, &stake(5_000_000));
+        assert!(r[0].contains("[staking] missing"), "{r:?}");
+        let p = policy(ALL);
+        assert!(verdict(&p, &stake(5_000_000)).is_empty());
+        let w = StakingContract::WithdrawExpireUnfreeze {
+            owner: Address::parse(OWNER).unwrap(),
+        };
+        let r = verdict(&p, &w);
+        assert_eq!(
+            r,
+            vec!["withdraw-unstaked (WithdrawExpireUnfreezeContract) is not allowed by the policy (staking.allow: stake, delegate)"]
+        );
+    }
+
+    #[test]
+    fn limits_zero_amounts_and_receivers() {
+        let p = policy(ALL);
+        let r = verdict(&p, &stake(101_000_000));
+        assert!(
+            r[0].contains("over the staking per-transaction limit 100 TRX"),
+            "{r:?}"
+        );
+        assert!(verdict(&p, &stake(0)).contains(&"zero amount".to_string()));
+        assert!(verdict(&p, &delegate(FRIEND)).is_empty());
+        let r = verdict(&p, &delegate(OWNER));
+        assert!(
+            r.iter()
+                .any(|x| x.contains("not on the policy's staking.receivers")),
+            "{r:?}"
+        );
+        assert!(
+            r.contains(&"the receiver is the account itself".to_string()),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn bad_staking_tables_are_refused_by_place() {
+        let bad = |t: &str| {
+            Policy::parse(
+                format!("[destinations]\nmode = \"any\"\n{t}").as_bytes(),
+                Network::Mainnet,
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let e =
+            bad("[staking]\nallow = [\"vote\"]\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\n");
+        assert!(
+            e.contains("staking.allow[0]") && e.contains("not a staking operation"),
+            "{e}"
+        );
+        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"3\"\nmax_per_24h_trx = \"2\"\n");
+        assert!(e.contains("above staking.max_per_24h_trx"), "{e}");
+        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"x\"\nmax_per_24h_trx = \"2\"\n");
+        assert!(e.contains("staking.max_per_tx_trx"), "{e}");
+        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\nsurprise = 1\n");
+        assert!(e.contains("surprise") || e.contains("unknown"), "{e}");
     }
 }

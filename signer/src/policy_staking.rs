@@ -16,9 +16,7 @@ use std::collections::BTreeMap;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::staking::StakingContract;
-use coldpay_shared::{Address, RawData, U256};
-
-use crate::policy::Policy;
+use coldpay_shared::{Address, U256};
 
 /// The operation names `staking.allow` may list, as the broadcaster's commands name them.
 pub const OPERATIONS: [&str; 6] = [
@@ -72,172 +70,51 @@ pub const COUNTED_TYPES: [&str; 4] = [
     "UnDelegateResourceContract",
 ];
 
-impl Policy {
-    /// Verdict on one staking transaction: refused unless `[staking]` allows its operation;
-    /// zero amounts, amounts over the per-transaction limit, delegation to the account itself
-    /// or to a receiver not listed are refused; fee limit, memo and expiration as for payouts.
-    /// The 24 h limit is checked by the caller over the whole input.
-    pub fn check_staking(&self, raw: &RawData, c: &StakingContract, now_ms: u64) -> Vec<String> {
+impl StakingPolicy {
+    /// This table's reasons to refuse `c`: its operation not allowed, an amount over the
+    /// per-transaction limit, a delegation to a receiver not listed. The 24 h limit is checked
+    /// by the caller over the whole input.
+    pub fn reasons(&self, c: &StakingContract) -> Vec<String> {
         let mut reasons = Vec::new();
         let op = c.operation();
-        match &self.staking {
-            None => reasons.push(format!(
-                "staking transactions are not allowed by the policy ([staking] missing; a {op} needs \"{op}\" in staking.allow)"
-            )),
-            Some(s) => {
-                if !s.allow.contains(&op) {
-                    reasons.push(format!(
-                        "{op} ({}) is not allowed by the policy (staking.allow: {})",
-                        c.type_name(),
-                        if s.allow.is_empty() { "nothing".to_string() } else { s.allow.join(", ") }
-                    ));
+        if !self.allow.contains(&op) {
+            reasons.push(format!(
+                "{op} ({}) is not allowed by the policy (staking.allow: {})",
+                c.type_name(),
+                if self.allow.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    self.allow.join(", ")
                 }
-                let amount = c.amount_sun();
-                if COUNTED_TYPES.contains(&c.type_name()) && amount > s.per_tx_sun {
-                    reasons.push(format!(
-                        "{op} of {} is over the staking per-transaction limit {}",
-                        trx(amount),
-                        trx(s.per_tx_sun)
-                    ));
-                }
-                if let StakingContract::Delegate { receiver, .. } = c {
-                    if !s.receivers.contains_key(receiver) {
-                        reasons.push(format!(
-                            "delegation receiver {receiver} is not on the policy's staking.receivers list"
-                        ));
-                    }
-                }
+            ));
+        }
+        let amount = c.amount_sun();
+        if COUNTED_TYPES.contains(&c.type_name()) && amount > self.per_tx_sun {
+            reasons.push(format!(
+                "{op} of {} is over the staking per-transaction limit {}",
+                trx(amount),
+                trx(self.per_tx_sun)
+            ));
+        }
+        if let StakingContract::Delegate { receiver, .. } = c {
+            if !self.receivers.contains_key(receiver) {
+                reasons.push(format!(
+                    "delegation receiver {receiver} is not on the policy's staking.receivers list"
+                ));
             }
         }
-        if COUNTED_TYPES.contains(&c.type_name()) && c.amount_sun() == 0 {
-            reasons.push("zero amount".into());
-        }
-        if c.receiver() == Some(c.owner()) {
-            reasons.push("the receiver is the account itself".into());
-        }
-        reasons.extend(self.fee_limit_reason(raw));
-        self.check_memo_and_expiration(raw, now_ms, &mut reasons);
         reasons
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use coldpay_shared::contract::{Contract, ContractKind};
-    use coldpay_shared::staking::Resource;
-    use coldpay_shared::{Network, RefBlock, Sun};
-
-    const OWNER: &str = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy";
-    const FRIEND: &str = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
-
-    fn policy(staking: &str) -> Policy {
-        let text = format!("[destinations]\nmode = \"allowlist\"\n{staking}");
-        Policy::parse(text.as_bytes(), Network::Mainnet).unwrap()
+/// Reasons to refuse `c` whatever the policy: a zero amount, a receiver equal to the owner.
+pub fn always_refused(c: &StakingContract) -> Vec<String> {
+    let mut reasons = Vec::new();
+    if COUNTED_TYPES.contains(&c.type_name()) && c.amount_sun() == 0 {
+        reasons.push("zero amount".into());
     }
-
-    fn raw(c: &StakingContract) -> RawData {
-        RawData {
-            ref_block: RefBlock {
-                bytes: [0; 2],
-                hash: [0; 8],
-            },
-            expiration: 3_600_000,
-            memo: Vec::new(),
-            contract: Contract {
-                kind: ContractKind::Staking(c.clone()),
-                permission_id: 0,
-            },
-            timestamp: 1,
-            fee_limit: 0,
-        }
+    if c.receiver() == Some(c.owner()) {
+        reasons.push("the receiver is the account itself".into());
     }
-
-    fn verdict(p: &Policy, c: &StakingContract) -> Vec<String> {
-        p.check_staking(&raw(c), c, 1_000)
-    }
-
-    fn stake(sun: u64) -> StakingContract {
-        StakingContract::Freeze {
-            owner: Address::parse(OWNER).unwrap(),
-            amount: Sun::new(sun).unwrap(),
-            resource: Resource::Energy,
-        }
-    }
-
-    fn delegate(to: &str) -> StakingContract {
-        StakingContract::Delegate {
-            owner: Address::parse(OWNER).unwrap(),
-            resource: Resource::Energy,
-            balance: Sun::new(5_000_000).unwrap(),
-            receiver: Address::parse(to).unwrap(),
-            lock: false,
-            lock_period: 0,
-        }
-    }
-
-    const ALL: &str = "[staking]\nallow = [\"stake\", \"delegate\"]\nmax_per_tx_trx = \"100\"\nmax_per_24h_trx = \"1000\"\n[[staking.receivers]]\naddress = \"TJRabPrwbZy45sbavfcjinPJC18kjpRTv8\"\nlabel = \"ops wallet\"\n";
-
-    #[test]
-    fn refused_by_default_and_each_operation_needs_its_name() {
-        let none = policy("");
-        let r = verdict(&none, &stake(5_000_000));
-        assert!(r[0].contains("[staking] missing"), "{r:?}");
-        let p = policy(ALL);
-        assert!(verdict(&p, &stake(5_000_000)).is_empty());
-        let w = StakingContract::WithdrawExpireUnfreeze {
-            owner: Address::parse(OWNER).unwrap(),
-        };
-        let r = verdict(&p, &w);
-        assert_eq!(
-            r,
-            vec!["withdraw-unstaked (WithdrawExpireUnfreezeContract) is not allowed by the policy (staking.allow: stake, delegate)"]
-        );
-    }
-
-    #[test]
-    fn limits_zero_amounts_and_receivers() {
-        let p = policy(ALL);
-        let r = verdict(&p, &stake(101_000_000));
-        assert!(
-            r[0].contains("over the staking per-transaction limit 100 TRX"),
-            "{r:?}"
-        );
-        assert!(verdict(&p, &stake(0)).contains(&"zero amount".to_string()));
-        assert!(verdict(&p, &delegate(FRIEND)).is_empty());
-        let r = verdict(&p, &delegate(OWNER));
-        assert!(
-            r.iter()
-                .any(|x| x.contains("not on the policy's staking.receivers")),
-            "{r:?}"
-        );
-        assert!(
-            r.contains(&"the receiver is the account itself".to_string()),
-            "{r:?}"
-        );
-    }
-
-    #[test]
-    fn bad_staking_tables_are_refused_by_place() {
-        let bad = |t: &str| {
-            Policy::parse(
-                format!("[destinations]\nmode = \"any\"\n{t}").as_bytes(),
-                Network::Mainnet,
-            )
-            .unwrap_err()
-            .to_string()
-        };
-        let e =
-            bad("[staking]\nallow = [\"vote\"]\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\n");
-        assert!(
-            e.contains("staking.allow[0]") && e.contains("not a staking operation"),
-            "{e}"
-        );
-        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"3\"\nmax_per_24h_trx = \"2\"\n");
-        assert!(e.contains("above staking.max_per_24h_trx"), "{e}");
-        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"x\"\nmax_per_24h_trx = \"2\"\n");
-        assert!(e.contains("staking.max_per_tx_trx"), "{e}");
-        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\nsurprise = 1\n");
-        assert!(e.contains("surprise") || e.contains("unknown"), "{e}");
-    }
+    reasons
 }
