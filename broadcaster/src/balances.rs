@@ -35,13 +35,20 @@ pub struct Snapshot {
     pub amount: U256,
 }
 
-/// TRX (sun) of `a` in the node's solidified state; an account that does not exist holds 0.
+/// TRX (sun) of `a` in the node's solidified state, counting its own stake: free balance +
+/// staked (`frozenV2`) + staked and delegated out + unstaking (`unfrozenV2`). Staking moves TRX
+/// between these, so a balance line stays opening + in − out − fees across stake, unstake,
+/// withdraw and delegation; an account that does not exist holds 0.
 pub fn solid_trx(node: &Node, a: &Address) -> Result<u64> {
     let acct: Account = node.get_typed(
         "/walletsolidity/getaccount",
         &json!({"address": a.to_base58(), "visible": true}),
     )?;
-    Ok(acct.balance)
+    let stake: crate::stake_state::OwnStake = node.get_typed(
+        "/walletsolidity/getaccount",
+        &json!({"address": a.to_base58(), "visible": true}),
+    )?;
+    Ok(acct.balance.saturating_add(stake.total()))
 }
 
 /// `balanceOf(a)` of `token` in the node's solidified state. A revert or a missing word is a

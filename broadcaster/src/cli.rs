@@ -285,6 +285,24 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         audit: Option<PathBuf>,
     },
+    /// Stake TRX of a treasury account for energy or bandwidth (FreezeBalanceV2): checked
+    /// against the account's free TRX, journaled and written as a sign request; `submit` and
+    /// `track` finish it like a payout, once.
+    Stake(crate::stake_cmd::AmountArgs),
+    /// Start unstaking staked TRX (UnfreezeBalanceV2); it can be withdrawn after the chain's
+    /// unstaking delay (14 days on mainnet) with `withdraw-unstaked`.
+    Unstake(crate::stake_cmd::AmountArgs),
+    /// Move every unstaked amount whose delay has passed back to the free balance
+    /// (WithdrawExpireUnfreeze); refused, saying when, while nothing is withdrawable.
+    WithdrawUnstaked(crate::stake_cmd::OwnerArgs),
+    /// Lend the energy or bandwidth of staked TRX to another account (DelegateResource),
+    /// optionally locked.
+    Delegate(crate::stake_cmd::DelegateArgs),
+    /// Take back delegated energy or bandwidth (UnDelegateResource); refused while locked.
+    Undelegate(crate::stake_cmd::DelegateArgs),
+    /// Cancel every pending unstake (CancelAllUnfreezeV2): waiting amounts are staked again,
+    /// expired ones withdrawn.
+    CancelUnstake(crate::stake_cmd::OwnerArgs),
     /// Work with single transactions.
     #[command(subcommand)]
     Tx(TxCmd),
@@ -760,6 +778,42 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
+        Command::Stake(a) => stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Stake(a))?,
+        Command::Unstake(a) => {
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Unstake(a),
+            )?;
+        }
+        Command::WithdrawUnstaked(a) => {
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Withdraw(a),
+            )?;
+        }
+        Command::Delegate(a) => {
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Delegate(a),
+            )?;
+        }
+        Command::Undelegate(a) => {
+            stake(
+                &c,
+                &journal,
+                &node()?,
+                crate::stake_cmd::StakeOp::Undelegate(a),
+            )?;
+        }
+        Command::CancelUnstake(a) => {
+            stake(&c, &journal, &node()?, crate::stake_cmd::StakeOp::Cancel(a))?;
+        }
         Command::Balance { address } => {
             let a = Address::parse(&address)?;
             let n = node()?;
@@ -1006,6 +1060,14 @@ fn run(cli: Cli) -> Result<()> {
             let text = sum.permission_updates.iter().fold(text, |t, (id, status)| {
                 format!("{t}\npermission update {id}: {status}")
             });
+            let text = sum.staking.iter().fold(text, |t, (id, status)| {
+                format!("{t}\nstaking operation {id}: {status}")
+            });
+            let staking: Vec<Value> = sum
+                .staking
+                .iter()
+                .map(|(id, status)| json!({"id": id, "status": status}))
+                .collect();
             let updates: Vec<Value> = sum
                 .permission_updates
                 .iter()
@@ -1029,7 +1091,7 @@ signer {k}: sealed policy seq {seq} (sha256 {d})"
                 .collect();
             print(
                 &c,
-                &json!({"counts": counts, "payouts": sum.payouts, "to_rebuild": rebuild, "awaiting_approval": awaiting, "permission_updates": updates, "signer_policies": policies}),
+                &json!({"counts": counts, "payouts": sum.payouts, "to_rebuild": rebuild, "awaiting_approval": awaiting, "permission_updates": updates, "staking": staking, "signer_policies": policies}),
                 &text,
             );
         }
@@ -1393,6 +1455,33 @@ fn batch_show_row(row: &Value) -> String {
 }
 
 /// Writes a sign request as QR parts and/or JSON (to the file, or stdout without QR).
+/// Runs a staking command: the operation checked, built, journaled; its request written
+/// (a file or stdout; staking does not fit the compact QR form).
+fn stake(c: &Ctx, journal: &Journal, n: &Node, op: crate::stake_cmd::StakeOp) -> Result<()> {
+    let common = op.common().clone();
+    let contract = op.contract()?;
+    let opts = crate::staking::StakeOpts {
+        network: c.network,
+        expires_in_ms: parse_duration(&common.expires_in, "--expires-in")?.as_millis() as u64,
+        choice: crate::permission_plan::Choice {
+            permission: common.permission,
+            account_permissions: &c.account_permissions,
+        },
+    };
+    let r = crate::staking::run(journal, n, &opts, contract);
+    remember_genesis(c, journal, n)?;
+    let out = r?;
+    let (v, text) = crate::stake_cmd::answer(&out);
+    if !c.json || common.output.is_none() {
+        eprintln!("{text}");
+    }
+    write_request(&out.request, common.output.as_deref())?;
+    if let Some(p) = &common.output {
+        print(c, &v, &format!("sign request written to {}", p.display()));
+    }
+    Ok(())
+}
+
 fn emit_request(
     req: &coldpay_shared::SignRequest,
     output: Option<&Path>,

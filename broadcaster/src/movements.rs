@@ -225,11 +225,10 @@ fn sent_by(
     let (trx, to) = match raw.map(|r| &r.contract.kind) {
         Some(ContractKind::Transfer(tc)) => (tc.amount.as_u64(), Some(tc.to)),
         Some(ContractKind::TriggerSmart(ts)) => (ts.call_value.as_u64(), Some(ts.contract)),
-        // Staking moves TRX between free and staked, neither in nor out (issue #24 item 4
-        // lists delegations later).
-        Some(ContractKind::AccountPermissionUpdate(_) | ContractKind::Staking(_)) | None => {
-            (0, None)
-        }
+        // Staking moves TRX between free and staked, neither in nor out; a delegation or
+        // undelegation is listed with its receiver as the counterparty.
+        Some(ContractKind::Staking(s)) => (0, s.receiver()),
+        Some(ContractKind::AccountPermissionUpdate(_)) | None => (0, None),
     };
     let moved = matches!(t.contract_ret.as_str(), "SUCCESS" | "DEFAULT");
     let trx = if moved { trx } else { 0 };
@@ -460,6 +459,51 @@ mod tests {
             tx_root: [0; 32],
             txs,
         }
+    }
+
+    #[test]
+    fn staking_moves_no_trx_and_a_delegation_names_its_receiver() {
+        use coldpay_shared::staking::{Resource, StakingContract};
+        let me = a(1);
+        let watched: HashSet<Address> = [me].into();
+        let stake = tx(
+            ContractKind::Staking(StakingContract::Freeze {
+                owner: me,
+                amount: Sun::new(5_000_000).unwrap(),
+                resource: Resource::Energy,
+            }),
+            "SUCCESS",
+        );
+        let delegate = tx(
+            ContractKind::Staking(StakingContract::Delegate {
+                owner: me,
+                resource: Resource::Energy,
+                balance: Sun::new(2_000_000).unwrap(),
+                receiver: a(2),
+                lock: false,
+                lock_period: 0,
+            }),
+            "SUCCESS",
+        );
+        let infos = [
+            info(&stake, "SUCCESS", vec![], 0),
+            info(&delegate, "SUCCESS", vec![], 0),
+        ];
+        let m = movements(
+            &block(vec![stake, delegate]),
+            &infos,
+            None,
+            &watched,
+            &[usdt()],
+        );
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m
+            .iter()
+            .all(|x| x.amount == U256::ZERO && x.direction == Direction::Out));
+        assert_eq!(m[0].contract, "FreezeBalanceV2Contract");
+        assert_eq!(m[0].counterparty, None);
+        assert_eq!(m[1].contract, "DelegateResourceContract");
+        assert_eq!(m[1].counterparty, Some(a(2)));
     }
 
     #[test]

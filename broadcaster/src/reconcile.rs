@@ -674,6 +674,9 @@ pub fn to_text(r: &Reconciliation) -> String {
     coverage_text(r, &mut s);
     for l in &r.balances {
         s.push_str(&format!("  {}\n", l.display));
+        if l.token == "TRX" {
+            s.push_str("    (TRX counts the account's own stake: free + staked + delegated out + unstaking; staking moves none in or out)\n");
+        }
     }
     for p in &r.payouts {
         s.push_str(&format!(

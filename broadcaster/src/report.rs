@@ -133,9 +133,11 @@ fn token_symbol(kind: &str, token: &str) -> &'static str {
     }
 }
 
-/// Rows that carry an amount (payouts, not permission updates) and are not cancelled.
+/// Rows that carry a payout amount (payouts, not permission updates or staking operations)
+/// and are not cancelled.
 fn counted(r: &Value) -> bool {
-    r["status"] != "cancelled" && r["kind"] != "permission-update"
+    r["status"] != "cancelled"
+        && !matches!(r["kind"].as_str(), Some("permission-update" | "staking"))
 }
 
 /// What `report` selects.
@@ -238,7 +240,7 @@ impl Tally {
     fn add(&mut self, status: &str, kind: &str, symbol: &str, amount: U256) {
         self.payouts += 1;
         *self.counts.entry(status.to_string()).or_insert(0) += 1;
-        if status != "cancelled" && kind != "permission-update" {
+        if status != "cancelled" && !matches!(kind, "permission-update" | "staking") {
             let e = self.sums.entry(symbol.to_string()).or_insert(U256::ZERO);
             *e = e.saturating_add(amount);
         }
@@ -332,6 +334,8 @@ pub struct StatusSummary {
     pub awaiting_approval: Vec<(String, String)>,
     /// (permission update id, status).
     pub permission_updates: Vec<(String, &'static str)>,
+    /// Staking operations (`stake`, `delegate`, …; not payouts): id and status.
+    pub staking: Vec<(String, &'static str)>,
 }
 
 /// The [`StatusSummary`] of `batch` (or of every payout): two journal statements, one pass.
@@ -345,6 +349,10 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
         let status = state_status(&s);
         if s.kind == "permission-update" {
             out.permission_updates.push((s.id, status));
+            continue;
+        }
+        if s.kind == "staking" {
+            out.staking.push((s.id, status));
             continue;
         }
         out.payouts += 1;
@@ -619,6 +627,7 @@ mod tests {
             json!({"status": "imported", "token": "USDT", "amount_base_units": "1250500000"}),
             json!({"status": "confirmed", "token": "USDT", "amount_base_units": "1000000"}),
             json!({"status": "cancelled", "token": "TRX", "amount_base_units": "7"}),
+            json!({"status": "confirmed", "kind": "staking", "token": "TRX", "amount_base_units": "5000000"}),
         ];
         let tally = Tally::of_rows(&rows);
         let t = tally.totals();
@@ -626,7 +635,7 @@ mod tests {
         assert!(!t.contains_key("TRX"));
         assert_eq!(counts(&rows)["cancelled"], 1);
         assert_eq!(tally.counts, counts(&rows));
-        assert_eq!(tally.payouts, 3);
+        assert_eq!(tally.payouts, 4);
     }
 
     #[test]

@@ -89,6 +89,28 @@ fn render(p: &Policy) -> String {
     if let Some(l) = &p.trx {
         t.insert("trx".into(), Value::Table(limits(l, TRX_DECIMALS)));
     }
+    if let Some(s) = &p.staking {
+        let trx = |sun: u64| {
+            Value::String(format_units(coldpay_shared::U256::from(sun), TRX_DECIMALS))
+        };
+        let mut st = Table::new();
+        let allow = s.allow.iter().map(|o| Value::String((*o).into())).collect();
+        st.insert("allow".into(), Value::Array(allow));
+        st.insert("max_per_tx_trx".into(), trx(s.per_tx_sun));
+        st.insert("max_per_24h_trx".into(), trx(s.per_24h_sun));
+        let receivers = s
+            .receivers
+            .iter()
+            .map(|(a, label)| {
+                let mut e = Table::new();
+                e.insert("address".into(), Value::String(a.to_string()));
+                e.insert("label".into(), Value::String(label.clone()));
+                Value::Table(e)
+            })
+            .collect();
+        st.insert("receivers".into(), Value::Array(receivers));
+        t.insert("staking".into(), Value::Table(st));
+    }
     toml::to_string(&t).expect("renders")
 }
 

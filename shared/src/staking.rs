@@ -38,10 +38,6 @@ pub const STAKING_TYPES: [u64; 6] = [
     CANCEL_ALL_UNFREEZE_V2_CONTRACT,
 ];
 
-/// What the coldpay signer says when asked to sign one of these (its review and policy of
-/// staking are not built yet).
-pub const NOT_YET_SIGNED: &str = "staking transactions are not yet supported by this signer";
-
 /// The resource a stake or delegation is for (`protocol.ResourceCode`; TRON_POWER is refused).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Resource {
@@ -166,6 +162,52 @@ pub enum StakingContract {
 }
 
 impl StakingContract {
+    /// The operation's word, as the broadcaster's commands name it (`stake`, `unstake`,
+    /// `withdraw-unstaked`, `delegate`, `undelegate`, `cancel-unstake`).
+    pub fn operation(&self) -> &'static str {
+        match self {
+            StakingContract::Freeze { .. } => "stake",
+            StakingContract::Unfreeze { .. } => "unstake",
+            StakingContract::WithdrawExpireUnfreeze { .. } => "withdraw-unstaked",
+            StakingContract::Delegate { .. } => "delegate",
+            StakingContract::UnDelegate { .. } => "undelegate",
+            StakingContract::CancelAllUnfreeze { .. } => "cancel-unstake",
+        }
+    }
+
+    /// The TRX amount it names (sun), and 0 for withdraw and cancel.
+    pub fn amount_sun(&self) -> u64 {
+        match self {
+            StakingContract::Freeze { amount, .. } | StakingContract::Unfreeze { amount, .. } => {
+                amount.as_u64()
+            }
+            StakingContract::Delegate { balance, .. }
+            | StakingContract::UnDelegate { balance, .. } => balance.as_u64(),
+            StakingContract::WithdrawExpireUnfreeze { .. }
+            | StakingContract::CancelAllUnfreeze { .. } => 0,
+        }
+    }
+
+    /// The receiver of a delegation or undelegation.
+    pub fn receiver(&self) -> Option<Address> {
+        match self {
+            StakingContract::Delegate { receiver, .. }
+            | StakingContract::UnDelegate { receiver, .. } => Some(*receiver),
+            _ => None,
+        }
+    }
+
+    /// The resource it is about (none for withdraw and cancel).
+    pub fn resource(&self) -> Option<Resource> {
+        match self {
+            StakingContract::Freeze { resource, .. }
+            | StakingContract::Unfreeze { resource, .. }
+            | StakingContract::Delegate { resource, .. }
+            | StakingContract::UnDelegate { resource, .. } => Some(*resource),
+            _ => None,
+        }
+    }
+
     /// The ContractType number.
     pub fn type_number(&self) -> u64 {
         match self {

@@ -338,8 +338,7 @@ impl RawData {
                 "an AccountPermissionUpdateContract changes who controls the account; it is not a payout".into(),
             )),
             ContractKind::Staking(s) => Err(Error::Intent(format!(
-                "{} (a {} stakes, unstakes or delegates TRX; it is not a payout)",
-                crate::staking::NOT_YET_SIGNED,
+                "a {} stakes, unstakes or delegates TRX; it is not a payout",
                 s.type_name()
             ))),
         }

@@ -153,6 +153,14 @@ fn token_amount(token: crate::Address, value: crate::amount::U256, tokens: &[Tok
     }
 }
 
+/// The plain staking block of the text view: what the transaction does, in words.
+pub fn plain_staking(out: &mut String, s: &StakingContract) {
+    use std::fmt::Write as _;
+    for line in s.describe() {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
 /// What the text view needs from its reader: the tokens it can name, the time to show
 /// expirations against (the clock is read by the binaries, never here), and how a permission
 /// update is shown.
@@ -163,6 +171,8 @@ pub struct TextView<'a> {
     pub now_ms: u64,
     /// Writes the lines of a permission update (default [`plain_permission_update`]).
     pub permission_update: fn(&mut String, &AccountPermissionUpdate),
+    /// Writes the lines of a staking transaction (default [`plain_staking`]).
+    pub staking: fn(&mut String, &StakingContract),
 }
 
 impl<'a> TextView<'a> {
@@ -172,6 +182,7 @@ impl<'a> TextView<'a> {
             tokens,
             now_ms,
             permission_update: plain_permission_update,
+            staking: plain_staking,
         }
     }
 }
@@ -190,11 +201,7 @@ pub fn inspect_text(txs: &[crate::input::FoundTx<'_>], view: &TextView<'_>) -> R
         }
         let _ = writeln!(out, "  txid         {}", t.txid);
         match &t.raw.contract.kind {
-            ContractKind::Staking(s) => {
-                for line in s.describe() {
-                    let _ = writeln!(out, "  {line}");
-                }
-            }
+            ContractKind::Staking(s) => (view.staking)(&mut out, s),
             ContractKind::AccountPermissionUpdate(u) => (view.permission_update)(&mut out, u),
             _ => {
                 let intent = t.raw.intent()?;

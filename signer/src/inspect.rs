@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 
 use coldpay_shared::input::Input;
 use coldpay_shared::permission::AccountPermissionUpdate;
-use coldpay_shared::view::{inspect_text, TextView, TokenUnit};
+use coldpay_shared::staking::StakingContract;
+use coldpay_shared::view::{inspect_text, plain_staking, TextView, TokenUnit};
 use coldpay_shared::Network;
 
 use crate::error::Result;
@@ -47,9 +48,15 @@ pub fn render(input: &Input, tokens: &[RegistryToken], now_ms: u64) -> Result<St
         .collect();
     let view = TextView {
         permission_update: update_block,
+        staking: staking_block,
         ..TextView::new(&units, now_ms)
     };
     Ok(inspect_text(&input.transactions(), &view)?)
+}
+
+fn staking_block(out: &mut String, s: &StakingContract) {
+    let _ = writeln!(out, "  STAKING      {}", crate::review::staking_line(s));
+    plain_staking(out, s);
 }
 
 fn update_block(out: &mut String, u: &AccountPermissionUpdate) {

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod policy_cli;
 pub mod policy_diff;
 pub mod policy_edit;
+pub mod policy_staking;
 pub mod policy_update;
 pub mod qrio;
 pub mod records;

@@ -56,6 +56,17 @@ struct PolicyToml {
     tokens: Vec<TokenToml>,
     trx: Option<LimitsToml>,
     admins: Option<AdminsToml>,
+    staking: Option<StakingToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StakingToml {
+    allow: Vec<Text>,
+    max_per_tx_trx: Text,
+    max_per_24h_trx: Text,
+    #[serde(default)]
+    receivers: Vec<AllowToml>,
 }
 
 #[derive(Deserialize)]
@@ -205,6 +216,8 @@ pub struct Policy {
     pub trx: Option<Limits>,
     /// Who approves changes (`[admins]`); required once the policy is sealed.
     pub admins: Option<Admins>,
+    /// Staking (`[staking]`); `None` = every staking transaction refused.
+    pub staking: Option<crate::policy_staking::StakingPolicy>,
     /// sha256 of the policy file bytes.
     pub digest: [u8; 32],
 }
@@ -237,6 +250,60 @@ fn limits(text: &str, table: &str, l: &LimitsToml, decimals: u8) -> Result<Limit
         per_tx: p("max_per_tx", &l.max_per_tx)?,
         per_request: p("max_per_request", &l.max_per_request)?,
         per_24h: p("max_per_24h", &l.max_per_24h)?,
+    })
+}
+
+/// `[staking]`, validated: known operations, TRX limits, receivers like allowlist entries.
+fn staking(text: &str, t: &StakingToml) -> Result<crate::policy_staking::StakingPolicy> {
+    use crate::policy_staking::{StakingPolicy, OPERATIONS};
+    let mut allow = Vec::new();
+    for (i, op) in t.allow.iter().enumerate() {
+        let Some(known) = OPERATIONS.iter().find(|o| **o == op.get_ref().as_str()) else {
+            return Err(fault(
+                text,
+                op,
+                &format!("staking.allow[{i}]"),
+                &format!(
+                    "not a staking operation (one of: {})",
+                    OPERATIONS.join(", ")
+                ),
+            ));
+        };
+        if !allow.contains(known) {
+            allow.push(*known);
+        }
+    }
+    let sun = |field: &str, v: &Text| {
+        parse_units(v.get_ref(), TRX_DECIMALS)
+            .ok()
+            .and_then(|x| u64::try_from(x).ok())
+            .ok_or_else(|| fault(text, v, &format!("staking.{field}"), "not a TRX amount"))
+    };
+    let per_tx = sun("max_per_tx_trx", &t.max_per_tx_trx)?;
+    let per_24h = sun("max_per_24h_trx", &t.max_per_24h_trx)?;
+    if per_tx > per_24h {
+        return Err(fault(
+            text,
+            &t.max_per_tx_trx,
+            "staking.max_per_tx_trx",
+            "is above staking.max_per_24h_trx",
+        ));
+    }
+    let mut receivers = BTreeMap::new();
+    for (i, a) in t.receivers.iter().enumerate() {
+        let at = format!("staking.receivers[{i}]");
+        let addr = Address::parse(a.address.get_ref())
+            .map_err(|e| fault(text, &a.address, &format!("{at}.address"), &e.redacted()))?;
+        if let Some(m) = label_problem(&format!("{at}.label"), a.label.get_ref()) {
+            return Err(fault(text, &a.label, &at, &m));
+        }
+        receivers.insert(addr, a.label.get_ref().clone());
+    }
+    Ok(StakingPolicy {
+        allow,
+        per_tx_sun: per_tx,
+        per_24h_sun: per_24h,
+        receivers,
     })
 }
 
@@ -337,6 +404,7 @@ impl Policy {
             None => None,
         };
         let admins = t.admins.as_ref().map(|a| admins(text, a)).transpose()?;
+        let staking = t.staking.as_ref().map(|s| staking(text, s)).transpose()?;
         Ok(Policy {
             unattended: t.unattended,
             max_fee_limit_sun,
@@ -348,6 +416,7 @@ impl Policy {
             tokens,
             trx,
             admins,
+            staking,
             digest: Sha256::digest(bytes).into(),
         })
     }
@@ -431,6 +500,28 @@ impl Policy {
         if self.mode == Mode::Allowlist && !self.allow.contains_key(&intent.to()) {
             reasons.push(format!("recipient {} is not on the allowlist", intent.to()));
         }
+        self.check_memo_and_expiration(raw, now_ms, &mut reasons);
+        reasons
+    }
+
+    /// Verdict on one staking transaction: refused unless `[staking]` allows its operation
+    /// (see [`crate::policy_staking`]); zero amounts and a receiver equal to the owner always;
+    /// fee limit, memo and expiration as for payouts. The 24 h limit is checked by the caller.
+    pub fn check_staking(
+        &self,
+        raw: &RawData,
+        c: &coldpay_shared::staking::StakingContract,
+        now_ms: u64,
+    ) -> Vec<String> {
+        let op = c.operation();
+        let mut reasons = match &self.staking {
+            None => vec![format!(
+                "staking transactions are not allowed by the policy ([staking] missing; a {op} needs \"{op}\" in staking.allow)"
+            )],
+            Some(s) => s.reasons(c),
+        };
+        reasons.extend(crate::policy_staking::always_refused(c));
+        reasons.extend(self.fee_limit_reason(raw));
         self.check_memo_and_expiration(raw, now_ms, &mut reasons);
         reasons
     }
@@ -791,5 +882,127 @@ max_per_24h = "200000"
         assert!(e.to_string().contains("U+200B"), "{e}");
         let intl = EXAMPLE.replace("exchange hot wallet", "Büro Zürich");
         assert!(Policy::parse(intl.as_bytes(), Network::Mainnet).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod staking_tests {
+    use super::*;
+    use coldpay_shared::contract::{Contract, ContractKind};
+    use coldpay_shared::staking::Resource;
+    use coldpay_shared::staking::StakingContract;
+    use coldpay_shared::{Network, RefBlock, Sun};
+
+    const OWNER: &str = "TLsV52sRDL79HXGGm9yzwKibb6BeruhUzy";
+    const FRIEND: &str = "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8";
+
+    fn policy(staking: &str) -> Policy {
+        let text = format!("[destinations]\nmode = \"allowlist\"\n{staking}");
+        Policy::parse(text.as_bytes(), Network::Mainnet).unwrap()
+    }
+
+    fn raw(c: &StakingContract) -> RawData {
+        RawData {
+            ref_block: RefBlock {
+                bytes: [0; 2],
+                hash: [0; 8],
+            },
+            expiration: 3_600_000,
+            memo: Vec::new(),
+            contract: Contract {
+                kind: ContractKind::Staking(c.clone()),
+                permission_id: 0,
+            },
+            timestamp: 1,
+            fee_limit: 0,
+        }
+    }
+
+    fn verdict(p: &Policy, c: &StakingContract) -> Vec<String> {
+        p.check_staking(&raw(c), c, 1_000)
+    }
+
+    fn stake(sun: u64) -> StakingContract {
+        StakingContract::Freeze {
+            owner: Address::parse(OWNER).unwrap(),
+            amount: Sun::new(sun).unwrap(),
+            resource: Resource::Energy,
+        }
+    }
+
+    fn delegate(to: &str) -> StakingContract {
+        StakingContract::Delegate {
+            owner: Address::parse(OWNER).unwrap(),
+            resource: Resource::Energy,
+            balance: Sun::new(5_000_000).unwrap(),
+            receiver: Address::parse(to).unwrap(),
+            lock: false,
+            lock_period: 0,
+        }
+    }
+
+    const ALL: &str = "[staking]\nallow = [\"stake\", \"delegate\"]\nmax_per_tx_trx = \"100\"\nmax_per_24h_trx = \"1000\"\n[[staking.receivers]]\naddress = \"TJRabPrwbZy45sbavfcjinPJC18kjpRTv8\"\nlabel = \"ops wallet\"\n";
+
+    #[test]
+    fn refused_by_default_and_each_operation_needs_its_name() {
+        let none = policy("");
+        let r = verdict(&none, &stake(5_000_000));
+        assert!(r[0].contains("[staking] missing"), "{r:?}");
+        let p = policy(ALL);
+        assert!(verdict(&p, &stake(5_000_000)).is_empty());
+        let w = StakingContract::WithdrawExpireUnfreeze {
+            owner: Address::parse(OWNER).unwrap(),
+        };
+        let r = verdict(&p, &w);
+        assert_eq!(
+            r,
+            vec!["withdraw-unstaked (WithdrawExpireUnfreezeContract) is not allowed by the policy (staking.allow: stake, delegate)"]
+        );
+    }
+
+    #[test]
+    fn limits_zero_amounts_and_receivers() {
+        let p = policy(ALL);
+        let r = verdict(&p, &stake(101_000_000));
+        assert!(
+            r[0].contains("over the staking per-transaction limit 100 TRX"),
+            "{r:?}"
+        );
+        assert!(verdict(&p, &stake(0)).contains(&"zero amount".to_string()));
+        assert!(verdict(&p, &delegate(FRIEND)).is_empty());
+        let r = verdict(&p, &delegate(OWNER));
+        assert!(
+            r.iter()
+                .any(|x| x.contains("not on the policy's staking.receivers")),
+            "{r:?}"
+        );
+        assert!(
+            r.contains(&"the receiver is the account itself".to_string()),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn bad_staking_tables_are_refused_by_place() {
+        let bad = |t: &str| {
+            Policy::parse(
+                format!("[destinations]\nmode = \"any\"\n{t}").as_bytes(),
+                Network::Mainnet,
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let e =
+            bad("[staking]\nallow = [\"vote\"]\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\n");
+        assert!(
+            e.contains("staking.allow[0]") && e.contains("not a staking operation"),
+            "{e}"
+        );
+        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"3\"\nmax_per_24h_trx = \"2\"\n");
+        assert!(e.contains("above staking.max_per_24h_trx"), "{e}");
+        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"x\"\nmax_per_24h_trx = \"2\"\n");
+        assert!(e.contains("staking.max_per_tx_trx"), "{e}");
+        let e = bad("[staking]\nallow = []\nmax_per_tx_trx = \"1\"\nmax_per_24h_trx = \"2\"\nsurprise = 1\n");
+        assert!(e.contains("surprise") || e.contains("unknown"), "{e}");
     }
 }

@@ -51,7 +51,37 @@ pub fn diff(old: &Policy, new: &Policy) -> Vec<String> {
         &mut out,
     );
     admins(old.admins.as_ref(), new.admins.as_ref(), &mut out);
+    staking(old, new, &mut out);
     out
+}
+
+/// `[staking]` changes: each key old → new, receivers added and removed.
+fn staking(old: &Policy, new: &Policy, out: &mut Vec<String>) {
+    let lines = |p: &Policy| {
+        p.staking
+            .as_ref()
+            .map(crate::policy_staking::StakingPolicy::lines)
+            .unwrap_or_default()
+    };
+    let (a, b) = (lines(old), lines(new));
+    match (&old.staking, &new.staking) {
+        (None, None) => {}
+        (None, Some(_)) => out.push("staking: refused → allowed as below".into()),
+        (Some(_), None) => out.push("staking: allowed → REFUSED ([staking] removed)".into()),
+        (Some(_), Some(_)) => {}
+    }
+    for (k, v) in &b {
+        match a.iter().find(|(x, _)| x == k) {
+            None => out.push(format!("{k} added: {v}")),
+            Some((_, o)) if o != v => out.push(format!("{k}: {o} → {v}")),
+            Some(_) => {}
+        }
+    }
+    for (k, v) in &a {
+        if !b.iter().any(|(x, _)| x == k) {
+            out.push(format!("{k} removed: {v}"));
+        }
+    }
 }
 
 fn trx(sun: u64) -> String {

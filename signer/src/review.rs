@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 mod permission;
+mod staking;
 mod update;
 mod verdict;
 
@@ -19,6 +20,7 @@ use coldpay_shared::burn::{Burn, Signatures};
 use coldpay_shared::contract::ContractKind;
 use coldpay_shared::handoff::FeeInputs;
 use coldpay_shared::permission::AccountPermissionUpdate;
+use coldpay_shared::staking::StakingContract;
 use coldpay_shared::text::escape;
 use coldpay_shared::{Address, Intent, Network, RawData, TxId, U256};
 
@@ -65,9 +67,18 @@ impl ReviewItem<'_> {
     pub fn is_permission_update(&self) -> bool {
         self.update().is_some()
     }
+
+    /// The staking operation this transaction is, if it is one (types 54–59).
+    pub fn staking(&self) -> Option<&StakingContract> {
+        match &self.raw.contract.kind {
+            ContractKind::Staking(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 pub use permission::{write_update_after, PermissionView, RecordView};
+pub use staking::summary_line as staking_line;
 pub(crate) use update::same_list;
 
 /// The base58 forms of a payout's addresses, computed once per address per run.
@@ -135,6 +146,8 @@ struct Summary<'a> {
     /// Payouts the broadcaster marked as duplicates: (payout, the payout it repeats).
     marked: Vec<(&'a str, &'a str)>,
     earliest: Option<u64>,
+    /// One line per staking operation ("stake 500 TRX for energy").
+    staking: Vec<String>,
 }
 
 impl<'a> Summary<'a> {
@@ -152,7 +165,11 @@ impl<'a> Summary<'a> {
                     .map_or(it.raw.expiration, |e| e.min(it.raw.expiration)),
             );
             let (Some(intent), Some(names)) = (&it.intent, &it.names) else {
-                s.not_payouts += usize::from(!it.is_permission_update());
+                if let Some(st) = it.staking() {
+                    s.staking.push(staking::summary_line(st));
+                } else {
+                    s.not_payouts += usize::from(!it.is_permission_update());
+                }
                 continue;
             };
             s.recipients
@@ -314,6 +331,9 @@ fn write_summary(
             s.unknown_token
         );
     }
+    for line in &s.staking {
+        let _ = writeln!(out, "  STAKING           {line}");
+    }
     if s.not_payouts > 0 {
         let _ = writeln!(
             out,
@@ -443,6 +463,9 @@ fn write_item(
                 "  PERMISSION UPDATE of account {} (shown above)",
                 it.raw.owner()
             );
+        }
+        _ if it.staking().is_some() => {
+            staking::write_item(out, it.staking().expect("checked"), policy);
         }
         _ => {
             let _ = writeln!(out, "  NOT A PAYOUT (cannot be decoded as a transfer)");

@@ -1,12 +1,14 @@
-//! Staking transactions (Stake 2.0, types 54–59) decode, but this signer does not sign them
-//! yet (issue #24: its review and policy of staking come later): `sign` refuses them with one
-//! clear message and a non-zero exit, whatever the input form.
+//! Staking transactions (Stake 2.0, types 54–59) are refused unless the policy's `[staking]`
+//! table allows them (the test policy has none): `sign` refuses them with one clear message
+//! and a non-zero exit, whatever the input form; `inspect` describes them in plain words.
 
 mod common;
 
 use coldpay_shared::contract::{Contract, ContractKind};
 use coldpay_shared::handoff::RequestTx;
-use coldpay_shared::staking::{Resource, StakingContract, NOT_YET_SIGNED};
+use coldpay_shared::staking::{Resource, StakingContract};
+
+const NOT_ALLOWED: &str = "staking transactions are not allowed by the policy ([staking] missing";
 use coldpay_shared::{Address, Network, RawData, Sun};
 use common::{now_ms, sign_request, stderr, stdout, Env, ALLOWED, HOUR, KAT_ADDR, REF};
 
@@ -89,7 +91,7 @@ fn sign_refuses_every_staking_type_in_a_request_and_as_a_tronweb_object() {
             let out = sign(&env, &input);
             let err = stderr(&out);
             assert!(!out.status.success(), "{name} was signed: {err}");
-            assert!(err.contains(NOT_YET_SIGNED), "{name}: {err}");
+            assert!(err.contains(NOT_ALLOWED), "{name}: {err}");
             assert!(
                 !env.path("out.json").exists(),
                 "{name}: no response file is written"
@@ -114,4 +116,14 @@ fn the_signers_inspect_describes_staking_as_tx_decode_does() {
     assert!(text.contains("receiver     T"), "{text}");
     assert!(text.contains("expires      "), "{text}");
     assert!(text.contains("ref block    "), "{text}");
+    assert!(
+        text.contains(&format!(
+            "STAKING      delegate the energy of 10 TRX staked to {ALLOWED}"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("lock         yes, for 28800 blocks"),
+        "{text}"
+    );
 }

@@ -18,6 +18,7 @@ use crate::lock::{LockGuard, LockWait};
 pub mod imports;
 pub mod payout_lines;
 pub mod signer_policies;
+pub mod staking_ops;
 pub mod transitions;
 
 pub use imports::{AccountRow, ImportRow};
@@ -25,7 +26,7 @@ pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
 pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -546,6 +547,9 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 7 {
         tx.execute_batch(signer_policies::MIGRATION_7)
             .map_err(at(format!("migrate {shown} to schema version 7")))?;
+    }
+    if version < 8 {
+        staking_ops::migrate_8(&tx).map_err(at(format!("migrate {shown} to schema version 8")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)

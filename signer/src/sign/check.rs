@@ -135,6 +135,8 @@ fn per_transaction(
     for t in txs {
         t.reasons = if t.is_permission_update() {
             policy.check_permission_update(t.raw, now)
+        } else if let Some(s) = t.staking() {
+            policy.check_staking(t.raw, s, now)
         } else {
             policy.check_tx(t.raw, now)
         };
@@ -207,8 +209,37 @@ fn replay_reason(p: &str, prev: &SignedPayout, resign: bool, now: u64) -> Option
     ))
 }
 
+/// The rolling 24 h staking limit over the input (reported on its first staking transaction
+/// that counts): what this home signed in the last 24 h plus this input.
+fn staking_limit(txs: &mut [ReviewItem<'_>], policy: &Policy, ledger: &Ledger, day_ago: u64) {
+    use crate::policy_staking::{trx, COUNTED_TYPES};
+    let Some(s) = &policy.staking else { return };
+    let counted = |t: &ReviewItem<'_>| {
+        t.staking()
+            .filter(|c| COUNTED_TYPES.contains(&c.type_name()))
+            .map(coldpay_shared::staking::StakingContract::amount_sun)
+    };
+    let Some(first) = txs.iter().position(|t| counted(t).is_some()) else {
+        return;
+    };
+    let total: u64 = txs.iter().filter_map(counted).fold(0, u64::saturating_add);
+    let day: U256 = COUNTED_TYPES.iter().fold(U256::ZERO, |a, t| {
+        a.saturating_add(ledger.signed_since(t, day_ago))
+    });
+    let day = u64::try_from(day).unwrap_or(u64::MAX);
+    if day.saturating_add(total) > s.per_24h_sun {
+        txs[first].reasons.push(format!(
+            "{} staked, unstaked or delegated in the last 24 h plus this input's {} is over the staking 24 h limit {}",
+            trx(day),
+            trx(total),
+            trx(s.per_24h_sun)
+        ));
+    }
+}
+
 /// Request-wide and rolling 24 h limits per asset (reported on the asset's first transaction).
 fn limits(txs: &mut [ReviewItem<'_>], policy: &Policy, ledger: &Ledger, day_ago: u64) {
+    staking_limit(txs, policy, ledger, day_ago);
     let mut totals: BTreeMap<Arc<str>, (U256, usize)> = BTreeMap::new();
     for (i, t) in txs.iter().enumerate() {
         if let (Some(intent), Some(names)) = (&t.intent, &t.names) {

@@ -212,6 +212,18 @@ fn review_items<'a>(
 }
 
 fn audit_tx(t: &ReviewItem<'_>) -> AuditTx {
+    if let Some(s) = t.staking() {
+        // Recorded by its contract type, receiver and amount in sun (the ledger line says
+        // the same).
+        return AuditTx {
+            amount: Some(s.amount_sun().to_string()),
+            expiration: t.raw.expiration,
+            payout_id: t.payout_id.map(String::from),
+            to: s.receiver().map(|r| Arc::from(r.to_base58())),
+            token: Some(Arc::from(s.type_name())),
+            txid: t.txid.to_hex(),
+        };
+    }
     if t.is_permission_update() {
         // No value moves: recorded by its contract type (the ledger line says the same).
         return AuditTx {

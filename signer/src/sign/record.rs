@@ -179,10 +179,20 @@ fn ledger_entries(approved: &Approved<'_>, at: u64) -> Vec<LedgerEntry> {
                     n.to.to_string(),
                     i.amount().to_string(),
                 ),
+                _ if t.staking().is_some() => {
+                    // Staking moves TRX between free and staked (or lends its resource):
+                    // recorded under its contract type, with its receiver and amount in sun.
+                    let s = t.staking().expect("checked");
+                    (
+                        s.type_name().to_string(),
+                        s.receiver().map(|r| r.to_base58()).unwrap_or_default(),
+                        s.amount_sun().to_string(),
+                    )
+                }
                 _ => {
                     assert!(
                         t.is_permission_update(),
-                        "allowed transactions are payouts or permission updates"
+                        "allowed transactions are payouts, staking or permission updates"
                     );
                     (
                         super::multisig::UPDATE_LEDGER_TOKEN.to_string(),

@@ -1,0 +1,194 @@
+//! The staking commands' arguments (`stake`, `unstake`, `withdraw-unstaked`, `delegate`,
+//! `undelegate`, `cancel-unstake`) and the contract each asks for; the work is in
+//! [`crate::staking`].
+
+use std::path::PathBuf;
+
+use coldpay_shared::staking::{Resource, StakingContract};
+use coldpay_shared::{Address, Sun};
+use serde_json::{json, Value};
+
+use crate::error::{BcError, Result};
+use crate::staking::Outcome;
+
+/// Options every staking command shares.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// Build under this account permission (Permission_id: 0 owner, 2.. actives) for M-of-N
+    /// approval; default: the account's `permission` in the config. Refused when its
+    /// operations do not allow the staking contract type.
+    #[arg(long, value_name = "ID")]
+    pub permission: Option<i32>,
+    /// Expiration after the reference block (at most 24h).
+    #[arg(long, default_value = "6h")]
+    pub expires_in: String,
+    /// Output file for the sign request (default stdout).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// `stake` / `unstake` arguments.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AmountArgs {
+    /// The staking account (an imported watch-only account).
+    #[arg(long)]
+    pub from: String,
+    /// Amount in TRX ("500", "12.5"; at least 1 TRX to stake).
+    #[arg(long)]
+    pub amount: String,
+    /// energy or bandwidth.
+    #[arg(long, default_value = "energy", value_parser = ["energy", "bandwidth"])]
+    pub resource: String,
+    /// Permission, expiration and output.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `withdraw-unstaked` / `cancel-unstake` arguments.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OwnerArgs {
+    /// The staking account (an imported watch-only account).
+    #[arg(long)]
+    pub from: String,
+    /// Permission, expiration and output.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// `delegate` / `undelegate` arguments.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DelegateArgs {
+    /// The staking account (an imported watch-only account).
+    #[arg(long)]
+    pub from: String,
+    /// The account receiving (or, for undelegate, giving back) the resource.
+    #[arg(long)]
+    pub to: String,
+    /// Staked TRX whose resource is lent (or taken back), e.g. "1000"; at least 1 TRX to
+    /// delegate.
+    #[arg(long)]
+    pub amount: String,
+    /// energy or bandwidth.
+    #[arg(long, default_value = "energy", value_parser = ["energy", "bandwidth"])]
+    pub resource: String,
+    /// delegate: lock the delegation (it cannot be taken back before the lock ends).
+    #[arg(long)]
+    pub lock: bool,
+    /// delegate: lock period in blocks of 3 s (default with --lock: the chain's, 3 days).
+    #[arg(long, value_name = "BLOCKS", requires = "lock")]
+    pub lock_period: Option<u64>,
+    /// Permission, expiration and output.
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Which staking operation.
+#[derive(Debug, Clone)]
+pub enum StakeOp {
+    /// FreezeBalanceV2.
+    Stake(AmountArgs),
+    /// UnfreezeBalanceV2.
+    Unstake(AmountArgs),
+    /// WithdrawExpireUnfreeze.
+    Withdraw(OwnerArgs),
+    /// DelegateResource.
+    Delegate(DelegateArgs),
+    /// UnDelegateResource.
+    Undelegate(DelegateArgs),
+    /// CancelAllUnfreezeV2.
+    Cancel(OwnerArgs),
+}
+
+fn address(s: &str, flag: &str) -> Result<Address> {
+    Address::parse(s).map_err(|e| BcError::Input(format!("{flag} {s:?}: {e}")))
+}
+
+fn amount(s: &str) -> Result<Sun> {
+    Sun::parse_trx(s).map_err(|e| BcError::Input(format!("--amount {s:?}: {e}")))
+}
+
+fn resource(s: &str) -> Resource {
+    if s == "bandwidth" {
+        Resource::Bandwidth
+    } else {
+        Resource::Energy
+    }
+}
+
+impl StakeOp {
+    /// The shared options.
+    pub fn common(&self) -> &Common {
+        match self {
+            StakeOp::Stake(a) | StakeOp::Unstake(a) => &a.common,
+            StakeOp::Withdraw(a) | StakeOp::Cancel(a) => &a.common,
+            StakeOp::Delegate(a) | StakeOp::Undelegate(a) => &a.common,
+        }
+    }
+
+    /// The contract asked for (addresses and amounts parsed; the rules are checked later).
+    pub fn contract(&self) -> Result<StakingContract> {
+        Ok(match self {
+            StakeOp::Stake(a) => StakingContract::Freeze {
+                owner: address(&a.from, "--from")?,
+                amount: amount(&a.amount)?,
+                resource: resource(&a.resource),
+            },
+            StakeOp::Unstake(a) => StakingContract::Unfreeze {
+                owner: address(&a.from, "--from")?,
+                amount: amount(&a.amount)?,
+                resource: resource(&a.resource),
+            },
+            StakeOp::Withdraw(a) => StakingContract::WithdrawExpireUnfreeze {
+                owner: address(&a.from, "--from")?,
+            },
+            StakeOp::Cancel(a) => StakingContract::CancelAllUnfreeze {
+                owner: address(&a.from, "--from")?,
+            },
+            StakeOp::Delegate(a) => StakingContract::Delegate {
+                owner: address(&a.from, "--from")?,
+                resource: resource(&a.resource),
+                balance: amount(&a.amount)?,
+                receiver: address(&a.to, "--to")?,
+                lock: a.lock,
+                lock_period: a.lock_period.unwrap_or(0),
+            },
+            StakeOp::Undelegate(a) => StakingContract::UnDelegate {
+                owner: address(&a.from, "--from")?,
+                resource: resource(&a.resource),
+                balance: amount(&a.amount)?,
+                receiver: address(&a.to, "--to")?,
+            },
+        })
+    }
+}
+
+/// The command's JSON and text answer.
+pub fn answer(out: &Outcome) -> (Value, String) {
+    let tx = &out.request.transactions[0];
+    let op = crate::journal::staking_ops::operation_of(&out.contract);
+    let mut text = format!(
+        "{op} {}: journal id {}, txid {}",
+        if out.reexported {
+            "(already built, waiting for signatures: its request is exported again)"
+        } else {
+            "built"
+        },
+        out.payout_id,
+        tx.txid
+    );
+    for line in out.contract.describe() {
+        text.push_str(&format!("\n  {line}"));
+    }
+    text.push_str("\nnext: sign the request offline, then `submit RESPONSE` and `track --follow`");
+    let mut v = json!({
+        "operation": op,
+        "payout_id": out.payout_id,
+        "txid": tx.txid.to_hex(),
+        "reexported": out.reexported,
+        "request_id": out.request.request_id,
+    });
+    for (k, x) in out.contract.view_json() {
+        v[k] = x;
+    }
+    (v, text)
+}
