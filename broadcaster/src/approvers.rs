@@ -83,6 +83,22 @@ pub fn record(journal: &Journal, w: &WatchExport, a: &ApproverFor) -> Result<Vec
     Ok(recs.into_iter().map(|(_, r)| r).collect())
 }
 
+/// Every recorded approver key's wallet name (base58 address → name), whatever the account.
+pub fn all_names(journal: &Journal) -> Result<HashMap<String, String>> {
+    let mut st = journal
+        .conn
+        .prepare("SELECT key, value FROM meta WHERE key LIKE 'approver:%'")?;
+    let rows = st
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut out = HashMap::new();
+    for (key, value) in rows {
+        let r: ApproverRecord = serde_json::from_str(&value).map_err(|_| bad_record(&key))?;
+        out.insert(key[META_PREFIX.len()..].to_string(), r.wallet);
+    }
+    Ok(out)
+}
+
 /// The recorded approver keys of `account`: address → wallet name.
 pub fn labels(journal: &Journal, account: &Address) -> Result<HashMap<Address, String>> {
     let mut st = journal

@@ -385,6 +385,10 @@ enum BatchCmd {
         /// Batch id (default: the file name and time).
         #[arg(long)]
         batch_id: Option<String>,
+        /// Add the rows to the existing batch --batch-id of the same sender (e.g. a corrected
+        /// payout under a new payout id) instead of creating a batch.
+        #[arg(long, requires = "batch_id")]
+        append: bool,
         /// Accept rows that repeat another payout (same recipient, amount, token and memo) in
         /// the file or imported in the last 30 days; the signer shows them as duplicates.
         #[arg(long)]
@@ -893,6 +897,7 @@ fn run(cli: Cli) -> Result<()> {
             file,
             from,
             batch_id,
+            append,
             allow_duplicates,
         }) => {
             let from = Address::parse(&from)?;
@@ -912,10 +917,21 @@ fn run(cli: Cli) -> Result<()> {
                     crate::journal::now_ms()
                 )
             });
-            insert_batch(&journal, &id, &from, c.network.as_str(), &payouts)?;
+            if append {
+                crate::payouts::append_to_batch(
+                    &journal,
+                    &id,
+                    &from,
+                    c.network.as_str(),
+                    &payouts,
+                )?;
+            } else {
+                insert_batch(&journal, &id, &from, c.network.as_str(), &payouts)?;
+            }
             let t = totals(&payouts);
             let mut text = format!(
-                "imported batch {id}: {} payout(s)\n{}",
+                "{} batch {id}: {} payout(s)\n{}",
+                if append { "added to" } else { "imported" },
                 payouts.len(),
                 t.iter()
                     .map(|(tok, v, n)| format!("  {v} {tok} in {n} payout(s)"))
@@ -1000,7 +1016,7 @@ fn run(cli: Cli) -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             let s = crate::submit::submit(&journal, &n, &resp, &accept, &bar(0, c.json));
             remember_genesis(&c, &journal, &n)?;
-            report_submit(&c, &s?)?;
+            report_submit(&c, &journal, &s?)?;
         }
         Command::Track {
             follow,
@@ -1311,9 +1327,9 @@ fn refuse_duplicates(dups: &[String], allow: bool, what: &str) -> Result<()> {
         return Ok(());
     }
     Err(BcError::Input(format!(
-        "{what}: {} payout(s) repeat an earlier payout (same recipient, amount, token and memo; this import or the last 30 days): {}; if they are meant, run again with --allow-duplicates (the signer will show them as duplicates)",
+        "{what}: {} payout(s) repeat an earlier payout (same recipient, amount, token and memo; this import or the last 30 days); if they are meant, run again with --allow-duplicates (the signer will show them as duplicates):\n{}",
         dups.len(),
-        dups.join("; ")
+        dups.join("\n")
     )))
 }
 
@@ -1475,7 +1491,7 @@ fn stake(c: &Ctx, journal: &Journal, n: &Node, op: crate::stake_cmd::StakeOp) ->
     if !c.json || common.output.is_none() {
         eprintln!("{text}");
     }
-    write_request(&out.request, common.output.as_deref())?;
+    emit_request(&out.request, common.output.as_deref(), &common.qr_out)?;
     if let Some(p) = &common.output {
         print(c, &v, &format!("sign request written to {}", p.display()));
     }
@@ -1500,7 +1516,7 @@ fn emit_request(
     Ok(())
 }
 
-fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
+fn report_submit(c: &Ctx, journal: &Journal, s: &crate::submit::SubmitSummary) -> Result<()> {
     let mut text = format!(
         "broadcast: {} accepted, {} refused by the node, {} skipped",
         s.accepted, s.refused, s.skipped
@@ -1548,8 +1564,9 @@ fn report_submit(c: &Ctx, s: &crate::submit::SubmitSummary) -> Result<()> {
             ));
         }
     }
-    for a in &s.approvals {
-        text.push_str(&format!("\n  {}", crate::submit::approval_line(a)));
+    let names = crate::approvers::all_names(journal).unwrap_or_default();
+    for line in crate::submit::approval_lines(&s.approvals, &names) {
+        text.push_str(&format!("\n  {line}"));
     }
     if s.awaiting_approval > 0 {
         text.push_str(&format!(
@@ -1709,7 +1726,9 @@ pub fn main_entry() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            crate::log::error(&format!("error: {}", e.to_string().replace('\n', " ")));
+            // A refusal that lists several items (invalid rows, duplicates) keeps one per
+            // line, indented under the first; a JSON log line holds them in its `msg`.
+            crate::log::error(&format!("error: {}", e.to_string().replace('\n', "\n  ")));
             ExitCode::from(e.exit_code())
         }
     }

@@ -213,8 +213,8 @@ fn finish(rows: Vec<Row>, source: &str) -> Result<Vec<NewPayout>> {
     if !errors.is_empty() {
         let n = errors.len();
         return Err(BcError::Input(format!(
-            "{source}: {n} invalid row(s), nothing imported: {}",
-            errors.join("; ")
+            "{source}: {n} invalid row(s), nothing imported:\n{}",
+            errors.join("\n")
         )));
     }
     if out.is_empty() {
@@ -271,7 +271,23 @@ pub fn insert_batch(
     if let Some(problem) = coldpay_shared::text::id_problem("batch id", batch_id) {
         return Err(BcError::Input(problem));
     }
-    let rows: Vec<ImportRow<'_>> = payouts
+    journal.insert_batch(batch_id, &from.to_base58(), network, &import_rows(payouts))
+}
+
+/// Adds `payouts` to the existing batch `batch_id` of `from` (`batch import --append`), all or
+/// nothing.
+pub fn append_to_batch(
+    journal: &Journal,
+    batch_id: &str,
+    from: &Address,
+    network: &str,
+    payouts: &[NewPayout],
+) -> Result<()> {
+    journal.append_payouts(batch_id, &from.to_base58(), network, &import_rows(payouts))
+}
+
+fn import_rows(payouts: &[NewPayout]) -> Vec<ImportRow<'_>> {
+    payouts
         .iter()
         .map(|p| ImportRow {
             line: p.line,
@@ -281,8 +297,7 @@ pub fn insert_batch(
             amount: p.amount.to_string(),
             memo: p.memo.as_deref(),
         })
-        .collect();
-    journal.insert_batch(batch_id, &from.to_base58(), network, &rows)
+        .collect()
 }
 
 /// How long a payout counts against a new one with the same recipient, amount, token and memo.

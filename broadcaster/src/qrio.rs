@@ -11,15 +11,16 @@ pub use coldpay_shared::qr_cli::{QrInArgs, QrOutArgs};
 use crate::error::Result;
 
 /// The UR message of a sign request: the compact form (`coldpay-req`), or for a request the
-/// compact form does not carry (a permission update) its JSON file (`coldpay-req-json`).
+/// compact form does not carry (a permission update, a staking operation) its JSON file
+/// (`coldpay-req-json`).
 pub fn request_message(req: &SignRequest) -> Result<(UrKind, Vec<u8>)> {
-    let update = req.transactions.iter().any(|t| {
+    let not_payout = req.transactions.iter().any(|t| {
         matches!(
             t.raw.contract.kind,
-            ContractKind::AccountPermissionUpdate(_)
+            ContractKind::AccountPermissionUpdate(_) | ContractKind::Staking(_)
         )
     });
-    if update {
+    if not_payout {
         let json = serde_json::to_string(&req.to_json()).expect("json");
         return Ok((UrKind::RequestJson, request_json_payload(&json)));
     }
@@ -108,9 +109,27 @@ mod tests {
                 kind: ContractKind::AccountPermissionUpdate(update),
                 permission_id: 0,
             },
-            ..pay
+            ..pay.clone()
         };
         let req = request(raw);
+        let (kind, payload) = request_message(&req).unwrap();
+        assert_eq!(kind, UrKind::RequestJson);
+        let text = request_json_text(&payload, 1 << 20).unwrap();
+        let back = SignRequest::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
+        assert_eq!(back.digest(), req.digest());
+        // A staking operation travels the same way (the compact form carries payouts only).
+        let stake = RawData {
+            contract: Contract {
+                kind: ContractKind::Staking(coldpay_shared::staking::StakingContract::Freeze {
+                    owner: a,
+                    amount: Sun::new(5_000_000).unwrap(),
+                    resource: coldpay_shared::staking::Resource::Energy,
+                }),
+                permission_id: 0,
+            },
+            ..pay
+        };
+        let req = request(stake);
         let (kind, payload) = request_message(&req).unwrap();
         assert_eq!(kind, UrKind::RequestJson);
         let text = request_json_text(&payload, 1 << 20).unwrap();

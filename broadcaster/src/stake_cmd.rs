@@ -25,6 +25,10 @@ pub struct Common {
     /// Output file for the sign request (default stdout).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// QR output of the sign request (as `build`): its JSON form as `coldpay-req-json` UR
+    /// parts (staking does not fit the compact payout form).
+    #[command(flatten)]
+    pub qr_out: crate::qrio::QrOutArgs,
 }
 
 /// `stake` / `unstake` arguments.

@@ -4,6 +4,7 @@
 //! verified against the permission as the node reports it now and kept until the weight
 //! reaches the threshold ([`crate::approvals`]).
 
+use std::collections::HashMap;
 use std::collections::HashSet;
 
 use coldpay_shared::{Address, RawData, SignResponse, Signature, SignedTransaction};
@@ -341,28 +342,76 @@ fn record_sent(
     Ok(())
 }
 
-/// One line per approval note: "payout p1: approval by T… recorded (weight 1 of 2, approved
-/// by T…)".
-pub fn approval_line(n: &ApprovalNote) -> String {
-    let what = match n.status {
-        "recorded" => "recorded",
-        "duplicate" => "already recorded (a key counts once)",
-        "complete" => {
-            return format!(
-                "payout {}: approval by {} not needed ({})",
-                n.payout_id, n.signer, n.approval
-            )
+/// The approval notes grouped per approver: one line per key, status and approval state with
+/// the payouts it covers ("approval by treasury-b (T…) recorded for 30 payout(s): p1, p2, p3 …
+/// p30 (weight 1 of 2, approved by T…)"); `names` gives the approver's wallet name where known.
+pub fn approval_lines(notes: &[ApprovalNote], names: &HashMap<String, String>) -> Vec<String> {
+    let mut groups: Vec<((&str, &str, &str), Vec<&str>)> = Vec::new();
+    for n in notes {
+        let key = (n.signer.as_str(), n.status, n.approval.as_str());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, ids)) => ids.push(&n.payout_id),
+            None => groups.push((key, vec![&n.payout_id])),
         }
-        "late" => {
-            return format!(
-                "payout {}: approval by {} arrived late ({}): harmless, nothing to do",
-                n.payout_id, n.signer, n.approval
+    }
+    groups
+        .into_iter()
+        .map(|((signer, status, approval), ids)| {
+            let who = names
+                .get(signer)
+                .map_or_else(|| signer.to_string(), |name| format!("{name} ({signer})"));
+            let what = match status {
+                "recorded" => "recorded",
+                "duplicate" => "already recorded (a key counts once)",
+                "complete" => "not needed",
+                "late" => "arrived late (harmless, nothing to do)",
+                _ => "recorded earlier no longer counts: the key was removed from the permission since",
+            };
+            format!(
+                "approval by {who} {what} for {} payout(s): {} ({approval})",
+                ids.len(),
+                id_list(&ids)
             )
+        })
+        .collect()
+}
+
+/// "p1, p2, p3" or, beyond six, "p1, p2, p3 … p40".
+fn id_list(ids: &[&str]) -> String {
+    if ids.len() <= 6 {
+        return ids.join(", ");
+    }
+    format!("{} … {}", ids[..3].join(", "), ids[ids.len() - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(payout: &str, signer: &str, status: &'static str) -> ApprovalNote {
+        ApprovalNote {
+            payout_id: payout.into(),
+            txid: format!("{payout}-tx"),
+            signer: signer.into(),
+            status,
+            approval: "weight 1 of 2".into(),
         }
-        _ => "recorded earlier no longer counts: the key was removed from the permission since",
-    };
-    format!(
-        "payout {}: approval by {} {what} ({})",
-        n.payout_id, n.signer, n.approval
-    )
+    }
+
+    #[test]
+    fn approval_notes_are_one_line_per_approver_with_its_home_name() {
+        let mut notes: Vec<ApprovalNote> = (1..=40)
+            .map(|n| note(&format!("p{n}"), "TB", "recorded"))
+            .collect();
+        notes.push(note("p1", "TC", "late"));
+        let names = HashMap::from([("TB".to_string(), "treasury-b".to_string())]);
+        let lines = approval_lines(&notes, &names);
+        assert_eq!(
+            lines,
+            [
+                "approval by treasury-b (TB) recorded for 40 payout(s): p1, p2, p3 … p40 (weight 1 of 2)",
+                "approval by TC arrived late (harmless, nothing to do) for 1 payout(s): p1 (weight 1 of 2)",
+            ]
+        );
+    }
 }

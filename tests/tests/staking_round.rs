@@ -413,6 +413,38 @@ fn a_policy_without_staking_refuses_a_stake() {
         a["transactions"][0]["txid"], b["transactions"][0]["txid"],
         "the same operation is not built twice"
     );
+    // Over QR as well: the request's JSON form in `coldpay-req-json` parts, read by the signer.
+    let dir = r.p("qr");
+    let qr = r.bcast(&[
+        "stake",
+        "--from",
+        &r.treasury,
+        "--amount",
+        "100",
+        "--qr-png",
+        dir.to_str().unwrap(),
+    ]);
+    ok(&qr, "stake --qr-png");
+    let mut pngs: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    pngs.sort();
+    assert!(!pngs.is_empty());
+    let mut args = vec!["inspect", "--qr-image"];
+    args.extend(pngs.iter().map(String::as_str));
+    let insp = r.signer(&args);
+    let text = String::from_utf8_lossy(&insp.stdout);
+    assert!(
+        insp.status.success(),
+        "{}",
+        String::from_utf8_lossy(&insp.stderr)
+    );
+    assert!(text.contains("STAKING      stake 100 TRX"), "{text}");
+    assert!(
+        text.contains(a["transactions"][0]["txid"].as_str().unwrap()),
+        "{text}"
+    );
     // Another operation waits for it.
     let other = r.bcast(&["stake", "--from", &r.treasury, "--amount", "50"]);
     assert!(

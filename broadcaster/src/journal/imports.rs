@@ -46,7 +46,9 @@ impl Journal {
             )
             .map_err(at(what()))?;
         if exists {
-            return Err(BcError::Input(format!("batch {batch_id:?} already exists")));
+            return Err(BcError::Input(format!(
+                "batch {batch_id:?} already exists: to add payouts to it (e.g. a corrected one under a new payout id) use `batch import FILE --from ADDRESS --batch-id {batch_id} --append`"
+            )));
         }
         tx.execute(
             "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -59,6 +61,47 @@ impl Journal {
                 params![p.id, batch_id, p.line as i64, p.to, p.token, p.amount, p.memo, now_ms()],
             )
             .map_err(at(format!("import payout {} of batch {batch_id}", p.id)))?;
+        }
+        tx.commit().map_err(at(what()))
+    }
+
+    /// Adds payouts to batch `batch_id` (`batch import --append`: a corrected payout joins its
+    /// batch), in one SQL transaction: the batch must exist with the same sender and network;
+    /// line numbers continue after the batch's last one. Nothing is written on a refusal.
+    pub fn append_payouts(
+        &self,
+        batch_id: &str,
+        from: &str,
+        network: &str,
+        payouts: &[ImportRow<'_>],
+    ) -> Result<()> {
+        let what = || format!("add payouts to batch {batch_id}");
+        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let found: Option<(String, String, i64)> = tx
+            .query_row(
+                "SELECT from_address, network, (SELECT COALESCE(MAX(line), 0) FROM payouts WHERE batch_id = ?1) FROM batches WHERE id = ?1",
+                [batch_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(at(what()))?;
+        let Some((sender, net, last)) = found else {
+            return Err(BcError::Input(format!(
+                "batch {batch_id:?} does not exist: import without --append to create it"
+            )));
+        };
+        if sender != from || net != network {
+            return Err(BcError::Input(format!(
+                "batch {batch_id:?} pays from {sender} on {net}, not from {from} on {network}: a payout joins only a batch of its own sender"
+            )));
+        }
+        for (i, p) in payouts.iter().enumerate() {
+            let line = last + i as i64 + 1;
+            tx.execute(
+                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![p.id, batch_id, line, p.to, p.token, p.amount, p.memo, now_ms()],
+            )
+            .map_err(at(format!("add payout {} to batch {batch_id}", p.id)))?;
         }
         tx.commit().map_err(at(what()))
     }
@@ -148,5 +191,61 @@ mod tests {
         assert_eq!(j.account_network("TA").unwrap().as_deref(), Some("nile"));
         assert_eq!(j.account_network("TB").unwrap(), None);
         assert_eq!(j.accounts().unwrap()[0].1, "cold");
+    }
+
+    #[test]
+    fn a_corrected_payout_joins_its_batch() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            "local",
+            crate::lock::LockWait::NoWait,
+        )
+        .unwrap();
+        let row = |id: &'static str, line| ImportRow {
+            line,
+            id,
+            to: "T2".into(),
+            token: "TRX",
+            amount: "1000000".into(),
+            memo: None,
+        };
+        j.insert_batch("b", "T1", "local", &[row("p1", 2), row("p2", 3)])
+            .unwrap();
+        let e = j
+            .insert_batch("b", "T1", "local", &[row("p3", 2)])
+            .unwrap_err();
+        assert!(e.to_string().contains("--batch-id b --append"), "{e}");
+        j.append_payouts("b", "T1", "local", &[row("p2b", 2)])
+            .unwrap();
+        let lines: Vec<(String, i64)> = j
+            .conn
+            .prepare("SELECT id, line FROM payouts WHERE batch_id = 'b' ORDER BY line")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            lines,
+            [("p1".into(), 2), ("p2".into(), 3), ("p2b".into(), 4)]
+        );
+        // Another sender's batch, a missing batch, a repeated id: refused, nothing written.
+        let e = j
+            .append_payouts("b", "T9", "local", &[row("p4", 2)])
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("a payout joins only a batch of its own sender"),
+            "{e}"
+        );
+        let e = j
+            .append_payouts("nope", "T1", "local", &[row("p4", 2)])
+            .unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+        assert!(j
+            .append_payouts("b", "T1", "local", &[row("p5", 2), row("p1", 3)])
+            .is_err());
+        assert!(j.payout("p5").unwrap().is_none());
     }
 }
