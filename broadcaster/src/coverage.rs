@@ -88,7 +88,8 @@ pub fn of(
     let latest = i.all.last().map_or(i.close.block_time, |s| s.block_time);
     let period_open = latest < i.to_ms;
     let mut outside = Vec::new();
-    let starts_late = i.open.block_time > i.from_ms;
+    // Nothing precedes the genesis block: a statement opening there starts with the chain.
+    let starts_late = i.open.block_time > i.from_ms && i.open.block > 0;
     if starts_late {
         outside.extend(settled(journal, network, account, i, time, Side::Before)?);
     }

@@ -345,7 +345,10 @@ fn record_sent(
 /// The approval notes grouped per approver: one line per key, status and approval state with
 /// the payouts it covers ("approval by treasury-b (T…) recorded for 30 payout(s): p1, p2, p3 …
 /// p30 (weight 1 of 2, approved by T…)"); `names` gives the approver's wallet name where known.
-pub fn approval_lines(notes: &[ApprovalNote], names: &HashMap<String, String>) -> Vec<String> {
+pub fn approval_lines<S: std::hash::BuildHasher>(
+    notes: &[ApprovalNote],
+    names: &HashMap<String, String, S>,
+) -> Vec<String> {
     let mut groups: Vec<((&str, &str, &str), Vec<&str>)> = Vec::new();
     for n in notes {
         let key = (n.signer.as_str(), n.status, n.approval.as_str());
