@@ -1669,6 +1669,11 @@ fn run_track(c: &Ctx, journal: &Journal, n: &Node, how: &TrackHow) -> Result<()>
                 },
             );
         }
+        if crate::log::json() {
+            for s in &p.settled {
+                log_settled(s);
+            }
+        }
         if let Some(path) = &how.metrics_file {
             crate::metrics::write(path, journal, n, "track")?;
         }
@@ -1696,6 +1701,29 @@ fn run_track(c: &Ctx, journal: &Journal, n: &Node, how: &TrackHow) -> Result<()>
     );
     print(c, &serde_json::to_value(&total).expect("json"), &text);
     Ok(())
+}
+
+/// One JSON log line per attempt a `track` pass settled or expired (payout, txid, block).
+fn log_settled(s: &crate::track::SettledNow) {
+    let level = if s.outcome == "confirmed" {
+        crate::log::Level::Info
+    } else {
+        crate::log::Level::Warn
+    };
+    let at = s.block.map_or(String::new(), |b| format!(" in block {b}"));
+    crate::log::emit(
+        level,
+        &format!(
+            "payout {}: {}{at} (txid {})",
+            s.payout_id, s.outcome, s.txid
+        ),
+        &crate::log::Fields {
+            payout: Some(s.payout_id.clone()),
+            txid: Some(s.txid.clone()),
+            block: s.block,
+            ..Default::default()
+        },
+    );
 }
 
 /// A `WARNING: payout P: …` line (with the payout as a field in json).

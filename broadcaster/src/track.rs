@@ -51,6 +51,22 @@ pub struct TrackPass {
     /// Payouts whose attempt had been settled `failed` from a node receipt and whose verified
     /// block says SUCCESS (re-checked after the schema 5 migration): paid after all.
     pub rechecked_paid: Vec<String>,
+    /// Every attempt this pass settled or expired, one entry each (log lines per payout).
+    #[serde(skip)]
+    pub settled: Vec<SettledNow>,
+}
+
+/// One attempt a pass settled: payout, txID, block (none for an expiry) and the outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettledNow {
+    /// Payout.
+    pub payout_id: String,
+    /// txID.
+    pub txid: String,
+    /// Verified block it settled in.
+    pub block: Option<u64>,
+    /// `confirmed`, `failed` or `expired`.
+    pub outcome: &'static str,
 }
 
 /// A pending transaction is sent again (same signed bytes) this long after its last broadcast.
@@ -504,11 +520,19 @@ fn persist(
                 if attempt.state == "expired" {
                     out.found_after_expiry.push(attempt.payout_id.clone());
                 }
-                if settle(&tx, attempt, *block, contract_ret, info)? {
+                let outcome = if settle(&tx, attempt, *block, contract_ret, info)? {
                     out.confirmed += 1;
+                    "confirmed"
                 } else {
                     out.failed += 1;
-                }
+                    "failed"
+                };
+                out.settled.push(SettledNow {
+                    payout_id: attempt.payout_id.clone(),
+                    txid: attempt.txid.clone(),
+                    block: Some(*block),
+                    outcome,
+                });
             }
             Change::Expired { attempt, evidence } => {
                 let text = evidence["text"].as_str().unwrap_or_default().to_string();
@@ -522,6 +546,12 @@ fn persist(
                 )?;
                 if !already {
                     out.expired += 1;
+                    out.settled.push(SettledNow {
+                        payout_id: attempt.payout_id.clone(),
+                        txid: attempt.txid.clone(),
+                        block: None,
+                        outcome: "expired",
+                    });
                 }
             }
         }

@@ -254,6 +254,19 @@ fn watch_and_track_follow_log_json_and_write_metrics() {
         lines.iter().any(|l| l["block"].is_u64()),
         "a pass line names its block: {lines:?}"
     );
+    // The settled payout has its own line, with its payout, txid and block.
+    let settled: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["payout"] == "p1" && l["txid"].is_string())
+        .collect();
+    assert_eq!(settled.len(), 1, "{lines:?}");
+    assert!(settled[0]["block"].is_u64(), "{settled:?}");
+    assert!(
+        settled[0]["msg"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("payout p1: confirmed in block ")),
+        "{settled:?}"
+    );
     let s = scrape(&track_prom).expect("track wrote its metrics");
     assert_eq!(
         count(&s, "coldpay_payouts", Some(("state", "confirmed"))),
