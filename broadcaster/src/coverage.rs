@@ -146,12 +146,10 @@ fn settled(
     time: BlockTime<'_>,
     side: Side,
 ) -> Result<Vec<Outside>> {
-    const OURS: &str = "state IN ('confirmed','failed') AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?1 AND p.kind = 'payout')";
-    let (clause, edge) = match side {
-        Side::Before => (format!("{OURS} AND block <= ?2"), i.open.block),
-        Side::After => (format!("{OURS} AND block > ?2"), i.close.block),
+    let mut candidates = match side {
+        Side::Before => journal.settled_payout_attempts(account, i.open.block, true)?,
+        Side::After => journal.settled_payout_attempts(account, i.close.block, false)?,
     };
-    let mut candidates = journal.attempts_where(&clause, &[&account, &(edge as i64)])?;
     candidates.sort_by_key(|a| a.block);
     if side == Side::Before {
         candidates.reverse();

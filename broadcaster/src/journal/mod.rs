@@ -706,6 +706,23 @@ impl Journal {
         Ok(rows)
     }
 
+    /// Settled (confirmed or failed) attempts of the payouts (kind `payout`) of `account`'s
+    /// batches, in verified blocks at or before `edge` (`before`) or after it (`reconcile`'s
+    /// payouts outside the blocks a statement covers).
+    pub fn settled_payout_attempts(
+        &self,
+        account: &str,
+        edge: u64,
+        before: bool,
+    ) -> Result<Vec<Attempt>> {
+        let side = if before { "block <= ?2" } else { "block > ?2" };
+        let clause = format!(
+            "state IN ('confirmed','failed') AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?1 AND p.kind = 'payout') AND {side}"
+        );
+        let edge = i64::try_from(edge).unwrap_or(i64::MAX);
+        self.attempts_where(&clause, &[&account, &edge])
+    }
+
     /// The attempt with this txID.
     pub fn attempt_by_txid(&self, txid: &str) -> Result<Option<Attempt>> {
         Ok(self
