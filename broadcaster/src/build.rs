@@ -897,7 +897,7 @@ pub fn write_request(req: &SignRequest, out: Option<&Path>) -> Result<()> {
             use std::io::Write;
             std::io::stdout()
                 .write_all(&bytes)
-                .map_err(|e| BcError::Io(format!("stdout: {e}")))
+                .map_err(|e| BcError::io("stdout", &e))
         }
     }
 }

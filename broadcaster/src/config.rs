@@ -352,7 +352,7 @@ pub fn write(path: &Path, text: &str, force: bool) -> Result<()> {
         )));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| BcError::Io(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| BcError::io(dir.display(), &e))?;
     }
     crate::write_atomic(path, text.as_bytes())
 }

@@ -14,9 +14,18 @@ pub enum BcError {
     /// Bad input data or arguments (exit 2).
     #[error("{0}")]
     Input(String),
-    /// Malformed TRON data (exit 2).
+    /// Malformed TRON data from operator input: a file, an argument, a node answer (exit 2).
     #[error("{0}")]
     Shared(#[from] coldpay_shared::Error),
+    /// The journal's own stored bytes do not decode (a raw transaction, an address, an amount
+    /// the broadcaster wrote itself): the journal is damaged, not the operator's input (exit 1).
+    #[error("journal: {what} is corrupt: {detail}")]
+    Corrupt {
+        /// What was being read ("raw transaction of payout p7").
+        what: String,
+        /// Why it does not decode.
+        detail: String,
+    },
     /// A node could not be reached or answered an error (exit 1).
     #[error("{0}")]
     Node(String),
@@ -32,9 +41,16 @@ pub enum BcError {
         /// The SQLite error (Debug only).
         source: rusqlite::Error,
     },
-    /// File I/O (exit 1).
-    #[error("{0}")]
-    Io(String),
+    /// File I/O (exit 1), keeping the kind of the failure (not found, permission denied, …).
+    #[error("{what}: {detail}")]
+    Io {
+        /// What was being read or written (a path, "stdout").
+        what: String,
+        /// The kind of the I/O failure.
+        kind: std::io::ErrorKind,
+        /// The failure as the operating system worded it.
+        detail: String,
+    },
     /// `track --follow` timed out (exit 3).
     #[error("{0}")]
     Timeout(String),
@@ -69,6 +85,11 @@ impl BcError {
     pub fn exit_code(&self) -> u8 {
         match self {
             BcError::Input(_) | BcError::Shared(_) => 2,
+            BcError::Node(_)
+            | BcError::Journal(_)
+            | BcError::JournalAt { .. }
+            | BcError::Corrupt { .. }
+            | BcError::Io { .. } => 1,
             BcError::Timeout(_) => 3,
             BcError::Locked(_) => 4,
             BcError::Refused(_) => 5,
@@ -77,7 +98,32 @@ impl BcError {
             BcError::AuditBackwards(_) => 8,
             BcError::Discrepancy(_) => 9,
             BcError::Approver(_) => 10,
-            _ => 1,
+        }
+    }
+
+    /// An I/O failure on `what` (a path, "stdout"), keeping its [`std::io::ErrorKind`].
+    pub fn io(what: impl std::fmt::Display, e: &std::io::Error) -> BcError {
+        BcError::Io {
+            what: what.to_string(),
+            kind: e.kind(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// The journal's own stored bytes that do not decode (`what` names them): exit 1, never
+    /// "bad input" (exit 2) as a [`coldpay_shared::Error`] from operator input is.
+    pub fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> BcError {
+        BcError::Corrupt {
+            what: what.into(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// The [`std::io::ErrorKind`] of an I/O failure, `None` for every other error.
+    pub fn io_kind(&self) -> Option<std::io::ErrorKind> {
+        match self {
+            BcError::Io { kind, .. } => Some(*kind),
+            _ => None,
         }
     }
 
@@ -179,21 +225,79 @@ mod tests {
         rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(msg.into()))
     }
 
+    /// One value of every variant with the exit code docs/formats.md ("Errors and exit
+    /// codes") documents for it. The `match` has no wildcard: a new variant does not compile
+    /// here until its code is written down.
+    fn documented(e: &BcError) -> u8 {
+        match e {
+            BcError::Input(_) | BcError::Shared(_) => 2,
+            BcError::Node(_)
+            | BcError::Journal(_)
+            | BcError::JournalAt { .. }
+            | BcError::Corrupt { .. }
+            | BcError::Io { .. } => 1,
+            BcError::Timeout(_) => 3,
+            BcError::Locked(_) => 4,
+            BcError::Refused(_) => 5,
+            BcError::WrongNetwork(_) => 6,
+            BcError::Alarm(_) => 7,
+            BcError::AuditBackwards(_) => 8,
+            BcError::Discrepancy(_) => 9,
+            BcError::Approver(_) => 10,
+        }
+    }
+
     #[test]
-    fn exit_codes() {
-        assert_eq!(BcError::Input(String::new()).exit_code(), 2);
-        assert_eq!(BcError::Node(String::new()).exit_code(), 1);
-        assert_eq!(BcError::Timeout(String::new()).exit_code(), 3);
-        assert_eq!(BcError::Locked(String::new()).exit_code(), 4);
-        assert_eq!(BcError::Refused(String::new()).exit_code(), 5);
-        assert_eq!(BcError::WrongNetwork(String::new()).exit_code(), 6);
-        assert_eq!(BcError::Alarm(String::new()).exit_code(), 7);
-        assert_eq!(BcError::AuditBackwards(String::new()).exit_code(), 8);
-        assert_eq!(BcError::Discrepancy(String::new()).exit_code(), 9);
-        assert_eq!(BcError::Approver(String::new()).exit_code(), 10);
-        assert_eq!(
-            BcError::Journal(rusqlite::Error::QueryReturnedNoRows).exit_code(),
-            1
+    fn every_variant_exits_with_its_documented_code() {
+        let s = String::new;
+        let not_found = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let all = [
+            (BcError::Input(s()), 2),
+            (BcError::Shared(coldpay_shared::Error::AddressEmpty), 2),
+            (BcError::Node(s()), 1),
+            (BcError::Journal(rusqlite::Error::QueryReturnedNoRows), 1),
+            (
+                BcError::journal_at(rusqlite::Error::QueryReturnedNoRows, "read"),
+                1,
+            ),
+            (BcError::corrupt("raw transaction of payout p", "bad"), 1),
+            (BcError::io("f", &not_found), 1),
+            (BcError::Timeout(s()), 3),
+            (BcError::Locked(s()), 4),
+            (BcError::Refused(s()), 5),
+            (BcError::WrongNetwork(s()), 6),
+            (BcError::Alarm(s()), 7),
+            (BcError::AuditBackwards(s()), 8),
+            (BcError::Discrepancy(s()), 9),
+            (BcError::Approver(s()), 10),
+        ];
+        for (e, code) in &all {
+            assert_eq!(e.exit_code(), *code, "{e:?}");
+            assert_eq!(documented(e), *code, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn io_keeps_its_kind_and_its_sentence() {
+        let e = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let b = BcError::io("/x/journal.sqlite.lock", &e);
+        assert_eq!(b.io_kind(), Some(std::io::ErrorKind::PermissionDenied));
+        assert_eq!(b.to_string(), format!("/x/journal.sqlite.lock: {e}"));
+        assert_eq!(BcError::Input(String::new()).io_kind(), None);
+    }
+
+    #[test]
+    fn a_shared_error_from_the_journals_own_bytes_is_corrupt_not_bad_input() {
+        let decode = coldpay_shared::Address::parse("not an address").unwrap_err();
+        let input = BcError::from(decode.clone());
+        let stored = BcError::corrupt("recipient of payout p7", &decode);
+        assert_eq!(input.exit_code(), 2);
+        assert_eq!(stored.exit_code(), 1);
+        assert!(
+            stored
+                .to_string()
+                .starts_with("journal: recipient of payout p7 is corrupt: "),
+            "{stored}"
         );
     }
 

@@ -77,6 +77,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     res.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        BcError::Io(format!("{}: {e}", path.display()))
+        BcError::io(path.display(), &e)
     })
 }

@@ -97,7 +97,7 @@ fn command_line() -> String {
 /// Takes the writer lock of the journal at `db`, waiting or not as `wait` says.
 pub fn acquire(db: &Path, wait: LockWait) -> Result<LockGuard> {
     let path = lock_path(db);
-    let io = |e: std::io::Error| BcError::Io(format!("{}: {e}", path.display()));
+    let io = |e: std::io::Error| BcError::io(path.display(), &e);
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)

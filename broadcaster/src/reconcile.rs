@@ -413,7 +413,7 @@ fn payouts(
 
 /// The statement as CSV: one row per line of it (`kind` says which).
 pub fn to_csv(r: &Reconciliation) -> Result<String> {
-    let io = |e: csv::Error| crate::error::BcError::Io(format!("writing CSV: {e}"));
+    let io = |e: csv::Error| crate::error::BcError::io("writing CSV", &e.into());
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "kind",
@@ -574,7 +574,7 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| crate::error::BcError::Io(format!("writing CSV: {e}")))?;
+        .map_err(|e| crate::error::BcError::io("writing CSV", e.error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::U256;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{BcError, Result};
 use crate::journal::{ApprovalRow, Batch, Journal, PayoutLine, PayoutState};
@@ -24,10 +24,123 @@ pub const STATUSES: &[&str] = &[
     "cancelled",
 ];
 
+/// The unit a journal token column is shown in: its symbol and decimals (TRX, a registered
+/// token's own, `PERMISSION` for a permission update).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// Symbol shown to operators.
+    pub symbol: String,
+    /// Decimals of the base unit.
+    pub decimals: u8,
+}
+
+impl Unit {
+    /// The unit of a payout of `kind` in `token` ("TRX" or a contract, base58) on `network`.
+    pub fn of(kind: &str, token: &str, network: &str) -> Unit {
+        let (symbol, decimals) = crate::tokens::unit_of(token, network);
+        let symbol = if kind == "permission-update" {
+            "PERMISSION".into()
+        } else {
+            symbol
+        };
+        Unit { symbol, decimals }
+    }
+}
+
+/// An amount the journal stored in base units, read back as an integer: a value that does not
+/// parse is a damaged journal, never shown as 0.
+pub fn stored_amount(payout: &str, amount: &str) -> Result<U256> {
+    U256::from_str_radix(amount, 10)
+        .map_err(|e| BcError::corrupt(format!("amount of payout {payout}"), e))
+}
+
+/// One row of `report` (and of `batch show`): a payout with its latest attempt. Serialized as
+/// the JSON rows `report --format json` prints; amounts are integers in base units, shown in
+/// the token's own unit.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportRow {
+    /// Payout id.
+    pub payout_id: String,
+    /// `payout`, `permission-update` or `staking`.
+    pub kind: String,
+    /// Batch id.
+    pub batch: String,
+    /// Recipient (base58).
+    pub to: String,
+    /// The token's symbol.
+    pub token: String,
+    /// Approvals so far of a multi-signature attempt.
+    pub approval: Option<crate::approvals::Progress>,
+    /// The same as a sentence.
+    pub approval_text: Option<String>,
+    /// The amount in token units ("12.5").
+    pub amount: String,
+    /// The amount in base units.
+    #[serde(serialize_with = "decimal_string")]
+    pub amount_base_units: U256,
+    /// The latest attempt's txID.
+    pub txid: Option<String>,
+    /// The block it was included in.
+    pub block: Option<u64>,
+    /// Energy its receipt reports.
+    pub energy_used: Option<u64>,
+    /// TRX burned (sun) its receipt reports; shown in TRX.
+    #[serde(serialize_with = "trx_of_sun")]
+    pub trx_burned: Option<u64>,
+    /// The payout's status (one of [`STATUSES`]).
+    pub status: &'static str,
+    /// Why the attempt failed or expired.
+    pub reason: Option<String>,
+    /// Why it is marked for a re-check.
+    pub recheck: Option<String>,
+    /// How many attempts it had.
+    pub attempts: usize,
+    /// When it was cancelled (ms).
+    pub cancelled_at: Option<i64>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    /// The node's refusal of the broadcast.
+    pub refusal: Option<String>,
+    /// The settlement's evidence (as journaled).
+    pub evidence: Option<serde_json::Value>,
+    /// A verified scan covers blocks up to this one.
+    pub scanned_to: Option<u64>,
+    /// Memo.
+    pub memo: Option<String>,
+    /// When it was imported (UTC).
+    pub imported_at: String,
+    /// When its latest attempt last changed (UTC).
+    pub updated_at: Option<String>,
+    /// Decimals of [`ReportRow::token`].
+    #[serde(skip)]
+    pub decimals: u8,
+}
+
+fn decimal_string<S: serde::Serializer>(v: &U256, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
+fn trx_of_sun<S: serde::Serializer>(v: &Option<u64>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(sun) => s.collect_str(&format_units(U256::from(*sun), 6)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The parts of a journaled receipt a report row shows.
+#[derive(Default, Deserialize)]
+struct ReceiptFigures {
+    #[serde(default)]
+    energy_usage_total: Option<u64>,
+    #[serde(default)]
+    fee: Option<u64>,
+}
+
 /// One report row per payout (latest attempt). A cancelled payout has status `cancelled`
 /// unless an attempt of it was confirmed after all (the chain wins). Two journal statements
 /// whatever the number of rows ([`Journal::payout_lines`], [`Journal::approvals_by_attempt`]).
-pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
+pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<ReportRow>> {
+    let network = journal.meta("network")?.unwrap_or_default();
     let mut approvals = journal.approvals_by_attempt(batch)?;
     journal
         .payout_lines(batch)?
@@ -38,7 +151,7 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<Value>> {
                 .as_ref()
                 .and_then(|a| approvals.remove(&a.id))
                 .unwrap_or_default();
-            row(line, &recorded)
+            row(line, &recorded, &network)
         })
         .collect()
 }
@@ -72,72 +185,75 @@ fn state_status(s: &PayoutState) -> &'static str {
     )
 }
 
-fn row(line: PayoutLine, recorded: &[ApprovalRow]) -> Result<Value> {
-    let p = &line.payout;
-    let a = line.latest.as_ref();
-    let receipt: Value = a
-        .and_then(|a| a.receipt.as_deref())
-        .and_then(|r| serde_json::from_str(r).ok())
-        .unwrap_or(Value::Null);
-    let amount = U256::from_str_radix(&p.amount, 10).unwrap_or(U256::ZERO);
-    let approval = match a {
+/// A JSON document the journal stored for payout `id` (`what`: "receipt", "evidence").
+fn stored_json<T: serde::de::DeserializeOwned>(id: &str, what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| BcError::corrupt(format!("{what} of payout {id}"), e))
+}
+
+fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<ReportRow> {
+    let p = line.payout;
+    let a = line.latest;
+    let receipt: ReceiptFigures = match a.as_ref().and_then(|a| a.receipt.as_deref()) {
+        Some(r) => stored_json(&p.id, "receipt", r)?,
+        None => ReceiptFigures::default(),
+    };
+    let evidence = match a.as_ref().and_then(|a| a.evidence.as_deref()) {
+        Some(e) => Some(stored_json(&p.id, "evidence", e)?),
+        None => None,
+    };
+    let amount = stored_amount(&p.id, &p.amount)?;
+    let unit = Unit::of(&p.kind, &p.token, network);
+    let approval = match &a {
         Some(a) if a.permission_id.is_some() => Some(crate::approvals::Progress::from_recorded(
             recorded,
             line.permission_claim.as_deref(),
         )?),
         _ => None,
     };
-    Ok(json!({
-        "payout_id": p.id,
-        "kind": p.kind,
-        "batch": p.batch_id,
-        "to": p.to,
-        "token": token_symbol(&p.kind, &p.token),
-        "approval": approval,
-        "approval_text": approval.as_ref().map(crate::approvals::Progress::text),
-        "amount": format_units(amount, 6),
-        "amount_base_units": p.amount,
-        "txid": a.map(|a| a.txid.clone()),
-        "block": a.and_then(|a| a.block),
-        "energy_used": receipt["energy_usage_total"].as_u64(),
-        "trx_burned": receipt["fee"].as_u64().map(|f| format_units(U256::from(f), 6)),
-        "status": status_of(
-            p.cancelled_at.is_some(),
-            a.map(|a| (a.state.as_str(), a.sending_at.is_some(), a.recheck.is_some()))
-        ),
-        "reason": a.and_then(|a| a.reason.clone()),
-        "recheck": a.and_then(|a| a.recheck.clone()),
-        "attempts": line.attempts,
-        "cancelled_at": p.cancelled_at,
-        "cancel_reason": p.cancel_reason,
-        "refusal": a.and_then(|a| a.refusal.clone()),
-        "evidence": a
-            .and_then(|a| a.evidence.as_deref())
-            .and_then(|e| serde_json::from_str::<Value>(e).ok())
-            .unwrap_or(Value::Null),
-        "scanned_to": a.and_then(|a| a.scanned_to),
-        "memo": p.memo,
-        "imported_at": format_time(line.imported_at),
-        "updated_at": line.updated_at.map(format_time),
-    }))
-}
-
-/// The symbol a row shows: TRX, USDT, or PERMISSION for a permission update.
-fn token_symbol(kind: &str, token: &str) -> &'static str {
-    if kind == "permission-update" {
-        "PERMISSION"
-    } else if token == "TRX" {
-        "TRX"
-    } else {
-        "USDT"
-    }
+    let status = status_of(
+        p.cancelled_at.is_some(),
+        a.as_ref().map(|a| {
+            (
+                a.state.as_str(),
+                a.sending_at.is_some(),
+                a.recheck.is_some(),
+            )
+        }),
+    );
+    Ok(ReportRow {
+        approval_text: approval.as_ref().map(crate::approvals::Progress::text),
+        approval,
+        amount: format_units(amount, unit.decimals),
+        amount_base_units: amount,
+        txid: a.as_ref().map(|a| a.txid.clone()),
+        block: a.as_ref().and_then(|a| a.block),
+        energy_used: receipt.energy_usage_total,
+        trx_burned: receipt.fee,
+        status,
+        reason: a.as_ref().and_then(|a| a.reason.clone()),
+        recheck: a.as_ref().and_then(|a| a.recheck.clone()),
+        attempts: line.attempts,
+        refusal: a.as_ref().and_then(|a| a.refusal.clone()),
+        evidence,
+        scanned_to: a.as_ref().and_then(|a| a.scanned_to),
+        imported_at: format_time(line.imported_at),
+        updated_at: line.updated_at.map(format_time),
+        payout_id: p.id,
+        kind: p.kind,
+        batch: p.batch_id,
+        to: p.to,
+        token: unit.symbol,
+        decimals: unit.decimals,
+        cancelled_at: p.cancelled_at,
+        cancel_reason: p.cancel_reason,
+        memo: p.memo,
+    })
 }
 
 /// Rows that carry a payout amount (payouts, not permission updates or staking operations)
 /// and are not cancelled.
-fn counted(r: &Value) -> bool {
-    r["status"] != "cancelled"
-        && !matches!(r["kind"].as_str(), Some("permission-update" | "staking"))
+fn counted(r: &ReportRow) -> bool {
+    r.status != "cancelled" && !matches!(r.kind.as_str(), "permission-update" | "staking")
 }
 
 /// What `report` selects.
@@ -194,34 +310,31 @@ fn ms_of(t: std::time::SystemTime) -> i64 {
 }
 
 /// The report rows `filter` selects, every batch when it names none.
-pub fn select(journal: &Journal, filter: &Filter) -> Result<Vec<Value>> {
+pub fn select(journal: &Journal, filter: &Filter) -> Result<Vec<ReportRow>> {
     let since = filter.since_ms.map(format_time);
     Ok(rows(journal, filter.batch.as_deref())?
         .into_iter()
-        .filter(|r| {
-            since
-                .as_deref()
-                .is_none_or(|s| r["imported_at"].as_str().is_some_and(|t| t >= s))
-        })
-        .filter(|r| {
-            filter.statuses.is_empty()
-                || filter
-                    .statuses
-                    .iter()
-                    .any(|s| r["status"].as_str() == Some(s))
-        })
+        .filter(|r| since.as_deref().is_none_or(|s| r.imported_at.as_str() >= s))
+        .filter(|r| filter.statuses.is_empty() || filter.statuses.iter().any(|s| r.status == s))
         .collect())
 }
 
 /// Payout counts per status (only statuses that occur).
-pub fn counts(rows: &[Value]) -> BTreeMap<String, usize> {
+pub fn counts(rows: &[ReportRow]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for row in rows {
-        *counts
-            .entry(row["status"].as_str().unwrap_or("").to_string())
-            .or_insert(0usize) += 1;
+        *counts.entry(row.status.to_string()).or_insert(0usize) += 1;
     }
     counts
+}
+
+/// An amount summed per token, in base units, with the decimals it is shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenSum {
+    /// Sum in base units.
+    pub amount: U256,
+    /// Decimals of the token.
+    pub decimals: u8,
 }
 
 /// Payout counts by status and totals per token of a set of payouts, gathered in one pass.
@@ -231,98 +344,175 @@ pub struct Tally {
     pub payouts: usize,
     /// Counts per status (only statuses that occur).
     pub counts: BTreeMap<String, usize>,
-    /// Amount per token symbol (base units) of the payouts that are not cancelled and are not
-    /// permission updates.
-    pub sums: BTreeMap<String, U256>,
+    /// Amount per token symbol of the payouts that are not cancelled and are not permission
+    /// updates or staking operations.
+    pub sums: BTreeMap<String, TokenSum>,
 }
 
 impl Tally {
-    fn add(&mut self, status: &str, kind: &str, symbol: &str, amount: U256) {
+    fn add(&mut self, status: &str, kind: &str, unit: &Unit, amount: U256) {
         self.payouts += 1;
         *self.counts.entry(status.to_string()).or_insert(0) += 1;
         if status != "cancelled" && !matches!(kind, "permission-update" | "staking") {
-            let e = self.sums.entry(symbol.to_string()).or_insert(U256::ZERO);
-            *e = e.saturating_add(amount);
+            let e = self.sums.entry(unit.symbol.clone()).or_insert(TokenSum {
+                amount: U256::ZERO,
+                decimals: unit.decimals,
+            });
+            e.amount = e.amount.saturating_add(amount);
         }
     }
 
     /// The tally of report rows.
-    pub fn of_rows(rows: &[Value]) -> Tally {
+    pub fn of_rows(rows: &[ReportRow]) -> Tally {
         let mut t = Tally::default();
         for r in rows {
-            let amount = r["amount_base_units"]
-                .as_str()
-                .and_then(|a| U256::from_str_radix(a, 10).ok())
-                .unwrap_or(U256::ZERO);
-            t.add(
-                r["status"].as_str().unwrap_or(""),
-                r["kind"].as_str().unwrap_or(""),
-                r["token"].as_str().unwrap_or(""),
-                amount,
-            );
+            let unit = Unit {
+                symbol: r.token.clone(),
+                decimals: r.decimals,
+            };
+            t.add(r.status, &r.kind, &unit, r.amount_base_units);
         }
         t
     }
 
-    /// The tally of payouts in their lean journal form.
-    pub fn of_states<'a>(states: impl IntoIterator<Item = &'a PayoutState>) -> Tally {
+    /// The tally of payouts in their lean journal form; a stored amount that does not parse is
+    /// an error.
+    pub fn of_states<'a>(
+        states: impl IntoIterator<Item = &'a PayoutState>,
+        network: &str,
+    ) -> Result<Tally> {
         let mut t = Tally::default();
         for s in states {
-            let amount = U256::from_str_radix(&s.amount, 10).unwrap_or(U256::ZERO);
+            let amount = stored_amount(&s.id, &s.amount)?;
             t.add(
                 state_status(s),
                 &s.kind,
-                token_symbol(&s.kind, &s.token),
+                &Unit::of(&s.kind, &s.token, network),
                 amount,
             );
         }
-        t
+        Ok(t)
     }
 
     /// Totals per token symbol, e.g. `"1250.5 USDT"`.
     pub fn totals(&self) -> BTreeMap<String, String> {
         self.sums
             .iter()
-            .map(|(tok, v)| (tok.clone(), format!("{} {tok}", format_units(*v, 6))))
+            .map(|(tok, v)| {
+                let shown = format_units(v.amount, v.decimals);
+                (tok.clone(), format!("{shown} {tok}"))
+            })
             .collect()
     }
 }
 
-/// The summary of one batch: id, from, network, created (ms), payout count, counts by status
-/// and totals per token (cancelled payouts excluded from the totals).
-pub fn batch_summary(b: &Batch, t: &Tally) -> Value {
-    json!({
-        "batch": b.id,
-        "from": b.from,
-        "network": b.network,
-        "created_at": b.created_at,
-        "created": format_time(b.created_at),
-        "payouts": t.payouts,
-        "counts": t.counts,
-        "totals": t.totals(),
-    })
+/// The summary of one batch: id, sender, network, created, payout count, counts by status and
+/// totals per token (cancelled payouts excluded from the totals).
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchSummary {
+    /// Batch id.
+    pub batch: String,
+    /// Sender (base58).
+    pub from: String,
+    /// Network.
+    pub network: String,
+    /// Created (ms).
+    pub created_at: i64,
+    /// Created (UTC).
+    pub created: String,
+    /// How many payouts.
+    pub payouts: usize,
+    /// Counts per status that occurs.
+    pub counts: BTreeMap<String, usize>,
+    /// Totals per token symbol ("1250.5 USDT").
+    pub totals: BTreeMap<String, String>,
+}
+
+impl BatchSummary {
+    /// The summary of batch `b` from the tally of its payouts.
+    pub fn of(b: &Batch, t: &Tally) -> BatchSummary {
+        BatchSummary {
+            batch: b.id.clone(),
+            from: b.from.clone(),
+            network: b.network.clone(),
+            created_at: b.created_at,
+            created: format_time(b.created_at),
+            payouts: t.payouts,
+            counts: t.counts.clone(),
+            totals: t.totals(),
+        }
+    }
+}
+
+/// The text of a batch summary: id, network, time and sender, then counts and totals.
+impl std::fmt::Display for BatchSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let counts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        let totals: Vec<&str> = self.totals.values().map(String::as_str).collect();
+        write!(
+            f,
+            "{}  {}  {}  from {}\n  {} payout(s): {}; total {}",
+            self.batch,
+            self.network,
+            self.created,
+            self.from,
+            self.payouts,
+            if counts.is_empty() {
+                "-".into()
+            } else {
+                counts.join(", ")
+            },
+            if totals.is_empty() {
+                "0".into()
+            } else {
+                totals.join(" + ")
+            },
+        )
+    }
 }
 
 /// Every batch's summary, oldest first: one pass over every payout's state.
-pub fn batch_summaries(journal: &Journal) -> Result<Vec<Value>> {
+pub fn batch_summaries(journal: &Journal) -> Result<Vec<BatchSummary>> {
     let mut by_batch: HashMap<String, Vec<PayoutState>> = HashMap::new();
     for s in journal.payout_states(None)? {
         by_batch.entry(s.batch_id.clone()).or_default().push(s);
     }
-    Ok(journal
+    journal
         .batches()?
         .iter()
         .map(|b| {
             let states = by_batch.remove(&b.id).unwrap_or_default();
-            batch_summary(b, &Tally::of_states(&states))
+            Ok(BatchSummary::of(b, &Tally::of_states(&states, &b.network)?))
         })
-        .collect())
+        .collect()
+}
+
+/// A payout awaiting approvals, with how far they got.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Awaiting {
+    /// Payout id.
+    pub payout_id: String,
+    /// "weight 1 of 2, approved by T…".
+    pub approval: String,
+}
+
+/// A journaled operation that is not a payout (permission update, staking) and its status.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Operation {
+    /// Its journal id.
+    pub id: String,
+    /// Its status (one of [`STATUSES`]).
+    pub status: &'static str,
 }
 
 /// What `status` shows: counts of every status over the payouts (permission updates apart),
 /// the payouts `build` can rebuild, multi-signature payouts awaiting approvals, and the
 /// permission updates with their status.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct StatusSummary {
     /// Count per status, every status of [`STATUSES`].
     pub counts: BTreeMap<&'static str, usize>,
@@ -330,12 +520,40 @@ pub struct StatusSummary {
     pub payouts: usize,
     /// Expired or failed payouts.
     pub to_rebuild: Vec<String>,
-    /// (payout id, "weight 1 of 2, approved by T…").
-    pub awaiting_approval: Vec<(String, String)>,
-    /// (permission update id, status).
-    pub permission_updates: Vec<(String, &'static str)>,
-    /// Staking operations (`stake`, `delegate`, …; not payouts): id and status.
-    pub staking: Vec<(String, &'static str)>,
+    /// Multi-signature payouts awaiting approvals.
+    pub awaiting_approval: Vec<Awaiting>,
+    /// Permission updates.
+    pub permission_updates: Vec<Operation>,
+    /// Staking operations (`stake`, `delegate`, …; not payouts).
+    pub staking: Vec<Operation>,
+}
+
+impl std::fmt::Display for StatusSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines: Vec<String> = STATUSES
+            .iter()
+            .map(|k| format!("{k:<20} {}", self.counts.get(k).copied().unwrap_or(0)))
+            .collect();
+        write!(f, "{}\n{:<20} {}", lines.join("\n"), "total", self.payouts)?;
+        if !self.to_rebuild.is_empty() {
+            let n = self.to_rebuild.len();
+            write!(f, "\n{n} payout(s) can be rebuilt with `build`")?;
+        }
+        let possibly_sent = self.counts.get("possibly_sent").copied().unwrap_or(0);
+        if possibly_sent > 0 {
+            write!(f, "\n{possibly_sent} payout(s) approved and possibly sent by an interrupted run: re-run `submit` (any response) or `track`; each txID is included at most once")?;
+        }
+        for a in &self.awaiting_approval {
+            write!(f, "\npayout {}: {}", a.payout_id, a.approval)?;
+        }
+        for u in &self.permission_updates {
+            write!(f, "\npermission update {}: {}", u.id, u.status)?;
+        }
+        for s in &self.staking {
+            write!(f, "\nstaking operation {}: {}", s.id, s.status)?;
+        }
+        Ok(())
+    }
 }
 
 /// The [`StatusSummary`] of `batch` (or of every payout): two journal statements, one pass.
@@ -348,11 +566,11 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
     for s in journal.payout_states(batch)? {
         let status = state_status(&s);
         if s.kind == "permission-update" {
-            out.permission_updates.push((s.id, status));
+            out.permission_updates.push(Operation { id: s.id, status });
             continue;
         }
         if s.kind == "staking" {
-            out.staking.push((s.id, status));
+            out.staking.push(Operation { id: s.id, status });
             continue;
         }
         out.payouts += 1;
@@ -365,7 +583,10 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
                     &recorded,
                     l.permission_claim.as_deref(),
                 )?;
-                out.awaiting_approval.push((s.id, p.text()));
+                out.awaiting_approval.push(Awaiting {
+                    payout_id: s.id,
+                    approval: p.text(),
+                });
             }
             _ => {}
         }
@@ -373,67 +594,10 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
     Ok(out)
 }
 
-/// The text of a batch summary: id, network, time and sender, then counts and totals.
-pub fn batch_line(s: &Value) -> String {
-    let counts = s["counts"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{v} {k}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    let totals = s["totals"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(" + ")
-        })
-        .unwrap_or_default();
-    format!(
-        "{}  {}  {}  from {}\n  {} payout(s): {}; total {}",
-        s["batch"].as_str().unwrap_or(""),
-        s["network"].as_str().unwrap_or(""),
-        s["created"].as_str().unwrap_or(""),
-        s["from"].as_str().unwrap_or(""),
-        s["payouts"],
-        if counts.is_empty() {
-            "-".into()
-        } else {
-            counts
-        },
-        if totals.is_empty() {
-            "0".into()
-        } else {
-            totals
-        },
-    )
-}
-
-/// UTC time of a ms timestamp, `2026-11-24T10:00:00Z`.
+/// UTC time of a ms timestamp to the second, `2026-11-24T10:00:00Z`.
 pub fn format_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let whole_seconds = ms.div_euclid(1000).saturating_mul(1000);
+    coldpay_shared::timefmt::utc(u64::try_from(whole_seconds).unwrap_or(0))
 }
 
 /// CSV columns, in order (new columns are only ever appended).
@@ -457,45 +621,61 @@ pub const CSV_COLUMNS: [&str; 17] = [
     "updated_at",
 ];
 
-/// A CSV cell: every time in ISO 8601 UTC (the JSON's `cancelled_at` is ms).
-fn csv_cell(column: &str, v: &Value) -> String {
-    match (column, v.as_i64()) {
-        ("cancelled_at", Some(ms)) => format_time(ms),
-        _ => cell(v),
-    }
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
 }
 
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    }
+/// A row's CSV cells, in [`CSV_COLUMNS`] order: every time in ISO 8601 UTC (the JSON's
+/// `cancelled_at` is ms).
+fn csv_record(r: &ReportRow) -> [String; 17] {
+    [
+        r.payout_id.clone(),
+        r.to.clone(),
+        r.token.clone(),
+        r.amount.clone(),
+        opt(r.txid.as_ref()),
+        opt(r.block),
+        opt(r.energy_used),
+        opt(r.trx_burned.map(trx)),
+        r.status.to_string(),
+        opt(r.reason.as_ref()),
+        opt(r.cancelled_at.map(format_time)),
+        opt(r.cancel_reason.as_ref()),
+        opt(r.refusal.as_ref()),
+        r.batch.clone(),
+        opt(r.memo.as_ref()),
+        r.imported_at.clone(),
+        opt(r.updated_at.as_ref()),
+    ]
+}
+
+/// sun in TRX ("1.5").
+fn trx(sun: u64) -> String {
+    format_units(U256::from(sun), 6)
 }
 
 /// Sums of one token's rows that are not cancelled: amount, energy, TRX burned, count.
-#[derive(Default)]
 struct Sum {
     amount: U256,
+    decimals: u8,
     energy: u64,
     burned_sun: u64,
     payouts: usize,
 }
 
-fn sums(rows: &[Value]) -> BTreeMap<String, Sum> {
+fn sums(rows: &[ReportRow]) -> BTreeMap<String, Sum> {
     let mut m: BTreeMap<String, Sum> = BTreeMap::new();
     for r in rows.iter().filter(|r| counted(r)) {
-        let e = m.entry(cell(&r["token"])).or_default();
-        let v = r["amount_base_units"]
-            .as_str()
-            .and_then(|a| U256::from_str_radix(a, 10).ok())
-            .unwrap_or(U256::ZERO);
-        e.amount = e.amount.saturating_add(v);
-        e.energy += r["energy_used"].as_u64().unwrap_or(0);
-        e.burned_sun += r["trx_burned"]
-            .as_str()
-            .and_then(|t| coldpay_shared::Sun::parse_trx(t).ok())
-            .map_or(0, |t| t.as_u64());
+        let e = m.entry(r.token.clone()).or_insert(Sum {
+            amount: U256::ZERO,
+            decimals: r.decimals,
+            energy: 0,
+            burned_sun: 0,
+            payouts: 0,
+        });
+        e.amount = e.amount.saturating_add(r.amount_base_units);
+        e.energy += r.energy_used.unwrap_or(0);
+        e.burned_sun += r.trx_burned.unwrap_or(0);
         e.payouts += 1;
     }
     m
@@ -503,20 +683,19 @@ fn sums(rows: &[Value]) -> BTreeMap<String, Sum> {
 
 /// Writes rows as CSV, then one `TOTAL` row per token (cancelled payouts excluded): amount,
 /// energy and TRX burned summed, the payout count in `status`.
-pub fn to_csv(rows: &[Value]) -> String {
+pub fn to_csv(rows: &[ReportRow]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(CSV_COLUMNS);
     for r in rows {
-        let rec: Vec<String> = CSV_COLUMNS.iter().map(|c| csv_cell(c, &r[*c])).collect();
-        let _ = w.write_record(rec);
+        let _ = w.write_record(csv_record(r));
     }
     for (token, s) in sums(rows) {
         let mut rec = vec![String::new(); CSV_COLUMNS.len()];
         rec[0] = "TOTAL".into();
         rec[2] = token;
-        rec[3] = format_units(s.amount, 6);
+        rec[3] = format_units(s.amount, s.decimals);
         rec[6] = s.energy.to_string();
-        rec[7] = format_units(U256::from(s.burned_sun), 6);
+        rec[7] = trx(s.burned_sun);
         rec[8] = format!("{} payout(s)", s.payouts);
         let _ = w.write_record(rec);
     }
@@ -532,35 +711,30 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// A text table: one line per payout, its txID whole on the line below (a table row is wider
-/// than a terminal and wraps; a txID on its own line is never split), then the counts by status
-/// and the totals per token.
-pub fn to_table(rows: &[Value]) -> String {
-    if rows.is_empty() {
-        return "no payouts match".into();
-    }
-    let head = ["PAYOUT", "BATCH", "TO", "AMOUNT", "STATUS", "BLOCK"];
-    let mut lines: Vec<[String; 6]> = vec![head.map(str::to_string)];
-    let mut txids = vec![None];
-    for r in rows {
-        lines.push([
-            cut(&cell(&r["payout_id"]), 24),
-            cut(&cell(&r["batch"]), 20),
-            cell(&r["to"]),
-            format!("{} {}", cell(&r["amount"]), cell(&r["token"])),
-            match r["approval_text"].as_str() {
-                Some(t) if r["status"] == "awaiting_signature" => {
-                    format!(
-                        "awaiting_signature ({})",
-                        t.split(", approved").next().unwrap_or(t)
-                    )
-                }
-                _ => cell(&r["status"]),
-            },
-            cell(&r["block"]),
-        ]);
-        txids.push(r["txid"].as_str().map(|t| format!("    txid {t}")));
-    }
+/// The table cells of one row: payout, batch, recipient, amount with its symbol, status (with
+/// the approval weight while awaiting signatures), block.
+fn table_cells(r: &ReportRow) -> [String; 6] {
+    let status = match &r.approval_text {
+        Some(t) if r.status == "awaiting_signature" => {
+            format!(
+                "awaiting_signature ({})",
+                t.split(", approved").next().unwrap_or(t)
+            )
+        }
+        _ => r.status.to_string(),
+    };
+    [
+        cut(&r.payout_id, 24),
+        cut(&r.batch, 20),
+        r.to.clone(),
+        format!("{} {}", r.amount, r.token),
+        status,
+        opt(r.block),
+    ]
+}
+
+/// Lines padded to each column's width (amount and block right-aligned).
+fn aligned(lines: &[[String; 6]]) -> Vec<String> {
     let width: Vec<usize> = (0..6)
         .map(|i| {
             lines
@@ -570,7 +744,7 @@ pub fn to_table(rows: &[Value]) -> String {
                 .unwrap_or(0)
         })
         .collect();
-    let mut out: Vec<String> = lines
+    lines
         .iter()
         .map(|l| {
             l.iter()
@@ -587,21 +761,24 @@ pub fn to_table(rows: &[Value]) -> String {
                 .trim_end()
                 .to_string()
         })
-        .zip(&txids)
-        .flat_map(|(row, txid)| std::iter::once(row).chain(txid.clone()))
-        .collect();
+        .collect()
+}
+
+/// The table's last line: counts by status, totals per token, TRX burned.
+fn table_footer(rows: &[ReportRow]) -> String {
     let counts = counts(rows)
         .iter()
         .map(|(k, v)| format!("{v} {k}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let totals = sums(rows)
+    let sums = sums(rows);
+    let totals = sums
         .iter()
-        .map(|(t, s)| format!("{} {t}", format_units(s.amount, 6)))
+        .map(|(t, s)| format!("{} {t}", format_units(s.amount, s.decimals)))
         .collect::<Vec<_>>()
         .join(" + ");
-    let burned: u64 = sums(rows).values().map(|s| s.burned_sun).sum();
-    out.push(format!(
+    let burned: u64 = sums.values().map(|s| s.burned_sun).sum();
+    format!(
         "{} payout(s): {counts}; total {} (cancelled excluded); TRX burned {}",
         rows.len(),
         if totals.is_empty() {
@@ -609,8 +786,30 @@ pub fn to_table(rows: &[Value]) -> String {
         } else {
             totals
         },
-        format_units(U256::from(burned), 6)
-    ));
+        trx(burned)
+    )
+}
+
+/// A text table: one line per payout, its txID whole on the line below (a table row is wider
+/// than a terminal and wraps; a txID on its own line is never split), then the counts by status
+/// and the totals per token.
+pub fn to_table(rows: &[ReportRow]) -> String {
+    if rows.is_empty() {
+        return "no payouts match".into();
+    }
+    let head = ["PAYOUT", "BATCH", "TO", "AMOUNT", "STATUS", "BLOCK"];
+    let mut lines: Vec<[String; 6]> = vec![head.map(str::to_string)];
+    let mut txids = vec![None];
+    for r in rows {
+        lines.push(table_cells(r));
+        txids.push(r.txid.as_ref().map(|t| format!("    txid {t}")));
+    }
+    let mut out: Vec<String> = aligned(&lines)
+        .into_iter()
+        .zip(txids)
+        .flat_map(|(row, txid)| std::iter::once(row).chain(txid))
+        .collect();
+    out.push(table_footer(rows));
     out.join("\n")
 }
 
@@ -618,16 +817,50 @@ pub fn to_table(rows: &[Value]) -> String {
 mod tests {
     use super::*;
 
+    fn row(id: &str, status: &'static str, unit: (&str, u8), base: u64) -> ReportRow {
+        ReportRow {
+            payout_id: id.into(),
+            kind: "payout".into(),
+            batch: "b".into(),
+            to: "T".into(),
+            token: unit.0.into(),
+            approval: None,
+            approval_text: None,
+            amount: format_units(U256::from(base), unit.1),
+            amount_base_units: U256::from(base),
+            txid: None,
+            block: None,
+            energy_used: None,
+            trx_burned: None,
+            status,
+            reason: None,
+            recheck: None,
+            attempts: 0,
+            cancelled_at: None,
+            cancel_reason: None,
+            refusal: None,
+            evidence: None,
+            scanned_to: None,
+            memo: None,
+            imported_at: "2026-11-24T11:00:00Z".into(),
+            updated_at: None,
+            decimals: unit.1,
+        }
+    }
+
     #[test]
     fn times_and_totals() {
         assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_time(1_795_521_600_000), "2026-11-24T12:00:00Z");
+        assert_eq!(format_time(1_795_521_600_999), "2026-11-24T12:00:00Z");
         assert_eq!(format_time(951_782_400_000), "2000-02-29T00:00:00Z");
+        let mut staking = row("s", "confirmed", ("TRX", 6), 5_000_000);
+        staking.kind = "staking".into();
         let rows = vec![
-            json!({"status": "imported", "token": "USDT", "amount_base_units": "1250500000"}),
-            json!({"status": "confirmed", "token": "USDT", "amount_base_units": "1000000"}),
-            json!({"status": "cancelled", "token": "TRX", "amount_base_units": "7"}),
-            json!({"status": "confirmed", "kind": "staking", "token": "TRX", "amount_base_units": "5000000"}),
+            row("a", "imported", ("USDT", 6), 1_250_500_000),
+            row("b", "confirmed", ("USDT", 6), 1_000_000),
+            row("c", "cancelled", ("TRX", 6), 7),
+            staking,
         ];
         let tally = Tally::of_rows(&rows);
         let t = tally.totals();
@@ -639,12 +872,62 @@ mod tests {
     }
 
     #[test]
+    fn a_token_is_shown_in_its_own_symbol_and_decimals() {
+        let rows = vec![
+            row("a", "confirmed", ("WXYZ", 18), 1_500_000_000_000_000_000),
+            row("b", "confirmed", ("WXYZ", 18), 500_000_000_000_000_000),
+        ];
+        assert_eq!(Tally::of_rows(&rows).totals()["WXYZ"], "2 WXYZ");
+        let table = to_table(&rows);
+        assert!(table.contains("1.5 WXYZ"), "{table}");
+        assert!(table.contains("total 2 WXYZ"), "{table}");
+        let csv = to_csv(&rows);
+        assert!(csv.contains("TOTAL,,WXYZ,2,"), "{csv}");
+        let unknown = Unit::of("payout", "TUnknownContract", "mainnet");
+        assert_eq!(
+            (unknown.symbol.as_str(), unknown.decimals),
+            ("TUnknownContract", 0)
+        );
+        let usdt = crate::tokens::Token::usdt("nile").contract.to_base58();
+        assert_eq!(Unit::of("payout", &usdt, "nile").symbol, "USDT");
+        assert_eq!(
+            Unit::of("permission-update", "TRX", "nile").symbol,
+            "PERMISSION"
+        );
+    }
+
+    #[test]
+    fn trx_burned_is_summed_as_sun_and_shown_in_trx() {
+        let mut a = row("a", "confirmed", ("USDT", 6), 1);
+        a.trx_burned = Some(1_234_567);
+        let mut b = row("b", "confirmed", ("USDT", 6), 1);
+        b.trx_burned = Some(1);
+        let rows = vec![a, b];
+        assert!(to_table(&rows).ends_with("TRX burned 1.234568"));
+        let csv = to_csv(&rows);
+        assert!(csv.contains(",1.234567,"), "{csv}");
+        let v = serde_json::to_value(&rows[0]).unwrap();
+        assert_eq!(v["trx_burned"], "1.234567");
+        assert_eq!(v["amount_base_units"], "1");
+    }
+
+    #[test]
+    fn a_corrupt_stored_amount_is_an_error_not_zero() {
+        let e = stored_amount("p7", "12x").unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("amount of payout p7"), "{e}");
+        assert_eq!(stored_amount("p7", "12").unwrap(), U256::from(12u64));
+    }
+
+    #[test]
     fn txids_stay_whole_and_csv_times_are_iso() {
         let txid = "ab".repeat(32);
-        let rows = vec![
-            json!({"payout_id": "p1", "batch": "b", "to": "T", "amount": "1", "token": "TRX", "status": "confirmed", "block": 7, "txid": txid, "amount_base_units": "1000000"}),
-            json!({"payout_id": "p2", "batch": "b", "to": "T", "amount": "2", "token": "TRX", "status": "cancelled", "cancelled_at": 1_795_521_600_000_i64, "imported_at": "2026-11-24T11:00:00Z", "amount_base_units": "2000000"}),
-        ];
+        let mut p1 = row("p1", "confirmed", ("TRX", 6), 1_000_000);
+        p1.block = Some(7);
+        p1.txid = Some(txid.clone());
+        let mut p2 = row("p2", "cancelled", ("TRX", 6), 2_000_000);
+        p2.cancelled_at = Some(1_795_521_600_000);
+        let rows = vec![p1, p2];
         let t = to_table(&rows);
         let lines: Vec<&str> = t.lines().collect();
         assert_eq!(lines[2], format!("    txid {txid}"), "{t}");

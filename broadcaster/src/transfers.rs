@@ -280,7 +280,7 @@ pub fn human_line(r: &Recorded) -> String {
 /// CSV of recorded transfers (header first).
 pub fn to_csv(rows: &[Recorded]) -> Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| BcError::Io(format!("writing CSV: {e}"));
+    let io = |e: csv::Error| BcError::io("writing CSV", &e.into());
     w.write_record([
         "time",
         "block",
@@ -329,7 +329,7 @@ pub fn to_csv(rows: &[Recorded]) -> Result<String> {
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| BcError::Io(format!("writing CSV: {e}")))?;
+        .map_err(|e| BcError::io("writing CSV", e.error()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

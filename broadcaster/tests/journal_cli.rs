@@ -565,3 +565,52 @@ fn cancel_payouts_and_batches() {
         .unwrap_err();
     assert!(e.to_string().contains("payout cancelled"));
 }
+
+#[test]
+fn a_corrupt_stored_amount_is_exit_1_never_shown_as_zero() {
+    let j = J::new();
+    let rows = format!("payout_id,to,amount,token\np1,{},10,usdt\n", to(1));
+    assert!(j.import("b1", &rows).status.success());
+    {
+        let c = rusqlite::Connection::open(j.db()).unwrap();
+        c.execute("UPDATE payouts SET amount = '12x' WHERE id = 'p1'", [])
+            .unwrap();
+    }
+    for args in [
+        &["report"][..],
+        &["report", "--format", "csv"],
+        &["--json", "report"],
+        &["batch", "list"],
+        &["batch", "show", "b1"],
+    ] {
+        let o = j.run(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let e = stderr(&o);
+        assert!(
+            e.contains("journal: amount of payout p1 is corrupt"),
+            "{args:?}: {e}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}: nothing printed");
+    }
+    // `status` counts payouts and never reads an amount.
+    assert_eq!(j.ok(&["status"])["payouts"], 1);
+}
+
+#[test]
+fn an_io_failure_is_exit_1_and_names_the_path() {
+    let j = J::new();
+    let file = j.path("a-file");
+    std::fs::write(&file, "").unwrap();
+    let config = file.join("config.toml");
+    let o = Command::new(BIN)
+        .args(["init", "--network", "local", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&file.display().to_string()),
+        "{}",
+        stderr(&o)
+    );
+}

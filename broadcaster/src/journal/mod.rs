@@ -591,8 +591,7 @@ impl Journal {
     /// refused with [`BcError::WrongNetwork`]).
     pub fn open(path: &Path, network: &str, wait: LockWait) -> Result<Journal> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| BcError::Io(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| BcError::io(dir.display(), &e))?;
         }
         let lock = crate::lock::acquire(path, wait)?;
         let (conn, _created) = open_and_migrate(path)?;

@@ -1,0 +1,219 @@
+//! `accounts import-watch | list | permissions | set-permission` and `balance`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use coldpay_shared::amount::format_units;
+use coldpay_shared::handoff::WatchExport;
+use coldpay_shared::{Address, U256};
+use serde::Serialize;
+
+use super::context::{remember_genesis, Ctx};
+use super::output::{parse_duration, read_text, show, Prepared};
+use crate::error::{BcError, Result};
+use crate::journal::Journal;
+use crate::node::Node;
+
+/// What `accounts import-watch` recorded.
+#[derive(Serialize)]
+pub(crate) struct Imported {
+    imported: usize,
+    accounts: Vec<coldpay_shared::handoff::WatchAccount>,
+}
+
+impl fmt::Display for Imported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "imported {} account(s)", self.imported)
+    }
+}
+
+/// Reads the watch-only export from QR input or a file.
+fn read_export(file: Option<PathBuf>, qr_in: &crate::qrio::QrInArgs) -> Result<WatchExport> {
+    if qr_in.any() {
+        let d = qr_in.read_message(&[coldpay_shared::urframe::UrKind::Watch])?;
+        let w = coldpay_shared::compact::decode_watch(&d.payload)?;
+        eprintln!(
+            "{}",
+            d.summary(&crate::qrio::watch_what(&w), qr_in.source_noun())
+        );
+        return Ok(w);
+    }
+    let file = file
+        .ok_or_else(|| BcError::Input("give the export FILE, --qr-image FILE… or --ur".into()))?;
+    let text = read_text(&file.to_string_lossy())?;
+    let v: serde_json::Value = coldpay_shared::strict_json::parse(&text)
+        .map_err(|e| BcError::Input(format!("{}: {e}", file.display())))?;
+    Ok(WatchExport::from_json(&v)?)
+}
+
+/// `accounts import-watch`: the treasury accounts, or an approver's keys (`approver_for`).
+pub(crate) fn import_watch(
+    c: &Ctx,
+    journal: &Journal,
+    node: impl FnOnce() -> Result<Node>,
+    file: Option<PathBuf>,
+    qr_in: &crate::qrio::QrInArgs,
+) -> Result<()> {
+    let w = read_export(file, qr_in)?;
+    if w.network != c.network {
+        return Err(BcError::Input(format!(
+            "watch-only export is for {}, this broadcaster runs {}",
+            w.network, c.network
+        )));
+    }
+    if let Some(a) = &w.approver_for {
+        let (json, text) = crate::permission_cmd::import_approvers(journal, &node()?, &w, a)?;
+        show(c, &Prepared { json, text });
+        return Ok(());
+    }
+    let imported = crate::payouts::import_watch(journal, &w)?;
+    show(
+        c,
+        &Imported {
+            imported,
+            accounts: w.accounts,
+        },
+    );
+    Ok(())
+}
+
+/// One imported account of `accounts list`.
+#[derive(Serialize)]
+pub(crate) struct AccountLine {
+    address: String,
+    name: String,
+    path: Option<String>,
+    network: String,
+}
+
+/// `accounts list`.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct AccountList(Vec<AccountLine>);
+
+impl fmt::Display for AccountList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("no accounts (import the signer's watch-only export)");
+        }
+        let lines: Vec<String> = self
+            .0
+            .iter()
+            .map(|a| {
+                format!(
+                    "{:<20} {} {} ({})",
+                    a.name,
+                    a.address,
+                    a.path.as_deref().unwrap_or("raw key"),
+                    a.network
+                )
+            })
+            .collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+/// `accounts list`.
+pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
+    let rows = crate::payouts::accounts(journal)?
+        .into_iter()
+        .map(|(address, name, path, network)| AccountLine {
+            address,
+            name,
+            path,
+            network,
+        })
+        .collect();
+    show(c, &AccountList(rows));
+    Ok(())
+}
+
+/// `accounts permissions ADDRESS`.
+pub(crate) fn permissions(c: &Ctx, journal: &Journal, node: &Node, address: &str) -> Result<()> {
+    let (json, text) = crate::permission_cmd::show(journal, node, address)?;
+    show(c, &Prepared { json, text });
+    Ok(())
+}
+
+/// `accounts set-permission`: journaled, its sign request written.
+pub(crate) fn set_permission(
+    c: &Ctx,
+    journal: &Journal,
+    n: &Node,
+    args: &crate::permission_cmd::SetPermissionArgs,
+) -> Result<()> {
+    let ms = parse_duration(&args.expires_in, "--expires-in")?.as_millis() as u64;
+    let r = crate::permission_cmd::set(journal, n, c.network, args, ms);
+    remember_genesis(c, journal, n)?;
+    let (json, text, out) = r?;
+    if !c.json {
+        eprintln!("{text}");
+    }
+    super::build::emit_request(&out.request, args.output.as_deref(), &args.qr_out)?;
+    if let Some(p) = &args.output {
+        let text = format!("written to {}", p.display());
+        show(c, &Prepared { json, text });
+    }
+    Ok(())
+}
+
+/// `balance ADDRESS`: TRX, USDT, energy, bandwidth and staking of an address.
+#[derive(Serialize)]
+pub(crate) struct Balance {
+    address: Address,
+    trx_sun: u64,
+    trx: String,
+    usdt_base_units: String,
+    usdt: String,
+    energy_available: u64,
+    bandwidth_available: u64,
+    /// The staking keys (`staked_energy_sun`, …).
+    #[serde(flatten)]
+    stake_json: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip)]
+    stake_text: String,
+}
+
+impl fmt::Display for Balance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}\n  TRX        {}\n  USDT       {}\n  energy     {}\n  bandwidth  {}\n{}",
+            self.address,
+            self.trx,
+            self.usdt,
+            self.energy_available,
+            self.bandwidth_available,
+            self.stake_text
+        )
+    }
+}
+
+/// `balance ADDRESS`.
+pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &str) -> Result<()> {
+    let a = Address::parse(address)?;
+    let n = &node()?;
+    let trx = n.trx_balance(&a)?;
+    let usdt = n.token_balance(&crate::payouts::usdt_contract(c.network.as_str()), &a)?;
+    let r = n.resources(&a)?;
+    let stake = crate::stake_view::Stake::read(n, &a, &r)?;
+    let mut stake_json = serde_json::Value::Object(serde_json::Map::new());
+    stake.add_json(&mut stake_json);
+    let b = Balance {
+        address: a,
+        trx_sun: trx,
+        trx: format_units(U256::from(trx), 6),
+        usdt_base_units: usdt.to_string(),
+        usdt: format_units(usdt, 6),
+        energy_available: r.energy_limit.saturating_sub(r.energy_used),
+        bandwidth_available: r.free_net_limit.saturating_sub(r.free_net_used)
+            + r.net_limit.saturating_sub(r.net_used),
+        stake_json: match stake_json {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        },
+        stake_text: stake.text(),
+    };
+    show(c, &b);
+    Ok(())
+}

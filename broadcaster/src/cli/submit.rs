@@ -1,0 +1,170 @@
+//! `submit`: sign responses verified, approvals collected, signed transactions broadcast.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use coldpay_shared::SignResponse;
+use serde::{Deserialize, Serialize};
+
+use super::context::{remember_genesis, Ctx};
+use super::output::{bar, read_text, show};
+use crate::error::{BcError, Result};
+use crate::journal::Journal;
+use crate::node::Node;
+use crate::submit::SubmitSummary;
+
+/// The parts of one per-transaction result of `submit` its text names.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct BroadcastLine {
+    payout_id: String,
+    txid: String,
+    code: String,
+    message: String,
+    /// Set when the transaction was approved in an earlier response.
+    note: Option<String>,
+}
+
+/// What `submit` did, with the approvers' home names for its text.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct Submitted {
+    summary: SubmitSummary,
+    #[serde(skip)]
+    names: HashMap<String, String>,
+}
+
+impl Submitted {
+    fn lines(&self) -> Vec<BroadcastLine> {
+        self.summary
+            .results
+            .iter()
+            .map(|r| BroadcastLine::deserialize(r).unwrap_or_default())
+            .collect()
+    }
+
+    /// The notes under the counts: earlier refusals, resumed sends, duplicates on the node.
+    fn notes(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.summary;
+        if s.refused_earlier > 0 {
+            write!(f, "\n{} transaction(s) approved in earlier responses were refused again (their own submit reported it; not counted here)", s.refused_earlier)?;
+        }
+        if s.resumed > 0 {
+            write!(f, "\n{} approved transaction(s) from earlier responses had not been seen accepted (an interrupted submit): sent now", s.resumed)?;
+        }
+        if s.already_had > 0 {
+            write!(f, "\n{} of the accepted the node already had (sent by an earlier run; one txID is included at most once):", s.already_had)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Submitted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.summary;
+        write!(
+            f,
+            "broadcast: {} accepted, {} refused by the node, {} skipped",
+            s.accepted, s.refused, s.skipped
+        )?;
+        self.notes(f)?;
+        let lines = self.lines();
+        for r in lines.iter().filter(|r| r.code == "DUP_TRANSACTION_ERROR") {
+            write!(
+                f,
+                "\n  already on the node: payout {} ({})",
+                r.payout_id, r.txid
+            )?;
+        }
+        let refused = lines.iter().filter(|r| {
+            !r.code.is_empty() && r.code != "SUCCESS" && r.code != "DUP_TRANSACTION_ERROR"
+        });
+        for r in refused {
+            let again = if r.note.is_some() {
+                " (again; approved in an earlier response)"
+            } else {
+                ""
+            };
+            write!(
+                f,
+                "\n  refused{again}: payout {} ({}): {}: {}",
+                r.payout_id, r.txid, r.code, r.message
+            )?;
+        }
+        for line in crate::submit::approval_lines(&s.approvals, &self.names) {
+            write!(f, "\n  {line}")?;
+        }
+        if s.awaiting_approval > 0 {
+            write!(f, "\n{} transaction(s) wait for more approvals (not broadcast); submit the other approvers' responses as they arrive", s.awaiting_approval)?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads one sign response file (or `-`).
+fn read_response(path: &str) -> Result<SignResponse> {
+    let text = read_text(path)?;
+    let v: serde_json::Value = coldpay_shared::strict_json::parse(&text)
+        .map_err(|e| BcError::Input(format!("{path}: not JSON: {e}")))?;
+    SignResponse::from_json(&v).map_err(|e| BcError::Input(format!("{path}: {e}")))
+}
+
+/// The responses from QR input or from files.
+fn responses(
+    journal: &Journal,
+    files: &[String],
+    qr_in: &crate::qrio::QrInArgs,
+) -> Result<Vec<SignResponse>> {
+    if !qr_in.any() {
+        if files.is_empty() {
+            return Err(BcError::Input(
+                "give a RESPONSE file (or -), --qr-image FILE… or --ur".into(),
+            ));
+        }
+        return files.iter().map(|r| read_response(r)).collect();
+    }
+    if !files.is_empty() {
+        return Err(BcError::Input(
+            "give response files or QR input (--qr-image / --ur), not both".into(),
+        ));
+    }
+    let d = qr_in.read_message(&[coldpay_shared::urframe::UrKind::Response])?;
+    let lookup = |prefix: &[u8]| journal.attempts_by_txid_prefix(prefix).unwrap_or_default();
+    let r = coldpay_shared::compact::decode_response(&d.payload, &lookup)?;
+    let what = format!(
+        "sign response to request {} ({} transaction(s))",
+        r.request_id,
+        r.transactions.len()
+    );
+    eprintln!("{}", d.summary(&what, qr_in.source_noun()));
+    Ok(vec![r])
+}
+
+/// `submit RESPONSE…`: exit 5 when the node refused some transactions.
+pub(crate) fn run(
+    c: &Ctx,
+    journal: &Journal,
+    node: impl FnOnce() -> Result<Node>,
+    files: &[String],
+    qr_in: &crate::qrio::QrInArgs,
+    accept_new_audit_log: &[String],
+) -> Result<()> {
+    let resp = responses(journal, files, qr_in)?;
+    let n = node()?;
+    let accept = accept_new_audit_log
+        .iter()
+        .map(|k| Ok(coldpay_shared::Address::parse(k)?.to_base58()))
+        .collect::<Result<Vec<_>>>()?;
+    let s = crate::submit::submit(journal, &n, &resp, &accept, &bar(0, c.json));
+    remember_genesis(c, journal, &n)?;
+    let summary = s?;
+    let refused = summary.refused;
+    let names = crate::approvers::all_names(journal).unwrap_or_default();
+    show(c, &Submitted { summary, names });
+    if refused > 0 {
+        return Err(BcError::Refused(format!(
+            "{refused} transaction(s) were refused by the node (reasons above and in `report`); they stay pending until they expire by the verified chain, then `build` can rebuild them"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,126 @@
+//! `watch`, `transfers list`, `alarms list | ack` and `reconcile`: the treasury accounts'
+//! movements as the verified chain shows them.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::context::{remember_genesis, Ctx};
+use super::output::show;
+use crate::alarms::Row;
+use crate::error::Result;
+use crate::journal::Journal;
+use crate::node::Node;
+
+/// What `watch` asks for.
+pub(crate) struct WatchArgs {
+    pub(crate) addresses: Vec<String>,
+    pub(crate) from_block: Option<u64>,
+    pub(crate) follow: bool,
+    pub(crate) on_alarm: Option<String>,
+    pub(crate) poll: String,
+    pub(crate) metrics_file: Option<PathBuf>,
+}
+
+/// `watch`: exit 7 without `--follow` while an alarm is open.
+pub(crate) fn watch(
+    c: &Ctx,
+    journal: &Journal,
+    node: impl FnOnce() -> Result<Node>,
+    a: WatchArgs,
+) -> Result<()> {
+    let opts = crate::watch::RunOpts {
+        follow: a.follow,
+        from_block: a.from_block,
+        on_alarm: a.on_alarm,
+        json: c.json,
+        poll: crate::watch_cmd::poll(&a.poll)?,
+        metrics_file: a.metrics_file,
+    };
+    let n = node()?;
+    let r = crate::watch_cmd::watch(journal, &n, c.network.as_str(), &a.addresses, &opts);
+    remember_genesis(c, journal, &n)?;
+    r
+}
+
+/// `alarms list [--all]`.
+#[derive(Serialize)]
+#[serde(transparent)]
+pub(crate) struct AlarmList {
+    rows: Vec<Row>,
+    #[serde(skip)]
+    all: bool,
+}
+
+impl fmt::Display for AlarmList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.rows.is_empty() {
+            return f.write_str(if self.all {
+                "no alarms"
+            } else {
+                "no open alarms"
+            });
+        }
+        let lines: Vec<String> = self.rows.iter().map(alarm_line).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+/// One `alarms list` line: id, state, and the announcement.
+fn alarm_line(r: &Row) -> String {
+    let state = match (r.acked_at, &r.ack_note) {
+        (Some(at), note) => format!(
+            "acknowledged {} ({})",
+            crate::transfers::rfc3339(at.max(0) as u64),
+            note.as_deref().unwrap_or("")
+        ),
+        (None, _) => "OPEN".into(),
+    };
+    format!("alarm {} [{state}] {}", r.id, r.text)
+}
+
+/// `alarms list`.
+pub(crate) fn alarms_list(c: &Ctx, journal: &Journal, all: bool) -> Result<()> {
+    let rows = crate::alarms::list(&journal.conn, !all)?;
+    show(c, &AlarmList { rows, all });
+    Ok(())
+}
+
+/// What `alarms ack` did.
+#[derive(Serialize)]
+pub(crate) struct Acknowledged {
+    acknowledged: Row,
+    open: usize,
+}
+
+impl fmt::Display for Acknowledged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "alarm {} acknowledged; {} alarm(s) still open",
+            self.acknowledged.id, self.open
+        )
+    }
+}
+
+/// `alarms ack ID --note …`.
+pub(crate) fn alarms_ack(c: &Ctx, journal: &Journal, id: i64, note: &str) -> Result<()> {
+    let acknowledged = crate::alarms::ack(&journal.conn, id, note)?;
+    let open = crate::alarms::open_count(&journal.conn)?;
+    show(c, &Acknowledged { acknowledged, open });
+    Ok(())
+}
+
+/// `reconcile`: exit 9 on a discrepancy.
+pub(crate) fn reconcile(
+    c: &Ctx,
+    journal: &Journal,
+    node: impl FnOnce() -> Result<Node>,
+    args: &crate::watch_cmd::ReconcileArgs<'_>,
+) -> Result<()> {
+    let n = node()?;
+    let r = crate::watch_cmd::reconcile(journal, &n, c.network.as_str(), args);
+    remember_genesis(c, journal, &n)?;
+    r
+}
