@@ -603,7 +603,7 @@ fn an_io_failure_is_exit_1_and_names_the_path() {
     std::fs::write(&file, "").unwrap();
     let config = file.join("config.toml");
     let o = Command::new(BIN)
-        .args(["init", "--network", "local", "--config"])
+        .args(["init", "--network", "nile", "--config"])
         .arg(&config)
         .output()
         .unwrap();
