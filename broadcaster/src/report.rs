@@ -84,9 +84,8 @@ pub struct ReportRow {
     pub block: Option<u64>,
     /// Energy its receipt reports.
     pub energy_used: Option<u64>,
-    /// TRX burned (sun) its receipt reports; shown in TRX.
-    #[serde(serialize_with = "trx_of_sun")]
-    pub trx_burned: Option<u64>,
+    /// TRX burned its receipt reports.
+    pub trx_burned: Option<BurnedSun>,
     /// The payout's status (one of [`STATUSES`]).
     pub status: &'static str,
     /// Why the attempt failed or expired.
@@ -120,10 +119,13 @@ fn decimal_string<S: serde::Serializer>(v: &U256, s: S) -> std::result::Result<S
     s.collect_str(v)
 }
 
-fn trx_of_sun<S: serde::Serializer>(v: &Option<u64>, s: S) -> std::result::Result<S::Ok, S::Error> {
-    match v {
-        Some(sun) => s.collect_str(&format_units(U256::from(*sun), 6)),
-        None => s.serialize_none(),
+/// TRX burned, in sun: serialized as TRX ("1.5"), summed as an integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BurnedSun(pub u64);
+
+impl Serialize for BurnedSun {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(&trx(self.0))
     }
 }
 
@@ -228,7 +230,7 @@ fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<Repo
         txid: a.as_ref().map(|a| a.txid.clone()),
         block: a.as_ref().and_then(|a| a.block),
         energy_used: receipt.energy_usage_total,
-        trx_burned: receipt.fee,
+        trx_burned: receipt.fee.map(BurnedSun),
         status,
         reason: a.as_ref().and_then(|a| a.reason.clone()),
         recheck: a.as_ref().and_then(|a| a.recheck.clone()),
@@ -636,7 +638,7 @@ fn csv_record(r: &ReportRow) -> [String; 17] {
         opt(r.txid.as_ref()),
         opt(r.block),
         opt(r.energy_used),
-        opt(r.trx_burned.map(trx)),
+        opt(r.trx_burned.map(|b| trx(b.0))),
         r.status.to_string(),
         opt(r.reason.as_ref()),
         opt(r.cancelled_at.map(format_time)),
@@ -675,7 +677,7 @@ fn sums(rows: &[ReportRow]) -> BTreeMap<String, Sum> {
         });
         e.amount = e.amount.saturating_add(r.amount_base_units);
         e.energy += r.energy_used.unwrap_or(0);
-        e.burned_sun += r.trx_burned.unwrap_or(0);
+        e.burned_sun += r.trx_burned.map_or(0, |b| b.0);
         e.payouts += 1;
     }
     m
@@ -899,9 +901,9 @@ mod tests {
     #[test]
     fn trx_burned_is_summed_as_sun_and_shown_in_trx() {
         let mut a = row("a", "confirmed", ("USDT", 6), 1);
-        a.trx_burned = Some(1_234_567);
+        a.trx_burned = Some(BurnedSun(1_234_567));
         let mut b = row("b", "confirmed", ("USDT", 6), 1);
-        b.trx_burned = Some(1);
+        b.trx_burned = Some(BurnedSun(1));
         let rows = vec![a, b];
         assert!(to_table(&rows).ends_with("TRX burned 1.234568"));
         let csv = to_csv(&rows);

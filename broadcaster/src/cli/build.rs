@@ -45,7 +45,7 @@ pub(crate) enum Built {
         settled: Vec<String>,
         skipped: Vec<String>,
         duplicates: Vec<(String, String)>,
-        summary: RequestSummary,
+        summary: Box<RequestSummary>,
         #[serde(skip)]
         output: PathBuf,
     },
@@ -135,7 +135,7 @@ fn report(c: &Ctx, o: BuildOutcome, output: Option<&Path>, qr_out: &QrOutArgs) -
             settled: o.settled,
             skipped: o.skipped,
             duplicates: o.duplicates,
-            summary,
+            summary: Box::new(summary),
             output: output.to_path_buf(),
         };
         show(c, &written);

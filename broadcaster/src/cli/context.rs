@@ -166,9 +166,12 @@ pub(crate) fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
         return Err(BcError::Input(why.clone()));
     }
     let genesis = match c.network {
-        Network::Local => journal
-            .meta("genesis_block_id")?
-            .and_then(|h| crate::node::hex32(&h)),
+        Network::Local => match journal.meta("genesis_block_id")? {
+            Some(h) => Some(crate::node::hex32(&h).ok_or_else(|| {
+                BcError::corrupt("the recorded genesis block id", "not 32 bytes of hex")
+            })?),
+            None => None,
+        },
         n => crate::network::genesis_of(n.as_str()),
     };
     Node::new(

@@ -102,11 +102,7 @@ impl fmt::Display for BatchImported {
         } else {
             "imported"
         };
-        write!(
-            f,
-            "{verb} batch {}: {} payout(s)\n",
-            self.batch, self.payouts
-        )?;
+        writeln!(f, "{verb} batch {}: {} payout(s)", self.batch, self.payouts)?;
         let totals: Vec<String> = self
             .totals
             .iter()

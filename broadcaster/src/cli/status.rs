@@ -8,23 +8,16 @@ use serde::Serialize;
 use super::context::Ctx;
 use super::output::show;
 use crate::error::{BcError, Result};
+use crate::journal::policy_heads::PolicyHead;
 use crate::journal::Journal;
 use crate::report::StatusSummary;
-
-/// The latest sealed policy a signer answered under.
-#[derive(Serialize)]
-pub(crate) struct SignerPolicy {
-    signer: String,
-    seq: u64,
-    digest: String,
-}
 
 /// What `status` prints.
 #[derive(Serialize)]
 pub(crate) struct Status {
     #[serde(flatten)]
     summary: StatusSummary,
-    signer_policies: Vec<SignerPolicy>,
+    signer_policies: Vec<PolicyHead>,
 }
 
 impl fmt::Display for Status {
@@ -54,14 +47,7 @@ pub(crate) fn run(c: &Ctx, journal: &Journal, batch: Option<&str>) -> Result<()>
     require_batch(journal, batch)?;
     // Permission updates are journaled like payouts but are not payouts: counted apart.
     let summary = crate::report::status_summary(journal, batch)?;
-    let signer_policies = crate::journal::signer_policies::current(&journal.conn)?
-        .into_iter()
-        .map(|(signer, seq, digest)| SignerPolicy {
-            signer,
-            seq,
-            digest,
-        })
-        .collect();
+    let signer_policies = journal.policy_heads()?;
     show(
         c,
         &Status {

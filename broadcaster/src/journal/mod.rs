@@ -17,6 +17,7 @@ use crate::lock::{LockGuard, LockWait};
 
 pub mod imports;
 pub mod payout_lines;
+pub mod policy_heads;
 pub mod signer_policies;
 pub mod staking_ops;
 pub mod transitions;
