@@ -87,7 +87,14 @@ pub fn check(
     }
     let mut heads_checked = 0;
     let mut later = Vec::new();
-    for (log, seq, hash, request, signed_at) in crate::audit_head::all(&journal.conn)? {
+    for crate::audit_head::AuditHeadRow {
+        log,
+        seq,
+        hash,
+        request_id: request,
+        signed_at,
+    } in journal.audit_heads()?
+    {
         if log != export.log || seq < export.since {
             continue;
         }

@@ -1228,7 +1228,7 @@ signer {k}: sealed policy seq {seq} (sha256 {d})"
             &format,
         )?,
         Command::Alarms(AlarmsCmd::List { all }) => {
-            let rows = crate::alarms::list(&journal.conn, !all)?;
+            let rows = crate::alarms::list(&journal, !all)?;
             let text = if rows.is_empty() {
                 if all { "no alarms" } else { "no open alarms" }.to_string()
             } else {
@@ -1237,8 +1237,8 @@ signer {k}: sealed policy seq {seq} (sha256 {d})"
             print(&c, &serde_json::to_value(&rows).expect("json"), &text);
         }
         Command::Alarms(AlarmsCmd::Ack { id, note }) => {
-            let row = crate::alarms::ack(&journal.conn, id, &note)?;
-            let open = crate::alarms::open_count(&journal.conn)?;
+            let row = crate::alarms::ack(&journal, id, &note)?;
+            let open = crate::alarms::open_count(&journal)?;
             print(
                 &c,
                 &json!({"acknowledged": row, "open": open}),
