@@ -81,16 +81,20 @@ mod tests {
     use crate::journal::stored::temp_journal;
 
     fn confirmed(j: &Journal, n: u32, token: &str, receipt: &str, inputs: &str) {
-        j.conn
-            .execute_batch(&format!(
-                "INSERT OR IGNORE INTO batches VALUES ('b', 'T', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p{n}', 'b', {n}, 'T', '{token}', '5', NULL, 0);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p{n}', '{n:064}', '00', 1, 1, 0, 'r', 'built', 0, 0);
-                 UPDATE attempts SET state = 'signed' WHERE payout_id = 'p{n}';
-                 UPDATE attempts SET state = 'included', block = 5 WHERE payout_id = 'p{n}';
-                 UPDATE attempts SET state = 'confirmed', receipt = '{receipt}', fee_inputs = '{inputs}' WHERE payout_id = 'p{n}';"
-            ))
-            .unwrap();
+        let (id, txid) = (format!("p{n}"), format!("{n:064}"));
+        crate::journal::fixtures::pay(
+            j,
+            &crate::journal::fixtures::Paid {
+                id: &id,
+                token,
+                txid: &txid,
+                state: "confirmed",
+                block: 5,
+                receipt: Some(receipt),
+                fee_inputs: Some(inputs),
+                ..Default::default()
+            },
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub mod approver_rows;
 pub mod audit_heads;
 pub mod balance_snapshots;
 pub mod fee_history;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod settled_rows;
 pub mod stored;
 pub mod transfer_rows;

@@ -143,17 +143,21 @@ mod tests {
     use super::*;
     use crate::journal::stored::temp_journal;
 
-    fn settle(j: &Journal, n: u32, from: &str, block: u64, end: &str, receipt: &str) {
-        j.conn
-            .execute_batch(&format!(
-                "INSERT OR IGNORE INTO batches VALUES ('b{from}', '{from}', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p{n}', 'b{from}', {n}, 'T', 'TRX', '{n}000000', NULL, 0);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p{n}', '{n:064}', '00', 1, 1, 0, 'r', 'built', 0, 0);
-                 UPDATE attempts SET state = 'signed' WHERE payout_id = 'p{n}';
-                 UPDATE attempts SET state = 'included', block = {block} WHERE payout_id = 'p{n}';
-                 UPDATE attempts SET state = '{end}', receipt = {receipt} WHERE payout_id = 'p{n}';"
-            ))
-            .unwrap();
+    fn settle(j: &Journal, n: u32, from: &str, block: u64, end: &str, receipt: Option<&str>) {
+        let (id, amount, txid) = (format!("p{n}"), format!("{n}000000"), format!("{n:064}"));
+        crate::journal::fixtures::pay(
+            j,
+            &crate::journal::fixtures::Paid {
+                id: &id,
+                from,
+                amount: &amount,
+                txid: &txid,
+                state: end,
+                block,
+                receipt,
+                ..Default::default()
+            },
+        );
     }
 
     #[test]
@@ -165,11 +169,11 @@ mod tests {
             "TA",
             10,
             "confirmed",
-            r#"'{"fee": 1100000, "energy_usage_total": 0}'"#,
+            Some(r#"{"fee": 1100000, "energy_usage_total": 0}"#),
         );
-        settle(&j, 2, "TA", 20, "failed", "NULL");
-        settle(&j, 3, "TA", 30, "confirmed", "NULL");
-        settle(&j, 4, "TB", 20, "confirmed", "NULL");
+        settle(&j, 2, "TA", 20, "failed", None);
+        settle(&j, 3, "TA", 30, "confirmed", None);
+        settle(&j, 4, "TB", 20, "confirmed", None);
         let got = j.settled_payouts_in_blocks("TA", 5, 20).unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].payout_id, "p1");
@@ -185,7 +189,7 @@ mod tests {
     #[test]
     fn a_corrupt_amount_is_a_journal_error_naming_the_payout() {
         let (_d, j) = temp_journal();
-        settle(&j, 1, "TA", 10, "confirmed", "NULL");
+        settle(&j, 1, "TA", 10, "confirmed", None);
         j.conn
             .execute_batch("UPDATE payouts SET amount = 'x' WHERE id = 'p1'")
             .unwrap();
