@@ -114,7 +114,7 @@ mod tests {
             r#"{"energy_usage_total": 130285}"#,
             r#"{"recipient_holds_token": false}"#,
         );
-        confirmed(&j, 3, "TU", r#"{}"#, r#"{"recipient_holds_token": false}"#);
+        confirmed(&j, 3, "TU", "{}", r#"{"recipient_holds_token": false}"#);
         confirmed(
             &j,
             4,

@@ -58,6 +58,15 @@ pub fn sql_int(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// A fresh journal in a temporary directory, for the monitoring side's row tests.
+#[cfg(test)]
+pub(super) fn temp_journal() -> (tempfile::TempDir, super::Journal) {
+    let d = tempfile::tempdir().unwrap();
+    let j =
+        super::Journal::open(&d.path().join("j.db"), "local", crate::lock::LockWait::Wait).unwrap();
+    (d, j)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,13 +91,4 @@ mod tests {
         assert!(unsigned("r", "block", -1).is_err());
         assert_eq!(sql_int(u64::MAX), i64::MAX);
     }
-}
-
-/// A fresh journal in a temporary directory, for the monitoring side's row tests.
-#[cfg(test)]
-pub(super) fn temp_journal() -> (tempfile::TempDir, super::Journal) {
-    let d = tempfile::tempdir().unwrap();
-    let j =
-        super::Journal::open(&d.path().join("j.db"), "local", crate::lock::LockWait::Wait).unwrap();
-    (d, j)
 }
