@@ -10,10 +10,8 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rusqlite::params;
-
 use crate::error::{BcError, Result};
-use crate::journal::now_ms;
+use crate::journal::{now_ms, AlarmFilter, AlarmRow, Journal};
 use crate::transfers::Recorded;
 
 /// The longest a hook may run before it is stopped (and retried at the next pass).
@@ -24,21 +22,8 @@ pub const HOOK_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Pending {
     /// Row id.
     pub id: i64,
-    /// The transfer, as JSON text (what the hook reads on stdin).
-    pub detail: String,
-    /// The transfer.
+    /// The transfer (its JSON is what the hook reads on stdin).
     pub transfer: Recorded,
-}
-
-/// Records an alarm for `r` (once per account and txID), inside the caller's SQL transaction.
-pub fn raise(tx: &rusqlite::Transaction<'_>, r: &Recorded) -> Result<()> {
-    let detail = serde_json::to_string(r).expect("json");
-    tx.execute(
-        "INSERT OR IGNORE INTO alarms (account, txid, block, detail, raised_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![r.account, r.txid, r.block as i64, detail, now_ms()],
-    )
-    .map_err(|e| BcError::journal_at(e, format!("record the alarm for {}", r.txid)))?;
-    Ok(())
 }
 
 /// One alarm as `alarms list` shows it.
@@ -64,65 +49,46 @@ pub struct Row {
     pub text: String,
 }
 
+impl From<AlarmRow> for Row {
+    fn from(a: AlarmRow) -> Row {
+        Row {
+            id: a.id,
+            account: a.account.to_base58(),
+            txid: a.txid.to_hex(),
+            block: a.block,
+            raised_at: a.raised_at,
+            notified_at: a.notified_at,
+            acked_at: a.acked_at,
+            ack_note: a.ack_note,
+            text: announcement(&a.transfer),
+        }
+    }
+}
+
 /// Every alarm (or only the open ones), oldest first.
-pub fn list(conn: &rusqlite::Connection, open_only: bool) -> Result<Vec<Row>> {
-    let what = |e| BcError::journal_at(e, "read alarms");
-    let sql = if open_only {
-        "SELECT id, account, txid, block, raised_at, notified_at, acked_at, ack_note, detail FROM alarms WHERE acked_at IS NULL ORDER BY id"
+pub fn list(journal: &Journal, open_only: bool) -> Result<Vec<Row>> {
+    let filter = if open_only {
+        AlarmFilter::Open
     } else {
-        "SELECT id, account, txid, block, raised_at, notified_at, acked_at, ack_note, detail FROM alarms ORDER BY id"
+        AlarmFilter::All
     };
-    let mut st = conn.prepare(sql).map_err(what)?;
-    st.query_map([], |r| {
-        let detail: String = r.get(8)?;
-        Ok(Row {
-            id: r.get(0)?,
-            account: r.get(1)?,
-            txid: r.get(2)?,
-            block: r.get::<_, i64>(3)? as u64,
-            raised_at: r.get(4)?,
-            notified_at: r.get(5)?,
-            acked_at: r.get(6)?,
-            ack_note: r.get(7)?,
-            text: recorded_from_json(&detail).map_or_else(
-                || "(transfer record unreadable)".into(),
-                |t| announcement(&t),
-            ),
-        })
-    })
-    .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-    .map_err(what)
+    Ok(journal.alarms(filter)?.into_iter().map(Row::from).collect())
 }
 
 /// How many alarms are open (not acknowledged).
-pub fn open_count(conn: &rusqlite::Connection) -> Result<usize> {
-    conn.query_row(
-        "SELECT COUNT(*) FROM alarms WHERE acked_at IS NULL",
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n as usize)
-    .map_err(|e| BcError::journal_at(e, "count open alarms"))
-}
-
-/// When the latest alarm was raised (ms), if any ever was.
-pub fn last_raised_at(conn: &rusqlite::Connection) -> Result<Option<u64>> {
-    conn.query_row("SELECT MAX(raised_at) FROM alarms", [], |r| {
-        r.get::<_, Option<i64>>(0)
-    })
-    .map(|t| t.map(|t| t.max(0).unsigned_abs()))
-    .map_err(|e| BcError::journal_at(e, "read the latest alarm"))
+pub fn open_count(journal: &Journal) -> Result<usize> {
+    Ok(usize::try_from(journal.open_alarm_count()?).unwrap_or(usize::MAX))
 }
 
 /// Acknowledges alarm `id` with the operator's `note` (journaled with the time). An unknown id,
 /// an empty note, or an alarm acknowledged before is refused by name.
-pub fn ack(conn: &rusqlite::Connection, id: i64, note: &str) -> Result<Row> {
+pub fn ack(journal: &Journal, id: i64, note: &str) -> Result<Row> {
     if note.trim().is_empty() {
         return Err(BcError::Input(
             "alarms ack: --note must say what was found (it is journaled with the alarm)".into(),
         ));
     }
-    let Some(row) = list(conn, false)?.into_iter().find(|r| r.id == id) else {
+    let Some(row) = journal.alarm(id)? else {
         return Err(BcError::Input(format!(
             "alarms ack: no alarm {id} (see `alarms list --all`)"
         )));
@@ -130,101 +96,27 @@ pub fn ack(conn: &rusqlite::Connection, id: i64, note: &str) -> Result<Row> {
     if let Some(at) = row.acked_at {
         return Err(BcError::Input(format!(
             "alarms ack: alarm {id} was acknowledged already at {} ({}); acknowledgements are never changed",
-            crate::transfers::rfc3339(at.max(0) as u64),
+            crate::transfers::rfc3339(at.max(0).unsigned_abs()),
             row.ack_note.as_deref().unwrap_or("")
         )));
     }
-    conn.execute(
-        "UPDATE alarms SET acked_at = ?2, ack_note = ?3 WHERE id = ?1 AND acked_at IS NULL",
-        params![id, now_ms(), note],
-    )
-    .map_err(|e| BcError::journal_at(e, format!("acknowledge alarm {id}")))?;
-    list(conn, false)?
-        .into_iter()
-        .find(|r| r.id == id)
+    journal.ack_alarm(id, note, now_ms())?;
+    journal
+        .alarm(id)?
+        .map(Row::from)
         .ok_or_else(|| BcError::Input(format!("alarm {id} vanished")))
 }
 
 /// Alarms not yet notified, oldest first.
-pub fn pending(conn: &rusqlite::Connection) -> Result<Vec<Pending>> {
-    let what = |e| BcError::journal_at(e, "read alarms");
-    let mut st = conn
-        .prepare("SELECT id, detail FROM alarms WHERE notified_at IS NULL ORDER BY id")
-        .map_err(what)?;
-    let rows = st
-        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-        .map_err(what)?;
-    rows.into_iter()
-        .map(|(id, detail)| {
-            let transfer = recorded_from_json(&detail).ok_or_else(|| {
-                BcError::Input(format!(
-                    "journal alarm {id}: its transfer record is unreadable"
-                ))
-            })?;
-            Ok(Pending {
-                id,
-                detail,
-                transfer,
-            })
+pub fn pending(journal: &Journal) -> Result<Vec<Pending>> {
+    Ok(journal
+        .alarms(AlarmFilter::NotNotified)?
+        .into_iter()
+        .map(|a| Pending {
+            id: a.id,
+            transfer: a.transfer,
         })
-        .collect()
-}
-
-fn recorded_from_json(s: &str) -> Option<Recorded> {
-    #[derive(serde::Deserialize)]
-    struct R {
-        account: String,
-        direction: String,
-        token: String,
-        symbol: String,
-        amount: String,
-        amount_base_units: String,
-        counterparty: Option<String>,
-        fee_sun: u64,
-        fee_trx: String,
-        txid: String,
-        log_index: i64,
-        contract: String,
-        result: String,
-        block: u64,
-        block_id: String,
-        block_time: u64,
-        time: String,
-        payout_id: Option<String>,
-        alarm: bool,
-        #[serde(default = "verified")]
-        evidence: String,
-        #[serde(default)]
-        reported_by: Option<String>,
-    }
-    fn verified() -> String {
-        "verified".into()
-    }
-    let r: R = serde_json::from_str(s).ok()?;
-    Some(Recorded {
-        account: r.account,
-        direction: r.direction,
-        token: r.token,
-        symbol: r.symbol,
-        amount: r.amount,
-        amount_base_units: r.amount_base_units,
-        counterparty: r.counterparty,
-        fee_sun: r.fee_sun,
-        fee_trx: r.fee_trx,
-        txid: r.txid,
-        log_index: r.log_index,
-        contract: r.contract,
-        result: r.result,
-        block: r.block,
-        block_id: r.block_id,
-        block_time: r.block_time,
-        time: r.time,
-        payout_id: r.payout_id,
-        alarm: r.alarm,
-        evidence: r.evidence,
-        reported_by: r.reported_by,
-    })
+        .collect())
 }
 
 /// What to do after an alarm, as the announcement and the runbook ("After an ALARM") say it:
@@ -256,17 +148,14 @@ pub fn announcement(r: &Recorded) -> String {
 
 /// Runs the hook for one alarm (`sh -c CMD`, the transfer JSON on stdin) and records the
 /// outcome: notified on exit 0; otherwise the error is recorded and the alarm stays pending.
-pub fn notify(conn: &rusqlite::Connection, a: &Pending, hook: Option<&str>) -> Result<()> {
-    let outcome = hook.map_or(Ok(()), |cmd| run_hook(cmd, &a.detail, &a.transfer.txid));
+pub fn notify(journal: &Journal, a: &Pending, hook: Option<&str>) -> Result<()> {
+    let detail = serde_json::to_string(&a.transfer).expect("a transfer record serialises");
+    let outcome = hook.map_or(Ok(()), |cmd| run_hook(cmd, &detail, &a.transfer.txid));
     let (notified, error) = match &outcome {
         Ok(()) => (Some(now_ms()), None),
         Err(e) => (None, Some(e.clone())),
     };
-    conn.execute(
-        "UPDATE alarms SET notified_at = ?2, hook_error = ?3 WHERE id = ?1",
-        params![a.id, notified, error],
-    )
-    .map_err(|e| BcError::journal_at(e, format!("record the hook of alarm {}", a.id)))?;
+    journal.record_alarm_hook(a.id, notified, error.as_deref())?;
     if let Err(e) = outcome {
         crate::log::emit(
             crate::log::Level::Error,
@@ -366,24 +255,58 @@ mod tests {
 
     #[test]
     fn hook_runs_once_and_failures_stay_pending() {
+        use crate::journal::{BlockAt, NewTransfer, TransferRow};
+        use crate::movements::{Direction, Evidence, Movement};
+        use coldpay_shared::{Address, TxId, U256};
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
-        let tx = j.conn.unchecked_transaction().unwrap();
-        raise(&tx, &rec()).unwrap();
-        raise(&tx, &rec()).unwrap();
-        tx.commit().unwrap();
-        let p = pending(&j.conn).unwrap();
+        let row = TransferRow {
+            movement: Movement {
+                account: Address::from_evm_bytes([1; 20]),
+                txid: TxId::from_bytes([0xab; 32]),
+                log_index: -1,
+                direction: Direction::Out,
+                token: None,
+                amount: U256::from(5_000_000u64),
+                counterparty: Some(Address::from_evm_bytes([2; 20])),
+                fee_sun: 0,
+                contract: "TransferContract".into(),
+                result: "SUCCESS".into(),
+                evidence: Evidence::Verified,
+                reported_by: None,
+            },
+            at: BlockAt {
+                block: 9,
+                block_id: [0; 32],
+                block_time: 0,
+            },
+            payout_id: None,
+            alarm: true,
+        };
+        let shown = crate::transfers::shown(&row, "local");
+        let group = [NewTransfer {
+            row,
+            shown: shown.clone(),
+        }];
+        j.record_watch_group(&group, &[]).unwrap();
+        j.record_watch_group(&group, &[]).unwrap();
+        let p = pending(&j).unwrap();
         assert_eq!(p.len(), 1);
-        assert_eq!(p[0].transfer, rec());
-        notify(&j.conn, &p[0], Some("cat >/dev/null; exit 3")).unwrap();
-        assert_eq!(pending(&j.conn).unwrap().len(), 1);
+        assert_eq!(p[0].transfer, shown);
+        notify(&j, &p[0], Some("cat >/dev/null; exit 3")).unwrap();
+        assert_eq!(pending(&j).unwrap().len(), 1);
         let out = d.path().join("hook.json");
         let cmd = format!("cat >> {}", out.display());
-        notify(&j.conn, &p[0], Some(&cmd)).unwrap();
-        assert!(pending(&j.conn).unwrap().is_empty());
+        notify(&j, &p[0], Some(&cmd)).unwrap();
+        assert!(pending(&j).unwrap().is_empty());
         let got: serde_json::Value =
             serde_json::from_str(std::fs::read_to_string(&out).unwrap().trim()).unwrap();
-        assert_eq!(got["txid"], rec().txid);
+        assert_eq!(got["txid"], shown.txid);
         assert_eq!(got["amount"], "5");
+        assert_eq!(open_count(&j).unwrap(), 1);
+        let acked = ack(&j, p[0].id, "our test").unwrap();
+        assert_eq!(acked.ack_note.as_deref(), Some("our test"));
+        assert!(ack(&j, p[0].id, "again").is_err());
+        assert_eq!(list(&j, true).unwrap().len(), 0);
     }
 }

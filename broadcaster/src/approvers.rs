@@ -8,26 +8,13 @@ use std::collections::HashMap;
 use coldpay_shared::handoff::{ApproverFor, WatchExport};
 use coldpay_shared::text::escape;
 use coldpay_shared::Address;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
 use crate::permissions::AccountPermissions;
 
-const META_PREFIX: &str = "approver:";
-
-/// What the journal knows about one approver key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApproverRecord {
-    /// Wallet name in the approver's signer home.
-    pub wallet: String,
-    /// The account whose permission the key belongs to.
-    pub account: Address,
-    /// That permission's name.
-    pub permission: String,
-}
+pub use crate::journal::ApproverRecord;
 
 /// Checks every exported address is a key of the permission `a` names in `perms`; the error
 /// names the permission, or the first address that is not one of its keys.
@@ -71,58 +58,27 @@ pub fn record(journal: &Journal, w: &WatchExport, a: &ApproverFor) -> Result<Vec
             (acct.address, r)
         })
         .collect();
-    let tx = journal.conn.unchecked_transaction()?;
-    for (addr, r) in &recs {
-        let value = serde_json::to_string(r).expect("serialisable");
-        tx.execute(
-            "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [format!("{META_PREFIX}{addr}"), value],
-        )?;
-    }
-    tx.commit()?;
+    journal.record_approvers(&recs)?;
     Ok(recs.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Every recorded approver key's wallet name (base58 address → name), whatever the account.
 pub fn all_names(journal: &Journal) -> Result<HashMap<String, String>> {
-    let mut st = journal
-        .conn
-        .prepare("SELECT key, value FROM meta WHERE key LIKE 'approver:%'")?;
-    let rows = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut out = HashMap::new();
-    for (key, value) in rows {
-        let r: ApproverRecord = serde_json::from_str(&value).map_err(|_| bad_record(&key))?;
-        out.insert(key[META_PREFIX.len()..].to_string(), r.wallet);
-    }
-    Ok(out)
+    Ok(journal
+        .approvers()?
+        .into_iter()
+        .map(|(addr, r)| (addr.to_base58(), r.wallet))
+        .collect())
 }
 
 /// The recorded approver keys of `account`: address → wallet name.
 pub fn labels(journal: &Journal, account: &Address) -> Result<HashMap<Address, String>> {
-    let mut st = journal
-        .conn
-        .prepare("SELECT key, value FROM meta WHERE key LIKE 'approver:%'")?;
-    let rows = st
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut out = HashMap::new();
-    for (key, value) in rows {
-        let addr = Address::parse(&key[META_PREFIX.len()..]).map_err(|_| bad_record(&key))?;
-        let r: ApproverRecord = serde_json::from_str(&value).map_err(|_| bad_record(&key))?;
-        if r.account == *account {
-            out.insert(addr, r.wallet);
-        }
-    }
-    Ok(out)
-}
-
-fn bad_record(key: &str) -> BcError {
-    BcError::Input(format!(
-        "journal entry {} is not a valid approver record",
-        escape(key)
-    ))
+    Ok(journal
+        .approvers()?
+        .into_iter()
+        .filter(|(_, r)| r.account == *account)
+        .map(|(addr, r)| (addr, r.wallet))
+        .collect())
 }
 
 /// JSON and text of what an approver import recorded.

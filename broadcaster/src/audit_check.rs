@@ -87,7 +87,14 @@ pub fn check(
     }
     let mut heads_checked = 0;
     let mut later = Vec::new();
-    for (log, seq, hash, request, signed_at) in crate::audit_head::all(&journal.conn)? {
+    for crate::audit_head::AuditHeadRow {
+        log,
+        seq,
+        hash,
+        request_id: request,
+        signed_at,
+    } in journal.audit_heads()?
+    {
         if log != export.log || seq < export.since {
             continue;
         }
@@ -189,14 +196,14 @@ mod tests {
     fn signed_txids_and_heads_are_accounted_for() {
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
-        j.conn
-            .execute_batch(&format!(
-                "INSERT INTO batches VALUES ('b', 'T', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'T', 'TRX', '5', NULL, 0);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', '{}', '00', 1, 1, 0, 'r', 'built', 0, 0);",
-                "aa".repeat(32)
-            ))
-            .unwrap();
+        let txid = "aa".repeat(32);
+        crate::journal::fixtures::pay(
+            &j,
+            &crate::journal::fixtures::Paid {
+                txid: &txid,
+                ..Default::default()
+            },
+        );
         let l = lines(&[
             ("sign", "signed", vec!["aa".repeat(32)]),
             ("sign", "refused", vec!["cc".repeat(32)]),
@@ -209,17 +216,19 @@ mod tests {
         let refs: Vec<&str> = l.iter().map(String::as_str).collect();
         let export = AuditExport::build(&log, &refs).unwrap();
         // A response carried line 3 with another hash: the log was rewritten.
-        let tx = j.conn.unchecked_transaction().unwrap();
-        let good = export.lines[0].head(&log);
-        crate::audit_head::check_and_record(&tx, &good, "r0", 1).unwrap();
-        let mut bad = export.lines[2].head(&log);
-        bad.hash = "dd".repeat(32);
-        crate::audit_head::check_and_record(&tx, &bad, "r2", 1).unwrap();
-        // A later response carried line 5: the export (head line 3) was taken before it.
-        let mut after = export.lines[2].head(&log);
-        after.seq = 5;
-        crate::audit_head::check_and_record(&tx, &after, "r5", 1_796_083_200_000).unwrap();
-        tx.commit().unwrap();
+        crate::journal::fixtures::in_tx(&j, |tx| {
+            let good = export.lines[0].head(&log);
+            crate::audit_head::check_and_record(tx, &good, "r0", 1)?;
+            let mut bad = export.lines[2].head(&log);
+            bad.hash = "dd".repeat(32);
+            crate::audit_head::check_and_record(tx, &bad, "r2", 1)?;
+            // A later response carried line 5: the export (head line 3) was taken before it.
+            let mut after = export.lines[2].head(&log);
+            after.seq = 5;
+            crate::audit_head::check_and_record(tx, &after, "r5", 1_796_083_200_000)?;
+            Ok(())
+        })
+        .unwrap();
         let mut d = Vec::new();
         let c = check(&j, &export, &mut d).unwrap();
         let st: Vec<(&str, &str)> = c

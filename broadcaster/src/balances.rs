@@ -11,29 +11,15 @@
 
 use coldpay_shared::block::VerifiedBlock;
 use coldpay_shared::{Address, U256};
-use rusqlite::params;
 use serde_json::json;
 
 use crate::answers::{Account, ConstantCall};
-use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Journal};
+use crate::error::Result;
+use crate::journal::{BalanceRead, Journal, SnapshotAt};
 use crate::node::{Node, Verdict};
 use crate::tokens::Token;
 
-/// One journaled snapshot.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    /// Account (base58).
-    pub account: String,
-    /// "TRX" or the token contract (base58).
-    pub token: String,
-    /// Verified solidified block the balance is at.
-    pub block: u64,
-    /// Its time (ms).
-    pub block_time: u64,
-    /// Balance in base units.
-    pub amount: U256,
-}
+pub use crate::journal::Snapshot;
 
 /// TRX (sun) of `a` in the node's solidified state, counting its own stake: free balance +
 /// staked (`frozenV2`) + staked and delegated out + unstaking (`unfrozenV2`). Staking moves TRX
@@ -88,80 +74,31 @@ pub fn snapshot(
     tokens: &[Token],
     solid: &VerifiedBlock,
 ) -> Result<bool> {
-    let mut read = Vec::new();
+    let mut read: Vec<BalanceRead> = Vec::new();
     for a in accounts {
-        read.push((*a, "TRX".to_string(), U256::from(solid_trx(node, a)?)));
+        read.push((*a, None, U256::from(solid_trx(node, a)?)));
         for t in tokens {
-            read.push((
-                *a,
-                t.contract.to_base58(),
-                solid_token(node, &t.contract, a)?,
-            ));
+            read.push((*a, Some(t.contract), solid_token(node, &t.contract, a)?));
         }
     }
     if node.solid_head()?.number != solid.number {
         return Ok(false);
     }
-    let tx = journal
-        .conn
-        .unchecked_transaction()
-        .map_err(|e| BcError::journal_at(e, "record balance snapshots"))?;
-    for (a, token, amount) in &read {
-        tx.execute(
-            "INSERT OR REPLACE INTO balance_snapshots (account, token, block, block_id, block_time, amount, read_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![a.to_base58(), token, solid.number as i64, solid.id_hex(), solid.timestamp as i64, amount.to_string(), now_ms()],
-        )
-        .map_err(|e| BcError::journal_at(e, format!("record the balance of {a}")))?;
-    }
-    tx.commit()
-        .map_err(|e| BcError::journal_at(e, "record balance snapshots"))?;
+    let at = SnapshotAt {
+        block: solid.number,
+        block_id: solid.id,
+        block_time: solid.timestamp,
+    };
+    journal.record_balance_snapshots(&at, &read)?;
     Ok(true)
 }
 
 /// Journaled snapshots of `account` and `token`, oldest first.
 pub fn snapshots(journal: &Journal, account: &str, token: &str) -> Result<Vec<Snapshot>> {
-    let what = |e| BcError::journal_at(e, format!("read the balance snapshots of {account}"));
-    let mut st = journal
-        .conn
-        .prepare("SELECT block, block_time, amount FROM balance_snapshots WHERE account = ?1 AND token = ?2 ORDER BY block")
-        .map_err(what)?;
-    let rows = st
-        .query_map(params![account, token], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-        .map_err(what)?;
-    rows.into_iter()
-        .map(|(block, time, amount)| {
-            let amount = U256::from_str_radix(&amount, 10).map_err(|_| {
-                BcError::Input(format!(
-                    "journal: balance snapshot of {account} at block {block} is not a number"
-                ))
-            })?;
-            Ok(Snapshot {
-                account: account.to_string(),
-                token: token.to_string(),
-                block: block as u64,
-                block_time: time as u64,
-                amount,
-            })
-        })
-        .collect()
+    journal.balance_snapshots(account, token)
 }
 
 /// Block time (ms) of the latest snapshot of `account`, if any.
 pub fn latest_time(journal: &Journal, account: &str) -> Result<Option<u64>> {
-    journal
-        .conn
-        .query_row(
-            "SELECT MAX(block_time) FROM balance_snapshots WHERE account = ?1",
-            [account],
-            |r| r.get::<_, Option<i64>>(0),
-        )
-        .map(|v| v.map(|t| t as u64))
-        .map_err(|e| BcError::journal_at(e, format!("read the balance snapshots of {account}")))
+    journal.latest_snapshot_time(account)
 }

@@ -212,22 +212,26 @@ mod tests {
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
-        j.conn
-            .execute_batch("INSERT INTO batches VALUES ('b', 'T1', 'local', 0);")
-            .unwrap();
         for n in [10u64, 20, 30] {
             let ms = n * 60_000;
-            j.conn
-                .execute_batch(&format!(
-                    "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p{n}', 'b', {n}, 'T', 'TRX', '{n}000000', NULL, 0);
-                     INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, block, created_at, updated_at) VALUES ('p{n}', '{}', '00', 1, 1, 0, 'r', 'built', NULL, {}, {ms});
-                     UPDATE attempts SET state = 'signed' WHERE payout_id = 'p{n}';
-                     UPDATE attempts SET state = 'included', block = {n} WHERE payout_id = 'p{n}';
-                     UPDATE attempts SET state = 'confirmed' WHERE payout_id = 'p{n}';",
-                    format!("{n:02}").repeat(32),
-                    ms - 30_000
-                ))
-                .unwrap();
+            let (id, amount, txid) = (
+                format!("p{n}"),
+                format!("{n}000000"),
+                format!("{n:02}").repeat(32),
+            );
+            crate::journal::fixtures::pay(
+                &j,
+                &crate::journal::fixtures::Paid {
+                    id: &id,
+                    from: "T1",
+                    amount: &amount,
+                    txid: &txid,
+                    state: "confirmed",
+                    block: n,
+                    times: (ms - 30_000, ms),
+                    ..Default::default()
+                },
+            );
         }
         (d, j)
     }

@@ -16,7 +16,6 @@ use std::sync::Mutex;
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::U256;
-use serde::Deserialize;
 
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
@@ -95,47 +94,16 @@ impl Band {
     }
 }
 
-/// The parts of a journaled receipt the band reads.
-#[derive(Deserialize)]
-struct ReceiptEnergy {
-    #[serde(default)]
-    energy_usage_total: Option<u64>,
-}
-
-/// The parts of journaled fee inputs the band reads.
-#[derive(Deserialize)]
-struct FeeKind {
-    #[serde(default)]
-    recipient_holds_token: Option<bool>,
-}
-
 /// Energy used by confirmed transfers of `token` (base58 contract) to recipients that did
 /// (`holds`) or did not hold it, from the journal's receipts. Attempts without a recorded
 /// recipient kind or energy figure are left out.
 pub fn history(journal: &Journal, token: &str, holds: bool) -> Result<Vec<u64>> {
-    let mut stmt = journal.conn.prepare(
-        "SELECT a.receipt, a.fee_inputs FROM attempts a JOIN payouts p ON p.id = a.payout_id \
-         WHERE a.state = 'confirmed' AND p.token = ?1 AND a.receipt IS NOT NULL AND a.fee_inputs IS NOT NULL",
-    )?;
-    let rows = stmt.query_map([token], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    let mut used = Vec::new();
-    for row in rows {
-        let (receipt, inputs) = row?;
-        let energy = serde_json::from_str::<ReceiptEnergy>(&receipt)
-            .ok()
-            .and_then(|r| r.energy_usage_total);
-        let kind = serde_json::from_str::<FeeKind>(&inputs)
-            .ok()
-            .and_then(|k| k.recipient_holds_token);
-        if let (Some(e), Some(k)) = (energy, kind) {
-            if k == holds && e > 0 {
-                used.push(e);
-            }
-        }
-    }
-    Ok(used)
+    Ok(journal
+        .energy_history(token)?
+        .into_iter()
+        .filter(|u| u.recipient_holds_token == holds && u.energy > 0)
+        .map(|u| u.energy)
+        .collect())
 }
 
 /// Estimates the nodes gave that fell outside the band.

@@ -51,8 +51,8 @@ pub fn gather(journal: &Journal, node: &Node, command: &str) -> Result<Sample> {
             .collect(),
         approved_unbroadcast: journal.approved_unbroadcast()?,
         faults: node.faults_by_kind(),
-        open_alarms: crate::alarms::open_count(&journal.conn)? as u64,
-        last_alarm: crate::alarms::last_raised_at(&journal.conn)?,
+        open_alarms: journal.open_alarm_count()?,
+        last_alarm: journal.last_alarm_raised_at()?,
         pass_end: crate::journal::now_ms() as u64,
     })
 }

@@ -18,13 +18,12 @@
 use std::collections::HashSet;
 use std::hash::BuildHasher;
 
-use coldpay_shared::abi::{decode_address_word, TRANSFER_EVENT_TOPIC};
 use coldpay_shared::block::{VerifiedBlock, VerifiedTx};
 use coldpay_shared::contract::{contract_type_name, ContractKind};
-use coldpay_shared::wire::{FieldReader, FieldValue};
 use coldpay_shared::{Address, RawData, TxId, U256};
 
 use crate::answers::{Log, TxInfo};
+use crate::receipts::{owner_and_type, transfer_event};
 use crate::tokens::Token;
 
 /// Which way value moved for the account.
@@ -43,6 +42,15 @@ impl Direction {
         match self {
             Direction::In => "in",
             Direction::Out => "out",
+        }
+    }
+
+    /// Reads the journal's spelling back.
+    pub fn from_journal(s: &str) -> Option<Direction> {
+        match s {
+            "in" => Some(Direction::In),
+            "out" => Some(Direction::Out),
+            _ => None,
         }
     }
 }
@@ -94,38 +102,15 @@ impl Evidence {
             Evidence::NodeReported => "node-reported",
         }
     }
-}
 
-/// Owner address and contract type number of a raw_data, read from the bytes whatever the
-/// contract type: raw_data field 11 (contract) → field 1 (type), field 2 (Any) → field 2
-/// (value) → field 1 (owner_address), as every TRON contract type has it.
-pub fn owner_and_type(raw: &[u8]) -> Option<(Address, u64)> {
-    let contract = field_bytes(raw, 11)?;
-    let kind = field_varint(contract, 1).unwrap_or(0);
-    let any = field_bytes(contract, 2)?;
-    let value = field_bytes(any, 2)?;
-    let owner = Address::from_bytes(field_bytes(value, 1)?).ok()?;
-    Some((owner, kind))
-}
-
-fn field_bytes(msg: &[u8], want: u64) -> Option<&[u8]> {
-    let mut r = FieldReader::new(msg, "raw_data");
-    while let Some((f, v)) = r.next_field().ok()? {
-        if let (true, FieldValue::Bytes(b)) = (f == want, v) {
-            return Some(b);
+    /// Reads the journal's spelling back.
+    pub fn from_journal(s: &str) -> Option<Evidence> {
+        match s {
+            "verified" => Some(Evidence::Verified),
+            "node-reported" => Some(Evidence::NodeReported),
+            _ => None,
         }
     }
-    None
-}
-
-fn field_varint(msg: &[u8], want: u64) -> Option<u64> {
-    let mut r = FieldReader::new(msg, "raw_data");
-    while let Some((f, v)) = r.next_field().ok()? {
-        if let (true, FieldValue::Varint(n)) = (f == want, v) {
-            return Some(n);
-        }
-    }
-    None
 }
 
 fn is_trigger(t: &VerifiedTx) -> bool {
@@ -352,37 +337,11 @@ pub fn confirm(m: &mut Movement, first: &Log, second: Option<&(Vec<TxInfo>, Stri
     m.reported_by = Some(format!("{by}; {verdict}"));
 }
 
-/// A well-formed `Transfer(from, to, value)` log of a registered token.
-pub(crate) fn transfer_event(
-    log: &Log,
-    tokens: &[Token],
-) -> Option<(Address, Address, Address, U256)> {
-    let contract = log_address(&log.address)?;
-    if !tokens.iter().any(|t| t.contract == contract) || log.topics.len() != 3 {
-        return None;
-    }
-    let word = |h: &str| hex::decode(h).ok().filter(|w| w.len() == 32);
-    if word(&log.topics[0])? != TRANSFER_EVENT_TOPIC {
-        return None;
-    }
-    let from = decode_address_word(&word(&log.topics[1])?).ok()?;
-    let to = decode_address_word(&word(&log.topics[2])?).ok()?;
-    let value = U256::from_be_slice(&word(&log.data)?);
-    Some((contract, from, to, value))
-}
-
-/// A log's contract address: 20 bytes hex (java-tron's form), 21 bytes hex, or base58.
-fn log_address(s: &str) -> Option<Address> {
-    match hex::decode(s) {
-        Ok(b) if b.len() == 20 => Some(Address::from_evm_bytes(b.try_into().ok()?)),
-        _ => Address::parse(s).ok(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::answers::Receipt;
+    use coldpay_shared::abi::TRANSFER_EVENT_TOPIC;
     use coldpay_shared::contract::{Contract, TransferContract, TriggerSmartContract};
     use coldpay_shared::{RefBlock, Sun};
 

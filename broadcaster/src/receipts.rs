@@ -7,13 +7,21 @@
 //! never a reason to settle. For a direct call of a registered token (`transfer` /
 //! `transferFrom`), the movement follows from the verified call itself, so the call's token
 //! `Transfer` logs must say exactly that.
+//!
+//! It also holds the decoding both sides of that check share with [`crate::movements`]: a
+//! verified transaction's owner and contract type read from its raw bytes
+//! ([`owner_and_type`]) and a registered token's `Transfer` event read from a receipt log
+//! ([`transfer_event`]).
 
-use coldpay_shared::abi::{decode_address_word, decode_transfer, TRANSFER_FROM_SELECTOR};
+use coldpay_shared::abi::{
+    decode_address_word, decode_transfer, TRANSFER_EVENT_TOPIC, TRANSFER_FROM_SELECTOR,
+};
 use coldpay_shared::block::VerifiedTx;
 use coldpay_shared::contract::ContractKind;
+use coldpay_shared::wire::{FieldReader, FieldValue};
 use coldpay_shared::{Address, RawData, U256};
 
-use crate::answers::TxInfo;
+use crate::answers::{Log, TxInfo};
 use crate::tokens::Token;
 
 /// A registered token moved by a transaction's own call data.
@@ -78,7 +86,7 @@ pub fn succeeded(contract_ret: &str) -> bool {
 /// includes one that failed, so it reads `SUCCESS`; for a smart-contract call it stays
 /// `DEFAULT`, which [`states_no_result`] names and which never lets a payout be rebuilt.
 pub fn verified_result(tx: &VerifiedTx) -> String {
-    let vm = crate::movements::owner_and_type(&tx.raw).is_some_and(|(_, kind)| {
+    let vm = owner_and_type(&tx.raw).is_some_and(|(_, kind)| {
         kind == coldpay_shared::contract::TRIGGER_SMART_CONTRACT || kind == CREATE_SMART_CONTRACT
     });
     if tx.contract_ret == "DEFAULT" && !vm {
@@ -126,7 +134,7 @@ pub fn contradiction(
     let logged: Vec<(Address, Address, U256)> = info
         .log
         .iter()
-        .filter_map(|l| crate::movements::transfer_event(l, tokens))
+        .filter_map(|l| transfer_event(l, tokens))
         .filter(|(token, ..)| *token == call.token)
         .map(|(_, from, to, value)| (from, to, value))
         .collect();
@@ -170,6 +178,62 @@ fn result_contradiction(contract_ret: &str, info: &TxInfo) -> Option<String> {
             "receipt.result {r}, the verified block says {contract_ret}"
         )),
         _ => None,
+    }
+}
+
+/// Owner address and contract type number of a raw_data, read from the bytes whatever the
+/// contract type: raw_data field 11 (contract) → field 1 (type), field 2 (Any) → field 2
+/// (value) → field 1 (owner_address), as every TRON contract type has it.
+pub fn owner_and_type(raw: &[u8]) -> Option<(Address, u64)> {
+    let contract = field_bytes(raw, 11)?;
+    let kind = field_varint(contract, 1).unwrap_or(0);
+    let any = field_bytes(contract, 2)?;
+    let value = field_bytes(any, 2)?;
+    let owner = Address::from_bytes(field_bytes(value, 1)?).ok()?;
+    Some((owner, kind))
+}
+
+fn field_bytes(msg: &[u8], want: u64) -> Option<&[u8]> {
+    let mut r = FieldReader::new(msg, "raw_data");
+    while let Some((f, v)) = r.next_field().ok()? {
+        if let (true, FieldValue::Bytes(b)) = (f == want, v) {
+            return Some(b);
+        }
+    }
+    None
+}
+
+fn field_varint(msg: &[u8], want: u64) -> Option<u64> {
+    let mut r = FieldReader::new(msg, "raw_data");
+    while let Some((f, v)) = r.next_field().ok()? {
+        if let (true, FieldValue::Varint(n)) = (f == want, v) {
+            return Some(n);
+        }
+    }
+    None
+}
+
+/// A well-formed `Transfer(from, to, value)` log of a registered token.
+pub fn transfer_event(log: &Log, tokens: &[Token]) -> Option<(Address, Address, Address, U256)> {
+    let contract = log_address(&log.address)?;
+    if !tokens.iter().any(|t| t.contract == contract) || log.topics.len() != 3 {
+        return None;
+    }
+    let word = |h: &str| hex::decode(h).ok().filter(|w| w.len() == 32);
+    if word(&log.topics[0])? != TRANSFER_EVENT_TOPIC {
+        return None;
+    }
+    let from = decode_address_word(&word(&log.topics[1])?).ok()?;
+    let to = decode_address_word(&word(&log.topics[2])?).ok()?;
+    let value = U256::from_be_slice(&word(&log.data)?);
+    Some((contract, from, to, value))
+}
+
+/// A log's contract address: 20 bytes hex (java-tron's form), 21 bytes hex, or base58.
+fn log_address(s: &str) -> Option<Address> {
+    match hex::decode(s) {
+        Ok(b) if b.len() == 20 => Some(Address::from_evm_bytes(b.try_into().ok()?)),
+        _ => Address::parse(s).ok(),
     }
 }
 

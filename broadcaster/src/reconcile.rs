@@ -183,7 +183,7 @@ fn account(
     };
     r.coverage
         .push(crate::coverage::of(journal, network, a, &inputs, time)?);
-    let rows = crate::transfers::in_blocks(&journal.conn, network, a, open.block, close.block)?;
+    let rows = crate::transfers::in_blocks(journal, network, a, open.block, close.block)?;
     let mut tokens = vec!["TRX".to_string()];
     tokens.extend(
         crate::tokens::registered(network)
@@ -345,94 +345,91 @@ fn payouts(
     rows: &[Recorded],
     r: &mut Reconciliation,
 ) -> Result<()> {
-    let attempts = journal.attempts_where(
-        "state IN ('confirmed','failed') AND block > ?1 AND block <= ?2 AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?3)",
-        &[&(open.block as i64), &(close.block as i64), &a],
-    )?;
+    let settled = journal.settled_payouts_in_blocks(a, open.block, close.block)?;
     // The fee of each recorded outgoing transaction, summed once (not re-scanned per payout).
     let mut out_fees: HashMap<&str, u64> = HashMap::new();
     for x in rows.iter().filter(|x| x.direction == "out") {
         *out_fees.entry(x.txid.as_str()).or_insert(0) += x.fee_sun;
     }
-    for at in attempts {
-        #[derive(serde::Deserialize, Default)]
-        struct Receipt {
-            #[serde(default)]
-            fee: u64,
-            #[serde(default)]
-            energy_usage_total: u64,
-            #[serde(default)]
-            result: String,
-        }
-        let rc: Receipt = at
-            .receipt
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default();
-        let recorded_fee = out_fees.get(at.txid.as_str()).copied();
-        match recorded_fee {
+    for at in settled {
+        let txid = at.txid.to_hex();
+        let rc = &at.receipt;
+        match out_fees.get(txid.as_str()).copied() {
             None => r.discrepancies.push(Discrepancy {
                 kind: "payout_not_recorded".into(),
                 account: a.into(),
-                txid: Some(at.txid.clone()),
-                detail: format!("payout {} ({}) is {} in block {} by the journal, but `watch` recorded no such outgoing transaction", at.payout_id, at.txid, at.state, at.block.unwrap_or(0)),
+                txid: Some(txid.clone()),
+                detail: format!("payout {} ({txid}) is {} in block {} by the journal, but `watch` recorded no such outgoing transaction", at.payout_id, at.state.as_str(), at.block),
             }),
             Some(f) if f != rc.fee => r.discrepancies.push(Discrepancy {
                 kind: "fee_mismatch".into(),
                 account: a.into(),
-                txid: Some(at.txid.clone()),
+                txid: Some(txid.clone()),
                 detail: format!("payout {}: the journal's receipt says {} sun burned, the recorded transaction {f} sun", at.payout_id, rc.fee),
             }),
             Some(_) => {}
         }
-        let p = journal.payout(&at.payout_id)?;
-        let (token, base) = p.map_or((String::new(), String::new()), |p| (p.token, p.amount));
-        let (symbol, decimals) = crate::tokens::unit_of(&token, network);
+        let (symbol, decimals) = crate::tokens::unit_of(&at.token, network);
         r.payouts.push(PayoutLine {
             account: a.into(),
-            amount: coldpay_shared::amount::format_units(
-                U256::from_str_radix(&base, 10).unwrap_or(U256::ZERO),
-                decimals,
-            ),
+            amount: coldpay_shared::amount::format_units(at.amount, decimals),
             symbol,
-            amount_base_units: base,
-            payout_id: at.payout_id,
-            txid: at.txid,
-            block: at.block,
+            amount_base_units: at.amount.to_string(),
             result: if rc.result.is_empty() {
-                at.state
+                at.state.as_str().into()
             } else {
-                rc.result
+                rc.result.clone()
             },
             energy: rc.energy_usage_total,
             trx_burned_sun: rc.fee,
+            payout_id: at.payout_id,
+            txid,
+            block: Some(at.block),
         });
     }
     Ok(())
 }
 
-/// The statement as CSV: one row per line of it (`kind` says which).
+/// The CSV header: one column per field a statement row may fill.
+const CSV_HEADER: [&str; 13] = [
+    "kind",
+    "account",
+    "symbol",
+    "block",
+    "time",
+    "txid",
+    "amount_base_units",
+    "fee_sun",
+    "energy",
+    "result",
+    "payout_id",
+    "detail",
+    "amount",
+];
+
+/// The statement as CSV: one row per line of it (`kind` says which), written in stages:
+/// coverage, balance lines, payouts, transfers, signed transactions (`--audit`), discrepancies.
 pub fn to_csv(r: &Reconciliation) -> Result<String> {
     let io = |e: csv::Error| crate::error::BcError::io("writing CSV", &e.into());
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "kind",
-        "account",
-        "symbol",
-        "block",
-        "time",
-        "txid",
-        "amount_base_units",
-        "fee_sun",
-        "energy",
-        "result",
-        "payout_id",
-        "detail",
-        "amount",
-    ])
-    .map_err(io)?;
+    w.write_record(CSV_HEADER).map_err(io)?;
     coverage_csv(r, &mut w).map_err(io)?;
-    for l in &r.balances {
+    balances_csv(&r.balances, &mut w).map_err(io)?;
+    payouts_csv(&r.payouts, &mut w).map_err(io)?;
+    transfers_csv(r, &mut w).map_err(io)?;
+    if let Some(a) = &r.audit {
+        audit_csv(a, &mut w).map_err(io)?;
+    }
+    discrepancies_csv(&r.discrepancies, &mut w).map_err(io)?;
+    let bytes = w
+        .into_inner()
+        .map_err(|e| crate::error::BcError::io("writing CSV", e.error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Each balance line as its nine CSV rows (`opening` … `difference`).
+fn balances_csv(lines: &[Line], w: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+    for l in lines {
         let units = |v: &str| signed_units(v, l.decimals);
         for (k, block, time, v) in [
             ("opening", l.opening_block, &l.opening_time, &l.opening),
@@ -479,11 +476,15 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
                 "",
                 &l.display,
                 &units(v),
-            ])
-            .map_err(io)?;
+            ])?;
         }
     }
-    for p in &r.payouts {
+    Ok(())
+}
+
+/// Each settled payout as a `payout` CSV row.
+fn payouts_csv(payouts: &[PayoutLine], w: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+    for p in payouts {
         w.write_record([
             "payout",
             &p.account,
@@ -503,9 +504,13 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
                 trx(p.trx_burned_sun)
             ),
             &p.amount,
-        ])
-        .map_err(io)?;
+        ])?;
     }
+    Ok(())
+}
+
+/// Each recorded transfer (verified, then node-reported) as a CSV row.
+fn transfers_csv(r: &Reconciliation, w: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
     for t in r.incoming.iter().chain(&r.outgoing).chain(&r.node_reported) {
         let kind = match (t.direction.as_str(), t.evidence.as_str()) {
             ("in", "verified") => "transfer_in",
@@ -527,34 +532,40 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
             t.payout_id.as_deref().unwrap_or(""),
             t.counterparty.as_deref().unwrap_or(""),
             &t.amount,
-        ])
-        .map_err(io)?;
+        ])?;
     }
-    if let Some(a) = &r.audit {
-        for t in &a.signed {
-            w.write_record([
-                "signed",
-                "",
-                "",
-                "",
-                "",
-                &t.txid,
-                "",
-                "",
-                "",
-                &t.status,
-                t.payout_id.as_deref().unwrap_or(""),
-                &format!(
-                    "signer audit line {}, request {}",
-                    t.seq,
-                    t.request_id.as_deref().unwrap_or("?")
-                ),
-                "",
-            ])
-            .map_err(io)?;
-        }
+    Ok(())
+}
+
+/// Each transaction the signer's audit export shows signed, as a `signed` CSV row.
+fn audit_csv(a: &crate::audit_check::AuditCheck, w: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+    for t in &a.signed {
+        w.write_record([
+            "signed",
+            "",
+            "",
+            "",
+            "",
+            &t.txid,
+            "",
+            "",
+            "",
+            &t.status,
+            t.payout_id.as_deref().unwrap_or(""),
+            &format!(
+                "signer audit line {}, request {}",
+                t.seq,
+                t.request_id.as_deref().unwrap_or("?")
+            ),
+            "",
+        ])?;
     }
-    for d in &r.discrepancies {
+    Ok(())
+}
+
+/// Each discrepancy as a `discrepancy:<kind>` CSV row.
+fn discrepancies_csv(ds: &[Discrepancy], w: &mut csv::Writer<Vec<u8>>) -> csv::Result<()> {
+    for d in ds {
         w.write_record([
             &format!("discrepancy:{}", d.kind),
             &d.account,
@@ -569,13 +580,9 @@ pub fn to_csv(r: &Reconciliation) -> Result<String> {
             "",
             &d.detail,
             "",
-        ])
-        .map_err(io)?;
+        ])?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| crate::error::BcError::io("writing CSV", e.error()))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(())
 }
 
 /// The covered range, its warnings and the payouts outside it, as CSV rows (`covered_from`,

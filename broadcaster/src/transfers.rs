@@ -1,116 +1,18 @@
-//! Recorded transfers: the journal's `transfers` table, written by `watch` (once per account,
-//! transaction, log and direction) and read by `transfers list` and `reconcile`.
+//! Recorded transfers as shown: the journal's `transfers` rows (written by `watch` once per
+//! account, transaction, log and direction, read by `transfers list` and `reconcile`; SQL in
+//! [`crate::journal::transfer_rows`]) in token units with symbols, as text lines and CSV.
 
 use coldpay_shared::{Address, U256};
-use rusqlite::params;
-use serde::Serialize;
 
 use crate::error::{BcError, Result};
-use crate::journal::now_ms;
-use crate::movements::Movement;
+use crate::journal::{now_ms, Journal, TransferRow};
 
-/// One recorded transfer, as `transfers list` and `watch --json` show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Recorded {
-    /// Watched account (base58).
-    pub account: String,
-    /// "in" or "out".
-    pub direction: String,
-    /// "TRX" or the token contract (base58).
-    pub token: String,
-    /// Symbol ("TRX", "USDT").
-    pub symbol: String,
-    /// Amount in token units ("12.5").
-    pub amount: String,
-    /// Amount in base units.
-    pub amount_base_units: String,
-    /// Sender (in) or recipient (out); for a contract call that moved nothing, the contract.
-    pub counterparty: Option<String>,
-    /// TRX burned by the account for this transaction (sun).
-    pub fee_sun: u64,
-    /// The same in TRX.
-    pub fee_trx: String,
-    /// Transaction.
-    pub txid: String,
-    /// -1 for the transaction itself, else the event log index.
-    pub log_index: i64,
-    /// Contract type name.
-    pub contract: String,
-    /// The block's contractRet.
-    pub result: String,
-    /// Block.
-    pub block: u64,
-    /// blockID (hex).
-    pub block_id: String,
-    /// Block time (ms since the epoch).
-    pub block_time: u64,
-    /// Block time, RFC 3339 UTC.
-    pub time: String,
-    /// The coldpay payout, when the txID is a coldpay attempt.
-    pub payout_id: Option<String>,
-    /// An outgoing transaction coldpay did not make.
-    pub alarm: bool,
-    /// `verified` (follows from the verified transaction itself) or `node-reported` (only a
-    /// receipt log shows it: a node's claim, never counted as verified money).
-    pub evidence: String,
-    /// For a node-reported movement: the endpoint whose receipt showed it.
-    pub reported_by: Option<String>,
-}
+pub use crate::journal::Recorded;
 
-/// Where a movement was found.
-pub struct At<'a> {
-    /// Block number.
-    pub block: u64,
-    /// blockID hex.
-    pub block_id: &'a str,
-    /// Block time (ms).
-    pub block_time: u64,
-}
-
-/// Records a movement unless it is recorded already; `true` when it is new.
-pub fn insert(
-    tx: &rusqlite::Transaction<'_>,
-    m: &Movement,
-    at: &At<'_>,
-    payout_id: Option<&str>,
-    alarm: bool,
-) -> Result<bool> {
-    let n = tx
-        .execute(
-            "INSERT OR IGNORE INTO transfers (account, txid, log_index, direction, token, amount, counterparty, fee_sun, contract, result, block, block_id, block_time, payout_id, alarm, recorded_at, evidence, reported_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-            params![
-                m.account.to_base58(),
-                m.txid.to_hex(),
-                m.log_index,
-                m.direction.as_str(),
-                m.token.map_or_else(|| "TRX".to_string(), |t| t.to_base58()),
-                m.amount.to_string(),
-                m.counterparty.map(|c| c.to_base58()),
-                i64::try_from(m.fee_sun).unwrap_or(i64::MAX),
-                m.contract,
-                m.result,
-                at.block as i64,
-                at.block_id,
-                at.block_time as i64,
-                payout_id,
-                alarm,
-                now_ms(),
-                m.evidence.as_str(),
-                m.reported_by,
-            ],
-        )
-        .map_err(|e| BcError::journal_at(e, format!("record transfer {} for {}", m.txid, m.account)))?;
-    Ok(n == 1)
-}
-
-/// The record of a movement just inserted (what `watch` prints and an alarm carries).
-pub fn recorded(
-    m: &Movement,
-    at: &At<'_>,
-    payout_id: Option<String>,
-    alarm: bool,
-    network: &str,
-) -> Recorded {
+/// How a recorded transfer is shown: amounts in the token's units with its symbol, the fee in
+/// TRX, the block time in RFC 3339.
+pub fn shown(t: &TransferRow, network: &str) -> Recorded {
+    let m = &t.movement;
     let token = m.token.map_or_else(|| "TRX".to_string(), |t| t.to_base58());
     let (amount, symbol) = crate::tokens::display(&token, m.amount, network);
     Recorded {
@@ -127,96 +29,39 @@ pub fn recorded(
         log_index: m.log_index,
         contract: m.contract.clone(),
         result: m.result.clone(),
-        block: at.block,
-        block_id: at.block_id.to_string(),
-        block_time: at.block_time,
-        time: rfc3339(at.block_time),
-        payout_id,
-        alarm,
+        block: t.at.block,
+        block_id: hex::encode(t.at.block_id),
+        block_time: t.at.block_time,
+        time: rfc3339(t.at.block_time),
+        payout_id: t.payout_id.clone(),
+        alarm: t.alarm,
         evidence: m.evidence.as_str().into(),
         reported_by: m.reported_by.clone(),
     }
 }
 
-const COLS: &str = "account, direction, token, amount, counterparty, fee_sun, txid, log_index, contract, result, block, block_id, block_time, payout_id, alarm, evidence, reported_by";
-
-fn from_row(r: &rusqlite::Row<'_>, network: &str) -> rusqlite::Result<Recorded> {
-    let token: String = r.get(2)?;
-    let base: String = r.get(3)?;
-    let value = U256::from_str_radix(&base, 10).unwrap_or(U256::ZERO);
-    let (amount, symbol) = crate::tokens::display(&token, value, network);
-    let fee: i64 = r.get(5)?;
-    let block_time = r.get::<_, i64>(12)? as u64;
-    Ok(Recorded {
-        account: r.get(0)?,
-        direction: r.get(1)?,
-        token,
-        symbol,
-        amount,
-        amount_base_units: base,
-        counterparty: r.get(4)?,
-        fee_sun: fee as u64,
-        fee_trx: coldpay_shared::amount::format_units(U256::from(fee as u64), 6),
-        txid: r.get(6)?,
-        log_index: r.get(7)?,
-        contract: r.get(8)?,
-        result: r.get(9)?,
-        block: r.get::<_, i64>(10)? as u64,
-        block_id: r.get(11)?,
-        block_time,
-        time: rfc3339(block_time),
-        payout_id: r.get(13)?,
-        alarm: r.get(14)?,
-        evidence: r.get(15)?,
-        reported_by: r.get(16)?,
-    })
-}
-
-/// Recorded transfers with block time ≥ `since_ms` (all accounts, or `account`), in chain order.
+/// Recorded transfers with block time ≥ `since_ms` (all accounts, or `account`), in chain
+/// order, as shown.
 pub fn list(
-    conn: &rusqlite::Connection,
+    journal: &Journal,
     network: &str,
     since_ms: u64,
     account: Option<&Address>,
 ) -> Result<Vec<Recorded>> {
-    where_(
-        conn,
-        network,
-        "block_time >= ?1 AND (?2 IS NULL OR account = ?2)",
-        params![since_ms as i64, account.map(Address::to_base58)],
-    )
+    let rows = journal.transfers_since(since_ms, account)?;
+    Ok(rows.iter().map(|r| shown(r, network)).collect())
 }
 
-/// Recorded transfers of `account` in blocks `(after, upto]`, in chain order.
+/// Recorded transfers of `account` in blocks `(after, upto]`, in chain order, as shown.
 pub fn in_blocks(
-    conn: &rusqlite::Connection,
+    journal: &Journal,
     network: &str,
     account: &str,
     after: u64,
     upto: u64,
 ) -> Result<Vec<Recorded>> {
-    where_(
-        conn,
-        network,
-        "account = ?1 AND block > ?2 AND block <= ?3",
-        params![account, after as i64, upto as i64],
-    )
-}
-
-fn where_(
-    conn: &rusqlite::Connection,
-    network: &str,
-    clause: &str,
-    p: impl rusqlite::Params,
-) -> Result<Vec<Recorded>> {
-    let mut st = conn
-        .prepare(&format!(
-            "SELECT {COLS} FROM transfers WHERE {clause} ORDER BY block, txid, log_index, direction"
-        ))
-        .map_err(|e| BcError::journal_at(e, "read recorded transfers"))?;
-    st.query_map(p, |r| from_row(r, network))
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-        .map_err(|e| BcError::journal_at(e, "read recorded transfers"))
+    let rows = journal.transfers_in_blocks(account, after, upto)?;
+    Ok(rows.iter().map(|r| shown(r, network)).collect())
 }
 
 /// ms since the epoch as RFC 3339 UTC (seconds).

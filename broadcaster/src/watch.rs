@@ -12,31 +12,19 @@ use std::collections::HashSet;
 
 use coldpay_shared::block::VerifiedBlock;
 use coldpay_shared::{Address, TxId};
-use rusqlite::{params, OptionalExtension};
 
 use crate::answers::TxInfo;
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Journal};
+use crate::journal::{BlockAt, Journal, NewTransfer, TransferRow};
 use crate::movements::{movements, receipts_needed, Direction, Evidence, Movement};
 use crate::node::Node;
 use crate::tokens::Token;
-use crate::transfers::{At, Recorded};
+use crate::transfers::Recorded;
+
+pub use crate::journal::Cursor;
 
 /// An account is snapshotted at least this often (chain time) while watched.
 pub const SNAPSHOT_EVERY_MS: u64 = 3_600_000;
-
-/// Where one account's verified walk stands: every block up to `block` is recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cursor {
-    /// The account.
-    pub account: Address,
-    /// Last block recorded.
-    pub block: u64,
-    /// Its blockID.
-    pub id: [u8; 32],
-    /// Its time (ms).
-    pub time: u64,
-}
 
 /// What one pass recorded.
 #[derive(Debug, Default)]
@@ -131,7 +119,7 @@ impl Watcher<'_> {
         }
         let mut out = Vec::new();
         for a in &self.accounts {
-            let c = match (load(self.journal, a)?, from_block) {
+            let c = match (self.journal.watch_cursor(a)?, from_block) {
                 (Some(c), None) => c,
                 (Some(c), Some(f)) if f - 1 > c.block => {
                     return Err(BcError::Input(format!(
@@ -155,8 +143,8 @@ impl Watcher<'_> {
                     c
                 }
             };
-            if load(self.journal, a)?.is_none() {
-                save(&self.journal.conn, &c)?;
+            if self.journal.watch_cursor(a)?.is_none() {
+                self.journal.start_watch_cursor(&c)?;
                 started.push(*a);
             }
             out.push(c);
@@ -232,17 +220,11 @@ impl Watcher<'_> {
         blocks: &[VerifiedBlock],
         infos: &[Receipts],
     ) -> Result<Vec<Recorded>> {
-        let tx = self
-            .journal
-            .conn
-            .unchecked_transaction()
-            .map_err(|e| BcError::journal_at(e, "record transfers"))?;
-        let mut new = Vec::new();
+        let mut found = Vec::new();
         for (b, inf) in blocks.iter().zip(infos) {
-            let id = b.id_hex();
-            let at = At {
+            let at = BlockAt {
                 block: b.number,
-                block_id: &id,
+                block_id: b.id,
                 block_time: b.timestamp,
             };
             let (inf, by, second) = inf;
@@ -256,12 +238,11 @@ impl Watcher<'_> {
                 if let Some(first) = logged(inf, &m) {
                     crate::movements::confirm(&mut m, first, second.as_ref());
                 }
-                if let Some(r) = self.record(&tx, &m, &at)? {
-                    new.push(r);
-                }
+                found.push(self.found(m, at)?);
             }
         }
         let last = blocks.last().expect("a group has blocks");
+        let mut moved = Vec::new();
         for c in cursors.iter_mut().filter(|c| c.block < last.number) {
             *c = Cursor {
                 account: c.account,
@@ -269,19 +250,19 @@ impl Watcher<'_> {
                 id: last.id,
                 time: last.timestamp,
             };
-            save(&tx, c)?;
+            moved.push(c.clone());
         }
-        tx.commit()
-            .map_err(|e| BcError::journal_at(e, "record transfers"))?;
-        Ok(new)
+        let new = self.journal.record_watch_group(&found, &moved)?;
+        Ok(found
+            .into_iter()
+            .zip(new)
+            .filter_map(|(t, new)| new.then_some(t.shown))
+            .collect())
     }
 
-    fn record(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        m: &Movement,
-        at: &At<'_>,
-    ) -> Result<Option<Recorded>> {
+    /// A movement as recorded: the coldpay payout it belongs to, or an alarm when it leaves
+    /// the account and is no coldpay attempt.
+    fn found(&self, m: Movement, at: BlockAt) -> Result<NewTransfer> {
         let payout = if m.direction == Direction::Out {
             self.journal
                 .attempt_by_txid(&m.txid.to_hex())?
@@ -290,14 +271,14 @@ impl Watcher<'_> {
             None
         };
         let alarm = m.direction == Direction::Out && payout.is_none();
-        if !crate::transfers::insert(tx, m, at, payout.as_deref(), alarm)? {
-            return Ok(None);
-        }
-        let r = crate::transfers::recorded(m, at, payout, alarm, &self.network);
-        if alarm {
-            crate::alarms::raise(tx, &r)?;
-        }
-        Ok(Some(r))
+        let row = TransferRow {
+            movement: m,
+            at,
+            payout_id: payout,
+            alarm,
+        };
+        let shown = crate::transfers::shown(&row, &self.network);
+        Ok(NewTransfer { row, shown })
     }
 }
 
@@ -339,42 +320,6 @@ fn check_links(cursors: &[Cursor], blocks: &[VerifiedBlock]) -> Result<()> {
             )));
         }
     }
-    Ok(())
-}
-
-/// The journaled cursor of `a`.
-pub fn load(journal: &Journal, a: &Address) -> Result<Option<Cursor>> {
-    let row: Option<(i64, String, i64)> = journal
-        .conn
-        .query_row(
-            "SELECT block, block_id, block_time FROM watch_cursors WHERE account = ?1",
-            [a.to_base58()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()
-        .map_err(|e| BcError::journal_at(e, format!("read the watch cursor of {a}")))?;
-    row.map(|(block, id, time)| {
-        let id = crate::node::hex32(&id).ok_or_else(|| {
-            BcError::Input(format!(
-                "journal: the watch cursor of {a} has a malformed blockID"
-            ))
-        })?;
-        Ok(Cursor {
-            account: *a,
-            block: block as u64,
-            id,
-            time: time as u64,
-        })
-    })
-    .transpose()
-}
-
-fn save(conn: &rusqlite::Connection, c: &Cursor) -> Result<()> {
-    conn.execute(
-        "INSERT INTO watch_cursors (account, block, block_id, block_time, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(account) DO UPDATE SET block = excluded.block, block_id = excluded.block_id, block_time = excluded.block_time, updated_at = excluded.updated_at",
-        params![c.account.to_base58(), c.block as i64, hex::encode(c.id), c.time as i64, now_ms()],
-    )
-    .map_err(|e| BcError::journal_at(e, format!("move the watch cursor of {}", c.account)))?;
     Ok(())
 }
 
@@ -423,7 +368,7 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
         std::thread::sleep(o.poll);
         w.journal.resume_writer()?;
     }
-    let open = crate::alarms::open_count(&w.journal.conn)?;
+    let open = crate::alarms::open_count(w.journal)?;
     if open > 0 {
         return Err(BcError::Alarm(format!(
             "{open} open alarm(s): outgoing transaction(s) from the treasury accounts not made by coldpay (see `alarms list`; acknowledge each with `alarms ack ID --note TEXT` once investigated)"
@@ -434,7 +379,7 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
 
 /// Announces every alarm not yet notified on stderr and hands it to the hook.
 fn announce(journal: &Journal, hook: Option<&str>) -> Result<()> {
-    let pending = crate::alarms::pending(&journal.conn)?;
+    let pending = crate::alarms::pending(journal)?;
     for a in &pending {
         crate::log::emit(
             crate::log::Level::Error,
@@ -446,7 +391,7 @@ fn announce(journal: &Journal, hook: Option<&str>) -> Result<()> {
                 ..Default::default()
             },
         );
-        crate::alarms::notify(&journal.conn, a, hook)?;
+        crate::alarms::notify(journal, a, hook)?;
     }
     Ok(())
 }

@@ -76,7 +76,7 @@ pub fn list(
     format_ok(format)?;
     let since = crate::transfers::parse_time(since, "--since", false)?;
     let who = address.map(Address::parse).transpose()?;
-    let rows = crate::transfers::list(&journal.conn, network, since, who.as_ref())?;
+    let rows = crate::transfers::list(journal, network, since, who.as_ref())?;
     match format {
         "csv" => print!("{}", crate::transfers::to_csv(&rows)?),
         "json" => println!("{}", serde_json::to_string_pretty(&rows).expect("json")),

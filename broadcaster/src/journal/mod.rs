@@ -22,9 +22,27 @@ pub mod signer_policies;
 pub mod staking_ops;
 pub mod transitions;
 
+pub mod alarm_rows;
+pub mod approver_rows;
+pub mod audit_heads;
+pub mod balance_snapshots;
+pub mod fee_history;
+#[cfg(test)]
+pub(crate) mod fixtures;
+pub mod settled_rows;
+pub mod stored;
+pub mod transfer_rows;
+pub mod watch_rows;
+
 pub use imports::{AccountRow, ImportRow};
 pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
 pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
+
+pub use alarm_rows::{AlarmFilter, AlarmRow};
+pub use approver_rows::ApproverRecord;
+pub use balance_snapshots::{BalanceRead, Snapshot, SnapshotAt};
+pub use transfer_rows::{BlockAt, Recorded, TransferRow};
+pub use watch_rows::{Cursor, NewTransfer};
 
 /// Current schema version.
 pub const SCHEMA_VERSION: i64 = 8;

@@ -1,0 +1,96 @@
+//! Journal rows for the monitoring side's unit tests, written the way the payout path writes
+//! them (batch, payout, attempt moved through its states) so the tests of `coverage`,
+//! `audit_check`, `reconcile`'s reads and the energy history need no SQL of their own.
+
+use super::Journal;
+use crate::error::Result;
+
+/// A payout and its attempt, as a test wants them journaled.
+#[derive(Clone, Debug)]
+pub(crate) struct Paid<'a> {
+    /// Payout id.
+    pub id: &'a str,
+    /// The sending account (its batch is `b<from>`).
+    pub from: &'a str,
+    /// "TRX" or the token contract.
+    pub token: &'a str,
+    /// Amount in base units.
+    pub amount: &'a str,
+    /// The attempt's txID (hex).
+    pub txid: &'a str,
+    /// The attempt's last state: "built", "confirmed" or "failed".
+    pub state: &'a str,
+    /// Its verified block (settled states).
+    pub block: u64,
+    /// Its receipt JSON, if one was kept.
+    pub receipt: Option<&'a str>,
+    /// Its fee inputs JSON, if they were kept.
+    pub fee_inputs: Option<&'a str>,
+    /// When it was created and last changed (ms).
+    pub times: (u64, u64),
+}
+
+impl Default for Paid<'_> {
+    fn default() -> Self {
+        Paid {
+            id: "p",
+            from: "T",
+            token: "TRX",
+            amount: "5",
+            txid: "",
+            state: "built",
+            block: 0,
+            receipt: None,
+            fee_inputs: None,
+            times: (0, 0),
+        }
+    }
+}
+
+/// Journals `p`: its batch (once), the payout, and an attempt moved through the states to
+/// `p.state` as the trigger allows.
+pub(crate) fn pay(j: &Journal, p: &Paid<'_>) {
+    let Paid {
+        id,
+        from,
+        token,
+        amount,
+        txid,
+        ..
+    } = *p;
+    let (created, updated) = p.times;
+    j.conn
+        .execute_batch(&format!(
+            "INSERT OR IGNORE INTO batches VALUES ('b{from}', '{from}', 'local', 0);
+             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('{id}', 'b{from}', NULL, 'T', '{token}', '{amount}', NULL, 0);
+             INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('{id}', '{txid}', '00', 1, 1, 0, 'r', 'built', {created}, {updated});"
+        ))
+        .unwrap();
+    if p.state == "built" {
+        return;
+    }
+    let receipt = p.receipt.map_or("NULL".to_string(), |r| format!("'{r}'"));
+    let inputs = p
+        .fee_inputs
+        .map_or("NULL".to_string(), |r| format!("'{r}'"));
+    j.conn
+        .execute_batch(&format!(
+            "UPDATE attempts SET state = 'signed' WHERE payout_id = '{id}';
+             UPDATE attempts SET state = 'included', block = {} WHERE payout_id = '{id}';
+             UPDATE attempts SET state = '{}', receipt = {receipt}, fee_inputs = {inputs} WHERE payout_id = '{id}';",
+            p.block, p.state
+        ))
+        .unwrap();
+}
+
+/// Runs `f` inside one SQL transaction of `j` and commits it (for the journal rules that
+/// run inside the caller's transaction, such as the audit-head checks).
+pub(crate) fn in_tx<T>(
+    j: &Journal,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
+) -> Result<T> {
+    let tx = j.conn.unchecked_transaction()?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
