@@ -746,3 +746,102 @@ pub fn to_text(r: &Reconciliation) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line() -> Line {
+        Line {
+            account: "TA".into(),
+            symbol: "TRX".into(),
+            token: "TRX".into(),
+            decimals: 6,
+            opening_block: 10,
+            opening_time: "t10".into(),
+            closing_block: 20,
+            closing_time: "t20".into(),
+            opening: "5000000".into(),
+            incoming: "0".into(),
+            outgoing: "1500000".into(),
+            fees: "0".into(),
+            node_reported_in: "0".into(),
+            node_reported_out: "0".into(),
+            expected_closing: "3500000".into(),
+            closing: "3000000".into(),
+            difference: "-500000".into(),
+            display: "TRX".into(),
+        }
+    }
+
+    fn payout() -> PayoutLine {
+        PayoutLine {
+            payout_id: "p1".into(),
+            account: "TA".into(),
+            symbol: "TRX".into(),
+            amount: "1.5".into(),
+            amount_base_units: "1500000".into(),
+            txid: "ab".into(),
+            block: Some(15),
+            result: "SUCCESS".into(),
+            energy: 0,
+            trx_burned_sun: 1_100_000,
+        }
+    }
+
+    #[test]
+    fn the_csv_has_every_stage_in_order() {
+        let r = Reconciliation {
+            balances: vec![line()],
+            payouts: vec![payout()],
+            audit: Some(crate::audit_check::AuditCheck {
+                log: "l".into(),
+                since: 1,
+                head_seq: 3,
+                signed: vec![crate::audit_check::Signed {
+                    txid: "cd".into(),
+                    seq: 2,
+                    request_id: None,
+                    payout_id: None,
+                    status: "unknown to this journal".into(),
+                }],
+                heads_checked: 0,
+            }),
+            discrepancies: vec![Discrepancy {
+                kind: "balance".into(),
+                account: "TA".into(),
+                txid: None,
+                detail: "off by 0.5 TRX".into(),
+            }],
+            ..Reconciliation::default()
+        };
+        let csv = to_csv(&r).unwrap();
+        let kinds: Vec<&str> = csv.lines().map(|l| l.split(',').next().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "kind",
+                "opening",
+                "incoming",
+                "outgoing",
+                "fees",
+                "node_reported_in",
+                "node_reported_out",
+                "expected_closing",
+                "closing",
+                "difference",
+                "payout",
+                "signed",
+                "discrepancy:balance"
+            ]
+        );
+        let difference = csv.lines().nth(9).unwrap();
+        assert!(
+            difference.ends_with(",-500000,,,,,TRX,-0.5"),
+            "{difference}"
+        );
+        let paid = csv.lines().nth(10).unwrap();
+        assert!(paid.contains("1.5 TRX, 1.1 TRX burned"), "{paid}");
+        assert!(csv.lines().all(|l| l.split(',').count() >= 13), "{csv}");
+    }
+}
