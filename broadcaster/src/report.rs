@@ -940,4 +940,43 @@ mod tests {
         assert!(p2.contains(",2026-11-24T12:00:00Z,"), "{p2}");
         assert!(!p2.contains("1795521600000"), "{p2}");
     }
+
+    #[test]
+    fn status_text_and_json_come_from_one_summary() {
+        let mut sum = StatusSummary {
+            counts: STATUSES.iter().map(|s| (*s, 0)).collect(),
+            payouts: 3,
+            to_rebuild: vec!["p9".into()],
+            awaiting_approval: vec![Awaiting {
+                payout_id: "p4".into(),
+                approval: "weight 1 of 2".into(),
+            }],
+            permission_updates: vec![Operation {
+                id: "perm-1".into(),
+                status: "confirmed",
+            }],
+            staking: vec![],
+        };
+        sum.counts.insert("possibly_sent", 1);
+        let text = sum.to_string();
+        assert!(text.starts_with("imported             0\n"), "{text}");
+        assert!(text.contains("\ntotal                3\n"), "{text}");
+        assert!(
+            text.contains("\n1 payout(s) can be rebuilt with `build`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n1 payout(s) approved and possibly sent"),
+            "{text}"
+        );
+        assert!(text.contains("\npayout p4: weight 1 of 2"), "{text}");
+        assert!(
+            text.ends_with("\npermission update perm-1: confirmed"),
+            "{text}"
+        );
+        let v = serde_json::to_value(&sum).unwrap();
+        assert_eq!(v["counts"]["possibly_sent"], 1);
+        assert_eq!(v["awaiting_approval"][0]["payout_id"], "p4");
+        assert_eq!(v["permission_updates"][0]["status"], "confirmed");
+    }
 }

@@ -160,3 +160,25 @@ pub(crate) fn cancel_payouts(
     show(c, &Cancelled::from(o));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancellation_renders_its_text_and_json_from_one_value() {
+        let c = Cancelled::from(CancelOutcome {
+            cancelled: vec!["p1".into()],
+            already_cancelled: vec!["p0".into()],
+            not_cancelled: vec![("p2".into(), "payout p2 is confirmed".into())],
+        });
+        assert_eq!(
+            c.to_string(),
+            "cancelled 1 payout(s); 1 were already cancelled\n  not cancelled: payout p2 is confirmed"
+        );
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["not_cancelled"][0]["payout_id"], "p2");
+        assert_eq!(v["not_cancelled"][0]["reason"], "payout p2 is confirmed");
+        assert_eq!(v["already_cancelled"][0], "p0");
+    }
+}

@@ -168,3 +168,45 @@ pub(crate) fn run(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_and_refusals_are_named_one_per_line() {
+        let summary = SubmitSummary {
+            accepted: 1,
+            refused: 1,
+            already_had: 1,
+            results: vec![
+                serde_json::json!({"payout_id": "p1", "txid": "aa", "code": "DUP_TRANSACTION_ERROR", "message": "", "note": "had it"}),
+                serde_json::json!({"payout_id": "p2", "txid": "bb", "code": "BANDWITH_ERROR", "message": "no bandwidth", "note": null}),
+                serde_json::json!({"payout_id": "p3", "txid": "cc", "state": "confirmed", "note": "not broadcast"}),
+            ],
+            ..SubmitSummary::default()
+        };
+        let s = Submitted {
+            summary,
+            names: HashMap::new(),
+        };
+        let text = s.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "broadcast: 1 accepted, 1 refused by the node, 0 skipped"
+        );
+        assert!(
+            lines.contains(&"  already on the node: payout p1 (aa)"),
+            "{text}"
+        );
+        assert!(
+            lines.contains(&"  refused: payout p2 (bb): BANDWITH_ERROR: no bandwidth"),
+            "{text}"
+        );
+        assert!(!text.contains("p3"), "{text}");
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["refused"], 1);
+        assert_eq!(v["results"][1]["code"], "BANDWITH_ERROR");
+    }
+}

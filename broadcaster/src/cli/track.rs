@@ -224,3 +224,33 @@ fn payout_warning(id: &str, what: &str) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timed_out_run_prints_no_text_but_its_counts_in_json() {
+        let total = || TrackPass {
+            confirmed: 2,
+            pending: 1,
+            solid_block: 90,
+            blocks_verified: 4,
+            ..TrackPass::default()
+        };
+        let done = Tracked {
+            total: total(),
+            timed_out: false,
+        };
+        assert_eq!(
+            done.to_string(),
+            "2 confirmed, 0 failed, 0 expired, 1 pending (solid block 90, 4 block(s) verified)"
+        );
+        let late = Tracked {
+            total: total(),
+            timed_out: true,
+        };
+        assert_eq!(late.to_string(), "");
+        assert_eq!(serde_json::to_value(&late).unwrap()["confirmed"], 2);
+    }
+}
