@@ -80,7 +80,7 @@ pub fn check(
                 request_id: line.request_id.clone(),
                 payout_id: a.as_ref().map(|a| a.payout_id.clone()),
                 status: a
-                    .map_or("unknown to this journal", |a| status(&a.state))
+                    .map_or("unknown to this journal", |a| status(a.state.as_str()))
                     .into(),
             });
         }

@@ -181,7 +181,7 @@ fn settled(
                 "after"
             }
             .into(),
-            result: at.state,
+            result: at.state.to_string(),
             symbol,
             amount: coldpay_shared::amount::format_units(base, decimals),
             amount_base_units: p.amount,

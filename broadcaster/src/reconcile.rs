@@ -400,7 +400,7 @@ fn payouts(
             txid: at.txid,
             block: at.block,
             result: if rc.result.is_empty() {
-                at.state
+                at.state.to_string()
             } else {
                 rc.result
             },

@@ -11,11 +11,12 @@ use coldpay_shared::contract::{Contract, ContractKind};
 use coldpay_shared::handoff::RequestTx;
 use coldpay_shared::staking::{Resource, StakingContract};
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, U256};
-use rusqlite::params;
 
 use crate::error::{BcError, Result};
-use crate::journal::staking_ops::{insert_in, operation_of, StakingOp};
-use crate::journal::{now_ms, Journal};
+use crate::journal::staking_ops::{operation_of, StakingOp};
+use crate::journal::{
+    now_ms, BuiltAgainst, Journal, NewAttempt, NewOperation, OperationKind, OperationRow,
+};
 use crate::node::Node;
 use crate::permission_plan::Plan;
 use crate::stake_state::{idx, Delegation, StakeState};
@@ -246,22 +247,11 @@ fn pending(
     owner: &Address,
     c: &StakingContract,
 ) -> Result<Option<(String, RawData)>> {
-    let live = journal.attempts_where(
-        "state IN ('built','signed','broadcast','included') AND payout_id IN (SELECT payout_id FROM staking_ops WHERE owner = ?1)",
-        &[&owner.to_base58()],
-    )?;
-    let Some(a) = live.first() else {
-        return Ok(None);
-    };
-    let raw = RawData::decode_hex(&a.raw_hex)?;
-    let same = matches!(&raw.contract.kind, ContractKind::Staking(s) if s == c);
-    if same && a.state == "built" {
-        return Ok(Some((a.payout_id.clone(), raw)));
-    }
-    Err(BcError::Input(format!(
-        "a staking operation of {owner} is already pending ({}, {}, txid {}): let it settle or expire (`track`) before building another (the same operation again exports its request again)",
-        a.payout_id, a.state, a.txid
-    )))
+    journal.pending_operation(
+        OperationKind::Staking,
+        owner,
+        |k| matches!(k, ContractKind::Staking(s) if s == c),
+    )
 }
 
 /// Reads what [`check`] needs.
@@ -342,54 +332,40 @@ fn record(
     solid: &coldpay_shared::block::VerifiedBlock,
     plan: Option<&Plan>,
 ) -> Result<()> {
-    let owner = out.contract.owner().to_base58();
-    let id = &out.payout_id;
-    let op = op_row(id, &out.contract);
-    let at = |e| BcError::journal_at(e, format!("record staking operation {id}"));
-    let now = now_ms();
-    let tx = journal.conn.unchecked_transaction().map_err(at)?;
-    tx.execute(
-        "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, owner, network.as_str(), now],
-    )
-    .map_err(at)?;
-    tx.execute(
-        "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES (?1, ?1, 1, ?2, 'TRX', ?3, NULL, ?4, 'staking')",
-        params![
-            id,
-            op.receiver.clone().unwrap_or_else(|| owner.clone()),
-            op.amount_sun.to_string(),
-            now
-        ],
-    )
-    .map_err(at)?;
-    insert_in(&tx, &op, now)?;
+    let owner = out.contract.owner();
+    let row = op_row(&out.payout_id, &out.contract);
+    let op = NewOperation {
+        id: &out.payout_id,
+        account: &owner,
+        network,
+        to: row.receiver.clone().unwrap_or_else(|| owner.to_base58()),
+        amount: row.amount_sun,
+        row: OperationRow::Staking(&row),
+    };
     let claim = plan.map(|p| {
         (
             p.id(),
             serde_json::to_string(&p.claim()).expect("claim serialises"),
         )
     });
-    crate::journal::transitions::insert_built_in(
-        &tx,
-        &crate::journal::BuiltAgainst {
+    journal.record_operation(
+        &op,
+        &BuiltAgainst {
             request_id: &out.request.request_id,
             ref_block_num: solid.number,
             ref_block_id: solid.id_hex(),
             ref_block_ts: solid.timestamp,
             permission: claim,
         },
-        &crate::journal::NewAttempt {
-            payout_id: id.clone(),
+        &NewAttempt {
+            payout_id: out.payout_id.clone(),
             txid: raw.txid(),
             raw: raw.encode(),
             expiration: raw.expiration,
             fee_limit: 0,
             fee_inputs: None,
         },
-    )?;
-    tx.commit().map_err(at)?;
-    Ok(())
+    )
 }
 
 /// How a staking command builds: the permission (`--permission`, else the account's default

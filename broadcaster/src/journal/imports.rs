@@ -37,7 +37,7 @@ impl Journal {
         payouts: &[ImportRow<'_>],
     ) -> Result<()> {
         let what = || format!("import batch {batch_id}");
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let tx = self.writer()?.unchecked_transaction().map_err(at(what()))?;
         let exists: bool = tx
             .query_row(
                 "SELECT EXISTS(SELECT 1 FROM batches WHERE id = ?1)",
@@ -76,7 +76,7 @@ impl Journal {
         payouts: &[ImportRow<'_>],
     ) -> Result<()> {
         let what = || format!("add payouts to batch {batch_id}");
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let tx = self.writer()?.unchecked_transaction().map_err(at(what()))?;
         let found: Option<(String, String, i64)> = tx
             .query_row(
                 "SELECT from_address, network, (SELECT COALESCE(MAX(line), 0) FROM payouts WHERE batch_id = ?1) FROM batches WHERE id = ?1",
@@ -114,7 +114,7 @@ impl Journal {
         accounts: &[(String, String, Option<String>)],
     ) -> Result<()> {
         let what = || "import watch-only accounts".to_string();
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let tx = self.writer()?.unchecked_transaction().map_err(at(what()))?;
         for (address, name, path) in accounts {
             tx.execute(
                 "INSERT INTO accounts (address, name, path, network) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address) DO UPDATE SET name = excluded.name, path = excluded.path, network = excluded.network",

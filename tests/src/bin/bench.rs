@@ -1337,11 +1337,11 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
             .map(|(id, _)| (*id, vec!["ab".repeat(65)]))
             .collect();
         journal.record_signed(&sigs).unwrap();
-        let settled: Vec<Settlement<'_>> = ids
+        let settled: Vec<Settlement> = ids
             .iter()
             .map(|(id, k)| Settlement {
                 attempt: *id,
-                from_state: "signed",
+                from_state: coldpay_broadcaster::journal::AttemptState::Signed,
                 block: 200 + (*k as u64) / 50,
                 receipt: format!(
                     "{{\"fee\":{},\"energy_usage_total\":{},\"result\":\"SUCCESS\"}}",
