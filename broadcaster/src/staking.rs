@@ -49,172 +49,198 @@ pub struct Facts {
 }
 
 /// Refuses what the chain would refuse, with the reason and, where it helps, when it will be
-/// possible.
+/// possible: one check per kind of operation.
 pub fn check(c: &StakingContract, f: &Facts) -> Result<()> {
-    let no = |m: String| Err(BcError::Input(format!("{m}; nothing built")));
-    match c {
+    let refusal = match c {
         StakingContract::Freeze {
             amount, resource, ..
-        } => {
-            let a = amount.as_u64();
-            if a < MIN_STAKE_SUN {
-                return no(format!("cannot stake {}: the least is 1 TRX", trx(a)));
-            }
-            let need = a.saturating_add(f.extra_fee);
-            if need > f.owner.balance {
-                return no(format!(
-                    "cannot stake {} for {}: the account holds {} free{}",
-                    trx(a),
-                    resource.word(),
-                    trx(f.owner.balance),
-                    if f.extra_fee > 0 {
-                        format!(" (and the multi-signature fee is {})", trx(f.extra_fee))
-                    } else {
-                        String::new()
-                    }
-                ));
-            }
-        }
+        } => check_stake(amount.as_u64(), *resource, f),
         StakingContract::Unfreeze {
             amount, resource, ..
-        } => {
-            let a = amount.as_u64();
-            let staked = f.owner.staked[idx(*resource)];
-            if a == 0 {
-                return no("cannot unstake 0 TRX".into());
-            }
-            if a > staked {
-                return no(format!(
-                    "cannot unstake {}: the account has {} staked for {} (not counting what it delegated out: undelegate first)",
-                    trx(a),
-                    trx(staked),
-                    resource.word()
-                ));
-            }
-            let waiting = f
-                .owner
-                .unstaking
-                .iter()
-                .filter(|u| u.expires_ms > f.now_ms)
-                .count();
-            if waiting >= UNFREEZE_MAX_TIMES {
-                return no(format!(
-                    "{waiting} unstakes are still waiting (the chain allows {UNFREEZE_MAX_TIMES}): withdraw or wait"
-                ));
-            }
-        }
-        StakingContract::WithdrawExpireUnfreeze { .. } => {
-            let ready: u64 = f
-                .owner
-                .unstaking
-                .iter()
-                .filter(|u| u.expires_ms <= f.now_ms)
-                .map(|u| u.amount)
-                .sum();
-            if ready == 0 {
-                let next = f.owner.unstaking.iter().min_by_key(|u| u.expires_ms);
-                return no(match next {
-                    None => "nothing to withdraw: the account has no unstaked TRX".into(),
-                    Some(u) => format!(
-                        "nothing to withdraw yet: {} unstaked becomes withdrawable at {} (chain time; in {})",
-                        trx(u.amount),
-                        coldpay_shared::timefmt::utc(u.expires_ms),
-                        coldpay_shared::timefmt::human_duration(u.expires_ms - f.now_ms)
-                    ),
-                });
-            }
-        }
+        } => check_unstake(amount.as_u64(), *resource, f),
+        StakingContract::WithdrawExpireUnfreeze { .. } => check_withdraw(f),
         StakingContract::Delegate {
             owner,
             resource,
             balance,
             receiver,
             ..
-        } => {
-            let a = balance.as_u64();
-            if receiver == owner {
-                return no("cannot delegate to the account itself".into());
-            }
-            if a < MIN_STAKE_SUN {
-                return no(format!("cannot delegate {}: the least is 1 TRX", trx(a)));
-            }
-            if !f.receiver_exists {
-                return no(format!(
-                    "cannot delegate to {receiver}: the node knows no such account (activate it first)"
-                ));
-            }
-            if a > f.can_delegate {
-                return no(format!(
-                    "cannot delegate {} of {}: at most {} of the stake is free to delegate (staked {}, the rest backs resource already used or is delegated)",
-                    trx(a),
-                    resource.word(),
-                    trx(f.can_delegate),
-                    trx(f.owner.staked[idx(*resource)])
-                ));
-            }
-        }
+        } => check_delegate(owner == receiver, receiver, balance.as_u64(), *resource, f),
         StakingContract::UnDelegate {
             owner,
             resource,
             balance,
             receiver,
-        } => {
-            let a = balance.as_u64();
-            if receiver == owner {
-                return no("cannot undelegate from the account itself".into());
-            }
-            if a == 0 {
-                return no("cannot undelegate 0 TRX".into());
-            }
-            let mine: Vec<&Delegation> = f
-                .delegated
-                .iter()
-                .filter(|d| d.resource == *resource)
-                .collect();
-            let total: u64 = mine.iter().map(|d| d.amount).sum();
-            let free: u64 = mine
-                .iter()
-                .filter(|d| d.lock_until_ms <= f.now_ms)
-                .map(|d| d.amount)
-                .sum();
-            if total == 0 {
-                return no(format!(
-                    "nothing of {} is delegated to {receiver}",
-                    resource.word()
-                ));
-            }
-            if a > total {
-                return no(format!(
-                    "cannot undelegate {}: only {} of {} is delegated to {receiver}",
-                    trx(a),
-                    trx(total),
-                    resource.word()
-                ));
-            }
-            if a > free {
-                let until = mine
-                    .iter()
-                    .filter(|d| d.lock_until_ms > f.now_ms)
-                    .map(|d| d.lock_until_ms)
-                    .max()
-                    .unwrap_or(0);
-                return no(format!(
-                    "cannot undelegate {}: {} of it is locked until {} (chain time; in {}); {} can be undelegated now",
-                    trx(a),
-                    trx(total - free),
-                    coldpay_shared::timefmt::utc(until),
-                    coldpay_shared::timefmt::human_duration(until.saturating_sub(f.now_ms)),
-                    trx(free)
-                ));
-            }
-        }
-        StakingContract::CancelAllUnfreeze { .. } => {
-            if f.owner.unstaking.is_empty() {
-                return no("nothing to cancel: the account has no pending unstake".into());
-            }
-        }
+        } => check_undelegate(owner == receiver, receiver, balance.as_u64(), *resource, f),
+        StakingContract::CancelAllUnfreeze { .. } => f
+            .owner
+            .unstaking
+            .is_empty()
+            .then(|| "nothing to cancel: the account has no pending unstake".to_string()),
+    };
+    match refusal {
+        Some(m) => Err(BcError::Input(format!("{m}; nothing built"))),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Why staking `a` sun for `resource` would be refused, if it would.
+fn check_stake(a: u64, resource: Resource, f: &Facts) -> Option<String> {
+    if a < MIN_STAKE_SUN {
+        return Some(format!("cannot stake {}: the least is 1 TRX", trx(a)));
+    }
+    let need = a.saturating_add(f.extra_fee);
+    (need > f.owner.balance).then(|| {
+        format!(
+            "cannot stake {} for {}: the account holds {} free{}",
+            trx(a),
+            resource.word(),
+            trx(f.owner.balance),
+            if f.extra_fee > 0 {
+                format!(" (and the multi-signature fee is {})", trx(f.extra_fee))
+            } else {
+                String::new()
+            }
+        )
+    })
+}
+
+/// Why unstaking `a` sun of `resource` would be refused, if it would.
+fn check_unstake(a: u64, resource: Resource, f: &Facts) -> Option<String> {
+    let staked = f.owner.staked[idx(resource)];
+    if a == 0 {
+        return Some("cannot unstake 0 TRX".into());
+    }
+    if a > staked {
+        return Some(format!(
+            "cannot unstake {}: the account has {} staked for {} (not counting what it delegated out: undelegate first)",
+            trx(a),
+            trx(staked),
+            resource.word()
+        ));
+    }
+    let waiting = f
+        .owner
+        .unstaking
+        .iter()
+        .filter(|u| u.expires_ms > f.now_ms)
+        .count();
+    (waiting >= UNFREEZE_MAX_TIMES).then(|| {
+        format!(
+            "{waiting} unstakes are still waiting (the chain allows {UNFREEZE_MAX_TIMES}): withdraw or wait"
+        )
+    })
+}
+
+/// Why withdrawing would be refused (nothing withdrawable yet), if it would.
+fn check_withdraw(f: &Facts) -> Option<String> {
+    let ready: u64 = f
+        .owner
+        .unstaking
+        .iter()
+        .filter(|u| u.expires_ms <= f.now_ms)
+        .map(|u| u.amount)
+        .sum();
+    if ready > 0 {
+        return None;
+    }
+    let next = f.owner.unstaking.iter().min_by_key(|u| u.expires_ms);
+    Some(match next {
+        None => "nothing to withdraw: the account has no unstaked TRX".into(),
+        Some(u) => format!(
+            "nothing to withdraw yet: {} unstaked becomes withdrawable at {} (chain time; in {})",
+            trx(u.amount),
+            coldpay_shared::timefmt::utc(u.expires_ms),
+            coldpay_shared::timefmt::human_duration(u.expires_ms - f.now_ms)
+        ),
+    })
+}
+
+/// Why delegating `a` sun of `resource` to `receiver` would be refused, if it would.
+fn check_delegate(
+    to_itself: bool,
+    receiver: &Address,
+    a: u64,
+    resource: Resource,
+    f: &Facts,
+) -> Option<String> {
+    if to_itself {
+        return Some("cannot delegate to the account itself".into());
+    }
+    if a < MIN_STAKE_SUN {
+        return Some(format!("cannot delegate {}: the least is 1 TRX", trx(a)));
+    }
+    if !f.receiver_exists {
+        return Some(format!(
+            "cannot delegate to {receiver}: the node knows no such account (activate it first)"
+        ));
+    }
+    (a > f.can_delegate).then(|| {
+        format!(
+            "cannot delegate {} of {}: at most {} of the stake is free to delegate (staked {}, the rest backs resource already used or is delegated)",
+            trx(a),
+            resource.word(),
+            trx(f.can_delegate),
+            trx(f.owner.staked[idx(resource)])
+        )
+    })
+}
+
+/// Why undelegating `a` sun of `resource` from `receiver` would be refused, if it would.
+fn check_undelegate(
+    from_itself: bool,
+    receiver: &Address,
+    a: u64,
+    resource: Resource,
+    f: &Facts,
+) -> Option<String> {
+    if from_itself {
+        return Some("cannot undelegate from the account itself".into());
+    }
+    if a == 0 {
+        return Some("cannot undelegate 0 TRX".into());
+    }
+    let mine: Vec<&Delegation> = f
+        .delegated
+        .iter()
+        .filter(|d| d.resource == resource)
+        .collect();
+    let total: u64 = mine.iter().map(|d| d.amount).sum();
+    let free: u64 = mine
+        .iter()
+        .filter(|d| d.lock_until_ms <= f.now_ms)
+        .map(|d| d.amount)
+        .sum();
+    if total == 0 {
+        return Some(format!(
+            "nothing of {} is delegated to {receiver}",
+            resource.word()
+        ));
+    }
+    if a > total {
+        return Some(format!(
+            "cannot undelegate {}: only {} of {} is delegated to {receiver}",
+            trx(a),
+            trx(total),
+            resource.word()
+        ));
+    }
+    (a > free).then(|| {
+        let until = mine
+            .iter()
+            .filter(|d| d.lock_until_ms > f.now_ms)
+            .map(|d| d.lock_until_ms)
+            .max()
+            .unwrap_or(0);
+        format!(
+            "cannot undelegate {}: {} of it is locked until {} (chain time; in {}); {} can be undelegated now",
+            trx(a),
+            trx(total - free),
+            coldpay_shared::timefmt::utc(until),
+            coldpay_shared::timefmt::human_duration(until.saturating_sub(f.now_ms)),
+            trx(free)
+        )
+    })
 }
 
 /// What a staking command produced.

@@ -1171,6 +1171,42 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_value_that_does_not_decode_is_a_journal_error() {
+        let (_d, j) = journal();
+        add(&j, "t1", "built").unwrap();
+        j.conn
+            .execute(
+                "UPDATE attempts SET fee_inputs = '{\"energy\": \"lots\"'",
+                [],
+            )
+            .unwrap();
+        for e in [
+            j.attempt_by_txid("t1").unwrap_err(),
+            j.latest_attempt("p").unwrap_err(),
+            j.payout_lines(Some("b")).unwrap_err(),
+        ] {
+            assert_eq!(e.exit_code(), 1, "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with("journal: a column holds unexpected data"),
+                "{e}"
+            );
+        }
+        // Well-formed fee inputs come back decoded.
+        let fee = coldpay_shared::handoff::FeeInputs::default();
+        j.conn
+            .execute(
+                "UPDATE attempts SET fee_inputs = ?1",
+                [serde_json::to_string(&fee).unwrap()],
+            )
+            .unwrap();
+        assert_eq!(
+            j.attempt_by_txid("t1").unwrap().unwrap().fee_inputs,
+            Some(fee)
+        );
+    }
+
+    #[test]
     fn cancel_rules() {
         let (_d, j) = journal();
         for id in ["q", "r"] {

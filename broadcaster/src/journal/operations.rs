@@ -175,3 +175,110 @@ impl Journal {
         w.commit()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lock::LockWait;
+    use coldpay_shared::{RefBlock, Sun};
+
+    fn raw(amount: u64) -> RawData {
+        RawData::trx_transfer(
+            Address::from_evm_bytes([7; 20]),
+            Address::from_evm_bytes([8; 20]),
+            Sun::new(amount).unwrap(),
+            RefBlock::from_block_id(&[3; 32]),
+            10_000,
+            1,
+        )
+    }
+
+    fn record(j: &Journal, id: &str, account: &Address, r: &RawData) -> Result<()> {
+        let op = NewOperation {
+            id,
+            account,
+            network: Network::Local,
+            to: account.to_base58(),
+            amount: 0,
+            row: OperationRow::PermissionUpdate {
+                after_json: "[]".into(),
+                before_json: "[]".into(),
+            },
+        };
+        let against = BuiltAgainst {
+            request_id: "r",
+            ref_block_num: 1,
+            ref_block_id: "00".repeat(32),
+            ref_block_ts: 0,
+            permission: Some((0, "{}".into())),
+        };
+        let attempt = NewAttempt {
+            payout_id: id.into(),
+            txid: r.txid(),
+            raw: r.encode(),
+            expiration: r.expiration,
+            fee_limit: 0,
+            fee_inputs: None,
+        };
+        j.record_operation(&op, &against, &attempt)
+    }
+
+    #[test]
+    fn one_live_operation_per_account() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let (me, other) = (
+            Address::from_evm_bytes([1; 20]),
+            Address::from_evm_bytes([2; 20]),
+        );
+        let kind = OperationKind::PermissionUpdate;
+        assert!(j.pending_operation(kind, &me, |_| true).unwrap().is_none());
+        let first = raw(5);
+        record(&j, "u1", &me, &first).unwrap();
+        let live = j.live_operation(kind, &me).unwrap().unwrap();
+        assert_eq!(
+            (live.payout_id.as_str(), live.state),
+            ("u1", AttemptState::Built)
+        );
+        assert_eq!(live.raw, first);
+        // The same operation again: exported again.
+        let (id, again) = j.pending_operation(kind, &me, |_| true).unwrap().unwrap();
+        assert_eq!((id.as_str(), again), ("u1", first.clone()));
+        // Another one: refused, naming the live one.
+        let e = j.pending_operation(kind, &me, |_| false).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(
+            e.to_string().starts_with(&format!(
+                "a permission update of {me} is already pending (u1, built, txid"
+            )),
+            "{e}"
+        );
+        // Other accounts and other kinds are not held up by it.
+        assert!(j.live_operation(kind, &other).unwrap().is_none());
+        assert!(j
+            .live_operation(OperationKind::Staking, &me)
+            .unwrap()
+            .is_none());
+        // A payout row of the operation's kind was journaled with it, all or nothing: a
+        // second operation under the same id records nothing.
+        assert!(record(&j, "u1", &other, &raw(6)).is_err());
+        assert!(j.live_operation(kind, &other).unwrap().is_none());
+        assert_eq!(j.payout("u1").unwrap().unwrap().kind, "permission-update");
+    }
+
+    #[test]
+    fn a_live_operation_whose_bytes_do_not_decode_is_a_journal_error() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let me = Address::from_evm_bytes([1; 20]);
+        record(&j, "u1", &me, &raw(5)).unwrap();
+        j.conn
+            .execute("UPDATE attempts SET raw_hex = 'zz'", [])
+            .unwrap();
+        let e = j
+            .pending_operation(OperationKind::PermissionUpdate, &me, |_| true)
+            .unwrap_err();
+        assert_eq!(e.exit_code(), 1, "{e}");
+        assert!(e.to_string().starts_with("journal:"), "{e}");
+    }
+}

@@ -347,5 +347,42 @@ mod tests {
         }]);
         assert!(e.is_err());
         assert_eq!(j.latest_attempt("p").unwrap().unwrap().state, "confirmed");
+        // A caller whose idea of the state is stale (included → failed is an allowed move) is
+        // still refused by the trigger, and nothing changes.
+        let e = j.record_settled(&[Settlement {
+            attempt: id,
+            from_state: AttemptState::Included,
+            block: 13,
+            receipt: "{}".into(),
+            failure: Some("REVERT".into()),
+        }]);
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("invalid attempt state transition"));
+        let a = j.latest_attempt("p").unwrap().unwrap();
+        assert_eq!((a.state, a.block), (AttemptState::Confirmed, Some(12)));
+    }
+
+    #[test]
+    fn expiry_only_from_a_state_that_may_expire() {
+        let (_d, j) = journal_with_payout();
+        let id = built(&j, 1);
+        let w = j.write().unwrap();
+        w.expired(id, AttemptState::Built, "{}", "expired: test")
+            .unwrap();
+        // Already expired: only the evidence changes.
+        w.expired(id, AttemptState::Expired, "{\"text\":\"again\"}", "ignored")
+            .unwrap();
+        // From included an attempt settles; it never expires.
+        let e = w
+            .expired(id, AttemptState::Included, "{}", "x")
+            .unwrap_err();
+        assert!(e.to_string().contains("included → expired"), "{e}");
+        w.commit().unwrap();
+        let a = j.latest_attempt("p").unwrap().unwrap();
+        assert_eq!(a.state, AttemptState::Expired);
+        assert_eq!(a.reason.as_deref(), Some("expired: test"));
+        assert_eq!(a.evidence.as_deref(), Some("{\"text\":\"again\"}"));
     }
 }

@@ -92,7 +92,8 @@ impl World {
     /// command shows, write and read it directly. Nothing else may.
     pub fn journal(&self) -> RawJournal {
         let conn = rusqlite::Connection::open(self.path("journal.sqlite")).unwrap();
-        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
         RawJournal { conn }
     }
 
