@@ -367,7 +367,12 @@ mod tests {
     #[test]
     fn hook_runs_once_and_failures_stay_pending() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         let tx = j.conn.unchecked_transaction().unwrap();
         raise(&tx, &rec()).unwrap();
         raise(&tx, &rec()).unwrap();

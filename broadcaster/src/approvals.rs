@@ -320,7 +320,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(
             &d.path().join("j.sqlite"),
-            "local",
+            coldpay_shared::Network::Local,
             crate::lock::LockWait::NoWait,
         )
         .unwrap();

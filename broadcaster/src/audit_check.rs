@@ -188,7 +188,12 @@ mod tests {
     #[test]
     fn signed_txids_and_heads_are_accounted_for() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         j.conn
             .execute_batch(&format!(
                 "INSERT INTO batches VALUES ('b', 'T', 'local', 0);

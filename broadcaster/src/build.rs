@@ -329,7 +329,7 @@ fn resolve(journal: &Journal, opts: &BuildOpts, payouts: &[Payout]) -> Result<Ve
         let (from_s, net) = journal
             .batch_from(&p.batch_id)?
             .ok_or_else(|| BcError::Input(format!("payout {}: batch missing", p.id)))?;
-        if net != opts.network.as_str() {
+        if net != opts.network {
             return Err(BcError::Input(format!(
                 "batch {} is for {net}, not {}",
                 p.batch_id, opts.network

@@ -835,7 +835,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sweep { from, to } => {
             let from = Address::parse(&from)?;
             let to = Address::parse(&to)?;
-            require_account(&journal, &from, c.network.as_str())?;
+            require_account(&journal, &from, c.network)?;
             let n = node()?;
             let multisig = c.account_permissions.contains_key(&from);
             let s = crate::sweep::sweep(&journal, &n, &c.tokens, &from, &to, multisig)?;
@@ -862,7 +862,7 @@ fn run(cli: Cli) -> Result<()> {
             allow_duplicates,
         } => {
             let from = Address::parse(&from)?;
-            require_account(&journal, &from, c.network.as_str())?;
+            require_account(&journal, &from, c.network)?;
             let id = payout_id.unwrap_or_else(|| format!("pay-{}", crate::journal::now_ms()));
             let p = validate(
                 0,
@@ -880,13 +880,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             let dups = crate::payouts::find_duplicates(&journal, std::slice::from_ref(&p))?;
             refuse_duplicates(&dups, allow_duplicates, "payout not recorded")?;
-            insert_batch(
-                &journal,
-                &id,
-                &from,
-                c.network.as_str(),
-                std::slice::from_ref(&p),
-            )?;
+            insert_batch(&journal, &id, &from, c.network, std::slice::from_ref(&p))?;
             print(
                 &c,
                 &json!({"batch": id, "payout_id": id}),
@@ -901,7 +895,7 @@ fn run(cli: Cli) -> Result<()> {
             allow_duplicates,
         }) => {
             let from = Address::parse(&from)?;
-            require_account(&journal, &from, c.network.as_str())?;
+            require_account(&journal, &from, c.network)?;
             let payouts = read_csv(&file, &from, c.network.as_str(), &journal)?;
             let dups = crate::payouts::find_duplicates(&journal, &payouts)?;
             refuse_duplicates(
@@ -918,15 +912,9 @@ fn run(cli: Cli) -> Result<()> {
                 )
             });
             if append {
-                crate::payouts::append_to_batch(
-                    &journal,
-                    &id,
-                    &from,
-                    c.network.as_str(),
-                    &payouts,
-                )?;
+                crate::payouts::append_to_batch(&journal, &id, &from, c.network, &payouts)?;
             } else {
-                insert_batch(&journal, &id, &from, c.network.as_str(), &payouts)?;
+                insert_batch(&journal, &id, &from, c.network, &payouts)?;
             }
             let t = totals(&payouts);
             let mut text = format!(
@@ -1309,7 +1297,7 @@ fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
     ) && c.db.is_file());
     if reader {
         let j = Journal::open_read(&c.db)?;
-        j.check_network(&c.db, c.network.as_str())?;
+        j.check_network(&c.db, c.network)?;
         return Ok(j);
     }
     let wait = if no_wait {
@@ -1317,7 +1305,7 @@ fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<Journal> {
     } else {
         crate::lock::LockWait::Wait
     };
-    Journal::open(&c.db, c.network.as_str(), wait)
+    Journal::open(&c.db, c.network, wait)
 }
 
 /// Refuses payouts that repeat earlier ones unless `--allow-duplicates` (`what` says what was
@@ -1365,7 +1353,7 @@ fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
         Network::Local => journal
             .meta("genesis_block_id")?
             .and_then(|h| crate::node::hex32(&h)),
-        n => crate::network::genesis_of(n.as_str()),
+        n => crate::network::genesis_of(n),
     };
     Node::new(
         c.nodes.clone(),

@@ -211,7 +211,12 @@ mod tests {
     /// each settled and journaled at its block time; block N's time is N minutes.
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         j.conn
             .execute_batch("INSERT INTO batches VALUES ('b', 'T1', 'local', 0);")
             .unwrap();

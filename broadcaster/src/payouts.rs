@@ -6,7 +6,7 @@ use std::path::Path;
 
 use coldpay_shared::amount::{format_units, parse_units};
 use coldpay_shared::handoff::WatchExport;
-use coldpay_shared::{Address, U256};
+use coldpay_shared::{Address, Network, U256};
 
 use crate::error::{BcError, Result};
 use crate::journal::{now_ms, AccountRow, ImportRow, Journal};
@@ -264,7 +264,7 @@ pub fn insert_batch(
     journal: &Journal,
     batch_id: &str,
     from: &Address,
-    network: &str,
+    network: Network,
     payouts: &[NewPayout],
 ) -> Result<()> {
     // The batch id becomes part of the request id the signer prints: the same id rule.
@@ -280,7 +280,7 @@ pub fn append_to_batch(
     journal: &Journal,
     batch_id: &str,
     from: &Address,
-    network: &str,
+    network: Network,
     payouts: &[NewPayout],
 ) -> Result<()> {
     journal.append_payouts(batch_id, &from.to_base58(), network, &import_rows(payouts))
@@ -458,7 +458,7 @@ pub fn import_watch(journal: &Journal, w: &WatchExport) -> Result<usize> {
         .iter()
         .map(|a| (a.address.to_base58(), a.name.clone(), a.path.clone()))
         .collect();
-    journal.upsert_accounts(w.network.as_str(), &rows)?;
+    journal.upsert_accounts(w.network, &rows)?;
     Ok(w.accounts.len())
 }
 
@@ -468,7 +468,7 @@ pub fn accounts(journal: &Journal) -> Result<Vec<AccountRow>> {
 }
 
 /// Checks `from` is a watch-only account of this journal.
-pub fn require_account(journal: &Journal, from: &Address, network: &str) -> Result<()> {
+pub fn require_account(journal: &Journal, from: &Address, network: Network) -> Result<()> {
     match journal.account_network(&from.to_base58())? {
         None => Err(BcError::Input(format!("{from} is not a known account; import the signer's watch-only export with `accounts import-watch FILE`"))),
         Some(n) if n != network => Err(BcError::Input(format!("{from} is a {n} account, not {network}"))),

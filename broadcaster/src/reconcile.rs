@@ -345,10 +345,7 @@ fn payouts(
     rows: &[Recorded],
     r: &mut Reconciliation,
 ) -> Result<()> {
-    let attempts = journal.attempts_where(
-        "state IN ('confirmed','failed') AND block > ?1 AND block <= ?2 AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?3)",
-        &[&(open.block as i64), &(close.block as i64), &a],
-    )?;
+    let attempts = journal.settled_in_blocks(a, open.block, close.block)?;
     // The fee of each recorded outgoing transaction, summed once (not re-scanned per payout).
     let mut out_fees: HashMap<&str, u64> = HashMap::new();
     for x in rows.iter().filter(|x| x.direction == "out") {

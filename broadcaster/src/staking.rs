@@ -416,7 +416,7 @@ pub fn run(
 ) -> Result<Outcome> {
     crate::build::check_expires(opts.expires_in_ms)?;
     let owner = c.owner();
-    crate::payouts::require_account(journal, &owner, opts.network.as_str())?;
+    crate::payouts::require_account(journal, &owner, opts.network)?;
     let plan = crate::permission_plan::plan(node, &opts.choice, &[], &[(owner, None)])?;
     if let Some(p) = &plan {
         p.check_types(&[c.type_number() as i32])?;

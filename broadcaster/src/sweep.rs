@@ -129,7 +129,7 @@ pub fn sweep(
             open.join(", ")
         )));
     }
-    let network = node.network().to_string();
+    let network: coldpay_shared::Network = node.network().parse()?;
     let stamp = crate::journal::now_ms();
     let short = &from.to_base58()[..8];
     let mut payouts = Vec::new();
@@ -152,7 +152,7 @@ pub fn sweep(
     }
     if !payouts.is_empty() {
         let batch = format!("sweep-{short}-tokens-{stamp}");
-        crate::payouts::insert_batch(journal, &batch, from, &network, &payouts)?;
+        crate::payouts::insert_batch(journal, &batch, from, network, &payouts)?;
         return Ok(Swept {
             next: format!(
                 "build --batch {batch}, sign, submit and track it; then run this sweep again \
@@ -195,7 +195,7 @@ pub fn sweep(
         "TRX".into(),
         U256::from(amount),
     );
-    crate::payouts::insert_batch(journal, &batch, from, &network, &[p])?;
+    crate::payouts::insert_batch(journal, &batch, from, network, &[p])?;
     Ok(Swept {
         next: format!(
             "build --batch {batch}, sign, submit and track it; {from} then keeps at most the {} \

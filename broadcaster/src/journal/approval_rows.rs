@@ -130,7 +130,12 @@ mod tests {
     #[test]
     fn a_stored_approval_that_does_not_decode_is_a_journal_error() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         j.conn
             .execute_batch(
                 "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);

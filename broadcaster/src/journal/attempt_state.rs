@@ -168,7 +168,12 @@ mod tests {
     #[test]
     fn the_table_is_the_trigger_for_every_pair() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         j.conn
             .execute_batch(
                 "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);

@@ -14,6 +14,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 
 use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
+pub use crate::network::Network;
 
 pub mod approval_rows;
 pub mod attempt_state;
@@ -431,8 +432,8 @@ pub struct Batch {
     pub id: String,
     /// Sender (base58).
     pub from: String,
-    /// Network.
-    pub network: String,
+    /// Network (decoded: a name this build does not know is a journal error).
+    pub network: Network,
     /// Created (ms).
     pub created_at: i64,
 }
@@ -526,7 +527,7 @@ fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     Ok(Batch {
         id: r.get(0)?,
         from: r.get(1)?,
-        network: r.get(2)?,
+        network: approval_rows::decoded(2, &r.get::<_, String>(2)?, str::parse::<Network>)?,
         created_at: r.get(3)?,
     })
 }
@@ -617,7 +618,7 @@ impl Journal {
     /// `wait` says), creates and migrates the database, and binds it to `network` (recorded
     /// on creation, and on the first open of a journal that has none; any other network is
     /// refused with [`BcError::WrongNetwork`]).
-    pub fn open(path: &Path, network: &str, wait: LockWait) -> Result<Journal> {
+    pub fn open(path: &Path, network: Network, wait: LockWait) -> Result<Journal> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| BcError::Io(format!("{}: {e}", dir.display())))?;
@@ -630,7 +631,7 @@ impl Journal {
             path: path.to_path_buf(),
         };
         match j.meta("network")? {
-            None => j.set_meta("network", network)?,
+            None => j.set_meta("network", network.as_str())?,
             Some(_) => j.check_network(path, network)?,
         }
         Ok(j)
@@ -695,9 +696,9 @@ impl Journal {
     }
 
     /// Refuses a journal that records another network than `network`.
-    pub fn check_network(&self, path: &Path, network: &str) -> Result<()> {
+    pub fn check_network(&self, path: &Path, network: Network) -> Result<()> {
         match self.meta("network")? {
-            Some(n) if n != network => Err(BcError::WrongNetwork(format!(
+            Some(n) if n != network.as_str() => Err(BcError::WrongNetwork(format!(
                 "journal {} was created for {n}; this command runs {network} (--network / config)",
                 path.display()
             ))),
@@ -719,13 +720,8 @@ impl Journal {
         Ok(())
     }
 
-    /// Attempts matching a WHERE clause. To become private (only `reconcile` outside the
-    /// journal still passes a clause): ask for rows with a named function instead.
-    pub(crate) fn attempts_where(
-        &self,
-        clause: &str,
-        p: &[&dyn rusqlite::ToSql],
-    ) -> Result<Vec<Attempt>> {
+    /// Attempts matching a WHERE clause (the journal's own named queries only).
+    fn attempts_where(&self, clause: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<Attempt>> {
         let mut st = self
             .conn
             .prepare(&format!(
@@ -754,6 +750,19 @@ impl Journal {
         );
         let edge = i64::try_from(edge).unwrap_or(i64::MAX);
         self.attempts_where(&clause, &[&account, &edge])
+    }
+
+    /// Settled (confirmed or failed) attempts of any payout of `account`'s batches, in verified
+    /// blocks (`after`, `up_to`] (a statement's blocks).
+    pub fn settled_in_blocks(&self, account: &str, after: u64, up_to: u64) -> Result<Vec<Attempt>> {
+        let (after, up_to) = (
+            i64::try_from(after).unwrap_or(i64::MAX),
+            i64::try_from(up_to).unwrap_or(i64::MAX),
+        );
+        self.attempts_where(
+            "state IN ('confirmed','failed') AND block > ?1 AND block <= ?2 AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?3)",
+            &[&after, &up_to, &account],
+        )
     }
 
     /// The attempt with this txID.
@@ -812,7 +821,7 @@ impl Journal {
     }
 
     /// The sender of a batch.
-    pub fn batch_from(&self, batch: &str) -> Result<Option<(String, String)>> {
+    pub fn batch_from(&self, batch: &str) -> Result<Option<(String, Network)>> {
         Ok(self.batch(batch)?.map(|b| (b.from, b.network)))
     }
 
@@ -1058,7 +1067,8 @@ mod tests {
 
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j =
+            Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
         j.conn
             .execute("INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0)", [])
             .unwrap();
@@ -1204,6 +1214,14 @@ mod tests {
             j.attempt_by_txid("t1").unwrap().unwrap().fee_inputs,
             Some(fee)
         );
+        // A batch's network is decoded too.
+        assert_eq!(j.batch("b").unwrap().unwrap().network, Network::Local);
+        j.conn
+            .execute("UPDATE batches SET network = 'moon'", [])
+            .unwrap();
+        let e = j.batch_from("b").unwrap_err();
+        assert_eq!(e.exit_code(), 1, "{e}");
+        assert!(e.to_string().contains("read batch b"), "{e}");
     }
 
     #[test]
@@ -1300,7 +1318,7 @@ mod tests {
         let r = Journal::open_read(&path).unwrap();
         assert!(!r.is_writer());
         drop(r);
-        let j = Journal::open(&path, "nile", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Nile, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1316,7 +1334,7 @@ mod tests {
         set_state(&j, a.id, "confirmed", None, None, None).unwrap();
         assert_eq!(j.payout("p").unwrap().unwrap().memo.as_deref(), Some("m"));
         drop(j);
-        let e = Journal::open(&path, "mainnet", LockWait::NoWait)
+        let e = Journal::open(&path, Network::Mainnet, LockWait::NoWait)
             .err()
             .unwrap();
         assert_eq!(e.exit_code(), 6);
@@ -1394,7 +1412,7 @@ mod tests {
     fn v2_journal_migrates_to_v3_keeping_its_rows() {
         let d = tempfile::tempdir().unwrap();
         let path = old_journal(d.path(), 2, "broadcast");
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1448,7 +1466,7 @@ mod tests {
     fn v3_journal_migrates_to_v4_and_approvals_follow_the_rules() {
         let d = tempfile::tempdir().unwrap();
         let path = old_journal(d.path(), 3, "signed");
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1503,7 +1521,7 @@ mod tests {
             )
             .unwrap();
         }
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1608,11 +1626,11 @@ mod tests {
         let e = Journal::open_read(&path).err().unwrap();
         assert!(e.to_string().contains("no journal at"));
         assert!(!path.exists());
-        let w = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let w = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let r = Journal::open_read(&path).unwrap();
         assert!(r.batches().unwrap().is_empty());
-        assert!(Journal::open(&path, "local", LockWait::NoWait).is_err());
+        assert!(Journal::open(&path, Network::Local, LockWait::NoWait).is_err());
         drop(w);
-        Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
     }
 }

@@ -226,7 +226,12 @@ mod tests {
     #[test]
     fn one_live_operation_per_account() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         let (me, other) = (
             Address::from_evm_bytes([1; 20]),
             Address::from_evm_bytes([2; 20]),
@@ -269,7 +274,12 @@ mod tests {
     #[test]
     fn a_live_operation_whose_bytes_do_not_decode_is_a_journal_error() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         let me = Address::from_evm_bytes([1; 20]);
         record(&j, "u1", &me, &raw(5)).unwrap();
         j.conn

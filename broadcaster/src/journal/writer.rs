@@ -61,7 +61,7 @@ mod tests {
     fn writes_are_refused_without_the_writer_lock() {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("j.sqlite");
-        let w = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let w = Journal::open(&path, coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
         w.set_meta("k", "1").unwrap();
         // Between passes a long-running writer holds no lock: nothing may be written.
         w.pause_writer();
