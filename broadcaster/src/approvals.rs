@@ -9,11 +9,11 @@ use std::collections::HashMap;
 
 use coldpay_shared::permission::{approval_weight, Permission, PermissionClaim};
 use coldpay_shared::{Address, RawData, Signature, TxId};
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, ApprovalRow, Attempt, Journal};
+use crate::journal::approval_rows::{NewApproval, RecordedApproval};
+use crate::journal::{ApprovalRow, Attempt, AttemptState, Journal, JournalTx};
 use crate::node::Node;
 
 /// Permissions read from the node during one command, once per (account, id).
@@ -77,21 +77,6 @@ pub struct ApprovalNote {
     pub approval: String,
 }
 
-/// The claim the attempt was built with (for "removed since the build" messages).
-fn claim_of(journal: &Journal, attempt: i64) -> Result<Option<PermissionClaim>> {
-    let text: Option<String> = journal
-        .conn
-        .query_row(
-            "SELECT permission_claim FROM attempts WHERE id = ?1",
-            [attempt],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| BcError::journal_at(e, format!("read the permission of attempt {attempt}")))?
-        .flatten();
-    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-}
-
 /// Verifies one signature for attempt `a` (built with Permission_id `id`) against the
 /// permission the node reports now: the signer must recover to itself and hold weight in
 /// the permission, and the permission must still allow the contract type.
@@ -126,7 +111,9 @@ pub fn verify_one(
         )));
     }
     let Some(weight) = perm.key_weight(&who) else {
-        let was = claim_of(journal, a.id)?.and_then(|c| c.key_weight(&who));
+        let was = journal
+            .permission_claim(a.id)?
+            .and_then(|c| c.key_weight(&who));
         return Err(BcError::Approver(match was {
             Some(w) => format!(
                 "payout {}: key {who} had weight {w} in permission {} when the transaction was built, but the node reports it removed since: its approval cannot count; nothing was recorded",
@@ -144,46 +131,11 @@ pub fn verify_one(
     Ok((who, weight, perm))
 }
 
-/// Approvals recorded for an attempt: (signer, weight, threshold, signature), oldest first.
-pub fn recorded(
-    conn: &rusqlite::Connection,
-    attempt: i64,
-) -> Result<Vec<(Address, i64, i64, Signature)>> {
-    let at = |e| BcError::journal_at(e, format!("read the approvals of attempt {attempt}"));
-    let mut st = conn
-        .prepare("SELECT signer, weight, threshold, signature FROM approvals WHERE attempt_id = ?1 ORDER BY id")
-        .map_err(at)?;
-    let rows = st
-        .query_map([attempt], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-        .map_err(at)?;
-    rows.into_iter()
-        .map(|(s, w, t, sig)| Ok((Address::parse(&s)?, w, t, Signature::from_hex(&sig)?)))
-        .collect()
-}
-
-fn state_of(tx: &rusqlite::Transaction<'_>, attempt: i64) -> Result<String> {
-    tx.query_row("SELECT state FROM attempts WHERE id = ?1", [attempt], |r| {
-        r.get(0)
-    })
-    .map_err(|e| BcError::journal_at(e, format!("read attempt {attempt}")))
-}
-
 /// Records verified approvals inside the caller's SQL transaction and moves every attempt
 /// whose counted weight reaches the threshold to `signed` with all counted signatures. Returns
 /// one note per approval (and per earlier approval that no longer counts) and the attempts
 /// that became signed.
-pub fn record(
-    tx: &rusqlite::Transaction<'_>,
-    incoming: &[Incoming],
-) -> Result<(Vec<ApprovalNote>, Vec<i64>)> {
+pub fn record(tx: &JournalTx<'_>, incoming: &[Incoming]) -> Result<(Vec<ApprovalNote>, Vec<i64>)> {
     let mut notes = Vec::new();
     let mut touched: Vec<(Attempt, Permission)> = Vec::new();
     for i in incoming {
@@ -194,22 +146,26 @@ pub fn record(
             status: "recorded",
             approval: String::new(),
         };
-        let state = state_of(tx, i.attempt.id)?;
-        if state != "built" {
+        let state = tx.attempt_state(i.attempt.id)?;
+        if state != AttemptState::Built {
             note.status = "late";
             note.approval = format!("already {state}");
             notes.push(note);
             continue;
         }
-        let done = recorded(tx, i.attempt.id)?;
-        if done.iter().any(|(s, ..)| *s == i.signer) {
+        let done = tx.approvals_of(i.attempt.id)?;
+        if done.iter().any(|r| r.signer == i.signer) {
             note.status = "duplicate";
         } else {
-            tx.execute(
-                "INSERT INTO approvals (attempt_id, signer, weight, threshold, signature, request_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![i.attempt.id, i.signer.to_base58(), i.weight, i.permission.threshold, i.signature.to_hex(), i.request_id, now_ms()],
-            )
-            .map_err(|e| BcError::journal_at(e, format!("record the approval of payout {} by {}", i.attempt.payout_id, i.signer)))?;
+            tx.approved(&NewApproval {
+                attempt: i.attempt.id,
+                payout_id: &i.attempt.payout_id,
+                signer: i.signer,
+                weight: i.weight,
+                threshold: i.permission.threshold,
+                signature: i.signature,
+                request_id: &i.request_id,
+            })?;
         }
         notes.push(note);
         if !touched.iter().any(|(a, _)| a.id == i.attempt.id) {
@@ -236,7 +192,7 @@ pub fn record(
         }
         if let Some(sigs) = enough {
             let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
-            crate::journal::transitions::sign_in(tx, a.id, &hex)?;
+            tx.signed(a.id, &hex)?;
             signed.push(a.id);
         }
     }
@@ -247,16 +203,16 @@ pub fn record(
 /// left out (and returned); the signatures to broadcast when the threshold is reached.
 type Tally = (String, Vec<Address>, Option<Vec<Signature>>);
 
-fn tally(conn: &rusqlite::Connection, a: &Attempt, perm: &Permission) -> Result<Tally> {
-    let all = recorded(conn, a.id)?;
-    let (kept, dropped): (Vec<_>, Vec<_>) = all
+fn tally(tx: &JournalTx<'_>, a: &Attempt, perm: &Permission) -> Result<Tally> {
+    let all = tx.approvals_of(a.id)?;
+    let (kept, dropped): (Vec<RecordedApproval>, Vec<_>) = all
         .into_iter()
-        .partition(|(s, ..)| perm.key_weight(s).is_some());
-    let sigs: Vec<Signature> = kept.iter().map(|(.., sig)| *sig).collect();
+        .partition(|r| perm.key_weight(&r.signer).is_some());
+    let sigs: Vec<Signature> = kept.iter().map(|r| r.signature).collect();
     let txid = TxId::from_hex(&a.txid)?;
     let approval = approval_weight(&txid, &sigs, perm)?;
     let summary = approval.summary();
-    let dropped = dropped.into_iter().map(|(s, ..)| s).collect();
+    let dropped = dropped.into_iter().map(|r| r.signer).collect();
     Ok((summary, dropped, approval.is_enough().then_some(sigs)))
 }
 
@@ -293,15 +249,15 @@ pub fn progress(journal: &Journal, a: &Attempt) -> Result<Option<Progress>> {
     if a.permission_id.is_none() {
         return Ok(None);
     }
-    let rows = recorded(&journal.conn, a.id)?;
+    let rows = journal.approvals_of(a.id)?;
     let threshold = match rows.last() {
-        Some((_, _, t, _)) => *t,
-        None => claim_of(journal, a.id)?.map_or(0, |c| c.threshold),
+        Some(r) => r.threshold,
+        None => journal.permission_claim(a.id)?.map_or(0, |c| c.threshold),
     };
     Ok(Some(Progress {
-        weight: rows.iter().map(|(_, w, ..)| *w).sum(),
+        weight: rows.iter().map(|r| r.weight).sum(),
         threshold,
-        approved_by: rows.iter().map(|(s, ..)| s.to_base58()).collect(),
+        approved_by: rows.iter().map(|r| r.signer.to_base58()).collect(),
     }))
 }
 
@@ -364,7 +320,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(
             &d.path().join("j.sqlite"),
-            "local",
+            coldpay_shared::Network::Local,
             crate::lock::LockWait::NoWait,
         )
         .unwrap();
@@ -403,7 +359,7 @@ mod tests {
     }
 
     fn record_now(j: &Journal, inc: &[Incoming]) -> (Vec<ApprovalNote>, Vec<i64>) {
-        let tx = j.conn.unchecked_transaction().unwrap();
+        let tx = j.write().unwrap();
         let out = record(&tx, inc).unwrap();
         tx.commit().unwrap();
         out
@@ -441,7 +397,7 @@ mod tests {
         let (notes, signed) = record_now(&j, &[incoming(&a, &k3, &perm)]);
         assert!(signed.is_empty());
         assert_eq!(notes[0].status, "late");
-        assert_eq!(recorded(&j.conn, a.id).unwrap().len(), 2);
+        assert_eq!(j.approvals_of(a.id).unwrap().len(), 2);
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub fn check(
                 request_id: line.request_id.clone(),
                 payout_id: a.as_ref().map(|a| a.payout_id.clone()),
                 status: a
-                    .map_or("unknown to this journal", |a| status(&a.state))
+                    .map_or("unknown to this journal", |a| status(a.state.as_str()))
                     .into(),
             });
         }
@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn signed_txids_and_heads_are_accounted_for() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
         let txid = "aa".repeat(32);
         crate::journal::fixtures::pay(
             &j,

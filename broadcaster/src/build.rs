@@ -13,7 +13,7 @@ use coldpay_shared::handoff::{DisplayHints, FeeInputs, RequestTx};
 use coldpay_shared::{Address, Network, RawData, SignRequest, Sun, U256};
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Attempt, BuiltAgainst, Journal, NewAttempt, Payout};
+use crate::journal::{now_ms, Attempt, AttemptState, BuiltAgainst, Journal, NewAttempt, Payout};
 use crate::node::Node;
 use crate::permission_plan::Plan;
 
@@ -238,11 +238,11 @@ fn select(
     let mut reexport = Vec::new();
     let mut candidates = Vec::new();
     for p in payouts {
-        let attempts = journal.attempts_where("payout_id = ?1", &[&p.id])?;
+        let attempts = journal.attempts_of(&p.id)?;
         match attempts.last() {
-            Some(a) if a.state == "built" => reexport.push(a.clone()),
+            Some(a) if a.state == AttemptState::Built => reexport.push(a.clone()),
             None => candidates.push((p.clone(), Vec::new())),
-            Some(a) if a.state == "expired" || a.state == "failed" => {
+            Some(a) if matches!(a.state, AttemptState::Expired | AttemptState::Failed) => {
                 candidates.push((p.clone(), attempts));
             }
             Some(_) => {}
@@ -250,7 +250,7 @@ fn select(
     }
     let mut unproven = Vec::new();
     for (p, attempts) in &candidates {
-        for a in attempts.iter().filter(|a| a.state == "expired") {
+        for a in attempts.iter().filter(|a| a.state == AttemptState::Expired) {
             if a.evidence.is_none() {
                 unproven.push(format!(
                     "payout {}: attempt {} was marked expired without verified evidence; run `track --rescan {}` first",
@@ -267,7 +267,7 @@ fn select(
     }
     let lookups: Vec<&Attempt> = candidates
         .iter()
-        .flat_map(|(_, a)| a.iter().filter(|a| a.state == "expired"))
+        .flat_map(|(_, a)| a.iter().filter(|a| a.state == AttemptState::Expired))
         .collect();
     let found = node.par_map(&lookups, |a| crate::track::find_on_chain(node, a));
     let mut paid: HashSet<String> = HashSet::new();
@@ -282,7 +282,7 @@ fn select(
     // again, and only a failure named there (not a receipt) lets the payout be rebuilt.
     let failed: Vec<&Attempt> = candidates
         .iter()
-        .flat_map(|(_, a)| a.iter().filter(|a| a.state == "failed"))
+        .flat_map(|(_, a)| a.iter().filter(|a| a.state == AttemptState::Failed))
         .collect();
     for a in failed {
         let ret = crate::track::recheck_failed(journal, node, a)?;
@@ -317,12 +317,7 @@ fn reexported(journal: &Journal, reexport: &[Attempt]) -> Result<Vec<RequestTx>>
             .ok_or_else(|| BcError::Input(format!("attempt {} has no payout", a.txid)))?;
         let mut t = RequestTx::new(&a.payout_id, raw);
         t.hints = Some(hints(&p.to, &p.token, &p.amount)?);
-        let fee: Option<String> = journal.conn.query_row(
-            "SELECT fee_inputs FROM attempts WHERE id = ?1",
-            [a.id],
-            |r| r.get(0),
-        )?;
-        t.fee = fee.and_then(|f| serde_json::from_str(&f).ok());
+        t.fee.clone_from(&a.fee_inputs);
         txs.push(t);
     }
     Ok(txs)
@@ -334,7 +329,7 @@ fn resolve(journal: &Journal, opts: &BuildOpts, payouts: &[Payout]) -> Result<Ve
         let (from_s, net) = journal
             .batch_from(&p.batch_id)?
             .ok_or_else(|| BcError::Input(format!("payout {}: batch missing", p.id)))?;
-        if net != opts.network.as_str() {
+        if net != opts.network {
             return Err(BcError::Input(format!(
                 "batch {} is for {net}, not {}",
                 p.batch_id, opts.network
@@ -837,7 +832,7 @@ fn record(
             raw: b.raw.encode(),
             expiration: b.raw.expiration,
             fee_limit: b.raw.fee_limit,
-            fee_inputs: b.fee.map(|f| serde_json::to_string(&f).expect("json")),
+            fee_inputs: b.fee,
         })
         .collect();
     journal.record_built(&against, &attempts)?;

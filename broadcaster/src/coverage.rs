@@ -181,7 +181,7 @@ fn settled(
                 "after"
             }
             .into(),
-            result: at.state,
+            result: at.state.to_string(),
             symbol,
             amount: coldpay_shared::amount::format_units(base, decimals),
             amount_base_units: p.amount,
@@ -211,7 +211,7 @@ mod tests {
     /// each settled and journaled at its block time; block N's time is N minutes.
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&d.path().join("j.sqlite"), coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
         for n in [10u64, 20, 30] {
             let ms = n * 60_000;
             let (id, amount, txid) = (

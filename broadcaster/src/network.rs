@@ -1,18 +1,21 @@
 //! Which chain a node serves: TRON has no chain id but its genesis block, so block 0's ID names
-//! the network (values in ../shared/vectors/networks.json).
+//! the network (values in ../shared/vectors/networks.json). The network itself is the typed
+//! [`Network`] everywhere in the journal's API; it is stored as its lowercase name.
 
-/// (network, genesis blockID hex).
-pub const GENESIS: &[(&str, &str)] = &[
+pub use coldpay_shared::Network;
+
+/// (network, genesis blockID hex) of the public networks.
+pub const GENESIS: &[(Network, &str)] = &[
     (
-        "mainnet",
+        Network::Mainnet,
         "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc",
     ),
     (
-        "shasta",
+        Network::Shasta,
         "0000000000000000de1aa88295e1fcf982742f773e0419c5a9c134c994a9059e",
     ),
     (
-        "nile",
+        Network::Nile,
         "0000000000000000d698d4192c56cb6be724a558448e2684802de4d6cd8690dc",
     ),
 ];
@@ -25,7 +28,7 @@ fn id_of(h: &str) -> [u8; 32] {
 }
 
 /// The genesis blockID of a public network.
-pub fn genesis_of(network: &str) -> Option<[u8; 32]> {
+pub fn genesis_of(network: Network) -> Option<[u8; 32]> {
     GENESIS
         .iter()
         .find(|(n, _)| *n == network)
@@ -33,7 +36,7 @@ pub fn genesis_of(network: &str) -> Option<[u8; 32]> {
 }
 
 /// The public network whose genesis this is.
-pub fn network_of_genesis(id: &[u8; 32]) -> Option<&'static str> {
+pub fn network_of_genesis(id: &[u8; 32]) -> Option<Network> {
     GENESIS
         .iter()
         .find(|(_, h)| id_of(h) == *id)
@@ -53,11 +56,11 @@ mod tests {
         .unwrap();
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
         for n in v["networks"].as_array().unwrap() {
-            let name = n["network"].as_str().unwrap();
+            let name: Network = n["network"].as_str().unwrap().parse().unwrap();
             let id = id_of(n["genesis_block_id"].as_str().unwrap());
             assert_eq!(genesis_of(name), Some(id));
             assert_eq!(network_of_genesis(&id), Some(name));
         }
-        assert_eq!(genesis_of("local"), None);
+        assert_eq!(genesis_of(Network::Local), None);
     }
 }

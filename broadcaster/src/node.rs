@@ -738,7 +738,13 @@ impl Node {
                 *g = Some(id);
                 id
             }
-            None => genesis_of(&self.opts.network).unwrap_or(id),
+            None => self
+                .opts
+                .network
+                .parse()
+                .ok()
+                .and_then(genesis_of)
+                .unwrap_or(id),
         };
         if id != expected {
             let serves = network_of_genesis(&id).map_or_else(

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use coldpay_shared::amount::{format_units, parse_units};
 use coldpay_shared::handoff::WatchExport;
-use coldpay_shared::{Address, U256};
+use coldpay_shared::{Address, Network, U256};
 
 use crate::error::{BcError, Result};
 use crate::journal::{now_ms, AccountRow, ImportRow, Journal};
@@ -264,7 +264,7 @@ pub fn insert_batch(
     journal: &Journal,
     batch_id: &str,
     from: &Address,
-    network: &str,
+    network: Network,
     payouts: &[NewPayout],
 ) -> Result<()> {
     // The batch id becomes part of the request id the signer prints: the same id rule.
@@ -280,7 +280,7 @@ pub fn append_to_batch(
     journal: &Journal,
     batch_id: &str,
     from: &Address,
-    network: &str,
+    network: Network,
     payouts: &[NewPayout],
 ) -> Result<()> {
     journal.append_payouts(batch_id, &from.to_base58(), network, &import_rows(payouts))
@@ -324,30 +324,14 @@ pub struct Twins(HashMap<TwinKey, Vec<Earlier>>);
 impl Twins {
     /// Loads the payouts imported at or after `since` (ms).
     pub fn load(journal: &Journal, since: i64) -> Result<Twins> {
-        let what = || "look up earlier payouts".to_string();
-        let mut st = journal
-            .conn
-            .prepare(
-                "SELECT rowid, id, batch_id, to_address, token, amount, IFNULL(memo, ''), created_at FROM payouts WHERE cancelled_at IS NULL AND created_at >= ?1 ORDER BY rowid",
-            )
-            .map_err(|e| BcError::journal_at(e, what()))?;
-        let rows = st
-            .query_map([since], |r| {
-                Ok((
-                    (r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?),
-                    Earlier {
-                        rowid: r.get(0)?,
-                        id: r.get(1)?,
-                        batch: r.get(2)?,
-                        created_at: r.get(7)?,
-                    },
-                ))
-            })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<(TwinKey, Earlier)>>>)
-            .map_err(|e| BcError::journal_at(e, what()))?;
         let mut m: HashMap<TwinKey, Vec<Earlier>> = HashMap::new();
-        for (k, e) in rows {
-            m.entry(k).or_default().push(e);
+        for r in journal.twins_since(since)? {
+            m.entry(r.key).or_default().push(Earlier {
+                rowid: r.rowid,
+                id: r.id,
+                batch: r.batch,
+                created_at: r.created_at,
+            });
         }
         Ok(Twins(m))
     }
@@ -432,15 +416,8 @@ pub fn mark_duplicates(
 ) -> Result<Vec<(String, String)>> {
     let mut rows = Vec::with_capacity(txs.len());
     for t in txs.iter() {
-        let r: (i64, i64, TwinKey) = journal
-            .conn
-            .query_row(
-                "SELECT rowid, created_at, to_address, token, amount, IFNULL(memo, '') FROM payouts WHERE id = ?1",
-                [&t.payout_id],
-                |r| Ok((r.get(0)?, r.get(1)?, (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))),
-            )
-            .map_err(|e| BcError::journal_at(e, format!("read payout {}", t.payout_id)))?;
-        rows.push(r);
+        let r = journal.twin_of(&t.payout_id)?;
+        rows.push((r.rowid, r.created_at, r.key));
     }
     let since = rows.iter().map(|r| r.1).min().unwrap_or(0) - DUPLICATE_WINDOW_MS;
     let twins = Twins::load(journal, since)?;
@@ -481,7 +458,7 @@ pub fn import_watch(journal: &Journal, w: &WatchExport) -> Result<usize> {
         .iter()
         .map(|a| (a.address.to_base58(), a.name.clone(), a.path.clone()))
         .collect();
-    journal.upsert_accounts(w.network.as_str(), &rows)?;
+    journal.upsert_accounts(w.network, &rows)?;
     Ok(w.accounts.len())
 }
 
@@ -491,7 +468,7 @@ pub fn accounts(journal: &Journal) -> Result<Vec<AccountRow>> {
 }
 
 /// Checks `from` is a watch-only account of this journal.
-pub fn require_account(journal: &Journal, from: &Address, network: &str) -> Result<()> {
+pub fn require_account(journal: &Journal, from: &Address, network: Network) -> Result<()> {
     match journal.account_network(&from.to_base58())? {
         None => Err(BcError::Input(format!("{from} is not a known account; import the signer's watch-only export with `accounts import-watch FILE`"))),
         Some(n) if n != network => Err(BcError::Input(format!("{from} is a {n} account, not {network}"))),

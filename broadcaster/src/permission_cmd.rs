@@ -123,7 +123,7 @@ pub fn set(
 ) -> Result<(serde_json::Value, String, Outcome)> {
     // QR output carries the JSON request (`coldpay-req-json`, see `qrio::request_message`).
     let change = args.change()?;
-    crate::payouts::require_account(journal, &change.account, network.as_str())?;
+    crate::payouts::require_account(journal, &change.account, network)?;
     let out = crate::permission_update::set_permission(
         journal,
         node,

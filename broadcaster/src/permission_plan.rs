@@ -279,7 +279,7 @@ mod tests {
             raw_hex: "00".into(),
             expiration,
             ref_block_num: 1,
-            state: "built".into(),
+            state: crate::journal::AttemptState::Built,
             signatures: None,
             block: None,
             receipt: None,
@@ -293,6 +293,7 @@ mod tests {
             permission_id: permission,
             sending_at: None,
             recheck: None,
+            fee_inputs: None,
         }
     }
 

@@ -11,10 +11,11 @@ use coldpay_shared::permission::{
     MAX_ACTIVE_PERMISSIONS,
 };
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest};
-use rusqlite::params;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Journal};
+use crate::journal::{
+    now_ms, BuiltAgainst, Journal, NewAttempt, NewOperation, OperationKind, OperationRow,
+};
 use crate::node::Node;
 use crate::permissions::AccountPermissions;
 
@@ -182,23 +183,11 @@ fn pending(
     account: &Address,
     update: &AccountPermissionUpdate,
 ) -> Result<Option<(String, RawData)>> {
-    let live = journal.attempts_where(
-        "state IN ('built','signed','broadcast','included') AND payout_id IN (SELECT id FROM payouts WHERE kind = 'permission-update' AND to_address = ?1)",
-        &[&account.to_base58()],
-    )?;
-    let Some(a) = live.first() else {
-        return Ok(None);
-    };
-    let raw = RawData::decode_hex(&a.raw_hex)?;
-    let same =
-        matches!(&raw.contract.kind, ContractKind::AccountPermissionUpdate(u) if u == update);
-    if same && a.state == "built" {
-        return Ok(Some((a.payout_id.clone(), raw)));
-    }
-    Err(BcError::Input(format!(
-        "a permission update of {account} is already pending ({}, {}, txid {}): let it settle or expire (`track`) before building another (the same update again exports its request again)",
-        a.payout_id, a.state, a.txid
-    )))
+    journal.pending_operation(
+        OperationKind::PermissionUpdate,
+        account,
+        |k| matches!(k, ContractKind::AccountPermissionUpdate(u) if u == update),
+    )
 }
 
 /// The TRX the update needs: the fee, bandwidth and, for a multi-key owner, the multi-sign fee.
@@ -245,53 +234,37 @@ fn record(
     raw: &RawData,
     solid: &coldpay_shared::block::VerifiedBlock,
 ) -> Result<()> {
-    let account = out.update.owner_address.to_base58();
-    let id = &out.payout_id;
     let claim = serde_json::to_string(&crate::permissions::claim(&out.before.owner)).expect("json");
-    let at = |e| BcError::journal_at(e, format!("record permission update {id}"));
-    let now = now_ms();
-    let tx = journal.conn.unchecked_transaction().map_err(at)?;
-    tx.execute(
-        "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, account, network.as_str(), now],
-    )
-    .map_err(at)?;
-    tx.execute(
-        "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES (?1, ?1, 1, ?2, 'PERMISSION', '0', NULL, ?3, 'permission-update')",
-        params![id, account, now],
-    )
-    .map_err(at)?;
-    tx.execute(
-        "INSERT INTO permission_updates (payout_id, account, after_json, before_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            id,
-            account,
-            serde_json::to_string(&out.update.permissions().collect::<Vec<_>>()).expect("json"),
-            serde_json::to_string(&out.before.as_list()).expect("json"),
-            now
-        ],
-    )
-    .map_err(at)?;
-    crate::journal::transitions::insert_built_in(
-        &tx,
-        &crate::journal::BuiltAgainst {
+    let op = NewOperation {
+        id: &out.payout_id,
+        account: &out.update.owner_address,
+        network,
+        to: out.update.owner_address.to_base58(),
+        amount: 0,
+        row: OperationRow::PermissionUpdate {
+            after_json: serde_json::to_string(&out.update.permissions().collect::<Vec<_>>())
+                .expect("json"),
+            before_json: serde_json::to_string(&out.before.as_list()).expect("json"),
+        },
+    };
+    journal.record_operation(
+        &op,
+        &BuiltAgainst {
             request_id: &out.request.request_id,
             ref_block_num: solid.number,
             ref_block_id: solid.id_hex(),
             ref_block_ts: solid.timestamp,
             permission: Some((0, claim)),
         },
-        &crate::journal::NewAttempt {
-            payout_id: id.clone(),
+        &NewAttempt {
+            payout_id: out.payout_id.clone(),
             txid: raw.txid(),
             raw: raw.encode(),
             expiration: raw.expiration,
             fee_limit: 0,
             fee_inputs: None,
         },
-    )?;
-    tx.commit().map_err(at)?;
-    Ok(())
+    )
 }
 
 /// Runs `set-permission`: reads the current permissions, plans and checks the update (a new

@@ -436,7 +436,7 @@ impl BatchSummary {
         BatchSummary {
             batch: b.id.clone(),
             from: b.from.clone(),
-            network: b.network.clone(),
+            network: b.network.to_string(),
             created_at: b.created_at,
             created: format_time(b.created_at),
             payouts: t.payouts,
@@ -488,7 +488,7 @@ pub fn batch_summaries(journal: &Journal) -> Result<Vec<BatchSummary>> {
         .iter()
         .map(|b| {
             let states = by_batch.remove(&b.id).unwrap_or_default();
-            Ok(BatchSummary::of(b, &Tally::of_states(&states, &b.network)?))
+            Ok(BatchSummary::of(b, &Tally::of_states(&states, b.network.as_str())?))
         })
         .collect()
 }

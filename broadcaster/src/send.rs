@@ -7,7 +7,7 @@
 use coldpay_shared::TxId;
 
 use crate::error::{BcError, Result};
-use crate::journal::{Attempt, Journal};
+use crate::journal::{Attempt, AttemptState, Journal};
 use crate::node::{BroadcastResult, Node};
 
 /// One broadcast's outcome.
@@ -34,7 +34,7 @@ pub enum Outcome {
 /// state `signed`. These are sent by `submit` and `track` until they settle.
 pub fn approved_unsent(journal: &Journal) -> Result<Vec<(Attempt, Vec<u8>)>> {
     Ok(journal
-        .attempts_where("state = 'signed' AND signatures IS NOT NULL", &[])?
+        .signed_attempts()?
         .into_iter()
         .filter_map(|a| signed_bytes(&a).map(|b| (a, b)))
         .collect())
@@ -68,8 +68,8 @@ pub fn record(journal: &Journal, s: &Sent) -> Result<Outcome> {
     let a = &s.attempt;
     let outcome = match &s.result {
         Ok(r) if r.accepted => {
-            if a.state == "signed" {
-                journal.set_state(a.id, "broadcast", None, None, None)?;
+            if a.state == AttemptState::Signed {
+                journal.record_broadcast(a.id)?;
             } else {
                 journal.touch_attempt(a.id)?;
             }

@@ -11,11 +11,12 @@ use coldpay_shared::contract::{Contract, ContractKind};
 use coldpay_shared::handoff::RequestTx;
 use coldpay_shared::staking::{Resource, StakingContract};
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, U256};
-use rusqlite::params;
 
 use crate::error::{BcError, Result};
-use crate::journal::staking_ops::{insert_in, operation_of, StakingOp};
-use crate::journal::{now_ms, Journal};
+use crate::journal::staking_ops::{operation_of, StakingOp};
+use crate::journal::{
+    now_ms, BuiltAgainst, Journal, NewAttempt, NewOperation, OperationKind, OperationRow,
+};
 use crate::node::Node;
 use crate::permission_plan::Plan;
 use crate::stake_state::{idx, Delegation, StakeState};
@@ -48,172 +49,198 @@ pub struct Facts {
 }
 
 /// Refuses what the chain would refuse, with the reason and, where it helps, when it will be
-/// possible.
+/// possible: one check per kind of operation.
 pub fn check(c: &StakingContract, f: &Facts) -> Result<()> {
-    let no = |m: String| Err(BcError::Input(format!("{m}; nothing built")));
-    match c {
+    let refusal = match c {
         StakingContract::Freeze {
             amount, resource, ..
-        } => {
-            let a = amount.as_u64();
-            if a < MIN_STAKE_SUN {
-                return no(format!("cannot stake {}: the least is 1 TRX", trx(a)));
-            }
-            let need = a.saturating_add(f.extra_fee);
-            if need > f.owner.balance {
-                return no(format!(
-                    "cannot stake {} for {}: the account holds {} free{}",
-                    trx(a),
-                    resource.word(),
-                    trx(f.owner.balance),
-                    if f.extra_fee > 0 {
-                        format!(" (and the multi-signature fee is {})", trx(f.extra_fee))
-                    } else {
-                        String::new()
-                    }
-                ));
-            }
-        }
+        } => check_stake(amount.as_u64(), *resource, f),
         StakingContract::Unfreeze {
             amount, resource, ..
-        } => {
-            let a = amount.as_u64();
-            let staked = f.owner.staked[idx(*resource)];
-            if a == 0 {
-                return no("cannot unstake 0 TRX".into());
-            }
-            if a > staked {
-                return no(format!(
-                    "cannot unstake {}: the account has {} staked for {} (not counting what it delegated out: undelegate first)",
-                    trx(a),
-                    trx(staked),
-                    resource.word()
-                ));
-            }
-            let waiting = f
-                .owner
-                .unstaking
-                .iter()
-                .filter(|u| u.expires_ms > f.now_ms)
-                .count();
-            if waiting >= UNFREEZE_MAX_TIMES {
-                return no(format!(
-                    "{waiting} unstakes are still waiting (the chain allows {UNFREEZE_MAX_TIMES}): withdraw or wait"
-                ));
-            }
-        }
-        StakingContract::WithdrawExpireUnfreeze { .. } => {
-            let ready: u64 = f
-                .owner
-                .unstaking
-                .iter()
-                .filter(|u| u.expires_ms <= f.now_ms)
-                .map(|u| u.amount)
-                .sum();
-            if ready == 0 {
-                let next = f.owner.unstaking.iter().min_by_key(|u| u.expires_ms);
-                return no(match next {
-                    None => "nothing to withdraw: the account has no unstaked TRX".into(),
-                    Some(u) => format!(
-                        "nothing to withdraw yet: {} unstaked becomes withdrawable at {} (chain time; in {})",
-                        trx(u.amount),
-                        coldpay_shared::timefmt::utc(u.expires_ms),
-                        coldpay_shared::timefmt::human_duration(u.expires_ms - f.now_ms)
-                    ),
-                });
-            }
-        }
+        } => check_unstake(amount.as_u64(), *resource, f),
+        StakingContract::WithdrawExpireUnfreeze { .. } => check_withdraw(f),
         StakingContract::Delegate {
             owner,
             resource,
             balance,
             receiver,
             ..
-        } => {
-            let a = balance.as_u64();
-            if receiver == owner {
-                return no("cannot delegate to the account itself".into());
-            }
-            if a < MIN_STAKE_SUN {
-                return no(format!("cannot delegate {}: the least is 1 TRX", trx(a)));
-            }
-            if !f.receiver_exists {
-                return no(format!(
-                    "cannot delegate to {receiver}: the node knows no such account (activate it first)"
-                ));
-            }
-            if a > f.can_delegate {
-                return no(format!(
-                    "cannot delegate {} of {}: at most {} of the stake is free to delegate (staked {}, the rest backs resource already used or is delegated)",
-                    trx(a),
-                    resource.word(),
-                    trx(f.can_delegate),
-                    trx(f.owner.staked[idx(*resource)])
-                ));
-            }
-        }
+        } => check_delegate(owner == receiver, receiver, balance.as_u64(), *resource, f),
         StakingContract::UnDelegate {
             owner,
             resource,
             balance,
             receiver,
-        } => {
-            let a = balance.as_u64();
-            if receiver == owner {
-                return no("cannot undelegate from the account itself".into());
-            }
-            if a == 0 {
-                return no("cannot undelegate 0 TRX".into());
-            }
-            let mine: Vec<&Delegation> = f
-                .delegated
-                .iter()
-                .filter(|d| d.resource == *resource)
-                .collect();
-            let total: u64 = mine.iter().map(|d| d.amount).sum();
-            let free: u64 = mine
-                .iter()
-                .filter(|d| d.lock_until_ms <= f.now_ms)
-                .map(|d| d.amount)
-                .sum();
-            if total == 0 {
-                return no(format!(
-                    "nothing of {} is delegated to {receiver}",
-                    resource.word()
-                ));
-            }
-            if a > total {
-                return no(format!(
-                    "cannot undelegate {}: only {} of {} is delegated to {receiver}",
-                    trx(a),
-                    trx(total),
-                    resource.word()
-                ));
-            }
-            if a > free {
-                let until = mine
-                    .iter()
-                    .filter(|d| d.lock_until_ms > f.now_ms)
-                    .map(|d| d.lock_until_ms)
-                    .max()
-                    .unwrap_or(0);
-                return no(format!(
-                    "cannot undelegate {}: {} of it is locked until {} (chain time; in {}); {} can be undelegated now",
-                    trx(a),
-                    trx(total - free),
-                    coldpay_shared::timefmt::utc(until),
-                    coldpay_shared::timefmt::human_duration(until.saturating_sub(f.now_ms)),
-                    trx(free)
-                ));
-            }
-        }
-        StakingContract::CancelAllUnfreeze { .. } => {
-            if f.owner.unstaking.is_empty() {
-                return no("nothing to cancel: the account has no pending unstake".into());
-            }
-        }
+        } => check_undelegate(owner == receiver, receiver, balance.as_u64(), *resource, f),
+        StakingContract::CancelAllUnfreeze { .. } => f
+            .owner
+            .unstaking
+            .is_empty()
+            .then(|| "nothing to cancel: the account has no pending unstake".to_string()),
+    };
+    match refusal {
+        Some(m) => Err(BcError::Input(format!("{m}; nothing built"))),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Why staking `a` sun for `resource` would be refused, if it would.
+fn check_stake(a: u64, resource: Resource, f: &Facts) -> Option<String> {
+    if a < MIN_STAKE_SUN {
+        return Some(format!("cannot stake {}: the least is 1 TRX", trx(a)));
+    }
+    let need = a.saturating_add(f.extra_fee);
+    (need > f.owner.balance).then(|| {
+        format!(
+            "cannot stake {} for {}: the account holds {} free{}",
+            trx(a),
+            resource.word(),
+            trx(f.owner.balance),
+            if f.extra_fee > 0 {
+                format!(" (and the multi-signature fee is {})", trx(f.extra_fee))
+            } else {
+                String::new()
+            }
+        )
+    })
+}
+
+/// Why unstaking `a` sun of `resource` would be refused, if it would.
+fn check_unstake(a: u64, resource: Resource, f: &Facts) -> Option<String> {
+    let staked = f.owner.staked[idx(resource)];
+    if a == 0 {
+        return Some("cannot unstake 0 TRX".into());
+    }
+    if a > staked {
+        return Some(format!(
+            "cannot unstake {}: the account has {} staked for {} (not counting what it delegated out: undelegate first)",
+            trx(a),
+            trx(staked),
+            resource.word()
+        ));
+    }
+    let waiting = f
+        .owner
+        .unstaking
+        .iter()
+        .filter(|u| u.expires_ms > f.now_ms)
+        .count();
+    (waiting >= UNFREEZE_MAX_TIMES).then(|| {
+        format!(
+            "{waiting} unstakes are still waiting (the chain allows {UNFREEZE_MAX_TIMES}): withdraw or wait"
+        )
+    })
+}
+
+/// Why withdrawing would be refused (nothing withdrawable yet), if it would.
+fn check_withdraw(f: &Facts) -> Option<String> {
+    let ready: u64 = f
+        .owner
+        .unstaking
+        .iter()
+        .filter(|u| u.expires_ms <= f.now_ms)
+        .map(|u| u.amount)
+        .sum();
+    if ready > 0 {
+        return None;
+    }
+    let next = f.owner.unstaking.iter().min_by_key(|u| u.expires_ms);
+    Some(match next {
+        None => "nothing to withdraw: the account has no unstaked TRX".into(),
+        Some(u) => format!(
+            "nothing to withdraw yet: {} unstaked becomes withdrawable at {} (chain time; in {})",
+            trx(u.amount),
+            coldpay_shared::timefmt::utc(u.expires_ms),
+            coldpay_shared::timefmt::human_duration(u.expires_ms - f.now_ms)
+        ),
+    })
+}
+
+/// Why delegating `a` sun of `resource` to `receiver` would be refused, if it would.
+fn check_delegate(
+    to_itself: bool,
+    receiver: &Address,
+    a: u64,
+    resource: Resource,
+    f: &Facts,
+) -> Option<String> {
+    if to_itself {
+        return Some("cannot delegate to the account itself".into());
+    }
+    if a < MIN_STAKE_SUN {
+        return Some(format!("cannot delegate {}: the least is 1 TRX", trx(a)));
+    }
+    if !f.receiver_exists {
+        return Some(format!(
+            "cannot delegate to {receiver}: the node knows no such account (activate it first)"
+        ));
+    }
+    (a > f.can_delegate).then(|| {
+        format!(
+            "cannot delegate {} of {}: at most {} of the stake is free to delegate (staked {}, the rest backs resource already used or is delegated)",
+            trx(a),
+            resource.word(),
+            trx(f.can_delegate),
+            trx(f.owner.staked[idx(resource)])
+        )
+    })
+}
+
+/// Why undelegating `a` sun of `resource` from `receiver` would be refused, if it would.
+fn check_undelegate(
+    from_itself: bool,
+    receiver: &Address,
+    a: u64,
+    resource: Resource,
+    f: &Facts,
+) -> Option<String> {
+    if from_itself {
+        return Some("cannot undelegate from the account itself".into());
+    }
+    if a == 0 {
+        return Some("cannot undelegate 0 TRX".into());
+    }
+    let mine: Vec<&Delegation> = f
+        .delegated
+        .iter()
+        .filter(|d| d.resource == resource)
+        .collect();
+    let total: u64 = mine.iter().map(|d| d.amount).sum();
+    let free: u64 = mine
+        .iter()
+        .filter(|d| d.lock_until_ms <= f.now_ms)
+        .map(|d| d.amount)
+        .sum();
+    if total == 0 {
+        return Some(format!(
+            "nothing of {} is delegated to {receiver}",
+            resource.word()
+        ));
+    }
+    if a > total {
+        return Some(format!(
+            "cannot undelegate {}: only {} of {} is delegated to {receiver}",
+            trx(a),
+            trx(total),
+            resource.word()
+        ));
+    }
+    (a > free).then(|| {
+        let until = mine
+            .iter()
+            .filter(|d| d.lock_until_ms > f.now_ms)
+            .map(|d| d.lock_until_ms)
+            .max()
+            .unwrap_or(0);
+        format!(
+            "cannot undelegate {}: {} of it is locked until {} (chain time; in {}); {} can be undelegated now",
+            trx(a),
+            trx(total - free),
+            coldpay_shared::timefmt::utc(until),
+            coldpay_shared::timefmt::human_duration(until.saturating_sub(f.now_ms)),
+            trx(free)
+        )
+    })
 }
 
 /// What a staking command produced.
@@ -246,22 +273,11 @@ fn pending(
     owner: &Address,
     c: &StakingContract,
 ) -> Result<Option<(String, RawData)>> {
-    let live = journal.attempts_where(
-        "state IN ('built','signed','broadcast','included') AND payout_id IN (SELECT payout_id FROM staking_ops WHERE owner = ?1)",
-        &[&owner.to_base58()],
-    )?;
-    let Some(a) = live.first() else {
-        return Ok(None);
-    };
-    let raw = RawData::decode_hex(&a.raw_hex)?;
-    let same = matches!(&raw.contract.kind, ContractKind::Staking(s) if s == c);
-    if same && a.state == "built" {
-        return Ok(Some((a.payout_id.clone(), raw)));
-    }
-    Err(BcError::Input(format!(
-        "a staking operation of {owner} is already pending ({}, {}, txid {}): let it settle or expire (`track`) before building another (the same operation again exports its request again)",
-        a.payout_id, a.state, a.txid
-    )))
+    journal.pending_operation(
+        OperationKind::Staking,
+        owner,
+        |k| matches!(k, ContractKind::Staking(s) if s == c),
+    )
 }
 
 /// Reads what [`check`] needs.
@@ -342,54 +358,40 @@ fn record(
     solid: &coldpay_shared::block::VerifiedBlock,
     plan: Option<&Plan>,
 ) -> Result<()> {
-    let owner = out.contract.owner().to_base58();
-    let id = &out.payout_id;
-    let op = op_row(id, &out.contract);
-    let at = |e| BcError::journal_at(e, format!("record staking operation {id}"));
-    let now = now_ms();
-    let tx = journal.conn.unchecked_transaction().map_err(at)?;
-    tx.execute(
-        "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, owner, network.as_str(), now],
-    )
-    .map_err(at)?;
-    tx.execute(
-        "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES (?1, ?1, 1, ?2, 'TRX', ?3, NULL, ?4, 'staking')",
-        params![
-            id,
-            op.receiver.clone().unwrap_or_else(|| owner.clone()),
-            op.amount_sun.to_string(),
-            now
-        ],
-    )
-    .map_err(at)?;
-    insert_in(&tx, &op, now)?;
+    let owner = out.contract.owner();
+    let row = op_row(&out.payout_id, &out.contract);
+    let op = NewOperation {
+        id: &out.payout_id,
+        account: &owner,
+        network,
+        to: row.receiver.clone().unwrap_or_else(|| owner.to_base58()),
+        amount: row.amount_sun,
+        row: OperationRow::Staking(&row),
+    };
     let claim = plan.map(|p| {
         (
             p.id(),
             serde_json::to_string(&p.claim()).expect("claim serialises"),
         )
     });
-    crate::journal::transitions::insert_built_in(
-        &tx,
-        &crate::journal::BuiltAgainst {
+    journal.record_operation(
+        &op,
+        &BuiltAgainst {
             request_id: &out.request.request_id,
             ref_block_num: solid.number,
             ref_block_id: solid.id_hex(),
             ref_block_ts: solid.timestamp,
             permission: claim,
         },
-        &crate::journal::NewAttempt {
-            payout_id: id.clone(),
+        &NewAttempt {
+            payout_id: out.payout_id.clone(),
             txid: raw.txid(),
             raw: raw.encode(),
             expiration: raw.expiration,
             fee_limit: 0,
             fee_inputs: None,
         },
-    )?;
-    tx.commit().map_err(at)?;
-    Ok(())
+    )
 }
 
 /// How a staking command builds: the permission (`--permission`, else the account's default
@@ -414,7 +416,7 @@ pub fn run(
 ) -> Result<Outcome> {
     crate::build::check_expires(opts.expires_in_ms)?;
     let owner = c.owner();
-    crate::payouts::require_account(journal, &owner, opts.network.as_str())?;
+    crate::payouts::require_account(journal, &owner, opts.network)?;
     let plan = crate::permission_plan::plan(node, &opts.choice, &[], &[(owner, None)])?;
     if let Some(p) = &plan {
         p.check_types(&[c.type_number() as i32])?;

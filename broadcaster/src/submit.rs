@@ -11,7 +11,7 @@ use coldpay_shared::{Address, RawData, SignResponse, Signature, SignedTransactio
 
 use crate::approvals::{ApprovalNote, Incoming, LivePermissions};
 use crate::error::{BcError, Result};
-use crate::journal::{Attempt, Journal};
+use crate::journal::{Attempt, AttemptState, Journal};
 use crate::node::Node;
 
 /// Outcome counts.
@@ -63,12 +63,12 @@ fn verify_approval(
     request_id: &str,
     out: &mut Verified,
 ) -> Result<()> {
-    if a.state != "built" {
+    if a.state != AttemptState::Built {
         let who = s
             .signature
             .recover(&coldpay_shared::TxId::from_hex(&a.txid)?)
             .map_err(|e| BcError::Input(format!("payout {}: {e}", a.payout_id)))?;
-        let (status, approval) = if a.state == "signed" {
+        let (status, approval) = if a.state == AttemptState::Signed {
             (
                 "complete",
                 "the journaled approvals already reach the threshold; it is broadcast now".into(),
@@ -166,21 +166,21 @@ fn record_signatures(
     verified: &Verified,
     accept_new_log: &[String],
 ) -> Result<Vec<ApprovalNote>> {
-    let tx = journal.conn.unchecked_transaction()?;
+    let tx = journal.write()?;
     for resp in responses {
         crate::audit_head::check_keys(
-            &tx,
+            tx.sql(),
             &signer_keys(resp),
             resp.audit_head.as_ref(),
             &resp.request_id,
             accept_new_log,
         )?;
         if let Some(head) = &resp.audit_head {
-            crate::audit_head::check_and_record(&tx, head, &resp.request_id, resp.signed_at)?;
+            crate::audit_head::check_and_record(tx.sql(), head, &resp.request_id, resp.signed_at)?;
         }
         if let Some(p) = &resp.policy {
             for note in crate::journal::signer_policies::record(
-                &tx,
+                tx.sql(),
                 &signer_keys(resp),
                 p,
                 &resp.request_id,
@@ -191,9 +191,9 @@ fn record_signatures(
     }
     let (notes, _) = crate::approvals::record(&tx, &verified.approvals)?;
     for (a, sigs) in &verified.single {
-        if a.state == "built" {
+        if a.state == AttemptState::Built {
             let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
-            crate::journal::transitions::sign_in(&tx, a.id, &hex)?;
+            tx.signed(a.id, &hex)?;
         }
     }
     tx.commit()?;
@@ -225,7 +225,10 @@ fn to_broadcast(
         let current = journal
             .attempt_by_txid(&a.txid)?
             .ok_or_else(|| BcError::Input(format!("attempt {} vanished", a.txid)))?;
-        if !matches!(current.state.as_str(), "signed" | "broadcast") {
+        if !matches!(
+            current.state,
+            AttemptState::Signed | AttemptState::Broadcast
+        ) {
             sum.skipped += 1;
             sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "state": current.state, "note": "not broadcast (already past this step)"}));
             continue;
@@ -246,9 +249,9 @@ fn to_broadcast(
         let current = journal
             .attempt_by_txid(&i.attempt.txid)?
             .ok_or_else(|| BcError::Input(format!("attempt {} vanished", i.attempt.txid)))?;
-        match current.state.as_str() {
-            "built" => sum.awaiting_approval += 1,
-            "signed" => {
+        match current.state {
+            AttemptState::Built => sum.awaiting_approval += 1,
+            AttemptState::Signed => {
                 if let Some(bytes) = crate::send::signed_bytes(&current) {
                     to_send.push((current, bytes));
                 }

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::answers::{Account, ChainParameters};
 use crate::error::{BcError, Result};
-use crate::journal::{Journal, LIVE_STATES};
+use crate::journal::{AttemptState, Journal};
 use crate::node::Node;
 use crate::payouts::NewPayout;
 use crate::tokens::Token;
@@ -50,12 +50,12 @@ fn unsettled(journal: &Journal, from: &Address) -> Result<Vec<String>> {
         .filter(|b| b.from == from.to_base58())
     {
         for p in journal.active_payouts(Some(&b.id))? {
-            let attempts = journal.attempts_where("payout_id = ?1", &[&p.id])?;
-            if attempts.iter().any(|a| a.state == "confirmed") {
+            let attempts = journal.attempts_of(&p.id)?;
+            if attempts.iter().any(|a| a.state == AttemptState::Confirmed) {
                 continue;
             }
             let state = attempts.last().map_or("not built", |a| {
-                if LIVE_STATES.contains(&a.state.as_str()) {
+                if a.state.is_live() {
                     a.state.as_str()
                 } else {
                     "to be rebuilt"
@@ -129,7 +129,7 @@ pub fn sweep(
             open.join(", ")
         )));
     }
-    let network = node.network().to_string();
+    let network: coldpay_shared::Network = node.network().parse()?;
     let stamp = crate::journal::now_ms();
     let short = &from.to_base58()[..8];
     let mut payouts = Vec::new();
@@ -152,7 +152,7 @@ pub fn sweep(
     }
     if !payouts.is_empty() {
         let batch = format!("sweep-{short}-tokens-{stamp}");
-        crate::payouts::insert_batch(journal, &batch, from, &network, &payouts)?;
+        crate::payouts::insert_batch(journal, &batch, from, network, &payouts)?;
         return Ok(Swept {
             next: format!(
                 "build --batch {batch}, sign, submit and track it; then run this sweep again \
@@ -195,7 +195,7 @@ pub fn sweep(
         "TRX".into(),
         U256::from(amount),
     );
-    crate::payouts::insert_batch(journal, &batch, from, &network, &[p])?;
+    crate::payouts::insert_batch(journal, &batch, from, network, &[p])?;
     Ok(Swept {
         next: format!(
             "build --batch {batch}, sign, submit and track it; {from} then keeps at most the {} \

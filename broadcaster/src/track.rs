@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::answers::{decode_message, TxInfo};
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Attempt, Journal};
+use crate::journal::{now_ms, Attempt, AttemptState, Journal, JournalTx};
 use crate::node::Node;
 
 pub use crate::blockwalk::CHUNK;
@@ -72,6 +72,13 @@ pub struct SettledNow {
 /// A pending transaction is sent again (same signed bytes) this long after its last broadcast.
 pub const REBROADCAST_AFTER_MS: i64 = 60_000;
 
+/// What `--follow` waits for: approved attempts not yet settled.
+const PENDING: [AttemptState; 3] = [
+    AttemptState::Signed,
+    AttemptState::Broadcast,
+    AttemptState::Included,
+];
+
 /// Where one attempt's verified scan stands.
 #[derive(Clone, Debug)]
 struct Cursor {
@@ -120,14 +127,12 @@ impl Cursor {
 /// The attempts `track` watches: every live one (a built attempt may be signed and broadcast by
 /// someone else; it is watched too).
 fn watched(journal: &Journal) -> Result<Vec<Attempt>> {
-    journal.attempts_where("state IN ('built','signed','broadcast','included')", &[])
+    journal.attempts_in(&AttemptState::LIVE)
 }
 
 /// Attempts still pending inclusion/finality (what `--follow` waits for).
 pub fn pending_count(journal: &Journal) -> Result<usize> {
-    Ok(journal
-        .attempts_where("state IN ('signed','broadcast','included')", &[])?
-        .len())
+    Ok(journal.attempts_in(&PENDING)?.len())
 }
 
 /// One pass over new solidified blocks. With `deadline`, stops between chunks (and inside node
@@ -150,7 +155,7 @@ pub fn pass(journal: &Journal, node: &Node, deadline: Option<Instant>) -> Result
     scan(journal, node, &mut cursors, &solid, deadline, &mut out)?;
     out.pending = pending_count(journal)?;
     out.scanned_to = journal
-        .attempts_where("state IN ('signed','broadcast','included')", &[])?
+        .attempts_in(&PENDING)?
         .iter()
         .filter_map(|a| a.scanned_to)
         .min();
@@ -166,10 +171,7 @@ fn rebroadcast(journal: &Journal, node: &Node, solid: &VerifiedBlock) -> Result<
     let cutoff = now_ms() - REBROADCAST_AFTER_MS;
     let alive = solid.timestamp as i64 + 3_000;
     let mut due: Vec<(Attempt, Vec<u8>)> = journal
-        .attempts_where(
-            "state = 'broadcast' AND updated_at < ?1 AND expiration > ?2",
-            &[&cutoff, &alive],
-        )?
+        .broadcast_due(cutoff, alive)?
         .into_iter()
         .filter_map(|a| crate::send::signed_bytes(&a).map(|b| (a, b)))
         .collect();
@@ -201,13 +203,15 @@ fn rebroadcast(journal: &Journal, node: &Node, solid: &VerifiedBlock) -> Result<
 /// still pending, one line per payout (what a `track` timeout names).
 pub fn pending_reasons(journal: &Journal) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for a in journal.attempts_where("state IN ('signed','broadcast','included')", &[])? {
-        let why = match a.state.as_str() {
-            "signed" if a.sending_at.is_some() => {
+    for a in journal.attempts_in(&PENDING)? {
+        let why = match a.state {
+            AttemptState::Signed if a.sending_at.is_some() => {
                 "approved; a broadcast was started but not seen accepted (possibly sent): `track` and `submit` send it again".into()
             }
-            "signed" => "approved, not yet broadcast: `track` and `submit` send it".into(),
-            "broadcast" => format!(
+            AttemptState::Signed => {
+                "approved, not yet broadcast: `track` and `submit` send it".into()
+            }
+            AttemptState::Broadcast => format!(
                 "accepted by a node, not yet in a verified solidified block (scanned up to block {}){}",
                 a.scanned_to.unwrap_or(a.ref_block_num),
                 a.refusal
@@ -422,23 +426,20 @@ fn failure_reason(info: &TxInfo, contract_ret: &str) -> Option<String> {
 /// Moves an attempt to confirmed/failed through the states the journal's trigger allows. The
 /// verified block's `contract_ret` alone decides; `info` is journaled as node-reported.
 pub fn settle(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &JournalTx<'_>,
     a: &Attempt,
     block: u64,
     contract_ret: &str,
     info: &TxInfo,
 ) -> Result<bool> {
     let reason = failure_reason(info, contract_ret);
-    crate::journal::transitions::settle_in(
-        tx,
-        &crate::journal::Settlement {
-            attempt: a.id,
-            from_state: &a.state,
-            block,
-            receipt: receipt_json(info, contract_ret),
-            failure: reason.clone(),
-        },
-    )?;
+    tx.settled(&crate::journal::Settlement {
+        attempt: a.id,
+        from_state: a.state,
+        block,
+        receipt: receipt_json(info, contract_ret),
+        failure: reason.clone(),
+    })?;
     Ok(reason.is_none())
 }
 
@@ -483,7 +484,7 @@ pub fn recheck_failed(journal: &Journal, node: &Node, a: &Attempt) -> Result<Str
 /// payouts found paid after all.
 fn rechecks(journal: &Journal, node: &Node) -> Result<Vec<String>> {
     let mut paid = Vec::new();
-    for a in journal.attempts_where("recheck IS NOT NULL AND state = 'failed'", &[])? {
+    for a in journal.failed_to_recheck()? {
         if crate::receipts::succeeded(&recheck_failed(journal, node, &a)?) {
             paid.push(a.payout_id.clone());
         }
@@ -497,16 +498,10 @@ fn persist(
     changes: &[Change],
     out: &mut TrackPass,
 ) -> Result<()> {
-    let tx = journal.conn.unchecked_transaction()?;
+    let tx = journal.write()?;
     for c in cursors {
         if Some(c.to) != c.attempt.scanned_to || c.id.is_some() {
-            crate::journal::transitions::record_scan_in(
-                &tx,
-                c.attempt.id,
-                c.to,
-                c.id.map(hex::encode),
-                c.ts,
-            )?;
+            tx.scanned(c.attempt.id, c.to, c.id.map(hex::encode), c.ts)?;
         }
     }
     for ch in changes {
@@ -517,7 +512,7 @@ fn persist(
                 contract_ret,
                 info,
             } => {
-                if attempt.state == "expired" {
+                if attempt.state == AttemptState::Expired {
                     out.found_after_expiry.push(attempt.payout_id.clone());
                 }
                 let outcome = if settle(&tx, attempt, *block, contract_ret, info)? {
@@ -536,11 +531,10 @@ fn persist(
             }
             Change::Expired { attempt, evidence } => {
                 let text = evidence["text"].as_str().unwrap_or_default().to_string();
-                let already = attempt.state == "expired";
-                crate::journal::transitions::expire_in(
-                    &tx,
+                let already = attempt.state == AttemptState::Expired;
+                tx.expired(
                     attempt.id,
-                    already,
+                    attempt.state,
                     &evidence.to_string(),
                     &format!("expired: {text}"),
                 )?;
@@ -580,14 +574,17 @@ pub fn rescan(
         )));
     }
     let anchor = node.solid_block(from - 1)?;
-    let candidates = journal.attempts_where(
-        "state IN ('built','signed','broadcast','included','expired')",
-        &[],
-    )?;
+    let candidates = journal.attempts_in(&[
+        AttemptState::Built,
+        AttemptState::Signed,
+        AttemptState::Broadcast,
+        AttemptState::Included,
+        AttemptState::Expired,
+    ])?;
     let mut cursors: Vec<Cursor> = Vec::new();
     for a in &candidates {
         let mut c = Cursor::of(a);
-        if a.state == "expired" {
+        if a.state == AttemptState::Expired {
             // Expired attempts are rescanned from the later of FROM and their reference block.
             c.to = a.ref_block_num;
             c.id = hex32(a.ref_block_id.as_deref());
@@ -659,7 +656,7 @@ const FIND_TRIES: usize = 3;
 
 /// Settles `a` from what [`find_on_chain`] found; `true` when it paid.
 pub fn settle_found(journal: &Journal, a: &Attempt, f: &Found) -> Result<bool> {
-    let sqltx = journal.conn.unchecked_transaction()?;
+    let sqltx = journal.write()?;
     let ok = settle(&sqltx, a, f.block, &f.contract_ret, &f.info)?;
     sqltx.commit()?;
     Ok(ok)

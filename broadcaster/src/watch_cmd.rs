@@ -27,7 +27,7 @@ pub fn accounts(journal: &Journal, network: &str, given: &[String]) -> Result<Ve
         .iter()
         .map(|s| {
             let a = Address::parse(s)?;
-            crate::payouts::require_account(journal, &a, network)?;
+            crate::payouts::require_account(journal, &a, network.parse()?)?;
             Ok(a)
         })
         .collect()

@@ -1444,7 +1444,9 @@ fn another_chain_is_refused_with_exit_6() {
     }
 
     // A local journal that recorded mainnet's genesis, against this node.
-    let mainnet = coldpay_broadcaster::network::genesis_of("mainnet").unwrap();
+    let mainnet =
+        coldpay_broadcaster::network::genesis_of(coldpay_broadcaster::network::Network::Mainnet)
+            .unwrap();
     let node = m.node_with(NodeOpts {
         genesis: Some(mainnet),
         ..local_opts()
@@ -1460,7 +1462,8 @@ fn a_forged_mainnet_block_zero_is_not_believed() {
     // the endpoint cannot be bound (a node fault, exit 1), whatever the journal's network.
     let (mut forged, _) = local_genesis();
     forged["blockID"] = json!(hex::encode(
-        coldpay_broadcaster::network::genesis_of("mainnet").unwrap()
+        coldpay_broadcaster::network::genesis_of(coldpay_broadcaster::network::Network::Mainnet)
+            .unwrap()
     ));
     let m = Mock::with_genesis(forged);
     m.serve_json("/wallet/getaccount", &captured("/wallet/getaccount"));
@@ -1486,7 +1489,7 @@ fn a_forged_mainnet_block_zero_is_not_believed() {
 fn networks_json_matches_the_client_table() {
     for n in data("networks.json")["networks"].as_array().unwrap() {
         let name = n["network"].as_str().unwrap();
-        let id = coldpay_broadcaster::network::genesis_of(name).unwrap();
+        let id = coldpay_broadcaster::network::genesis_of(name.parse().unwrap()).unwrap();
         assert_eq!(hex::encode(id), n["genesis_block_id"].as_str().unwrap());
         assert_eq!(
             format!("0x{}", hex::encode(&id[28..])),

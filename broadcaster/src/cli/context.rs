@@ -149,7 +149,7 @@ pub(crate) fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<
     ) && c.db.is_file());
     if reader {
         let j = Journal::open_read(&c.db)?;
-        j.check_network(&c.db, c.network.as_str())?;
+        j.check_network(&c.db, c.network)?;
         return Ok(j);
     }
     let wait = if no_wait {
@@ -157,7 +157,7 @@ pub(crate) fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<
     } else {
         crate::lock::LockWait::Wait
     };
-    Journal::open(&c.db, c.network.as_str(), wait)
+    Journal::open(&c.db, c.network, wait)
 }
 
 /// The node client for this journal: endpoints bound to the journal's network by genesis.
@@ -172,7 +172,7 @@ pub(crate) fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
             })?),
             None => None,
         },
-        n => crate::network::genesis_of(n.as_str()),
+        n => crate::network::genesis_of(n),
     };
     Node::new(
         c.nodes.clone(),

@@ -43,13 +43,13 @@ impl fmt::Display for Paid {
 
 /// `pay`: one payout, recorded as a batch of its own.
 pub(crate) fn pay(c: &Ctx, journal: &Journal, a: PayArgs) -> Result<()> {
-    let network = c.network.as_str();
+    let network = c.network;
     let from = Address::parse(&a.from)?;
     require_account(journal, &from, network)?;
     let id = a
         .payout_id
         .unwrap_or_else(|| format!("pay-{}", crate::journal::now_ms()));
-    let p = validate(0, &id, &a.to, &a.amount, &a.token, &a.memo, &from, network)
+    let p = validate(0, &id, &a.to, &a.amount, &a.token, &a.memo, &from, network.as_str())
         .map_err(BcError::Input)?;
     if journal.payout(&id)?.is_some() {
         return Err(BcError::Input(format!("payout id {id:?} already exists")));
@@ -118,10 +118,10 @@ impl fmt::Display for BatchImported {
 
 /// `batch import FILE --from T…`: all rows or none.
 pub(crate) fn batch_import(c: &Ctx, journal: &Journal, a: ImportArgs<'_>) -> Result<()> {
-    let network = c.network.as_str();
+    let network = c.network;
     let from = Address::parse(a.from)?;
     require_account(journal, &from, network)?;
-    let payouts = crate::payouts::read_csv(a.file, &from, network, journal)?;
+    let payouts = crate::payouts::read_csv(a.file, &from, network.as_str(), journal)?;
     let dups = crate::payouts::find_duplicates(journal, &payouts)?;
     let what = format!("{}: nothing imported", a.file.display());
     refuse_duplicates(&dups, a.allow_duplicates, &what)?;

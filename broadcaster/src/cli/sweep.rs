@@ -47,7 +47,7 @@ pub(crate) fn run(
 ) -> Result<()> {
     let from = Address::parse(from)?;
     let to = Address::parse(to)?;
-    crate::payouts::require_account(journal, &from, c.network.as_str())?;
+    crate::payouts::require_account(journal, &from, c.network)?;
     let n = node()?;
     let multisig = c.account_permissions.contains_key(&from);
     let swept = crate::sweep::sweep(journal, &n, &c.tokens, &from, &to, multisig)?;

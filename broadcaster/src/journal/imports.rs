@@ -3,6 +3,9 @@
 
 use rusqlite::{params, OptionalExtension};
 
+use coldpay_shared::Network;
+
+use super::approval_rows::decoded;
 use super::{at, now_ms, Journal};
 use crate::error::{BcError, Result};
 
@@ -33,11 +36,11 @@ impl Journal {
         &self,
         batch_id: &str,
         from: &str,
-        network: &str,
+        network: Network,
         payouts: &[ImportRow<'_>],
     ) -> Result<()> {
         let what = || format!("import batch {batch_id}");
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let tx = self.writer()?.unchecked_transaction().map_err(at(what()))?;
         let exists: bool = tx
             .query_row(
                 "SELECT EXISTS(SELECT 1 FROM batches WHERE id = ?1)",
@@ -52,7 +55,7 @@ impl Journal {
         }
         tx.execute(
             "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![batch_id, from, network, now_ms()],
+            params![batch_id, from, network.as_str(), now_ms()],
         )
         .map_err(at(what()))?;
         for p in payouts {
@@ -72,11 +75,11 @@ impl Journal {
         &self,
         batch_id: &str,
         from: &str,
-        network: &str,
+        network: Network,
         payouts: &[ImportRow<'_>],
     ) -> Result<()> {
         let what = || format!("add payouts to batch {batch_id}");
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let tx = self.writer()?.unchecked_transaction().map_err(at(what()))?;
         let found: Option<(String, String, i64)> = tx
             .query_row(
                 "SELECT from_address, network, (SELECT COALESCE(MAX(line), 0) FROM payouts WHERE batch_id = ?1) FROM batches WHERE id = ?1",
@@ -90,7 +93,7 @@ impl Journal {
                 "batch {batch_id:?} does not exist: import without --append to create it"
             )));
         };
-        if sender != from || net != network {
+        if sender != from || net != network.as_str() {
             return Err(BcError::Input(format!(
                 "batch {batch_id:?} pays from {sender} on {net}, not from {from} on {network}: a payout joins only a batch of its own sender"
             )));
@@ -110,15 +113,15 @@ impl Journal {
     /// SQL transaction.
     pub fn upsert_accounts(
         &self,
-        network: &str,
+        network: Network,
         accounts: &[(String, String, Option<String>)],
     ) -> Result<()> {
         let what = || "import watch-only accounts".to_string();
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let tx = self.writer()?.unchecked_transaction().map_err(at(what()))?;
         for (address, name, path) in accounts {
             tx.execute(
                 "INSERT INTO accounts (address, name, path, network) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address) DO UPDATE SET name = excluded.name, path = excluded.path, network = excluded.network",
-                params![address, name, path, network],
+                params![address, name, path, network.as_str()],
             )
             .map_err(at(what()))?;
         }
@@ -138,12 +141,12 @@ impl Journal {
     }
 
     /// The network a watch-only account was imported for (`None`: not an account here).
-    pub fn account_network(&self, address: &str) -> Result<Option<String>> {
+    pub fn account_network(&self, address: &str) -> Result<Option<Network>> {
         self.conn
             .query_row(
                 "SELECT network FROM accounts WHERE address = ?1",
                 [address],
-                |r| r.get(0),
+                |r| decoded(0, &r.get::<_, String>(0)?, str::parse::<Network>),
             )
             .optional()
             .map_err(at(format!("read account {address}")))
@@ -169,26 +172,30 @@ mod tests {
     #[test]
     fn a_batch_is_all_or_nothing_and_accounts_know_their_network() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
-        j.insert_batch("b", "Tfrom", "local", &[row("p1"), row("p2")])
+        let j =
+            Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
+        j.insert_batch("b", "Tfrom", Network::Local, &[row("p1"), row("p2")])
             .unwrap();
         let e = j
-            .insert_batch("b", "Tfrom", "local", &[row("p3")])
+            .insert_batch("b", "Tfrom", Network::Local, &[row("p3")])
             .unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("batch \"b\" already exists"), "{e}");
         // A payout id already in the journal fails the whole second batch.
         assert!(j
-            .insert_batch("c", "Tfrom", "local", &[row("p4"), row("p1")])
+            .insert_batch("c", "Tfrom", Network::Local, &[row("p4"), row("p1")])
             .is_err());
         assert!(j.batch("c").unwrap().is_none());
         assert!(j.payout("p4").unwrap().is_none());
         assert_eq!(j.payouts(None).unwrap().len(), 2);
-        j.upsert_accounts("local", &[("TA".into(), "hot".into(), None)])
+        j.upsert_accounts(Network::Local, &[("TA".into(), "hot".into(), None)])
             .unwrap();
-        j.upsert_accounts("nile", &[("TA".into(), "cold".into(), Some("m/0".into()))])
-            .unwrap();
-        assert_eq!(j.account_network("TA").unwrap().as_deref(), Some("nile"));
+        j.upsert_accounts(
+            Network::Nile,
+            &[("TA".into(), "cold".into(), Some("m/0".into()))],
+        )
+        .unwrap();
+        assert_eq!(j.account_network("TA").unwrap(), Some(Network::Nile));
         assert_eq!(j.account_network("TB").unwrap(), None);
         assert_eq!(j.accounts().unwrap()[0].1, "cold");
     }
@@ -198,7 +205,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(
             &d.path().join("j.sqlite"),
-            "local",
+            Network::Local,
             crate::lock::LockWait::NoWait,
         )
         .unwrap();
@@ -210,13 +217,13 @@ mod tests {
             amount: "1000000".into(),
             memo: None,
         };
-        j.insert_batch("b", "T1", "local", &[row("p1", 2), row("p2", 3)])
+        j.insert_batch("b", "T1", Network::Local, &[row("p1", 2), row("p2", 3)])
             .unwrap();
         let e = j
-            .insert_batch("b", "T1", "local", &[row("p3", 2)])
+            .insert_batch("b", "T1", Network::Local, &[row("p3", 2)])
             .unwrap_err();
         assert!(e.to_string().contains("--batch-id b --append"), "{e}");
-        j.append_payouts("b", "T1", "local", &[row("p2b", 2)])
+        j.append_payouts("b", "T1", Network::Local, &[row("p2b", 2)])
             .unwrap();
         let lines: Vec<(String, i64)> = j
             .conn
@@ -232,7 +239,7 @@ mod tests {
         );
         // Another sender's batch, a missing batch, a repeated id: refused, nothing written.
         let e = j
-            .append_payouts("b", "T9", "local", &[row("p4", 2)])
+            .append_payouts("b", "T9", Network::Local, &[row("p4", 2)])
             .unwrap_err();
         assert!(
             e.to_string()
@@ -240,11 +247,11 @@ mod tests {
             "{e}"
         );
         let e = j
-            .append_payouts("nope", "T1", "local", &[row("p4", 2)])
+            .append_payouts("nope", "T1", Network::Local, &[row("p4", 2)])
             .unwrap_err();
         assert!(e.to_string().contains("does not exist"), "{e}");
         assert!(j
-            .append_payouts("b", "T1", "local", &[row("p5", 2), row("p1", 3)])
+            .append_payouts("b", "T1", Network::Local, &[row("p5", 2), row("p1", 3)])
             .is_err());
         assert!(j.payout("p5").unwrap().is_none());
     }

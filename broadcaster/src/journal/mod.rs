@@ -14,13 +14,19 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 
 use crate::error::{BcError, Result};
 use crate::lock::{LockGuard, LockWait};
+pub use crate::network::Network;
 
+pub mod approval_rows;
+pub mod attempt_state;
 pub mod imports;
+pub mod operations;
 pub mod payout_lines;
 pub mod policy_heads;
 pub mod signer_policies;
 pub mod staking_ops;
 pub mod transitions;
+pub mod twin_rows;
+pub mod writer;
 
 pub mod alarm_rows;
 pub mod approver_rows;
@@ -34,9 +40,12 @@ pub mod stored;
 pub mod transfer_rows;
 pub mod watch_rows;
 
+pub use attempt_state::AttemptState;
 pub use imports::{AccountRow, ImportRow};
+pub use operations::{LiveOperation, NewOperation, OperationKind, OperationRow};
 pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
 pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
+pub use writer::JournalTx;
 
 pub use alarm_rows::{AlarmFilter, AlarmRow};
 pub use approver_rows::ApproverRecord;
@@ -351,8 +360,10 @@ CREATE INDEX transfers_account_block ON transfers(account, block);
 
 /// An open journal.
 pub struct Journal {
-    /// The connection.
-    pub conn: Connection,
+    /// The connection. To become private to `journal` and its child modules once the monitor
+    /// and CLI modules ask the journal for their rows; writes go through [`Journal::write`]
+    /// (or the journal's own write functions), which refuse without the writer lock.
+    pub(crate) conn: Connection,
     /// The writer lock, held for the journal's lifetime (`None` for readers); a long-running
     /// writer (`watch --follow`) lets it go between passes ([`Journal::pause_writer`]).
     lock: std::cell::RefCell<Option<LockGuard>>,
@@ -375,8 +386,8 @@ pub struct Attempt {
     pub expiration: u64,
     /// Ref block height.
     pub ref_block_num: u64,
-    /// State.
-    pub state: String,
+    /// State (decoded: a stored state this build does not know is a journal error).
+    pub state: AttemptState,
     /// Signatures JSON (array of hex).
     pub signatures: Option<String>,
     /// Block.
@@ -405,6 +416,9 @@ pub struct Attempt {
     pub sending_at: Option<i64>,
     /// Why this settled attempt must be checked again against its verified block.
     pub recheck: Option<String>,
+    /// The fee inputs shown to the signer, decoded (stored as JSON; one that does not decode
+    /// is a journal error).
+    pub fee_inputs: Option<coldpay_shared::handoff::FeeInputs>,
 }
 
 /// One payout row.
@@ -437,8 +451,8 @@ pub struct Batch {
     pub id: String,
     /// Sender (base58).
     pub from: String,
-    /// Network.
-    pub network: String,
+    /// Network (decoded: a name this build does not know is a journal error).
+    pub network: Network,
     /// Created (ms).
     pub created_at: i64,
 }
@@ -491,10 +505,25 @@ fn attempt_at(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<Attempt> {
         permission_id: r.get(g(17))?,
         sending_at: r.get(g(18))?,
         recheck: r.get(g(19))?,
+        fee_inputs: json_column(r, g(20))?,
     })
 }
 
-const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence, permission_id, sending_at, recheck";
+/// A JSON column decoded into its type; stored text that does not decode is a conversion
+/// error (shown as a journal error), never a silent `None`.
+fn json_column<T: serde::de::DeserializeOwned>(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+) -> rusqlite::Result<Option<T>> {
+    let Some(text) = r.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence, permission_id, sending_at, recheck, fee_inputs";
 
 const PAYOUT_COLS: &str =
     "id, batch_id, to_address, token, amount, memo, cancelled_at, cancel_reason, kind";
@@ -517,7 +546,7 @@ fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     Ok(Batch {
         id: r.get(0)?,
         from: r.get(1)?,
-        network: r.get(2)?,
+        network: approval_rows::decoded(2, &r.get::<_, String>(2)?, str::parse::<Network>)?,
         created_at: r.get(3)?,
     })
 }
@@ -608,7 +637,7 @@ impl Journal {
     /// `wait` says), creates and migrates the database, and binds it to `network` (recorded
     /// on creation, and on the first open of a journal that has none; any other network is
     /// refused with [`BcError::WrongNetwork`]).
-    pub fn open(path: &Path, network: &str, wait: LockWait) -> Result<Journal> {
+    pub fn open(path: &Path, network: Network, wait: LockWait) -> Result<Journal> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| BcError::io(dir.display(), &e))?;
         }
@@ -620,7 +649,7 @@ impl Journal {
             path: path.to_path_buf(),
         };
         match j.meta("network")? {
-            None => j.set_meta("network", network)?,
+            None => j.set_meta("network", network.as_str())?,
             Some(_) => j.check_network(path, network)?,
         }
         Ok(j)
@@ -685,9 +714,9 @@ impl Journal {
     }
 
     /// Refuses a journal that records another network than `network`.
-    pub fn check_network(&self, path: &Path, network: &str) -> Result<()> {
+    pub fn check_network(&self, path: &Path, network: Network) -> Result<()> {
         match self.meta("network")? {
-            Some(n) if n != network => Err(BcError::WrongNetwork(format!(
+            Some(n) if n != network.as_str() => Err(BcError::WrongNetwork(format!(
                 "journal {} was created for {n}; this command runs {network} (--network / config)",
                 path.display()
             ))),
@@ -705,12 +734,12 @@ impl Journal {
 
     /// Sets a meta value.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value]).map_err(at(format!("record setting {key}")))?;
+        self.writer()?.execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value]).map_err(at(format!("record setting {key}")))?;
         Ok(())
     }
 
-    /// Attempts matching a WHERE clause.
-    pub fn attempts_where(&self, clause: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<Attempt>> {
+    /// Attempts matching a WHERE clause (the journal's own named queries only).
+    fn attempts_where(&self, clause: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<Attempt>> {
         let mut st = self
             .conn
             .prepare(&format!(
@@ -739,6 +768,19 @@ impl Journal {
         );
         let edge = i64::try_from(edge).unwrap_or(i64::MAX);
         self.attempts_where(&clause, &[&account, &edge])
+    }
+
+    /// Settled (confirmed or failed) attempts of any payout of `account`'s batches, in verified
+    /// blocks (`after`, `up_to`] (a statement's blocks).
+    pub fn settled_in_blocks(&self, account: &str, after: u64, up_to: u64) -> Result<Vec<Attempt>> {
+        let (after, up_to) = (
+            i64::try_from(after).unwrap_or(i64::MAX),
+            i64::try_from(up_to).unwrap_or(i64::MAX),
+        );
+        self.attempts_where(
+            "state IN ('confirmed','failed') AND block > ?1 AND block <= ?2 AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?3)",
+            &[&after, &up_to, &account],
+        )
     }
 
     /// The attempt with this txID.
@@ -797,7 +839,7 @@ impl Journal {
     }
 
     /// The sender of a batch.
-    pub fn batch_from(&self, batch: &str) -> Result<Option<(String, String)>> {
+    pub fn batch_from(&self, batch: &str) -> Result<Option<(String, Network)>> {
         Ok(self.batch(batch)?.map(|b| (b.from, b.network)))
     }
 
@@ -829,24 +871,22 @@ impl Journal {
     /// Write-ahead for a broadcast: records, in one SQL transaction, that the signed bytes of
     /// `ids` are about to leave for a node (an interrupted run leaves them "possibly sent").
     pub fn mark_sending(&self, ids: &[i64]) -> Result<()> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(at("record broadcasts under way"))?;
+        let w = self.write()?;
         let now = now_ms();
         for id in ids {
-            tx.execute(
-                "UPDATE attempts SET sending_at = ?2 WHERE id = ?1",
-                params![id, now],
-            )
-            .map_err(at("record broadcasts under way"))?;
+            w.sql()
+                .execute(
+                    "UPDATE attempts SET sending_at = ?2 WHERE id = ?1",
+                    params![id, now],
+                )
+                .map_err(at("record broadcasts under way"))?;
         }
-        tx.commit().map_err(at("record broadcasts under way"))
+        w.commit()
     }
 
     /// Records that a broadcast attempt was sent again now (its `updated_at`).
     pub fn touch_attempt(&self, id: i64) -> Result<()> {
-        self.conn
+        self.writer()?
             .execute(
                 "UPDATE attempts SET updated_at = ?2 WHERE id = ?1",
                 params![id, now_ms()],
@@ -855,31 +895,71 @@ impl Journal {
         Ok(())
     }
 
-    /// Moves an attempt to `state`, recording extra columns, in its own SQL transaction.
-    pub fn set_state(
-        &self,
-        id: i64,
-        state: &str,
-        block: Option<u64>,
-        receipt: Option<&str>,
-        reason: Option<&str>,
-    ) -> Result<()> {
-        self.conn.execute(
-            "UPDATE attempts SET state = ?2, block = COALESCE(?3, block), receipt = COALESCE(?4, receipt), reason = COALESCE(?5, reason), updated_at = ?6 WHERE id = ?1",
-            params![id, state, block.map(|b| b as i64), receipt, reason, now_ms()],
-        ).map_err(|e| {
-            let what = match self.attempts_where("id = ?1", &[&id]).ok().and_then(|v| v.into_iter().next()) {
-                Some(a) => format!("attempt {id} of payout {} (txid {}): {} → {state}", a.payout_id, a.txid, a.state),
-                None => format!("attempt {id} → {state}"),
-            };
-            BcError::journal_at(e, what)
-        })?;
+    /// signed → broadcast: the node accepted the signed bytes, in its own SQL transaction.
+    pub fn record_broadcast(&self, id: i64) -> Result<()> {
+        self.move_attempt(id, AttemptState::Broadcast)
+    }
+
+    /// Moves an attempt to `to` (no other column changes); a move the trigger refuses names the
+    /// attempt, its payout and txID.
+    fn move_attempt(&self, id: i64, to: AttemptState) -> Result<()> {
+        self.writer()?
+            .execute(
+                "UPDATE attempts SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, to, now_ms()],
+            )
+            .map_err(|e| {
+                let found = self.attempt(id).ok().flatten();
+                let what = match found {
+                    Some(a) => format!(
+                        "attempt {id} of payout {} (txid {}): {} → {to}",
+                        a.payout_id, a.txid, a.state
+                    ),
+                    None => format!("attempt {id} → {to}"),
+                };
+                BcError::journal_at(e, what)
+            })?;
         Ok(())
+    }
+
+    /// The attempt with this row id.
+    pub fn attempt(&self, id: i64) -> Result<Option<Attempt>> {
+        Ok(self.attempts_where("id = ?1", &[&id])?.into_iter().next())
+    }
+
+    /// Attempts in any of `states`, oldest first.
+    pub fn attempts_in(&self, states: &[AttemptState]) -> Result<Vec<Attempt>> {
+        let list: Vec<String> = states.iter().map(|s| format!("'{s}'")).collect();
+        self.attempts_where(&format!("state IN ({})", list.join(",")), &[])
+    }
+
+    /// The attempts of a payout, oldest first.
+    pub fn attempts_of(&self, payout: &str) -> Result<Vec<Attempt>> {
+        self.attempts_where("payout_id = ?1", &[&payout])
+    }
+
+    /// `broadcast` attempts last sent before `sent_before` (ms) that cannot have expired at
+    /// `alive_at` (ms): the ones to send again.
+    pub fn broadcast_due(&self, sent_before: i64, alive_at: i64) -> Result<Vec<Attempt>> {
+        self.attempts_where(
+            "state = 'broadcast' AND updated_at < ?1 AND expiration > ?2",
+            &[&sent_before, &alive_at],
+        )
+    }
+
+    /// Attempts in state `signed` with their signatures (approved, not yet broadcast).
+    pub fn signed_attempts(&self) -> Result<Vec<Attempt>> {
+        self.attempts_where("state = 'signed' AND signatures IS NOT NULL", &[])
+    }
+
+    /// The `failed` attempts marked for a re-check against their verified block (schema 5).
+    pub fn failed_to_recheck(&self) -> Result<Vec<Attempt>> {
+        self.attempts_where("recheck IS NOT NULL AND state = 'failed'", &[])
     }
 
     /// Records the node's last broadcast refusal ("CODE: message") of an attempt.
     pub fn set_refusal(&self, id: i64, refusal: &str) -> Result<()> {
-        self.conn
+        self.writer()?
             .execute(
                 "UPDATE attempts SET refusal = ?2, updated_at = ?3 WHERE id = ?1",
                 params![id, refusal, now_ms()],
@@ -902,27 +982,21 @@ impl Journal {
 
     /// The latest attempt of a payout.
     pub fn latest_attempt(&self, payout: &str) -> Result<Option<Attempt>> {
-        Ok(self
-            .attempts_where("payout_id = ?1", &[&payout])?
-            .into_iter()
-            .last())
+        Ok(self.attempts_of(payout)?.into_iter().last())
     }
 
     /// Why a payout cannot be cancelled now, or `None` if it can. Already cancelled payouts
     /// are `Ok(None)` here; the caller checks `cancelled_at`.
     fn cancel_blocker(&self, p: &Payout) -> Result<Option<String>> {
-        let attempts = self.attempts_where("payout_id = ?1", &[&p.id])?;
-        if let Some(a) = attempts.iter().find(|a| a.state == "confirmed") {
+        let attempts = self.attempts_of(&p.id)?;
+        if let Some(a) = attempts.iter().find(|a| a.state == AttemptState::Confirmed) {
             let block = a.block.map_or(String::new(), |b| format!(", block {b}"));
             return Ok(Some(format!(
                 "payout {} is confirmed (txid {}{block}): it was paid",
                 p.id, a.txid
             )));
         }
-        if let Some(a) = attempts
-            .iter()
-            .find(|a| LIVE_STATES.contains(&a.state.as_str()))
-        {
+        if let Some(a) = attempts.iter().find(|a| a.state.is_live()) {
             return Ok(Some(live_blocker(p, a)));
         }
         Ok(None)
@@ -939,10 +1013,7 @@ impl Journal {
         reason: Option<&str>,
         partial: bool,
     ) -> Result<CancelOutcome> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(at("cancel payouts"))?;
+        let w = self.write()?;
         let mut out = CancelOutcome::default();
         let mut seen = std::collections::HashSet::new();
         for id in ids {
@@ -975,13 +1046,14 @@ impl Journal {
         }
         let now = now_ms();
         for id in &out.cancelled {
-            tx.execute(
-                "UPDATE payouts SET cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",
-                params![id, now, reason],
-            )
-            .map_err(at(format!("cancel payout {id}")))?;
+            w.sql()
+                .execute(
+                    "UPDATE payouts SET cancelled_at = ?2, cancel_reason = ?3 WHERE id = ?1",
+                    params![id, now, reason],
+                )
+                .map_err(at(format!("cancel payout {id}")))?;
         }
-        tx.commit().map_err(at("cancel payouts"))?;
+        w.commit()?;
         Ok(out)
     }
 }
@@ -992,8 +1064,8 @@ impl Journal {
 /// not stop it reaching the chain.
 fn live_blocker(p: &Payout, a: &Attempt) -> String {
     let when = coldpay_shared::timefmt::utc_from_now(a.expiration, now_ms() as u64);
-    match a.state.as_str() {
-        "built" | "signed" => format!(
+    match a.state {
+        AttemptState::Built | AttemptState::Signed => format!(
             "payout {} has a live attempt ({}, txid {}) that can still be signed and submitted \
              until it expires at {when}; cancel it after that, once `track` has marked it \
              expired (or submit its response and let it pay)",
@@ -1013,7 +1085,8 @@ mod tests {
 
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j =
+            Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
         j.conn
             .execute("INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0)", [])
             .unwrap();
@@ -1024,6 +1097,24 @@ mod tests {
             )
             .unwrap();
         (d, j)
+    }
+
+    /// Moves an attempt through the journal's one move function, then sets the columns a
+    /// settlement would (tests only: the commands use the named transitions).
+    fn set_state(
+        j: &Journal,
+        id: i64,
+        state: &str,
+        block: Option<u64>,
+        receipt: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        j.move_attempt(id, AttemptState::from_stored(state).expect("state"))?;
+        j.conn.execute(
+            "UPDATE attempts SET block = COALESCE(?2, block), receipt = COALESCE(?3, receipt), reason = COALESCE(?4, reason) WHERE id = ?1",
+            params![id, block.map(|b| b as i64), receipt, reason],
+        )?;
+        Ok(())
     }
 
     fn add_for(j: &Journal, payout: &str, txid: &str, state: &str) -> Result<usize> {
@@ -1059,22 +1150,19 @@ mod tests {
             .contains("payout already has a live attempt"));
         // States only move forward.
         let a = j.attempt_by_txid("t1").unwrap().unwrap();
-        let e = no_sqlite_text(
-            &j.set_state(a.id, "confirmed", None, None, None)
-                .unwrap_err(),
-        );
+        let e = no_sqlite_text(&set_state(&j, a.id, "confirmed", None, None, None).unwrap_err());
         assert!(e.contains("invalid attempt state transition"), "{e}");
         assert!(
             e.contains("txid t1") && e.contains("built → confirmed"),
             "{e}"
         );
-        j.set_state(a.id, "expired", None, None, None).unwrap();
-        assert!(j.set_state(a.id, "broadcast", None, None, None).is_err());
+        set_state(&j, a.id, "expired", None, None, None).unwrap();
+        assert!(set_state(&j, a.id, "broadcast", None, None, None).is_err());
         // After expiry a new attempt is allowed; after confirmation none.
         add(&j, "t2", "built").unwrap();
         let b = j.attempt_by_txid("t2").unwrap().unwrap();
         for s in ["signed", "broadcast", "included", "confirmed"] {
-            j.set_state(b.id, s, None, None, None).unwrap();
+            set_state(&j, b.id, s, None, None, None).unwrap();
         }
         assert!(no_sqlite_text(&add(&j, "t3", "built").unwrap_err()).contains("already confirmed"));
         // Payout ids are unique.
@@ -1099,16 +1187,59 @@ mod tests {
         let (_d, j) = journal();
         add(&j, "t1", "broadcast").unwrap();
         let a = j.attempt_by_txid("t1").unwrap().unwrap();
-        j.set_state(a.id, "expired", None, None, Some("expired"))
-            .unwrap();
+        set_state(&j, a.id, "expired", None, None, Some("expired")).unwrap();
         j.set_refusal(a.id, "TAPOS_ERROR: bad ref").unwrap();
-        j.set_state(a.id, "confirmed", Some(9), None, None).unwrap();
+        set_state(&j, a.id, "confirmed", Some(9), None, None).unwrap();
         let a = j.attempt_by_txid("t1").unwrap().unwrap();
         assert_eq!(a.state, "confirmed");
         assert_eq!(a.refusal.as_deref(), Some("TAPOS_ERROR: bad ref"));
         assert_eq!(a.block, Some(9));
         // But not back to a live state.
         add(&j, "t2", "built").unwrap_err();
+    }
+
+    #[test]
+    fn a_stored_value_that_does_not_decode_is_a_journal_error() {
+        let (_d, j) = journal();
+        add(&j, "t1", "built").unwrap();
+        j.conn
+            .execute(
+                "UPDATE attempts SET fee_inputs = '{\"energy\": \"lots\"'",
+                [],
+            )
+            .unwrap();
+        for e in [
+            j.attempt_by_txid("t1").unwrap_err(),
+            j.latest_attempt("p").unwrap_err(),
+            j.payout_lines(Some("b")).unwrap_err(),
+        ] {
+            assert_eq!(e.exit_code(), 1, "{e}");
+            assert!(
+                e.to_string()
+                    .starts_with("journal: a column holds unexpected data"),
+                "{e}"
+            );
+        }
+        // Well-formed fee inputs come back decoded.
+        let fee = coldpay_shared::handoff::FeeInputs::default();
+        j.conn
+            .execute(
+                "UPDATE attempts SET fee_inputs = ?1",
+                [serde_json::to_string(&fee).unwrap()],
+            )
+            .unwrap();
+        assert_eq!(
+            j.attempt_by_txid("t1").unwrap().unwrap().fee_inputs,
+            Some(fee)
+        );
+        // A batch's network is decoded too.
+        assert_eq!(j.batch("b").unwrap().unwrap().network, Network::Local);
+        j.conn
+            .execute("UPDATE batches SET network = 'moon'", [])
+            .unwrap();
+        let e = j.batch_from("b").unwrap_err();
+        assert_eq!(e.exit_code(), 1, "{e}");
+        assert!(e.to_string().contains("read batch b"), "{e}");
     }
 
     #[test]
@@ -1125,7 +1256,7 @@ mod tests {
         add(&j, "t1", "broadcast").unwrap();
         add_for(&j, "r", "t9", "included").unwrap();
         let r = j.attempt_by_txid("t9").unwrap().unwrap();
-        j.set_state(r.id, "confirmed", Some(7), None, None).unwrap();
+        set_state(&j, r.id, "confirmed", Some(7), None, None).unwrap();
         // All or nothing: p has a live attempt, r is confirmed, x does not exist.
         let ids: Vec<String> = ["q", "p", "r", "x"].iter().map(|s| (*s).into()).collect();
         let e = j.cancel(&ids, Some("dup"), false).unwrap_err();
@@ -1159,7 +1290,7 @@ mod tests {
             "{e}"
         );
         let t3 = j.attempt_by_txid("t3").unwrap().unwrap();
-        j.set_state(t3.id, "expired", None, None, None).unwrap();
+        set_state(&j, t3.id, "expired", None, None, None).unwrap();
         // Partial: q is cancelled, the others listed.
         let o = j.cancel(&ids, Some("dup"), true).unwrap();
         assert_eq!(o.cancelled, vec!["q".to_string()]);
@@ -1205,7 +1336,7 @@ mod tests {
         let r = Journal::open_read(&path).unwrap();
         assert!(!r.is_writer());
         drop(r);
-        let j = Journal::open(&path, "nile", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Nile, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1217,11 +1348,11 @@ mod tests {
         let a = j.attempt_by_txid("aa").unwrap().unwrap();
         assert_eq!((a.state.as_str(), a.refusal.as_ref()), ("broadcast", None));
         // The new trigger is in place: expired → confirmed.
-        j.set_state(a.id, "expired", None, None, None).unwrap();
-        j.set_state(a.id, "confirmed", None, None, None).unwrap();
+        set_state(&j, a.id, "expired", None, None, None).unwrap();
+        set_state(&j, a.id, "confirmed", None, None, None).unwrap();
         assert_eq!(j.payout("p").unwrap().unwrap().memo.as_deref(), Some("m"));
         drop(j);
-        let e = Journal::open(&path, "mainnet", LockWait::NoWait)
+        let e = Journal::open(&path, Network::Mainnet, LockWait::NoWait)
             .err()
             .unwrap();
         assert_eq!(e.exit_code(), 6);
@@ -1299,7 +1430,7 @@ mod tests {
     fn v2_journal_migrates_to_v3_keeping_its_rows() {
         let d = tempfile::tempdir().unwrap();
         let path = old_journal(d.path(), 2, "broadcast");
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1353,7 +1484,7 @@ mod tests {
     fn v3_journal_migrates_to_v4_and_approvals_follow_the_rules() {
         let d = tempfile::tempdir().unwrap();
         let path = old_journal(d.path(), 3, "signed");
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1388,7 +1519,7 @@ mod tests {
                 .unwrap_err(),
         );
         assert!(no_sqlite_text(&e).contains("never changed"), "{e}");
-        j.set_state(b.id, "signed", None, None, None).unwrap();
+        set_state(&j, b.id, "signed", None, None, None).unwrap();
         assert!(no_sqlite_text(&insert("TB").unwrap_err()).contains("not waiting"));
     }
 
@@ -1408,7 +1539,7 @@ mod tests {
             )
             .unwrap();
         }
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -1429,8 +1560,8 @@ mod tests {
         // A failure the verified block named stays failed, not re-opened.
         assert_eq!(j.attempt_by_txid("bb").unwrap().unwrap().recheck, None);
         // The correction failed → confirmed is allowed; confirmed → failed is not.
-        j.set_state(aa.id, "confirmed", None, None, None).unwrap();
-        assert!(j.set_state(aa.id, "failed", None, None, None).is_err());
+        set_state(&j, aa.id, "confirmed", None, None, None).unwrap();
+        assert!(set_state(&j, aa.id, "failed", None, None, None).is_err());
         // The single-signer head is bound to the batch's sender key.
         let key: String = j
             .conn
@@ -1513,11 +1644,11 @@ mod tests {
         let e = Journal::open_read(&path).err().unwrap();
         assert!(e.to_string().contains("no journal at"));
         assert!(!path.exists());
-        let w = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let w = Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
         let r = Journal::open_read(&path).unwrap();
         assert!(r.batches().unwrap().is_empty());
-        assert!(Journal::open(&path, "local", LockWait::NoWait).is_err());
+        assert!(Journal::open(&path, Network::Local, LockWait::NoWait).is_err());
         drop(w);
-        Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        Journal::open(&path, Network::Local, LockWait::NoWait).unwrap();
     }
 }

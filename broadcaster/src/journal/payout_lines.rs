@@ -7,7 +7,10 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
-use super::{at, attempt_at, payout_from_row, Attempt, Journal, Payout, ATTEMPT_COLS, PAYOUT_COLS};
+use super::{
+    at, attempt_at, payout_from_row, Attempt, AttemptState, Journal, Payout, ATTEMPT_COLS,
+    PAYOUT_COLS,
+};
 use crate::error::Result;
 
 /// One payout as the reading commands show it.
@@ -65,7 +68,7 @@ pub struct LatestState {
     /// Attempt row id.
     pub attempt: i64,
     /// Its state.
-    pub state: String,
+    pub state: AttemptState,
     /// A broadcast was started (write-ahead `sending_at` set).
     pub sending: bool,
     /// Marked for a re-check against its verified block.
@@ -224,7 +227,12 @@ mod tests {
 
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         j.conn
             .execute_batch(
                 "INSERT INTO batches VALUES ('b1', 'Tfrom', 'local', 0);

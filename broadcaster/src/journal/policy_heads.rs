@@ -40,7 +40,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(
             &dir.path().join("j.sqlite"),
-            "nile",
+            coldpay_shared::Network::Nile,
             crate::lock::LockWait::NoWait,
         )
         .unwrap();

@@ -193,7 +193,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let path = d.path().join("v7.sqlite");
         v7(&path);
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
         let v: i64 = j
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -225,14 +225,19 @@ mod tests {
         assert_eq!(ok, "ok");
         drop(j);
         // Opening again does not migrate twice.
-        let j = Journal::open(&path, "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(&path, coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
         assert_eq!(j.staking_ops().unwrap().len(), 1);
     }
 
     #[test]
     fn a_new_journal_has_the_widened_check() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("n.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("n.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         j.conn
             .execute_batch(
                 "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);

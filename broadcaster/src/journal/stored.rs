@@ -58,7 +58,7 @@ pub fn sql_int(v: u64) -> i64 {
 pub(super) fn temp_journal() -> (tempfile::TempDir, super::Journal) {
     let d = tempfile::tempdir().unwrap();
     let j =
-        super::Journal::open(&d.path().join("j.db"), "local", crate::lock::LockWait::Wait).unwrap();
+        super::Journal::open(&d.path().join("j.db"), coldpay_shared::Network::Local, crate::lock::LockWait::Wait).unwrap();
     (d, j)
 }
 

@@ -1,14 +1,18 @@
-//! Attempt state transitions, each one SQL transaction: built (a new attempt), built → signed,
-//! and settlement (→ included → confirmed / failed). The SQL trigger `attempt_state_forward`
-//! stays the last word on which moves are allowed; these functions only take the steps it
-//! allows, in order.
+//! Attempt state transitions, one function each: built (a new attempt), built → signed,
+//! signed → broadcast ([`Journal::record_broadcast`]), settlement (→ included → confirmed /
+//! failed), expiry, and the re-check of a failed attempt (failed → confirmed). Each is one SQL
+//! transaction: the `record_*` functions on [`Journal`] open their own; the functions on
+//! [`JournalTx`] take part in the caller's (`submit` records audit heads, approvals and
+//! signatures together). Every move is checked against [`AttemptState::can_move_to`] before it
+//! is written, and the SQL trigger `attempt_state_forward` stays the last word.
 
-use rusqlite::{params, Transaction};
+use rusqlite::params;
 
+use coldpay_shared::handoff::FeeInputs;
 use coldpay_shared::TxId;
 
-use super::{at, now_ms, Journal};
-use crate::error::Result;
+use super::{at, now_ms, AttemptState, Journal, JournalTx};
+use crate::error::{BcError, Result};
 
 /// The verified reference block and request an attempt is built against.
 #[derive(Clone, Debug)]
@@ -38,23 +42,45 @@ pub struct NewAttempt {
     pub expiration: u64,
     /// fee_limit (sun).
     pub fee_limit: u64,
-    /// The fee inputs (JSON) shown to the signer, if any.
-    pub fee_inputs: Option<String>,
+    /// The fee inputs shown to the signer, if any (journaled as JSON).
+    pub fee_inputs: Option<FeeInputs>,
 }
 
 /// A settlement decided by a verified block.
 #[derive(Clone, Debug)]
-pub struct Settlement<'a> {
+pub struct Settlement {
     /// Attempt row id.
     pub attempt: i64,
     /// Its state before settling.
-    pub from_state: &'a str,
+    pub from_state: AttemptState,
     /// The verified block holding the transaction.
     pub block: u64,
     /// The receipt JSON journaled beside it (node-reported).
     pub receipt: String,
     /// `None`: paid (confirmed); `Some(why)`: failed.
     pub failure: Option<String>,
+}
+
+impl Settlement {
+    /// The state it settles to.
+    pub fn to_state(&self) -> AttemptState {
+        if self.failure.is_some() {
+            AttemptState::Failed
+        } else {
+            AttemptState::Confirmed
+        }
+    }
+}
+
+/// Refuses a move the transition table does not allow, before SQL sees it.
+fn check_move(attempt: i64, from: AttemptState, to: AttemptState) -> Result<()> {
+    if from.can_move_to(to) {
+        Ok(())
+    } else {
+        Err(BcError::Input(format!(
+            "attempt {attempt}: {from} → {to} is not an allowed move; nothing was recorded"
+        )))
+    }
 }
 
 impl Journal {
@@ -65,182 +91,167 @@ impl Journal {
         against: &BuiltAgainst<'_>,
         attempts: &[NewAttempt],
     ) -> Result<Vec<i64>> {
-        let what = || format!("record the attempts of request {}", against.request_id);
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let w = self.write()?;
         let mut ids = Vec::with_capacity(attempts.len());
         for a in attempts {
-            ids.push(insert_built_in(&tx, against, a)?);
+            ids.push(w.built(against, a)?);
         }
-        tx.commit().map_err(at(what()))?;
+        w.commit()?;
         Ok(ids)
     }
 
     /// Moves `built` attempts to `signed` with their signatures (hex), in one SQL transaction.
     pub fn record_signed(&self, signed: &[(i64, Vec<String>)]) -> Result<()> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(at("record signatures"))?;
+        let w = self.write()?;
         for (id, sigs) in signed {
-            sign_in(&tx, *id, sigs)?;
+            w.signed(*id, sigs)?;
         }
-        tx.commit().map_err(at("record signatures"))
+        w.commit()
     }
 
     /// Settles attempts from their verified blocks, in one SQL transaction.
-    pub fn record_settled(&self, settled: &[Settlement<'_>]) -> Result<()> {
-        let tx = self
-            .conn
-            .unchecked_transaction()
-            .map_err(at("record settlements"))?;
+    pub fn record_settled(&self, settled: &[Settlement]) -> Result<()> {
+        let w = self.write()?;
         for s in settled {
-            settle_in(&tx, s)?;
+            w.settled(s)?;
         }
-        tx.commit().map_err(at("record settlements"))
+        w.commit()
     }
-}
 
-/// A new `built` attempt inside the caller's SQL transaction (its verified scan starts at its
-/// reference block); returns its row id.
-pub fn insert_built_in(
-    tx: &Transaction<'_>,
-    against: &BuiltAgainst<'_>,
-    a: &NewAttempt,
-) -> Result<i64> {
-    let (perm_id, claim) = against
-        .permission
-        .as_ref()
-        .map_or((None, None), |(id, c)| (Some(*id), Some(c.as_str())));
-    tx.execute(
-        "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'built', ?9, ?9, ?10, ?5, ?10, ?11, ?12, ?13)",
-        params![
-            a.payout_id,
-            a.txid.to_hex(),
-            hex::encode(&a.raw),
-            a.expiration as i64,
-            against.ref_block_num as i64,
-            a.fee_limit as i64,
-            against.request_id,
-            a.fee_inputs,
-            now_ms(),
-            against.ref_block_id,
-            against.ref_block_ts as i64,
-            perm_id,
-            claim
-        ],
-    )
-    .map_err(at(format!("record the attempt of payout {}", a.payout_id)))?;
-    Ok(tx.last_insert_rowid())
-}
-
-/// built → signed with its signatures (hex) inside the caller's SQL transaction (the trigger
-/// refuses it from any state but `built`).
-pub fn sign_in(tx: &Transaction<'_>, id: i64, sigs: &[String]) -> Result<()> {
-    let js = serde_json::to_string(sigs).expect("json");
-    tx.execute(
-        "UPDATE attempts SET state = 'signed', signatures = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, js, now_ms()],
-    )
-    .map_err(at(format!("record the signatures of attempt {id}")))?;
-    Ok(())
-}
-
-/// Settles one attempt inside the caller's SQL transaction, through the states the trigger
-/// allows (built → signed → broadcast → included, then confirmed / failed).
-pub fn settle_in(tx: &Transaction<'_>, s: &Settlement<'_>) -> Result<()> {
-    let path: &[&str] = match s.from_state {
-        "built" => &["signed", "broadcast", "included"],
-        "signed" | "broadcast" => &["included"],
-        _ => &[],
-    };
-    let what = || format!("settle attempt {}", s.attempt);
-    for state in path {
-        tx.execute(
-            "UPDATE attempts SET state = ?2, updated_at = ?3 WHERE id = ?1",
-            params![s.attempt, state, now_ms()],
-        )
-        .map_err(at(what()))?;
-    }
-    tx.execute(
-        "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), recheck = NULL, updated_at = ?6 WHERE id = ?1",
-        params![
-            s.attempt,
-            if s.failure.is_some() { "failed" } else { "confirmed" },
-            s.block as i64,
-            s.receipt,
-            s.failure,
-            now_ms()
-        ],
-    )
-    .map_err(at(what()))?;
-    Ok(())
-}
-
-/// Where a verified, gap-free scan for an attempt got to, inside the caller's SQL
-/// transaction: blocks (ref_block_num, `to`] are covered; `id` (hex) and `ts` (ms) are those of
-/// block `to`.
-pub fn record_scan_in(
-    tx: &Transaction<'_>,
-    attempt: i64,
-    to: u64,
-    id: Option<String>,
-    ts: u64,
-) -> Result<()> {
-    tx.execute(
-        "UPDATE attempts SET scanned_to = ?2, scanned_id = ?3, scanned_ts = ?4 WHERE id = ?1",
-        params![attempt, to as i64, id, ts as i64],
-    )
-    .map_err(at(format!("record the scan of attempt {attempt}")))?;
-    Ok(())
-}
-
-/// → expired with its evidence (JSON) and `reason`, inside the caller's SQL transaction; an
-/// attempt already expired only gets the evidence.
-pub fn expire_in(
-    tx: &Transaction<'_>,
-    attempt: i64,
-    already_expired: bool,
-    evidence: &str,
-    reason: &str,
-) -> Result<()> {
-    let what = at(format!("record the expiry of attempt {attempt}"));
-    if already_expired {
-        tx.execute(
-            "UPDATE attempts SET evidence = ?2 WHERE id = ?1",
-            params![attempt, evidence],
-        )
-        .map_err(what)?;
-    } else {
-        tx.execute(
-            "UPDATE attempts SET state = 'expired', evidence = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
-            params![attempt, evidence, reason, now_ms()],
-        )
-        .map_err(what)?;
-    }
-    Ok(())
-}
-
-impl Journal {
     /// The outcome of re-checking a `failed` attempt against its verified block, in one SQL
     /// transaction: `paid` (the block's contractRet `ret` is SUCCESS) moves it failed →
     /// confirmed with `ret` in its receipt; otherwise the mark is cleared and `reason` kept.
     pub fn record_recheck(&self, attempt: i64, ret: &str, paid: bool, reason: &str) -> Result<()> {
         let what = || format!("record the re-check of attempt {attempt}");
-        let tx = self.conn.unchecked_transaction().map_err(at(what()))?;
+        let w = self.write()?;
         if paid {
-            tx.execute(
+            w.sql().execute(
                 "UPDATE attempts SET state = 'confirmed', reason = NULL, recheck = NULL, receipt = json_set(COALESCE(receipt, '{}'), '$.result', ?2), updated_at = ?3 WHERE id = ?1",
                 params![attempt, ret, now_ms()],
             )
             .map_err(at(what()))?;
         } else {
-            tx.execute(
-                "UPDATE attempts SET recheck = NULL, reason = ?2 WHERE id = ?1",
-                params![attempt, reason],
-            )
-            .map_err(at(what()))?;
+            w.sql()
+                .execute(
+                    "UPDATE attempts SET recheck = NULL, reason = ?2 WHERE id = ?1",
+                    params![attempt, reason],
+                )
+                .map_err(at(what()))?;
         }
-        tx.commit().map_err(at(what()))
+        w.commit()
+    }
+}
+
+impl JournalTx<'_> {
+    /// A new `built` attempt (its verified scan starts at its reference block); returns its
+    /// row id.
+    pub fn built(&self, against: &BuiltAgainst<'_>, a: &NewAttempt) -> Result<i64> {
+        let (perm_id, claim) = against
+            .permission
+            .as_ref()
+            .map_or((None, None), |(id, c)| (Some(*id), Some(c.as_str())));
+        let fee = a
+            .fee_inputs
+            .as_ref()
+            .map(|f| serde_json::to_string(f).expect("fee inputs serialise"));
+        self.sql().execute(
+            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, fee_inputs, state, created_at, updated_at, ref_block_id, scanned_to, scanned_id, scanned_ts, permission_id, permission_claim) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?5, ?11, ?12, ?13, ?14)",
+            params![
+                a.payout_id,
+                a.txid.to_hex(),
+                hex::encode(&a.raw),
+                a.expiration as i64,
+                against.ref_block_num as i64,
+                a.fee_limit as i64,
+                against.request_id,
+                fee,
+                AttemptState::Built,
+                now_ms(),
+                against.ref_block_id,
+                against.ref_block_ts as i64,
+                perm_id,
+                claim
+            ],
+        )
+        .map_err(at(format!("record the attempt of payout {}", a.payout_id)))?;
+        Ok(self.sql().last_insert_rowid())
+    }
+
+    /// built → signed with its signatures (hex) (the trigger refuses it from any state but
+    /// `built`).
+    pub fn signed(&self, id: i64, sigs: &[String]) -> Result<()> {
+        let js = serde_json::to_string(sigs).expect("json");
+        self.sql()
+            .execute(
+                "UPDATE attempts SET state = ?4, signatures = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, js, now_ms(), AttemptState::Signed],
+            )
+            .map_err(at(format!("record the signatures of attempt {id}")))?;
+        Ok(())
+    }
+
+    /// Settles one attempt through the states the table allows (built → signed → broadcast →
+    /// included, then confirmed / failed).
+    pub fn settled(&self, s: &Settlement) -> Result<()> {
+        let to = s.to_state();
+        let path = s.from_state.path_to_included();
+        let last = path.last().copied().unwrap_or(s.from_state);
+        check_move(s.attempt, last, to)?;
+        let what = || format!("settle attempt {}", s.attempt);
+        for state in path {
+            self.sql()
+                .execute(
+                    "UPDATE attempts SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                    params![s.attempt, state, now_ms()],
+                )
+                .map_err(at(what()))?;
+        }
+        self.sql().execute(
+            "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), recheck = NULL, updated_at = ?6 WHERE id = ?1",
+            params![s.attempt, to, s.block as i64, s.receipt, s.failure, now_ms()],
+        )
+        .map_err(at(what()))?;
+        Ok(())
+    }
+
+    /// Where a verified, gap-free scan for an attempt got to: blocks (ref_block_num, `to`] are
+    /// covered; `id` (hex) and `ts` (ms) are those of block `to`.
+    pub fn scanned(&self, attempt: i64, to: u64, id: Option<String>, ts: u64) -> Result<()> {
+        self.sql()
+            .execute(
+                "UPDATE attempts SET scanned_to = ?2, scanned_id = ?3, scanned_ts = ?4 WHERE id = ?1",
+                params![attempt, to as i64, id, ts as i64],
+            )
+            .map_err(at(format!("record the scan of attempt {attempt}")))?;
+        Ok(())
+    }
+
+    /// `from` → expired with its evidence (JSON) and `reason`; an attempt already expired only
+    /// gets the evidence.
+    pub fn expired(
+        &self,
+        attempt: i64,
+        from: AttemptState,
+        evidence: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let what = at(format!("record the expiry of attempt {attempt}"));
+        if from == AttemptState::Expired {
+            self.sql()
+                .execute(
+                    "UPDATE attempts SET evidence = ?2 WHERE id = ?1",
+                    params![attempt, evidence],
+                )
+                .map_err(what)?;
+            return Ok(());
+        }
+        check_move(attempt, from, AttemptState::Expired)?;
+        self.sql().execute(
+            "UPDATE attempts SET state = ?5, evidence = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1",
+            params![attempt, evidence, reason, now_ms(), AttemptState::Expired],
+        )
+        .map_err(what)?;
+        Ok(())
     }
 }
 
@@ -251,7 +262,12 @@ mod tests {
 
     fn journal_with_payout() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), "local", LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         j.conn
             .execute_batch(
                 "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
@@ -318,7 +334,7 @@ mod tests {
         assert_eq!(a.signatures.as_deref(), Some("[\"ab\"]"));
         j.record_settled(&[Settlement {
             attempt: id,
-            from_state: "signed",
+            from_state: AttemptState::Signed,
             block: 12,
             receipt: "{\"fee\":3}".into(),
             failure: None,
@@ -329,12 +345,49 @@ mod tests {
         // confirmed → failed is not a move the trigger allows.
         let e = j.record_settled(&[Settlement {
             attempt: id,
-            from_state: "confirmed",
+            from_state: AttemptState::Confirmed,
             block: 12,
             receipt: "{}".into(),
             failure: Some("REVERT".into()),
         }]);
         assert!(e.is_err());
         assert_eq!(j.latest_attempt("p").unwrap().unwrap().state, "confirmed");
+        // A caller whose idea of the state is stale (included → failed is an allowed move) is
+        // still refused by the trigger, and nothing changes.
+        let e = j.record_settled(&[Settlement {
+            attempt: id,
+            from_state: AttemptState::Included,
+            block: 13,
+            receipt: "{}".into(),
+            failure: Some("REVERT".into()),
+        }]);
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("invalid attempt state transition"));
+        let a = j.latest_attempt("p").unwrap().unwrap();
+        assert_eq!((a.state, a.block), (AttemptState::Confirmed, Some(12)));
+    }
+
+    #[test]
+    fn expiry_only_from_a_state_that_may_expire() {
+        let (_d, j) = journal_with_payout();
+        let id = built(&j, 1);
+        let w = j.write().unwrap();
+        w.expired(id, AttemptState::Built, "{}", "expired: test")
+            .unwrap();
+        // Already expired: only the evidence changes.
+        w.expired(id, AttemptState::Expired, "{\"text\":\"again\"}", "ignored")
+            .unwrap();
+        // From included an attempt settles; it never expires.
+        let e = w
+            .expired(id, AttemptState::Included, "{}", "x")
+            .unwrap_err();
+        assert!(e.to_string().contains("included → expired"), "{e}");
+        w.commit().unwrap();
+        let a = j.latest_attempt("p").unwrap().unwrap();
+        assert_eq!(a.state, AttemptState::Expired);
+        assert_eq!(a.reason.as_deref(), Some("expired: test"));
+        assert_eq!(a.evidence.as_deref(), Some("{\"text\":\"again\"}"));
     }
 }

@@ -87,14 +87,14 @@ impl World {
             .map_or_else(|| self.node.url(), Pool::url)
     }
 
-    /// The journal, opened as a writer (tests that set up states older versions left behind).
-    pub fn journal(&self) -> coldpay_broadcaster::journal::Journal {
-        coldpay_broadcaster::journal::Journal::open(
-            &self.path("journal.sqlite"),
-            "local",
-            coldpay_broadcaster::lock::LockWait::Wait,
-        )
-        .unwrap()
+    /// The journal's database opened raw, past the journal's API (whose connection is
+    /// private): tests that set up states older versions left behind, or read columns no
+    /// command shows, write and read it directly. Nothing else may.
+    pub fn journal(&self) -> RawJournal {
+        let conn = rusqlite::Connection::open(self.path("journal.sqlite")).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        RawJournal { conn }
     }
 
     /// Replaces the pool's faults.
@@ -213,4 +213,10 @@ impl World {
             .unwrap()
             .clone()
     }
+}
+
+/// The journal's database, opened raw by a test ([`World::journal`]).
+pub struct RawJournal {
+    /// The SQLite connection.
+    pub conn: rusqlite::Connection,
 }

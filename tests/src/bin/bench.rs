@@ -1280,7 +1280,12 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
         .contract
         .to_base58();
     let started = Instant::now();
-    let journal = Journal::open(&db, "local", coldpay_broadcaster::lock::LockWait::NoWait).unwrap();
+    let journal = Journal::open(
+        &db,
+        coldpay_shared::Network::Local,
+        coldpay_broadcaster::lock::LockWait::NoWait,
+    )
+    .unwrap();
     let batches = total.div_ceil(JOURNAL_BATCH);
     for b in 0..batches {
         let first = b * JOURNAL_BATCH;
@@ -1300,8 +1305,14 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
                 memo: i.is_multiple_of(3).then(|| format!("invoice {i}")),
             })
             .collect();
-        coldpay_broadcaster::payouts::insert_batch(&journal, &batch, &from, "local", &payouts)
-            .unwrap();
+        coldpay_broadcaster::payouts::insert_batch(
+            &journal,
+            &batch,
+            &from,
+            coldpay_shared::Network::Local,
+            &payouts,
+        )
+        .unwrap();
         // 1 in 20 stays imported; the rest are built, 1 in 20 of those stays awaiting a
         // signature, the others are signed and settled (1 in 25 failed).
         let built: Vec<NewAttempt> = payouts
@@ -1337,11 +1348,11 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
             .map(|(id, _)| (*id, vec!["ab".repeat(65)]))
             .collect();
         journal.record_signed(&sigs).unwrap();
-        let settled: Vec<Settlement<'_>> = ids
+        let settled: Vec<Settlement> = ids
             .iter()
             .map(|(id, k)| Settlement {
                 attempt: *id,
-                from_state: "signed",
+                from_state: coldpay_broadcaster::journal::AttemptState::Signed,
                 block: 200 + (*k as u64) / 50,
                 receipt: format!(
                     "{{\"fee\":{},\"energy_usage_total\":{},\"result\":\"SUCCESS\"}}",
