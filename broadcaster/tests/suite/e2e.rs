@@ -1,10 +1,6 @@
 //! coldpay-broadcaster driven as users do, against coldpay-devnode over loopback HTTP.
 
-#![allow(
-    clippy::too_many_lines,
-    clippy::unused_self,
-    clippy::format_push_string
-)]
+#![allow(clippy::unused_self, clippy::format_push_string)]
 
 use crate::common;
 

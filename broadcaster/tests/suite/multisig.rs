@@ -1,8 +1,6 @@
 //! Offline M-of-N approval (issue #14) on the dev node: a 2-of-3 active permission set up from
 //! the owner key, a batch built under it, approvals collected one response at a time.
 
-#![allow(clippy::too_many_lines)]
-
 use crate::common;
 
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! What a first-time operator sees: `init`, the network line every command starts with, a
 //! dead node, `build`'s summary, duplicate payouts, and `report` over every batch.
 
-#![allow(clippy::too_many_lines)]
-
 use crate::common;
 
 use std::path::Path;

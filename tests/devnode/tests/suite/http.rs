@@ -1,6 +1,6 @@
 //! The dev node driven over real HTTP on loopback, with transactions signed by coldpay-shared.
 
-#![allow(clippy::too_many_lines, clippy::many_single_char_names)]
+#![allow(clippy::many_single_char_names)]
 
 use crate::common;
 mod sdk;

@@ -2,8 +2,6 @@
 //! AccountPermissionUpdateContract (fee, checks, renumbering), and validating multi-signature
 //! transactions against the permission their Permission_id names.
 
-#![allow(clippy::too_many_lines)]
-
 use crate::common;
 
 use coldpay_devnode::Genesis;

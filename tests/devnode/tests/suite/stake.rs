@@ -3,8 +3,6 @@
 //! from stake first, the rest burned; recovery over 24 h of chain time; unstake → withdraw
 //! after the delay; delegate / undelegate with a lock; java-tron's refusals.
 
-#![allow(clippy::too_many_lines)]
-
 use crate::common;
 
 use coldpay_devnode::genesis::{Permission, PermissionKey, Permissions};
