@@ -1,8 +1,6 @@
 //! The whole air-gapped ceremony as tests: signer and broadcaster binaries, QR codes both ways,
 //! a local dev node, and the failure paths operators meet.
 
-#![allow(clippy::too_many_lines)]
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -555,7 +553,16 @@ fn usb_scanner_parts_shuffled_and_duplicated_on_stdin() {
     ok(&sub.wait_with_output().unwrap(), "submit --ur");
     assert_eq!(c.settle()["confirmed"], 20);
     assert_eq!(c.paid().len(), 20);
-    // A part of another message in the middle is refused, not mixed in.
+    a_part_of_another_message_is_refused(&c, &req, &parts[0]);
+}
+
+/// A part of another message in the middle is refused, not mixed in.
+fn a_part_of_another_message_is_refused(
+    c: &Ceremony,
+    req: &coldpay_shared::SignRequest,
+    first: &str,
+) {
+    use std::io::Write;
     let other = coldpay_shared::urframe::encode_parts(
         coldpay_shared::urframe::UrKind::Request,
         &coldpay_shared::compact::encode_request(&coldpay_shared::SignRequest {
@@ -580,7 +587,7 @@ fn usb_scanner_parts_shuffled_and_duplicated_on_stdin() {
         .stdin
         .take()
         .unwrap()
-        .write_all(format!("{}\n{}\n", parts[0], other[1]).as_bytes())
+        .write_all(format!("{first}\n{}\n", other[1]).as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(2));
