@@ -9,6 +9,7 @@ use coldpay_shared::handoff::RequestTx;
 use coldpay_shared::qr::{emit_qr, QrOptions};
 use coldpay_shared::urframe::UrKind;
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, Sun, U256};
+use coldpay_testkit::{Limits, Policy};
 use image::{Rgb, RgbImage};
 
 /// The signer's clock for the review screenshot (2026-12-01 09:00 UTC).
@@ -67,26 +68,13 @@ pub fn sample_request() -> SignRequest {
 }
 
 fn policy() -> String {
-    format!(
-        r#"[destinations]
-mode = "allowlist"
-allow = [
-  {{ address = "{EXCHANGE}", label = "exchange hot wallet" }},
-  {{ address = "{SUPPLIER}", label = "supplier (Lisbon)" }},
-]
-[[tokens]]
-symbol = "USDT"
-contract = "{USDT}"
-decimals = 6
-max_per_tx = "50000"
-max_per_request = "60000"
-max_per_24h = "90000"
-[trx]
-max_per_tx = "1000"
-max_per_request = "2000"
-max_per_24h = "5000"
-"#
-    )
+    Policy::new()
+        .attended()
+        .allow(EXCHANGE, "exchange hot wallet")
+        .allow(SUPPLIER, "supplier (Lisbon)")
+        .token("USDT", USDT, 6, Limits::usdt())
+        .trx(Limits::new("1000", "2000", "5000"))
+        .to_toml()
 }
 
 fn signer(home: &Path) -> Command {

@@ -7,6 +7,7 @@ use coldpay_shared::{abi, Address, Signature, SignedTransaction, Sun, TxId, U256
 use serde_json::{json, Map, Value};
 
 use crate::chain::{Block, Chain, ExecResult, Included, TxInfo};
+use crate::params::Params;
 pub use crate::reply::Reply;
 use crate::reply::{addr_out, error, get_str, get_u64, ok, param_addr, text_out, visible};
 
@@ -218,9 +219,17 @@ fn contract_error(code: &str, msg: &str) -> Reply {
     ok(json!({"result": {"code": code, "message": hex::encode(msg.as_bytes())}}))
 }
 
+/// One request's reading context: its parameters, `visible`, and the highest block number it
+/// may see (the solidified head on `/walletsolidity/`, else the head).
+struct Req<'a> {
+    p: &'a Value,
+    vis: bool,
+    limit: u64,
+    solidity: bool,
+}
+
 /// Dispatches one API request. `path` is without the query string.
 pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
-    let vis = visible(p);
     let solidity = path.starts_with("/walletsolidity/");
     let name = path.rsplit('/').next().unwrap_or("");
     let limit = if solidity {
@@ -228,9 +237,39 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
     } else {
         chain.head().number
     };
+    let r = Req {
+        p,
+        vis: visible(p),
+        limit,
+        solidity,
+    };
+    if let Some(reply) = block_query(chain, name, &r)
+        .or_else(|| node_query(chain, name))
+        .or_else(|| account_query(chain, name, &r))
+    {
+        return reply;
+    }
     match name {
+        b if crate::api_stake::is_builder(b) => crate::api_stake::build(chain, b, p, r.vis),
+        "createtransaction" => create_transaction(chain, &r),
+        "triggersmartcontract" | "triggerconstantcontract" | "estimateenergy" => {
+            trigger(chain, name, &r)
+        }
+        "broadcasthex" => broadcast_hex(chain, p, drop),
+        "broadcasttransaction" => broadcast_transaction(chain, &r, drop),
+        q => tx_query(chain, q, &r)
+            .or_else(|| crate::api_stake::query(chain, q, p, r.vis))
+            .or_else(|| crate::api_sdk::query(chain, q, p, r.vis))
+            .unwrap_or_else(|| (404, json!({"Error": format!("unknown endpoint {path}")}))),
+    }
+}
+
+/// The block queries; `None` if `name` is not one.
+fn block_query(chain: &Chain, name: &str, r: &Req) -> Option<Reply> {
+    let (p, vis, limit) = (r.p, r.vis, r.limit);
+    let reply = match name {
         "getnowblock" => {
-            let b = if solidity {
+            let b = if r.solidity {
                 chain.solid().clone()
             } else {
                 chain.head().clone()
@@ -247,29 +286,7 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
             Some(_) => ok(json!({})),
             None => error("class java.lang.IllegalArgumentException : num is required"),
         },
-        "getblock" => {
-            let detail = matches!(p.get("detail"), Some(Value::Bool(true)))
-                || get_str(p, "detail") == Some("true");
-            let key = get_str(p, "id_or_num")
-                .map(str::to_string)
-                .or_else(|| get_u64(p, "id_or_num").map(|n| n.to_string()))
-                .unwrap_or_default();
-            let b = if key.is_empty() {
-                Some(chain.blocks[limit as usize].clone())
-            } else if key.len() == 64 {
-                chain
-                    .blocks
-                    .iter()
-                    .find(|b| hex::encode(b.id) == key.to_lowercase() && b.number <= limit)
-                    .cloned()
-            } else {
-                key.parse::<u64>()
-                    .ok()
-                    .filter(|n| *n <= limit)
-                    .map(|n| chain.blocks[n as usize].clone())
-            };
-            ok(b.map_or_else(|| json!({}), |b| block_json(chain, &b, vis, detail)))
-        }
+        "getblock" => get_block(chain, r),
         "getblockbyid" => {
             let id = get_str(p, "value").unwrap_or("").to_lowercase();
             let block = chain
@@ -279,24 +296,61 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
                 .cloned();
             ok(block.map_or_else(|| json!({}), |b| block_json(chain, &b, vis, true)))
         }
-        "getblockbylimitnext" => {
-            let (Some(s), Some(e)) = (get_u64(p, "startNum"), get_u64(p, "endNum")) else {
-                return error(
-                    "class java.lang.IllegalArgumentException : startNum and endNum are required",
-                );
-            };
-            if e <= s || e - s > 100 {
-                return error("class java.lang.IllegalArgumentException : endNum must be > startNum and at most 100 apart");
-            }
-            let blocks: Vec<Value> = (s..e.min(limit + 1))
-                .map(|n| block_json(chain, &chain.blocks[n as usize].clone(), vis, true))
-                .collect();
-            ok(if blocks.is_empty() {
-                json!({})
-            } else {
-                json!({"block": blocks})
-            })
-        }
+        "getblockbylimitnext" => block_range(chain, r),
+        _ => return None,
+    };
+    Some(reply)
+}
+
+/// `getblock`: by id, by number, or the latest visible block when neither is given.
+fn get_block(chain: &Chain, r: &Req) -> Reply {
+    let (p, limit) = (r.p, r.limit);
+    let detail =
+        matches!(p.get("detail"), Some(Value::Bool(true))) || get_str(p, "detail") == Some("true");
+    let key = get_str(p, "id_or_num")
+        .map(str::to_string)
+        .or_else(|| get_u64(p, "id_or_num").map(|n| n.to_string()))
+        .unwrap_or_default();
+    let b = if key.is_empty() {
+        Some(chain.blocks[limit as usize].clone())
+    } else if key.len() == 64 {
+        chain
+            .blocks
+            .iter()
+            .find(|b| hex::encode(b.id) == key.to_lowercase() && b.number <= limit)
+            .cloned()
+    } else {
+        key.parse::<u64>()
+            .ok()
+            .filter(|n| *n <= limit)
+            .map(|n| chain.blocks[n as usize].clone())
+    };
+    ok(b.map_or_else(|| json!({}), |b| block_json(chain, &b, r.vis, detail)))
+}
+
+/// `getblockbylimitnext`: blocks `startNum..endNum` (at most 100), cut at the visible head.
+fn block_range(chain: &Chain, r: &Req) -> Reply {
+    let (Some(s), Some(e)) = (get_u64(r.p, "startNum"), get_u64(r.p, "endNum")) else {
+        return error(
+            "class java.lang.IllegalArgumentException : startNum and endNum are required",
+        );
+    };
+    if e <= s || e - s > 100 {
+        return error("class java.lang.IllegalArgumentException : endNum must be > startNum and at most 100 apart");
+    }
+    let blocks: Vec<Value> = (s..e.min(r.limit + 1))
+        .map(|n| block_json(chain, &chain.blocks[n as usize].clone(), r.vis, true))
+        .collect();
+    ok(if blocks.is_empty() {
+        json!({})
+    } else {
+        json!({"block": blocks})
+    })
+}
+
+/// The node's own state: `getnodeinfo`, `getchainparameters`; `None` for other names.
+fn node_query(chain: &Chain, name: &str) -> Option<Reply> {
+    let reply = match name {
         "getnodeinfo" => {
             let (h, s) = (chain.head().clone(), chain.solid().clone());
             ok(json!({
@@ -308,33 +362,43 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
                 "configNodeInfo": {"codeVersion": "coldpay-devnode", "p2pVersion": "0"},
             }))
         }
-        "getchainparameters" => {
-            let pr = &chain.params;
-            ok(json!({"chainParameter": [
-                {"key": "getMaintenanceTimeInterval", "value": 21_600_000},
-                {"key": "getCreateAccountFee", "value": 100_000},
-                {"key": "getTransactionFee", "value": pr.transaction_fee},
-                {"key": "getCreateNewAccountFeeInSystemContract", "value": pr.create_new_account_fee},
-                {"key": "getFreeNetLimit", "value": pr.free_net_limit},
-                {"key": "getEnergyFee", "value": pr.energy_fee},
-                {"key": "getMemoFee", "value": pr.memo_fee},
-                {"key": "getMultiSignFee", "value": pr.multi_sign_fee},
-                {"key": "getTotalSignNum", "value": pr.total_sign_num},
-                {"key": "getUpdateAccountPermissionFee", "value": pr.update_account_permission_fee},
-                {"key": "getMaxFeeLimit", "value": pr.max_fee_limit},
-                {"key": "getTotalEnergyLimit", "value": pr.total_energy_limit},
-                {"key": "getTotalEnergyCurrentLimit", "value": pr.total_energy_limit},
-                {"key": "getUnfreezeDelayDays", "value": pr.unfreeze_delay_days},
-                {"key": "getAllowDelegateResource", "value": 1},
-                {"key": "getAllowCancelAllUnfreezeV2", "value": 1},
-                {"key": "getMaxDelegateLockPeriod", "value": pr.max_delegate_lock_period},
-            ]}))
-        }
-        "getaccount" => match param_addr(p, "address") {
-            Ok(a) => ok(account_json(chain, &a, vis)),
+        "getchainparameters" => chain_parameters(&chain.params),
+        _ => return None,
+    };
+    Some(reply)
+}
+
+/// `getchainparameters`, with java-tron's keys.
+fn chain_parameters(pr: &Params) -> Reply {
+    ok(json!({"chainParameter": [
+        {"key": "getMaintenanceTimeInterval", "value": 21_600_000},
+        {"key": "getCreateAccountFee", "value": 100_000},
+        {"key": "getTransactionFee", "value": pr.transaction_fee},
+        {"key": "getCreateNewAccountFeeInSystemContract", "value": pr.create_new_account_fee},
+        {"key": "getFreeNetLimit", "value": pr.free_net_limit},
+        {"key": "getEnergyFee", "value": pr.energy_fee},
+        {"key": "getMemoFee", "value": pr.memo_fee},
+        {"key": "getMultiSignFee", "value": pr.multi_sign_fee},
+        {"key": "getTotalSignNum", "value": pr.total_sign_num},
+        {"key": "getUpdateAccountPermissionFee", "value": pr.update_account_permission_fee},
+        {"key": "getMaxFeeLimit", "value": pr.max_fee_limit},
+        {"key": "getTotalEnergyLimit", "value": pr.total_energy_limit},
+        {"key": "getTotalEnergyCurrentLimit", "value": pr.total_energy_limit},
+        {"key": "getUnfreezeDelayDays", "value": pr.unfreeze_delay_days},
+        {"key": "getAllowDelegateResource", "value": 1},
+        {"key": "getAllowCancelAllUnfreezeV2", "value": 1},
+        {"key": "getMaxDelegateLockPeriod", "value": pr.max_delegate_lock_period},
+    ]}))
+}
+
+/// `getaccount`, `getaccountresource`; `None` for other names.
+fn account_query(chain: &Chain, name: &str, r: &Req) -> Option<Reply> {
+    let reply = match name {
+        "getaccount" => match param_addr(r.p, "address") {
+            Ok(a) => ok(account_json(chain, &a, r.vis)),
             Err(e) => e,
         },
-        "getaccountresource" => match param_addr(p, "address") {
+        "getaccountresource" => match param_addr(r.p, "address") {
             Ok(a) => ok(crate::api_stake::account_resource(
                 chain,
                 &a,
@@ -342,198 +406,229 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
             )),
             Err(e) => e,
         },
-        b if crate::api_stake::is_builder(b) => crate::api_stake::build(chain, b, p, vis),
-        "createtransaction" => {
-            let (owner, to) = match (param_addr(p, "owner_address"), param_addr(p, "to_address")) {
-                (Ok(o), Ok(t)) => (o, t),
-                (Err(e), _) | (_, Err(e)) => return e,
-            };
-            let Some(amount) = get_u64(p, "amount").and_then(|a| Sun::new(a).ok()) else {
-                return error("amount is required");
-            };
-            if !chain.accounts.contains_key(&owner) {
-                return error("class org.tron.core.exception.ContractValidateException : Validate TransferContract error, no OwnerAccount.");
+        _ => return None,
+    };
+    Some(reply)
+}
+
+/// `createtransaction`: an unsigned TRX transfer.
+fn create_transaction(chain: &Chain, r: &Req) -> Reply {
+    let p = r.p;
+    let (owner, to) = match (param_addr(p, "owner_address"), param_addr(p, "to_address")) {
+        (Ok(o), Ok(t)) => (o, t),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let Some(amount) = get_u64(p, "amount").and_then(|a| Sun::new(a).ok()) else {
+        return error("amount is required");
+    };
+    if !chain.accounts.contains_key(&owner) {
+        return error("class org.tron.core.exception.ContractValidateException : Validate TransferContract error, no OwnerAccount.");
+    }
+    let raw = chain.build(
+        Contract {
+            kind: ContractKind::Transfer(TransferContract { owner, to, amount }),
+            permission_id: 0,
+        },
+        0,
+    );
+    ok(to_tronweb_json(&raw, &[], r.vis))
+}
+
+/// A token call as the three trigger endpoints read it.
+struct Call {
+    owner: Address,
+    data: Vec<u8>,
+    kind: ContractKind,
+    permission_id: u32,
+}
+
+/// `triggersmartcontract`, `triggerconstantcontract`, `estimateenergy` on the node's token.
+fn trigger(chain: &Chain, name: &str, r: &Req) -> Reply {
+    let p = r.p;
+    let (owner, contract) = match (
+        param_addr(p, "owner_address"),
+        param_addr(p, "contract_address"),
+    ) {
+        (Ok(o), Ok(c)) => (o, c),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let data = match call_data(p) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    if contract != chain.token.contract {
+        return contract_error(
+            "CONTRACT_VALIDATE_ERROR",
+            "No contract or not a valid smart contract",
+        );
+    }
+    let call_value = get_u64(p, "call_value").unwrap_or(0);
+    let (energy, _, outcome) = chain.simulate_call(&owner, &data, call_value);
+    let call = Call {
+        owner,
+        kind: ContractKind::TriggerSmart(TriggerSmartContract {
+            owner,
+            contract,
+            call_value: Sun::new(call_value).unwrap_or(Sun::ZERO),
+            data: data.clone(),
+        }),
+        data,
+        permission_id: get_u64(p, "Permission_id").unwrap_or(0) as u32,
+    };
+    match name {
+        "estimateenergy" => {
+            if outcome == ExecResult::Success {
+                ok(json!({"result": {"result": true}, "energy_required": energy}))
+            } else {
+                contract_error("CONTRACT_EXE_ERROR", "REVERT opcode executed")
             }
+        }
+        "triggerconstantcontract" => constant_call(chain, call, energy, outcome, r.vis),
+        _ => {
+            let fee_limit = get_u64(p, "fee_limit").unwrap_or(0);
             let raw = chain.build(
                 Contract {
-                    kind: ContractKind::Transfer(TransferContract { owner, to, amount }),
-                    permission_id: 0,
+                    kind: call.kind,
+                    permission_id: call.permission_id,
                 },
-                0,
+                fee_limit,
             );
-            ok(to_tronweb_json(&raw, &[], vis))
+            ok(
+                json!({"result": {"result": true}, "transaction": to_tronweb_json(&raw, &[], r.vis)}),
+            )
         }
-        "triggersmartcontract" | "triggerconstantcontract" | "estimateenergy" => {
-            let (owner, contract) = match (
-                param_addr(p, "owner_address"),
-                param_addr(p, "contract_address"),
-            ) {
-                (Ok(o), Ok(c)) => (o, c),
-                (Err(e), _) | (_, Err(e)) => return e,
-            };
-            let data = match call_data(p) {
-                Ok(d) => d,
-                Err(e) => return e,
-            };
-            if contract != chain.token.contract {
-                return contract_error(
-                    "CONTRACT_VALIDATE_ERROR",
-                    "No contract or not a valid smart contract",
-                );
-            }
-            let call_value = get_u64(p, "call_value").unwrap_or(0);
-            let (energy, _, outcome) = chain.simulate_call(&owner, &data, call_value);
-            let kind = ContractKind::TriggerSmart(TriggerSmartContract {
-                owner,
-                contract,
-                call_value: Sun::new(call_value).unwrap_or(Sun::ZERO),
-                data: data.clone(),
-            });
-            let permission_id = get_u64(p, "Permission_id").unwrap_or(0) as u32;
-            match name {
-                "estimateenergy" => {
-                    if outcome == ExecResult::Success {
-                        ok(json!({"result": {"result": true}, "energy_required": energy}))
-                    } else {
-                        contract_error("CONTRACT_EXE_ERROR", "REVERT opcode executed")
-                    }
-                }
-                "triggerconstantcontract" => {
-                    let raw = chain.build(
-                        Contract {
-                            kind,
-                            permission_id,
-                        },
-                        0,
-                    );
-                    let mut tx = to_tronweb_json(&raw, &[], vis);
-                    if let Some(word) = crate::api_sdk::token_view(chain, &data) {
-                        tx["ret"] = json!([{}]);
-                        return ok(
-                            json!({"result": {"result": true}, "energy_used": crate::api_sdk::VIEW_ENERGY, "constant_result": [word], "transaction": tx}),
-                        );
-                    }
-                    let constant = if data.len() == 36 && data[..4] == abi::BALANCE_OF_SELECTOR {
-                        let who = abi::decode_address_word(&data[4..]).unwrap_or(owner);
-                        hex::encode(chain.token_balance(&who).to_be_bytes::<32>())
-                    } else if outcome == ExecResult::Success {
-                        format!("{:064x}", 1)
-                    } else {
-                        String::new()
-                    };
-                    let mut result = json!({"result": true});
-                    if outcome == ExecResult::Revert {
-                        result["message"] = json!("REVERT opcode executed");
-                        tx["ret"] = json!([{"ret": "FAILED", "contractRet": "REVERT"}]);
-                    } else {
-                        tx["ret"] = json!([{}]);
-                    }
-                    ok(
-                        json!({"result": result, "energy_used": energy, "constant_result": [constant], "transaction": tx}),
-                    )
-                }
-                _ => {
-                    let fee_limit = get_u64(p, "fee_limit").unwrap_or(0);
-                    let raw = chain.build(
-                        Contract {
-                            kind,
-                            permission_id,
-                        },
-                        fee_limit,
-                    );
-                    ok(
-                        json!({"result": {"result": true}, "transaction": to_tronweb_json(&raw, &[], vis)}),
-                    )
-                }
-            }
+    }
+}
+
+/// `triggerconstantcontract`: the call's result word and the transaction it would be.
+fn constant_call(chain: &Chain, call: Call, energy: u64, outcome: ExecResult, vis: bool) -> Reply {
+    let raw = chain.build(
+        Contract {
+            kind: call.kind,
+            permission_id: call.permission_id,
+        },
+        0,
+    );
+    let data = call.data;
+    let mut tx = to_tronweb_json(&raw, &[], vis);
+    if let Some(word) = crate::api_sdk::token_view(chain, &data) {
+        tx["ret"] = json!([{}]);
+        return ok(
+            json!({"result": {"result": true}, "energy_used": crate::api_sdk::VIEW_ENERGY, "constant_result": [word], "transaction": tx}),
+        );
+    }
+    let constant = if data.len() == 36 && data[..4] == abi::BALANCE_OF_SELECTOR {
+        let who = abi::decode_address_word(&data[4..]).unwrap_or(call.owner);
+        hex::encode(chain.token_balance(&who).to_be_bytes::<32>())
+    } else if outcome == ExecResult::Success {
+        format!("{:064x}", 1)
+    } else {
+        String::new()
+    };
+    let mut result = json!({"result": true});
+    if outcome == ExecResult::Revert {
+        result["message"] = json!("REVERT opcode executed");
+        tx["ret"] = json!([{"ret": "FAILED", "contractRet": "REVERT"}]);
+    } else {
+        tx["ret"] = json!([{}]);
+    }
+    ok(
+        json!({"result": result, "energy_used": energy, "constant_result": [constant], "transaction": tx}),
+    )
+}
+
+/// `broadcasthex`: a signed transaction's protobuf bytes in hex.
+fn broadcast_hex(chain: &mut Chain, p: &Value, drop: bool) -> Reply {
+    let Some(h) = get_str(p, "transaction") else {
+        return error("transaction is required");
+    };
+    let bytes = match hex::decode(h) {
+        Ok(b) => b,
+        Err(e) => {
+            return ok(
+                json!({"result": false, "code": "OTHER_ERROR", "message": format!("Error: invalid hex: {e}")}),
+            )
         }
-        "broadcasthex" => {
-            let Some(h) = get_str(p, "transaction") else {
-                return error("transaction is required");
-            };
-            let bytes = match hex::decode(h) {
-                Ok(b) => b,
-                Err(e) => {
-                    return ok(
-                        json!({"result": false, "code": "OTHER_ERROR", "message": format!("Error: invalid hex: {e}")}),
-                    )
-                }
-            };
-            match chain.broadcast(&bytes, drop) {
-                Ok(txid) => ok(
-                    json!({"result": true, "code": "SUCCESS", "message": "", "txid": txid.to_hex(), "transaction": chain_tx_text(chain, &txid, &bytes)}),
-                ),
-                Err(r) => {
-                    let txid = SignedTransaction::decode_lenient_signatures(&bytes)
-                        .map(|t| t.txid().to_hex())
-                        .unwrap_or_default();
-                    ok(json!({"result": false, "code": r.code, "message": r.message, "txid": txid}))
-                }
-            }
+    };
+    match chain.broadcast(&bytes, drop) {
+        Ok(txid) => ok(
+            json!({"result": true, "code": "SUCCESS", "message": "", "txid": txid.to_hex(), "transaction": chain_tx_text(chain, &txid, &bytes)}),
+        ),
+        Err(r) => {
+            let txid = SignedTransaction::decode_lenient_signatures(&bytes)
+                .map(|t| t.txid().to_hex())
+                .unwrap_or_default();
+            ok(json!({"result": false, "code": r.code, "message": r.message, "txid": txid}))
         }
-        "broadcasttransaction" => {
-            let raw = match p.get("raw_data").map(raw_data_from_json) {
-                Some(Ok(r)) => r,
-                Some(Err(e)) => {
-                    return ok(
-                        json!({"result": {"code": "OTHER_ERROR", "message": hex::encode(format!("other error : {e}"))}}),
-                    )
-                }
-                None => {
-                    return ok(
-                        json!({"result": {"code": "OTHER_ERROR", "message": hex::encode("other error : raw_data is required")}}),
-                    )
-                }
-            };
-            let sigs: Result<Vec<Signature>, _> =
-                p.get("signature").and_then(Value::as_array).map_or_else(
-                    || Ok(Vec::new()),
-                    |a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(Signature::from_hex)
-                            .collect()
-                    },
-                );
-            let Ok(signatures) = sigs else {
-                return ok(
-                    json!({"code": "SIGERROR", "txid": raw.txid().to_hex(), "message": hex::encode("Validate signature error: bad signature format")}),
-                );
-            };
-            let tx = SignedTransaction { raw, signatures };
-            let size = tx.encode().len() as u64;
-            let txid = tx.txid();
-            match chain.broadcast_tx(tx, size, drop) {
-                Ok(t) => ok(json!({"result": true, "txid": t.to_hex()})),
-                Err(r) => ok(
-                    json!({"code": r.code, "txid": txid.to_hex(), "message": text_out(&r.message, vis)}),
-                ),
-            }
+    }
+}
+
+/// `broadcasttransaction`: a signed transaction as TronWeb JSON.
+fn broadcast_transaction(chain: &mut Chain, r: &Req, drop: bool) -> Reply {
+    let p = r.p;
+    let raw = match p.get("raw_data").map(raw_data_from_json) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            return ok(
+                json!({"result": {"code": "OTHER_ERROR", "message": hex::encode(format!("other error : {e}"))}}),
+            )
         }
-        "gettransactionbyid" => {
-            let Some(id) = get_str(p, "value").and_then(|v| TxId::from_hex(v).ok()) else {
-                return ok(json!({}));
-            };
-            match chain.txs.get(&id).filter(|i| i.info.block <= limit) {
-                Some(inc) => ok(tx_json(inc, vis)),
-                None => ok(json!({})),
-            }
+        None => {
+            return ok(
+                json!({"result": {"code": "OTHER_ERROR", "message": hex::encode("other error : raw_data is required")}}),
+            )
         }
+    };
+    let sigs: Result<Vec<Signature>, _> = p.get("signature").and_then(Value::as_array).map_or_else(
+        || Ok(Vec::new()),
+        |a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(Signature::from_hex)
+                .collect()
+        },
+    );
+    let Ok(signatures) = sigs else {
+        return ok(
+            json!({"code": "SIGERROR", "txid": raw.txid().to_hex(), "message": hex::encode("Validate signature error: bad signature format")}),
+        );
+    };
+    let tx = SignedTransaction { raw, signatures };
+    let size = tx.encode().len() as u64;
+    let txid = tx.txid();
+    match chain.broadcast_tx(tx, size, drop) {
+        Ok(t) => ok(json!({"result": true, "txid": t.to_hex()})),
+        Err(e) => ok(
+            json!({"code": e.code, "txid": txid.to_hex(), "message": text_out(&e.message, r.vis)}),
+        ),
+    }
+}
+
+/// The transaction queries; `None` if `name` is not one.
+fn tx_query(chain: &Chain, name: &str, r: &Req) -> Option<Reply> {
+    let (p, vis, limit) = (r.p, r.vis, r.limit);
+    let by_id = || {
+        get_str(p, "value")
+            .and_then(|v| TxId::from_hex(v).ok())
+            .and_then(|id| {
+                chain
+                    .txs
+                    .get(&id)
+                    .filter(|i| i.info.block <= limit)
+                    .map(|i| (id, i))
+            })
+    };
+    let reply = match name {
+        "gettransactionbyid" => ok(by_id().map_or_else(|| json!({}), |(_, inc)| tx_json(inc, vis))),
         "gettransactioninfobyid" => {
-            let Some(id) = get_str(p, "value").and_then(|v| TxId::from_hex(v).ok()) else {
-                return ok(json!({}));
-            };
-            match chain.txs.get(&id).filter(|i| i.info.block <= limit) {
-                Some(inc) => ok(info_json(&id, &inc.info, vis)),
-                None => ok(json!({})),
-            }
+            ok(by_id().map_or_else(|| json!({}), |(id, inc)| info_json(&id, &inc.info, vis)))
         }
         "gettransactioninfobyblocknum" => {
             let Some(n) = get_u64(p, "num") else {
-                return error("num is required");
+                return Some(error("num is required"));
             };
             if n > limit {
-                return ok(json!([]));
+                return Some(ok(json!([])));
             }
             let infos: Vec<Value> = chain.blocks[n as usize]
                 .txids
@@ -542,10 +637,9 @@ pub fn handle(chain: &mut Chain, path: &str, p: &Value, drop: bool) -> Reply {
                 .collect();
             ok(json!(infos))
         }
-        q => crate::api_stake::query(chain, q, p, vis)
-            .or_else(|| crate::api_sdk::query(chain, q, p, vis))
-            .unwrap_or_else(|| (404, json!({"Error": format!("unknown endpoint {path}")}))),
-    }
+        _ => return None,
+    };
+    Some(reply)
 }
 
 fn chain_tx_text(chain: &Chain, txid: &TxId, bytes: &[u8]) -> String {

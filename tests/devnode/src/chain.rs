@@ -10,7 +10,8 @@ use coldpay_shared::error::{Error as SharedError, ProtoReason};
 use coldpay_shared::{Address, RawData, RefBlock, SignedTransaction, TxId, U256};
 use sha2::{Digest, Sha256};
 
-use crate::genesis::{Genesis, Params, TokenSpec};
+use crate::genesis::{Genesis, TokenSpec};
+use crate::params::Params;
 use crate::permissions::{self, AccountPermissions};
 use crate::resources::{self, NetPaid, Stake, Usage};
 use coldpay_shared::staking::Resource;

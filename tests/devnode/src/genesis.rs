@@ -1,70 +1,12 @@
 //! Genesis: initial accounts (TRX and token balances, permissions), the TRC-20 token, and
-//! chain parameters.
+//! the chain parameters ([`Params`], in their own module).
 
 use coldpay_shared::permission::{self as perm, Operations, PermissionKind};
 use coldpay_shared::Address;
 use serde::{Deserialize, Serialize};
 
+pub use crate::params::Params;
 use crate::permissions::{AccountPermissions, DEFAULT_OPERATIONS};
-
-/// Chain parameters (java-tron names in docs/devnode.md).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Params {
-    /// getEnergyFee: sun per energy unit.
-    pub energy_fee: u64,
-    /// getTransactionFee: sun per bandwidth byte when burned.
-    pub transaction_fee: u64,
-    /// getFreeNetLimit: free bandwidth bytes per account per day.
-    pub free_net_limit: u64,
-    /// getCreateNewAccountFeeInSystemContract: sun to activate a new account by TRX transfer.
-    pub create_new_account_fee: u64,
-    /// getMemoFee: sun for a transaction carrying a memo.
-    pub memo_fee: u64,
-    /// getMaxFeeLimit: largest fee_limit accepted (sun).
-    pub max_fee_limit: u64,
-    /// getMultiSignFee: sun for a transaction with more than one signature.
-    pub multi_sign_fee: u64,
-    /// getTotalSignNum: most signatures per transaction and most keys per permission.
-    pub total_sign_num: u64,
-    /// getUpdateAccountPermissionFee: sun burned by an AccountPermissionUpdateContract.
-    pub update_account_permission_fee: u64,
-    /// getTotalEnergyLimit / TotalEnergyLimit: energy per 24 h shared by all energy stake.
-    pub total_energy_limit: u64,
-    /// TotalNetLimit: bandwidth per 24 h shared by all bandwidth stake.
-    pub total_net_limit: u64,
-    /// Whole TRX staked for energy by the rest of the network (added to the dev node's own
-    /// accounts' stake to give TotalEnergyWeight).
-    pub energy_weight_others: u64,
-    /// Whole TRX staked for bandwidth by the rest of the network (part of TotalNetWeight).
-    pub net_weight_others: u64,
-    /// getUnfreezeDelayDays: days between an unstake and its withdrawal (14 on mainnet).
-    pub unfreeze_delay_days: u64,
-    /// getMaxDelegateLockPeriod: longest delegation lock, in 3 s blocks.
-    pub max_delegate_lock_period: u64,
-}
-
-impl Default for Params {
-    fn default() -> Self {
-        Params {
-            energy_fee: 100,
-            transaction_fee: 1000,
-            free_net_limit: 600,
-            create_new_account_fee: 1_000_000,
-            memo_fee: 1_000_000,
-            max_fee_limit: 15_000_000_000,
-            multi_sign_fee: 1_000_000,
-            total_sign_num: 5,
-            update_account_permission_fee: 100_000_000,
-            total_energy_limit: 180_000_000_000,
-            total_net_limit: 43_200_000_000,
-            energy_weight_others: 2_411_528_185,
-            net_weight_others: 68_305_209_098,
-            unfreeze_delay_days: 14,
-            max_delegate_lock_period: 864_000,
-        }
-    }
-}
 
 /// The one TRC-20 token the node runs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,7 +106,46 @@ impl Permission {
     }
 }
 
+impl Permission {
+    /// The genesis form of a chain permission (weights and ids that do not fit are refused).
+    pub fn from_chain(p: &perm::Permission) -> Result<Permission, String> {
+        let keys = p
+            .keys
+            .iter()
+            .map(|k| {
+                Ok(PermissionKey {
+                    address: k.address,
+                    weight: u64::try_from(k.weight).map_err(|_| format!("weight {}", k.weight))?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Permission {
+            id: u32::try_from(p.id).map_err(|_| format!("permission id {}", p.id))?,
+            name: Some(p.name.clone()),
+            threshold: u64::try_from(p.threshold)
+                .map_err(|_| format!("threshold {}", p.threshold))?,
+            keys,
+            operations: p.operations.as_ref().map(Operations::to_hex),
+        })
+    }
+}
+
 impl Permissions {
+    /// The genesis form of an owner and active permissions built as the chain holds them
+    /// (the test kit's fixtures, say).
+    pub fn from_chain(
+        owner: &perm::Permission,
+        actives: &[perm::Permission],
+    ) -> Result<Permissions, String> {
+        Ok(Permissions {
+            owner: Permission::from_chain(owner)?,
+            actives: actives
+                .iter()
+                .map(Permission::from_chain)
+                .collect::<Result<_, String>>()?,
+        })
+    }
+
     /// The chain's form, checked as java-tron would (owner id 0, actives 2, 3, …).
     pub fn to_chain(&self) -> Result<AccountPermissions, String> {
         let owner = self.owner.to_chain(PermissionKind::Owner)?;
@@ -242,5 +223,44 @@ impl Genesis {
                 permissions: None,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coldpay_testkit::permission;
+
+    fn a(n: u8) -> Address {
+        let mut b = [0u8; 20];
+        b[19] = n;
+        Address::from_evm_bytes(b)
+    }
+
+    #[test]
+    fn chain_permissions_round_trip_through_the_genesis_form() {
+        let owner = permission::owner(1, &[a(1)]);
+        let actives = [permission::active(
+            "payouts",
+            2,
+            2,
+            &[a(2), a(3)],
+            permission::trx_trc20(),
+        )];
+        let g = Permissions::from_chain(&owner, &actives).unwrap();
+        assert_eq!(g.actives[0].name.as_deref(), Some("payouts"));
+        let back = g.to_chain().unwrap();
+        assert_eq!(back.owner, owner);
+        assert_eq!(back.actives, actives);
+    }
+
+    #[test]
+    fn a_negative_weight_has_no_genesis_form() {
+        let mut owner = permission::owner(1, &[a(1)]);
+        owner.keys[0].weight = -1;
+        assert_eq!(
+            Permissions::from_chain(&owner, &[]).unwrap_err(),
+            "weight -1"
+        );
     }
 }

@@ -12,10 +12,12 @@ pub mod api_stake;
 pub mod chain;
 pub mod genesis;
 pub mod http;
+pub mod params;
 pub mod permissions;
 pub mod pool;
 pub mod reply;
 pub mod resources;
+pub mod scripted;
 pub mod stake;
 
 use std::collections::BTreeMap;
@@ -28,7 +30,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 pub use chain::{Chain, Clock};
-pub use genesis::{Genesis, Params};
+pub use genesis::Genesis;
+pub use params::Params;
 
 /// Fault injection settings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use coldpay_shared::permission::{
 };
 use coldpay_shared::{Address, Signature, SignedTransaction, TxId};
 
-use crate::genesis::Params;
+use crate::params::Params;
 
 /// The default active permission's operations: every contract type mainnet enables except
 /// AccountPermissionUpdateContract (46) (java-tron's ACTIVE_DEFAULT_OPERATIONS after the

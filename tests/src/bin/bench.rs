@@ -41,6 +41,7 @@ use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, TxId, U25
 use coldpay_signer::keystore::{
     AccountEntry, Keystore, WalletKind, WalletSecret, DEFAULT_ITERATIONS,
 };
+use coldpay_testkit::{Limits, Policy};
 use k256::ecdsa::SigningKey;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -1169,10 +1170,16 @@ fn base_signer_home(base_bin: &std::path::Path, home: &std::path::Path, key: &Si
 
 /// The bench home's policy: unattended, any destination, USDT limits above the run's total.
 fn bench_policy() -> String {
-    format!(
-        "unattended = true\nmax_fee_limit_trx = \"100\"\n[destinations]\nmode = \"any\"\n[[tokens]]\nsymbol = \"USDT\"\ncontract = \"{}\"\ndecimals = 6\nmax_per_tx = \"1000000\"\nmax_per_request = \"100000000000\"\nmax_per_24h = \"100000000000\"\n",
-        coldpay_shared::MAINNET_USDT
-    )
+    Policy::new()
+        .line("max_fee_limit_trx = \"100\"")
+        .mode("any")
+        .token(
+            "USDT",
+            coldpay_shared::MAINNET_USDT,
+            6,
+            Limits::new("1000000", "100000000000", "100000000000"),
+        )
+        .to_toml()
 }
 
 fn sign_all(req: &SignRequest, key: &SigningKey) -> coldpay_shared::SignResponse {
