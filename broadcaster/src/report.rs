@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use coldpay_shared::amount::format_units;
+use coldpay_shared::timefmt::TimeInput;
 use coldpay_shared::U256;
 use serde_json::{json, Value};
 
@@ -173,24 +174,12 @@ impl Filter {
     /// Parses `--since`: a UTC date (`2026-11-01`), a UTC time (`2026-11-01T10:00:00Z`) or a
     /// span back from `now_ms` (`7d`, `12h`).
     pub fn parse_since(s: &str, now_ms: i64) -> Result<i64> {
-        if let Ok(t) = humantime::parse_rfc3339_weak(s) {
-            return Ok(ms_of(t));
-        }
-        if let Ok(t) = humantime::parse_rfc3339_weak(&format!("{s} 00:00:00")) {
-            return Ok(ms_of(t));
-        }
-        if let Ok(d) = humantime::parse_duration(s) {
-            return Ok(now_ms - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        }
-        Err(BcError::Input(format!(
+        let t = TimeInput::parse(s).map_err(|_| BcError::Input(format!(
             "--since {s:?}: give a UTC date (2026-11-01), time (2026-11-01T10:00:00Z) or a span back from now (7d, 12h)"
-        )))
+        )))?;
+        let start = t.start(u64::try_from(now_ms).unwrap_or(0));
+        Ok(i64::try_from(start).unwrap_or(i64::MAX))
     }
-}
-
-fn ms_of(t: std::time::SystemTime) -> i64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The report rows `filter` selects, every batch when it names none.
@@ -413,27 +402,9 @@ pub fn batch_line(s: &Value) -> String {
     )
 }
 
-/// UTC time of a ms timestamp, `2026-11-24T10:00:00Z`.
+/// UTC time of a ms timestamp, `2026-11-24T10:00:00Z` (the shared `timefmt`, whole seconds).
 pub fn format_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    coldpay_shared::timefmt::utc_seconds(ms)
 }
 
 /// CSV columns, in order (new columns are only ever appended).

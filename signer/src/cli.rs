@@ -539,7 +539,7 @@ fn parse_since(s: &str) -> Result<u64> {
     }
     let ago = duration_ms(s)
         .map_err(|e| SignerError::Usage(format!("--since {e} (or an RFC 3339 time)")))?;
-    Ok(sign::now_ms().saturating_sub(ago))
+    Ok(crate::clock::now_ms().saturating_sub(ago))
 }
 
 /// A duration such as "24h", "7d", "90m", "30s" in ms.
@@ -779,7 +779,7 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 let tokens = crate::inspect::known_tokens(home.as_ref());
                 print!(
                     "{}",
-                    crate::inspect::render(&parsed, &tokens, sign::now_ms())?
+                    crate::inspect::render(&parsed, &tokens, crate::clock::now_ms())?
                 );
             }
             Ok(())

@@ -18,8 +18,6 @@ const KNOWN: &[(&str, &[&str])] = &[
     // concern (what a verified transaction moved) split over two files; to merge into
     // `chain/` in the modules-by-concern move.
     ("broadcaster", &["movements", "receipts"]),
-    // shared: QR encoding and the terminal QR view name each other.
-    ("shared", &["qr", "qr_term"]),
     // devnode (another engineer's area this session): genesis and permissions name each
     // other.
     ("tests/devnode", &["genesis", "permissions"]),
