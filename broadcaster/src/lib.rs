@@ -51,32 +51,14 @@ pub mod transfers;
 pub mod watch;
 pub mod watch_cmd;
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::error::{BcError, Result};
 
-/// Writes a file atomically: temp file in the same folder, fsync, rename, fsync the folder.
+/// Writes a file atomically through the workspace's one atomic writer
+/// (`coldpay_shared::atomic_file`): temp file in the same folder, fsync, rename, fsync the
+/// folder. Files are mode 0644 (requests, metrics and configs hold no secret).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .map_or("out".into(), |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        std::fs::File::open(dir)?.sync_all()
-    })();
-    res.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        BcError::io(path.display(), &e)
-    })
+    coldpay_shared::atomic_file::write_atomic(path, bytes, 0o644)
+        .map_err(|e| BcError::io(path.display(), &e))
 }

@@ -82,10 +82,7 @@ pub fn json() -> bool {
 fn render(level: Level, msg: &str, fields: &Fields, now_ms: u64) -> String {
     let command = SETUP.get().map_or("", |(_, c)| c.as_str());
     serde_json::to_string(&Line {
-        time: humantime::format_rfc3339_seconds(
-            std::time::UNIX_EPOCH + std::time::Duration::from_millis(now_ms),
-        )
-        .to_string(),
+        time: coldpay_shared::timefmt::utc_seconds(i64::try_from(now_ms).unwrap_or(i64::MAX)),
         level,
         command,
         msg,

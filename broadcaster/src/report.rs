@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use coldpay_shared::amount::format_units;
+use coldpay_shared::timefmt::TimeInput;
 use coldpay_shared::U256;
 use serde::{Deserialize, Serialize};
 
@@ -291,24 +292,12 @@ impl Filter {
     /// Parses `--since`: a UTC date (`2026-11-01`), a UTC time (`2026-11-01T10:00:00Z`) or a
     /// span back from `now_ms` (`7d`, `12h`).
     pub fn parse_since(s: &str, now_ms: i64) -> Result<i64> {
-        if let Ok(t) = humantime::parse_rfc3339_weak(s) {
-            return Ok(ms_of(t));
-        }
-        if let Ok(t) = humantime::parse_rfc3339_weak(&format!("{s} 00:00:00")) {
-            return Ok(ms_of(t));
-        }
-        if let Ok(d) = humantime::parse_duration(s) {
-            return Ok(now_ms - i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        }
-        Err(BcError::Input(format!(
+        let t = TimeInput::parse(s).map_err(|_| BcError::Input(format!(
             "--since {s:?}: give a UTC date (2026-11-01), time (2026-11-01T10:00:00Z) or a span back from now (7d, 12h)"
-        )))
+        )))?;
+        let start = t.start(u64::try_from(now_ms).unwrap_or(0));
+        Ok(i64::try_from(start).unwrap_or(i64::MAX))
     }
-}
-
-fn ms_of(t: std::time::SystemTime) -> i64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The report rows `filter` selects, every batch when it names none.
@@ -596,10 +585,9 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
     Ok(out)
 }
 
-/// UTC time of a ms timestamp to the second, `2026-11-24T10:00:00Z`.
+/// UTC time of a ms timestamp, `2026-11-24T10:00:00Z` (the shared `timefmt`, whole seconds).
 pub fn format_time(ms: i64) -> String {
-    let whole_seconds = ms.div_euclid(1000).saturating_mul(1000);
-    coldpay_shared::timefmt::utc(u64::try_from(whole_seconds).unwrap_or(0))
+    coldpay_shared::timefmt::utc_seconds(ms)
 }
 
 /// CSV columns, in order (new columns are only ever appended).

@@ -2,6 +2,7 @@
 //! account, transaction, log and direction, read by `transfers list` and `reconcile`; SQL in
 //! [`crate::journal::transfer_rows`]) in token units with symbols, as text lines and CSV.
 
+use coldpay_shared::timefmt::TimeInput;
 use coldpay_shared::{Address, U256};
 
 use crate::error::{BcError, Result};
@@ -66,8 +67,7 @@ pub fn in_blocks(
 
 /// ms since the epoch as RFC 3339 UTC (seconds).
 pub fn rfc3339(ms: u64) -> String {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms);
-    humantime::format_rfc3339_seconds(t).to_string()
+    coldpay_shared::timefmt::utc_seconds(i64::try_from(ms).unwrap_or(i64::MAX))
 }
 
 /// What a transaction that moved no TRX or token did, by its contract type: "permission
@@ -178,30 +178,23 @@ pub fn to_csv(rows: &[Recorded]) -> Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Parses `--since` / `--from` / `--to`: an RFC 3339 UTC time (`2026-12-01T08:00:00Z`), a date
-/// (`2026-12-01`, midnight UTC; with `end_of_day` the following midnight) or a duration back
-/// from now (`24h`, `7days`). Returns ms since the epoch.
+/// Parses `--since` / `--from` / `--to` ([`TimeInput`]): an RFC 3339 time
+/// (`2026-12-01T08:00:00Z`), a date (`2026-12-01`, midnight UTC; with `end_of_day` the
+/// following midnight) or a duration back from now (`24h`, `7days`). Returns ms since the epoch.
 pub fn parse_time(s: &str, what: &str, end_of_day: bool) -> Result<u64> {
-    let ms = |t: std::time::SystemTime| {
-        t.duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64)
-    };
-    let s = s.trim();
-    let is_date = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
-    if is_date {
-        let t = humantime::parse_rfc3339(&format!("{s}T00:00:00Z"))
-            .map_err(|e| BcError::Input(format!("{what} {s:?}: {e}")))?;
-        return Ok(ms(t) + if end_of_day { 86_400_000 } else { 0 });
-    }
-    if let Ok(t) = humantime::parse_rfc3339_weak(s) {
-        return Ok(ms(t));
-    }
-    match humantime::parse_duration(s) {
-        Ok(d) => Ok((now_ms() as u64).saturating_sub(d.as_millis() as u64)),
-        Err(_) => Err(BcError::Input(format!(
-            "{what} {s:?}: give a date (2026-12-01), a UTC time (2026-12-01T08:00:00Z) or a duration back from now (24h)"
-        ))),
-    }
+    use coldpay_shared::{Error, TimeRefusal};
+    let t = TimeInput::parse(s).map_err(|e| match e {
+        Error::Time {
+            reason: TimeRefusal::Unrecognised,
+            ..
+        } => BcError::Input(format!(
+            "{what} {:?}: give a date (2026-12-01), a UTC time (2026-12-01T08:00:00Z) or a duration back from now (24h)",
+            s.trim()
+        )),
+        other => BcError::Input(format!("{what} {other}")),
+    })?;
+    let now = now_ms() as u64;
+    Ok(if end_of_day { t.end(now) } else { t.start(now) })
 }
 
 #[cfg(test)]

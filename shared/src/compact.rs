@@ -103,6 +103,9 @@ pub fn txids_digest<'a>(ids: impl IntoIterator<Item = &'a TxId>) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The fields a compact request carries once for all its transactions: the first
+/// transaction's (or first token transfer's) values, each transaction listing only what
+/// differs.
 struct Common {
     owner: Address,
     tapos: RefBlock,
@@ -124,6 +127,14 @@ fn class(h: Option<bool>) -> usize {
         None => 2,
     }
 }
+
+/// Item flags: bit 0 TRX transfer, 1 fee present, 2 recipient holds the token, 3 hints as
+/// derived, 4 whether the recipient holds the token is known.
+const FLAG_TRX: u64 = 1;
+const FLAG_FEE: u64 = 2;
+const FLAG_HOLDS: u64 = 4;
+const FLAG_HINTS_DERIVED: u64 = 8;
+const FLAG_HOLDS_KNOWN: u64 = 16;
 
 struct Parts {
     to: Address,
@@ -183,183 +194,199 @@ fn derived_hints(p: &Parts, symbol: Option<&str>) -> DisplayHints {
     }
 }
 
+impl Common {
+    /// The shared fields of `req`, whose transactions decompose into `ps`.
+    fn of(req: &SignRequest, ps: &[Parts]) -> Common {
+        let first = &req.transactions[0];
+        let first_token = req.transactions.iter().zip(ps).find(|(_, p)| !p.trx);
+        let fees = || req.transactions.iter().filter_map(|t| t.fee);
+        let mut est = [None; 3];
+        for f in fees() {
+            est[class(f.recipient_holds_token)].get_or_insert(f.energy_estimate);
+        }
+        Common {
+            owner: first.raw.owner(),
+            tapos: first.raw.ref_block,
+            expiration: first.raw.expiration,
+            ts_base: req
+                .transactions
+                .iter()
+                .map(|t| t.raw.timestamp)
+                .min()
+                .unwrap_or(0),
+            token: first_token.and_then(|(_, p)| p.token),
+            fee_limit: first_token.map_or(0, |(t, _)| t.raw.fee_limit),
+            permission: first.raw.contract.permission_id,
+            symbol: first_token.and_then(|(t, _)| t.hints.as_ref().and_then(|h| h.symbol.clone())),
+            price: fees().map(|f| f.energy_price_sun).next(),
+            bw: fees().find_map(|f| f.bandwidth_bytes),
+            est,
+        }
+    }
+
+    /// The fee a transaction with flag "fee present" and no explicit fee has.
+    fn default_fee(&self, holds: Option<bool>) -> FeeInputs {
+        FeeInputs {
+            energy_estimate: self.est[class(holds)].unwrap_or(0),
+            energy_price_sun: self.price.unwrap_or(0),
+            recipient_holds_token: holds,
+            bandwidth_bytes: self.bw,
+            ..FeeInputs::default()
+        }
+    }
+
+    /// The request map's keys 0–16 around the encoded `items`.
+    fn header(&self, req: &SignRequest, items: Vec<Cbor>) -> Vec<(u64, Cbor)> {
+        let opt = |v: Option<u64>| v.map_or(Cbor::Null, Cbor::Uint);
+        let mut m = vec![
+            (0, Cbor::Uint(VERSION)),
+            (1, Cbor::Uint(u64::from(req.network.code()))),
+            (2, Cbor::Text(req.request_id.clone())),
+            (3, Cbor::Uint(req.created_at)),
+            (4, a20(&self.owner)),
+            (5, ref_bytes(&self.tapos)),
+            (6, Cbor::Uint(self.expiration)),
+            (7, Cbor::Uint(self.ts_base)),
+        ];
+        if let Some(t) = self.token {
+            m.push((8, a20(&t)));
+            m.push((9, Cbor::Uint(self.fee_limit)));
+        }
+        if self.permission != 0 {
+            m.push((10, Cbor::Uint(u64::from(self.permission))));
+        }
+        let digest = txids_digest(req.transactions.iter().map(|t| &t.txid));
+        m.push((11, Cbor::Bytes(digest.to_vec())));
+        m.push((12, Cbor::Array(items)));
+        if let Some(s) = &self.symbol {
+            m.push((13, Cbor::Text(s.clone())));
+        }
+        if self.price.is_some() {
+            let [a, b, c] = self.est;
+            let defaults = [self.price, self.bw, a, b, c].map(opt);
+            m.push((14, Cbor::Array(defaults.to_vec())));
+        }
+        if let Some(claim) = &req.permission {
+            m.push((15, Cbor::Bytes(claim.canonical_bytes())));
+        }
+        if let Some(before) = &req.permission_before {
+            let list = before.iter().map(|p| Cbor::Bytes(p.encode())).collect();
+            m.push((16, Cbor::Array(list)));
+        }
+        m
+    }
+}
+
 /// Encodes a sign request compactly.
 pub fn encode_request(req: &SignRequest) -> Result<Vec<u8>> {
     req.validate()?;
-    let first = &req.transactions[0];
     let ps: Vec<Parts> = req.transactions.iter().map(parts).collect::<Result<_>>()?;
-    let first_token = req.transactions.iter().zip(&ps).find(|(_, p)| !p.trx);
-    let mut c = Common {
-        owner: first.raw.owner(),
-        tapos: first.raw.ref_block,
-        expiration: first.raw.expiration,
-        ts_base: req
-            .transactions
-            .iter()
-            .map(|t| t.raw.timestamp)
-            .min()
-            .unwrap_or(0),
-        token: first_token.and_then(|(_, p)| p.token),
-        fee_limit: first_token.map_or(0, |(t, _)| t.raw.fee_limit),
-        permission: first.raw.contract.permission_id,
-        symbol: first_token.and_then(|(t, _)| t.hints.as_ref().and_then(|h| h.symbol.clone())),
-        price: req
-            .transactions
-            .iter()
-            .find_map(|t| t.fee.map(|f| f.energy_price_sun)),
-        bw: req
-            .transactions
-            .iter()
-            .find_map(|t| t.fee.and_then(|f| f.bandwidth_bytes)),
-        est: [None; 3],
-    };
-    for t in &req.transactions {
-        if let Some(f) = t.fee {
-            let k = class(f.recipient_holds_token);
-            if c.est[k].is_none() {
-                c.est[k] = Some(f.energy_estimate);
-            }
+    let c = Common::of(req, &ps);
+    let items = req
+        .transactions
+        .iter()
+        .zip(&ps)
+        .map(|(t, p)| encode_item(t, p, &c))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Cbor::Map(c.header(req, items)).encode())
+}
+
+/// One transaction: [payout id, recipient, amount, flags, timestamp delta, {fields that
+/// differ from `c`}].
+fn encode_item(t: &RequestTx, p: &Parts, c: &Common) -> Result<Cbor> {
+    let mut flags = if p.trx { FLAG_TRX } else { 0 };
+    let mut tail: Vec<(u64, Cbor)> = Vec::new();
+    if !t.raw.memo.is_empty() {
+        tail.push((0, Cbor::Bytes(t.raw.memo.clone())));
+    }
+    let fl = if p.trx { 0 } else { c.fee_limit };
+    if t.raw.fee_limit != fl {
+        tail.push((1, Cbor::Uint(t.raw.fee_limit)));
+    }
+    if let Some(f) = t.fee {
+        flags |= fee_flags(f.recipient_holds_token);
+        if c.default_fee(f.recipient_holds_token) != f {
+            tail.push((2, Cbor::Array(fee_entries(&f))));
         }
     }
-    let opt = |v: Option<u64>| v.map_or(Cbor::Null, Cbor::Uint);
-    let mut items = Vec::with_capacity(req.transactions.len());
-    for (t, p) in req.transactions.iter().zip(&ps) {
-        let mut flags = 0u64;
-        let mut tail: Vec<(u64, Cbor)> = Vec::new();
-        if p.trx {
-            flags |= 1;
-        }
-        if !t.raw.memo.is_empty() {
-            tail.push((0, Cbor::Bytes(t.raw.memo.clone())));
-        }
-        let fl = if p.trx { 0 } else { c.fee_limit };
-        if t.raw.fee_limit != fl {
-            tail.push((1, Cbor::Uint(t.raw.fee_limit)));
-        }
-        if let Some(f) = t.fee {
-            flags |= 2;
-            if let Some(h) = f.recipient_holds_token {
-                flags |= 16;
-                if h {
-                    flags |= 4;
-                }
-            }
-            let default = FeeInputs {
-                energy_estimate: c.est[class(f.recipient_holds_token)].unwrap_or(0),
-                energy_price_sun: c.price.unwrap_or(0),
-                recipient_holds_token: f.recipient_holds_token,
-                bandwidth_bytes: c.bw,
-                ..FeeInputs::default()
-            };
-            if default != f {
-                tail.push((2, Cbor::Array(fee_entries(&f))));
-            }
-        }
-        if t.raw.expiration != c.expiration {
-            tail.push((3, Cbor::Uint(t.raw.expiration)));
-        }
-        if t.raw.ref_block != c.tapos {
-            tail.push((4, ref_bytes(&t.raw.ref_block)));
-        }
-        if t.raw.owner() != c.owner {
-            tail.push((5, a20(&t.raw.owner())));
-        }
-        if !p.trx && p.token != c.token {
-            tail.push((6, a20(&p.token.expect("token"))));
-        }
-        if t.raw.contract.permission_id != c.permission {
-            tail.push((7, Cbor::Uint(u64::from(t.raw.contract.permission_id))));
-        }
-        if p.call_value != 0 {
-            tail.push((8, Cbor::Uint(p.call_value)));
-        }
-        if t.raw.timestamp == 0 && c.ts_base != 0 {
-            return Err(bad(format!(
-                "payout {}: mixed absent and present timestamps",
-                t.payout_id
-            )));
-        }
-        if let Some(h) = &t.hints {
-            let token_for_hint = if p.trx { None } else { p.token };
-            let sym = if p.trx { None } else { c.symbol.as_deref() };
-            let mut d = derived_hints(p, sym);
-            d.token = token_for_hint;
-            if *h == d {
-                flags |= 8;
-            } else {
-                tail.push((
-                    9,
-                    Cbor::Array(
-                        vec![
-                            h.to.map_or(Cbor::Null, |a| a20(&a)),
-                            h.amount.clone().map_or(Cbor::Null, Cbor::Text),
-                            h.token.map_or(Cbor::Null, |a| a20(&a)),
-                            h.symbol.clone().map_or(Cbor::Null, Cbor::Text),
-                        ]
-                        .into_iter()
-                        .chain(h.duplicate_of.clone().map(Cbor::Text))
-                        .collect(),
-                    ),
-                ));
-            }
-        }
-        let mut item = vec![
-            Cbor::Text(t.payout_id.clone()),
-            a20(&p.to),
-            amount_cbor(p.amount),
-            Cbor::Uint(flags),
-            Cbor::Uint(t.raw.timestamp - c.ts_base),
-        ];
-        if !tail.is_empty() {
-            item.push(Cbor::Map(tail));
-        }
-        items.push(Cbor::Array(item));
+    tail.extend(differences(t, p, c));
+    if t.raw.timestamp == 0 && c.ts_base != 0 {
+        return Err(bad(format!(
+            "payout {}: mixed absent and present timestamps",
+            t.payout_id
+        )));
     }
-    let mut m = vec![
-        (0, Cbor::Uint(VERSION)),
-        (1, Cbor::Uint(u64::from(req.network.code()))),
-        (2, Cbor::Text(req.request_id.clone())),
-        (3, Cbor::Uint(req.created_at)),
-        (4, a20(&c.owner)),
-        (5, ref_bytes(&c.tapos)),
-        (6, Cbor::Uint(c.expiration)),
-        (7, Cbor::Uint(c.ts_base)),
+    if let Some(h) = &t.hints {
+        let sym = if p.trx { None } else { c.symbol.as_deref() };
+        let mut d = derived_hints(p, sym);
+        d.token = if p.trx { None } else { p.token };
+        if *h == d {
+            flags |= FLAG_HINTS_DERIVED;
+        } else {
+            tail.push((9, hints_cbor(h)));
+        }
+    }
+    let mut item = vec![
+        Cbor::Text(t.payout_id.clone()),
+        a20(&p.to),
+        amount_cbor(p.amount),
+        Cbor::Uint(flags),
+        Cbor::Uint(t.raw.timestamp - c.ts_base),
     ];
-    if let Some(t) = c.token {
-        m.push((8, a20(&t)));
-        m.push((9, Cbor::Uint(c.fee_limit)));
+    if !tail.is_empty() {
+        item.push(Cbor::Map(tail));
     }
-    if c.permission != 0 {
-        m.push((10, Cbor::Uint(u64::from(c.permission))));
+    Ok(Cbor::Array(item))
+}
+
+/// The flags of a present fee whose recipient holds the token as `holds` says.
+fn fee_flags(holds: Option<bool>) -> u64 {
+    match holds {
+        None => FLAG_FEE,
+        Some(false) => FLAG_FEE | FLAG_HOLDS_KNOWN,
+        Some(true) => FLAG_FEE | FLAG_HOLDS_KNOWN | FLAG_HOLDS,
     }
-    m.push((
-        11,
-        Cbor::Bytes(txids_digest(req.transactions.iter().map(|t| &t.txid)).to_vec()),
-    ));
-    m.push((12, Cbor::Array(items)));
-    if let Some(s) = &c.symbol {
-        m.push((13, Cbor::Text(s.clone())));
+}
+
+/// Item fields 3–8: expiration, reference block, owner, token, permission and call value
+/// where they differ from `c` (or, for the call value, from 0).
+fn differences(t: &RequestTx, p: &Parts, c: &Common) -> Vec<(u64, Cbor)> {
+    let mut tail = Vec::new();
+    if t.raw.expiration != c.expiration {
+        tail.push((3, Cbor::Uint(t.raw.expiration)));
     }
-    if c.price.is_some() {
-        m.push((
-            14,
-            Cbor::Array(vec![
-                opt(c.price),
-                opt(c.bw),
-                opt(c.est[0]),
-                opt(c.est[1]),
-                opt(c.est[2]),
-            ]),
-        ));
+    if t.raw.ref_block != c.tapos {
+        tail.push((4, ref_bytes(&t.raw.ref_block)));
     }
-    if let Some(claim) = &req.permission {
-        m.push((15, Cbor::Bytes(claim.canonical_bytes())));
+    if t.raw.owner() != c.owner {
+        tail.push((5, a20(&t.raw.owner())));
     }
-    if let Some(before) = &req.permission_before {
-        let list = before.iter().map(|p| Cbor::Bytes(p.encode())).collect();
-        m.push((16, Cbor::Array(list)));
+    if let Some(token) = p.token.filter(|_| !p.trx && p.token != c.token) {
+        tail.push((6, a20(&token)));
     }
-    Ok(Cbor::Map(m).encode())
+    if t.raw.contract.permission_id != c.permission {
+        tail.push((7, Cbor::Uint(u64::from(t.raw.contract.permission_id))));
+    }
+    if p.call_value != 0 {
+        tail.push((8, Cbor::Uint(p.call_value)));
+    }
+    tail
+}
+
+/// Hints that differ from the derived ones: [to, amount, token, symbol(, duplicate of)].
+fn hints_cbor(h: &DisplayHints) -> Cbor {
+    let entries = vec![
+        h.to.map_or(Cbor::Null, |a| a20(&a)),
+        h.amount.clone().map_or(Cbor::Null, Cbor::Text),
+        h.token.map_or(Cbor::Null, |a| a20(&a)),
+        h.symbol.clone().map_or(Cbor::Null, Cbor::Text),
+    ];
+    Cbor::Array(
+        entries
+            .into_iter()
+            .chain(h.duplicate_of.clone().map(Cbor::Text))
+            .collect(),
+    )
 }
 
 /// Entries of an explicit fee: [estimate, price, bandwidth bytes], then — only when the
@@ -437,168 +464,16 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
         .ok_or_else(|| bad("request_id missing"))?
         .to_string();
     let created_at = uint(m.get(3), "created_at")?;
-    let owner = addr_of(m.get(4), "owner")?;
-    let tapos = ref_of(m.get(5))?;
-    let expiration = uint(m.get(6), "expiration")?;
-    let ts_base = uint(m.get(7), "timestamp base")?;
-    let token = m.get(8).map(|c| addr_of(Some(c), "token")).transpose()?;
-    let fee_limit = opt_u(m.get(9))?.unwrap_or(0);
-    let permission =
-        u32::try_from(opt_u(m.get(10))?.unwrap_or(0)).map_err(|_| bad("permission id"))?;
-    let digest = m
-        .get(11)
-        .and_then(Cbor::as_bytes)
-        .ok_or_else(|| bad("txid digest missing"))?;
-    let symbol = m
-        .get(13)
-        .map(|c| c.as_text().map(str::to_string).ok_or_else(|| bad("symbol")))
-        .transpose()?;
-    let (price, bw, est) = match m.get(14).and_then(Cbor::as_array) {
-        Some(a) if a.len() == 5 => (
-            opt_u(a.first())?,
-            opt_u(a.get(1))?,
-            [opt_u(a.get(2))?, opt_u(a.get(3))?, opt_u(a.get(4))?],
-        ),
-        Some(_) => return Err(bad("fee defaults must have 5 entries")),
-        None => (None, None, [None; 3]),
-    };
+    let (c, digest) = Common::decode(&m)?;
     let items = m
         .get(12)
         .and_then(Cbor::as_array)
         .ok_or_else(|| bad("transactions missing"))?;
-    let mut txs = Vec::with_capacity(items.len());
-    for (i, it) in items.iter().enumerate() {
-        let a = it
-            .as_array()
-            .filter(|a| a.len() == 5 || a.len() == 6)
-            .ok_or_else(|| bad(format!("transaction {i}: malformed")))?;
-        let payout_id = a[0]
-            .as_text()
-            .ok_or_else(|| bad(format!("transaction {i}: payout id")))?
-            .to_string();
-        let to = addr_of(Some(&a[1]), "recipient")?;
-        let amount = amount_of(Some(&a[2]))?;
-        let flags = uint(Some(&a[3]), "flags")?;
-        if flags >= 32 {
-            return Err(bad(format!("transaction {i}: unknown flags {flags}")));
-        }
-        let ts = ts_base
-            .checked_add(uint(Some(&a[4]), "timestamp delta")?)
-            .ok_or_else(|| bad("timestamp overflow"))?;
-        let empty = Cbor::Map(Vec::new());
-        let tail = a.get(5).unwrap_or(&empty);
-        check_keys(tail, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "transaction fields")?;
-        if a.len() == 6 && matches!(tail, Cbor::Map(e) if e.is_empty()) {
-            return Err(bad("empty field map must be omitted"));
-        }
-        let exp = opt_u(tail.get(3))?.unwrap_or(expiration);
-        let r = match tail.get(4) {
-            Some(c) => ref_of(Some(c))?,
-            None => tapos,
-        };
-        let from = match tail.get(5) {
-            Some(c) => addr_of(Some(c), "owner")?,
-            None => owner,
-        };
-        let trx = flags & 1 != 0;
-        let mut raw = if trx {
-            let sun = Sun::new(u64::try_from(amount).map_err(|_| bad("TRX amount too large"))?)?;
-            let mut raw = RawData::trx_transfer(from, to, sun, r, exp, ts);
-            raw.fee_limit = opt_u(tail.get(1))?.unwrap_or(0);
-            raw
-        } else {
-            let tok = match tail.get(6) {
-                Some(c) => addr_of(Some(c), "token")?,
-                None => token.ok_or_else(|| bad("token missing"))?,
-            };
-            let mut raw = RawData::trc20_transfer(
-                from,
-                tok,
-                to,
-                amount,
-                opt_u(tail.get(1))?.unwrap_or(fee_limit),
-                r,
-                exp,
-                ts,
-            );
-            if let Some(cv) = opt_u(tail.get(8))? {
-                if let ContractKind::TriggerSmart(t) = &mut raw.contract.kind {
-                    t.call_value = Sun::new(cv)?;
-                }
-            }
-            raw
-        };
-        if let Some(memo) = tail.get(0) {
-            raw.memo = memo
-                .as_bytes()
-                .filter(|m| !m.is_empty())
-                .ok_or_else(|| bad("memo must be non-empty bytes"))?
-                .to_vec();
-        }
-        raw.contract.permission_id =
-            u32::try_from(opt_u(tail.get(7))?.unwrap_or(u64::from(permission)))
-                .map_err(|_| bad("permission id"))?;
-        // The rebuilt bytes pass the same strict decoder as JSON input: one set of bounds
-        // (Permission_id int32, timestamp/expiration/fee_limit int64, …) for every form.
-        let raw = RawData::decode(&raw.encode()).map_err(|e| {
-            bad(format!(
-                "transaction {i} (payout {}): {e}",
-                crate::text::escape(&payout_id)
-            ))
-        })?;
-        let fee = if flags & 2 != 0 {
-            let holds = (flags & 16 != 0).then_some(flags & 4 != 0);
-            Some(match tail.get(2).and_then(Cbor::as_array) {
-                Some(f) => fee_of(f, holds)?,
-                None => FeeInputs {
-                    energy_estimate: est[class(holds)].unwrap_or(0),
-                    energy_price_sun: price.unwrap_or(0),
-                    recipient_holds_token: holds,
-                    bandwidth_bytes: bw,
-                    ..FeeInputs::default()
-                },
-            })
-        } else {
-            None
-        };
-        let p = parts(&RequestTx::new(payout_id.clone(), raw.clone()))?;
-        let hints = if flags & 8 != 0 {
-            Some(derived_hints(&p, symbol.as_deref()))
-        } else if let Some(h) = tail.get(9).and_then(Cbor::as_array) {
-            if h.len() != 4 && h.len() != 5 {
-                return Err(bad("hints must have 4 or 5 entries"));
-            }
-            let oa = |c: &Cbor| -> Result<Option<Address>> {
-                if *c == Cbor::Null {
-                    Ok(None)
-                } else {
-                    addr_of(Some(c), "hint address").map(Some)
-                }
-            };
-            let ot = |c: &Cbor| -> Result<Option<String>> {
-                if *c == Cbor::Null {
-                    Ok(None)
-                } else {
-                    c.as_text()
-                        .map(|s| Some(s.to_string()))
-                        .ok_or_else(|| bad("hint text"))
-                }
-            };
-            Some(DisplayHints {
-                to: oa(&h[0])?,
-                amount: ot(&h[1])?,
-                token: oa(&h[2])?,
-                symbol: ot(&h[3])?,
-                duplicate_of: h.get(4).map(ot).transpose()?.flatten(),
-            })
-        } else {
-            None
-        };
-        let mut t = RequestTx::new(payout_id, raw);
-        t.fee = fee;
-        t.hints = hints;
-        txs.push(t);
-    }
+    let txs = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| decode_item(i, it, &c))
+        .collect::<Result<Vec<_>>>()?;
     if txids_digest(txs.iter().map(|t| &t.txid)).as_slice() != digest {
         return Err(bad("the rebuilt transactions do not match the txIDs the broadcaster expects (digest mismatch); refusing"));
     }
@@ -615,6 +490,215 @@ pub fn decode_request(bytes: &[u8]) -> Result<SignRequest> {
         return Err(bad("non-canonical compact request"));
     }
     Ok(req)
+}
+
+impl Common {
+    /// The shared fields (request keys 4–10, 13, 14) and the txID digest (key 11) of a
+    /// compact request map.
+    fn decode(m: &Cbor) -> Result<(Common, &[u8])> {
+        let owner = addr_of(m.get(4), "owner")?;
+        let tapos = ref_of(m.get(5))?;
+        let expiration = uint(m.get(6), "expiration")?;
+        let ts_base = uint(m.get(7), "timestamp base")?;
+        let token = m.get(8).map(|c| addr_of(Some(c), "token")).transpose()?;
+        let fee_limit = opt_u(m.get(9))?.unwrap_or(0);
+        let permission =
+            u32::try_from(opt_u(m.get(10))?.unwrap_or(0)).map_err(|_| bad("permission id"))?;
+        let digest = m
+            .get(11)
+            .and_then(Cbor::as_bytes)
+            .ok_or_else(|| bad("txid digest missing"))?;
+        let symbol = m
+            .get(13)
+            .map(|c| c.as_text().map(str::to_string).ok_or_else(|| bad("symbol")))
+            .transpose()?;
+        let (price, bw, est) = match m.get(14).and_then(Cbor::as_array) {
+            Some(a) if a.len() == 5 => (
+                opt_u(a.first())?,
+                opt_u(a.get(1))?,
+                [opt_u(a.get(2))?, opt_u(a.get(3))?, opt_u(a.get(4))?],
+            ),
+            Some(_) => return Err(bad("fee defaults must have 5 entries")),
+            None => (None, None, [None; 3]),
+        };
+        let c = Common {
+            owner,
+            tapos,
+            expiration,
+            ts_base,
+            token,
+            fee_limit,
+            permission,
+            symbol,
+            price,
+            bw,
+            est,
+        };
+        Ok((c, digest))
+    }
+}
+
+/// The head of one item: payout id, recipient, amount, flags, timestamp and its field map.
+struct ItemHead<'a> {
+    payout_id: String,
+    to: Address,
+    amount: U256,
+    flags: u64,
+    timestamp: u64,
+    tail: &'a Cbor,
+}
+
+const EMPTY_MAP: &Cbor = &Cbor::Map(Vec::new());
+
+impl<'a> ItemHead<'a> {
+    fn decode(i: usize, it: &'a Cbor, ts_base: u64) -> Result<ItemHead<'a>> {
+        let a = it
+            .as_array()
+            .filter(|a| a.len() == 5 || a.len() == 6)
+            .ok_or_else(|| bad(format!("transaction {i}: malformed")))?;
+        let payout_id = a[0]
+            .as_text()
+            .ok_or_else(|| bad(format!("transaction {i}: payout id")))?
+            .to_string();
+        let to = addr_of(Some(&a[1]), "recipient")?;
+        let amount = amount_of(Some(&a[2]))?;
+        let flags = uint(Some(&a[3]), "flags")?;
+        if flags >= 32 {
+            return Err(bad(format!("transaction {i}: unknown flags {flags}")));
+        }
+        let timestamp = ts_base
+            .checked_add(uint(Some(&a[4]), "timestamp delta")?)
+            .ok_or_else(|| bad("timestamp overflow"))?;
+        let tail = a.get(5).unwrap_or(EMPTY_MAP);
+        check_keys(tail, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], "transaction fields")?;
+        if a.len() == 6 && matches!(tail, Cbor::Map(e) if e.is_empty()) {
+            return Err(bad("empty field map must be omitted"));
+        }
+        Ok(ItemHead {
+            payout_id,
+            to,
+            amount,
+            flags,
+            timestamp,
+            tail,
+        })
+    }
+
+    fn holds(&self) -> Option<bool> {
+        (self.flags & FLAG_HOLDS_KNOWN != 0).then_some(self.flags & FLAG_HOLDS != 0)
+    }
+}
+
+/// One transaction of a compact request, its raw_data rebuilt and strictly re-decoded.
+fn decode_item(i: usize, it: &Cbor, c: &Common) -> Result<RequestTx> {
+    let h = ItemHead::decode(i, it, c.ts_base)?;
+    let raw = rebuild_raw(&h, c)?;
+    // The rebuilt bytes pass the same strict decoder as JSON input: one set of bounds
+    // (Permission_id int32, timestamp/expiration/fee_limit int64, …) for every form.
+    let raw = RawData::decode(&raw.encode()).map_err(|e| {
+        bad(format!(
+            "transaction {i} (payout {}): {e}",
+            crate::text::escape(&h.payout_id)
+        ))
+    })?;
+    let fee = if h.flags & FLAG_FEE != 0 {
+        Some(match h.tail.get(2).and_then(Cbor::as_array) {
+            Some(f) => fee_of(f, h.holds())?,
+            None => c.default_fee(h.holds()),
+        })
+    } else {
+        None
+    };
+    let p = parts(&RequestTx::new(h.payout_id.clone(), raw.clone()))?;
+    let hints = if h.flags & FLAG_HINTS_DERIVED != 0 {
+        Some(derived_hints(&p, c.symbol.as_deref()))
+    } else {
+        h.tail
+            .get(9)
+            .and_then(Cbor::as_array)
+            .map(hints_of)
+            .transpose()?
+    };
+    let mut t = RequestTx::new(h.payout_id, raw);
+    t.fee = fee;
+    t.hints = hints;
+    Ok(t)
+}
+
+/// The raw_data of one item, built with the broadcaster's builders from its head, its
+/// field map and the shared fields.
+fn rebuild_raw(h: &ItemHead<'_>, c: &Common) -> Result<RawData> {
+    let tail = h.tail;
+    let exp = opt_u(tail.get(3))?.unwrap_or(c.expiration);
+    let r = match tail.get(4) {
+        Some(x) => ref_of(Some(x))?,
+        None => c.tapos,
+    };
+    let from = match tail.get(5) {
+        Some(x) => addr_of(Some(x), "owner")?,
+        None => c.owner,
+    };
+    let mut raw = if h.flags & FLAG_TRX != 0 {
+        let sun = Sun::new(u64::try_from(h.amount).map_err(|_| bad("TRX amount too large"))?)?;
+        let mut raw = RawData::trx_transfer(from, h.to, sun, r, exp, h.timestamp);
+        raw.fee_limit = opt_u(tail.get(1))?.unwrap_or(0);
+        raw
+    } else {
+        let tok = match tail.get(6) {
+            Some(x) => addr_of(Some(x), "token")?,
+            None => c.token.ok_or_else(|| bad("token missing"))?,
+        };
+        let fee_limit = opt_u(tail.get(1))?.unwrap_or(c.fee_limit);
+        let mut raw =
+            RawData::trc20_transfer(from, tok, h.to, h.amount, fee_limit, r, exp, h.timestamp);
+        if let Some(cv) = opt_u(tail.get(8))? {
+            if let ContractKind::TriggerSmart(t) = &mut raw.contract.kind {
+                t.call_value = Sun::new(cv)?;
+            }
+        }
+        raw
+    };
+    if let Some(memo) = tail.get(0) {
+        raw.memo = memo
+            .as_bytes()
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| bad("memo must be non-empty bytes"))?
+            .to_vec();
+    }
+    raw.contract.permission_id =
+        u32::try_from(opt_u(tail.get(7))?.unwrap_or(u64::from(c.permission)))
+            .map_err(|_| bad("permission id"))?;
+    Ok(raw)
+}
+
+/// Hints given explicitly: 4 or 5 entries, addresses and texts or null.
+fn hints_of(h: &[Cbor]) -> Result<DisplayHints> {
+    if h.len() != 4 && h.len() != 5 {
+        return Err(bad("hints must have 4 or 5 entries"));
+    }
+    let oa = |c: &Cbor| -> Result<Option<Address>> {
+        if *c == Cbor::Null {
+            Ok(None)
+        } else {
+            addr_of(Some(c), "hint address").map(Some)
+        }
+    };
+    let ot = |c: &Cbor| -> Result<Option<String>> {
+        if *c == Cbor::Null {
+            Ok(None)
+        } else {
+            c.as_text()
+                .map(|s| Some(s.to_string()))
+                .ok_or_else(|| bad("hint text"))
+        }
+    };
+    Ok(DisplayHints {
+        to: oa(&h[0])?,
+        amount: ot(&h[1])?,
+        token: oa(&h[2])?,
+        symbol: ot(&h[3])?,
+        duplicate_of: h.get(4).map(ot).transpose()?.flatten(),
+    })
 }
 
 /// The permission claim from its canonical bytes (a Permission message with operations).

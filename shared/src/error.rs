@@ -115,6 +115,15 @@ pub enum Error {
     #[error("handoff: {0}")]
     Handoff(String),
 
+    /// A time as an operator writes it that does not parse (`timefmt::TimeInput`).
+    #[error("{input:?} {reason}")]
+    Time {
+        /// The text given (trimmed).
+        input: String,
+        /// Why it is refused.
+        reason: TimeRefusal,
+    },
+
     /// An account permission, permission update or approval is invalid.
     #[error("permission: {0}")]
     Permission(String),
@@ -308,4 +317,18 @@ impl Error {
             reason,
         }
     }
+}
+
+/// Why a time given by an operator is refused ([`Error::Time`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeRefusal {
+    /// Shaped like `YYYY-MM-DD` but no day of the calendar.
+    #[error("is not a calendar date ({0})")]
+    NotADate(String),
+    /// A time before 1970-01-01T00:00:00Z.
+    #[error("is before 1970")]
+    Before1970,
+    /// Neither a date, a time nor a span.
+    #[error("is neither a date, a UTC time nor a span back from now")]
+    Unrecognised,
 }

@@ -18,10 +18,18 @@
 //! - [`strict_json`]: JSON parsing that refuses duplicate keys.
 //! - [`json_error`]: parse errors by position and kind, never quoting the document.
 //! - [`text`]: id, label and memo character rules and the one escaping display.
+//! - [`timefmt`]: the one time formatting and parsing (RFC 3339, dates, spans back from now).
+//!
+//! The default build is pure: it reads no clock, environment, stdin or file; the time is
+//! passed in as a value. Feature `io` adds the binaries' edges: the one wall clock
+//! (`timefmt::now_ms`) and the one atomic file writer (`atomic_file`); feature `qr` (which
+//! implies `io`) adds QR codes with their image files, stdin scanner input and terminal view.
 
 pub mod abi;
 pub mod address;
 pub mod amount;
+#[cfg(feature = "io")]
+pub mod atomic_file;
 pub mod audit_export;
 pub mod block;
 pub mod burn;
@@ -39,10 +47,6 @@ pub mod permission;
 pub mod qr;
 #[cfg(feature = "cli")]
 pub mod qr_cli;
-#[cfg(feature = "qr")]
-pub mod qr_label;
-#[cfg(feature = "qr")]
-pub mod qr_term;
 pub mod signature;
 pub mod staking;
 pub mod strict_json;
@@ -58,7 +62,7 @@ pub mod wire;
 
 pub use address::Address;
 pub use amount::{Sun, U256};
-pub use error::{Error, ProtoReason, Result};
+pub use error::{Error, ProtoReason, Result, TimeRefusal};
 pub use handoff::{AuditHead, Network, SignRequest, SignResponse};
 pub use signature::Signature;
 pub use transaction::{Intent, RawData, RefBlock, SignedTransaction, TxId};

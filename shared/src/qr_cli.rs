@@ -7,8 +7,7 @@ use clap::Args;
 
 use crate::error::{Error, Result};
 
-use crate::qr::{decode_qr_images, emit_qr, EcLevel, QrOptions};
-use crate::qr_term::MIN_PART_SIZE;
+use crate::qr::{decode_qr_images, emit_qr, EcLevel, QrOptions, MIN_PART_SIZE};
 use crate::ur_messages::{read_scanner_lines, UrDecoded};
 use crate::urframe::UrKind;
 

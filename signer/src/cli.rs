@@ -533,13 +533,12 @@ fn open_home(cli_home: Option<&std::path::Path>) -> Result<Home> {
     Home::open(&home::resolve_dir(cli_home))
 }
 
+/// `audit show --since`: an RFC 3339 time, a date or a span back from now (`24h`), through
+/// the shared time parsing.
 fn parse_since(s: &str) -> Result<u64> {
-    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        return Ok(u64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0));
-    }
-    let ago = duration_ms(s)
-        .map_err(|e| SignerError::Usage(format!("--since {e} (or an RFC 3339 time)")))?;
-    Ok(sign::now_ms().saturating_sub(ago))
+    let t = coldpay_shared::timefmt::TimeInput::parse(s)
+        .map_err(|e| SignerError::Usage(format!("--since {e}")))?;
+    Ok(t.start(crate::clock::now_ms()))
 }
 
 /// A duration such as "24h", "7d", "90m", "30s" in ms.
@@ -625,109 +624,8 @@ fn run_allow(h: &Home, a: AllowCommand) -> Result<()> {
 fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
     let home_arg = cli.home.as_deref();
     match cli.command {
-        Command::Init { network, json } => {
-            let dir = home::resolve_dir(home_arg);
-            let h = Home::init(&dir, network)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({"home": h.dir.display().to_string(), "network": network})
-                );
-            } else {
-                println!("initialised signer home {} for {network}", h.dir.display());
-                println!("next: review {} and create a wallet with `coldpay-signer keys new --name NAME`", h.policy_path().display());
-            }
-            Ok(())
-        }
-        Command::Keys(k) => {
-            let h = open_home(home_arg)?;
-            match k {
-                KeysCommand::New {
-                    name,
-                    words,
-                    no_confirm,
-                    pass,
-                    kdf_iterations,
-                    json,
-                } => keys::new(
-                    &h,
-                    &name,
-                    words,
-                    !no_confirm,
-                    &pass.source(),
-                    kdf_iterations,
-                    json,
-                ),
-                KeysCommand::ImportMnemonic {
-                    name,
-                    bip39_passphrase_file,
-                    pass,
-                    kdf_iterations,
-                    json,
-                } => keys::import_mnemonic(
-                    &h,
-                    &name,
-                    bip39_passphrase_file.as_deref(),
-                    &pass.source(),
-                    kdf_iterations,
-                    json,
-                ),
-                KeysCommand::ImportPrivate {
-                    name,
-                    pass,
-                    kdf_iterations,
-                    json,
-                } => keys::import_private(&h, &name, &pass.source(), kdf_iterations, json),
-                KeysCommand::Derive {
-                    name,
-                    index,
-                    pass,
-                    json,
-                } => keys::derive(&h, &name, index, &pass.source(), json),
-                KeysCommand::List { json } => keys::list(&h, json),
-                KeysCommand::ExportWatch {
-                    output,
-                    qr_out,
-                    approver_for,
-                    json,
-                } => {
-                    let approver_for = approver_for
-                        .as_deref()
-                        .map(parse_approver_for)
-                        .transpose()?;
-                    if qr_out.any() {
-                        let w = keys::watch_export(&h, approver_for.clone())?;
-                        let bytes = coldpay_shared::compact::encode_watch(&w);
-                        let n = qr_out.emit(coldpay_shared::urframe::UrKind::Watch, &bytes)?;
-                        if let Some(line) = qr_out.shown("watch-only export", n) {
-                            eprintln!("{line}");
-                        }
-                        if output.is_none() {
-                            return Ok(());
-                        }
-                    }
-                    keys::export_watch(&h, approver_for, output.as_deref(), json)
-                }
-                KeysCommand::ChangePassphrase {
-                    name,
-                    pass,
-                    new_passphrase_file,
-                    new_passphrase_fd,
-                } => keys::change_passphrase(
-                    &h,
-                    &name,
-                    &pass.source(),
-                    &PassSource {
-                        file: new_passphrase_file,
-                        fd: new_passphrase_fd,
-                    },
-                ),
-                KeysCommand::Remove { name, yes } => keys::remove(&h, &name, yes),
-                KeysCommand::ShareRecordsKey { from, to, pass } => {
-                    crate::records_cli::share_records_key(&h, &from, &to, &pass.source())
-                }
-            }
-        }
+        Command::Init { network, json } => run_init(home_arg, network, json),
+        Command::Keys(k) => run_keys(&open_home(home_arg)?, k),
         Command::Sign {
             input,
             qr_in,
@@ -740,152 +638,234 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
             resign_expired,
             details,
             permission_record_stale,
-        } => {
-            let h = open_home(home_arg)?;
-            sign::run(
-                &h,
-                &sign::SignArgs {
-                    input,
-                    qr_in,
-                    qr_out,
-                    output,
-                    key,
-                    pass: pass.source(),
-                    yes,
-                    policy,
-                    resign_expired,
-                    details,
-                    permission_record_stale,
-                    check_only: false,
-                    json: false,
-                },
-            )
-        }
-        Command::Inspect { input, qr_in, json } => {
-            let parsed = if qr_in.any() {
-                crate::qrio::read_request(&qr_in)?
-            } else if input.is_empty() {
-                return Err(SignerError::Usage(
-                    "give an INPUT file (or -), --qr-image FILE… or --ur".into(),
-                ));
-            } else {
-                coldpay_shared::input::parse_input(&sign::read_input(&input)?)
-                    .map_err(|e| crate::file_errors::input(&input, &e))?
-            };
-            if json {
-                print!("{}", coldpay_shared::view::render_json(&parsed)?);
-            } else {
-                let home = open_home(home_arg).ok();
-                let tokens = crate::inspect::known_tokens(home.as_ref());
-                print!(
-                    "{}",
-                    crate::inspect::render(&parsed, &tokens, sign::now_ms())?
-                );
-            }
-            Ok(())
-        }
-        Command::Policy(PolicyCommand::Show { policy, json }) => {
-            let h = open_home(home_arg)?;
-            let path = policy.unwrap_or_else(|| h.policy_path());
-            let p = policy::Policy::load(&path, h.network)?;
-            let text = std::fs::read_to_string(&path).map_err(|e| SignerError::io(&path, e))?;
-            if json {
-                let tokens: Vec<_> = p.tokens.iter().map(|t| serde_json::json!({
-                    "symbol": t.token.symbol, "contract": t.token.contract, "decimals": t.token.decimals,
-                    "max_per_tx": t.limits.per_tx.to_string(), "max_per_request": t.limits.per_request.to_string(), "max_per_24h": t.limits.per_24h.to_string(),
-                })).collect();
-                println!("{}", serde_json::to_string_pretty(&serde_json::json!({
-                    "file": path.display().to_string(), "digest": hex::encode(p.digest), "network": h.network,
-                    "sealed": crate::policy_cli::sealed_summary(&h)?.map(|(s, _)| serde_json::json!({
-                        "seq": s.file.seq, "digest": s.file.digest, "set": s.file.set,
-                        "threshold": s.admins().threshold,
-                        "admins": s.admins().keys.iter().map(|(a, l)| serde_json::json!({"address": a, "label": l})).collect::<Vec<_>>(),
-                    })),
-                    "unattended": p.unattended, "max_fee_limit_sun": p.max_fee_limit_sun, "max_expiration_ms": p.max_expiration_ms,
-                    "allow_memo": p.allow_memo, "destinations": {"mode": format!("{:?}", p.mode).to_lowercase(), "allow": p.allow.iter().map(|(a, l)| serde_json::json!({"address": a, "label": l})).collect::<Vec<_>>()},
-                    "tokens": tokens,
-                    "trx": p.trx.as_ref().map(|l| serde_json::json!({"max_per_tx": l.per_tx.to_string(), "max_per_request": l.per_request.to_string(), "max_per_24h": l.per_24h.to_string()})),
-                })).expect("json"));
-            } else {
-                println!(
-                    "# {} (sha256 {}) for {}",
-                    path.display(),
-                    hex::encode(p.digest),
-                    h.network
-                );
-                match crate::policy_cli::sealed_summary(&h)? {
-                    Some((s, lines)) => {
-                        for l in lines {
-                            println!("# {l}");
-                        }
-                        if s.file.digest != hex::encode(p.digest) {
-                            println!("# THIS FILE IS NOT THE SEALED POLICY: `sign` refuses to use it");
-                        }
-                    }
-                    None => println!("# NOT SEALED: `sign` refuses until `coldpay-signer policy enroll` seals it"),
-                }
-                print!("{text}");
-            }
-            Ok(())
-        }
+        } => sign::run(
+            &open_home(home_arg)?,
+            &sign::SignArgs {
+                input,
+                qr_in,
+                qr_out,
+                output,
+                key,
+                pass: pass.source(),
+                yes,
+                policy,
+                resign_expired,
+                details,
+                permission_record_stale,
+                check_only: false,
+                json: false,
+            },
+        ),
+        Command::Inspect { input, qr_in, json } => run_inspect(home_arg, &input, &qr_in, json),
         Command::ShowLast { qr_out, output } => {
-            let h = open_home(home_arg)?;
-            sign::show_last(&h, &qr_out, output.as_deref())
+            sign::show_last(&open_home(home_arg)?, &qr_out, output.as_deref())
         }
-        Command::Policy(PolicyCommand::Check {
+        Command::Policy(p) => run_policy(home_arg, p),
+        Command::Audit(a) => run_audit(&open_home(home_arg)?, a),
+        Command::Ledger(l) => run_ledger(&open_home(home_arg)?, l),
+        Command::Selftest { json } => selftest::run(sandbox, json),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut command(),
+                "coldpay-signer",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `init`: a new signer home for `network`.
+fn run_init(home_arg: Option<&std::path::Path>, network: Network, json: bool) -> Result<()> {
+    let dir = home::resolve_dir(home_arg);
+    let h = Home::init(&dir, network)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"home": h.dir.display().to_string(), "network": network})
+        );
+    } else {
+        println!("initialised signer home {} for {network}", h.dir.display());
+        println!(
+            "next: review {} and create a wallet with `coldpay-signer keys new --name NAME`",
+            h.policy_path().display()
+        );
+    }
+    Ok(())
+}
+
+/// `keys …`: wallets in the home.
+fn run_keys(h: &Home, k: KeysCommand) -> Result<()> {
+    match k {
+        KeysCommand::New {
+            name,
+            words,
+            no_confirm,
+            pass,
+            kdf_iterations,
+            json,
+        } => keys::new(
+            h,
+            &name,
+            words,
+            !no_confirm,
+            &pass.source(),
+            kdf_iterations,
+            json,
+        ),
+        KeysCommand::ImportMnemonic {
+            name,
+            bip39_passphrase_file,
+            pass,
+            kdf_iterations,
+            json,
+        } => keys::import_mnemonic(
+            h,
+            &name,
+            bip39_passphrase_file.as_deref(),
+            &pass.source(),
+            kdf_iterations,
+            json,
+        ),
+        KeysCommand::ImportPrivate {
+            name,
+            pass,
+            kdf_iterations,
+            json,
+        } => keys::import_private(h, &name, &pass.source(), kdf_iterations, json),
+        KeysCommand::Derive {
+            name,
+            index,
+            pass,
+            json,
+        } => keys::derive(h, &name, index, &pass.source(), json),
+        KeysCommand::List { json } => keys::list(h, json),
+        KeysCommand::ExportWatch {
+            output,
+            qr_out,
+            approver_for,
+            json,
+        } => run_export_watch(h, output.as_deref(), &qr_out, approver_for.as_deref(), json),
+        KeysCommand::ChangePassphrase {
+            name,
+            pass,
+            new_passphrase_file,
+            new_passphrase_fd,
+        } => keys::change_passphrase(
+            h,
+            &name,
+            &pass.source(),
+            &PassSource {
+                file: new_passphrase_file,
+                fd: new_passphrase_fd,
+            },
+        ),
+        KeysCommand::Remove { name, yes } => keys::remove(h, &name, yes),
+        KeysCommand::ShareRecordsKey { from, to, pass } => {
+            crate::records_cli::share_records_key(h, &from, &to, &pass.source())
+        }
+    }
+}
+
+/// `keys export-watch`: the watch-only export as QR codes and/or a file.
+fn run_export_watch(
+    h: &Home,
+    output: Option<&std::path::Path>,
+    qr_out: &crate::qrio::QrOutArgs,
+    approver_for: Option<&str>,
+    json: bool,
+) -> Result<()> {
+    let approver_for = approver_for.map(parse_approver_for).transpose()?;
+    if qr_out.any() {
+        let w = keys::watch_export(h, approver_for.clone())?;
+        let bytes = coldpay_shared::compact::encode_watch(&w);
+        let n = qr_out.emit(coldpay_shared::urframe::UrKind::Watch, &bytes)?;
+        if let Some(line) = qr_out.shown("watch-only export", n) {
+            eprintln!("{line}");
+        }
+        if output.is_none() {
+            return Ok(());
+        }
+    }
+    keys::export_watch(h, approver_for, output, json)
+}
+
+/// `inspect`: a request or transaction through the shared view, text or JSON.
+fn run_inspect(
+    home_arg: Option<&std::path::Path>,
+    input: &str,
+    qr_in: &crate::qrio::QrInArgs,
+    json: bool,
+) -> Result<()> {
+    let parsed = if qr_in.any() {
+        crate::qrio::read_request(qr_in)?
+    } else if input.is_empty() {
+        return Err(SignerError::Usage(
+            "give an INPUT file (or -), --qr-image FILE… or --ur".into(),
+        ));
+    } else {
+        coldpay_shared::input::parse_input(&sign::read_input(input)?)
+            .map_err(|e| crate::file_errors::input(input, &e))?
+    };
+    if json {
+        print!("{}", coldpay_shared::view::render_json(&parsed)?);
+    } else {
+        let home = open_home(home_arg).ok();
+        let tokens = crate::inspect::known_tokens(home.as_ref());
+        print!(
+            "{}",
+            crate::inspect::render(&parsed, &tokens, crate::clock::now_ms())?
+        );
+    }
+    Ok(())
+}
+
+/// `policy …`: show, check, enroll, propose, allowlist edits, approve, apply.
+fn run_policy(home_arg: Option<&std::path::Path>, p: PolicyCommand) -> Result<()> {
+    match p {
+        PolicyCommand::Show { policy, json } => {
+            run_policy_show(&open_home(home_arg)?, policy, json)
+        }
+        PolicyCommand::Check {
             input,
             qr_in,
             policy,
             details,
             json,
-        }) => {
-            let h = open_home(home_arg)?;
-            sign::run(
-                &h,
-                &sign::SignArgs {
-                    input,
-                    qr_in,
-                    qr_out: crate::qrio::QrOutArgs::default(),
-                    output: None,
-                    key: None,
-                    pass: PassSource::default(),
-                    yes: false,
-                    policy,
-                    resign_expired: vec![],
-                    details,
-                    permission_record_stale: false,
-                    check_only: true,
-                    json,
-                },
-            )
-        }
-        Command::Policy(PolicyCommand::Enroll {
+        } => sign::run(
+            &open_home(home_arg)?,
+            &sign::SignArgs {
+                input,
+                qr_in,
+                qr_out: crate::qrio::QrOutArgs::default(),
+                output: None,
+                key: None,
+                pass: PassSource::default(),
+                yes: false,
+                policy,
+                resign_expired: vec![],
+                details,
+                permission_record_stale: false,
+                check_only: true,
+                json,
+            },
+        ),
+        PolicyCommand::Enroll {
             admin,
             threshold,
             unlock,
-        }) => crate::policy_cli::enroll(&open_home(home_arg)?, &admin, threshold, &unlock.unlock()),
-        Command::Policy(PolicyCommand::Propose { new, out }) => {
-            let h = open_home(home_arg)?;
-            let text = std::fs::read_to_string(&new).map_err(|e| SignerError::io(&new, e))?;
-            crate::policy_cli::propose(
-                &h,
-                text,
-                out.expires_ms()?,
-                out.output.as_deref(),
-                &out.qr_out,
-            )
-            .map_err(|e| match e {
-                SignerError::Usage(m) => SignerError::Usage(format!("{}: {m}", new.display())),
-                other => other,
-            })
+        } => crate::policy_cli::enroll(&open_home(home_arg)?, &admin, threshold, &unlock.unlock()),
+        PolicyCommand::Propose { new, out } => {
+            run_policy_propose(&open_home(home_arg)?, &new, &out)
         }
-        Command::Policy(PolicyCommand::Allow(a)) => run_allow(&open_home(home_arg)?, a),
-        Command::Policy(PolicyCommand::Approve {
+        PolicyCommand::Allow(a) => run_allow(&open_home(home_arg)?, a),
+        PolicyCommand::Approve {
             request,
             qr_in,
             unlock,
             output,
-        }) => {
+        } => {
             let source = if qr_in.any() {
                 crate::policy_cli::ProposalSource::Qr(qr_in)
             } else if request.is_empty() {
@@ -902,82 +882,149 @@ fn run(cli: Cli, sandbox: sandbox::SandboxState) -> Result<()> {
                 output.as_deref(),
             )
         }
-        Command::Policy(PolicyCommand::Apply {
+        PolicyCommand::Apply {
             request,
             approvals,
             unlock,
-        }) => crate::policy_cli::apply(
+        } => crate::policy_cli::apply(
             &open_home(home_arg)?,
             &request,
             &approvals,
             &unlock.unlock(),
         ),
-        Command::Audit(AuditCommand::Verify {
+    }
+}
+
+/// `policy propose NEW`: a whole new policy file proposed.
+fn run_policy_propose(h: &Home, new: &std::path::Path, out: &ProposalOut) -> Result<()> {
+    let text = std::fs::read_to_string(new).map_err(|e| SignerError::io(new, e))?;
+    crate::policy_cli::propose(
+        h,
+        text,
+        out.expires_ms()?,
+        out.output.as_deref(),
+        &out.qr_out,
+    )
+    .map_err(|e| match e {
+        SignerError::Usage(m) => SignerError::Usage(format!("{}: {m}", new.display())),
+        other => other,
+    })
+}
+
+/// `policy show`: the policy file with its digest and seal, or the same as JSON.
+fn run_policy_show(h: &Home, policy: Option<PathBuf>, json: bool) -> Result<()> {
+    let path = policy.unwrap_or_else(|| h.policy_path());
+    let p = policy::Policy::load(&path, h.network)?;
+    let text = std::fs::read_to_string(&path).map_err(|e| SignerError::io(&path, e))?;
+    if json {
+        return print_policy_json(h, &path, &p);
+    }
+    println!(
+        "# {} (sha256 {}) for {}",
+        path.display(),
+        hex::encode(p.digest),
+        h.network
+    );
+    match crate::policy_cli::sealed_summary(h)? {
+        Some((s, lines)) => {
+            for l in lines {
+                println!("# {l}");
+            }
+            if s.file.digest != hex::encode(p.digest) {
+                println!("# THIS FILE IS NOT THE SEALED POLICY: `sign` refuses to use it");
+            }
+        }
+        None => {
+            println!("# NOT SEALED: `sign` refuses until `coldpay-signer policy enroll` seals it");
+        }
+    }
+    print!("{text}");
+    Ok(())
+}
+
+/// `policy show --json`.
+fn print_policy_json(h: &Home, path: &std::path::Path, p: &policy::Policy) -> Result<()> {
+    use serde_json::json;
+    let labelled = |(a, l): (&coldpay_shared::Address, &String)| json!({"address": a, "label": l});
+    let tokens: Vec<_> = p.tokens.iter().map(|t| json!({
+        "symbol": t.token.symbol, "contract": t.token.contract, "decimals": t.token.decimals,
+        "max_per_tx": t.limits.per_tx.to_string(), "max_per_request": t.limits.per_request.to_string(), "max_per_24h": t.limits.per_24h.to_string(),
+    })).collect();
+    let sealed = crate::policy_cli::sealed_summary(h)?.map(|(s, _)| {
+        json!({
+            "seq": s.file.seq, "digest": s.file.digest, "set": s.file.set,
+            "threshold": s.admins().threshold,
+            "admins": s.admins().keys.iter().map(|(a, l)| labelled((a, l))).collect::<Vec<_>>(),
+        })
+    });
+    let doc = json!({
+        "file": path.display().to_string(), "digest": hex::encode(p.digest), "network": h.network,
+        "sealed": sealed,
+        "unattended": p.unattended, "max_fee_limit_sun": p.max_fee_limit_sun, "max_expiration_ms": p.max_expiration_ms,
+        "allow_memo": p.allow_memo,
+        "destinations": {"mode": format!("{:?}", p.mode).to_lowercase(), "allow": p.allow.iter().map(labelled).collect::<Vec<_>>()},
+        "tokens": tokens,
+        "trx": p.trx.as_ref().map(|l| json!({"max_per_tx": l.per_tx.to_string(), "max_per_request": l.per_request.to_string(), "max_per_24h": l.per_24h.to_string()})),
+    });
+    println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
+    Ok(())
+}
+
+/// `audit …`: verify, export, show.
+fn run_audit(h: &Home, a: AuditCommand) -> Result<()> {
+    match a {
+        AuditCommand::Verify {
             expect_head,
             json,
             unlock,
-        }) => crate::records_cli::audit_verify(
-            &open_home(home_arg)?,
+        } => crate::records_cli::audit_verify(
+            h,
             expect_head.as_deref(),
             json,
             unlock.request().as_ref(),
         ),
-        Command::Audit(AuditCommand::Export {
+        AuditCommand::Export {
             since,
             output,
             qr_out,
-        }) => crate::records_cli::audit_export(
-            &open_home(home_arg)?,
-            since,
-            output.as_deref(),
-            &qr_out,
-        ),
-        Command::Ledger(LedgerCommand::Verify { json, unlock }) => {
-            crate::records_cli::ledger_verify(
-                &open_home(home_arg)?,
-                json,
-                unlock.request().as_ref(),
-            )
+        } => crate::records_cli::audit_export(h, since, output.as_deref(), &qr_out),
+        AuditCommand::Show { since, json } => run_audit_show(h, since.as_deref(), json),
+    }
+}
+
+/// `audit show`: one line (or JSON line) per audit entry from `--since` on.
+fn run_audit_show(h: &Home, since: Option<&str>, json: bool) -> Result<()> {
+    let since = since.map(parse_since).transpose()?.unwrap_or(0);
+    for v in audit::show(&h.audit_path(), since)? {
+        if json {
+            println!("{v}");
+        } else {
+            println!(
+                "#{} {} {} {} {} tx {}",
+                v["seq"],
+                review::utc(v["time"].as_u64().unwrap_or(0)),
+                v["event"].as_str().unwrap_or(""),
+                v["verdict"].as_str().unwrap_or(""),
+                v["transactions"].as_array().map_or(0, Vec::len),
+                v["reason"].as_str().unwrap_or("")
+            );
         }
-        Command::Ledger(LedgerCommand::Rebuild {
+    }
+    Ok(())
+}
+
+/// `ledger …`: verify, rebuild.
+fn run_ledger(h: &Home, l: LedgerCommand) -> Result<()> {
+    match l {
+        LedgerCommand::Verify { json, unlock } => {
+            crate::records_cli::ledger_verify(h, json, unlock.request().as_ref())
+        }
+        LedgerCommand::Rebuild {
             drop_unrecorded,
             json,
             unlock,
-        }) => crate::records_cli::ledger_rebuild(
-            &open_home(home_arg)?,
-            drop_unrecorded,
-            json,
-            unlock.request().as_ref(),
-        ),
-        Command::Audit(AuditCommand::Show { since, json }) => {
-            let h = open_home(home_arg)?;
-            let since = since.as_deref().map(parse_since).transpose()?.unwrap_or(0);
-            for v in audit::show(&h.audit_path(), since)? {
-                if json {
-                    println!("{v}");
-                } else {
-                    println!(
-                        "#{} {} {} {} {} tx {}",
-                        v["seq"],
-                        review::utc(v["time"].as_u64().unwrap_or(0)),
-                        v["event"].as_str().unwrap_or(""),
-                        v["verdict"].as_str().unwrap_or(""),
-                        v["transactions"].as_array().map_or(0, Vec::len),
-                        v["reason"].as_str().unwrap_or("")
-                    );
-                }
-            }
-            Ok(())
-        }
-        Command::Selftest { json } => selftest::run(sandbox, json),
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut command(),
-                "coldpay-signer",
-                &mut std::io::stdout(),
-            );
-            Ok(())
+        } => {
+            crate::records_cli::ledger_rebuild(h, drop_unrecorded, json, unlock.request().as_ref())
         }
     }
 }

@@ -1,52 +1,37 @@
-//! Durable file writes: temp file in the same folder, fsync, rename, fsync the folder.
+//! Durable file writes through the shared atomic writer, with the signer's errors, and the
+//! home's private folders.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use coldpay_shared::atomic_file;
 
 use crate::error::{Result, SignerError};
 
-/// A file being written atomically: its temp file exists from [`AtomicFile::create`] on, so a
-/// missing or unwritable folder fails before anything else happens; [`AtomicFile::commit`]
-/// writes, fsyncs and renames it into place. Dropped uncommitted, the temp file is removed.
-pub struct AtomicFile {
-    path: PathBuf,
-    tmp: PathBuf,
-    file: Option<File>,
-    mode: u32,
-}
+/// A file being written atomically ([`atomic_file::AtomicFile`], the workspace's one atomic
+/// writer) with the signer's errors: the temp file exists from [`AtomicFile::create`] on, so a
+/// missing or unwritable folder fails before anything else happens; dropped uncommitted, it
+/// is removed.
+pub struct AtomicFile(atomic_file::AtomicFile);
 
 impl AtomicFile {
     /// Creates the temp file beside `path` (mode `mode`).
     pub fn create(path: &Path, mode: u32) -> Result<AtomicFile> {
-        let name = path
-            .file_name()
-            .ok_or_else(|| SignerError::Usage(format!("{}: not a file path", path.display())))?;
-        let mut rnd = [0u8; 6];
-        getrandom::getrandom(&mut rnd).map_err(|e| SignerError::Other(format!("rng: {e}")))?;
-        let tmp = parent_dir(path).join(format!(
-            ".{}.{}.tmp",
-            name.to_string_lossy(),
-            hex::encode(rnd)
-        ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&tmp)
-            .map_err(|e| SignerError::io(path, e))?;
-        Ok(AtomicFile {
-            path: path.to_path_buf(),
-            tmp,
-            file: Some(file),
-            mode,
-        })
+        if path.file_name().is_none() {
+            return Err(SignerError::Usage(format!(
+                "{}: not a file path",
+                path.display()
+            )));
+        }
+        atomic_file::AtomicFile::create(path, mode)
+            .map(AtomicFile)
+            .map_err(|e| SignerError::io(path, e))
     }
 
     /// The final path.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.0.path()
     }
 
     /// Writes `bytes`, fsyncs, renames over the final path and fsyncs the folder.
@@ -54,39 +39,13 @@ impl AtomicFile {
         self.commit_chunks(&[bytes])
     }
 
-    /// [`AtomicFile::commit`] of the concatenation of `chunks` (a large document built in
-    /// parts is not joined in memory first).
-    pub fn commit_chunks<B: AsRef<[u8]>>(mut self, chunks: &[B]) -> Result<()> {
-        let f = self.file.take().expect("committed once");
-        let result = (|| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-            for c in chunks {
-                w.write_all(c.as_ref())?;
-            }
-            let f = w
-                .into_inner()
-                .map_err(std::io::IntoInnerError::into_error)?;
-            f.set_permissions(fs::Permissions::from_mode(self.mode))?;
-            f.sync_all()?;
-            drop(f);
-            fs::rename(&self.tmp, &self.path)?;
-            File::open(parent_dir(&self.path))?.sync_all()
-        })();
-        result.map_err(|e| SignerError::io(&self.path, e))
+    /// [`AtomicFile::commit`] of the concatenation of `chunks`.
+    pub fn commit_chunks<B: AsRef<[u8]>>(self, chunks: &[B]) -> Result<()> {
+        let path = self.0.path().to_path_buf();
+        self.0
+            .commit_chunks(chunks)
+            .map_err(|e| SignerError::io(path, e))
     }
-}
-
-impl Drop for AtomicFile {
-    /// Removes the temp file (gone already after a successful commit).
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.tmp);
-    }
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
 }
 
 /// Writes `bytes` to `path` atomically with the given mode: readers see the old file or the
@@ -126,6 +85,12 @@ mod tests {
         let p = dir.path().join("missing-dir").join("k.json");
         assert!(write_atomic(&p, b"x", 0o600).is_err());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_path_without_a_file_name_is_a_usage_error() {
+        let e = write_atomic(Path::new("/"), b"x", 0o600).unwrap_err();
+        assert!(matches!(e, SignerError::Usage(_)), "{e:?}");
     }
 
     #[test]

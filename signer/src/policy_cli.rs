@@ -9,6 +9,7 @@ use coldpay_shared::Address;
 use serde_json::json;
 
 use crate::audit;
+use crate::clock::now_ms;
 use crate::error::{Result, SignerError};
 use crate::fsutil::write_atomic;
 use crate::home::Home;
@@ -27,10 +28,6 @@ pub struct Unlock {
     pub key: Option<String>,
     /// Passphrase source.
     pub pass: PassSource,
-}
-
-fn now_ms() -> u64 {
-    crate::sign::now_ms()
 }
 
 /// The wallet `--key` names, else the home's only one.

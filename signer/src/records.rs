@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::audit;
+use crate::clock::now_ms;
 use crate::error::{Result, SignerError};
 use crate::fsutil::write_atomic;
 use crate::home::Home;
@@ -267,10 +268,6 @@ fn head_of(bytes: &[u8], lines: usize) -> LedgerHead {
         ),
         lines: lines as u64,
     }
-}
-
-fn now_ms() -> u64 {
-    crate::clock::now_ms()
 }
 
 /// What `ledger rebuild` did.

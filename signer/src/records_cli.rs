@@ -183,7 +183,7 @@ pub fn share_records_key(home: &Home, from: &str, to: &str, pass: &PassSource) -
         .write()?;
     audit::append(
         &home.audit_path(),
-        json!({"event": "records-key-shared", "verdict": "shared", "time": crate::sign::now_ms(), "from": from, "to": to, "key_id": key.id()}),
+        json!({"event": "records-key-shared", "verdict": "shared", "time": crate::clock::now_ms(), "from": from, "to": to, "key_id": key.id()}),
     )?;
     println!(
         "wallet {to} now holds this home's records key ({})",

@@ -9,8 +9,8 @@
 
 pub(crate) mod approve;
 mod check;
-mod clock;
 mod decode;
+mod expiry;
 mod multisig;
 mod output;
 mod record;
@@ -62,13 +62,6 @@ pub struct SignArgs {
     pub check_only: bool,
     /// `policy check --json`: the verdicts as JSON on stdout.
     pub json: bool,
-}
-
-/// ms since the epoch. Debug builds (tests only) honour `COLDPAY_SIGNER_TEST_NOW_MS` so the
-/// published known-answer transactions, which expired years ago, can be signed through the
-/// CLI; release builds ignore it. Read afresh at every stage that judges time.
-pub fn now_ms() -> u64 {
-    clock::now_ms()
 }
 
 /// Reads an input file or stdin, bounded.
@@ -125,7 +118,7 @@ pub fn run(home: &Home, args: &SignArgs) -> Result<()> {
     let result = in_force.and_then(|p| run_stages(home, args, &p.policy, &mut ctx));
     let event = if args.check_only { "check" } else { "sign" };
     let mut line = json!({
-        "time": now_ms(),
+        "time": crate::clock::now_ms(),
         "event": event,
         "network": home.network.as_str(),
         "policy": source,

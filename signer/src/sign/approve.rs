@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::check::Checked;
-use super::clock;
+use super::expiry;
 use crate::audit;
+use crate::clock;
 use crate::error::{Result, SignerError};
 use crate::home::Home;
 use crate::policy::Policy;
@@ -51,7 +52,7 @@ pub(super) fn approve<'a>(
     } else {
         confirm(&checked, home)?;
     }
-    clock::refuse_expired(
+    expiry::refuse_expired(
         checked.txs(),
         clock::now_ms(),
         "while the review was shown",

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use coldpay_shared::{Network, U256};
 
 use super::decode::Decoded;
-use super::{clock, SignArgs};
+use super::SignArgs;
+use crate::clock;
 use crate::error::{Result, SignerError};
 use crate::home::Home;
 use crate::ledger::{Ledger, LedgerQuery, SignedPayout, SignedTx};

@@ -14,9 +14,10 @@ use coldpay_shared::{Address, SignRequest, SignResponse, Signature, TxId};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use super::clock;
+use super::expiry;
 use super::record::Recorded;
 use super::SignArgs;
+use crate::clock;
 use crate::error::{Result, SignerError};
 use crate::fsutil::{write_atomic, AtomicFile};
 use crate::home::Home;
@@ -85,7 +86,7 @@ pub(super) fn release<'a>(
     args: &SignArgs,
 ) -> Result<Recorded<'a>> {
     let txs = recorded.txs();
-    clock::refuse_expired(
+    expiry::refuse_expired(
         txs,
         clock::now_ms(),
         "before the signatures were released",

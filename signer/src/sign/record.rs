@@ -10,8 +10,9 @@ use serde::Serialize;
 
 use super::approve::Approved;
 use super::signers::Signers;
-use super::{clock, AuditCtx, AuditTx};
+use super::{expiry, AuditCtx, AuditTx};
 use crate::audit;
+use crate::clock;
 use crate::error::Result;
 use crate::home::Home;
 use crate::ledger::LedgerEntry;
@@ -101,7 +102,7 @@ pub(super) fn sign_and_record<'a>(
 ) -> Result<Recorded<'a>> {
     let at = clock::now_ms();
     let checked = approved.checked();
-    clock::refuse_expired(
+    expiry::refuse_expired(
         checked.txs(),
         at,
         "while the wallet was unlocked",

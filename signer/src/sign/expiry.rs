@@ -1,13 +1,9 @@
-//! Time checks of the signing stages: the clock is read afresh at every stage that judges time
-//! (at the checks, after the confirmation, when signing and before the signatures are released).
+//! Expiry checks of the signing stages: the clock ([`crate::clock`]) is read afresh at every
+//! stage that judges time (at the checks, after the confirmation, when signing and before the
+//! signatures are released).
 
 use crate::error::{Result, SignerError};
 use crate::review::{human_duration, utc, ReviewItem};
-
-/// ms since the epoch (the signer's one clock, [`crate::clock`]).
-pub(super) fn now_ms() -> u64 {
-    crate::clock::now_ms()
-}
 
 /// Refuses when any transaction has expired at `now`, naming them (the first five) and
 /// `when` it was noticed; `then` says what happens to them.
