@@ -259,7 +259,12 @@ mod tests {
         use crate::movements::{Direction, Evidence, Movement};
         use coldpay_shared::{Address, TxId, U256};
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         let row = TransferRow {
             movement: Movement {
                 account: Address::from_evm_bytes([1; 20]),

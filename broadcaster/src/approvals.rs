@@ -333,15 +333,18 @@ mod tests {
             1,
         );
         raw.contract.permission_id = 2;
-        j.conn
-            .execute_batch("INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0); INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);")
-            .unwrap();
-        j.conn
-            .execute(
+        use crate::journal::fixtures::execute;
+        execute(
+            &j,
+            "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0)",
+            [],
+        );
+        execute(&j, "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0)", []);
+        execute(
+                &j,
                 "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, permission_id) VALUES ('p', ?1, ?2, 1, 1, 0, 'r', 'built', 0, 0, 2)",
                 rusqlite::params![raw.txid().to_hex(), hex::encode(raw.encode())],
-            )
-            .unwrap();
+            );
         let a = j.attempt_by_txid(&raw.txid().to_hex()).unwrap().unwrap();
         (d, j, a)
     }

@@ -195,7 +195,12 @@ mod tests {
     #[test]
     fn signed_txids_and_heads_are_accounted_for() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         let txid = "aa".repeat(32);
         crate::journal::fixtures::pay(
             &j,

@@ -211,7 +211,12 @@ mod tests {
     /// each settled and journaled at its block time; block N's time is N minutes.
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         for n in [10u64, 20, 30] {
             let ms = n * 60_000;
             let (id, amount, txid) = (

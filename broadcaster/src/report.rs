@@ -477,7 +477,10 @@ pub fn batch_summaries(journal: &Journal) -> Result<Vec<BatchSummary>> {
         .iter()
         .map(|b| {
             let states = by_batch.remove(&b.id).unwrap_or_default();
-            Ok(BatchSummary::of(b, &Tally::of_states(&states, b.network.as_str())?))
+            Ok(BatchSummary::of(
+                b,
+                &Tally::of_states(&states, b.network.as_str())?,
+            ))
         })
         .collect()
 }

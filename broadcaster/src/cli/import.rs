@@ -49,8 +49,17 @@ pub(crate) fn pay(c: &Ctx, journal: &Journal, a: PayArgs) -> Result<()> {
     let id = a
         .payout_id
         .unwrap_or_else(|| format!("pay-{}", crate::journal::now_ms()));
-    let p = validate(0, &id, &a.to, &a.amount, &a.token, &a.memo, &from, network.as_str())
-        .map_err(BcError::Input)?;
+    let p = validate(
+        0,
+        &id,
+        &a.to,
+        &a.amount,
+        &a.token,
+        &a.memo,
+        &from,
+        network.as_str(),
+    )
+    .map_err(BcError::Input)?;
     if journal.payout(&id)?.is_some() {
         return Err(BcError::Input(format!("payout id {id:?} already exists")));
     }

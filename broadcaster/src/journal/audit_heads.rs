@@ -233,7 +233,12 @@ mod tests {
     #[test]
     fn sequence_may_only_go_forward() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         record(&j, &head(5, 'a')).unwrap();
         // The same response again is harmless.
         record(&j, &head(5, 'a')).unwrap();
@@ -275,7 +280,12 @@ mod tests {
     #[test]
     fn a_known_key_cannot_drop_or_restart_its_log() {
         let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(&d.path().join("j.sqlite"), coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
         // A key never seen with a head may answer without one (older signers).
         keys(&j, "TK", None, &[]).unwrap();
         keys(&j, "TK", Some(&head(3, 'a')), &[]).unwrap();

@@ -94,3 +94,11 @@ pub(crate) fn in_tx<T>(
     tx.commit()?;
     Ok(out)
 }
+
+/// Runs raw statements on a test journal (rows a test sets up that no command writes, such as
+/// an attempt built under a given permission from given bytes).
+pub(crate) fn execute(j: &Journal, sql: &str, params: impl rusqlite::Params) {
+    j.conn
+        .execute(sql, params)
+        .expect("a fixture statement runs");
+}

@@ -360,10 +360,10 @@ CREATE INDEX transfers_account_block ON transfers(account, block);
 
 /// An open journal.
 pub struct Journal {
-    /// The connection. To become private to `journal` and its child modules once the monitor
-    /// and CLI modules ask the journal for their rows; writes go through [`Journal::write`]
-    /// (or the journal's own write functions), which refuse without the writer lock.
-    pub(crate) conn: Connection,
+    /// The connection: private to `journal` and its child modules, the only code that speaks
+    /// SQL. Writes go through [`Journal::write`] (or the journal's own write functions), which
+    /// refuse without the writer lock.
+    conn: Connection,
     /// The writer lock, held for the journal's lifetime (`None` for readers); a long-running
     /// writer (`watch --follow`) lets it go between passes ([`Journal::pause_writer`]).
     lock: std::cell::RefCell<Option<LockGuard>>,

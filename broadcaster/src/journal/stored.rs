@@ -57,8 +57,12 @@ pub fn sql_int(v: u64) -> i64 {
 #[cfg(test)]
 pub(super) fn temp_journal() -> (tempfile::TempDir, super::Journal) {
     let d = tempfile::tempdir().unwrap();
-    let j =
-        super::Journal::open(&d.path().join("j.db"), coldpay_shared::Network::Local, crate::lock::LockWait::Wait).unwrap();
+    let j = super::Journal::open(
+        &d.path().join("j.db"),
+        coldpay_shared::Network::Local,
+        crate::lock::LockWait::Wait,
+    )
+    .unwrap();
     (d, j)
 }
 
