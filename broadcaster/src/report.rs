@@ -71,7 +71,7 @@ pub struct ReportRow {
     /// The token's symbol.
     pub token: String,
     /// Approvals so far of a multi-signature attempt.
-    pub approval: Option<crate::approvals::Progress>,
+    pub approval: Option<crate::multisig::approvals::Progress>,
     /// The same as a sentence.
     pub approval_text: Option<String>,
     /// The amount in token units ("12.5").
@@ -207,10 +207,12 @@ fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<Repo
     let amount = stored_amount(&p.id, &p.amount)?;
     let unit = Unit::of(&p.kind, &p.token, network);
     let approval = match &a {
-        Some(a) if a.permission_id.is_some() => Some(crate::approvals::Progress::from_recorded(
-            recorded,
-            line.permission_claim.as_deref(),
-        )?),
+        Some(a) if a.permission_id.is_some() => {
+            Some(crate::multisig::approvals::Progress::from_recorded(
+                recorded,
+                line.permission_claim.as_deref(),
+            )?)
+        }
         _ => None,
     };
     let status = status_of(
@@ -224,7 +226,9 @@ fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<Repo
         }),
     );
     Ok(ReportRow {
-        approval_text: approval.as_ref().map(crate::approvals::Progress::text),
+        approval_text: approval
+            .as_ref()
+            .map(crate::multisig::approvals::Progress::text),
         approval,
         amount: format_units(amount, unit.decimals),
         amount_base_units: amount,
@@ -573,7 +577,7 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
             ("expired" | "failed", _) => out.to_rebuild.push(s.id),
             ("awaiting_signature", Some(l)) if l.permission_id.is_some() => {
                 let recorded = approvals.remove(&l.attempt).unwrap_or_default();
-                let p = crate::approvals::Progress::from_recorded(
+                let p = crate::multisig::approvals::Progress::from_recorded(
                     &recorded,
                     l.permission_claim.as_deref(),
                 )?;

@@ -1,6 +1,6 @@
 //! The registered tokens: the TRC-20 contracts whose `Transfer` logs `watch` counts, with the
 //! symbol and decimals amounts are shown in, and the energy band a transfer's estimate must fall
-//! in ([`crate::fees`]). Today that is the network's USDT contract; the config's `[tokens.T…]`
+//! in ([`crate::payout::fees`]). Today that is the network's USDT contract; the config's `[tokens.T…]`
 //! tables adjust the band.
 
 use coldpay_shared::amount::format_units;

@@ -62,11 +62,12 @@ pub(crate) fn import_watch(
         )));
     }
     if let Some(a) = &w.approver_for {
-        let (json, text) = crate::permission_cmd::import_approvers(journal, &node()?, &w, a)?;
+        let (json, text) =
+            crate::multisig::permission_cmd::import_approvers(journal, &node()?, &w, a)?;
         show(c, &Prepared { json, text });
         return Ok(());
     }
-    let imported = crate::payouts::import_watch(journal, &w)?;
+    let imported = crate::payout::payouts::import_watch(journal, &w)?;
     show(
         c,
         &Imported {
@@ -115,7 +116,8 @@ impl fmt::Display for AccountList {
 
 /// `accounts list`.
 pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
-    let rows = crate::payouts::accounts(journal)?
+    let rows = journal
+        .accounts()?
         .into_iter()
         .map(|(address, name, path, network)| AccountLine {
             address,
@@ -130,7 +132,7 @@ pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
 
 /// `accounts permissions ADDRESS`.
 pub(crate) fn permissions(c: &Ctx, journal: &Journal, node: &Node, address: &str) -> Result<()> {
-    let (json, text) = crate::permission_cmd::show(journal, node, address)?;
+    let (json, text) = crate::multisig::permission_cmd::show(journal, node, address)?;
     show(c, &Prepared { json, text });
     Ok(())
 }
@@ -140,10 +142,10 @@ pub(crate) fn set_permission(
     c: &Ctx,
     journal: &Journal,
     n: &Node,
-    args: &crate::permission_cmd::SetPermissionArgs,
+    args: &crate::multisig::permission_cmd::SetPermissionArgs,
 ) -> Result<()> {
     let ms = parse_duration(&args.expires_in, "--expires-in")?.as_millis() as u64;
-    let r = crate::permission_cmd::set(journal, n, c.network, args, ms);
+    let r = crate::multisig::permission_cmd::set(journal, n, c.network, args, ms);
     remember_genesis(c, journal, n)?;
     let (json, text, out) = r?;
     if !c.json {
@@ -194,9 +196,12 @@ pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &st
     let a = Address::parse(address)?;
     let n = &node()?;
     let trx = n.trx_balance(&a)?;
-    let usdt = n.token_balance(&crate::payouts::usdt_contract(c.network.as_str()), &a)?;
+    let usdt = n.token_balance(
+        &crate::payout::payouts::usdt_contract(c.network.as_str()),
+        &a,
+    )?;
     let r = n.resources(&a)?;
-    let stake = crate::stake_view::Stake::read(n, &a, &r)?;
+    let stake = crate::staking::stake_view::Stake::read(n, &a, &r)?;
     let mut stake_json = serde_json::Value::Object(serde_json::Map::new());
     stake.add_json(&mut stake_json);
     let b = Balance {

@@ -272,21 +272,21 @@ pub(crate) enum Command {
     /// Stake TRX of a treasury account for energy or bandwidth (FreezeBalanceV2): checked
     /// against the account's free TRX, journaled and written as a sign request; `submit` and
     /// `track` finish it like a payout, once.
-    Stake(crate::stake_cmd::AmountArgs),
+    Stake(crate::staking::stake_cmd::AmountArgs),
     /// Start unstaking staked TRX (UnfreezeBalanceV2); it can be withdrawn after the chain's
     /// unstaking delay (14 days on mainnet) with `withdraw-unstaked`.
-    Unstake(crate::stake_cmd::AmountArgs),
+    Unstake(crate::staking::stake_cmd::AmountArgs),
     /// Move every unstaked amount whose delay has passed back to the free balance
     /// (WithdrawExpireUnfreeze); refused, saying when, while nothing is withdrawable.
-    WithdrawUnstaked(crate::stake_cmd::OwnerArgs),
+    WithdrawUnstaked(crate::staking::stake_cmd::OwnerArgs),
     /// Lend the energy or bandwidth of staked TRX to another account (DelegateResource),
     /// optionally locked.
-    Delegate(crate::stake_cmd::DelegateArgs),
+    Delegate(crate::staking::stake_cmd::DelegateArgs),
     /// Take back delegated energy or bandwidth (UnDelegateResource); refused while locked.
-    Undelegate(crate::stake_cmd::DelegateArgs),
+    Undelegate(crate::staking::stake_cmd::DelegateArgs),
     /// Cancel every pending unstake (CancelAllUnfreezeV2): waiting amounts are staked again,
     /// expired ones withdrawn.
-    CancelUnstake(crate::stake_cmd::OwnerArgs),
+    CancelUnstake(crate::staking::stake_cmd::OwnerArgs),
     /// Work with single transactions.
     #[command(subcommand)]
     Tx(TxCmd),
@@ -354,7 +354,7 @@ pub(crate) enum AccountsCmd {
     /// changing the owner: reads the current permissions, builds the full
     /// AccountPermissionUpdateContract (fee getUpdateAccountPermissionFee, 100 TRX by
     /// default), journals it and writes the sign request for the owner key(s).
-    SetPermission(Box<crate::permission_cmd::SetPermissionArgs>),
+    SetPermission(Box<crate::multisig::permission_cmd::SetPermissionArgs>),
 }
 
 #[derive(Subcommand)]

@@ -7,12 +7,12 @@ use serde::Serialize;
 
 use super::context::{remember_genesis, Ctx};
 use super::output::{bar, parse_duration, show};
-use crate::build::{write_request, BuildOpts, BuildOutcome};
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
 use crate::node::Node;
+use crate::payout::build::{write_request, BuildOpts, BuildOutcome};
+use crate::payout::summary::RequestSummary;
 use crate::qrio::QrOutArgs;
-use crate::summary::RequestSummary;
 
 /// What `build` asks for.
 pub(crate) struct BuildArgs {
@@ -92,7 +92,7 @@ pub(crate) fn run(
 ) -> Result<()> {
     let opts = opts(c, a)?;
     let n = node()?;
-    let outcome = crate::build::build(journal, &n, &opts, &bar(0, c.json));
+    let outcome = crate::payout::build::build(journal, &n, &opts, &bar(0, c.json));
     remember_genesis(c, journal, &n)?;
     report(c, outcome?, a.output.as_deref(), &a.qr_out)
 }
@@ -114,7 +114,7 @@ fn report(c: &Ctx, o: BuildOutcome, output: Option<&Path>, qr_out: &QrOutArgs) -
         show(c, &nothing);
         return Ok(());
     };
-    let mut summary = crate::summary::summarize(&req);
+    let mut summary = crate::payout::summary::summarize(&req);
     summary
         .worst_case_unfunded
         .clone_from(&o.worst_case_unfunded);

@@ -153,9 +153,9 @@ pub(crate) fn open_journal(c: &Ctx, command: &Command, no_wait: bool) -> Result<
         return Ok(j);
     }
     let wait = if no_wait {
-        crate::lock::LockWait::NoWait
+        crate::journal::lock::LockWait::NoWait
     } else {
-        crate::lock::LockWait::Wait
+        crate::journal::lock::LockWait::Wait
     };
     Journal::open(&c.db, c.network, wait)
 }
@@ -172,7 +172,7 @@ pub(crate) fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
             })?),
             None => None,
         },
-        n => crate::network::genesis_of(n),
+        n => crate::node::network::genesis_of(n),
     };
     Node::new(
         c.nodes.clone(),

@@ -10,7 +10,7 @@ use super::context::Ctx;
 use super::output::show;
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
-use crate::payouts::{insert_batch, require_account, validate};
+use crate::payout::payouts::{insert_batch, validate};
 
 /// What `pay` asks for.
 pub(crate) struct PayArgs {
@@ -45,7 +45,7 @@ impl fmt::Display for Paid {
 pub(crate) fn pay(c: &Ctx, journal: &Journal, a: PayArgs) -> Result<()> {
     let network = c.network;
     let from = Address::parse(&a.from)?;
-    require_account(journal, &from, network)?;
+    journal.require_account(&from, network)?;
     let id = a
         .payout_id
         .unwrap_or_else(|| format!("pay-{}", crate::journal::now_ms()));
@@ -63,7 +63,7 @@ pub(crate) fn pay(c: &Ctx, journal: &Journal, a: PayArgs) -> Result<()> {
     if journal.payout(&id)?.is_some() {
         return Err(BcError::Input(format!("payout id {id:?} already exists")));
     }
-    let dups = crate::payouts::find_duplicates(journal, std::slice::from_ref(&p))?;
+    let dups = crate::payout::payouts::find_duplicates(journal, std::slice::from_ref(&p))?;
     refuse_duplicates(&dups, a.allow_duplicates, "payout not recorded")?;
     insert_batch(journal, &id, &from, network, std::slice::from_ref(&p))?;
     show(
@@ -129,9 +129,9 @@ impl fmt::Display for BatchImported {
 pub(crate) fn batch_import(c: &Ctx, journal: &Journal, a: ImportArgs<'_>) -> Result<()> {
     let network = c.network;
     let from = Address::parse(a.from)?;
-    require_account(journal, &from, network)?;
-    let payouts = crate::payouts::read_csv(a.file, &from, network.as_str(), journal)?;
-    let dups = crate::payouts::find_duplicates(journal, &payouts)?;
+    journal.require_account(&from, network)?;
+    let payouts = crate::payout::payouts::read_csv(a.file, &from, network.as_str(), journal)?;
+    let dups = crate::payout::payouts::find_duplicates(journal, &payouts)?;
     let what = format!("{}: nothing imported", a.file.display());
     refuse_duplicates(&dups, a.allow_duplicates, &what)?;
     let id = a.batch_id.unwrap_or_else(|| {
@@ -142,11 +142,11 @@ pub(crate) fn batch_import(c: &Ctx, journal: &Journal, a: ImportArgs<'_>) -> Res
         format!("{stem}-{}", crate::journal::now_ms())
     });
     if a.append {
-        crate::payouts::append_to_batch(journal, &id, &from, network, &payouts)?;
+        crate::payout::payouts::append_to_batch(journal, &id, &from, network, &payouts)?;
     } else {
         insert_batch(journal, &id, &from, network, &payouts)?;
     }
-    let totals = crate::payouts::totals(&payouts)
+    let totals = crate::payout::payouts::totals(&payouts)
         .into_iter()
         .map(|(token, amount, count)| ImportTotal {
             token,

@@ -27,7 +27,7 @@ use context::Ctx;
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::node::Node;
-use crate::stake_cmd::StakeOp;
+use crate::staking::stake_cmd::StakeOp;
 
 /// The clap definition (for generated docs, man pages and completions).
 pub fn command() -> clap::Command {
@@ -259,7 +259,7 @@ fn monitor_cmd(
             since,
             address,
             format,
-        }) => crate::watch_cmd::list(
+        }) => crate::monitor::watch_cmd::list(
             journal,
             c.network.as_str(),
             &since,
@@ -275,7 +275,7 @@ fn monitor_cmd(
             format,
             audit,
         } => {
-            let args = crate::watch_cmd::ReconcileArgs {
+            let args = crate::monitor::watch_cmd::ReconcileArgs {
                 from: &from,
                 to: &to,
                 addresses: &address,

@@ -6,7 +6,7 @@ use super::output::{parse_duration, show, Prepared};
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::node::Node;
-use crate::stake_cmd::StakeOp;
+use crate::staking::stake_cmd::StakeOp;
 
 /// Runs a staking command: the operation checked, built, journaled; its request written
 /// (a file or stdout; staking does not fit the compact QR form).
@@ -16,7 +16,7 @@ pub(crate) fn run(c: &Ctx, journal: &Journal, n: &Node, op: StakeOp) -> Result<(
     let opts = crate::staking::StakeOpts {
         network: c.network,
         expires_in_ms: parse_duration(&common.expires_in, "--expires-in")?.as_millis() as u64,
-        choice: crate::permission_plan::Choice {
+        choice: crate::multisig::permission_plan::Choice {
             permission: common.permission,
             account_permissions: &c.account_permissions,
         },
@@ -24,7 +24,7 @@ pub(crate) fn run(c: &Ctx, journal: &Journal, n: &Node, op: StakeOp) -> Result<(
     let r = crate::staking::run(journal, n, &opts, contract);
     remember_genesis(c, journal, n)?;
     let out = r?;
-    let (json, text) = crate::stake_cmd::answer(&out);
+    let (json, text) = crate::staking::stake_cmd::answer(&out);
     if !c.json || common.output.is_none() {
         eprintln!("{text}");
     }

@@ -11,7 +11,7 @@ use super::output::{bar, read_text, show};
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
 use crate::node::Node;
-use crate::submit::SubmitSummary;
+use crate::payout::submit::SubmitSummary;
 
 /// The parts of one per-transaction result of `submit` its text names.
 #[derive(Default, Deserialize)]
@@ -91,7 +91,7 @@ impl fmt::Display for Submitted {
                 r.payout_id, r.txid, r.code, r.message
             )?;
         }
-        for line in crate::submit::approval_lines(&s.approvals, &self.names) {
+        for line in crate::payout::submit::approval_lines(&s.approvals, &self.names) {
             write!(f, "\n  {line}")?;
         }
         if s.awaiting_approval > 0 {
@@ -155,11 +155,11 @@ pub(crate) fn run(
         .iter()
         .map(|k| Ok(coldpay_shared::Address::parse(k)?.to_base58()))
         .collect::<Result<Vec<_>>>()?;
-    let s = crate::submit::submit(journal, &n, &resp, &accept, &bar(0, c.json));
+    let s = crate::payout::submit::submit(journal, &n, &resp, &accept, &bar(0, c.json));
     remember_genesis(c, journal, &n)?;
     let summary = s?;
     let refused = summary.refused;
-    let names = crate::approvers::all_names(journal).unwrap_or_default();
+    let names = crate::multisig::approvers::all_names(journal).unwrap_or_default();
     show(c, &Submitted { summary, names });
     if refused > 0 {
         return Err(BcError::Refused(format!(

@@ -9,8 +9,8 @@ use super::context::Ctx;
 use super::output::show;
 use crate::error::Result;
 use crate::journal::Journal;
+use crate::monitor::sweep::Swept;
 use crate::node::Node;
-use crate::sweep::Swept;
 
 /// What `sweep` recorded, shown with the fresh wallet it pays.
 #[derive(Serialize)]
@@ -47,10 +47,10 @@ pub(crate) fn run(
 ) -> Result<()> {
     let from = Address::parse(from)?;
     let to = Address::parse(to)?;
-    crate::payouts::require_account(journal, &from, c.network)?;
+    journal.require_account(&from, c.network)?;
     let n = node()?;
     let multisig = c.account_permissions.contains_key(&from);
-    let swept = crate::sweep::sweep(journal, &n, &c.tokens, &from, &to, multisig)?;
+    let swept = crate::monitor::sweep::sweep(journal, &n, &c.tokens, &from, &to, multisig)?;
     show(c, &SweepShown { swept, to });
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::output::{parse_duration, show, spinner};
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
 use crate::node::Node;
-use crate::track::TrackPass;
+use crate::payout::track::TrackPass;
 
 /// What `track` asks for.
 pub(crate) struct TrackArgs {
@@ -66,7 +66,7 @@ pub(crate) fn run(c: &Ctx, journal: &Journal, node: Node, a: TrackArgs) -> Resul
 /// `track`'s timeout: how many attempts are still pending, each named with why (printed on
 /// stderr, one per line), and what stopped the wait.
 fn track_timeout(journal: &Journal, cause: &str) -> BcError {
-    let reasons = crate::track::pending_reasons(journal).unwrap_or_default();
+    let reasons = crate::payout::track::pending_reasons(journal).unwrap_or_default();
     for r in &reasons {
         crate::log::warn(&format!("pending: {r}"));
     }
@@ -130,7 +130,7 @@ fn passes(c: &Ctx, journal: &Journal, n: &Node, how: &TrackHow) -> Result<()> {
     let mut total = TrackPass::default();
     let mut first = how
         .rescan
-        .map(|from| crate::track::rescan(journal, n, from, Some(how.deadline)));
+        .map(|from| crate::payout::track::rescan(journal, n, from, Some(how.deadline)));
     let timed_out = |total: TrackPass, cause: &str| {
         b.finish_and_clear();
         show(
@@ -145,7 +145,7 @@ fn passes(c: &Ctx, journal: &Journal, n: &Node, how: &TrackHow) -> Result<()> {
     loop {
         let p = match first.take() {
             Some(r) => r,
-            None => crate::track::pass(journal, n, Some(how.deadline)),
+            None => crate::payout::track::pass(journal, n, Some(how.deadline)),
         };
         let p = match p {
             Err(BcError::Timeout(m)) => return Err(timed_out(total, &m)),
@@ -155,7 +155,7 @@ fn passes(c: &Ctx, journal: &Journal, n: &Node, how: &TrackHow) -> Result<()> {
         b.set_message(track_line(&p, &total));
         announce_pass(&p, &total, how.follow);
         if let Some(path) = &how.metrics_file {
-            crate::metrics::write(path, journal, n, "track")?;
+            crate::monitor::metrics::write(path, journal, n, "track")?;
         }
         total.found_after_expiry.extend(p.found_after_expiry);
         total.rechecked_paid.extend(p.rechecked_paid);
@@ -191,7 +191,7 @@ fn track_line(p: &TrackPass, total: &TrackPass) -> String {
 }
 
 /// One JSON log line per attempt a `track` pass settled or expired (payout, txid, block).
-fn log_settled(s: &crate::track::SettledNow) {
+fn log_settled(s: &crate::payout::track::SettledNow) {
     let level = if s.outcome == "confirmed" {
         crate::log::Level::Info
     } else {

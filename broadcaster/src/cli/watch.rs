@@ -8,9 +8,9 @@ use serde::Serialize;
 
 use super::context::{remember_genesis, Ctx};
 use super::output::show;
-use crate::alarms::Row;
 use crate::error::Result;
 use crate::journal::Journal;
+use crate::monitor::alarms::Row;
 use crate::node::Node;
 
 /// What `watch` asks for.
@@ -30,16 +30,16 @@ pub(crate) fn watch(
     node: impl FnOnce() -> Result<Node>,
     a: WatchArgs,
 ) -> Result<()> {
-    let opts = crate::watch::RunOpts {
+    let opts = crate::monitor::watch::RunOpts {
         follow: a.follow,
         from_block: a.from_block,
         on_alarm: a.on_alarm,
         json: c.json,
-        poll: crate::watch_cmd::poll(&a.poll)?,
+        poll: crate::monitor::watch_cmd::poll(&a.poll)?,
         metrics_file: a.metrics_file,
     };
     let n = node()?;
-    let r = crate::watch_cmd::watch(journal, &n, c.network.as_str(), &a.addresses, &opts);
+    let r = crate::monitor::watch_cmd::watch(journal, &n, c.network.as_str(), &a.addresses, &opts);
     remember_genesis(c, journal, &n)?;
     r
 }
@@ -72,7 +72,7 @@ fn alarm_line(r: &Row) -> String {
     let state = match (r.acked_at, &r.ack_note) {
         (Some(at), note) => format!(
             "acknowledged {} ({})",
-            crate::transfers::rfc3339(at.max(0) as u64),
+            crate::monitor::transfers::rfc3339(at.max(0) as u64),
             note.as_deref().unwrap_or("")
         ),
         (None, _) => "OPEN".into(),
@@ -82,7 +82,7 @@ fn alarm_line(r: &Row) -> String {
 
 /// `alarms list`.
 pub(crate) fn alarms_list(c: &Ctx, journal: &Journal, all: bool) -> Result<()> {
-    let rows = crate::alarms::list(&journal, !all)?;
+    let rows = crate::monitor::alarms::list(&journal, !all)?;
     show(c, &AlarmList { rows, all });
     Ok(())
 }
@@ -106,8 +106,8 @@ impl fmt::Display for Acknowledged {
 
 /// `alarms ack ID --note …`.
 pub(crate) fn alarms_ack(c: &Ctx, journal: &Journal, id: i64, note: &str) -> Result<()> {
-    let acknowledged = crate::alarms::ack(&journal, id, note)?;
-    let open = crate::alarms::open_count(&journal)?;
+    let acknowledged = crate::monitor::alarms::ack(&journal, id, note)?;
+    let open = crate::monitor::alarms::open_count(&journal)?;
     show(c, &Acknowledged { acknowledged, open });
     Ok(())
 }
@@ -117,10 +117,10 @@ pub(crate) fn reconcile(
     c: &Ctx,
     journal: &Journal,
     node: impl FnOnce() -> Result<Node>,
-    args: &crate::watch_cmd::ReconcileArgs<'_>,
+    args: &crate::monitor::watch_cmd::ReconcileArgs<'_>,
 ) -> Result<()> {
     let n = node()?;
-    let r = crate::watch_cmd::reconcile(journal, &n, c.network.as_str(), args);
+    let r = crate::monitor::watch_cmd::reconcile(journal, &n, c.network.as_str(), args);
     remember_genesis(c, journal, &n)?;
     r
 }

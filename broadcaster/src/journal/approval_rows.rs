@@ -125,7 +125,7 @@ impl JournalTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lock::LockWait;
+    use crate::journal::lock::LockWait;
 
     #[test]
     fn a_stored_approval_that_does_not_decode_is_a_journal_error() {

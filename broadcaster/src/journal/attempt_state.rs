@@ -150,8 +150,8 @@ impl rusqlite::types::FromSql for AttemptState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::lock::LockWait;
     use crate::journal::Journal;
-    use crate::lock::LockWait;
 
     /// Whether the journal's trigger lets an attempt in `from` move to `to`.
     fn trigger_allows(j: &Journal, from: AttemptState, to: AttemptState) -> bool {

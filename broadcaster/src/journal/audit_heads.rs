@@ -1,9 +1,14 @@
 //! The signer's audit heads as the journal keeps them (`audit_heads`, `audit_log_keys`,
-//! `audit_log_overrides`), with the rules that guard them: a hash chain cannot show that its
-//! own tail was cut, so the journal remembers the highest audit sequence number each signer log
-//! has shown and refuses a response whose sequence goes backwards (the trigger
-//! `audit_head_forward` says the same), and remembers which signer keys answered under which
-//! log (see [`crate::audit_head`]). Reads come back as typed rows.
+//! `audit_log_overrides`), with the rules that guard them, checked inside `submit`'s SQL
+//! transaction. A hash chain cannot show that its own tail was cut, so the journal remembers
+//! the highest audit sequence number each signer log has shown and refuses a response whose
+//! sequence goes backwards (the trigger `audit_head_forward` says the same). It also remembers
+//! which signer keys answered under which log: once it holds a head for a key, a response from
+//! that key without `audit_head` is refused (a head cannot be dropped), and a response from it
+//! under another log (a wiped home restarting at sequence 1, another machine) is refused naming
+//! both logs, unless the operator accepts that new log for that key
+//! (`submit --accept-new-audit-log KEY`, journaled in `audit_log_overrides`). Reads come back
+//! as typed rows.
 
 use coldpay_shared::handoff::AuditHead;
 use rusqlite::{params, OptionalExtension};
@@ -213,7 +218,7 @@ fn seq(head: &AuditHead) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lock::LockWait;
+    use crate::journal::lock::LockWait;
 
     fn head(seq: u64, h: char) -> AuditHead {
         AuditHead {

@@ -1,6 +1,6 @@
 //! What earlier confirmed transfers of a token cost in energy, from the receipts and fee inputs
 //! the journal kept for their attempts: the history `build`'s energy band is drawn from
-//! ([`crate::fees`]).
+//! ([`crate::payout::fees`]).
 
 use serde::Deserialize;
 

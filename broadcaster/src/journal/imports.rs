@@ -140,6 +140,15 @@ impl Journal {
             .map_err(at(what()))
     }
 
+    /// Checks `from` is a watch-only account of this journal, imported for `network`.
+    pub fn require_account(&self, from: &coldpay_shared::Address, network: Network) -> Result<()> {
+        match self.account_network(&from.to_base58())? {
+            None => Err(BcError::Input(format!("{from} is not a known account; import the signer's watch-only export with `accounts import-watch FILE`"))),
+            Some(n) if n != network => Err(BcError::Input(format!("{from} is a {n} account, not {network}"))),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// The network a watch-only account was imported for (`None`: not an account here).
     pub fn account_network(&self, address: &str) -> Result<Option<Network>> {
         self.conn
@@ -156,7 +165,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lock::LockWait;
+    use crate::journal::lock::LockWait;
 
     fn row(id: &str) -> ImportRow<'_> {
         ImportRow {
@@ -206,7 +215,7 @@ mod tests {
         let j = Journal::open(
             &d.path().join("j.sqlite"),
             Network::Local,
-            crate::lock::LockWait::NoWait,
+            crate::journal::lock::LockWait::NoWait,
         )
         .unwrap();
         let row = |id: &'static str, line| ImportRow {

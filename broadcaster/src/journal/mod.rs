@@ -5,16 +5,18 @@
 //! with a live or confirmed attempt cannot be cancelled (trigger).
 //!
 //! One process writes at a time: writers hold the advisory lock `<db>.lock` (see
-//! [`crate::lock`]); readers (`status`, `report`, `batch list|show`) take no lock and read
+//! [`crate::journal::lock`]); readers (`status`, `report`, `batch list|show`) take no lock and read
 //! concurrently thanks to WAL. A journal is bound to the network it was created for.
+
+pub mod lock;
 
 use std::path::Path;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::{BcError, Result};
-use crate::lock::{LockGuard, LockWait};
-pub use crate::network::Network;
+use crate::journal::lock::{LockGuard, LockWait};
+pub use crate::node::network::Network;
 
 pub mod approval_rows;
 pub mod attempt_state;
@@ -641,7 +643,7 @@ impl Journal {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| BcError::io(dir.display(), &e))?;
         }
-        let lock = crate::lock::acquire(path, wait)?;
+        let lock = crate::journal::lock::acquire(path, wait)?;
         let (conn, _created) = open_and_migrate(path)?;
         let j = Journal {
             conn,
@@ -679,7 +681,7 @@ impl Journal {
         let mut conn = open()?;
         if schema_version(&conn, &shown)? < SCHEMA_VERSION {
             drop(conn);
-            let lock = crate::lock::acquire(path, LockWait::Wait)?;
+            let lock = crate::journal::lock::acquire(path, LockWait::Wait)?;
             drop(open_and_migrate(path)?);
             drop(lock);
             conn = open()?;
@@ -707,7 +709,7 @@ impl Journal {
     /// `open` does). Every state a writer relies on must be re-read from the journal after this.
     pub fn resume_writer(&self) -> Result<()> {
         if self.lock.borrow().is_none() {
-            let lock = crate::lock::acquire(&self.path, LockWait::Wait)?;
+            let lock = crate::journal::lock::acquire(&self.path, LockWait::Wait)?;
             *self.lock.borrow_mut() = Some(lock);
         }
         Ok(())

@@ -179,7 +179,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lock::LockWait;
+    use crate::journal::lock::LockWait;
     use coldpay_shared::{RefBlock, Sun};
 
     fn raw(amount: u64) -> RawData {

@@ -223,7 +223,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lock::LockWait;
+    use crate::journal::lock::LockWait;
 
     fn journal() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();

@@ -41,7 +41,7 @@ mod tests {
         let j = Journal::open(
             &dir.path().join("j.sqlite"),
             coldpay_shared::Network::Nile,
-            crate::lock::LockWait::NoWait,
+            crate::journal::lock::LockWait::NoWait,
         )
         .unwrap();
         assert!(j.policy_heads().unwrap().is_empty());

@@ -149,9 +149,9 @@ pub fn operation_of(c: &coldpay_shared::staking::StakingContract) -> &'static st
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::lock::LockWait;
     use crate::journal::{Journal, MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4};
     use crate::journal::{MIGRATION_5, MIGRATION_6};
-    use crate::lock::LockWait;
 
     fn v7(path: &std::path::Path) {
         let c = rusqlite::Connection::open(path).unwrap();

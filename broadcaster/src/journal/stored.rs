@@ -60,7 +60,7 @@ pub(super) fn temp_journal() -> (tempfile::TempDir, super::Journal) {
     let j = super::Journal::open(
         &d.path().join("j.db"),
         coldpay_shared::Network::Local,
-        crate::lock::LockWait::Wait,
+        crate::journal::lock::LockWait::Wait,
     )
     .unwrap();
     (d, j)

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use super::stored::{self, sql_int};
 use super::Journal;
+use crate::chain::movements::{Direction, Evidence, Movement};
 use crate::error::{BcError, Result};
-use crate::movements::{Direction, Evidence, Movement};
 
 /// The verified block a movement was found in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

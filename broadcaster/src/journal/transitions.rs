@@ -258,7 +258,7 @@ impl JournalTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lock::LockWait;
+    use crate::journal::lock::LockWait;
 
     fn journal_with_payout() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();

@@ -54,8 +54,8 @@ impl Journal {
 
 #[cfg(test)]
 mod tests {
+    use crate::journal::lock::LockWait;
     use crate::journal::Journal;
-    use crate::lock::LockWait;
 
     #[test]
     fn writes_are_refused_without_the_writer_lock() {

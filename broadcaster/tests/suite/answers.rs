@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use coldpay_broadcaster::answers::{decode_message, BodyError, ChainParameters};
 use coldpay_broadcaster::error::BcError;
-use coldpay_broadcaster::fees::{Band, Seen};
+use coldpay_broadcaster::node::answers::{decode_message, BodyError, ChainParameters};
 use coldpay_broadcaster::node::{Node, NodeOpts, Verdict};
+use coldpay_broadcaster::payout::fees::{Band, Seen};
 use coldpay_devnode::http::Response;
 use coldpay_devnode::scripted::Scripted;
 use coldpay_shared::block::{block_id, HeaderRaw};
@@ -1408,9 +1408,10 @@ fn another_chain_is_refused_with_exit_6() {
     }
 
     // A local journal that recorded mainnet's genesis, against this node.
-    let mainnet =
-        coldpay_broadcaster::network::genesis_of(coldpay_broadcaster::network::Network::Mainnet)
-            .unwrap();
+    let mainnet = coldpay_broadcaster::node::network::genesis_of(
+        coldpay_broadcaster::node::network::Network::Mainnet,
+    )
+    .unwrap();
     let node = m.node_with(NodeOpts {
         genesis: Some(mainnet),
         ..local_opts()
@@ -1426,8 +1427,10 @@ fn a_forged_mainnet_block_zero_is_not_believed() {
     // the endpoint cannot be bound (a node fault, exit 1), whatever the journal's network.
     let (mut forged, _) = local_genesis();
     forged["blockID"] = json!(hex::encode(
-        coldpay_broadcaster::network::genesis_of(coldpay_broadcaster::network::Network::Mainnet)
-            .unwrap()
+        coldpay_broadcaster::node::network::genesis_of(
+            coldpay_broadcaster::node::network::Network::Mainnet
+        )
+        .unwrap()
     ));
     let m = Mock::with_genesis(forged);
     m.serve_json("/wallet/getaccount", &captured("/wallet/getaccount"));
@@ -1453,7 +1456,7 @@ fn a_forged_mainnet_block_zero_is_not_believed() {
 fn networks_json_matches_the_client_table() {
     for n in data("networks.json")["networks"].as_array().unwrap() {
         let name = n["network"].as_str().unwrap();
-        let id = coldpay_broadcaster::network::genesis_of(name.parse().unwrap()).unwrap();
+        let id = coldpay_broadcaster::node::network::genesis_of(name.parse().unwrap()).unwrap();
         assert_eq!(hex::encode(id), n["genesis_block_id"].as_str().unwrap());
         assert_eq!(
             format!("0x{}", hex::encode(&id[28..])),

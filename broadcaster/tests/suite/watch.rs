@@ -94,7 +94,7 @@ fn listed(w: &World) -> Vec<Value> {
 
 fn time_at_head(w: &World) -> String {
     let ms = w.node.with_chain(|c| c.head().timestamp);
-    coldpay_broadcaster::transfers::rfc3339(ms)
+    coldpay_broadcaster::monitor::transfers::rfc3339(ms)
 }
 
 #[test]
@@ -192,8 +192,9 @@ fn watch_records_once_alarms_and_reconciles() {
     assert!(outs.iter().all(|r| r["fee_sun"].as_u64().unwrap() > 0));
 
     // Period 1 balances to the base unit.
-    let later =
-        coldpay_broadcaster::transfers::rfc3339(w.node.with_chain(|c| c.head().timestamp) + 60_000);
+    let later = coldpay_broadcaster::monitor::transfers::rfc3339(
+        w.node.with_chain(|c| c.head().timestamp) + 60_000,
+    );
     let o = w.run(&[
         "reconcile",
         "--from",
@@ -301,8 +302,9 @@ fn watch_records_once_alarms_and_reconciles() {
     w.node
         .with_chain(|c| c.accounts.get_mut(&me).unwrap().balance -= 1_234);
     w.node.mine(1);
-    let later =
-        coldpay_broadcaster::transfers::rfc3339(w.node.with_chain(|c| c.head().timestamp) + 60_000);
+    let later = coldpay_broadcaster::monitor::transfers::rfc3339(
+        w.node.with_chain(|c| c.head().timestamp) + 60_000,
+    );
     let o = w.run(&[
         "reconcile",
         "--from",
@@ -443,8 +445,9 @@ fn reconcile_accounts_for_every_txid_the_signer_signed() {
     assert_eq!(w.settle()["confirmed"], 1);
     let file = w.path("audit.json");
     std::fs::write(&file, export.to_json_pretty()).unwrap();
-    let later =
-        coldpay_broadcaster::transfers::rfc3339(w.node.with_chain(|c| c.head().timestamp) + 60_000);
+    let later = coldpay_broadcaster::monitor::transfers::rfc3339(
+        w.node.with_chain(|c| c.head().timestamp) + 60_000,
+    );
     let o = w.run(&[
         "reconcile",
         "--from",
@@ -574,8 +577,9 @@ fn reconcile_states_the_range_it_covers_and_lists_payouts_before_it() {
     assert_eq!(w.settle()["confirmed"], 1);
     w.node.mine(3);
     w.ok(&["watch", "--once"]);
-    let to =
-        coldpay_broadcaster::transfers::rfc3339(w.node.with_chain(|c| c.head().timestamp) + 60_000);
+    let to = coldpay_broadcaster::monitor::transfers::rfc3339(
+        w.node.with_chain(|c| c.head().timestamp) + 60_000,
+    );
     let args = ["reconcile", "--from", &from, "--to", &to];
     let o = w.run(&[&args[..], &["--format", "json"]].concat());
     assert_eq!(

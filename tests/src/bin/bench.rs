@@ -1290,7 +1290,7 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
     let journal = Journal::open(
         &db,
         coldpay_shared::Network::Local,
-        coldpay_broadcaster::lock::LockWait::NoWait,
+        coldpay_broadcaster::journal::lock::LockWait::NoWait,
     )
     .unwrap();
     let batches = total.div_ceil(JOURNAL_BATCH);
@@ -1298,8 +1298,8 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
         let first = b * JOURNAL_BATCH;
         let n = JOURNAL_BATCH.min(total - first);
         let batch = format!("b{b:03}");
-        let payouts: Vec<coldpay_broadcaster::payouts::NewPayout> = (first..first + n)
-            .map(|i| coldpay_broadcaster::payouts::NewPayout {
+        let payouts: Vec<coldpay_broadcaster::payout::payouts::NewPayout> = (first..first + n)
+            .map(|i| coldpay_broadcaster::payout::payouts::NewPayout {
                 line: i - first + 1,
                 id: format!("p{i:07}"),
                 to: pool_recipient(i as u64),
@@ -1312,7 +1312,7 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
                 memo: i.is_multiple_of(3).then(|| format!("invoice {i}")),
             })
             .collect();
-        coldpay_broadcaster::payouts::insert_batch(
+        coldpay_broadcaster::payout::payouts::insert_batch(
             &journal,
             &batch,
             &from,

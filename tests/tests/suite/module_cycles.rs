@@ -1,8 +1,10 @@
-//! No import cycles between the top-level modules of any crate (issue #25 item 3).
+//! No import cycles between the modules of any crate (issue #25 item 3), at two levels: the
+//! top-level modules (a directory module such as `journal/` counts as one), and the modules
+//! inside each directory module (`payout/build` and `payout/submit`).
 //!
 //! A module's edges are the `crate::<module>` paths its files name (in `use` lines, grouped
-//! `use crate::{a, b}` imports and inline paths), outside comments and outside its
-//! `#[cfg(test)]` section. A directory module (`journal/`) counts as one module. Cycles are
+//! `use crate::{a, b}` imports and inline paths; inside a directory also `crate::<dir>::<module>`
+//! and `super::<module>`), outside comments and outside its `#[cfg(test)]` section. Cycles are
 //! found as strongly connected components of that graph; the only ones accepted are listed in
 //! [`KNOWN`] with why they are still there, so a new one fails `make test` and an entry that no
 //! longer occurs must be removed.
@@ -16,6 +18,12 @@ const KNOWN: &[(&str, &[&str])] = &[];
 
 /// The modules a source text names through `crate::` (comments and tests left out).
 fn edges_of(text: &str, out: &mut BTreeSet<String>) {
+    edges_under(text, "crate::", out);
+}
+
+/// The modules a source text names through `prefix` (`crate::`, `crate::journal::`,
+/// `super::`), comments and tests left out.
+fn edges_under(text: &str, prefix: &str, out: &mut BTreeSet<String>) {
     for line in text.lines() {
         let line = line.trim_start();
         if line.starts_with("#[cfg(test)]") {
@@ -25,8 +33,12 @@ fn edges_of(text: &str, out: &mut BTreeSet<String>) {
             continue;
         }
         let mut rest = line;
-        while let Some(i) = rest.find("crate::") {
-            rest = &rest[i + "crate::".len()..];
+        while let Some(i) = rest.find(prefix) {
+            let before = rest[..i].chars().next_back();
+            rest = &rest[i + prefix.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
             if let Some(group) = rest.strip_prefix('{') {
                 let end = group.find('}').unwrap_or(group.len());
                 for item in group[..end].split(',') {
@@ -63,13 +75,23 @@ fn rs_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     }
 }
 
-/// Top-level module → modules it names, for the crate whose sources are in `src`.
-fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+/// Module → modules it names, for the modules directly inside `dir` (`src` itself or a
+/// directory module `src/journal`) of the crate whose sources are in `src`.
+fn graph(src: &Path, dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut files = Vec::new();
-    rs_files(src, &mut files);
+    rs_files(dir, &mut files);
+    let inner: Vec<String> = dir
+        .strip_prefix(src)
+        .unwrap()
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let prefix = inner
+        .iter()
+        .fold("crate::".to_string(), |p, m| format!("{p}{m}::"));
     for f in files {
-        let rel = f.strip_prefix(src).unwrap();
+        let rel = f.strip_prefix(dir).unwrap();
         let first = rel
             .components()
             .next()
@@ -77,12 +99,15 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             .as_os_str()
             .to_string_lossy();
         let module = first.trim_end_matches(".rs").to_string();
-        if module == "lib" || module == "main" || module == "bin" {
+        if ["lib", "main", "bin", "mod"].contains(&module.as_str()) {
             continue;
         }
         let text = std::fs::read_to_string(&f).unwrap();
         let e = g.entry(module.clone()).or_default();
-        edges_of(&text, e);
+        edges_under(&text, &prefix, e);
+        if !inner.is_empty() && rel.components().count() == 1 {
+            edges_under(&text, "super::", e);
+        }
         e.remove(&module);
     }
     let known: BTreeSet<String> = g.keys().cloned().collect();
@@ -90,6 +115,17 @@ fn graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
         e.retain(|m| known.contains(m));
     }
     g
+}
+
+/// `src` and every directory module under it (a folder with a `mod.rs`).
+fn module_dirs(src: &Path, out: &mut Vec<std::path::PathBuf>) {
+    out.push(src.to_path_buf());
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() && p.join("mod.rs").is_file() {
+            module_dirs(&p, out);
+        }
+    }
 }
 
 /// The strongly connected components with more than one module (Tarjan), each sorted.
@@ -175,6 +211,27 @@ fn the_checker_finds_a_cycle_and_reads_grouped_imports() {
 }
 
 #[test]
+fn the_checker_finds_a_cycle_inside_a_directory_module() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path();
+    std::fs::create_dir(src.join("d")).unwrap();
+    std::fs::write(src.join("lib.rs"), "pub mod d;\npub mod top;\n").unwrap();
+    std::fs::write(src.join("top.rs"), "use crate::d::a;\n").unwrap();
+    std::fs::write(src.join("d/mod.rs"), "pub mod a;\npub mod b;\n").unwrap();
+    std::fs::write(src.join("d/a.rs"), "use super::b::f;\n").unwrap();
+    std::fs::write(src.join("d/b.rs"), "pub fn f() { crate::d::a::g() }\n").unwrap();
+    assert!(
+        cycles(&graph(src, src)).is_empty(),
+        "top level: d and top only"
+    );
+    let inner = cycles(&graph(src, &src.join("d")));
+    assert_eq!(inner.len(), 1);
+    assert_eq!(inner.iter().next().unwrap(), &["a", "b"].map(String::from));
+    std::fs::write(src.join("d/b.rs"), "pub fn f() {}\n").unwrap();
+    assert!(cycles(&graph(src, &src.join("d"))).is_empty());
+}
+
+#[test]
 fn no_crate_has_an_import_cycle_beyond_the_known_ones() {
     let root = coldpay_tests::workspace_root();
     let mut found = Vec::new();
@@ -189,8 +246,27 @@ fn no_crate_has_an_import_cycle_beyond_the_known_ones() {
         if !src.is_dir() {
             continue;
         }
-        for c in cycles(&graph(&src)) {
-            found.push((krate.to_string(), c));
+        let mut dirs = Vec::new();
+        module_dirs(&src, &mut dirs);
+        for dir in dirs {
+            let at = dir
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            for c in cycles(&graph(&src, &dir)) {
+                let named = c
+                    .into_iter()
+                    .map(|m| {
+                        if at.is_empty() {
+                            m
+                        } else {
+                            format!("{at}/{m}")
+                        }
+                    })
+                    .collect();
+                found.push((krate.to_string(), named));
+            }
         }
     }
     let known: BTreeSet<(String, Vec<String>)> = KNOWN
