@@ -82,7 +82,7 @@ fn alarm_line(r: &Row) -> String {
 
 /// `alarms list`.
 pub(crate) fn alarms_list(c: &Ctx, journal: &Journal, all: bool) -> Result<()> {
-    let rows = crate::monitor::alarms::list(&journal, !all)?;
+    let rows = crate::monitor::alarms::list(journal, !all)?;
     show(c, &AlarmList { rows, all });
     Ok(())
 }
@@ -106,8 +106,8 @@ impl fmt::Display for Acknowledged {
 
 /// `alarms ack ID --note …`.
 pub(crate) fn alarms_ack(c: &Ctx, journal: &Journal, id: i64, note: &str) -> Result<()> {
-    let acknowledged = crate::monitor::alarms::ack(&journal, id, note)?;
-    let open = crate::monitor::alarms::open_count(&journal)?;
+    let acknowledged = crate::monitor::alarms::ack(journal, id, note)?;
+    let open = crate::monitor::alarms::open_count(journal)?;
     show(c, &Acknowledged { acknowledged, open });
     Ok(())
 }

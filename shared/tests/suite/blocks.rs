@@ -2,8 +2,6 @@
 //! (blocks.json, block_merkle.json) and against every single-character corruption of a
 //! listing.
 
-#![allow(clippy::too_many_lines)]
-
 use coldpay_shared::block::{
     block_id, contract_ret_code, encode_transaction, merkle_root, verify_block, verify_header,
     verify_range, BlockFault, HeaderRaw, TxResult,

@@ -1,6 +1,6 @@
 //! Property tests of the canonical raw_data codec.
 
-#![allow(clippy::single_match_else, clippy::too_many_lines)]
+#![allow(clippy::single_match_else)]
 
 use coldpay_shared::contract::{Contract, ContractKind, TransferContract, TriggerSmartContract};
 use coldpay_shared::{Address, RawData, RefBlock, SignedTransaction, Sun, U256};
