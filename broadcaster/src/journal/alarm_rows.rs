@@ -172,7 +172,7 @@ impl Journal {
     /// Acknowledges open alarm `id` with the operator's `note` at `now` (ms); `false` when it
     /// was not open (acknowledged already, or no such alarm). One SQL statement.
     pub fn ack_alarm(&self, id: i64, note: &str, now: i64) -> Result<bool> {
-        self.conn
+        self.writer()?
             .execute(
                 "UPDATE alarms SET acked_at = ?2, ack_note = ?3 WHERE id = ?1 AND acked_at IS NULL",
                 params![id, now, note],
@@ -189,7 +189,7 @@ impl Journal {
         notified: Option<i64>,
         error: Option<&str>,
     ) -> Result<()> {
-        self.conn
+        self.writer()?
             .execute(
                 "UPDATE alarms SET notified_at = ?2, hook_error = ?3 WHERE id = ?1",
                 params![id, notified, error],

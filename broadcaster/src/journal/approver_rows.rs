@@ -29,7 +29,7 @@ impl Journal {
     /// Records each key's approver record (replacing an earlier one), in one SQL transaction.
     pub fn record_approvers(&self, recs: &[(Address, ApproverRecord)]) -> Result<()> {
         let what = |e| BcError::journal_at(e, "record approver keys");
-        let tx = self.conn.unchecked_transaction().map_err(what)?;
+        let tx = self.writer()?.unchecked_transaction().map_err(what)?;
         for (addr, r) in recs {
             let value = serde_json::to_string(r).expect("an approver record serialises");
             tx.execute(

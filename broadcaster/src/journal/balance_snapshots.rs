@@ -43,7 +43,7 @@ impl Journal {
     /// account, token and block is replaced).
     pub fn record_balance_snapshots(&self, at: &SnapshotAt, reads: &[BalanceRead]) -> Result<()> {
         let what = |e| BcError::journal_at(e, "record balance snapshots");
-        let tx = self.conn.unchecked_transaction().map_err(what)?;
+        let tx = self.writer()?.unchecked_transaction().map_err(what)?;
         let now = now_ms();
         for (a, token, amount) in reads {
             let token = token.map_or_else(|| "TRX".to_string(), |t| t.to_base58());

@@ -81,7 +81,7 @@ impl Journal {
         cursors: &[Cursor],
     ) -> Result<Vec<bool>> {
         let what = |e| BcError::journal_at(e, "record transfers");
-        let tx = self.conn.unchecked_transaction().map_err(what)?;
+        let tx = self.writer()?.unchecked_transaction().map_err(what)?;
         let now = now_ms();
         let mut new = Vec::with_capacity(transfers.len());
         for t in transfers {
