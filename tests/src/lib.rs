@@ -81,3 +81,69 @@ pub fn load_vectors(name: &str) -> serde_json::Value {
     let p = vector_file(name);
     serde_json::from_str(&std::fs::read_to_string(&p).expect("read vectors")).expect("json")
 }
+
+/// The demo passphrase file (relative to the workspace root) the ceremony tests unlock with.
+pub const DEMO_PASSPHRASE: &str = "docs/examples/DEMO-PASSPHRASE.txt";
+
+/// A command's stdout, after asserting it succeeded (`what` names it in the failure).
+pub fn ok(o: &std::process::Output, what: &str) -> String {
+    assert!(
+        o.status.success(),
+        "{what} failed: {}\n{}",
+        String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Runs the signer on `home` (from the workspace root, so relative paths such as
+/// [`DEMO_PASSPHRASE`] resolve).
+pub fn signer_at(home: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(bin("coldpay-signer"))
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .unwrap()
+}
+
+/// A signer home on the local network with one wallet, `treasury`, whose first account is the
+/// only admin of a sealed 1-of-1 `policy` (`sign` enforces only a sealed policy). Returns the
+/// treasury's address.
+pub fn sealed_treasury_home(home: &Path, policy: &str) -> String {
+    let signer = |args: &[&str]| signer_at(home, args);
+    ok(&signer(&["init", "--network", "local"]), "init");
+    std::fs::write(home.join("policy.toml"), policy).unwrap();
+    let new = [
+        "keys",
+        "new",
+        "--name",
+        "treasury",
+        "--no-confirm",
+        "--kdf-iterations",
+        "600000",
+        "--passphrase-file",
+        DEMO_PASSPHRASE,
+    ];
+    ok(&signer(&new), "keys new");
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&signer(&["keys", "list", "--json"]), "keys list")).unwrap();
+    let treasury = list[0]["accounts"][0]["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let admin = format!("{treasury}:treasury admin");
+    let enroll = [
+        "policy",
+        "enroll",
+        "--admin",
+        &admin,
+        "--threshold",
+        "1",
+        "--passphrase-file",
+        DEMO_PASSPHRASE,
+    ];
+    ok(&signer(&enroll), "policy enroll");
+    treasury
+}

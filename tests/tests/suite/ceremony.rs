@@ -6,10 +6,10 @@ use std::process::{Command, Output};
 
 use coldpay_devnode::{Config, Devnode, Faults, Genesis};
 use coldpay_shared::Address;
-use coldpay_tests::{bin, workspace_root};
+use coldpay_tests::{bin, ok, sealed_treasury_home, workspace_root};
 use serde_json::Value;
 
-const PASS: &str = "docs/examples/DEMO-PASSPHRASE.txt";
+use coldpay_tests::DEMO_PASSPHRASE as PASS;
 
 struct Ceremony {
     dir: tempfile::TempDir,
@@ -17,67 +17,12 @@ struct Ceremony {
     treasury: String,
 }
 
-fn ok(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&o.stderr),
-        String::from_utf8_lossy(&o.stdout)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 impl Ceremony {
     /// Offline: home + wallet + policy; online: a dev node funding the new treasury.
     fn new(policy: &str) -> Ceremony {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("signer");
-        let signer = |args: &[&str]| {
-            Command::new(bin("coldpay-signer"))
-                .arg("--home")
-                .arg(&home)
-                .args(args)
-                .current_dir(workspace_root())
-                .output()
-                .unwrap()
-        };
-        ok(&signer(&["init", "--network", "local"]), "init");
-        std::fs::write(home.join("policy.toml"), policy).unwrap();
-        ok(
-            &signer(&[
-                "keys",
-                "new",
-                "--name",
-                "treasury",
-                "--no-confirm",
-                "--kdf-iterations",
-                "600000",
-                "--passphrase-file",
-                PASS,
-            ]),
-            "keys new",
-        );
-        let list: Value =
-            serde_json::from_str(&ok(&signer(&["keys", "list", "--json"]), "keys list")).unwrap();
-        let treasury = list[0]["accounts"][0]["address"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        // Sealed (1-of-1, the treasury key as admin): `sign` enforces only a sealed policy.
-        let admin = format!("{treasury}:treasury admin");
-        ok(
-            &signer(&[
-                "policy",
-                "enroll",
-                "--admin",
-                &admin,
-                "--threshold",
-                "1",
-                "--passphrase-file",
-                PASS,
-            ]),
-            "policy enroll",
-        );
+        let treasury = sealed_treasury_home(&home, policy);
         let mut g = Genesis::default();
         g.fund(
             Address::parse(&treasury).unwrap(),

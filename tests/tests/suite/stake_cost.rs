@@ -14,22 +14,12 @@ use coldpay_devnode::{Config, Devnode, Genesis};
 use coldpay_shared::staking::Resource;
 use coldpay_shared::Address;
 use coldpay_testkit::{Limits, Policy};
-use coldpay_tests::{bin, workspace_root};
+use coldpay_tests::{bin, ok, sealed_treasury_home, workspace_root};
 use serde_json::Value;
 
-const PASS: &str = "docs/examples/DEMO-PASSPHRASE.txt";
+use coldpay_tests::DEMO_PASSPHRASE as PASS;
 /// Energy of a USDT transfer to a new holder on the dev node.
 const NEW_HOLDER_ENERGY: u64 = 130_285;
-
-fn ok(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&o.stderr),
-        String::from_utf8_lossy(&o.stdout)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn payouts() -> usize {
     std::env::var("COLDPAY_STAKE_PAYOUTS")
@@ -56,16 +46,6 @@ impl Setup {
     /// treasury holds `trx_sun` free TRX and enough USDT.
     fn new(n: usize, trx_sun: u64) -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let s = |args: &[&str]| {
-            Command::new(bin("coldpay-signer"))
-                .arg("--home")
-                .arg(dir.path().join("signer"))
-                .args(args)
-                .current_dir(workspace_root())
-                .output()
-                .unwrap()
-        };
-        ok(&s(&["init", "--network", "local"]), "init");
         let policy = (0..n)
             .fold(Policy::new(), |p, i| {
                 p.allow(&recipient(i).to_base58(), &format!("r{i}"))
@@ -81,44 +61,14 @@ impl Setup {
             )
             .trx(Limits::new("10", "10", "10"))
             .to_toml();
-        std::fs::write(dir.path().join("signer/policy.toml"), policy).unwrap();
-        ok(
-            &s(&[
-                "keys",
-                "new",
-                "--name",
-                "treasury",
-                "--no-confirm",
-                "--kdf-iterations",
-                "600000",
-                "--passphrase-file",
-                PASS,
-            ]),
-            "keys new",
-        );
-        let list: Value =
-            serde_json::from_str(&ok(&s(&["keys", "list", "--json"]), "keys list")).unwrap();
-        let treasury = list[0]["accounts"][0]["address"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let admin = format!("{treasury}:treasury admin");
-        ok(
-            &s(&[
-                "policy",
-                "enroll",
-                "--admin",
-                &admin,
-                "--threshold",
-                "1",
-                "--passphrase-file",
-                PASS,
-            ]),
-            "policy enroll",
-        );
+        let home = dir.path().join("signer");
+        let treasury = sealed_treasury_home(&home, &policy);
         let watch = dir.path().join("watch.json");
         ok(
-            &s(&["keys", "export-watch", "-o", watch.to_str().unwrap()]),
+            &coldpay_tests::signer_at(
+                &home,
+                &["keys", "export-watch", "-o", watch.to_str().unwrap()],
+            ),
             "export-watch",
         );
         let treasury = Address::parse(&treasury).unwrap();

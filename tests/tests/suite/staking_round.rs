@@ -13,10 +13,10 @@ use std::process::{Command, Output};
 use coldpay_devnode::{Config, Devnode, Genesis};
 use coldpay_shared::Address;
 use coldpay_testkit::Policy;
-use coldpay_tests::{bin, workspace_root};
+use coldpay_tests::{bin, ok, sealed_treasury_home, workspace_root};
 use serde_json::Value;
 
-const PASS: &str = "docs/examples/DEMO-PASSPHRASE.txt";
+use coldpay_tests::DEMO_PASSPHRASE as PASS;
 /// The allowlisted delegation receiver (a demo recipient address).
 const FRIEND: &str = "TRQ6uh6ejev3P2gUT2KULA21wQoCrLAscT";
 /// An existing account the policy does not list.
@@ -46,65 +46,11 @@ struct Round {
     treasury: String,
 }
 
-fn ok(o: &Output, what: &str) -> String {
-    assert!(
-        o.status.success(),
-        "{what} failed: {}\n{}",
-        String::from_utf8_lossy(&o.stderr),
-        String::from_utf8_lossy(&o.stdout)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 impl Round {
     fn new(policy: &str) -> Round {
         let dir = tempfile::tempdir().unwrap();
         let home = dir.path().join("signer");
-        let signer = |args: &[&str]| {
-            Command::new(bin("coldpay-signer"))
-                .arg("--home")
-                .arg(&home)
-                .args(args)
-                .current_dir(workspace_root())
-                .output()
-                .unwrap()
-        };
-        ok(&signer(&["init", "--network", "local"]), "init");
-        std::fs::write(home.join("policy.toml"), policy).unwrap();
-        ok(
-            &signer(&[
-                "keys",
-                "new",
-                "--name",
-                "treasury",
-                "--no-confirm",
-                "--kdf-iterations",
-                "600000",
-                "--passphrase-file",
-                PASS,
-            ]),
-            "keys new",
-        );
-        let list: Value =
-            serde_json::from_str(&ok(&signer(&["keys", "list", "--json"]), "keys list")).unwrap();
-        let treasury = list[0]["accounts"][0]["address"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let admin = format!("{treasury}:treasury admin");
-        ok(
-            &signer(&[
-                "policy",
-                "enroll",
-                "--admin",
-                &admin,
-                "--threshold",
-                "1",
-                "--passphrase-file",
-                PASS,
-            ]),
-            "policy enroll",
-        );
+        let treasury = sealed_treasury_home(&home, policy);
         let mut g = Genesis::default();
         g.fund(Address::parse(&treasury).unwrap(), 5_000_000_000, 0);
         g.fund(Address::parse(FRIEND).unwrap(), 1_000_000, 0);
