@@ -129,6 +129,11 @@ impl BcError {
 
     /// Wraps a SQLite error with what the call was doing, for a specific message.
     pub fn journal_at(source: rusqlite::Error, what: impl Into<String>) -> BcError {
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, e) = &source {
+            if let Some(u) = e.downcast_ref::<crate::journal::rows::Undecodable>() {
+                return BcError::corrupt(u.what.clone(), &u.detail);
+            }
+        }
         BcError::JournalAt {
             what: what.into(),
             source,

@@ -5,11 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::timefmt::TimeInput;
-use coldpay_shared::U256;
-use serde::{Deserialize, Serialize};
+use coldpay_shared::{Address, TxId, U256};
+use serde::Serialize;
 
 use crate::error::{BcError, Result};
-use crate::journal::{ApprovalRow, Batch, Journal, PayoutLine, PayoutState};
+use crate::journal::{
+    ApprovalRow, Asset, Batch, ExpiryEvidence, Journal, PayoutKind, PayoutLine, PayoutState,
+};
 
 /// Every payout status, in the order a payout moves through them.
 pub const STATUSES: &[&str] = &[
@@ -36,23 +38,16 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// The unit of a payout of `kind` in `token` ("TRX" or a contract, base58) on `network`.
-    pub fn of(kind: &str, token: &str, network: &str) -> Unit {
-        let (symbol, decimals) = crate::tokens::unit_of(token, network);
-        let symbol = if kind == "permission-update" {
+    /// The unit of a payout of `kind` in `token` on `network`.
+    pub fn of(kind: PayoutKind, token: &Asset, network: &str) -> Unit {
+        let (symbol, decimals) = crate::tokens::unit_of(&token.stored(), network);
+        let symbol = if kind == PayoutKind::PermissionUpdate {
             "PERMISSION".into()
         } else {
             symbol
         };
         Unit { symbol, decimals }
     }
-}
-
-/// An amount the journal stored in base units, read back as an integer: a value that does not
-/// parse is a damaged journal, never shown as 0.
-pub fn stored_amount(payout: &str, amount: &str) -> Result<U256> {
-    U256::from_str_radix(amount, 10)
-        .map_err(|e| BcError::corrupt(format!("amount of payout {payout}"), e))
 }
 
 /// One row of `report` (and of `batch show`): a payout with its latest attempt. Serialized as
@@ -63,11 +58,11 @@ pub struct ReportRow {
     /// Payout id.
     pub payout_id: String,
     /// `payout`, `permission-update` or `staking`.
-    pub kind: String,
+    pub kind: PayoutKind,
     /// Batch id.
     pub batch: String,
-    /// Recipient (base58).
-    pub to: String,
+    /// Recipient.
+    pub to: Address,
     /// The token's symbol.
     pub token: String,
     /// Approvals so far of a multi-signature attempt.
@@ -80,7 +75,7 @@ pub struct ReportRow {
     #[serde(serialize_with = "decimal_string")]
     pub amount_base_units: U256,
     /// The latest attempt's txID.
-    pub txid: Option<String>,
+    pub txid: Option<TxId>,
     /// The block it was included in.
     pub block: Option<u64>,
     /// Energy its receipt reports.
@@ -101,8 +96,8 @@ pub struct ReportRow {
     pub cancel_reason: Option<String>,
     /// The node's refusal of the broadcast.
     pub refusal: Option<String>,
-    /// The settlement's evidence (as journaled).
-    pub evidence: Option<serde_json::Value>,
+    /// Why the latest attempt expired (as journaled).
+    pub evidence: Option<ExpiryEvidence>,
     /// A verified scan covers blocks up to this one.
     pub scanned_to: Option<u64>,
     /// Memo.
@@ -130,22 +125,13 @@ impl Serialize for BurnedSun {
     }
 }
 
-/// The parts of a journaled receipt a report row shows.
-#[derive(Default, Deserialize)]
-struct ReceiptFigures {
-    #[serde(default)]
-    energy_usage_total: Option<u64>,
-    #[serde(default)]
-    fee: Option<u64>,
-}
-
 /// One report row per payout (latest attempt). A cancelled payout has status `cancelled`
 /// unless an attempt of it was confirmed after all (the chain wins). Two journal statements
 /// whatever the number of rows ([`Journal::payout_lines`], [`Journal::approvals_by_attempt`]).
 pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<ReportRow>> {
     let network = journal.meta("network")?.unwrap_or_default();
     let mut approvals = journal.approvals_by_attempt(batch)?;
-    journal
+    Ok(journal
         .payout_lines(batch)?
         .into_iter()
         .map(|line| {
@@ -156,7 +142,7 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<ReportRow>> {
                 .unwrap_or_default();
             row(line, &recorded, &network)
         })
-        .collect()
+        .collect())
 }
 
 /// The status a payout shows, from whether it was cancelled and its latest attempt's state
@@ -188,30 +174,22 @@ fn state_status(s: &PayoutState) -> &'static str {
     )
 }
 
-/// A JSON document the journal stored for payout `id` (`what`: "receipt", "evidence").
-fn stored_json<T: serde::de::DeserializeOwned>(id: &str, what: &str, text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| BcError::corrupt(format!("{what} of payout {id}"), e))
-}
-
-fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<ReportRow> {
+fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> ReportRow {
     let p = line.payout;
     let a = line.latest;
-    let receipt: ReceiptFigures = match a.as_ref().and_then(|a| a.receipt.as_deref()) {
-        Some(r) => stored_json(&p.id, "receipt", r)?,
-        None => ReceiptFigures::default(),
-    };
-    let evidence = match a.as_ref().and_then(|a| a.evidence.as_deref()) {
-        Some(e) => Some(stored_json(&p.id, "evidence", e)?),
-        None => None,
-    };
-    let amount = stored_amount(&p.id, &p.amount)?;
-    let unit = Unit::of(&p.kind, &p.token, network);
+    let receipt = a
+        .as_ref()
+        .and_then(|a| a.receipt.clone())
+        .unwrap_or_default();
+    let evidence = a.as_ref().and_then(|a| a.evidence.clone());
+    let amount = p.amount;
+    let unit = Unit::of(p.kind, &p.token, network);
     let approval = match &a {
         Some(a) if a.permission_id.is_some() => {
             Some(crate::multisig::approvals::Progress::from_recorded(
                 recorded,
-                line.permission_claim.as_deref(),
-            )?)
+                line.permission_claim.as_ref(),
+            ))
         }
         _ => None,
     };
@@ -225,14 +203,14 @@ fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<Repo
             )
         }),
     );
-    Ok(ReportRow {
+    ReportRow {
         approval_text: approval
             .as_ref()
             .map(crate::multisig::approvals::Progress::text),
         approval,
         amount: format_units(amount, unit.decimals),
         amount_base_units: amount,
-        txid: a.as_ref().map(|a| a.txid.clone()),
+        txid: a.as_ref().map(|a| a.txid),
         block: a.as_ref().and_then(|a| a.block),
         energy_used: receipt.energy_usage_total,
         trx_burned: receipt.fee.map(BurnedSun),
@@ -254,13 +232,13 @@ fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<Repo
         cancelled_at: p.cancelled_at,
         cancel_reason: p.cancel_reason,
         memo: p.memo,
-    })
+    }
 }
 
 /// Rows that carry a payout amount (payouts, not permission updates or staking operations)
 /// and are not cancelled.
 fn counted(r: &ReportRow) -> bool {
-    r.status != "cancelled" && !matches!(r.kind.as_str(), "permission-update" | "staking")
+    r.status != "cancelled" && r.kind.pays()
 }
 
 /// What `report` selects.
@@ -345,10 +323,10 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, status: &str, kind: &str, unit: &Unit, amount: U256) {
+    fn add(&mut self, status: &str, kind: PayoutKind, unit: &Unit, amount: U256) {
         self.payouts += 1;
         *self.counts.entry(status.to_string()).or_insert(0) += 1;
-        if status != "cancelled" && !matches!(kind, "permission-update" | "staking") {
+        if status != "cancelled" && kind.pays() {
             let e = self.sums.entry(unit.symbol.clone()).or_insert(TokenSum {
                 amount: U256::ZERO,
                 decimals: unit.decimals,
@@ -365,28 +343,26 @@ impl Tally {
                 symbol: r.token.clone(),
                 decimals: r.decimals,
             };
-            t.add(r.status, &r.kind, &unit, r.amount_base_units);
+            t.add(r.status, r.kind, &unit, r.amount_base_units);
         }
         t
     }
 
-    /// The tally of payouts in their lean journal form; a stored amount that does not parse is
-    /// an error.
+    /// The tally of payouts in their lean journal form.
     pub fn of_states<'a>(
         states: impl IntoIterator<Item = &'a PayoutState>,
         network: &str,
-    ) -> Result<Tally> {
+    ) -> Tally {
         let mut t = Tally::default();
         for s in states {
-            let amount = stored_amount(&s.id, &s.amount)?;
             t.add(
                 state_status(s),
-                &s.kind,
-                &Unit::of(&s.kind, &s.token, network),
-                amount,
+                s.kind,
+                &Unit::of(s.kind, &s.token, network),
+                s.amount,
             );
         }
-        Ok(t)
+        t
     }
 
     /// Totals per token symbol, e.g. `"1250.5 USDT"`.
@@ -407,8 +383,8 @@ impl Tally {
 pub struct BatchSummary {
     /// Batch id.
     pub batch: String,
-    /// Sender (base58).
-    pub from: String,
+    /// Sender.
+    pub from: Address,
     /// Network.
     pub network: String,
     /// Created (ms).
@@ -428,7 +404,7 @@ impl BatchSummary {
     pub fn of(b: &Batch, t: &Tally) -> BatchSummary {
         BatchSummary {
             batch: b.id.clone(),
-            from: b.from.clone(),
+            from: b.from,
             network: b.network.to_string(),
             created_at: b.created_at,
             created: format_time(b.created_at),
@@ -483,7 +459,7 @@ pub fn batch_summaries(journal: &Journal) -> Result<Vec<BatchSummary>> {
             let states = by_batch.remove(&b.id).unwrap_or_default();
             Ok(BatchSummary::of(
                 b,
-                &Tally::of_states(&states, b.network.as_str())?,
+                &Tally::of_states(&states, b.network.as_str()),
             ))
         })
         .collect()
@@ -563,13 +539,16 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
     };
     for s in journal.payout_states(batch)? {
         let status = state_status(&s);
-        if s.kind == "permission-update" {
-            out.permission_updates.push(Operation { id: s.id, status });
-            continue;
-        }
-        if s.kind == "staking" {
-            out.staking.push(Operation { id: s.id, status });
-            continue;
+        match s.kind {
+            PayoutKind::PermissionUpdate => {
+                out.permission_updates.push(Operation { id: s.id, status });
+                continue;
+            }
+            PayoutKind::Staking => {
+                out.staking.push(Operation { id: s.id, status });
+                continue;
+            }
+            PayoutKind::Payout => {}
         }
         out.payouts += 1;
         *out.counts.entry(status).or_insert(0) += 1;
@@ -579,8 +558,8 @@ pub fn status_summary(journal: &Journal, batch: Option<&str>) -> Result<StatusSu
                 let recorded = approvals.remove(&l.attempt).unwrap_or_default();
                 let p = crate::multisig::approvals::Progress::from_recorded(
                     &recorded,
-                    l.permission_claim.as_deref(),
-                )?;
+                    l.permission_claim.as_ref(),
+                );
                 out.awaiting_approval.push(Awaiting {
                     payout_id: s.id,
                     approval: p.text(),
@@ -627,7 +606,7 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn csv_record(r: &ReportRow) -> [String; 17] {
     [
         r.payout_id.clone(),
-        r.to.clone(),
+        r.to.to_base58(),
         r.token.clone(),
         r.amount.clone(),
         opt(r.txid.as_ref()),
@@ -723,7 +702,7 @@ fn table_cells(r: &ReportRow) -> [String; 6] {
     [
         cut(&r.payout_id, 24),
         cut(&r.batch, 20),
-        r.to.clone(),
+        r.to.to_base58(),
         format!("{} {}", r.amount, r.token),
         status,
         opt(r.block),
@@ -817,9 +796,9 @@ mod tests {
     fn row(id: &str, status: &'static str, unit: (&str, u8), base: u64) -> ReportRow {
         ReportRow {
             payout_id: id.into(),
-            kind: "payout".into(),
+            kind: PayoutKind::Payout,
             batch: "b".into(),
-            to: "T".into(),
+            to: Address::from_evm_bytes([7; 20]),
             token: unit.0.into(),
             approval: None,
             approval_text: None,
@@ -852,7 +831,7 @@ mod tests {
         assert_eq!(format_time(1_795_521_600_999), "2026-11-24T12:00:00Z");
         assert_eq!(format_time(951_782_400_000), "2000-02-29T00:00:00Z");
         let mut staking = row("s", "confirmed", ("TRX", 6), 5_000_000);
-        staking.kind = "staking".into();
+        staking.kind = PayoutKind::Staking;
         let rows = vec![
             row("a", "imported", ("USDT", 6), 1_250_500_000),
             row("b", "confirmed", ("USDT", 6), 1_000_000),
@@ -880,15 +859,16 @@ mod tests {
         assert!(table.contains("total 2 WXYZ"), "{table}");
         let csv = to_csv(&rows);
         assert!(csv.contains("TOTAL,,WXYZ,2,"), "{csv}");
-        let unknown = Unit::of("payout", "TUnknownContract", "mainnet");
+        let other = Address::from_evm_bytes([7; 20]);
+        let unknown = Unit::of(PayoutKind::Payout, &Asset::Token(other), "mainnet");
         assert_eq!(
             (unknown.symbol.as_str(), unknown.decimals),
-            ("TUnknownContract", 0)
+            (other.to_base58().as_str(), 0)
         );
-        let usdt = crate::tokens::Token::usdt("nile").contract.to_base58();
-        assert_eq!(Unit::of("payout", &usdt, "nile").symbol, "USDT");
+        let usdt = Asset::Token(crate::tokens::Token::usdt("nile").contract);
+        assert_eq!(Unit::of(PayoutKind::Payout, &usdt, "nile").symbol, "USDT");
         assert_eq!(
-            Unit::of("permission-update", "TRX", "nile").symbol,
+            Unit::of(PayoutKind::PermissionUpdate, &Asset::Trx, "nile").symbol,
             "PERMISSION"
         );
     }
@@ -909,19 +889,11 @@ mod tests {
     }
 
     #[test]
-    fn a_corrupt_stored_amount_is_an_error_not_zero() {
-        let e = stored_amount("p7", "12x").unwrap_err();
-        assert_eq!(e.exit_code(), 1);
-        assert!(e.to_string().contains("amount of payout p7"), "{e}");
-        assert_eq!(stored_amount("p7", "12").unwrap(), U256::from(12u64));
-    }
-
-    #[test]
     fn txids_stay_whole_and_csv_times_are_iso() {
-        let txid = "ab".repeat(32);
+        let txid = TxId::from_hex(&"ab".repeat(32)).unwrap();
         let mut p1 = row("p1", "confirmed", ("TRX", 6), 1_000_000);
         p1.block = Some(7);
-        p1.txid = Some(txid.clone());
+        p1.txid = Some(txid);
         let mut p2 = row("p2", "cancelled", ("TRX", 6), 2_000_000);
         p2.cancelled_at = Some(1_795_521_600_000);
         let rows = vec![p1, p2];

@@ -63,7 +63,7 @@ fn show_row(row: &ReportRow) -> String {
             row.payout_id, row.status, row.amount, row.token, row.to
         );
     }
-    if let Some(txid) = row.txid.as_deref().filter(|t| !t.is_empty()) {
+    if let Some(txid) = row.txid {
         line.push_str(&format!("\n      txid {txid}"));
     }
     line

@@ -206,7 +206,7 @@ fn log_settled(s: &crate::payout::track::SettledNow) {
         ),
         &crate::log::Fields {
             payout: Some(s.payout_id.clone()),
-            txid: Some(s.txid.clone()),
+            txid: Some(s.txid.to_hex()),
             block: s.block,
             ..Default::default()
         },

@@ -34,7 +34,7 @@ impl Default for Paid<'_> {
     fn default() -> Self {
         Paid {
             id: "p",
-            from: "T",
+            from: FROM,
             token: "TRX",
             amount: "5",
             txid: "",
@@ -62,8 +62,8 @@ pub(crate) fn pay(j: &Journal, p: &Paid<'_>) {
     j.conn
         .execute_batch(&format!(
             "INSERT OR IGNORE INTO batches VALUES ('b{from}', '{from}', 'local', 0);
-             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('{id}', 'b{from}', NULL, 'T', '{token}', '{amount}', NULL, 0);
-             INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('{id}', '{txid}', '00', 1, 1, 0, 'r', 'built', {created}, {updated});"
+             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('{id}', 'b{from}', NULL, '{TO}', '{token}', '{amount}', NULL, 0);
+             INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('{id}', '{txid}', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', 'built', {created}, {updated});"
         ))
         .unwrap();
     if p.state == "built" {
@@ -102,3 +102,20 @@ pub(crate) fn execute(j: &Journal, sql: &str, params: impl rusqlite::Params) {
         .execute(sql, params)
         .expect("a fixture statement runs");
 }
+
+/// A sender address for test rows (a real one: the journal decodes what it stores).
+pub(crate) const FROM: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
+
+/// A recipient address for test rows.
+pub(crate) const TO: &str = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf";
+
+/// A test txID named by a short label: "aa" is `aa` 32 times, "t1" is `f1` 32 times (the
+/// test rows' SQL spells the same hex).
+pub(crate) fn txid(label: &str) -> coldpay_shared::TxId {
+    let byte = format!("{:0>2}", label.replace('t', "f"));
+    coldpay_shared::TxId::from_hex(&byte.repeat(32)).expect("a two-digit hex label")
+}
+
+/// The hex of a real transaction's `raw_data` (a TRX transfer from the reference vectors), for
+/// attempt rows whose bytes a test does not look at.
+pub(crate) const RAW_HEX: &str = "0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801";

@@ -3,9 +3,10 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use coldpay_shared::Network;
+use coldpay_shared::{Address, Network, U256};
 
 use super::approval_rows::decoded;
+use super::rows::Asset;
 use super::{at, now_ms, Journal};
 use crate::error::{BcError, Result};
 
@@ -16,12 +17,12 @@ pub struct ImportRow<'a> {
     pub line: usize,
     /// Payout id.
     pub id: &'a str,
-    /// Recipient (base58).
-    pub to: String,
-    /// "TRX" or the token contract (base58).
-    pub token: &'a str,
-    /// Amount in base units (decimal).
-    pub amount: String,
+    /// Recipient.
+    pub to: Address,
+    /// What it pays.
+    pub token: Asset,
+    /// Amount in base units.
+    pub amount: U256,
     /// Memo.
     pub memo: Option<&'a str>,
 }
@@ -35,7 +36,7 @@ impl Journal {
     pub fn insert_batch(
         &self,
         batch_id: &str,
-        from: &str,
+        from: &Address,
         network: Network,
         payouts: &[ImportRow<'_>],
     ) -> Result<()> {
@@ -55,13 +56,13 @@ impl Journal {
         }
         tx.execute(
             "INSERT INTO batches (id, from_address, network, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![batch_id, from, network.as_str(), now_ms()],
+            params![batch_id, from.to_base58(), network.as_str(), now_ms()],
         )
         .map_err(at(what()))?;
         for p in payouts {
             tx.execute(
                 "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![p.id, batch_id, p.line as i64, p.to, p.token, p.amount, p.memo, now_ms()],
+                params![p.id, batch_id, p.line as i64, p.to.to_base58(), p.token.stored(), p.amount.to_string(), p.memo, now_ms()],
             )
             .map_err(at(format!("import payout {} of batch {batch_id}", p.id)))?;
         }
@@ -74,7 +75,7 @@ impl Journal {
     pub fn append_payouts(
         &self,
         batch_id: &str,
-        from: &str,
+        from: &Address,
         network: Network,
         payouts: &[ImportRow<'_>],
     ) -> Result<()> {
@@ -93,7 +94,7 @@ impl Journal {
                 "batch {batch_id:?} does not exist: import without --append to create it"
             )));
         };
-        if sender != from || net != network.as_str() {
+        if sender != from.to_base58() || net != network.as_str() {
             return Err(BcError::Input(format!(
                 "batch {batch_id:?} pays from {sender} on {net}, not from {from} on {network}: a payout joins only a batch of its own sender"
             )));
@@ -102,7 +103,7 @@ impl Journal {
             let line = last + i as i64 + 1;
             tx.execute(
                 "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![p.id, batch_id, line, p.to, p.token, p.amount, p.memo, now_ms()],
+                params![p.id, batch_id, line, p.to.to_base58(), p.token.stored(), p.amount.to_string(), p.memo, now_ms()],
             )
             .map_err(at(format!("add payout {} to batch {batch_id}", p.id)))?;
         }
@@ -165,15 +166,20 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::fixtures as fx;
     use crate::journal::lock::LockWait;
+
+    fn from() -> Address {
+        Address::parse(fx::FROM).unwrap()
+    }
 
     fn row(id: &str) -> ImportRow<'_> {
         ImportRow {
             line: 1,
             id,
-            to: "Tto".into(),
-            token: "TRX",
-            amount: "5".into(),
+            to: Address::parse(fx::TO).unwrap(),
+            token: Asset::Trx,
+            amount: U256::from(5u64),
             memo: None,
         }
     }
@@ -183,16 +189,16 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let j =
             Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
-        j.insert_batch("b", "Tfrom", Network::Local, &[row("p1"), row("p2")])
+        j.insert_batch("b", &from(), Network::Local, &[row("p1"), row("p2")])
             .unwrap();
         let e = j
-            .insert_batch("b", "Tfrom", Network::Local, &[row("p3")])
+            .insert_batch("b", &from(), Network::Local, &[row("p3")])
             .unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.to_string().contains("batch \"b\" already exists"), "{e}");
         // A payout id already in the journal fails the whole second batch.
         assert!(j
-            .insert_batch("c", "Tfrom", Network::Local, &[row("p4"), row("p1")])
+            .insert_batch("c", &from(), Network::Local, &[row("p4"), row("p1")])
             .is_err());
         assert!(j.batch("c").unwrap().is_none());
         assert!(j.payout("p4").unwrap().is_none());
@@ -221,18 +227,18 @@ mod tests {
         let row = |id: &'static str, line| ImportRow {
             line,
             id,
-            to: "T2".into(),
-            token: "TRX",
-            amount: "1000000".into(),
+            to: Address::parse(fx::TO).unwrap(),
+            token: Asset::Trx,
+            amount: U256::from(1_000_000u64),
             memo: None,
         };
-        j.insert_batch("b", "T1", Network::Local, &[row("p1", 2), row("p2", 3)])
+        j.insert_batch("b", &from(), Network::Local, &[row("p1", 2), row("p2", 3)])
             .unwrap();
         let e = j
-            .insert_batch("b", "T1", Network::Local, &[row("p3", 2)])
+            .insert_batch("b", &from(), Network::Local, &[row("p3", 2)])
             .unwrap_err();
         assert!(e.to_string().contains("--batch-id b --append"), "{e}");
-        j.append_payouts("b", "T1", Network::Local, &[row("p2b", 2)])
+        j.append_payouts("b", &from(), Network::Local, &[row("p2b", 2)])
             .unwrap();
         let lines: Vec<(String, i64)> = j
             .conn
@@ -248,7 +254,12 @@ mod tests {
         );
         // Another sender's batch, a missing batch, a repeated id: refused, nothing written.
         let e = j
-            .append_payouts("b", "T9", Network::Local, &[row("p4", 2)])
+            .append_payouts(
+                "b",
+                &Address::parse(fx::TO).unwrap(),
+                Network::Local,
+                &[row("p4", 2)],
+            )
             .unwrap_err();
         assert!(
             e.to_string()
@@ -256,11 +267,11 @@ mod tests {
             "{e}"
         );
         let e = j
-            .append_payouts("nope", "T1", Network::Local, &[row("p4", 2)])
+            .append_payouts("nope", &from(), Network::Local, &[row("p4", 2)])
             .unwrap_err();
         assert!(e.to_string().contains("does not exist"), "{e}");
         assert!(j
-            .append_payouts("b", "T1", Network::Local, &[row("p5", 2), row("p1", 3)])
+            .append_payouts("b", &from(), Network::Local, &[row("p5", 2), row("p1", 3)])
             .is_err());
         assert!(j.payout("p5").unwrap().is_none());
     }

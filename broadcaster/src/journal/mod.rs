@@ -14,6 +14,8 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use coldpay_shared::Address;
+
 use crate::error::{BcError, Result};
 use crate::journal::lock::{LockGuard, LockWait};
 pub use crate::node::network::Network;
@@ -24,6 +26,7 @@ pub mod imports;
 pub mod operations;
 pub mod payout_lines;
 pub mod policy_heads;
+pub mod rows;
 pub mod signer_policies;
 pub mod staking_ops;
 pub mod transitions;
@@ -46,6 +49,10 @@ pub use attempt_state::AttemptState;
 pub use imports::{AccountRow, ImportRow};
 pub use operations::{LiveOperation, NewOperation, OperationKind, OperationRow};
 pub use payout_lines::{ApprovalRow, LatestState, PayoutLine, PayoutState};
+use rows::{
+    attempt_from_row, batch_from_row, payout_from_row, ATTEMPT_COLS, BATCH_COLS, PAYOUT_COLS,
+};
+pub use rows::{Asset, Attempt, Batch, ExpiryEvidence, Payout, PayoutKind, StoredReceipt};
 pub use transitions::{BuiltAgainst, NewAttempt, Settlement};
 pub use writer::JournalTx;
 
@@ -373,92 +380,6 @@ pub struct Journal {
     path: std::path::PathBuf,
 }
 
-/// One attempt row.
-#[derive(Clone, Debug)]
-pub struct Attempt {
-    /// Row id.
-    pub id: i64,
-    /// Payout.
-    pub payout_id: String,
-    /// txID hex.
-    pub txid: String,
-    /// raw_data hex.
-    pub raw_hex: String,
-    /// Expiration (ms).
-    pub expiration: u64,
-    /// Ref block height.
-    pub ref_block_num: u64,
-    /// State (decoded: a stored state this build does not know is a journal error).
-    pub state: AttemptState,
-    /// Signatures JSON (array of hex).
-    pub signatures: Option<String>,
-    /// Block.
-    pub block: Option<u64>,
-    /// Receipt JSON.
-    pub receipt: Option<String>,
-    /// Reason.
-    pub reason: Option<String>,
-    /// A verified, gap-free scan covers blocks (ref_block_num, scanned_to].
-    pub scanned_to: Option<u64>,
-    /// blockID (hex) of block `scanned_to`.
-    pub scanned_id: Option<String>,
-    /// Timestamp (ms) of block `scanned_to`.
-    pub scanned_ts: Option<u64>,
-    /// blockID (hex) of the verified TAPOS reference block.
-    pub ref_block_id: Option<String>,
-    /// Last broadcast refusal, "CODE: message".
-    pub refusal: Option<String>,
-    /// Evidence JSON of an expiry.
-    pub evidence: Option<String>,
-    /// Permission_id the attempt was built with (`None`: the sender's own key, the
-    /// single-signer flow).
-    pub permission_id: Option<i32>,
-    /// When a broadcast of the signed bytes was last started (ms; write-ahead, set before the
-    /// bytes leave): a `signed` attempt with it may already be on a node.
-    pub sending_at: Option<i64>,
-    /// Why this settled attempt must be checked again against its verified block.
-    pub recheck: Option<String>,
-    /// The fee inputs shown to the signer, decoded (stored as JSON; one that does not decode
-    /// is a journal error).
-    pub fee_inputs: Option<coldpay_shared::handoff::FeeInputs>,
-}
-
-/// One payout row.
-#[derive(Clone, Debug)]
-pub struct Payout {
-    /// Id.
-    pub id: String,
-    /// Batch.
-    pub batch_id: String,
-    /// Recipient (base58).
-    pub to: String,
-    /// "TRX" or token contract base58.
-    pub token: String,
-    /// Base units.
-    pub amount: String,
-    /// Memo.
-    pub memo: Option<String>,
-    /// When it was cancelled (ms), if it was.
-    pub cancelled_at: Option<i64>,
-    /// Why it was cancelled.
-    pub cancel_reason: Option<String>,
-    /// `payout`, or `permission-update` (built by `accounts set-permission`).
-    pub kind: String,
-}
-
-/// One batch row.
-#[derive(Clone, Debug)]
-pub struct Batch {
-    /// Id.
-    pub id: String,
-    /// Sender (base58).
-    pub from: String,
-    /// Network (decoded: a name this build does not know is a journal error).
-    pub network: Network,
-    /// Created (ms).
-    pub created_at: i64,
-}
-
 /// What a cancellation did.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct CancelOutcome {
@@ -474,83 +395,6 @@ pub struct CancelOutcome {
 /// `coldpay_shared::timefmt::now_ms`).
 pub fn now_ms() -> i64 {
     i64::try_from(coldpay_shared::timefmt::now_ms()).unwrap_or(i64::MAX)
-}
-
-fn attempt_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Attempt> {
-    attempt_at(r, 0)
-}
-
-/// The attempt whose [`ATTEMPT_COLS`] start at column `base` of the row.
-fn attempt_at(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result<Attempt> {
-    let u = |i: usize| -> rusqlite::Result<Option<u64>> {
-        Ok(r.get::<_, Option<i64>>(base + i)?.map(|v| v as u64))
-    };
-    let g = |i: usize| base + i;
-    Ok(Attempt {
-        id: r.get(g(0))?,
-        payout_id: r.get(g(1))?,
-        txid: r.get(g(2))?,
-        raw_hex: r.get(g(3))?,
-        expiration: r.get::<_, i64>(g(4))? as u64,
-        ref_block_num: r.get::<_, i64>(g(5))? as u64,
-        state: r.get(g(6))?,
-        signatures: r.get(g(7))?,
-        block: u(8)?,
-        receipt: r.get(g(9))?,
-        reason: r.get(g(10))?,
-        scanned_to: u(11)?,
-        scanned_id: r.get(g(12))?,
-        scanned_ts: u(13)?,
-        ref_block_id: r.get(g(14))?,
-        refusal: r.get(g(15))?,
-        evidence: r.get(g(16))?,
-        permission_id: r.get(g(17))?,
-        sending_at: r.get(g(18))?,
-        recheck: r.get(g(19))?,
-        fee_inputs: json_column(r, g(20))?,
-    })
-}
-
-/// A JSON column decoded into its type; stored text that does not decode is a conversion
-/// error (shown as a journal error), never a silent `None`.
-fn json_column<T: serde::de::DeserializeOwned>(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-) -> rusqlite::Result<Option<T>> {
-    let Some(text) = r.get::<_, Option<String>>(i)? else {
-        return Ok(None);
-    };
-    serde_json::from_str(&text).map(Some).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-const ATTEMPT_COLS: &str = "id, payout_id, txid, raw_hex, expiration, ref_block_num, state, signatures, block, receipt, reason, scanned_to, scanned_id, scanned_ts, ref_block_id, refusal, evidence, permission_id, sending_at, recheck, fee_inputs";
-
-const PAYOUT_COLS: &str =
-    "id, batch_id, to_address, token, amount, memo, cancelled_at, cancel_reason, kind";
-
-fn payout_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Payout> {
-    Ok(Payout {
-        id: r.get(0)?,
-        batch_id: r.get(1)?,
-        to: r.get(2)?,
-        token: r.get(3)?,
-        amount: r.get(4)?,
-        memo: r.get(5)?,
-        cancelled_at: r.get(6)?,
-        cancel_reason: r.get(7)?,
-        kind: r.get(8)?,
-    })
-}
-
-fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
-    Ok(Batch {
-        id: r.get(0)?,
-        from: r.get(1)?,
-        network: approval_rows::decoded(2, &r.get::<_, String>(2)?, str::parse::<Network>)?,
-        created_at: r.get(3)?,
-    })
 }
 
 fn at(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> BcError {
@@ -786,9 +630,9 @@ impl Journal {
     }
 
     /// The attempt with this txID.
-    pub fn attempt_by_txid(&self, txid: &str) -> Result<Option<Attempt>> {
+    pub fn attempt_by_txid(&self, txid: &coldpay_shared::TxId) -> Result<Option<Attempt>> {
         Ok(self
-            .attempts_where("txid = ?1", &[&txid])?
+            .attempts_where("txid = ?1", &[&txid.to_hex()])?
             .into_iter()
             .next())
     }
@@ -841,7 +685,7 @@ impl Journal {
     }
 
     /// The sender of a batch.
-    pub fn batch_from(&self, batch: &str) -> Result<Option<(String, Network)>> {
+    pub fn batch_from(&self, batch: &str) -> Result<Option<(Address, Network)>> {
         Ok(self.batch(batch)?.map(|b| (b.from, b.network)))
     }
 
@@ -849,7 +693,7 @@ impl Journal {
     pub fn batch(&self, id: &str) -> Result<Option<Batch>> {
         self.conn
             .query_row(
-                "SELECT id, from_address, network, created_at FROM batches WHERE id = ?1",
+                &format!("SELECT {BATCH_COLS} FROM batches WHERE id = ?1"),
                 [id],
                 batch_from_row,
             )
@@ -861,9 +705,9 @@ impl Journal {
     pub fn batches(&self) -> Result<Vec<Batch>> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT id, from_address, network, created_at FROM batches ORDER BY created_at, id",
-            )
+            .prepare(&format!(
+                "SELECT {BATCH_COLS} FROM batches ORDER BY created_at, id"
+            ))
             .map_err(at("list batches"))?;
         st.query_map([], batch_from_row)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
@@ -978,7 +822,7 @@ impl Journal {
         let like = format!("{}%", hex::encode(prefix));
         let rows = self.attempts_where("txid LIKE ?1", &[&like])?;
         rows.into_iter()
-            .map(|a| Ok((a.payout_id, coldpay_shared::TxId::from_hex(&a.txid)?)))
+            .map(|a| Ok((a.payout_id, a.txid)))
             .collect()
     }
 
@@ -1090,11 +934,11 @@ mod tests {
         let j =
             Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
         j.conn
-            .execute("INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0)", [])
+            .execute("INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0)", [])
             .unwrap();
         j.conn
             .execute(
-                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0)",
+                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0)",
                 [],
             )
             .unwrap();
@@ -1119,10 +963,12 @@ mod tests {
         Ok(())
     }
 
-    fn add_for(j: &Journal, payout: &str, txid: &str, state: &str) -> Result<usize> {
+    /// Adds an attempt whose txID is named by a short label (`fixtures::txid`).
+    fn add_for(j: &Journal, payout: &str, label: &str, state: &str) -> Result<usize> {
+        let txid = crate::journal::fixtures::txid(label).to_hex();
         j.conn.execute(
-            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES (?1, ?2, '00', 1, 1, 0, 'r', ?3, 0, 0)",
-            [payout, txid, state],
+            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES (?1, ?2, ?4, 1, 1, 0, 'r', ?3, 0, 0)",
+            [payout, &txid, state, crate::journal::fixtures::RAW_HEX],
         ).map_err(BcError::from)
     }
 
@@ -1151,18 +997,25 @@ mod tests {
         assert!(no_sqlite_text(&add(&j, "t2", "built").unwrap_err())
             .contains("payout already has a live attempt"));
         // States only move forward.
-        let a = j.attempt_by_txid("t1").unwrap().unwrap();
+        let a = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("t1"))
+            .unwrap()
+            .unwrap();
         let e = no_sqlite_text(&set_state(&j, a.id, "confirmed", None, None, None).unwrap_err());
         assert!(e.contains("invalid attempt state transition"), "{e}");
         assert!(
-            e.contains("txid t1") && e.contains("built → confirmed"),
+            e.contains("txid f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1")
+                && e.contains("built → confirmed"),
             "{e}"
         );
         set_state(&j, a.id, "expired", None, None, None).unwrap();
         assert!(set_state(&j, a.id, "broadcast", None, None, None).is_err());
         // After expiry a new attempt is allowed; after confirmation none.
         add(&j, "t2", "built").unwrap();
-        let b = j.attempt_by_txid("t2").unwrap().unwrap();
+        let b = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("t2"))
+            .unwrap()
+            .unwrap();
         for s in ["signed", "broadcast", "included", "confirmed"] {
             set_state(&j, b.id, s, None, None, None).unwrap();
         }
@@ -1171,7 +1024,7 @@ mod tests {
         assert!(no_sqlite_text(&BcError::from(
             j.conn
                 .execute(
-                    "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 2, 'Tto', 'TRX', '5', NULL, 0)",
+                    "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 2, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0)",
                     []
                 )
                 .unwrap_err()
@@ -1188,11 +1041,17 @@ mod tests {
     fn expired_attempts_may_still_settle_from_the_chain() {
         let (_d, j) = journal();
         add(&j, "t1", "broadcast").unwrap();
-        let a = j.attempt_by_txid("t1").unwrap().unwrap();
+        let a = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("t1"))
+            .unwrap()
+            .unwrap();
         set_state(&j, a.id, "expired", None, None, Some("expired")).unwrap();
         j.set_refusal(a.id, "TAPOS_ERROR: bad ref").unwrap();
         set_state(&j, a.id, "confirmed", Some(9), None, None).unwrap();
-        let a = j.attempt_by_txid("t1").unwrap().unwrap();
+        let a = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("t1"))
+            .unwrap()
+            .unwrap();
         assert_eq!(a.state, "confirmed");
         assert_eq!(a.refusal.as_deref(), Some("TAPOS_ERROR: bad ref"));
         assert_eq!(a.block, Some(9));
@@ -1211,7 +1070,8 @@ mod tests {
             )
             .unwrap();
         for e in [
-            j.attempt_by_txid("t1").unwrap_err(),
+            j.attempt_by_txid(&crate::journal::fixtures::txid("t1"))
+                .unwrap_err(),
             j.latest_attempt("p").unwrap_err(),
             j.payout_lines(Some("b")).unwrap_err(),
         ] {
@@ -1231,7 +1091,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(
-            j.attempt_by_txid("t1").unwrap().unwrap().fee_inputs,
+            j.attempt_by_txid(&crate::journal::fixtures::txid("t1"))
+                .unwrap()
+                .unwrap()
+                .fee_inputs,
             Some(fee)
         );
         // A batch's network is decoded too.
@@ -1245,19 +1108,71 @@ mod tests {
     }
 
     #[test]
+    fn every_typed_payout_and_attempt_column_refuses_what_does_not_decode() {
+        let payout_columns = [
+            ("to_address", "'Tnot-an-address'"),
+            ("token", "'USDT'"),
+            ("amount", "'1.5'"),
+            ("amount", "'-5'"),
+        ];
+        // (`kind` is kept to its names by the schema's CHECK.)
+        for (column, bad) in payout_columns {
+            let (_d, j) = journal();
+            add(&j, "t1", "built").unwrap();
+            j.conn
+                .execute(&format!("UPDATE payouts SET {column} = {bad}"), [])
+                .unwrap();
+            let e = j.payout("p").unwrap_err();
+            assert_eq!(e.exit_code(), 1, "{column}: {e}");
+            assert!(e.to_string().contains("read payout p"), "{e}");
+            if column != "to_address" {
+                // The lean form (`status`) reads every column but the recipient.
+                assert_eq!(j.payout_states(None).unwrap_err().exit_code(), 1);
+            }
+        }
+        let attempt_columns = [
+            ("txid", "'t1'"),
+            ("raw_hex", "'00'"),
+            ("signatures", "'[\"ab\"]'"),
+            ("receipt", "'{\"fee\": \"much\"}'"),
+            ("evidence", "'not json'"),
+        ];
+        for (column, bad) in attempt_columns {
+            let (_d, j) = journal();
+            add(&j, "t1", "built").unwrap();
+            j.conn
+                .execute(&format!("UPDATE attempts SET {column} = {bad}"), [])
+                .unwrap();
+            let e = j.latest_attempt("p").unwrap_err();
+            assert_eq!(e.exit_code(), 1, "{column}: {e}");
+            let e = j.payout_lines(None).unwrap_err();
+            assert_eq!(e.exit_code(), 1, "{column}: {e}");
+        }
+        // The batch's sender too.
+        let (_d, j) = journal();
+        j.conn
+            .execute("UPDATE batches SET from_address = 'Tfrom'", [])
+            .unwrap();
+        assert_eq!(j.batches().unwrap_err().exit_code(), 1);
+    }
+
+    #[test]
     fn cancel_rules() {
         let (_d, j) = journal();
         for id in ["q", "r"] {
             j.conn
                 .execute(
-                    "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, 'b', 2, 'Tto', 'TRX', '5', NULL, 0)",
+                    "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, 'b', 2, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0)",
                     [id],
                 )
                 .unwrap();
         }
         add(&j, "t1", "broadcast").unwrap();
         add_for(&j, "r", "t9", "included").unwrap();
-        let r = j.attempt_by_txid("t9").unwrap().unwrap();
+        let r = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("t9"))
+            .unwrap()
+            .unwrap();
         set_state(&j, r.id, "confirmed", Some(7), None, None).unwrap();
         // All or nothing: p has a live attempt, r is confirmed, x does not exist.
         let ids: Vec<String> = ["q", "p", "r", "x"].iter().map(|s| (*s).into()).collect();
@@ -1265,11 +1180,11 @@ mod tests {
         let s = e.to_string();
         assert_eq!(e.exit_code(), 2);
         assert!(
-            s.contains("payout p has a live attempt (broadcast, txid t1): wait for it to settle"),
+            s.contains("payout p has a live attempt (broadcast, txid f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1): wait for it to settle"),
             "{s}"
         );
         assert!(
-            s.contains("payout r is confirmed (txid t9, block 7)"),
+            s.contains("payout r is confirmed (txid f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9f9, block 7)"),
             "{s}"
         );
         assert!(s.contains("no payout \"x\""), "{s}");
@@ -1284,14 +1199,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("payout q has a live attempt (built, txid t3) that can still be signed and submitted until it expires at 1970-01-01T00:00:00.001Z"),
+            e.contains("payout q has a live attempt (built, txid f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3) that can still be signed and submitted until it expires at 1970-01-01T00:00:00.001Z"),
             "{e}"
         );
         assert!(
             e.contains("cancel it after that, once `track` has marked it expired"),
             "{e}"
         );
-        let t3 = j.attempt_by_txid("t3").unwrap().unwrap();
+        let t3 = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("t3"))
+            .unwrap()
+            .unwrap();
         set_state(&j, t3.id, "expired", None, None, None).unwrap();
         // Partial: q is cancelled, the others listed.
         let o = j.cancel(&ids, Some("dup"), true).unwrap();
@@ -1328,9 +1246,9 @@ mod tests {
             c.execute_batch(MIGRATION_1).unwrap();
             c.pragma_update(None, "user_version", 1).unwrap();
             c.execute_batch(
-                "INSERT INTO batches VALUES ('b', 'Tfrom', 'nile', 0);
-                 INSERT INTO payouts VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', 'm', 0);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', 'broadcast', 0, 0);",
+                "INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'nile', 0);
+                 INSERT INTO payouts VALUES ('p', 'b', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', 'm', 0);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', 'broadcast', 0, 0);",
             )
             .unwrap();
         }
@@ -1346,8 +1264,11 @@ mod tests {
         assert_eq!(v, SCHEMA_VERSION);
         assert_eq!(j.meta("network").unwrap().as_deref(), Some("nile"));
         assert_v3_tables(&j);
-        assert_v4_rules(&j, "aa");
-        let a = j.attempt_by_txid("aa").unwrap().unwrap();
+        assert_v4_rules(&j, &crate::journal::fixtures::txid("aa"));
+        let a = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("aa"))
+            .unwrap()
+            .unwrap();
         assert_eq!((a.state.as_str(), a.refusal.as_ref()), ("broadcast", None));
         // The new trigger is in place: expired → confirmed.
         set_state(&j, a.id, "expired", None, None, None).unwrap();
@@ -1416,12 +1337,12 @@ mod tests {
         c.pragma_update(None, "user_version", version).unwrap();
         c.execute_batch(
             "INSERT INTO meta VALUES ('network', 'local');
-             INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
-             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);",
+             INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0);
+             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0);",
         )
         .unwrap();
         c.execute(
-            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aa', '00', 1, 1, 0, 'r', ?1, 0, 0)",
+            "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('p', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', ?1, 0, 0)",
             params![attempt_state],
         )
         .unwrap();
@@ -1438,9 +1359,15 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
-        assert_eq!(j.attempt_by_txid("aa").unwrap().unwrap().state, "broadcast");
+        assert_eq!(
+            j.attempt_by_txid(&crate::journal::fixtures::txid("aa"))
+                .unwrap()
+                .unwrap()
+                .state,
+            "broadcast"
+        );
         assert_v3_tables(&j);
-        assert_v4_rules(&j, "aa");
+        assert_v4_rules(&j, &crate::journal::fixtures::txid("aa"));
         // Recorded transfers are never changed.
         j.conn
             .execute(
@@ -1458,9 +1385,9 @@ mod tests {
 
     /// The version 4 columns and rules: payouts are of kind `payout` by default, approvals are
     /// one per signer and only while the attempt waits for signatures.
-    fn assert_v4_rules(j: &Journal, live_txid: &str) {
+    fn assert_v4_rules(j: &Journal, live_txid: &coldpay_shared::TxId) {
         let p = j.payout("p").unwrap().unwrap();
-        assert_eq!(p.kind, "payout");
+        assert_eq!(p.kind, PayoutKind::Payout);
         let a = j.attempt_by_txid(live_txid).unwrap().unwrap();
         assert_eq!(a.permission_id, None);
         let approve = |attempt: i64, signer: &str| {
@@ -1492,18 +1419,21 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, SCHEMA_VERSION);
-        assert_v4_rules(&j, "aa");
+        assert_v4_rules(&j, &crate::journal::fixtures::txid("aa"));
         assert_eq!(j.active_payouts(None).unwrap().len(), 1);
         // A built attempt takes approvals, one per signer; they are never changed.
         j.conn
             .execute_batch(
-                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('perm', 'b', 2, 'Tfrom', 'PERMISSION', '0', NULL, 0, 'permission-update');
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, permission_id) VALUES ('perm', 'bb', '00', 1, 1, 0, 'r', 'built', 0, 0, 0);",
+                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('perm', 'b', 2, 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'PERMISSION', '0', NULL, 0, 'permission-update');
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, permission_id) VALUES ('perm', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', 'built', 0, 0, 0);",
             )
             .unwrap();
         // Permission updates are not payouts `build` works on.
         assert_eq!(j.active_payouts(None).unwrap().len(), 1);
-        let b = j.attempt_by_txid("bb").unwrap().unwrap();
+        let b = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("bb"))
+            .unwrap()
+            .unwrap();
         assert_eq!(b.permission_id, Some(0));
         let insert = |signer: &str| {
             j.conn
@@ -1534,8 +1464,8 @@ mod tests {
             // `aa` was settled failed from a forged receipt: its verified block said SUCCESS.
             c.execute_batch(
                 "UPDATE attempts SET block = 9, receipt = '{\"fee\":1,\"result\":\"SUCCESS\"}', reason = 'SUCCESS: REVERT opcode executed';
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('q', 'b', 2, 'Tto2', 'TRX', '5', NULL, 0);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, block, receipt, created_at, updated_at) VALUES ('q', 'bb', '00', 1, 1, 0, 'r', 'failed', 9, '{\"result\":\"REVERT\"}', 0, 0);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('q', 'b', 2, 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 'TRX', '5', NULL, 0);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, block, receipt, created_at, updated_at) VALUES ('q', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', 'failed', 9, '{\"result\":\"REVERT\"}', 0, 0);
                  INSERT INTO audit_heads (log, seq, hash, request_id, signed_at, received_at) VALUES ('L', 3, 'h', 'r', 0, 5);
                  INSERT INTO alarms (account, txid, block, detail, raised_at) VALUES ('A', 't', 1, '{}', 0);",
             )
@@ -1553,14 +1483,23 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM signer_policies", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
-        let aa = j.attempt_by_txid("aa").unwrap().unwrap();
+        let aa = j
+            .attempt_by_txid(&crate::journal::fixtures::txid("aa"))
+            .unwrap()
+            .unwrap();
         assert!(
             aa.recheck.as_deref().unwrap().contains("said SUCCESS"),
             "{:?}",
             aa.recheck
         );
         // A failure the verified block named stays failed, not re-opened.
-        assert_eq!(j.attempt_by_txid("bb").unwrap().unwrap().recheck, None);
+        assert_eq!(
+            j.attempt_by_txid(&crate::journal::fixtures::txid("bb"))
+                .unwrap()
+                .unwrap()
+                .recheck,
+            None
+        );
         // The correction failed → confirmed is allowed; confirmed → failed is not.
         set_state(&j, aa.id, "confirmed", None, None, None).unwrap();
         assert!(set_state(&j, aa.id, "failed", None, None, None).is_err());
@@ -1573,7 +1512,7 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(key, "Tfrom");
+        assert_eq!(key, crate::journal::fixtures::FROM);
         // Alarms start open; an acknowledgement is final.
         let open: i64 = j
             .conn
@@ -1636,7 +1575,10 @@ mod tests {
         );
         let lines = j.payout_lines(Some("b")).unwrap();
         assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0].latest.as_ref().unwrap().txid, "aa");
+        assert_eq!(
+            lines[0].latest.as_ref().unwrap().txid,
+            crate::journal::fixtures::txid("aa")
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! operation of a kind per account".
 
 use coldpay_shared::contract::ContractKind;
-use coldpay_shared::{Address, Network, RawData};
+use coldpay_shared::{Address, Network, RawData, TxId};
 use rusqlite::params;
 
 use super::approval_rows::decoded;
@@ -46,8 +46,8 @@ pub struct LiveOperation {
     pub payout_id: String,
     /// Its state.
     pub state: AttemptState,
-    /// Its txID (hex).
-    pub txid: String,
+    /// Its txID.
+    pub txid: TxId,
     /// Its transaction.
     pub raw: RawData,
 }
@@ -75,8 +75,8 @@ pub struct NewOperation<'a> {
     pub account: &'a Address,
     /// The network.
     pub network: Network,
-    /// The payout row's recipient (base58).
-    pub to: String,
+    /// The payout row's recipient: the account itself, or a staking operation's receiver.
+    pub to: Address,
     /// The payout row's amount (base units).
     pub amount: u64,
     /// What it does.
@@ -97,7 +97,7 @@ impl Journal {
                 Ok(LiveOperation {
                     payout_id: r.get(0)?,
                     state: r.get(1)?,
-                    txid: r.get(2)?,
+                    txid: decoded(2, &r.get::<_, String>(2)?, TxId::from_hex)?,
                     raw: decoded(3, &r.get::<_, String>(3)?, RawData::decode_hex)?,
                 })
             })
@@ -155,7 +155,7 @@ impl Journal {
         };
         tx.execute(
             "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES (?1, ?1, 1, ?2, ?3, ?4, NULL, ?5, ?6)",
-            params![id, op.to, token, op.amount.to_string(), now, kind],
+            params![id, op.to.to_base58(), token, op.amount.to_string(), now, kind],
         )
         .map_err(at)?;
         match &op.row {
@@ -198,7 +198,7 @@ mod tests {
             id,
             account,
             network: Network::Local,
-            to: account.to_base58(),
+            to: *account,
             amount: 0,
             row: OperationRow::PermissionUpdate {
                 after_json: "[]".into(),
@@ -268,7 +268,10 @@ mod tests {
         // second operation under the same id records nothing.
         assert!(record(&j, "u1", &other, &raw(6)).is_err());
         assert!(j.live_operation(kind, &other).unwrap().is_none());
-        assert_eq!(j.payout("u1").unwrap().unwrap().kind, "permission-update");
+        assert_eq!(
+            j.payout("u1").unwrap().unwrap().kind,
+            crate::journal::PayoutKind::PermissionUpdate
+        );
     }
 
     #[test]

@@ -7,11 +7,14 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
-use super::{
-    at, attempt_at, payout_from_row, Attempt, AttemptState, Journal, Payout, ATTEMPT_COLS,
-    PAYOUT_COLS,
+use super::approval_rows::decoded;
+use super::rows::{
+    attempt_at, json_column, parse_amount, payout_from_row, typed, ATTEMPT_COLS, PAYOUT_COLS,
 };
+use super::{at, Asset, Attempt, AttemptState, Journal, Payout, PayoutKind};
 use crate::error::Result;
+use coldpay_shared::permission::PermissionClaim;
+use coldpay_shared::Address;
 
 /// One payout as the reading commands show it.
 #[derive(Clone, Debug)]
@@ -27,14 +30,14 @@ pub struct PayoutLine {
     /// When the latest attempt last changed (ms).
     pub updated_at: Option<i64>,
     /// The permission claim (JSON) the latest attempt's request carried (multi-signature).
-    pub permission_claim: Option<String>,
+    pub permission_claim: Option<PermissionClaim>,
 }
 
 /// One approval recorded for an attempt, as the journal holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApprovalRow {
-    /// The approving key (base58).
-    pub signer: String,
+    /// The approving key.
+    pub signer: Address,
     /// Its weight when the approval was verified.
     pub weight: i64,
     /// The permission's threshold then.
@@ -50,12 +53,12 @@ pub struct PayoutState {
     pub id: String,
     /// Its batch.
     pub batch_id: String,
-    /// `payout` or `permission-update`.
-    pub kind: String,
-    /// "TRX" or the token contract (base58).
-    pub token: String,
-    /// Amount in base units, as journaled.
-    pub amount: String,
+    /// What it is.
+    pub kind: PayoutKind,
+    /// What it moves.
+    pub token: Asset,
+    /// Amount in base units.
+    pub amount: coldpay_shared::U256,
     /// Whether it was cancelled.
     pub cancelled: bool,
     /// Its latest attempt, if any.
@@ -76,7 +79,7 @@ pub struct LatestState {
     /// The Permission_id it was built with (multi-signature).
     pub permission_id: Option<i32>,
     /// The permission claim (JSON) its request carried.
-    pub permission_claim: Option<String>,
+    pub permission_claim: Option<PermissionClaim>,
 }
 
 fn state_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayoutState> {
@@ -87,18 +90,22 @@ fn state_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayoutState> {
             sending: r.get::<_, Option<i64>>(8)?.is_some(),
             recheck: r.get::<_, Option<String>>(9)?.is_some(),
             permission_id: r.get(10)?,
-            permission_claim: r.get(11)?,
+            permission_claim: json_column(r, 11)?,
         }),
         None => None,
     };
+    let id: String = r.get(0)?;
+    let row = id.as_str();
+    let of = |column: &'static str| move || format!("{column} of payout {row}");
+    let text = |i: usize| r.get::<_, String>(i);
     Ok(PayoutState {
-        id: r.get(0)?,
         batch_id: r.get(1)?,
-        kind: r.get(2)?,
-        token: r.get(3)?,
-        amount: r.get(4)?,
+        kind: typed(2, of("kind"), &text(2)?, str::parse::<PayoutKind>)?,
+        token: typed(3, of("token"), &text(3)?, str::parse::<Asset>)?,
+        amount: typed(4, of("amount"), &text(4)?, parse_amount)?,
         cancelled: r.get::<_, Option<i64>>(5)?.is_some(),
         latest,
+        id,
     })
 }
 
@@ -136,7 +143,7 @@ fn line_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PayoutLine> {
         imported_at: r.get(9)?,
         attempts: usize::try_from(r.get::<_, i64>(10)?).unwrap_or(0),
         updated_at: r.get(11)?,
-        permission_claim: r.get(12)?,
+        permission_claim: json_column(r, 12)?,
         latest,
     })
 }
@@ -204,7 +211,7 @@ impl Journal {
                 Ok((
                     r.get::<_, i64>(0)?,
                     ApprovalRow {
-                        signer: r.get(1)?,
+                        signer: decoded(1, &r.get::<_, String>(1)?, Address::parse)?,
                         weight: r.get(2)?,
                         threshold: r.get(3)?,
                     },
@@ -235,16 +242,16 @@ mod tests {
         .unwrap();
         j.conn
             .execute_batch(
-                "INSERT INTO batches VALUES ('b1', 'Tfrom', 'local', 0);
-                 INSERT INTO batches VALUES ('b2', 'Tfrom', 'local', 1);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('z', 'b1', 2, 'Tz', 'TRX', '5', NULL, 10);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('a', 'b1', 1, 'Ta', 'TRX', '6', NULL, 11);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('c', 'b2', 1, 'Tc', 'TRX', '7', NULL, 12);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('z', 't1', '00', 1, 1, 0, 'r', 'expired', 0, 20);
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, permission_id, permission_claim) VALUES ('c', 't2', '00', 1, 1, 0, 'r', 'built', 0, 21, 2, '{}');
-                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('z', 't3', '00', 1, 1, 0, 'r', 'built', 0, 22);
-                 INSERT INTO approvals (attempt_id, signer, weight, threshold, signature, request_id, received_at) VALUES (2, 'TA', 1, 2, 's', 'r', 0);
-                 INSERT INTO approvals (attempt_id, signer, weight, threshold, signature, request_id, received_at) VALUES (2, 'TB', 1, 2, 's', 'r', 0);",
+                "INSERT INTO batches VALUES ('b1', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0);
+                 INSERT INTO batches VALUES ('b2', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 1);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('z', 'b1', 2, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 10);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('a', 'b1', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '6', NULL, 11);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('c', 'b2', 1, 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 'TRX', '7', NULL, 12);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('z', 'f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', 'expired', 0, 20);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, permission_id, permission_claim) VALUES ('c', 'f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2f2', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', 'built', 0, 21, 2, NULL);
+                 INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at) VALUES ('z', 'f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3f3', '0a02ea0522082c84cb547bae782640b8f3c28bfc305a65080112610a2d747970652e676f6f676c65617069732e636f6d2f70726f746f636f6c2e5472616e73666572436f6e747261637412300a1541bf90ce9c87c42a58699b1a2e3f65e88181436d53121541b0ca665130d03c977823834e3fcbe63af2421fa11801', 1, 1, 0, 'r', 'built', 0, 22);
+                 INSERT INTO approvals (attempt_id, signer, weight, threshold, signature, request_id, received_at) VALUES (2, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 1, 2, 's', 'r', 0);
+                 INSERT INTO approvals (attempt_id, signer, weight, threshold, signature, request_id, received_at) VALUES (2, 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', 1, 2, 's', 'r', 0);",
             )
             .unwrap();
         (d, j)
@@ -264,19 +271,25 @@ mod tests {
         assert_eq!(a.imported_at, 11);
         let latest = z.latest.as_ref().unwrap();
         assert_eq!(
-            (z.attempts, latest.txid.as_str(), latest.state.as_str()),
-            (2, "t3", "built")
+            (z.attempts, latest.txid, latest.state.as_str()),
+            (2, crate::journal::fixtures::txid("t3"), "built")
         );
         assert_eq!(z.updated_at, Some(22));
         assert_eq!(c.latest.as_ref().unwrap().permission_id, Some(2));
-        assert_eq!(c.permission_claim.as_deref(), Some("{}"));
+        assert!(c.permission_claim.is_none());
         let b2 = j.payout_lines(Some("b2")).unwrap();
         assert_eq!(b2.len(), 1);
         assert_eq!(b2[0].payout.id, "c");
         assert!(j.payout_lines(Some("nope")).unwrap().is_empty());
         let ap = j.approvals_by_attempt(Some("b2")).unwrap();
-        let signers: Vec<&str> = ap[&2].iter().map(|r| r.signer.as_str()).collect();
-        assert_eq!(signers, ["TA", "TB"]);
+        let signers: Vec<String> = ap[&2].iter().map(|r| r.signer.to_base58()).collect();
+        assert_eq!(
+            signers,
+            [
+                "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
+                "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+            ]
+        );
         assert!(j.approvals_by_attempt(Some("b1")).unwrap().is_empty());
         // The lean form agrees with the full one.
         let states = j.payout_states(None).unwrap();

@@ -6,6 +6,7 @@ use coldpay_shared::{TxId, U256};
 use rusqlite::params;
 use serde::Deserialize;
 
+use super::rows::Asset;
 use super::stored::{self, sql_int};
 use super::Journal;
 use crate::error::{BcError, Result};
@@ -54,9 +55,8 @@ pub struct SettledPayout {
     pub state: SettledState,
     /// Its verified block.
     pub block: u64,
-    /// The payout's token as journaled: "TRX", the token contract (base58), or the kind's
-    /// marker ("PERMISSION" for a permission update).
-    pub token: String,
+    /// What the payout moves.
+    pub token: Asset,
     /// Amount in base units.
     pub amount: U256,
     /// Its journaled receipt (`Default` when none was kept).
@@ -93,7 +93,13 @@ fn decode(
         txid: stored::txid(&row, "txid", &txid)?,
         state,
         block: stored::unsigned(&row, "block", block)?,
-        token,
+        token: token.parse().map_err(|_| {
+            stored::corrupt(
+                &format!("payouts row {payout_id}"),
+                "token",
+                "not TRX, PERMISSION or a token contract",
+            )
+        })?,
         amount: stored::amount(&format!("payouts row {payout_id}"), "amount", &amount)?,
         payout_id,
         receipt,
@@ -180,7 +186,7 @@ mod tests {
         assert_eq!(got[0].state, SettledState::Confirmed);
         assert_eq!(got[0].receipt.fee, 1_100_000);
         assert_eq!(got[0].amount, U256::from(1_000_000u64));
-        assert_eq!(got[0].token, "TRX");
+        assert_eq!(got[0].token, Asset::Trx);
         assert_eq!(got[1].state, SettledState::Failed);
         assert_eq!(got[1].receipt, ReceiptClaim::default());
         assert_eq!(got[1].txid, TxId::from_hex(&format!("{:064}", 2)).unwrap());

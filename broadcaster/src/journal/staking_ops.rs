@@ -169,8 +169,8 @@ mod tests {
         c.pragma_update(None, "user_version", 7).unwrap();
         c.execute_batch(
             "INSERT INTO meta VALUES ('network', 'local');
-             INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
-             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);",
+             INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0);
+             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0);",
         )
         .unwrap();
     }
@@ -199,10 +199,13 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, crate::journal::SCHEMA_VERSION);
-        assert_eq!(j.payout("p").unwrap().unwrap().kind, "payout");
+        assert_eq!(
+            j.payout("p").unwrap().unwrap().kind,
+            crate::journal::PayoutKind::Payout
+        );
         j.conn
             .execute(
-                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('s', 'b', 2, 'Tto', 'TRX', '5000000', NULL, 0, 'staking')",
+                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('s', 'b', 2, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5000000', NULL, 0, 'staking')",
                 [],
             )
             .unwrap();
@@ -240,8 +243,8 @@ mod tests {
         .unwrap();
         j.conn
             .execute_batch(
-                "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('s', 'b', 1, 'Tfrom', 'TRX', '0', NULL, 0, 'staking');",
+                "INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('s', 'b', 1, 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'TRX', '0', NULL, 0, 'staking');",
             )
             .unwrap();
     }

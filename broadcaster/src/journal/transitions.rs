@@ -11,6 +11,7 @@ use rusqlite::params;
 use coldpay_shared::handoff::FeeInputs;
 use coldpay_shared::TxId;
 
+use super::rows::{ExpiryEvidence, StoredReceipt};
 use super::{at, now_ms, AttemptState, Journal, JournalTx};
 use crate::error::{BcError, Result};
 
@@ -55,8 +56,8 @@ pub struct Settlement {
     pub from_state: AttemptState,
     /// The verified block holding the transaction.
     pub block: u64,
-    /// The receipt JSON journaled beside it (node-reported).
-    pub receipt: String,
+    /// The receipt journaled beside it (its figures node-reported).
+    pub receipt: StoredReceipt,
     /// `None`: paid (confirmed); `Some(why)`: failed.
     pub failure: Option<String>,
 }
@@ -100,8 +101,8 @@ impl Journal {
         Ok(ids)
     }
 
-    /// Moves `built` attempts to `signed` with their signatures (hex), in one SQL transaction.
-    pub fn record_signed(&self, signed: &[(i64, Vec<String>)]) -> Result<()> {
+    /// Moves `built` attempts to `signed` with their signatures, in one SQL transaction.
+    pub fn record_signed(&self, signed: &[(i64, Vec<coldpay_shared::Signature>)]) -> Result<()> {
         let w = self.write()?;
         for (id, sigs) in signed {
             w.signed(*id, sigs)?;
@@ -179,8 +180,8 @@ impl JournalTx<'_> {
 
     /// built → signed with its signatures (hex) (the trigger refuses it from any state but
     /// `built`).
-    pub fn signed(&self, id: i64, sigs: &[String]) -> Result<()> {
-        let js = serde_json::to_string(sigs).expect("json");
+    pub fn signed(&self, id: i64, sigs: &[coldpay_shared::Signature]) -> Result<()> {
+        let js = super::rows::signatures_json(sigs);
         self.sql()
             .execute(
                 "UPDATE attempts SET state = ?4, signatures = ?2, updated_at = ?3 WHERE id = ?1",
@@ -208,7 +209,7 @@ impl JournalTx<'_> {
         }
         self.sql().execute(
             "UPDATE attempts SET state = ?2, block = ?3, receipt = ?4, reason = COALESCE(?5, reason), recheck = NULL, updated_at = ?6 WHERE id = ?1",
-            params![s.attempt, to, s.block as i64, s.receipt, s.failure, now_ms()],
+            params![s.attempt, to, s.block as i64, json_text(&s.receipt), s.failure, now_ms()],
         )
         .map_err(at(what()))?;
         Ok(())
@@ -226,16 +227,17 @@ impl JournalTx<'_> {
         Ok(())
     }
 
-    /// `from` → expired with its evidence (JSON) and `reason`; an attempt already expired only
-    /// gets the evidence.
+    /// `from` → expired with its evidence and `reason`; an attempt already expired only gets
+    /// the evidence.
     pub fn expired(
         &self,
         attempt: i64,
         from: AttemptState,
-        evidence: &str,
+        evidence: &ExpiryEvidence,
         reason: &str,
     ) -> Result<()> {
         let what = at(format!("record the expiry of attempt {attempt}"));
+        let evidence = json_text(evidence);
         if from == AttemptState::Expired {
             self.sql()
                 .execute(
@@ -255,6 +257,13 @@ impl JournalTx<'_> {
     }
 }
 
+/// A document as the journal stores it: JSON, keys in sorted order.
+fn json_text<T: serde::Serialize>(doc: &T) -> String {
+    serde_json::to_value(doc)
+        .expect("a journal document is JSON")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,8 +279,8 @@ mod tests {
         .unwrap();
         j.conn
             .execute_batch(
-                "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0);",
+                "INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0);
+                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0);",
             )
             .unwrap();
         (d, j)
@@ -291,7 +300,7 @@ mod tests {
             &[NewAttempt {
                 payout_id: "p".into(),
                 txid,
-                raw: vec![1, 2],
+                raw: hex::decode(crate::journal::fixtures::RAW_HEX).unwrap(),
                 expiration: 99,
                 fee_limit: 5,
                 fee_inputs: None,
@@ -306,8 +315,12 @@ mod tests {
         let id = built(&j, 1);
         let a = j.latest_attempt("p").unwrap().unwrap();
         assert_eq!(
-            (a.state.as_str(), a.scanned_to, a.raw_hex.as_str()),
-            ("built", Some(7), "0102")
+            (a.state.as_str(), a.scanned_to, hex::encode(a.raw.encode())),
+            (
+                "built",
+                Some(7),
+                crate::journal::fixtures::RAW_HEX.to_string()
+            )
         );
         // A second live attempt for the same payout is refused, and nothing of it is kept.
         let txid2 = TxId::from_hex(&hex::encode([2u8; 32])).unwrap();
@@ -327,16 +340,20 @@ mod tests {
             fee_inputs: None,
         };
         assert!(j.record_built(&against, &[new]).is_err());
-        assert!(j.attempt_by_txid(&txid2.to_hex()).unwrap().is_none());
-        j.record_signed(&[(id, vec!["ab".into()])]).unwrap();
+        assert!(j.attempt_by_txid(&txid2).unwrap().is_none());
+        let sig = coldpay_shared::Signature::from_hex("1634795a1461b2775648062bcee3675033158557e497f1187d0312ae8e4589d07a22cf3334f4b5c49133ada012ccf308baefb8062e24d22d62f8da0a40716da301").unwrap();
+        j.record_signed(&[(id, vec![sig])]).unwrap();
         let a = j.latest_attempt("p").unwrap().unwrap();
         assert_eq!(a.state, "signed");
-        assert_eq!(a.signatures.as_deref(), Some("[\"ab\"]"));
+        assert_eq!(a.signatures, Some(vec![sig]));
         j.record_settled(&[Settlement {
             attempt: id,
             from_state: AttemptState::Signed,
             block: 12,
-            receipt: "{\"fee\":3}".into(),
+            receipt: StoredReceipt {
+                fee: Some(3),
+                ..StoredReceipt::default()
+            },
             failure: None,
         }])
         .unwrap();
@@ -347,7 +364,7 @@ mod tests {
             attempt: id,
             from_state: AttemptState::Confirmed,
             block: 12,
-            receipt: "{}".into(),
+            receipt: StoredReceipt::default(),
             failure: Some("REVERT".into()),
         }]);
         assert!(e.is_err());
@@ -358,7 +375,7 @@ mod tests {
             attempt: id,
             from_state: AttemptState::Included,
             block: 13,
-            receipt: "{}".into(),
+            receipt: StoredReceipt::default(),
             failure: Some("REVERT".into()),
         }]);
         assert!(e
@@ -374,20 +391,24 @@ mod tests {
         let (_d, j) = journal_with_payout();
         let id = built(&j, 1);
         let w = j.write().unwrap();
-        w.expired(id, AttemptState::Built, "{}", "expired: test")
+        let text = |t: &str| ExpiryEvidence {
+            text: t.into(),
+            ..ExpiryEvidence::default()
+        };
+        w.expired(id, AttemptState::Built, &text("first"), "expired: test")
             .unwrap();
         // Already expired: only the evidence changes.
-        w.expired(id, AttemptState::Expired, "{\"text\":\"again\"}", "ignored")
+        w.expired(id, AttemptState::Expired, &text("again"), "ignored")
             .unwrap();
         // From included an attempt settles; it never expires.
         let e = w
-            .expired(id, AttemptState::Included, "{}", "x")
+            .expired(id, AttemptState::Included, &text("x"), "x")
             .unwrap_err();
         assert!(e.to_string().contains("included → expired"), "{e}");
         w.commit().unwrap();
         let a = j.latest_attempt("p").unwrap().unwrap();
         assert_eq!(a.state, AttemptState::Expired);
         assert_eq!(a.reason.as_deref(), Some("expired: test"));
-        assert_eq!(a.evidence.as_deref(), Some("{\"text\":\"again\"}"));
+        assert_eq!(a.evidence, Some(text("again")));
     }
 }

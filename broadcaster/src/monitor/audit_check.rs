@@ -61,7 +61,7 @@ pub fn check(
     for line in export.signings() {
         for t in &line.txids {
             let hex = t.to_hex();
-            let a = journal.attempt_by_txid(&hex)?;
+            let a = journal.attempt_by_txid(t)?;
             if a.is_none() {
                 out.push(Discrepancy {
                     kind: "signed_unknown".into(),

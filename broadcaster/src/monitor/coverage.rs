@@ -168,11 +168,10 @@ fn settled(
         let Some(p) = journal.payout(&at.payout_id)? else {
             continue;
         };
-        let (symbol, decimals) = crate::tokens::unit_of(&p.token, network);
-        let base = coldpay_shared::U256::from_str_radix(&p.amount, 10).unwrap_or_default();
+        let (symbol, decimals) = crate::tokens::unit_of(&p.token.stored(), network);
         out.push(Outside {
             payout_id: at.payout_id,
-            txid: at.txid,
+            txid: at.txid.to_hex(),
             block,
             time: rfc3339(t),
             side: if side == Side::Before {
@@ -183,8 +182,8 @@ fn settled(
             .into(),
             result: at.state.to_string(),
             symbol,
-            amount: coldpay_shared::amount::format_units(base, decimals),
-            amount_base_units: p.amount,
+            amount: coldpay_shared::amount::format_units(p.amount, decimals),
+            amount_base_units: p.amount.to_string(),
         });
     }
     out.sort_by_key(|o| o.block);

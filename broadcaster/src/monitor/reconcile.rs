@@ -370,7 +370,7 @@ fn payouts(
             }),
             Some(_) => {}
         }
-        let (symbol, decimals) = crate::tokens::unit_of(&at.token, network);
+        let (symbol, decimals) = crate::tokens::unit_of(&at.token.stored(), network);
         r.payouts.push(PayoutLine {
             account: a.into(),
             amount: coldpay_shared::amount::format_units(at.amount, decimals),

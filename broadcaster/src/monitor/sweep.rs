@@ -16,7 +16,7 @@ use coldpay_shared::{Address, U256};
 use serde_json::json;
 
 use crate::error::{BcError, Result};
-use crate::journal::{AttemptState, Journal};
+use crate::journal::{Asset, AttemptState, Journal};
 use crate::node::answers::{Account, ChainParameters};
 use crate::node::Node;
 use crate::payout::payouts::NewPayout;
@@ -44,11 +44,7 @@ pub struct Swept {
 /// Payouts of `from` that are not settled yet (no confirmed attempt): ids with their state.
 fn unsettled(journal: &Journal, from: &Address) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for b in journal
-        .batches()?
-        .iter()
-        .filter(|b| b.from == from.to_base58())
-    {
+    for b in journal.batches()?.iter().filter(|b| b.from == *from) {
         for p in journal.active_payouts(Some(&b.id))? {
             let attempts = journal.attempts_of(&p.id)?;
             if attempts.iter().any(|a| a.state == AttemptState::Confirmed) {
@@ -145,7 +141,7 @@ pub fn sweep(
             payouts.push(payout(
                 format!("sweep-{short}-{}-{stamp}", t.symbol.to_lowercase()),
                 to,
-                t.contract.to_base58(),
+                Asset::Token(t.contract),
                 have,
             ));
         }
@@ -192,7 +188,7 @@ pub fn sweep(
     let p = payout(
         format!("sweep-{short}-trx-{stamp}"),
         to,
-        "TRX".into(),
+        Asset::Trx,
         U256::from(amount),
     );
     crate::payout::payouts::insert_batch(journal, &batch, from, network, &[p])?;
@@ -209,7 +205,7 @@ pub fn sweep(
     })
 }
 
-fn payout(id: String, to: &Address, token: String, amount: U256) -> NewPayout {
+fn payout(id: String, to: &Address, token: Asset, amount: U256) -> NewPayout {
     NewPayout {
         line: 0,
         id,

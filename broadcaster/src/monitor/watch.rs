@@ -270,9 +270,7 @@ impl Watcher<'_> {
     /// the account and is no coldpay attempt.
     fn found(&self, m: Movement, at: BlockAt) -> Result<NewTransfer> {
         let payout = if m.direction == Direction::Out {
-            self.journal
-                .attempt_by_txid(&m.txid.to_hex())?
-                .map(|a| a.payout_id)
+            self.journal.attempt_by_txid(&m.txid)?.map(|a| a.payout_id)
         } else {
             None
         };

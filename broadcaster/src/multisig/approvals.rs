@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use coldpay_shared::permission::{approval_weight, Permission, PermissionClaim};
-use coldpay_shared::{Address, RawData, Signature, TxId};
+use coldpay_shared::{Address, Signature, TxId};
 use serde::Serialize;
 
 use crate::error::{BcError, Result};
@@ -66,7 +66,7 @@ pub struct ApprovalNote {
     /// Payout.
     pub payout_id: String,
     /// txID.
-    pub txid: String,
+    pub txid: TxId,
     /// Approver.
     pub signer: String,
     /// `recorded`, `duplicate` (this key already approved), `late` (the transaction was
@@ -88,8 +88,7 @@ pub fn verify_one(
     claimed: &Address,
     sig: &Signature,
 ) -> Result<(Address, i64, Permission)> {
-    let txid = TxId::from_hex(&a.txid)?;
-    let who = sig.recover(&txid).map_err(|e| {
+    let who = sig.recover(&a.txid).map_err(|e| {
         BcError::Input(format!("payout {}: {e}; nothing was recorded", a.payout_id))
     })?;
     if &who != claimed {
@@ -98,7 +97,7 @@ pub fn verify_one(
             a.payout_id
         )));
     }
-    let raw = RawData::decode_hex(&a.raw_hex)?;
+    let raw = &a.raw;
     let perm = perms.get(&raw.owner(), id)?;
     let ty = raw.contract.kind.type_number() as i32;
     if !perm.allows(ty) {
@@ -141,7 +140,7 @@ pub fn record(tx: &JournalTx<'_>, incoming: &[Incoming]) -> Result<(Vec<Approval
     for i in incoming {
         let mut note = ApprovalNote {
             payout_id: i.attempt.payout_id.clone(),
-            txid: i.attempt.txid.clone(),
+            txid: i.attempt.txid,
             signer: i.signer.to_base58(),
             status: "recorded",
             approval: String::new(),
@@ -178,7 +177,7 @@ pub fn record(tx: &JournalTx<'_>, incoming: &[Incoming]) -> Result<(Vec<Approval
         for d in dropped {
             notes.push(ApprovalNote {
                 payout_id: a.payout_id.clone(),
-                txid: a.txid.clone(),
+                txid: a.txid,
                 signer: d.to_base58(),
                 status: "dropped",
                 approval: summary.clone(),
@@ -191,8 +190,7 @@ pub fn record(tx: &JournalTx<'_>, incoming: &[Incoming]) -> Result<(Vec<Approval
             n.approval.clone_from(&summary);
         }
         if let Some(sigs) = enough {
-            let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
-            tx.signed(a.id, &hex)?;
+            tx.signed(a.id, &sigs)?;
             signed.push(a.id);
         }
     }
@@ -209,8 +207,7 @@ fn tally(tx: &JournalTx<'_>, a: &Attempt, perm: &Permission) -> Result<Tally> {
         .into_iter()
         .partition(|r| perm.key_weight(&r.signer).is_some());
     let sigs: Vec<Signature> = kept.iter().map(|r| r.signature).collect();
-    let txid = TxId::from_hex(&a.txid)?;
-    let approval = approval_weight(&txid, &sigs, perm)?;
+    let approval = approval_weight(&a.txid, &sigs, perm)?;
     let summary = approval.summary();
     let dropped = dropped.into_iter().map(|r| r.signer).collect();
     Ok((summary, dropped, approval.is_enough().then_some(sigs)))
@@ -264,21 +261,16 @@ pub fn progress(journal: &Journal, a: &Attempt) -> Result<Option<Progress>> {
 impl Progress {
     /// The progress of a multi-signature attempt from its approvals as the journal recorded
     /// them (oldest first) and the permission claim (JSON) its request carried.
-    pub fn from_recorded(rows: &[ApprovalRow], claim: Option<&str>) -> Result<Progress> {
+    pub fn from_recorded(rows: &[ApprovalRow], claim: Option<&PermissionClaim>) -> Progress {
         let threshold = match rows.last() {
             Some(r) => r.threshold,
-            None => claim
-                .and_then(|t| serde_json::from_str::<PermissionClaim>(t).ok())
-                .map_or(0, |c| c.threshold),
+            None => claim.map_or(0, |c| c.threshold),
         };
-        Ok(Progress {
+        Progress {
             weight: rows.iter().map(|r| r.weight).sum(),
             threshold,
-            approved_by: rows
-                .iter()
-                .map(|r| Ok(Address::parse(&r.signer)?.to_base58()))
-                .collect::<Result<_>>()?,
-        })
+            approved_by: rows.iter().map(|r| r.signer.to_base58()).collect(),
+        }
     }
 }
 
@@ -286,7 +278,7 @@ impl Progress {
 mod tests {
     use super::*;
     use coldpay_shared::permission::{Operations, PermissionKey, PermissionKind};
-    use coldpay_shared::{RefBlock, Sun};
+    use coldpay_shared::{RawData, RefBlock, Sun};
     use k256::ecdsa::SigningKey;
 
     fn key(n: u8) -> SigningKey {
@@ -336,21 +328,21 @@ mod tests {
         use crate::journal::fixtures::execute;
         execute(
             &j,
-            "INSERT INTO batches VALUES ('b', 'Tfrom', 'local', 0)",
+            "INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0)",
             [],
         );
-        execute(&j, "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'Tto', 'TRX', '5', NULL, 0)", []);
+        execute(&j, "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0)", []);
         execute(
                 &j,
                 "INSERT INTO attempts (payout_id, txid, raw_hex, expiration, ref_block_num, fee_limit, request_id, state, created_at, updated_at, permission_id) VALUES ('p', ?1, ?2, 1, 1, 0, 'r', 'built', 0, 0, 2)",
                 rusqlite::params![raw.txid().to_hex(), hex::encode(raw.encode())],
             );
-        let a = j.attempt_by_txid(&raw.txid().to_hex()).unwrap().unwrap();
+        let a = j.attempt_by_txid(&raw.txid()).unwrap().unwrap();
         (d, j, a)
     }
 
     fn incoming(a: &Attempt, k: &SigningKey, perm: &Permission) -> Incoming {
-        let txid = TxId::from_hex(&a.txid).unwrap();
+        let txid = a.txid;
         Incoming {
             attempt: a.clone(),
             signer: addr(k),
@@ -394,8 +386,7 @@ mod tests {
         assert_eq!(signed, vec![a.id]);
         let now = j.attempt_by_txid(&a.txid).unwrap().unwrap();
         assert_eq!(now.state, "signed");
-        let sigs: Vec<String> = serde_json::from_str(now.signatures.as_deref().unwrap()).unwrap();
-        assert_eq!(sigs.len(), 2);
+        assert_eq!(now.signatures.unwrap().len(), 2);
         // A third approval after that is late and recorded nowhere.
         let (notes, signed) = record_now(&j, &[incoming(&a, &k3, &perm)]);
         assert!(signed.is_empty());

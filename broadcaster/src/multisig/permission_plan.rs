@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use coldpay_shared::contract::contract_type_name;
 use coldpay_shared::permission::{Permission, PermissionClaim, PermissionKind};
-use coldpay_shared::{Address, RawData};
+use coldpay_shared::Address;
 
 use crate::error::{BcError, Result};
 use crate::journal::Attempt;
@@ -119,7 +119,7 @@ fn wanted(
     opts: &Choice<'_>,
     reexport: &[Attempt],
     todo: &[(Address, Option<i32>)],
-) -> Result<BTreeSet<(Address, Option<i32>)>> {
+) -> BTreeSet<(Address, Option<i32>)> {
     let mut out = BTreeSet::new();
     for (from, previous) in todo {
         let id = opts
@@ -129,10 +129,9 @@ fn wanted(
         out.insert((*from, id));
     }
     for a in reexport {
-        let raw = RawData::decode_hex(&a.raw_hex)?;
-        out.insert((raw.owner(), a.permission_id));
+        out.insert((a.raw.owner(), a.permission_id));
     }
-    Ok(out)
+    out
 }
 
 fn describe(w: &BTreeSet<(Address, Option<i32>)>) -> String {
@@ -223,7 +222,7 @@ pub fn plan(
     reexport: &[Attempt],
     todo: &[(Address, Option<i32>)],
 ) -> Result<Option<Plan>> {
-    let w = wanted(opts, reexport, todo)?;
+    let w = wanted(opts, reexport, todo);
     if w.iter().all(|(_, id)| id.is_none()) {
         return Ok(None);
     }
@@ -275,8 +274,8 @@ mod tests {
         Attempt {
             id,
             payout_id: payout.into(),
-            txid: format!("{id:064x}"),
-            raw_hex: "00".into(),
+            txid: coldpay_shared::TxId::from_hex(&format!("{id:064x}")).unwrap(),
+            raw: coldpay_shared::RawData::decode_hex(crate::journal::fixtures::RAW_HEX).unwrap(),
             expiration,
             ref_block_num: 1,
             state: crate::journal::AttemptState::Built,
@@ -381,17 +380,17 @@ mod tests {
             }
         }
         let opts = choice(flag, &per_account);
-        let w = wanted(&opts, &[], &[(a, None)]).unwrap();
+        let w = wanted(&opts, &[], &[(a, None)]);
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, None)]);
-        let w = wanted(&opts, &[], &[(a, Some(3))]).unwrap();
+        let w = wanted(&opts, &[], &[(a, Some(3))]);
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, Some(3))]);
         per_account.insert(a, 2);
         let opts = choice(flag, &per_account);
-        let w = wanted(&opts, &[], &[(a, Some(3))]).unwrap();
+        let w = wanted(&opts, &[], &[(a, Some(3))]);
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, Some(2))]);
         flag = Some(4);
         let opts = choice(flag, &per_account);
-        let w = wanted(&opts, &[], &[(a, None)]).unwrap();
+        let w = wanted(&opts, &[], &[(a, None)]);
         assert_eq!(w.into_iter().collect::<Vec<_>>(), vec![(a, Some(4))]);
         let mixed: BTreeSet<_> = [(a, None), (a, Some(2))].into_iter().collect();
         assert!(describe(&mixed).contains("with its own key"));

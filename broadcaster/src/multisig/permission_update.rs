@@ -240,7 +240,7 @@ fn record(
         id: &out.payout_id,
         account: &out.update.owner_address,
         network,
-        to: out.update.owner_address.to_base58(),
+        to: out.update.owner_address,
         amount: 0,
         row: OperationRow::PermissionUpdate {
             after_json: serde_json::to_string(&out.update.permissions().collect::<Vec<_>>())

@@ -14,7 +14,9 @@ use coldpay_shared::{Address, Network, RawData, SignRequest, Sun, U256};
 
 use crate::chain::tapos::{check_expires, reference, DEFAULT_EXPIRES_MS, PERMISSION_EXPIRES_MS};
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Attempt, AttemptState, BuiltAgainst, Journal, NewAttempt, Payout};
+use crate::journal::{
+    now_ms, Asset, Attempt, AttemptState, BuiltAgainst, Journal, NewAttempt, Payout,
+};
 use crate::multisig::permission_plan::Plan;
 use crate::node::Node;
 
@@ -123,7 +125,7 @@ pub fn build(
         &approvals,
         now_ms() as u64,
     )?;
-    let mut txs = reexported(journal, &reexport)?;
+    let mut txs = reexported(journal, &reexport, opts.network)?;
     let mut outcome = BuildOutcome {
         request: None,
         new: 0,
@@ -293,15 +295,14 @@ fn select(
     Ok((reexport, todo, settled))
 }
 
-fn reexported(journal: &Journal, reexport: &[Attempt]) -> Result<Vec<RequestTx>> {
+fn reexported(journal: &Journal, reexport: &[Attempt], network: Network) -> Result<Vec<RequestTx>> {
     let mut txs = Vec::new();
     for a in reexport {
-        let raw = RawData::decode_hex(&a.raw_hex)?;
         let p = journal
             .payout(&a.payout_id)?
             .ok_or_else(|| BcError::Input(format!("attempt {} has no payout", a.txid)))?;
-        let mut t = RequestTx::new(&a.payout_id, raw);
-        t.hints = Some(hints(&p.to, &p.token, &p.amount)?);
+        let mut t = RequestTx::new(&a.payout_id, a.raw.clone());
+        t.hints = Some(hints(&p, network));
         t.fee.clone_from(&a.fee_inputs);
         txs.push(t);
     }
@@ -311,7 +312,7 @@ fn reexported(journal: &Journal, reexport: &[Attempt]) -> Result<Vec<RequestTx>>
 fn resolve(journal: &Journal, opts: &BuildOpts, payouts: &[Payout]) -> Result<Vec<Todo>> {
     let mut out = Vec::new();
     for p in payouts {
-        let (from_s, net) = journal
+        let (from, net) = journal
             .batch_from(&p.batch_id)?
             .ok_or_else(|| BcError::Input(format!("payout {}: batch missing", p.id)))?;
         if net != opts.network {
@@ -320,15 +321,17 @@ fn resolve(journal: &Journal, opts: &BuildOpts, payouts: &[Payout]) -> Result<Ve
                 p.batch_id, opts.network
             )));
         }
-        let amount = U256::from_str_radix(&p.amount, 10)
-            .map_err(|_| BcError::Input(format!("payout {}: bad amount in journal", p.id)))?;
+        if p.token == Asset::Permission {
+            return Err(BcError::corrupt(
+                format!("payouts row {}, column token", p.id),
+                "a payout marked PERMISSION moves no asset",
+            ));
+        }
         out.push(Todo {
-            from: Address::parse(&from_s)?,
-            to: Address::parse(&p.to)?,
-            token: (p.token != "TRX")
-                .then(|| Address::parse(&p.token))
-                .transpose()?,
-            amount,
+            from,
+            to: p.to,
+            token: p.token.contract(),
+            amount: p.amount,
             payout: p.clone(),
         });
     }
@@ -624,7 +627,7 @@ fn assemble(
         out.push(Built {
             payout_id: t.payout.id.clone(),
             batch: t.payout.batch_id.clone(),
-            hints: hints(&t.payout.to, &t.payout.token, &t.payout.amount)?,
+            hints: hints(&t.payout, opts.network),
             raw,
             fee,
         });
@@ -822,23 +825,15 @@ fn resolved_types(todo: &[Todo]) -> Vec<i32> {
     v
 }
 
-fn hints(to: &str, token: &str, amount: &str) -> Result<DisplayHints> {
-    let tok = if token == "TRX" {
-        None
-    } else {
-        Some(Address::parse(token)?)
-    };
-    Ok(DisplayHints {
-        to: Some(Address::parse(to)?),
-        amount: Some(amount.to_string()),
-        token: tok,
-        symbol: Some(if tok.is_none() {
-            "TRX".into()
-        } else {
-            "USDT".into()
-        }),
+fn hints(p: &Payout, network: Network) -> DisplayHints {
+    let (symbol, _) = crate::tokens::unit_of(&p.token.stored(), network.as_str());
+    DisplayHints {
+        to: Some(p.to),
+        amount: Some(p.amount.to_string()),
+        token: p.token.contract(),
+        symbol: Some(symbol),
         duplicate_of: None,
-    })
+    }
 }
 
 /// Writes the request JSON atomically (temp + rename) or to stdout.

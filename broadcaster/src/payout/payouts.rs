@@ -9,7 +9,7 @@ use coldpay_shared::handoff::WatchExport;
 use coldpay_shared::{Address, Network, U256};
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, ImportRow, Journal};
+use crate::journal::{now_ms, Asset, ImportRow, Journal};
 
 pub use crate::tokens::usdt_contract;
 
@@ -22,8 +22,8 @@ pub struct NewPayout {
     pub id: String,
     /// Recipient.
     pub to: Address,
-    /// "TRX" or contract base58.
-    pub token: String,
+    /// What it pays: TRX or USDT (the network's contract).
+    pub token: Asset,
     /// Base units.
     pub amount: U256,
     /// Memo.
@@ -76,19 +76,19 @@ pub fn validate(
         return Err(format!("recipient {to} is the treasury itself"));
     }
     let token = match token.trim().to_ascii_lowercase().as_str() {
-        "" | "usdt" => usdt_contract(network).to_base58(),
-        "trx" => "TRX".to_string(),
+        "" | "usdt" => Asset::Token(usdt_contract(network)),
+        "trx" => Asset::Trx,
         other => return Err(format!("unknown token {other:?} (usdt or trx)")),
     };
     let usdt = usdt_contract(network);
-    if token != "TRX" && to == usdt {
+    if token != Asset::Trx && to == usdt {
         return Err("recipient is the token contract itself".into());
     }
     let amount = parse_units(amount.trim(), 6).map_err(|e| format!("bad amount: {e}"))?;
     if amount.is_zero() {
         return Err("amount must be greater than zero".into());
     }
-    if token == "TRX" && amount > U256::from(i64::MAX as u64) {
+    if token == Asset::Trx && amount > U256::from(i64::MAX as u64) {
         return Err("TRX amount too large".into());
     }
     check_memo(memo)?;
@@ -271,7 +271,7 @@ pub fn insert_batch(
     if let Some(problem) = coldpay_shared::text::id_problem("batch id", batch_id) {
         return Err(BcError::Input(problem));
     }
-    journal.insert_batch(batch_id, &from.to_base58(), network, &import_rows(payouts))
+    journal.insert_batch(batch_id, from, network, &import_rows(payouts))
 }
 
 /// Adds `payouts` to the existing batch `batch_id` of `from` (`batch import --append`), all or
@@ -283,7 +283,7 @@ pub fn append_to_batch(
     network: Network,
     payouts: &[NewPayout],
 ) -> Result<()> {
-    journal.append_payouts(batch_id, &from.to_base58(), network, &import_rows(payouts))
+    journal.append_payouts(batch_id, from, network, &import_rows(payouts))
 }
 
 fn import_rows(payouts: &[NewPayout]) -> Vec<ImportRow<'_>> {
@@ -292,9 +292,9 @@ fn import_rows(payouts: &[NewPayout]) -> Vec<ImportRow<'_>> {
         .map(|p| ImportRow {
             line: p.line,
             id: &p.id,
-            to: p.to.to_base58(),
-            token: &p.token,
-            amount: p.amount.to_string(),
+            to: p.to,
+            token: p.token,
+            amount: p.amount,
             memo: p.memo.as_deref(),
         })
         .collect()
@@ -350,14 +350,14 @@ impl Twins {
 fn key_of(p: &NewPayout) -> TwinKey {
     (
         p.to.to_base58(),
-        p.token.clone(),
+        p.token.stored(),
         p.amount.to_string(),
         p.memo.clone().unwrap_or_default(),
     )
 }
 
 fn describe(p: &NewPayout) -> String {
-    let symbol = if p.token == "TRX" { "TRX" } else { "USDT" };
+    let symbol = if p.token == Asset::Trx { "TRX" } else { "USDT" };
     let memo = p
         .memo
         .as_ref()
@@ -437,7 +437,7 @@ pub fn totals(payouts: &[NewPayout]) -> Vec<(String, String, usize)> {
         std::collections::BTreeMap::new();
     for p in payouts {
         let e = m
-            .entry(if p.token == "TRX" {
+            .entry(if p.token == Asset::Trx {
                 "TRX".into()
             } else {
                 "USDT".into()

@@ -4,9 +4,7 @@
 //! every approved attempt the verified chain does not show yet (the same signed bytes: one
 //! txID is included at most once, and a node that already has it answers DUP).
 
-use coldpay_shared::TxId;
-
-use crate::error::{BcError, Result};
+use crate::error::Result;
 use crate::journal::{Attempt, AttemptState, Journal};
 use crate::node::{BroadcastResult, Node};
 
@@ -51,9 +49,7 @@ pub fn send(
     let ids: Vec<i64> = items.iter().map(|(a, _)| a.id).collect();
     journal.mark_sending(&ids)?;
     Ok(node.par_map(items, |(a, bytes)| {
-        let result = TxId::from_hex(&a.txid)
-            .map_err(BcError::from)
-            .and_then(|t| node.broadcast_hex(bytes, &t));
+        let result = node.broadcast_hex(bytes, &a.txid);
         each();
         Sent {
             attempt: a.clone(),
@@ -89,14 +85,15 @@ pub fn record(journal: &Journal, s: &Sent) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The signed transaction of an attempt, from its journaled raw bytes and signatures.
+/// The signed transaction of an attempt, from its journaled transaction and signatures
+/// (`None` while it has no signatures).
 pub(crate) fn signed_bytes(a: &Attempt) -> Option<Vec<u8>> {
-    let raw = coldpay_shared::RawData::decode_hex(&a.raw_hex).ok()?;
-    let sigs: Vec<String> = serde_json::from_str(a.signatures.as_deref()?).ok()?;
-    let signatures = sigs
-        .iter()
-        .map(|h| coldpay_shared::Signature::from_hex(h))
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .ok()?;
-    Some(coldpay_shared::SignedTransaction { raw, signatures }.encode())
+    let signatures = a.signatures.clone()?;
+    Some(
+        coldpay_shared::SignedTransaction {
+            raw: a.raw.clone(),
+            signatures,
+        }
+        .encode(),
+    )
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::collections::HashSet;
 
-use coldpay_shared::{Address, RawData, SignResponse, Signature, SignedTransaction};
+use coldpay_shared::{SignResponse, Signature, SignedTransaction};
 
 use crate::error::{BcError, Result};
 use crate::journal::{Attempt, AttemptState, Journal};
@@ -66,7 +66,7 @@ fn verify_approval(
     if a.state != AttemptState::Built {
         let who = s
             .signature
-            .recover(&coldpay_shared::TxId::from_hex(&a.txid)?)
+            .recover(&a.txid)
             .map_err(|e| BcError::Input(format!("payout {}: {e}", a.payout_id)))?;
         let (status, approval) = if a.state == AttemptState::Signed {
             (
@@ -78,7 +78,7 @@ fn verify_approval(
         };
         out.late.push(ApprovalNote {
             payout_id: a.payout_id.clone(),
-            txid: a.txid.clone(),
+            txid: a.txid,
             signer: who.to_base58(),
             status,
             approval,
@@ -107,7 +107,7 @@ fn verify(
 ) -> Result<()> {
     for t in &resp.transactions {
         let a = journal
-            .attempt_by_txid(&t.txid.to_hex())?
+            .attempt_by_txid(&t.txid)?
             .ok_or_else(|| BcError::Input(format!("payout {}: txid {} is not a transaction this broadcaster built; nothing was broadcast", t.payout_id, t.txid)))?;
         if a.payout_id != t.payout_id {
             return Err(BcError::Input(format!(
@@ -115,12 +115,11 @@ fn verify(
                 t.txid, a.payout_id, t.payout_id
             )));
         }
-        let raw = RawData::decode_hex(&a.raw_hex)?;
-        if raw.txid() != t.txid {
-            return Err(BcError::Input(format!(
-                "journal attempt {} does not hash to its txid",
-                a.id
-            )));
+        if a.raw.txid() != t.txid {
+            return Err(BcError::corrupt(
+                format!("attempts row {}, column raw_hex", a.id),
+                "the journaled transaction does not hash to its txid",
+            ));
         }
         if t.signatures.is_empty() {
             return Err(BcError::Input(format!(
@@ -135,8 +134,7 @@ fn verify(
             continue;
         }
         let p = journal.payout(&a.payout_id)?.expect("attempt has payout");
-        let (from, _) = journal.batch_from(&p.batch_id)?.expect("batch");
-        let expected = Address::parse(&from)?;
+        let (expected, _) = journal.batch_from(&p.batch_id)?.expect("batch");
         for s in &t.signatures {
             let who = s.signature.recover(&t.txid).map_err(|e| {
                 BcError::Input(format!(
@@ -197,8 +195,7 @@ fn record_signatures(
     let (notes, _) = crate::multisig::approvals::record(&tx, &verified.approvals)?;
     for (a, sigs) in &verified.single {
         if a.state == AttemptState::Built {
-            let hex: Vec<String> = sigs.iter().map(Signature::to_hex).collect();
-            tx.signed(a.id, &hex)?;
+            tx.signed(a.id, sigs)?;
         }
     }
     tx.commit()?;
@@ -238,9 +235,8 @@ fn to_broadcast(
             sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "state": current.state, "note": "not broadcast (already past this step)"}));
             continue;
         }
-        let raw = RawData::decode_hex(&a.raw_hex)?;
         let signed = SignedTransaction {
-            raw,
+            raw: a.raw.clone(),
             signatures: sigs,
         }
         .encode();
@@ -402,7 +398,7 @@ mod tests {
     fn note(payout: &str, signer: &str, status: &'static str) -> ApprovalNote {
         ApprovalNote {
             payout_id: payout.into(),
-            txid: format!("{payout}-tx"),
+            txid: crate::journal::fixtures::txid(&payout[1..]),
             signer: signer.into(),
             status,
             approval: "weight 1 of 2".into(),

@@ -17,10 +17,12 @@ use std::time::Instant;
 
 use coldpay_shared::block::VerifiedBlock;
 use coldpay_shared::TxId;
-use serde_json::json;
 
 use crate::error::{BcError, Result};
-use crate::journal::{now_ms, Attempt, AttemptState, Journal, JournalTx};
+use crate::journal::rows::NodeReported;
+use crate::journal::{
+    now_ms, Attempt, AttemptState, ExpiryEvidence, Journal, JournalTx, StoredReceipt,
+};
 use crate::node::answers::{decode_message, TxInfo};
 use crate::node::Node;
 
@@ -62,7 +64,7 @@ pub struct SettledNow {
     /// Payout.
     pub payout_id: String,
     /// txID.
-    pub txid: String,
+    pub txid: TxId,
     /// Verified block it settled in.
     pub block: Option<u64>,
     /// `confirmed`, `failed` or `expired`.
@@ -100,7 +102,7 @@ enum Change {
     },
     Expired {
         attempt: Attempt,
-        evidence: serde_json::Value,
+        evidence: ExpiryEvidence,
     },
 }
 
@@ -270,7 +272,7 @@ fn apply_blocks(
                 continue;
             }
             check_anchor(node, c, b)?;
-            let txid = TxId::from_hex(&c.attempt.txid)?;
+            let txid = c.attempt.txid;
             if b.contains(&txid) {
                 hits.push((i, txid));
                 continue;
@@ -344,19 +346,19 @@ fn check_anchor(node: &Node, c: &mut Cursor, b: &VerifiedBlock) -> Result<()> {
     )))
 }
 
-fn evidence(a: &Attempt, b: &VerifiedBlock) -> serde_json::Value {
-    json!({
-        "verified": true,
-        "from_block": a.ref_block_num + 1,
-        "to_block": b.number,
-        "to_block_id": b.id_hex(),
-        "to_block_time": b.timestamp,
-        "expiration": a.expiration,
-        "text": format!(
+fn evidence(a: &Attempt, b: &VerifiedBlock) -> ExpiryEvidence {
+    ExpiryEvidence {
+        verified: Some(true),
+        from_block: Some(a.ref_block_num + 1),
+        to_block: Some(b.number),
+        to_block_id: Some(b.id_hex()),
+        to_block_time: Some(b.timestamp),
+        expiration: Some(a.expiration),
+        text: format!(
             "txID absent from verified solidified blocks {}..={}; block {} (time {}) is at or past the expiration {}",
             a.ref_block_num + 1, b.number, b.number, b.timestamp, a.expiration
         ),
-    })
+    }
 }
 
 /// The receipts of `txids` in verified block `b`, each checked against the block (a receipt
@@ -391,22 +393,21 @@ fn receipts_for(node: &Node, b: &VerifiedBlock, txids: &[TxId]) -> Result<Vec<Tx
 
 /// Receipt summary kept in the journal: `result` is the verified block's contractRet; the
 /// rest is what a node reported (a receipt is covered by no block hash).
-pub fn receipt_json(info: &TxInfo, contract_ret: &str) -> String {
-    json!({
-        "fee": info.fee,
-        "energy_usage_total": info.receipt.energy_usage_total,
-        "energy_penalty_total": info.receipt.energy_penalty_total,
-        "energy_fee": info.receipt.energy_fee,
-        "net_usage": info.receipt.net_usage,
-        "net_fee": info.receipt.net_fee,
-        "result": contract_ret,
-        "node_reported": {
-            "present": info.id.is_some(),
-            "receipt_result": info.receipt.result,
-            "res_message": decode_message(info.res_message.as_deref().unwrap_or("")),
-        },
-    })
-    .to_string()
+pub fn stored_receipt(info: &TxInfo, contract_ret: &str) -> StoredReceipt {
+    StoredReceipt {
+        fee: Some(info.fee),
+        energy_usage_total: Some(info.receipt.energy_usage_total),
+        energy_penalty_total: Some(info.receipt.energy_penalty_total),
+        energy_fee: Some(info.receipt.energy_fee),
+        net_usage: Some(info.receipt.net_usage),
+        net_fee: Some(info.receipt.net_fee),
+        result: Some(contract_ret.to_string()),
+        node_reported: Some(NodeReported {
+            present: info.id.is_some(),
+            receipt_result: info.receipt.result.clone(),
+            res_message: Some(decode_message(info.res_message.as_deref().unwrap_or(""))),
+        }),
+    }
 }
 
 /// The failure named by the verified block's contractRet (`None` for SUCCESS), with the
@@ -437,7 +438,7 @@ pub fn settle(
         attempt: a.id,
         from_state: a.state,
         block,
-        receipt: receipt_json(info, contract_ret),
+        receipt: stored_receipt(info, contract_ret),
         failure: reason.clone(),
     })?;
     Ok(reason.is_none())
@@ -456,7 +457,7 @@ pub fn recheck_failed(journal: &Journal, node: &Node, a: &Attempt) -> Result<Str
             a.ref_block_num + 1
         )));
     };
-    let txid = TxId::from_hex(&a.txid)?;
+    let txid = a.txid;
     let block = node.solid_block(number)?;
     let Some(tx) = block.tx(&txid) else {
         return Err(BcError::Node(format!(
@@ -524,25 +525,25 @@ fn persist(
                 };
                 out.settled.push(SettledNow {
                     payout_id: attempt.payout_id.clone(),
-                    txid: attempt.txid.clone(),
+                    txid: attempt.txid,
                     block: Some(*block),
                     outcome,
                 });
             }
             Change::Expired { attempt, evidence } => {
-                let text = evidence["text"].as_str().unwrap_or_default().to_string();
+                let text = evidence.text.clone();
                 let already = attempt.state == AttemptState::Expired;
                 tx.expired(
                     attempt.id,
                     attempt.state,
-                    &evidence.to_string(),
+                    evidence,
                     &format!("expired: {text}"),
                 )?;
                 if !already {
                     out.expired += 1;
                     out.settled.push(SettledNow {
                         payout_id: attempt.payout_id.clone(),
-                        txid: attempt.txid.clone(),
+                        txid: attempt.txid,
                         block: None,
                         outcome: "expired",
                     });
@@ -622,7 +623,7 @@ pub struct Found {
 /// block is fetched and verified and must contain it. `None` means unknown; absence is only ever
 /// shown by the journaled scan evidence.
 pub fn find_on_chain(node: &Node, a: &Attempt) -> Result<Option<Found>> {
-    let txid = TxId::from_hex(&a.txid)?;
+    let txid = a.txid;
     let mut last = String::new();
     // The receipt only says where to look (it is a claim); a block number that does not hold
     // the txID is a node fault, asked again (the pool may send the next try elsewhere).

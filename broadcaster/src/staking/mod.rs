@@ -368,7 +368,12 @@ fn record(
         id: &out.payout_id,
         account: &owner,
         network,
-        to: row.receiver.clone().unwrap_or_else(|| owner.to_base58()),
+        to: row
+            .receiver
+            .as_deref()
+            .map(Address::parse)
+            .transpose()?
+            .unwrap_or(owner),
         amount: row.amount_sun,
         row: OperationRow::Staking(&row),
     };

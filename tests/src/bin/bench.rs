@@ -36,6 +36,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
+use coldpay_broadcaster::journal::Asset;
 use coldpay_shared::handoff::RequestTx;
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, TxId, U256};
 use coldpay_signer::keystore::{
@@ -545,6 +546,32 @@ fn qr_sizes(key: &SigningKey) -> (serde_json::Value, serde_json::Value, serde_js
         serde_json::Value::Object(parts),
         serde_json::json!(resp_per),
     )
+}
+
+/// The transaction a bench payout's attempt signs: a real TRX or USDT transfer, so the journal's
+/// reading commands decode realistic bytes.
+fn journal_raw(from: &Address, p: &coldpay_broadcaster::payout::payouts::NewPayout) -> RawData {
+    let tapos = RefBlock::from_block_id(&[7; 32]);
+    match p.token.contract() {
+        None => RawData::trx_transfer(
+            *from,
+            p.to,
+            coldpay_shared::Sun::new(u64::try_from(p.amount).unwrap()).unwrap(),
+            tapos,
+            1_800_000_000_000,
+            1_790_000_000_000,
+        ),
+        Some(token) => RawData::trc20_transfer(
+            *from,
+            token,
+            p.to,
+            p.amount,
+            30_000_000,
+            tapos,
+            1_800_000_000_000,
+            1_790_000_000_000,
+        ),
+    }
 }
 
 fn api_calls(bcast: &std::path::Path, key: &SigningKey) -> f64 {
@@ -1283,9 +1310,7 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("j.sqlite");
     let from = pool_recipient(1_000_000_000);
-    let usdt = coldpay_broadcaster::tokens::registered("local")[0]
-        .contract
-        .to_base58();
+    let usdt = coldpay_broadcaster::tokens::registered("local")[0].contract;
     let started = Instant::now();
     let journal = Journal::open(
         &db,
@@ -1304,9 +1329,9 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
                 id: format!("p{i:07}"),
                 to: pool_recipient(i as u64),
                 token: if i.is_multiple_of(5) {
-                    "TRX".into()
+                    Asset::Trx
                 } else {
-                    usdt.clone()
+                    Asset::Token(usdt)
                 },
                 amount: U256::from(1_000_000 + i as u64),
                 memo: i.is_multiple_of(3).then(|| format!("invoice {i}")),
@@ -1326,13 +1351,16 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
             .iter()
             .enumerate()
             .filter(|(k, _)| k % 20 != 19)
-            .map(|(_, p)| NewAttempt {
-                payout_id: p.id.clone(),
-                txid: TxId::from_bytes(Sha256::digest(p.id.as_bytes()).into()),
-                raw: p.id.as_bytes().to_vec(),
-                expiration: 1_800_000_000_000,
-                fee_limit: 30_000_000,
-                fee_inputs: None,
+            .map(|(_, p)| {
+                let raw = journal_raw(&from, p);
+                NewAttempt {
+                    payout_id: p.id.clone(),
+                    txid: raw.txid(),
+                    raw: raw.encode(),
+                    expiration: 1_800_000_000_000,
+                    fee_limit: 30_000_000,
+                    fee_inputs: None,
+                }
             })
             .collect();
         let against = BuiltAgainst {
@@ -1350,10 +1378,9 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
             .filter(|(k, _)| k % 20 != 18)
             .map(|(k, id)| (id, k))
             .collect();
-        let sigs: Vec<(i64, Vec<String>)> = ids
-            .iter()
-            .map(|(id, _)| (*id, vec!["ab".repeat(65)]))
-            .collect();
+        let sig = coldpay_shared::Signature::from_hex(&"ab".repeat(65)).unwrap();
+        let sigs: Vec<(i64, Vec<coldpay_shared::Signature>)> =
+            ids.iter().map(|(id, _)| (*id, vec![sig])).collect();
         journal.record_signed(&sigs).unwrap();
         let settled: Vec<Settlement> = ids
             .iter()
@@ -1361,11 +1388,12 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
                 attempt: *id,
                 from_state: coldpay_broadcaster::journal::AttemptState::Signed,
                 block: 200 + (*k as u64) / 50,
-                receipt: format!(
-                    "{{\"fee\":{},\"energy_usage_total\":{},\"result\":\"SUCCESS\"}}",
-                    345_000 + k,
-                    64_285
-                ),
+                receipt: coldpay_broadcaster::journal::StoredReceipt {
+                    fee: Some(345_000 + *k as u64),
+                    energy_usage_total: Some(64_285),
+                    result: Some("SUCCESS".into()),
+                    ..Default::default()
+                },
                 failure: (k % 25 == 7).then(|| "REVERT".to_string()),
             })
             .collect();
