@@ -130,7 +130,7 @@ impl BcError {
     /// Wraps a SQLite error with what the call was doing, for a specific message.
     pub fn journal_at(source: rusqlite::Error, what: impl Into<String>) -> BcError {
         if let rusqlite::Error::FromSqlConversionFailure(_, _, e) = &source {
-            if let Some(u) = e.downcast_ref::<crate::journal::rows::Undecodable>() {
+            if let Some(u) = e.downcast_ref::<Undecodable>() {
                 return BcError::corrupt(u.what.clone(), &u.detail);
             }
         }
@@ -139,6 +139,17 @@ impl BcError {
             source,
         }
     }
+}
+
+/// A stored value that does not decode, named ("amount of payout p7") with why: carried through
+/// SQLite's row mapping and turned into [`BcError::Corrupt`] by [`BcError::journal_at`] (exit 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {detail}")]
+pub struct Undecodable {
+    /// The value, with its row.
+    pub what: String,
+    /// Why it does not decode.
+    pub detail: String,
 }
 
 /// An operator-facing sentence for a SQLite error: never SQLite's own text. `what` names the

@@ -544,9 +544,14 @@ impl Journal {
 
     /// Lets the writer lock go so other commands (`build`, `submit`, `track`) can run while a
     /// long-running writer sleeps; [`Journal::resume_writer`] takes it again before the next
-    /// write. Nothing may be written in between.
-    pub fn pause_writer(&self) {
+    /// write. Nothing may be written in between: the connection is switched to `query_only`
+    /// before the lock goes, so SQLite itself refuses a write that bypassed [`Journal::write`].
+    pub fn pause_writer(&self) -> Result<()> {
+        self.conn
+            .pragma_update(None, "query_only", "ON")
+            .map_err(at("let the journal's writer lock go"))?;
         self.lock.borrow_mut().take();
+        Ok(())
     }
 
     /// Takes the writer lock again after [`Journal::pause_writer`] (waiting for the holder, as
@@ -555,6 +560,9 @@ impl Journal {
         if self.lock.borrow().is_none() {
             let lock = crate::journal::lock::acquire(&self.path, LockWait::Wait)?;
             *self.lock.borrow_mut() = Some(lock);
+            self.conn
+                .pragma_update(None, "query_only", "OFF")
+                .map_err(at("take the journal's writer lock again"))?;
         }
         Ok(())
     }
@@ -1077,8 +1085,9 @@ mod tests {
         ] {
             assert_eq!(e.exit_code(), 1, "{e}");
             assert!(
-                e.to_string()
-                    .starts_with("journal: a column holds unexpected data"),
+                e.to_string().starts_with(
+                    "journal: fee inputs of attempt 1 is corrupt: not the JSON document"
+                ),
                 "{e}"
             );
         }
@@ -1104,7 +1113,10 @@ mod tests {
             .unwrap();
         let e = j.batch_from("b").unwrap_err();
         assert_eq!(e.exit_code(), 1, "{e}");
-        assert!(e.to_string().contains("read batch b"), "{e}");
+        assert!(
+            e.to_string().contains("network of batch b is corrupt"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1124,7 +1136,7 @@ mod tests {
                 .unwrap();
             let e = j.payout("p").unwrap_err();
             assert_eq!(e.exit_code(), 1, "{column}: {e}");
-            assert!(e.to_string().contains("read payout p"), "{e}");
+            assert!(e.to_string().contains(" of payout p is corrupt"), "{e}");
             if column != "to_address" {
                 // The lean form (`status`) reads every column but the recipient.
                 assert_eq!(j.payout_states(None).unwrap_err().exit_code(), 1);

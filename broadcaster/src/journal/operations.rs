@@ -208,7 +208,7 @@ mod tests {
         let against = BuiltAgainst {
             request_id: "r",
             ref_block_num: 1,
-            ref_block_id: "00".repeat(32),
+            ref_block_id: [0; 32],
             ref_block_ts: 0,
             permission: Some((0, "{}".into())),
         };

@@ -11,17 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::approval_rows::decoded;
 use super::{AttemptState, Network};
-
-/// A stored value that does not decode, named ("amount of payout p7") with why: carried through
-/// SQLite's row mapping and turned into [`crate::error::BcError::Corrupt`] (exit 1).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}: {detail}")]
-pub struct Undecodable {
-    /// The value, with its row.
-    pub what: String,
-    /// Why it does not decode.
-    pub detail: String,
-}
+use crate::error::Undecodable;
 
 /// Column `i`'s stored `text` decoded by `f`; `what` names it for the error.
 pub(super) fn typed<T, E: fmt::Display>(
@@ -259,12 +249,12 @@ pub struct Attempt {
     pub reason: Option<String>,
     /// A verified, gap-free scan covers blocks (ref_block_num, scanned_to].
     pub scanned_to: Option<u64>,
-    /// blockID (hex) of block `scanned_to`.
-    pub scanned_id: Option<String>,
+    /// blockID of block `scanned_to`.
+    pub scanned_id: Option<[u8; 32]>,
     /// Timestamp (ms) of block `scanned_to`.
     pub scanned_ts: Option<u64>,
-    /// blockID (hex) of the verified TAPOS reference block.
-    pub ref_block_id: Option<String>,
+    /// blockID of the verified TAPOS reference block.
+    pub ref_block_id: Option<[u8; 32]>,
     /// Last broadcast refusal, "CODE: message".
     pub refusal: Option<String>,
     /// Why it expired.
@@ -353,9 +343,9 @@ pub(super) fn attempt_at(r: &rusqlite::Row<'_>, base: usize) -> rusqlite::Result
         receipt: typed_json(r, g(9), of("receipt"))?,
         reason: r.get(g(10))?,
         scanned_to: u(11)?,
-        scanned_id: r.get(g(12))?,
+        scanned_id: block_id_column(r, g(12), of("scanned blockID"))?,
         scanned_ts: u(13)?,
-        ref_block_id: r.get(g(14))?,
+        ref_block_id: block_id_column(r, g(14), of("reference blockID"))?,
         refusal: r.get(g(15))?,
         evidence: typed_json(r, g(16), of("expiry evidence"))?,
         permission_id: r.get(g(17))?,
@@ -386,7 +376,27 @@ fn typed_json<T: serde::de::DeserializeOwned>(
     let Some(text) = r.get::<_, Option<String>>(i)? else {
         return Ok(None);
     };
-    typed(i, what, &text, |t| serde_json::from_str(t)).map(Some)
+    // serde's own words are not for operators: the row and column say what is damaged.
+    typed(i, what, &text, |t| {
+        serde_json::from_str(t).map_err(|_| "not the JSON document this broadcaster writes")
+    })
+    .map(Some)
+}
+
+/// A blockID column (64 hex digits).
+fn block_id_column(
+    r: &rusqlite::Row<'_>,
+    i: usize,
+    what: impl Fn() -> String,
+) -> rusqlite::Result<Option<[u8; 32]>> {
+    let Some(text) = r.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    typed(i, what, &text, |t| {
+        let mut id = [0u8; 32];
+        hex::decode_to_slice(t, &mut id).map(|()| id)
+    })
+    .map(Some)
 }
 
 /// The signatures column: a JSON array of 65-byte signatures in hex.

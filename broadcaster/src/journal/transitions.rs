@@ -22,8 +22,8 @@ pub struct BuiltAgainst<'a> {
     pub request_id: &'a str,
     /// Height of the verified solidified reference block.
     pub ref_block_num: u64,
-    /// Its blockID (hex).
-    pub ref_block_id: String,
+    /// Its blockID.
+    pub ref_block_id: [u8; 32],
     /// Its timestamp (ms).
     pub ref_block_ts: u64,
     /// The Permission_id and permission claim (JSON) of a multi-signature build.
@@ -168,7 +168,7 @@ impl JournalTx<'_> {
                 fee,
                 AttemptState::Built,
                 now_ms(),
-                against.ref_block_id,
+                hex::encode(against.ref_block_id),
                 against.ref_block_ts as i64,
                 perm_id,
                 claim
@@ -216,8 +216,9 @@ impl JournalTx<'_> {
     }
 
     /// Where a verified, gap-free scan for an attempt got to: blocks (ref_block_num, `to`] are
-    /// covered; `id` (hex) and `ts` (ms) are those of block `to`.
-    pub fn scanned(&self, attempt: i64, to: u64, id: Option<String>, ts: u64) -> Result<()> {
+    /// covered; `id` and `ts` (ms) are those of block `to`.
+    pub fn scanned(&self, attempt: i64, to: u64, id: Option<[u8; 32]>, ts: u64) -> Result<()> {
+        let id = id.map(hex::encode);
         self.sql()
             .execute(
                 "UPDATE attempts SET scanned_to = ?2, scanned_id = ?3, scanned_ts = ?4 WHERE id = ?1",
@@ -290,7 +291,7 @@ mod tests {
         let against = BuiltAgainst {
             request_id: "req-1",
             ref_block_num: 7,
-            ref_block_id: "00".repeat(32),
+            ref_block_id: [0; 32],
             ref_block_ts: 70,
             permission: None,
         };
@@ -327,7 +328,7 @@ mod tests {
         let against = BuiltAgainst {
             request_id: "req-2",
             ref_block_num: 8,
-            ref_block_id: "00".repeat(32),
+            ref_block_id: [0; 32],
             ref_block_ts: 80,
             permission: None,
         };

@@ -1,7 +1,8 @@
 //! Writes need the writer lock. Every write goes through [`Journal::write`] (one SQL
 //! transaction, a [`JournalTx`]) or [`Journal::writer`] (one statement); both refuse when the
-//! journal does not hold the lock (a reader, or a long-running writer between passes), so a
-//! write without the lock cannot happen by mistake.
+//! journal does not hold the lock (a reader, or a long-running writer between passes). Below
+//! that check, a connection without the lock is `query_only` (readers from the start, a paused
+//! writer until it takes the lock again), so SQLite refuses even a write that bypassed it.
 
 use rusqlite::{Connection, Transaction};
 
@@ -64,12 +65,17 @@ mod tests {
         let w = Journal::open(&path, coldpay_shared::Network::Local, LockWait::NoWait).unwrap();
         w.set_meta("k", "1").unwrap();
         // Between passes a long-running writer holds no lock: nothing may be written.
-        w.pause_writer();
+        w.pause_writer().unwrap();
         let e = w.set_meta("k", "2").unwrap_err();
         assert_eq!(e.exit_code(), 4);
         assert!(e.to_string().contains("nothing was written"), "{e}");
         assert!(w.write().is_err());
         assert!(w.cancel(&["p".into()], None, true).is_err());
+        // A write that bypassed the check is refused by SQLite itself (query_only).
+        assert!(w
+            .conn
+            .execute("UPDATE meta SET value = '9' WHERE key = 'k'", [])
+            .is_err());
         w.resume_writer().unwrap();
         w.set_meta("k", "3").unwrap();
         drop(w);
@@ -77,6 +83,10 @@ mod tests {
         let r = Journal::open_read(&path).unwrap();
         assert!(r.write().is_err());
         assert!(r.mark_sending(&[1]).is_err());
+        assert!(r
+            .conn
+            .execute("UPDATE meta SET value = '9' WHERE key = 'k'", [])
+            .is_err());
         assert_eq!(r.meta("k").unwrap().as_deref(), Some("3"));
     }
 }

@@ -368,7 +368,7 @@ pub fn run(w: &Watcher<'_>, o: &RunOpts) -> Result<()> {
         }
         // Other writers (build, submit, track) run while this one sleeps; the next pass
         // re-reads every cursor from the journal.
-        w.journal.pause_writer();
+        w.journal.pause_writer()?;
         std::thread::sleep(o.poll);
         w.journal.resume_writer()?;
     }

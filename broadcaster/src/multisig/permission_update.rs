@@ -253,7 +253,7 @@ fn record(
         &BuiltAgainst {
             request_id: &out.request.request_id,
             ref_block_num: solid.number,
-            ref_block_id: solid.id_hex(),
+            ref_block_id: solid.id,
             ref_block_ts: solid.timestamp,
             permission: Some((0, claim)),
         },

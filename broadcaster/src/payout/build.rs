@@ -782,7 +782,7 @@ fn record(
     let against = BuiltAgainst {
         request_id: &request_id,
         ref_block_num: solid.number,
-        ref_block_id: solid.id_hex(),
+        ref_block_id: solid.id,
         ref_block_ts: solid.timestamp,
         permission: plan.map(|p| (p.id(), serde_json::to_string(&p.claim()).expect("json"))),
     };

@@ -106,15 +106,11 @@ enum Change {
     },
 }
 
-fn hex32(s: Option<&str>) -> Option<[u8; 32]> {
-    crate::node::hex32(s?)
-}
-
 impl Cursor {
     fn of(a: &Attempt) -> Cursor {
         let (to, id, ts) = match a.scanned_to {
-            Some(t) => (t, hex32(a.scanned_id.as_deref()), a.scanned_ts.unwrap_or(0)),
-            None => (a.ref_block_num, hex32(a.ref_block_id.as_deref()), 0),
+            Some(t) => (t, a.scanned_id, a.scanned_ts.unwrap_or(0)),
+            None => (a.ref_block_num, a.ref_block_id, 0),
         };
         Cursor {
             attempt: a.clone(),
@@ -502,7 +498,7 @@ fn persist(
     let tx = journal.write()?;
     for c in cursors {
         if Some(c.to) != c.attempt.scanned_to || c.id.is_some() {
-            tx.scanned(c.attempt.id, c.to, c.id.map(hex::encode), c.ts)?;
+            tx.scanned(c.attempt.id, c.to, c.id, c.ts)?;
         }
     }
     for ch in changes {
@@ -588,7 +584,7 @@ pub fn rescan(
         if a.state == AttemptState::Expired {
             // Expired attempts are rescanned from the later of FROM and their reference block.
             c.to = a.ref_block_num;
-            c.id = hex32(a.ref_block_id.as_deref());
+            c.id = a.ref_block_id;
         }
         if c.to >= from {
             c.to = from - 1;

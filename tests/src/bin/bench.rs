@@ -1366,7 +1366,7 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
         let against = BuiltAgainst {
             request_id: &format!("req-{batch}"),
             ref_block_num: 100 + b as u64,
-            ref_block_id: "00".repeat(32),
+            ref_block_id: [0; 32],
             ref_block_ts: 1_790_000_000_000,
             permission: None,
         };
