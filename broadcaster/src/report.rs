@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::timefmt::TimeInput;
-use coldpay_shared::U256;
+use coldpay_shared::{Network, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BcError, Result};
@@ -37,7 +37,7 @@ pub struct Unit {
 
 impl Unit {
     /// The unit of a payout of `kind` in `token` ("TRX" or a contract, base58) on `network`.
-    pub fn of(kind: &str, token: &str, network: &str) -> Unit {
+    pub fn of(kind: &str, token: &str, network: Network) -> Unit {
         let (symbol, decimals) = crate::tokens::unit_of(token, network);
         let symbol = if kind == "permission-update" {
             "PERMISSION".into()
@@ -143,7 +143,7 @@ struct ReceiptFigures {
 /// unless an attempt of it was confirmed after all (the chain wins). Two journal statements
 /// whatever the number of rows ([`Journal::payout_lines`], [`Journal::approvals_by_attempt`]).
 pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<ReportRow>> {
-    let network = journal.meta("network")?.unwrap_or_default();
+    let network = journal.network()?;
     let mut approvals = journal.approvals_by_attempt(batch)?;
     journal
         .payout_lines(batch)?
@@ -154,7 +154,7 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<ReportRow>> {
                 .as_ref()
                 .and_then(|a| approvals.remove(&a.id))
                 .unwrap_or_default();
-            row(line, &recorded, &network)
+            row(line, &recorded, network)
         })
         .collect()
 }
@@ -193,7 +193,7 @@ fn stored_json<T: serde::de::DeserializeOwned>(id: &str, what: &str, text: &str)
     serde_json::from_str(text).map_err(|e| BcError::corrupt(format!("{what} of payout {id}"), e))
 }
 
-fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> Result<ReportRow> {
+fn row(line: PayoutLine, recorded: &[ApprovalRow], network: Network) -> Result<ReportRow> {
     let p = line.payout;
     let a = line.latest;
     let receipt: ReceiptFigures = match a.as_ref().and_then(|a| a.receipt.as_deref()) {
@@ -374,7 +374,7 @@ impl Tally {
     /// an error.
     pub fn of_states<'a>(
         states: impl IntoIterator<Item = &'a PayoutState>,
-        network: &str,
+        network: Network,
     ) -> Result<Tally> {
         let mut t = Tally::default();
         for s in states {
@@ -409,8 +409,8 @@ pub struct BatchSummary {
     pub batch: String,
     /// Sender (base58).
     pub from: String,
-    /// Network.
-    pub network: String,
+    /// Network (its name in JSON).
+    pub network: Network,
     /// Created (ms).
     pub created_at: i64,
     /// Created (UTC).
@@ -429,7 +429,7 @@ impl BatchSummary {
         BatchSummary {
             batch: b.id.clone(),
             from: b.from.clone(),
-            network: b.network.to_string(),
+            network: b.network,
             created_at: b.created_at,
             created: format_time(b.created_at),
             payouts: t.payouts,
@@ -481,10 +481,7 @@ pub fn batch_summaries(journal: &Journal) -> Result<Vec<BatchSummary>> {
         .iter()
         .map(|b| {
             let states = by_batch.remove(&b.id).unwrap_or_default();
-            Ok(BatchSummary::of(
-                b,
-                &Tally::of_states(&states, b.network.as_str())?,
-            ))
+            Ok(BatchSummary::of(b, &Tally::of_states(&states, b.network)?))
         })
         .collect()
 }
@@ -880,15 +877,17 @@ mod tests {
         assert!(table.contains("total 2 WXYZ"), "{table}");
         let csv = to_csv(&rows);
         assert!(csv.contains("TOTAL,,WXYZ,2,"), "{csv}");
-        let unknown = Unit::of("payout", "TUnknownContract", "mainnet");
+        let unknown = Unit::of("payout", "TUnknownContract", Network::Mainnet);
         assert_eq!(
             (unknown.symbol.as_str(), unknown.decimals),
             ("TUnknownContract", 0)
         );
-        let usdt = crate::tokens::Token::usdt("nile").contract.to_base58();
-        assert_eq!(Unit::of("payout", &usdt, "nile").symbol, "USDT");
+        let usdt = crate::tokens::Token::usdt(Network::Nile)
+            .contract
+            .to_base58();
+        assert_eq!(Unit::of("payout", &usdt, Network::Nile).symbol, "USDT");
         assert_eq!(
-            Unit::of("permission-update", "TRX", "nile").symbol,
+            Unit::of("permission-update", "TRX", Network::Nile).symbol,
             "PERMISSION"
         );
     }

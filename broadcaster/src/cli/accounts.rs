@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::handoff::WatchExport;
-use coldpay_shared::{Address, U256};
+use coldpay_shared::{Address, Network, U256};
 use serde::Serialize;
 
 use super::context::{remember_genesis, Ctx};
@@ -81,10 +81,10 @@ pub(crate) fn import_watch(
 /// One imported account of `accounts list`.
 #[derive(Serialize)]
 pub(crate) struct AccountLine {
-    address: String,
+    address: Address,
     name: String,
     path: Option<String>,
-    network: String,
+    network: Network,
 }
 
 /// `accounts list`.
@@ -119,11 +119,11 @@ pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
     let rows = journal
         .accounts()?
         .into_iter()
-        .map(|(address, name, path, network)| AccountLine {
-            address,
-            name,
-            path,
-            network,
+        .map(|a| AccountLine {
+            address: a.address,
+            name: a.name,
+            path: a.path,
+            network: a.network,
         })
         .collect();
     show(c, &AccountList(rows));
@@ -196,10 +196,7 @@ pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &st
     let a = Address::parse(address)?;
     let n = &node()?;
     let trx = n.trx_balance(&a)?;
-    let usdt = n.token_balance(
-        &crate::payout::payouts::usdt_contract(c.network.as_str()),
-        &a,
-    )?;
+    let usdt = n.token_balance(&crate::payout::payouts::usdt_contract(c.network), &a)?;
     let r = n.resources(&a)?;
     let stake = crate::staking::stake_view::Stake::read(n, &a, &r)?;
     let mut stake_json = serde_json::Value::Object(serde_json::Map::new());
