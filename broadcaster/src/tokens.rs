@@ -168,6 +168,18 @@ mod tests {
             unit_of("Tunknown", Network::Mainnet),
             ("Tunknown".to_string(), 0)
         );
+        // A dev node deploys USDT at mainnet's address; the testnets have their own, and one
+        // network's USDT is an unknown contract on another.
+        assert_eq!(
+            usdt_contract(Network::Local),
+            usdt_contract(Network::Mainnet)
+        );
+        assert_ne!(
+            usdt_contract(Network::Nile),
+            usdt_contract(Network::Mainnet)
+        );
+        assert_ne!(usdt_contract(Network::Shasta), usdt_contract(Network::Nile));
+        assert_eq!(unit_of(&usdt, Network::Nile), (usdt.clone(), 0));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::context::{remember_genesis, Ctx};
 use super::output::{parse_duration, read_text, show, Prepared};
 use crate::error::{BcError, Result};
-use crate::journal::Journal;
+use crate::journal::{AccountRow, Journal};
 use crate::node::Node;
 
 /// What `accounts import-watch` recorded.
@@ -114,19 +114,21 @@ impl fmt::Display for AccountList {
     }
 }
 
-/// `accounts list`.
-pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
-    let rows = journal
-        .accounts()?
-        .into_iter()
-        .map(|a| AccountLine {
+impl From<AccountRow> for AccountLine {
+    fn from(a: AccountRow) -> AccountLine {
+        AccountLine {
             address: a.address,
             name: a.name,
             path: a.path,
             network: a.network,
-        })
-        .collect();
-    show(c, &AccountList(rows));
+        }
+    }
+}
+
+/// `accounts list`.
+pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
+    let rows = journal.accounts()?.into_iter().map(AccountLine::from);
+    show(c, &AccountList(rows.collect()));
     Ok(())
 }
 
@@ -218,4 +220,41 @@ pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &st
     };
     show(c, &b);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_lines_show_the_address_and_network_by_name() {
+        let row = |name: &str, path: Option<&str>, network| AccountRow {
+            address: Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap(),
+            name: name.into(),
+            path: path.map(str::to_string),
+            network,
+        };
+        let list = AccountList(vec![
+            row("cold", Some("m/44'/195'/0'/0/0"), Network::Nile).into(),
+            row("raw", None, Network::Local).into(),
+        ]);
+        assert_eq!(
+            serde_json::to_value(&list).unwrap(),
+            serde_json::json!([
+                {"address": "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", "name": "cold",
+                 "path": "m/44'/195'/0'/0/0", "network": "nile"},
+                {"address": "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", "name": "raw",
+                 "path": null, "network": "local"},
+            ])
+        );
+        let text = list.to_string();
+        assert!(
+            text.contains(
+                "cold                 TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH m/44'/195'/0'/0/0 (nile)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("raw key (local)"), "{text}");
+        assert!(AccountList(vec![]).to_string().starts_with("no accounts"));
+    }
 }
