@@ -204,7 +204,7 @@ pub fn load(path: &Path, explicit: bool) -> Result<ConfigFile> {
     cfg.http
         .limits()
         .map_err(|e| BcError::Input(format!("config {shown}: {e}")))?;
-    crate::tokens::configured("mainnet", &cfg.tokens)
+    crate::tokens::configured(Network::Mainnet, &cfg.tokens)
         .map_err(|e| BcError::Input(format!("config {shown}: {e}")))?;
     Ok(cfg)
 }
@@ -276,7 +276,7 @@ pub fn render(opts: &InitOpts) -> Result<String> {
     if let Some(v) = &opts.api_key_env {
         check_env_name(v).map_err(|e| BcError::Input(format!("--api-key-env: {e}")))?;
     }
-    let preset = preset_url(opts.network.as_str());
+    let preset = preset_url(opts.network);
     if opts.nodes.is_empty() && preset.is_none() {
         return Err(BcError::Input(
             "--network local needs --node URL (the dev node's address, e.g. http://127.0.0.1:8090)"
@@ -437,7 +437,7 @@ mod tests {
         }
         write("[tokens.TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t]\nmin_energy = 20000\n");
         let c = load(&p, true).unwrap();
-        let t = crate::tokens::configured("mainnet", &c.tokens).unwrap();
+        let t = crate::tokens::configured(Network::Mainnet, &c.tokens).unwrap();
         assert_eq!(t[0].min_energy, 20_000);
     }
 

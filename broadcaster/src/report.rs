@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::timefmt::TimeInput;
-use coldpay_shared::{Address, TxId, U256};
+use coldpay_shared::{Address, Network, TxId, U256};
 use serde::Serialize;
 
 use crate::error::{BcError, Result};
@@ -39,8 +39,8 @@ pub struct Unit {
 
 impl Unit {
     /// The unit of a payout of `kind` in `token` on `network`.
-    pub fn of(kind: PayoutKind, token: &Asset, network: &str) -> Unit {
-        let (symbol, decimals) = crate::tokens::unit_of(&token.stored(), network);
+    pub fn of(kind: PayoutKind, token: &Asset, network: Network) -> Unit {
+        let (symbol, decimals) = token.unit(network);
         let symbol = if kind == PayoutKind::PermissionUpdate {
             "PERMISSION".into()
         } else {
@@ -129,7 +129,7 @@ impl Serialize for BurnedSun {
 /// unless an attempt of it was confirmed after all (the chain wins). Two journal statements
 /// whatever the number of rows ([`Journal::payout_lines`], [`Journal::approvals_by_attempt`]).
 pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<ReportRow>> {
-    let network = journal.meta("network")?.unwrap_or_default();
+    let network = journal.network()?;
     let mut approvals = journal.approvals_by_attempt(batch)?;
     Ok(journal
         .payout_lines(batch)?
@@ -140,7 +140,7 @@ pub fn rows(journal: &Journal, batch: Option<&str>) -> Result<Vec<ReportRow>> {
                 .as_ref()
                 .and_then(|a| approvals.remove(&a.id))
                 .unwrap_or_default();
-            row(line, &recorded, &network)
+            row(line, &recorded, network)
         })
         .collect())
 }
@@ -174,7 +174,7 @@ fn state_status(s: &PayoutState) -> &'static str {
     )
 }
 
-fn row(line: PayoutLine, recorded: &[ApprovalRow], network: &str) -> ReportRow {
+fn row(line: PayoutLine, recorded: &[ApprovalRow], network: Network) -> ReportRow {
     let p = line.payout;
     let a = line.latest;
     let receipt = a
@@ -351,7 +351,7 @@ impl Tally {
     /// The tally of payouts in their lean journal form.
     pub fn of_states<'a>(
         states: impl IntoIterator<Item = &'a PayoutState>,
-        network: &str,
+        network: Network,
     ) -> Tally {
         let mut t = Tally::default();
         for s in states {
@@ -386,7 +386,7 @@ pub struct BatchSummary {
     /// Sender.
     pub from: Address,
     /// Network.
-    pub network: String,
+    pub network: Network,
     /// Created (ms).
     pub created_at: i64,
     /// Created (UTC).
@@ -405,7 +405,7 @@ impl BatchSummary {
         BatchSummary {
             batch: b.id.clone(),
             from: b.from,
-            network: b.network.to_string(),
+            network: b.network,
             created_at: b.created_at,
             created: format_time(b.created_at),
             payouts: t.payouts,
@@ -457,10 +457,7 @@ pub fn batch_summaries(journal: &Journal) -> Result<Vec<BatchSummary>> {
         .iter()
         .map(|b| {
             let states = by_batch.remove(&b.id).unwrap_or_default();
-            Ok(BatchSummary::of(
-                b,
-                &Tally::of_states(&states, b.network.as_str()),
-            ))
+            Ok(BatchSummary::of(b, &Tally::of_states(&states, b.network)))
         })
         .collect()
 }
@@ -860,15 +857,18 @@ mod tests {
         let csv = to_csv(&rows);
         assert!(csv.contains("TOTAL,,WXYZ,2,"), "{csv}");
         let other = Address::from_evm_bytes([7; 20]);
-        let unknown = Unit::of(PayoutKind::Payout, &Asset::Token(other), "mainnet");
+        let unknown = Unit::of(PayoutKind::Payout, &Asset::Token(other), Network::Mainnet);
         assert_eq!(
             (unknown.symbol.as_str(), unknown.decimals),
             (other.to_base58().as_str(), 0)
         );
-        let usdt = Asset::Token(crate::tokens::Token::usdt("nile").contract);
-        assert_eq!(Unit::of(PayoutKind::Payout, &usdt, "nile").symbol, "USDT");
+        let usdt = Asset::Token(crate::tokens::Token::usdt(Network::Nile).contract);
         assert_eq!(
-            Unit::of(PayoutKind::PermissionUpdate, &Asset::Trx, "nile").symbol,
+            Unit::of(PayoutKind::Payout, &usdt, Network::Nile).symbol,
+            "USDT"
+        );
+        assert_eq!(
+            Unit::of(PayoutKind::PermissionUpdate, &Asset::Trx, Network::Nile).symbol,
             "PERMISSION"
         );
     }

@@ -4,7 +4,7 @@
 //! tables adjust the band.
 
 use coldpay_shared::amount::format_units;
-use coldpay_shared::{Address, U256};
+use coldpay_shared::{Address, Network, U256};
 
 /// A registered TRC-20 token.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub const USDT_MAX_ENERGY: u64 = 300_000;
 
 impl Token {
     /// The network's USDT contract.
-    pub fn usdt(network: &str) -> Token {
+    pub fn usdt(network: Network) -> Token {
         Token {
             contract: usdt_contract(network),
             symbol: "USDT",
@@ -56,10 +56,10 @@ pub struct TokenConfig {
 /// The tokens of `network` with the config's `[tokens.T…]` bands applied. A table for a
 /// contract that is not a registered token, or a band that is empty, is refused.
 pub fn configured(
-    network: &str,
+    network: Network,
     tables: &std::collections::BTreeMap<String, TokenConfig>,
 ) -> Result<Vec<Token>, String> {
-    let known: Vec<Address> = ["mainnet", "nile", "shasta", network]
+    let known: Vec<Address> = [Network::Mainnet, Network::Nile, Network::Shasta, network]
         .into_iter()
         .flat_map(registered)
         .map(|t| t.contract)
@@ -97,16 +97,16 @@ pub fn configured(
 }
 
 /// The tokens `watch` and `reconcile` count on `network`.
-pub fn registered(network: &str) -> Vec<Token> {
+pub fn registered(network: Network) -> Vec<Token> {
     vec![Token::usdt(network)]
 }
 
-/// USDT contract per network.
-pub fn usdt_contract(network: &str) -> Address {
+/// USDT contract per network (a local dev node deploys it at mainnet's address).
+pub fn usdt_contract(network: Network) -> Address {
     Address::parse(match network {
-        "nile" => "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
-        "shasta" => "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs",
-        _ => coldpay_shared::MAINNET_USDT,
+        Network::Nile => "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
+        Network::Shasta => "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs",
+        Network::Mainnet | Network::Local => coldpay_shared::MAINNET_USDT,
     })
     .expect("valid")
 }
@@ -114,22 +114,23 @@ pub fn usdt_contract(network: &str) -> Address {
 /// Every registered token of every network, as display units (for `tx decode`, which runs
 /// without choosing a network).
 pub fn all_units() -> Vec<coldpay_shared::view::TokenUnit> {
-    let mut all: Vec<coldpay_shared::view::TokenUnit> = ["mainnet", "nile", "shasta"]
-        .into_iter()
-        .flat_map(registered)
-        .map(|t| coldpay_shared::view::TokenUnit {
-            contract: t.contract,
-            symbol: t.symbol.to_string(),
-            decimals: t.decimals,
-        })
-        .collect();
+    let mut all: Vec<coldpay_shared::view::TokenUnit> =
+        [Network::Mainnet, Network::Nile, Network::Shasta]
+            .into_iter()
+            .flat_map(registered)
+            .map(|t| coldpay_shared::view::TokenUnit {
+                contract: t.contract,
+                symbol: t.symbol.to_string(),
+                decimals: t.decimals,
+            })
+            .collect();
     all.dedup_by(|a, b| a.contract == b.contract);
     all
 }
 
 /// Symbol and decimals of a journal token column ("TRX" or a contract in base58); an unknown
 /// contract shows as its address with 0 decimals (base units).
-pub fn unit_of(token: &str, network: &str) -> (String, u8) {
+pub fn unit_of(token: &str, network: Network) -> (String, u8) {
     if token == "TRX" {
         return ("TRX".into(), 6);
     }
@@ -143,7 +144,23 @@ pub fn unit_of(token: &str, network: &str) -> (String, u8) {
 }
 
 /// `amount` (base units) of `token` in token units: ("12.5", "USDT").
-pub fn display(token: &str, amount: U256, network: &str) -> (String, String) {
+/// Symbol and decimals of TRX (`None`) or a token contract on `network`; an unknown contract
+/// shows as its address with 0 decimals (base units).
+pub fn unit_of_contract(contract: Option<Address>, network: Network) -> (String, u8) {
+    let Some(contract) = contract else {
+        return ("TRX".into(), 6);
+    };
+    registered(network)
+        .into_iter()
+        .find(|t| t.contract == contract)
+        .map_or_else(
+            || (contract.to_base58(), 0),
+            |t| (t.symbol.to_string(), t.decimals),
+        )
+}
+
+/// `amount` (base units) of `token` in token units: ("12.5", "USDT").
+pub fn display(token: &str, amount: U256, network: Network) -> (String, String) {
     let (symbol, decimals) = unit_of(token, network);
     (format_units(amount, decimals), symbol)
 }
@@ -154,23 +171,38 @@ mod tests {
 
     #[test]
     fn units() {
-        let usdt = Token::usdt("mainnet").contract.to_base58();
+        let usdt = Token::usdt(Network::Mainnet).contract.to_base58();
         assert_eq!(
-            display(&usdt, U256::from(12_500_000u64), "mainnet"),
+            display(&usdt, U256::from(12_500_000u64), Network::Mainnet),
             ("12.5".to_string(), "USDT".to_string())
         );
         assert_eq!(
-            display("TRX", U256::from(1u64), "mainnet"),
+            display("TRX", U256::from(1u64), Network::Mainnet),
             ("0.000001".to_string(), "TRX".to_string())
         );
-        assert_eq!(unit_of("Tunknown", "mainnet"), ("Tunknown".to_string(), 0));
+        assert_eq!(
+            unit_of("Tunknown", Network::Mainnet),
+            ("Tunknown".to_string(), 0)
+        );
+        // A dev node deploys USDT at mainnet's address; the testnets have their own, and one
+        // network's USDT is an unknown contract on another.
+        assert_eq!(
+            usdt_contract(Network::Local),
+            usdt_contract(Network::Mainnet)
+        );
+        assert_ne!(
+            usdt_contract(Network::Nile),
+            usdt_contract(Network::Mainnet)
+        );
+        assert_ne!(usdt_contract(Network::Shasta), usdt_contract(Network::Nile));
+        assert_eq!(unit_of(&usdt, Network::Nile), (usdt.clone(), 0));
     }
 
     #[test]
     fn config_tables_adjust_the_energy_band() {
         use std::collections::BTreeMap;
-        let usdt = Token::usdt("mainnet").contract.to_base58();
-        let none = configured("mainnet", &BTreeMap::new()).unwrap();
+        let usdt = Token::usdt(Network::Mainnet).contract.to_base58();
+        let none = configured(Network::Mainnet, &BTreeMap::new()).unwrap();
         assert_eq!(
             (none[0].min_energy, none[0].max_energy),
             (USDT_MIN_ENERGY, USDT_MAX_ENERGY)
@@ -184,18 +216,18 @@ mod tests {
                 },
             )])
         };
-        let c = configured("mainnet", &t(Some(20_000), None)).unwrap();
+        let c = configured(Network::Mainnet, &t(Some(20_000), None)).unwrap();
         assert_eq!(
             (c[0].min_energy, c[0].max_energy),
             (20_000, USDT_MAX_ENERGY)
         );
-        let e = configured("mainnet", &t(Some(0), None)).unwrap_err();
+        let e = configured(Network::Mainnet, &t(Some(0), None)).unwrap_err();
         assert!(e.contains("no plausible estimate"), "{e}");
-        let e = configured("mainnet", &t(Some(400_000), None)).unwrap_err();
+        let e = configured(Network::Mainnet, &t(Some(400_000), None)).unwrap_err();
         assert!(e.contains("no plausible estimate"), "{e}");
         // Another network's USDT is a registered token (one config serves several journals),
         // but leaves this network's band alone.
-        let nile = Token::usdt("nile").contract.to_base58();
+        let nile = Token::usdt(Network::Nile).contract.to_base58();
         let other = BTreeMap::from([(
             nile,
             TokenConfig {
@@ -204,7 +236,7 @@ mod tests {
             },
         )]);
         assert_eq!(
-            configured("mainnet", &other).unwrap()[0].min_energy,
+            configured(Network::Mainnet, &other).unwrap()[0].min_energy,
             USDT_MIN_ENERGY
         );
         let stranger = BTreeMap::from([(
@@ -213,6 +245,6 @@ mod tests {
                 .to_base58(),
             TokenConfig::default(),
         )]);
-        assert!(configured("mainnet", &stranger).is_err());
+        assert!(configured(Network::Mainnet, &stranger).is_err());
     }
 }

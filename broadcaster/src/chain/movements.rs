@@ -350,7 +350,7 @@ mod tests {
     }
 
     fn usdt() -> Token {
-        Token::usdt("local")
+        Token::usdt(coldpay_shared::Network::Local)
     }
 
     fn tx(kind: ContractKind, ret: &str) -> VerifiedTx {

@@ -249,7 +249,7 @@ mod tests {
     }
 
     fn usdt() -> Token {
-        Token::usdt("local")
+        Token::usdt(coldpay_shared::Network::Local)
     }
 
     fn call(data: Vec<u8>, ret: &str) -> VerifiedTx {

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::handoff::WatchExport;
-use coldpay_shared::{Address, U256};
+use coldpay_shared::{Address, Network, U256};
 use serde::Serialize;
 
 use super::context::{remember_genesis, Ctx};
 use super::output::{parse_duration, read_text, show, Prepared};
 use crate::error::{BcError, Result};
-use crate::journal::Journal;
+use crate::journal::{AccountRow, Journal};
 use crate::node::Node;
 
 /// What `accounts import-watch` recorded.
@@ -81,10 +81,10 @@ pub(crate) fn import_watch(
 /// One imported account of `accounts list`.
 #[derive(Serialize)]
 pub(crate) struct AccountLine {
-    address: String,
+    address: Address,
     name: String,
     path: Option<String>,
-    network: String,
+    network: Network,
 }
 
 /// `accounts list`.
@@ -114,19 +114,21 @@ impl fmt::Display for AccountList {
     }
 }
 
+impl From<AccountRow> for AccountLine {
+    fn from(a: AccountRow) -> AccountLine {
+        AccountLine {
+            address: a.address,
+            name: a.name,
+            path: a.path,
+            network: a.network,
+        }
+    }
+}
+
 /// `accounts list`.
 pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
-    let rows = journal
-        .accounts()?
-        .into_iter()
-        .map(|(address, name, path, network)| AccountLine {
-            address,
-            name,
-            path,
-            network,
-        })
-        .collect();
-    show(c, &AccountList(rows));
+    let rows = journal.accounts()?.into_iter().map(AccountLine::from);
+    show(c, &AccountList(rows.collect()));
     Ok(())
 }
 
@@ -196,10 +198,7 @@ pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &st
     let a = Address::parse(address)?;
     let n = &node()?;
     let trx = n.trx_balance(&a)?;
-    let usdt = n.token_balance(
-        &crate::payout::payouts::usdt_contract(c.network.as_str()),
-        &a,
-    )?;
+    let usdt = n.token_balance(&crate::payout::payouts::usdt_contract(c.network), &a)?;
     let r = n.resources(&a)?;
     let stake = crate::staking::stake_view::Stake::read(n, &a, &r)?;
     let mut stake_json = serde_json::Value::Object(serde_json::Map::new());
@@ -221,4 +220,41 @@ pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &st
     };
     show(c, &b);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_lines_show_the_address_and_network_by_name() {
+        let row = |name: &str, path: Option<&str>, network| AccountRow {
+            address: Address::parse("TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH").unwrap(),
+            name: name.into(),
+            path: path.map(str::to_string),
+            network,
+        };
+        let list = AccountList(vec![
+            row("cold", Some("m/44'/195'/0'/0/0"), Network::Nile).into(),
+            row("raw", None, Network::Local).into(),
+        ]);
+        assert_eq!(
+            serde_json::to_value(&list).unwrap(),
+            serde_json::json!([
+                {"address": "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", "name": "cold",
+                 "path": "m/44'/195'/0'/0/0", "network": "nile"},
+                {"address": "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH", "name": "raw",
+                 "path": null, "network": "local"},
+            ])
+        );
+        let text = list.to_string();
+        assert!(
+            text.contains(
+                "cold                 TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH m/44'/195'/0'/0/0 (nile)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("raw key (local)"), "{text}");
+        assert!(AccountList(vec![]).to_string().starts_with("no accounts"));
+    }
 }

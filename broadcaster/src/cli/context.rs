@@ -56,7 +56,7 @@ pub(crate) fn ctx(cli: &Cli) -> Result<Ctx> {
         cli.node.clone()
     };
     if nodes.is_empty() {
-        if let Some(u) = preset_url(network.as_str()) {
+        if let Some(u) = preset_url(network) {
             nodes.push(u.to_string());
         }
     }
@@ -91,7 +91,7 @@ pub(crate) fn ctx(cli: &Cli) -> Result<Ctx> {
         max_rps: cfg.max_rps,
         concurrency,
         account_permissions: cfg.account_permissions()?,
-        tokens: crate::tokens::configured(network.as_str(), &cfg.tokens)
+        tokens: crate::tokens::configured(network, &cfg.tokens)
             .map_err(|e| BcError::Input(format!("config {}: {e}", cfg_path.display())))?,
         http: cfg
             .http
@@ -180,7 +180,7 @@ pub(crate) fn make_node(c: &Ctx, journal: &Journal) -> Result<Node> {
             api_key: c.api_key.clone(),
             max_rps: c.max_rps,
             concurrency: c.concurrency,
-            network: c.network.as_str().into(),
+            network: c.network,
             genesis,
             http: c.http,
             ..NodeOpts::default()

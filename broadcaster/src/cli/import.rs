@@ -49,17 +49,8 @@ pub(crate) fn pay(c: &Ctx, journal: &Journal, a: PayArgs) -> Result<()> {
     let id = a
         .payout_id
         .unwrap_or_else(|| format!("pay-{}", crate::journal::now_ms()));
-    let p = validate(
-        0,
-        &id,
-        &a.to,
-        &a.amount,
-        &a.token,
-        &a.memo,
-        &from,
-        network.as_str(),
-    )
-    .map_err(BcError::Input)?;
+    let p = validate(0, &id, &a.to, &a.amount, &a.token, &a.memo, &from, network)
+        .map_err(BcError::Input)?;
     if journal.payout(&id)?.is_some() {
         return Err(BcError::Input(format!("payout id {id:?} already exists")));
     }
@@ -130,7 +121,7 @@ pub(crate) fn batch_import(c: &Ctx, journal: &Journal, a: ImportArgs<'_>) -> Res
     let network = c.network;
     let from = Address::parse(a.from)?;
     journal.require_account(&from, network)?;
-    let payouts = crate::payout::payouts::read_csv(a.file, &from, network.as_str(), journal)?;
+    let payouts = crate::payout::payouts::read_csv(a.file, &from, network, journal)?;
     let dups = crate::payout::payouts::find_duplicates(journal, &payouts)?;
     let what = format!("{}: nothing imported", a.file.display());
     refuse_duplicates(&dups, a.allow_duplicates, &what)?;

@@ -63,7 +63,7 @@ pub(crate) fn run(cli: &Cli, api_key_env: Option<String>, force: bool) -> Result
         config: path,
         network,
         api_key_env,
-        preset: crate::node::preset_url(network.as_str()).is_some(),
+        preset: crate::node::preset_url(network).is_some(),
     };
     if cli.json {
         println!("{}", serde_json::to_value(&done).expect("json"));

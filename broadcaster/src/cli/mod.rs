@@ -259,13 +259,9 @@ fn monitor_cmd(
             since,
             address,
             format,
-        }) => crate::monitor::watch_cmd::list(
-            journal,
-            c.network.as_str(),
-            &since,
-            address.as_deref(),
-            &format,
-        ),
+        }) => {
+            crate::monitor::watch_cmd::list(journal, c.network, &since, address.as_deref(), &format)
+        }
         Command::Alarms(AlarmsCmd::List { all }) => watch::alarms_list(c, journal, all),
         Command::Alarms(AlarmsCmd::Ack { id, note }) => watch::alarms_ack(c, journal, id, &note),
         Command::Reconcile {

@@ -39,7 +39,7 @@ pub(crate) fn watch(
         metrics_file: a.metrics_file,
     };
     let n = node()?;
-    let r = crate::monitor::watch_cmd::watch(journal, &n, c.network.as_str(), &a.addresses, &opts);
+    let r = crate::monitor::watch_cmd::watch(journal, &n, c.network, &a.addresses, &opts);
     remember_genesis(c, journal, &n)?;
     r
 }
@@ -120,7 +120,7 @@ pub(crate) fn reconcile(
     args: &crate::monitor::watch_cmd::ReconcileArgs<'_>,
 ) -> Result<()> {
     let n = node()?;
-    let r = crate::monitor::watch_cmd::reconcile(journal, &n, c.network.as_str(), args);
+    let r = crate::monitor::watch_cmd::reconcile(journal, &n, c.network, args);
     remember_genesis(c, journal, &n)?;
     r
 }

@@ -3,10 +3,11 @@
 
 use rusqlite::{params, OptionalExtension};
 
+use coldpay_shared::handoff::WatchAccount;
 use coldpay_shared::{Address, Network, U256};
 
-use super::approval_rows::decoded;
 use super::rows::Asset;
+use super::stored;
 use super::{at, now_ms, Journal};
 use crate::error::{BcError, Result};
 
@@ -27,8 +28,35 @@ pub struct ImportRow<'a> {
     pub memo: Option<&'a str>,
 }
 
-/// One watch-only account: (address, name, derivation path, network).
-pub type AccountRow = (String, String, Option<String>, String);
+/// One watch-only account as the journal holds it, decoded once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountRow {
+    /// The account's address.
+    pub address: Address,
+    /// Its wallet name in the signer.
+    pub name: String,
+    /// Its BIP-44 derivation path; `None` for an imported raw key.
+    pub path: Option<String>,
+    /// The network it was imported for.
+    pub network: Network,
+}
+
+/// An `accounts` row as SQLite returns it: (rowid, address, name, path, network).
+type StoredAccount = (i64, String, String, Option<String>, String);
+
+impl AccountRow {
+    /// Decodes a stored row; a value that does not decode is [`crate::error::BcError::Corrupt`]
+    /// naming the row and column.
+    fn decode((id, address, name, path, network): StoredAccount) -> Result<AccountRow> {
+        let row = format!("accounts row {id}");
+        Ok(AccountRow {
+            address: stored::address(&row, "address", &address)?,
+            name,
+            path,
+            network: stored::network(&row, "network", &network)?,
+        })
+    }
+}
 
 impl Journal {
     /// Inserts a batch and its payouts in one SQL transaction; a batch id already in the
@@ -110,19 +138,15 @@ impl Journal {
         tx.commit().map_err(at(what()))
     }
 
-    /// Records (or updates) watch-only accounts of `network`: (address, name, path), in one
+    /// Records (or updates) the watch-only accounts of `network` (a signer's export), in one
     /// SQL transaction.
-    pub fn upsert_accounts(
-        &self,
-        network: Network,
-        accounts: &[(String, String, Option<String>)],
-    ) -> Result<()> {
+    pub fn upsert_accounts(&self, network: Network, accounts: &[WatchAccount]) -> Result<()> {
         let what = || "import watch-only accounts".to_string();
         let tx = self.writer()?.unchecked_transaction().map_err(at(what()))?;
-        for (address, name, path) in accounts {
+        for a in accounts {
             tx.execute(
                 "INSERT INTO accounts (address, name, path, network) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(address) DO UPDATE SET name = excluded.name, path = excluded.path, network = excluded.network",
-                params![address, name, path, network.as_str()],
+                params![a.address.to_base58(), a.name, a.path, network.as_str()],
             )
             .map_err(at(what()))?;
         }
@@ -134,16 +158,20 @@ impl Journal {
         let what = || "list accounts".to_string();
         let mut st = self
             .conn
-            .prepare("SELECT address, name, path, network FROM accounts ORDER BY name")
+            .prepare("SELECT rowid, address, name, path, network FROM accounts ORDER BY name")
             .map_err(at(what()))?;
-        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        let rows: Vec<StoredAccount> = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what()))
+            .map_err(at(what()))?;
+        rows.into_iter().map(AccountRow::decode).collect()
     }
 
     /// Checks `from` is a watch-only account of this journal, imported for `network`.
-    pub fn require_account(&self, from: &coldpay_shared::Address, network: Network) -> Result<()> {
-        match self.account_network(&from.to_base58())? {
+    pub fn require_account(&self, from: &Address, network: Network) -> Result<()> {
+        match self.account_network(from)? {
             None => Err(BcError::Input(format!("{from} is not a known account; import the signer's watch-only export with `accounts import-watch FILE`"))),
             Some(n) if n != network => Err(BcError::Input(format!("{from} is a {n} account, not {network}"))),
             Some(_) => Ok(()),
@@ -151,15 +179,19 @@ impl Journal {
     }
 
     /// The network a watch-only account was imported for (`None`: not an account here).
-    pub fn account_network(&self, address: &str) -> Result<Option<Network>> {
-        self.conn
+    pub fn account_network(&self, address: &Address) -> Result<Option<Network>> {
+        let found: Option<(i64, String)> = self
+            .conn
             .query_row(
-                "SELECT network FROM accounts WHERE address = ?1",
-                [address],
-                |r| decoded(0, &r.get::<_, String>(0)?, str::parse::<Network>),
+                "SELECT rowid, network FROM accounts WHERE address = ?1",
+                [address.to_base58()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
-            .map_err(at(format!("read account {address}")))
+            .map_err(at(format!("read account {address}")))?;
+        found
+            .map(|(id, n)| stored::network(&format!("accounts row {id}"), "network", &n))
+            .transpose()
     }
 }
 
@@ -185,7 +217,7 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_is_all_or_nothing_and_accounts_know_their_network() {
+    fn a_batch_is_all_or_nothing() {
         let d = tempfile::tempdir().unwrap();
         let j =
             Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
@@ -203,16 +235,6 @@ mod tests {
         assert!(j.batch("c").unwrap().is_none());
         assert!(j.payout("p4").unwrap().is_none());
         assert_eq!(j.payouts(None).unwrap().len(), 2);
-        j.upsert_accounts(Network::Local, &[("TA".into(), "hot".into(), None)])
-            .unwrap();
-        j.upsert_accounts(
-            Network::Nile,
-            &[("TA".into(), "cold".into(), Some("m/0".into()))],
-        )
-        .unwrap();
-        assert_eq!(j.account_network("TA").unwrap(), Some(Network::Nile));
-        assert_eq!(j.account_network("TB").unwrap(), None);
-        assert_eq!(j.accounts().unwrap()[0].1, "cold");
     }
 
     #[test]
@@ -274,5 +296,106 @@ mod tests {
             .append_payouts("b", &from(), Network::Local, &[row("p5", 2), row("p1", 3)])
             .is_err());
         assert!(j.payout("p5").unwrap().is_none());
+    }
+
+    const A: &str = "TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH";
+    const B: &str = "TS5zPoC4XEBmHvDNAnnW2gH3MQhcRN6iRm";
+
+    fn watch(address: &str, name: &str, path: Option<&str>) -> WatchAccount {
+        WatchAccount {
+            name: name.into(),
+            address: Address::parse(address).unwrap(),
+            path: path.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn accounts_are_typed_rows_that_know_their_network() {
+        let d = tempfile::tempdir().unwrap();
+        let j =
+            Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
+        j.upsert_accounts(Network::Local, &[watch(A, "hot", None)])
+            .unwrap();
+        // A second export of the same address replaces its name, path and network.
+        j.upsert_accounts(
+            Network::Nile,
+            &[
+                watch(A, "cold", Some("m/44'/195'/0'/0/0")),
+                watch(B, "b", None),
+            ],
+        )
+        .unwrap();
+        let a = Address::parse(A).unwrap();
+        assert_eq!(j.account_network(&a).unwrap(), Some(Network::Nile));
+        let stranger = Address::from_hex(&format!("41{}", "11".repeat(20))).unwrap();
+        assert_eq!(j.account_network(&stranger).unwrap(), None);
+        assert_eq!(
+            j.accounts().unwrap(),
+            [
+                AccountRow {
+                    address: Address::parse(B).unwrap(),
+                    name: "b".into(),
+                    path: None,
+                    network: Network::Nile,
+                },
+                AccountRow {
+                    address: a,
+                    name: "cold".into(),
+                    path: Some("m/44'/195'/0'/0/0".into()),
+                    network: Network::Nile,
+                },
+            ]
+        );
+        let e = j.require_account(&a, Network::Local).unwrap_err();
+        assert!(
+            e.to_string().contains("is a nile account, not local"),
+            "{e}"
+        );
+        j.require_account(&a, Network::Nile).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_account_row_is_a_journal_error_naming_it() {
+        let d = tempfile::tempdir().unwrap();
+        let j =
+            Journal::open(&d.path().join("j.sqlite"), Network::Local, LockWait::NoWait).unwrap();
+        j.upsert_accounts(
+            Network::Local,
+            &[watch(A, "hot", None), watch(B, "b", None)],
+        )
+        .unwrap();
+        let a = Address::parse(A).unwrap();
+        j.conn
+            .execute(
+                "UPDATE accounts SET network = 'moon' WHERE address = ?1",
+                [A],
+            )
+            .unwrap();
+        for e in [
+            j.accounts().unwrap_err(),
+            j.account_network(&a).unwrap_err(),
+            j.require_account(&a, Network::Local).unwrap_err(),
+        ] {
+            assert_eq!(e.exit_code(), 1, "{e}");
+            let text = e.to_string();
+            assert!(text.contains("accounts row 1, column network"), "{text}");
+        }
+        j.conn
+            .execute(
+                "UPDATE accounts SET network = 'local', address = 'Tnot' WHERE address = ?1",
+                [A],
+            )
+            .unwrap();
+        let e = j.accounts().unwrap_err();
+        assert_eq!(e.exit_code(), 1, "{e}");
+        assert!(
+            e.to_string().contains("accounts row 1, column address"),
+            "{e}"
+        );
+        // The other account is still found by its address.
+        assert_eq!(
+            j.account_network(&Address::parse(B).unwrap()).unwrap(),
+            Some(Network::Local)
+        );
     }
 }

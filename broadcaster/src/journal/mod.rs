@@ -578,6 +578,14 @@ impl Journal {
         }
     }
 
+    /// The network this journal was created for; a journal that records none, or a name that
+    /// does not decode, is [`BcError::Corrupt`] (every journal records it when created).
+    pub fn network(&self) -> Result<Network> {
+        let n = self.meta("network")?;
+        let n = n.ok_or_else(|| stored::corrupt("meta row network", "value", "missing"))?;
+        stored::network("meta row network", "value", &n)
+    }
+
     /// Meta value.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         self.conn

@@ -107,6 +107,15 @@ impl Asset {
         }
     }
 
+    /// Symbol and decimals on `network` (an unknown contract shows as its address with 0
+    /// decimals; the permission marker as `PERMISSION`).
+    pub fn unit(&self, network: Network) -> (String, u8) {
+        match self {
+            Asset::Permission => ("PERMISSION".into(), 0),
+            _ => crate::tokens::unit_of_contract(self.contract(), network),
+        }
+    }
+
     /// The token contract, for a TRC-20 payout.
     pub fn contract(&self) -> Option<Address> {
         match self {

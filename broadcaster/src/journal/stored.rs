@@ -3,7 +3,7 @@
 //! that does not decode is a journal error (exit 1) naming the table, the row and the column,
 //! never "bad input": the operator did not type it.
 
-use coldpay_shared::{Address, TxId, U256};
+use coldpay_shared::{Address, Network, TxId, U256};
 
 use crate::error::{BcError, Result};
 
@@ -21,6 +21,12 @@ pub fn address(row: &str, column: &str, s: &str) -> Result<Address> {
 /// A stored optional address.
 pub fn address_opt(row: &str, column: &str, s: Option<&str>) -> Result<Option<Address>> {
     s.map(|s| address(row, column, s)).transpose()
+}
+
+/// A stored network name ("mainnet", "nile", "shasta", "local").
+pub fn network(row: &str, column: &str, s: &str) -> Result<Network> {
+    s.parse()
+        .map_err(|_| corrupt(row, column, "not a network name"))
 }
 
 /// A stored transaction id (64 hex digits).
@@ -88,6 +94,20 @@ mod tests {
             [1; 32]
         );
         assert!(unsigned("r", "block", -1).is_err());
+        assert_eq!(network("r", "network", "nile").unwrap(), Network::Nile);
+        let e = network("accounts row 3", "network", "Nile").unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("accounts row 3"), "{e}");
         assert_eq!(sql_int(u64::MAX), i64::MAX);
+    }
+
+    #[test]
+    fn the_journal_network_is_decoded_from_its_meta_row() {
+        let (_d, j) = temp_journal();
+        assert_eq!(j.network().unwrap(), Network::Local);
+        j.set_meta("network", "moon").unwrap();
+        let e = j.network().unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("meta row network"), "{e}");
     }
 }

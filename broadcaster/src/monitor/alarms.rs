@@ -288,7 +288,7 @@ mod tests {
             payout_id: None,
             alarm: true,
         };
-        let shown = crate::monitor::transfers::shown(&row, "local");
+        let shown = crate::monitor::transfers::shown(&row, coldpay_shared::Network::Local);
         let group = [NewTransfer {
             row,
             shown: shown.clone(),

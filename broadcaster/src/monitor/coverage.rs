@@ -3,6 +3,7 @@
 //! `--from` or ends well before `--to`, and every payout settled inside the period but outside
 //! the covered range (so none vanishes silently).
 
+use coldpay_shared::Network;
 use serde::Serialize;
 
 use crate::error::Result;
@@ -80,7 +81,7 @@ fn hhmm(ms: u64) -> String {
 /// The covered range of `account`, its warnings and the payouts it leaves out.
 pub fn of(
     journal: &Journal,
-    network: &str,
+    network: Network,
     account: &str,
     i: &Inputs<'_>,
     time: BlockTime<'_>,
@@ -140,7 +141,7 @@ enum Side {
 /// each block's time read from the verified block, until one is outside the period.
 fn settled(
     journal: &Journal,
-    network: &str,
+    network: Network,
     account: &str,
     i: &Inputs<'_>,
     time: BlockTime<'_>,
@@ -168,7 +169,7 @@ fn settled(
         let Some(p) = journal.payout(&at.payout_id)? else {
             continue;
         };
-        let (symbol, decimals) = crate::tokens::unit_of(&p.token.stored(), network);
+        let (symbol, decimals) = p.token.unit(network);
         out.push(Outside {
             payout_id: at.payout_id,
             txid: at.txid.to_hex(),
@@ -252,7 +253,7 @@ mod tests {
         ];
         let c = of(
             &j,
-            "local",
+            Network::Local,
             "T1",
             &Inputs {
                 from_ms: 5 * 60_000,
@@ -298,7 +299,7 @@ mod tests {
         ];
         let c = of(
             &j,
-            "local",
+            Network::Local,
             "T1",
             &Inputs {
                 from_ms: 60_000,
@@ -323,7 +324,7 @@ mod tests {
         let all = [snap(1, 60_000), snap(12, 12 * 60_000)];
         let c = of(
             &j,
-            "local",
+            Network::Local,
             "T1",
             &Inputs {
                 from_ms: 60_000,

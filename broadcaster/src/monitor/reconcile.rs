@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use coldpay_shared::U256;
+use coldpay_shared::{Network, U256};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -121,7 +121,7 @@ pub struct Reconciliation {
 /// payouts outside the covered range).
 pub fn reconcile(
     journal: &Journal,
-    network: &str,
+    network: Network,
     accounts: &[String],
     (from_ms, to_ms): (u64, u64),
     time: BlockTime<'_>,
@@ -159,7 +159,7 @@ fn ends(s: &[Snapshot], from_ms: u64, to_ms: u64) -> Option<(Snapshot, Snapshot)
 
 fn account(
     journal: &Journal,
-    network: &str,
+    network: Network,
     a: &str,
     (from_ms, to_ms, time): (u64, u64, BlockTime<'_>),
     r: &mut Reconciliation,
@@ -249,7 +249,7 @@ fn signed(a: U256, b: U256) -> String {
 }
 
 fn balance_line(
-    network: &str,
+    network: Network,
     a: &str,
     token: &str,
     o: &Snapshot,
@@ -340,7 +340,7 @@ fn balance_line(
 /// Every settled attempt of the account's batches in the period, checked against the record.
 fn payouts(
     journal: &Journal,
-    network: &str,
+    network: Network,
     a: &str,
     (open, close): (&Snapshot, &Snapshot),
     rows: &[Recorded],
@@ -370,7 +370,7 @@ fn payouts(
             }),
             Some(_) => {}
         }
-        let (symbol, decimals) = crate::tokens::unit_of(&at.token.stored(), network);
+        let (symbol, decimals) = at.token.unit(network);
         r.payouts.push(PayoutLine {
             account: a.into(),
             amount: coldpay_shared::amount::format_units(at.amount, decimals),

@@ -125,7 +125,7 @@ pub fn sweep(
             open.join(", ")
         )));
     }
-    let network: coldpay_shared::Network = node.network().parse()?;
+    let network = node.network();
     let stamp = crate::journal::now_ms();
     let short = &from.to_base58()[..8];
     let mut payouts = Vec::new();

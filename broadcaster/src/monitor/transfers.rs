@@ -3,7 +3,7 @@
 //! [`crate::journal::transfer_rows`]) in token units with symbols, as text lines and CSV.
 
 use coldpay_shared::timefmt::TimeInput;
-use coldpay_shared::{Address, U256};
+use coldpay_shared::{Address, Network, U256};
 
 use crate::error::{BcError, Result};
 use crate::journal::{now_ms, Journal, TransferRow};
@@ -12,7 +12,7 @@ pub use crate::journal::Recorded;
 
 /// How a recorded transfer is shown: amounts in the token's units with its symbol, the fee in
 /// TRX, the block time in RFC 3339.
-pub fn shown(t: &TransferRow, network: &str) -> Recorded {
+pub fn shown(t: &TransferRow, network: Network) -> Recorded {
     let m = &t.movement;
     let token = m.token.map_or_else(|| "TRX".to_string(), |t| t.to_base58());
     let (amount, symbol) = crate::tokens::display(&token, m.amount, network);
@@ -45,7 +45,7 @@ pub fn shown(t: &TransferRow, network: &str) -> Recorded {
 /// order, as shown.
 pub fn list(
     journal: &Journal,
-    network: &str,
+    network: Network,
     since_ms: u64,
     account: Option<&Address>,
 ) -> Result<Vec<Recorded>> {
@@ -56,7 +56,7 @@ pub fn list(
 /// Recorded transfers of `account` in blocks `(after, upto]`, in chain order, as shown.
 pub fn in_blocks(
     journal: &Journal,
-    network: &str,
+    network: Network,
     account: &str,
     after: u64,
     upto: u64,

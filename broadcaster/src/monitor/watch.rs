@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 use coldpay_shared::block::VerifiedBlock;
-use coldpay_shared::{Address, TxId};
+use coldpay_shared::{Address, Network, TxId};
 
 use crate::chain::movements::{movements, receipts_needed, Direction, Evidence, Movement};
 use crate::error::{BcError, Result};
@@ -44,7 +44,7 @@ pub struct Watcher<'a> {
     /// Node pool.
     pub node: &'a Node,
     /// Network name (token units).
-    pub network: String,
+    pub network: Network,
     /// Accounts watched.
     pub accounts: Vec<Address>,
     /// Registered tokens.
@@ -281,7 +281,7 @@ impl Watcher<'_> {
             payout_id: payout,
             alarm,
         };
-        let shown = crate::monitor::transfers::shown(&row, &self.network);
+        let shown = crate::monitor::transfers::shown(&row, self.network);
         Ok(NewTransfer { row, shown })
     }
 }

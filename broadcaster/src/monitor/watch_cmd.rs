@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use coldpay_shared::Address;
+use coldpay_shared::{Address, Network};
 
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
@@ -12,7 +12,7 @@ use crate::node::Node;
 
 /// The accounts to watch: `--address` (each must be an imported watch-only account) or every
 /// imported one.
-pub fn accounts(journal: &Journal, network: &str, given: &[String]) -> Result<Vec<Address>> {
+pub fn accounts(journal: &Journal, network: Network, given: &[String]) -> Result<Vec<Address>> {
     if given.is_empty() {
         let all = journal.accounts()?;
         if all.is_empty() {
@@ -21,13 +21,13 @@ pub fn accounts(journal: &Journal, network: &str, given: &[String]) -> Result<Ve
                     .into(),
             ));
         }
-        return all.iter().map(|(a, ..)| Ok(Address::parse(a)?)).collect();
+        return Ok(all.into_iter().map(|a| a.address).collect());
     }
     given
         .iter()
         .map(|s| {
             let a = Address::parse(s)?;
-            journal.require_account(&a, network.parse()?)?;
+            journal.require_account(&a, network)?;
             Ok(a)
         })
         .collect()
@@ -37,14 +37,14 @@ pub fn accounts(journal: &Journal, network: &str, given: &[String]) -> Result<Ve
 pub fn watch(
     journal: &Journal,
     node: &Node,
-    network: &str,
+    network: Network,
     addresses: &[String],
     opts: &RunOpts,
 ) -> Result<()> {
     let w = Watcher {
         journal,
         node,
-        network: network.into(),
+        network,
         accounts: accounts(journal, network, addresses)?,
         tokens: crate::tokens::registered(network),
     };
@@ -68,7 +68,7 @@ fn format_ok(format: &str) -> Result<()> {
 /// `transfers list`.
 pub fn list(
     journal: &Journal,
-    network: &str,
+    network: Network,
     since: &str,
     address: Option<&str>,
     format: &str,
@@ -113,7 +113,7 @@ pub struct ReconcileArgs<'a> {
 pub fn reconcile(
     journal: &Journal,
     node: &Node,
-    network: &str,
+    network: Network,
     a: &ReconcileArgs<'_>,
 ) -> Result<()> {
     format_ok(a.format)?;
@@ -127,7 +127,7 @@ pub fn reconcile(
     let w = Watcher {
         journal,
         node,
-        network: network.into(),
+        network,
         accounts: accounts.clone(),
         tokens: crate::tokens::registered(network),
     };

@@ -284,11 +284,7 @@ pub fn set_permission(
     let before = crate::multisig::permissions::read(node, &change.account)?;
     let max_keys = usize::try_from(node.fee_params()?.total_sign_num).unwrap_or(usize::MAX);
     let update = plan(&before, change, max_keys)?;
-    let watch: Vec<Address> = journal
-        .accounts()?
-        .iter()
-        .filter_map(|(a, ..)| Address::parse(a).ok())
-        .collect();
+    let watch: Vec<Address> = journal.accounts()?.iter().map(|a| a.address).collect();
     let warnings: Vec<String> = owner_warning(&update, &watch).into_iter().collect();
     let alone = crate::multisig::permission_alone::notes(&update, change);
     if let (Some(w), false) = (warnings.first(), allow_owner_handover) {

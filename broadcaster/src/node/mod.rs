@@ -20,7 +20,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use coldpay_shared::block::{verify_block, verify_header, verify_range, VerifiedBlock};
-use coldpay_shared::{Address, TxId, U256};
+use coldpay_shared::{Address, Network, TxId, U256};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -33,13 +33,13 @@ use crate::node::energy_band::{Band, Seen};
 use crate::node::limiter::Limiter;
 use crate::node::network::{genesis_of, network_of_genesis};
 
-/// TronGrid host of a network preset.
-pub fn preset_url(network: &str) -> Option<&'static str> {
+/// TronGrid host of a network preset (a local dev node has none).
+pub fn preset_url(network: Network) -> Option<&'static str> {
     match network {
-        "mainnet" => Some("https://api.trongrid.io"),
-        "nile" => Some("https://nile.trongrid.io"),
-        "shasta" => Some("https://api.shasta.trongrid.io"),
-        _ => None,
+        Network::Mainnet => Some("https://api.trongrid.io"),
+        Network::Nile => Some("https://nile.trongrid.io"),
+        Network::Shasta => Some("https://api.shasta.trongrid.io"),
+        Network::Local => None,
     }
 }
 
@@ -62,8 +62,9 @@ pub struct NodeOpts {
     pub max_rps: Option<f64>,
     /// Parallel calls for independent work.
     pub concurrency: usize,
-    /// Network name (for messages).
-    pub network: String,
+    /// The journal's network: its genesis binds every endpoint (a public network's is known;
+    /// a local one is [`NodeOpts::genesis`] or the first one seen), and messages name it.
+    pub network: Network,
     /// Expected genesis blockID; None for a local journal that has not recorded one yet.
     pub genesis: Option<[u8; 32]>,
     /// Tries per call before giving up.
@@ -128,7 +129,7 @@ impl Default for NodeOpts {
             api_key: None,
             max_rps: None,
             concurrency: 8,
-            network: "local".into(),
+            network: Network::Local,
             genesis: None,
             max_attempts: 10,
             max_wait: Duration::from_secs(30),
@@ -460,9 +461,9 @@ impl Node {
         std::thread::sleep(wait);
     }
 
-    /// The network name this client was opened for.
-    pub fn network(&self) -> &str {
-        &self.opts.network
+    /// The network this client was opened for.
+    pub fn network(&self) -> Network {
+        self.opts.network
     }
 
     /// Parallel calls allowed.
@@ -739,17 +740,11 @@ impl Node {
         let mut g = self.genesis.lock().expect("genesis");
         let expected = match *g {
             Some(e) => e,
-            None if self.opts.network == "local" && network_of_genesis(&id).is_none() => {
+            None if self.opts.network == Network::Local && network_of_genesis(&id).is_none() => {
                 *g = Some(id);
                 id
             }
-            None => self
-                .opts
-                .network
-                .parse()
-                .ok()
-                .and_then(genesis_of)
-                .unwrap_or(id),
+            None => genesis_of(self.opts.network).unwrap_or(id),
         };
         if id != expected {
             let serves = network_of_genesis(&id).map_or_else(

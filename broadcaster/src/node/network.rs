@@ -1,6 +1,7 @@
 //! Which chain a node serves: TRON has no chain id but its genesis block, so block 0's ID names
 //! the network (values in ../shared/vectors/networks.json). The network itself is the typed
-//! [`Network`] everywhere in the journal's API; it is stored as its lowercase name.
+//! [`Network`] everywhere in the broadcaster (parsed once, from `--network` or the config); the
+//! journal stores it as its lowercase name.
 
 pub use coldpay_shared::Network;
 

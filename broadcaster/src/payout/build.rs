@@ -826,7 +826,7 @@ fn resolved_types(todo: &[Todo]) -> Vec<i32> {
 }
 
 fn hints(p: &Payout, network: Network) -> DisplayHints {
-    let (symbol, _) = crate::tokens::unit_of(&p.token.stored(), network.as_str());
+    let (symbol, _) = p.token.unit(network);
     DisplayHints {
         to: Some(p.to),
         amount: Some(p.amount.to_string()),

@@ -94,7 +94,7 @@ mod tests {
     use crate::tokens::Token;
 
     fn usdt() -> Token {
-        Token::usdt("mainnet")
+        Token::usdt(coldpay_shared::Network::Mainnet)
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub fn validate(
     token: &str,
     memo: &str,
     from: &Address,
-    network: &str,
+    network: Network,
 ) -> std::result::Result<NewPayout, String> {
     check_id(id)?;
     let to = Address::parse(to.trim()).map_err(|e| format!("bad recipient {to:?}: {e}"))?;
@@ -115,7 +115,7 @@ type Row = std::result::Result<NewPayout, String>;
 
 /// Parses CSV text into rows, in file order. Header problems are the error; row problems
 /// (unreadable record, field count, field checks, a payout_id repeated in the file) are rows.
-fn parse_rows(bytes: &[u8], source: &str, from: &Address, network: &str) -> Result<Vec<Row>> {
+fn parse_rows(bytes: &[u8], source: &str, from: &Address, network: Network) -> Result<Vec<Row>> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -230,7 +230,7 @@ pub fn parse_csv(
     bytes: &[u8],
     source: &str,
     from: &Address,
-    network: &str,
+    network: Network,
 ) -> Result<Vec<NewPayout>> {
     finish(parse_rows(bytes, source, from, network)?, source)
 }
@@ -240,7 +240,7 @@ pub fn parse_csv(
 pub fn read_csv(
     path: &Path,
     from: &Address,
-    network: &str,
+    network: Network,
     journal: &Journal,
 ) -> Result<Vec<NewPayout>> {
     let source = path.display().to_string();
@@ -453,11 +453,6 @@ pub fn totals(payouts: &[NewPayout]) -> Vec<(String, String, usize)> {
 
 /// Imports the signer's watch-only export.
 pub fn import_watch(journal: &Journal, w: &WatchExport) -> Result<usize> {
-    let rows: Vec<(String, String, Option<String>)> = w
-        .accounts
-        .iter()
-        .map(|a| (a.address.to_base58(), a.name.clone(), a.path.clone()))
-        .collect();
-    journal.upsert_accounts(w.network, &rows)?;
+    journal.upsert_accounts(w.network, &w.accounts)?;
     Ok(w.accounts.len())
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use coldpay_shared::amount::format_units;
 use coldpay_shared::burn::Burn;
-use coldpay_shared::{SignRequest, U256};
+use coldpay_shared::{Network, SignRequest, U256};
 use serde::Serialize;
 
 use coldpay_shared::timefmt::utc_seconds as format_time;
@@ -29,8 +29,8 @@ pub struct TokenTotal {
 pub struct RequestSummary {
     /// Request id.
     pub request_id: String,
-    /// Network.
-    pub network: String,
+    /// Network (its name in JSON).
+    pub network: Network,
     /// Transactions in the request.
     pub payouts: usize,
     /// Totals per token symbol.
@@ -159,7 +159,7 @@ pub fn summarize(req: &SignRequest) -> RequestSummary {
     let last = exp.iter().copied().max().unwrap_or(0);
     RequestSummary {
         request_id: req.request_id.clone(),
-        network: req.network.to_string(),
+        network: req.network,
         payouts: req.transactions.len(),
         totals: totals
             .into_iter()

@@ -16,7 +16,7 @@ use coldpay_broadcaster::payout::fees::{Band, Seen};
 use coldpay_devnode::http::Response;
 use coldpay_devnode::scripted::Scripted;
 use coldpay_shared::block::{block_id, HeaderRaw};
-use coldpay_shared::{Address, TxId, U256};
+use coldpay_shared::{Address, Network, TxId, U256};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------------------------
@@ -1221,7 +1221,7 @@ fn assert_retried_fault(reply: &Reply, expect_in_error: &str, opts: fn() -> Node
 
 fn local_opts() -> NodeOpts {
     NodeOpts {
-        network: "local".into(),
+        network: Network::Local,
         genesis: None,
         max_attempts: 4,
         ..Default::default()
@@ -1234,7 +1234,7 @@ fn any_band() -> Band {
     let token = coldpay_broadcaster::tokens::Token {
         min_energy: 1,
         max_energy: 1_000_000,
-        ..coldpay_broadcaster::tokens::Token::usdt("mainnet")
+        ..coldpay_broadcaster::tokens::Token::usdt(Network::Mainnet)
     };
     Band::new(&token, true, &[])
 }
@@ -1397,9 +1397,9 @@ fn another_chain_is_refused_with_exit_6() {
     assert_eq!(m.count("/wallet/getaccount"), 0, "nothing asked of it");
 
     // A mainnet journal against this (local) node.
-    for net in ["mainnet", "nile", "shasta"] {
+    for net in [Network::Mainnet, Network::Nile, Network::Shasta] {
         let node = m.node_with(NodeOpts {
-            network: net.into(),
+            network: net,
             ..local_opts()
         });
         let e = node.trx_balance(&addr(OWNER)).unwrap_err();
@@ -1408,10 +1408,7 @@ fn another_chain_is_refused_with_exit_6() {
     }
 
     // A local journal that recorded mainnet's genesis, against this node.
-    let mainnet = coldpay_broadcaster::node::network::genesis_of(
-        coldpay_broadcaster::node::network::Network::Mainnet,
-    )
-    .unwrap();
+    let mainnet = coldpay_broadcaster::node::network::genesis_of(Network::Mainnet).unwrap();
     let node = m.node_with(NodeOpts {
         genesis: Some(mainnet),
         ..local_opts()
@@ -1427,16 +1424,13 @@ fn a_forged_mainnet_block_zero_is_not_believed() {
     // the endpoint cannot be bound (a node fault, exit 1), whatever the journal's network.
     let (mut forged, _) = local_genesis();
     forged["blockID"] = json!(hex::encode(
-        coldpay_broadcaster::node::network::genesis_of(
-            coldpay_broadcaster::node::network::Network::Mainnet
-        )
-        .unwrap()
+        coldpay_broadcaster::node::network::genesis_of(Network::Mainnet).unwrap()
     ));
     let m = Mock::with_genesis(forged);
     m.serve_json("/wallet/getaccount", &captured("/wallet/getaccount"));
-    for (network, genesis) in [("local", Some([7u8; 32])), ("mainnet", None)] {
+    for (network, genesis) in [(Network::Local, Some([7u8; 32])), (Network::Mainnet, None)] {
         let node = m.node_with(NodeOpts {
-            network: network.into(),
+            network,
             genesis,
             max_attempts: 1,
             ..Default::default()

@@ -1310,7 +1310,7 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("j.sqlite");
     let from = pool_recipient(1_000_000_000);
-    let usdt = coldpay_broadcaster::tokens::registered("local")[0].contract;
+    let usdt = coldpay_broadcaster::tokens::registered(Network::Local)[0].contract;
     let started = Instant::now();
     let journal = Journal::open(
         &db,
