@@ -122,7 +122,10 @@ impl Journal {
                 "batch {batch_id:?} does not exist: import without --append to create it"
             )));
         };
-        if sender != from.to_base58() || net != network.as_str() {
+        let row = format!("batches row {batch_id}");
+        let sender = stored::address(&row, "from_address", &sender)?;
+        let net = stored::network(&row, "network", &net)?;
+        if sender != *from || net != network {
             return Err(BcError::Input(format!(
                 "batch {batch_id:?} pays from {sender} on {net}, not from {from} on {network}: a payout joins only a batch of its own sender"
             )));

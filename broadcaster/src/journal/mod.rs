@@ -569,13 +569,17 @@ impl Journal {
 
     /// Refuses a journal that records another network than `network`.
     pub fn check_network(&self, path: &Path, network: Network) -> Result<()> {
-        match self.meta("network")? {
-            Some(n) if n != network.as_str() => Err(BcError::WrongNetwork(format!(
-                "journal {} was created for {n}; this command runs {network} (--network / config)",
-                path.display()
-            ))),
-            _ => Ok(()),
+        let Some(n) = self.meta("network")? else {
+            return Ok(());
+        };
+        let n = stored::network("meta row network", "value", &n)?;
+        if n == network {
+            return Ok(());
         }
+        Err(BcError::WrongNetwork(format!(
+            "journal {} was created for {n}; this command runs {network} (--network / config)",
+            path.display()
+        )))
     }
 
     /// The network this journal was created for; a journal that records none, or a name that
