@@ -104,7 +104,7 @@ pub fn ack(journal: &Journal, id: i64, note: &str) -> Result<Row> {
     journal
         .alarm(id)?
         .map(Row::from)
-        .ok_or_else(|| BcError::Input(format!("alarm {id} vanished")))
+        .ok_or_else(|| BcError::corrupt(format!("alarms row {id}"), "it vanished while being read"))
 }
 
 /// Alarms not yet notified, oldest first.

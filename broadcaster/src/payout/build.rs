@@ -298,9 +298,9 @@ fn select(
 fn reexported(journal: &Journal, reexport: &[Attempt], network: Network) -> Result<Vec<RequestTx>> {
     let mut txs = Vec::new();
     for a in reexport {
-        let p = journal
-            .payout(&a.payout_id)?
-            .ok_or_else(|| BcError::Input(format!("attempt {} has no payout", a.txid)))?;
+        let p = journal.payout(&a.payout_id)?.ok_or_else(|| {
+            BcError::corrupt(format!("attempts row {}", a.id), "its payout is missing")
+        })?;
         let mut t = RequestTx::new(&a.payout_id, a.raw.clone());
         t.hints = Some(hints(&p, network));
         t.fee.clone_from(&a.fee_inputs);
@@ -312,9 +312,9 @@ fn reexported(journal: &Journal, reexport: &[Attempt], network: Network) -> Resu
 fn resolve(journal: &Journal, opts: &BuildOpts, payouts: &[Payout]) -> Result<Vec<Todo>> {
     let mut out = Vec::new();
     for p in payouts {
-        let (from, net) = journal
-            .batch_from(&p.batch_id)?
-            .ok_or_else(|| BcError::Input(format!("payout {}: batch missing", p.id)))?;
+        let (from, net) = journal.batch_from(&p.batch_id)?.ok_or_else(|| {
+            BcError::corrupt(format!("payouts row {}", p.id), "its batch is missing")
+        })?;
         if net != opts.network {
             return Err(BcError::Input(format!(
                 "batch {} is for {net}, not {}",

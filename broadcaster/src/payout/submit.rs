@@ -133,8 +133,12 @@ fn verify(
             }
             continue;
         }
-        let p = journal.payout(&a.payout_id)?.expect("attempt has payout");
-        let (expected, _) = journal.batch_from(&p.batch_id)?.expect("batch");
+        let p = journal.payout(&a.payout_id)?.ok_or_else(|| {
+            BcError::corrupt(format!("attempts row {}", a.id), "its payout is missing")
+        })?;
+        let (expected, _) = journal.batch_from(&p.batch_id)?.ok_or_else(|| {
+            BcError::corrupt(format!("payouts row {}", p.id), "its batch is missing")
+        })?;
         for s in &t.signatures {
             let who = s.signature.recover(&t.txid).map_err(|e| {
                 BcError::Input(format!(
@@ -224,9 +228,12 @@ fn to_broadcast(
 ) -> Result<(Vec<(Attempt, Vec<u8>)>, HashSet<i64>)> {
     let mut to_send = Vec::new();
     for (a, sigs) in verified.single {
-        let current = journal
-            .attempt_by_txid(&a.txid)?
-            .ok_or_else(|| BcError::Input(format!("attempt {} vanished", a.txid)))?;
+        let current = journal.attempt_by_txid(&a.txid)?.ok_or_else(|| {
+            BcError::corrupt(
+                format!("attempts row {}", a.id),
+                "it vanished while being submitted",
+            )
+        })?;
         if !matches!(
             current.state,
             AttemptState::Signed | AttemptState::Broadcast
@@ -247,9 +254,12 @@ fn to_broadcast(
         if !seen.insert(i.attempt.id) {
             continue;
         }
-        let current = journal
-            .attempt_by_txid(&i.attempt.txid)?
-            .ok_or_else(|| BcError::Input(format!("attempt {} vanished", i.attempt.txid)))?;
+        let current = journal.attempt_by_txid(&i.attempt.txid)?.ok_or_else(|| {
+            BcError::corrupt(
+                format!("attempts row {}", i.attempt.id),
+                "it vanished while being submitted",
+            )
+        })?;
         match current.state {
             AttemptState::Built => sum.awaiting_approval += 1,
             AttemptState::Signed => {
