@@ -1,6 +1,10 @@
 //! What the duplicate check of `batch import` and `build` compares: a payout's recipient, token,
-//! amount and memo as journaled, with its import order and time.
+//! amount and memo as journaled, typed, with its import order and time.
 
+use coldpay_shared::text::escape;
+use coldpay_shared::{Address, U256};
+
+use super::stored;
 use super::{at, Journal};
 use crate::error::Result;
 
@@ -15,22 +19,75 @@ pub struct TwinRow {
     pub batch: String,
     /// When it was imported (ms).
     pub created_at: i64,
-    /// (recipient, token, amount in base units, memo or "") as journaled.
-    pub key: (String, String, String, String),
+    /// Recipient.
+    pub to: Address,
+    /// `None` = TRX, else the token contract.
+    pub token: Option<Address>,
+    /// Amount in base units.
+    pub amount: U256,
+    /// Memo.
+    pub memo: Option<String>,
 }
 
-fn twin_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TwinRow> {
-    Ok(TwinRow {
+impl TwinRow {
+    /// What the duplicate check compares, spelled as an import spells it: recipient (base58),
+    /// "TRX" or the token contract (base58), amount in base units, memo ("" = none).
+    pub fn key(&self) -> (String, String, String, String) {
+        (
+            self.to.to_base58(),
+            self.token
+                .map_or_else(|| "TRX".to_string(), |t| t.to_base58()),
+            self.amount.to_string(),
+            self.memo.clone().unwrap_or_default(),
+        )
+    }
+}
+
+/// A payout row's duplicate-check columns as SQLite holds them (text not decoded yet).
+struct Stored {
+    rowid: i64,
+    id: String,
+    batch: String,
+    created_at: i64,
+    to: String,
+    token: String,
+    amount: String,
+    memo: Option<String>,
+}
+
+fn stored_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
         rowid: r.get(0)?,
         id: r.get(1)?,
         batch: r.get(2)?,
         created_at: r.get(3)?,
-        key: (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+        to: r.get(4)?,
+        token: r.get(5)?,
+        amount: r.get(6)?,
+        memo: r.get(7)?,
     })
 }
 
-const TWIN_COLS: &str =
-    "rowid, id, batch_id, created_at, to_address, token, amount, IFNULL(memo, '')";
+impl Stored {
+    /// Decodes every column once; the first that does not decode is the error.
+    fn decode(self) -> Result<TwinRow> {
+        let row = format!("payouts row {}", escape(&self.id));
+        let row = row.as_str();
+        stored::unsigned(row, "created_at", self.created_at)?;
+        Ok(TwinRow {
+            to: stored::address(row, "to_address", &self.to)?,
+            token: stored::token(row, "token", &self.token)?,
+            amount: stored::amount(row, "amount", &self.amount)?,
+            rowid: self.rowid,
+            id: self.id,
+            batch: self.batch,
+            created_at: self.created_at,
+            memo: self.memo,
+        })
+    }
+}
+
+const TWIN_COLS: &str = "rowid, id, batch_id, created_at, to_address, token, amount, memo";
 
 impl Journal {
     /// Payouts not cancelled, imported at or after `since` (ms), in import order.
@@ -42,9 +99,11 @@ impl Journal {
                 "SELECT {TWIN_COLS} FROM payouts WHERE cancelled_at IS NULL AND created_at >= ?1 ORDER BY rowid"
             ))
             .map_err(at(what()))?;
-        st.query_map([since], twin_from_row)
+        let rows = st
+            .query_map([since], stored_from)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what()))
+            .map_err(at(what()))?;
+        rows.into_iter().map(Stored::decode).collect()
     }
 
     /// One payout as the duplicate check sees it (an error if it is not in the journal).
@@ -53,8 +112,92 @@ impl Journal {
             .query_row(
                 &format!("SELECT {TWIN_COLS} FROM payouts WHERE id = ?1"),
                 [id],
-                twin_from_row,
+                stored_from,
             )
-            .map_err(at(format!("read payout {id}")))
+            .map_err(at(format!("read payout {id}")))?
+            .decode()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::fixtures;
+    use crate::journal::stored::temp_journal;
+
+    fn a(n: u8) -> Address {
+        Address::from_evm_bytes([n; 20])
+    }
+
+    /// Payout `id` of batch `b` to `a(2)`, imported at `created` ms.
+    fn payout(j: &Journal, id: &str, token: &str, memo: Option<&str>, created: i64) {
+        fixtures::execute(
+            j,
+            "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES (?1, 'b', NULL, ?2, ?3, '1500000', ?4, ?5)",
+            rusqlite::params![id, a(2).to_base58(), token, memo, created],
+        );
+    }
+
+    fn journal() -> (tempfile::TempDir, Journal) {
+        let (d, j) = temp_journal();
+        fixtures::execute(
+            &j,
+            "INSERT INTO batches VALUES ('b', ?1, 'local', 0)",
+            [a(1).to_base58()],
+        );
+        (d, j)
+    }
+
+    #[test]
+    fn twins_read_back_typed_in_import_order() {
+        let (_d, j) = journal();
+        let usdt = a(7);
+        payout(&j, "p1", "TRX", None, 10);
+        payout(&j, "p2", &usdt.to_base58(), Some("inv 7"), 20);
+        let rows = j.twins_since(0).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (
+                rows[0].to,
+                rows[0].token,
+                rows[0].amount,
+                rows[0].memo.clone()
+            ),
+            (a(2), None, U256::from(1_500_000u64), None)
+        );
+        assert_eq!(rows[1].token, Some(usdt));
+        assert_eq!(
+            rows[1].key(),
+            (
+                a(2).to_base58(),
+                usdt.to_base58(),
+                "1500000".to_string(),
+                "inv 7".to_string()
+            )
+        );
+        assert_eq!(rows[0].key().3, "", "no memo compares as an empty one");
+        assert_eq!(j.twins_since(15).unwrap(), vec![rows[1].clone()]);
+        assert_eq!(j.twin_of("p1").unwrap(), rows[0]);
+    }
+
+    #[test]
+    fn a_corrupt_row_is_a_journal_error_naming_table_row_and_column() {
+        let (_d, j) = journal();
+        payout(&j, "p1", "TRX", None, 10);
+        for (column, bad) in [
+            ("amount", "'1.5'"),
+            ("token", "'USDT'"),
+            ("to_address", "'Tto'"),
+        ] {
+            fixtures::execute(&j, &format!("UPDATE payouts SET {column} = {bad}"), []);
+            for e in [j.twins_since(0).unwrap_err(), j.twin_of("p1").unwrap_err()] {
+                assert_eq!(e.exit_code(), 1);
+                assert!(
+                    e.to_string()
+                        .contains(&format!("payouts row p1, column {column}")),
+                    "{e}"
+                );
+            }
+        }
     }
 }

@@ -326,7 +326,7 @@ impl Twins {
     pub fn load(journal: &Journal, since: i64) -> Result<Twins> {
         let mut m: HashMap<TwinKey, Vec<Earlier>> = HashMap::new();
         for r in journal.twins_since(since)? {
-            m.entry(r.key).or_default().push(Earlier {
+            m.entry(r.key()).or_default().push(Earlier {
                 rowid: r.rowid,
                 id: r.id,
                 batch: r.batch,
@@ -417,7 +417,7 @@ pub fn mark_duplicates(
     let mut rows = Vec::with_capacity(txs.len());
     for t in txs.iter() {
         let r = journal.twin_of(&t.payout_id)?;
-        rows.push((r.rowid, r.created_at, r.key));
+        rows.push((r.rowid, r.created_at, r.key()));
     }
     let since = rows.iter().map(|r| r.1).min().unwrap_or(0) - DUPLICATE_WINDOW_MS;
     let twins = Twins::load(journal, since)?;
