@@ -87,16 +87,21 @@ impl Stored {
     }
 }
 
+/// The payout rows of permission updates (`payouts.kind`).
+const PERMISSION_KIND: &str = "permission-update";
+
 const TWIN_COLS: &str = "rowid, id, batch_id, created_at, to_address, token, amount, memo";
 
 impl Journal {
-    /// Payouts not cancelled, imported at or after `since` (ms), in import order.
+    /// Payouts not cancelled, imported at or after `since` (ms), in import order. Permission
+    /// updates are not among them: their payout row's token is `PERMISSION`, which no import
+    /// can name, so they never were anyone's twin.
     pub fn twins_since(&self, since: i64) -> Result<Vec<TwinRow>> {
         let what = || "look up earlier payouts".to_string();
         let mut st = self
             .conn
             .prepare(&format!(
-                "SELECT {TWIN_COLS} FROM payouts WHERE cancelled_at IS NULL AND created_at >= ?1 ORDER BY rowid"
+                "SELECT {TWIN_COLS} FROM payouts WHERE cancelled_at IS NULL AND created_at >= ?1 AND kind <> '{PERMISSION_KIND}' ORDER BY rowid"
             ))
             .map_err(at(what()))?;
         let rows = st
@@ -106,11 +111,14 @@ impl Journal {
         rows.into_iter().map(Stored::decode).collect()
     }
 
-    /// One payout as the duplicate check sees it (an error if it is not in the journal).
+    /// One payout as the duplicate check sees it (an error if it is not in the journal, or is
+    /// a permission update).
     pub fn twin_of(&self, id: &str) -> Result<TwinRow> {
         self.conn
             .query_row(
-                &format!("SELECT {TWIN_COLS} FROM payouts WHERE id = ?1"),
+                &format!(
+                    "SELECT {TWIN_COLS} FROM payouts WHERE id = ?1 AND kind <> '{PERMISSION_KIND}'"
+                ),
                 [id],
                 stored_from,
             )
@@ -178,6 +186,14 @@ mod tests {
         assert_eq!(rows[0].key().3, "", "no memo compares as an empty one");
         assert_eq!(j.twins_since(15).unwrap(), vec![rows[1].clone()]);
         assert_eq!(j.twin_of("p1").unwrap(), rows[0]);
+        // A permission update's row (token PERMISSION) is nobody's twin.
+        fixtures::execute(
+            &j,
+            "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('perm', 'b', 3, ?1, 'PERMISSION', '0', NULL, 30, 'permission-update')",
+            [a(1).to_base58()],
+        );
+        assert_eq!(j.twins_since(0).unwrap().len(), 2);
+        assert!(j.twin_of("perm").is_err());
     }
 
     #[test]
