@@ -1,12 +1,27 @@
 //! What the duplicate check of `batch import` and `build` compares: a payout's recipient, token,
 //! amount and memo as journaled, typed, with its import order and time.
 
+use std::collections::HashMap;
+
 use coldpay_shared::text::escape;
 use coldpay_shared::{Address, U256};
 
 use super::stored;
 use super::{at, Journal};
 use crate::error::Result;
+
+/// What makes two payouts the same.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TwinKey {
+    /// Recipient.
+    pub to: Address,
+    /// `None` = TRX, else the token contract.
+    pub token: Option<Address>,
+    /// Amount in base units.
+    pub amount: U256,
+    /// Memo ("" = none).
+    pub memo: String,
+}
 
 /// One payout as the duplicate check sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,29 +34,12 @@ pub struct TwinRow {
     pub batch: String,
     /// When it was imported (ms).
     pub created_at: i64,
-    /// Recipient.
-    pub to: Address,
-    /// `None` = TRX, else the token contract.
-    pub token: Option<Address>,
-    /// Amount in base units.
-    pub amount: U256,
-    /// Memo.
-    pub memo: Option<String>,
+    /// Recipient, token, amount and memo.
+    pub key: TwinKey,
 }
 
-impl TwinRow {
-    /// What the duplicate check compares, spelled as an import spells it: recipient (base58),
-    /// "TRX" or the token contract (base58), amount in base units, memo ("" = none).
-    pub fn key(&self) -> (String, String, String, String) {
-        (
-            self.to.to_base58(),
-            self.token
-                .map_or_else(|| "TRX".to_string(), |t| t.to_base58()),
-            self.amount.to_string(),
-            self.memo.clone().unwrap_or_default(),
-        )
-    }
-}
+/// Token columns decoded so far: a journal names few tokens, so each is decoded once per read.
+type Tokens = HashMap<String, Option<Address>>;
 
 /// A payout row's duplicate-check columns as SQLite holds them (text not decoded yet).
 struct Stored {
@@ -70,19 +68,31 @@ fn stored_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
 
 impl Stored {
     /// Decodes every column once; the first that does not decode is the error.
-    fn decode(self) -> Result<TwinRow> {
+    fn decode(self, tokens: &mut Tokens) -> Result<TwinRow> {
         let row = format!("payouts row {}", escape(&self.id));
         let row = row.as_str();
         stored::unsigned(row, "created_at", self.created_at)?;
-        Ok(TwinRow {
-            to: stored::address(row, "to_address", &self.to)?,
-            token: stored::token(row, "token", &self.token)?,
+        let to = stored::address(row, "to_address", &self.to)?;
+        let token = match tokens.get(&self.token) {
+            Some(t) => *t,
+            None => {
+                let t = stored::token(row, "token", &self.token)?;
+                tokens.insert(self.token, t);
+                t
+            }
+        };
+        let key = TwinKey {
+            to,
+            token,
             amount: stored::amount(row, "amount", &self.amount)?,
+            memo: self.memo.unwrap_or_default(),
+        };
+        Ok(TwinRow {
             rowid: self.rowid,
             id: self.id,
             batch: self.batch,
             created_at: self.created_at,
-            memo: self.memo,
+            key,
         })
     }
 }
@@ -108,7 +118,8 @@ impl Journal {
             .query_map([since], stored_from)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(at(what()))?;
-        rows.into_iter().map(Stored::decode).collect()
+        let mut tokens = Tokens::new();
+        rows.into_iter().map(|r| r.decode(&mut tokens)).collect()
     }
 
     /// One payout as the duplicate check sees it (an error if it is not in the journal, or is
@@ -123,7 +134,7 @@ impl Journal {
                 stored_from,
             )
             .map_err(at(format!("read payout {id}")))?
-            .decode()
+            .decode(&mut Tokens::new())
     }
 }
 
@@ -164,26 +175,18 @@ mod tests {
         payout(&j, "p2", &usdt.to_base58(), Some("inv 7"), 20);
         let rows = j.twins_since(0).unwrap();
         assert_eq!(rows.len(), 2);
+        let key = |token, memo: &str| TwinKey {
+            to: a(2),
+            token,
+            amount: U256::from(1_500_000u64),
+            memo: memo.into(),
+        };
         assert_eq!(
-            (
-                rows[0].to,
-                rows[0].token,
-                rows[0].amount,
-                rows[0].memo.clone()
-            ),
-            (a(2), None, U256::from(1_500_000u64), None)
+            rows[0].key,
+            key(None, ""),
+            "no memo compares as an empty one"
         );
-        assert_eq!(rows[1].token, Some(usdt));
-        assert_eq!(
-            rows[1].key(),
-            (
-                a(2).to_base58(),
-                usdt.to_base58(),
-                "1500000".to_string(),
-                "inv 7".to_string()
-            )
-        );
-        assert_eq!(rows[0].key().3, "", "no memo compares as an empty one");
+        assert_eq!(rows[1].key, key(Some(usdt), "inv 7"));
         assert_eq!(j.twins_since(15).unwrap(), vec![rows[1].clone()]);
         assert_eq!(j.twin_of("p1").unwrap(), rows[0]);
         // A permission update's row (token PERMISSION) is nobody's twin.

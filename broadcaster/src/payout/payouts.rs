@@ -303,8 +303,7 @@ fn import_rows(payouts: &[NewPayout]) -> Vec<ImportRow<'_>> {
 /// How long a payout counts against a new one with the same recipient, amount, token and memo.
 pub const DUPLICATE_WINDOW_MS: i64 = 30 * 86_400_000;
 
-/// What makes two payouts the same: recipient, token, amount (base units), memo ("" = none).
-type TwinKey = (String, String, String, String);
+use crate::journal::twin_rows::TwinKey;
 
 /// A journal payout that a new one may repeat.
 #[derive(Clone, Debug)]
@@ -326,7 +325,7 @@ impl Twins {
     pub fn load(journal: &Journal, since: i64) -> Result<Twins> {
         let mut m: HashMap<TwinKey, Vec<Earlier>> = HashMap::new();
         for r in journal.twins_since(since)? {
-            m.entry(r.key()).or_default().push(Earlier {
+            m.entry(r.key).or_default().push(Earlier {
                 rowid: r.rowid,
                 id: r.id,
                 batch: r.batch,
@@ -347,13 +346,17 @@ impl Twins {
     }
 }
 
-fn key_of(p: &NewPayout) -> TwinKey {
-    (
-        p.to.to_base58(),
-        p.token.clone(),
-        p.amount.to_string(),
-        p.memo.clone().unwrap_or_default(),
-    )
+fn key_of(p: &NewPayout) -> Result<TwinKey> {
+    let token = match p.token.as_str() {
+        "TRX" => None,
+        t => Some(Address::parse(t)?),
+    };
+    Ok(TwinKey {
+        to: p.to,
+        token,
+        amount: p.amount,
+        memo: p.memo.clone().unwrap_or_default(),
+    })
 }
 
 fn describe(p: &NewPayout) -> String {
@@ -374,7 +377,7 @@ pub fn find_duplicates(journal: &Journal, payouts: &[NewPayout]) -> Result<Vec<S
     let mut first: HashMap<TwinKey, &NewPayout> = HashMap::new();
     let mut out = Vec::new();
     for p in payouts {
-        let k = key_of(p);
+        let k = key_of(p)?;
         let at = if p.line > 0 {
             format!("line {}: ", p.line)
         } else {
@@ -417,7 +420,7 @@ pub fn mark_duplicates(
     let mut rows = Vec::with_capacity(txs.len());
     for t in txs.iter() {
         let r = journal.twin_of(&t.payout_id)?;
-        rows.push((r.rowid, r.created_at, r.key()));
+        rows.push((r.rowid, r.created_at, r.key));
     }
     let since = rows.iter().map(|r| r.1).min().unwrap_or(0) - DUPLICATE_WINDOW_MS;
     let twins = Twins::load(journal, since)?;
