@@ -155,7 +155,7 @@ impl Stored {
         let movement = Movement {
             account: stored::address(row, "account", &self.account)?,
             txid: stored::txid(row, "txid", &self.txid)?,
-            log_index: self.log_index,
+            log_index: log_index(row, self.log_index)?,
             direction,
             token,
             amount: stored::amount(row, "amount", &self.amount)?,
@@ -178,6 +178,14 @@ impl Stored {
             alarm: self.alarm,
         })
     }
+}
+
+/// A stored log index: -1 (the transaction itself) or an event log's index.
+fn log_index(row: &str, v: i64) -> Result<i64> {
+    if v < -1 {
+        return Err(stored::corrupt(row, "log_index", "below -1"));
+    }
+    Ok(v)
 }
 
 /// Records `t` unless it is recorded already (inside the caller's SQL transaction); `true`
