@@ -693,6 +693,27 @@ mod tests {
     }
 
     #[test]
+    fn contract_rets_are_tron_protos_names_and_nothing_else() {
+        for name in [
+            "DEFAULT",
+            "SUCCESS",
+            "REVERT",
+            "OUT_OF_ENERGY",
+            "INVALID_CODE",
+        ] {
+            let r = ContractRet::from_name(name).unwrap();
+            assert_eq!((r.as_str(), r.to_string()), (name, name.to_string()));
+        }
+        assert_eq!(
+            ContractRet::from_name("DEFAULT"),
+            Some(ContractRet::DEFAULT)
+        );
+        for bad in ["", "success", "FAILED", "OOPS"] {
+            assert_eq!(ContractRet::from_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn owner_is_read_from_any_contract_type() {
         // A FreezeBalanceV2Contract (type 54) coldpay does not decode: owner_address is field 1.
         let me = a(1);

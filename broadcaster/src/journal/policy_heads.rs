@@ -103,8 +103,7 @@ mod tests {
     fn the_latest_policy_of_each_signer_is_its_head() {
         let (_d, j) = journal();
         assert!(j.policy_heads().unwrap().is_empty());
-        // Base58 order: the key of 0x02… sorts before the key of 0x01… here or not; the
-        // heads come back in the journal's (text) order of keys either way.
+        // Heads come back in the journal's (base58 text) order of keys.
         let (ka, kb) = (
             Address::from_evm_bytes([1; 20]),
             Address::from_evm_bytes([2; 20]),
