@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 use std::hash::BuildHasher;
 
-use coldpay_shared::block::{VerifiedBlock, VerifiedTx};
+use coldpay_shared::block::{contract_ret_code, contract_ret_name, VerifiedBlock, VerifiedTx};
 use coldpay_shared::contract::{contract_type_name, ContractKind};
 use coldpay_shared::{Address, RawData, TxId, U256};
 
@@ -55,6 +55,45 @@ impl Direction {
     }
 }
 
+/// A transaction's `contractRet` as a verified block lists it: one of the names of Tron.proto's
+/// `Transaction.Result.contractResult` (`DEFAULT`, `SUCCESS`, `REVERT`, `OUT_OF_ENERGY`, …),
+/// kept as its enum number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContractRet(u32);
+
+impl ContractRet {
+    /// `DEFAULT`: the listing states no result.
+    pub const DEFAULT: ContractRet = ContractRet(0);
+    /// `SUCCESS`.
+    pub const SUCCESS: ContractRet = ContractRet(1);
+
+    /// The result of a Tron.proto name; `None` for any other text.
+    pub fn from_name(s: &str) -> Option<ContractRet> {
+        contract_ret_code(s).map(ContractRet)
+    }
+
+    /// The result the verified block lists for `t`. `coldpay_shared::block` only lists
+    /// Tron.proto's names, so the fallback (`UNKNOWN`, which counts as nothing moved) is never
+    /// taken for a verified block.
+    pub fn of(t: &VerifiedTx) -> ContractRet {
+        Self::from_name(&t.contract_ret).unwrap_or(ContractRet(UNKNOWN))
+    }
+
+    /// Its Tron.proto name.
+    pub fn as_str(self) -> &'static str {
+        contract_ret_name(self.0).unwrap_or("UNKNOWN")
+    }
+}
+
+impl std::fmt::Display for ContractRet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The enum number of `UNKNOWN` in `contractResult`.
+const UNKNOWN: u32 = 13;
+
 /// One movement for one watched account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Movement {
@@ -77,7 +116,7 @@ pub struct Movement {
     /// Contract type name ("TransferContract", "TriggerSmartContract", …).
     pub contract: String,
     /// The block's `contractRet` for the transaction.
-    pub result: String,
+    pub result: ContractRet,
     /// Verified from the transaction itself, or only node-reported.
     pub evidence: Evidence,
     /// For a node-reported movement: the endpoint whose receipt showed it.
@@ -171,7 +210,7 @@ fn base(t: &VerifiedTx, account: Address, direction: Direction, kind: &str) -> M
         counterparty: None,
         fee_sun: 0,
         contract: kind.to_string(),
-        result: t.contract_ret.clone(),
+        result: ContractRet::of(t),
         evidence: Evidence::Verified,
         reported_by: None,
     }
@@ -649,7 +688,29 @@ mod tests {
             ]
         );
         assert!(m.iter().all(|x| x.direction == Direction::Out));
-        assert_eq!(m[1].result, "REVERT");
+        assert_eq!(m[1].result.as_str(), "REVERT");
+        assert_eq!(m[2].result, ContractRet::SUCCESS);
+    }
+
+    #[test]
+    fn contract_rets_are_tron_protos_names_and_nothing_else() {
+        for name in [
+            "DEFAULT",
+            "SUCCESS",
+            "REVERT",
+            "OUT_OF_ENERGY",
+            "INVALID_CODE",
+        ] {
+            let r = ContractRet::from_name(name).unwrap();
+            assert_eq!((r.as_str(), r.to_string()), (name, name.to_string()));
+        }
+        assert_eq!(
+            ContractRet::from_name("DEFAULT"),
+            Some(ContractRet::DEFAULT)
+        );
+        for bad in ["", "success", "FAILED", "OOPS"] {
+            assert_eq!(ContractRet::from_name(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -11,20 +11,23 @@
 //! as typed rows.
 
 use coldpay_shared::handoff::AuditHead;
+use coldpay_shared::Address;
 use rusqlite::{params, OptionalExtension};
 
+use super::digest::Digest;
+use super::stored;
 use super::{now_ms, Journal};
 use crate::error::{BcError, Result};
 
 /// One journaled audit head.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditHeadRow {
-    /// The signer's audit log id.
-    pub log: String,
+    /// The signer's audit log id (the hash of its line 1).
+    pub log: Digest,
     /// Sequence number in that log.
     pub seq: u64,
     /// Line hash at that sequence.
-    pub hash: String,
+    pub hash: Digest,
     /// The sign response that carried it.
     pub request_id: String,
     /// When it was signed (ms, as the response said).
@@ -34,16 +37,16 @@ pub struct AuditHeadRow {
 /// One accepted change of audit log for a signer key (`submit --accept-new-audit-log`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditOverride {
-    /// The signer key (base58).
-    pub signer: String,
+    /// The signer key.
+    pub signer: Address,
     /// The log it answered under before.
-    pub old_log: String,
+    pub old_log: Digest,
     /// The log accepted.
-    pub new_log: String,
+    pub new_log: Digest,
     /// The sign response that carried the new log.
     pub request_id: String,
     /// When it was accepted (ms).
-    pub accepted_at: i64,
+    pub accepted_at: u64,
 }
 
 /// Checks `head` against the heads journaled for the same signer log and records it, inside the
@@ -154,25 +157,76 @@ fn logs_of(conn: &rusqlite::Connection, key: &str) -> Result<Vec<(String, i64)>>
         .map_err(what)
 }
 
+/// An `audit_log_overrides` row as SQLite holds it (text not decoded yet).
+struct StoredOverride {
+    id: i64,
+    signer: String,
+    old_log: String,
+    new_log: String,
+    request_id: String,
+    accepted_at: i64,
+}
+
+impl StoredOverride {
+    fn decode(self) -> Result<AuditOverride> {
+        let row = format!("audit_log_overrides row {}", self.id);
+        let row = row.as_str();
+        Ok(AuditOverride {
+            signer: stored::address(row, "signer", &self.signer)?,
+            old_log: Digest::from_bytes(stored::hash32(row, "old_log", &self.old_log)?),
+            new_log: Digest::from_bytes(stored::hash32(row, "new_log", &self.new_log)?),
+            request_id: self.request_id,
+            accepted_at: stored::unsigned(row, "accepted_at", self.accepted_at)?,
+        })
+    }
+}
+
+/// An `audit_heads` row as SQLite holds it (text not decoded yet).
+struct StoredHead {
+    id: i64,
+    log: String,
+    seq: i64,
+    hash: String,
+    request_id: String,
+    signed_at: i64,
+}
+
+impl StoredHead {
+    fn decode(self) -> Result<AuditHeadRow> {
+        let row = format!("audit_heads row {}", self.id);
+        let row = row.as_str();
+        Ok(AuditHeadRow {
+            log: Digest::from_bytes(stored::hash32(row, "log", &self.log)?),
+            seq: stored::unsigned(row, "seq", self.seq)?,
+            hash: Digest::from_bytes(stored::hash32(row, "hash", &self.hash)?),
+            request_id: self.request_id,
+            signed_at: stored::unsigned(row, "signed_at", self.signed_at)?,
+        })
+    }
+}
+
 impl Journal {
     /// Every accepted change of audit log, oldest first.
     pub fn audit_overrides(&self) -> Result<Vec<AuditOverride>> {
         let what = |e| BcError::journal_at(e, "read audit log overrides");
         let mut st = self
             .conn
-            .prepare("SELECT signer, old_log, new_log, request_id, accepted_at FROM audit_log_overrides ORDER BY id")
+            .prepare("SELECT id, signer, old_log, new_log, request_id, accepted_at FROM audit_log_overrides ORDER BY id")
             .map_err(what)?;
-        st.query_map([], |r| {
-            Ok(AuditOverride {
-                signer: r.get(0)?,
-                old_log: r.get(1)?,
-                new_log: r.get(2)?,
-                request_id: r.get(3)?,
-                accepted_at: r.get(4)?,
+        let rows = st
+            .query_map([], |r| {
+                Ok(StoredOverride {
+                    id: r.get(0)?,
+                    signer: r.get(1)?,
+                    old_log: r.get(2)?,
+                    new_log: r.get(3)?,
+                    request_id: r.get(4)?,
+                    accepted_at: r.get(5)?,
+                })
             })
-        })
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-        .map_err(what)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(what)?;
+        rows.into_iter().map(StoredOverride::decode).collect()
     }
 
     /// Every audit head journaled, by log and sequence.
@@ -184,29 +238,18 @@ impl Journal {
             .map_err(what)?;
         let rows = st
             .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
+                Ok(StoredHead {
+                    id: r.get(0)?,
+                    log: r.get(1)?,
+                    seq: r.get(2)?,
+                    hash: r.get(3)?,
+                    request_id: r.get(4)?,
+                    signed_at: r.get(5)?,
+                })
             })
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(what)?;
-        rows.into_iter()
-            .map(|(id, log, seq, hash, request_id, signed_at)| {
-                let row = format!("audit_heads row {id}");
-                Ok(AuditHeadRow {
-                    log,
-                    seq: super::stored::unsigned(&row, "seq", seq)?,
-                    hash,
-                    request_id,
-                    signed_at: signed_at.max(0).unsigned_abs(),
-                })
-            })
-            .collect()
+        rows.into_iter().map(StoredHead::decode).collect()
     }
 }
 
@@ -218,6 +261,7 @@ fn seq(head: &AuditHead) -> Result<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::fixtures;
     use crate::journal::lock::LockWait;
 
     fn head(seq: u64, h: char) -> AuditHead {
@@ -284,6 +328,12 @@ mod tests {
 
     #[test]
     fn a_known_key_cannot_drop_or_restart_its_log() {
+        let tk = Address::from_evm_bytes([1; 20]).to_base58();
+        let (tk, tx, to) = (
+            tk.as_str(),
+            Address::from_evm_bytes([2; 20]).to_base58(),
+            Address::from_evm_bytes([3; 20]).to_base58(),
+        );
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(
             &d.path().join("j.sqlite"),
@@ -292,38 +342,80 @@ mod tests {
         )
         .unwrap();
         // A key never seen with a head may answer without one (older signers).
-        keys(&j, "TK", None, &[]).unwrap();
-        keys(&j, "TK", Some(&head(3, 'a')), &[]).unwrap();
-        let e = keys(&j, "TK", None, &[]).unwrap_err();
+        keys(&j, tk, None, &[]).unwrap();
+        keys(&j, tk, Some(&head(3, 'a')), &[]).unwrap();
+        let e = keys(&j, tk, None, &[]).unwrap_err();
         assert_eq!(e.exit_code(), 8);
         assert!(e.to_string().contains("carries no audit_head"), "{e}");
         // A wiped home answers under a new log at sequence 1.
         let mut fresh = head(1, 'b');
         fresh.log = "3".repeat(64);
-        let e = keys(&j, "TK", Some(&fresh), &[]).unwrap_err();
+        let e = keys(&j, tk, Some(&fresh), &[]).unwrap_err();
         assert_eq!(e.exit_code(), 8);
         let text = e.to_string();
         assert!(
             text.contains(&"3".repeat(64)) && text.contains(&"1".repeat(64)),
             "{text}"
         );
-        assert!(text.contains("--accept-new-audit-log TK"), "{text}");
+        assert!(
+            text.contains(&format!("--accept-new-audit-log {tk}")),
+            "{text}"
+        );
         assert!(j.audit_overrides().unwrap().is_empty());
         // Another key's acceptance does not count; the named key's does, and is journaled.
-        assert!(keys(&j, "TK", Some(&fresh), &["TX".into()]).is_err());
-        keys(&j, "TK", Some(&fresh), &["TK".into()]).unwrap();
+        assert!(keys(&j, tk, Some(&fresh), &[tx]).is_err());
+        keys(&j, tk, Some(&fresh), &[tk.to_string()]).unwrap();
         let o = j.audit_overrides().unwrap();
         assert_eq!(o.len(), 1);
         assert_eq!(
-            (o[0].signer.as_str(), o[0].new_log.as_str()),
-            ("TK", fresh.log.as_str())
+            (o[0].signer.to_base58(), o[0].new_log.to_hex()),
+            (tk.to_string(), fresh.log.clone())
         );
+        assert_eq!(o[0].old_log.to_hex(), "1".repeat(64));
         // From then on the new log goes on without the flag.
         let mut next = fresh.clone();
         next.seq = 2;
         next.hash = "c".repeat(64);
-        keys(&j, "TK", Some(&next), &[]).unwrap();
+        keys(&j, tk, Some(&next), &[]).unwrap();
         // Another key is unaffected.
-        keys(&j, "TO", None, &[]).unwrap();
+        keys(&j, &to, None, &[]).unwrap();
+    }
+
+    #[test]
+    fn a_corrupt_row_is_a_journal_error_naming_table_row_and_column() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(
+            &d.path().join("j.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
+        record(&j, &head(5, 'a')).unwrap();
+        let rows = j.audit_heads().unwrap();
+        assert_eq!(rows[0].log, Digest::from_bytes([0x11; 32]));
+        assert_eq!(rows[0].hash, Digest::from_bytes([0xaa; 32]));
+        assert_eq!((rows[0].seq, rows[0].signed_at), (5, 1));
+        for (column, bad) in [("signed_at", "-1"), ("hash", "'h'"), ("log", "'L'")] {
+            fixtures::execute(&j, &format!("UPDATE audit_heads SET {column} = {bad}"), []);
+            let e = j.audit_heads().unwrap_err();
+            assert_eq!(e.exit_code(), 1);
+            assert!(
+                e.to_string()
+                    .contains(&format!("audit_heads row 1, column {column}")),
+                "{e}"
+            );
+        }
+        fixtures::execute(
+            &j,
+            "INSERT INTO audit_log_overrides (signer, old_log, new_log, request_id, accepted_at) VALUES ('TK', ?1, ?1, 'r', 0)",
+            ["1".repeat(64)],
+        );
+        let e = j.audit_overrides().unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(
+            e.to_string()
+                .contains("audit_log_overrides row 1, column signer"),
+            "{e}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! token) at a verified solidified block, written by `watch` and `reconcile`, read by
 //! `reconcile` (opening and closing balances) and `watch` (when the next one is due).
 
+use coldpay_shared::text::escape;
 use coldpay_shared::{Address, U256};
 use rusqlite::params;
 
@@ -12,16 +13,56 @@ use crate::error::{BcError, Result};
 /// One journaled snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
-    /// Account (base58).
-    pub account: String,
-    /// "TRX" or the token contract (base58).
-    pub token: String,
+    /// Account.
+    pub account: Address,
+    /// `None` = TRX, else the token contract.
+    pub token: Option<Address>,
     /// Verified solidified block the balance is at.
     pub block: u64,
     /// Its time (ms).
     pub block_time: u64,
     /// Balance in base units.
     pub amount: U256,
+}
+
+/// A `balance_snapshots` row as SQLite holds it (text not decoded yet).
+struct Stored {
+    account: String,
+    token: String,
+    block: i64,
+    block_time: i64,
+    amount: String,
+}
+
+fn stored_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
+        account: r.get(0)?,
+        token: r.get(1)?,
+        block: r.get(2)?,
+        block_time: r.get(3)?,
+        amount: r.get(4)?,
+    })
+}
+
+impl Stored {
+    /// Decodes every column once; the first that does not decode is the error. The table's
+    /// key (account, token, block) names the row.
+    fn decode(self) -> Result<Snapshot> {
+        let row = format!(
+            "balance_snapshots row {} {} block {}",
+            escape(&self.account),
+            escape(&self.token),
+            self.block
+        );
+        let row = row.as_str();
+        Ok(Snapshot {
+            account: stored::address(row, "account", &self.account)?,
+            token: stored::token(row, "token", &self.token)?,
+            block: stored::unsigned(row, "block", self.block)?,
+            block_time: stored::unsigned(row, "block_time", self.block_time)?,
+            amount: stored::amount(row, "amount", &self.amount)?,
+        })
+    }
 }
 
 /// The verified solidified block a set of balances was read at.
@@ -56,35 +97,19 @@ impl Journal {
         tx.commit().map_err(what)
     }
 
-    /// Journaled snapshots of `account` and `token` ("TRX" or the contract), oldest first.
+    /// Journaled snapshots of `account` and `token` ("TRX" or the contract, both as the
+    /// journal spells them: base58), oldest first.
     pub fn balance_snapshots(&self, account: &str, token: &str) -> Result<Vec<Snapshot>> {
         let what = |e| BcError::journal_at(e, format!("read the balance snapshots of {account}"));
         let mut st = self
             .conn
-            .prepare("SELECT block, block_time, amount FROM balance_snapshots WHERE account = ?1 AND token = ?2 ORDER BY block")
+            .prepare("SELECT account, token, block, block_time, amount FROM balance_snapshots WHERE account = ?1 AND token = ?2 ORDER BY block")
             .map_err(what)?;
         let rows = st
-            .query_map(params![account, token], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
+            .query_map(params![account, token], stored_from)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(what)?;
-        rows.into_iter()
-            .map(|(block, time, amount)| {
-                let row = format!("balance_snapshots row {account} {token} block {block}");
-                Ok(Snapshot {
-                    account: account.to_string(),
-                    token: token.to_string(),
-                    block: stored::unsigned(&row, "block", block)?,
-                    block_time: stored::unsigned(&row, "block_time", time)?,
-                    amount: stored::amount(&row, "amount", &amount)?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(Stored::decode).collect()
     }
 
     /// Block time (ms) of the latest snapshot of `account`, if any.
@@ -108,6 +133,7 @@ impl Journal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::fixtures;
     use crate::journal::stored::temp_journal;
 
     #[test]
@@ -139,10 +165,12 @@ mod tests {
                 (20, 60_000, U256::from(5u64))
             ]
         );
+        assert!(trx.iter().all(|s| s.account == a && s.token.is_none()));
         let t = j
             .balance_snapshots(&a.to_base58(), &usdt.to_base58())
             .unwrap();
         assert_eq!(t[0].amount, U256::MAX, "amounts are exact integers");
+        assert_eq!(t[0].token, Some(usdt));
         assert_eq!(
             j.latest_snapshot_time(&a.to_base58()).unwrap(),
             Some(60_000)
@@ -161,11 +189,20 @@ mod tests {
         };
         j.record_balance_snapshots(&at, &[(a, None, U256::from(1u64))])
             .unwrap();
-        j.conn
-            .execute_batch("UPDATE balance_snapshots SET amount = 'lots'")
-            .unwrap();
+        fixtures::execute(&j, "UPDATE balance_snapshots SET amount = 'lots'", []);
         let e = j.balance_snapshots(&a.to_base58(), "TRX").unwrap_err();
         assert_eq!(e.exit_code(), 1);
-        assert!(e.to_string().contains("block 4, column amount"), "{e}");
+        let row = format!("balance_snapshots row {a} TRX block 4");
+        assert!(
+            e.to_string().contains(&format!("{row}, column amount")),
+            "{e}"
+        );
+        // A token column that is neither TRX nor an address.
+        j.record_balance_snapshots(&at, &[(a, None, U256::from(1u64))])
+            .unwrap();
+        fixtures::execute(&j, "UPDATE balance_snapshots SET token = 'USDT'", []);
+        let e = j.balance_snapshots(&a.to_base58(), "USDT").unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("block 4, column token"), "{e}");
     }
 }

@@ -37,6 +37,7 @@ pub mod alarm_rows;
 pub mod approver_rows;
 pub mod audit_heads;
 pub mod balance_snapshots;
+pub mod digest;
 pub mod fee_history;
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -73,26 +73,6 @@ pub fn record(
     Ok(notes)
 }
 
-/// The latest policy per signer key: (signer, seq, digest), by signer.
-pub fn current(conn: &rusqlite::Connection) -> Result<Vec<(String, u64, String)>> {
-    let mut st = conn
-        .prepare(
-            "SELECT signer, seq, digest FROM signer_policies p WHERE id = (SELECT MAX(id) FROM signer_policies q WHERE q.signer = p.signer) ORDER BY signer",
-        )
-        .map_err(|e| BcError::journal_at(e, "read the signer policies"))?;
-    let rows = st
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .map_err(|e| BcError::journal_at(e, "read the signer policies"))?;
-    rows.collect::<std::result::Result<_, _>>()
-        .map_err(|e| BcError::journal_at(e, "read the signer policies"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,9 +96,6 @@ mod tests {
         );
         let n = record(&conn, &k, &p(3, "aa"), "r4").unwrap();
         assert!(n[0].contains("went BACK: seq 4 → 3"), "{n:?}");
-        assert_eq!(
-            current(&conn).unwrap(),
-            vec![("TKey".into(), 3, "aa".repeat(32))]
-        );
+        assert_eq!(latest(&conn, "TKey").unwrap(), Some((3, "aa".repeat(32))));
     }
 }

@@ -3,8 +3,12 @@
 //! and `track` broadcast and settle each exactly once under the attempt rules, with what the
 //! operation is in table `staking_ops` (schema version 8).
 
+use coldpay_shared::staking::{Resource, StakingContract};
+use coldpay_shared::text::escape;
+use coldpay_shared::Address;
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::stored::{self, sql_int};
 use crate::error::{BcError, Result};
 
 /// The kind CHECK of `payouts.kind` as schema version 4 wrote it, and as version 8 widens it.
@@ -58,21 +62,79 @@ pub fn migrate_8(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// One staking operation as journaled.
+/// A staking operation, spelled as the `staking_ops.operation` CHECK allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StakingOperation {
+    /// `stake` (FreezeBalanceV2Contract).
+    Stake,
+    /// `unstake` (UnfreezeBalanceV2Contract).
+    Unstake,
+    /// `withdraw-unstaked` (WithdrawExpireUnfreezeContract).
+    WithdrawUnstaked,
+    /// `delegate` (DelegateResourceContract).
+    Delegate,
+    /// `undelegate` (UnDelegateResourceContract).
+    Undelegate,
+    /// `cancel-unstake` (CancelAllUnfreezeV2Contract).
+    CancelUnstake,
+}
+
+impl StakingOperation {
+    /// Every operation, in the CHECK's order.
+    pub const ALL: [StakingOperation; 6] = [
+        StakingOperation::Stake,
+        StakingOperation::Unstake,
+        StakingOperation::WithdrawUnstaked,
+        StakingOperation::Delegate,
+        StakingOperation::Undelegate,
+        StakingOperation::CancelUnstake,
+    ];
+
+    /// The journal's (and the commands') spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StakingOperation::Stake => "stake",
+            StakingOperation::Unstake => "unstake",
+            StakingOperation::WithdrawUnstaked => "withdraw-unstaked",
+            StakingOperation::Delegate => "delegate",
+            StakingOperation::Undelegate => "undelegate",
+            StakingOperation::CancelUnstake => "cancel-unstake",
+        }
+    }
+
+    /// Reads the journal's spelling back.
+    pub fn from_journal(s: &str) -> Option<StakingOperation> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// The operation a staking contract performs.
+    pub fn of(c: &StakingContract) -> StakingOperation {
+        match c {
+            StakingContract::Freeze { .. } => StakingOperation::Stake,
+            StakingContract::Unfreeze { .. } => StakingOperation::Unstake,
+            StakingContract::WithdrawExpireUnfreeze { .. } => StakingOperation::WithdrawUnstaked,
+            StakingContract::Delegate { .. } => StakingOperation::Delegate,
+            StakingContract::UnDelegate { .. } => StakingOperation::Undelegate,
+            StakingContract::CancelAllUnfreeze { .. } => StakingOperation::CancelUnstake,
+        }
+    }
+}
+
+/// One staking operation as journaled, typed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StakingOp {
     /// The payout row's id.
     pub payout_id: String,
-    /// `stake`, `unstake`, `withdraw-unstaked`, `delegate`, `undelegate` or `cancel-unstake`.
-    pub operation: String,
-    /// The staking account (base58).
-    pub owner: String,
+    /// What the operation does.
+    pub operation: StakingOperation,
+    /// The staking account.
+    pub owner: Address,
     /// Amount in sun (0 for withdraw and cancel).
     pub amount_sun: u64,
-    /// `ENERGY` or `BANDWIDTH` (none for withdraw and cancel).
-    pub resource: Option<String>,
-    /// Receiver of a delegation (base58).
-    pub receiver: Option<String>,
+    /// The resource (none for withdraw and cancel).
+    pub resource: Option<Resource>,
+    /// Receiver of a delegation or undelegation.
+    pub receiver: Option<Address>,
     /// Whether a delegation is locked.
     pub lock: bool,
     /// Lock period in blocks (0 = the chain's default).
@@ -85,13 +147,13 @@ pub fn insert_in(tx: &rusqlite::Connection, op: &StakingOp, now: i64) -> Result<
         "INSERT INTO staking_ops (payout_id, operation, owner, amount_sun, resource, receiver, lock, lock_period, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             op.payout_id,
-            op.operation,
-            op.owner,
-            i64::try_from(op.amount_sun).unwrap_or(i64::MAX),
-            op.resource,
-            op.receiver,
+            op.operation.as_str(),
+            op.owner.to_base58(),
+            sql_int(op.amount_sun),
+            op.resource.map(Resource::name),
+            op.receiver.map(|r| r.to_base58()),
             op.lock,
-            i64::try_from(op.lock_period).unwrap_or(i64::MAX),
+            sql_int(op.lock_period),
             now
         ],
     )
@@ -99,17 +161,56 @@ pub fn insert_in(tx: &rusqlite::Connection, op: &StakingOp, now: i64) -> Result<
     Ok(())
 }
 
-fn op_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StakingOp> {
-    Ok(StakingOp {
+/// A `staking_ops` row as SQLite holds it (text not decoded yet).
+struct Stored {
+    payout_id: String,
+    operation: String,
+    owner: String,
+    amount_sun: i64,
+    resource: Option<String>,
+    receiver: Option<String>,
+    lock: bool,
+    lock_period: i64,
+}
+
+fn stored_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok(Stored {
         payout_id: r.get(0)?,
         operation: r.get(1)?,
         owner: r.get(2)?,
-        amount_sun: u64::try_from(r.get::<_, i64>(3)?).unwrap_or(0),
+        amount_sun: r.get(3)?,
         resource: r.get(4)?,
         receiver: r.get(5)?,
         lock: r.get(6)?,
-        lock_period: u64::try_from(r.get::<_, i64>(7)?).unwrap_or(0),
+        lock_period: r.get(7)?,
     })
+}
+
+impl Stored {
+    /// Decodes every column once; the first that does not decode is the error.
+    fn decode(self) -> Result<StakingOp> {
+        let row = format!("staking_ops row {}", escape(&self.payout_id));
+        let row = row.as_str();
+        let operation = StakingOperation::from_journal(&self.operation)
+            .ok_or_else(|| stored::corrupt(row, "operation", "not a staking operation"))?;
+        let resource = self
+            .resource
+            .map(|r| {
+                Resource::from_name(&r)
+                    .ok_or_else(|| stored::corrupt(row, "resource", "neither ENERGY nor BANDWIDTH"))
+            })
+            .transpose()?;
+        Ok(StakingOp {
+            operation,
+            owner: stored::address(row, "owner", &self.owner)?,
+            amount_sun: stored::unsigned(row, "amount_sun", self.amount_sun)?,
+            resource,
+            receiver: stored::address_opt(row, "receiver", self.receiver.as_deref())?,
+            lock: self.lock,
+            lock_period: stored::unsigned(row, "lock_period", self.lock_period)?,
+            payout_id: self.payout_id,
+        })
+    }
 }
 
 const COLS: &str = "payout_id, operation, owner, amount_sun, resource, receiver, lock, lock_period";
@@ -121,10 +222,12 @@ impl super::Journal {
             .query_row(
                 &format!("SELECT {COLS} FROM staking_ops WHERE payout_id = ?1"),
                 params![id],
-                op_from_row,
+                stored_from,
             )
             .optional()
-            .map_err(|e| BcError::journal_at(e, format!("read staking operation {id}")))
+            .map_err(|e| BcError::journal_at(e, format!("read staking operation {id}")))?
+            .map(Stored::decode)
+            .transpose()
     }
 
     /// Every staking operation, oldest first.
@@ -136,22 +239,30 @@ impl super::Journal {
                 "SELECT {COLS} FROM staking_ops ORDER BY created_at, payout_id"
             ))
             .map_err(at)?;
-        let rows = st.query_map([], op_from_row).map_err(at)?;
-        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(at)
+        let rows = st
+            .query_map([], stored_from)
+            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
+            .map_err(at)?;
+        rows.into_iter().map(Stored::decode).collect()
     }
 }
 
 /// The operation word of a staking contract (`stake`, `unstake`, …).
-pub fn operation_of(c: &coldpay_shared::staking::StakingContract) -> &'static str {
-    c.operation()
+pub fn operation_of(c: &StakingContract) -> &'static str {
+    StakingOperation::of(c).as_str()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::fixtures;
     use crate::journal::lock::LockWait;
     use crate::journal::{Journal, MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4};
     use crate::journal::{MIGRATION_5, MIGRATION_6};
+
+    fn a(n: u8) -> Address {
+        Address::from_evm_bytes([n; 20])
+    }
 
     fn v7(path: &std::path::Path) {
         let c = rusqlite::Connection::open(path).unwrap();
@@ -167,22 +278,24 @@ mod tests {
             c.execute_batch(m).unwrap();
         }
         c.pragma_update(None, "user_version", 7).unwrap();
-        c.execute_batch(
+        c.execute_batch(&format!(
             "INSERT INTO meta VALUES ('network', 'local');
-             INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0);
-             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5', NULL, 0);",
-        )
+             INSERT INTO batches VALUES ('b', '{}', 'local', 0);
+             INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at) VALUES ('p', 'b', 1, '{}', 'TRX', '5', NULL, 0);",
+            a(1),
+            a(2)
+        ))
         .unwrap();
     }
 
     fn op(id: &str) -> StakingOp {
         StakingOp {
             payout_id: id.into(),
-            operation: "delegate".into(),
-            owner: "Tfrom".into(),
+            operation: StakingOperation::Delegate,
+            owner: a(1),
             amount_sun: 5_000_000,
-            resource: Some("ENERGY".into()),
-            receiver: Some("Tto".into()),
+            resource: Some(Resource::Energy),
+            receiver: Some(a(2)),
             lock: true,
             lock_period: 28_800,
         }
@@ -203,12 +316,7 @@ mod tests {
             j.payout("p").unwrap().unwrap().kind,
             crate::journal::PayoutKind::Payout
         );
-        j.conn
-            .execute(
-                "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('s', 'b', 2, 'TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf', 'TRX', '5000000', NULL, 0, 'staking')",
-                [],
-            )
-            .unwrap();
+        staking_payout(&j, "s", 2);
         insert_in(&j.conn, &op("s"), 1).unwrap();
         assert_eq!(j.staking_op("s").unwrap(), Some(op("s")));
         assert_eq!(j.staking_ops().unwrap(), vec![op("s")]);
@@ -218,9 +326,13 @@ mod tests {
             .conn
             .execute("UPDATE payouts SET kind = 'other' WHERE id = 'p'", [])
             .is_err());
-        let mut bad = op("p");
-        bad.operation = "burn".into();
-        assert!(insert_in(&j.conn, &bad, 1).is_err());
+        assert!(j
+            .conn
+            .execute(
+                "UPDATE staking_ops SET operation = 'burn' WHERE payout_id = 's'",
+                []
+            )
+            .is_err());
         let ok: String = j
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -241,11 +353,128 @@ mod tests {
             LockWait::NoWait,
         )
         .unwrap();
-        j.conn
-            .execute_batch(
-                "INSERT INTO batches VALUES ('b', 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'local', 0);
-                 INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES ('s', 'b', 1, 'TUEZSdKsoDHQMeZwihtdoBiN46zxhGWYdH', 'TRX', '0', NULL, 0, 'staking');",
-            )
-            .unwrap();
+        fixtures::execute(
+            &j,
+            "INSERT INTO batches VALUES ('b', ?1, 'local', 0)",
+            [a(1).to_base58()],
+        );
+        staking_payout(&j, "s", 1);
+    }
+
+    /// A payout row of kind `staking` in batch `b`.
+    fn staking_payout(j: &Journal, id: &str, line: i64) {
+        fixtures::execute(
+            j,
+            "INSERT INTO payouts (id, batch_id, line, to_address, token, amount, memo, created_at, kind) VALUES (?1, 'b', ?2, ?3, 'TRX', '5000000', NULL, 0, 'staking')",
+            rusqlite::params![id, line, a(2).to_base58()],
+        );
+    }
+
+    #[test]
+    fn operations_read_back_typed_and_each_spelling_is_the_checks() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(
+            &d.path().join("n.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
+        fixtures::execute(
+            &j,
+            "INSERT INTO batches VALUES ('b', ?1, 'local', 0)",
+            [a(1).to_base58()],
+        );
+        for (i, o) in StakingOperation::ALL.into_iter().enumerate() {
+            let id = format!("s{i}");
+            staking_payout(&j, &id, i as i64);
+            let row = StakingOp {
+                operation: o,
+                resource: None,
+                receiver: None,
+                ..op(&id)
+            };
+            insert_in(&j.conn, &row, i as i64).unwrap();
+            assert_eq!(j.staking_op(&id).unwrap(), Some(row));
+            assert_eq!(StakingOperation::from_journal(o.as_str()), Some(o));
+        }
+        assert_eq!(StakingOperation::from_journal("burn"), None);
+        let ops: Vec<StakingOperation> = j
+            .staking_ops()
+            .unwrap()
+            .iter()
+            .map(|o| o.operation)
+            .collect();
+        assert_eq!(ops, StakingOperation::ALL);
+    }
+
+    #[test]
+    fn the_operation_of_a_contract_is_the_commands_word() {
+        use coldpay_shared::Sun;
+        let owner = a(1);
+        let amount = Sun::new(1).unwrap();
+        let contracts = [
+            StakingContract::Freeze {
+                owner,
+                amount,
+                resource: Resource::Energy,
+            },
+            StakingContract::Unfreeze {
+                owner,
+                amount,
+                resource: Resource::Energy,
+            },
+            StakingContract::WithdrawExpireUnfreeze { owner },
+            StakingContract::Delegate {
+                owner,
+                resource: Resource::Energy,
+                balance: amount,
+                receiver: a(2),
+                lock: false,
+                lock_period: 0,
+            },
+            StakingContract::UnDelegate {
+                owner,
+                resource: Resource::Energy,
+                balance: amount,
+                receiver: a(2),
+            },
+            StakingContract::CancelAllUnfreeze { owner },
+        ];
+        for c in &contracts {
+            assert_eq!(operation_of(c), c.operation());
+        }
+    }
+
+    #[test]
+    fn a_corrupt_row_is_a_journal_error_naming_table_row_and_column() {
+        let d = tempfile::tempdir().unwrap();
+        let j = Journal::open(
+            &d.path().join("n.sqlite"),
+            coldpay_shared::Network::Local,
+            LockWait::NoWait,
+        )
+        .unwrap();
+        fixtures::execute(
+            &j,
+            "INSERT INTO batches VALUES ('b', ?1, 'local', 0)",
+            [a(1).to_base58()],
+        );
+        staking_payout(&j, "s", 1);
+        insert_in(&j.conn, &op("s"), 1).unwrap();
+        for (column, bad) in [("receiver", "'Tto'"), ("owner", "'Tfrom'")] {
+            fixtures::execute(
+                &j,
+                &format!("UPDATE staking_ops SET {column} = {bad} WHERE payout_id = 's'"),
+                [],
+            );
+            let e = j.staking_op("s").unwrap_err();
+            assert_eq!(e.exit_code(), 1);
+            assert!(
+                e.to_string()
+                    .contains(&format!("staking_ops row s, column {column}")),
+                "{e}"
+            );
+            assert!(j.staking_ops().is_err());
+        }
     }
 }

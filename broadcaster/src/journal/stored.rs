@@ -29,6 +29,28 @@ pub fn network(row: &str, column: &str, s: &str) -> Result<Network> {
         .map_err(|_| corrupt(row, column, "not a network name"))
 }
 
+/// A stored token column: "TRX" (`None`) or the token contract's address.
+pub fn token(row: &str, column: &str, s: &str) -> Result<Option<Address>> {
+    match s {
+        "TRX" => Ok(None),
+        t => Address::parse(t)
+            .map(Some)
+            .map_err(|_| corrupt(row, column, "neither TRX nor a token contract address")),
+    }
+}
+
+/// A stored SHA-256 digest or audit-line hash: 64 lower-case hex digits, as every writer
+/// stores it (so it reads back to the very text it was written as).
+pub fn hash32(row: &str, column: &str, s: &str) -> Result<[u8; 32]> {
+    let mut out = [0u8; 32];
+    let lower = !s.bytes().any(|b| b.is_ascii_uppercase());
+    lower
+        .then(|| hex::decode_to_slice(s, &mut out).ok())
+        .flatten()
+        .ok_or_else(|| corrupt(row, column, "not 64 lower-case hex digits"))?;
+    Ok(out)
+}
+
 /// A stored transaction id (64 hex digits).
 pub fn txid(row: &str, column: &str, s: &str) -> Result<TxId> {
     TxId::from_hex(s).map_err(|_| corrupt(row, column, "not a transaction id"))
@@ -43,10 +65,7 @@ pub fn block_id(row: &str, column: &str, s: &str) -> Result<[u8; 32]> {
 
 /// A stored amount in base units (a decimal integer).
 pub fn amount(row: &str, column: &str, s: &str) -> Result<U256> {
-    let ok = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    ok.then(|| U256::from_str_radix(s, 10).ok())
-        .flatten()
-        .ok_or_else(|| corrupt(row, column, "not an amount in base units"))
+    super::rows::parse_amount(s).map_err(|e| corrupt(row, column, &e.to_string()))
 }
 
 /// A stored non-negative integer (block number, time in ms, sun).
@@ -88,6 +107,13 @@ mod tests {
         assert!(amount("r", "amount", "1.5").is_err());
         assert_eq!(amount("r", "amount", "15").unwrap(), U256::from(15u64));
         assert!(txid("r", "txid", "ab").is_err());
+        assert_eq!(token("r", "token", "TRX").unwrap(), None);
+        let usdt = Address::from_evm_bytes([7; 20]);
+        assert_eq!(token("r", "token", &usdt.to_base58()).unwrap(), Some(usdt));
+        assert!(token("r", "token", "USDT").is_err());
+        assert_eq!(hash32("r", "hash", &"ab".repeat(32)).unwrap(), [0xab; 32]);
+        assert!(hash32("r", "hash", &"AB".repeat(32)).is_err());
+        assert!(hash32("r", "hash", &"ab".repeat(31)).is_err());
         assert!(block_id("r", "block_id", &"zz".repeat(32)).is_err());
         assert_eq!(
             block_id("r", "block_id", &"01".repeat(32)).unwrap(),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::stored::{self, sql_int};
 use super::Journal;
-use crate::chain::movements::{Direction, Evidence, Movement};
+use crate::chain::movements::{ContractRet, Direction, Evidence, Movement};
 use crate::error::{BcError, Result};
 
 /// The verified block a movement was found in.
@@ -151,21 +151,19 @@ impl Stored {
         let evidence = Evidence::from_journal(&self.evidence).ok_or_else(|| {
             stored::corrupt(row, "evidence", "neither verified nor node-reported")
         })?;
-        let token = match self.token.as_str() {
-            "TRX" => None,
-            t => Some(stored::address(row, "token", t)?),
-        };
+        let token = stored::token(row, "token", &self.token)?;
         let movement = Movement {
             account: stored::address(row, "account", &self.account)?,
             txid: stored::txid(row, "txid", &self.txid)?,
-            log_index: self.log_index,
+            log_index: log_index(row, self.log_index)?,
             direction,
             token,
             amount: stored::amount(row, "amount", &self.amount)?,
             counterparty: stored::address_opt(row, "counterparty", self.counterparty.as_deref())?,
             fee_sun: stored::unsigned(row, "fee_sun", self.fee_sun)?,
             contract: self.contract,
-            result: self.result,
+            result: ContractRet::from_name(&self.result)
+                .ok_or_else(|| stored::corrupt(row, "result", "not a contractRet name"))?,
             evidence,
             reported_by: self.reported_by,
         };
@@ -180,6 +178,14 @@ impl Stored {
             alarm: self.alarm,
         })
     }
+}
+
+/// A stored log index: -1 (the transaction itself) or an event log's index.
+fn log_index(row: &str, v: i64) -> Result<i64> {
+    if v < -1 {
+        return Err(stored::corrupt(row, "log_index", "below -1"));
+    }
+    Ok(v)
 }
 
 /// Records `t` unless it is recorded already (inside the caller's SQL transaction); `true`
@@ -199,7 +205,7 @@ pub(super) fn insert(tx: &rusqlite::Connection, t: &TransferRow, now: i64) -> Re
                 m.counterparty.map(|c| c.to_base58()),
                 sql_int(m.fee_sun),
                 m.contract,
-                m.result,
+                m.result.as_str(),
                 sql_int(t.at.block),
                 hex::encode(t.at.block_id),
                 sql_int(t.at.block_time),
@@ -262,6 +268,7 @@ impl Journal {
 pub(super) mod tests {
     use super::super::stored::temp_journal;
     use super::*;
+    use crate::journal::fixtures;
     use coldpay_shared::{TxId, U256};
 
     /// A typed transfer row for tests.
@@ -277,7 +284,7 @@ pub(super) mod tests {
                 counterparty: Some(Address::from_evm_bytes([9; 20])),
                 fee_sun: 1_100_000,
                 contract: "TransferContract".into(),
-                result: "SUCCESS".into(),
+                result: ContractRet::SUCCESS,
                 evidence: Evidence::Verified,
                 reported_by: None,
             },
@@ -324,5 +331,30 @@ pub(super) mod tests {
         assert_eq!(e.exit_code(), 1);
         let text = e.to_string();
         assert!(text.contains("transfers row 1, column amount"), "{text}");
+    }
+
+    #[test]
+    fn a_corrupt_result_or_direction_is_a_journal_error_naming_the_column() {
+        let (_d, j) = temp_journal();
+        let a = Address::from_evm_bytes([1; 20]);
+        let mut r = row(a, 1, 10);
+        r.movement.result = ContractRet::from_name("OUT_OF_ENERGY").unwrap();
+        insert(&j.conn, &r, 5).unwrap();
+        assert_eq!(j.transfers_since(0, None).unwrap(), vec![r]);
+        fixtures::execute(&j, "DROP TRIGGER transfers_are_final", []);
+        for (column, bad) in [
+            ("block_id", "'00'"),
+            ("result", "'OOPS'"),
+            ("account", "'TA'"),
+        ] {
+            fixtures::execute(&j, &format!("UPDATE transfers SET {column} = {bad}"), []);
+            let e = j.transfers_since(0, None).unwrap_err();
+            assert_eq!(e.exit_code(), 1);
+            assert!(
+                e.to_string()
+                    .contains(&format!("transfers row 1, column {column}")),
+                "{e}"
+            );
+        }
     }
 }

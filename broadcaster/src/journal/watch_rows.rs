@@ -120,7 +120,7 @@ mod tests {
             txid: m.txid.to_hex(),
             log_index: m.log_index,
             contract: m.contract.clone(),
-            result: m.result.clone(),
+            result: m.result.to_string(),
             block: t.at.block,
             block_id: hex::encode(t.at.block_id),
             block_time: t.at.block_time,

@@ -255,7 +255,7 @@ mod tests {
 
     #[test]
     fn hook_runs_once_and_failures_stay_pending() {
-        use crate::chain::movements::{Direction, Evidence, Movement};
+        use crate::chain::movements::{ContractRet, Direction, Evidence, Movement};
         use crate::journal::{BlockAt, NewTransfer, TransferRow};
         use coldpay_shared::{Address, TxId, U256};
         let d = tempfile::tempdir().unwrap();
@@ -276,7 +276,7 @@ mod tests {
                 counterparty: Some(Address::from_evm_bytes([2; 20])),
                 fee_sun: 0,
                 contract: "TransferContract".into(),
-                result: "SUCCESS".into(),
+                result: ContractRet::SUCCESS,
                 evidence: Evidence::Verified,
                 reported_by: None,
             },

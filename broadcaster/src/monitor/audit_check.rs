@@ -95,7 +95,7 @@ pub fn check(
         signed_at,
     } in journal.audit_heads()?
     {
-        if log != export.log || seq < export.since {
+        if log.to_hex() != export.log || seq < export.since {
             continue;
         }
         heads_checked += 1;
@@ -103,7 +103,11 @@ pub fn check(
             later.push((seq, request, signed_at));
             continue;
         }
-        let head = coldpay_shared::AuditHead { log, seq, hash };
+        let head = coldpay_shared::AuditHead {
+            log: log.to_hex(),
+            seq,
+            hash: hash.to_hex(),
+        };
         if let Err(e) = export.check_head(&head) {
             out.push(Discrepancy {
                 kind: "audit_head_mismatch".into(),

@@ -199,8 +199,8 @@ mod tests {
 
     fn snap(block: u64, block_time: u64) -> Snapshot {
         Snapshot {
-            account: "T1".into(),
-            token: "TRX".into(),
+            account: coldpay_shared::Address::from_evm_bytes([1; 20]),
+            token: None,
             block,
             block_time,
             amount: U256::ZERO,

@@ -29,7 +29,7 @@ pub fn shown(t: &TransferRow, network: Network) -> Recorded {
         txid: m.txid.to_hex(),
         log_index: m.log_index,
         contract: m.contract.clone(),
-        result: m.result.clone(),
+        result: m.result.to_string(),
         block: t.at.block,
         block_id: hex::encode(t.at.block_id),
         block_time: t.at.block_time,

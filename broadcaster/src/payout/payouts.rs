@@ -303,8 +303,7 @@ fn import_rows(payouts: &[NewPayout]) -> Vec<ImportRow<'_>> {
 /// How long a payout counts against a new one with the same recipient, amount, token and memo.
 pub const DUPLICATE_WINDOW_MS: i64 = 30 * 86_400_000;
 
-/// What makes two payouts the same: recipient, token, amount (base units), memo ("" = none).
-type TwinKey = (String, String, String, String);
+use crate::journal::twin_rows::TwinKey;
 
 /// A journal payout that a new one may repeat.
 #[derive(Clone, Debug)]
@@ -348,12 +347,12 @@ impl Twins {
 }
 
 fn key_of(p: &NewPayout) -> TwinKey {
-    (
-        p.to.to_base58(),
-        p.token.stored(),
-        p.amount.to_string(),
-        p.memo.clone().unwrap_or_default(),
-    )
+    TwinKey {
+        to: p.to,
+        token: p.token.contract(),
+        amount: p.amount,
+        memo: p.memo.clone().unwrap_or_default(),
+    }
 }
 
 fn describe(p: &NewPayout) -> String {

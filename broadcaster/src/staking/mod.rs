@@ -17,7 +17,7 @@ use coldpay_shared::staking::{Resource, StakingContract};
 use coldpay_shared::{Address, Network, RawData, RefBlock, SignRequest, U256};
 
 use crate::error::{BcError, Result};
-use crate::journal::staking_ops::{operation_of, StakingOp};
+use crate::journal::staking_ops::{operation_of, StakingOp, StakingOperation};
 use crate::journal::{
     now_ms, BuiltAgainst, Journal, NewAttempt, NewOperation, OperationKind, OperationRow,
 };
@@ -310,43 +310,19 @@ fn facts(node: &Node, c: &StakingContract, now_ms: u64, extra_fee: u64) -> Resul
 
 /// The journal row of an operation.
 pub fn op_row(id: &str, c: &StakingContract) -> StakingOp {
-    let (amount, resource, receiver, lock, lock_period) = match c {
-        StakingContract::Freeze {
-            amount, resource, ..
-        }
-        | StakingContract::Unfreeze {
-            amount, resource, ..
-        } => (amount.as_u64(), Some(*resource), None, false, 0),
+    let (lock, lock_period) = match c {
         StakingContract::Delegate {
-            resource,
-            balance,
-            receiver,
-            lock,
-            lock_period,
-            ..
-        } => (
-            balance.as_u64(),
-            Some(*resource),
-            Some(*receiver),
-            *lock,
-            *lock_period,
-        ),
-        StakingContract::UnDelegate {
-            resource,
-            balance,
-            receiver,
-            ..
-        } => (balance.as_u64(), Some(*resource), Some(*receiver), false, 0),
-        StakingContract::WithdrawExpireUnfreeze { .. }
-        | StakingContract::CancelAllUnfreeze { .. } => (0, None, None, false, 0),
+            lock, lock_period, ..
+        } => (*lock, *lock_period),
+        _ => (false, 0),
     };
     StakingOp {
         payout_id: id.to_string(),
-        operation: operation_of(c).to_string(),
-        owner: c.owner().to_base58(),
-        amount_sun: amount,
-        resource: resource.map(|r: Resource| r.name().to_string()),
-        receiver: receiver.map(|r: Address| r.to_base58()),
+        operation: StakingOperation::of(c),
+        owner: c.owner(),
+        amount_sun: c.amount_sun(),
+        resource: c.resource(),
+        receiver: c.receiver(),
         lock,
         lock_period,
     }
@@ -368,12 +344,7 @@ fn record(
         id: &out.payout_id,
         account: &owner,
         network,
-        to: row
-            .receiver
-            .as_deref()
-            .map(Address::parse)
-            .transpose()?
-            .unwrap_or(owner),
+        to: row.receiver.unwrap_or(owner),
         amount: row.amount_sun,
         row: OperationRow::Staking(&row),
     };
@@ -632,10 +603,11 @@ mod tests {
             lock_period: 100,
         };
         let r = op_row("x", &c);
-        assert_eq!(r.operation, "delegate");
+        assert_eq!(r.operation, StakingOperation::Delegate);
+        assert_eq!(r.owner, a(1));
         assert_eq!(r.amount_sun, 2_000_000);
-        assert_eq!(r.resource.as_deref(), Some("BANDWIDTH"));
-        assert_eq!(r.receiver, Some(a(2).to_base58()));
+        assert_eq!(r.resource, Some(Resource::Bandwidth));
+        assert_eq!(r.receiver, Some(a(2)));
         assert!(r.lock && r.lock_period == 100);
         let w = op_row(
             "y",
