@@ -180,6 +180,7 @@ impl Journal {
 mod tests {
     use super::*;
     use crate::journal::lock::LockWait;
+    use coldpay_shared::permission::{Permission, PermissionClaim, PermissionKey, PermissionKind};
     use coldpay_shared::{RefBlock, Sun};
 
     fn raw(amount: u64) -> RawData {
@@ -210,7 +211,18 @@ mod tests {
             ref_block_num: 1,
             ref_block_id: [0; 32],
             ref_block_ts: 0,
-            permission: Some((0, "{}".into())),
+            permission: Some(PermissionClaim::from_permission(&Permission {
+                kind: PermissionKind::Owner,
+                id: 0,
+                name: "owner".into(),
+                threshold: 1,
+                parent_id: 0,
+                operations: None,
+                keys: vec![PermissionKey {
+                    address: *account,
+                    weight: 1,
+                }],
+            })),
         };
         let attempt = NewAttempt {
             payout_id: id.into(),

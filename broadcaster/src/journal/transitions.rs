@@ -26,8 +26,8 @@ pub struct BuiltAgainst<'a> {
     pub ref_block_id: [u8; 32],
     /// Its timestamp (ms).
     pub ref_block_ts: u64,
-    /// The Permission_id and permission claim (JSON) of a multi-signature build.
-    pub permission: Option<(i32, String)>,
+    /// The permission claim of a multi-signature build (its `id` is the Permission_id).
+    pub permission: Option<coldpay_shared::permission::PermissionClaim>,
 }
 
 /// A newly built attempt.
@@ -147,10 +147,11 @@ impl JournalTx<'_> {
     /// A new `built` attempt (its verified scan starts at its reference block); returns its
     /// row id.
     pub fn built(&self, against: &BuiltAgainst<'_>, a: &NewAttempt) -> Result<i64> {
-        let (perm_id, claim) = against
+        let perm_id = against.permission.as_ref().map(|c| c.id);
+        let claim = against
             .permission
             .as_ref()
-            .map_or((None, None), |(id, c)| (Some(*id), Some(c.as_str())));
+            .map(|c| serde_json::to_string(c).expect("a permission claim is JSON"));
         let fee = a
             .fee_inputs
             .as_ref()

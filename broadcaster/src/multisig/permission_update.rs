@@ -234,8 +234,7 @@ fn record(
     raw: &RawData,
     solid: &coldpay_shared::block::VerifiedBlock,
 ) -> Result<()> {
-    let claim = serde_json::to_string(&crate::multisig::permissions::claim(&out.before.owner))
-        .expect("json");
+    let claim = crate::multisig::permissions::claim(&out.before.owner);
     let op = NewOperation {
         id: &out.payout_id,
         account: &out.update.owner_address,
@@ -255,7 +254,7 @@ fn record(
             ref_block_num: solid.number,
             ref_block_id: solid.id,
             ref_block_ts: solid.timestamp,
-            permission: Some((0, claim)),
+            permission: Some(claim),
         },
         &NewAttempt {
             payout_id: out.payout_id.clone(),

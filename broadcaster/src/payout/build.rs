@@ -784,7 +784,7 @@ fn record(
         ref_block_num: solid.number,
         ref_block_id: solid.id,
         ref_block_ts: solid.timestamp,
-        permission: plan.map(|p| (p.id(), serde_json::to_string(&p.claim()).expect("json"))),
+        permission: plan.map(Plan::claim),
     };
     let attempts: Vec<NewAttempt> = built
         .iter()

@@ -348,12 +348,7 @@ fn record(
         amount: row.amount_sun,
         row: OperationRow::Staking(&row),
     };
-    let claim = plan.map(|p| {
-        (
-            p.id(),
-            serde_json::to_string(&p.claim()).expect("claim serialises"),
-        )
-    });
+    let claim = plan.map(Plan::claim);
     journal.record_operation(
         &op,
         &BuiltAgainst {
