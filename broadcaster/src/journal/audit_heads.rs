@@ -53,7 +53,7 @@ pub struct AuditOverride {
 /// caller's SQL transaction. The very same head again (a response submitted twice) is harmless;
 /// a lower sequence number, or the same one with another hash, is refused
 /// ([`BcError::AuditBackwards`], exit 8) and nothing is recorded.
-pub fn check_and_record(
+pub(super) fn check_and_record(
     tx: &rusqlite::Connection,
     head: &AuditHead,
     request_id: &str,
@@ -102,7 +102,7 @@ pub fn check_and_record(
 /// which log each key answered under, inside the caller's SQL transaction. `accept_new` names
 /// the keys whose new log the operator accepts (journaled as an override). Refusals are
 /// [`BcError::AuditBackwards`] (exit 8) and record nothing.
-pub fn check_keys(
+pub(super) fn check_keys(
     tx: &rusqlite::Connection,
     signers: &[String],
     head: Option<&AuditHead>,

@@ -3,7 +3,6 @@
 //! `audit_check`, `reconcile`'s reads and the energy history need no SQL of their own.
 
 use super::Journal;
-use crate::error::Result;
 
 /// A payout and its attempt, as a test wants them journaled.
 #[derive(Clone, Debug)]
@@ -81,18 +80,6 @@ pub(crate) fn pay(j: &Journal, p: &Paid<'_>) {
             p.block, p.state
         ))
         .unwrap();
-}
-
-/// Runs `f` inside one SQL transaction of `j` and commits it (for the journal rules that
-/// run inside the caller's transaction, such as the audit-head checks).
-pub(crate) fn in_tx<T>(
-    j: &Journal,
-    f: impl FnOnce(&rusqlite::Connection) -> Result<T>,
-) -> Result<T> {
-    let tx = j.conn.unchecked_transaction()?;
-    let out = f(&tx)?;
-    tx.commit()?;
-    Ok(out)
 }
 
 /// Runs raw statements on a test journal (rows a test sets up that no command writes, such as

@@ -37,7 +37,7 @@ fn latest(tx: &rusqlite::Connection, signer: &str) -> Result<Option<(u64, String
 
 /// Records `policy` for each of `signers` (inside the caller's transaction) and returns what
 /// changed, in words: nothing when it is the journaled one.
-pub fn record(
+pub(super) fn record(
     tx: &rusqlite::Connection,
     signers: &[String],
     policy: &SignerPolicy,

@@ -23,10 +23,43 @@ impl JournalTx<'_> {
             .map_err(|e| BcError::journal_at(e, "commit the journal transaction"))
     }
 
-    /// The SQL transaction, for the journal's own modules and for the modules outside
-    /// `journal/` that still write inside it (audit heads): to become private.
-    pub(crate) fn sql(&self) -> &Transaction<'_> {
+    /// The SQL transaction, for the journal's own modules only.
+    pub(super) fn sql(&self) -> &Transaction<'_> {
         &self.tx
+    }
+
+    /// Refuses a response whose signer keys would drop or restart the audit log the journal
+    /// holds for them (`journal::audit_heads::check_keys`).
+    pub fn check_audit_keys(
+        &self,
+        signers: &[String],
+        head: Option<&coldpay_shared::AuditHead>,
+        request_id: &str,
+        accept_new: &[String],
+    ) -> Result<()> {
+        super::audit_heads::check_keys(self.sql(), signers, head, request_id, accept_new)
+    }
+
+    /// Checks a response's audit head against the journaled ones and records it
+    /// (`journal::audit_heads::check_and_record`).
+    pub fn record_audit_head(
+        &self,
+        head: &coldpay_shared::AuditHead,
+        request_id: &str,
+        signed_at: u64,
+    ) -> Result<()> {
+        super::audit_heads::check_and_record(self.sql(), head, request_id, signed_at)
+    }
+
+    /// Records the sealed policy the signers signed under; one note per change
+    /// (`journal::signer_policies::record`).
+    pub fn record_signer_policy(
+        &self,
+        signers: &[String],
+        policy: &coldpay_shared::handoff::SignerPolicy,
+        request_id: &str,
+    ) -> Result<Vec<String>> {
+        super::signer_policies::record(self.sql(), signers, policy, request_id)
     }
 }
 

@@ -225,19 +225,18 @@ mod tests {
         let refs: Vec<&str> = l.iter().map(String::as_str).collect();
         let export = AuditExport::build(&log, &refs).unwrap();
         // A response carried line 3 with another hash: the log was rewritten.
-        crate::journal::fixtures::in_tx(&j, |tx| {
-            let good = export.lines[0].head(&log);
-            crate::journal::audit_heads::check_and_record(tx, &good, "r0", 1)?;
-            let mut bad = export.lines[2].head(&log);
-            bad.hash = "dd".repeat(32);
-            crate::journal::audit_heads::check_and_record(tx, &bad, "r2", 1)?;
-            // A later response carried line 5: the export (head line 3) was taken before it.
-            let mut after = export.lines[2].head(&log);
-            after.seq = 5;
-            crate::journal::audit_heads::check_and_record(tx, &after, "r5", 1_796_083_200_000)?;
-            Ok(())
-        })
-        .unwrap();
+        let tx = j.write().unwrap();
+        let good = export.lines[0].head(&log);
+        tx.record_audit_head(&good, "r0", 1).unwrap();
+        let mut bad = export.lines[2].head(&log);
+        bad.hash = "dd".repeat(32);
+        tx.record_audit_head(&bad, "r2", 1).unwrap();
+        // A later response carried line 5: the export (head line 3) was taken before it.
+        let mut after = export.lines[2].head(&log);
+        after.seq = 5;
+        tx.record_audit_head(&after, "r5", 1_796_083_200_000)
+            .unwrap();
+        tx.commit().unwrap();
         let mut d = Vec::new();
         let c = check(&j, &export, &mut d).unwrap();
         let st: Vec<(&str, &str)> = c

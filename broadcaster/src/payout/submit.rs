@@ -170,28 +170,17 @@ fn record_signatures(
 ) -> Result<Vec<ApprovalNote>> {
     let tx = journal.write()?;
     for resp in responses {
-        crate::journal::audit_heads::check_keys(
-            tx.sql(),
+        tx.check_audit_keys(
             &signer_keys(resp),
             resp.audit_head.as_ref(),
             &resp.request_id,
             accept_new_log,
         )?;
         if let Some(head) = &resp.audit_head {
-            crate::journal::audit_heads::check_and_record(
-                tx.sql(),
-                head,
-                &resp.request_id,
-                resp.signed_at,
-            )?;
+            tx.record_audit_head(head, &resp.request_id, resp.signed_at)?;
         }
         if let Some(p) = &resp.policy {
-            for note in crate::journal::signer_policies::record(
-                tx.sql(),
-                &signer_keys(resp),
-                p,
-                &resp.request_id,
-            )? {
+            for note in tx.record_signer_policy(&signer_keys(resp), p, &resp.request_id)? {
                 eprintln!("{note}");
             }
         }
