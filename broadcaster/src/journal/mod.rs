@@ -42,6 +42,9 @@ pub mod stored;
 pub mod transfer_rows;
 pub mod watch_rows;
 
+#[cfg(test)]
+mod plans;
+
 pub use attempt_state::AttemptState;
 pub use imports::{AccountRow, ImportRow};
 pub use operations::{LiveOperation, NewOperation, OperationKind, OperationRow};
@@ -56,7 +59,7 @@ pub use transfer_rows::{BlockAt, Recorded, TransferRow};
 pub use watch_rows::{Cursor, NewTransfer};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -553,6 +556,15 @@ fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     })
 }
 
+/// The attempts [`Journal::settled_payout_attempts`] selects (`side` bounds the block): found
+/// by block (index `attempts_block`; the `+` keeps SQLite from walking every settled attempt
+/// by state), each checked against its payout and batch by primary key.
+fn settled_payout_clause(side: &str) -> String {
+    format!(
+        "+state IN ('confirmed','failed') AND {side} AND EXISTS (SELECT 1 FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE p.id = attempts.payout_id AND b.from_address = ?1 AND p.kind = 'payout')"
+    )
+}
+
 fn at(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> BcError {
     let what = what.into();
     move |e| BcError::journal_at(e, what)
@@ -600,6 +612,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     }
     if version < 8 {
         staking_ops::migrate_8(&tx).map_err(at(format!("migrate {shown} to schema version 8")))?;
+    }
+    if version < 9 {
+        tx.execute_batch(transfer_rows::MIGRATION_9)
+            .map_err(at(format!("migrate {shown} to schema version 9")))?;
     }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
@@ -765,9 +781,7 @@ impl Journal {
         before: bool,
     ) -> Result<Vec<Attempt>> {
         let side = if before { "block <= ?2" } else { "block > ?2" };
-        let clause = format!(
-            "state IN ('confirmed','failed') AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?1 AND p.kind = 'payout') AND {side}"
-        );
+        let clause = settled_payout_clause(side);
         let edge = i64::try_from(edge).unwrap_or(i64::MAX);
         self.attempts_where(&clause, &[&account, &edge])
     }

@@ -100,6 +100,15 @@ fn decode(
     })
 }
 
+/// `reconcile`'s payouts of one account: found by block (index `attempts_block`; the `+` keeps
+/// SQLite from walking every settled attempt of the journal by state), each joined to its
+/// payout and batch by primary key.
+pub(super) const SETTLED_IN_BLOCKS: &str =
+    "SELECT a.id, a.payout_id, a.txid, a.state, a.block, p.token, p.amount, a.receipt
+     FROM attempts a JOIN payouts p ON p.id = a.payout_id JOIN batches b ON b.id = p.batch_id
+     WHERE +a.state IN ('confirmed','failed') AND a.block > ?1 AND a.block <= ?2 AND b.from_address = ?3
+     ORDER BY a.id";
+
 impl Journal {
     /// Confirmed and failed attempts of the batches sent from `account` (base58), in verified
     /// blocks `(after, upto]`, oldest attempt first.
@@ -110,15 +119,7 @@ impl Journal {
         upto: u64,
     ) -> Result<Vec<SettledPayout>> {
         let what = |e| BcError::journal_at(e, format!("read the settled payouts of {account}"));
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT a.id, a.payout_id, a.txid, a.state, a.block, p.token, p.amount, a.receipt
-                 FROM attempts a JOIN payouts p ON p.id = a.payout_id JOIN batches b ON b.id = p.batch_id
-                 WHERE a.state IN ('confirmed','failed') AND a.block > ?1 AND a.block <= ?2 AND b.from_address = ?3
-                 ORDER BY a.id",
-            )
-            .map_err(what)?;
+        let mut st = self.conn.prepare(SETTLED_IN_BLOCKS).map_err(what)?;
         let rows = st
             .query_map(params![sql_int(after), sql_int(upto), account], |r| {
                 Ok((

@@ -1483,7 +1483,6 @@ fn record_transfers(
         first_block,
         first_ms: now - span_blocks * BLOCK_MS,
     };
-    let step = span_blocks / total.max(1) as u64;
     let at = |block: u64| BlockAt {
         block,
         block_id: Sha256::digest(block.to_be_bytes()).into(),
@@ -1499,7 +1498,7 @@ fn record_transfers(
             } else {
                 Direction::In
             };
-            let block = first_block + 1 + i * step;
+            let block = first_block + 1 + i * span_blocks / total as u64;
             let movement = Movement {
                 account,
                 txid: TxId::from_bytes(Sha256::digest(i.to_be_bytes()).into()),
