@@ -556,15 +556,6 @@ fn batch_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Batch> {
     })
 }
 
-/// The attempts [`Journal::settled_payout_attempts`] selects (`side` bounds the block): found
-/// by block (index `attempts_block`; the `+` keeps SQLite from walking every settled attempt
-/// by state), each checked against its payout and batch by primary key.
-fn settled_payout_clause(side: &str) -> String {
-    format!(
-        "+state IN ('confirmed','failed') AND {side} AND EXISTS (SELECT 1 FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE p.id = attempts.payout_id AND b.from_address = ?1 AND p.kind = 'payout')"
-    )
-}
-
 fn at(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> BcError {
     let what = what.into();
     move |e| BcError::journal_at(e, what)
@@ -769,21 +760,6 @@ impl Journal {
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(at("read attempts"))?;
         Ok(rows)
-    }
-
-    /// Settled (confirmed or failed) attempts of the payouts (kind `payout`) of `account`'s
-    /// batches, in verified blocks at or before `edge` (`before`) or after it (`reconcile`'s
-    /// payouts outside the blocks a statement covers).
-    pub fn settled_payout_attempts(
-        &self,
-        account: &str,
-        edge: u64,
-        before: bool,
-    ) -> Result<Vec<Attempt>> {
-        let side = if before { "block <= ?2" } else { "block > ?2" };
-        let clause = settled_payout_clause(side);
-        let edge = i64::try_from(edge).unwrap_or(i64::MAX);
-        self.attempts_where(&clause, &[&account, &edge])
     }
 
     /// Settled (confirmed or failed) attempts of any payout of `account`'s batches, in verified
