@@ -1,6 +1,7 @@
 //! Settled attempts as `reconcile` reads them: every confirmed or failed attempt of an
 //! account's batches in a block range, with its payout's token and amount and what its
-//! journaled receipt says (one indexed statement, `attempts_block`; no per-row re-read).
+//! journaled receipt says (one indexed statement, `attempts_block`; no per-row re-read); and
+//! the payouts beyond a statement's range, walked away from it in that index's order.
 
 use coldpay_shared::{TxId, U256};
 use rusqlite::params;
