@@ -9,7 +9,7 @@ use coldpay_shared::{Address, Network, U256};
 use serde::Serialize;
 
 use super::context::{remember_genesis, Ctx};
-use super::output::{parse_duration, read_text, show, Prepared};
+use super::output::{parse_duration, read_text, show, RequestWritten};
 use crate::error::{BcError, Result};
 use crate::journal::{AccountRow, Journal};
 use crate::node::Node;
@@ -62,9 +62,8 @@ pub(crate) fn import_watch(
         )));
     }
     if let Some(a) = &w.approver_for {
-        let (json, text) =
-            crate::multisig::permission_cmd::import_approvers(journal, &node()?, &w, a)?;
-        show(c, &Prepared { json, text });
+        let recorded = crate::multisig::permission_cmd::import_approvers(journal, &node()?, &w, a)?;
+        show(c, &recorded);
         return Ok(());
     }
     let imported = crate::payout::payouts::import_watch(journal, &w)?;
@@ -134,8 +133,8 @@ pub(crate) fn list(c: &Ctx, journal: &Journal) -> Result<()> {
 
 /// `accounts permissions ADDRESS`.
 pub(crate) fn permissions(c: &Ctx, journal: &Journal, node: &Node, address: &str) -> Result<()> {
-    let (json, text) = crate::multisig::permission_cmd::show(journal, node, address)?;
-    show(c, &Prepared { json, text });
+    let shown = crate::multisig::permission_cmd::show(journal, node, address)?;
+    show(c, &shown);
     Ok(())
 }
 
@@ -149,14 +148,14 @@ pub(crate) fn set_permission(
     let ms = parse_duration(&args.expires_in, "--expires-in")?.as_millis() as u64;
     let r = crate::multisig::permission_cmd::set(journal, n, c.network, args, ms);
     remember_genesis(c, journal, n)?;
-    let (json, text, out) = r?;
+    let (answer, out) = r?;
     if !c.json {
-        eprintln!("{text}");
+        eprintln!("{answer}");
     }
     super::build::emit_request(&out.request, args.output.as_deref(), &args.qr_out)?;
     if let Some(p) = &args.output {
-        let text = format!("written to {}", p.display());
-        show(c, &Prepared { json, text });
+        let line = format!("written to {}", p.display());
+        show(c, &RequestWritten::new(answer, line));
     }
     Ok(())
 }
@@ -173,7 +172,7 @@ pub(crate) struct Balance {
     bandwidth_available: u64,
     /// The staking keys (`staked_energy_sun`, …).
     #[serde(flatten)]
-    stake_json: serde_json::Map<String, serde_json::Value>,
+    stake: crate::staking::stake_view::StakeFields,
     #[serde(skip)]
     stake_text: String,
 }
@@ -201,8 +200,6 @@ pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &st
     let usdt = n.token_balance(&crate::payout::payouts::usdt_contract(c.network), &a)?;
     let r = n.resources(&a)?;
     let stake = crate::staking::stake_view::Stake::read(n, &a, &r)?;
-    let mut stake_json = serde_json::Value::Object(serde_json::Map::new());
-    stake.add_json(&mut stake_json);
     let b = Balance {
         address: a,
         trx_sun: trx,
@@ -212,10 +209,7 @@ pub(crate) fn balance(c: &Ctx, node: impl FnOnce() -> Result<Node>, address: &st
         energy_available: r.energy_limit.saturating_sub(r.energy_used),
         bandwidth_available: r.free_net_limit.saturating_sub(r.free_net_used)
             + r.net_limit.saturating_sub(r.net_used),
-        stake_json: match stake_json {
-            serde_json::Value::Object(m) => m,
-            _ => serde_json::Map::new(),
-        },
+        stake: stake.fields(),
         stake_text: stake.text(),
     };
     show(c, &b);

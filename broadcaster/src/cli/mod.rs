@@ -259,9 +259,7 @@ fn monitor_cmd(
             since,
             address,
             format,
-        }) => {
-            crate::monitor::watch_cmd::list(journal, c.network, &since, address.as_deref(), &format)
-        }
+        }) => watch::transfers_list(c, journal, &since, address.as_deref(), &format),
         Command::Alarms(AlarmsCmd::List { all }) => watch::alarms_list(c, journal, all),
         Command::Alarms(AlarmsCmd::Ack { id, note }) => watch::alarms_ack(c, journal, id, &note),
         Command::Reconcile {
@@ -275,10 +273,9 @@ fn monitor_cmd(
                 from: &from,
                 to: &to,
                 addresses: &address,
-                format: &format,
                 audit: audit.as_deref(),
             };
-            watch::reconcile(c, journal, node, &args)
+            watch::reconcile(c, journal, node, &args, &format)
         }
         _ => unreachable!("dispatched by `dispatch`"),
     }

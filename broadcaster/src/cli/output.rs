@@ -33,22 +33,76 @@ pub(crate) fn to_json<T: Serialize>(outcome: &T) -> String {
     serde_json::to_string_pretty(&v).expect("a JSON value prints")
 }
 
-/// An outcome a command module prepared itself as its JSON value and its text
-/// (`permission_cmd`, `stake_cmd`): shown like every other outcome.
+/// A command's answer once its sign request was written to a file (`--output`): the answer
+/// as `--json`, and as text the line naming the file (the answer's own text went to stderr
+/// before the request was written).
 #[derive(Serialize)]
 #[serde(transparent)]
-pub(crate) struct Prepared {
-    /// The `--json` value.
-    pub(crate) json: serde_json::Value,
-    /// The text form.
+pub(crate) struct RequestWritten<T> {
+    /// The command's answer.
+    answer: T,
+    /// "written to FILE".
     #[serde(skip)]
-    pub(crate) text: String,
+    line: String,
 }
 
-impl Display for Prepared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text)
+impl<T> RequestWritten<T> {
+    /// `answer`, its text `line`.
+    pub(crate) fn new(answer: T, line: String) -> Self {
+        RequestWritten { answer, line }
     }
+}
+
+impl<T> Display for RequestWritten<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.line)
+    }
+}
+
+/// `--format` of the statements (`transfers list`, `reconcile`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Lines for a person.
+    Text,
+    /// CSV, header first.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+impl Format {
+    /// `text`, `csv` or `json`.
+    pub(crate) fn parse(s: &str) -> Result<Format> {
+        match s {
+            "text" => Ok(Format::Text),
+            "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            other => Err(BcError::Input(format!(
+                "--format {other:?}: text, csv or json"
+            ))),
+        }
+    }
+}
+
+/// A statement's CSV form (beside its text, `Display`, and its JSON, `Serialize`).
+pub(crate) trait Csv {
+    /// The CSV, header first.
+    fn csv(&self) -> Result<String>;
+}
+
+/// Prints a statement on stdout in its `--format`: its text (which ends its own lines), its
+/// CSV, or its JSON pretty-printed with keys in field order (as the statements always printed
+/// them, unlike [`show`]'s sorted keys).
+pub(crate) fn show_format<T: Display + Serialize + Csv>(outcome: &T, format: Format) -> Result<()> {
+    match format {
+        Format::Text => print!("{outcome}"),
+        Format::Csv => print!("{}", outcome.csv()?),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(outcome).expect("statements serialize to JSON")
+        ),
+    }
+    Ok(())
 }
 
 /// Reads a whole file, or standard input for `-`.

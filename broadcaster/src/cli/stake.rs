@@ -2,7 +2,7 @@
 //! staking operation checked, built, journaled and written as a sign request.
 
 use super::context::{remember_genesis, Ctx};
-use super::output::{parse_duration, show, Prepared};
+use super::output::{parse_duration, show, RequestWritten};
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::node::Node;
@@ -24,14 +24,14 @@ pub(crate) fn run(c: &Ctx, journal: &Journal, n: &Node, op: StakeOp) -> Result<(
     let r = crate::staking::run(journal, n, &opts, contract);
     remember_genesis(c, journal, n)?;
     let out = r?;
-    let (json, text) = crate::staking::stake_cmd::answer(&out);
+    let answer = crate::staking::stake_cmd::StakeAnswer::of(&out);
     if !c.json || common.output.is_none() {
-        eprintln!("{text}");
+        eprintln!("{answer}");
     }
     super::build::emit_request(&out.request, common.output.as_deref(), &common.qr_out)?;
     if let Some(p) = &common.output {
-        let text = format!("sign request written to {}", p.display());
-        show(c, &Prepared { json, text });
+        let line = format!("sign request written to {}", p.display());
+        show(c, &RequestWritten::new(answer, line));
     }
     Ok(())
 }

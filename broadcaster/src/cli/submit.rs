@@ -3,27 +3,17 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use coldpay_shared::TxId;
+
 use coldpay_shared::SignResponse;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::context::{remember_genesis, Ctx};
 use super::output::{bar, read_text, show};
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
 use crate::node::Node;
-use crate::payout::submit::SubmitSummary;
-
-/// The parts of one per-transaction result of `submit` its text names.
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct BroadcastLine {
-    payout_id: String,
-    txid: String,
-    code: String,
-    message: String,
-    /// Set when the transaction was approved in an earlier response.
-    note: Option<String>,
-}
+use crate::payout::submit::{SubmitSummary, TxResult};
 
 /// What `submit` did, with the approvers' home names for its text.
 #[derive(Serialize)]
@@ -35,12 +25,25 @@ pub(crate) struct Submitted {
 }
 
 impl Submitted {
-    fn lines(&self) -> Vec<BroadcastLine> {
-        self.summary
-            .results
-            .iter()
-            .map(|r| BroadcastLine::deserialize(r).unwrap_or_default())
-            .collect()
+    /// The transactions the node answered: payout, txID, code, message, whether approved in
+    /// an earlier response.
+    fn sent(&self) -> impl Iterator<Item = (&str, TxId, &str, &str, bool)> {
+        self.summary.results.iter().filter_map(|r| match r {
+            TxResult::Sent {
+                payout_id,
+                txid,
+                code,
+                message,
+                note,
+            } => Some((
+                payout_id.as_str(),
+                *txid,
+                code.as_str(),
+                message.as_str(),
+                note.is_some(),
+            )),
+            TxResult::Skipped { .. } => None,
+        })
     }
 
     /// The notes under the counts: earlier refusals, resumed sends, duplicates on the node.
@@ -68,27 +71,21 @@ impl fmt::Display for Submitted {
             s.accepted, s.refused, s.skipped
         )?;
         self.notes(f)?;
-        let lines = self.lines();
-        for r in lines.iter().filter(|r| r.code == "DUP_TRANSACTION_ERROR") {
-            write!(
-                f,
-                "\n  already on the node: payout {} ({})",
-                r.payout_id, r.txid
-            )?;
+        for (payout, txid, ..) in self.sent().filter(|r| r.2 == "DUP_TRANSACTION_ERROR") {
+            write!(f, "\n  already on the node: payout {payout} ({txid})")?;
         }
-        let refused = lines.iter().filter(|r| {
-            !r.code.is_empty() && r.code != "SUCCESS" && r.code != "DUP_TRANSACTION_ERROR"
-        });
-        for r in refused {
-            let again = if r.note.is_some() {
+        let refused = self
+            .sent()
+            .filter(|r| !r.2.is_empty() && r.2 != "SUCCESS" && r.2 != "DUP_TRANSACTION_ERROR");
+        for (payout, txid, code, message, earlier) in refused {
+            let again = if earlier {
                 " (again; approved in an earlier response)"
             } else {
                 ""
             };
             write!(
                 f,
-                "\n  refused{again}: payout {} ({}): {}: {}",
-                r.payout_id, r.txid, r.code, r.message
+                "\n  refused{again}: payout {payout} ({txid}): {code}: {message}"
             )?;
         }
         for line in crate::payout::submit::approval_lines(&s.approvals, &self.names) {
@@ -172,6 +169,7 @@ pub(crate) fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::fixtures::txid;
 
     #[test]
     fn duplicates_and_refusals_are_named_one_per_line() {
@@ -180,9 +178,14 @@ mod tests {
             refused: 1,
             already_had: 1,
             results: vec![
-                serde_json::json!({"payout_id": "p1", "txid": "aa", "code": "DUP_TRANSACTION_ERROR", "message": "", "note": "had it"}),
-                serde_json::json!({"payout_id": "p2", "txid": "bb", "code": "BANDWITH_ERROR", "message": "no bandwidth", "note": null}),
-                serde_json::json!({"payout_id": "p3", "txid": "cc", "state": "confirmed", "note": "not broadcast"}),
+                sent("p1", "aa", "DUP_TRANSACTION_ERROR", "", Some("had it")),
+                sent("p2", "bb", "BANDWITH_ERROR", "no bandwidth", None),
+                TxResult::Skipped {
+                    payout_id: "p3".into(),
+                    txid: txid("cc"),
+                    state: crate::journal::AttemptState::Confirmed,
+                    note: "not broadcast",
+                },
             ],
             ..SubmitSummary::default()
         };
@@ -197,16 +200,56 @@ mod tests {
             "broadcast: 1 accepted, 1 refused by the node, 0 skipped"
         );
         assert!(
-            lines.contains(&"  already on the node: payout p1 (aa)"),
+            lines.contains(&format!("  already on the node: payout p1 ({})", txid("aa")).as_str()),
             "{text}"
         );
         assert!(
-            lines.contains(&"  refused: payout p2 (bb): BANDWITH_ERROR: no bandwidth"),
+            lines.contains(
+                &format!(
+                    "  refused: payout p2 ({}): BANDWITH_ERROR: no bandwidth",
+                    txid("bb")
+                )
+                .as_str()
+            ),
             "{text}"
         );
         assert!(!text.contains("p3"), "{text}");
         let v = serde_json::to_value(&s).unwrap();
         assert_eq!(v["refused"], 1);
-        assert_eq!(v["results"][1]["code"], "BANDWITH_ERROR");
+        // Each result has the keys `submit --json` always printed for it.
+        assert_eq!(
+            v["results"],
+            serde_json::json!([
+                {"payout_id": "p1", "txid": txid("aa"), "code": "DUP_TRANSACTION_ERROR", "message": "", "note": "had it"},
+                {"payout_id": "p2", "txid": txid("bb"), "code": "BANDWITH_ERROR", "message": "no bandwidth", "note": null},
+                {"payout_id": "p3", "txid": txid("cc"), "state": "confirmed", "note": "not broadcast"},
+            ])
+        );
+    }
+
+    fn sent(p: &str, t: &str, code: &str, message: &str, note: Option<&'static str>) -> TxResult {
+        TxResult::Sent {
+            payout_id: p.into(),
+            txid: txid(t),
+            code: code.into(),
+            message: message.into(),
+            note,
+        }
+    }
+
+    #[test]
+    fn a_refusal_approved_earlier_says_so() {
+        let s = Submitted {
+            summary: SubmitSummary {
+                results: vec![sent("p4", "dd", "SIGERROR", "bad", Some("refused again"))],
+                ..SubmitSummary::default()
+            },
+            names: HashMap::new(),
+        };
+        let line = format!(
+            "\n  refused (again; approved in an earlier response): payout p4 ({}): SIGERROR: bad",
+            txid("dd")
+        );
+        assert!(s.to_string().contains(&line), "{s}");
     }
 }

@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::context::{remember_genesis, Ctx};
-use super::output::show;
+use super::output::{show, show_format, Csv, Format};
 use crate::error::Result;
 use crate::journal::Journal;
 use crate::monitor::alarms::Row;
+use crate::monitor::reconcile::Reconciliation;
+use crate::monitor::transfers::TransferList;
 use crate::node::Node;
 
 /// What `watch` asks for.
@@ -112,15 +114,62 @@ pub(crate) fn alarms_ack(c: &Ctx, journal: &Journal, id: i64, note: &str) -> Res
     Ok(())
 }
 
-/// `reconcile`: exit 9 on a discrepancy.
+/// `transfers list`: text, CSV or JSON (`--format`).
+pub(crate) fn transfers_list(
+    c: &Ctx,
+    journal: &Journal,
+    since: &str,
+    address: Option<&str>,
+    format: &str,
+) -> Result<()> {
+    let format = Format::parse(format)?;
+    let list = crate::monitor::watch_cmd::list(journal, c.network, since, address)?;
+    show_format(&list, format)
+}
+
+impl Csv for TransferList {
+    fn csv(&self) -> Result<String> {
+        crate::monitor::transfers::to_csv(&self.rows)
+    }
+}
+
+/// `reconcile`: the statement as text, CSV or JSON (`--format`); exit 9 on a discrepancy or
+/// a statement that covers less than the period asked.
 pub(crate) fn reconcile(
     c: &Ctx,
     journal: &Journal,
     node: impl FnOnce() -> Result<Node>,
     args: &crate::monitor::watch_cmd::ReconcileArgs<'_>,
+    format: &str,
 ) -> Result<()> {
     let n = node()?;
-    let r = crate::monitor::watch_cmd::reconcile(journal, &n, c.network, args);
+    let r = statement(c, journal, &n, args, format);
     remember_genesis(c, journal, &n)?;
     r
+}
+
+/// Reconciles, prints the statement (and, beside CSV or JSON, its warnings on stderr), then
+/// gives its verdict.
+fn statement(
+    c: &Ctx,
+    journal: &Journal,
+    n: &Node,
+    args: &crate::monitor::watch_cmd::ReconcileArgs<'_>,
+    format: &str,
+) -> Result<()> {
+    let format = Format::parse(format)?;
+    let r = crate::monitor::watch_cmd::reconcile(journal, n, c.network, args)?;
+    show_format(&r, format)?;
+    if format != Format::Text {
+        for w in r.warnings() {
+            eprintln!("WARNING: {w}");
+        }
+    }
+    r.verdict()
+}
+
+impl Csv for Reconciliation {
+    fn csv(&self) -> Result<String> {
+        crate::monitor::reconcile::to_csv(self)
+    }
 }

@@ -46,6 +46,9 @@ pub mod stored;
 pub mod transfer_rows;
 pub mod watch_rows;
 
+#[cfg(test)]
+mod plans;
+
 pub use attempt_state::AttemptState;
 pub use imports::{AccountRow, ImportRow};
 pub use operations::{LiveOperation, NewOperation, OperationKind, OperationRow};
@@ -64,7 +67,7 @@ pub use transfer_rows::{BlockAt, Recorded, TransferRow};
 pub use watch_rows::{Cursor, NewTransfer};
 
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// States in which an attempt might still pay.
 pub const LIVE_STATES: &[&str] = &["built", "signed", "broadcast", "included"];
@@ -446,6 +449,10 @@ fn open_and_migrate(path: &Path) -> Result<(Connection, bool)> {
     if version < 8 {
         staking_ops::migrate_8(&tx).map_err(at(format!("migrate {shown} to schema version 8")))?;
     }
+    if version < 9 {
+        tx.execute_batch(transfer_rows::MIGRATION_9)
+            .map_err(at(format!("migrate {shown} to schema version 9")))?;
+    }
     if version < SCHEMA_VERSION {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(at(format!("migrate {shown}")))?;
@@ -618,36 +625,6 @@ impl Journal {
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(at("read attempts"))?;
         Ok(rows)
-    }
-
-    /// Settled (confirmed or failed) attempts of the payouts (kind `payout`) of `account`'s
-    /// batches, in verified blocks at or before `edge` (`before`) or after it (`reconcile`'s
-    /// payouts outside the blocks a statement covers).
-    pub fn settled_payout_attempts(
-        &self,
-        account: &str,
-        edge: u64,
-        before: bool,
-    ) -> Result<Vec<Attempt>> {
-        let side = if before { "block <= ?2" } else { "block > ?2" };
-        let clause = format!(
-            "state IN ('confirmed','failed') AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?1 AND p.kind = 'payout') AND {side}"
-        );
-        let edge = i64::try_from(edge).unwrap_or(i64::MAX);
-        self.attempts_where(&clause, &[&account, &edge])
-    }
-
-    /// Settled (confirmed or failed) attempts of any payout of `account`'s batches, in verified
-    /// blocks (`after`, `up_to`] (a statement's blocks).
-    pub fn settled_in_blocks(&self, account: &str, after: u64, up_to: u64) -> Result<Vec<Attempt>> {
-        let (after, up_to) = (
-            i64::try_from(after).unwrap_or(i64::MAX),
-            i64::try_from(up_to).unwrap_or(i64::MAX),
-        );
-        self.attempts_where(
-            "state IN ('confirmed','failed') AND block > ?1 AND block <= ?2 AND payout_id IN (SELECT p.id FROM payouts p JOIN batches b ON p.batch_id = b.id WHERE b.from_address = ?3)",
-            &[&after, &up_to, &account],
-        )
     }
 
     /// The attempt with this txID.

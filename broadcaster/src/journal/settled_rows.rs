@@ -1,6 +1,7 @@
 //! Settled attempts as `reconcile` reads them: every confirmed or failed attempt of an
 //! account's batches in a block range, with its payout's token and amount and what its
-//! journaled receipt says (one indexed statement, `attempts_block`; no per-row re-read).
+//! journaled receipt says (one indexed statement, `attempts_block`; no per-row re-read); and
+//! the payouts beyond a statement's range, walked away from it in that index's order.
 
 use coldpay_shared::{TxId, U256};
 use rusqlite::params;
@@ -106,7 +107,73 @@ fn decode(
     })
 }
 
+/// `reconcile`'s payouts of one account: found by block (index `attempts_block`; the `+` keeps
+/// SQLite from walking every settled attempt of the journal by state), each joined to its
+/// payout and batch by primary key.
+pub(super) const SETTLED_IN_BLOCKS: &str =
+    "SELECT a.id, a.payout_id, a.txid, a.state, a.block, p.token, p.amount, a.receipt
+     FROM attempts a JOIN payouts p ON p.id = a.payout_id JOIN batches b ON b.id = p.batch_id
+     WHERE +a.state IN ('confirmed','failed') AND a.block > ?1 AND a.block <= ?2 AND b.from_address = ?3
+     ORDER BY a.id";
+
+/// `reconcile`'s payouts (kind `payout`) of one account settled at or before a block, newest
+/// first: read from `attempts_block` in its own order (block, then attempt id), so a walk that
+/// stops early reads no further.
+pub(super) const SETTLED_AT_OR_BEFORE: &str =
+    "SELECT a.id, a.payout_id, a.txid, a.state, a.block, p.token, p.amount, a.receipt
+     FROM attempts a JOIN payouts p ON p.id = a.payout_id JOIN batches b ON b.id = p.batch_id
+     WHERE +a.state IN ('confirmed','failed') AND a.block <= ?2 AND b.from_address = ?1 AND p.kind = 'payout'
+     ORDER BY a.block DESC, a.id DESC";
+
+/// The same settled after a block, oldest first.
+pub(super) const SETTLED_AFTER: &str =
+    "SELECT a.id, a.payout_id, a.txid, a.state, a.block, p.token, p.amount, a.receipt
+     FROM attempts a JOIN payouts p ON p.id = a.payout_id JOIN batches b ON b.id = p.batch_id
+     WHERE +a.state IN ('confirmed','failed') AND a.block > ?2 AND b.from_address = ?1 AND p.kind = 'payout'
+     ORDER BY a.block, a.id";
+
+fn stored_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
 impl Journal {
+    /// Settled payouts (kind `payout`) of the batches sent from `account` (base58) beyond
+    /// `edge`, nearest first: in blocks at or before it, newest first (`before`), or after it,
+    /// oldest first; each given to `visit` until it answers `false` (`reconcile`'s payouts
+    /// outside the blocks a statement covers: the rows read are the rows visited, plus one).
+    pub fn visit_settled_payouts_beyond(
+        &self,
+        account: &str,
+        edge: u64,
+        before: bool,
+        mut visit: impl FnMut(SettledPayout) -> Result<bool>,
+    ) -> Result<()> {
+        let what = |e| BcError::journal_at(e, format!("read the settled payouts of {account}"));
+        let sql = if before {
+            SETTLED_AT_OR_BEFORE
+        } else {
+            SETTLED_AFTER
+        };
+        let mut st = self.conn.prepare(sql).map_err(what)?;
+        let mut rows = st.query(params![account, sql_int(edge)]).map_err(what)?;
+        while let Some(r) = rows.next().map_err(what)? {
+            let row = stored_from(r).map_err(what)?;
+            if !visit(decode(row)?)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Confirmed and failed attempts of the batches sent from `account` (base58), in verified
     /// blocks `(after, upto]`, oldest attempt first.
     pub fn settled_payouts_in_blocks(
@@ -116,28 +183,9 @@ impl Journal {
         upto: u64,
     ) -> Result<Vec<SettledPayout>> {
         let what = |e| BcError::journal_at(e, format!("read the settled payouts of {account}"));
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT a.id, a.payout_id, a.txid, a.state, a.block, p.token, p.amount, a.receipt
-                 FROM attempts a JOIN payouts p ON p.id = a.payout_id JOIN batches b ON b.id = p.batch_id
-                 WHERE a.state IN ('confirmed','failed') AND a.block > ?1 AND a.block <= ?2 AND b.from_address = ?3
-                 ORDER BY a.id",
-            )
-            .map_err(what)?;
+        let mut st = self.conn.prepare(SETTLED_IN_BLOCKS).map_err(what)?;
         let rows = st
-            .query_map(params![sql_int(after), sql_int(upto), account], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
+            .query_map(params![sql_int(after), sql_int(upto), account], stored_from)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<Stored>>>)
             .map_err(what)?;
         rows.into_iter().map(decode).collect()

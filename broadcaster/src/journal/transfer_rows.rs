@@ -93,6 +93,13 @@ fn verified() -> String {
     Evidence::Verified.as_str().into()
 }
 
+/// Schema version 9: `transfers list --address` reads one account's transfers from a time on
+/// through this index (the listing takes time linear in the rows it prints, however many other
+/// accounts recorded transfers in that time).
+pub const MIGRATION_9: &str = r"
+CREATE INDEX transfers_account_time ON transfers(account, block_time);
+";
+
 /// The columns of a transfer row, in [`Stored`]'s order.
 const COLS: &str = "id, account, direction, token, amount, counterparty, fee_sun, txid, log_index, contract, result, block, block_id, block_time, payout_id, alarm, evidence, reported_by";
 
@@ -220,18 +227,35 @@ pub(super) fn insert(tx: &rusqlite::Connection, t: &TransferRow, now: i64) -> Re
     Ok(n == 1)
 }
 
+/// `transfers list` of every account.
+pub(super) const SINCE: &str = "block_time >= ?1";
+/// `transfers list --address`.
+pub(super) const ACCOUNT_SINCE: &str = "account = ?2 AND block_time >= ?1";
+/// `reconcile`'s transfers of one account.
+pub(super) const IN_BLOCKS: &str = "account = ?1 AND block > ?2 AND block <= ?3";
+
+/// The statement reading the transfers `clause` selects, in chain order.
+pub(super) fn select(clause: &str) -> String {
+    format!(
+        "SELECT {COLS} FROM transfers WHERE {clause} ORDER BY block, txid, log_index, direction"
+    )
+}
+
 impl Journal {
     /// Recorded transfers with block time ≥ `since_ms` (all accounts, or `account`), in chain
-    /// order (`transfers list`).
+    /// order (`transfers list`; index `transfers_time`, or `transfers_account_time` for one
+    /// account).
     pub fn transfers_since(
         &self,
         since_ms: u64,
         account: Option<&Address>,
     ) -> Result<Vec<TransferRow>> {
-        self.transfers_where(
-            "block_time >= ?1 AND (?2 IS NULL OR account = ?2)",
-            params![sql_int(since_ms), account.map(Address::to_base58)],
-        )
+        match account {
+            None => self.transfers_where(SINCE, params![sql_int(since_ms)]),
+            Some(a) => {
+                self.transfers_where(ACCOUNT_SINCE, params![sql_int(since_ms), a.to_base58()])
+            }
+        }
     }
 
     /// Recorded transfers of `account` (base58) in blocks `(after, upto]`, in chain order
@@ -242,20 +266,12 @@ impl Journal {
         after: u64,
         upto: u64,
     ) -> Result<Vec<TransferRow>> {
-        self.transfers_where(
-            "account = ?1 AND block > ?2 AND block <= ?3",
-            params![account, sql_int(after), sql_int(upto)],
-        )
+        self.transfers_where(IN_BLOCKS, params![account, sql_int(after), sql_int(upto)])
     }
 
     fn transfers_where(&self, clause: &str, p: impl rusqlite::Params) -> Result<Vec<TransferRow>> {
         let what = |e| BcError::journal_at(e, "read recorded transfers");
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "SELECT {COLS} FROM transfers WHERE {clause} ORDER BY block, txid, log_index, direction"
-            ))
-            .map_err(what)?;
+        let mut st = self.conn.prepare(&select(clause)).map_err(what)?;
         let rows = st
             .query_map(p, stored_from)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)

@@ -137,8 +137,9 @@ enum Side {
 }
 
 /// Payouts of `account` settled in verified blocks of the period on `side` of the covered
-/// range. Block times rise with block numbers: the candidates are walked away from the range,
-/// each block's time read from the verified block, until one is outside the period.
+/// range. Block times rise with block numbers: the payouts are walked away from the range,
+/// each block's time read from the verified block, until one is outside the period (the
+/// journal reads no further).
 fn settled(
     journal: &Journal,
     network: Network,
@@ -147,46 +148,30 @@ fn settled(
     time: BlockTime<'_>,
     side: Side,
 ) -> Result<Vec<Outside>> {
-    let mut candidates = match side {
-        Side::Before => journal.settled_payout_attempts(account, i.open.block, true)?,
-        Side::After => journal.settled_payout_attempts(account, i.close.block, false)?,
+    let (edge, before) = match side {
+        Side::Before => (i.open.block, true),
+        Side::After => (i.close.block, false),
     };
-    candidates.sort_by_key(|a| a.block);
-    if side == Side::Before {
-        candidates.reverse();
-    }
     let mut out = Vec::new();
-    for at in candidates {
-        let Some(block) = at.block else { continue };
-        let t = time(block)?;
-        let inside = match side {
-            Side::Before => t >= i.from_ms,
-            Side::After => t <= i.to_ms,
-        };
-        if !inside {
-            break;
+    journal.visit_settled_payouts_beyond(account, edge, before, |p| {
+        let t = time(p.block)?;
+        let inside = if before { t >= i.from_ms } else { t <= i.to_ms };
+        if inside {
+            let (symbol, decimals) = p.token.unit(network);
+            out.push(Outside {
+                txid: p.txid.to_hex(),
+                block: p.block,
+                time: rfc3339(t),
+                side: if before { "before" } else { "after" }.into(),
+                result: p.state.as_str().into(),
+                symbol,
+                amount: coldpay_shared::amount::format_units(p.amount, decimals),
+                amount_base_units: p.amount.to_string(),
+                payout_id: p.payout_id,
+            });
         }
-        let Some(p) = journal.payout(&at.payout_id)? else {
-            continue;
-        };
-        let (symbol, decimals) = p.token.unit(network);
-        out.push(Outside {
-            payout_id: at.payout_id,
-            txid: at.txid.to_hex(),
-            block,
-            time: rfc3339(t),
-            side: if side == Side::Before {
-                "before"
-            } else {
-                "after"
-            }
-            .into(),
-            result: at.state.to_string(),
-            symbol,
-            amount: coldpay_shared::amount::format_units(p.amount, decimals),
-            amount_base_units: p.amount.to_string(),
-        });
-    }
+        Ok(inside)
+    })?;
     out.sort_by_key(|o| o.block);
     Ok(out)
 }

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use coldpay_shared::{Network, U256};
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{BcError, Result};
 use crate::journal::Journal;
 use crate::monitor::balances::{snapshots, Snapshot};
 use crate::monitor::coverage::BlockTime;
@@ -137,7 +137,30 @@ pub fn reconcile(
     Ok(r)
 }
 
+impl std::fmt::Display for Reconciliation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&to_text(self))
+    }
+}
+
 impl Reconciliation {
+    /// Whether the statement adds up: exit 9 ([`BcError::Discrepancy`]) naming how many
+    /// discrepancies and coverage warnings it lists, when there are any.
+    pub fn verdict(&self) -> Result<()> {
+        match (self.discrepancies.len(), self.warnings().len()) {
+            (0, 0) => Ok(()),
+            (0, w) => Err(BcError::Discrepancy(format!(
+                "the statement covers less than the period asked ({w} warning(s) above)"
+            ))),
+            (d, 0) => Err(BcError::Discrepancy(format!(
+                "{d} discrepanc(ies) in the reconciliation (listed above)"
+            ))),
+            (d, w) => Err(BcError::Discrepancy(format!(
+                "{d} discrepanc(ies) in the reconciliation, and it covers less than the period asked ({w} warning(s)); all listed above"
+            ))),
+        }
+    }
+
     /// Every coverage warning of every account.
     pub fn warnings(&self) -> Vec<&str> {
         self.coverage

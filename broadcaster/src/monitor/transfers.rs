@@ -2,8 +2,11 @@
 //! account, transaction, log and direction, read by `transfers list` and `reconcile`; SQL in
 //! [`crate::journal::transfer_rows`]) in token units with symbols, as text lines and CSV.
 
+use std::fmt;
+
 use coldpay_shared::timefmt::TimeInput;
 use coldpay_shared::{Address, Network, U256};
+use serde::Serialize;
 
 use crate::error::{BcError, Result};
 use crate::journal::{now_ms, Journal, TransferRow};
@@ -38,6 +41,31 @@ pub fn shown(t: &TransferRow, network: Network) -> Recorded {
         alarm: t.alarm,
         evidence: m.evidence.as_str().into(),
         reported_by: m.reported_by.clone(),
+    }
+}
+
+/// `transfers list`: the recorded transfers since a time, in chain order, as shown; its text
+/// is one [`human_line`] per transfer (or says there is none since `since_ms`), its JSON the
+/// array of rows, its CSV [`to_csv`].
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct TransferList {
+    /// The transfers.
+    pub rows: Vec<Recorded>,
+    /// The start of the listing (ms since the epoch).
+    #[serde(skip)]
+    pub since_ms: u64,
+}
+
+impl fmt::Display for TransferList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.rows.is_empty() {
+            return writeln!(f, "no transfers recorded since {}", rfc3339(self.since_ms));
+        }
+        for r in &self.rows {
+            writeln!(f, "{}", human_line(r))?;
+        }
+        Ok(())
     }
 }
 
@@ -239,6 +267,33 @@ mod tests {
         assert!(l.contains(" staking (FreezeBalanceV2Contract), fee"), "{l}");
         let l = human_line(&recorded("TransferContract", "1", Some("TB")));
         assert!(l.contains("out TA 1 TRX to TB, fee 100 TRX"), "{l}");
+    }
+
+    #[test]
+    fn a_listing_is_one_line_per_transfer_or_says_there_is_none() {
+        let mut list = TransferList {
+            rows: Vec::new(),
+            since_ms: 1_796_083_200_000,
+        };
+        assert_eq!(
+            list.to_string(),
+            "no transfers recorded since 2026-12-01T00:00:00Z\n"
+        );
+        assert_eq!(serde_json::to_string(&list).unwrap(), "[]");
+        list.rows = vec![
+            recorded("TransferContract", "1", Some("TB")),
+            recorded("AccountPermissionUpdateContract", "0", None),
+        ];
+        let text = list.to_string();
+        let lines: Vec<String> = list.rows.iter().map(human_line).collect();
+        assert_eq!(text, format!("{}\n{}\n", lines[0], lines[1]));
+        // The JSON is the rows, keys in field order (as `--format json` always printed them).
+        let json = serde_json::to_string_pretty(&list).unwrap();
+        assert_eq!(json, serde_json::to_string_pretty(&list.rows).unwrap());
+        assert!(
+            json.starts_with("[\n  {\n    \"account\": \"TA\",\n    \"direction\""),
+            "{json}"
+        );
     }
 
     #[test]

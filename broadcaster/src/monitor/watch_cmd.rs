@@ -1,5 +1,5 @@
-//! The `watch`, `transfers list` and `reconcile` commands: argument checks and output, so
-//! cli.rs only dispatches.
+//! The `watch`, `transfers list` and `reconcile` commands: arguments checked, the work done,
+//! the outcome returned for `cli` to render.
 
 use std::time::Duration;
 
@@ -7,6 +7,8 @@ use coldpay_shared::{Address, Network};
 
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
+use crate::monitor::reconcile::Reconciliation;
+use crate::monitor::transfers::TransferList;
 use crate::monitor::watch::{RunOpts, Watcher};
 use crate::node::Node;
 
@@ -56,41 +58,17 @@ pub fn poll(s: &str) -> Result<Duration> {
     humantime::parse_duration(s).map_err(|e| BcError::Input(format!("--poll {s:?}: {e}")))
 }
 
-fn format_ok(format: &str) -> Result<()> {
-    match format {
-        "text" | "csv" | "json" => Ok(()),
-        other => Err(BcError::Input(format!(
-            "--format {other:?}: text, csv or json"
-        ))),
-    }
-}
-
-/// `transfers list`.
+/// `transfers list`: the recorded transfers since `--since` (of one account with `--address`).
 pub fn list(
     journal: &Journal,
     network: Network,
     since: &str,
     address: Option<&str>,
-    format: &str,
-) -> Result<()> {
-    format_ok(format)?;
-    let since = crate::monitor::transfers::parse_time(since, "--since", false)?;
+) -> Result<TransferList> {
+    let since_ms = crate::monitor::transfers::parse_time(since, "--since", false)?;
     let who = address.map(Address::parse).transpose()?;
-    let rows = crate::monitor::transfers::list(journal, network, since, who.as_ref())?;
-    match format {
-        "csv" => print!("{}", crate::monitor::transfers::to_csv(&rows)?),
-        "json" => println!("{}", serde_json::to_string_pretty(&rows).expect("json")),
-        _ if rows.is_empty() => println!(
-            "no transfers recorded since {}",
-            crate::monitor::transfers::rfc3339(since)
-        ),
-        _ => {
-            for r in &rows {
-                println!("{}", crate::monitor::transfers::human_line(r));
-            }
-        }
-    }
-    Ok(())
+    let rows = crate::monitor::transfers::list(journal, network, since_ms, who.as_ref())?;
+    Ok(TransferList { rows, since_ms })
 }
 
 /// `reconcile`'s arguments.
@@ -101,22 +79,19 @@ pub struct ReconcileArgs<'a> {
     pub to: &'a str,
     /// `--address`.
     pub addresses: &'a [String],
-    /// `--format`.
-    pub format: &'a str,
     /// `--audit FILE`: the signer's audit export.
     pub audit: Option<&'a std::path::Path>,
 }
 
 /// `reconcile`: walks the accounts up to the solidified head (recording what is new, raising
 /// alarms for `watch` to announce), journals a balance snapshot for every account, then
-/// reconciles. Fails with exit 9 when anything does not add up.
+/// reconciles (the statement's [`Reconciliation::verdict`] says whether it adds up).
 pub fn reconcile(
     journal: &Journal,
     node: &Node,
     network: Network,
     a: &ReconcileArgs<'_>,
-) -> Result<()> {
-    format_ok(a.format)?;
+) -> Result<Reconciliation> {
     let export = a.audit.map(read_audit).transpose()?;
     let from = crate::monitor::transfers::parse_time(a.from, "--from", false)?;
     let to = crate::monitor::transfers::parse_time(a.to, "--to", true)?;
@@ -150,29 +125,7 @@ pub fn reconcile(
             &mut r.discrepancies,
         )?);
     }
-    match a.format {
-        "csv" => print!("{}", crate::monitor::reconcile::to_csv(&r)?),
-        "json" => println!("{}", serde_json::to_string_pretty(&r).expect("json")),
-        _ => print!("{}", crate::monitor::reconcile::to_text(&r)),
-    }
-    let warnings = r.warnings();
-    if a.format != "text" {
-        for w in &warnings {
-            eprintln!("WARNING: {w}");
-        }
-    }
-    match (r.discrepancies.len(), warnings.len()) {
-        (0, 0) => Ok(()),
-        (0, w) => Err(BcError::Discrepancy(format!(
-            "the statement covers less than the period asked ({w} warning(s) above)"
-        ))),
-        (d, 0) => Err(BcError::Discrepancy(format!(
-            "{d} discrepanc(ies) in the reconciliation (listed above)"
-        ))),
-        (d, w) => Err(BcError::Discrepancy(format!(
-            "{d} discrepanc(ies) in the reconciliation, and it covers less than the period asked ({w} warning(s)); all listed above"
-        ))),
-    }
+    Ok(r)
 }
 
 fn read_audit(path: &std::path::Path) -> Result<coldpay_shared::audit_export::AuditExport> {

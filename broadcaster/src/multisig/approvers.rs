@@ -4,11 +4,12 @@
 //! `accounts permissions` can say which home holds each key.
 
 use std::collections::HashMap;
+use std::fmt;
 
 use coldpay_shared::handoff::{ApproverFor, WatchExport};
 use coldpay_shared::text::escape;
 use coldpay_shared::Address;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
@@ -81,28 +82,61 @@ pub fn labels(journal: &Journal, account: &Address) -> Result<HashMap<Address, S
         .collect())
 }
 
-/// JSON and text of what an approver import recorded.
-pub fn summary(w: &WatchExport, a: &ApproverFor) -> (serde_json::Value, String) {
-    let keys: Vec<_> = w
-        .accounts
-        .iter()
-        .map(|k| json!({"address": k.address, "approver": k.name}))
-        .collect();
-    let mut text = format!(
-        "recorded {} approver key(s) of {} permission \"{}\"",
-        w.accounts.len(),
-        a.account,
-        escape(&a.permission)
-    );
-    for k in &w.accounts {
-        text.push_str(&format!(
-            "\n  {} (approver home: {})",
-            k.address,
-            escape(&k.name)
-        ));
+/// What an approver import recorded (`accounts import-watch` of an export with
+/// `approver_for`): the permission, and each key with its wallet name in the approver's home.
+#[derive(Clone, Debug, Serialize)]
+pub struct Recorded {
+    /// The account and permission the keys belong to.
+    pub approver_for: ApproverFor,
+    /// The keys recorded.
+    pub approvers: Vec<RecordedKey>,
+}
+
+/// One recorded approver key.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordedKey {
+    /// The key's address.
+    pub address: Address,
+    /// Its wallet name in the approver's signer home.
+    pub approver: String,
+}
+
+impl Recorded {
+    /// What importing `w` for `a` records.
+    pub fn of(w: &WatchExport, a: &ApproverFor) -> Recorded {
+        Recorded {
+            approver_for: a.clone(),
+            approvers: w
+                .accounts
+                .iter()
+                .map(|k| RecordedKey {
+                    address: k.address,
+                    approver: k.name.clone(),
+                })
+                .collect(),
+        }
     }
-    let v = json!({"approver_for": a, "approvers": keys});
-    (v, text)
+}
+
+impl fmt::Display for Recorded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "recorded {} approver key(s) of {} permission \"{}\"",
+            self.approvers.len(),
+            self.approver_for.account,
+            escape(&self.approver_for.permission)
+        )?;
+        for k in &self.approvers {
+            write!(
+                f,
+                "\n  {} (approver home: {})",
+                k.address,
+                escape(&k.approver)
+            )?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +204,31 @@ mod tests {
         let e = check(&perms, &export(&[1, 4]), &a).unwrap_err().to_string();
         assert!(e.contains(&addr(4).to_string()), "{e}");
         assert!(e.contains("approver-4") && e.contains("\"payouts\""), "{e}");
+    }
+
+    #[test]
+    fn a_recorded_import_shows_its_keys_as_text_and_json() {
+        let (_, a) = setup();
+        let r = Recorded::of(&export(&[1, 2]), &a);
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({
+                "approver_for": {"account": addr(9).to_base58(), "permission": "payouts"},
+                "approvers": [
+                    {"address": addr(1).to_base58(), "approver": "approver-1"},
+                    {"address": addr(2).to_base58(), "approver": "approver-2"},
+                ],
+            })
+        );
+        assert_eq!(
+            r.to_string(),
+            format!(
+                "recorded 2 approver key(s) of {} permission \"payouts\"\n  {} (approver home: approver-1)\n  {} (approver home: approver-2)",
+                addr(9),
+                addr(1),
+                addr(2)
+            )
+        );
     }
 
     #[test]

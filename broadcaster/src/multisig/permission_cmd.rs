@@ -1,15 +1,19 @@
 //! The `accounts permissions` and `accounts set-permission` commands: arguments in, text or
 //! JSON out.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use coldpay_shared::permission::{Operations, PermissionKey};
-use coldpay_shared::{Address, Network};
-use serde_json::json;
+use coldpay_shared::{Address, Network, TxId};
+use serde::Serialize;
 
 use crate::error::{BcError, Result};
 use crate::journal::Journal;
 use crate::multisig::permission_update::{parse_key, Change, Outcome};
+use crate::multisig::permissions::{
+    permission_view, AccountPermissions, AccountPermissionsView, Approvers, PermissionView,
+};
 use crate::node::Node;
 
 /// `accounts set-permission` arguments.
@@ -91,36 +95,116 @@ impl SetPermissionArgs {
     }
 }
 
-/// `accounts permissions ADDRESS`: (JSON, text).
-pub fn show(journal: &Journal, node: &Node, address: &str) -> Result<(serde_json::Value, String)> {
+/// `accounts permissions ADDRESS`: the account's permissions as the node reports them, keys
+/// the journal knows as an approver home's labelled with its wallet name.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    permissions: AccountPermissions,
+    approvers: Approvers,
+}
+
+impl Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.permissions.view(&self.approvers).serialize(s)
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.permissions.text_labelled(&self.approvers))
+    }
+}
+
+/// `accounts permissions ADDRESS`.
+pub fn show(journal: &Journal, node: &Node, address: &str) -> Result<Shown> {
     let a = Address::parse(address)?;
-    let p = crate::multisig::permissions::read(node, &a)?;
-    let known = crate::multisig::approvers::labels(journal, &a)?;
-    Ok((p.to_json_labelled(&known), p.text_labelled(&known)))
+    let permissions = crate::multisig::permissions::read(node, &a)?;
+    let approvers = crate::multisig::approvers::labels(journal, &a)?;
+    Ok(Shown {
+        permissions,
+        approvers,
+    })
 }
 
 /// `accounts import-watch` of an export with `approver_for`: checks every exported key is in
-/// the named permission as the node reports it now, then records them; returns (JSON, text).
+/// the named permission as the node reports it now, then records them.
 pub fn import_approvers(
     journal: &Journal,
     node: &Node,
     w: &coldpay_shared::handoff::WatchExport,
     a: &coldpay_shared::handoff::ApproverFor,
-) -> Result<(serde_json::Value, String)> {
+) -> Result<crate::multisig::approvers::Recorded> {
     let perms = crate::multisig::permissions::read(node, &a.account)?;
     crate::multisig::approvers::check(&perms, w, a)?;
     crate::multisig::approvers::record(journal, w, a)?;
-    Ok(crate::multisig::approvers::summary(w, a))
+    Ok(crate::multisig::approvers::Recorded::of(w, a))
 }
 
-/// `accounts set-permission`: builds, journals and returns (JSON, text, outcome).
+/// What `accounts set-permission` built (its `--json` and its text): the journal id, request
+/// and txID, the permissions before and after, the fee, and what the operator should know.
+#[derive(Clone, Debug, Serialize)]
+pub struct UpdateShown {
+    /// The journal's payout id of the update.
+    pub payout_id: String,
+    /// The sign request's id.
+    pub request_id: String,
+    /// The update's txID.
+    pub txid: TxId,
+    /// The permissions as the node reports them now.
+    pub before: AccountPermissionsView,
+    /// The permissions the update sets.
+    pub after: Vec<PermissionView>,
+    /// The fee the chain charges (sun).
+    pub fee_sun: u64,
+    /// Warnings for the operator.
+    pub warnings: Vec<String>,
+    /// Keys that alone can still pay after the update, and how to close that.
+    pub can_pay_alone: Vec<String>,
+    /// The same update was already pending: its request is exported again.
+    pub reexported: bool,
+    /// The text form.
+    #[serde(skip)]
+    text: String,
+}
+
+impl UpdateShown {
+    /// The answer for what `set` built.
+    pub fn of(out: &Outcome) -> UpdateShown {
+        let none = Approvers::new();
+        UpdateShown {
+            payout_id: out.payout_id.clone(),
+            request_id: out.request.request_id.clone(),
+            txid: out.request.transactions[0].txid,
+            before: out.before.view(&none),
+            after: out
+                .update
+                .permissions()
+                .map(|p| permission_view(p, &none))
+                .collect(),
+            fee_sun: out.fee_sun,
+            warnings: out.warnings.clone(),
+            can_pay_alone: out.alone.clone(),
+            reexported: out.reexported,
+            text: describe(out),
+        }
+    }
+}
+
+impl fmt::Display for UpdateShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// `accounts set-permission`: builds and journals the update; returns its answer and what was
+/// built.
 pub fn set(
     journal: &Journal,
     node: &Node,
     network: Network,
     args: &SetPermissionArgs,
     expires_in_ms: u64,
-) -> Result<(serde_json::Value, String, Outcome)> {
+) -> Result<(UpdateShown, Outcome)> {
     // QR output carries the JSON request (`coldpay-req-json`, see `qrio::request_message`).
     let change = args.change()?;
     journal.require_account(&change.account, network)?;
@@ -132,19 +216,7 @@ pub fn set(
         expires_in_ms,
         args.allow_owner_handover,
     )?;
-    let text = describe(&out);
-    let v = json!({
-        "payout_id": out.payout_id,
-        "request_id": out.request.request_id,
-        "txid": out.request.transactions[0].txid,
-        "before": out.before.to_json(),
-        "after": out.update.permissions().map(crate::multisig::permissions::permission_json).collect::<Vec<_>>(),
-        "fee_sun": out.fee_sun,
-        "warnings": out.warnings,
-        "can_pay_alone": out.alone,
-        "reexported": out.reexported,
-    });
-    Ok((v, text, out))
+    Ok((UpdateShown::of(&out), out))
 }
 
 fn describe(out: &Outcome) -> String {

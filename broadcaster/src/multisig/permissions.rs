@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use coldpay_shared::text::escape;
 use coldpay_shared::Address;
+use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{BcError, Result};
@@ -59,21 +60,16 @@ impl AccountPermissions {
             .collect()
     }
 
-    /// JSON for `accounts permissions --json`.
-    pub fn to_json(&self) -> serde_json::Value {
-        self.to_json_labelled(&Approvers::new())
-    }
-
-    /// JSON for `accounts permissions --json`, each key known as an approver home's carrying
-    /// `"approver": "<wallet name>"`.
-    pub fn to_json_labelled(&self, approvers: &Approvers) -> serde_json::Value {
-        let pj = |p: &Permission| permission_json_labelled(p, approvers);
-        json!({
-            "address": self.address,
-            "owner": pj(&self.owner),
-            "witness": self.witness.as_ref().map(pj),
-            "actives": self.actives.iter().map(pj).collect::<Vec<_>>(),
-        })
+    /// How `accounts permissions --json` shows them, each key known as an approver home's
+    /// carrying `"approver": "<wallet name>"`.
+    pub fn view(&self, approvers: &Approvers) -> AccountPermissionsView {
+        let pv = |p: &Permission| permission_view(p, approvers);
+        AccountPermissionsView {
+            address: self.address,
+            owner: pv(&self.owner),
+            witness: self.witness.as_ref().map(pv),
+            actives: self.actives.iter().map(pv).collect(),
+        }
     }
 
     /// The human form: one block per permission.
@@ -106,28 +102,69 @@ fn kind_word(k: PermissionKind) -> &'static str {
 /// Approver keys the journal knows: address → wallet name in the approver's signer home.
 pub type Approvers = HashMap<Address, String>;
 
-/// One permission as JSON: threshold, keys with weights, operations by name.
-pub fn permission_json(p: &Permission) -> serde_json::Value {
-    permission_json_labelled(p, &Approvers::new())
+/// An account's permissions as shown (`accounts permissions --json`, the `before` of
+/// `accounts set-permission --json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct AccountPermissionsView {
+    /// The account.
+    pub address: Address,
+    /// Owner permission.
+    pub owner: PermissionView,
+    /// Witness permission (`null` unless a witness account).
+    pub witness: Option<PermissionView>,
+    /// Active permissions.
+    pub actives: Vec<PermissionView>,
 }
 
-/// [`permission_json`], keys known in `approvers` carrying `"approver"`.
-pub fn permission_json_labelled(p: &Permission, approvers: &Approvers) -> serde_json::Value {
-    let key = |k: &PermissionKey| {
-        let mut v = json!({"address": k.address, "weight": k.weight});
-        if let Some(name) = approvers.get(&k.address) {
-            v["approver"] = json!(name);
-        }
-        v
-    };
-    json!({
-        "type": kind_word(p.kind),
-        "id": p.id,
-        "name": p.name,
-        "threshold": p.threshold,
-        "keys": p.keys.iter().map(key).collect::<Vec<_>>(),
-        "operations": p.operations.map(|o| o.names()),
-    })
+/// One permission as shown: its kind, id, name, threshold, keys with weights and operations
+/// by name (`null` for the owner: all).
+#[derive(Clone, Debug, Serialize)]
+pub struct PermissionView {
+    /// "owner", "witness" or "active".
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Permission id.
+    pub id: i32,
+    /// Its name.
+    pub name: String,
+    /// Weight its approvals must reach.
+    pub threshold: i64,
+    /// Its keys.
+    pub keys: Vec<KeyView>,
+    /// Contract types it may sign, by name.
+    pub operations: Option<Vec<&'static str>>,
+}
+
+/// One key of a permission as shown.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeyView {
+    /// The key's address.
+    pub address: Address,
+    /// Its weight.
+    pub weight: i64,
+    /// The approver home's wallet name, when the journal knows the key as an approver's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+}
+
+/// One permission as shown, keys known in `approvers` carrying `"approver"`.
+pub fn permission_view(p: &Permission, approvers: &Approvers) -> PermissionView {
+    PermissionView {
+        kind: kind_word(p.kind),
+        id: p.id,
+        name: p.name.clone(),
+        threshold: p.threshold,
+        keys: p
+            .keys
+            .iter()
+            .map(|k| KeyView {
+                address: k.address,
+                weight: k.weight,
+                approver: approvers.get(&k.address).cloned(),
+            })
+            .collect(),
+        operations: p.operations.map(|o| o.names()),
+    }
 }
 
 /// One permission as text lines.
@@ -328,7 +365,7 @@ mod tests {
         let e = p.by_id(3).unwrap_err().to_string();
         assert!(e.contains("no active permission with id 3"), "{e}");
         assert!(e.contains("active \"payouts\" (id 2)"), "{e}");
-        let j = p.to_json();
+        let j = serde_json::to_value(p.view(&Approvers::new())).unwrap();
         assert_eq!(
             j["actives"][0]["operations"],
             json!(["TransferContract", "TriggerSmartContract"])
@@ -391,11 +428,28 @@ mod tests {
             text.contains(&format!("key {a} weight 1 (approver home: approver-a)")),
             "{text}"
         );
+        // The JSON `accounts permissions` has always printed: every key, null operations for
+        // the owner, `approver` only on a known key.
         assert_eq!(
-            permission_json_labelled(&p, &known)["keys"][0]["approver"],
-            "approver-a"
+            serde_json::to_value(permission_view(&p, &known)).unwrap(),
+            json!({"type": "owner", "id": 0, "name": "owner", "threshold": 1,
+                "keys": [{"address": a.to_base58(), "weight": 1, "approver": "approver-a"}],
+                "operations": null})
         );
-        assert!(permission_json(&p)["keys"][0].get("approver").is_none());
+        let plain = serde_json::to_value(permission_view(&p, &Approvers::new())).unwrap();
+        assert!(plain["keys"][0].get("approver").is_none(), "{plain}");
+        let all = AccountPermissions {
+            address: a,
+            owner: p.clone(),
+            witness: None,
+            actives: vec![default_active(a)],
+        };
+        let v = serde_json::to_value(all.view(&known)).unwrap();
+        assert_eq!(v["address"], a.to_base58());
+        assert_eq!(v["witness"], serde_json::Value::Null);
+        assert_eq!(v["actives"][0]["type"], "active");
+        assert_eq!(v["actives"][0]["keys"][0]["approver"], "approver-a");
+        assert!(v["actives"][0]["operations"].as_array().is_some(), "{v}");
         assert!(!permission_text(&p).contains("approver home"));
     }
 }

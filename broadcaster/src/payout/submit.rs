@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::collections::HashSet;
 
-use coldpay_shared::{SignResponse, Signature, SignedTransaction};
+use coldpay_shared::{SignResponse, Signature, SignedTransaction, TxId};
 
 use crate::error::{BcError, Result};
 use crate::journal::{Attempt, AttemptState, Journal};
@@ -24,7 +24,7 @@ pub struct SubmitSummary {
     /// Already included / final, skipped.
     pub skipped: usize,
     /// Per-transaction results.
-    pub results: Vec<serde_json::Value>,
+    pub results: Vec<TxResult>,
     /// Approvals of multi-signature transactions, one per signature received (and per earlier
     /// approval that no longer counts).
     pub approvals: Vec<ApprovalNote>,
@@ -39,6 +39,38 @@ pub struct SubmitSummary {
     /// Of those sent from earlier responses: refused again. A refusal of a transaction approved
     /// in an earlier response was reported by that `submit`; it does not fail this one.
     pub refused_earlier: usize,
+}
+
+/// What `submit` did with one transaction (`results` of `submit --json`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+pub enum TxResult {
+    /// Sent to the node: its answer.
+    Sent {
+        /// The payout.
+        payout_id: String,
+        /// Its txID.
+        txid: TxId,
+        /// The node's code (`SUCCESS`, `DUP_TRANSACTION_ERROR`, …; `NODE_ERROR` when the node
+        /// could not be asked).
+        code: String,
+        /// The node's message.
+        message: String,
+        /// Set when the node already had it, or it was approved in an earlier response and
+        /// refused again.
+        note: Option<&'static str>,
+    },
+    /// Not sent: the attempt is already past this step.
+    Skipped {
+        /// The payout.
+        payout_id: String,
+        /// Its txID.
+        txid: TxId,
+        /// Its state in the journal.
+        state: AttemptState,
+        /// Why it was not sent.
+        note: &'static str,
+    },
 }
 
 /// What the responses carry, verified.
@@ -228,7 +260,12 @@ fn to_broadcast(
             AttemptState::Signed | AttemptState::Broadcast
         ) {
             sum.skipped += 1;
-            sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "state": current.state, "note": "not broadcast (already past this step)"}));
+            sum.results.push(TxResult::Skipped {
+                payout_id: a.payout_id.clone(),
+                txid: a.txid,
+                state: current.state,
+                note: "not broadcast (already past this step)",
+            });
             continue;
         }
         let signed = SignedTransaction {
@@ -341,7 +378,13 @@ fn record_sent(
             None
         }
     };
-    sum.results.push(serde_json::json!({"payout_id": a.payout_id, "txid": a.txid, "code": code, "message": message, "note": note}));
+    sum.results.push(TxResult::Sent {
+        payout_id: a.payout_id.clone(),
+        txid: a.txid,
+        code,
+        message,
+        note,
+    });
     Ok(())
 }
 

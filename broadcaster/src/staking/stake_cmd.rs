@@ -2,11 +2,12 @@
 //! `undelegate`, `cancel-unstake`) and the contract each asks for; the work is in
 //! [`crate::staking`].
 
+use coldpay_shared::staking::{Resource, StakingContract};
+use std::fmt;
 use std::path::PathBuf;
 
-use coldpay_shared::staking::{Resource, StakingContract};
-use coldpay_shared::{Address, Sun};
-use serde_json::{json, Value};
+use coldpay_shared::{Address, Sun, TxId};
+use serde::Serialize;
 
 use crate::error::{BcError, Result};
 use crate::staking::Outcome;
@@ -166,33 +167,227 @@ impl StakeOp {
     }
 }
 
-/// The command's JSON and text answer.
-pub fn answer(out: &Outcome) -> (Value, String) {
-    let tx = &out.request.transactions[0];
-    let op = crate::journal::staking_ops::operation_of(&out.contract);
-    let mut text = format!(
-        "{op} {}: journal id {}, txid {}",
-        if out.reexported {
-            "(already built, waiting for signatures: its request is exported again)"
-        } else {
-            "built"
-        },
-        out.payout_id,
-        tx.txid
-    );
-    for line in out.contract.describe() {
-        text.push_str(&format!("\n  {line}"));
+/// What a staking command built (its `--json` and its text): the operation, its journal id,
+/// txID and request, and the contract's own fields as `tx decode` shows them.
+#[derive(Clone, Debug, Serialize)]
+pub struct StakeAnswer {
+    /// "stake", "unstake", … ([`StakingContract::operation`]).
+    pub operation: &'static str,
+    /// The journal's id of the operation.
+    pub payout_id: String,
+    /// Its txID.
+    pub txid: TxId,
+    /// Already built and waiting for signatures: its request exported again.
+    pub reexported: bool,
+    /// The sign request's id.
+    pub request_id: String,
+    /// The contract's fields.
+    #[serde(flatten)]
+    pub contract: ContractFields,
+    /// The contract's description lines (text only).
+    #[serde(skip)]
+    describe: Vec<String>,
+}
+
+/// A staking contract's fields, as the shared transaction view names them
+/// ([`StakingContract::view_json`]); a field the contract does not have is left out.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContractFields {
+    /// The staking account.
+    pub owner_address: Address,
+    /// Amount in sun (decimal string).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// "ENERGY" or "BANDWIDTH".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<&'static str>,
+    /// The account receiving (or giving back) the resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver_address: Option<Address>,
+    /// A locked delegation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<bool>,
+    /// Its lock period (blocks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_period: Option<u64>,
+}
+
+impl ContractFields {
+    /// The fields of `c`.
+    pub fn of(c: &StakingContract) -> ContractFields {
+        let base = ContractFields {
+            owner_address: c.owner(),
+            amount: None,
+            resource: None,
+            receiver_address: None,
+            lock: None,
+            lock_period: None,
+        };
+        match c {
+            StakingContract::Freeze {
+                amount, resource, ..
+            }
+            | StakingContract::Unfreeze {
+                amount, resource, ..
+            } => ContractFields {
+                amount: Some(amount.as_u64().to_string()),
+                resource: Some(resource.name()),
+                ..base
+            },
+            StakingContract::Delegate {
+                resource,
+                balance,
+                receiver,
+                lock,
+                lock_period,
+                ..
+            } => ContractFields {
+                amount: Some(balance.as_u64().to_string()),
+                resource: Some(resource.name()),
+                receiver_address: Some(*receiver),
+                lock: Some(*lock),
+                lock_period: Some(*lock_period),
+                ..base
+            },
+            StakingContract::UnDelegate {
+                resource,
+                balance,
+                receiver,
+                ..
+            } => ContractFields {
+                amount: Some(balance.as_u64().to_string()),
+                resource: Some(resource.name()),
+                receiver_address: Some(*receiver),
+                ..base
+            },
+            StakingContract::WithdrawExpireUnfreeze { .. }
+            | StakingContract::CancelAllUnfreeze { .. } => base,
+        }
     }
-    text.push_str("\nnext: sign the request offline, then `submit RESPONSE` and `track --follow`");
-    let mut v = json!({
-        "operation": op,
-        "payout_id": out.payout_id,
-        "txid": tx.txid.to_hex(),
-        "reexported": out.reexported,
-        "request_id": out.request.request_id,
-    });
-    for (k, x) in out.contract.view_json() {
-        v[k] = x;
+}
+
+impl StakeAnswer {
+    /// The answer for what `run` built.
+    pub fn of(out: &Outcome) -> StakeAnswer {
+        StakeAnswer {
+            operation: crate::journal::staking_ops::operation_of(&out.contract),
+            payout_id: out.payout_id.clone(),
+            txid: out.request.transactions[0].txid,
+            reexported: out.reexported,
+            request_id: out.request.request_id.clone(),
+            contract: ContractFields::of(&out.contract),
+            describe: out.contract.describe(),
+        }
     }
-    (v, text)
+}
+
+impl fmt::Display for StakeAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: journal id {}, txid {}",
+            self.operation,
+            if self.reexported {
+                "(already built, waiting for signatures: its request is exported again)"
+            } else {
+                "built"
+            },
+            self.payout_id,
+            self.txid
+        )?;
+        for line in &self.describe {
+            write!(f, "\n  {line}")?;
+        }
+        f.write_str("\nnext: sign the request offline, then `submit RESPONSE` and `track --follow`")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coldpay_shared::staking::Resource;
+
+    fn addr(i: u8) -> Address {
+        Address::from_evm_bytes([i; 20])
+    }
+
+    fn every_contract() -> Vec<StakingContract> {
+        let owner = addr(1);
+        let amount = Sun::parse_trx("12.5").unwrap();
+        vec![
+            StakingContract::Freeze {
+                owner,
+                amount,
+                resource: Resource::Energy,
+            },
+            StakingContract::Unfreeze {
+                owner,
+                amount,
+                resource: Resource::Bandwidth,
+            },
+            StakingContract::WithdrawExpireUnfreeze { owner },
+            StakingContract::CancelAllUnfreeze { owner },
+            StakingContract::Delegate {
+                owner,
+                resource: Resource::Energy,
+                balance: amount,
+                receiver: addr(2),
+                lock: true,
+                lock_period: 86_400,
+            },
+            StakingContract::UnDelegate {
+                owner,
+                resource: Resource::Bandwidth,
+                balance: amount,
+                receiver: addr(2),
+            },
+        ]
+    }
+
+    #[test]
+    fn contract_fields_are_the_shared_views_keys_and_values() {
+        for c in every_contract() {
+            let typed = serde_json::to_value(ContractFields::of(&c)).unwrap();
+            let shared = serde_json::Value::Object(c.view_json());
+            assert_eq!(typed, shared, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn the_answer_is_todays_json_and_text() {
+        let c = &every_contract()[4];
+        let txid = TxId::from_bytes([7; 32]);
+        let a = StakeAnswer {
+            operation: crate::journal::staking_ops::operation_of(c),
+            payout_id: "stake-1".into(),
+            txid,
+            reexported: false,
+            request_id: "stake-1-99".into(),
+            contract: ContractFields::of(c),
+            describe: c.describe(),
+        };
+        let mut want = serde_json::json!({
+            "operation": c.operation(),
+            "payout_id": "stake-1",
+            "txid": txid.to_hex(),
+            "reexported": false,
+            "request_id": "stake-1-99",
+        });
+        for (k, x) in c.view_json() {
+            want[k] = x;
+        }
+        assert_eq!(serde_json::to_value(&a).unwrap(), want);
+        let text = a.to_string();
+        let first = format!(
+            "{} built: journal id stake-1, txid {}",
+            c.operation(),
+            txid.to_hex()
+        );
+        assert_eq!(text.lines().next(), Some(first.as_str()), "{text}");
+        assert_eq!(text.lines().count(), 2 + c.describe().len(), "{text}");
+        assert!(
+            text.ends_with("then `submit RESPONSE` and `track --follow`"),
+            "{text}"
+        );
+    }
 }

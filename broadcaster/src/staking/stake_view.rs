@@ -5,12 +5,39 @@
 
 use coldpay_shared::amount::{format_units, TRX_DECIMALS};
 use coldpay_shared::{Address, U256};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::error::Result;
 use crate::node::answers::AccountResource;
 use crate::node::Node;
+
+/// The staking keys of `balance --json` (sun, resource units and ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct StakeFields {
+    /// Own stake for energy.
+    pub staked_energy_sun: u64,
+    /// Own stake for bandwidth.
+    pub staked_bandwidth_sun: u64,
+    /// Energy stake delegated out.
+    pub delegated_out_energy_sun: u64,
+    /// Bandwidth stake delegated out.
+    pub delegated_out_bandwidth_sun: u64,
+    /// Energy stake delegated in.
+    pub delegated_in_energy_sun: u64,
+    /// Bandwidth stake delegated in.
+    pub delegated_in_bandwidth_sun: u64,
+    /// Unstaking, not yet withdrawn.
+    pub unstaking_sun: u64,
+    /// Energy limit.
+    pub energy_limit: u64,
+    /// Bandwidth limit (staked and free).
+    pub bandwidth_limit: u64,
+    /// Until energy is fully recovered (0: full).
+    pub energy_full_in_ms: u64,
+    /// Until bandwidth is fully recovered (0: full).
+    pub bandwidth_full_in_ms: u64,
+}
 
 /// The recovery window (ms).
 const WINDOW_MS: u64 = 86_400_000;
@@ -158,23 +185,20 @@ impl Stake {
         Ok(Stake::of(&acct, r, crate::journal::now_ms() as u64))
     }
 
-    /// Adds the JSON keys of `balance --json`.
-    pub fn add_json(&self, v: &mut Value) {
-        let fields = json!({
-            "staked_energy_sun": self.staked.0,
-            "staked_bandwidth_sun": self.staked.1,
-            "delegated_out_energy_sun": self.delegated_out.0,
-            "delegated_out_bandwidth_sun": self.delegated_out.1,
-            "delegated_in_energy_sun": self.delegated_in.0,
-            "delegated_in_bandwidth_sun": self.delegated_in.1,
-            "unstaking_sun": self.unstaking,
-            "energy_limit": self.energy.1,
-            "bandwidth_limit": self.bandwidth.1,
-            "energy_full_in_ms": self.energy_full_in,
-            "bandwidth_full_in_ms": self.bandwidth_full_in,
-        });
-        if let (Some(m), Value::Object(f)) = (v.as_object_mut(), fields) {
-            m.extend(f);
+    /// The staking keys of `balance --json`.
+    pub fn fields(&self) -> StakeFields {
+        StakeFields {
+            staked_energy_sun: self.staked.0,
+            staked_bandwidth_sun: self.staked.1,
+            delegated_out_energy_sun: self.delegated_out.0,
+            delegated_out_bandwidth_sun: self.delegated_out.1,
+            delegated_in_energy_sun: self.delegated_in.0,
+            delegated_in_bandwidth_sun: self.delegated_in.1,
+            unstaking_sun: self.unstaking,
+            energy_limit: self.energy.1,
+            bandwidth_limit: self.bandwidth.1,
+            energy_full_in_ms: self.energy_full_in,
+            bandwidth_full_in_ms: self.bandwidth_full_in,
         }
     }
 
@@ -254,9 +278,22 @@ mod tests {
             text.contains("10000 TRX for energy, 2 TRX for bandwidth"),
             "{text}"
         );
-        let mut v = json!({"address": "T"});
-        s.add_json(&mut v);
-        assert_eq!(v["delegated_in_energy_sun"], 5_000_000);
-        assert_eq!(v["energy_full_in_ms"], 18 * 3_600_000);
+        let v = serde_json::to_value(s.fields()).unwrap();
+        assert_eq!(
+            v,
+            json!({
+                "staked_energy_sun": 10_000_000_000u64,
+                "staked_bandwidth_sun": 2_000_000,
+                "delegated_out_energy_sun": 1_000_000_000,
+                "delegated_out_bandwidth_sun": 0,
+                "delegated_in_energy_sun": 5_000_000,
+                "delegated_in_bandwidth_sun": 3_000_000,
+                "unstaking_sun": 7_000_000,
+                "energy_limit": 1_000_000,
+                "bandwidth_limit": s.bandwidth.1,
+                "energy_full_in_ms": 18 * 3_600_000,
+                "bandwidth_full_in_ms": 0,
+            })
+        );
     }
 }

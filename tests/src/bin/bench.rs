@@ -24,7 +24,9 @@
 //! - broadcaster on a large journal (`large_journal`): 100,000 payouts written through the
 //!   journal API, then `status`, `report --batch` of a 10,000-payout batch and `batch list`
 //!   timed through the release binary (goals: `status` under 1 s, `report` under 2 s;
-//!   `COLDPAY_BENCH_JOURNAL_PAYOUTS=N` for another size).
+//!   `COLDPAY_BENCH_JOURNAL_PAYOUTS=N` for another size); and 100,000 recorded transfers of 10
+//!   accounts over 100 days (`COLDPAY_BENCH_JOURNAL_TRANSFERS=N`), then `transfers list` of one
+//!   account's last day and `reconcile`'s statement of one account (a day, and all 100 days).
 //!
 //! `COLDPAY_BENCH_ONLY=broadcaster` runs only the broadcaster parts (`pool`: only
 //! `broadcaster_pool`, `journal`: only `large_journal`), `signer-forms` only the two signer
@@ -1300,7 +1302,10 @@ const JOURNAL_BATCH: usize = 10_000;
 /// batches of 10,000, written through the journal API (import, built, signed, settled: one
 /// SQL transaction each per batch; no node), then the release broadcaster's `status`,
 /// `report --batch` (one 10,000-payout batch, text and JSON) and `batch list` timed (median
-/// of 3 runs each, whole process). Goals: `status` under 1 s, `report` under 2 s.
+/// of 3 runs each, whole process). Goals: `status` under 1 s, `report` under 2 s. Then the
+/// recorded transfers ([`record_transfers`]): `transfers list` of one account's last day (text
+/// and JSON) and of every account's, and `reconcile`'s statement ([`reconcile_times`]).
+/// `COLDPAY_BENCH_KEEP_JOURNAL=PATH` keeps a copy of the journal (for comparing builds).
 fn large_journal(bin: &std::path::Path) -> serde_json::Value {
     use coldpay_broadcaster::journal::{BuiltAgainst, Journal, NewAttempt, Settlement};
     let total: usize = std::env::var("COLDPAY_BENCH_JOURNAL_PAYOUTS")
@@ -1399,8 +1404,11 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
             .collect();
         journal.record_settled(&settled).unwrap();
     }
-    drop(journal);
     let build_s = started.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let moved = record_transfers(&journal, &from, &usdt);
+    let transfers_build_s = t.elapsed().as_secs_f64();
+    drop(journal);
     let time = |args: &[&str]| -> f64 {
         let mut runs: Vec<f64> = (0..3)
             .map(|_| {
@@ -1422,6 +1430,9 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
             .collect();
         r3(median(&mut runs))
     };
+    if let Some(keep) = std::env::var_os("COLDPAY_BENCH_KEEP_JOURNAL") {
+        std::fs::copy(&db, keep).unwrap();
+    }
     let middle = format!("b{:03}", batches / 2);
     serde_json::json!({
         "payouts": total,
@@ -1434,5 +1445,181 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
         "report_batch_json_s": time(&["report", "--batch", &middle, "--format", "json"]),
         "report_goal_s": 2.0,
         "batch_list_s": time(&["--json", "batch", "list"]),
+        "transfers": moved.total,
+        "transfers_accounts": TRANSFER_ACCOUNTS,
+        "transfers_days": TRANSFER_DAYS,
+        "transfers_build_s": r3(transfers_build_s),
+        "transfers_list_day_rows": moved.day_rows,
+        "transfers_list_day_s": time(&["transfers", "list", "--since", "24h", "--address", &moved.account.to_base58()]),
+        "transfers_list_day_json_s": time(&["transfers", "list", "--since", "24h", "--address", &moved.account.to_base58(), "--format", "json"]),
+        "transfers_list_day_all_accounts_s": time(&["transfers", "list", "--since", "24h"]),
+        "reconcile": reconcile_times(&db, &moved),
+    })
+}
+
+/// Accounts of the large journal's recorded transfers (the paying account is the first).
+const TRANSFER_ACCOUNTS: u64 = 10;
+/// Days the recorded transfers span, ending now.
+const TRANSFER_DAYS: u64 = 100;
+/// Block interval (ms).
+const BLOCK_MS: u64 = 3_000;
+
+/// What `record_transfers` wrote: the timeline and one account to list and reconcile.
+struct Moved {
+    total: usize,
+    account: Address,
+    /// The account's transfers in the last 24 hours.
+    day_rows: usize,
+    /// Block and time of the first block of the timeline.
+    first_block: u64,
+    first_ms: u64,
+}
+
+impl Moved {
+    fn time_of(&self, block: u64) -> u64 {
+        self.first_ms + (block - self.first_block) * BLOCK_MS
+    }
+}
+
+/// Fills the large journal's `transfers` with `COLDPAY_BENCH_JOURNAL_TRANSFERS` (default
+/// 100,000) recorded transfers of `TRANSFER_ACCOUNTS` watched accounts over the last
+/// `TRANSFER_DAYS` days (TRX and USDT, in and out, one transaction each, as `watch` records
+/// them: groups of 1,000, one SQL transaction each), with an hourly balance snapshot per
+/// account and token (as `watch` takes them) so `reconcile` has its period's ends.
+fn record_transfers(
+    journal: &coldpay_broadcaster::journal::Journal,
+    from: &Address,
+    usdt: &Address,
+) -> Moved {
+    use coldpay_broadcaster::chain::movements::{Direction, Evidence, Movement};
+    use coldpay_broadcaster::journal::{BlockAt, NewTransfer, SnapshotAt, TransferRow};
+    let total: usize = std::env::var("COLDPAY_BENCH_JOURNAL_TRANSFERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let usdt = *usdt;
+    let accounts: Vec<Address> = std::iter::once(*from)
+        .chain((1..TRANSFER_ACCOUNTS).map(|i| pool_recipient(2_000_000_000 + i)))
+        .collect();
+    let span_blocks = TRANSFER_DAYS * 86_400_000 / BLOCK_MS;
+    let now = now_ms();
+    let first_block = 10_000_000;
+    let moved = Moved {
+        total,
+        account: accounts[1],
+        day_rows: 0,
+        first_block,
+        first_ms: now - span_blocks * BLOCK_MS,
+    };
+    let at = |block: u64| BlockAt {
+        block,
+        block_id: Sha256::digest(block.to_be_bytes()).into(),
+        block_time: moved.time_of(block),
+    };
+    let mut day_rows = 0;
+    let rows: Vec<NewTransfer> = (0..total as u64)
+        .map(|i| {
+            let account = accounts[(i % TRANSFER_ACCOUNTS) as usize];
+            let trx = i.is_multiple_of(4);
+            let direction = if i % 3 == 0 {
+                Direction::Out
+            } else {
+                Direction::In
+            };
+            let block = first_block + 1 + i * span_blocks / total as u64;
+            let movement = Movement {
+                account,
+                txid: TxId::from_bytes(Sha256::digest(i.to_be_bytes()).into()),
+                log_index: if trx { -1 } else { 0 },
+                direction,
+                token: (!trx).then_some(usdt),
+                amount: U256::from(1_000_000 + i),
+                counterparty: Some(pool_recipient(3_000_000_000 + i % 997)),
+                fee_sun: if direction == Direction::Out {
+                    345_000
+                } else {
+                    0
+                },
+                contract: if trx {
+                    "TransferContract"
+                } else {
+                    "TriggerSmartContract"
+                }
+                .into(),
+                result: coldpay_broadcaster::chain::movements::ContractRet::SUCCESS,
+                evidence: Evidence::Verified,
+                reported_by: None,
+            };
+            if account == moved.account && moved.time_of(block) + 86_400_000 >= now {
+                day_rows += 1;
+            }
+            let row = TransferRow {
+                movement,
+                at: at(block),
+                payout_id: None,
+                alarm: false,
+            };
+            let shown = coldpay_broadcaster::monitor::transfers::shown(&row, Network::Local);
+            NewTransfer { row, shown }
+        })
+        .collect();
+    for group in rows.chunks(1_000) {
+        journal.record_watch_group(group, &[]).unwrap();
+    }
+    let hour_blocks = 3_600_000 / BLOCK_MS;
+    let mut balance = U256::from(1_000_000_000_000u64);
+    for h in 0..=span_blocks / hour_blocks {
+        let block = first_block + h * hour_blocks;
+        let reads: Vec<_> = accounts
+            .iter()
+            .flat_map(|a| [(*a, None, balance), (*a, Some(usdt), balance)])
+            .collect();
+        let b = at(block);
+        let snapshot = SnapshotAt {
+            block,
+            block_id: b.block_id,
+            block_time: b.block_time,
+        };
+        journal.record_balance_snapshots(&snapshot, &reads).unwrap();
+        balance += U256::from(1u64);
+    }
+    Moved { day_rows, ..moved }
+}
+
+/// `reconcile`'s statement of one account over the last day and over the whole timeline,
+/// built from the journal in this process (the command's walk to the node's solidified head
+/// and its balance reads need a node and do not depend on the journal's size; block times
+/// come from the timeline), then rendered as text, CSV and JSON: median of 3 each.
+fn reconcile_times(db: &std::path::Path, moved: &Moved) -> serde_json::Value {
+    use coldpay_broadcaster::monitor::reconcile;
+    let journal = coldpay_broadcaster::journal::Journal::open_read(db).unwrap();
+    let accounts = [moved.account.to_base58()];
+    let time = |b: u64| -> coldpay_broadcaster::error::Result<u64> { Ok(moved.time_of(b)) };
+    let end = moved.time_of(moved.first_block) + TRANSFER_DAYS * 86_400_000;
+    let run = |from: u64| {
+        let mut rows = 0;
+        let mut runs: Vec<f64> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let r =
+                    reconcile::reconcile(&journal, Network::Local, &accounts, (from, end), &time)
+                        .unwrap();
+                let text = reconcile::to_text(&r);
+                let csv = reconcile::to_csv(&r).unwrap();
+                let json = serde_json::to_string_pretty(&r).unwrap();
+                assert!(text.len() + csv.len() + json.len() > 0);
+                rows = r.incoming.len() + r.outgoing.len();
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        (rows, r3(median(&mut runs)))
+    };
+    let (day_rows, day_s) = run(end - 86_400_000);
+    let (all_rows, all_s) = run(moved.time_of(moved.first_block));
+    serde_json::json!({
+        "day_rows": day_rows,
+        "day_s": day_s,
+        "all_rows": all_rows,
+        "all_s": all_s,
     })
 }
