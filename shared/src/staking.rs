@@ -161,6 +161,29 @@ pub enum StakingContract {
     },
 }
 
+/// A staking contract's fields as the transaction view names them; a field the contract does
+/// not have is left out of its JSON.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StakingFields {
+    /// The staking account.
+    pub owner_address: Address,
+    /// Amount in sun (a decimal string).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<String>,
+    /// "ENERGY" or "BANDWIDTH".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<&'static str>,
+    /// The account receiving (or giving back) the resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receiver_address: Option<Address>,
+    /// A locked delegation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<bool>,
+    /// Its lock period (blocks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_period: Option<u64>,
+}
+
 impl StakingContract {
     /// The operation's word, as the broadcaster's commands name it (`stake`, `unstake`,
     /// `withdraw-unstaked`, `delegate`, `undelegate`, `cancel-unstake`).
@@ -473,20 +496,29 @@ impl StakingContract {
         }
     }
 
-    /// The inspect `--json` keys of this contract (beside txid, contract_type, expiration …).
-    pub fn view_json(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("owner_address".into(), json!(self.owner().to_base58()));
+    /// The contract's fields as the transaction view names them (a field the contract does not
+    /// have is left out): `inspect` / `tx decode --json` and the broadcaster's staking answers
+    /// serialize this one value.
+    pub fn fields(&self) -> StakingFields {
+        let base = StakingFields {
+            owner_address: self.owner(),
+            amount: None,
+            resource: None,
+            receiver_address: None,
+            lock: None,
+            lock_period: None,
+        };
         match self {
             StakingContract::Freeze {
                 amount, resource, ..
             }
             | StakingContract::Unfreeze {
                 amount, resource, ..
-            } => {
-                m.insert("amount".into(), json!(amount.as_u64().to_string()));
-                m.insert("resource".into(), json!(resource.name()));
-            }
+            } => StakingFields {
+                amount: Some(amount.as_u64().to_string()),
+                resource: Some(resource.name()),
+                ..base
+            },
             StakingContract::Delegate {
                 resource,
                 balance,
@@ -494,27 +526,37 @@ impl StakingContract {
                 lock,
                 lock_period,
                 ..
-            } => {
-                m.insert("amount".into(), json!(balance.as_u64().to_string()));
-                m.insert("resource".into(), json!(resource.name()));
-                m.insert("receiver_address".into(), json!(receiver.to_base58()));
-                m.insert("lock".into(), json!(lock));
-                m.insert("lock_period".into(), json!(lock_period));
-            }
+            } => StakingFields {
+                amount: Some(balance.as_u64().to_string()),
+                resource: Some(resource.name()),
+                receiver_address: Some(*receiver),
+                lock: Some(*lock),
+                lock_period: Some(*lock_period),
+                ..base
+            },
             StakingContract::UnDelegate {
                 resource,
                 balance,
                 receiver,
                 ..
-            } => {
-                m.insert("amount".into(), json!(balance.as_u64().to_string()));
-                m.insert("resource".into(), json!(resource.name()));
-                m.insert("receiver_address".into(), json!(receiver.to_base58()));
-            }
+            } => StakingFields {
+                amount: Some(balance.as_u64().to_string()),
+                resource: Some(resource.name()),
+                receiver_address: Some(*receiver),
+                ..base
+            },
             StakingContract::WithdrawExpireUnfreeze { .. }
-            | StakingContract::CancelAllUnfreeze { .. } => {}
+            | StakingContract::CancelAllUnfreeze { .. } => base,
         }
-        m
+    }
+
+    /// The inspect `--json` keys of this contract (beside txid, contract_type, expiration …):
+    /// [`StakingContract::fields`] as a JSON object.
+    pub fn view_json(&self) -> Map<String, Value> {
+        match serde_json::to_value(self.fields()) {
+            Ok(Value::Object(m)) => m,
+            _ => unreachable!("StakingFields serializes to a JSON object"),
+        }
     }
 }
 
@@ -660,6 +702,37 @@ mod tests {
             },
             StakingContract::CancelAllUnfreeze { owner },
         ]
+    }
+
+    #[test]
+    fn the_view_names_exactly_the_fields_each_contract_has() {
+        let s = samples();
+        let keys = |c: &StakingContract| c.view_json().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(keys(&s[0]), ["amount", "owner_address", "resource"]);
+        assert_eq!(keys(&s[3]), ["owner_address"]);
+        assert_eq!(
+            keys(&s[4]),
+            [
+                "amount",
+                "lock",
+                "lock_period",
+                "owner_address",
+                "receiver_address",
+                "resource"
+            ]
+        );
+        assert_eq!(
+            keys(&s[6]),
+            ["amount", "owner_address", "receiver_address", "resource"]
+        );
+        let v = serde_json::Value::Object(s[4].view_json());
+        assert_eq!(v["amount"], "2000000");
+        assert_eq!(v["resource"], "ENERGY");
+        assert_eq!(v["receiver_address"], "TTS7Y53sS4rzrDCtZaiuRzqxd16atCe2UR");
+        assert_eq!(
+            (v["lock"].as_bool(), v["lock_period"].as_u64()),
+            (Some(true), Some(28_800))
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `undelegate`, `cancel-unstake`) and the contract each asks for; the work is in
 //! [`crate::staking`].
 
-use coldpay_shared::staking::{Resource, StakingContract};
+use coldpay_shared::staking::{Resource, StakingContract, StakingFields};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -183,87 +183,10 @@ pub struct StakeAnswer {
     pub request_id: String,
     /// The contract's fields.
     #[serde(flatten)]
-    pub contract: ContractFields,
+    pub contract: StakingFields,
     /// The contract's description lines (text only).
     #[serde(skip)]
     describe: Vec<String>,
-}
-
-/// A staking contract's fields, as the shared transaction view names them
-/// ([`StakingContract::view_json`]); a field the contract does not have is left out.
-#[derive(Clone, Debug, Serialize)]
-pub struct ContractFields {
-    /// The staking account.
-    pub owner_address: Address,
-    /// Amount in sun (decimal string).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub amount: Option<String>,
-    /// "ENERGY" or "BANDWIDTH".
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<&'static str>,
-    /// The account receiving (or giving back) the resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receiver_address: Option<Address>,
-    /// A locked delegation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock: Option<bool>,
-    /// Its lock period (blocks).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock_period: Option<u64>,
-}
-
-impl ContractFields {
-    /// The fields of `c`.
-    pub fn of(c: &StakingContract) -> ContractFields {
-        let base = ContractFields {
-            owner_address: c.owner(),
-            amount: None,
-            resource: None,
-            receiver_address: None,
-            lock: None,
-            lock_period: None,
-        };
-        match c {
-            StakingContract::Freeze {
-                amount, resource, ..
-            }
-            | StakingContract::Unfreeze {
-                amount, resource, ..
-            } => ContractFields {
-                amount: Some(amount.as_u64().to_string()),
-                resource: Some(resource.name()),
-                ..base
-            },
-            StakingContract::Delegate {
-                resource,
-                balance,
-                receiver,
-                lock,
-                lock_period,
-                ..
-            } => ContractFields {
-                amount: Some(balance.as_u64().to_string()),
-                resource: Some(resource.name()),
-                receiver_address: Some(*receiver),
-                lock: Some(*lock),
-                lock_period: Some(*lock_period),
-                ..base
-            },
-            StakingContract::UnDelegate {
-                resource,
-                balance,
-                receiver,
-                ..
-            } => ContractFields {
-                amount: Some(balance.as_u64().to_string()),
-                resource: Some(resource.name()),
-                receiver_address: Some(*receiver),
-                ..base
-            },
-            StakingContract::WithdrawExpireUnfreeze { .. }
-            | StakingContract::CancelAllUnfreeze { .. } => base,
-        }
-    }
 }
 
 impl StakeAnswer {
@@ -275,7 +198,7 @@ impl StakeAnswer {
             txid: out.request.transactions[0].txid,
             reexported: out.reexported,
             request_id: out.request.request_id.clone(),
-            contract: ContractFields::of(&out.contract),
+            contract: out.contract.fields(),
             describe: out.contract.describe(),
         }
     }
@@ -345,15 +268,6 @@ mod tests {
     }
 
     #[test]
-    fn contract_fields_are_the_shared_views_keys_and_values() {
-        for c in every_contract() {
-            let typed = serde_json::to_value(ContractFields::of(&c)).unwrap();
-            let shared = serde_json::Value::Object(c.view_json());
-            assert_eq!(typed, shared, "{c:?}");
-        }
-    }
-
-    #[test]
     fn the_answer_is_todays_json_and_text() {
         let c = &every_contract()[4];
         let txid = TxId::from_bytes([7; 32]);
@@ -363,7 +277,7 @@ mod tests {
             txid,
             reexported: false,
             request_id: "stake-1-99".into(),
-            contract: ContractFields::of(c),
+            contract: c.fields(),
             describe: c.describe(),
         };
         let mut want = serde_json::json!({
