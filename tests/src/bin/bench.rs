@@ -1383,7 +1383,7 @@ fn large_journal(bin: &std::path::Path) -> serde_json::Value {
             .filter(|(k, _)| k % 20 != 18)
             .map(|(k, id)| (id, k))
             .collect();
-        let sig = coldpay_shared::Signature::from_hex(&"ab".repeat(65)).unwrap();
+        let sig = coldpay_shared::Signature::from_hex(&format!("{}01", "ab".repeat(64))).unwrap();
         let sigs: Vec<(i64, Vec<coldpay_shared::Signature>)> =
             ids.iter().map(|(id, _)| (*id, vec![sig])).collect();
         journal.record_signed(&sigs).unwrap();
