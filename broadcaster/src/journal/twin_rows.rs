@@ -38,8 +38,12 @@ pub struct TwinRow {
     pub key: TwinKey,
 }
 
-/// Token columns decoded so far: a journal names few tokens, so each is decoded once per read.
-type Tokens = HashMap<String, Option<Address>>;
+/// Recipient and token columns decoded so far in one read.
+#[derive(Default)]
+struct Seen {
+    recipients: HashMap<String, Address>,
+    tokens: HashMap<String, Option<Address>>,
+}
 
 /// A payout row's duplicate-check columns as SQLite holds them (text not decoded yet).
 struct Stored {
@@ -67,32 +71,46 @@ fn stored_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
 }
 
 impl Stored {
-    /// Decodes every column once; the first that does not decode is the error.
-    fn decode(self, tokens: &mut Tokens) -> Result<TwinRow> {
-        let row = format!("payouts row {}", escape(&self.id));
-        let row = row.as_str();
-        stored::unsigned(row, "created_at", self.created_at)?;
-        let to = stored::address(row, "to_address", &self.to)?;
-        let token = match tokens.get(&self.token) {
+    /// The row's name in an error ("payouts row p7"), built only when a column fails.
+    fn row(&self) -> String {
+        format!("payouts row {}", escape(&self.id))
+    }
+
+    /// Decodes every column once; the first that does not decode is the error. Recipients
+    /// and tokens repeat across a journal: each distinct one is decoded once per read.
+    fn decode(self, seen: &mut Seen) -> Result<TwinRow> {
+        if self.created_at < 0 {
+            return Err(stored::corrupt(&self.row(), "created_at", "negative"));
+        }
+        let to = match seen.recipients.get(&self.to) {
+            Some(a) => *a,
+            None => {
+                let a = stored::address(&self.row(), "to_address", &self.to)?;
+                seen.recipients.insert(self.to.clone(), a);
+                a
+            }
+        };
+        let token = match seen.tokens.get(&self.token) {
             Some(t) => *t,
             None => {
-                let t = stored::token(row, "token", &self.token)?;
-                tokens.insert(self.token, t);
+                let t = stored::token(&self.row(), "token", &self.token)?;
+                seen.tokens.insert(self.token.clone(), t);
                 t
             }
         };
-        let key = TwinKey {
-            to,
-            token,
-            amount: stored::amount(row, "amount", &self.amount)?,
-            memo: self.memo.unwrap_or_default(),
-        };
+        let amount = super::rows::parse_amount(&self.amount)
+            .map_err(|e| stored::corrupt(&self.row(), "amount", &e.to_string()))?;
         Ok(TwinRow {
+            key: TwinKey {
+                to,
+                token,
+                amount,
+                memo: self.memo.unwrap_or_default(),
+            },
             rowid: self.rowid,
             id: self.id,
             batch: self.batch,
             created_at: self.created_at,
-            key,
         })
     }
 }
@@ -118,8 +136,8 @@ impl Journal {
             .query_map([since], stored_from)
             .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
             .map_err(at(what()))?;
-        let mut tokens = Tokens::new();
-        rows.into_iter().map(|r| r.decode(&mut tokens)).collect()
+        let mut seen = Seen::default();
+        rows.into_iter().map(|r| r.decode(&mut seen)).collect()
     }
 
     /// One payout as the duplicate check sees it (an error if it is not in the journal, or is
@@ -134,7 +152,7 @@ impl Journal {
                 stored_from,
             )
             .map_err(at(format!("read payout {id}")))?
-            .decode(&mut Tokens::new())
+            .decode(&mut Seen::default())
     }
 }
 
