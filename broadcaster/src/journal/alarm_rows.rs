@@ -6,6 +6,7 @@
 use coldpay_shared::{Address, TxId};
 use rusqlite::{params, OptionalExtension};
 
+use super::select_all;
 use super::stored::{self, sql_int};
 use super::transfer_rows::Recorded;
 use super::Journal;
@@ -119,17 +120,16 @@ impl Journal {
     /// The alarms `filter` selects, oldest first.
     pub fn alarms(&self, filter: AlarmFilter) -> Result<Vec<AlarmRow>> {
         let what = |e| BcError::journal_at(e, "read alarms");
-        let mut st = self
-            .conn
-            .prepare(&format!(
+        let rows = select_all(
+            &self.conn,
+            &format!(
                 "SELECT {COLS} FROM alarms WHERE {} ORDER BY id",
                 filter.clause()
-            ))
-            .map_err(what)?;
-        let rows = st
-            .query_map([], stored_from)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+            ),
+            what,
+            [],
+            stored_from,
+        )?;
         rows.into_iter().map(Stored::decode).collect()
     }
 

@@ -6,7 +6,9 @@ use coldpay_shared::permission::PermissionClaim;
 use coldpay_shared::{Address, Signature};
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::select_all;
 use super::{at, now_ms, AttemptState, Journal, JournalTx};
+use crate::error::BcError;
 use crate::error::Result;
 
 /// One recorded approval, decoded.
@@ -57,19 +59,21 @@ where
 
 fn recorded_in(conn: &Connection, attempt: i64) -> Result<Vec<RecordedApproval>> {
     let what = || format!("read the approvals of attempt {attempt}");
-    let mut st = conn
-        .prepare("SELECT signer, weight, threshold, signature FROM approvals WHERE attempt_id = ?1 ORDER BY id")
-        .map_err(at(what()))?;
-    st.query_map([attempt], |r| {
-        Ok(RecordedApproval {
-            signer: decoded(0, &r.get::<_, String>(0)?, Address::parse)?,
-            weight: r.get(1)?,
-            threshold: r.get(2)?,
-            signature: decoded(3, &r.get::<_, String>(3)?, Signature::from_hex)?,
-        })
-    })
-    .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-    .map_err(at(what()))
+    let sql = "SELECT signer, weight, threshold, signature FROM approvals WHERE attempt_id = ?1 ORDER BY id";
+    select_all(
+        conn,
+        sql,
+        |e| BcError::journal_at(e, what()),
+        [attempt],
+        |r| {
+            Ok(RecordedApproval {
+                signer: decoded(0, &r.get::<_, String>(0)?, Address::parse)?,
+                weight: r.get(1)?,
+                threshold: r.get(2)?,
+                signature: decoded(3, &r.get::<_, String>(3)?, Signature::from_hex)?,
+            })
+        },
+    )
 }
 
 impl Journal {

@@ -6,6 +6,7 @@ use coldpay_shared::text::escape;
 use coldpay_shared::Address;
 use serde::{Deserialize, Serialize};
 
+use super::select_all;
 use super::stored;
 use super::Journal;
 use crate::error::{BcError, Result};
@@ -44,14 +45,13 @@ impl Journal {
     /// Every recorded approver key with its record.
     pub fn approvers(&self) -> Result<Vec<(Address, ApproverRecord)>> {
         let what = |e| BcError::journal_at(e, "read approver keys");
-        let mut st = self
-            .conn
-            .prepare("SELECT key, value FROM meta WHERE key LIKE 'approver:%' ORDER BY key")
-            .map_err(what)?;
-        let rows = st
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+        let rows = select_all(
+            &self.conn,
+            "SELECT key, value FROM meta WHERE key LIKE 'approver:%' ORDER BY key",
+            what,
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
         rows.into_iter()
             .map(|(key, value)| {
                 let row = format!("meta row {}", escape(&key));

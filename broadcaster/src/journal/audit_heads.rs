@@ -15,6 +15,7 @@ use coldpay_shared::Address;
 use rusqlite::{params, OptionalExtension};
 
 use super::digest::Digest;
+use super::select_all;
 use super::stored;
 use super::{now_ms, Journal};
 use crate::error::{BcError, Result};
@@ -146,15 +147,9 @@ pub(super) fn check_keys(
 /// journaled sequence number.
 fn logs_of(conn: &rusqlite::Connection, key: &str) -> Result<Vec<(String, i64)>> {
     let what = |e| BcError::journal_at(e, format!("read the audit logs of {key}"));
-    let mut st = conn
-        .prepare(
-            "SELECT k.log, COALESCE((SELECT MAX(seq) FROM audit_heads h WHERE h.log = k.log), 0)
-             FROM audit_log_keys k WHERE k.signer = ?1 ORDER BY k.seen_at DESC, k.rowid DESC",
-        )
-        .map_err(what)?;
-    st.query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-        .map_err(what)
+    let sql = "SELECT k.log, COALESCE((SELECT MAX(seq) FROM audit_heads h WHERE h.log = k.log), 0)
+             FROM audit_log_keys k WHERE k.signer = ?1 ORDER BY k.seen_at DESC, k.rowid DESC";
+    select_all(conn, sql, what, [key], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// An `audit_log_overrides` row as SQLite holds it (text not decoded yet).
@@ -209,12 +204,12 @@ impl Journal {
     /// Every accepted change of audit log, oldest first.
     pub fn audit_overrides(&self) -> Result<Vec<AuditOverride>> {
         let what = |e| BcError::journal_at(e, "read audit log overrides");
-        let mut st = self
-            .conn
-            .prepare("SELECT id, signer, old_log, new_log, request_id, accepted_at FROM audit_log_overrides ORDER BY id")
-            .map_err(what)?;
-        let rows = st
-            .query_map([], |r| {
+        let rows = select_all(
+            &self.conn,
+            "SELECT id, signer, old_log, new_log, request_id, accepted_at FROM audit_log_overrides ORDER BY id",
+            what,
+            [],
+            |r| {
                 Ok(StoredOverride {
                     id: r.get(0)?,
                     signer: r.get(1)?,
@@ -223,21 +218,20 @@ impl Journal {
                     request_id: r.get(4)?,
                     accepted_at: r.get(5)?,
                 })
-            })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+            },
+        )?;
         rows.into_iter().map(StoredOverride::decode).collect()
     }
 
     /// Every audit head journaled, by log and sequence.
     pub fn audit_heads(&self) -> Result<Vec<AuditHeadRow>> {
         let what = |e| BcError::journal_at(e, "read audit heads");
-        let mut st = self
-            .conn
-            .prepare("SELECT id, log, seq, hash, request_id, signed_at FROM audit_heads ORDER BY log, seq")
-            .map_err(what)?;
-        let rows = st
-            .query_map([], |r| {
+        let rows = select_all(
+            &self.conn,
+            "SELECT id, log, seq, hash, request_id, signed_at FROM audit_heads ORDER BY log, seq",
+            what,
+            [],
+            |r| {
                 Ok(StoredHead {
                     id: r.get(0)?,
                     log: r.get(1)?,
@@ -246,9 +240,8 @@ impl Journal {
                     request_id: r.get(4)?,
                     signed_at: r.get(5)?,
                 })
-            })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+            },
+        )?;
         rows.into_iter().map(StoredHead::decode).collect()
     }
 }

@@ -6,6 +6,7 @@ use coldpay_shared::text::escape;
 use coldpay_shared::{Address, U256};
 use rusqlite::params;
 
+use super::select_all;
 use super::stored::{self, sql_int};
 use super::{now_ms, Journal};
 use crate::error::{BcError, Result};
@@ -101,14 +102,8 @@ impl Journal {
     /// journal spells them: base58), oldest first.
     pub fn balance_snapshots(&self, account: &str, token: &str) -> Result<Vec<Snapshot>> {
         let what = |e| BcError::journal_at(e, format!("read the balance snapshots of {account}"));
-        let mut st = self
-            .conn
-            .prepare("SELECT account, token, block, block_time, amount FROM balance_snapshots WHERE account = ?1 AND token = ?2 ORDER BY block")
-            .map_err(what)?;
-        let rows = st
-            .query_map(params![account, token], stored_from)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+        let sql = "SELECT account, token, block, block_time, amount FROM balance_snapshots WHERE account = ?1 AND token = ?2 ORDER BY block";
+        let rows = select_all(&self.conn, sql, what, params![account, token], stored_from)?;
         rows.into_iter().map(Stored::decode).collect()
     }
 

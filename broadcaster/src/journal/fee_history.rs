@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 
+use super::select_all;
 use super::stored;
 use super::Journal;
 use crate::error::{BcError, Result};
@@ -37,24 +38,16 @@ impl Journal {
     /// out; a receipt or fee inputs that are not JSON are a journal error naming the attempt.
     pub fn energy_history(&self, token: &str) -> Result<Vec<EnergyUse>> {
         let what = |e| BcError::journal_at(e, format!("read the energy history of {token}"));
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT a.id, a.receipt, a.fee_inputs FROM attempts a JOIN payouts p ON p.id = a.payout_id \
+        let sql = "SELECT a.id, a.receipt, a.fee_inputs FROM attempts a JOIN payouts p ON p.id = a.payout_id \
                  WHERE a.state = 'confirmed' AND p.token = ?1 AND a.receipt IS NOT NULL AND a.fee_inputs IS NOT NULL \
-                 ORDER BY a.id",
-            )
-            .map_err(what)?;
-        let rows = st
-            .query_map([token], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+                 ORDER BY a.id";
+        let rows = select_all(&self.conn, sql, what, [token], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for (id, receipt, inputs) in rows {
             let row = format!("attempts row {id}");

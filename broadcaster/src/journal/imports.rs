@@ -7,6 +7,7 @@ use coldpay_shared::handoff::WatchAccount;
 use coldpay_shared::{Address, Network, U256};
 
 use super::rows::Asset;
+use super::select_all;
 use super::stored;
 use super::{at, now_ms, Journal};
 use crate::error::{BcError, Result};
@@ -159,16 +160,13 @@ impl Journal {
     /// Every watch-only account, by name.
     pub fn accounts(&self) -> Result<Vec<AccountRow>> {
         let what = || "list accounts".to_string();
-        let mut st = self
-            .conn
-            .prepare("SELECT rowid, address, name, path, network FROM accounts ORDER BY name")
-            .map_err(at(what()))?;
-        let rows: Vec<StoredAccount> = st
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what()))?;
+        let rows: Vec<StoredAccount> = select_all(
+            &self.conn,
+            "SELECT rowid, address, name, path, network FROM accounts ORDER BY name",
+            |e| BcError::journal_at(e, what()),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
         rows.into_iter().map(AccountRow::decode).collect()
     }
 

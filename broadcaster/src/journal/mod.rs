@@ -401,6 +401,21 @@ pub fn now_ms() -> i64 {
     i64::try_from(coldpay_shared::timefmt::now_ms()).unwrap_or(i64::MAX)
 }
 
+/// Every row `sql` selects with `params`, each read by `read`; a failure (preparing, stepping or
+/// reading a row) is the journal error `what` makes of it.
+fn select_all<T>(
+    conn: &Connection,
+    sql: &str,
+    what: impl Fn(rusqlite::Error) -> BcError,
+    params: impl rusqlite::Params,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut st = conn.prepare(sql).map_err(&what)?;
+    st.query_map(params, read)
+        .and_then(Iterator::collect::<rusqlite::Result<Vec<T>>>)
+        .map_err(what)
+}
+
 fn at(what: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> BcError {
     let what = what.into();
     move |e| BcError::journal_at(e, what)
@@ -614,16 +629,14 @@ impl Journal {
 
     /// Attempts matching a WHERE clause (the journal's own named queries only).
     fn attempts_where(&self, clause: &str, p: &[&dyn rusqlite::ToSql]) -> Result<Vec<Attempt>> {
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "SELECT {ATTEMPT_COLS} FROM attempts WHERE {clause} ORDER BY id"
-            ))
-            .map_err(at("read attempts"))?;
-        let rows = st
-            .query_map(p, attempt_from_row)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at("read attempts"))?;
+        let sql = &format!("SELECT {ATTEMPT_COLS} FROM attempts WHERE {clause} ORDER BY id");
+        let rows = select_all(
+            &self.conn,
+            sql,
+            |e| BcError::journal_at(e, "read attempts"),
+            p,
+            attempt_from_row,
+        )?;
         Ok(rows)
     }
 
@@ -662,13 +675,13 @@ impl Journal {
 
     fn payouts_filtered(&self, batch: Option<&str>, active_only: bool) -> Result<Vec<Payout>> {
         let what = batch.map_or("read payouts".into(), |b| format!("read batch {b}"));
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT {PAYOUT_COLS} FROM payouts WHERE (?1 IS NULL OR batch_id = ?1) AND (?2 = 0 OR (cancelled_at IS NULL AND kind = 'payout')) ORDER BY batch_id, line, id"))
-            .map_err(at(what.clone()))?;
-        st.query_map(params![batch, active_only], payout_from_row)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what))
+        select_all(
+            &self.conn,
+            &format!("SELECT {PAYOUT_COLS} FROM payouts WHERE (?1 IS NULL OR batch_id = ?1) AND (?2 = 0 OR (cancelled_at IS NULL AND kind = 'payout')) ORDER BY batch_id, line, id"),
+            |e| BcError::journal_at(e, what.clone()),
+            params![batch, active_only],
+            payout_from_row,
+        )
     }
 
     /// Payouts of a batch (or all), cancelled ones included.
@@ -701,15 +714,13 @@ impl Journal {
 
     /// Every batch, oldest first.
     pub fn batches(&self) -> Result<Vec<Batch>> {
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "SELECT {BATCH_COLS} FROM batches ORDER BY created_at, id"
-            ))
-            .map_err(at("list batches"))?;
-        st.query_map([], batch_from_row)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at("list batches"))
+        select_all(
+            &self.conn,
+            &format!("SELECT {BATCH_COLS} FROM batches ORDER BY created_at, id"),
+            |e| BcError::journal_at(e, "list batches"),
+            [],
+            batch_from_row,
+        )
     }
 
     /// Write-ahead for a broadcast: records, in one SQL transaction, that the signed bytes of

@@ -11,7 +11,9 @@ use super::approval_rows::decoded;
 use super::rows::{
     attempt_at, json_column, parse_amount, payout_from_row, typed, ATTEMPT_COLS, PAYOUT_COLS,
 };
-use super::{at, Asset, Attempt, AttemptState, Journal, Payout, PayoutKind};
+use super::select_all;
+use super::{Asset, Attempt, AttemptState, Journal, Payout, PayoutKind};
+use crate::error::BcError;
 use crate::error::Result;
 use coldpay_shared::permission::PermissionClaim;
 use coldpay_shared::Address;
@@ -171,10 +173,13 @@ impl Journal {
     pub fn payout_lines(&self, batch: Option<&str>) -> Result<Vec<PayoutLine>> {
         let what = batch.map_or("read payouts".into(), |b| format!("read batch {b}"));
         let sql = lines_sql(batch.is_some());
-        let mut st = self.conn.prepare(&sql).map_err(at(what.clone()))?;
-        st.query_map(params![batch], line_from_row)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what))
+        select_all(
+            &self.conn,
+            &sql,
+            |e| BcError::journal_at(e, what.clone()),
+            params![batch],
+            line_from_row,
+        )
     }
 
     /// Every payout of `batch` (or of the journal), in batch and line order, with what its
@@ -182,13 +187,13 @@ impl Journal {
     /// [`Journal::payout_lines`], without the columns only a printed row needs.
     pub fn payout_states(&self, batch: Option<&str>) -> Result<Vec<PayoutState>> {
         let what = batch.map_or("read payouts".into(), |b| format!("read batch {b}"));
-        let mut st = self
-            .conn
-            .prepare(&states_sql(batch.is_some()))
-            .map_err(at(what.clone()))?;
-        st.query_map(params![batch], state_from_row)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what))
+        select_all(
+            &self.conn,
+            &states_sql(batch.is_some()),
+            |e| BcError::journal_at(e, what.clone()),
+            params![batch],
+            state_from_row,
+        )
     }
 
     /// The approvals recorded for the attempts of `batch`'s payouts (or of every payout), per
@@ -198,16 +203,14 @@ impl Journal {
         batch: Option<&str>,
     ) -> Result<HashMap<i64, Vec<ApprovalRow>>> {
         let what = || "read approvals".to_string();
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT ap.attempt_id, ap.signer, ap.weight, ap.threshold FROM approvals ap
+        let rows = select_all(
+            &self.conn,
+            "SELECT ap.attempt_id, ap.signer, ap.weight, ap.threshold FROM approvals ap
                  JOIN attempts a ON a.id = ap.attempt_id JOIN payouts p ON p.id = a.payout_id
                  WHERE ?1 IS NULL OR p.batch_id = ?1 ORDER BY ap.id",
-            )
-            .map_err(at(what()))?;
-        let rows = st
-            .query_map(params![batch], |r| {
+            |e| BcError::journal_at(e, what()),
+            params![batch],
+            |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     ApprovalRow {
@@ -216,9 +219,8 @@ impl Journal {
                         threshold: r.get(3)?,
                     },
                 ))
-            })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what()))?;
+            },
+        )?;
         let mut out: HashMap<i64, Vec<ApprovalRow>> = HashMap::new();
         for (attempt, row) in rows {
             out.entry(attempt).or_default().push(row);

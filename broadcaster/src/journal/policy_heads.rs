@@ -6,6 +6,7 @@ use coldpay_shared::Address;
 use serde::Serialize;
 
 use super::digest::Digest;
+use super::select_all;
 use super::stored;
 use super::Journal;
 use crate::error::{BcError, Result};
@@ -54,23 +55,15 @@ impl Journal {
     /// The latest policy of each signer key, by key.
     pub fn policy_heads(&self) -> Result<Vec<PolicyHead>> {
         let what = |e| BcError::journal_at(e, "read the signer policies");
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, signer, seq, digest FROM signer_policies p WHERE id = (SELECT MAX(id) FROM signer_policies q WHERE q.signer = p.signer) ORDER BY signer",
-            )
-            .map_err(what)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(Stored {
-                    id: r.get(0)?,
-                    signer: r.get(1)?,
-                    seq: r.get(2)?,
-                    digest: r.get(3)?,
-                })
+        let sql = "SELECT id, signer, seq, digest FROM signer_policies p WHERE id = (SELECT MAX(id) FROM signer_policies q WHERE q.signer = p.signer) ORDER BY signer";
+        let rows = select_all(&self.conn, sql, what, [], |r| {
+            Ok(Stored {
+                id: r.get(0)?,
+                signer: r.get(1)?,
+                seq: r.get(2)?,
+                digest: r.get(3)?,
             })
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+        })?;
         rows.into_iter().map(Stored::decode).collect()
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::rows::Asset;
 use super::stored::{self, sql_int};
-use super::Journal;
+use super::{select_all, Journal};
 use crate::error::{BcError, Result};
 
 /// How a settled attempt ended, as the journal holds it.
@@ -183,11 +183,13 @@ impl Journal {
         upto: u64,
     ) -> Result<Vec<SettledPayout>> {
         let what = |e| BcError::journal_at(e, format!("read the settled payouts of {account}"));
-        let mut st = self.conn.prepare(SETTLED_IN_BLOCKS).map_err(what)?;
-        let rows = st
-            .query_map(params![sql_int(after), sql_int(upto), account], stored_from)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<Stored>>>)
-            .map_err(what)?;
+        let rows = select_all(
+            &self.conn,
+            SETTLED_IN_BLOCKS,
+            what,
+            params![sql_int(after), sql_int(upto), account],
+            stored_from,
+        )?;
         rows.into_iter().map(decode).collect()
     }
 }

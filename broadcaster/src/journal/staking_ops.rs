@@ -8,6 +8,7 @@ use coldpay_shared::text::escape;
 use coldpay_shared::Address;
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::select_all;
 use super::stored::{self, sql_int};
 use crate::error::{BcError, Result};
 
@@ -233,16 +234,13 @@ impl super::Journal {
     /// Every staking operation, oldest first.
     pub fn staking_ops(&self) -> Result<Vec<StakingOp>> {
         let at = |e| BcError::journal_at(e, "read staking operations");
-        let mut st = self
-            .conn
-            .prepare(&format!(
-                "SELECT {COLS} FROM staking_ops ORDER BY created_at, payout_id"
-            ))
-            .map_err(at)?;
-        let rows = st
-            .query_map([], stored_from)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at)?;
+        let rows = select_all(
+            &self.conn,
+            &format!("SELECT {COLS} FROM staking_ops ORDER BY created_at, payout_id"),
+            at,
+            [],
+            stored_from,
+        )?;
         rows.into_iter().map(Stored::decode).collect()
     }
 }

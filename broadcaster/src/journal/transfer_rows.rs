@@ -7,6 +7,7 @@ use coldpay_shared::Address;
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
+use super::select_all;
 use super::stored::{self, sql_int};
 use super::Journal;
 use crate::chain::movements::{ContractRet, Direction, Evidence, Movement};
@@ -271,11 +272,7 @@ impl Journal {
 
     fn transfers_where(&self, clause: &str, p: impl rusqlite::Params) -> Result<Vec<TransferRow>> {
         let what = |e| BcError::journal_at(e, "read recorded transfers");
-        let mut st = self.conn.prepare(&select(clause)).map_err(what)?;
-        let rows = st
-            .query_map(p, stored_from)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(what)?;
+        let rows = select_all(&self.conn, &select(clause), what, p, stored_from)?;
         rows.into_iter().map(Stored::decode).collect()
     }
 }

@@ -6,8 +6,10 @@ use std::collections::HashMap;
 use coldpay_shared::text::escape;
 use coldpay_shared::{Address, U256};
 
+use super::select_all;
 use super::stored;
 use super::{at, Journal};
+use crate::error::BcError;
 use crate::error::Result;
 
 /// What makes two payouts the same.
@@ -126,16 +128,9 @@ impl Journal {
     /// can name, so they never were anyone's twin.
     pub fn twins_since(&self, since: i64) -> Result<Vec<TwinRow>> {
         let what = || "look up earlier payouts".to_string();
-        let mut st = self
-            .conn
-            .prepare(&format!(
+        let rows = select_all(&self.conn, &format!(
                 "SELECT {TWIN_COLS} FROM payouts WHERE cancelled_at IS NULL AND created_at >= ?1 AND kind <> '{PERMISSION_KIND}' ORDER BY rowid"
-            ))
-            .map_err(at(what()))?;
-        let rows = st
-            .query_map([since], stored_from)
-            .and_then(Iterator::collect::<rusqlite::Result<Vec<_>>>)
-            .map_err(at(what()))?;
+            ), |e| BcError::journal_at(e, what()), [since], stored_from)?;
         let mut seen = Seen::default();
         rows.into_iter().map(|r| r.decode(&mut seen)).collect()
     }
