@@ -344,6 +344,12 @@ mod tests {
 
     #[test]
     fn a_new_journal_has_the_widened_check() {
+        let (_d, j) = journal_with_batch();
+        staking_payout(&j, "s", 1);
+    }
+
+    /// A new journal holding batch `b`, sent from `a(1)`.
+    fn journal_with_batch() -> (tempfile::TempDir, Journal) {
         let d = tempfile::tempdir().unwrap();
         let j = Journal::open(
             &d.path().join("n.sqlite"),
@@ -356,7 +362,7 @@ mod tests {
             "INSERT INTO batches VALUES ('b', ?1, 'local', 0)",
             [a(1).to_base58()],
         );
-        staking_payout(&j, "s", 1);
+        (d, j)
     }
 
     /// A payout row of kind `staking` in batch `b`.
@@ -370,18 +376,7 @@ mod tests {
 
     #[test]
     fn operations_read_back_typed_and_each_spelling_is_the_checks() {
-        let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(
-            &d.path().join("n.sqlite"),
-            coldpay_shared::Network::Local,
-            LockWait::NoWait,
-        )
-        .unwrap();
-        fixtures::execute(
-            &j,
-            "INSERT INTO batches VALUES ('b', ?1, 'local', 0)",
-            [a(1).to_base58()],
-        );
+        let (_d, j) = journal_with_batch();
         for (i, o) in StakingOperation::ALL.into_iter().enumerate() {
             let id = format!("s{i}");
             staking_payout(&j, &id, i as i64);
@@ -445,18 +440,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_row_is_a_journal_error_naming_table_row_and_column() {
-        let d = tempfile::tempdir().unwrap();
-        let j = Journal::open(
-            &d.path().join("n.sqlite"),
-            coldpay_shared::Network::Local,
-            LockWait::NoWait,
-        )
-        .unwrap();
-        fixtures::execute(
-            &j,
-            "INSERT INTO batches VALUES ('b', ?1, 'local', 0)",
-            [a(1).to_base58()],
-        );
+        let (_d, j) = journal_with_batch();
         staking_payout(&j, "s", 1);
         insert_in(&j.conn, &op("s"), 1).unwrap();
         for (column, bad) in [("receiver", "'Tto'"), ("owner", "'Tfrom'")] {
